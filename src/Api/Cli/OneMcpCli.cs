@@ -1,0 +1,187 @@
+using System.CommandLine;
+using System.Globalization;
+using OneMcp.Infrastructure.Configuration;
+
+namespace OneMcp.Api.Cli;
+
+/// <summary>
+/// The <c>onemcp</c> command line. Every setting resolves as flag, then <c>ONEMCP_*</c> variable, then
+/// default; anything wrong ends the process with exit code 2 and one line on stderr saying why.
+/// </summary>
+public static class OneMcpCli
+{
+    public const int ExitOk = 0;
+    public const int ExitUsage = 2;
+    public const int ExitStartFailed = 1;
+
+    private static readonly Option<string> ConfigOption = new("--config", "-c")
+    {
+        Description = "Path of the mcp.json that lists the backends (env ONEMCP_CONFIG; default ./mcp.json when it exists). Edits are applied while running.",
+        HelpName = "path",
+    };
+
+    private static readonly Option<string> PortOption = new("--port", "-P")
+    {
+        Description = $"TCP port to listen on (env ONEMCP_PORT; default {ServeOptions.DefaultPort}; 0 picks a free port).",
+        HelpName = "port",
+    };
+
+    private static readonly Option<string> HostOption = new("--host", "-H")
+    {
+        Description = $"Address to bind (env ONEMCP_HOST; default {ServeOptions.DefaultHost}, reachable from this machine only).",
+        HelpName = "address",
+    };
+
+    private static readonly Option<string> ExternalUrlOption = new("--external-url", "-u")
+    {
+        Description = "The URL clients reach the gateway at, e.g. behind a proxy (env ONEMCP_EXTERNAL_URL; default http://<host>:<port>). Requests for any other host name are refused.",
+        HelpName = "url",
+    };
+
+    private static readonly Option<string> LogLevelOption = new("--log-level")
+    {
+        Description = "trace, debug, info, warn or error (env ONEMCP_LOG_LEVEL; default info).",
+        HelpName = "level",
+    };
+
+    private static readonly Option<bool> AsyncLoadingOption = new("--enable-async-loading")
+    {
+        Description = "Listen at once and publish backends as they connect, notifying clients (env ONEMCP_ENABLE_ASYNC_LOADING). By default the gateway listens once every backend has tried to connect.",
+    };
+
+    public static async Task<int> RunAsync(string[] args, Func<ServeOptions, CancellationToken, Task<int>> serve, TextWriter? error = null)
+    {
+        error ??= Console.Error;
+        var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
+        {
+            ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption,
+        };
+        var root = new RootCommand("OneMcp: one MCP endpoint in front of many MCP servers, shared by a team.") { serveCommand };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            var command = parsed.CommandResult.Command == serveCommand ? "onemcp serve" : "onemcp";
+            await error.WriteLineAsync($"onemcp: {parsed.Errors[0].Message} Run '{command} --help' for usage.");
+            return ExitUsage;
+        }
+
+        serveCommand.SetAction(async (result, cancellationToken) =>
+        {
+            ServeOptions options;
+            try
+            {
+                options = await ResolveAsync(result, Environment.GetEnvironmentVariable, cancellationToken);
+            }
+            catch (CliException e)
+            {
+                await error.WriteLineAsync($"onemcp: {e.Message}");
+                return ExitUsage;
+            }
+
+            return await serve(options, cancellationToken);
+        });
+
+        return await parsed.InvokeAsync();
+    }
+
+    internal static async Task<ServeOptions> ResolveAsync(ParseResult result, Func<string, string?> environment, CancellationToken cancellationToken)
+    {
+        string? Value(Option<string> option, string variable)
+        {
+            var flag = result.GetValue(option);
+            return !string.IsNullOrEmpty(flag) ? flag : NonEmpty(environment(variable));
+        }
+
+        var port = ParsePort(Value(PortOption, "ONEMCP_PORT"));
+        var host = Value(HostOption, "ONEMCP_HOST") ?? ServeOptions.DefaultHost;
+        var externalUrl = ParseExternalUrl(Value(ExternalUrlOption, "ONEMCP_EXTERNAL_URL"));
+        var logLevel = ParseLogLevel(Value(LogLevelOption, "ONEMCP_LOG_LEVEL"));
+        var asyncLoading = result.GetValue(AsyncLoadingOption) || ParseBool(environment("ONEMCP_ENABLE_ASYNC_LOADING"), "ONEMCP_ENABLE_ASYNC_LOADING");
+
+        var configPath = Value(ConfigOption, "ONEMCP_CONFIG");
+        var explicitConfig = configPath is not null;
+        configPath ??= File.Exists("mcp.json") ? "mcp.json" : null;
+        McpConfigParseResult? configuration = null;
+        if (configPath is not null)
+        {
+            configPath = Path.GetFullPath(configPath);
+            if (!File.Exists(configPath))
+            {
+                throw new CliException($"cannot read the configuration file '{configPath}': it does not exist.");
+            }
+
+            configuration = await new McpConfigFile().LoadAsync(configPath, cancellationToken);
+            if (!configuration.IsValid)
+            {
+                var first = configuration.Errors[0];
+                var more = configuration.Errors.Count > 1 ? $" (and {configuration.Errors.Count - 1} more)" : string.Empty;
+                throw new CliException($"invalid configuration '{configPath}' at {first.Path}: {first.Message}{more}");
+            }
+        }
+        else if (explicitConfig)
+        {
+            throw new CliException("no configuration file given.");
+        }
+
+        return new ServeOptions
+        {
+            ConfigPath = configPath,
+            Configuration = configuration,
+            Port = port,
+            Host = host,
+            ExternalUrl = externalUrl,
+            LogLevel = logLevel,
+            AsyncLoading = asyncLoading,
+        };
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static int ParsePort(string? value)
+    {
+        if (value is null)
+        {
+            return ServeOptions.DefaultPort;
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
+            ? port
+            : throw new CliException($"invalid port '{value}': expected a number from 0 to 65535.");
+    }
+
+    private static Uri? ParseExternalUrl(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query))
+        {
+            throw new CliException($"invalid external URL '{value}': expected an absolute http or https URL without a query.");
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'));
+    }
+
+    private static LogLevel ParseLogLevel(string? value) => value?.ToLowerInvariant() switch
+    {
+        null => LogLevel.Information,
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "info" or "information" => LogLevel.Information,
+        "warn" or "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => throw new CliException($"invalid log level '{value}': expected trace, debug, info, warn or error."),
+    };
+
+    private static bool ParseBool(string? value, string variable) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "0" or "false" or "no" => false,
+        "1" or "true" or "yes" => true,
+        _ => throw new CliException($"invalid {variable} '{value}': expected true or false."),
+    };
+
+    private sealed class CliException(string message) : Exception(message);
+}

@@ -1,0 +1,74 @@
+using OneMcp.Api.Cli;
+using OneMcp.Api.Health;
+using OneMcp.Api.Http;
+using OneMcp.Api.Mcp;
+using OneMcp.Api.Security;
+using OneMcp.Application;
+using OneMcp.Infrastructure;
+using OneMcp.Infrastructure.Backends;
+using OneMcp.Infrastructure.Configuration;
+
+namespace OneMcp.Api;
+
+/// <summary>Builds the gateway's web application from resolved options; used by the CLI and by tests.</summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(ServeOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        builder.WebHost.UseUrls(options.PublicUrlForBinding());
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        ConfigureLogging(builder.Logging, options.LogLevel);
+
+        builder.Services.AddApplication();
+        builder.Services.AddInfrastructure(new BackendHostOptions
+        {
+            ConfigPath = options.ConfigPath,
+            AsyncLoading = options.AsyncLoading,
+            InitialConfiguration = options.Configuration,
+            Watcher = new McpConfigWatcherOptions { Debounce = options.ConfigReloadDebounce },
+        });
+        builder.Services.AddSingleton(new HostGuard(options.Host, options.ExternalUrl));
+        builder.Services.AddGatewayMcp();
+        builder.Services.AddProblemDetails();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        var guard = app.Services.GetRequiredService<HostGuard>();
+        app.Use((context, next) => guard.InvokeAsync(context, ctx => next(ctx)));
+        app.UseMiddleware<McpRequestLimits>(options.MaxRequestBodyBytes);
+        app.UseMiddleware<SessionFilterMiddleware>();
+        app.UseRouting();
+        app.MapHealth();
+        app.MapGatewayMcp();
+        return app;
+    }
+
+    private static string PublicUrlForBinding(this ServeOptions options)
+    {
+        var host = options.Host.Contains(':', StringComparison.Ordinal) && !options.Host.StartsWith('[') ? $"[{options.Host}]" : options.Host;
+        return $"http://{host}:{options.Port}";
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        logging.SetMinimumLevel(level);
+
+        // The SDK and ASP.NET log every request at Information; at the default level that buries what matters.
+        var frameworkLevel = level <= LogLevel.Debug ? level : LogLevel.Warning;
+        logging.AddFilter("ModelContextProtocol", frameworkLevel);
+        logging.AddFilter("Microsoft.AspNetCore", frameworkLevel);
+        logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OneMcp.Api.Http;
+
+/// <summary>Errors the gateway answers itself on the MCP endpoints, in the JSON-RPC envelope clients parse.</summary>
+public static class JsonRpcErrors
+{
+    public const int InvalidRequest = -32600;
+    public const int InvalidParams = -32602;
+
+    public static Task WriteAsync(HttpContext context, int statusCode, int code, string message)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "application/json";
+        var body = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["error"] = new JsonObject { ["code"] = code, ["message"] = message },
+            ["id"] = null,
+        };
+        return context.Response.WriteAsync(body.ToJsonString(JsonSerializerOptions.Web), context.RequestAborted);
+    }
+
+    public static bool IsMcpPath(PathString path) =>
+        path.StartsWithSegments(GatewayRoutes.Mcp) || path.StartsWithSegments(GatewayRoutes.Sse) || path.StartsWithSegments(GatewayRoutes.Messages);
+}
+
+public static class GatewayRoutes
+{
+    public const string Mcp = "/mcp";
+    public const string Sse = "/sse";
+    public const string Messages = "/messages";
+
+    // Where the SDK maps legacy SSE under the /mcp group; /sse and /messages are rewritten to these.
+    public const string SdkSse = "/mcp/sse";
+    public const string SdkMessage = "/mcp/message";
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace OneMcp.Api.Http;
+
+/// <summary>
+/// Caps request bodies on the MCP endpoints and answers an oversized one with a JSON-RPC error (not the
+/// server's bare 413), and maps the legacy SSE paths onto the SDK's.
+/// </summary>
+internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+
+        // 1MCP serves legacy SSE at /sse and /messages; the SDK maps it under its group.
+        if (HttpMethods.IsGet(request.Method) && request.Path == GatewayRoutes.Sse)
+        {
+            request.Path = GatewayRoutes.SdkSse;
+        }
+        else if (HttpMethods.IsPost(request.Method) && request.Path == GatewayRoutes.Messages)
+        {
+            request.Path = GatewayRoutes.SdkMessage;
+        }
+
+        if (!JsonRpcErrors.IsMcpPath(request.Path) || !HttpMethods.IsPost(request.Method))
+        {
+            await next(context);
+            return;
+        }
+
+        if (request.ContentLength > maxBodyBytes)
+        {
+            await RejectAsync(context);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBodyBytes;
+        }
+
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+        {
+            await RejectAsync(context);
+        }
+    }
+
+    private Task RejectAsync(HttpContext context) =>
+        JsonRpcErrors.WriteAsync(
+            context,
+            StatusCodes.Status413PayloadTooLarge,
+            JsonRpcErrors.InvalidRequest,
+            $"The request body is larger than the gateway accepts ({maxBodyBytes / 1024} KiB).");
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using OneMcp.Application.Gateway.Sessions;
+
+namespace OneMcp.Api.Mcp;
+
+/// <summary>
+/// A client as the SDK exposes it. Built from a request's own server object, it answers on that request's
+/// stream (where streamable HTTP clients expect progress and questions about the request).
+/// </summary>
+internal sealed class ClientPeer(McpServer server) : IClientPeer
+{
+    public bool SupportsSampling => server.ClientCapabilities?.Sampling is not null;
+
+    public bool SupportsElicitation => server.ClientCapabilities?.Elicitation is not null;
+
+    public bool SupportsRoots => server.ClientCapabilities?.Roots is not null;
+
+    public Task SendNotificationAsync(string method, JsonNode? parameters, CancellationToken cancellationToken) =>
+        server.SendMessageAsync(new JsonRpcNotification { Method = method, Params = parameters }, cancellationToken);
+
+    public ValueTask<CreateMessageResult> SampleAsync(CreateMessageRequestParams request, CancellationToken cancellationToken) =>
+        server.SampleAsync(request, cancellationToken);
+
+    public ValueTask<ElicitResult> ElicitAsync(ElicitRequestParams request, CancellationToken cancellationToken) =>
+        server.ElicitAsync(request, cancellationToken);
+
+    public ValueTask<ListRootsResult> RequestRootsAsync(ListRootsRequestParams request, CancellationToken cancellationToken) =>
+        server.RequestRootsAsync(request, cancellationToken);
+}

@@ -1,0 +1,108 @@
+using ModelContextProtocol;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Gateway;
+using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Application.Health.Queries;
+using OneMcp.Api.Http;
+
+namespace OneMcp.Api.Mcp;
+
+/// <summary>
+/// Hosts the gateway's MCP endpoints with the SDK: every session gets handlers bound to its own
+/// <see cref="GatewaySession"/>, which delegate to the engine.
+/// </summary>
+internal static class GatewayMcp
+{
+    private const string SessionKey = "onemcp.session";
+
+    public static IServiceCollection AddGatewayMcp(this IServiceCollection services)
+    {
+        services
+            .AddMcpServer(options => options.ServerInfo = new Implementation { Name = "onemcp", Version = GetHealthHandler.Version })
+            .WithHttpTransport(options =>
+            {
+                // Stateful: list_changed and backend-to-client requests need a session (the SDK's default is stateless).
+                options.SessionMode = HttpServerSessionMode.Stateful;
+#pragma warning disable MCP9004 // Legacy SSE is deprecated, and still what older clients speak.
+                options.EnableLegacySse = true;
+#pragma warning restore MCP9004
+                options.ConfigureSessionOptions = ConfigureSessionAsync;
+#pragma warning disable MCPEXP002 // The SDK keeps no list of sessions; this hook is how the gateway tracks them.
+                options.RunSessionHandler = RunSessionAsync;
+#pragma warning restore MCPEXP002
+            });
+        return services;
+    }
+
+    public static void MapGatewayMcp(this IEndpointRouteBuilder endpoints) => endpoints.MapMcp(GatewayRoutes.Mcp);
+
+    private static Task ConfigureSessionAsync(HttpContext http, McpServerOptions options, CancellationToken cancellationToken)
+    {
+        var engine = http.RequestServices.GetRequiredService<GatewayEngine>();
+        var filter = SessionFilterMiddleware.FilterOf(http);
+        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter);
+        http.Items[SessionKey] = session;
+
+        options.ServerInstructions = engine.BuildInstructions(session);
+        options.Capabilities = new ServerCapabilities
+        {
+            Tools = new ToolsCapability { ListChanged = true },
+            Resources = new ResourcesCapability { ListChanged = true, Subscribe = true },
+            Prompts = new PromptsCapability { ListChanged = true },
+            Completions = new CompletionsCapability(),
+            Logging = new LoggingCapability(),
+        };
+
+        var handlers = options.Handlers;
+        handlers.ListToolsHandler = (request, _) => ValueTask.FromResult(engine.ListTools(session, request.Params?.Cursor));
+        handlers.ListResourcesHandler = (request, _) => ValueTask.FromResult(engine.ListResources(session, request.Params?.Cursor));
+        handlers.ListResourceTemplatesHandler = (request, _) => ValueTask.FromResult(engine.ListResourceTemplates(session, request.Params?.Cursor));
+        handlers.ListPromptsHandler = (request, _) => ValueTask.FromResult(engine.ListPrompts(session, request.Params?.Cursor));
+        handlers.CallToolHandler = (request, ct) => engine.CallToolAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
+        handlers.ReadResourceHandler = (request, ct) => engine.ReadResourceAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
+        handlers.GetPromptHandler = (request, ct) => engine.GetPromptAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
+        handlers.CompleteHandler = (request, ct) => engine.CompleteAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
+        handlers.SubscribeToResourcesHandler = async (request, ct) =>
+        {
+            await engine.SubscribeAsync(session, Required(request.Params).Uri, ct);
+            return new EmptyResult();
+        };
+        handlers.UnsubscribeFromResourcesHandler = async (request, ct) =>
+        {
+            await engine.UnsubscribeAsync(session, Required(request.Params).Uri, ct);
+            return new EmptyResult();
+        };
+        handlers.SetLoggingLevelHandler = (request, _) =>
+        {
+            // Per session: one client's level never changes what another client or the gateway logs.
+            session.LogLevel = Required(request.Params).Level;
+            return ValueTask.FromResult(new EmptyResult());
+        };
+        return Task.CompletedTask;
+    }
+
+    private static async Task RunSessionAsync(HttpContext http, McpServer server, CancellationToken cancellationToken)
+    {
+        var services = http.RequestServices;
+        var registry = services.GetRequiredService<SessionRegistry>();
+        var session = (GatewaySession)http.Items[SessionKey]!;
+        session.Attach(new ClientPeer(server));
+        registry.Add(session);
+        try
+        {
+            await server.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            registry.Remove(session.Id, out _);
+            await services.GetRequiredService<ResourceSubscriptions>()
+                .ReleaseSessionAsync(session, services.GetRequiredService<IBackendPool>(), CancellationToken.None);
+        }
+    }
+
+    private static T Required<T>(T? parameters) where T : class =>
+        parameters ?? throw new McpProtocolException("The request has no parameters.", McpErrorCode.InvalidParams);
+}

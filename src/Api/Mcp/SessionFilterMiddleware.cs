@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Primitives;
+using OneMcp.Application.Gateway.Filtering;
+using OneMcp.Api.Http;
+
+namespace OneMcp.Api.Mcp;
+
+/// <summary>
+/// Reads the session's tag filter (<c>tags</c>, <c>tag-filter</c> or <c>preset</c>) from the URL of the
+/// request that opens a session, and refuses a bad one with a JSON-RPC error before any session exists.
+/// </summary>
+internal sealed class SessionFilterMiddleware(RequestDelegate next)
+{
+    private const string FilterKey = "onemcp.filter";
+
+    public static SessionFilter FilterOf(HttpContext context) =>
+        context.Items.TryGetValue(FilterKey, out var filter) && filter is SessionFilter f ? f : SessionFilter.None;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (OpensSession(context.Request))
+        {
+            var query = context.Request.Query;
+            try
+            {
+                context.Items[FilterKey] = SessionFilter.FromQuery(
+                    Single(query, SessionFilter.TagsParameter),
+                    Single(query, SessionFilter.TagFilterParameter),
+                    Single(query, SessionFilter.PresetParameter),
+                    resolvePreset: _ => null);
+            }
+            catch (SessionFilterException e)
+            {
+                await JsonRpcErrors.WriteAsync(context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidParams, e.Message);
+                return;
+            }
+        }
+
+        await next(context);
+    }
+
+    // A streamable HTTP POST without a session id opens a session; so does a legacy SSE GET.
+    private static bool OpensSession(HttpRequest request) =>
+        (HttpMethods.IsPost(request.Method) && request.Path == GatewayRoutes.Mcp && !request.Headers.ContainsKey("Mcp-Session-Id"))
+        || (HttpMethods.IsGet(request.Method) && request.Path == GatewayRoutes.SdkSse);
+
+    private static string? Single(IQueryCollection query, string name)
+    {
+        if (!query.TryGetValue(name, out StringValues values))
+        {
+            return null;
+        }
+
+        return values.Count == 1
+            ? values[0]
+            : throw new SessionFilterException($"The '{name}' parameter is given more than once.");
+    }
+}

@@ -1,0 +1,38 @@
+using FluentValidation;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Common.Behaviours;
+using OneMcp.Application.Gateway;
+using OneMcp.Application.Gateway.Sessions;
+
+namespace OneMcp.Application;
+
+public static class DependencyInjection
+{
+    public static IServiceCollection AddApplication(this IServiceCollection services)
+    {
+        // The data plane: plain singletons, no mediator on the per-call path.
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<InFlightRequests>();
+        services.AddSingleton<ResourceSubscriptions>();
+        services.AddSingleton<CapabilityCatalog>();
+        services.AddSingleton<GatewayEngine>();
+        services.AddSingleton<GatewayNotifier>();
+        services.AddSingleton<IBackendEventSink>(sp => sp.GetRequiredService<GatewayNotifier>());
+
+        // The control plane: MediatR 5.1 has no AddMediatR, so it is wired here by hand.
+        services.AddScoped<ServiceFactory>(sp => sp.GetRequiredService);
+        services.AddScoped<IMediator, Mediator>();
+        services.Scan(scan => scan
+            .FromAssemblyOf<GatewayEngine>()
+            .AddClasses(c => c.AssignableToAny(typeof(IRequestHandler<,>), typeof(INotificationHandler<>)))
+            .AsImplementedInterfaces()
+            .WithScopedLifetime()
+            .AddClasses(c => c.AssignableTo(typeof(IValidator<>)))
+            .AsImplementedInterfaces()
+            .WithScopedLifetime());
+        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehaviour<,>));
+        return services;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using System.Text;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Gateway.Filtering;
+
+/// <summary>
+/// A node of a parsed <see cref="TagFilter"/>. AND and OR are n-ary (operands of the same kind are
+/// flattened) and double negation is removed, so the tree stays shallow and has one canonical form.
+/// </summary>
+internal abstract record FilterNode
+{
+    /// <summary>Evaluates the node against a backend's tags; allocates nothing.</summary>
+    public abstract bool Evaluate(IReadOnlyCollection<Tag> tags);
+
+    public abstract void CollectTags(HashSet<Tag> into);
+
+    /// <summary>Appends the canonical, re-parsable text of this node.</summary>
+    public abstract void Write(StringBuilder builder);
+
+    /// <summary>AND/OR: parenthesised when it is the operand of another operator.</summary>
+    protected virtual bool IsCompound => false;
+
+    protected static void WriteOperand(StringBuilder builder, FilterNode operand)
+    {
+        if (operand.IsCompound)
+        {
+            builder.Append('(');
+            operand.Write(builder);
+            builder.Append(')');
+        }
+        else
+        {
+            operand.Write(builder);
+        }
+    }
+
+    protected static void WriteJoined(StringBuilder builder, ImmutableArray<FilterNode> operands, string separator)
+    {
+        for (var i = 0; i < operands.Length; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append(separator);
+            }
+
+            WriteOperand(builder, operands[i]);
+        }
+    }
+}
+
+internal sealed record TagNode(Tag Tag) : FilterNode
+{
+    public override bool Evaluate(IReadOnlyCollection<Tag> tags) => tags switch
+    {
+        IReadOnlySet<Tag> set => set.Contains(Tag),
+        ICollection<Tag> collection => collection.Contains(Tag),
+        _ => ContainsByEnumeration(tags, Tag),
+    };
+
+    public override void CollectTags(HashSet<Tag> into) => into.Add(Tag);
+
+    public override void Write(StringBuilder builder) => builder.Append(Tag.Value);
+
+    private static bool ContainsByEnumeration(IReadOnlyCollection<Tag> tags, Tag tag)
+    {
+        foreach (var candidate in tags)
+        {
+            if (candidate == tag)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal sealed record NotNode(FilterNode Operand) : FilterNode
+{
+    public override bool Evaluate(IReadOnlyCollection<Tag> tags) => !Operand.Evaluate(tags);
+
+    public override void CollectTags(HashSet<Tag> into) => Operand.CollectTags(into);
+
+    public override void Write(StringBuilder builder)
+    {
+        builder.Append("not ");
+        WriteOperand(builder, Operand);
+    }
+}
+
+internal sealed record AndNode(ImmutableArray<FilterNode> Operands) : FilterNode
+{
+    protected override bool IsCompound => true;
+
+    public override bool Evaluate(IReadOnlyCollection<Tag> tags)
+    {
+        foreach (var operand in Operands)
+        {
+            if (!operand.Evaluate(tags))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override void CollectTags(HashSet<Tag> into)
+    {
+        foreach (var operand in Operands)
+        {
+            operand.CollectTags(into);
+        }
+    }
+
+    public override void Write(StringBuilder builder) => WriteJoined(builder, Operands, " and ");
+}
+
+internal sealed record OrNode(ImmutableArray<FilterNode> Operands) : FilterNode
+{
+    protected override bool IsCompound => true;
+
+    public override bool Evaluate(IReadOnlyCollection<Tag> tags)
+    {
+        foreach (var operand in Operands)
+        {
+            if (operand.Evaluate(tags))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public override void CollectTags(HashSet<Tag> into)
+    {
+        foreach (var operand in Operands)
+        {
+            operand.CollectTags(into);
+        }
+    }
+
+    public override void Write(StringBuilder builder) => WriteJoined(builder, Operands, " or ");
+}

@@ -1,0 +1,307 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Gateway;
+
+/// <summary>
+/// The MCP data plane: merges what the backends offer into what one session sees, and routes each
+/// request to the backend that owns it. Lists come from cached capabilities (no fan-out per request).
+/// </summary>
+public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, InFlightRequests inFlight, ResourceSubscriptions subscriptions)
+{
+    public ListToolsResult ListTools(GatewaySession session, string? cursor)
+    {
+        RejectCursor(cursor);
+        var tools = new List<Tool>();
+        foreach (var backend in VisibleBackends(session))
+        {
+            tools.AddRange(catalog.For(backend).Tools);
+        }
+
+        return new ListToolsResult { Tools = tools };
+    }
+
+    public ListResourcesResult ListResources(GatewaySession session, string? cursor)
+    {
+        RejectCursor(cursor);
+        var resources = new List<Resource>();
+        foreach (var backend in VisibleBackends(session))
+        {
+            resources.AddRange(catalog.For(backend).Resources);
+        }
+
+        return new ListResourcesResult { Resources = resources };
+    }
+
+    public ListResourceTemplatesResult ListResourceTemplates(GatewaySession session, string? cursor)
+    {
+        RejectCursor(cursor);
+        var templates = new List<ResourceTemplate>();
+        foreach (var backend in VisibleBackends(session))
+        {
+            templates.AddRange(catalog.For(backend).ResourceTemplates);
+        }
+
+        return new ListResourceTemplatesResult { ResourceTemplates = templates };
+    }
+
+    public ListPromptsResult ListPrompts(GatewaySession session, string? cursor)
+    {
+        RejectCursor(cursor);
+        var prompts = new List<Prompt>();
+        foreach (var backend in VisibleBackends(session))
+        {
+            prompts.AddRange(catalog.For(backend).Prompts);
+        }
+
+        return new ListPromptsResult { Prompts = prompts };
+    }
+
+    public async ValueTask<CallToolResult> CallToolAsync(GatewaySession session, IClientPeer caller, CallToolRequestParams request, CancellationToken cancellationToken)
+    {
+        if (!TryResolve(session, request.Name, out var backend, out var toolName)
+            || !CapabilityCatalog.IsToolExposed(backend, toolName))
+        {
+            throw GatewayErrors.UnknownTool(request.Name);
+        }
+
+        var forwarded = new CallToolRequestParams
+        {
+            Name = toolName,
+            Arguments = request.Arguments,
+            Meta = WithoutProgressToken(request.Meta),
+        };
+
+        var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token) : null;
+        using var _ = inFlight.Enter(backend.Name, session, caller);
+        var result = await backend.CallToolAsync(forwarded, progress, cancellationToken);
+        if (progress is not null)
+        {
+            // Progress must not arrive after the result it reports on.
+            await progress.FlushAsync();
+        }
+
+        return result;
+    }
+
+    public async ValueTask<ReadResourceResult> ReadResourceAsync(GatewaySession session, IClientPeer caller, ReadResourceRequestParams request, CancellationToken cancellationToken)
+    {
+        if (!TryResolve(session, request.Uri, out var backend, out var uri))
+        {
+            throw GatewayErrors.UnknownResource(request.Uri);
+        }
+
+        using var _ = inFlight.Enter(backend.Name, session, caller);
+        var result = await backend.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = request.Meta }, cancellationToken);
+
+        // Contents name the URI the client asked for, so it can match them to its request.
+        foreach (var content in result.Contents)
+        {
+            content.Uri = CapabilityName.Compose(backend.Name, content.Uri);
+        }
+
+        return result;
+    }
+
+    public async ValueTask<GetPromptResult> GetPromptAsync(GatewaySession session, IClientPeer caller, GetPromptRequestParams request, CancellationToken cancellationToken)
+    {
+        if (!TryResolve(session, request.Name, out var backend, out var name))
+        {
+            throw GatewayErrors.UnknownPrompt(request.Name);
+        }
+
+        using var _ = inFlight.Enter(backend.Name, session, caller);
+        return await backend.GetPromptAsync(
+            new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = request.Meta },
+            cancellationToken);
+    }
+
+    public async ValueTask<CompleteResult> CompleteAsync(GatewaySession session, IClientPeer caller, CompleteRequestParams request, CancellationToken cancellationToken)
+    {
+        Reference forwardedRef;
+        IBackendConnection? backend;
+        switch (request.Ref)
+        {
+            case PromptReference prompt:
+                if (!TryResolve(session, prompt.Name, out backend, out var promptName))
+                {
+                    throw GatewayErrors.UnknownPrompt(prompt.Name);
+                }
+
+                forwardedRef = new PromptReference { Name = promptName, Title = prompt.Title };
+                break;
+            case ResourceTemplateReference template when template.Uri is not null:
+                if (!TryResolve(session, template.Uri, out backend, out var templateUri))
+                {
+                    throw GatewayErrors.UnknownResource(template.Uri);
+                }
+
+                forwardedRef = new ResourceTemplateReference { Uri = templateUri };
+                break;
+            default:
+                throw GatewayErrors.InvalidReference("completion/complete needs a 'ref/prompt' or 'ref/resource' reference.");
+        }
+
+        if (!backend.Capabilities.SupportsCompletions)
+        {
+            // The spec lets a server without completions answer with no values; clients then just offer none.
+            return new CompleteResult { Completion = new Completion { Values = [] } };
+        }
+
+        using var _ = inFlight.Enter(backend.Name, session, caller);
+        return await backend.CompleteAsync(
+            new CompleteRequestParams { Ref = forwardedRef, Argument = request.Argument, Context = request.Context, Meta = request.Meta },
+            cancellationToken);
+    }
+
+    public async ValueTask SubscribeAsync(GatewaySession session, string prefixedUri, CancellationToken cancellationToken)
+    {
+        if (!TryResolve(session, prefixedUri, out var backend, out var uri))
+        {
+            throw GatewayErrors.UnknownResource(prefixedUri);
+        }
+
+        if (!backend.Capabilities.SupportsResourceSubscribe)
+        {
+            throw GatewayErrors.NotSupported(backend.Name.Value, "resource subscriptions");
+        }
+
+        await subscriptions.SubscribeAsync(session, backend, uri, prefixedUri, cancellationToken);
+    }
+
+    public async ValueTask UnsubscribeAsync(GatewaySession session, string prefixedUri, CancellationToken cancellationToken)
+    {
+        if (!TryResolve(session, prefixedUri, out var backend, out var uri))
+        {
+            throw GatewayErrors.UnknownResource(prefixedUri);
+        }
+
+        await subscriptions.UnsubscribeAsync(session, backend, uri, prefixedUri, cancellationToken);
+    }
+
+    /// <summary>The initialize instructions for a session: the instructions of every backend it can see.</summary>
+    public string BuildInstructions(GatewaySession session)
+    {
+        var visible = VisibleBackends(session).ToList();
+        var text = new StringBuilder();
+        text.Append("OneMcp gateway in front of ").Append(visible.Count).Append(visible.Count == 1 ? " MCP server" : " MCP servers");
+        if (visible.Count > 0)
+        {
+            text.Append(": ").AppendJoin(", ", visible.Select(b => b.Name.Value));
+        }
+
+        text.Append(". Tools and prompts are named <server>").Append(ServerName.Separator)
+            .Append("<name>; resource URIs are prefixed the same way.");
+
+        foreach (var backend in visible)
+        {
+            var instructions = backend.Settings.InstructionOverride ?? backend.Capabilities.Instructions;
+            if (string.IsNullOrWhiteSpace(instructions))
+            {
+                continue;
+            }
+
+            text.Append("\n\n<").Append(backend.Name.Value).Append(">\n")
+                .Append(instructions.Trim())
+                .Append("\n</").Append(backend.Name.Value).Append('>');
+        }
+
+        return text.ToString();
+    }
+
+    public IEnumerable<IBackendConnection> VisibleBackends(GatewaySession session)
+    {
+        foreach (var backend in pool.Backends)
+        {
+            if (session.CanSee(backend))
+            {
+                yield return backend;
+            }
+        }
+    }
+
+    private bool TryResolve(
+        GatewaySession session,
+        string? prefixed,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IBackendConnection? backend,
+        out string name)
+    {
+        backend = null;
+        if (!CapabilityName.TryParse(prefixed, out var server, out name)
+            || !pool.TryGet(server, out var candidate)
+            || !session.CanSee(candidate))
+        {
+            return false;
+        }
+
+        backend = candidate;
+        return true;
+    }
+
+    private static void RejectCursor(string? cursor)
+    {
+        if (cursor is not null)
+        {
+            throw GatewayErrors.InvalidCursor();
+        }
+    }
+
+    // The client's progress token means something only between the client and the gateway; the backend
+    // connection is shared, so the connection assigns its own token and reports back through IProgress.
+    private static JsonObject? WithoutProgressToken(JsonObject? meta)
+    {
+        if (meta is null || !meta.ContainsKey("progressToken"))
+        {
+            return meta;
+        }
+
+        var copy = (JsonObject)meta.DeepClone();
+        copy.Remove("progressToken");
+        return copy.Count == 0 ? null : copy;
+    }
+
+    /// <summary>Forwards a backend's progress to the one request it belongs to, in order.</summary>
+    private sealed class CallerProgress(IClientPeer caller, ProgressToken token) : IProgress<ProgressNotificationValue>
+    {
+        private readonly Lock _gate = new();
+        private Task _last = Task.CompletedTask;
+
+        public void Report(ProgressNotificationValue value)
+        {
+            var parameters = JsonSerializer.SerializeToNode(
+                new ProgressNotificationParams { ProgressToken = token, Progress = value },
+                McpJsonUtilities.DefaultOptions);
+            lock (_gate)
+            {
+                _last = SendAfterAsync(_last, parameters);
+            }
+        }
+
+        public Task FlushAsync()
+        {
+            lock (_gate)
+            {
+                return _last;
+            }
+        }
+
+        private async Task SendAfterAsync(Task previous, JsonNode? parameters)
+        {
+            await previous;
+            try
+            {
+                await caller.SendNotificationAsync(NotificationMethods.ProgressNotification, parameters, CancellationToken.None);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                // The client went away; there is nobody left to tell.
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Gateway;
+
+/// <summary>
+/// Routes what backends say to the client sessions it concerns, and only to them: list changes to the
+/// sessions that can see the backend, resource updates to its subscribers, log messages by each
+/// session's own level, and backend-to-client requests to the session whose request is running there.
+/// </summary>
+public sealed partial class GatewayNotifier(
+    SessionRegistry sessions,
+    InFlightRequests inFlight,
+    ILogger<GatewayNotifier> logger) : IBackendEventSink
+{
+    public void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null)
+    {
+        if (kinds == CapabilityKinds.None)
+        {
+            return;
+        }
+
+        var settings = backend.Settings;
+        var previous = previousTags is null ? null : settings with { Tags = previousTags };
+        foreach (var session in sessions.All)
+        {
+            if (!session.IsAttached || !(session.Allows(settings) || (previous is not null && session.Allows(previous))))
+            {
+                continue;
+            }
+
+            NotifyListChanged(session, kinds);
+        }
+    }
+
+    /// <summary>Tells every session that its lists may have changed (e.g. after a configuration reload).</summary>
+    public void EverythingChanged()
+    {
+        foreach (var session in sessions.All)
+        {
+            if (session.IsAttached)
+            {
+                NotifyListChanged(session, CapabilityKinds.All);
+            }
+        }
+    }
+
+    public void ResourceUpdated(IBackendConnection backend, string uri)
+    {
+        var prefixed = CapabilityName.Compose(backend.Name, uri);
+        var parameters = JsonSerializer.SerializeToNode(new ResourceUpdatedNotificationParams { Uri = prefixed }, McpJsonUtilities.DefaultOptions);
+        foreach (var session in sessions.All)
+        {
+            if (session.IsAttached && session.IsSubscribed(prefixed) && session.CanSee(backend))
+            {
+                Send(session, NotificationMethods.ResourceUpdatedNotification, parameters);
+            }
+        }
+    }
+
+    public void LogMessage(IBackendConnection backend, LoggingMessageNotificationParams message)
+    {
+        var server = backend.Name;
+        var forwarded = new LoggingMessageNotificationParams
+        {
+            Level = message.Level,
+            Logger = message.Logger is null ? server.Value : $"{server.Value}/{message.Logger}",
+            Data = message.Data,
+        };
+        var parameters = JsonSerializer.SerializeToNode(forwarded, McpJsonUtilities.DefaultOptions);
+        foreach (var session in sessions.All)
+        {
+            if (session.IsAttached && session.LogLevel is { } level && message.Level >= level && session.CanSee(backend))
+            {
+                Send(session, NotificationMethods.LoggingMessageNotification, parameters);
+            }
+        }
+    }
+
+    public ValueTask<CreateMessageResult> SampleAsync(ServerName server, CreateMessageRequestParams request, CancellationToken cancellationToken)
+    {
+        var peer = ClientFor(server, "a sampling request", p => p.SupportsSampling, "sampling");
+        return peer.SampleAsync(request, cancellationToken);
+    }
+
+    public ValueTask<ElicitResult> ElicitAsync(ServerName server, ElicitRequestParams request, CancellationToken cancellationToken)
+    {
+        var peer = ClientFor(server, "an elicitation request", p => p.SupportsElicitation, "elicitation");
+        return peer.ElicitAsync(request, cancellationToken);
+    }
+
+    public ValueTask<ListRootsResult> ListRootsAsync(ServerName server, ListRootsRequestParams request, CancellationToken cancellationToken)
+    {
+        var peer = ClientFor(server, "a roots request", p => p.SupportsRoots, "roots");
+        return peer.RequestRootsAsync(request, cancellationToken);
+    }
+
+    private IClientPeer ClientFor(ServerName server, string what, Func<IClientPeer, bool> supports, string capability)
+    {
+        var candidates = inFlight.CallersOn(server);
+        switch (candidates.Count)
+        {
+            case 0:
+                throw GatewayErrors.NoRequestInFlight(server.Value, what);
+            case > 1:
+                throw GatewayErrors.AmbiguousRequest(server.Value, what);
+        }
+
+        var peer = candidates[0];
+        return supports(peer) ? peer : throw GatewayErrors.ClientLacksCapability(capability);
+    }
+
+    private void NotifyListChanged(GatewaySession session, CapabilityKinds kinds)
+    {
+        if (kinds.HasFlag(CapabilityKinds.Tools))
+        {
+            Send(session, NotificationMethods.ToolListChangedNotification, null);
+        }
+
+        if (kinds.HasFlag(CapabilityKinds.Resources))
+        {
+            Send(session, NotificationMethods.ResourceListChangedNotification, null);
+        }
+
+        if (kinds.HasFlag(CapabilityKinds.Prompts))
+        {
+            Send(session, NotificationMethods.PromptListChangedNotification, null);
+        }
+    }
+
+    private void Send(GatewaySession session, string method, JsonNode? parameters) =>
+        _ = SendAsync(session, method, parameters?.DeepClone());
+
+    private async Task SendAsync(GatewaySession session, string method, JsonNode? parameters)
+    {
+        try
+        {
+            await session.Peer.SendNotificationAsync(method, parameters, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogNotificationFailed(logger, method, session.Id, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not send {Method} to session {SessionId}: {Reason}")]
+    private static partial void LogNotificationFailed(ILogger logger, string method, string sessionId, string reason);
+}

@@ -1,0 +1,76 @@
+using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Gateway;
+
+/// <summary>
+/// Which sessions have a request running on which backend. A backend connection is shared by every
+/// session, and a backend's sampling, elicitation or roots request carries no reference to the client
+/// request that caused it, so this is how the gateway finds the client to ask.
+/// </summary>
+public sealed class InFlightRequests
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ServerName, Dictionary<GatewaySession, Entry>> _byServer = [];
+
+    /// <summary>
+    /// Records that <paramref name="session"/> is waiting on <paramref name="server"/>; questions the backend
+    /// asks meanwhile go to <paramref name="caller"/>, the request's own channel to the client.
+    /// </summary>
+    public Scope Enter(ServerName server, GatewaySession session, IClientPeer caller)
+    {
+        lock (_gate)
+        {
+            if (!_byServer.TryGetValue(server, out var sessions))
+            {
+                sessions = [];
+                _byServer[server] = sessions;
+            }
+
+            var count = sessions.TryGetValue(session, out var entry) ? entry.Count : 0;
+            sessions[session] = new Entry(count + 1, caller);
+        }
+
+        return new Scope(this, server, session);
+    }
+
+    /// <summary>For each session with a request running on <paramref name="server"/>, the channel to ask it on.</summary>
+    public IReadOnlyList<IClientPeer> CallersOn(ServerName server)
+    {
+        lock (_gate)
+        {
+            return _byServer.TryGetValue(server, out var sessions) ? [.. sessions.Values.Select(e => e.Caller)] : [];
+        }
+    }
+
+    private void Exit(ServerName server, GatewaySession session)
+    {
+        lock (_gate)
+        {
+            if (!_byServer.TryGetValue(server, out var sessions) || !sessions.TryGetValue(session, out var entry))
+            {
+                return;
+            }
+
+            if (entry.Count > 1)
+            {
+                sessions[session] = entry with { Count = entry.Count - 1 };
+            }
+            else
+            {
+                sessions.Remove(session);
+                if (sessions.Count == 0)
+                {
+                    _byServer.Remove(server);
+                }
+            }
+        }
+    }
+
+    private readonly record struct Entry(int Count, IClientPeer Caller);
+
+    public readonly struct Scope(InFlightRequests owner, ServerName server, GatewaySession session) : IDisposable
+    {
+        public void Dispose() => owner?.Exit(server, session);
+    }
+}

@@ -1,0 +1,73 @@
+using ModelContextProtocol.Protocol;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Gateway.Filtering;
+
+namespace OneMcp.Application.Gateway.Sessions;
+
+/// <summary>
+/// One client session of the gateway: who it is, what it may see (fixed at initialize) and the
+/// per-session state that must never leak into other sessions (log level, subscriptions).
+/// </summary>
+public sealed class GatewaySession(string id, SessionFilter filter)
+{
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _subscriptions = new(StringComparer.Ordinal);
+    private IClientPeer? _peer;
+
+    public string Id { get; } = id;
+
+    public SessionFilter Filter { get; } = filter;
+
+    /// <summary>The minimum level of backend log messages this session wants; null until it sets one.</summary>
+    public LoggingLevel? LogLevel { get; set; }
+
+    public IClientPeer Peer => _peer ?? throw new InvalidOperationException($"Session {Id} is not attached to a client yet.");
+
+    public bool IsAttached => _peer is not null;
+
+    public void Attach(IClientPeer peer) => _peer = peer;
+
+    /// <summary>
+    /// The one visibility decision of the gateway: every list, call and notification asks it.
+    /// </summary>
+    public bool CanSee(IBackendConnection backend) =>
+        backend.State.Status == BackendStatus.Connected && Allows(backend.Settings);
+
+    /// <summary>Whether the session's filter admits the backend, whatever its connection state.</summary>
+    public bool Allows(Domain.Backends.BackendSettings settings) =>
+        !settings.Disabled && Filter.Allows(settings.Tags);
+
+    public bool AddSubscription(string prefixedUri)
+    {
+        lock (_gate)
+        {
+            return _subscriptions.Add(prefixedUri);
+        }
+    }
+
+    public bool RemoveSubscription(string prefixedUri)
+    {
+        lock (_gate)
+        {
+            return _subscriptions.Remove(prefixedUri);
+        }
+    }
+
+    public bool IsSubscribed(string prefixedUri)
+    {
+        lock (_gate)
+        {
+            return _subscriptions.Contains(prefixedUri);
+        }
+    }
+
+    public IReadOnlyList<string> TakeSubscriptions()
+    {
+        lock (_gate)
+        {
+            var all = _subscriptions.ToArray();
+            _subscriptions.Clear();
+            return all;
+        }
+    }
+}

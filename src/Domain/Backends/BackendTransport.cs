@@ -1,0 +1,8 @@
+namespace OneMcp.Domain.Backends;
+
+public enum BackendTransport
+{
+    Stdio,
+    StreamableHttp,
+    Sse,
+}

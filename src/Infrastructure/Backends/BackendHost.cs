@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Configuration;
+
+namespace OneMcp.Infrastructure.Backends;
+
+public sealed class BackendHostOptions
+{
+    /// <summary>The mcp.json to load and watch; null runs the gateway without a configuration file.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Listen at once and publish backends as they become ready, rather than after they all tried.</summary>
+    public bool AsyncLoading { get; init; }
+
+    /// <summary>The configuration already read (and validated) at start-up, so it is not read twice.</summary>
+    public McpConfigParseResult? InitialConfiguration { get; init; }
+
+    public McpConfigWatcherOptions Watcher { get; init; } = new();
+}
+
+/// <summary>
+/// Starts the configured backends with the gateway, follows mcp.json edits, and stops every backend
+/// (and so every child process) when the gateway stops.
+/// </summary>
+public sealed partial class BackendHost(
+    BackendPool pool,
+    BackendHostOptions options,
+    TimeProvider time,
+    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<BackendHost>();
+    private McpConfigWatcher? _watcher;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<BackendSettings> backends = [];
+        if (options.ConfigPath is { } path)
+        {
+            _watcher = new McpConfigWatcher(path, OnConfigurationChangedAsync, loggerFactory.CreateLogger<McpConfigWatcher>(), timeProvider: time, options: options.Watcher);
+            _watcher.Start();
+
+            var initial = options.InitialConfiguration ?? await new McpConfigFile().LoadAsync(path, cancellationToken);
+            if (!initial.IsValid)
+            {
+                throw new InvalidOperationException($"{path}: {string.Join("; ", initial.Errors)}");
+            }
+
+            backends = initial.Backends;
+        }
+
+        LogStarting(_logger, backends.Count, options.AsyncLoading ? "asynchronously" : "before listening");
+        await pool.ApplyAsync(backends, waitForConnections: !options.AsyncLoading, cancellationToken);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_watcher is not null)
+        {
+            await _watcher.DisposeAsync();
+            _watcher = null;
+        }
+
+        await pool.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_watcher is not null)
+        {
+            await _watcher.DisposeAsync();
+        }
+    }
+
+    private async Task OnConfigurationChangedAsync(McpConfigParseResult result, CancellationToken cancellationToken)
+    {
+        if (!result.IsValid)
+        {
+            foreach (var error in result.Errors)
+            {
+                LogInvalidConfiguration(_logger, error.Path, error.Message);
+            }
+
+            return;
+        }
+
+        LogReloading(_logger, result.Backends.Count);
+        await pool.ApplyAsync(result.Backends, waitForConnections: false, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Count} backends {Mode}")]
+    private static partial void LogStarting(ILogger logger, int count, string mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration changed: applying {Count} backends")]
+    private static partial void LogReloading(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration change ignored, the last good configuration keeps running: {Path}: {Message}")]
+    private static partial void LogInvalidConfiguration(ILogger logger, string path, string message);
+}

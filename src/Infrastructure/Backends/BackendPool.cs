@@ -1,0 +1,168 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+using OneMcp.Application.Backends;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Backends;
+
+/// <summary>
+/// The running backends. <see cref="ApplyAsync"/> moves it to a desired set of settings: new backends
+/// start, removed ones stop, changed ones restart, and metadata-only changes apply in place.
+/// </summary>
+public sealed partial class BackendPool(
+    McpClientFactory factory,
+    IBackendEventSink events,
+    TimeProvider time,
+    ILoggerFactory loggerFactory) : IBackendPool, IAsyncDisposable
+{
+    /// <summary>How many backends connect at once; more would only make them all slower to start.</summary>
+    public const int MaxParallelConnects = 5;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<BackendPool>();
+    private readonly SemaphoreSlim _applyGate = new(1, 1);
+    private readonly SemaphoreSlim _connectSlots = new(MaxParallelConnects, MaxParallelConnects);
+    private volatile BackendConnection[] _backends = [];
+    private volatile bool _initialLoadCompleted;
+
+    public IReadOnlyList<IBackendConnection> Backends => _backends;
+
+    public bool InitialLoadCompleted => _initialLoadCompleted;
+
+    public bool TryGet(ServerName name, [NotNullWhen(true)] out IBackendConnection? backend)
+    {
+        var backends = _backends;
+        int low = 0, high = backends.Length - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) >> 1);
+            var order = string.CompareOrdinal(backends[middle].Name.Value, name.Value);
+            if (order == 0)
+            {
+                backend = backends[middle];
+                return true;
+            }
+
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        backend = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Brings the pool to <paramref name="desired"/>. Returns when every started backend has finished its
+    /// first connect attempts when <paramref name="waitForConnections"/> is set, otherwise at once.
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<BackendSettings> desired, bool waitForConnections, CancellationToken cancellationToken)
+    {
+        await _applyGate.WaitAsync(cancellationToken);
+        try
+        {
+            var current = _backends.ToDictionary(b => b.Name);
+            var next = new List<BackendConnection>(desired.Count);
+            var started = new List<BackendConnection>();
+            var stopped = new List<BackendConnection>();
+
+            foreach (var settings in desired)
+            {
+                if (!current.Remove(settings.Name, out var existing))
+                {
+                    var added = Create(settings);
+                    next.Add(added);
+                    started.Add(added);
+                    LogAdded(_logger, settings.Name.Value);
+                }
+                else if (existing.Settings.RequiresReconnectComparedTo(settings) || existing.Settings.Disabled != settings.Disabled)
+                {
+                    var replacement = Create(settings);
+                    next.Add(replacement);
+                    started.Add(replacement);
+                    stopped.Add(existing);
+                    LogRestartingForChange(_logger, settings.Name.Value);
+                }
+                else
+                {
+                    next.Add(existing);
+                    if (existing.Settings.MetadataDiffersFrom(settings))
+                    {
+                        existing.UpdateMetadata(settings);
+                        LogMetadataUpdated(_logger, settings.Name.Value);
+                    }
+                }
+            }
+
+            foreach (var removed in current.Values)
+            {
+                stopped.Add(removed);
+                LogRemoved(_logger, removed.Name.Value);
+            }
+
+            next.Sort((a, b) => string.CompareOrdinal(a.Name.Value, b.Name.Value));
+            _backends = [.. next];
+
+            await Task.WhenAll(stopped.Select(StopAsync));
+            foreach (var backend in started)
+            {
+                backend.Start();
+            }
+
+            if (waitForConnections)
+            {
+                await Task.WhenAll(started.Select(b => b.FirstAttempt)).WaitAsync(cancellationToken);
+            }
+
+            if (!_initialLoadCompleted)
+            {
+                _ = MarkLoadedWhenDoneAsync(started);
+            }
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var backends = Interlocked.Exchange(ref _backends, []);
+        await Task.WhenAll(backends.Select(b => b.DisposeAsync().AsTask()));
+        _applyGate.Dispose();
+        _connectSlots.Dispose();
+    }
+
+    private BackendConnection Create(BackendSettings settings) =>
+        new(settings, factory, events, time, loggerFactory.CreateLogger<BackendConnection>(), _connectSlots);
+
+    private async Task StopAsync(BackendConnection backend)
+    {
+        await backend.DisposeAsync();
+
+        // Sessions that could see it must refresh their lists now that it is gone.
+        events.BackendChanged(backend, CapabilityKinds.All);
+    }
+
+    private async Task MarkLoadedWhenDoneAsync(IEnumerable<BackendConnection> started)
+    {
+        await Task.WhenAll(started.Select(b => b.FirstAttempt));
+        _initialLoadCompleted = true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server} added")]
+    private static partial void LogAdded(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server} removed")]
+    private static partial void LogRemoved(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server} changed; restarting it")]
+    private static partial void LogRestartingForChange(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: metadata updated without a restart")]
+    private static partial void LogMetadataUpdated(ILogger logger, string server);
+}

@@ -1,0 +1,89 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Backends;
+
+/// <summary>Creates the SDK client transport for a backend's settings.</summary>
+public sealed class McpClientFactory(ILoggerFactory loggerFactory) : IDisposable
+{
+    // One pooled HTTP client for every HTTP backend; request timeouts are the gateway's own, per backend.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>
+    /// Backends are spoken to on 2025-11-25, the last revision with sessions: the gateway needs each
+    /// backend's list_changed, progress, sampling and elicitation, which only a session carries.
+    /// </summary>
+    public const string BackendProtocolVersion = "2025-11-25";
+
+    // Variables beyond the SDK's safe default set that common runtimes need to start at all. Everything
+    // else of the gateway's own environment (database passwords, admin credentials) stays out of backends.
+    private static readonly string[] ExtraInheritedVariables =
+        ["DOTNET_ROOT", "DOTNET_CLI_HOME", "NUGET_PACKAGES", "LANG", "LC_ALL", "TZ", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "NODE_PATH", "NVM_DIR"];
+
+    private static readonly string GatewayVersion =
+        typeof(McpClientFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine) => settings.Transport switch
+    {
+        BackendTransport.Stdio => new StdioClientTransport(
+            new StdioClientTransportOptions
+            {
+                Name = settings.Name.Value,
+                Command = settings.Command!,
+                Arguments = [.. settings.Args],
+                WorkingDirectory = settings.WorkingDirectory,
+                InheritEnvironmentVariables = false,
+                EnvironmentVariables = BuildEnvironment(settings),
+                ShutdownTimeout = TimeSpan.FromSeconds(2),
+                StandardErrorLines = stderrLine,
+            },
+            loggerFactory),
+        BackendTransport.StreamableHttp or BackendTransport.Sse => new HttpClientTransport(
+            new HttpClientTransportOptions
+            {
+                Name = settings.Name.Value,
+                Endpoint = settings.Url!,
+                TransportMode = settings.Transport == BackendTransport.Sse ? HttpTransportMode.Sse : HttpTransportMode.StreamableHttp,
+                ConnectionTimeout = settings.ConnectionTimeout,
+                AdditionalHeaders = new Dictionary<string, string>(settings.Headers) { ["User-Agent"] = $"OneMcp/{GatewayVersion}" },
+            },
+            _http,
+            loggerFactory,
+            ownsHttpClient: false),
+        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport."),
+    };
+
+    public static McpClientOptions CreateClientOptions(McpClientHandlers handlers) => new()
+    {
+        ClientInfo = new Implementation { Name = "onemcp", Version = GatewayVersion },
+        ProtocolVersion = BackendProtocolVersion,
+        Handlers = handlers,
+    };
+
+    public void Dispose() => _http.Dispose();
+
+    private static Dictionary<string, string?> BuildEnvironment(BackendSettings settings)
+    {
+        var environment = StdioClientTransportOptions.GetDefaultEnvironmentVariables();
+        foreach (var name in ExtraInheritedVariables)
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                environment[name] = value;
+            }
+        }
+
+        foreach (var (name, value) in settings.Environment)
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+}

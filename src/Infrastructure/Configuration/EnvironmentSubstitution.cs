@@ -1,0 +1,96 @@
+namespace OneMcp.Infrastructure.Configuration;
+
+/// <summary>
+/// Replaces <c>${VAR}</c> and <c>${VAR:-default}</c> in configuration strings. Bare <c>$VAR</c> is left
+/// alone on purpose: arguments such as regular expressions (<c>^foo$</c>) or shell snippets contain
+/// dollars that must reach the backend unchanged. <c>$${</c> is an escape for a literal <c>${</c>.
+/// </summary>
+internal static class EnvironmentSubstitution
+{
+    /// <summary>
+    /// Substitutes every reference in <paramref name="text"/>. Problems are appended to
+    /// <paramref name="problems"/>; they name variables but never contain a variable's value.
+    /// Unresolvable references are kept verbatim in the returned text.
+    /// </summary>
+    public static string Substitute(string text, Func<string, string?> environment, List<string> problems)
+    {
+        if (!text.Contains('$', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var result = new System.Text.StringBuilder(text.Length);
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c != '$')
+            {
+                result.Append(c);
+                i++;
+                continue;
+            }
+
+            if (i + 2 < text.Length && text[i + 1] == '$' && text[i + 2] == '{')
+            {
+                result.Append("${");
+                i += 3;
+                continue;
+            }
+
+            if (i + 1 >= text.Length || text[i + 1] != '{')
+            {
+                result.Append(c);
+                i++;
+                continue;
+            }
+
+            var close = text.IndexOf('}', i + 2);
+            if (close < 0)
+            {
+                problems.Add("Unterminated '${' (a reference is written ${NAME} or ${NAME:-default}).");
+                result.Append(text, i, text.Length - i);
+                break;
+            }
+
+            var inner = text.AsSpan(i + 2, close - i - 2);
+            var separator = inner.IndexOf(":-", StringComparison.Ordinal);
+            var name = (separator >= 0 ? inner[..separator] : inner).ToString();
+            string? fallback = separator >= 0 ? inner[(separator + 2)..].ToString() : null;
+
+            if (!IsVariableName(name))
+            {
+                problems.Add($"'{name}' is not a valid environment variable name in a ${{...}} reference.");
+                result.Append(text, i, close - i + 1);
+            }
+            else
+            {
+                var value = environment(name);
+                // Shell semantics: ':-' also replaces a variable that is set but empty.
+                if (fallback is not null && string.IsNullOrEmpty(value))
+                {
+                    value = fallback;
+                }
+
+                if (value is null)
+                {
+                    problems.Add($"Environment variable '{name}' is not set (use ${{{name}:-default}} to give a default).");
+                    result.Append(text, i, close - i + 1);
+                }
+                else
+                {
+                    result.Append(value);
+                }
+            }
+
+            i = close + 1;
+        }
+
+        return result.ToString();
+    }
+
+    public static bool IsVariableName(string name) =>
+        name.Length > 0
+        && (char.IsAsciiLetter(name[0]) || name[0] == '_')
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+}

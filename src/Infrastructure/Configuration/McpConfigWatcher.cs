@@ -1,0 +1,303 @@
+using Microsoft.Extensions.Logging;
+
+namespace OneMcp.Infrastructure.Configuration;
+
+/// <summary>
+/// Watches one <c>mcp.json</c> and, once changes have settled for <see cref="McpConfigWatcherOptions.Debounce"/>,
+/// reloads it and hands the result to a callback. Callbacks never overlap; changes made while one runs
+/// lead to exactly one more reload afterwards. Invalid results are delivered as they are: keeping the last
+/// good configuration is the caller's decision, not the watcher's.
+/// </summary>
+/// <remarks>
+/// Call <see cref="Start"/> before loading the initial configuration, so an edit made in between is not
+/// lost (at worst the same content is delivered once more).
+/// </remarks>
+public sealed partial class McpConfigWatcher(
+    string path,
+    Func<McpConfigParseResult, CancellationToken, Task> onChanged,
+    ILogger<McpConfigWatcher> logger,
+    McpConfigFile? file = null,
+    TimeProvider? timeProvider = null,
+    McpConfigWatcherOptions? options = null) : IDisposable, IAsyncDisposable
+{
+    private readonly string _path = Path.GetFullPath(path ?? throw new ArgumentNullException(nameof(path)));
+    private readonly Func<McpConfigParseResult, CancellationToken, Task> _onChanged = onChanged ?? throw new ArgumentNullException(nameof(onChanged));
+    private readonly ILogger<McpConfigWatcher> _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    private readonly McpConfigFile _file = file ?? new McpConfigFile();
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly McpConfigWatcherOptions _options = options ?? new McpConfigWatcherOptions();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+
+    private FileSystemWatcher? _watcher;
+    private ITimer? _debounceTimer;
+    private ITimer? _pollTimer;
+    private Fingerprint _lastSeen;
+    private bool _started;
+    private bool _disposed;
+    private bool _reloading;
+    private bool _reloadAgain;
+    private Task _worker = Task.CompletedTask;
+
+    public string FilePath => _path;
+
+    /// <summary>Starts watching. The callback is only called for changes made from now on.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_started)
+            {
+                throw new InvalidOperationException("The watcher has already been started.");
+            }
+
+            _started = true;
+            _lastSeen = Fingerprint.Of(_path);
+            _debounceTimer = _time.CreateTimer(_ => OnDebounceElapsed(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+            if (_options.UseFileSystemEvents)
+            {
+                _watcher = TryCreateFileSystemWatcher();
+            }
+
+            if (_options.PollInterval > TimeSpan.Zero && _options.PollInterval != Timeout.InfiniteTimeSpan)
+            {
+                _pollTimer = _time.CreateTimer(_ => Poll(), null, _options.PollInterval, _options.PollInterval);
+            }
+        }
+
+        LogWatching(_path);
+    }
+
+    public void Dispose()
+    {
+        // A callback may still be running; it observes the cancelled token. The token source is only
+        // disposed when nothing can use it any more, otherwise it is left to the garbage collector.
+        if (Stop() is { IsCompleted: true })
+        {
+            _stopping.Dispose();
+        }
+    }
+
+    /// <summary>Stops watching and waits for a running callback to finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Stop() is not { } worker)
+        {
+            return;
+        }
+
+        try
+        {
+            await worker;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping mid-reload is expected.
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <summary>Stops every source of reloads; returns the reload in progress, or null when already disposed.</summary>
+    private Task? Stop()
+    {
+        Task worker;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            _disposed = true;
+            worker = _worker;
+        }
+
+        _stopping.Cancel();
+        _watcher?.Dispose();
+        _debounceTimer?.Dispose();
+        _pollTimer?.Dispose();
+        return worker;
+    }
+
+    private FileSystemWatcher? TryCreateFileSystemWatcher()
+    {
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            // The directory is watched, not the file: editors that save by writing a temporary file and
+            // renaming it over the original replace the inode, which a watch on the file itself would lose.
+            watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+                IncludeSubdirectories = false,
+            };
+            watcher.Changed += OnFileSystemEvent;
+            watcher.Created += OnFileSystemEvent;
+            watcher.Deleted += OnFileSystemEvent;
+            // Raised when either the old or the new name matches, so "x.tmp -> mcp.json" is seen too.
+            watcher.Renamed += OnFileSystemEvent;
+            watcher.Error += OnFileSystemError;
+            watcher.EnableRaisingEvents = true;
+            return watcher;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            // A missing directory or an exhausted inotify limit must not stop the gateway; polling still works.
+            watcher?.Dispose();
+            LogFileSystemEventsUnavailable(ex, _path, _options.PollInterval);
+            return null;
+        }
+    }
+
+    private void OnFileSystemEvent(object sender, FileSystemEventArgs e) => ScheduleReload();
+
+    private void OnFileSystemError(object sender, ErrorEventArgs e)
+    {
+        // Typically a buffer overflow: events were dropped, so the file may have changed unseen.
+        LogFileSystemWatcherError(e.GetException(), _path);
+        ScheduleReload();
+    }
+
+    private void Poll()
+    {
+        var current = Fingerprint.Of(_path);
+        lock (_gate)
+        {
+            if (_disposed || current == _lastSeen)
+            {
+                return;
+            }
+
+            _lastSeen = current;
+        }
+
+        LogPollDetectedChange(_path);
+        ScheduleReload();
+    }
+
+    private void ScheduleReload()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            // Every event pushes the deadline back, so a burst of writes produces a single reload.
+            _debounceTimer?.Change(_options.Debounce, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnDebounceElapsed()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_reloading)
+            {
+                // Coalesce: however many changes arrive during a callback, one reload follows it.
+                _reloadAgain = true;
+                return;
+            }
+
+            _reloading = true;
+            _worker = Task.Run(ReloadLoopAsync);
+        }
+    }
+
+    private async Task ReloadLoopAsync()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                _reloadAgain = false;
+            }
+
+            await ReloadOnceAsync(_stopping.Token);
+
+            lock (_gate)
+            {
+                if (!_reloadAgain || _disposed)
+                {
+                    _reloading = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ReloadOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Recorded before reading, so the poller does not report this same change a second time, yet
+            // still notices a write that lands while the file is being read.
+            var fingerprint = Fingerprint.Of(_path);
+            lock (_gate)
+            {
+                _lastSeen = fingerprint;
+            }
+
+            LogReloading(_path);
+            var result = await _file.LoadAsync(_path, cancellationToken);
+            LogLoaded(_path, result.Backends.Count, result.Errors.Count, result.Warnings.Count);
+            await _onChanged(result, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed while reloading.
+        }
+        catch (Exception ex)
+        {
+            // The watcher must survive a failing callback, or later edits would silently be ignored.
+            LogCallbackFailed(ex, _path);
+        }
+    }
+
+    /// <summary>What polling compares: cheap, and enough to notice a rewrite.</summary>
+    private readonly record struct Fingerprint(bool Exists, DateTime LastWriteUtc, long Length)
+    {
+        public static Fingerprint Of(string path)
+        {
+            try
+            {
+                var info = new FileInfo(path);
+                return info.Exists ? new Fingerprint(true, info.LastWriteTimeUtc, info.Length) : default;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return default;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Watching configuration file {ConfigPath} for changes")]
+    private partial void LogWatching(string configPath);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Configuration file {ConfigPath} changed; reloading")]
+    private partial void LogReloading(string configPath);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Configuration file {ConfigPath} read: {ServerCount} servers, {ErrorCount} errors, {WarningCount} warnings")]
+    private partial void LogLoaded(string configPath, int serverCount, int errorCount, int warningCount);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Applying the reloaded configuration file {ConfigPath} failed; watching continues")]
+    private partial void LogCallbackFailed(Exception exception, string configPath);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Cannot receive file system events for {ConfigPath}; relying on polling every {PollInterval}")]
+    private partial void LogFileSystemEventsUnavailable(Exception exception, string configPath, TimeSpan pollInterval);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The file system watcher for {ConfigPath} reported an error; reloading in case a change was missed")]
+    private partial void LogFileSystemWatcherError(Exception exception, string configPath);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Polling noticed a change to {ConfigPath}")]
+    private partial void LogPollDetectedChange(string configPath);
+}

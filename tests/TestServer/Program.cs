@@ -1,0 +1,68 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using ModelContextProtocol.AspNetCore;
+using OneMcp.TestServer;
+
+if (!ServerSettings.TryParse(args, out var settings, out var error))
+{
+    await Console.Error.WriteLineAsync($"{error}\n{ServerSettings.Usage}");
+    return 2;
+}
+
+if (settings.FailStart)
+{
+    // Simulates a backend that is down: the gateway must see a failed start, not a hang.
+    await Console.Error.WriteLineAsync($"test server '{settings.Name}' refusing to start (--fail-start)");
+    return 3;
+}
+
+return settings.Transport == TransportKind.Http
+    ? await RunHttpAsync(settings)
+    : await RunStdioAsync(settings);
+
+static async Task<int> RunStdioAsync(ServerSettings settings)
+{
+    // Empty builder: nothing is read from the working directory, and no CLI args leak into configuration.
+    var builder = Host.CreateEmptyApplicationBuilder(settings: null);
+    builder.Logging.ConfigureStderrLogging();
+    builder.Services.AddTestMcpServer(settings).WithStdioServerTransport();
+
+    using var host = builder.Build();
+    await host.RunAsync();
+    return 0;
+}
+
+static async Task<int> RunHttpAsync(ServerSettings settings)
+{
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+    builder.Logging.ConfigureStderrLogging();
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, settings.Port));
+    builder.Services.AddTestMcpServer(settings).WithHttpTransport(options =>
+    {
+        // Stateless (the default) cannot push list_changed or make sampling/elicitation/roots requests.
+        options.SessionMode = HttpServerSessionMode.Stateful;
+#pragma warning disable MCP9004 // Legacy SSE is deprecated, but the gateway must still be tested against it.
+        options.EnableLegacySse = true;
+#pragma warning restore MCP9004
+    });
+
+    await using var app = builder.Build();
+
+    app.MapMcp("/mcp");
+    // MapMcp puts the legacy endpoints next to its pattern; this second mapping serves them at /sse and /message
+    // (it also answers streamable HTTP at /, which is harmless).
+    app.MapMcp();
+
+    await app.StartAsync();
+
+    var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
+        .Addresses.First();
+    // Tests discover the port from this line, so it must be the only stdout output and be flushed at once.
+    await Console.Out.WriteLineAsync($"LISTENING {address}");
+    await Console.Out.FlushAsync();
+
+    await app.WaitForShutdownAsync();
+    return 0;
+}

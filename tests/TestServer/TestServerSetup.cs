@@ -1,0 +1,55 @@
+using ModelContextProtocol.Protocol;
+using OneMcp.TestServer.Prompts;
+using OneMcp.TestServer.Resources;
+using OneMcp.TestServer.Tools;
+
+namespace OneMcp.TestServer;
+
+/// <summary>Registration shared by the stdio and HTTP hosts, so both transports expose the same server.</summary>
+internal static class TestServerSetup
+{
+    public static IMcpServerBuilder AddTestMcpServer(this IServiceCollection services, ServerSettings settings)
+    {
+        services.AddSingleton(new ServerState(settings));
+
+        return services
+            .AddMcpServer(options =>
+            {
+                options.ServerInfo = new Implementation { Name = settings.Name, Version = "1.0.0" };
+                options.ServerInstructions = settings.Instructions;
+
+                // The SDK would infer most of this from the registered primitives; spelling it out keeps the
+                // advertised capabilities obvious to whoever reads the gateway tests.
+                options.Capabilities = new ServerCapabilities
+                {
+                    Tools = new ToolsCapability { ListChanged = true },
+                    Resources = new ResourcesCapability { ListChanged = true, Subscribe = true },
+                    Prompts = new PromptsCapability { ListChanged = true },
+                    Logging = new LoggingCapability(),
+                    Completions = new CompletionsCapability(),
+                };
+            })
+            .WithTools<BasicTools>()
+            .WithTools<TimingTools>()
+            .WithTools<ClientRequestTools>()
+            .WithTools<NotificationTools>()
+            .WithResources<TestResources>()
+            .WithPrompts<TestPrompts>()
+            .WithCompleteHandler(Completions.CompleteAsync)
+            // Subscriptions only need to be accepted: updates are pushed on demand by the touch_resource tool.
+            .WithSubscribeToResourcesHandler((_, _) => ValueTask.FromResult(new EmptyResult()))
+            .WithUnsubscribeFromResourcesHandler((_, _) => ValueTask.FromResult(new EmptyResult()))
+            // The SDK records the level itself; the handler exists so the capability is unambiguous.
+            .WithSetLoggingLevelHandler((_, _) => ValueTask.FromResult(new EmptyResult()));
+    }
+
+    /// <summary>
+    /// stdout carries the stdio protocol and the HTTP LISTENING handshake line, so every log line goes to stderr.
+    /// </summary>
+    public static void ConfigureStderrLogging(this ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.SetMinimumLevel(LogLevel.Warning);
+    }
+}
