@@ -65,9 +65,10 @@ public static class GatewayApp
         });
         logging.SetMinimumLevel(level);
 
-        // The SDK and ASP.NET log every request at Information; at the default level that buries what matters.
+        // The SDK and ASP.NET log every request at Information, and every error answered to a client (an
+        // unknown tool, say) as a warning with a stack trace; at the default level that buries what matters.
         var frameworkLevel = level <= LogLevel.Debug ? level : LogLevel.Warning;
-        logging.AddFilter("ModelContextProtocol", frameworkLevel);
+        logging.AddFilter("ModelContextProtocol", level <= LogLevel.Debug ? level : LogLevel.Error);
         logging.AddFilter("Microsoft.AspNetCore", frameworkLevel);
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
     }

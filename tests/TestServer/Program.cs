@@ -18,6 +18,12 @@ if (settings.FailStart)
     return 3;
 }
 
+if (settings.StartDelayMs > 0)
+{
+    // Simulates a backend that is slow to come up (async loading, connection timeouts).
+    await Task.Delay(settings.StartDelayMs);
+}
+
 return settings.Transport == TransportKind.Http
     ? await RunHttpAsync(settings)
     : await RunStdioAsync(settings);

@@ -15,10 +15,11 @@ internal sealed record ServerSettings(
     int Port,
     string Name,
     string Instructions,
-    bool FailStart)
+    bool FailStart,
+    int StartDelayMs = 0)
 {
     public const string Usage =
-        "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start]";
+        "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]";
 
     public static bool TryParse(
         string[] args,
@@ -30,6 +31,7 @@ internal sealed record ServerSettings(
         var name = "test";
         string? instructions = null;
         var failStart = false;
+        var startDelayMs = 0;
 
         settings = null;
         error = null;
@@ -43,7 +45,7 @@ internal sealed record ServerSettings(
                 continue;
             }
 
-            if (arg is not ("--transport" or "--port" or "--name" or "--instructions"))
+            if (arg is not ("--transport" or "--port" or "--name" or "--instructions" or "--start-delay-ms"))
             {
                 error = $"unknown argument '{arg}'";
                 return false;
@@ -73,6 +75,14 @@ internal sealed record ServerSettings(
                     }
 
                     break;
+                case "--start-delay-ms":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out startDelayMs))
+                    {
+                        error = $"invalid start delay '{value}'";
+                        return false;
+                    }
+
+                    break;
                 case "--port":
                     if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > 65535)
                     {
@@ -90,7 +100,7 @@ internal sealed record ServerSettings(
             }
         }
 
-        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart);
+        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs);
         return true;
     }
 }

@@ -86,8 +86,11 @@ internal static class GatewayMcp
 
     private static async Task RunSessionAsync(HttpContext http, McpServer server, CancellationToken cancellationToken)
     {
+        // The initializing request's scope ends long before the session does: resolve what is needed now.
         var services = http.RequestServices;
         var registry = services.GetRequiredService<SessionRegistry>();
+        var subscriptions = services.GetRequiredService<ResourceSubscriptions>();
+        var pool = services.GetRequiredService<IBackendPool>();
         var session = (GatewaySession)http.Items[SessionKey]!;
         session.Attach(new ClientPeer(server));
         registry.Add(session);
@@ -98,8 +101,7 @@ internal static class GatewayMcp
         finally
         {
             registry.Remove(session.Id, out _);
-            await services.GetRequiredService<ResourceSubscriptions>()
-                .ReleaseSessionAsync(session, services.GetRequiredService<IBackendPool>(), CancellationToken.None);
+            await subscriptions.ReleaseSessionAsync(session, pool, CancellationToken.None);
         }
     }
 

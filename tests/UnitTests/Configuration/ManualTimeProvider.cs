@@ -18,17 +18,19 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
     }
 
-    /// <summary>True while some timer is due to fire (the debounce timer after an event).</summary>
-    public bool HasPendingTimer
+    /// <summary>How many timers are due to fire (the debounce timer after an event, the poll timer).</summary>
+    public int PendingTimerCount
     {
         get
         {
             lock (_gate)
             {
-                return _timers.Any(t => t.Due is not null);
+                return _timers.Count(t => t.Due is not null);
             }
         }
     }
+
+    public bool HasPendingTimer => PendingTimerCount > 0;
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {

@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+using OneMcp.Api;
+using OneMcp.Api.Cli;
+using OneMcp.Application.Backends;
+using OneMcp.Infrastructure.Configuration;
+
+namespace OneMcp.IntegrationTests.Support;
+
+/// <summary>
+/// The real gateway application on Kestrel (a free loopback port), in this process, with its mcp.json in
+/// a temporary folder. Backends are real child processes or real HTTP servers.
+/// </summary>
+internal sealed class GatewayUnderTest : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly List<McpClient> _clients = [];
+
+    private GatewayUnderTest(WebApplication app, string directory, string configPath)
+    {
+        _app = app;
+        Directory = directory;
+        ConfigPath = configPath;
+        BaseUrl = new Uri(app.Urls.First());
+    }
+
+    public Uri BaseUrl { get; }
+
+    public string Directory { get; }
+
+    public string ConfigPath { get; }
+
+    public IBackendPool Pool => _app.Services.GetRequiredService<IBackendPool>();
+
+    public static async Task<GatewayUnderTest> StartAsync(ConfigBuilder config, bool asyncLoading = false)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "onemcp-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var configPath = Path.Combine(directory, "mcp.json");
+        await File.WriteAllTextAsync(configPath, config.ToJson());
+
+        var parsed = await new McpConfigFile().LoadAsync(configPath, CancellationToken.None);
+        parsed.IsValid.ShouldBeTrue(string.Join("; ", parsed.Errors));
+        var app = GatewayApp.Build(new ServeOptions
+        {
+            ConfigPath = configPath,
+            Configuration = parsed,
+            Port = 0,
+            AsyncLoading = asyncLoading,
+            LogLevel = LogLevel.Warning,
+            ConfigReloadDebounce = TimeSpan.FromMilliseconds(100),
+            MaxRequestBodyBytes = 256 * 1024,
+        });
+        await app.StartAsync();
+        return new GatewayUnderTest(app, directory, configPath);
+    }
+
+    public Uri Url(string pathAndQuery) => new(BaseUrl, pathAndQuery);
+
+    public async Task<McpClient> ConnectAsync(string query = "", McpClientHandlers? handlers = null, HttpTransportMode mode = HttpTransportMode.StreamableHttp)
+    {
+        var path = mode == HttpTransportMode.Sse ? "/sse" : "/mcp";
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = Url(path + query),
+            TransportMode = mode,
+        });
+        var client = await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers ?? new McpClientHandlers() });
+        _clients.Add(client);
+        return client;
+    }
+
+    public Task WriteConfigAsync(ConfigBuilder config) => File.WriteAllTextAsync(ConfigPath, config.ToJson());
+
+    public Task WriteConfigAsync(string raw) => File.WriteAllTextAsync(ConfigPath, raw);
+
+    public IBackendConnection Backend(string name) =>
+        Pool.Backends.Single(b => b.Name.Value == name);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}
