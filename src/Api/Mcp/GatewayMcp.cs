@@ -20,6 +20,7 @@ internal static class GatewayMcp
 
     public static IServiceCollection AddGatewayMcp(this IServiceCollection services)
     {
+        services.AddHttpContextAccessor();
         services
             .AddMcpServer(options => options.ServerInfo = new Implementation { Name = "onemcp", Version = GetHealthHandler.Version })
             .WithHttpTransport(options =>
@@ -42,6 +43,7 @@ internal static class GatewayMcp
     private static Task ConfigureSessionAsync(HttpContext http, McpServerOptions options, CancellationToken cancellationToken)
     {
         var engine = http.RequestServices.GetRequiredService<GatewayEngine>();
+        var accessor = http.RequestServices.GetRequiredService<IHttpContextAccessor>();
         var filter = SessionFilterMiddleware.FilterOf(http);
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter);
         http.Items[SessionKey] = session;
@@ -61,10 +63,10 @@ internal static class GatewayMcp
         handlers.ListResourcesHandler = (request, _) => ValueTask.FromResult(engine.ListResources(session, request.Params?.Cursor));
         handlers.ListResourceTemplatesHandler = (request, _) => ValueTask.FromResult(engine.ListResourceTemplates(session, request.Params?.Cursor));
         handlers.ListPromptsHandler = (request, _) => ValueTask.FromResult(engine.ListPrompts(session, request.Params?.Cursor));
-        handlers.CallToolHandler = (request, ct) => engine.CallToolAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
-        handlers.ReadResourceHandler = (request, ct) => engine.ReadResourceAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
-        handlers.GetPromptHandler = (request, ct) => engine.GetPromptAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
-        handlers.CompleteHandler = (request, ct) => engine.CompleteAsync(session, new ClientPeer(request.Server), Required(request.Params), ct);
+        handlers.CallToolHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.CallToolAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        handlers.ReadResourceHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.ReadResourceAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        handlers.GetPromptHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.GetPromptAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        handlers.CompleteHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.CompleteAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
         handlers.SubscribeToResourcesHandler = async (request, ct) =>
         {
             await engine.SubscribeAsync(session, Required(request.Params).Uri, ct);
@@ -103,6 +105,22 @@ internal static class GatewayMcp
             registry.Remove(session.Id, out _);
             await subscriptions.ReleaseSessionAsync(session, pool, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// A streamable HTTP client that drops the POST of a request can never receive its answer (the gateway keeps
+    /// no event store to resume from), so the work on the backend is cancelled rather than left running.
+    /// </summary>
+    private static async ValueTask<T> UntilAbortedAsync<T>(IHttpContextAccessor accessor, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    {
+        var http = accessor.HttpContext;
+        if (http is null || !HttpMethods.IsPost(http.Request.Method) || http.Request.Path != GatewayRoutes.Mcp)
+        {
+            return await call(cancellationToken);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, http.RequestAborted);
+        return await call(linked.Token);
     }
 
     private static T Required<T>(T? parameters) where T : class =>

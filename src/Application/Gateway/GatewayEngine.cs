@@ -271,6 +271,7 @@ public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, 
     {
         private readonly Lock _gate = new();
         private Task _last = Task.CompletedTask;
+        private float _highest = float.NegativeInfinity;
 
         public void Report(ProgressNotificationValue value)
         {
@@ -279,6 +280,14 @@ public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, 
                 McpJsonUtilities.DefaultOptions);
             lock (_gate)
             {
+                // The SDK dispatches a backend's messages concurrently, so they can arrive out of order;
+                // progress must only ever increase, so a late, lower value is dropped rather than sent.
+                if (value.Progress <= _highest)
+                {
+                    return;
+                }
+
+                _highest = value.Progress;
                 _last = SendAfterAsync(_last, parameters);
             }
         }

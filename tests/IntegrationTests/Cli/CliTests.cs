@@ -1,0 +1,188 @@
+using System.Net;
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Cli;
+
+/// <summary>
+/// The real built gateway run as <c>dotnet OneMcp.Api.dll serve ...</c>: its command line, exit codes,
+/// environment variables, signal handling and health endpoints, seen from outside the process.
+/// </summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TestDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task ServeHelp_WhenAsked_ExitsZeroAndDocumentsEveryFlag()
+    {
+        var (exitCode, stdout, stderr) = await GatewayProcess.RunAsync(["serve", "--help"], _directory.Path);
+
+        exitCode.ShouldBe(0);
+        stderr.ShouldBeEmpty();
+        var help = string.Join('\n', stdout);
+        foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading" })
+        {
+            help.ShouldContain(flag);
+        }
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--port 70000")]
+    [InlineData("--port abc")]
+    [InlineData("--log-level loud")]
+    [InlineData("--external-url notaurl")]
+    public async Task Serve_WithABadArgument_ExitsTwoWithOneErrorLine(string arguments)
+    {
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", .. arguments.Split(' ')], _directory.Path);
+
+        exitCode.ShouldBe(2);
+        var line = stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith("onemcp:");
+        line.ShouldContain(arguments.Split(' ')[^1].TrimStart('-'));
+    }
+
+    [Fact]
+    public async Task Serve_WithAMissingConfigFile_ExitsTwoWithOneErrorLine()
+    {
+        var missing = _directory.File("nosuch.json");
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", "--config", missing, "--port", "0"], _directory.Path);
+
+        exitCode.ShouldBe(2);
+        var line = stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith("onemcp:");
+        line.ShouldContain(missing);
+    }
+
+    [Fact]
+    public async Task Serve_WithAnInvalidConfig_ExitsTwoNamingTheJsonPath()
+    {
+        var config = _directory.Write("mcp.json", """{ "mcpServers": { "good": { "command": "dotnet" }, "bad": { "command": 42 } } }""");
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", "--config", config, "--port", "0"], _directory.Path);
+
+        exitCode.ShouldBe(2);
+        var line = stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith("onemcp:");
+        line.ShouldContain("$.mcpServers.bad.command");
+    }
+
+    [Fact]
+    public async Task Serve_WithPortAndHostFromTheEnvironment_ListensThere()
+    {
+        var port = GatewayProcess.FreePort();
+        await using var gateway = GatewayProcess.Start(["serve"], _directory.Path, new Dictionary<string, string>
+        {
+            ["ONEMCP_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ONEMCP_HOST"] = "localhost",
+        });
+
+        var url = await gateway.WaitForListeningAsync();
+
+        url.Host.ShouldBe("localhost");
+        url.Port.ShouldBe(port);
+        using var http = new HttpClient();
+        (await http.GetAsync(new Uri(gateway.BaseUrl, "/health/live"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Serve_WithFlagsAndEnvironment_TheFlagsWin()
+    {
+        var environmentPort = GatewayProcess.FreePort();
+        var flagPort = GatewayProcess.FreePort();
+        await using var gateway = GatewayProcess.Start(
+            ["serve", "--port", flagPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn"],
+            _directory.Path,
+            new Dictionary<string, string>
+            {
+                ["ONEMCP_PORT"] = environmentPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["ONEMCP_HOST"] = "localhost",
+                ["ONEMCP_LOG_LEVEL"] = "not-a-level",
+            });
+
+        var url = await gateway.WaitForListeningAsync();
+
+        url.Host.ShouldBe("127.0.0.1");
+        url.Port.ShouldBe(flagPort);
+    }
+
+    [Fact]
+    public async Task Serve_WhenSentSigterm_ExitsZeroAndLeavesNoBackendProcessBehind()
+    {
+        var marker = "sigterm" + Guid.NewGuid().ToString("N");
+        var config = _directory.WriteConfig(new ConfigBuilder()
+            .Add("one", ConfigBuilder.StdioTestServer(marker + "-one"))
+            .Add("two", ConfigBuilder.StdioTestServer(marker + "-two")));
+        await using var gateway = GatewayProcess.Start(["serve", "--config", config, "--port", "0"], _directory.Path);
+        await gateway.WaitForListeningAsync();
+        BackendProcesses(marker).Count.ShouldBe(2, gateway.Describe());
+
+        await gateway.TerminateAsync();
+        var exitCode = await gateway.WaitForExitAsync();
+
+        exitCode.ShouldBe(0, gateway.Describe());
+        BackendProcesses(marker).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Health_WithOneBackendDownAtStart_ReportsItAsErrorWhileTheOtherServes()
+    {
+        var config = _directory.WriteConfig(new ConfigBuilder()
+            .Add("down", ConfigBuilder.StdioTestServer("down", ["db"], "--fail-start"))
+            .Add("up", ConfigBuilder.StdioTestServer("up", ["web"])));
+        await using var gateway = GatewayProcess.Start(["serve", "--config", config, "--port", "0"], _directory.Path);
+        await gateway.WaitForListeningAsync();
+        using var http = new HttpClient();
+
+        using var health = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health"));
+        health.Status.ShouldBe(HttpStatusCode.OK);
+        health.Json.GetProperty("status").GetString().ShouldBe("degraded");
+        var down = Backend(health.Json, "down");
+        down.GetProperty("status").GetString().ShouldBe("Error");
+        down.GetProperty("error").GetString().ShouldNotBeNullOrWhiteSpace();
+        Backend(health.Json, "up").GetProperty("status").GetString().ShouldBe("Connected");
+
+        using var live = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health/live"));
+        live.Status.ShouldBe(HttpStatusCode.OK);
+        live.Json.GetProperty("status").GetString().ShouldBe("alive");
+
+        using var ready = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health/ready"));
+        ready.Status.ShouldBe(HttpStatusCode.OK);
+        ready.Json.GetProperty("status").GetString().ShouldBe("ready");
+        Backend(ready.Json, "down").GetProperty("status").GetString().ShouldBe("Error");
+        Backend(ready.Json, "up").GetProperty("status").GetString().ShouldBe("Connected");
+
+        // The backend that is down does not stop the gateway serving the other one.
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.McpUrl }));
+        var echo = await client.CallToolAsync("up_1mcp_echo", new Dictionary<string, object?> { ["message"] = "still serving" });
+        echo.Content.OfType<TextContentBlock>().Single().Text.ShouldBe("still serving");
+    }
+
+    private static List<(int Pid, string CommandLine)> BackendProcesses(string marker) =>
+        [.. GatewayProcess.ProcessCommandLines().Where(p => p.CommandLine.Contains(marker, StringComparison.Ordinal))];
+
+    private static JsonElement Backend(JsonElement report, string name) =>
+        report.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("name").GetString() == name);
+
+    private static async Task<JsonResponse> GetJsonAsync(HttpClient http, Uri url)
+    {
+        using var response = await http.GetAsync(url);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/json");
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return new JsonResponse(response.StatusCode, document);
+    }
+
+    private sealed class JsonResponse(HttpStatusCode status, JsonDocument document) : IDisposable
+    {
+        public HttpStatusCode Status { get; } = status;
+
+        public JsonElement Json => document.RootElement;
+
+        public void Dispose() => document.Dispose();
+    }
+}

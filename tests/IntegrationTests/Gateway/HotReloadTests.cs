@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Gateway;
+
+/// <summary>
+/// Edits of mcp.json while the gateway runs: each test has its own gateway, because each changes it.
+/// </summary>
+public sealed class HotReloadTests
+{
+    [Fact]
+    public async Task Reload_WhenAServerIsAdded_NotifiesClientsAndListsItsTools()
+    {
+        var config = new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha"));
+        await using var gateway = await GatewayUnderTest.StartAsync(config);
+        var toolsChanged = new NotificationLog();
+        var client = await gateway.ConnectAsync(handlers: Recording(toolsChanged));
+        (await ToolNamesAsync(client)).ShouldNotContain("beta_1mcp_echo");
+
+        await gateway.WriteConfigAsync(config.Add("beta", ConfigBuilder.StdioTestServer("beta")));
+
+        await toolsChanged.AtLeastAsync(1, "tools/list_changed after beta was added");
+        var names = await ToolNamesAsync(client);
+        names.ShouldContain("beta_1mcp_echo");
+        names.ShouldContain("alpha_1mcp_echo");
+        (await WhoAmIAsync(client, "beta")).Name.ShouldBe("beta");
+    }
+
+    [Fact]
+    public async Task Reload_WhenAServerIsRemoved_NotifiesClientsAndItsToolsBecomeUnknown()
+    {
+        var config = new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha"))
+            .Add("beta", ConfigBuilder.StdioTestServer("beta"));
+        await using var gateway = await GatewayUnderTest.StartAsync(config);
+        var toolsChanged = new NotificationLog();
+        var client = await gateway.ConnectAsync(handlers: Recording(toolsChanged));
+        var alphaBefore = await WhoAmIAsync(client, "alpha");
+        var betaBefore = await WhoAmIAsync(client, "beta");
+
+        await gateway.WriteConfigAsync(config.Remove("beta"));
+
+        await toolsChanged.AtLeastAsync(1, "tools/list_changed after beta was removed");
+        var names = await ToolNamesAsync(client);
+        names.ShouldNotContain(n => n.StartsWith("beta_1mcp_", StringComparison.Ordinal));
+        names.ShouldContain("alpha_1mcp_echo");
+        var error = await Should.ThrowAsync<McpProtocolException>(() => client.CallToolAsync("beta_1mcp_whoami").AsTask());
+        error.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+        error.Message.ShouldContain("Unknown tool");
+        (await WhoAmIAsync(client, "alpha")).Pid.ShouldBe(alphaBefore.Pid);
+        await Eventually.TrueAsync(() => !IsRunning(betaBefore.Pid), "the removed backend's process to end");
+    }
+
+    [Fact]
+    public async Task Reload_WhenOnlyMetadataChanges_AppliesItWithoutRestartingTheBackend()
+    {
+        var config = new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]));
+        await using var gateway = await GatewayUnderTest.StartAsync(config);
+        var everythingChanged = new NotificationLog();
+        var dbChanged = new NotificationLog();
+        var everything = await gateway.ConnectAsync(handlers: Recording(everythingChanged));
+        var dbOnly = await gateway.ConnectAsync("?tags=db", Recording(dbChanged));
+        var before = await WhoAmIAsync(everything, "alpha");
+        (await ToolNamesAsync(dbOnly)).ShouldBeEmpty();
+        (await ToolNamesAsync(everything)).ShouldContain("alpha_1mcp_add");
+
+        config["alpha"]["tags"] = new JsonArray("db");
+        config["alpha"]["disabledTools"] = new JsonArray("add");
+        config["alpha"]["toolDescriptionOverrides"] = new JsonObject { ["echo"] = "Echo, described by the configuration." };
+        await gateway.WriteConfigAsync(config);
+
+        await everythingChanged.AtLeastAsync(1, "tools/list_changed at the unfiltered session");
+        await dbChanged.AtLeastAsync(1, "tools/list_changed at the session that now sees alpha");
+        var tools = await everything.ListToolsAsync();
+        tools.Select(t => t.Name).ShouldNotContain("alpha_1mcp_add");
+        tools.Single(t => t.Name == "alpha_1mcp_echo").Description.ShouldBe("Echo, described by the configuration.");
+        (await ToolNamesAsync(dbOnly)).ShouldContain("alpha_1mcp_echo");
+        (await WhoAmIAsync(dbOnly, "alpha")).Pid.ShouldBe(before.Pid);
+    }
+
+    [Fact]
+    public async Task Reload_WhenAConnectionSettingChanges_RestartsOnlyThatBackend()
+    {
+        var config = new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha"))
+            .Add("beta", ConfigBuilder.StdioTestServer("beta"));
+        await using var gateway = await GatewayUnderTest.StartAsync(config);
+        var toolsChanged = new NotificationLog();
+        var client = await gateway.ConnectAsync(handlers: Recording(toolsChanged));
+        var alphaBefore = await WhoAmIAsync(client, "alpha");
+        var betaBefore = await WhoAmIAsync(client, "beta");
+
+        config["alpha"]["env"] = new JsonObject { ["ONEMCP_TEST_RELOAD"] = "1" };
+        ((JsonArray)config["alpha"]["args"]!).Add("--instructions");
+        ((JsonArray)config["alpha"]["args"]!).Add("Alpha after the edit.");
+        await gateway.WriteConfigAsync(config);
+
+        await toolsChanged.AtLeastAsync(1, "tools/list_changed while alpha restarts");
+        var alphaAfter = await Eventually.ValueAsync(
+            () => WhoAmIAsync(client, "alpha"),
+            who => who.Pid != alphaBefore.Pid,
+            "alpha to answer from a new process");
+        alphaAfter.Name.ShouldBe("alpha");
+        (await WhoAmIAsync(client, "beta")).Pid.ShouldBe(betaBefore.Pid);
+        await Eventually.TrueAsync(() => !IsRunning(alphaBefore.Pid), "the old alpha process to end");
+    }
+
+    /// <summary>
+    /// Run against the real gateway process, whose log says when it has read (and refused) the edit; an
+    /// in-process gateway gives no signal that a refused edit was even looked at.
+    /// </summary>
+    [Theory]
+    [InlineData("invalid json", "$")]
+    [InlineData("unknown field", "$.mcpServers.alpha.bogus")]
+    public async Task Reload_WhenTheEditIsBroken_KeepsServingTheLastGoodConfigurationUntilAGoodEdit(string broken, string errorPath)
+    {
+        using var directory = new TestDirectory();
+        var config = new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha"));
+        var configPath = directory.WriteConfig(config);
+        await using var gateway = GatewayProcess.Start(["serve", "--config", configPath, "--port", "0"], directory.Path);
+        await using var client = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = await gateway.WaitForListeningAsync() }),
+            new McpClientOptions { Handlers = Recording(new NotificationLog()) });
+        var before = await WhoAmIAsync(client, "alpha");
+
+        // The broken file also adds beta: had any of it been applied, beta would show up.
+        var withBeta = new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha")).Add("beta", ConfigBuilder.StdioTestServer("beta"));
+        if (broken == "invalid json")
+        {
+            await File.WriteAllTextAsync(configPath, withBeta.ToJson()[..^2]);
+        }
+        else
+        {
+            withBeta["alpha"]["bogus"] = true;
+            await File.WriteAllTextAsync(configPath, withBeta.ToJson());
+        }
+
+        await gateway.WaitForOutputAsync(
+            line => line.Contains("Configuration change ignored", StringComparison.Ordinal) && line.Contains(errorPath + ":", StringComparison.Ordinal),
+            $"the gateway to log that it ignored the broken edit at {errorPath}");
+        (await ToolNamesAsync(client)).ShouldNotContain(n => n.StartsWith("beta_1mcp_", StringComparison.Ordinal));
+        (await WhoAmIAsync(client, "alpha")).Pid.ShouldBe(before.Pid);
+
+        var toolsChanged = new NotificationLog();
+        await using var watcher = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.McpUrl }),
+            new McpClientOptions { Handlers = Recording(toolsChanged) });
+        withBeta["alpha"].Remove("bogus");
+        await File.WriteAllTextAsync(configPath, withBeta.ToJson());
+
+        await toolsChanged.AtLeastAsync(1, "tools/list_changed after the good edit");
+        (await WhoAmIAsync(watcher, "beta")).Name.ShouldBe("beta");
+        (await WhoAmIAsync(watcher, "alpha")).Pid.ShouldBe(before.Pid);
+    }
+
+    private static McpClientHandlers Recording(NotificationLog toolsChanged) => new()
+    {
+        NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, toolsChanged.Record)],
+    };
+
+    private static async Task<List<string>> ToolNamesAsync(McpClient client) =>
+        [.. (await client.ListToolsAsync()).Select(t => t.Name)];
+
+    private static async Task<(string Name, int Pid)> WhoAmIAsync(McpClient client, string server)
+    {
+        var result = await client.CallToolAsync($"{server}_1mcp_whoami");
+        var json = JsonDocument.Parse(result.Content.OfType<TextContentBlock>().Single().Text).RootElement;
+        return (json.GetProperty("name").GetString()!, json.GetProperty("pid").GetInt32());
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            return File.ReadAllBytes($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Length > 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

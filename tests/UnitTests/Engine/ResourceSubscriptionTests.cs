@@ -1,0 +1,211 @@
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using OneMcp.Application.Backends;
+using OneMcp.UnitTests.TestDoubles;
+
+namespace OneMcp.UnitTests.Engine;
+
+public sealed class ResourceSubscriptionTests
+{
+    private const string Prefixed = "docs_1mcp_file:///readme.md";
+    private const string Uri = "file:///readme.md";
+
+    private static EngineFixture Fixture(out FakeBackend docs, bool subscribable = true)
+    {
+        var caps = Caps.New().Resources(Uri, "file:///other.md");
+        docs = Backend.Named("docs").Tagged("docs").Connected(subscribable ? caps.WithSubscribe() : caps);
+        return new EngineFixture(docs);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenFirstSession_SubscribesTheBackendWithTheUnprefixedUri()
+    {
+        using var fixture = Fixture(out var docs);
+        var session = fixture.Session();
+
+        await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri]);
+        session.IsSubscribed(Prefixed).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenSecondSessionSubscribesSameUri_DoesNotSubscribeTheBackendAgain()
+    {
+        using var fixture = Fixture(out var docs);
+        var first = fixture.Session();
+        var second = fixture.Session();
+
+        await fixture.Engine.SubscribeAsync(first, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(second, Prefixed, CancellationToken.None);
+
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri]);
+        first.IsSubscribed(Prefixed).ShouldBeTrue();
+        second.IsSubscribed(Prefixed).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenDifferentUris_SubscribesEachOnce()
+    {
+        using var fixture = Fixture(out var docs);
+        var session = fixture.Session();
+
+        await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(session, "docs_1mcp_file:///other.md", CancellationToken.None);
+
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri, "file:///other.md"]);
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_WhenOtherSessionsStillSubscribed_KeepsTheBackendSubscribedUntilTheLastLeaves()
+    {
+        using var fixture = Fixture(out var docs);
+        var first = fixture.Session();
+        var second = fixture.Session();
+        await fixture.Engine.SubscribeAsync(first, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(second, Prefixed, CancellationToken.None);
+
+        await fixture.Engine.UnsubscribeAsync(first, Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBeEmpty();
+        first.IsSubscribed(Prefixed).ShouldBeFalse();
+
+        await fixture.Engine.UnsubscribeAsync(second, Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBe([Uri]);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenSameSessionSubscribesTwice_CountsItOnce()
+    {
+        using var fixture = Fixture(out var docs);
+        var repeated = fixture.Session();
+        var other = fixture.Session();
+        await fixture.Engine.SubscribeAsync(repeated, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(repeated, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(other, Prefixed, CancellationToken.None);
+
+        await fixture.Engine.UnsubscribeAsync(repeated, Prefixed, CancellationToken.None);
+        await fixture.Engine.UnsubscribeAsync(other, Prefixed, CancellationToken.None);
+
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri]);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBe([Uri]);
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_WhenSessionNeverSubscribed_LeavesOthersSubscribed()
+    {
+        using var fixture = Fixture(out var docs);
+        var subscriber = fixture.Session();
+        var stranger = fixture.Session();
+        await fixture.Engine.SubscribeAsync(subscriber, Prefixed, CancellationToken.None);
+
+        await fixture.Engine.UnsubscribeAsync(stranger, Prefixed, CancellationToken.None);
+        await fixture.Engine.UnsubscribeAsync(stranger, Prefixed, CancellationToken.None);
+
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBeEmpty();
+        await fixture.Engine.UnsubscribeAsync(subscriber, Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBe([Uri]);
+    }
+
+    [Fact]
+    public async Task ReleaseSessionAsync_WhenSessionsClose_UnsubscribesTheBackendWhenTheLastOneCloses()
+    {
+        using var fixture = Fixture(out var docs);
+        var first = fixture.Session();
+        var second = fixture.Session();
+        await fixture.Engine.SubscribeAsync(first, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(second, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(second, "docs_1mcp_file:///other.md", CancellationToken.None);
+
+        await fixture.Subscriptions.ReleaseSessionAsync(first, fixture.Pool, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBeEmpty();
+
+        await fixture.Subscriptions.ReleaseSessionAsync(second, fixture.Pool, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).Order(StringComparer.Ordinal).ShouldBe(["file:///other.md", Uri]);
+        second.IsSubscribed(Prefixed).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ReleaseSessionAsync_WhenSessionHasNoSubscriptions_CallsNothing()
+    {
+        using var fixture = Fixture(out var docs);
+
+        await fixture.Subscriptions.ReleaseSessionAsync(fixture.Session(), fixture.Pool, CancellationToken.None);
+
+        docs.Calls.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ReleaseSessionAsync_WhenBackendNoLongerConnected_DropsTheCountWithoutCallingIt()
+    {
+        using var fixture = Fixture(out var docs);
+        var session = fixture.Session();
+        await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+        docs.Status = BackendStatus.Error;
+
+        await fixture.Subscriptions.ReleaseSessionAsync(session, fixture.Pool, CancellationToken.None);
+
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBeEmpty();
+        docs.Status = BackendStatus.Connected;
+        await fixture.Engine.SubscribeAsync(fixture.Session(), Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri, Uri]);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenBackendRefuses_PropagatesAndLeavesNothingSubscribed()
+    {
+        using var fixture = Fixture(out var docs);
+        var session = fixture.Session();
+        docs.Fail(RequestMethods.ResourcesSubscribe, new McpProtocolException("no", McpErrorCode.InternalError));
+
+        await Should.ThrowAsync<McpProtocolException>(async () => await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None));
+
+        session.IsSubscribed(Prefixed).ShouldBeFalse();
+        docs.StopFailing(RequestMethods.ResourcesSubscribe);
+        await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri, Uri]);
+        session.IsSubscribed(Prefixed).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenBackendDoesNotSupportSubscriptions_ThrowsNotSupported()
+    {
+        using var fixture = Fixture(out var docs, subscribable: false);
+        var session = fixture.Session();
+
+        var ex = await Should.ThrowAsync<McpProtocolException>(async () => await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None));
+
+        ex.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+        ex.Message.ShouldBe("Server 'docs' does not support resource subscriptions.");
+        docs.Calls.ShouldBeEmpty();
+        session.IsSubscribed(Prefixed).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("docs", null, "ghost_1mcp_file:///readme.md")]
+    [InlineData("docs", null, "file:///readme.md")]
+    [InlineData("web", null, Prefixed)]
+    [InlineData(null, "not docs", Prefixed)]
+    public async Task SubscribeAsync_WhenResourceNotResolvable_ThrowsUnknownResource(string? tags, string? tagFilter, string uri)
+    {
+        using var fixture = Fixture(out var docs);
+        var session = fixture.Session(tags, tagFilter);
+
+        var ex = await Should.ThrowAsync<McpProtocolException>(async () => await fixture.Engine.SubscribeAsync(session, uri, CancellationToken.None));
+
+        ex.Message.ShouldBe($"Unknown resource: '{uri}'.");
+        docs.Calls.ShouldBeEmpty();
+        session.IsSubscribed(uri).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_WhenResourceNotResolvable_ThrowsUnknownResource()
+    {
+        using var fixture = Fixture(out var docs);
+
+        var ex = await Should.ThrowAsync<McpProtocolException>(
+            async () => await fixture.Engine.UnsubscribeAsync(fixture.Session(tags: "web"), Prefixed, CancellationToken.None));
+
+        ex.Message.ShouldBe($"Unknown resource: '{Prefixed}'.");
+        docs.Calls.ShouldBeEmpty();
+    }
+}
