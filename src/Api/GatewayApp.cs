@@ -68,7 +68,8 @@ public static class GatewayApp
         // The SDK and ASP.NET log every request at Information, and every error answered to a client (an
         // unknown tool, say) as a warning with a stack trace; at the default level that buries what matters.
         var frameworkLevel = level <= LogLevel.Debug ? level : LogLevel.Warning;
-        logging.AddFilter("ModelContextProtocol", level <= LogLevel.Debug ? level : LogLevel.Error);
+        // The gateway logs its own failures (OneMcp.*); the SDK would log every error answered to a client again.
+        logging.AddFilter("ModelContextProtocol", level <= LogLevel.Debug ? level : LogLevel.Critical);
         logging.AddFilter("Microsoft.AspNetCore", frameworkLevel);
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
     }

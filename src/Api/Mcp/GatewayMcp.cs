@@ -14,7 +14,7 @@ namespace OneMcp.Api.Mcp;
 /// Hosts the gateway's MCP endpoints with the SDK: every session gets handlers bound to its own
 /// <see cref="GatewaySession"/>, which delegate to the engine.
 /// </summary>
-internal static class GatewayMcp
+internal static partial class GatewayMcp
 {
     private const string SessionKey = "onemcp.session";
 
@@ -44,6 +44,7 @@ internal static class GatewayMcp
     {
         var engine = http.RequestServices.GetRequiredService<GatewayEngine>();
         var accessor = http.RequestServices.GetRequiredService<IHttpContextAccessor>();
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
         var filter = SessionFilterMiddleware.FilterOf(http);
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter);
         http.Items[SessionKey] = session;
@@ -63,10 +64,10 @@ internal static class GatewayMcp
         handlers.ListResourcesHandler = (request, _) => ValueTask.FromResult(engine.ListResources(session, request.Params?.Cursor));
         handlers.ListResourceTemplatesHandler = (request, _) => ValueTask.FromResult(engine.ListResourceTemplates(session, request.Params?.Cursor));
         handlers.ListPromptsHandler = (request, _) => ValueTask.FromResult(engine.ListPrompts(session, request.Params?.Cursor));
-        handlers.CallToolHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.CallToolAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
-        handlers.ReadResourceHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.ReadResourceAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
-        handlers.GetPromptHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.GetPromptAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
-        handlers.CompleteHandler = (request, ct) => UntilAbortedAsync(accessor, c => engine.CompleteAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        handlers.CallToolHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.CallToolAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        handlers.ReadResourceHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.ReadResourceAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        handlers.GetPromptHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.GetPromptAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        handlers.CompleteHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.CompleteAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
         handlers.SubscribeToResourcesHandler = async (request, ct) =>
         {
             await engine.SubscribeAsync(session, Required(request.Params).Uri, ct);
@@ -108,20 +109,30 @@ internal static class GatewayMcp
     }
 
     /// <summary>
-    /// A streamable HTTP client that drops the POST of a request can never receive its answer (the gateway keeps
-    /// no event store to resume from), so the work on the backend is cancelled rather than left running.
+    /// Runs a forwarded request. A streamable HTTP client that drops the POST of a request can never receive
+    /// its answer (the gateway keeps no event store to resume from), so the backend's work is cancelled
+    /// rather than left running. Errors meant for the client pass through; anything else is logged here,
+    /// once and without the request's arguments, and the client gets a generic internal error.
     /// </summary>
-    private static async ValueTask<T> UntilAbortedAsync<T>(IHttpContextAccessor accessor, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    private static async ValueTask<T> ForwardAsync<T>(IHttpContextAccessor accessor, ILogger logger, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
         var http = accessor.HttpContext;
-        if (http is null || !HttpMethods.IsPost(http.Request.Method) || http.Request.Path != GatewayRoutes.Mcp)
+        using var linked = http is not null && HttpMethods.IsPost(http.Request.Method) && http.Request.Path == GatewayRoutes.Mcp
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, http.RequestAborted)
+            : null;
+        try
         {
-            return await call(cancellationToken);
+            return await call(linked?.Token ?? cancellationToken);
         }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, http.RequestAborted);
-        return await call(linked.Token);
+        catch (Exception e) when (e is not McpProtocolException and not OperationCanceledException)
+        {
+            LogUnexpected(logger, e);
+            throw new McpProtocolException("The gateway failed to handle the request.", McpErrorCode.InternalError);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while forwarding a request")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
 
     private static T Required<T>(T? parameters) where T : class =>
         parameters ?? throw new McpProtocolException("The request has no parameters.", McpErrorCode.InvalidParams);

@@ -163,17 +163,22 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
 
     private async ValueTask<T> SendAsync<T>(string method, Func<McpClient, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
     {
-        var client = _client;
-        if (client is null || _state.Status != BackendStatus.Connected)
-        {
-            throw new McpProtocolException($"Server '{Name}' is not connected ({Describe(_state.Status)}).", McpErrorCode.InternalError);
-        }
-
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.RequestTimeout);
+        var client = CurrentClient();
         try
         {
-            return await send(client, timeout.Token);
+            try
+            {
+                return await send(client, timeout.Token);
+            }
+            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.NotFound && _settings.Transport != BackendTransport.Stdio)
+            {
+                // The backend restarted and forgot our session; it refused the request, so nothing ran and
+                // it is safe to send it once more on the fresh session the supervisor is opening.
+                var fresh = await WaitForReconnectAsync(client, timeout.Token);
+                return await send(fresh, timeout.Token);
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
@@ -182,9 +187,35 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
                 $"Server '{Name}' did not answer {method} within {_settings.RequestTimeout.TotalSeconds:0.###} s.",
                 McpErrorCode.InternalError);
         }
-        catch (Exception e) when (e is not McpProtocolException and not OperationCanceledException && client.Completion.IsCompleted)
+        catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException or ClientTransportClosedException)
         {
             throw new McpProtocolException($"Server '{Name}' disconnected while handling {method}.", e, McpErrorCode.InternalError);
+        }
+    }
+
+    private McpClient CurrentClient()
+    {
+        var client = _client;
+        return client is not null && _state.Status == BackendStatus.Connected
+            ? client
+            : throw new McpProtocolException($"Server '{Name}' is not connected ({Describe(_state.Status)}).", McpErrorCode.InternalError);
+    }
+
+    private async Task<McpClient> WaitForReconnectAsync(McpClient stale, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_client is { } client && !ReferenceEquals(client, stale) && _state.Status == BackendStatus.Connected)
+            {
+                return client;
+            }
+
+            if (_state.Status is BackendStatus.Error or BackendStatus.AwaitingOAuth or BackendStatus.Disconnected)
+            {
+                return CurrentClient();
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken);
         }
     }
 

@@ -73,13 +73,30 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task Serve_WithPortAndHostFromTheEnvironment_ListensThere()
+    public async Task Serve_WhenThePortIsTaken_ExitsWithOneErrorLine()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", "--port", port], _directory.Path);
+
+        exitCode.ShouldNotBe(0);
+        var line = stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith("onemcp:");
+        line.ShouldContain(port);
+    }
+
+    [Fact]
+    public async Task Serve_WithPortHostAndConfigFromTheEnvironment_UsesThem()
     {
         var port = GatewayProcess.FreePort();
+        var config = _directory.Write("from-env.json", DisabledBackendConfig("fromenv"));
         await using var gateway = GatewayProcess.Start(["serve"], _directory.Path, new Dictionary<string, string>
         {
             ["ONEMCP_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ONEMCP_HOST"] = "localhost",
+            ["ONEMCP_CONFIG"] = config,
         });
 
         var url = await gateway.WaitForListeningAsync();
@@ -87,7 +104,21 @@ public sealed class CliTests : IDisposable
         url.Host.ShouldBe("localhost");
         url.Port.ShouldBe(port);
         using var http = new HttpClient();
-        (await http.GetAsync(new Uri(gateway.BaseUrl, "/health/live"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var health = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health"));
+        Backend(health.Json, "fromenv").GetProperty("status").GetString().ShouldBe("Disabled");
+    }
+
+    [Fact]
+    public async Task Serve_WithoutAConfigSetting_ReadsMcpJsonOfTheWorkingDirectory()
+    {
+        _directory.Write("mcp.json", DisabledBackendConfig("fromcwd"));
+        await using var gateway = GatewayProcess.Start(["serve", "--port", "0"], _directory.Path);
+
+        await gateway.WaitForListeningAsync();
+
+        using var http = new HttpClient();
+        using var health = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health"));
+        Backend(health.Json, "fromcwd").GetProperty("status").GetString().ShouldBe("Disabled");
     }
 
     [Fact]
@@ -95,20 +126,25 @@ public sealed class CliTests : IDisposable
     {
         var environmentPort = GatewayProcess.FreePort();
         var flagPort = GatewayProcess.FreePort();
+        var config = _directory.Write("from-flag.json", DisabledBackendConfig("fromflag"));
         await using var gateway = GatewayProcess.Start(
-            ["serve", "--port", flagPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn"],
+            ["serve", "--port", flagPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn", "--config", config],
             _directory.Path,
             new Dictionary<string, string>
             {
                 ["ONEMCP_PORT"] = environmentPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["ONEMCP_HOST"] = "localhost",
                 ["ONEMCP_LOG_LEVEL"] = "not-a-level",
+                ["ONEMCP_CONFIG"] = _directory.File("nosuch.json"),
             });
 
         var url = await gateway.WaitForListeningAsync();
 
         url.Host.ShouldBe("127.0.0.1");
         url.Port.ShouldBe(flagPort);
+        using var http = new HttpClient();
+        using var health = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health"));
+        Backend(health.Json, "fromflag").GetProperty("status").GetString().ShouldBe("Disabled");
     }
 
     [Fact]
@@ -162,6 +198,9 @@ public sealed class CliTests : IDisposable
         var echo = await client.CallToolAsync("up_1mcp_echo", new Dictionary<string, object?> { ["message"] = "still serving" });
         echo.Content.OfType<TextContentBlock>().Single().Text.ShouldBe("still serving");
     }
+
+    private static string DisabledBackendConfig(string name) =>
+        $$"""{ "mcpServers": { "{{name}}": { "command": "dotnet", "disabled": true } } }""";
 
     private static List<(int Pid, string CommandLine)> BackendProcesses(string marker) =>
         [.. GatewayProcess.ProcessCommandLines().Where(p => p.CommandLine.Contains(marker, StringComparison.Ordinal))];

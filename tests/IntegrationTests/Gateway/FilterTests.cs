@@ -24,6 +24,10 @@ public sealed class FilterFixture : IAsyncLifetime
 
 public sealed class FilterTests(FilterFixture fixture) : IClassFixture<FilterFixture>
 {
+    private const string InitializeRequest = """
+        {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"filter-tests","version":"1.0"}}}
+        """;
+
     private GatewayUnderTest Gateway => fixture.Gateway;
 
     [Theory]
@@ -92,14 +96,8 @@ public sealed class FilterTests(FilterFixture fixture) : IClassFixture<FilterFix
     public async Task Initialize_WithABadFilter_Answers400WithAJsonRpcError(string query, string expectedInMessage)
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, Gateway.Url("/mcp" + query))
-        {
-            Content = new StringContent(InitializeRequest, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
-        using var response = await http.SendAsync(request);
+        using var response = await PostAsync(http, "/mcp" + query, InitializeRequest, sessionId: null);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         response.Headers.Contains("Mcp-Session-Id").ShouldBeFalse();
@@ -128,9 +126,62 @@ public sealed class FilterTests(FilterFixture fixture) : IClassFixture<FilterFix
         body.RootElement.GetProperty("error").GetProperty("message").GetString().ShouldNotBeNull().ShouldContain("position");
     }
 
-    private const string InitializeRequest = """
-        {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"filter-tests","version":"1.0"}}}
-        """;
+    [Fact]
+    public async Task Filter_OnLaterRequestsOfASession_IsIgnoredBecauseItIsFixedAtInitialize()
+    {
+        using var http = new HttpClient();
+        using var initialize = await PostAsync(http, "/mcp?tags=db", InitializeRequest, sessionId: null);
+        initialize.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var sessionId = initialize.Headers.GetValues("Mcp-Session-Id").Single();
+        using var initialized = await PostAsync(http, "/mcp?tags=db", """{"jsonrpc":"2.0","method":"notifications/initialized"}""", sessionId);
+        initialized.IsSuccessStatusCode.ShouldBeTrue();
+
+        using var list = await PostAsync(http, "/mcp?tags=web", """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""", sessionId);
+
+        list.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var result = await ReadJsonRpcAsync(list);
+        var servers = result.RootElement.GetProperty("result").GetProperty("tools").EnumerateArray()
+            .Select(t => t.GetProperty("name").GetString()!)
+            .Select(n => n[..n.IndexOf("_1mcp_", StringComparison.Ordinal)])
+            .Distinct()
+            .ToList();
+        servers.ShouldBe(["beta"]);
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, Gateway.Url("/mcp"));
+        delete.Headers.Add("Mcp-Session-Id", sessionId);
+        using var deleted = await http.SendAsync(delete);
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(HttpClient http, string pathAndQuery, string body, string? sessionId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Gateway.Url(pathAndQuery))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (sessionId is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", sessionId);
+            request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    /// <summary>The JSON-RPC message of a response, whether it came as JSON or as a one-message event stream.</summary>
+    private static async Task<JsonDocument> ReadJsonRpcAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            text = text.Split('\n')
+                .Where(l => l.StartsWith("data:", StringComparison.Ordinal))
+                .Select(l => l["data:".Length..].Trim())
+                .Single(l => l.Contains("\"id\":2", StringComparison.Ordinal));
+        }
+
+        return JsonDocument.Parse(text);
+    }
 
     private static async Task<List<string>> ServersAsync(McpClient client) =>
         [.. (await client.ListToolsAsync())

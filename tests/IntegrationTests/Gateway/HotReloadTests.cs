@@ -65,8 +65,11 @@ public sealed class HotReloadTests
         var dbChanged = new NotificationLog();
         var everything = await gateway.ConnectAsync(handlers: Recording(everythingChanged));
         var dbOnly = await gateway.ConnectAsync("?tags=db", Recording(dbChanged));
+        var webChanged = new NotificationLog();
+        var webOnly = await gateway.ConnectAsync("?tags=web", Recording(webChanged));
         var before = await WhoAmIAsync(everything, "alpha");
         (await ToolNamesAsync(dbOnly)).ShouldBeEmpty();
+        (await ToolNamesAsync(webOnly)).ShouldContain("alpha_1mcp_echo");
         (await ToolNamesAsync(everything)).ShouldContain("alpha_1mcp_add");
 
         config["alpha"]["tags"] = new JsonArray("db");
@@ -76,6 +79,8 @@ public sealed class HotReloadTests
 
         await everythingChanged.AtLeastAsync(1, "tools/list_changed at the unfiltered session");
         await dbChanged.AtLeastAsync(1, "tools/list_changed at the session that now sees alpha");
+        await webChanged.AtLeastAsync(1, "tools/list_changed at the session that no longer sees alpha");
+        (await ToolNamesAsync(webOnly)).ShouldBeEmpty();
         var tools = await everything.ListToolsAsync();
         tools.Select(t => t.Name).ShouldNotContain("alpha_1mcp_add");
         tools.Single(t => t.Name == "alpha_1mcp_echo").Description.ShouldBe("Echo, described by the configuration.");
@@ -123,9 +128,10 @@ public sealed class HotReloadTests
         var config = new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha"));
         var configPath = directory.WriteConfig(config);
         await using var gateway = GatewayProcess.Start(["serve", "--config", configPath, "--port", "0"], directory.Path);
+        var toolsChanged = new NotificationLog();
         await using var client = await McpClient.CreateAsync(
             new HttpClientTransport(new HttpClientTransportOptions { Endpoint = await gateway.WaitForListeningAsync() }),
-            new McpClientOptions { Handlers = Recording(new NotificationLog()) });
+            new McpClientOptions { Handlers = Recording(toolsChanged) });
         var before = await WhoAmIAsync(client, "alpha");
 
         // The broken file also adds beta: had any of it been applied, beta would show up.
@@ -145,17 +151,14 @@ public sealed class HotReloadTests
             $"the gateway to log that it ignored the broken edit at {errorPath}");
         (await ToolNamesAsync(client)).ShouldNotContain(n => n.StartsWith("beta_1mcp_", StringComparison.Ordinal));
         (await WhoAmIAsync(client, "alpha")).Pid.ShouldBe(before.Pid);
+        toolsChanged.Count.ShouldBe(0);
 
-        var toolsChanged = new NotificationLog();
-        await using var watcher = await McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.McpUrl }),
-            new McpClientOptions { Handlers = Recording(toolsChanged) });
         withBeta["alpha"].Remove("bogus");
         await File.WriteAllTextAsync(configPath, withBeta.ToJson());
 
         await toolsChanged.AtLeastAsync(1, "tools/list_changed after the good edit");
-        (await WhoAmIAsync(watcher, "beta")).Name.ShouldBe("beta");
-        (await WhoAmIAsync(watcher, "alpha")).Pid.ShouldBe(before.Pid);
+        (await WhoAmIAsync(client, "beta")).Name.ShouldBe("beta");
+        (await WhoAmIAsync(client, "alpha")).Pid.ShouldBe(before.Pid);
     }
 
     private static McpClientHandlers Recording(NotificationLog toolsChanged) => new()

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using OneMcp.Application.Backends;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Gateway;
+
+/// <summary>Backends crash, start late or restart; the gateway and its clients carry on.</summary>
+public sealed class ResilienceTests
+{
+    [Fact]
+    public async Task StdioBackend_ThatCrashesMidSession_IsRestartedAndComesBackToTheClient()
+    {
+        var flaky = ConfigBuilder.StdioTestServer("flaky", ["web"]);
+        flaky["restartOnExit"] = true;
+        flaky["restartDelay"] = 100;
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+            .Add("flaky", flaky)
+            .Add("steady", ConfigBuilder.StdioTestServer("steady", ["web"])));
+        var toolListChanges = new NotificationLog();
+        var client = await gateway.ConnectAsync(handlers: new McpClientHandlers
+        {
+            NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, toolListChanges.Record)],
+        });
+        var pidBefore = await PidAsync(client, "flaky");
+
+        AggregationTests.Text(await client.CallToolAsync("flaky_1mcp_crash")).ShouldBe("crashing");
+
+        var pidAfter = await Eventually.ValueAsync(() => PidAsync(client, "flaky"), pid => pid != pidBefore, "the crashed backend to be restarted");
+        pidAfter.ShouldNotBe(pidBefore);
+        gateway.Backend("flaky").State.Restarts.ShouldBe(1);
+        await toolListChanges.AtLeastAsync(2, "list_changed when the backend went away and when it came back");
+        AggregationTests.Text(await client.CallToolAsync("steady_1mcp_echo", AggregationTests.Args(("message", "unaffected")))).ShouldBe("unaffected");
+    }
+
+    [Fact]
+    public async Task StdioBackend_ThatKeepsCrashing_IsReportedAsCrashLoop()
+    {
+        var doomed = ConfigBuilder.StdioTestServer("doomed");
+        doomed["restartOnExit"] = true;
+        doomed["maxRestarts"] = 1;
+        doomed["restartDelay"] = 50;
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("doomed", doomed));
+        var client = await gateway.ConnectAsync();
+
+        await client.CallToolAsync("doomed_1mcp_crash");
+        await Eventually.TrueAsync(() => gateway.Backend("doomed").State.Status == BackendStatus.Connected && gateway.Backend("doomed").State.Restarts == 1, "the first restart");
+        await client.CallToolAsync("doomed_1mcp_crash");
+
+        await Eventually.TrueAsync(() => gateway.Backend("doomed").State.Status == BackendStatus.CrashLoop, "the crash loop to be detected");
+        gateway.Backend("doomed").State.LastError.ShouldNotBeNull().ShouldContain("restarts stopped");
+        using var http = new HttpClient();
+        var ready = await http.GetAsync(gateway.Url("/health/ready"));
+        ((int)ready.StatusCode).ShouldBe(503);
+    }
+
+    [Fact]
+    public async Task StdioBackend_WithoutRestartOnExit_StaysDownWithItsReason()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("once", ConfigBuilder.StdioTestServer("once")));
+        var client = await gateway.ConnectAsync();
+
+        await client.CallToolAsync("once_1mcp_crash");
+
+        await Eventually.TrueAsync(() => gateway.Backend("once").State.Status == BackendStatus.Error, "the backend to be reported down");
+        gateway.Backend("once").State.LastError.ShouldNotBeNull().ShouldContain("exit code 1");
+        var error = await Should.ThrowAsync<McpProtocolException>(() => client.CallToolAsync("once_1mcp_echo", AggregationTests.Args(("message", "x"))).AsTask());
+        error.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+    }
+
+    [Fact]
+    public async Task BackendsDownAtStart_DoNotStopTheOthers()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+            .Add("broken", ConfigBuilder.StdioTestServer("broken", null, "--fail-start"))
+            .Add("unreachable", ConfigBuilder.HttpServer("http://127.0.0.1:9/mcp"))
+            .Add("fine", ConfigBuilder.StdioTestServer("fine")));
+        var client = await gateway.ConnectAsync();
+
+        var tools = await client.ListToolsAsync();
+
+        tools.ShouldAllBe(t => t.Name.StartsWith("fine_1mcp_", StringComparison.Ordinal));
+        tools.ShouldNotBeEmpty();
+        gateway.Backend("broken").State.Status.ShouldBe(BackendStatus.Error);
+        gateway.Backend("unreachable").State.Status.ShouldBe(BackendStatus.Error);
+        gateway.Backend("unreachable").State.LastError.ShouldNotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public async Task HttpBackend_ThatLostItsSession_IsReconnectedWithAFreshOne()
+    {
+        await using var backend = await HttpTestServer.StartAsync("remote");
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("remote", ConfigBuilder.HttpServer(backend.McpUrl)));
+        var client = await gateway.ConnectAsync();
+        var pidBefore = await PidAsync(client, "remote");
+
+        await backend.RestartAsync();
+
+        var pidAfter = await Eventually.ValueAsync(() => PidAsync(client, "remote"), pid => pid != pidBefore, "the gateway to reconnect to the restarted backend");
+        pidAfter.ShouldNotBe(pidBefore);
+        gateway.Backend("remote").State.Status.ShouldBe(BackendStatus.Connected);
+    }
+
+    [Fact]
+    public async Task SseBackend_IsAggregatedLikeAnyOther()
+    {
+        await using var backend = await HttpTestServer.StartAsync("legacy");
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("legacy", ConfigBuilder.HttpServer(backend.SseUrl, type: "sse")));
+        var client = await gateway.ConnectAsync();
+
+        var result = await client.CallToolAsync("legacy_1mcp_echo", AggregationTests.Args(("message", "over sse")));
+
+        AggregationTests.Text(result).ShouldBe("over sse");
+    }
+
+    private static async Task<int> PidAsync(McpClient client, string server)
+    {
+        var result = await client.CallToolAsync($"{server}_1mcp_whoami");
+        return JsonDocument.Parse(AggregationTests.Text(result)).RootElement.GetProperty("pid").GetInt32();
+    }
+}

@@ -1,0 +1,196 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Client;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Gateway;
+
+public sealed class TransportFixture : IAsyncLifetime
+{
+    internal GatewayUnderTest Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
+            .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db"])));
+
+    public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
+}
+
+/// <summary>The served transports, and bad input on them: each gets a clear error and changes nothing.</summary>
+public sealed class TransportTests(TransportFixture fixture) : IClassFixture<TransportFixture>, IDisposable
+{
+    private readonly HttpClient _http = new();
+
+    private GatewayUnderTest Gateway => fixture.Gateway;
+
+    private string Mcp => Gateway.Url("/mcp").ToString();
+
+    [Fact]
+    public async Task LegacySse_ServesTheSameMergedCapabilities()
+    {
+        var client = await Gateway.ConnectAsync(mode: HttpTransportMode.Sse);
+
+        var tools = await client.ListToolsAsync();
+        var result = await client.CallToolAsync("beta_1mcp_echo", AggregationTests.Args(("message", "via sse")));
+
+        tools.Select(t => t.Name).ShouldContain("alpha_1mcp_echo");
+        AggregationTests.Text(result).ShouldBe("via sse");
+    }
+
+    [Fact]
+    public async Task LegacySse_AnnouncesItsMessageEndpointAndRefusesUnknownSessions()
+    {
+        var response = await _http.PostAsync(Gateway.Url("/messages?sessionId=nosuchsession"), new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        // The message endpoint belongs to a live SSE stream; without one nothing is accepted.
+        ((int)response.StatusCode).ShouldBeOneOf(400, 404);
+        response.StatusCode.ShouldNotBe(HttpStatusCode.Accepted);
+    }
+
+    [Theory]
+    [InlineData("evil.example")]
+    [InlineData("evil.example:3050")]
+    [InlineData("127.0.0.1.evil.example")]
+    public async Task Requests_ForAForeignHost_AreRefusedBeforeAnythingHappens(string host)
+    {
+        using var request = InitializeRequest();
+        request.Headers.Host = host;
+
+        var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        response.Headers.Contains("Mcp-Session-Id").ShouldBeFalse();
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        body["error"]!["message"]!.ToString().ShouldContain("host");
+    }
+
+    [Theory]
+    [InlineData("https://evil.example")]
+    [InlineData("null")]
+    public async Task Requests_FromAForeignWebOrigin_AreRefused(string origin)
+    {
+        using var request = InitializeRequest();
+        request.Headers.Add("Origin", origin);
+
+        var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("127.0.0.1")]
+    public async Task Requests_ForALoopbackName_AreServed(string host)
+    {
+        using var request = InitializeRequest();
+        request.Headers.Host = $"{host}:{Gateway.BaseUrl.Port}";
+        request.Headers.Add("Origin", $"http://{host}:{Gateway.BaseUrl.Port}");
+
+        var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task MalformedJson_GetsAJsonRpcErrorAndTheGatewayKeepsServing()
+    {
+        using var session = await RawMcpSession.OpenAsync(Gateway.Url("/mcp"));
+
+        var response = await RawMcpSession.PostRaw(_http, Mcp, session.SessionId, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        // The SDK answers an unparsable body as an invalid request (-32600) rather than a parse error (-32700).
+        ((int)error["code"]!).ShouldBeOneOf(-32700, -32600);
+        await StillServesAsync(session);
+    }
+
+    [Fact]
+    public async Task UnknownMethod_GetsMethodNotFound()
+    {
+        using var session = await RawMcpSession.OpenAsync(Gateway.Url("/mcp"));
+
+        var messages = await session.RequestAsync("tools/frobnicate", []);
+
+        ((int)messages.Single()["error"]!["code"]!).ShouldBe(-32601);
+        await StillServesAsync(session);
+    }
+
+    [Fact]
+    public async Task OversizedBody_IsRefusedWithAJsonRpcError()
+    {
+        using var session = await RawMcpSession.OpenAsync(Gateway.Url("/mcp"));
+        var huge = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = 9,
+            ["method"] = "tools/call",
+            ["params"] = new JsonObject { ["name"] = "alpha_1mcp_echo", ["arguments"] = new JsonObject { ["message"] = new string('x', 300 * 1024) } },
+        };
+
+        var response = await RawMcpSession.Post(_http, Mcp, session.SessionId, huge);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        error["message"]!.ToString().ShouldContain("larger than the gateway accepts");
+        await StillServesAsync(session);
+    }
+
+    [Fact]
+    public async Task NonInitializeRequest_WithoutASession_IsRefused()
+    {
+        var response = await RawMcpSession.Post(_http, Mcp, null, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/list" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"].ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task UnknownSession_IsNotFound_AndDeleteEndsASession()
+    {
+        var unknown = await RawMcpSession.Post(_http, Mcp, "nosuchsession", new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/list" });
+        unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        using var session = await RawMcpSession.OpenAsync(Gateway.Url("/mcp"));
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, Mcp);
+        delete.Headers.Add("Mcp-Session-Id", session.SessionId);
+        (await _http.SendAsync(delete)).IsSuccessStatusCode.ShouldBeTrue();
+
+        var after = await RawMcpSession.Post(_http, Mcp, session.SessionId, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 2, ["method"] = "tools/list" });
+        after.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task NewestProtocolRevisionClient_StillWorks()
+    {
+        // The SDK client prefers the newest revision; the gateway must still give it a working session.
+        var client = await Gateway.ConnectAsync();
+
+        client.NegotiatedProtocolVersion.ShouldNotBeNullOrEmpty();
+        (await client.ListToolsAsync()).ShouldNotBeEmpty();
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static async Task StillServesAsync(RawMcpSession session)
+    {
+        var messages = await session.RequestAsync("tools/call", new JsonObject
+        {
+            ["name"] = "alpha_1mcp_echo",
+            ["arguments"] = new JsonObject { ["message"] = "still serving" },
+        });
+        messages[^1]["result"]!["content"]![0]!["text"]!.ToString().ShouldBe("still serving");
+    }
+
+    private HttpRequestMessage InitializeRequest()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, Mcp)
+        {
+            Content = new StringContent(RawMcpSession.Initialize().ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        return request;
+    }
+}
