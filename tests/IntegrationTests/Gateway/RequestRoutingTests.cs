@@ -165,6 +165,27 @@ public sealed class RequestRoutingTests : IAsyncLifetime
         await Should.ThrowAsync<McpProtocolException>(() => a.SubscribeToResourceAsync("nosuch_1mcp_test://x"));
     }
 
+    [Fact]
+    public async Task ListChanged_FromABackend_ReachesEverySessionThatCanSeeItAndNoOther()
+    {
+        var changesOfWeb = new NotificationLog();
+        var changesOfAll = new NotificationLog();
+        var changesOfDb = new NotificationLog();
+        var web = await _gateway.ConnectAsync("?tags=web", Handlers(NotificationMethods.ToolListChangedNotification, changesOfWeb));
+        var all = await _gateway.ConnectAsync(handlers: Handlers(NotificationMethods.ToolListChangedNotification, changesOfAll));
+        var db = await _gateway.ConnectAsync("?tags=db", Handlers(NotificationMethods.ToolListChangedNotification, changesOfDb));
+
+        await web.CallToolAsync("alpha_1mcp_add_tool", AggregationTests.Args(("name", "fresh")));
+
+        await changesOfWeb.AtLeastAsync(1, "list_changed at the session that sees alpha");
+        await changesOfAll.AtLeastAsync(1, "list_changed at the unfiltered session");
+        (await Eventually.ValueAsync(() => web.ListToolsAsync().AsTask(), tools => tools.Any(t => t.Name == "alpha_1mcp_fresh"), "the new tool"))
+            .ShouldContain(t => t.Name == "alpha_1mcp_fresh");
+        AggregationTests.Text(await all.CallToolAsync("alpha_1mcp_fresh", AggregationTests.Args(("message", "new")))).ShouldBe("new");
+        (await db.ListToolsAsync()).ShouldNotContain(t => t.Name == "alpha_1mcp_fresh");
+        changesOfDb.Count.ShouldBe(0);
+    }
+
     private static JsonObject ProgressCall(int steps, string token) => new()
     {
         ["name"] = "alpha_1mcp_progress",
