@@ -16,6 +16,12 @@ public interface IBackendEventSink
     /// </summary>
     void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null);
 
+    /// <summary>
+    /// A backend (re)connected: a fresh session on its side, so whatever the gateway subscribed to there must be
+    /// subscribed again, and sessions that can see it learn that its lists are back.
+    /// </summary>
+    void BackendConnected(IBackendConnection backend);
+
     void ResourceUpdated(IBackendConnection backend, string uri);
 
     void LogMessage(IBackendConnection backend, LoggingMessageNotificationParams message);

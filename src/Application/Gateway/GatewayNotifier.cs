@@ -17,6 +17,7 @@ namespace OneMcp.Application.Gateway;
 public sealed partial class GatewayNotifier(
     SessionRegistry sessions,
     InFlightRequests inFlight,
+    ResourceSubscriptions subscriptions,
     ILogger<GatewayNotifier> logger) : IBackendEventSink
 {
     public void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null)
@@ -37,6 +38,12 @@ public sealed partial class GatewayNotifier(
 
             NotifyListChanged(session, kinds);
         }
+    }
+
+    public void BackendConnected(IBackendConnection backend)
+    {
+        BackendChanged(backend, CapabilityKinds.All);
+        _ = ResubscribeAsync(backend);
     }
 
     /// <summary>Tells every session that its lists may have changed (e.g. after a configuration reload).</summary>
@@ -116,6 +123,18 @@ public sealed partial class GatewayNotifier(
         return supports(peer) ? peer : throw GatewayErrors.ClientLacksCapability(capability);
     }
 
+    private async Task ResubscribeAsync(IBackendConnection backend)
+    {
+        try
+        {
+            await subscriptions.ResubscribeAsync(backend, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogResubscribeFailed(logger, backend.Name.Value, e.Message);
+        }
+    }
+
     private void NotifyListChanged(GatewaySession session, CapabilityKinds kinds)
     {
         if (kinds.HasFlag(CapabilityKinds.Tools))
@@ -148,6 +167,9 @@ public sealed partial class GatewayNotifier(
             LogNotificationFailed(logger, method, session.Id, e.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: renewing resource subscriptions after it reconnected failed: {Reason}")]
+    private static partial void LogResubscribeFailed(ILogger logger, string server, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not send {Method} to session {SessionId}: {Reason}")]
     private static partial void LogNotificationFailed(ILogger logger, string method, string sessionId, string reason);

@@ -11,7 +11,7 @@ namespace OneMcp.Application.Gateway;
 public sealed class InFlightRequests
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<ServerName, Dictionary<GatewaySession, Entry>> _byServer = [];
+    private readonly Dictionary<ServerName, Dictionary<GatewaySession, List<IClientPeer>>> _byServer = [];
 
     /// <summary>
     /// Records that <paramref name="session"/> is waiting on <paramref name="server"/>; questions the backend
@@ -27,36 +27,41 @@ public sealed class InFlightRequests
                 _byServer[server] = sessions;
             }
 
-            var count = sessions.TryGetValue(session, out var entry) ? entry.Count : 0;
-            sessions[session] = new Entry(count + 1, caller);
+            if (!sessions.TryGetValue(session, out var callers))
+            {
+                callers = [];
+                sessions[session] = callers;
+            }
+
+            callers.Add(caller);
         }
 
-        return new Scope(this, server, session);
+        return new Scope(this, server, session, caller);
     }
 
-    /// <summary>For each session with a request running on <paramref name="server"/>, the channel to ask it on.</summary>
+    /// <summary>
+    /// For each session with a request running on <paramref name="server"/>, the channel to ask it on: that of
+    /// its most recent request still running.
+    /// </summary>
     public IReadOnlyList<IClientPeer> CallersOn(ServerName server)
     {
         lock (_gate)
         {
-            return _byServer.TryGetValue(server, out var sessions) ? [.. sessions.Values.Select(e => e.Caller)] : [];
+            return _byServer.TryGetValue(server, out var sessions) ? [.. sessions.Values.Select(callers => callers[^1])] : [];
         }
     }
 
-    private void Exit(ServerName server, GatewaySession session)
+    private void Exit(ServerName server, GatewaySession session, IClientPeer caller)
     {
         lock (_gate)
         {
-            if (!_byServer.TryGetValue(server, out var sessions) || !sessions.TryGetValue(session, out var entry))
+            if (!_byServer.TryGetValue(server, out var sessions) || !sessions.TryGetValue(session, out var callers))
             {
                 return;
             }
 
-            if (entry.Count > 1)
-            {
-                sessions[session] = entry with { Count = entry.Count - 1 };
-            }
-            else
+            callers.Remove(caller);
+            if (callers.Count == 0)
             {
                 sessions.Remove(session);
                 if (sessions.Count == 0)
@@ -67,10 +72,8 @@ public sealed class InFlightRequests
         }
     }
 
-    private readonly record struct Entry(int Count, IClientPeer Caller);
-
-    public readonly struct Scope(InFlightRequests owner, ServerName server, GatewaySession session) : IDisposable
+    public readonly struct Scope(InFlightRequests owner, ServerName server, GatewaySession session, IClientPeer caller) : IDisposable
     {
-        public void Dispose() => owner?.Exit(server, session);
+        public void Dispose() => owner?.Exit(server, session, caller);
     }
 }

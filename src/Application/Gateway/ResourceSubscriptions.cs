@@ -88,6 +88,31 @@ public sealed class ResourceSubscriptions : IDisposable
         }
     }
 
+    /// <summary>Subscribes a reconnected backend again to every resource sessions still follow on it.</summary>
+    public async ValueTask ResubscribeAsync(IBackendConnection backend, CancellationToken cancellationToken)
+    {
+        if (!backend.Capabilities.SupportsResourceSubscribe)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var (key, _) in _counts)
+            {
+                if (key.Server == backend.Name)
+                {
+                    await backend.SubscribeAsync(key.Uri, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async ValueTask ReleaseAsync(IBackendConnection backend, string uri, CancellationToken cancellationToken)
     {
         var key = (backend.Name, uri);

@@ -57,7 +57,7 @@ public sealed record BackendSettings
         || RestartOnExit != other.RestartOnExit
         || MaxRestarts != other.MaxRestarts
         || RestartDelay != other.RestartDelay
-        || Url != other.Url
+        || !SameUri(Url, other.Url)
         || !SameMap(Headers, other.Headers)
         || OAuth != other.OAuth
         || ConnectionTimeout != other.ConnectionTimeout
@@ -71,6 +71,13 @@ public sealed record BackendSettings
         || !SameMap(ToolDescriptionOverrides, other.ToolDescriptionOverrides)
         || !string.Equals(InstructionOverride, other.InstructionOverride, StringComparison.Ordinal);
 
+    // Uri equality ignores user info, so a changed password in a URL would go unnoticed.
+    internal static bool SameUri(Uri? a, Uri? b) =>
+        string.Equals(a?.OriginalString, b?.OriginalString, StringComparison.Ordinal);
+
+    // URLs, headers and environments carry credentials: the generated record ToString must not print them.
+    public override string ToString() => $"BackendSettings {{ Name = {Name}, Transport = {Transport} }}";
+
     private static bool SameMap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && string.Equals(v, kv.Value, StringComparison.Ordinal));
 }
@@ -83,7 +90,7 @@ public sealed record BackendOAuthSettings(string? ClientId, string? ClientSecret
         && string.Equals(ClientId, other.ClientId, StringComparison.Ordinal)
         && string.Equals(ClientSecret, other.ClientSecret, StringComparison.Ordinal)
         && Scopes.SequenceEqual(other.Scopes, StringComparer.Ordinal)
-        && RedirectUrl == other.RedirectUrl;
+        && BackendSettings.SameUri(RedirectUrl, other.RedirectUrl);
 
     public override int GetHashCode() => HashCode.Combine(ClientId, RedirectUrl, Scopes.Count);
 

@@ -55,9 +55,11 @@ public readonly record struct ServerName
             return false;
         }
 
-        if (value.Contains(Separator, StringComparison.Ordinal))
+        // Also refuse a name ending in "_1mcp": with the separator appended it would contain it, and
+        // "<name>_1mcp_<tool>" would split at the wrong place.
+        if ((value + "_").Contains(Separator, StringComparison.Ordinal))
         {
-            error = $"A server name must not contain '{Separator}', which separates server and capability names.";
+            error = $"A server name must not contain '{Separator}' (nor end in '{Separator.TrimEnd('_')}'), which separates server and capability names.";
             return false;
         }
 

@@ -314,7 +314,7 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
                 _client = client;
                 _state = new BackendState(BackendStatus.Connected, null, _time.GetUtcNow(), _state.Restarts);
                 LogConnected(_logger, Name.Value, _settings.Transport, _capabilities.Tools.Count);
-                _events.BackendChanged(this, CapabilityKinds.All);
+                _events.BackendConnected(this);
                 return client;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -17,7 +17,7 @@ public sealed class EngineFixture : IDisposable
     {
         Pool = new FakePool(backends);
         Engine = new GatewayEngine(Pool, Catalog, InFlight, Subscriptions);
-        Notifier = new GatewayNotifier(Registry, InFlight, NullLogger<GatewayNotifier>.Instance);
+        Notifier = new GatewayNotifier(Registry, InFlight, Subscriptions, NullLogger<GatewayNotifier>.Instance);
     }
 
     public FakePool Pool { get; }

@@ -216,6 +216,20 @@ public sealed class GatewayEngineCallToolTests
     }
 
     [Fact]
+    public async Task CallToolAsync_WhenBackendProgressArrivesOutOfOrder_ForwardsOnlyIncreasingValues()
+    {
+        using var fixture = Fixture(out _, out var db);
+        float[] reported = [1, 3, 2, 3, 4];
+        db.ProgressToReport.AddRange(reported.Select(p => new ProgressNotificationValue { Progress = p }));
+        var caller = new RecordingPeer("caller");
+
+        await fixture.Engine.CallToolAsync(
+            fixture.Session(), caller, Call("db_1mcp_query", new JsonObject { ["progressToken"] = "p" }), CancellationToken.None);
+
+        caller.Notifications.Select(n => (double)n.Params!["progress"]!).ShouldBe([1d, 3d, 4d]);
+    }
+
+    [Fact]
     public async Task CallToolAsync_WhenNoProgressToken_SendsNoProgressEvenIfBackendReportsSome()
     {
         using var fixture = Fixture(out _, out var db);
