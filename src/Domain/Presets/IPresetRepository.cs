@@ -1,0 +1,15 @@
+namespace OneMcp.Domain.Presets;
+
+/// <summary>Stored presets; names are unique, saved with optimistic concurrency.</summary>
+public interface IPresetRepository
+{
+    Task<IReadOnlyList<Preset>> ListAsync(CancellationToken cancellationToken);
+
+    Task<Preset?> FindByNameAsync(string name, CancellationToken cancellationToken);
+
+    Task AddAsync(Preset preset, CancellationToken cancellationToken);
+
+    Task UpdateAsync(Preset preset, int loadedVersion, CancellationToken cancellationToken);
+
+    Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
+}

@@ -1,0 +1,80 @@
+using OneMcp.Domain.Common;
+
+namespace OneMcp.Domain.Presets;
+
+/// <summary>
+/// A named tag-filter expression clients select with <c>?preset=&lt;name&gt;</c>. The domain keeps the name rules;
+/// the expression's grammar belongs to the gateway engine, which validates it before it gets here.
+/// </summary>
+public sealed class Preset
+{
+    public const int MaxNameLength = 64;
+    public const int MaxExpressionLength = 1000;
+    public const int MaxDescriptionLength = 500;
+
+    private Preset(Guid id, string name, string expression, string description, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt)
+    {
+        Id = id;
+        Name = name;
+        Expression = expression;
+        Description = description;
+        Version = version;
+        CreatedAt = createdAt;
+        UpdatedAt = updatedAt;
+    }
+
+    public Guid Id { get; }
+
+    public string Name { get; }
+
+    public string Expression { get; private set; }
+
+    public string Description { get; private set; }
+
+    public int Version { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public static Preset Create(string name, string expression, string description, DateTimeOffset now)
+    {
+        if (!IsValidName(name))
+        {
+            throw new DomainException("preset.invalid_name", $"A preset name has 1 to {MaxNameLength} letters, digits, '-', '_' or '.'.");
+        }
+
+        var preset = new Preset(Guid.NewGuid(), name, string.Empty, string.Empty, 1, now, now);
+        preset.Set(expression, description);
+        return preset;
+    }
+
+    public static Preset Restore(Guid id, string name, string expression, string description, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
+        new(id, name, expression, description, version, createdAt, updatedAt);
+
+    public static bool IsValidName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= MaxNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    public void Change(string expression, string description, DateTimeOffset now)
+    {
+        Set(expression, description);
+        Version++;
+        UpdatedAt = now;
+    }
+
+    private void Set(string expression, string description)
+    {
+        if (string.IsNullOrWhiteSpace(expression) || expression.Length > MaxExpressionLength)
+        {
+            throw new DomainException("preset.invalid_expression", $"A preset needs a filter expression of at most {MaxExpressionLength} characters.");
+        }
+
+        if (description.Length > MaxDescriptionLength)
+        {
+            throw new DomainException("preset.description_too_long", $"A preset description must be at most {MaxDescriptionLength} characters.");
+        }
+
+        Expression = expression.Trim();
+        Description = description.Trim();
+    }
+}

@@ -1,0 +1,17 @@
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Domain.TagScopes;
+
+/// <summary>Stored tag scopes; one per tag (unique), saved with optimistic concurrency.</summary>
+public interface ITagScopeRepository
+{
+    Task<IReadOnlyList<TagScope>> ListAsync(CancellationToken cancellationToken);
+
+    Task<TagScope?> FindAsync(Tag tag, CancellationToken cancellationToken);
+
+    Task AddAsync(TagScope scope, CancellationToken cancellationToken);
+
+    Task UpdateAsync(TagScope scope, int loadedVersion, CancellationToken cancellationToken);
+
+    Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
+}
