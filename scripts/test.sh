@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the solution and runs every test project; ends with the line "N passed, N failed[, N skipped]".
-# Works on a fresh machine with the .NET SDK: it installs nothing else the current tests need.
+# Works on a fresh machine with the .NET SDK: it installs what else the tests need and can be installed (PostgreSQL, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,23 @@ results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# PostgreSQL: the persistence tests start a throw-away cluster from local initdb/pg_ctl unless
+# ONEMCP_TEST_POSTGRES names a server. Install the binaries from the system packages when missing.
+have_initdb() {
+  command -v initdb >/dev/null 2>&1 && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+if [ -z "${ONEMCP_TEST_POSTGRES:-}" ] && ! have_initdb; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> Installing PostgreSQL (system packages) for the persistence tests"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "warning: PostgreSQL is missing and cannot be installed here; the PostgreSQL tests will fail." >&2
+    echo "         Install it (sudo apt-get install postgresql) or set ONEMCP_TEST_POSTGRES to a connection string." >&2
+  fi
+fi
 
 echo "==> Building OneMcp.sln"
 dotnet build OneMcp.sln --nologo -v quiet

@@ -1,4 +1,5 @@
 using OneMcp.Api.Cli;
+using OneMcp.Api.Endpoints;
 using OneMcp.Api.Health;
 using OneMcp.Api.Http;
 using OneMcp.Api.Mcp;
@@ -7,6 +8,7 @@ using OneMcp.Application;
 using OneMcp.Infrastructure;
 using OneMcp.Infrastructure.Backends;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Api;
 
@@ -32,20 +34,27 @@ public static class GatewayApp
             AsyncLoading = options.AsyncLoading,
             InitialConfiguration = options.Configuration,
             Watcher = new McpConfigWatcherOptions { Debounce = options.ConfigReloadDebounce },
+        }, new PersistenceOptions
+        {
+            ConnectionString = options.ConnectionString,
+            DataDirectory = options.DataDirectory ?? ServeOptions.DefaultDataDirectory(Environment.GetEnvironmentVariable),
         });
         builder.Services.AddSingleton(new HostGuard(options.Host, options.ExternalUrl));
         builder.Services.AddGatewayMcp();
         builder.Services.AddProblemDetails();
+        builder.Services.AddControlPlaneApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, ctx => next(ctx)));
+        app.UseControlPlaneApi();
         app.UseMiddleware<McpRequestLimits>(options.MaxRequestBodyBytes);
         app.UseMiddleware<SessionFilterMiddleware>();
         app.UseRouting();
         app.MapHealth();
         app.MapGatewayMcp();
+        app.MapControlPlaneApi();
         return app;
     }
 
@@ -71,6 +80,9 @@ public static class GatewayApp
         // The gateway logs its own failures (OneMcp.*); the SDK would log every error answered to a client again.
         logging.AddFilter("ModelContextProtocol", level <= LogLevel.Debug ? level : LogLevel.Critical);
         logging.AddFilter("Microsoft.AspNetCore", frameworkLevel);
+        // A failed start is reported by the CLI in one line ("onemcp: cannot start: ..."), and a stop requested
+        // while backends were still starting is no failure at all; the host's own stack-trace log adds nothing.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
     }
 }

@@ -10,7 +10,12 @@ static async Task<int> ServeAsync(ServeOptions options, CancellationToken cancel
     {
         await app.StartAsync(cancellationToken);
     }
-    catch (Exception e) when (e is IOException or InvalidOperationException)
+    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || app.Lifetime.ApplicationStopping.IsCancellationRequested)
+    {
+        // Stopped (SIGTERM, Ctrl+C) while backends were still starting: a clean stop, not a failure.
+        return OneMcpCli.ExitOk;
+    }
+    catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or OneMcp.Infrastructure.Persistence.DatabaseMigrationException)
     {
         await Console.Error.WriteLineAsync($"onemcp: cannot start: {e.Message}");
         return OneMcpCli.ExitStartFailed;

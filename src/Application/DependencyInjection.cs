@@ -33,6 +33,10 @@ public static class DependencyInjection
             .AsImplementedInterfaces()
             .WithScopedLifetime());
         services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehaviour<,>));
+
+        // Stored backends and the running pool, kept in step (one gate per process).
+        services.AddSingleton<BackendCatalogGate>();
+        services.AddScoped<BackendCatalog>();
         return services;
     }
 }

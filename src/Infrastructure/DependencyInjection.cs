@@ -1,18 +1,31 @@
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Backends;
 using OneMcp.Infrastructure.Backends;
+using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Infrastructure;
 
 public static class DependencyInjection
 {
-    public static IServiceCollection AddInfrastructure(this IServiceCollection services, BackendHostOptions backendOptions)
+    /// <summary>Backends, configuration and, when <paramref name="persistence"/> is given, the store (null: mcp.json alone decides the backends).</summary>
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, BackendHostOptions backendOptions, PersistenceOptions? persistence = null)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(backendOptions);
         services.AddSingleton<McpClientFactory>();
         services.AddSingleton<BackendPool>();
         services.AddSingleton<IBackendPool>(sp => sp.GetRequiredService<BackendPool>());
+        services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
+        services.AddSingleton<IBackendDefinitionParser, BackendDefinitionParser>();
+        if (persistence is not null)
+        {
+            services.AddPersistence(persistence);
+
+            // Registered before the backend host: hosted services start in order, and the sync needs the schema.
+            services.AddHostedService<MigrateOnStart>();
+        }
+
         services.AddHostedService<BackendHost>();
         return services;
     }

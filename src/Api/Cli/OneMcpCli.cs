@@ -49,12 +49,24 @@ public static class OneMcpCli
         Description = "Listen at once and publish backends as they connect, notifying clients (env ONEMCP_ENABLE_ASYNC_LOADING). By default the gateway listens once every backend has tried to connect.",
     };
 
+    private static readonly Option<string> DatabaseOption = new("--database")
+    {
+        Description = "PostgreSQL connection string for the gateway's state, shared by replicas (env ONEMCP_DATABASE; default: an embedded SQLite file in the data directory).",
+        HelpName = "connection-string",
+    };
+
+    private static readonly Option<string> DataDirOption = new("--data-dir")
+    {
+        Description = "Directory of the embedded SQLite database (env ONEMCP_DATA_DIR; default $XDG_DATA_HOME/onemcp or ~/.local/share/onemcp).",
+        HelpName = "path",
+    };
+
     public static async Task<int> RunAsync(string[] args, Func<ServeOptions, CancellationToken, Task<int>> serve, TextWriter? error = null)
     {
         error ??= Console.Error;
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
-            ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption,
+            ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
         };
         var root = new RootCommand("OneMcp: one MCP endpoint in front of many MCP servers, shared by a team.") { serveCommand };
 
@@ -94,10 +106,14 @@ public static class OneMcpCli
         }
 
         var port = ParsePort(Value(PortOption, "ONEMCP_PORT"));
-        var host = Value(HostOption, "ONEMCP_HOST") ?? ServeOptions.DefaultHost;
+        var host = ParseHost(Value(HostOption, "ONEMCP_HOST"));
         var externalUrl = ParseExternalUrl(Value(ExternalUrlOption, "ONEMCP_EXTERNAL_URL"));
         var logLevel = ParseLogLevel(Value(LogLevelOption, "ONEMCP_LOG_LEVEL"));
         var asyncLoading = result.GetValue(AsyncLoadingOption) || ParseBool(environment("ONEMCP_ENABLE_ASYNC_LOADING"), "ONEMCP_ENABLE_ASYNC_LOADING");
+
+        var connectionString = Value(DatabaseOption, "ONEMCP_DATABASE");
+        var dataDirectory = Value(DataDirOption, "ONEMCP_DATA_DIR");
+        dataDirectory = Path.GetFullPath(dataDirectory ?? ServeOptions.DefaultDataDirectory(environment));
 
         var configPath = Value(ConfigOption, "ONEMCP_CONFIG");
         var explicitConfig = configPath is not null;
@@ -133,6 +149,8 @@ public static class OneMcpCli
             ExternalUrl = externalUrl,
             LogLevel = logLevel,
             AsyncLoading = asyncLoading,
+            ConnectionString = connectionString,
+            DataDirectory = dataDirectory,
         };
     }
 
@@ -148,6 +166,20 @@ public static class OneMcpCli
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
             ? port
             : throw new CliException($"invalid port '{value}': expected a number from 0 to 65535.");
+    }
+
+    // Kestrel binds every interface for a host it cannot parse, so a typo must not get that far.
+    private static string ParseHost(string? value)
+    {
+        if (value is null)
+        {
+            return ServeOptions.DefaultHost;
+        }
+
+        var bare = value.StartsWith('[') && value.EndsWith(']') ? value[1..^1] : value;
+        return value is "*" or "+" || Uri.CheckHostName(bare) != UriHostNameType.Unknown
+            ? value
+            : throw new CliException($"invalid host '{value}': expected an IP address, localhost or a host name.");
     }
 
     private static Uri? ParseExternalUrl(string? value)

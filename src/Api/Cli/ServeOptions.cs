@@ -22,6 +22,26 @@ public sealed record ServeOptions
     /// <summary>Debounce of configuration file changes.</summary>
     public TimeSpan ConfigReloadDebounce { get; init; } = McpConfigWatcherOptions.DefaultDebounce;
 
+    /// <summary>PostgreSQL connection string (<c>--database</c>); null keeps state in SQLite under <see cref="DataDirectory"/>. A secret: never log it.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>Where the SQLite database lives (<c>--data-dir</c>); null means <see cref="DefaultDataDirectory"/>.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary><c>$XDG_DATA_HOME/onemcp</c>, else <c>~/.local/share/onemcp</c> (on Windows, the local application data folder).</summary>
+    public static string DefaultDataDirectory(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (environment("XDG_DATA_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg))
+        {
+            return Path.Combine(xdg, "onemcp");
+        }
+
+        return OperatingSystem.IsWindows()
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "onemcp")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "onemcp");
+    }
+
     /// <summary>The URL clients use; the bind address unless <see cref="ExternalUrl"/> says otherwise.</summary>
     public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}");
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Primitives;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Api.Http;
+using OneMcp.Domain.Presets;
 
 namespace OneMcp.Api.Mcp;
 
@@ -22,11 +23,13 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
             var query = context.Request.Query;
             try
             {
+                var preset = Single(query, SessionFilter.PresetParameter);
+                var expression = await StoredExpressionAsync(context, preset);
                 context.Items[FilterKey] = SessionFilter.FromQuery(
                     Single(query, SessionFilter.TagsParameter),
                     Single(query, SessionFilter.TagFilterParameter),
-                    Single(query, SessionFilter.PresetParameter),
-                    resolvePreset: _ => null);
+                    preset,
+                    resolvePreset: _ => expression);
             }
             catch (SessionFilterException e)
             {
@@ -36,6 +39,17 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
         }
 
         await next(context);
+    }
+
+    // Looked up before parsing because the store is asynchronous; a name no preset can have is simply unknown.
+    private static async Task<string?> StoredExpressionAsync(HttpContext context, string? name)
+    {
+        if (!Preset.IsValidName(name) || context.RequestServices.GetService<IPresetRepository>() is not { } presets)
+        {
+            return null;
+        }
+
+        return (await presets.FindByNameAsync(name!, context.RequestAborted))?.Expression;
     }
 
     // A streamable HTTP POST without a session id opens a session; so does a legacy SSE GET.

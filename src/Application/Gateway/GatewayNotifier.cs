@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
 
@@ -52,6 +53,29 @@ public sealed partial class GatewayNotifier(
         foreach (var session in sessions.All)
         {
             if (session.IsAttached)
+            {
+                NotifyListChanged(session, CapabilityKinds.All);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A preset was created, changed or deleted (<paramref name="filter"/> null): the sessions opened with it
+    /// follow the new expression and are told that their lists may have changed.
+    /// </summary>
+    public void PresetChanged(string presetName, TagFilter? filter)
+    {
+        var next = SessionFilter.ForPreset(presetName, filter);
+        foreach (var session in sessions.All)
+        {
+            if (!session.UsesPreset(presetName))
+            {
+                continue;
+            }
+
+            var before = session.Filter.Filter?.ToString();
+            session.FollowPreset(next);
+            if (session.IsAttached && !string.Equals(before, filter?.ToString(), StringComparison.Ordinal))
             {
                 NotifyListChanged(session, CapabilityKinds.All);
             }

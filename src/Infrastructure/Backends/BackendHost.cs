@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OneMcp.Application.Backends;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
 
@@ -20,12 +22,14 @@ public sealed class BackendHostOptions
 }
 
 /// <summary>
-/// Starts the configured backends with the gateway, follows mcp.json edits, and stops every backend
-/// (and so every child process) when the gateway stops.
+/// Starts the backends with the gateway, follows mcp.json edits, and stops every backend (and so every
+/// child process) when the gateway stops. mcp.json is synced into the store (origin config) through
+/// <see cref="BackendCatalog"/>, which then runs config ∪ API backends.
 /// </summary>
 public sealed partial class BackendHost(
     BackendPool pool,
     BackendHostOptions options,
+    IServiceScopeFactory scopes,
     TimeProvider time,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
@@ -50,7 +54,16 @@ public sealed partial class BackendHost(
         }
 
         LogStarting(_logger, backends.Count, options.AsyncLoading ? "asynchronously" : "before listening");
-        await pool.ApplyAsync(backends, waitForConnections: !options.AsyncLoading, cancellationToken);
+        try
+        {
+            await ApplyAsync(backends, waitForConnections: !options.AsyncLoading, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Asked to stop while backends were still connecting: not a failed start. The backends that did
+            // start are stopped with the pool in StopAsync.
+            LogStoppedWhileStarting(_logger);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -85,15 +98,38 @@ public sealed partial class BackendHost(
         }
 
         LogReloading(_logger, result.Backends.Count);
-        await pool.ApplyAsync(result.Backends, waitForConnections: false, cancellationToken);
+        await ApplyAsync(result.Backends, waitForConnections: false, cancellationToken);
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<BackendSettings> configured, bool waitForConnections, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        if (scope.ServiceProvider.GetService<IBackendServiceRepository>() is null)
+        {
+            // No store wired (a host without persistence): the file alone decides.
+            await pool.ApplyAsync(configured, waitForConnections, cancellationToken);
+            return;
+        }
+
+        var report = await scope.ServiceProvider.GetRequiredService<BackendCatalog>().SyncConfigAsync(configured, waitForConnections, cancellationToken);
+        foreach (var name in report.Skipped)
+        {
+            LogSkipped(_logger, name);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Count} backends {Mode}")]
     private static partial void LogStarting(ILogger logger, int count, string mode);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "mcp.json server {Server} is not run: a backend registered through the API already has that name; rename one of them")]
+    private static partial void LogSkipped(ILogger logger, string server);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Configuration changed: applying {Count} backends")]
     private static partial void LogReloading(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration change ignored, the last good configuration keeps running: {Path}: {Message}")]
     private static partial void LogInvalidConfiguration(ILogger logger, string path, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped while backends were still starting")]
+    private static partial void LogStoppedWhileStarting(ILogger logger);
 }

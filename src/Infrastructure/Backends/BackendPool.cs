@@ -13,7 +13,7 @@ public sealed partial class BackendPool(
     McpClientFactory factory,
     IBackendEventSink events,
     TimeProvider time,
-    ILoggerFactory loggerFactory) : IBackendPool, IAsyncDisposable
+    ILoggerFactory loggerFactory) : IBackendPool, IBackendRuntime, IAsyncDisposable
 {
     /// <summary>How many backends connect at once; more would only make them all slower to start.</summary>
     public const int MaxParallelConnects = 5;
@@ -23,10 +23,33 @@ public sealed partial class BackendPool(
     private readonly SemaphoreSlim _connectSlots = new(MaxParallelConnects, MaxParallelConnects);
     private volatile BackendConnection[] _backends = [];
     private volatile bool _initialLoadCompleted;
+    private BackendConnection[]? _initialBackends;
 
     public IReadOnlyList<IBackendConnection> Backends => _backends;
 
-    public bool InitialLoadCompleted => _initialLoadCompleted;
+    /// <summary>
+    /// True once every backend of the first configuration has finished its first connect attempts (or left
+    /// the pool); backends added later never make a loaded gateway unready again.
+    /// </summary>
+    public bool InitialLoadCompleted
+    {
+        get
+        {
+            if (_initialLoadCompleted)
+            {
+                return true;
+            }
+
+            if (_initialBackends is not { } initial)
+            {
+                return false;
+            }
+
+            var current = _backends;
+            _initialLoadCompleted = initial.All(b => b.FirstAttempt.IsCompleted || Array.IndexOf(current, b) < 0);
+            return _initialLoadCompleted;
+        }
+    }
 
     public bool TryGet(ServerName name, [NotNullWhen(true)] out IBackendConnection? backend)
     {
@@ -118,10 +141,7 @@ public sealed partial class BackendPool(
                 await Task.WhenAll(started.Select(b => b.FirstAttempt)).WaitAsync(cancellationToken);
             }
 
-            if (!_initialLoadCompleted)
-            {
-                _ = MarkLoadedWhenDoneAsync(started);
-            }
+            _initialBackends ??= [.. started];
         }
         finally
         {
@@ -146,12 +166,6 @@ public sealed partial class BackendPool(
 
         // Sessions that could see it must refresh their lists now that it is gone.
         events.BackendChanged(backend, CapabilityKinds.All);
-    }
-
-    private async Task MarkLoadedWhenDoneAsync(IEnumerable<BackendConnection> started)
-    {
-        await Task.WhenAll(started.Select(b => b.FirstAttempt));
-        _initialLoadCompleted = true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server} added")]

@@ -7,8 +7,8 @@ using OneMcp.IntegrationTests.Support;
 namespace OneMcp.IntegrationTests.Cli;
 
 /// <summary>
-/// The real built gateway run as <c>dotnet OneMcp.Api.dll serve ...</c>: its command line, exit codes,
-/// environment variables, signal handling and health endpoints, seen from outside the process.
+/// The real built gateway run as <c>dotnet OneMcp.Api.dll serve ...</c>: its command line, exit codes and
+/// environment variables, seen from outside the process.
 /// </summary>
 public sealed class CliTests : IDisposable
 {
@@ -36,6 +36,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--port abc")]
     [InlineData("--log-level loud")]
     [InlineData("--external-url notaurl")]
+    [InlineData("--host bad!host")]
     public async Task Serve_WithABadArgument_ExitsTwoWithOneErrorLine(string arguments)
     {
         var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", .. arguments.Split(' ')], _directory.Path);
@@ -147,6 +148,40 @@ public sealed class CliTests : IDisposable
         Backend(health.Json, "fromflag").GetProperty("status").GetString().ShouldBe("Disabled");
     }
 
+    private static string DisabledBackendConfig(string name) =>
+        $$"""{ "mcpServers": { "{{name}}": { "command": "dotnet", "disabled": true } } }""";
+
+    internal static JsonElement Backend(JsonElement report, string name) =>
+        report.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("name").GetString() == name);
+
+    internal static async Task<JsonResponse> GetJsonAsync(HttpClient http, Uri url)
+    {
+        using var response = await http.GetAsync(url);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/json");
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return new JsonResponse(response.StatusCode, document);
+    }
+
+    internal sealed class JsonResponse(HttpStatusCode status, JsonDocument document) : IDisposable
+    {
+        public HttpStatusCode Status { get; } = status;
+
+        public JsonElement Json => document.RootElement;
+
+        public void Dispose() => document.Dispose();
+    }
+}
+
+/// <summary>
+/// Gateways started from the command line with backends: signals and health. A class of its own so these
+/// slower tests run alongside <see cref="CliTests"/>.
+/// </summary>
+public sealed class RunningGatewayCliTests : IDisposable
+{
+    private readonly TestDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
     [Fact]
     public async Task Serve_WhenSentSigterm_ExitsZeroAndLeavesNoBackendProcessBehind()
     {
@@ -166,6 +201,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_WhenSentSigtermBeforeListening_ExitsZeroAndLeavesNoBackendProcessBehind()
+    {
+        // The backend waits for a file that never appears, so the gateway is still starting when told to stop.
+        var marker = "sigtermearly" + Guid.NewGuid().ToString("N");
+        var config = _directory.WriteConfig(new ConfigBuilder().Add("never", GatedBackend.StdioTestServer(marker, _directory.File("never"))));
+        await using var gateway = GatewayProcess.Start(["serve", "--config", config, "--port", "0"], _directory.Path);
+        await gateway.WaitForOutputAsync(line => line.Contains("Backend never added", StringComparison.Ordinal), "the gateway to start its backend");
+        await Eventually.TrueAsync(() => BackendProcesses(marker).Count > 0, "the backend process to exist");
+
+        await gateway.TerminateAsync();
+        var exitCode = await gateway.WaitForExitAsync();
+
+        exitCode.ShouldBe(0, gateway.Describe());
+        gateway.StandardOutput.ShouldNotContain(line => line.Contains("fail:", StringComparison.Ordinal));
+        BackendProcesses(marker).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Health_WithOneBackendDownAtStart_ReportsItAsErrorWhileTheOtherServes()
     {
         var config = _directory.WriteConfig(new ConfigBuilder()
@@ -175,23 +228,23 @@ public sealed class CliTests : IDisposable
         await gateway.WaitForListeningAsync();
         using var http = new HttpClient();
 
-        using var health = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health"));
+        using var health = await CliTests.GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health"));
         health.Status.ShouldBe(HttpStatusCode.OK);
         health.Json.GetProperty("status").GetString().ShouldBe("degraded");
-        var down = Backend(health.Json, "down");
+        var down = CliTests.Backend(health.Json, "down");
         down.GetProperty("status").GetString().ShouldBe("Error");
         down.GetProperty("error").GetString().ShouldNotBeNullOrWhiteSpace();
-        Backend(health.Json, "up").GetProperty("status").GetString().ShouldBe("Connected");
+        CliTests.Backend(health.Json, "up").GetProperty("status").GetString().ShouldBe("Connected");
 
-        using var live = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health/live"));
+        using var live = await CliTests.GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health/live"));
         live.Status.ShouldBe(HttpStatusCode.OK);
         live.Json.GetProperty("status").GetString().ShouldBe("alive");
 
-        using var ready = await GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health/ready"));
+        using var ready = await CliTests.GetJsonAsync(http, new Uri(gateway.BaseUrl, "/health/ready"));
         ready.Status.ShouldBe(HttpStatusCode.OK);
         ready.Json.GetProperty("status").GetString().ShouldBe("ready");
-        Backend(ready.Json, "down").GetProperty("status").GetString().ShouldBe("Error");
-        Backend(ready.Json, "up").GetProperty("status").GetString().ShouldBe("Connected");
+        CliTests.Backend(ready.Json, "down").GetProperty("status").GetString().ShouldBe("Error");
+        CliTests.Backend(ready.Json, "up").GetProperty("status").GetString().ShouldBe("Connected");
 
         // The backend that is down does not stop the gateway serving the other one.
         await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.McpUrl }));
@@ -199,29 +252,6 @@ public sealed class CliTests : IDisposable
         echo.Content.OfType<TextContentBlock>().Single().Text.ShouldBe("still serving");
     }
 
-    private static string DisabledBackendConfig(string name) =>
-        $$"""{ "mcpServers": { "{{name}}": { "command": "dotnet", "disabled": true } } }""";
-
     private static List<(int Pid, string CommandLine)> BackendProcesses(string marker) =>
         [.. GatewayProcess.ProcessCommandLines().Where(p => p.CommandLine.Contains(marker, StringComparison.Ordinal))];
-
-    private static JsonElement Backend(JsonElement report, string name) =>
-        report.GetProperty("backends").EnumerateArray().Single(b => b.GetProperty("name").GetString() == name);
-
-    private static async Task<JsonResponse> GetJsonAsync(HttpClient http, Uri url)
-    {
-        using var response = await http.GetAsync(url);
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/json");
-        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return new JsonResponse(response.StatusCode, document);
-    }
-
-    private sealed class JsonResponse(HttpStatusCode status, JsonDocument document) : IDisposable
-    {
-        public HttpStatusCode Status { get; } = status;
-
-        public JsonElement Json => document.RootElement;
-
-        public void Dispose() => document.Dispose();
-    }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
@@ -20,19 +19,17 @@ namespace OneMcp.IntegrationTests.Gateway;
 public sealed class AsyncLoadingTests : IAsyncLifetime
 {
     private readonly TestDirectory _directory = new();
+    private ConfigBuilder _config = null!;
     private GatewayUnderTest _gateway = null!;
 
     private string Gate => _directory.File("slow-may-start");
 
     public async Task InitializeAsync()
     {
-        var slow = ConfigBuilder.StdioTestServer("slow", null, "--start-delay-ms", "300");
-        var testServer = string.Join(' ', ((JsonArray)slow["args"]!).Select(a => $"'{a}'"));
-        slow["command"] = "sh";
-        slow["args"] = new JsonArray("-c", $"while [ ! -e '{Gate}' ]; do sleep 0.05; done; exec dotnet {testServer}");
-        _gateway = await GatewayUnderTest.StartAsync(
-            new ConfigBuilder().Add("fast", ConfigBuilder.StdioTestServer("fast")).Add("slow", slow),
-            asyncLoading: true);
+        _config = new ConfigBuilder()
+            .Add("fast", ConfigBuilder.StdioTestServer("fast"))
+            .Add("slow", GatedBackend.StdioTestServer("slow", Gate, "--start-delay-ms", "300"));
+        _gateway = await GatewayUnderTest.StartAsync(_config, asyncLoading: true);
     }
 
     public async Task DisposeAsync()
@@ -75,6 +72,33 @@ public sealed class AsyncLoadingTests : IAsyncLifetime
         var who = await client.CallToolAsync("slow_1mcp_whoami");
         JsonDocument.Parse(who.Content.OfType<TextContentBlock>().Single().Text).RootElement.GetProperty("name").GetString().ShouldBe("slow");
 
+        await Eventually.ValueAsync(
+            async () =>
+            {
+                using var ready = await http.GetAsync(_gateway.Url("/health/ready"));
+                return ready.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            "/health/ready to answer 200 once every backend has tried to connect");
+    }
+
+    [Fact]
+    public async Task Ready_WhenTheConfigurationChangesDuringLoading_WaitsForTheBackendsOfTheStart()
+    {
+        using var http = new HttpClient();
+
+        await _gateway.WriteConfigAsync(_config.Add("extra", ConfigBuilder.StdioTestServer("extra")));
+        await Eventually.TrueAsync(
+            () => _gateway.Pool.Backends.Any(b => b.Name.Value == "extra" && b.State.Status == BackendStatus.Connected),
+            "the backend added during loading to connect");
+
+        _gateway.Backend("slow").State.Status.ShouldBe(BackendStatus.Connecting);
+        using (var loading = await http.GetAsync(_gateway.Url("/health/ready")))
+        {
+            loading.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "ready while a backend of the start has not even tried to connect");
+        }
+
+        await File.WriteAllTextAsync(Gate, string.Empty);
         await Eventually.ValueAsync(
             async () =>
             {

@@ -50,6 +50,15 @@ public sealed class FilterTests(FilterFixture fixture) : IClassFixture<FilterFix
     }
 
     [Fact]
+    public async Task ListTools_WithPlusSignsForSpacesInTheQuery_ReadsThemAsSpaces()
+    {
+        // As a browser or curl --data-urlencode writes "web and not api"; an encoded %2B would mean AND.
+        var client = await Gateway.ConnectAsync("?tag-filter=web+and+not+api");
+
+        (await ServersAsync(client)).ShouldBe(["alpha"]);
+    }
+
+    [Fact]
     public async Task ListTools_WithoutAFilter_ShowsEveryBackend()
     {
         var client = await Gateway.ConnectAsync();

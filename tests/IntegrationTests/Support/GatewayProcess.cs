@@ -24,7 +24,13 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private GatewayProcess(Process process) => _process = process;
+    private readonly string _dataHome;
+
+    private GatewayProcess(Process process, string dataHome)
+    {
+        _process = process;
+        _dataHome = dataHome;
+    }
 
     public int Id => _process.Id;
 
@@ -80,13 +86,17 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
             start.Environment.Remove(inherited);
         }
 
+        // The default data directory derives from XDG_DATA_HOME: a test never touches the user's real store.
+        var dataHome = Path.Combine(Path.GetTempPath(), "onemcp-tests", "data-" + Guid.NewGuid().ToString("N"));
+        start.Environment["XDG_DATA_HOME"] = dataHome;
+
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = start };
-        var gateway = new GatewayProcess(process);
+        var gateway = new GatewayProcess(process, dataHome);
         process.OutputDataReceived += (_, e) => gateway.OnStdout(e.Data);
         process.ErrorDataReceived += (_, e) => gateway.OnStderr(e.Data);
         if (!process.Start())
@@ -177,6 +187,17 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
+            try
+            {
+                if (Directory.Exists(_dataHome))
+                {
+                    Directory.Delete(_dataHome, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+                // A temp folder left behind is harmless.
+            }
         }
     }
 
@@ -287,5 +308,21 @@ internal sealed class TestDirectory : IDisposable
         {
             // A temp folder left behind is harmless.
         }
+    }
+}
+
+/// <summary>
+/// A stdio test-server backend that starts only once a gate file exists: a backend that is "slow to start"
+/// for exactly as long as a test wants, without depending on timing.
+/// </summary>
+internal static class GatedBackend
+{
+    public static System.Text.Json.Nodes.JsonObject StdioTestServer(string name, string gateFile, params string[] extraArgs)
+    {
+        var entry = ConfigBuilder.StdioTestServer(name, null, extraArgs);
+        var testServer = string.Join(' ', ((System.Text.Json.Nodes.JsonArray)entry["args"]!).Select(a => $"'{a}'"));
+        entry["command"] = "sh";
+        entry["args"] = new System.Text.Json.Nodes.JsonArray("-c", $"while [ ! -e '{gateFile}' ]; do sleep 0.05; done; exec dotnet {testServer}");
+        return entry;
     }
 }

@@ -34,10 +34,18 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
 
     public IBackendPool Pool => _app.Services.GetRequiredService<IBackendPool>();
 
-    public static async Task<GatewayUnderTest> StartAsync(ConfigBuilder config, bool asyncLoading = false)
+    /// <summary>The gateway's data directory (its SQLite store), inside <see cref="Directory"/> unless given.</summary>
+    public string DataDirectory { get; private init; } = string.Empty;
+
+    /// <param name="config">The mcp.json to start with.</param>
+    /// <param name="asyncLoading">Listen before backends connect.</param>
+    /// <param name="dataDirectory">A store to reuse (a restart test); a fresh one in the temp folder when null.</param>
+    /// <param name="connectionString">A PostgreSQL database instead of SQLite.</param>
+    public static async Task<GatewayUnderTest> StartAsync(ConfigBuilder config, bool asyncLoading = false, string? dataDirectory = null, string? connectionString = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "onemcp-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
+        dataDirectory ??= Path.Combine(directory, "data");
         var configPath = Path.Combine(directory, "mcp.json");
         await File.WriteAllTextAsync(configPath, config.ToJson());
 
@@ -52,9 +60,11 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
             LogLevel = LogLevel.Warning,
             ConfigReloadDebounce = TimeSpan.FromMilliseconds(100),
             MaxRequestBodyBytes = 256 * 1024,
+            DataDirectory = dataDirectory,
+            ConnectionString = connectionString,
         });
         await app.StartAsync();
-        return new GatewayUnderTest(app, directory, configPath);
+        return new GatewayUnderTest(app, directory, configPath) { DataDirectory = dataDirectory };
     }
 
     public Uri Url(string pathAndQuery) => new(BaseUrl, pathAndQuery);

@@ -25,7 +25,7 @@ public sealed class SessionFilter
 
     public SessionFilterKind Kind { get; }
 
-    /// <summary>The parsed filter; null only for <see cref="None"/>.</summary>
+    /// <summary>The parsed filter; null for <see cref="None"/> and for a preset that was deleted (which admits nothing).</summary>
     public TagFilter? Filter { get; }
 
     /// <summary>The preset's name when <see cref="Kind"/> is <see cref="SessionFilterKind.Preset"/>.</summary>
@@ -79,15 +79,26 @@ public sealed class SessionFilter
         return new SessionFilter(SessionFilterKind.Preset, presetFilter, preset);
     }
 
+    /// <summary>
+    /// The filter of a session opened with <c>?preset=<paramref name="presetName"/></c> after the preset changed;
+    /// <paramref name="filter"/> is null when the preset was deleted, and then the session sees nothing.
+    /// </summary>
+    public static SessionFilter ForPreset(string presetName, TagFilter? filter)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(presetName);
+        return new SessionFilter(SessionFilterKind.Preset, filter, presetName);
+    }
+
     /// <summary>True when a backend with <paramref name="backendTags"/> is visible to the session.</summary>
-    public bool Allows(IReadOnlyCollection<Tag> backendTags) => Filter is null || Filter.Matches(backendTags);
+    public bool Allows(IReadOnlyCollection<Tag> backendTags) =>
+        Kind == SessionFilterKind.None || (Filter is not null && Filter.Matches(backendTags));
 
     /// <summary>A short human-readable description for logs and the dashboard; null for <see cref="None"/>.</summary>
     public string? Describe() => Kind switch
     {
         SessionFilterKind.Tags => $"tags: {Filter}",
         SessionFilterKind.Expression => $"tag-filter: {Filter}",
-        SessionFilterKind.Preset => $"preset '{PresetName}': {Filter}",
+        SessionFilterKind.Preset => Filter is null ? $"preset '{PresetName}' (deleted)" : $"preset '{PresetName}': {Filter}",
         _ => null,
     };
 

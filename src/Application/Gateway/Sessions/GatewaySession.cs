@@ -5,18 +5,39 @@ using OneMcp.Application.Gateway.Filtering;
 namespace OneMcp.Application.Gateway.Sessions;
 
 /// <summary>
-/// One client session of the gateway: who it is, what it may see (fixed at initialize) and the
-/// per-session state that must never leak into other sessions (log level, subscriptions).
+/// One client session of the gateway: who it is, what it may see (fixed at initialize, except that a
+/// session opened with a preset follows later edits of that preset) and the per-session state that must
+/// never leak into other sessions (log level, subscriptions).
 /// </summary>
 public sealed class GatewaySession(string id, SessionFilter filter)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<string> _subscriptions = new(StringComparer.Ordinal);
     private IClientPeer? _peer;
+    private volatile SessionFilter _filter = filter;
 
     public string Id { get; } = id;
 
-    public SessionFilter Filter { get; } = filter;
+    public SessionFilter Filter => _filter;
+
+    /// <summary>True when the session was opened with <c>?preset=<paramref name="presetName"/></c>.</summary>
+    public bool UsesPreset(string presetName) =>
+        _filter.Kind == SessionFilterKind.Preset && string.Equals(_filter.PresetName, presetName, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The session's preset was changed or deleted: from now on its visibility follows the new filter.
+    /// Only a preset session's filter can change, and only to the same preset's new version.
+    /// </summary>
+    public void FollowPreset(SessionFilter presetFilter)
+    {
+        ArgumentNullException.ThrowIfNull(presetFilter);
+        if (presetFilter.Kind != SessionFilterKind.Preset || !UsesPreset(presetFilter.PresetName!))
+        {
+            throw new InvalidOperationException($"Session {Id} was not opened with preset '{presetFilter.PresetName}'.");
+        }
+
+        _filter = presetFilter;
+    }
 
     /// <summary>The minimum level of backend log messages this session wants; null until it sets one.</summary>
     public LoggingLevel? LogLevel { get; set; }

@@ -1,0 +1,44 @@
+using MediatR;
+using OneMcp.Application.Backends.Commands;
+using OneMcp.Application.Backends.Queries;
+
+namespace OneMcp.Api.Endpoints;
+
+internal static class BackendEndpoints
+{
+    public static void MapBackends(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/backends").WithTags("Backends");
+
+        group.MapGet("", (IMediator mediator, CancellationToken ct) => mediator.Send(new ListBackendsQuery(), ct))
+            .WithName("ListBackends");
+
+        group.MapGet("/{name}", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new GetBackendQuery(name), ct))
+            .WithName("GetBackend").ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("", async (RegisterBackendCommand command, IMediator mediator, CancellationToken ct) =>
+            {
+                var backend = await mediator.Send(command, ct);
+                return TypedResults.Created($"{ControlPlaneApi.Prefix}/backends/{Uri.EscapeDataString(backend.Name)}", backend);
+            })
+            .WithName("RegisterBackend").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        group.MapPut("/{name}", (string name, BackendEdit edit, IMediator mediator, CancellationToken ct) =>
+                mediator.Send(new UpdateBackendCommand(name, edit), ct))
+            .WithName("UpdateBackend").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        group.MapDelete("/{name}", async (string name, IMediator mediator, CancellationToken ct) =>
+            {
+                await mediator.Send(new RemoveBackendCommand(name), ct);
+                return TypedResults.NoContent();
+            })
+            .WithName("RemoveBackend").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapPost("/{name}/enable", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new EnableBackendCommand(name), ct))
+            .WithName("EnableBackend").ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/{name}/disable", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new DisableBackendCommand(name), ct))
+            .WithName("DisableBackend").ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace OneMcp.Api.Endpoints;
+
+/// <summary>The REST API under <c>/api</c>: JSON rules, error mapping, body limit, OpenAPI and the endpoints.</summary>
+internal static class ControlPlaneApi
+{
+    public const string Prefix = "/api";
+
+    public static IServiceCollection AddControlPlaneApi(this IServiceCollection services)
+    {
+        services.Configure<JsonOptions>(o =>
+        {
+            // A misspelt field must fail loudly rather than be dropped (and leave a setting at its default).
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        });
+
+        // Malformed bodies surface as exceptions, so the one exception handler answers them too.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<ApiProblemDetailsHandler>();
+        services.AddOpenApi();
+        return services;
+    }
+
+    /// <summary>
+    /// Error handling (exceptions, and ProblemDetails for bare error statuses such as 405 or 415) and the body
+    /// limit, for <c>/api</c> requests only (MCP answers in JSON-RPC).
+    /// </summary>
+    public static IApplicationBuilder UseControlPlaneApi(this IApplicationBuilder app) =>
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments(Prefix),
+            api => api.UseExceptionHandler().UseStatusCodePages().UseMiddleware<ApiRequestLimits>());
+
+    public static IEndpointRouteBuilder MapControlPlaneApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapOpenApi();
+        var api = endpoints.MapGroup(Prefix).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status500InternalServerError);
+        api.MapBackends();
+        api.MapPresets();
+        return endpoints;
+    }
+}

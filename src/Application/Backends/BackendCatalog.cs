@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Logging;
+using OneMcp.Domain.Backends;
+using OneMcp.Domain.Common;
+
+namespace OneMcp.Application.Backends;
+
+/// <summary>
+/// Serialises changes to the stored backends with the pool's catch-up, so two changes can never apply their
+/// snapshots in the wrong order. One per process.
+/// </summary>
+public sealed class BackendCatalogGate : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    internal async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        return new Releaser(_gate);
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}
+
+/// <summary>What a configuration sync did; <see cref="Skipped"/> names config entries refused because an API backend owns the name.</summary>
+public sealed record ConfigSyncReport(int Added, int Updated, int Removed, IReadOnlyList<string> Skipped);
+
+/// <summary>
+/// The stored backends (mcp.json ∪ API) and the running pool kept in step: every change to the store is
+/// followed by <see cref="IBackendRuntime.ApplyAsync"/> with every stored backend's effective settings.
+/// </summary>
+public sealed partial class BackendCatalog(
+    IBackendServiceRepository repository,
+    IBackendRuntime runtime,
+    BackendCatalogGate gate,
+    TimeProvider time,
+    ILogger<BackendCatalog> logger)
+{
+    /// <summary>Runs <paramref name="change"/> against the store, then brings the pool to the stored state.</summary>
+    public async Task<T> ChangeAsync<T>(Func<Task<T>> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            var result = await change();
+
+            // The change is committed: the pool must follow it even if the caller went away meanwhile.
+            await ApplyStoredAsync(waitForConnections: false, CancellationToken.None);
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Makes the stored config backends match mcp.json (add, update, remove; each keeps its Enabled switch),
+    /// then runs config ∪ API backends. A config entry whose name an API backend holds is reported and skipped.
+    /// </summary>
+    public async Task<ConfigSyncReport> SyncConfigAsync(IReadOnlyList<BackendSettings> configured, bool waitForConnections, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            var now = time.GetUtcNow();
+            var stored = await repository.ListAsync(cancellationToken);
+            var byName = new Dictionary<string, BackendService>(StringComparer.OrdinalIgnoreCase);
+            foreach (var backend in stored)
+            {
+                byName.TryAdd(backend.Name.Value, backend);
+            }
+
+            int added = 0, updated = 0, removed = 0;
+            var skipped = new List<string>();
+            var inFile = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var settings in configured)
+            {
+                inFile.Add(settings.Name.Value);
+                try
+                {
+                    if (!byName.TryGetValue(settings.Name.Value, out var existing))
+                    {
+                        await repository.AddAsync(BackendService.Register(settings, BackendOrigin.Config, now), cancellationToken);
+                        added++;
+                    }
+                    else if (existing.Origin == BackendOrigin.Api)
+                    {
+                        skipped.Add(settings.Name.Value);
+                    }
+                    else if (existing.Name != settings.Name)
+                    {
+                        // Renamed in case only: a different server as far as capability names go.
+                        await repository.RemoveAsync(existing.Id, cancellationToken);
+                        await repository.AddAsync(BackendService.Register(settings, BackendOrigin.Config, now), cancellationToken);
+                        updated++;
+                    }
+                    else if (existing.Settings.RequiresReconnectComparedTo(settings) || existing.Settings.MetadataDiffersFrom(settings))
+                    {
+                        var loaded = existing.Version;
+                        existing.SyncFromConfig(settings, now);
+                        await repository.UpdateAsync(existing, loaded, cancellationToken);
+                        updated++;
+                    }
+                }
+                catch (Exception e) when (e is ConcurrencyConflictException or DuplicateNameException)
+                {
+                    // Another replica synced the same file at the same moment; its write stands.
+                    LogConcurrentSync(logger, settings.Name.Value, e.Message);
+                }
+            }
+
+            foreach (var backend in stored)
+            {
+                if (backend.Origin == BackendOrigin.Config && !inFile.Contains(backend.Name.Value))
+                {
+                    await repository.RemoveAsync(backend.Id, cancellationToken);
+                    removed++;
+                }
+            }
+
+            await ApplyStoredAsync(waitForConnections, cancellationToken);
+            return new ConfigSyncReport(added, updated, removed, skipped);
+        }
+    }
+
+    private async Task ApplyStoredAsync(bool waitForConnections, CancellationToken cancellationToken)
+    {
+        var all = await repository.ListAsync(cancellationToken);
+        await runtime.ApplyAsync([.. all.Select(b => b.EffectiveSettings)], waitForConnections, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "mcp.json server {Server} was synced concurrently elsewhere: {Reason}")]
+    private static partial void LogConcurrentSync(ILogger logger, string server, string reason);
+}

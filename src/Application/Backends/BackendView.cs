@@ -1,0 +1,99 @@
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Backends;
+
+/// <summary>
+/// A stored backend as the REST API shows it: its definition in the mcp.json vocabulary and its live state.
+/// Environment and header values, the OAuth client secret and URL credentials are never returned, only
+/// redacted, because they usually are credentials.
+/// </summary>
+public sealed record BackendView
+{
+    public const string Redacted = "********";
+
+    public required string Name { get; init; }
+    public required BackendOrigin Origin { get; init; }
+    public required bool Enabled { get; init; }
+    public required int Version { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public required string Type { get; init; }
+    public string? Command { get; init; }
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public string? Cwd { get; init; }
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public string? Url { get; init; }
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public IReadOnlyList<string> DisabledTools { get; init; } = [];
+    public IReadOnlyDictionary<string, string> ToolDescriptionOverrides { get; init; } = new Dictionary<string, string>();
+    public string? InstructionOverride { get; init; }
+    public long ConnectionTimeout { get; init; }
+    public long RequestTimeout { get; init; }
+    public bool RestartOnExit { get; init; }
+    public int MaxRestarts { get; init; }
+    public long RestartDelay { get; init; }
+    /// <summary>True when mcp.json itself says <c>disabled: true</c> (then enabling through the API has no effect).</summary>
+    public bool DisabledInConfig { get; init; }
+    public required BackendRuntimeView Runtime { get; init; }
+
+    public static BackendView From(BackendService backend, IBackendPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(pool);
+        var s = backend.Settings;
+        return new BackendView
+        {
+            Name = backend.Name.Value,
+            Origin = backend.Origin,
+            Enabled = backend.Enabled,
+            Version = backend.Version,
+            CreatedAt = backend.CreatedAt,
+            UpdatedAt = backend.UpdatedAt,
+            Type = s.Transport switch
+            {
+                BackendTransport.Stdio => "stdio",
+                BackendTransport.Sse => "sse",
+                _ => "http",
+            },
+            Command = s.Command,
+            Args = s.Args,
+            Cwd = s.WorkingDirectory,
+            Env = s.Environment.ToDictionary(kv => kv.Key, _ => Redacted, StringComparer.Ordinal),
+            Url = s.Url is null ? null : WithoutCredentials(s.Url),
+            Headers = s.Headers.ToDictionary(kv => kv.Key, _ => Redacted, StringComparer.OrdinalIgnoreCase),
+            Tags = [.. s.Tags.Select(t => t.Value)],
+            DisabledTools = [.. s.DisabledTools.Order(StringComparer.Ordinal)],
+            ToolDescriptionOverrides = s.ToolDescriptionOverrides,
+            InstructionOverride = s.InstructionOverride,
+            ConnectionTimeout = (long)s.ConnectionTimeout.TotalMilliseconds,
+            RequestTimeout = (long)s.RequestTimeout.TotalMilliseconds,
+            RestartOnExit = s.RestartOnExit,
+            MaxRestarts = s.MaxRestarts,
+            RestartDelay = (long)s.RestartDelay.TotalMilliseconds,
+            DisabledInConfig = s.Disabled,
+            Runtime = BackendRuntimeView.From(backend, pool),
+        };
+    }
+
+    private static string WithoutCredentials(Uri url) =>
+        string.IsNullOrEmpty(url.UserInfo) ? url.OriginalString : new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri.ToString();
+}
+
+/// <summary>The live state of a backend in this gateway process.</summary>
+public sealed record BackendRuntimeView(BackendStatus Status, string? LastError, DateTimeOffset? LastConnectedAt, int Restarts, int Tools)
+{
+    public static BackendRuntimeView From(BackendService backend, IBackendPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(pool);
+        if (pool.TryGet(backend.Name, out var running))
+        {
+            var state = running.State;
+            return new BackendRuntimeView(state.Status, state.LastError, state.LastConnectedAt, state.Restarts, running.Capabilities.Tools.Count);
+        }
+
+        // Stored but not (yet) picked up by the pool: about to start, or off.
+        return new BackendRuntimeView(backend.EffectiveSettings.Disabled ? BackendStatus.Disabled : BackendStatus.Connecting, null, null, 0, 0);
+    }
+}

@@ -1,0 +1,51 @@
+using FluentValidation;
+using MediatR;
+using OneMcp.Domain.Backends;
+using OneMcp.Domain.Common;
+
+namespace OneMcp.Application.Backends.Commands;
+
+/// <summary>Registers a backend owned by the API (origin <see cref="BackendOrigin.Api"/>); it starts at once.</summary>
+public sealed record RegisterBackendCommand : BackendDefinition, IRequest<BackendView>
+{
+    public string? Name { get; init; }
+}
+
+public sealed class RegisterBackendValidator : AbstractValidator<RegisterBackendCommand>
+{
+    public RegisterBackendValidator(IBackendDefinitionParser parser)
+    {
+        this.AddServerNameRule(c => c.Name);
+        this.AddDefinitionRule(c => c.Name, c => c, parser);
+    }
+}
+
+public sealed class RegisterBackendHandler(
+    IBackendServiceRepository repository,
+    BackendCatalog catalog,
+    IBackendDefinitionParser parser,
+    IBackendPool pool,
+    TimeProvider time) : IRequestHandler<RegisterBackendCommand, BackendView>
+{
+    public async Task<BackendView> Handle(RegisterBackendCommand request, CancellationToken cancellationToken)
+    {
+        var settings = parser.ToSettings(request.Name!, request);
+        var backend = await catalog.ChangeAsync(
+            async () =>
+            {
+                // Names prefix capability names and appear in URLs: a case-only difference would collide there,
+                // and a name mcp.json uses belongs to the file.
+                var existing = await repository.ListAsync(cancellationToken);
+                if (existing.Any(b => string.Equals(b.Name.Value, settings.Name.Value, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new DuplicateNameException("backend", settings.Name.Value);
+                }
+
+                var registered = BackendService.Register(settings, BackendOrigin.Api, time.GetUtcNow());
+                await repository.AddAsync(registered, cancellationToken);
+                return registered;
+            },
+            cancellationToken);
+        return BackendView.From(backend, pool);
+    }
+}

@@ -1,0 +1,34 @@
+using FluentValidation;
+using MediatR;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Backends.Commands;
+
+/// <summary>Removes an API backend and stops it; config backends leave with mcp.json.</summary>
+public sealed record RemoveBackendCommand(string Name) : IRequest<Unit>;
+
+public sealed class RemoveBackendValidator : AbstractValidator<RemoveBackendCommand>
+{
+    public RemoveBackendValidator() => this.AddServerNameRule(c => c.Name);
+}
+
+public sealed class RemoveBackendHandler(IBackendServiceRepository repository, BackendCatalog catalog)
+    : IRequestHandler<RemoveBackendCommand, Unit>
+{
+    public Task<Unit> Handle(RemoveBackendCommand request, CancellationToken cancellationToken) =>
+        catalog.ChangeAsync(
+            async () =>
+            {
+                var backend = await repository.FindByNameAsync(ServerName.From(request.Name), cancellationToken)
+                    ?? throw new NotFoundException("backend", request.Name);
+                backend.EnsureRemovable();
+                if (!await repository.RemoveAsync(backend.Id, cancellationToken))
+                {
+                    throw new NotFoundException("backend", request.Name);
+                }
+
+                return Unit.Value;
+            },
+            cancellationToken);
+}

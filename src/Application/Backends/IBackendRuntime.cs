@@ -1,0 +1,12 @@
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Backends;
+
+/// <summary>
+/// The running backends, as the control plane drives them: <see cref="ApplyAsync"/> moves them to a desired
+/// set (new ones start, missing ones stop, changed ones restart, metadata changes apply in place).
+/// </summary>
+public interface IBackendRuntime
+{
+    Task ApplyAsync(IReadOnlyList<BackendSettings> desired, bool waitForConnections, CancellationToken cancellationToken);
+}

@@ -1,0 +1,24 @@
+using FluentValidation;
+using MediatR;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Backends.Queries;
+
+public sealed record GetBackendQuery(string Name) : IRequest<BackendView>;
+
+public sealed class GetBackendValidator : AbstractValidator<GetBackendQuery>
+{
+    public GetBackendValidator() => this.AddServerNameRule(c => c.Name);
+}
+
+public sealed class GetBackendHandler(IBackendServiceRepository repository, IBackendPool pool)
+    : IRequestHandler<GetBackendQuery, BackendView>
+{
+    public async Task<BackendView> Handle(GetBackendQuery request, CancellationToken cancellationToken)
+    {
+        var backend = await repository.FindByNameAsync(ServerName.From(request.Name), cancellationToken)
+            ?? throw new NotFoundException("backend", request.Name);
+        return BackendView.From(backend, pool);
+    }
+}

@@ -1,0 +1,173 @@
+using Dapper;
+using OneMcp.Domain.AuthorizationRequests;
+using OneMcp.Domain.Common;
+
+namespace OneMcp.Infrastructure.Persistence.Repositories;
+
+/// <summary>
+/// Authorization requests in the <c>authorization_requests</c> table. The version check in
+/// <see cref="UpdateAsync"/> is what makes a request decided once when two operators click at the same time.
+/// </summary>
+public sealed class AuthorizationRequestRepository(IDbConnectionFactory connections) : IAuthorizationRequestRepository
+{
+    private const string Aggregate = "authorization request";
+    private const string Columns =
+        "id AS Id, kind AS Kind, status AS Status, subject AS Subject, client_id AS ClientId, client_name AS ClientName, backend_name AS BackendName, " +
+        "requested_scopes AS RequestedScopes, granted_scopes AS GrantedScopes, payload AS Payload, version AS Version, " +
+        "created_at AS CreatedAt, expires_at AS ExpiresAt, decided_at AS DecidedAt, decided_by AS DecidedBy";
+
+    private readonly SqlDialect _dialect = connections.Dialect;
+
+    public async Task<AuthorizationRequest?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddId(_dialect, "Id", id);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM authorization_requests WHERE id = @Id", parameters, cancellationToken: cancellationToken));
+        return row is null ? null : ToAggregate(row);
+    }
+
+    public async Task<IReadOnlyList<AuthorizationRequest>> ListPendingAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddTime(_dialect, "Now", now);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM authorization_requests WHERE status = 'pending' AND expires_at > @Now ORDER BY created_at, id",
+            parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(ToAggregate)];
+    }
+
+    public async Task AddAsync(AuthorizationRequest request, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(request);
+        parameters.AddText("Kind", request.Kind switch
+        {
+            AuthorizationRequestKind.ClientConsent => "client_consent",
+            AuthorizationRequestKind.BackendConnection => "backend_connection",
+            _ => throw new ArgumentOutOfRangeException(nameof(request), request.Kind, "Unknown kind."),
+        });
+        parameters.AddText("Subject", request.Subject);
+        parameters.AddText("ClientId", request.ClientId);
+        parameters.AddText("ClientName", request.ClientName);
+        parameters.AddText("BackendName", request.BackendName);
+        parameters.AddText("RequestedScopes", DbValues.ToJson(request.RequestedScopes));
+        parameters.AddText("Payload", request.Payload);
+        parameters.AddTime(_dialect, "CreatedAt", request.CreatedAt);
+        parameters.AddTime(_dialect, "ExpiresAt", request.ExpiresAt);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO authorization_requests (id, kind, status, subject, client_id, client_name, backend_name, requested_scopes, granted_scopes, " +
+            "payload, version, created_at, expires_at, decided_at, decided_by) VALUES (@Id, @Kind, @Status, @Subject, @ClientId, @ClientName, @BackendName, " +
+            $"{DbValues.JsonParam(_dialect, "RequestedScopes")}, {DbValues.JsonParam(_dialect, "GrantedScopes")}, @Payload, @Version, @CreatedAt, @ExpiresAt, @DecidedAt, @DecidedBy)",
+            parameters, cancellationToken: cancellationToken));
+    }
+
+    public async Task UpdateAsync(AuthorizationRequest request, int loadedVersion, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(request);
+        parameters.AddInt("LoadedVersion", loadedVersion);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE authorization_requests SET status = @Status, granted_scopes = {DbValues.JsonParam(_dialect, "GrantedScopes")}, " +
+            "decided_at = @DecidedAt, decided_by = @DecidedBy, version = @Version WHERE id = @Id AND version = @LoadedVersion",
+            parameters, cancellationToken: cancellationToken));
+        if (updated == 0)
+        {
+            throw new ConcurrencyConflictException(Aggregate, request.Id);
+        }
+    }
+
+    public async Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddTime(_dialect, "Threshold", threshold);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM authorization_requests WHERE " +
+            "(status IN ('approved', 'denied') AND decided_at < @Threshold) OR (status IN ('pending', 'expired') AND expires_at < @Threshold)",
+            parameters, cancellationToken: cancellationToken));
+    }
+
+    private DynamicParameters Parameters(AuthorizationRequest request)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddId(_dialect, "Id", request.Id);
+        parameters.AddText("Status", request.Status switch
+        {
+            AuthorizationRequestStatus.Pending => "pending",
+            AuthorizationRequestStatus.Approved => "approved",
+            AuthorizationRequestStatus.Denied => "denied",
+            AuthorizationRequestStatus.Expired => "expired",
+            _ => throw new ArgumentOutOfRangeException(nameof(request), request.Status, "Unknown status."),
+        });
+        parameters.AddText("GrantedScopes", DbValues.ToJson(request.GrantedScopes));
+        parameters.AddTime(_dialect, "DecidedAt", request.DecidedAt);
+        parameters.AddText("DecidedBy", request.DecidedBy);
+        parameters.AddInt("Version", request.Version);
+        return parameters;
+    }
+
+    private static AuthorizationRequest ToAggregate(Row row) => AuthorizationRequest.Restore(
+        DbValues.ReadId(row.Id),
+        row.Kind switch
+        {
+            "client_consent" => AuthorizationRequestKind.ClientConsent,
+            "backend_connection" => AuthorizationRequestKind.BackendConnection,
+            _ => throw new InvalidOperationException($"Stored authorization request {row.Id} has an unknown kind '{row.Kind}'."),
+        },
+        row.Status switch
+        {
+            "pending" => AuthorizationRequestStatus.Pending,
+            "approved" => AuthorizationRequestStatus.Approved,
+            "denied" => AuthorizationRequestStatus.Denied,
+            "expired" => AuthorizationRequestStatus.Expired,
+            _ => throw new InvalidOperationException($"Stored authorization request {row.Id} has an unknown status '{row.Status}'."),
+        },
+        row.Subject,
+        row.ClientId,
+        row.ClientName,
+        row.BackendName,
+        DbValues.FromJson<string[]>(row.RequestedScopes),
+        DbValues.FromJson<string[]>(row.GrantedScopes),
+        row.Payload,
+        DbValues.ReadInt(row.Version),
+        DbValues.ReadTime(row.CreatedAt),
+        DbValues.ReadTime(row.ExpiresAt),
+        DbValues.ReadNullableTime(row.DecidedAt),
+        row.DecidedBy);
+
+    private sealed class Row
+    {
+        public object Id { get; set; } = null!;
+
+        public string Kind { get; set; } = "";
+
+        public string Status { get; set; } = "";
+
+        public string Subject { get; set; } = "";
+
+        public string? ClientId { get; set; }
+
+        public string? ClientName { get; set; }
+
+        public string? BackendName { get; set; }
+
+        public string RequestedScopes { get; set; } = "";
+
+        public string GrantedScopes { get; set; } = "";
+
+        public string Payload { get; set; } = "";
+
+        public object Version { get; set; } = null!;
+
+        public object CreatedAt { get; set; } = null!;
+
+        public object ExpiresAt { get; set; } = null!;
+
+        public object? DecidedAt { get; set; }
+
+        public string? DecidedBy { get; set; }
+    }
+}

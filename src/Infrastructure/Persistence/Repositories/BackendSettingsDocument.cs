@@ -1,0 +1,150 @@
+using System.Text.Json.Serialization;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Persistence.Repositories;
+
+/// <summary>
+/// The JSON stored in <c>backends.settings</c>: every field of <see cref="BackendSettings"/> except the name (a
+/// column of its own), with explicit names so a refactoring of the domain record cannot silently change the
+/// stored format. Timeouts and delays are whole milliseconds, as in mcp.json.
+/// </summary>
+internal sealed class BackendSettingsDocument
+{
+    [JsonPropertyName("transport")]
+    public string Transport { get; set; } = "";
+
+    [JsonPropertyName("command")]
+    public string? Command { get; set; }
+
+    [JsonPropertyName("args")]
+    public List<string> Args { get; set; } = [];
+
+    [JsonPropertyName("cwd")]
+    public string? Cwd { get; set; }
+
+    [JsonPropertyName("env")]
+    public Dictionary<string, string> Env { get; set; } = [];
+
+    [JsonPropertyName("url")]
+    public string? Url { get; set; }
+
+    [JsonPropertyName("headers")]
+    public Dictionary<string, string> Headers { get; set; } = [];
+
+    [JsonPropertyName("oauth")]
+    public OAuthDocument? OAuth { get; set; }
+
+    [JsonPropertyName("tags")]
+    public List<string> Tags { get; set; } = [];
+
+    [JsonPropertyName("disabled")]
+    public bool Disabled { get; set; }
+
+    [JsonPropertyName("disabledTools")]
+    public List<string> DisabledTools { get; set; } = [];
+
+    [JsonPropertyName("toolDescriptionOverrides")]
+    public Dictionary<string, string> ToolDescriptionOverrides { get; set; } = [];
+
+    [JsonPropertyName("instructionOverride")]
+    public string? InstructionOverride { get; set; }
+
+    [JsonPropertyName("connectionTimeoutMs")]
+    public long ConnectionTimeoutMs { get; set; }
+
+    [JsonPropertyName("requestTimeoutMs")]
+    public long RequestTimeoutMs { get; set; }
+
+    [JsonPropertyName("restartOnExit")]
+    public bool RestartOnExit { get; set; }
+
+    [JsonPropertyName("maxRestarts")]
+    public int MaxRestarts { get; set; }
+
+    [JsonPropertyName("restartDelayMs")]
+    public long RestartDelayMs { get; set; }
+
+    public static string Serialize(BackendSettings settings) => DbValues.ToJson(From(settings));
+
+    public static BackendSettings Deserialize(string name, string json) => DbValues.FromJson<BackendSettingsDocument>(json).ToSettings(name);
+
+    public static BackendSettingsDocument From(BackendSettings s) => new()
+    {
+        Transport = s.Transport switch
+        {
+            BackendTransport.Stdio => "stdio",
+            BackendTransport.StreamableHttp => "streamableHttp",
+            BackendTransport.Sse => "sse",
+            _ => throw new ArgumentOutOfRangeException(nameof(s), s.Transport, "Unknown transport."),
+        },
+        Command = s.Command,
+        Args = [.. s.Args],
+        Cwd = s.WorkingDirectory,
+        Env = new Dictionary<string, string>(s.Environment, StringComparer.Ordinal),
+        Url = s.Url?.OriginalString,
+        Headers = new Dictionary<string, string>(s.Headers, StringComparer.Ordinal),
+        OAuth = s.OAuth is { } o ? new OAuthDocument
+        {
+            ClientId = o.ClientId,
+            ClientSecret = o.ClientSecret,
+            Scopes = [.. o.Scopes],
+            RedirectUrl = o.RedirectUrl?.OriginalString,
+        } : null,
+        Tags = [.. s.Tags.Select(t => t.Value)],
+        Disabled = s.Disabled,
+        DisabledTools = [.. s.DisabledTools.Order(StringComparer.Ordinal)],
+        ToolDescriptionOverrides = new Dictionary<string, string>(s.ToolDescriptionOverrides, StringComparer.Ordinal),
+        InstructionOverride = s.InstructionOverride,
+        ConnectionTimeoutMs = (long)s.ConnectionTimeout.TotalMilliseconds,
+        RequestTimeoutMs = (long)s.RequestTimeout.TotalMilliseconds,
+        RestartOnExit = s.RestartOnExit,
+        MaxRestarts = s.MaxRestarts,
+        RestartDelayMs = (long)s.RestartDelay.TotalMilliseconds,
+    };
+
+    public BackendSettings ToSettings(string name) => new()
+    {
+        Name = ServerName.From(name),
+        Transport = Transport switch
+        {
+            "stdio" => BackendTransport.Stdio,
+            "streamableHttp" => BackendTransport.StreamableHttp,
+            "sse" => BackendTransport.Sse,
+            _ => throw new InvalidOperationException($"Stored backend '{name}' has an unknown transport '{Transport}'."),
+        },
+        Command = Command,
+        Args = [.. Args],
+        WorkingDirectory = Cwd,
+        Environment = new Dictionary<string, string>(Env, StringComparer.Ordinal),
+        Url = Url is null ? null : new Uri(Url, UriKind.RelativeOrAbsolute),
+        Headers = new Dictionary<string, string>(Headers, StringComparer.Ordinal),
+        OAuth = OAuth is { } o
+            ? new BackendOAuthSettings(o.ClientId, o.ClientSecret, [.. o.Scopes], o.RedirectUrl is null ? null : new Uri(o.RedirectUrl, UriKind.RelativeOrAbsolute))
+            : null,
+        Tags = [.. Tags.Select(Tag.From)],
+        Disabled = Disabled,
+        DisabledTools = new HashSet<string>(DisabledTools, StringComparer.Ordinal),
+        ToolDescriptionOverrides = new Dictionary<string, string>(ToolDescriptionOverrides, StringComparer.Ordinal),
+        InstructionOverride = InstructionOverride,
+        ConnectionTimeout = TimeSpan.FromMilliseconds(ConnectionTimeoutMs),
+        RequestTimeout = TimeSpan.FromMilliseconds(RequestTimeoutMs),
+        RestartOnExit = RestartOnExit,
+        MaxRestarts = MaxRestarts,
+        RestartDelay = TimeSpan.FromMilliseconds(RestartDelayMs),
+    };
+
+    internal sealed class OAuthDocument
+    {
+        [JsonPropertyName("clientId")]
+        public string? ClientId { get; set; }
+
+        [JsonPropertyName("clientSecret")]
+        public string? ClientSecret { get; set; }
+
+        [JsonPropertyName("scopes")]
+        public List<string> Scopes { get; set; } = [];
+
+        [JsonPropertyName("redirectUrl")]
+        public string? RedirectUrl { get; set; }
+    }
+}

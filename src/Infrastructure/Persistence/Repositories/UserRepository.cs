@@ -1,0 +1,138 @@
+using Dapper;
+using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Infrastructure.Persistence.Repositories;
+
+/// <summary>
+/// Users in the <c>users</c> table. User names are unique case-insensitively: SQLite through a NOCASE column,
+/// PostgreSQL through a unique index on <c>lower(user_name)</c> (names are ASCII, so both are exact).
+/// </summary>
+public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepository
+{
+    private const string Aggregate = "user";
+    private const string Columns = "id AS Id, user_name AS UserName, password_hash AS PasswordHash, role AS Role, disabled AS Disabled, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
+
+    private readonly SqlDialect _dialect = connections.Dialect;
+
+    public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
+    {
+        var order = _dialect == SqlDialect.Postgres ? "lower(user_name) COLLATE \"C\"" : "user_name";
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM users ORDER BY {order}", cancellationToken: cancellationToken));
+        return [.. rows.Select(ToAggregate)];
+    }
+
+    public async Task<User?> FindByNameAsync(string userName, CancellationToken cancellationToken)
+    {
+        var where = _dialect == SqlDialect.Postgres ? "lower(user_name) = lower(@UserName)" : "user_name = @UserName";
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var parameters = new DynamicParameters();
+        parameters.AddText("UserName", userName);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE {where}", parameters, cancellationToken: cancellationToken));
+        return row is null ? null : ToAggregate(row);
+    }
+
+    public async Task<int> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var count = await connection.ExecuteScalarAsync<object>(new CommandDefinition("SELECT COUNT(*) FROM users", cancellationToken: cancellationToken));
+        return DbValues.ReadInt(count!);
+    }
+
+    public async Task AddAsync(User user, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(user);
+        parameters.AddText("UserName", user.UserName);
+        parameters.AddTime(_dialect, "CreatedAt", user.CreatedAt);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO users (id, user_name, password_hash, role, disabled, version, created_at, updated_at) " +
+                "VALUES (@Id, @UserName, @PasswordHash, @Role, @Disabled, @Version, @CreatedAt, @UpdatedAt)",
+                parameters, cancellationToken: cancellationToken));
+        }
+        catch (Exception ex) when (DbValues.IsUniqueViolation(ex))
+        {
+            throw new DuplicateNameException(Aggregate, user.UserName);
+        }
+    }
+
+    public async Task UpdateAsync(User user, int loadedVersion, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(user);
+        parameters.AddInt("LoadedVersion", loadedVersion);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt " +
+            "WHERE id = @Id AND version = @LoadedVersion",
+            parameters, cancellationToken: cancellationToken));
+        if (updated == 0)
+        {
+            throw new ConcurrencyConflictException(Aggregate, user.Id);
+        }
+    }
+
+    public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddId(_dialect, "Id", id);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM users WHERE id = @Id", parameters, cancellationToken: cancellationToken)) > 0;
+    }
+
+    private DynamicParameters Parameters(User user)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddId(_dialect, "Id", user.Id);
+        parameters.AddText("PasswordHash", user.PasswordHash);
+        parameters.AddText("Role", user.Role switch
+        {
+            UserRole.Member => "member",
+            UserRole.Admin => "admin",
+            _ => throw new ArgumentOutOfRangeException(nameof(user), user.Role, "Unknown role."),
+        });
+        parameters.AddBool("Disabled", user.Disabled);
+        parameters.AddInt("Version", user.Version);
+        parameters.AddTime(_dialect, "UpdatedAt", user.UpdatedAt);
+        return parameters;
+    }
+
+    private static User ToAggregate(Row row) => User.Restore(
+        DbValues.ReadId(row.Id),
+        row.UserName,
+        row.PasswordHash,
+        row.Role switch
+        {
+            "member" => UserRole.Member,
+            "admin" => UserRole.Admin,
+            _ => throw new InvalidOperationException($"Stored user '{row.UserName}' has an unknown role '{row.Role}'."),
+        },
+        DbValues.ReadBool(row.Disabled),
+        DbValues.ReadInt(row.Version),
+        DbValues.ReadTime(row.CreatedAt),
+        DbValues.ReadTime(row.UpdatedAt));
+
+    private sealed class Row
+    {
+        public object Id { get; set; } = null!;
+
+        public string UserName { get; set; } = "";
+
+        public string PasswordHash { get; set; } = "";
+
+        public string Role { get; set; } = "";
+
+        public object Disabled { get; set; } = null!;
+
+        public object Version { get; set; } = null!;
+
+        public object CreatedAt { get; set; } = null!;
+
+        public object UpdatedAt { get; set; } = null!;
+    }
+}

@@ -1,0 +1,141 @@
+using OneMcp.Domain.AuthorizationRequests;
+using OneMcp.Domain.Common;
+using OneMcp.Infrastructure.Persistence.Repositories;
+
+namespace OneMcp.IntegrationTests.Persistence;
+
+public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource source) : RepositoryContract(source)
+{
+    private const string Payload = "{ \"redirect_uri\": \"http://127.0.0.1:1234/cb\",  \"state\": \"ü\" }";
+
+    private AuthorizationRequestRepository Repository => new(Factory);
+
+    [Fact]
+    public async Task Add_ThenFind_RoundTripsAPendingClientRequest()
+    {
+        var request = AuthorizationRequest.ForClient("ada", "client-" + NonAscii, "Claude " + NonAscii, ["tag:web", "tag:api", "tag:web"], Payload, T0);
+        await Repository.AddAsync(request, Ct);
+
+        var loaded = (await Repository.FindAsync(request.Id, Ct)).ShouldNotBeNull();
+
+        loaded.Id.ShouldBe(request.Id);
+        loaded.Kind.ShouldBe(AuthorizationRequestKind.ClientConsent);
+        loaded.Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        loaded.Subject.ShouldBe("ada");
+        loaded.ClientId.ShouldBe("client-" + NonAscii);
+        loaded.ClientName.ShouldBe("Claude " + NonAscii);
+        loaded.BackendName.ShouldBeNull();
+        loaded.RequestedScopes.ShouldBe(["tag:web", "tag:api"]);
+        loaded.GrantedScopes.ShouldBeEmpty();
+        loaded.Payload.ShouldBe(Payload);
+        loaded.Version.ShouldBe(1);
+        ShouldBeStored(loaded.CreatedAt, T0);
+        ShouldBeStored(loaded.ExpiresAt, T0 + AuthorizationRequest.Lifetime);
+        loaded.DecidedAt.ShouldBeNull();
+        loaded.DecidedBy.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Update_Approve_RoundTripsTheDecision()
+    {
+        var request = AuthorizationRequest.ForBackend("ops", "github", [], "", T0);
+        await Repository.AddAsync(request, Ct);
+        var loaded = (await Repository.FindAsync(request.Id, Ct))!;
+        loaded.BackendName.ShouldBe("github");
+        loaded.ClientId.ShouldBeNull();
+        loaded.ClientName.ShouldBeNull();
+        loaded.Payload.ShouldBe("");
+        loaded.Kind.ShouldBe(AuthorizationRequestKind.BackendConnection);
+
+        loaded.Approve("admin " + NonAscii, ["repo", "user:email"], T0.AddMinutes(1).AddTicks(9));
+        await Repository.UpdateAsync(loaded, 1, Ct);
+
+        var decided = (await Repository.FindAsync(request.Id, Ct))!;
+        decided.Status.ShouldBe(AuthorizationRequestStatus.Approved);
+        decided.GrantedScopes.ShouldBe(["repo", "user:email"]);
+        decided.DecidedBy.ShouldBe("admin " + NonAscii);
+        ShouldBeStored(decided.DecidedAt!.Value, T0.AddMinutes(1).AddTicks(9));
+        decided.Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Update_TwoOperatorsDecideAtOnce_OnlyTheFirstDecisionIsKept()
+    {
+        var request = AuthorizationRequest.ForClient("ada", "c1", "Client", ["tag:a"], Payload, T0);
+        await Repository.AddAsync(request, Ct);
+        var approver = (await Repository.FindAsync(request.Id, Ct))!;
+        var denier = (await Repository.FindAsync(request.Id, Ct))!;
+
+        approver.Approve("alice", ["tag:a"], T0.AddSeconds(5));
+        await Repository.UpdateAsync(approver, 1, Ct);
+        denier.Deny("bob", T0.AddSeconds(6));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(denier, 1, Ct));
+
+        var stored = (await Repository.FindAsync(request.Id, Ct))!;
+        stored.Status.ShouldBe(AuthorizationRequestStatus.Approved);
+        stored.DecidedBy.ShouldBe("alice");
+        stored.GrantedScopes.ShouldBe(["tag:a"]);
+    }
+
+    [Fact]
+    public async Task Update_ExpireIfDue_IsStored()
+    {
+        var request = AuthorizationRequest.ForClient("ada", "c1", "Client", [], Payload, T0);
+        await Repository.AddAsync(request, Ct);
+
+        request.ExpireIfDue(T0 + AuthorizationRequest.Lifetime).ShouldBeTrue();
+        await Repository.UpdateAsync(request, 1, Ct);
+
+        var stored = (await Repository.FindAsync(request.Id, Ct))!;
+        stored.Status.ShouldBe(AuthorizationRequestStatus.Expired);
+        stored.DecidedAt.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task ListPending_ReturnsUnexpiredPendingRequestsOldestFirst()
+    {
+        var older = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0);
+        var newer = AuthorizationRequest.ForBackend("a", "b1", [], Payload, T0.AddMinutes(2));
+        var decided = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddMinutes(1));
+        decided.Deny("x", T0.AddMinutes(1));
+        var expired = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddMinutes(-30));
+        foreach (var request in new[] { newer, decided, expired, older })
+        {
+            await Repository.AddAsync(request, Ct);
+        }
+
+        var now = T0.AddMinutes(3);
+        (await Repository.ListPendingAsync(now, Ct)).Select(r => r.Id).ShouldBe([older.Id, newer.Id]);
+
+        // At its expiry instant a request is no longer pending (the domain's IsExpiredAt agrees).
+        (await Repository.ListPendingAsync(older.ExpiresAt, Ct)).Select(r => r.Id).ShouldBe([newer.Id]);
+    }
+
+    [Fact]
+    public async Task Prune_DeletesRequestsDecidedOrExpiredBeforeTheThreshold()
+    {
+        var decidedLongAgo = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddDays(-2));
+        decidedLongAgo.Deny("x", T0.AddDays(-2));
+        var decidedRecently = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddMinutes(-1));
+        decidedRecently.Approve("x", [], T0.AddMinutes(-1));
+        var expiredLongAgo = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddDays(-2));
+        var markedExpired = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddDays(-2));
+        markedExpired.ExpireIfDue(T0.AddDays(-1));
+        var pending = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0);
+        foreach (var request in new[] { decidedLongAgo, decidedRecently, expiredLongAgo, markedExpired, pending })
+        {
+            await Repository.AddAsync(request, Ct);
+        }
+
+        (await Repository.PruneAsync(T0.AddDays(-1), Ct)).ShouldBe(3);
+
+        (await Repository.FindAsync(decidedRecently.Id, Ct)).ShouldNotBeNull();
+        (await Repository.FindAsync(pending.Id, Ct)).ShouldNotBeNull();
+        (await Repository.FindAsync(decidedLongAgo.Id, Ct)).ShouldBeNull();
+        (await Repository.PruneAsync(T0.AddDays(-1), Ct)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Find_WhenUnknown_ReturnsNull() =>
+        (await Repository.FindAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+}

@@ -1,0 +1,264 @@
+using OneMcp.Domain.AuthorizationRequests;
+using OneMcp.Domain.Backends;
+using OneMcp.Domain.Common;
+using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.Repositories;
+
+namespace OneMcp.IntegrationTests.Persistence;
+
+public abstract class BackendServiceRepositoryContract(ITestDatabaseSource source) : RepositoryContract(source)
+{
+    private BackendServiceRepository Repository => new(Factory);
+
+    public static BackendSettings FullStdio(string name) => new()
+    {
+        Name = ServerName.From(name),
+        Transport = BackendTransport.Stdio,
+        Command = "/usr/bin/node",
+        Args = ["server.js", "--greeting", NonAscii, ""],
+        WorkingDirectory = "/srv/mcp/" + NonAscii,
+        Environment = new Dictionary<string, string> { ["API_KEY"] = "s3cr3t", ["GREETING"] = NonAscii, ["EMPTY"] = "" },
+        RestartOnExit = true,
+        MaxRestarts = 0,
+        RestartDelay = TimeSpan.FromMilliseconds(2500),
+        ConnectionTimeout = TimeSpan.FromMilliseconds(12_345),
+        RequestTimeout = TimeSpan.FromMinutes(5),
+        Tags = [Tag.From("Dev"), Tag.From("team.a"), Tag.From("x_1")],
+        Disabled = true,
+        DisabledTools = new HashSet<string>(["delete", "Drop", "zz"], StringComparer.Ordinal),
+        ToolDescriptionOverrides = new Dictionary<string, string>(StringComparer.Ordinal) { ["echo"] = "Echoes " + NonAscii, ["sum"] = "" },
+        InstructionOverride = "",
+    };
+
+    public static BackendSettings FullHttp(string name) => new()
+    {
+        Name = ServerName.From(name),
+        Transport = BackendTransport.StreamableHttp,
+        Url = new Uri("https://user:pa%40ss@example.test:8443/mcp/?q=" + Uri.EscapeDataString(NonAscii)),
+        Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer abc", ["X-Name"] = NonAscii },
+        OAuth = new BackendOAuthSettings("client-1", "very-secret", ["read", "write", NonAscii], new Uri("http://127.0.0.1:3050/oauth/callback/" + name)),
+        InstructionOverride = "Use with care: " + NonAscii,
+    };
+
+    public static BackendSettings MinimalSse(string name) => new()
+    {
+        Name = ServerName.From(name),
+        Transport = BackendTransport.Sse,
+        Url = new Uri("http://localhost:9000/sse"),
+    };
+
+    public static BackendService Backend(BackendSettings settings, BackendOrigin origin = BackendOrigin.Api) =>
+        BackendService.Register(settings, origin, T0);
+
+    [Fact]
+    public async Task Add_ThenFindByName_RoundTripsEveryField()
+    {
+        foreach (var (settings, origin) in new[] { (FullStdio("stdio-1"), BackendOrigin.Config), (FullHttp("http.1"), BackendOrigin.Api), (MinimalSse("sse_1"), BackendOrigin.Api) })
+        {
+            var backend = Backend(settings, origin);
+            await Repository.AddAsync(backend, Ct);
+
+            var loaded = (await Repository.FindByNameAsync(settings.Name, Ct)).ShouldNotBeNull();
+
+            loaded.Id.ShouldBe(backend.Id);
+            loaded.Origin.ShouldBe(origin);
+            loaded.Enabled.ShouldBeTrue();
+            loaded.Version.ShouldBe(1);
+            ShouldBeStored(loaded.CreatedAt, T0);
+            ShouldBeStored(loaded.UpdatedAt, T0);
+            ShouldBeSame(loaded.Settings, settings);
+        }
+    }
+
+    [Fact]
+    public async Task Ids_AreStoredInTheEnginesCanonicalForm()
+    {
+        var backend = Backend(MinimalSse("ids"));
+        await Repository.AddAsync(backend, Ct);
+
+        await using var connection = await Factory.OpenAsync(Ct);
+        var raw = await Dapper.SqlMapper.ExecuteScalarAsync<object>(connection, "SELECT id FROM backends");
+
+        // SQLite: lower-case text, whatever Microsoft.Data.Sqlite would do with a Guid parameter; PostgreSQL: uuid.
+        raw.ShouldBe(Db.Dialect == SqlDialect.Sqlite ? backend.Id.ToString("D") : backend.Id);
+    }
+
+    [Fact]
+    public async Task FindByName_WhenUnknown_ReturnsNull()
+    {
+        await Repository.AddAsync(Backend(MinimalSse("known")), Ct);
+
+        (await Repository.FindByNameAsync(ServerName.From("unknown"), Ct)).ShouldBeNull();
+        (await Repository.FindByNameAsync(ServerName.From("KNOWN"), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Update_WithLoadedVersion_SavesSettingsEnabledVersionAndTimestamp()
+    {
+        var backend = Backend(FullHttp("edit-me"));
+        await Repository.AddAsync(backend, Ct);
+        var loaded = (await Repository.FindByNameAsync(backend.Name, Ct))!;
+        var later = T0.AddMinutes(3).AddTicks(7);
+
+        loaded.Update(FullHttp("edit-me") with { Tags = [Tag.From("prod")], OAuth = null, Url = new Uri("http://h/x") }, later);
+        loaded.Disable(later);
+        await Repository.UpdateAsync(loaded, loadedVersion: 1, Ct);
+
+        var reloaded = (await Repository.FindByNameAsync(backend.Name, Ct))!;
+        reloaded.Version.ShouldBe(3);
+        reloaded.Enabled.ShouldBeFalse();
+        reloaded.Settings.Tags.ShouldBe([Tag.From("prod")]);
+        reloaded.Settings.OAuth.ShouldBeNull();
+        reloaded.Settings.Url!.OriginalString.ShouldBe("http://h/x");
+        ShouldBeStored(reloaded.UpdatedAt, later);
+        ShouldBeStored(reloaded.CreatedAt, T0);
+    }
+
+    [Fact]
+    public async Task Update_WhenStale_ThrowsConcurrencyConflictAndChangesNothing()
+    {
+        var backend = Backend(FullStdio("shared"), BackendOrigin.Config);
+        await Repository.AddAsync(backend, Ct);
+        var first = (await Repository.FindByNameAsync(backend.Name, Ct))!;
+        var second = (await Repository.FindByNameAsync(backend.Name, Ct))!;
+
+        first.Disable(T0.AddSeconds(1));
+        await Repository.UpdateAsync(first, loadedVersion: 1, Ct);
+
+        second.SyncFromConfig(MinimalSse("shared"), T0.AddSeconds(2));
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, loadedVersion: 1, Ct));
+        conflict.Id.ShouldBe(backend.Id);
+
+        var stored = (await Repository.FindByNameAsync(backend.Name, Ct))!;
+        stored.Version.ShouldBe(2);
+        stored.Enabled.ShouldBeFalse();
+        stored.Settings.Transport.ShouldBe(BackendTransport.Stdio);
+        ShouldBeStored(stored.UpdatedAt, T0.AddSeconds(1));
+
+        // Reloaded, the second writer wins.
+        stored.SyncFromConfig(MinimalSse("shared"), T0.AddSeconds(3));
+        await Repository.UpdateAsync(stored, loadedVersion: 2, Ct);
+        (await Repository.FindByNameAsync(backend.Name, Ct))!.Settings.Transport.ShouldBe(BackendTransport.Sse);
+    }
+
+    [Fact]
+    public async Task Update_WhenRemoved_ThrowsConcurrencyConflict()
+    {
+        var backend = Backend(MinimalSse("gone"));
+        await Repository.AddAsync(backend, Ct);
+        await Repository.RemoveAsync(backend.Id, Ct);
+
+        backend.Disable(T0.AddSeconds(1));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(backend, 1, Ct));
+    }
+
+    [Fact]
+    public async Task Add_WhenNameTaken_ThrowsDuplicateNameAndKeepsTheFirst()
+    {
+        var first = Backend(FullStdio("twin"));
+        await Repository.AddAsync(first, Ct);
+
+        var duplicate = await Should.ThrowAsync<DuplicateNameException>(() => Repository.AddAsync(Backend(MinimalSse("twin")), Ct));
+
+        duplicate.Name.ShouldBe("twin");
+        (await Repository.ListAsync(Ct)).Single().Id.ShouldBe(first.Id);
+    }
+
+    [Fact]
+    public async Task Add_NamesDifferingOnlyInCase_AreDistinct()
+    {
+        await Repository.AddAsync(Backend(MinimalSse("Case")), Ct);
+        await Repository.AddAsync(Backend(MinimalSse("case")), Ct);
+
+        (await Repository.ListAsync(Ct)).Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Remove_ReturnsTrueOnceThenFalse()
+    {
+        var backend = Backend(MinimalSse("remove-me"));
+        await Repository.AddAsync(backend, Ct);
+
+        (await Repository.RemoveAsync(backend.Id, Ct)).ShouldBeTrue();
+        (await Repository.RemoveAsync(backend.Id, Ct)).ShouldBeFalse();
+        (await Repository.RemoveAsync(Guid.NewGuid(), Ct)).ShouldBeFalse();
+        (await Repository.FindByNameAsync(backend.Name, Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Remove_CascadesToCredentialsAndPendingConnectionRequests()
+    {
+        var doomed = Backend(FullHttp("doomed"));
+        var kept = Backend(FullHttp("kept"));
+        await Repository.AddAsync(doomed, Ct);
+        await Repository.AddAsync(kept, Ct);
+        await InsertCredentialAsync(doomed.Id);
+        await InsertCredentialAsync(kept.Id);
+        var requests = new AuthorizationRequestRepository(Factory);
+        var pendingForDoomed = AuthorizationRequest.ForBackend("admin", "doomed", ["read"], "{}", DateTimeOffset.UtcNow);
+        var decidedForDoomed = AuthorizationRequest.ForBackend("admin", "doomed", ["read"], "{}", DateTimeOffset.UtcNow);
+        decidedForDoomed.Deny("admin", DateTimeOffset.UtcNow);
+        var pendingForKept = AuthorizationRequest.ForBackend("admin", "kept", ["read"], "{}", DateTimeOffset.UtcNow);
+        foreach (var request in new[] { pendingForDoomed, decidedForDoomed, pendingForKept })
+        {
+            await requests.AddAsync(request, Ct);
+        }
+
+        (await Repository.RemoveAsync(doomed.Id, Ct)).ShouldBeTrue();
+
+        (await Db.CountAsync("backend_credentials")).ShouldBe(1);
+        (await Db.CountAsync("backend_credentials", "backend_id = @Id", new { Id = DbValues.Id(Db.Dialect, kept.Id) })).ShouldBe(1);
+        (await requests.FindAsync(pendingForDoomed.Id, Ct)).ShouldBeNull();
+        (await requests.FindAsync(decidedForDoomed.Id, Ct)).ShouldNotBeNull();
+        (await requests.FindAsync(pendingForKept.Id, Ct)).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Credentials_ForUnknownBackend_AreRefusedByTheForeignKey()
+    {
+        await Should.ThrowAsync<Exception>(() => InsertCredentialAsync(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public async Task List_OrdersByNameInByteOrder()
+    {
+        foreach (var name in new[] { "b.three", "a-one", "B-two", "9nine", "a_one" })
+        {
+            await Repository.AddAsync(Backend(MinimalSse(name)), Ct);
+        }
+
+        (await Repository.ListAsync(Ct)).Select(b => b.Name.Value).ShouldBe(["9nine", "B-two", "a-one", "a_one", "b.three"]);
+    }
+
+    private Task<int> InsertCredentialAsync(Guid backendId) => Db.ExecuteAsync(
+        "INSERT INTO backend_credentials (backend_id, protected_blob, updated_at) VALUES (@Id, @Blob, @At)",
+        new { Id = DbValues.Id(Db.Dialect, backendId), Blob = new byte[] { 1, 2, 3, 0, 255 }, At = DbValues.Time(Db.Dialect, T0) });
+
+    internal static void ShouldBeSame(BackendSettings actual, BackendSettings expected)
+    {
+        actual.Name.ShouldBe(expected.Name);
+        actual.Transport.ShouldBe(expected.Transport);
+        actual.Command.ShouldBe(expected.Command);
+        actual.Args.ShouldBe(expected.Args);
+        actual.WorkingDirectory.ShouldBe(expected.WorkingDirectory);
+        actual.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal).ShouldBe(expected.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        actual.Url?.OriginalString.ShouldBe(expected.Url?.OriginalString);
+        actual.Headers.OrderBy(kv => kv.Key, StringComparer.Ordinal).ShouldBe(expected.Headers.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        actual.OAuth.ShouldBe(expected.OAuth);
+        actual.OAuth?.ClientSecret.ShouldBe(expected.OAuth?.ClientSecret);
+        actual.OAuth?.RedirectUrl?.OriginalString.ShouldBe(expected.OAuth?.RedirectUrl?.OriginalString);
+        actual.ConnectionTimeout.ShouldBe(expected.ConnectionTimeout);
+        actual.RequestTimeout.ShouldBe(expected.RequestTimeout);
+        actual.RestartOnExit.ShouldBe(expected.RestartOnExit);
+        actual.MaxRestarts.ShouldBe(expected.MaxRestarts);
+        actual.RestartDelay.ShouldBe(expected.RestartDelay);
+        actual.Tags.ShouldBe(expected.Tags);
+        actual.Disabled.ShouldBe(expected.Disabled);
+        actual.DisabledTools.SetEquals(expected.DisabledTools).ShouldBeTrue();
+        actual.DisabledTools.Contains("drop").ShouldBeFalse("disabled tools stay case-sensitive");
+        actual.ToolDescriptionOverrides.OrderBy(kv => kv.Key, StringComparer.Ordinal).ShouldBe(expected.ToolDescriptionOverrides.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        actual.InstructionOverride.ShouldBe(expected.InstructionOverride);
+        actual.RequiresReconnectComparedTo(expected).ShouldBeFalse();
+        actual.MetadataDiffersFrom(expected).ShouldBeFalse();
+    }
+}

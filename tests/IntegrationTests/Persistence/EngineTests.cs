@@ -1,0 +1,33 @@
+namespace OneMcp.IntegrationTests.Persistence;
+
+// The contracts run once per engine: SQLite gets a temp file per class, PostgreSQL a database per class.
+
+public sealed class SqliteBackendServiceRepositoryTests(SqliteDatabaseFixture db) : BackendServiceRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresBackendServiceRepositoryTests(PostgresFixture pg) : BackendServiceRepositoryContract(pg.DatabaseFor<PostgresBackendServiceRepositoryTests>());
+
+public sealed class SqliteTagScopeRepositoryTests(SqliteDatabaseFixture db) : TagScopeRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresTagScopeRepositoryTests(PostgresFixture pg) : TagScopeRepositoryContract(pg.DatabaseFor<PostgresTagScopeRepositoryTests>());
+
+public sealed class SqliteAuthorizationRequestRepositoryTests(SqliteDatabaseFixture db) : AuthorizationRequestRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresAuthorizationRequestRepositoryTests(PostgresFixture pg) : AuthorizationRequestRepositoryContract(pg.DatabaseFor<PostgresAuthorizationRequestRepositoryTests>());
+
+public sealed class SqlitePresetRepositoryTests(SqliteDatabaseFixture db) : PresetRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresPresetRepositoryTests(PostgresFixture pg) : PresetRepositoryContract(pg.DatabaseFor<PostgresPresetRepositoryTests>());
+
+public sealed class SqliteUserRepositoryTests(SqliteDatabaseFixture db) : UserRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresUserRepositoryTests(PostgresFixture pg) : UserRepositoryContract(pg.DatabaseFor<PostgresUserRepositoryTests>());
+
+public sealed class SqliteSchemaTests(SqliteDatabaseFixture db) : SchemaContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresSchemaTests(PostgresFixture pg) : SchemaContract(pg.DatabaseFor<PostgresSchemaTests>());
