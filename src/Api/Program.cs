@@ -1,7 +1,8 @@
 using OneMcp.Api;
 using OneMcp.Api.Cli;
+using OneMcp.Infrastructure.Persistence;
 
-return await OneMcpCli.RunAsync(args, ServeAsync);
+return await OneMcpCli.RunAsync(args, ServeAsync, MigrateAsync);
 
 static async Task<int> ServeAsync(ServeOptions options, CancellationToken cancellationToken)
 {
@@ -29,6 +30,29 @@ static async Task<int> ServeAsync(ServeOptions options, CancellationToken cancel
 
     await app.WaitForShutdownAsync(CancellationToken.None);
     return OneMcpCli.ExitOk;
+}
+
+static async Task<int> MigrateAsync(StorageOptions storage, CancellationToken cancellationToken)
+{
+    using var loggerFactory = LoggerFactory.Create(logging => logging
+        .AddSimpleConsole(o => o.SingleLine = true)
+        .SetMinimumLevel(LogLevel.Information));
+    var migrator = new DatabaseMigrator(
+        new PersistenceOptions { ConnectionString = storage.ConnectionString, DataDirectory = storage.DataDirectory },
+        loggerFactory.CreateLogger<DatabaseMigrator>());
+    try
+    {
+        var applied = await migrator.MigrateAsync(cancellationToken);
+        Console.WriteLine(applied.Count == 0
+            ? $"The database ({storage}) is up to date; nothing to apply."
+            : $"The database ({storage}) is up to date; applied {applied.Count} migration(s): {string.Join(", ", applied)}.");
+        return OneMcpCli.ExitOk;
+    }
+    catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or DatabaseMigrationException)
+    {
+        await Console.Error.WriteLineAsync($"onemcp: cannot migrate {storage}: {e.Message}");
+        return OneMcpCli.ExitStartFailed;
+    }
 }
 
 /// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>

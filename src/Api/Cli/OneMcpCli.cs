@@ -61,19 +61,27 @@ public static class OneMcpCli
         HelpName = "path",
     };
 
-    public static async Task<int> RunAsync(string[] args, Func<ServeOptions, CancellationToken, Task<int>> serve, TextWriter? error = null)
+    public static async Task<int> RunAsync(
+        string[] args,
+        Func<ServeOptions, CancellationToken, Task<int>> serve,
+        Func<StorageOptions, CancellationToken, Task<int>> migrate,
+        TextWriter? error = null)
     {
         error ??= Console.Error;
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
         };
-        var root = new RootCommand("OneMcp: one MCP endpoint in front of many MCP servers, shared by a team.") { serveCommand };
+        var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
+        {
+            DatabaseOption, DataDirOption,
+        };
+        var root = new RootCommand("OneMcp: one MCP endpoint in front of many MCP servers, shared by a team.") { serveCommand, migrateCommand };
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            var command = parsed.CommandResult.Command == serveCommand ? "onemcp serve" : "onemcp";
+            var command = parsed.CommandResult.Command == root ? "onemcp" : $"onemcp {parsed.CommandResult.Command.Name}";
             await error.WriteLineAsync($"onemcp: {parsed.Errors[0].Message} Run '{command} --help' for usage.");
             return ExitUsage;
         }
@@ -94,7 +102,19 @@ public static class OneMcpCli
             return await serve(options, cancellationToken);
         });
 
+        migrateCommand.SetAction((result, cancellationToken) =>
+            migrate(ResolveStorage(result, Environment.GetEnvironmentVariable), cancellationToken));
+
         return await parsed.InvokeAsync();
+    }
+
+    internal static StorageOptions ResolveStorage(ParseResult result, Func<string, string?> environment)
+    {
+        var flag = result.GetValue(DatabaseOption);
+        var connectionString = !string.IsNullOrEmpty(flag) ? flag : NonEmpty(environment("ONEMCP_DATABASE"));
+        var directory = result.GetValue(DataDirOption);
+        directory = !string.IsNullOrEmpty(directory) ? directory : NonEmpty(environment("ONEMCP_DATA_DIR"));
+        return new StorageOptions(connectionString, Path.GetFullPath(directory ?? ServeOptions.DefaultDataDirectory(environment)));
     }
 
     internal static async Task<ServeOptions> ResolveAsync(ParseResult result, Func<string, string?> environment, CancellationToken cancellationToken)
@@ -111,9 +131,7 @@ public static class OneMcpCli
         var logLevel = ParseLogLevel(Value(LogLevelOption, "ONEMCP_LOG_LEVEL"));
         var asyncLoading = result.GetValue(AsyncLoadingOption) || ParseBool(environment("ONEMCP_ENABLE_ASYNC_LOADING"), "ONEMCP_ENABLE_ASYNC_LOADING");
 
-        var connectionString = Value(DatabaseOption, "ONEMCP_DATABASE");
-        var dataDirectory = Value(DataDirOption, "ONEMCP_DATA_DIR");
-        dataDirectory = Path.GetFullPath(dataDirectory ?? ServeOptions.DefaultDataDirectory(environment));
+        var storage = ResolveStorage(result, environment);
 
         var configPath = Value(ConfigOption, "ONEMCP_CONFIG");
         var explicitConfig = configPath is not null;
@@ -149,8 +167,8 @@ public static class OneMcpCli
             ExternalUrl = externalUrl,
             LogLevel = logLevel,
             AsyncLoading = asyncLoading,
-            ConnectionString = connectionString,
-            DataDirectory = dataDirectory,
+            ConnectionString = storage.ConnectionString,
+            DataDirectory = storage.DataDirectory,
         };
     }
 

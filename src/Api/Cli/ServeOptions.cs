@@ -45,3 +45,10 @@ public sealed record ServeOptions
     /// <summary>The URL clients use; the bind address unless <see cref="ExternalUrl"/> says otherwise.</summary>
     public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}");
 }
+
+/// <summary>Where the gateway keeps its data: PostgreSQL when a connection string is given, else SQLite in the folder.</summary>
+public sealed record StorageOptions(string? ConnectionString, string DataDirectory)
+{
+    // The connection string may hold a password.
+    public override string ToString() => ConnectionString is null ? $"SQLite in {DataDirectory}" : "PostgreSQL";
+}
