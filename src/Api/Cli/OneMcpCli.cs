@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Api.Cli;
 
@@ -102,8 +103,21 @@ public static class OneMcpCli
             return await serve(options, cancellationToken);
         });
 
-        migrateCommand.SetAction((result, cancellationToken) =>
-            migrate(ResolveStorage(result, Environment.GetEnvironmentVariable), cancellationToken));
+        migrateCommand.SetAction(async (result, cancellationToken) =>
+        {
+            StorageOptions storage;
+            try
+            {
+                storage = ResolveStorage(result, Environment.GetEnvironmentVariable);
+            }
+            catch (CliException e)
+            {
+                await error.WriteLineAsync($"onemcp: {e.Message}");
+                return ExitUsage;
+            }
+
+            return await migrate(storage, cancellationToken);
+        });
 
         return await parsed.InvokeAsync();
     }
@@ -114,6 +128,11 @@ public static class OneMcpCli
         var connectionString = !string.IsNullOrEmpty(flag) ? flag : NonEmpty(environment("ONEMCP_DATABASE"));
         var directory = result.GetValue(DataDirOption);
         directory = !string.IsNullOrEmpty(directory) ? directory : NonEmpty(environment("ONEMCP_DATA_DIR"));
+        if (connectionString is not null && !PersistenceOptions.TryValidateConnectionString(connectionString, out var problem))
+        {
+            throw new CliException($"invalid --database: {problem}.");
+        }
+
         return new StorageOptions(connectionString, Path.GetFullPath(directory ?? ServeOptions.DefaultDataDirectory(environment)));
     }
 

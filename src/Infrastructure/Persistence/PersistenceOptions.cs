@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using Npgsql;
+
 namespace OneMcp.Infrastructure.Persistence;
 
 /// <summary>
@@ -21,4 +24,26 @@ public sealed record PersistenceOptions
     // The generated record ToString would print the connection string and its password.
     public override string ToString() =>
         Dialect == SqlDialect.Postgres ? "PersistenceOptions { Dialect = Postgres }" : $"PersistenceOptions {{ Dialect = Sqlite, Path = {SqliteDatabasePath} }}";
+
+    /// <summary>
+    /// Checks that a PostgreSQL connection string can be parsed. The error names what is wrong without
+    /// repeating any value, since a mistyped string may split a password.
+    /// </summary>
+    public static bool TryValidateConnectionString(string connectionString, [NotNullWhen(false)] out string? error)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            var keyword = (e as ArgumentException)?.ParamName;
+            error = keyword is { Length: > 0 and <= 32 } && keyword.All(c => char.IsAsciiLetter(c) || c == ' ')
+                ? $"the PostgreSQL connection string has an unknown keyword or a bad value for '{keyword}'"
+                : "the PostgreSQL connection string cannot be parsed (expected Key=Value pairs separated by ';', with values containing ';' quoted)";
+            return false;
+        }
+    }
 }

@@ -274,6 +274,19 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     [GeneratedRegex(@"^OneMcp listening on (?<url>https?://\S+/mcp)$", RegexOptions.CultureInvariant)]
     private static partial Regex ListeningLine();
+
+    /// <summary>The XDG_DATA_HOME given to the process: its default data directory would be <c>&lt;DataHome&gt;/onemcp</c>.</summary>
+    public string DataHome => _dataHome;
+
+    /// <summary>
+    /// Kills the gateway without warning (SIGKILL on Linux, as a crash or the OOM killer would), together with
+    /// the backends it started, and waits until its output is read completely; returns the exit code.
+    /// </summary>
+    public async Task<int> KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        return await WaitForExitAsync();
+    }
 }
 
 /// <summary>A fresh temporary folder, deleted on dispose.</summary>
