@@ -42,8 +42,6 @@ public sealed class CapabilityCatalog
         !backend.Settings.DisabledTools.Contains(toolName)
         && backend.Capabilities.Tools.Any(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
 
-    public void Forget(ServerName name) => _entries.TryRemove(name, out _);
-
     internal static ExposedCapabilities Build(BackendSettings settings, BackendCapabilities capabilities)
     {
         var server = settings.Name;

@@ -47,18 +47,6 @@ public sealed partial class GatewayNotifier(
         _ = ResubscribeAsync(backend);
     }
 
-    /// <summary>Tells every session that its lists may have changed (e.g. after a configuration reload).</summary>
-    public void EverythingChanged()
-    {
-        foreach (var session in sessions.All)
-        {
-            if (session.IsAttached)
-            {
-                NotifyListChanged(session, CapabilityKinds.All);
-            }
-        }
-    }
-
     /// <summary>
     /// A preset was created, changed or deleted (<paramref name="filter"/> null): the sessions opened with it
     /// follow the new expression and are told that their lists may have changed.

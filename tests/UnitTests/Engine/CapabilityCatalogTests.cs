@@ -99,18 +99,6 @@ public sealed class CapabilityCatalogTests
     }
 
     [Fact]
-    public void Forget_WhenCalled_RebuildsOnNextUse()
-    {
-        var catalog = new CapabilityCatalog();
-        var docs = Docs();
-        var first = catalog.For(docs);
-
-        catalog.Forget(docs.Name);
-
-        catalog.For(docs).ShouldNotBeSameAs(first);
-    }
-
-    [Fact]
     public void ListTools_WhenNothingChanged_ReturnsTheCachedToolObjects()
     {
         using var fixture = new EngineFixture(Docs());

@@ -107,19 +107,6 @@ public sealed class GatewayNotifierTests
     }
 
     [Fact]
-    public void EverythingChanged_WhenCalled_TellsEveryAttachedSessionAboutEveryKind()
-    {
-        using var fixture = new EngineFixture();
-        var first = fixture.Session(tags: "web");
-        var second = fixture.Session();
-
-        fixture.Notifier.EverythingChanged();
-
-        EngineFixture.PeerOf(first).Methods.ShouldBe([Tools, Resources, Prompts]);
-        EngineFixture.PeerOf(second).Methods.ShouldBe([Tools, Resources, Prompts]);
-    }
-
-    [Fact]
     public void ResourceUpdated_WhenSessionsSubscribed_NotifiesOnlySubscribersWithThePrefixedUri()
     {
         var docs = Backend.Named("docs").Tagged("docs").Connected(Caps.New());
