@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Users.Commands;
 using OneMcp.Infrastructure.Backends;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Infrastructure;
@@ -18,12 +21,17 @@ public static class DependencyInjection
         services.AddSingleton<IBackendPool>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendDefinitionParser, BackendDefinitionParser>();
+        services.AddPasswordHashing();
         if (persistence is not null)
         {
             services.AddPersistence(persistence);
 
             // Registered before the backend host: hosted services start in order, and the sync needs the schema.
             services.AddHostedService<MigrateOnStart>();
+
+            // The first admin, once the users table exists (the variables are read once, here).
+            services.TryAddSingleton(EnsureAdminFromEnvironmentCommand.FromEnvironment(Environment.GetEnvironmentVariable));
+            services.AddHostedService<EnsureAdminOnStart>();
         }
 
         services.AddHostedService<BackendHost>();

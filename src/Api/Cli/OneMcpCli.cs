@@ -77,13 +77,13 @@ public static class OneMcpCli
         {
             DatabaseOption, DataDirOption,
         };
-        var root = new RootCommand("OneMcp: one MCP endpoint in front of many MCP servers, shared by a team.") { serveCommand, migrateCommand };
+        var usersCommand = UsersCli.Create(DatabaseOption, DataDirOption, error);
+        var root = new RootCommand("OneMcp: one MCP endpoint in front of many MCP servers, shared by a team.") { serveCommand, migrateCommand, usersCommand };
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            var command = parsed.CommandResult.Command == root ? "onemcp" : $"onemcp {parsed.CommandResult.Command.Name}";
-            await error.WriteLineAsync($"onemcp: {parsed.Errors[0].Message} Run '{command} --help' for usage.");
+            await error.WriteLineAsync($"onemcp: {parsed.Errors[0].Message} Run '{CommandPath(parsed.CommandResult)} --help' for usage.");
             return ExitUsage;
         }
 
@@ -191,6 +191,18 @@ public static class OneMcpCli
         };
     }
 
+    // "onemcp users add", from the innermost command that was parsed.
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult command)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? symbol = command; symbol is System.CommandLine.Parsing.CommandResult result; symbol = result.Parent)
+        {
+            names.Insert(0, result.Command is RootCommand ? "onemcp" : result.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static int ParsePort(string? value)
@@ -252,5 +264,7 @@ public static class OneMcpCli
         _ => throw new CliException($"invalid {variable} '{value}': expected true or false."),
     };
 
-    private sealed class CliException(string message) : Exception(message);
 }
+
+/// <summary>A command line that cannot be carried out as given: exit code 2 and the message on one line.</summary>
+internal sealed class CliException(string message) : Exception(message);

@@ -1,0 +1,208 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using FluentValidation;
+using MediatR;
+using OneMcp.Application;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Users;
+using OneMcp.Application.Users.Commands;
+using OneMcp.Application.Users.Queries;
+using OneMcp.Domain.Common;
+using OneMcp.Infrastructure.Identity;
+using OneMcp.Infrastructure.Persistence;
+
+namespace OneMcp.Api.Cli;
+
+/// <summary>
+/// <c>onemcp users add|list|remove|set-password</c>: the people who sign in, managed against the same store
+/// <c>serve</c> uses (the schema is migrated first). Bad input exits 2 and a storage failure 1, each with one
+/// <c>onemcp:</c> line; a password is read from stdin or prompted for, never taken from the command line.
+/// </summary>
+internal static class UsersCli
+{
+    private static readonly Argument<string> NameArgument = new("name") { Description = "The user name: letters, digits, '-', '_', '.' or '@'." };
+
+    private static readonly Option<string> RoleOption = new("--role")
+    {
+        Description = "admin or member (default member).",
+        HelpName = "role",
+        DefaultValueFactory = _ => UserRoles.Member,
+    };
+
+    private static readonly Option<bool> PasswordStdinOption = new("--password-stdin")
+    {
+        Description = "Read the password from the first line of stdin (otherwise it is prompted for twice in a terminal).",
+    };
+
+    public static Command Create(Option<string> database, Option<string> dataDir, TextWriter error)
+    {
+        var add = new Command("add", "Add a user; asks for the password.") { NameArgument, RoleOption, PasswordStdinOption, database, dataDir };
+        var list = new Command("list", "List the users: name, role, disabled, created (never a password hash).") { database, dataDir };
+        var remove = new Command("remove", "Remove a user (never the last enabled admin).") { NameArgument, database, dataDir };
+        var setPassword = new Command("set-password", "Change a user's password; asks for the new one.") { NameArgument, PasswordStdinOption, database, dataDir };
+
+        add.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
+        {
+            var name = result.GetValue(NameArgument)!;
+            var password = await ReadPasswordAsync(result, output);
+            var user = await mediator.Send(new AddUserCommand { UserName = name, Password = password, Role = result.GetValue(RoleOption) }, cancellationToken);
+            await output.WriteLineAsync($"Added the {user.Role} '{user.UserName}'.");
+        }, cancellationToken));
+
+        list.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
+        {
+            var users = await mediator.Send(new ListUsersQuery(), cancellationToken);
+            await output.WriteAsync(FormatTable(users));
+        }, cancellationToken));
+
+        remove.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
+        {
+            var name = result.GetValue(NameArgument)!;
+            await mediator.Send(new RemoveUserCommand(name), cancellationToken);
+            await output.WriteLineAsync($"Removed the user '{name}'.");
+        }, cancellationToken));
+
+        setPassword.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
+        {
+            var name = result.GetValue(NameArgument)!;
+            var password = await ReadPasswordAsync(result, output);
+            await mediator.Send(new SetPasswordCommand(name, password), cancellationToken);
+            await output.WriteLineAsync($"Changed the password of '{name}'.");
+        }, cancellationToken));
+
+        return new Command("users", "Manage the users who sign in to approve clients (stored in the gateway's database).")
+        {
+            add, list, remove, setPassword,
+        };
+    }
+
+    internal static string FormatTable(IReadOnlyList<UserView> users)
+    {
+        if (users.Count == 0)
+        {
+            return "No users. Add one with 'onemcp users add <name> --role admin'." + Environment.NewLine;
+        }
+
+        string[] header = ["NAME", "ROLE", "DISABLED", "CREATED"];
+        var rows = users.Select(u => new[]
+        {
+            u.UserName,
+            u.Role,
+            u.Disabled ? "yes" : "no",
+            u.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        }).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
+        var table = new StringBuilder();
+        foreach (var row in rows.Prepend(header))
+        {
+            table.AppendLine(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))));
+        }
+
+        return table.ToString();
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, TextWriter error, Func<IMediator, TextWriter, Task> action, CancellationToken cancellationToken)
+    {
+        StorageOptions storage;
+        try
+        {
+            storage = OneMcpCli.ResolveStorage(result, Environment.GetEnvironmentVariable);
+        }
+        catch (CliException e)
+        {
+            await error.WriteLineAsync($"onemcp: {e.Message}");
+            return OneMcpCli.ExitUsage;
+        }
+
+        var persistence = new PersistenceOptions { ConnectionString = storage.ConnectionString, DataDirectory = storage.DataDirectory };
+        var services = new ServiceCollection();
+
+        // No log providers: the command's own output and its one error line are all that is printed.
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddApplication();
+        services.AddPersistence(persistence);
+        services.AddPasswordHashing();
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        try
+        {
+            await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+            await using var scope = provider.CreateAsyncScope();
+            await action(scope.ServiceProvider.GetRequiredService<IMediator>(), Console.Out);
+            return OneMcpCli.ExitOk;
+        }
+        catch (CliException e)
+        {
+            await error.WriteLineAsync($"onemcp: {e.Message}");
+            return OneMcpCli.ExitUsage;
+        }
+        catch (ValidationException e)
+        {
+            await error.WriteLineAsync($"onemcp: {string.Join(' ', e.Errors.Select(f => f.ErrorMessage).Distinct())}");
+            return OneMcpCli.ExitUsage;
+        }
+        catch (Exception e) when (e is DuplicateNameException or NotFoundException or LastAdminException or DomainException)
+        {
+            await error.WriteLineAsync($"onemcp: {e.Message}");
+            return OneMcpCli.ExitUsage;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or DatabaseMigrationException or ConcurrencyConflictException)
+        {
+            await error.WriteLineAsync($"onemcp: cannot use the users of {storage}: {OneLine(e.Message)}");
+            return OneMcpCli.ExitStartFailed;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    private static async Task<string> ReadPasswordAsync(ParseResult result, TextWriter output)
+    {
+        if (result.GetValue(PasswordStdinOption))
+        {
+            // The first line, without its line ending, as `printf '%s\n' "$PASSWORD" | onemcp ...` sends it.
+            var line = await Console.In.ReadLineAsync();
+            return string.IsNullOrEmpty(line) ? throw new CliException("--password-stdin: no password on stdin.") : line;
+        }
+
+        if (Console.IsInputRedirected)
+        {
+            throw new CliException("no password: pass --password-stdin and write the password to stdin, or run in a terminal to be asked for it.");
+        }
+
+        var first = Prompt("Password: ");
+        var second = Prompt("Repeat the password: ");
+        await output.FlushAsync();
+        return first == second ? first : throw new CliException("the two passwords differ; nothing was changed.");
+    }
+
+    // Read key by key with echo off, on the terminal (stderr, so stdout stays the command's output).
+    private static string Prompt(string prompt)
+    {
+        Console.Error.Write(prompt);
+        var password = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                break;
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (password.Length > 0)
+                {
+                    password.Length--;
+                }
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                password.Append(key.KeyChar);
+            }
+        }
+
+        Console.Error.WriteLine();
+        return password.ToString();
+    }
+}

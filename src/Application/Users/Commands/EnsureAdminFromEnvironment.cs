@@ -1,0 +1,110 @@
+using FluentValidation;
+using FluentValidation.Results;
+using MediatR;
+using Microsoft.Extensions.Logging;
+using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Users.Commands;
+
+public enum EnsureAdminOutcome
+{
+    /// <summary>Neither variable is set: nothing to do.</summary>
+    NotConfigured,
+
+    /// <summary>The user did not exist and was created as an admin.</summary>
+    Created,
+
+    /// <summary>The user exists; it was left exactly as it was (its password may have been changed since).</summary>
+    AlreadyExists,
+}
+
+/// <summary>
+/// The first admin from <c>ONEMCP_ADMIN_USERNAME</c> / <c>ONEMCP_ADMIN_PASSWORD</c>, run at start-up: created
+/// when missing, never overwritten, so a password changed with <c>onemcp users set-password</c> stays changed.
+/// </summary>
+public sealed record EnsureAdminFromEnvironmentCommand(string? UserName, string? Password) : IRequest<EnsureAdminOutcome>
+{
+    public const string UserNameVariable = "ONEMCP_ADMIN_USERNAME";
+    public const string PasswordVariable = "ONEMCP_ADMIN_PASSWORD";
+
+    public static EnsureAdminFromEnvironmentCommand FromEnvironment(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+        return new(NonEmpty(environment(UserNameVariable)?.Trim()), NonEmpty(environment(PasswordVariable)));
+    }
+
+    // Records print every property; this one holds a password.
+    public override string ToString() => $"EnsureAdminFromEnvironmentCommand {{ UserName = {UserName} }}";
+}
+
+public sealed class EnsureAdminFromEnvironmentValidator : AbstractValidator<EnsureAdminFromEnvironmentCommand>
+{
+    public EnsureAdminFromEnvironmentValidator() =>
+        RuleFor(c => c).Custom((command, context) =>
+        {
+            if (command.UserName is not null && command.Password is null)
+            {
+                context.AddFailure(new ValidationFailure("password", $"{EnsureAdminFromEnvironmentCommand.UserNameVariable} is set but {EnsureAdminFromEnvironmentCommand.PasswordVariable} is not; set both or neither."));
+            }
+            else if (command.UserName is null && command.Password is not null)
+            {
+                context.AddFailure(new ValidationFailure("userName", $"{EnsureAdminFromEnvironmentCommand.PasswordVariable} is set but {EnsureAdminFromEnvironmentCommand.UserNameVariable} is not; set both or neither."));
+            }
+        });
+}
+
+public sealed partial class EnsureAdminFromEnvironmentHandler(
+    IUserRepository repository,
+    IPasswordHasher hasher,
+    TimeProvider time,
+    ILogger<EnsureAdminFromEnvironmentHandler> logger)
+    : IRequestHandler<EnsureAdminFromEnvironmentCommand, EnsureAdminOutcome>
+{
+    public async Task<EnsureAdminOutcome> Handle(EnsureAdminFromEnvironmentCommand request, CancellationToken cancellationToken)
+    {
+        if (request.UserName is null || request.Password is null)
+        {
+            return EnsureAdminOutcome.NotConfigured;
+        }
+
+        if (UserRules.CheckUserName(request.UserName) is { } nameProblem)
+        {
+            throw new ValidationException([new ValidationFailure("userName", $"{EnsureAdminFromEnvironmentCommand.UserNameVariable}: {nameProblem}")]);
+        }
+
+        if (await repository.FindByNameAsync(request.UserName, cancellationToken) is { } existing)
+        {
+            LogIgnored(logger, existing.UserName);
+            return EnsureAdminOutcome.AlreadyExists;
+        }
+
+        // Checked only when the admin is about to be created: an existing admin is never judged by the variable.
+        if (UserRules.CheckPassword(request.Password, request.UserName) is { } passwordProblem)
+        {
+            throw new ValidationException([new ValidationFailure("password", $"{EnsureAdminFromEnvironmentCommand.PasswordVariable}: {passwordProblem}")]);
+        }
+
+        var user = User.Create(request.UserName, hasher.Hash(request.Password), UserRole.Admin, time.GetUtcNow());
+        try
+        {
+            await repository.AddAsync(user, cancellationToken);
+        }
+        catch (DuplicateNameException)
+        {
+            // Another replica created it a moment ago: the same outcome as finding it.
+            LogIgnored(logger, user.UserName);
+            return EnsureAdminOutcome.AlreadyExists;
+        }
+
+        LogCreated(logger, user.UserName);
+        return EnsureAdminOutcome.Created;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the admin user '{UserName}' from ONEMCP_ADMIN_USERNAME and ONEMCP_ADMIN_PASSWORD.")]
+    private static partial void LogCreated(ILogger logger, string userName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The user '{UserName}' already exists; ONEMCP_ADMIN_USERNAME and ONEMCP_ADMIN_PASSWORD were ignored (change a password with 'onemcp users set-password').")]
+    private static partial void LogIgnored(ILogger logger, string userName);
+}

@@ -1,0 +1,38 @@
+using FluentValidation;
+using MediatR;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Users.Commands;
+
+/// <summary>Deletes a user; the last enabled admin stays, so someone can always administer the gateway.</summary>
+public sealed record RemoveUserCommand(string UserName) : IRequest<Unit>;
+
+public sealed class RemoveUserValidator : AbstractValidator<RemoveUserCommand>
+{
+    public RemoveUserValidator() => this.AddUserNameRule(c => c.UserName);
+}
+
+public sealed class RemoveUserHandler(IUserRepository repository) : IRequestHandler<RemoveUserCommand, Unit>
+{
+    public async Task<Unit> Handle(RemoveUserCommand request, CancellationToken cancellationToken)
+    {
+        var user = await repository.FindByNameAsync(request.UserName, cancellationToken)
+            ?? throw new NotFoundException("user", request.UserName);
+        if (user.IsAdmin && !user.Disabled)
+        {
+            var users = await repository.ListAsync(cancellationToken);
+            if (!users.Any(u => u.Id != user.Id && u.IsAdmin && !u.Disabled))
+            {
+                throw new LastAdminException(user.UserName);
+            }
+        }
+
+        if (!await repository.RemoveAsync(user.Id, cancellationToken))
+        {
+            throw new NotFoundException("user", request.UserName);
+        }
+
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,36 @@
+using FluentValidation;
+using MediatR;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Users.Commands;
+
+/// <summary>Replaces a user's password (same policy as for a new user).</summary>
+public sealed record SetPasswordCommand(string UserName, string Password) : IRequest<Unit>
+{
+    // Records print every property; this one holds a password.
+    public override string ToString() => $"SetPasswordCommand {{ UserName = {UserName} }}";
+}
+
+public sealed class SetPasswordValidator : AbstractValidator<SetPasswordCommand>
+{
+    public SetPasswordValidator()
+    {
+        this.AddUserNameRule(c => c.UserName);
+        this.AddPasswordRule(c => c.Password, c => c.UserName);
+    }
+}
+
+public sealed class SetPasswordHandler(IUserRepository repository, IPasswordHasher hasher, TimeProvider time)
+    : IRequestHandler<SetPasswordCommand, Unit>
+{
+    public async Task<Unit> Handle(SetPasswordCommand request, CancellationToken cancellationToken)
+    {
+        var user = await repository.FindByNameAsync(request.UserName, cancellationToken)
+            ?? throw new NotFoundException("user", request.UserName);
+        var loaded = user.Version;
+        user.SetPasswordHash(hasher.Hash(request.Password), time.GetUtcNow());
+        await repository.UpdateAsync(user, loaded, cancellationToken);
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,30 @@
+using FluentValidation;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OneMcp.Application.Users.Commands;
+
+namespace OneMcp.Infrastructure.Identity;
+
+/// <summary>
+/// Creates the first admin from <c>ONEMCP_ADMIN_USERNAME</c> / <c>ONEMCP_ADMIN_PASSWORD</c> at start-up
+/// (registered after the migration, so the users table exists). A bad value stops the start with one line.
+/// </summary>
+internal sealed class EnsureAdminOnStart(IServiceScopeFactory scopes, EnsureAdminFromEnvironmentCommand command) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<IMediator>().Send(command, cancellationToken);
+        }
+        catch (ValidationException e)
+        {
+            // The messages name the variable and the rule, never the value.
+            throw new InvalidOperationException(string.Join(' ', e.Errors.Select(f => f.ErrorMessage)), e);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>onemcp users add|list|remove|set-password</c> and the first admin from <c>ONEMCP_ADMIN_*</c>, against the
+/// real built gateway and a SQLite data directory, with passwords written to its stdin.
+/// </summary>
+public sealed class UsersCommandTests : IDisposable
+{
+    private const string Password = "correct horse battery";
+
+    private readonly TestDirectory _directory = new();
+
+    private string Data => _directory.File("data");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Users_AddListSetPasswordRemove_WorkAndNeverShowAHash()
+    {
+        var admin = await RunAsync(["users", "add", "alice", "--role", "admin", "--password-stdin"], Password + "\n");
+        var member = await RunAsync(["users", "add", "bob", "--password-stdin"], "bob's long password\n");
+        var list = await RunAsync(["users", "list"]);
+
+        admin.ShouldSucceed();
+        admin.Stdout.ShouldHaveSingleItem().ShouldBe("Added the admin 'alice'.");
+        member.ShouldSucceed();
+        list.ShouldSucceed();
+        list.Stdout.Count.ShouldBe(3, list.Describe());
+        Columns(list.Stdout[0]).ShouldBe(["NAME", "ROLE", "DISABLED", "CREATED"]);
+        Columns(list.Stdout[1])[..3].ShouldBe(["alice", "admin", "no"]);
+        Columns(list.Stdout[2])[..3].ShouldBe(["bob", "member", "no"]);
+        DateTimeOffset.TryParse(string.Join(' ', Columns(list.Stdout[1])[3..]), System.Globalization.CultureInfo.InvariantCulture, out _).ShouldBeTrue(list.Stdout[1]);
+        list.Stdout.ShouldAllBe(line => !line.Contains("AQAAAA", StringComparison.Ordinal) && !line.Contains(Password, StringComparison.Ordinal));
+
+        var changed = await RunAsync(["users", "set-password", "alice", "--password-stdin"], "a brand new password\n");
+        var removed = await RunAsync(["users", "remove", "bob"]);
+        var after = await RunAsync(["users", "list"]);
+
+        changed.ShouldSucceed();
+        changed.Stdout.ShouldHaveSingleItem().ShouldBe("Changed the password of 'alice'.");
+        removed.ShouldSucceed();
+        removed.Stdout.ShouldHaveSingleItem().ShouldBe("Removed the user 'bob'.");
+        after.Stdout.Count.ShouldBe(2, after.Describe());
+        Columns(after.Stdout[1])[0].ShouldBe("alice");
+    }
+
+    [Theory]
+    [InlineData("add|carol|--password-stdin", "short-pw\n", "at least 12 characters")]
+    [InlineData("add|carol|--password-stdin", "zzzzzzzzzzzzzzzz\n", "must not repeat a single character")]
+    [InlineData("add|carol.example|--password-stdin", "Carol.Example\n", "must not be the user name")]
+    [InlineData("add|carol/x|--password-stdin", Password + "\n", "A user name has 1 to 64")]
+    [InlineData("add|carol|--role|root|--password-stdin", Password + "\n", "The role must be 'admin' or 'member'.")]
+    [InlineData("add|ALICE|--password-stdin", Password + "\n", "A user named 'ALICE' already exists.")]
+    [InlineData("add|carol|--password-stdin", "", "no password on stdin")]
+    [InlineData("add|carol", "", "no password")]
+    [InlineData("set-password|alice|--password-stdin", "tiny\n", "at least 12 characters")]
+    [InlineData("set-password|nobody|--password-stdin", Password + "\n", "No user named 'nobody' exists.")]
+    [InlineData("remove|nobody", "", "No user named 'nobody' exists.")]
+    [InlineData("remove", "", "Required argument missing")]
+    public async Task Users_WithBadInput_ExitTwoWithOneLineAndChangeNothing(string args, string stdin, string message)
+    {
+        (await RunAsync(["users", "add", "alice", "--role", "admin", "--password-stdin"], Password + "\n")).ShouldSucceed();
+
+        var result = await RunAsync(["users", .. args.Split('|')], stdin);
+
+        result.ExitCode.ShouldBe(2, result.Describe());
+        var line = result.Stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith("onemcp: ");
+        line.ShouldContain(message);
+        if (stdin.Length > 1)
+        {
+            line.ShouldNotContain(stdin.TrimEnd('\n'));
+        }
+
+        var list = await RunAsync(["users", "list"]);
+        list.Stdout.Count.ShouldBe(2, list.Describe());
+    }
+
+    [Fact]
+    public async Task Users_RemovingTheLastAdmin_IsRefused_UntilAnotherAdminExists()
+    {
+        (await RunAsync(["users", "add", "alice", "--role", "admin", "--password-stdin"], Password + "\n")).ShouldSucceed();
+        (await RunAsync(["users", "add", "bob", "--password-stdin"], Password + "!\n")).ShouldSucceed();
+
+        var refused = await RunAsync(["users", "remove", "alice"]);
+
+        refused.ExitCode.ShouldBe(2, refused.Describe());
+        refused.Stderr.ShouldHaveSingleItem().ShouldBe("onemcp: 'alice' is the last enabled admin; add another admin before removing it.");
+
+        (await RunAsync(["users", "add", "carol", "--role", "admin", "--password-stdin"], Password + "?\n")).ShouldSucceed();
+        (await RunAsync(["users", "remove", "alice"])).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Users_WhenPostgreSqlIsUnreachable_ExitOneWithOneLineThatHidesThePassword()
+    {
+        var result = await RunAsync(["users", "list", "--database", "Host=127.0.0.1;Port=1;Username=onemcp;Password=s3cret-value;Timeout=2"]);
+
+        result.ExitCode.ShouldBe(1, result.Describe());
+        var line = result.Stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith("onemcp: cannot use the users of PostgreSQL");
+        line.ShouldNotContain("s3cret-value");
+    }
+
+    [Fact]
+    public async Task Serve_WithAdminVariables_CreatesTheAdminOnce_AndNeverPrintsThePassword()
+    {
+        const string adminPassword = "env-admin-Pa55word";
+        var environment = new Dictionary<string, string>
+        {
+            ["ONEMCP_ADMIN_USERNAME"] = "root",
+            ["ONEMCP_ADMIN_PASSWORD"] = adminPassword,
+        };
+
+        var first = await ServeUntilListeningAsync(environment);
+        var list = await RunAsync(["users", "list"]);
+
+        list.ShouldSucceed();
+        list.Stdout.Count.ShouldBe(2, list.Describe());
+        Columns(list.Stdout[1])[..3].ShouldBe(["root", "admin", "no"]);
+        first.ShouldContain(line => line.Contains("Created the admin user 'root'", StringComparison.Ordinal));
+
+        // The password changed since: a restart with the old variables must not put it back.
+        (await RunAsync(["users", "set-password", "root", "--password-stdin"], "a changed admin password\n")).ShouldSucceed();
+        var second = await ServeUntilListeningAsync(environment);
+
+        second.ShouldContain(line => line.Contains("'root' already exists", StringComparison.Ordinal) && line.Contains("ignored", StringComparison.Ordinal));
+        (await RunAsync(["users", "list"])).Stdout.Count.ShouldBe(2);
+        first.Concat(second).Concat(list.Stdout).ShouldAllBe(line => !line.Contains(adminPassword, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Serve_WithOnlyTheAdminUserName_RefusesToStartWithOneLine()
+    {
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(
+            ["serve", "--port", "0", "--data-dir", Data], _directory.Path, new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = "root" });
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldHaveSingleItem().ShouldBe("onemcp: cannot start: ONEMCP_ADMIN_USERNAME is set but ONEMCP_ADMIN_PASSWORD is not; set both or neither.");
+    }
+
+    [Fact]
+    public async Task Serve_WithAWeakAdminPassword_RefusesToStartWithoutPrintingIt()
+    {
+        var (exitCode, stdout, stderr) = await GatewayProcess.RunAsync(
+            ["serve", "--port", "0", "--data-dir", Data], _directory.Path,
+            new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = "root", ["ONEMCP_ADMIN_PASSWORD"] = "weakpw" });
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldHaveSingleItem().ShouldBe("onemcp: cannot start: ONEMCP_ADMIN_PASSWORD: The password is too short: it needs at least 12 characters.");
+        stdout.Concat(stderr).ShouldAllBe(line => !line.Contains("weakpw", StringComparison.Ordinal));
+    }
+
+    // Columns of the table: cells are separated by two or more spaces; the CREATED cell holds one space.
+    private static string[] Columns(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    private async Task<IReadOnlyList<string>> ServeUntilListeningAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        await using var gateway = GatewayProcess.Start(["serve", "--port", "0", "--data-dir", Data], _directory.Path, environment);
+        await gateway.WaitForListeningAsync();
+        await gateway.TerminateAsync();
+        (await gateway.WaitForExitAsync()).ShouldBe(0, gateway.Describe());
+        return [.. gateway.StandardOutput, .. gateway.StandardError];
+    }
+
+    /// <summary>Runs <c>onemcp</c> to its end on the test's data directory, writing <paramref name="stdin"/> to it first.</summary>
+    private async Task<CliResult> RunAsync(string[] args, string stdin = "")
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _directory.Path,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(TestPaths.GatewayDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (!args.Contains("--database"))
+        {
+            start.ArgumentList.Add("--data-dir");
+            start.ArgumentList.Add(Data);
+        }
+
+        foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("ONEMCP_", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(inherited);
+        }
+
+        start.Environment["XDG_DATA_HOME"] = _directory.File("xdg");
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the gateway");
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+            using var cancel = new CancellationTokenSource(GatewayProcess.DefaultTimeout);
+            await process.WaitForExitAsync(cancel.Token);
+            return new CliResult(process.ExitCode, Lines(await stdout), Lines(await stderr));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private sealed record CliResult(int ExitCode, IReadOnlyList<string> Stdout, IReadOnlyList<string> Stderr)
+    {
+        public string Describe() => $"exit {ExitCode}\nstdout:\n{string.Join('\n', Stdout)}\nstderr:\n{string.Join('\n', Stderr)}";
+
+        public void ShouldSucceed()
+        {
+            ExitCode.ShouldBe(0, Describe());
+            Stderr.ShouldBeEmpty(Describe());
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using Microsoft.Extensions.Logging;
+using OneMcp.Application.Users;
+using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.UnitTests.Users;
+
+/// <summary>
+/// An in-memory <see cref="IUserRepository"/> with the contract's rules (names unique case-insensitively,
+/// optimistic concurrency). It hands out copies, as a database does.
+/// </summary>
+internal sealed class InMemoryUserRepository : IUserRepository
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, User> _rows = [];
+
+    public int Writes { get; private set; }
+
+    public IReadOnlyList<User> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _rows.Values.OrderBy(u => u.UserName, StringComparer.OrdinalIgnoreCase).Select(Copy)];
+        }
+    }
+
+    public Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(Snapshot());
+
+    public Task<User?> FindByNameAsync(string userName, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var row = _rows.Values.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
+            return Task.FromResult(row is null ? null : Copy(row));
+        }
+    }
+
+    public Task<int> CountAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_rows.Count);
+        }
+    }
+
+    public Task AddAsync(User user, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_rows.Values.Any(u => string.Equals(u.UserName, user.UserName, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new DuplicateNameException("user", user.UserName);
+            }
+
+            _rows[user.Id] = Copy(user);
+            Writes++;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateAsync(User user, int loadedVersion, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_rows.TryGetValue(user.Id, out var stored) || stored.Version != loadedVersion)
+            {
+                throw new ConcurrencyConflictException("user", user.Id);
+            }
+
+            _rows[user.Id] = Copy(user);
+            Writes++;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var removed = _rows.Remove(id);
+            Writes += removed ? 1 : 0;
+            return Task.FromResult(removed);
+        }
+    }
+
+    private static User Copy(User u) => User.Restore(u.Id, u.UserName, u.PasswordHash, u.Role, u.Disabled, u.Version, u.CreatedAt, u.UpdatedAt);
+}
+
+/// <summary>A transparent stand-in for the real hasher: handlers only store what it returns.</summary>
+internal sealed class FakePasswordHasher : IPasswordHasher
+{
+    public string Hash(string password) => "hashed:" + new string([.. password.Reverse()]);
+
+    public PasswordCheck Verify(string hash, string password) => hash == Hash(password) ? PasswordCheck.Success : PasswordCheck.Failed;
+}
+
+/// <summary>Keeps every formatted log line, to check what was (and was not) logged.</summary>
+internal sealed class RecordingLogger<T> : ILogger<T>
+{
+    private readonly Lock _gate = new();
+    private readonly List<string> _lines = [];
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        lock (_gate)
+        {
+            _lines.Add($"{logLevel}: {formatter(state, exception)} {state}");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using FluentValidation;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Users;
+using OneMcp.Application.Users.Commands;
+using OneMcp.Application.Users.Queries;
+using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
+using OneMcp.UnitTests.TestDoubles;
+
+namespace OneMcp.UnitTests.Users;
+
+public sealed class UserHandlerTests
+{
+    private const string Password = "correct horse battery";
+
+    private readonly InMemoryUserRepository _users = new();
+    private readonly FakePasswordHasher _hasher = new();
+    private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+    private readonly RecordingLogger<EnsureAdminFromEnvironmentHandler> _log = new();
+
+    [Fact]
+    public async Task Add_StoresTheHashNotThePassword_AndReturnsTheUserWithoutIt()
+    {
+        var view = await Add("alice", Password, "admin");
+
+        view.ShouldBe(new UserView("alice", "admin", false, _time.GetUtcNow(), _time.GetUtcNow()));
+        var stored = _users.Snapshot().ShouldHaveSingleItem();
+        stored.PasswordHash.ShouldBe(_hasher.Hash(Password));
+        stored.PasswordHash.ShouldNotContain(Password);
+        stored.Role.ShouldBe(UserRole.Admin);
+    }
+
+    [Fact]
+    public async Task Add_WhenTheNameIsTakenInAnyCase_RefusesAndWritesNothing()
+    {
+        await Add("alice", Password, "member");
+
+        var e = await Should.ThrowAsync<DuplicateNameException>(() => Add("ALICE", "another password", "admin"));
+
+        e.Message.ShouldBe("A user named 'ALICE' already exists.");
+        _users.Writes.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task List_ShowsEveryUserByNameWithRoleAndNoHash()
+    {
+        await Add("bob", Password, "member");
+        await Add("alice", Password, "admin");
+
+        var users = await new ListUsersHandler(_users).Handle(new ListUsersQuery(), CancellationToken.None);
+
+        users.Select(u => (u.UserName, u.Role)).ShouldBe([("alice", "admin"), ("bob", "member")]);
+        typeof(UserView).GetProperties().Select(p => p.Name).ShouldNotContain(name => name.Contains("Hash", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Remove_DeletesAMember()
+    {
+        await Add("alice", Password, "admin");
+        await Add("bob", Password, "member");
+
+        await new RemoveUserHandler(_users).Handle(new RemoveUserCommand("bob"), CancellationToken.None);
+
+        _users.Snapshot().ShouldHaveSingleItem().UserName.ShouldBe("alice");
+    }
+
+    [Fact]
+    public async Task Remove_TheLastEnabledAdmin_IsRefused()
+    {
+        await Add("alice", Password, "admin");
+        await Add("bob", Password, "member");
+
+        var e = await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
+
+        e.Message.ShouldContain("last enabled admin");
+        _users.Snapshot().Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Remove_AnAdmin_WhenAnotherEnabledAdminRemains_Succeeds()
+    {
+        await Add("alice", Password, "admin");
+        await Add("carol", Password, "admin");
+
+        await new RemoveUserHandler(_users).Handle(new RemoveUserCommand("alice"), CancellationToken.None);
+
+        _users.Snapshot().ShouldHaveSingleItem().UserName.ShouldBe("carol");
+    }
+
+    [Fact]
+    public async Task Remove_AnAdmin_WhenTheOnlyOtherAdminIsDisabled_IsRefused()
+    {
+        await Add("alice", Password, "admin");
+        await Add("carol", Password, "admin");
+        var carol = (await _users.FindByNameAsync("carol", CancellationToken.None))!;
+        var loaded = carol.Version;
+        carol.Disable(_time.GetUtcNow());
+        await _users.UpdateAsync(carol, loaded, CancellationToken.None);
+
+        await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Remove_AnUnknownUser_IsNotFound()
+    {
+        await Should.ThrowAsync<NotFoundException>(() => new RemoveUserHandler(_users).Handle(new RemoveUserCommand("nobody"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SetPassword_ReplacesTheHashAndBumpsTheVersion()
+    {
+        await Add("alice", Password, "admin");
+
+        await new SetPasswordHandler(_users, _hasher, _time).Handle(new SetPasswordCommand("alice", "a new long password"), CancellationToken.None);
+
+        var stored = _users.Snapshot().ShouldHaveSingleItem();
+        stored.PasswordHash.ShouldBe(_hasher.Hash("a new long password"));
+        stored.Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task SetPassword_ForAnUnknownUser_IsNotFound()
+    {
+        await Should.ThrowAsync<NotFoundException>(() =>
+            new SetPasswordHandler(_users, _hasher, _time).Handle(new SetPasswordCommand("nobody", Password), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task EnsureAdmin_WhenNothingIsSet_DoesNothing()
+    {
+        (await EnsureAdmin(null, null)).ShouldBe(EnsureAdminOutcome.NotConfigured);
+
+        _users.Writes.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task EnsureAdmin_WhenTheUserIsMissing_CreatesAnAdminAndNeverLogsThePassword()
+    {
+        (await EnsureAdmin("root", Password)).ShouldBe(EnsureAdminOutcome.Created);
+
+        var stored = _users.Snapshot().ShouldHaveSingleItem();
+        stored.Role.ShouldBe(UserRole.Admin);
+        stored.PasswordHash.ShouldBe(_hasher.Hash(Password));
+        _log.Lines.ShouldHaveSingleItem().ShouldContain("Created the admin user 'root'");
+        _log.Lines.ShouldAllBe(line => !line.Contains(Password, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EnsureAdmin_WhenTheUserExists_LeavesItAloneAndSaysTheVariablesWereIgnored()
+    {
+        await Add("root", "the changed password", "admin");
+
+        (await EnsureAdmin("ROOT", Password)).ShouldBe(EnsureAdminOutcome.AlreadyExists);
+
+        _users.Snapshot().ShouldHaveSingleItem().PasswordHash.ShouldBe(_hasher.Hash("the changed password"));
+        _users.Writes.ShouldBe(1);
+        var line = _log.Lines.ShouldHaveSingleItem();
+        line.ShouldContain("ignored");
+        line.ShouldNotContain(Password);
+    }
+
+    [Fact]
+    public async Task EnsureAdmin_WhenTheUserExists_DoesNotJudgeTheVariablesPassword()
+    {
+        await Add("root", Password, "admin");
+
+        (await EnsureAdmin("root", "weak")).ShouldBe(EnsureAdminOutcome.AlreadyExists);
+    }
+
+    [Theory]
+    [InlineData("root", "weak", "ONEMCP_ADMIN_PASSWORD: The password is too short")]
+    [InlineData("rootrootroot", "RootRootRoot", "ONEMCP_ADMIN_PASSWORD: The password must not be the user name.")]
+    [InlineData("not a name", Password, "ONEMCP_ADMIN_USERNAME: A user name has")]
+    public async Task EnsureAdmin_WhenAVariableBreaksARule_RefusesWithoutRepeatingThePassword(string userName, string password, string message)
+    {
+        var e = await Should.ThrowAsync<ValidationException>(() => EnsureAdmin(userName, password));
+
+        var error = e.Errors.ShouldHaveSingleItem();
+        error.ErrorMessage.ShouldStartWith(message);
+        e.Message.ShouldNotContain(password);
+        _users.Writes.ShouldBe(0);
+    }
+
+    private Task<UserView> Add(string name, string password, string role) =>
+        new AddUserHandler(_users, _hasher, _time).Handle(new AddUserCommand { UserName = name, Password = password, Role = role }, CancellationToken.None);
+
+    private Task<EnsureAdminOutcome> EnsureAdmin(string? userName, string? password) =>
+        new EnsureAdminFromEnvironmentHandler(_users, _hasher, _time, _log).Handle(new EnsureAdminFromEnvironmentCommand(userName, password), CancellationToken.None);
+}
