@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace OneMcp.LoadGen;
+
+/// <summary>The numbers of one measured phase.</summary>
+internal sealed record PhaseResult(
+    string Name,
+    int Sessions,
+    double DurationS,
+    long Requests,
+    long Errors,
+    double ReqPerSec,
+    double P50Ms,
+    double P90Ms,
+    double P99Ms,
+    double MaxMs,
+    double? RssLoadMb,
+    string? FirstError);
+
+/// <summary>
+/// MCP sessions on one streamable-HTTP endpoint: opened with a raw initialize each, then looping
+/// <c>tools/call</c> over one shared, lean HttpClient (one connection pool).
+/// </summary>
+internal sealed class LoadRunner
+{
+    private const int MaxRequestsPerSession = 5_000_000;
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    private readonly HttpClient _http;
+    private readonly Uri _endpoint;
+    private readonly byte[] _bodyPrefix;
+    private readonly byte[] _bodySuffix;
+    private readonly List<string> _sessionIds = [];
+
+    public LoadRunner(HttpClient http, Uri endpoint, string tool)
+    {
+        _http = http;
+        _endpoint = endpoint;
+        _bodyPrefix = Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":");
+        _bodySuffix = Encoding.UTF8.GetBytes(",\"method\":\"tools/call\",\"params\":{\"name\":" + JsonSerializer.Serialize(tool) + ",\"arguments\":{\"message\":\"hello\"}}}");
+    }
+
+    public static HttpClient CreateClient(int sessions) => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        UseCookies = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        MaxConnectionsPerServer = Math.Max(sessions, 1),
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>Opens <paramref name="count"/> sessions (initialize, then notifications/initialized).</summary>
+    public async Task OpenSessionsAsync(int count, CancellationToken cancel)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            const string initialize = """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"onemcp-loadgen","version":"1"}}}""";
+            using var response = await PostAsync(null, Encoding.UTF8.GetBytes(initialize), cancel);
+            response.EnsureSuccessStatusCode();
+            var sessionId = response.Headers.GetValues("Mcp-Session-Id").Single();
+            await ReadResultAsync(response, cancel);
+            using var initialized = await PostAsync(sessionId, """{"jsonrpc":"2.0","method":"notifications/initialized"}"""u8.ToArray(), cancel);
+            _sessionIds.Add(sessionId);
+        }
+    }
+
+    /// <summary>Retries one call until it succeeds (a gateway's backend may still be connecting).</summary>
+    public async Task WaitUntilReadyAsync(CancellationToken cancel)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 60);
+        string? last = null;
+        for (var attempt = 0; attempt < 600 && Stopwatch.GetTimestamp() < deadline; attempt++)
+        {
+            last = await CallAsync(_sessionIds[0], attempt + 1, cancel);
+            if (last is null)
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancel);
+        }
+
+        throw new InvalidOperationException($"{_endpoint}: the tool call never succeeded: {last}");
+    }
+
+    public async Task<PhaseResult> RunAsync(string name, double warmupS, double durationS, Func<double?>? rss, CancellationToken cancel)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + (long)(warmupS * Stopwatch.Frequency);
+        var end = measureFrom + (long)(durationS * Stopwatch.Frequency);
+        var loops = _sessionIds.Select((id, index) => Task.Run(() => LoopAsync(id, measureFrom, end, cancel), cancel)).ToList();
+
+        double? rssMax = null;
+        if (rss is not null)
+        {
+            while (loops.Any(l => !l.IsCompleted) && Stopwatch.GetTimestamp() < end + Stopwatch.Frequency)
+            {
+                await Task.WhenAny(Task.WhenAll(loops), Task.Delay(200, cancel));
+                if (Stopwatch.GetTimestamp() >= measureFrom && rss() is { } sample)
+                {
+                    rssMax = Math.Max(rssMax ?? 0, sample);
+                }
+            }
+        }
+
+        var results = await Task.WhenAll(loops);
+        var latencies = results.SelectMany(r => r.Latencies).ToArray();
+        Array.Sort(latencies);
+        var errors = results.Sum(r => r.Errors);
+        var firstError = results.Select(r => r.FirstError).FirstOrDefault(e => e is not null);
+        return new PhaseResult(
+            name,
+            _sessionIds.Count,
+            durationS,
+            latencies.Length,
+            errors,
+            Math.Round(latencies.Length / durationS, 1),
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.90),
+            Percentile(latencies, 0.99),
+            latencies.Length == 0 ? 0 : Math.Round(latencies[^1], 3),
+            rssMax,
+            firstError);
+    }
+
+    /// <summary>Ends every session (DELETE), best effort.</summary>
+    public async Task CloseSessionsAsync()
+    {
+        foreach (var sessionId in _sessionIds)
+        {
+            try
+            {
+                using var message = new HttpRequestMessage(HttpMethod.Delete, _endpoint);
+                message.Headers.Add("Mcp-Session-Id", sessionId);
+                using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var response = await _http.SendAsync(message, cancel.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+            }
+        }
+
+        _sessionIds.Clear();
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 3);
+
+    private async Task<(List<double> Latencies, long Errors, string? FirstError)> LoopAsync(string sessionId, long measureFrom, long end, CancellationToken cancel)
+    {
+        var latencies = new List<double>(4096);
+        long errors = 0;
+        string? firstError = null;
+        var id = 1;
+        while (!cancel.IsCancellationRequested && id < MaxRequestsPerSession)
+        {
+            var before = Stopwatch.GetTimestamp();
+            if (before >= end)
+            {
+                break;
+            }
+
+            var error = await CallAsync(sessionId, id++, cancel);
+            var elapsedMs = Stopwatch.GetElapsedTime(before).TotalMilliseconds;
+            if (before < measureFrom)
+            {
+                continue;
+            }
+
+            if (error is null)
+            {
+                latencies.Add(elapsedMs);
+            }
+            else
+            {
+                errors++;
+                firstError ??= error;
+                await Task.Delay(10, CancellationToken.None);
+            }
+        }
+
+        return (latencies, errors, firstError);
+    }
+
+    /// <summary>One tools/call; null when it succeeded, else what went wrong.</summary>
+    private async Task<string?> CallAsync(string sessionId, int id, CancellationToken cancel)
+    {
+        try
+        {
+            var idText = Encoding.ASCII.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var body = new byte[_bodyPrefix.Length + idText.Length + _bodySuffix.Length];
+            _bodyPrefix.CopyTo(body, 0);
+            idText.CopyTo(body, _bodyPrefix.Length);
+            _bodySuffix.CopyTo(body, _bodyPrefix.Length + idText.Length);
+            using var response = await PostAsync(sessionId, body, cancel);
+            if (!response.IsSuccessStatusCode)
+            {
+                return $"HTTP {(int)response.StatusCode}";
+            }
+
+            using var result = await ReadResultAsync(response, cancel);
+            if (result is null)
+            {
+                return "no response message";
+            }
+
+            var root = result.RootElement;
+            if (root.TryGetProperty("error", out var rpcError))
+            {
+                return "JSON-RPC error: " + rpcError.GetRawText();
+            }
+
+            if (!root.TryGetProperty("result", out var value))
+            {
+                return "no result";
+            }
+
+            return value.TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True
+                ? "tool error: " + value.GetRawText()
+                : null;
+        }
+        catch (Exception e) when (!cancel.IsCancellationRequested)
+        {
+            return e.GetType().Name + ": " + e.Message;
+        }
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(string? sessionId, byte[] body, CancellationToken cancel)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, _endpoint)
+        {
+            Content = new ByteArrayContent(body),
+        };
+        message.Content.Headers.ContentType = JsonContentType;
+        message.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        if (sessionId is not null)
+        {
+            message.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        }
+
+        return await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancel);
+    }
+
+    /// <summary>The JSON-RPC response in a POST's body: plain JSON, or the SSE event that carries an id.</summary>
+    private static async Task<JsonDocument?> ReadResultAsync(HttpResponseMessage response, CancellationToken cancel)
+    {
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancel);
+        if (response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            return JsonDocument.Parse(bytes);
+        }
+
+        foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n'))
+        {
+            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var document = JsonDocument.Parse(line.AsMemory("data:".Length).ToString());
+            if (document.RootElement.TryGetProperty("id", out _))
+            {
+                return document;
+            }
+
+            document.Dispose();
+        }
+
+        return null;
+    }
+}

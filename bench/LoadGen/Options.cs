@@ -1,0 +1,119 @@
+using System.Globalization;
+
+namespace OneMcp.LoadGen;
+
+/// <summary>What to measure, and how long, from the command line.</summary>
+internal sealed class Options
+{
+    public const string Usage = """
+        usage: OneMcp.LoadGen (--target <mcp url> | --gateway | --direct | --compare) [options]
+          --target <url>     measure an MCP endpoint that is already running (streamable HTTP)
+          --gateway          start an HTTP test server and the built gateway in front of it; measure the gateway
+          --direct           start an HTTP test server; measure it without the gateway
+          --compare          start both; run the phases gateway, direct, direct, gateway and print ratios
+          --backend <kind>   the gateway's backend: http (default) or stdio (the direct phase stays HTTP)
+          --sessions N       concurrent MCP sessions (default 16)
+          --duration S       measured seconds per phase (default 10)
+          --warmup S         unmeasured seconds before each phase (default 2)
+          --tool <name>      the tool to call (default echo; through the gateway: bench_1mcp_<name>)
+          --label <text>     the first column of the Markdown row
+          --json <file>      also write the JSON result to this file
+        """;
+
+    public string Mode { get; private set; } = string.Empty;
+
+    public Uri? Target { get; private set; }
+
+    public string Backend { get; private set; } = "http";
+
+    public int Sessions { get; private set; } = 16;
+
+    public double Duration { get; private set; } = 10;
+
+    public double Warmup { get; private set; } = 2;
+
+    public string Tool { get; private set; } = "echo";
+
+    public string? Label { get; private set; }
+
+    public string? JsonPath { get; private set; }
+
+    public static bool TryParse(string[] args, out Options options, out string error)
+    {
+        options = new Options();
+        error = string.Empty;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{arg} needs a value");
+            try
+            {
+                switch (arg)
+                {
+                    case "--target":
+                        options.Mode = "target";
+                        options.Target = new Uri(Next());
+                        break;
+                    case "--gateway":
+                    case "--direct":
+                    case "--compare":
+                        options.Mode = arg[2..];
+                        break;
+                    case "--backend":
+                        options.Backend = Next();
+                        if (options.Backend is not ("http" or "stdio"))
+                        {
+                            throw new FormatException("--backend is http or stdio");
+                        }
+
+                        break;
+                    case "--sessions":
+                        options.Sessions = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--duration":
+                        options.Duration = double.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--warmup":
+                        options.Warmup = double.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--tool":
+                        options.Tool = Next();
+                        break;
+                    case "--label":
+                        options.Label = Next();
+                        break;
+                    case "--json":
+                        options.JsonPath = Next();
+                        break;
+                    default:
+                        throw new FormatException($"unknown argument '{arg}'");
+                }
+            }
+            catch (FormatException e)
+            {
+                error = e.Message;
+                return false;
+            }
+        }
+
+        if (options.Mode.Length == 0)
+        {
+            error = "one of --target, --gateway, --direct or --compare is required";
+            return false;
+        }
+
+        if (options.Sessions is < 1 or > 1024 || options.Duration is <= 0 or > 3600 || options.Warmup is < 0 or > 600)
+        {
+            error = "--sessions is 1..1024, --duration 0..3600 s, --warmup 0..600 s";
+            return false;
+        }
+
+        if (options.Target is not null && !options.Target.IsLoopback)
+        {
+            error = "--target must be a loopback address (127.0.0.1)";
+            return false;
+        }
+
+        return true;
+    }
+}

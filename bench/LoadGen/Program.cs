@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OneMcp.LoadGen;
+
+if (!Options.TryParse(args, out var options, out var usageError))
+{
+    await Console.Error.WriteLineAsync($"{usageError}\n{Options.Usage}");
+    return 2;
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+const string ServerName = "bench";
+ChildProcess? testServer = null;
+ChildProcess? gateway = null;
+var runners = new List<LoadRunner>();
+using var http = LoadRunner.CreateClient(options.Sessions);
+try
+{
+    var needsHttpServer = options.Mode is "direct" or "compare" || (options.Mode == "gateway" && options.Backend == "http");
+    if (needsHttpServer)
+    {
+        testServer = await ChildProcess.StartHttpTestServerAsync(ServerName);
+        Log($"test server (pid {testServer.Id}) at {testServer.McpUrl}");
+    }
+
+    if (options.Mode is "gateway" or "compare")
+    {
+        JsonObject backend = options.Backend == "http"
+            ? new JsonObject { ["type"] = "http", ["url"] = testServer!.McpUrl.ToString() }
+            : new JsonObject { ["command"] = "dotnet", ["args"] = new JsonArray(Paths.TestServerDll, "--name", ServerName) };
+        var config = new JsonObject { ["mcpServers"] = new JsonObject { [ServerName] = backend } };
+        gateway = await ChildProcess.StartGatewayAsync(config.ToJsonString());
+        Log($"gateway (pid {gateway.Id}, {options.Backend} backend) at {gateway.McpUrl}");
+    }
+
+    LoadRunner? gatewayRunner = null;
+    LoadRunner? directRunner = null;
+    if (gateway is not null)
+    {
+        gatewayRunner = new LoadRunner(http, gateway.McpUrl, $"{ServerName}_1mcp_{options.Tool}");
+        runners.Add(gatewayRunner);
+    }
+
+    if (options.Mode is "direct" or "compare")
+    {
+        directRunner = new LoadRunner(http, testServer!.McpUrl, options.Tool);
+        runners.Add(directRunner);
+    }
+
+    if (options.Mode == "target")
+    {
+        directRunner = new LoadRunner(http, options.Target!, options.Tool);
+        runners.Add(directRunner);
+    }
+
+    foreach (var runner in runners)
+    {
+        await runner.OpenSessionsAsync(options.Sessions, cancel.Token);
+        await runner.WaitUntilReadyAsync(cancel.Token);
+    }
+
+    double? rssIdle = null;
+    if (gateway is not null)
+    {
+        // Let start-up work settle before the idle sample.
+        await Task.Delay(1000, cancel.Token);
+        rssIdle = gateway.RssMb();
+    }
+
+    var phases = new List<PhaseResult>();
+    async Task Phase(string name, LoadRunner runner, bool isGateway)
+    {
+        Log($"phase {phases.Count + 1}: {name}, {options.Sessions} sessions, {options.Warmup}s warm-up + {options.Duration}s");
+        var result = await runner.RunAsync(name, options.Warmup, options.Duration, isGateway ? gateway!.RssMb : null, cancel.Token);
+        Log($"  {result.ReqPerSec} req/s, p50 {result.P50Ms} ms, p99 {result.P99Ms} ms, {result.Errors} errors{(result.FirstError is null ? "" : " (" + result.FirstError + ")")}");
+        phases.Add(result);
+    }
+
+    var output = new JsonObject
+    {
+        ["mode"] = options.Mode,
+        ["backend"] = options.Mode is "gateway" or "compare" ? options.Backend : null,
+        ["sessions"] = options.Sessions,
+        ["durationS"] = options.Duration,
+        ["warmupS"] = options.Warmup,
+        ["tool"] = options.Tool,
+    };
+    string markdown;
+    if (options.Mode == "compare")
+    {
+        await Phase("gateway", gatewayRunner!, true);
+        await Phase("direct", directRunner!, false);
+        await Phase("direct", directRunner!, false);
+        await Phase("gateway", gatewayRunner!, true);
+        var viaGateway = phases.Where(p => p.Name == "gateway").ToList();
+        var direct = phases.Where(p => p.Name == "direct").ToList();
+        double Mean(IEnumerable<double> values) => Math.Round(values.Average(), 3);
+        var gwRps = Mean(viaGateway.Select(p => p.ReqPerSec));
+        var directRps = Mean(direct.Select(p => p.ReqPerSec));
+        var ratio = directRps > 0 ? Math.Round(gwRps / directRps, 3) : 0;
+        var gwP50 = Mean(viaGateway.Select(p => p.P50Ms));
+        var directP50 = Mean(direct.Select(p => p.P50Ms));
+        var gwP99 = Mean(viaGateway.Select(p => p.P99Ms));
+        var directP99 = Mean(direct.Select(p => p.P99Ms));
+        var rssLoad = viaGateway.Max(p => p.RssLoadMb);
+        output["phases"] = new JsonArray([.. phases.Select(ToJson)]);
+        output["gateway"] = new JsonObject { ["reqPerSec"] = gwRps, ["p50Ms"] = gwP50, ["p99Ms"] = gwP99 };
+        output["direct"] = new JsonObject { ["reqPerSec"] = directRps, ["p50Ms"] = directP50, ["p99Ms"] = directP99 };
+        output["throughputRatio"] = ratio;
+        output["addedP50Ms"] = Math.Round(gwP50 - directP50, 3);
+        output["addedP99Ms"] = Math.Round(gwP99 - directP99, 3);
+        output["rssIdleMb"] = rssIdle;
+        output["rssLoadMb"] = rssLoad;
+        markdown = Row(
+            options.Label ?? $"{options.Backend} backend, {options.Sessions} session(s)",
+            options.Sessions,
+            gwRps,
+            directRps,
+            ratio,
+            $"{gwP50} / {directP50} (+{Math.Round(gwP50 - directP50, 3)})",
+            $"{gwP99} / {directP99} (+{Math.Round(gwP99 - directP99, 3)})",
+            phases.Sum(p => p.Errors),
+            $"{Format(rssIdle)} / {Format(rssLoad)}");
+    }
+    else
+    {
+        await Phase(options.Mode, gatewayRunner ?? directRunner!, gatewayRunner is not null);
+        var result = phases[0];
+        foreach (var (key, value) in ToJson(result).AsObject().ToList())
+        {
+            output[key] = value?.DeepClone();
+        }
+
+        output["rssIdleMb"] = rssIdle;
+        markdown = Row(
+            options.Label ?? options.Mode,
+            result.Sessions,
+            result.ReqPerSec,
+            result.P50Ms,
+            result.P90Ms,
+            result.P99Ms,
+            result.MaxMs,
+            result.Errors,
+            $"{Format(rssIdle)} / {Format(result.RssLoadMb)}");
+    }
+
+    output["requests"] = phases.Sum(p => p.Requests);
+    output["errors"] = phases.Sum(p => p.Errors);
+    var json = output.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+    Console.WriteLine(json);
+    Console.WriteLine(markdown);
+    if (options.JsonPath is not null)
+    {
+        await File.WriteAllTextAsync(options.JsonPath, json + "\n");
+    }
+
+    return phases.Sum(p => p.Errors) == 0 ? 0 : 1;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Log("cancelled");
+    return 130;
+}
+catch (Exception e)
+{
+    await Console.Error.WriteLineAsync($"loadgen: {e.Message}");
+    return 3;
+}
+finally
+{
+    foreach (var runner in runners)
+    {
+        await runner.CloseSessionsAsync();
+    }
+
+    if (gateway is not null)
+    {
+        await gateway.DisposeAsync();
+    }
+
+    if (testServer is not null)
+    {
+        await testServer.DisposeAsync();
+    }
+}
+
+static void Log(string message) => Console.Error.WriteLine($"[loadgen] {message}");
+
+static string Format(double? value) => value is null ? "-" : value.Value.ToString("0.0", CultureInfo.InvariantCulture);
+
+static string Row(params object[] cells) =>
+    "| " + string.Join(" | ", cells.Select(c => Convert.ToString(c, CultureInfo.InvariantCulture))) + " |";
+
+static JsonNode ToJson(PhaseResult r) => new JsonObject
+{
+    ["name"] = r.Name,
+    ["sessions"] = r.Sessions,
+    ["durationS"] = r.DurationS,
+    ["requests"] = r.Requests,
+    ["errors"] = r.Errors,
+    ["reqPerSec"] = r.ReqPerSec,
+    ["p50Ms"] = r.P50Ms,
+    ["p90Ms"] = r.P90Ms,
+    ["p99Ms"] = r.P99Ms,
+    ["maxMs"] = r.MaxMs,
+    ["rssLoadMb"] = r.RssLoadMb,
+    ["firstError"] = r.FirstError,
+};
