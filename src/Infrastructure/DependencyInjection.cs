@@ -11,8 +11,8 @@ namespace OneMcp.Infrastructure;
 
 public static class DependencyInjection
 {
-    /// <summary>Backends, configuration and, when <paramref name="persistence"/> is given, the store (null: mcp.json alone decides the backends).</summary>
-    public static IServiceCollection AddInfrastructure(this IServiceCollection services, BackendHostOptions backendOptions, PersistenceOptions? persistence = null)
+    /// <summary>Backends, configuration, the store and the hosted services that bring them up in order.</summary>
+    public static IServiceCollection AddInfrastructure(this IServiceCollection services, BackendHostOptions backendOptions, PersistenceOptions persistence)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(backendOptions);
@@ -22,17 +22,14 @@ public static class DependencyInjection
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendDefinitionParser, BackendDefinitionParser>();
         services.AddPasswordHashing();
-        if (persistence is not null)
-        {
-            services.AddPersistence(persistence);
+        services.AddPersistence(persistence);
 
-            // Registered before the backend host: hosted services start in order, and the sync needs the schema.
-            services.AddHostedService<MigrateOnStart>();
+        // Registered before the backend host: hosted services start in order, and the sync needs the schema.
+        services.AddHostedService<MigrateOnStart>();
 
-            // The first admin, once the users table exists (the variables are read once, here).
-            services.TryAddSingleton(EnsureAdminFromEnvironmentCommand.FromEnvironment(Environment.GetEnvironmentVariable));
-            services.AddHostedService<EnsureAdminOnStart>();
-        }
+        // The first admin, once the users table exists (the variables are read once, here).
+        services.TryAddSingleton(EnsureAdminFromEnvironmentCommand.FromEnvironment(Environment.GetEnvironmentVariable));
+        services.AddHostedService<EnsureAdminOnStart>();
 
         services.AddHostedService<BackendHost>();
         return services;

@@ -104,13 +104,6 @@ public sealed partial class BackendHost(
     private async Task ApplyAsync(IReadOnlyList<BackendSettings> configured, bool waitForConnections, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        if (scope.ServiceProvider.GetService<IBackendServiceRepository>() is null)
-        {
-            // No store wired (a host without persistence): the file alone decides.
-            await pool.ApplyAsync(configured, waitForConnections, cancellationToken);
-            return;
-        }
-
         var report = await scope.ServiceProvider.GetRequiredService<BackendCatalog>().SyncConfigAsync(configured, waitForConnections, cancellationToken);
         foreach (var name in report.Skipped)
         {
