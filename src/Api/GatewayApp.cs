@@ -1,3 +1,4 @@
+using OneMcp.Api.Auth;
 using OneMcp.Api.Cli;
 using OneMcp.Api.Endpoints;
 using OneMcp.Api.Health;
@@ -43,11 +44,21 @@ public static class GatewayApp
         builder.Services.AddGatewayMcp();
         builder.Services.AddProblemDetails();
         builder.Services.AddControlPlaneApi();
+        if (options.EnableAuth)
+        {
+            builder.Services.AddGatewayAuth(options);
+        }
+
         configure?.Invoke(builder);
 
         var app = builder.Build();
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, ctx => next(ctx)));
+        if (options.EnableAuth)
+        {
+            app.UseGatewayAuth(options);
+        }
+
         app.UseControlPlaneApi();
         app.UseMiddleware<McpRequestLimits>(options.MaxRequestBodyBytes);
         app.UseMiddleware<SessionFilterMiddleware>();
@@ -55,6 +66,11 @@ public static class GatewayApp
         app.MapHealth();
         app.MapGatewayMcp();
         app.MapControlPlaneApi();
+        if (options.EnableAuth)
+        {
+            app.MapGatewayAuth();
+        }
+
         return app;
     }
 

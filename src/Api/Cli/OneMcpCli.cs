@@ -62,6 +62,34 @@ public static class OneMcpCli
         HelpName = "path",
     };
 
+    private static readonly Option<bool> EnableAuthOption = new("--enable-auth")
+    {
+        Description = "Require an OAuth 2.1 bearer token on /mcp, /sse, /messages and /api; the gateway is the authorization server, users sign in and consent (env ONEMCP_ENABLE_AUTH).",
+    };
+
+    private static readonly Option<bool> EnableScopeValidationOption = new("--enable-scope-validation")
+    {
+        Description = "With --enable-auth: a token reaches only the backends its tag:<name> scopes allow (env ONEMCP_ENABLE_SCOPE_VALIDATION).",
+    };
+
+    private static readonly Option<string> ScopeMatchOption = new("--scope-match")
+    {
+        Description = "all: a backend must carry every granted tag; any: one granted tag is enough (env ONEMCP_SCOPE_MATCH; default all).",
+        HelpName = "all|any",
+    };
+
+    private static readonly Option<string> SessionTtlOption = new("--session-ttl")
+    {
+        Description = $"Access-token lifetime in minutes; clients renew with their refresh token (env ONEMCP_SESSION_TTL; default {(int)ServeOptions.DefaultSessionTtl.TotalMinutes}).",
+        HelpName = "minutes",
+    };
+
+    private static readonly Option<string> TrustProxyOption = new("--trust-proxy")
+    {
+        Description = "Comma-separated IP addresses or CIDR ranges of the TLS-terminating reverse proxies whose X-Forwarded-For/-Proto headers are honoured (env ONEMCP_TRUST_PROXY; default: none).",
+        HelpName = "addresses",
+    };
+
     public static async Task<int> RunAsync(
         string[] args,
         Func<ServeOptions, CancellationToken, Task<int>> serve,
@@ -72,6 +100,7 @@ public static class OneMcpCli
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
+            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
         {
@@ -150,6 +179,17 @@ public static class OneMcpCli
         var logLevel = ParseLogLevel(Value(LogLevelOption, "ONEMCP_LOG_LEVEL"));
         var asyncLoading = result.GetValue(AsyncLoadingOption) || ParseBool(environment("ONEMCP_ENABLE_ASYNC_LOADING"), "ONEMCP_ENABLE_ASYNC_LOADING");
 
+        var enableAuth = result.GetValue(EnableAuthOption) || ParseBool(environment("ONEMCP_ENABLE_AUTH"), "ONEMCP_ENABLE_AUTH");
+        var scopeValidation = result.GetValue(EnableScopeValidationOption) || ParseBool(environment("ONEMCP_ENABLE_SCOPE_VALIDATION"), "ONEMCP_ENABLE_SCOPE_VALIDATION");
+        if (scopeValidation && !enableAuth)
+        {
+            throw new CliException("--enable-scope-validation needs --enable-auth: scopes come from the gateway's OAuth tokens.");
+        }
+
+        var scopeMatch = ParseScopeMatch(Value(ScopeMatchOption, "ONEMCP_SCOPE_MATCH"));
+        var sessionTtl = ParseSessionTtl(Value(SessionTtlOption, "ONEMCP_SESSION_TTL"));
+        var trustedProxies = ParseTrustedProxies(Value(TrustProxyOption, "ONEMCP_TRUST_PROXY"));
+
         var storage = ResolveStorage(result, environment);
 
         var configPath = Value(ConfigOption, "ONEMCP_CONFIG");
@@ -188,6 +228,11 @@ public static class OneMcpCli
             AsyncLoading = asyncLoading,
             ConnectionString = storage.ConnectionString,
             DataDirectory = storage.DataDirectory,
+            EnableAuth = enableAuth,
+            EnableScopeValidation = scopeValidation,
+            ScopeMatch = scopeMatch,
+            SessionTtl = sessionTtl,
+            TrustedProxies = trustedProxies,
         };
     }
 
@@ -256,6 +301,53 @@ public static class OneMcpCli
         "error" => LogLevel.Error,
         _ => throw new CliException($"invalid log level '{value}': expected trace, debug, info, warn or error."),
     };
+
+    private static ScopeMatch ParseScopeMatch(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "all" => ScopeMatch.All,
+        "any" => ScopeMatch.Any,
+        _ => throw new CliException($"invalid scope match '{value}': expected all or any."),
+    };
+
+    private static TimeSpan ParseSessionTtl(string? value)
+    {
+        if (value is null)
+        {
+            return ServeOptions.DefaultSessionTtl;
+        }
+
+        // Up to 30 days, the lifetime of a refresh-token family: an access token never outlives its grant.
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) && minutes is >= 1 and <= 43200
+            ? TimeSpan.FromMinutes(minutes)
+            : throw new CliException($"invalid session TTL '{value}': expected a number of minutes from 1 to 43200.");
+    }
+
+    private static List<System.Net.IPNetwork> ParseTrustedProxies(string? value)
+    {
+        if (value is null)
+        {
+            return [];
+        }
+
+        var networks = new List<System.Net.IPNetwork>();
+        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (System.Net.IPNetwork.TryParse(part, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (System.Net.IPAddress.TryParse(part, out var address))
+            {
+                networks.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32));
+            }
+            else
+            {
+                throw new CliException($"invalid trusted proxy '{part}': expected an IP address or a CIDR range such as 10.0.0.0/8.");
+            }
+        }
+
+        return networks;
+    }
 
     private static bool ParseBool(string? value, string variable) => value?.Trim().ToLowerInvariant() switch
     {

@@ -42,6 +42,26 @@ public sealed record ServeOptions
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "onemcp");
     }
 
+    /// <summary>Default access-token lifetime (<c>--session-ttl</c>).</summary>
+    public static readonly TimeSpan DefaultSessionTtl = TimeSpan.FromMinutes(60);
+
+    /// <summary><c>--enable-auth</c>: every MCP and REST request needs a bearer token issued by this gateway.</summary>
+    public bool EnableAuth { get; init; }
+
+    /// <summary><c>--enable-scope-validation</c>: tag scopes decide which backends a token reaches.</summary>
+    public bool EnableScopeValidation { get; init; }
+
+    public ScopeMatch ScopeMatch { get; init; } = ScopeMatch.All;
+
+    /// <summary>Access-token lifetime (<c>--session-ttl</c>).</summary>
+    public TimeSpan SessionTtl { get; init; } = DefaultSessionTtl;
+
+    /// <summary>Reverse proxies whose forwarded headers are honoured (<c>--trust-proxy</c>).</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
+    /// <summary>Limits of the OAuth and sign-in endpoints, per client address; tests lower them.</summary>
+    public OAuthRateLimits RateLimits { get; init; } = new();
+
     /// <summary>The URL clients use; the bind address unless <see cref="ExternalUrl"/> says otherwise.</summary>
     public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}");
 }
@@ -51,4 +71,28 @@ public sealed record StorageOptions(string? ConnectionString, string DataDirecto
 {
     // The connection string may hold a password.
     public override string ToString() => ConnectionString is null ? $"SQLite in {DataDirectory}" : "PostgreSQL";
+}
+
+/// <summary>How granted tag scopes select backends (<c>--scope-match</c>).</summary>
+public enum ScopeMatch
+{
+    /// <summary>A backend must carry every granted tag.</summary>
+    All,
+    /// <summary>A backend carrying one granted tag is enough.</summary>
+    Any,
+}
+
+/// <summary>Requests allowed per client address and window on the OAuth endpoints and the sign-in form.</summary>
+public sealed record OAuthRateLimits
+{
+    public int PermitsPerWindow { get; init; } = 100;
+
+    public int SignInPermitsPerWindow { get; init; } = 20;
+
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Failed sign-ins in a row after which an account is locked for <see cref="LockoutDuration"/>.</summary>
+    public int MaxFailedSignIns { get; init; } = 5;
+
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
 }

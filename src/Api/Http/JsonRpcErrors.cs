@@ -9,6 +9,11 @@ public static class JsonRpcErrors
     public const int InvalidRequest = -32600;
     public const int InvalidParams = -32602;
 
+    /// <summary>Implementation-defined server errors (JSON-RPC reserves -32000 to -32099 for them).</summary>
+    public const int Unauthorized = -32001;
+    public const int Forbidden = -32003;
+    public const int SessionNotFound = -32004;
+
     public static Task WriteAsync(HttpContext context, int statusCode, int code, string message)
     {
         context.Response.StatusCode = statusCode;

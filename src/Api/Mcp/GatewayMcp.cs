@@ -95,6 +95,13 @@ internal static partial class GatewayMcp
         var subscriptions = services.GetRequiredService<ResourceSubscriptions>();
         var pool = services.GetRequiredService<IBackendPool>();
         var session = (GatewaySession)http.Items[SessionKey]!;
+        var owners = services.GetService<Auth.SessionOwners>();
+        var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
+        if (owners is not null && subject is not null && server.SessionId is { } sessionId)
+        {
+            owners.Set(sessionId, subject);
+        }
+
         session.Attach(new ClientPeer(server));
         registry.Add(session);
         try
@@ -104,6 +111,11 @@ internal static partial class GatewayMcp
         finally
         {
             registry.Remove(session.Id, out _);
+            if (owners is not null && server.SessionId is { } endedId)
+            {
+                owners.Remove(endedId);
+            }
+
             await subscriptions.ReleaseSessionAsync(session, pool, CancellationToken.None);
         }
     }

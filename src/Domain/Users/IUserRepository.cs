@@ -7,6 +7,8 @@ public interface IUserRepository
 
     Task<User?> FindByNameAsync(string userName, CancellationToken cancellationToken);
 
+    Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken);
+
     Task<int> CountAsync(CancellationToken cancellationToken);
 
     Task AddAsync(User user, CancellationToken cancellationToken);

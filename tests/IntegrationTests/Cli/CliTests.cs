@@ -24,7 +24,8 @@ public sealed class CliTests : IDisposable
         exitCode.ShouldBe(0);
         stderr.ShouldBeEmpty();
         var help = string.Join('\n', stdout);
-        foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading" })
+        foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading",
+            "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir" })
         {
             help.ShouldContain(flag);
         }
@@ -37,6 +38,11 @@ public sealed class CliTests : IDisposable
     [InlineData("--log-level loud")]
     [InlineData("--external-url notaurl")]
     [InlineData("--host bad!host")]
+    [InlineData("--enable-auth --scope-match some")]
+    [InlineData("--enable-auth --session-ttl 0")]
+    [InlineData("--enable-auth --session-ttl forever")]
+    [InlineData("--enable-auth --trust-proxy 10.0.0.0/99")]
+    [InlineData("--enable-auth --trust-proxy proxy.local")]
     public async Task Serve_WithABadArgument_ExitsTwoWithOneErrorLine(string arguments)
     {
         var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", .. arguments.Split(' ')], _directory.Path);
@@ -45,6 +51,15 @@ public sealed class CliTests : IDisposable
         var line = stderr.ShouldHaveSingleItem();
         line.ShouldStartWith("onemcp:");
         line.ShouldContain(arguments.Split(' ')[^1].TrimStart('-'));
+    }
+
+    [Fact]
+    public async Task Serve_WithScopeValidationButNoAuth_ExitsTwoSayingAuthIsNeeded()
+    {
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", "--enable-scope-validation", "--port", "0"], _directory.Path);
+
+        exitCode.ShouldBe(2);
+        stderr.ShouldHaveSingleItem().ShouldBe("onemcp: --enable-scope-validation needs --enable-auth: scopes come from the gateway's OAuth tokens.");
     }
 
     [Fact]

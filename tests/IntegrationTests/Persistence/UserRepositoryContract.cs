@@ -42,6 +42,16 @@ public abstract class UserRepositoryContract(ITestDatabaseSource source) : Repos
     }
 
     [Fact]
+    public async Task FindById_ReturnsTheUserOrNull()
+    {
+        var user = User.Create("by-id", Hash, UserRole.Member, T0);
+        await Repository.AddAsync(user, Ct);
+
+        (await Repository.FindByIdAsync(user.Id, Ct)).ShouldNotBeNull().UserName.ShouldBe("by-id");
+        (await Repository.FindByIdAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Add_WhenNameTakenInAnyCase_ThrowsDuplicateName()
     {
         await Repository.AddAsync(User.Create("root", Hash, UserRole.Admin, T0), Ct);

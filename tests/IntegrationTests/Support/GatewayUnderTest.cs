@@ -41,7 +41,11 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     /// <param name="asyncLoading">Listen before backends connect.</param>
     /// <param name="dataDirectory">A store to reuse (a restart test); a fresh one in the temp folder when null.</param>
     /// <param name="connectionString">A PostgreSQL database instead of SQLite.</param>
-    public static async Task<GatewayUnderTest> StartAsync(ConfigBuilder config, bool asyncLoading = false, string? dataDirectory = null, string? connectionString = null)
+    /// <param name="adjust">Changes to the serve options (auth flags, rate limits...).</param>
+    /// <param name="configureBuilder">Changes to the host before it is built (e.g. a log capture).</param>
+    public static async Task<GatewayUnderTest> StartAsync(
+        ConfigBuilder config, bool asyncLoading = false, string? dataDirectory = null, string? connectionString = null,
+        Func<ServeOptions, ServeOptions>? adjust = null, Action<WebApplicationBuilder>? configureBuilder = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "onemcp-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -51,7 +55,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
 
         var parsed = await new McpConfigFile().LoadAsync(configPath, CancellationToken.None);
         parsed.IsValid.ShouldBeTrue(string.Join("; ", parsed.Errors));
-        var app = GatewayApp.Build(new ServeOptions
+        var options = new ServeOptions
         {
             ConfigPath = configPath,
             Configuration = parsed,
@@ -62,9 +66,25 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
             MaxRequestBodyBytes = 256 * 1024,
             DataDirectory = dataDirectory,
             ConnectionString = connectionString,
-        });
+        };
+        var app = GatewayApp.Build(adjust is null ? options : adjust(options), configureBuilder);
         await app.StartAsync();
         return new GatewayUnderTest(app, directory, configPath) { DataDirectory = dataDirectory };
+    }
+
+    /// <summary>Starts the gateway with <c>--enable-auth</c> (and the given scope options).</summary>
+    public static Task<GatewayUnderTest> StartWithAuthAsync(
+        ConfigBuilder config, string? connectionString = null, Func<ServeOptions, ServeOptions>? adjust = null, Action<WebApplicationBuilder>? configureBuilder = null) =>
+        StartAsync(config, connectionString: connectionString, adjust: o => (adjust ?? (x => x))(o with { EnableAuth = true }), configureBuilder: configureBuilder);
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Creates a user through the same use case as <c>onemcp users add</c>.</summary>
+    public async Task AddUserAsync(string userName, string password, string role = "member")
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(
+            new OneMcp.Application.Users.Commands.AddUserCommand { UserName = userName, Password = password, Role = role });
     }
 
     public Uri Url(string pathAndQuery) => new(BaseUrl, pathAndQuery);

@@ -35,6 +35,14 @@ internal sealed class InMemoryUserRepository : IUserRepository
         }
     }
 
+    public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_rows.TryGetValue(id, out var row) ? Copy(row) : null);
+        }
+    }
+
     public Task<int> CountAsync(CancellationToken cancellationToken)
     {
         lock (_gate)

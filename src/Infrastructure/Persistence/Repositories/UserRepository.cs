@@ -35,6 +35,16 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         return row is null ? null : ToAggregate(row);
     }
 
+    public async Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var parameters = new DynamicParameters();
+        parameters.AddId(_dialect, "Id", id);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE id = @Id", parameters, cancellationToken: cancellationToken));
+        return row is null ? null : ToAggregate(row);
+    }
+
     public async Task<int> CountAsync(CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);

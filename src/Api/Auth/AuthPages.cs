@@ -1,0 +1,146 @@
+using System.Text;
+using System.Text.Encodings.Web;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>
+/// The server-rendered pages of sign-in and consent. Every value is HTML-encoded; the pages load nothing
+/// from elsewhere and are sent with a restrictive Content-Security-Policy. Field names are a contract
+/// (scripts and tests rely on them): <c>username</c>, <c>password</c>, <c>scopes</c>, <c>action</c>.
+/// </summary>
+internal static class AuthPages
+{
+    private const string Style = """
+        body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:2rem 1rem}
+        main{max-width:28rem;margin:0 auto;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.12);padding:1.75rem}
+        h1{font-size:1.3rem;margin:0 0 1rem} p{line-height:1.45}
+        label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+        input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #b8bfcc;border-radius:6px;font-size:1rem}
+        fieldset{border:1px solid #d7dbe3;border-radius:8px;margin:1rem 0;padding:.5rem 1rem}
+        fieldset label{font-weight:400;display:flex;gap:.5rem;align-items:center}
+        .buttons{display:flex;gap:.75rem;margin-top:1.25rem}
+        button{flex:1;padding:.6rem;border-radius:6px;border:1px solid #1f5fd1;font-size:1rem;cursor:pointer}
+        button.primary{background:#1f5fd1;color:#fff} button.secondary{background:#fff;color:#1f5fd1}
+        button:focus-visible,input:focus-visible{outline:3px solid #8db3ff;outline-offset:2px}
+        .error{background:#fdecea;color:#8a1c12;border-radius:6px;padding:.6rem .8rem}
+        .muted{color:#5b6475;font-size:.9rem} code{background:#eef0f4;padding:0 .25rem;border-radius:4px}
+        """;
+
+    public const string LoginCsp = "default-src 'none'; form-action 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+    /// <summary>The consent form posts to the gateway, which redirects to the client: that origin must be allowed too.</summary>
+    public static string ConsentCsp(Uri redirectUri) =>
+        $"default-src 'none'; form-action 'self' {redirectUri.GetLeftPart(UriPartial.Authority)}; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+    public static string Login(string returnUrl, string? userName, string? error)
+    {
+        var html = new StringBuilder();
+        Begin(html, "Sign in to OneMcp");
+        html.Append("<h1>Sign in to OneMcp</h1>");
+        if (error is not null)
+        {
+            html.Append("<p class=\"error\" role=\"alert\" id=\"error\">").Append(Encode(error)).Append("</p>");
+        }
+
+        html.Append("<form method=\"post\" action=\"/login\">")
+            .Append("<input type=\"hidden\" name=\"returnUrl\" value=\"").Append(Encode(returnUrl)).Append("\">")
+            .Append("<label for=\"username\">User name</label>")
+            .Append("<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"").Append(Encode(userName ?? string.Empty)).Append("\">")
+            .Append("<label for=\"password\">Password</label>")
+            .Append("<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>")
+            .Append("<div class=\"buttons\"><button type=\"submit\" class=\"primary\">Sign in</button></div>")
+            .Append("</form>");
+        End(html);
+        return html.ToString();
+    }
+
+    public sealed record ConsentModel(
+        string ClientName,
+        string UserName,
+        Guid RequestId,
+        IReadOnlyList<KeyValuePair<string, string>> Parameters,
+        IReadOnlyList<string> OfferedScopes,
+        IReadOnlySet<string> CheckedScopes,
+        bool OfflineAccess,
+        string? Error);
+
+    public static string Consent(ConsentModel model)
+    {
+        var html = new StringBuilder();
+        Begin(html, "Authorize " + model.ClientName);
+        html.Append("<h1>Authorize <span id=\"client-name\">").Append(Encode(model.ClientName)).Append("</span></h1>")
+            .Append("<p>Signed in as <strong id=\"user-name\">").Append(Encode(model.UserName)).Append("</strong>. ")
+            .Append("This application asks to use the MCP servers of this gateway on your behalf.</p>");
+        if (model.Error is not null)
+        {
+            html.Append("<p class=\"error\" role=\"alert\" id=\"error\">").Append(Encode(model.Error)).Append("</p>");
+        }
+
+        html.Append("<form method=\"post\" action=\"/authorize\">");
+        foreach (var (name, value) in model.Parameters)
+        {
+            html.Append("<input type=\"hidden\" name=\"").Append(Encode(name)).Append("\" value=\"").Append(Encode(value)).Append("\">");
+        }
+
+        html.Append("<input type=\"hidden\" name=\"request_id\" value=\"").Append(model.RequestId.ToString("D")).Append("\">");
+        if (model.OfferedScopes.Count > 0)
+        {
+            html.Append("<fieldset><legend>Tags this application may reach</legend>");
+            foreach (var scope in model.OfferedScopes)
+            {
+                var id = "scope-" + Encode(scope.Replace(':', '-'));
+                html.Append("<label for=\"").Append(id).Append("\"><input type=\"checkbox\" id=\"").Append(id)
+                    .Append("\" name=\"scopes\" value=\"").Append(Encode(scope)).Append('"')
+                    .Append(model.CheckedScopes.Contains(scope) ? " checked" : string.Empty)
+                    .Append("><code>").Append(Encode(scope)).Append("</code></label>");
+            }
+
+            html.Append("</fieldset>");
+        }
+        else
+        {
+            html.Append("<p class=\"muted\">No backend of this gateway carries a tag yet, so there is nothing to choose.</p>");
+        }
+
+        if (model.OfflineAccess)
+        {
+            html.Append("<p class=\"muted\">This application can renew this access for up to 30 days.</p>");
+        }
+
+        html.Append("<div class=\"buttons\">")
+            .Append("<button type=\"submit\" name=\"action\" value=\"deny\" class=\"secondary\">Deny</button>")
+            .Append("<button type=\"submit\" name=\"action\" value=\"approve\" class=\"primary\">Approve</button>")
+            .Append("</div></form>");
+        End(html);
+        return html.ToString();
+    }
+
+    public static string Problem(string title, string message)
+    {
+        var html = new StringBuilder();
+        Begin(html, title);
+        html.Append("<h1>").Append(Encode(title)).Append("</h1><p class=\"error\" role=\"alert\" id=\"error\">").Append(Encode(message)).Append("</p>");
+        End(html);
+        return html.ToString();
+    }
+
+    public static IResult Html(HttpContext context, string html, string csp, int statusCode = StatusCodes.Status200OK)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = csp;
+        headers.XFrameOptions = "DENY";
+        headers.CacheControl = "no-store";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XContentTypeOptions = "nosniff";
+        return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, statusCode);
+    }
+
+    private static void Begin(StringBuilder html, string title) =>
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<title>").Append(Encode(title)).Append(" · OneMcp</title><style>").Append(Style).Append("</style></head><body><main>");
+
+    private static void End(StringBuilder html) => html.Append("</main></body></html>");
+
+    private static string Encode(string value) => HtmlEncoder.Default.Encode(value);
+}

@@ -1,0 +1,73 @@
+using OneMcp.Api.Cli;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>What <c>--enable-auth</c> derives from the serve options: who issues tokens, for which resource.</summary>
+public sealed record AuthSettings
+{
+    public const string CookieScheme = "OneMcp.Session";
+    public const string CookieName = "onemcp_session";
+
+    /// <summary>The issuer: the gateway's external URL, without a trailing slash.</summary>
+    public required Uri Issuer { get; init; }
+
+    /// <summary>The protected resource (RFC 8707 / RFC 9728): <c>&lt;external-url&gt;/mcp</c>; the tokens' audience.</summary>
+    public required string Resource { get; init; }
+
+    public required string ResourceMetadataUrl { get; init; }
+
+    public required TimeSpan AccessTokenLifetime { get; init; }
+
+    public bool ScopeValidation { get; init; }
+
+    public ScopeMatch ScopeMatch { get; init; }
+
+    public required OAuthRateLimits RateLimits { get; init; }
+
+    /// <summary>A refresh-token family lives this long from the first grant, and rotation never extends it.</summary>
+    public static readonly TimeSpan RefreshFamilyLifetime = TimeSpan.FromDays(30);
+
+    public static readonly TimeSpan AuthorizationCodeLifetime = TimeSpan.FromSeconds(60);
+
+    /// <param name="options">The serve options.</param>
+    /// <param name="publicUrl">The gateway's URL: the external URL, else the address it listens on.</param>
+    public static AuthSettings From(ServeOptions options, Uri publicUrl)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(publicUrl);
+        var issuer = publicUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        return new AuthSettings
+        {
+            Issuer = new Uri(issuer),
+            Resource = issuer + Http.GatewayRoutes.Mcp,
+            ResourceMetadataUrl = issuer + "/.well-known/oauth-protected-resource" + Http.GatewayRoutes.Mcp,
+            AccessTokenLifetime = options.SessionTtl,
+            ScopeValidation = options.EnableScopeValidation,
+            ScopeMatch = options.ScopeMatch,
+            RateLimits = options.RateLimits,
+        };
+    }
+
+    /// <summary>
+    /// The settings once the gateway listens: with <c>--port 0</c> and no external URL, the issuer can only
+    /// be known from the address actually bound (the options are resolved on the first request, after that).
+    /// </summary>
+    public static AuthSettings Resolve(ServeOptions options, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ExternalUrl is not null || options.Port != 0)
+        {
+            return From(options, options.PublicUrl);
+        }
+
+        var addresses = services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
+        var bound = addresses?.Select(a => new Uri(a)).FirstOrDefault(a => a.Port != 0)
+            ?? throw new InvalidOperationException("The gateway's address is not known yet: start it before serving OAuth requests.");
+        return From(options, new UriBuilder(options.PublicUrl) { Port = bound.Port }.Uri);
+    }
+
+    /// <summary>Plain http is fine on loopback; anywhere else it needs a TLS-terminating proxy in front.</summary>
+    public static bool IsInsecureExposure(Uri publicUrl, IReadOnlyCollection<System.Net.IPNetwork> trustedProxies) =>
+        publicUrl.Scheme == Uri.UriSchemeHttp && !publicUrl.IsLoopback && trustedProxies.Count == 0;
+}

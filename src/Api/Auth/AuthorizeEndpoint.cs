@@ -1,0 +1,177 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using MediatR;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using OneMcp.Application.Authorization;
+using OneMcp.Application.Authorization.Commands;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Users;
+using OneMcp.Domain.Users;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>
+/// The authorization endpoint (OpenIddict has validated the client, redirect URI, PKCE and resource before
+/// this runs): a signed-in OneMcp user sees the consent page, and the decision is recorded once on an
+/// <see cref="Domain.AuthorizationRequests.AuthorizationRequest"/> bound to that user, client and exact request.
+/// </summary>
+internal static class AuthorizeEndpoint
+{
+    public const string Path = "/authorize";
+
+    // Fields the consent form adds to the OAuth request it posts back.
+    private const string RequestIdField = "request_id";
+    private const string ActionField = "action";
+    private const string ScopesField = "scopes";
+    private static readonly HashSet<string> FormFields = [RequestIdField, ActionField, ScopesField];
+
+    public static void MapAuthorize(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Post], HandleAsync).DisableAntiforgery();
+
+    private static async Task<IResult> HandleAsync(
+        HttpContext context, IMediator mediator, IOpenIddictApplicationManager applications, IUserRepository users, IBackendPool pool, AuthSettings settings)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict authorization request is missing.");
+        var parameters = OAuthParameters(request);
+
+        var user = await SignedInUserAsync(context, users);
+        if (user is null)
+        {
+            // Back to this same request once signed in (a POST whose session ended starts again from its GET).
+            var returnUrl = Path + QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [AuthSettings.CookieScheme]);
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!, context.RequestAborted)
+            ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
+        var clientName = await applications.GetDisplayNameAsync(application, context.RequestAborted) ?? request.ClientId!;
+        var offlineAccess = await applications.HasPermissionAsync(application, Permissions.GrantTypes.RefreshToken, context.RequestAborted);
+
+        var available = OAuthScopes.Current(pool);
+        var requestedTags = new List<string>();
+        foreach (var scope in request.GetScopes())
+        {
+            if (OAuthScopes.TryParseTag(scope, out var tag))
+            {
+                var normalised = OAuthScopes.ForTag(tag);
+                if (!available.Contains(normalised, StringComparer.Ordinal))
+                {
+                    return Reject(Errors.InvalidScope, $"The scope '{scope}' names no tag of this gateway.");
+                }
+
+                requestedTags.Add(normalised);
+            }
+
+            // offline_access follows the client's registration; other scopes (openid, profile...) are not granted.
+        }
+
+        var offered = requestedTags.Count > 0 ? [.. requestedTags.Distinct(StringComparer.Ordinal)] : available;
+        var digest = Digest(parameters);
+        var subject = user.Id.ToString("D");
+        var redirectUri = new Uri(request.RedirectUri!);
+
+        IResult Page(Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Html(
+            context,
+            AuthPages.Consent(new AuthPages.ConsentModel(clientName, user.UserName, requestId, parameters, offered, ticked, offlineAccess, error)),
+            AuthPages.ConsentCsp(redirectUri),
+            status);
+
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            var id = await mediator.Send(new StartClientConsentCommand(subject, request.ClientId!, clientName, requestedTags, digest), context.RequestAborted);
+            return Page(id, requestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var action = form[ActionField].ToString();
+        if (!Guid.TryParse(form[RequestIdField], out var requestId) || action is not ("approve" or "deny"))
+        {
+            return Invalid(context, "This consent form is incomplete. Start the sign-in from your application again.");
+        }
+
+        var selected = new List<string>();
+        foreach (var value in form[ScopesField])
+        {
+            if (!OAuthScopes.TryParseTag(value, out var tag) || !offered.Contains(OAuthScopes.ForTag(tag), StringComparer.Ordinal))
+            {
+                return Invalid(context, $"The scope '{value}' was not offered on this consent page.");
+            }
+
+            selected.Add(OAuthScopes.ForTag(tag));
+        }
+
+        var approve = action == "approve";
+        if (approve && settings.ScopeValidation && selected.Count == 0)
+        {
+            return Page(requestId, new HashSet<string>(StringComparer.Ordinal), "Choose at least one tag: a token without tags reaches no server.", StatusCodes.Status400BadRequest);
+        }
+
+        IReadOnlyList<string> granted;
+        try
+        {
+            granted = await mediator.Send(new DecideClientConsentCommand(requestId, subject, request.ClientId!, digest, approve, selected), context.RequestAborted);
+        }
+        catch (ConsentRejectedException e)
+        {
+            return Invalid(context, e.Message);
+        }
+
+        if (!approve)
+        {
+            return Reject(Errors.AccessDenied, "The user denied the request.");
+        }
+
+        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, subject)
+            .SetClaim(Claims.Name, user.UserName)
+            .SetClaim(Claims.Role, UserRoles.ToText(user.Role));
+        identity.SetScopes(offlineAccess ? [.. granted, Scopes.OfflineAccess] : granted);
+        identity.SetResources(settings.Resource);
+        identity.SetDestinations(static _ => [Destinations.AccessToken]);
+        return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    internal static async Task<User?> SignedInUserAsync(HttpContext context, IUserRepository users)
+    {
+        var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
+        if (!cookie.Succeeded || !Guid.TryParse(cookie.Principal.GetClaim(Claims.Subject), out var id))
+        {
+            return null;
+        }
+
+        var user = await users.FindByIdAsync(id, context.RequestAborted);
+        return user is { Disabled: false } ? user : null;
+    }
+
+    /// <summary>Back to the client with an OAuth error (OpenIddict builds the redirect, with <c>state</c> and <c>iss</c>).</summary>
+    internal static IResult Reject(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    private static IResult Invalid(HttpContext context, string message) =>
+        AuthPages.Html(context, AuthPages.Problem("This request cannot be completed", message), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
+
+    // The OAuth parameters of the request, in a stable order, without the consent form's own fields.
+    private static List<KeyValuePair<string, string>> OAuthParameters(OpenIddictRequest request) =>
+        [.. request.GetParameters()
+            .Where(p => !FormFields.Contains(p.Key))
+            .SelectMany(p => ((Microsoft.Extensions.Primitives.StringValues)p.Value is { Count: > 0 } values ? values.ToArray() : [string.Empty]).Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty)))
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .ThenBy(p => p.Value, StringComparer.Ordinal)];
+
+    private static string Digest(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var canonical = string.Join('\n', parameters.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
+        return Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+}

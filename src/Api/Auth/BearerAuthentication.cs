@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using OneMcp.Api.Endpoints;
+using OneMcp.Api.Http;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>
+/// Guards the MCP endpoints (<c>/mcp</c>, <c>/sse</c>, <c>/messages</c>) and the REST API with the gateway's
+/// own access tokens: no token gets the RFC 9728 challenge, a bad one (unknown, expired, revoked, another
+/// audience) the same plus <c>error="invalid_token"</c>. The REST API also takes the dashboard's sign-in
+/// cookie for reading; changes need an admin.
+/// </summary>
+internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners owners)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path;
+        var isMcp = JsonRpcErrors.IsMcpPath(path);
+        var isApi = path.StartsWithSegments(ControlPlaneApi.Prefix);
+        if (!isMcp && !isApi)
+        {
+            await next(context);
+            return;
+        }
+
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var presented = authorization.Length > 0;
+        ClaimsPrincipal? user = null;
+        if (presented)
+        {
+            var result = await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+            user = result.Succeeded ? result.Principal : null;
+        }
+        else if (isApi)
+        {
+            var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
+            user = cookie.Succeeded ? cookie.Principal : null;
+        }
+
+        if (user is null)
+        {
+            await ChallengeAsync(context, isMcp, presented);
+            return;
+        }
+
+        context.User = user;
+        var subject = user.GetClaim(OpenIddictConstants.Claims.Subject) ?? string.Empty;
+        if (isMcp && SessionIdOf(context.Request) is { } sessionId && !owners.MayUse(sessionId, subject))
+        {
+            // The same answer as for a session that does not exist: nothing about it is disclosed.
+            await JsonRpcErrors.WriteAsync(context, StatusCodes.Status404NotFound, JsonRpcErrors.SessionNotFound, "Session not found.");
+            return;
+        }
+
+        if (isApi && !IsSafe(context.Request.Method) && !user.HasClaim(OpenIddictConstants.Claims.Role, Application.Users.UserRoles.Admin))
+        {
+            await Results.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Forbidden",
+                detail: "Changing the gateway's configuration needs the admin role.").ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    }
+
+    private static async Task ChallengeAsync(HttpContext context, bool isMcp, bool tokenPresented)
+    {
+        // Resolved per request: with --port 0 the settings exist only once the gateway listens.
+        var settings = context.RequestServices.GetRequiredService<AuthSettings>();
+        var challenge = $"Bearer resource_metadata=\"{settings.ResourceMetadataUrl}\"";
+        const string Description = "The access token is missing, expired, revoked or not meant for this gateway.";
+        if (tokenPresented)
+        {
+            challenge += $", error=\"invalid_token\", error_description=\"{Description}\"";
+        }
+
+        context.Response.Headers.WWWAuthenticate = challenge;
+        var message = tokenPresented ? Description : "Authorization required: sign in through the gateway's OAuth authorization server.";
+        if (isMcp)
+        {
+            await JsonRpcErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, JsonRpcErrors.Unauthorized, message);
+        }
+        else
+        {
+            await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: message).ExecuteAsync(context);
+        }
+    }
+
+    private static string? SessionIdOf(HttpRequest request)
+    {
+        var header = request.Headers["Mcp-Session-Id"].ToString();
+        if (header.Length > 0)
+        {
+            return header;
+        }
+
+        var query = request.Query["sessionId"].ToString();
+        return query.Length > 0 ? query : null;
+    }
+
+    private static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+}

@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
+using OneMcp.Api.Cli;
+using OneMcp.Application.Authorization;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Users;
+using OneMcp.Infrastructure.Persistence.OpenIddict;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>
+/// <c>--enable-auth</c>: the gateway as an OAuth 2.1 authorization server (OpenIddict on the gateway's own
+/// database) and as the resource server of <c>/mcp</c>, with the sign-in and consent pages, dynamic client
+/// registration, the RFC 9728 metadata and per-address rate limits on everything a stranger can call.
+/// </summary>
+internal static partial class GatewayAuth
+{
+    public const string ProtectedResourceMetadataPath = "/.well-known/oauth-protected-resource";
+
+    private static readonly string[] LimitedPaths = [AuthorizeEndpoint.Path, TokenEndpoint.Path, RegistrationEndpoint.Path, "/revoke"];
+
+    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, ServeOptions options)
+    {
+        var limits = options.RateLimits;
+        services.AddSingleton(sp => AuthSettings.Resolve(options, sp));
+        services.AddSingleton<SessionOwners>();
+        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), limits.MaxFailedSignIns, limits.LockoutDuration));
+
+        services.AddAuthentication(AuthSettings.CookieScheme)
+            .AddCookie(AuthSettings.CookieScheme, cookie =>
+            {
+                cookie.Cookie.Name = AuthSettings.CookieName;
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.LoginPath = LoginEndpoints.LoginPath;
+                cookie.LogoutPath = LoginEndpoints.LogoutPath;
+                cookie.ReturnUrlParameter = "returnUrl";
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.SlidingExpiration = true;
+            });
+
+        services.AddOpenIddict()
+            .AddCore(core => core
+                .UseDapperStores()
+                .ReplaceApplicationManager(typeof(LoopbackRedirectApplicationManager<>)))
+            .AddServer(server =>
+            {
+                server.SetAuthorizationEndpointUris(AuthorizeEndpoint.Path.TrimStart('/'))
+                    .SetTokenEndpointUris(TokenEndpoint.Path.TrimStart('/'))
+                    .SetRevocationEndpointUris("revoke")
+                    .SetConfigurationEndpointUris(".well-known/oauth-authorization-server", ".well-known/openid-configuration");
+                server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow();
+                server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                // Tag scopes come and go with the backends: they are checked on the consent page, not registered.
+                server.RegisterScopes(Scopes.OfflineAccess).DisableScopeValidation().IgnoreScopePermissions();
+                server.IgnoreResourcePermissions();
+
+                server.SetAccessTokenLifetime(options.SessionTtl)
+                    .SetAuthorizationCodeLifetime(AuthSettings.AuthorizationCodeLifetime)
+                    .SetRefreshTokenLifetime(AuthSettings.RefreshFamilyLifetime)
+                    .DisableSlidingRefreshTokenExpiration()
+                    .SetRefreshTokenReuseLeeway(TimeSpan.Zero);
+
+                // Tokens are Data Protection payloads (keys shared through the database), so they survive a
+                // restart and work on every replica; the asymmetric keys only sign what nobody here verifies.
+                server.UseDataProtection();
+                server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                server.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .DisableTransportSecurityRequirement();
+                server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
+                server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
+            })
+            .AddValidation(validation =>
+            {
+                validation.UseLocalServer();
+                validation.UseDataProtection();
+                validation.UseAspNetCore();
+
+                // Revocation (and a refresh-token replay that revoked a family) applies on the next request.
+                validation.EnableTokenEntryValidation();
+                validation.EnableAuthorizationEntryValidation();
+            });
+
+        // The issuer, the one resource (RFC 8707) and the tokens' audience are the gateway's own URL.
+        services.AddOptions<OpenIddict.Server.OpenIddictServerOptions>().Configure<AuthSettings>((server, settings) =>
+        {
+            server.Issuer = settings.Issuer;
+            server.Resources.Add(new Uri(settings.Resource));
+        });
+        services.AddOptions<OpenIddict.Validation.OpenIddictValidationOptions>().Configure<AuthSettings>(
+            (validation, settings) => validation.Audiences.Add(settings.Resource));
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, limits));
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var response = rejected.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : limits.Window;
+                response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await response.WriteAsJsonAsync(
+                    new Dictionary<string, string> { ["error"] = "rate_limited", ["error_description"] = "Too many requests from this address; try again later." },
+                    cancellationToken);
+            };
+        });
+
+        if (options.TrustedProxies.Count > 0)
+        {
+            services.Configure<ForwardedHeadersOptions>(forwarded =>
+            {
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                forwarded.KnownProxies.Clear();
+                forwarded.KnownIPNetworks.Clear();
+                foreach (var network in options.TrustedProxies)
+                {
+                    forwarded.KnownIPNetworks.Add(network);
+                }
+            });
+        }
+
+        return services;
+    }
+
+    /// <summary>Forwarded headers (from trusted proxies only), rate limits, then the token and cookie checks.</summary>
+    public static void UseGatewayAuth(this WebApplication app, ServeOptions options)
+    {
+        if (AuthSettings.IsInsecureExposure(options.PublicUrl, options.TrustedProxies))
+        {
+            LogInsecureExposure(app.Logger, options.PublicUrl);
+        }
+
+        if (options.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseMiddleware<BearerAuthentication>();
+    }
+
+    public static void MapGatewayAuth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(ProtectedResourceMetadataPath, ProtectedResourceMetadata);
+        endpoints.MapGet(ProtectedResourceMetadataPath + Http.GatewayRoutes.Mcp, ProtectedResourceMetadata);
+        endpoints.MapLogin();
+        endpoints.MapAuthorize();
+        endpoints.MapToken();
+        endpoints.MapRegistration();
+    }
+
+    // RFC 9728: where MCP clients learn which authorization server issues tokens for /mcp.
+    private static IResult ProtectedResourceMetadata(AuthSettings settings, IBackendPool pool)
+    {
+        var document = new JsonObject
+        {
+            ["resource"] = settings.Resource,
+            // Exactly the issuer of the authorization server's metadata (RFC 8414 §3.3 has clients compare them).
+            ["authorization_servers"] = new JsonArray(settings.Issuer.AbsoluteUri),
+            ["scopes_supported"] = new JsonArray([.. OAuthScopes.Current(pool).Append(Scopes.OfflineAccess).Select(s => (JsonNode)s)]),
+            ["bearer_methods_supported"] = new JsonArray("header"),
+            ["resource_name"] = "OneMcp",
+        };
+        return Results.Text(document.ToJsonString(), "application/json");
+    }
+
+    private static RateLimitPartition<string> Partition(HttpContext context, OAuthRateLimits limits)
+    {
+        var path = context.Request.Path;
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (HttpMethods.IsPost(context.Request.Method) && path.Equals(LoginEndpoints.LoginPath, StringComparison.OrdinalIgnoreCase))
+        {
+            return RateLimitPartition.GetFixedWindowLimiter("signin:" + address, _ => Window(limits.SignInPermitsPerWindow, limits.Window));
+        }
+
+        foreach (var limited in LimitedPaths)
+        {
+            if (path.Equals(limited, StringComparison.OrdinalIgnoreCase))
+            {
+                return RateLimitPartition.GetFixedWindowLimiter(limited + ":" + address, _ => Window(limits.PermitsPerWindow, limits.Window));
+            }
+        }
+
+        return RateLimitPartition.GetNoLimiter(string.Empty);
+    }
+
+    private static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) =>
+        new() { PermitLimit = permits, Window = window, QueueLimit = 0, AutoReplenishment = true };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication is on, but the gateway is reached over plain http at {Issuer}: tokens and passwords cross the network unencrypted. Put a TLS-terminating proxy in front (--external-url https://..., --trust-proxy <address>), or bind to loopback.")]
+    private static partial void LogInsecureExposure(ILogger logger, Uri issuer);
+}

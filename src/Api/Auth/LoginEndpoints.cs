@@ -1,0 +1,67 @@
+using System.Security.Claims;
+using MediatR;
+using Microsoft.AspNetCore.Authentication;
+using OneMcp.Application.Users;
+using OneMcp.Application.Users.Commands;
+using OpenIddict.Abstractions;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>The sign-in page of OneMcp users (a cookie session), and sign-out.</summary>
+internal static class LoginEndpoints
+{
+    public const string LoginPath = "/login";
+    public const string LogoutPath = "/logout";
+
+    public static void MapLogin(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(LoginPath, (HttpContext context, string? returnUrl) =>
+            AuthPages.Html(context, AuthPages.Login(SafeReturnUrl(returnUrl ?? context.Request.Query["ReturnUrl"]), null, null), AuthPages.LoginCsp));
+        endpoints.MapPost(LoginPath, SignInAsync).DisableAntiforgery();
+        endpoints.MapPost(LogoutPath, async (HttpContext context) =>
+        {
+            await context.SignOutAsync(AuthSettings.CookieScheme);
+            return Results.Redirect(LoginPath);
+        }).DisableAntiforgery();
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext context, IMediator mediator)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return AuthPages.Html(context, AuthPages.Login("/", null, "Send the sign-in form."), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var userName = form["username"].ToString();
+        var password = form["password"].ToString();
+        var returnUrl = SafeReturnUrl(form["returnUrl"]);
+        if (userName.Length == 0 || password.Length == 0)
+        {
+            return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, "Enter your user name and password."), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
+        }
+
+        var result = await mediator.Send(new SignInCommand(userName, password), context.RequestAborted);
+        if (!result.Succeeded)
+        {
+            var message = result.Outcome == SignInOutcome.LockedOut
+                ? "Too many failed sign-ins for this account. Wait a few minutes and try again."
+                : "The user name or password is not right.";
+            return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, message), AuthPages.LoginCsp, StatusCodes.Status401Unauthorized);
+        }
+
+        var identity = new ClaimsIdentity(AuthSettings.CookieScheme, OpenIddictConstants.Claims.Name, OpenIddictConstants.Claims.Role);
+        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Subject, result.UserId.ToString("D")));
+        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Name, result.UserName!));
+        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Role, UserRoles.ToText(result.Role)));
+        await context.SignInAsync(AuthSettings.CookieScheme, new ClaimsPrincipal(identity));
+        return Results.Redirect(returnUrl);
+    }
+
+    /// <summary>Only a path on this gateway: never an open redirect to another site.</summary>
+    internal static string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
+            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && !returnUrl.Any(char.IsControl)
+            ? returnUrl
+            : "/oauth";
+}

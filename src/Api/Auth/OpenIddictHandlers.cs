@@ -1,0 +1,64 @@
+using OneMcp.Application.Authorization;
+using OneMcp.Application.Backends;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>
+/// Completes the RFC 8414 document OpenIddict builds: the registration endpoint (RFC 7591), public clients
+/// (<c>none</c>), and the scopes of the tags the backends carry right now (so a reload shows at once).
+/// </summary>
+internal sealed class AuthorizationServerMetadataHandler(IBackendPool pool, AuthSettings settings) : IOpenIddictServerHandler<HandleConfigurationRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleConfigurationRequestContext>()
+        .UseSingletonHandler<AuthorizationServerMetadataHandler>()
+        .SetOrder(int.MaxValue)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public ValueTask HandleAsync(HandleConfigurationRequestContext context)
+    {
+        context.Metadata["registration_endpoint"] = settings.Issuer.AbsoluteUri.TrimEnd('/') + RegistrationEndpoint.Path;
+        context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
+        context.RevocationEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
+        context.Scopes.Clear();
+        context.Scopes.Add(Scopes.OfflineAccess);
+        context.Scopes.UnionWith(OAuthScopes.Current(pool));
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Revoking a refresh token ends its whole family: the authorization it belongs to and every token issued
+/// under it, access tokens included (they stop working on their next request).
+/// </summary>
+internal sealed class RevokeRefreshTokenFamilyHandler(IOpenIddictAuthorizationManager authorizations, IOpenIddictTokenManager tokens)
+    : IOpenIddictServerHandler<HandleRevocationRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
+        .UseScopedHandler<RevokeRefreshTokenFamilyHandler>()
+        .SetOrder(int.MaxValue - 100_000)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public async ValueTask HandleAsync(HandleRevocationRequestContext context)
+    {
+        if (context.IsRejected || context.GenericTokenPrincipal is not { } principal
+            || principal.GetTokenType() != TokenTypeIdentifiers.RefreshToken
+            || principal.GetAuthorizationId() is not { Length: > 0 } authorizationId)
+        {
+            return;
+        }
+
+        var authorization = await authorizations.FindByIdAsync(authorizationId, context.CancellationToken);
+        if (authorization is not null)
+        {
+            await authorizations.TryRevokeAsync(authorization, context.CancellationToken);
+        }
+
+        await tokens.RevokeByAuthorizationIdAsync(authorizationId, context.CancellationToken);
+    }
+}

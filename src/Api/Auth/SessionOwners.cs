@@ -1,0 +1,20 @@
+using System.Collections.Concurrent;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>
+/// Which token subject opened each MCP session. A session id is not a credential: another user's token
+/// presenting it must find nothing there.
+/// </summary>
+public sealed class SessionOwners
+{
+    private readonly ConcurrentDictionary<string, string> _owners = new(StringComparer.Ordinal);
+
+    public void Set(string sessionId, string subject) => _owners[sessionId] = subject;
+
+    public void Remove(string sessionId) => _owners.TryRemove(sessionId, out _);
+
+    /// <summary>False when the session belongs to someone else; true when it is the subject's own or unknown here.</summary>
+    public bool MayUse(string sessionId, string subject) =>
+        !_owners.TryGetValue(sessionId, out var owner) || string.Equals(owner, subject, StringComparison.Ordinal);
+}

@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using OneMcp.Application.Users;
+using OneMcp.Domain.Users;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>
+/// The token endpoint's last step, after OpenIddict has checked the client, PKCE, the code or refresh token
+/// (single use, rotation, reuse detection): the user must still exist and be enabled, and a refresh may
+/// only narrow the scopes it was granted.
+/// </summary>
+internal static class TokenEndpoint
+{
+    public const string Path = "/token";
+
+    public static void MapToken(this IEndpointRouteBuilder endpoints) => endpoints.MapPost(Path, HandleAsync).DisableAntiforgery();
+
+    private static async Task<IResult> HandleAsync(HttpContext context, IUserRepository users)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict token request is missing.");
+        if (!request.IsAuthorizationCodeGrantType() && !request.IsRefreshTokenGrantType())
+        {
+            return Reject(Errors.UnsupportedGrantType, "Only the authorization_code and refresh_token grants are supported.");
+        }
+
+        var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        if (result.Principal is not { } principal)
+        {
+            return Reject(Errors.InvalidGrant, "The grant is not valid any more.");
+        }
+
+        var user = Guid.TryParse(principal.GetClaim(Claims.Subject), out var id) ? await users.FindByIdAsync(id, context.RequestAborted) : null;
+        if (user is null || user.Disabled)
+        {
+            return Reject(Errors.InvalidGrant, "The user of this grant no longer exists or was disabled.");
+        }
+
+        var identity = new ClaimsIdentity(principal.Claims, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+
+        // The role and name are read again: a change (or a demotion) applies from the next refresh.
+        identity.SetClaim(Claims.Name, user.UserName).SetClaim(Claims.Role, UserRoles.ToText(user.Role));
+        if (request.IsRefreshTokenGrantType() && !string.IsNullOrEmpty(request.Scope))
+        {
+            var granted = principal.GetScopes();
+            var asked = request.GetScopes();
+            if (asked.Except(granted, StringComparer.Ordinal).FirstOrDefault() is { } extra)
+            {
+                return Reject(Errors.InvalidScope, $"The scope '{extra}' exceeds what was originally granted.");
+            }
+
+            identity.SetScopes(asked);
+        }
+
+        identity.SetDestinations(static _ => [Destinations.AccessToken]);
+        return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static IResult Reject(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}

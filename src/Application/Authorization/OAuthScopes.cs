@@ -1,0 +1,34 @@
+using OneMcp.Application.Backends;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Application.Authorization;
+
+/// <summary>The scopes the gateway's authorization server knows: <c>tag:&lt;name&gt;</c> per backend tag, and <c>offline_access</c>.</summary>
+public static class OAuthScopes
+{
+    public const string TagPrefix = "tag:";
+    public const string OfflineAccess = "offline_access";
+
+    public static string ForTag(Tag tag) => TagPrefix + tag.Value;
+
+    /// <summary>Reads <c>tag:&lt;name&gt;</c>; tags compare case-insensitively, so the tag comes back normalised.</summary>
+    public static bool TryParseTag(string? scope, out Tag tag)
+    {
+        tag = default;
+        return scope is not null
+            && scope.StartsWith(TagPrefix, StringComparison.OrdinalIgnoreCase)
+            && Tag.TryParse(scope[TagPrefix.Length..], out tag, out _);
+    }
+
+    /// <summary>The tag scopes of every running backend, sorted: what a client may ask for right now.</summary>
+    public static IReadOnlyList<string> Current(IBackendPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return [.. pool.Backends
+            .SelectMany(b => b.Settings.Tags)
+            .Select(t => t.Value)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .Select(t => TagPrefix + t)];
+    }
+}

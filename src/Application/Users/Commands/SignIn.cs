@@ -1,0 +1,71 @@
+using MediatR;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Users.Commands;
+
+/// <summary>Checks a user name and password for the login page.</summary>
+public sealed record SignInCommand(string UserName, string Password) : IRequest<SignInResult>
+{
+    // Records print every property; this one holds a password.
+    public override string ToString() => $"SignInCommand {{ UserName = {UserName} }}";
+}
+
+/// <summary>Who signed in, or why not. A wrong name and a wrong password read the same to the caller.</summary>
+public sealed record SignInResult(SignInOutcome Outcome, Guid UserId = default, string? UserName = null, UserRole Role = UserRole.Member, DateTimeOffset? LockedUntil = null)
+{
+    public bool Succeeded => Outcome == SignInOutcome.Succeeded;
+}
+
+public enum SignInOutcome
+{
+    Succeeded,
+    InvalidCredentials,
+    LockedOut,
+}
+
+public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher, SignInThrottle throttle, TimeProvider time)
+    : IRequestHandler<SignInCommand, SignInResult>
+{
+    private static string? s_decoyHash;
+
+    public async Task<SignInResult> Handle(SignInCommand request, CancellationToken cancellationToken)
+    {
+        var name = request.UserName.Trim();
+        if (throttle.LockedUntil(name) is { } until)
+        {
+            return new SignInResult(SignInOutcome.LockedOut, LockedUntil: until);
+        }
+
+        var user = User.IsValidUserName(name) ? await users.FindByNameAsync(name, cancellationToken) : null;
+
+        // An unknown name costs a hash check too, so the answer's timing does not tell which names exist.
+        var check = hasher.Verify(user?.PasswordHash ?? (s_decoyHash ??= hasher.Hash(Guid.NewGuid().ToString())), request.Password);
+        if (user is null || user.Disabled)
+        {
+            check = PasswordCheck.Failed;
+        }
+
+        if (user is null || check == PasswordCheck.Failed)
+        {
+            throttle.Failed(name);
+            return new SignInResult(SignInOutcome.InvalidCredentials);
+        }
+
+        throttle.Succeeded(name);
+        if (check == PasswordCheck.SuccessRehashNeeded)
+        {
+            var version = user.Version;
+            user.SetPasswordHash(hasher.Hash(request.Password), time.GetUtcNow());
+            try
+            {
+                await users.UpdateAsync(user, version, cancellationToken);
+            }
+            catch (Domain.Common.ConcurrencyConflictException)
+            {
+                // Someone changed the user meanwhile; the stronger hash is written at the next sign-in.
+            }
+        }
+
+        return new SignInResult(SignInOutcome.Succeeded, user.Id, user.UserName, user.Role);
+    }
+}

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace OneMcp.IntegrationTests.Auth;
+
+/// <summary>What a client sees of <c>--enable-auth</c> before it has a token: metadata, challenges, registration.</summary>
+public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture<AuthGatewayFixture>, IDisposable
+{
+    private static readonly string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""";
+
+    private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Gateway.BaseUrl };
+
+    private string Base => fixture.Gateway.BaseUrl.AbsoluteUri.TrimEnd('/');
+
+    public void Dispose() => _http.Dispose();
+
+    [Theory]
+    [InlineData("/.well-known/oauth-protected-resource")]
+    [InlineData("/.well-known/oauth-protected-resource/mcp")]
+    public async Task ProtectedResourceMetadata_OnBothPaths_NamesTheMcpResourceAndTheIssuer(string path)
+    {
+        var document = await GetJsonAsync(path);
+
+        document["resource"]!.GetValue<string>().ShouldBe(Base + "/mcp");
+        document["authorization_servers"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe([Base + "/"]);
+        Strings(document, "scopes_supported").ShouldBe(["tag:db", "tag:web", "offline_access"], ignoreOrder: true);
+        Strings(document, "bearer_methods_supported").ShouldBe(["header"]);
+    }
+
+    [Theory]
+    [InlineData("/.well-known/oauth-authorization-server")]
+    [InlineData("/.well-known/openid-configuration")]
+    public async Task AuthorizationServerMetadata_OnBothPaths_ListsEveryEndpointAndRule(string path)
+    {
+        var document = await GetJsonAsync(path);
+
+        document["issuer"]!.GetValue<string>().ShouldBe(Base + "/");
+        document["authorization_endpoint"]!.GetValue<string>().ShouldBe(Base + "/authorize");
+        document["token_endpoint"]!.GetValue<string>().ShouldBe(Base + "/token");
+        document["revocation_endpoint"]!.GetValue<string>().ShouldBe(Base + "/revoke");
+        document["registration_endpoint"]!.GetValue<string>().ShouldBe(Base + "/register");
+        Strings(document, "code_challenge_methods_supported").ShouldBe(["S256"]);
+        Strings(document, "grant_types_supported").ShouldBe(["authorization_code", "refresh_token"], ignoreOrder: true);
+        Strings(document, "response_types_supported").ShouldBe(["code"]);
+        Strings(document, "token_endpoint_auth_methods_supported").ShouldContain("none");
+        Strings(document, "scopes_supported").ShouldBe(["offline_access", "tag:db", "tag:web"], ignoreOrder: true);
+    }
+
+    [Theory]
+    [InlineData("/mcp")]
+    [InlineData("/sse")]
+    [InlineData("/messages?sessionId=abc")]
+    public async Task McpEndpoints_WithoutAToken_Answer401WithTheResourceMetadataChallenge(string path)
+    {
+        using var request = McpRequest(path, token: null);
+
+        using var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Headers.WwwAuthenticate.ToString().ShouldBe($"Bearer resource_metadata=\"{Base}/.well-known/oauth-protected-resource/mcp\"");
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        body["jsonrpc"]!.GetValue<string>().ShouldBe("2.0");
+        body["error"]!["code"]!.GetValue<int>().ShouldBe(-32001);
+    }
+
+    [Theory]
+    [InlineData("/mcp", "not-a-token")]
+    [InlineData("/sse", "not-a-token")]
+    [InlineData("/mcp", "CfDJ8EB60UpuzKZCq7M-TsxkHzPq6b1qcZjoG7yulQM1cZ24AO")]
+    public async Task McpEndpoints_WithAnInvalidToken_Answer401WithInvalidToken(string path, string token)
+    {
+        using var request = McpRequest(path, token);
+
+        using var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var challenge = response.Headers.WwwAuthenticate.ToString();
+        challenge.ShouldStartWith($"Bearer resource_metadata=\"{Base}/.well-known/oauth-protected-resource/mcp\"");
+        challenge.ShouldContain("error=\"invalid_token\"");
+    }
+
+    [Fact]
+    public async Task RestApi_WithoutAToken_Answers401ProblemDetails()
+    {
+        using var response = await _http.GetAsync("/api/backends");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        response.Headers.WwwAuthenticate.ToString().ShouldContain("resource_metadata=");
+    }
+
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/health/live")]
+    [InlineData("/login")]
+    public async Task PublicPages_NeedNoToken(string path)
+    {
+        using var response = await _http.GetAsync(path);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Authorize_WhenNotSignedIn_RedirectsToTheLoginPageAndBack()
+    {
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+        var query = $"?response_type=code&client_id={client["client_id"]}&redirect_uri=http%3A%2F%2F127.0.0.1%3A7000%2Fcb&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGHSc215cM&code_challenge_method=S256&state=s";
+
+        using var response = await _http.GetAsync("/authorize" + query);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var location = response.Headers.Location!.ToString();
+        location.ShouldStartWith(Base + "/login?returnUrl=");
+        Uri.UnescapeDataString(location).ShouldContain("/authorize?");
+    }
+
+    [Fact]
+    public async Task Register_APublicClient_Answers201WithoutASecret()
+    {
+        var response = await RegisterAsync(new JsonObject
+        {
+            ["redirect_uris"] = new JsonArray("http://127.0.0.1:33418/callback", "https://app.example.com/cb"),
+            ["grant_types"] = new JsonArray("authorization_code", "refresh_token"),
+            ["token_endpoint_auth_method"] = "none",
+            ["client_name"] = "Claude Code",
+        });
+
+        response["client_id"]!.GetValue<string>().Length.ShouldBeGreaterThanOrEqualTo(16);
+        response.ContainsKey("client_secret").ShouldBeFalse();
+        response["token_endpoint_auth_method"]!.GetValue<string>().ShouldBe("none");
+        Strings(response, "grant_types").ShouldBe(["authorization_code", "refresh_token"]);
+        response["client_name"]!.GetValue<string>().ShouldBe("Claude Code");
+    }
+
+    [Fact]
+    public async Task Register_AConfidentialClient_GetsASecret()
+    {
+        var response = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("https://app.example.com/cb"), ["token_endpoint_auth_method"] = "client_secret_post" });
+
+        response["client_secret"]!.GetValue<string>().Length.ShouldBeGreaterThanOrEqualTo(32);
+        response["client_secret_expires_at"]!.GetValue<int>().ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData("""{"redirect_uris":["javascript:alert(1)"]}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":["http://evil.example.com/cb"]}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":["https://app.example.com/cb#frag"]}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":["data:text/html,hi"]}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":["/relative"]}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":[]}""", "invalid_redirect_uri")]
+    [InlineData("""{"client_name":"no uris"}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":["https://a.example/cb"],"grant_types":["client_credentials"]}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["https://a.example/cb"],"grant_types":["refresh_token"]}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["https://a.example/cb"],"response_types":["token"]}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["https://a.example/cb"],"client_name":42}""", "invalid_client_metadata")]
+    [InlineData("""[1,2]""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":""", "invalid_client_metadata")]
+    public async Task Register_WithBadMetadata_Answers400WithTheOAuthError(string body, string error)
+    {
+        using var response = await _http.PostAsync("/register", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        json["error"]!.GetValue<string>().ShouldBe(error);
+        json["error_description"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public async Task Register_WithOversizedMetadata_Answers413()
+    {
+        var body = new JsonObject { ["redirect_uris"] = new JsonArray("https://a.example/cb"), ["client_name"] = new string('x', 20_000) }.ToJsonString();
+
+        using var response = await _http.PostAsync("/register", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!.GetValue<string>().ShouldBe("invalid_client_metadata");
+    }
+
+    private async Task<JsonObject> RegisterAsync(JsonObject metadata)
+    {
+        using var response = await _http.PostAsJsonAsync("/register", metadata);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+    }
+
+    private async Task<JsonObject> GetJsonAsync(string path)
+    {
+        using var response = await _http.GetAsync(path);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+    }
+
+    private static string[] Strings(JsonObject document, string name) => [.. document[name]!.AsArray().Select(n => n!.GetValue<string>())];
+
+    private static HttpRequestMessage McpRequest(string path, string? token)
+    {
+        var request = path == "/sse"
+            ? new HttpRequestMessage(HttpMethod.Get, path)
+            : new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(Initialize, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+}
