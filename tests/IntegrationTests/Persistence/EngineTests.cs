@@ -36,3 +36,8 @@ public sealed class SqliteDataProtectionTests(SqliteDatabaseFixture db) : DataPr
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresDataProtectionTests(PostgresFixture pg) : DataProtectionContract(pg.DatabaseFor<PostgresDataProtectionTests>());
+
+public sealed class SqliteOAuthPruningTests(SqliteDatabaseFixture db) : OAuthPruningContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresOAuthPruningTests(PostgresFixture pg) : OAuthPruningContract(pg.DatabaseFor<PostgresOAuthPruningTests>());
