@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace OneMcp.Infrastructure.Identity;
 
@@ -11,6 +12,30 @@ public static class IdentityServiceCollectionExtensions
     {
         services.AddOptions<PasswordHasherOptions>();
         services.TryAddSingleton<Application.Users.IPasswordHasher, IdentityPasswordHasher>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers <see cref="OAuthPruningService"/>, which deletes old OpenIddict tokens and authorizations and decided
+    /// or expired authorization requests on a schedule. Needs the OpenIddict core services (with the Dapper stores) and
+    /// the persistence registrations; call it only when the authorization server is on.
+    /// </summary>
+    public static IServiceCollection AddOAuthPruning(this IServiceCollection services, Action<OAuthPruningOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<OAuthPruningOptions>()
+            .Validate(o => o.FirstRunDelay >= TimeSpan.Zero && o.Interval > TimeSpan.Zero && o.Retention > TimeSpan.Zero,
+                "OAuth pruning needs a non-negative first-run delay and a positive interval and retention.")
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<OAuthPruningService>();
+        // Once, however often this is called: the service is resolved as itself too (tests run a single pass).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OAuthPruningService>(sp => sp.GetRequiredService<OAuthPruningService>()));
         return services;
     }
 }

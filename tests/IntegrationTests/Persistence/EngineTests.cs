@@ -31,3 +31,13 @@ public sealed class SqliteSchemaTests(SqliteDatabaseFixture db) : SchemaContract
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresSchemaTests(PostgresFixture pg) : SchemaContract(pg.DatabaseFor<PostgresSchemaTests>());
+
+public sealed class SqliteDataProtectionTests(SqliteDatabaseFixture db) : DataProtectionContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresDataProtectionTests(PostgresFixture pg) : DataProtectionContract(pg.DatabaseFor<PostgresDataProtectionTests>());
+
+public sealed class SqliteOAuthPruningTests(SqliteDatabaseFixture db) : OAuthPruningContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresOAuthPruningTests(PostgresFixture pg) : OAuthPruningContract(pg.DatabaseFor<PostgresOAuthPruningTests>());

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OneMcp.Domain.AuthorizationRequests;
+using OpenIddict.Abstractions;
+
+namespace OneMcp.Infrastructure.Identity;
+
+/// <summary>
+/// Periodically deletes what the authorization server no longer needs: OpenIddict tokens and authorizations that are
+/// redeemed, revoked, expired or orphaned (<see cref="IOpenIddictTokenManager.PruneAsync"/>,
+/// <see cref="IOpenIddictAuthorizationManager.PruneAsync"/>) and authorization requests decided or expired, all older
+/// than <see cref="OAuthPruningOptions.Retention"/>. Every replica may run it: the deletes are idempotent.
+/// A failed run is logged and the next one is attempted on schedule.
+/// </summary>
+internal sealed partial class OAuthPruningService(
+    IServiceScopeFactory scopes,
+    IOptions<OAuthPruningOptions> options,
+    TimeProvider time,
+    ILogger<OAuthPruningService> logger) : BackgroundService
+{
+    private readonly OAuthPruningOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(_options.FirstRunDelay, time, stoppingToken);
+            using var timer = new PeriodicTimer(_options.Interval, time);
+            do
+            {
+                await RunSafelyAsync(stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host shutdown.
+        }
+    }
+
+    /// <summary>One pruning pass with the current time; throws what the stores throw.</summary>
+    internal async Task<OAuthPruningResult> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var threshold = time.GetUtcNow() - _options.Retention;
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+
+        // Tokens first: an ad-hoc authorization is only prunable once its tokens are gone.
+        var tokens = await services.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken);
+        var authorizations = await services.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken);
+        var requests = await services.GetRequiredService<IAuthorizationRequestRepository>().PruneAsync(threshold, cancellationToken);
+        return new OAuthPruningResult(tokens, authorizations, requests);
+    }
+
+    private async Task RunSafelyAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var result = await RunOnceAsync(stoppingToken);
+            LogPruned(result.Tokens, result.Authorizations, result.AuthorizationRequests);
+        }
+        catch (Exception e)
+        {
+            // Stopping mid-run is not a failure; the wait for the next tick ends the loop.
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                // The type and message only: no payloads, no connection strings, no stack in the warning.
+                LogRunFailed(e.GetType().Name, e.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "OAuth pruning removed {Tokens} tokens, {Authorizations} authorizations and {Requests} authorization requests")]
+    private partial void LogPruned(long tokens, long authorizations, int requests);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "OAuth pruning failed ({ErrorType}: {Reason}); the next run is on schedule")]
+    private partial void LogRunFailed(string errorType, string reason);
+}
+
+/// <summary>How many rows one pruning pass deleted.</summary>
+internal readonly record struct OAuthPruningResult(long Tokens, long Authorizations, int AuthorizationRequests);

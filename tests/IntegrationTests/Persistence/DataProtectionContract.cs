@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.DataProtection;
+
+namespace OneMcp.IntegrationTests.Persistence;
+
+/// <summary>The Data Protection key ring in the database: the repository itself and the wired-up protect/unprotect path.</summary>
+public abstract class DataProtectionContract(ITestDatabaseSource source) : RepositoryContract(source)
+{
+    private const string Purpose = "OneMcp.Tests.BackendCredentials";
+
+    [Fact]
+    public async Task XmlRepository_StoresElements_AndReturnsThemInStoredOrder()
+    {
+        var first = new XElement("key", new XAttribute("id", "1"), new XElement("value", NonAscii));
+        var second = new XElement("key", new XAttribute("id", "2"), new XElement("value", "two"));
+        new DapperXmlRepository(Factory).StoreElement(first, "key-1");
+        new DapperXmlRepository(Factory).StoreElement(second, "key-2");
+
+        var elements = new DapperXmlRepository(Factory).GetAllElements().ToList();
+
+        elements.Count.ShouldBe(2);
+        XNode.DeepEquals(elements[0], first).ShouldBeTrue();
+        XNode.DeepEquals(elements[1], second).ShouldBeTrue();
+        elements[0].Element("value")!.Value.ShouldBe(NonAscii);
+        (await Db.CountAsync("data_protection_keys")).ShouldBe(2);
+    }
+
+    [Fact]
+    public void XmlRepository_WhenEmpty_ReturnsNoElements() =>
+        new DapperXmlRepository(Factory).GetAllElements().ShouldBeEmpty();
+
+    [Fact]
+    public async Task XmlRepository_SameFriendlyNameTwice_KeepsTheFirstWithoutFailing()
+    {
+        var original = new XElement("key", new XAttribute("id", "original"));
+        var replica = new XElement("key", new XAttribute("id", "from-another-replica"));
+        new DapperXmlRepository(Factory).StoreElement(original, "key-same");
+
+        Should.NotThrow(() => new DapperXmlRepository(Factory).StoreElement(replica, "key-same"));
+
+        (await Db.CountAsync("data_protection_keys")).ShouldBe(1);
+        var stored = new DapperXmlRepository(Factory).GetAllElements().ShouldHaveSingleItem();
+        stored.Attribute("id")!.Value.ShouldBe("original");
+    }
+
+    [Fact]
+    public void XmlRepository_TwoInstances_SeeEachOthersElements()
+    {
+        var a = new DapperXmlRepository(Factory);
+        var b = new DapperXmlRepository(Factory);
+
+        a.StoreElement(new XElement("key", new XAttribute("id", "a")), "key-a");
+        b.GetAllElements().Select(e => e.Attribute("id")!.Value).ShouldBe(["a"]);
+        b.StoreElement(new XElement("key", new XAttribute("id", "b")), "key-b");
+
+        a.GetAllElements().Select(e => e.Attribute("id")!.Value).ShouldBe(["a", "b"]);
+    }
+
+    [Fact]
+    public async Task AddGatewayDataProtection_ProtectedByOneProvider_UnprotectsInAnotherOverTheSameDatabase()
+    {
+        string protectedPayload;
+        await using (var replica1 = BuildServices())
+        {
+            replica1.GetRequiredService<IOptions<DataProtectionOptions>>().Value.ApplicationDiscriminator
+                .ShouldBe(GatewayDataProtectionExtensions.ApplicationName);
+            protectedPayload = replica1.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("secret " + NonAscii);
+        }
+
+        // The key the first provider created is in the database, not in a per-machine directory.
+        (await Db.CountAsync("data_protection_keys")).ShouldBe(1);
+
+        await using (var replica2 = BuildServices())
+        {
+            replica2.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload).ShouldBe("secret " + NonAscii);
+        }
+
+        // The second provider used that key instead of creating its own.
+        (await Db.CountAsync("data_protection_keys")).ShouldBe(1);
+
+        // Without the key ring in the database, nothing can read the payload any more.
+        await Db.ExecuteAsync("DELETE FROM data_protection_keys");
+        await using var withoutKeys = BuildServices();
+        Should.Throw<CryptographicException>(() =>
+            withoutKeys.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload));
+    }
+
+    private ServiceProvider BuildServices()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IDbConnectionFactory>(Factory);
+        services.AddGatewayDataProtection();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
+}
