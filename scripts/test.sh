@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the solution and runs every test project; ends with the line "N passed, N failed[, N skipped]".
-# Works on a fresh machine with the .NET SDK: it installs what else the tests need and can be installed (PostgreSQL, as root).
+# Works on a fresh machine with the .NET SDK: it installs what else the tests need and can be installed (PostgreSQL, Chromium; as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,20 +10,43 @@ trap 'rm -rf "$results"' EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # PostgreSQL: the persistence tests start a throw-away cluster from local initdb/pg_ctl unless
-# ONEMCP_TEST_POSTGRES names a server. Install the binaries from the system packages when missing.
+# ONEMCP_TEST_POSTGRES names a server. Chromium: the browser tests drive the system's Chromium
+# (/usr/bin/chromium, or ONEMCP_CHROMIUM) through Playwright, never a Playwright download.
+# Install what is missing from the system packages (one apt-get update for both).
 have_initdb() {
   command -v initdb >/dev/null 2>&1 && return 0
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
+can_apt=0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then can_apt=1; fi
+packages=()
+
 if [ -z "${ONEMCP_TEST_POSTGRES:-}" ] && ! have_initdb; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> Installing PostgreSQL (system packages) for the persistence tests"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  if [ "$can_apt" -eq 1 ]; then
+    packages+=(postgresql)
   else
     echo "warning: PostgreSQL is missing and cannot be installed here; the PostgreSQL tests will fail." >&2
     echo "         Install it (sudo apt-get install postgresql) or set ONEMCP_TEST_POSTGRES to a connection string." >&2
   fi
+fi
+
+if [ -n "${ONEMCP_CHROMIUM:-}" ]; then
+  if [ ! -x "$ONEMCP_CHROMIUM" ]; then
+    echo "warning: ONEMCP_CHROMIUM=$ONEMCP_CHROMIUM is not an executable; the browser tests will fail." >&2
+  fi
+elif [ ! -x /usr/bin/chromium ]; then
+  if [ "$can_apt" -eq 1 ]; then
+    packages+=(chromium)
+  else
+    echo "warning: Chromium (/usr/bin/chromium) is missing and cannot be installed here; the browser tests will fail." >&2
+    echo "         Install it (sudo apt-get install chromium) or set ONEMCP_CHROMIUM to a Chromium/Chrome executable." >&2
+  fi
+fi
+
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "==> Installing ${packages[*]} (system packages) for the tests"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 echo "==> Building OneMcp.sln"
