@@ -6,6 +6,8 @@ using OneMcp.Api.Cli;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Users;
+using OneMcp.Infrastructure.Identity;
+using OneMcp.Infrastructure.Persistence.DataProtection;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -28,6 +30,10 @@ internal static partial class GatewayAuth
         services.AddSingleton(sp => AuthSettings.Resolve(options, sp));
         services.AddSingleton<SessionOwners>();
         services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), limits.MaxFailedSignIns, limits.LockoutDuration));
+
+        // Sign-in cookies and tokens are protected with keys kept in the database: valid across restarts and replicas.
+        services.AddGatewayDataProtection();
+        services.AddOAuthPruning();
 
         services.AddAuthentication(AuthSettings.CookieScheme)
             .AddCookie(AuthSettings.CookieScheme, cookie =>
