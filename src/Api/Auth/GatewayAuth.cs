@@ -82,6 +82,7 @@ internal static partial class GatewayAuth
                     .DisableTransportSecurityRequirement();
                 server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
                 server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
+                server.AddEventHandler(DropUnregisteredOfflineAccessHandler.Descriptor);
             })
             .AddValidation(validation =>
             {

@@ -87,7 +87,7 @@ public sealed record OAuthRateLimits
 {
     public int PermitsPerWindow { get; init; } = 100;
 
-    public int SignInPermitsPerWindow { get; init; } = 20;
+    public int SignInPermitsPerWindow { get; init; } = 30;
 
     public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(15);
 

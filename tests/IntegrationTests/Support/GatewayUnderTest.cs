@@ -75,7 +75,13 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     /// <summary>Starts the gateway with <c>--enable-auth</c> (and the given scope options).</summary>
     public static Task<GatewayUnderTest> StartWithAuthAsync(
         ConfigBuilder config, string? connectionString = null, Func<ServeOptions, ServeOptions>? adjust = null, Action<WebApplicationBuilder>? configureBuilder = null) =>
-        StartAsync(config, connectionString: connectionString, adjust: o => (adjust ?? (x => x))(o with { EnableAuth = true }), configureBuilder: configureBuilder);
+        StartAsync(config, connectionString: connectionString, adjust: o => (adjust ?? (x => x))(o with
+        {
+            EnableAuth = true,
+
+            // Every test signs in from 127.0.0.1; the limits have tests of their own.
+            RateLimits = new OAuthRateLimits { PermitsPerWindow = 100_000, SignInPermitsPerWindow = 100_000 },
+        }), configureBuilder: configureBuilder);
 
     public IServiceProvider Services => _app.Services;
 

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text;
+using OneMcp.Api.Cli;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.OAuth;
+
+namespace OneMcp.IntegrationTests.Auth;
+
+/// <summary>Rate limits on the OAuth endpoints and the sign-in form, and the lock-out after failed sign-ins.</summary>
+public sealed class AbuseLimitTests : IAsyncLifetime
+{
+    private GatewayUnderTest _gateway = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder(), adjust: o => o with
+        {
+            RateLimits = new OAuthRateLimits { PermitsPerWindow = 3, SignInPermitsPerWindow = 8, MaxFailedSignIns = 3, Window = TimeSpan.FromMinutes(5) },
+        });
+        await _gateway.AddUserAsync("ada", "correct horse battery staple");
+        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _gateway.BaseUrl };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Register_BeyondTheLimit_Answers429WithRetryAfter()
+    {
+        var driver = new OAuthFlowDriver(_gateway.BaseUrl);
+        for (var i = 0; i < 3; i++)
+        {
+            (await driver.RegisterClientAsync(["http://127.0.0.1:1/cb"])).StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+
+        using var response = await _http.PostAsync("/register", new StringContent("""{"redirect_uris":["http://127.0.0.1:1/cb"]}""", Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter.ShouldNotBeNull().Delta!.Value.ShouldBeGreaterThan(TimeSpan.Zero);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("rate_limited");
+    }
+
+    [Fact]
+    public async Task Token_BeyondTheLimit_Answers429()
+    {
+        HttpStatusCode last = default;
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await _http.PostAsync("/token", new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "authorization_code")]));
+            last = response.StatusCode;
+        }
+
+        last.ShouldBe(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task SignIn_AfterTooManyFailures_IsLockedEvenWithTheRightPassword()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var wrong = await SignInAsync("ada", "not the password");
+            wrong.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            (await wrong.Content.ReadAsStringAsync()).ShouldContain("The user name or password is not right.");
+        }
+
+        using var locked = await SignInAsync("ada", "correct horse battery staple");
+
+        locked.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await locked.Content.ReadAsStringAsync()).ShouldContain("Too many failed sign-ins");
+        locked.Headers.Contains("Set-Cookie").ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task SignIn_WithTheRightPassword_SetsAnHttpOnlySameSiteCookie()
+    {
+        using var response = await SignInAsync("ada", "correct horse battery staple");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("onemcp_session=", StringComparison.Ordinal));
+        cookie.ShouldContain("httponly", Case.Insensitive);
+        cookie.ShouldContain("samesite=lax", Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task SignIn_WithAnUnknownUser_ReadsLikeAWrongPassword()
+    {
+        using var response = await SignInAsync("nobody", "whatever it is");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("The user name or password is not right.");
+    }
+
+    [Fact]
+    public async Task SignIn_BeyondTheLimit_Answers429()
+    {
+        HttpStatusCode last = default;
+        for (var i = 0; i < 9; i++)
+        {
+            using var response = await SignInAsync("user" + i, "some password");
+            last = response.StatusCode;
+        }
+
+        last.ShouldBe(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task SignIn_ReturnUrlToAnotherSite_IsNotFollowed()
+    {
+        using var response = await SignInAsync("ada", "correct horse battery staple", "//evil.example.com/x");
+
+        response.Headers.Location!.ToString().ShouldBe("/oauth");
+    }
+
+    private Task<HttpResponseMessage> SignInAsync(string user, string password, string returnUrl = "/authorize") =>
+        _http.PostAsync("/login", new FormUrlEncodedContent([
+            KeyValuePair.Create("username", user), KeyValuePair.Create("password", password), KeyValuePair.Create("returnUrl", returnUrl)]));
+}
