@@ -99,6 +99,10 @@ public static class GatewayApp
         // A failed start is reported by the CLI in one line ("onemcp: cannot start: ..."), and a stop requested
         // while backends were still starting is no failure at all; the host's own stack-trace log adds nothing.
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // OpenIddict logs every OAuth request it extracts at Information, and leaves the PKCE code_verifier in
+        // clear: secrets never reach a log, so its own logs stop at warnings whatever the level asked for.
+        logging.AddFilter("OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
+
         // The key ring lives in the database unencrypted by design (ADR 0007): no start-up warning about it.
         logging.AddFilter("Microsoft.AspNetCore.DataProtection", level <= LogLevel.Debug ? level : LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);

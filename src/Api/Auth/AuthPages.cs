@@ -130,7 +130,8 @@ internal static class AuthPages
         headers.ContentSecurityPolicy = csp;
         headers.XFrameOptions = "DENY";
         headers.CacheControl = "no-store";
-        headers["Referrer-Policy"] = "no-referrer";
+        // Not no-referrer: Chromium then posts forms with "Origin: null", which the DNS-rebinding guard must refuse.
+        headers["Referrer-Policy"] = "same-origin";
         headers.XContentTypeOptions = "nosniff";
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, statusCode);
     }

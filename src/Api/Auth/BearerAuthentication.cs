@@ -29,6 +29,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         var authorization = context.Request.Headers.Authorization.ToString();
         var presented = authorization.Length > 0;
         ClaimsPrincipal? user = null;
+        var viaCookie = false;
         if (presented)
         {
             var result = await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
@@ -38,6 +39,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         {
             var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
             user = cookie.Succeeded ? cookie.Principal : null;
+            viaCookie = user is not null;
         }
 
         if (user is null)
@@ -55,13 +57,19 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
             return;
         }
 
-        if (isApi && !IsSafe(context.Request.Method) && !user.HasClaim(OpenIddictConstants.Claims.Role, Application.Users.UserRoles.Admin))
+        if (isApi && !IsSafe(context.Request.Method))
         {
-            await Results.Problem(
-                statusCode: StatusCodes.Status403Forbidden,
-                title: "Forbidden",
-                detail: "Changing the gateway's configuration needs the admin role.").ExecuteAsync(context);
-            return;
+            // A cookie rides along with any request the browser sends, so it may read but not change anything.
+            var refusal = viaCookie
+                ? "Changes through the REST API need a bearer token; the sign-in cookie only reads."
+                : !user.HasClaim(OpenIddictConstants.Claims.Role, Application.Users.UserRoles.Admin)
+                    ? "Changing the gateway's configuration needs the admin role."
+                    : null;
+            if (refusal is not null)
+            {
+                await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: refusal).ExecuteAsync(context);
+                return;
+            }
         }
 
         await next(context);

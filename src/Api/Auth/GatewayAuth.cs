@@ -83,6 +83,10 @@ internal static partial class GatewayAuth
                 server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
                 server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
                 server.AddEventHandler(DropUnregisteredOfflineAccessHandler.Descriptor);
+                foreach (var descriptor in LogRejectedRequestsHandler.Descriptors)
+                {
+                    server.AddEventHandler(descriptor);
+                }
             })
             .AddValidation(validation =>
             {

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using OneMcp.IntegrationTests.Support.OAuth;
+
+namespace OneMcp.IntegrationTests.Auth;
+
+/// <summary>The REST API under --enable-auth: tokens or the sign-in cookie to read, the admin role to change.</summary>
+public sealed class ApiAccessTests(AuthGatewayFixture fixture) : IClassFixture<AuthGatewayFixture>
+{
+    private const string RedirectUri = "http://127.0.0.1:45555/cb";
+
+    [Fact]
+    public async Task ReadBackends_WithAMemberToken_Succeeds()
+    {
+        using var http = await BearerClientAsync(AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword);
+
+        using var response = await http.GetAsync("/api/backends");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ChangeBackends_WithAMemberToken_Is403()
+    {
+        using var http = await BearerClientAsync(AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword);
+
+        using var response = await http.PostAsJsonAsync("/api/backends", new { name = "gamma", url = "http://127.0.0.1:1/mcp" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        fixture.Gateway.Pool.Backends.Select(b => b.Name.Value).ShouldNotContain("gamma");
+    }
+
+    [Fact]
+    public async Task ChangePresets_WithAnAdminToken_Succeeds()
+    {
+        using var http = await BearerClientAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+
+        using var response = await http.PostAsJsonAsync("/api/presets", new { name = "web-" + Guid.NewGuid().ToString("N")[..6], expression = "web" });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task SignInCookie_ReadsTheApi_ButCannotChangeIt()
+    {
+        using var http = await CookieClientAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+
+        using var read = await http.GetAsync("/api/backends");
+        using var change = await http.PostAsJsonAsync("/api/presets", new { name = "cookie-made", expression = "web" });
+
+        read.StatusCode.ShouldBe(HttpStatusCode.OK);
+        change.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Logout_EndsTheCookieSession()
+    {
+        using var http = await CookieClientAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+        (await http.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var logout = await http.PostAsync("/logout", content: null);
+
+        logout.StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await http.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    private async Task<HttpClient> BearerClientAsync(string user, string password)
+    {
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var pkce = Pkce.Create();
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:web"], pkce, user, password)).Redirect.Code!;
+        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
+        var http = new HttpClient { BaseAddress = fixture.Gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        return http;
+    }
+
+    private async Task<HttpClient> CookieClientAsync(string user, string password)
+    {
+        var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = fixture.Gateway.BaseUrl };
+        using var login = await http.PostAsync("/login", new FormUrlEncodedContent([
+            KeyValuePair.Create("username", user), KeyValuePair.Create("password", password), KeyValuePair.Create("returnUrl", "/")]));
+        login.StatusCode.ShouldBe(HttpStatusCode.Found);
+        return http;
+    }
+}
