@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Playwright;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.IntegrationTests.Auth;
@@ -42,7 +43,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
 
             await page.FillAsync("#username", AuthGatewayFixture.Admin);
             await page.FillAsync("#password", AuthGatewayFixture.AdminPassword);
-            await page.ClickAsync("button[type=submit]");
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
 
             // Signed in: back at /authorize with the consent page, the client's name and the requested tag.
             await page.WaitForSelectorAsync("#client-name");
@@ -55,7 +56,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             (await tags.First.IsCheckedAsync()).ShouldBeTrue();
             await BrowserFixture.SaveScreenshotAsync(page, "consent-approve-2-consent");
 
-            await page.ClickAsync("button[name=action][value=approve]");
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=approve]", "/authorize"), 302);
 
             // The browser lands on the loopback listener with the code, the state and the issuer.
             await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
@@ -109,11 +110,11 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             await page.GotoAsync(authorizeUri.AbsoluteUri);
             await page.FillAsync("#username", AuthGatewayFixture.Member);
             await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
-            await page.ClickAsync("button[type=submit]");
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
             await page.WaitForSelectorAsync("#client-name");
             (await page.InnerTextAsync("#client-name")).ShouldBe("Browser deny");
 
-            await page.ClickAsync("button[name=action][value=deny]");
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=deny]", "/authorize"), 302);
 
             await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
             var received = await listener.FirstCallbackAsync(CallbackTimeout);
@@ -147,12 +148,9 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
 
             await page.FillAsync("#username", AuthGatewayFixture.Member);
             await page.FillAsync("#password", "not the password");
-            var response = await page.RunAndWaitForResponseAsync(
-                () => page.ClickAsync("button[type=submit]"),
-                r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/login");
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 401);
             await page.WaitForSelectorAsync("#error");
 
-            response.Status.ShouldBe(401);
             new Uri(page.Url).AbsolutePath.ShouldBe("/login");
             (await page.InnerTextAsync("#error")).ShouldBe("The user name or password is not right.");
             (await page.InputValueAsync("#username")).ShouldBe(AuthGatewayFixture.Member);
@@ -165,6 +163,22 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         finally
         {
             await page.Context.CloseAsync();
+        }
+    }
+
+    /// <summary>Clicks a form's submit button and returns the answer to the POST it sends to <paramref name="path"/>.</summary>
+    private static Task<IResponse> SubmitAsync(IPage page, string button, string path) =>
+        page.RunAndWaitForResponseAsync(
+            () => page.ClickAsync(button),
+            r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == path);
+
+    private static async Task ShouldAnswerAsync(IResponse response, int status)
+    {
+        if (response.Status != status)
+        {
+            var body = await response.TextAsync();
+            var origin = await response.Request.HeaderValueAsync("origin");
+            response.Status.ShouldBe(status, $"POST {response.Url} (Origin: {origin ?? "none"}) answered {response.Status}: {body}");
         }
     }
 
