@@ -97,7 +97,7 @@ public sealed class OAuthFlowDriver
     /// A redirect to <paramref name="redirectUri"/> at any step (an error, or no consent needed) ends the flow early.
     /// </summary>
     /// <exception cref="OAuthFlowException">A step answered something else (a 4xx page, a failed sign-in, no consent form).</exception>
-    public async Task<AuthorizationResult> AuthorizeAsync(
+    public Task<AuthorizationResult> AuthorizeAsync(
         string clientId,
         string redirectUri,
         IEnumerable<string> scopes,
@@ -108,11 +108,26 @@ public sealed class OAuthFlowDriver
         string password,
         ConsentDecision decision = ConsentDecision.Approve,
         IEnumerable<string>? selectedScopes = null,
+        CancellationToken cancellationToken = default) =>
+        AuthorizeAtAsync(BuildAuthorizeUri(clientId, redirectUri, scopes, state, pkce, resource), redirectUri, userName, password, decision, selectedScopes, cancellationToken);
+
+    /// <summary>
+    /// The same front-channel flow as <see cref="AuthorizeAsync"/>, starting from a complete authorization URL that
+    /// someone else built (an MCP client SDK, say). The redirect to <paramref name="redirectUri"/> is captured, not followed.
+    /// </summary>
+    /// <exception cref="OAuthFlowException">A step answered something else (a 4xx page, a failed sign-in, no consent form).</exception>
+    public static async Task<AuthorizationResult> AuthorizeAtAsync(
+        Uri authorizeUri,
+        string redirectUri,
+        string userName,
+        string password,
+        ConsentDecision decision = ConsentDecision.Approve,
+        IEnumerable<string>? selectedScopes = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(authorizeUri);
         using var handler = new SocketsHttpHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = false };
         using var http = new HttpClient(handler);
-        var authorizeUri = BuildAuthorizeUri(clientId, redirectUri, scopes, state, pkce, resource);
 
         // 1. /authorize -> the login page (the user has no session yet).
         var step = await FollowAsync(http, new HttpRequestMessage(HttpMethod.Get, authorizeUri), redirectUri, "authorize", cancellationToken);
@@ -122,12 +137,13 @@ public sealed class OAuthFlowDriver
         }
 
         // 2. Sign in: the login form's hidden fields plus username and password -> back to /authorize -> consent.
+        //    A failed sign-in answers the login page again with a 4xx status, which is read like any page here.
         var loginForm = HtmlForms.Parse(step.Html).FirstOrDefault(f => f.HasInput("password"))
             ?? throw new OAuthFlowException($"Expected the login page after GET {authorizeUri}, got {step.Uri}: {HtmlForms.Snippet(step.Html)}", HttpStatusCode.OK, step.Html);
         var loginFields = loginForm.HiddenFields.Where(f => f.Key is not "username" and not "password").ToList();
         loginFields.Add(KeyValuePair.Create("username", userName));
         loginFields.Add(KeyValuePair.Create("password", password));
-        step = await FollowAsync(http, FormRequest(loginForm, step.Uri, loginFields), redirectUri, "login", cancellationToken);
+        step = await FollowAsync(http, FormRequest(loginForm, step.Uri, loginFields), redirectUri, "login", cancellationToken, acceptClientErrorPages: true);
         if (step.Redirect is not null)
         {
             return new AuthorizationResult(step.Redirect, null);
@@ -137,9 +153,9 @@ public sealed class OAuthFlowDriver
         var consentForm = HtmlForms.Parse(step.Html).FirstOrDefault(f => f.Checkboxes(ScopesField).Count > 0 || f.HasInput("action"))
             ?? throw new OAuthFlowException(
                 HtmlForms.Parse(step.Html).Any(f => f.HasInput("password"))
-                    ? $"Sign-in as '{userName}' failed: the login page came back ({step.Uri})."
-                    : $"Expected the consent page after signing in, got {step.Uri}: {HtmlForms.Snippet(step.Html)}",
-                HttpStatusCode.OK,
+                    ? $"Sign-in as '{userName}' failed: the login page came back ({(int)step.Status} at {step.Uri})."
+                    : $"Expected the consent page after signing in, got {(int)step.Status} at {step.Uri}: {HtmlForms.Snippet(step.Html)}",
+                step.Status,
                 step.Html);
         var chosen = selectedScopes?.ToList()
             ?? [.. consentForm.Checkboxes(ScopesField).Where(c => c.Checked).Select(c => c.Value)];
@@ -239,10 +255,11 @@ public sealed class OAuthFlowDriver
     }
 
     /// <summary>
-    /// Sends the request and follows redirects by hand (as GETs) until a 200 page, or a redirect to the client's
-    /// redirect URI, which is not fetched.
+    /// Sends the request and follows redirects by hand (as GETs) until a 200 page (or a 4xx page when
+    /// <paramref name="acceptClientErrorPages"/>), or a redirect to the client's redirect URI, which is not fetched.
     /// </summary>
-    private static async Task<Step> FollowAsync(HttpClient http, HttpRequestMessage first, string redirectUri, string stepName, CancellationToken cancellationToken)
+    private static async Task<Step> FollowAsync(
+        HttpClient http, HttpRequestMessage first, string redirectUri, string stepName, CancellationToken cancellationToken, bool acceptClientErrorPages = false)
     {
         var request = first;
         for (var hop = 0; hop <= MaxRedirects; hop++)
@@ -257,8 +274,8 @@ public sealed class OAuthFlowDriver
                 if (status is < 300 or >= 400)
                 {
                     var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                    return status == 200
-                        ? new Step(uri, body, null)
+                    return status == 200 || (acceptClientErrorPages && status is >= 400 and < 500)
+                        ? new Step(uri, body, null, response.StatusCode)
                         : throw new OAuthFlowException($"{stepName}: {status} from {method} {uri}: {HtmlForms.Snippet(body)}", response.StatusCode, body);
                 }
 
@@ -273,7 +290,7 @@ public sealed class OAuthFlowDriver
 
             if (IsRedirectUri(target, redirectUri))
             {
-                return new Step(target, string.Empty, AuthorizationRedirect.Parse(target));
+                return new Step(target, string.Empty, AuthorizationRedirect.Parse(target), HttpStatusCode.Redirect);
             }
 
             request = new HttpRequestMessage(HttpMethod.Get, target);
@@ -286,5 +303,5 @@ public sealed class OAuthFlowDriver
     private static bool IsRedirectUri(Uri target, string redirectUri) =>
         target.GetLeftPart(UriPartial.Path).Equals(new Uri(redirectUri).GetLeftPart(UriPartial.Path), StringComparison.Ordinal);
 
-    private sealed record Step(Uri Uri, string Html, AuthorizationRedirect? Redirect);
+    private sealed record Step(Uri Uri, string Html, AuthorizationRedirect? Redirect, HttpStatusCode Status);
 }

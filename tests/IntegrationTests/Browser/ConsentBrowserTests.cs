@@ -1,0 +1,191 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Playwright;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using OneMcp.IntegrationTests.Auth;
+using OneMcp.IntegrationTests.Support.Browser;
+using OneMcp.IntegrationTests.Support.OAuth;
+
+namespace OneMcp.IntegrationTests.Browser;
+
+/// <summary>
+/// Sign-in and consent in a real Chromium: the gateway's pages, the cookie session, the redirects and the
+/// page's Content-Security-Policy all as a browser sees them, ending on a real loopback redirect listener.
+/// </summary>
+[Collection(BrowserCollectionDefinition.Name)]
+public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixture fixture) : IClassFixture<AuthGatewayFixture>
+{
+    private const float TimeoutMs = 30_000;
+    private static readonly TimeSpan CallbackTimeout = TimeSpan.FromSeconds(30);
+
+    private string Base => fixture.Gateway.BaseUrl.AbsoluteUri.TrimEnd('/');
+
+    [Fact]
+    public async Task SignInAndApprove_LandsOnTheLoopbackListenerWithACodeThatBuysAWorkingToken()
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Browser e2e");
+        var pkce = Pkce.Create();
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web", "offline_access"], "state-approve", pkce, Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+
+            // Not signed in: /authorize sends the browser to the login page.
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            new Uri(page.Url).AbsolutePath.ShouldBe("/login");
+            (await page.TitleAsync()).ShouldStartWith("Sign in to OneMcp");
+            await BrowserFixture.SaveScreenshotAsync(page, "consent-approve-1-login");
+
+            await page.FillAsync("#username", AuthGatewayFixture.Admin);
+            await page.FillAsync("#password", AuthGatewayFixture.AdminPassword);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
+
+            // Signed in: back at /authorize with the consent page, the client's name and the requested tag.
+            await page.WaitForSelectorAsync("#client-name");
+            new Uri(page.Url).AbsolutePath.ShouldBe("/authorize");
+            (await page.InnerTextAsync("#client-name")).ShouldBe("Browser e2e");
+            (await page.InnerTextAsync("#user-name")).ShouldBe(AuthGatewayFixture.Admin);
+            var tags = page.Locator("input[type=checkbox][name=scopes]");
+            (await tags.CountAsync()).ShouldBe(1);
+            (await tags.First.GetAttributeAsync("value")).ShouldBe("tag:web");
+            (await tags.First.IsCheckedAsync()).ShouldBeTrue();
+            await BrowserFixture.SaveScreenshotAsync(page, "consent-approve-2-consent");
+
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=approve]", "/authorize"), 302);
+
+            // The browser lands on the loopback listener with the code, the state and the issuer.
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            (await page.InnerTextAsync("body")).ShouldContain(LoopbackCallbackListener.Page);
+            var landed = AuthorizationRedirect.Parse(new Uri(page.Url));
+            var received = AuthorizationRedirect.Parse(await listener.FirstCallbackAsync(CallbackTimeout));
+            foreach (var redirect in new[] { landed, received })
+            {
+                redirect.Code.ShouldNotBeNullOrEmpty();
+                redirect.State.ShouldBe("state-approve");
+                redirect.Iss.ShouldBe(Base + "/");
+                redirect.Error.ShouldBeNull();
+            }
+
+            received.Code.ShouldBe(landed.Code);
+            listener.Received.Count.ShouldBe(1);
+
+            // The code buys a token (PKCE verifier, same redirect URI), and the token opens /mcp.
+            var tokens = await driver.ExchangeCodeAsync(client, landed.Code!, listener.RedirectUri.AbsoluteUri, pkce.Verifier, resource: Base + "/mcp");
+            tokens.StatusCode.ShouldBe(HttpStatusCode.OK, tokens.Body);
+            tokens.Scope!.Split(' ').ShouldBe(["tag:web", "offline_access"], ignoreOrder: true);
+            tokens.RefreshToken.ShouldNotBeNullOrEmpty();
+
+            await using var mcp = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = fixture.Gateway.Url("/mcp"),
+                TransportMode = HttpTransportMode.StreamableHttp,
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = new AuthenticationHeaderValue("Bearer", tokens.AccessToken).ToString() },
+            }));
+            var result = await mcp.CallToolAsync("alpha_1mcp_echo", new Dictionary<string, object?> { ["message"] = "from the browser" });
+            result.IsError.ShouldNotBe(true);
+            string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text)).ShouldContain("from the browser");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SignInAndDeny_LandsOnTheLoopbackListenerWithAccessDeniedAndTheState()
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Browser deny");
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web", "offline_access"], "state-deny", Pkce.Create(), Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            await page.FillAsync("#username", AuthGatewayFixture.Member);
+            await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
+            await page.WaitForSelectorAsync("#client-name");
+            (await page.InnerTextAsync("#client-name")).ShouldBe("Browser deny");
+
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=deny]", "/authorize"), 302);
+
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            var received = await listener.FirstCallbackAsync(CallbackTimeout);
+            var query = QueryHelpers.ParseQuery(received.Query);
+            query["error"].ToString().ShouldBe("access_denied");
+            query["state"].ToString().ShouldBe("state-deny");
+            query["iss"].ToString().ShouldBe(Base + "/");
+            query.ContainsKey("code").ShouldBeFalse();
+            AuthorizationRedirect.Parse(new Uri(page.Url)).Error.ShouldBe("access_denied");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WrongPassword_ShowsTheErrorOnTheLoginPageAndStaysThere()
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Browser wrong password");
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web"], "state-wrong", Pkce.Create(), Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            var returnUrl = await page.InputValueAsync("input[name=returnUrl]");
+            returnUrl.ShouldStartWith("/authorize?");
+
+            await page.FillAsync("#username", AuthGatewayFixture.Member);
+            await page.FillAsync("#password", "not the password");
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 401);
+            await page.WaitForSelectorAsync("#error");
+
+            new Uri(page.Url).AbsolutePath.ShouldBe("/login");
+            (await page.InnerTextAsync("#error")).ShouldBe("The user name or password is not right.");
+            (await page.InputValueAsync("#username")).ShouldBe(AuthGatewayFixture.Member);
+            (await page.InputValueAsync("#password")).ShouldBeEmpty();
+            (await page.InputValueAsync("input[name=returnUrl]")).ShouldBe(returnUrl);
+            (await page.Locator("#client-name").CountAsync()).ShouldBe(0);
+            await BrowserFixture.SaveScreenshotAsync(page, "consent-wrong-password-login");
+            listener.Received.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    /// <summary>Clicks a form's submit button and returns the answer to the POST it sends to <paramref name="path"/>.</summary>
+    private static Task<IResponse> SubmitAsync(IPage page, string button, string path) =>
+        page.RunAndWaitForResponseAsync(
+            () => page.ClickAsync(button),
+            r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == path);
+
+    private static async Task ShouldAnswerAsync(IResponse response, int status)
+    {
+        if (response.Status != status)
+        {
+            var body = await response.TextAsync();
+            var origin = await response.Request.HeaderValueAsync("origin");
+            response.Status.ShouldBe(status, $"POST {response.Url} (Origin: {origin ?? "none"}) answered {response.Status}: {body}");
+        }
+    }
+
+    private static async Task<string> RegisterAsync(OAuthFlowDriver driver, LoopbackCallbackListener listener, string name)
+    {
+        var registration = await driver.RegisterClientAsync([listener.RedirectUri.AbsoluteUri], clientName: name);
+        registration.StatusCode.ShouldBe(HttpStatusCode.Created, registration.Body);
+        return registration.ClientId.ShouldNotBeNull();
+    }
+}
