@@ -1,3 +1,4 @@
+using OneMcp.Application.Authorization;
 using OneMcp.Api.Cli;
 
 namespace OneMcp.Api.Auth;

@@ -57,6 +57,12 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
             return;
         }
 
+        if (isMcp && SessionIdOf(context.Request) is { } id && owners.Find(id) is { } session)
+        {
+            // Each request's token decides: a narrowed (refreshed) or widened grant applies from this request on.
+            session.Grant = ScopeGrants.For(context);
+        }
+
         if (isApi && !IsSafe(context.Request.Method))
         {
             // A cookie rides along with any request the browser sends, so it may read but not change anything.

@@ -1,3 +1,4 @@
+using OneMcp.Application.Authorization;
 using System.CommandLine;
 using System.Globalization;
 using OneMcp.Infrastructure.Configuration;

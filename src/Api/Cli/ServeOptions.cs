@@ -1,3 +1,4 @@
+using OneMcp.Application.Authorization;
 using OneMcp.Infrastructure.Configuration;
 
 namespace OneMcp.Api.Cli;
@@ -71,15 +72,6 @@ public sealed record StorageOptions(string? ConnectionString, string DataDirecto
 {
     // The connection string may hold a password.
     public override string ToString() => ConnectionString is null ? $"SQLite in {DataDirectory}" : "PostgreSQL";
-}
-
-/// <summary>How granted tag scopes select backends (<c>--scope-match</c>).</summary>
-public enum ScopeMatch
-{
-    /// <summary>A backend must carry every granted tag.</summary>
-    All,
-    /// <summary>A backend carrying one granted tag is enough.</summary>
-    Any,
 }
 
 /// <summary>Requests allowed per client address and window on the OAuth endpoints and the sign-in form.</summary>

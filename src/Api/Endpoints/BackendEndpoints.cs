@@ -10,10 +10,16 @@ internal static class BackendEndpoints
     {
         var group = api.MapGroup("/backends").WithTags("Backends");
 
-        group.MapGet("", (IMediator mediator, CancellationToken ct) => mediator.Send(new ListBackendsQuery(), ct))
+        // Under scope validation a token lists only the backends its grant reaches; the others do not exist for it.
+        group.MapGet("", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
+                (await mediator.Send(new ListBackendsQuery(), ct)).Where(b => Auth.ScopeGrants.Reaches(context, b.Tags)).ToList())
             .WithName("ListBackends");
 
-        group.MapGet("/{name}", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new GetBackendQuery(name), ct))
+        group.MapGet("/{name}", async (string name, HttpContext context, IMediator mediator, CancellationToken ct) =>
+            {
+                var backend = await mediator.Send(new GetBackendQuery(name), ct);
+                return Auth.ScopeGrants.Reaches(context, backend.Tags) ? backend : throw new Application.Common.Exceptions.NotFoundException("backend", name);
+            })
             .WithName("GetBackend").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("", async (RegisterBackendCommand command, IMediator mediator, CancellationToken ct) =>

@@ -46,7 +46,7 @@ internal static partial class GatewayMcp
         var accessor = http.RequestServices.GetRequiredService<IHttpContextAccessor>();
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
         var filter = SessionFilterMiddleware.FilterOf(http);
-        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter);
+        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter) { Grant = Auth.ScopeGrants.For(http) };
         http.Items[SessionKey] = session;
 
         options.ServerInstructions = engine.BuildInstructions(session);
@@ -99,7 +99,7 @@ internal static partial class GatewayMcp
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         if (owners is not null && subject is not null && server.SessionId is { } sessionId)
         {
-            owners.Set(sessionId, subject);
+            owners.Set(sessionId, subject, session);
         }
 
         session.Attach(new ClientPeer(server));

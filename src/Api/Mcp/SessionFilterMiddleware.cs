@@ -25,11 +25,20 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
             {
                 var preset = Single(query, SessionFilter.PresetParameter);
                 var expression = await StoredExpressionAsync(context, preset);
-                context.Items[FilterKey] = SessionFilter.FromQuery(
+                var filter = SessionFilter.FromQuery(
                     Single(query, SessionFilter.TagsParameter),
                     Single(query, SessionFilter.TagFilterParameter),
                     preset,
                     resolvePreset: _ => expression);
+
+                // Under scope validation a filter may only narrow: every tag it names (negated ones too) must be granted.
+                if (Auth.ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
+                {
+                    await Auth.ScopeGrants.WriteInsufficientScopeAsync(context, missing);
+                    return;
+                }
+
+                context.Items[FilterKey] = filter;
             }
             catch (SessionFilterException e)
             {

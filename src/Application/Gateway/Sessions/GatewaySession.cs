@@ -15,6 +15,7 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     private readonly HashSet<string> _subscriptions = new(StringComparer.Ordinal);
     private IClientPeer? _peer;
     private volatile SessionFilter _filter = filter;
+    private volatile Authorization.TagGrant? _grant;
 
     public string Id { get; } = id;
 
@@ -39,6 +40,17 @@ public sealed class GatewaySession(string id, SessionFilter filter)
         _filter = presetFilter;
     }
 
+    /// <summary>
+    /// What the session's access token was granted under scope validation; null when scopes do not limit it
+    /// (authentication or scope validation off). Follows the token of the latest request, so a narrowed or
+    /// revoked grant applies at once.
+    /// </summary>
+    public Authorization.TagGrant? Grant
+    {
+        get => _grant;
+        set => _grant = value;
+    }
+
     /// <summary>The minimum level of backend log messages this session wants; null until it sets one.</summary>
     public LoggingLevel? LogLevel { get; set; }
 
@@ -54,9 +66,9 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     public bool CanSee(IBackendConnection backend) =>
         backend.State.Status == BackendStatus.Connected && Allows(backend.Settings);
 
-    /// <summary>Whether the session's filter admits the backend, whatever its connection state.</summary>
+    /// <summary>Whether the session's filter and grant admit the backend, whatever its connection state.</summary>
     public bool Allows(Domain.Backends.BackendSettings settings) =>
-        !settings.Disabled && Filter.Allows(settings.Tags);
+        !settings.Disabled && Filter.Allows(settings.Tags) && (_grant?.Reaches(settings.Tags) ?? true);
 
     public bool AddSubscription(string prefixedUri)
     {

@@ -1,0 +1,42 @@
+using OneMcp.Application.Authorization;
+using OneMcp.Domain.Backends;
+using OpenIddict.Abstractions;
+
+namespace OneMcp.Api.Auth;
+
+/// <summary>The tag grant of the request's token under <c>--enable-scope-validation</c>; null when scopes do not limit it.</summary>
+internal static class ScopeGrants
+{
+    public static TagGrant? For(HttpContext context)
+    {
+        var settings = context.RequestServices.GetService<AuthSettings>();
+        if (settings is not { ScopeValidation: true } || context.User.Identity?.IsAuthenticated != true)
+        {
+            return null;
+        }
+
+        return TagGrant.FromScopes(context.User.GetScopes(), settings.ScopeMatch);
+    }
+
+    /// <summary>Whether a backend with these tags is within the request's grant (always, without scope validation).</summary>
+    public static bool Reaches(HttpContext context, IEnumerable<string> backendTags)
+    {
+        var grant = For(context);
+        return grant is null || grant.Reaches([.. backendTags.Select(Tag.From)]);
+    }
+
+    /// <summary>
+    /// The 403 of RFC 6750 for a request filter that names tags the token was not granted, in the MCP
+    /// surface's JSON-RPC envelope; the challenge names the scopes the request would need.
+    /// </summary>
+    public static Task WriteInsufficientScopeAsync(HttpContext context, IReadOnlyList<Tag> missing)
+    {
+        var needed = string.Join(' ', missing.Select(OAuthScopes.ForTag));
+        context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{needed}\"";
+        return Http.JsonRpcErrors.WriteAsync(
+            context,
+            StatusCodes.Status403Forbidden,
+            Http.JsonRpcErrors.Forbidden,
+            $"The token was not granted the tag(s) this filter names: {string.Join(", ", missing.Select(t => t.Value))}.");
+    }
+}
