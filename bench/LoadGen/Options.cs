@@ -15,9 +15,10 @@ internal sealed class Options
           --cold-start K     start the gateway with K stdio test servers; time until one session's tools/list
                              holds the tools of all K (--repeat times; the median is reported)
           --list-tools K     start one HTTP test server and the gateway with K backends on it; time --requests
-                             sequential tools/list of one session (after 20 unmeasured ones)
+                             sequential tools/list of one session (after --list-warmup unmeasured ones)
           --repeat N         cold starts to measure (default 3)
           --requests N       tools/list requests to measure (default 200)
+          --list-warmup N    unmeasured tools/list requests before them (default 20)
           --sessions N       concurrent MCP sessions (default 16)
           --duration S       measured seconds per phase (default 10)
           --warmup S         unmeasured seconds before each phase (default 2)
@@ -51,6 +52,8 @@ internal sealed class Options
 
     public int Requests { get; private set; } = 200;
 
+    public int ListWarmup { get; private set; } = 20;
+
     public static bool TryParse(string[] args, out Options options, out string error)
     {
         options = new Options();
@@ -79,6 +82,9 @@ internal sealed class Options
                         break;
                     case "--repeat":
                         options.Repeat = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--list-warmup":
+                        options.ListWarmup = int.Parse(Next(), CultureInfo.InvariantCulture);
                         break;
                     case "--requests":
                         options.Requests = int.Parse(Next(), CultureInfo.InvariantCulture);
@@ -132,9 +138,9 @@ internal sealed class Options
             return false;
         }
 
-        if (options.Mode is "cold-start" or "list-tools" && (options.Backends is < 1 or > 1000 || options.Repeat is < 1 or > 100 || options.Requests is < 1 or > 1_000_000))
+        if (options.Mode is "cold-start" or "list-tools" && (options.Backends is < 1 or > 1000 || options.Repeat is < 1 or > 100 || options.Requests is < 1 or > 1_000_000 || options.ListWarmup is < 0 or > 1_000_000))
         {
-            error = "--cold-start and --list-tools take 1..1000 backends, --repeat is 1..100, --requests 1..1000000";
+            error = "--cold-start and --list-tools take 1..1000 backends, --repeat is 1..100, --requests 1..1000000, --list-warmup 0..1000000";
             return false;
         }
 

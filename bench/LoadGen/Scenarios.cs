@@ -89,10 +89,10 @@ internal static class Scenarios
         var (tools, _) = await ListUntilCompleteAsync(runner, k, cancel);
         var rssIdle = gateway.RssMb();
 
-        const int Warmup = 20;
+        var warmup = options.ListWarmup;
         var latencies = new double[options.Requests];
         long errors = 0;
-        for (var i = 0; i < Warmup + options.Requests; i++)
+        for (var i = 0; i < warmup + options.Requests; i++)
         {
             var before = Stopwatch.GetTimestamp();
             var status = await runner.ListToolsAsync(i + 1, parse: false, cancel);
@@ -102,9 +102,9 @@ internal static class Scenarios
                 errors++;
             }
 
-            if (i >= Warmup)
+            if (i >= warmup)
             {
-                latencies[i - Warmup] = elapsed;
+                latencies[i - warmup] = elapsed;
             }
         }
 
@@ -117,6 +117,7 @@ internal static class Scenarios
             ["backends"] = k,
             ["tools"] = tools,
             ["requests"] = options.Requests,
+            ["warmupRequests"] = warmup,
             ["errors"] = errors,
             ["p50Ms"] = Percentile(latencies, 0.50),
             ["p90Ms"] = Percentile(latencies, 0.90),
