@@ -2,7 +2,10 @@
 # Runs the gateway benchmark set and writes docs/benchmarks.md.
 # Each row is one LoadGen --compare run: phases gateway, direct, direct, gateway (A B B A) on this machine,
 # against the in-repo test server, with the load generator on the same machine.
-# Environment: DURATION (measured seconds per phase, default 10), WARMUP (unmeasured seconds before each phase, default 10: the gateway's JIT needs more than 3 s under load), SKIP_STDIO=1.
+# Then the scenarios with many backends (cold start with 30 stdio backends, tools/list with 200 backends) and the
+# BenchmarkDotNet micro-benchmarks of the engine (bench/Micro); bench/analysis.md is appended as written.
+# Environment: DURATION (measured seconds per phase, default 10), WARMUP (unmeasured seconds before each phase, default 10: the gateway's JIT needs more than 3 s under load), SKIP_STDIO=1, SKIP_SCENARIOS=1, SKIP_MICRO=1;
+# COLD_BACKENDS, COLD_REPEAT, LIST_BACKENDS (defaults 30, 3, 200) and MICRO_FILTER (default *) only to try the script quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -13,9 +16,11 @@ out="docs/benchmarks.md"
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
-echo "==> Building the load generator, the gateway and the test server (Release)"
+echo "==> Building the load generator, the gateway, the test server and the micro-benchmarks (Release)"
 dotnet build bench/LoadGen/LoadGen.csproj -c Release --nologo -v quiet
+dotnet build bench/Micro/Micro.csproj -c Release --nologo -v quiet
 dll="bench/LoadGen/bin/Release/net10.0/OneMcp.LoadGen.dll"
+micro_dir="bench/Micro/bin/Release/net10.0"
 
 load_before="$(uptime)"
 status=0
@@ -32,7 +37,28 @@ run http1 --backend http --sessions 1
 if [ "${SKIP_STDIO:-0}" != "1" ]; then
   run stdio16 --backend stdio --sessions 16
 fi
+scenario() {
+  local name="$1"; shift
+  local cmd=(dotnet "$dll" "$@" --json "$results/$name.json")
+  printf '%s\n' "${cmd[*]}" | sed "s#$results/##" >>"$results/commands.txt"
+  echo "==> ${cmd[*]}"
+  "${cmd[@]}" || status=$?
+}
+
+if [ "${SKIP_SCENARIOS:-0}" != "1" ]; then
+  scenario cold30 --cold-start "${COLD_BACKENDS:-30}" --repeat "${COLD_REPEAT:-3}"
+  scenario list200 --list-tools "${LIST_BACKENDS:-200}" --list-warmup 100 --requests 200
+fi
 load_after="$(uptime)"
+
+if [ "${SKIP_MICRO:-0}" != "1" ]; then
+  echo "==> dotnet $micro_dir/OneMcp.Micro.dll (BenchmarkDotNet, ShortRun)"
+  rm -rf "$micro_dir/BenchmarkDotNet.Artifacts"
+  load_micro="$(uptime)"
+  (cd "$micro_dir" && dotnet OneMcp.Micro.dll --filter "${MICRO_FILTER:-*}" >"$results/micro.log" 2>&1) || status=$?
+  printf '%s\n' "$load_micro" >"$results/micro-load.txt"
+  cp "$micro_dir"/BenchmarkDotNet.Artifacts/results/*-report-github.md "$results/" 2>/dev/null || true
+fi
 
 mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 cpu="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
@@ -45,6 +71,7 @@ def load(name):
     return json.load(open(path)) if os.path.exists(path) else None
 runs = [(n, load(n)) for n in ("http16", "http1", "stdio16")]
 runs = [(n, r) for n, r in runs if r is not None]
+cold, lst = load("cold30"), load("list200")
 commands = open(os.path.join(results, "commands.txt")).read().strip().splitlines()
 def f(x, d=1):
     return "-" if x is None else f"{x:.{d}f}"
@@ -95,6 +122,45 @@ w("|---|---|---|---|---|---|---|---|---|")
 for n, r in runs:
     for p in r["phases"]:
         w(f"| {n} | {p['name']} | {p['reqPerSec']:.0f} | {p['p50Ms']:.3f} | {p['p90Ms']:.3f} | {p['p99Ms']:.3f} | {p['maxMs']:.3f} | {p['requests']} | {p['errors']} |")
+if cold or lst:
+    w("")
+    w("## Many backends")
+    w("")
+    w("Cold start: \`--cold-start 30\` launches the gateway with 30 stdio test servers (each its own \`dotnet\` process) and")
+    w("times, from launching the gateway process, until it prints its listening line (it listens once every backend has")
+    w("tried to connect) and until the first \`tools/list\` of a new session holds the tools of all 30; three starts, the median")
+    w("and the range are shown. \`--list-tools 200\` runs one HTTP test server behind 200 gateway backends (each its own MCP")
+    w("session on that server) and times 200 sequential \`tools/list\` of one session after 100 unmeasured ones, which")
+    w("let the list path reach tier 1 (the response body is read in full, not parsed).")
+    w("")
+if cold:
+    w("| run | listening (ms, median) | complete tools/list (ms, median) | range (ms) | tools | gateway RSS (MB) |")
+    w("|---|---|---|---|---|---|")
+    tools = cold["runs"][0]["tools"] if cold.get("runs") else "-"
+    w(f"| cold start, {cold['backends']} stdio backends | {cold['listeningMs']:.0f} | {cold['completeMs']:.0f} | {cold['minCompleteMs']:.0f} to {cold['maxCompleteMs']:.0f} | {tools} | {f(cold.get('rssMb'))} |")
+    w("")
+if lst:
+    w("| run | tools | p50 | p90 | p99 | max | errors | gateway RSS idle / after (MB) |")
+    w("|---|---|---|---|---|---|---|---|")
+    w(f"| tools/list, {lst['backends']} backends | {lst['tools']} | {lst['p50Ms']:.3f} | {lst['p90Ms']:.3f} | {lst['p99Ms']:.3f} | {lst['maxMs']:.3f} | {lst['errors']} | {f(lst.get('rssIdleMb'))} / {f(lst.get('rssLoadMb'))} |")
+    w("")
+micro = sorted(p for p in os.listdir(results) if p.endswith("-report-github.md"))
+if micro:
+    w("## Micro-benchmarks (bench/Micro)")
+    w("")
+    load_micro = open(os.path.join(results, "micro-load.txt")).read().strip() if os.path.exists(os.path.join(results, "micro-load.txt")) else "-"
+    w("BenchmarkDotNet ShortRun (3 warm-up + 3 measured iterations, in process) of the engine's hot paths, on the same")
+    w(f"shared machine (load before: \`{load_micro}\`): wide error columns mean noise, not a property of the code.")
+    w("\`dotnet bench/Micro/bin/Release/net10.0/OneMcp.Micro.dll [--filter '*Engine*']\`.")
+    for p in micro:
+        text = open(os.path.join(results, p)).read()
+        table = [l for l in text.splitlines() if l.startswith("|")]
+        w("")
+        w(f"{p.replace('OneMcp.Micro.', '').replace('-report-github.md', '')}:")
+        w("")
+        for l in table:
+            w(l)
+    w("")
 w("")
 w("## Targets (issue 7)")
 w("")
@@ -119,11 +185,19 @@ if idle:
     row("gateway RSS idle ≤ 80 MB", f"{max(idle):.1f} MB (highest of the runs)", max(idle) <= 80)
 if loaded:
     row("gateway RSS under 16-session load ≤ 150 MB", f"{max(loaded):.1f} MB", max(loaded) <= 150)
-errors = sum(r["errors"] for _, r in runs)
+if cold:
+    row(f"cold start, {cold['backends']} stdio backends: complete tools/list ≤ 1.5 s", f"{cold['completeMs'] / 1000:.1f} s (median of {len(cold['runs'])})", cold["completeMs"] <= 1500)
+if lst:
+    row(f"tools/list with {lst['backends']} backends ≤ 20 ms (p50)", f"{lst['p50Ms']:.1f} ms", lst["p50Ms"] <= 20)
+    row(f"tools/list with {lst['backends']} backends ≤ 20 ms (p99)", f"{lst['p99Ms']:.1f} ms", lst["p99Ms"] <= 20)
+errors = sum(r["errors"] for _, r in runs) + sum(x["errors"] for x in (cold, lst) if x)
 row("zero errors in every run", str(errors), errors == 0)
 w("")
-w("Not measured yet by this script: \`--enable-auth\` throughput, cold start with K stdio backends,")
-w("\`tools/list\` with 200 backends, and the BenchmarkDotNet micro-benchmarks.")
+w("Not measured yet by this script: \`--enable-auth\` throughput.")
+analysis = "bench/analysis.md"
+if os.path.exists(analysis):
+    w("")
+    w(open(analysis).read().rstrip())
 open(out, "w").write("\n".join(lines) + "\n")
 PY
 echo "==> wrote $out"

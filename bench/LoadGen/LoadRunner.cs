@@ -132,6 +132,51 @@ internal sealed class LoadRunner
             firstError);
     }
 
+    /// <summary>The names of the tools one <c>tools/list</c> on the first session returns; null when it failed.</summary>
+    public async Task<List<string>?> ListToolNamesAsync(int id, CancellationToken cancel)
+    {
+        var body = Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"method\":\"tools/list\",\"params\":{}}");
+        using var response = await PostAsync(_sessionIds[0], body, cancel);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        using var result = await ReadResultAsync(response, cancel);
+        if (result is null || !result.RootElement.TryGetProperty("result", out var value) || !value.TryGetProperty("tools", out var tools))
+        {
+            return null;
+        }
+
+        return [.. tools.EnumerateArray().Select(t => t.GetProperty("name").GetString() ?? string.Empty)];
+    }
+
+    /// <summary>
+    /// One <c>tools/list</c> on the first session. With <paramref name="parse"/> the answer is parsed and the
+    /// number of tools returned (a negative number when the answer is not a list); without it only the
+    /// whole body is read, as a client would before parsing it.
+    /// </summary>
+    public async Task<int> ListToolsAsync(int id, bool parse, CancellationToken cancel)
+    {
+        var body = Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":" + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",\"method\":\"tools/list\",\"params\":{}}");
+        using var response = await PostAsync(_sessionIds[0], body, cancel);
+        if (!response.IsSuccessStatusCode)
+        {
+            return -(int)response.StatusCode;
+        }
+
+        if (!parse)
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancel);
+            return bytes.Length > 0 ? 0 : -1;
+        }
+
+        using var result = await ReadResultAsync(response, cancel);
+        return result is not null && result.RootElement.TryGetProperty("result", out var value) && value.TryGetProperty("tools", out var tools)
+            ? tools.GetArrayLength()
+            : -1;
+    }
+
     /// <summary>Ends every session (DELETE), best effort.</summary>
     public async Task CloseSessionsAsync()
     {

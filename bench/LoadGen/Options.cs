@@ -6,12 +6,19 @@ namespace OneMcp.LoadGen;
 internal sealed class Options
 {
     public const string Usage = """
-        usage: OneMcp.LoadGen (--target <mcp url> | --gateway | --direct | --compare) [options]
+        usage: OneMcp.LoadGen (--target <mcp url> | --gateway | --direct | --compare | --cold-start K | --list-tools K) [options]
           --target <url>     measure an MCP endpoint that is already running (streamable HTTP)
           --gateway          start an HTTP test server and the built gateway in front of it; measure the gateway
           --direct           start an HTTP test server; measure it without the gateway
           --compare          start both; run the phases gateway, direct, direct, gateway and print ratios
           --backend <kind>   the gateway's backend: http (default) or stdio (the direct phase stays HTTP)
+          --cold-start K     start the gateway with K stdio test servers; time until one session's tools/list
+                             holds the tools of all K (--repeat times; the median is reported)
+          --list-tools K     start one HTTP test server and the gateway with K backends on it; time --requests
+                             sequential tools/list of one session (after --list-warmup unmeasured ones)
+          --repeat N         cold starts to measure (default 3)
+          --requests N       tools/list requests to measure (default 200)
+          --list-warmup N    unmeasured tools/list requests before them (default 20)
           --sessions N       concurrent MCP sessions (default 16)
           --duration S       measured seconds per phase (default 10)
           --warmup S         unmeasured seconds before each phase (default 2)
@@ -38,6 +45,15 @@ internal sealed class Options
 
     public string? JsonPath { get; private set; }
 
+    /// <summary>K of --cold-start and --list-tools: how many backends the gateway runs.</summary>
+    public int Backends { get; private set; }
+
+    public int Repeat { get; private set; } = 3;
+
+    public int Requests { get; private set; } = 200;
+
+    public int ListWarmup { get; private set; } = 20;
+
     public static bool TryParse(string[] args, out Options options, out string error)
     {
         options = new Options();
@@ -58,6 +74,20 @@ internal sealed class Options
                     case "--direct":
                     case "--compare":
                         options.Mode = arg[2..];
+                        break;
+                    case "--cold-start":
+                    case "--list-tools":
+                        options.Mode = arg[2..];
+                        options.Backends = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--repeat":
+                        options.Repeat = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--list-warmup":
+                        options.ListWarmup = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--requests":
+                        options.Requests = int.Parse(Next(), CultureInfo.InvariantCulture);
                         break;
                     case "--backend":
                         options.Backend = Next();
@@ -105,6 +135,12 @@ internal sealed class Options
         if (options.Sessions is < 1 or > 1024 || options.Duration is <= 0 or > 3600 || options.Warmup is < 0 or > 600)
         {
             error = "--sessions is 1..1024, --duration 0..3600 s, --warmup 0..600 s";
+            return false;
+        }
+
+        if (options.Mode is "cold-start" or "list-tools" && (options.Backends is < 1 or > 1000 || options.Repeat is < 1 or > 100 || options.Requests is < 1 or > 1_000_000 || options.ListWarmup is < 0 or > 1_000_000))
+        {
+            error = "--cold-start and --list-tools take 1..1000 backends, --repeat is 1..100, --requests 1..1000000, --list-warmup 0..1000000";
             return false;
         }
 

@@ -16,6 +16,25 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+if (options.Mode is "cold-start" or "list-tools")
+{
+    try
+    {
+        return options.Mode == "cold-start"
+            ? await Scenarios.ColdStartAsync(options, cancel.Token)
+            : await Scenarios.ListToolsAsync(options, cancel.Token);
+    }
+    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+    {
+        return 130;
+    }
+    catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException or TimeoutException)
+    {
+        await Console.Error.WriteLineAsync($"loadgen: {e.Message}");
+        return 3;
+    }
+}
+
 const string ServerName = "bench";
 ChildProcess? testServer = null;
 ChildProcess? gateway = null;

@@ -38,9 +38,25 @@ public sealed class CapabilityCatalog
     }
 
     /// <summary>True when the backend exposes a tool of that (backend-side) name to clients.</summary>
-    public static bool IsToolExposed(IBackendConnection backend, string toolName) =>
-        !backend.Settings.DisabledTools.Contains(toolName)
-        && backend.Capabilities.Tools.Any(t => string.Equals(t.Name, toolName, StringComparison.Ordinal));
+    public static bool IsToolExposed(IBackendConnection backend, string toolName)
+    {
+        if (backend.Settings.DisabledTools.Contains(toolName))
+        {
+            return false;
+        }
+
+        // Every tools/call asks this: a plain loop, no LINQ enumerator or closure per call.
+        var tools = backend.Capabilities.Tools;
+        for (var i = 0; i < tools.Count; i++)
+        {
+            if (string.Equals(tools[i].Name, toolName, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal static ExposedCapabilities Build(BackendSettings settings, BackendCapabilities capabilities)
     {

@@ -94,7 +94,7 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
     {
         if (progress is null)
         {
-            return await SendAsync("tools/call", (c, ct) => c.CallToolAsync(request, ct), cancellationToken);
+            return await SendAsync("tools/call", request, static (c, r, ct) => c.CallToolAsync(r, ct), cancellationToken);
         }
 
         var token = Guid.NewGuid().ToString("N");
@@ -104,7 +104,7 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
         try
         {
             var forwarded = new CallToolRequestParams { Name = request.Name, Arguments = request.Arguments, Meta = meta };
-            return await SendAsync("tools/call", (c, ct) => c.CallToolAsync(forwarded, ct), cancellationToken);
+            return await SendAsync("tools/call", forwarded, static (c, r, ct) => c.CallToolAsync(r, ct), cancellationToken);
         }
         finally
         {
@@ -113,25 +113,25 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
     }
 
     public ValueTask<ReadResourceResult> ReadResourceAsync(ReadResourceRequestParams request, CancellationToken cancellationToken) =>
-        SendAsync("resources/read", (c, ct) => c.ReadResourceAsync(request, ct), cancellationToken);
+        SendAsync("resources/read", request, static (c, r, ct) => c.ReadResourceAsync(r, ct), cancellationToken);
 
     public ValueTask<GetPromptResult> GetPromptAsync(GetPromptRequestParams request, CancellationToken cancellationToken) =>
-        SendAsync("prompts/get", (c, ct) => c.GetPromptAsync(request, ct), cancellationToken);
+        SendAsync("prompts/get", request, static (c, r, ct) => c.GetPromptAsync(r, ct), cancellationToken);
 
     public ValueTask<CompleteResult> CompleteAsync(CompleteRequestParams request, CancellationToken cancellationToken) =>
-        SendAsync("completion/complete", (c, ct) => c.CompleteAsync(request, ct), cancellationToken);
+        SendAsync("completion/complete", request, static (c, r, ct) => c.CompleteAsync(r, ct), cancellationToken);
 
     public async ValueTask SubscribeAsync(string uri, CancellationToken cancellationToken) =>
-        await SendAsync("resources/subscribe", async (c, ct) =>
+        await SendAsync("resources/subscribe", uri, static async (c, u, ct) =>
         {
-            await c.SubscribeToResourceAsync(new SubscribeRequestParams { Uri = uri }, ct);
+            await c.SubscribeToResourceAsync(new SubscribeRequestParams { Uri = u }, ct);
             return true;
         }, cancellationToken);
 
     public async ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken) =>
-        await SendAsync("resources/unsubscribe", async (c, ct) =>
+        await SendAsync("resources/unsubscribe", uri, static async (c, u, ct) =>
         {
-            await c.UnsubscribeFromResourceAsync(new UnsubscribeRequestParams { Uri = uri }, ct);
+            await c.UnsubscribeFromResourceAsync(new UnsubscribeRequestParams { Uri = u }, ct);
             return true;
         }, cancellationToken);
 
@@ -161,7 +161,8 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
         _refreshGate.Dispose();
     }
 
-    private async ValueTask<T> SendAsync<T>(string method, Func<McpClient, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
+    // The request travels as state to a static delegate: no closure or delegate is allocated per call.
+    private async ValueTask<T> SendAsync<TRequest, T>(string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.RequestTimeout);
@@ -170,14 +171,14 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
         {
             try
             {
-                return await send(client, timeout.Token);
+                return await send(client, request, timeout.Token);
             }
             catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.NotFound && _settings.Transport != BackendTransport.Stdio)
             {
                 // The backend restarted and forgot our session; it refused the request, so nothing ran and
                 // it is safe to send it once more on the fresh session the supervisor is opening.
                 var fresh = await WaitForReconnectAsync(client, timeout.Token);
-                return await send(fresh, timeout.Token);
+                return await send(fresh, request, timeout.Token);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
