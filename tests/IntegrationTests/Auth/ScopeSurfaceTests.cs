@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using OneMcp.IntegrationTests.Gateway;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.OAuth;
+
+namespace OneMcp.IntegrationTests.Auth;
+
+/// <summary>
+/// Under scope validation a token scoped to one tag reaches nothing of a backend outside its grant on any
+/// surface (resources, prompts, completions, subscriptions, notifications), and follows live tag changes.
+/// </summary>
+public sealed class ScopeSurfaceTests : IAsyncLifetime
+{
+    private const string User = "ada";
+    private const string Password = "correct horse battery staple";
+    private const string RedirectUri = "http://127.0.0.1:46002/cb";
+
+    private readonly ConfigBuilder _config = new ConfigBuilder()
+        .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
+        .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db"]));
+
+    private readonly List<McpClient> _clients = [];
+    private GatewayUnderTest _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _gateway = await GatewayUnderTest.StartWithAuthAsync(_config, adjust: o => o with { EnableScopeValidation = true });
+        await _gateway.AddUserAsync(User, Password, "admin");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await _gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task WebToken_ReachesNothingOfTheDbBackend()
+    {
+        var web = await ConnectAsync("web");
+
+        (await web.ReadResourceAsync("alpha_1mcp_test://static/info")).Contents.ShouldNotBeEmpty();
+        await Should.ThrowAsync<McpProtocolException>(() => web.ReadResourceAsync("beta_1mcp_test://static/info").AsTask());
+        await Should.ThrowAsync<McpProtocolException>(() => web.ReadResourceAsync("beta_1mcp_test://items/7").AsTask());
+        await Should.ThrowAsync<McpProtocolException>(() => web.GetPromptAsync("beta_1mcp_greeting", new Dictionary<string, object?> { ["name"] = "Ada" }).AsTask());
+        await Should.ThrowAsync<McpProtocolException>(() => web.CompleteAsync(new PromptReference { Name = "beta_1mcp_greeting" }, "name", "b").AsTask());
+        await Should.ThrowAsync<McpProtocolException>(() => web.SubscribeToResourceAsync("beta_1mcp_test://static/info"));
+        (await web.ListResourcesAsync()).ShouldNotContain(r => r.Uri.StartsWith("beta_1mcp_", StringComparison.Ordinal));
+        (await web.ListResourceTemplatesAsync()).ShouldNotContain(r => r.UriTemplate.StartsWith("beta_1mcp_", StringComparison.Ordinal));
+        (await web.ListPromptsAsync()).ShouldNotContain(p => p.Name.StartsWith("beta_1mcp_", StringComparison.Ordinal));
+        (await web.ListPromptsAsync()).ShouldContain(p => p.Name == "alpha_1mcp_greeting");
+    }
+
+    [Fact]
+    public async Task WebToken_ReceivesNoNotificationAboutTheDbBackend()
+    {
+        var changes = new NotificationLog();
+        var logs = new NotificationLog();
+        var web = await ConnectAsync("web", new McpClientHandlers
+        {
+            NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, changes.Record), new(NotificationMethods.LoggingMessageNotification, logs.Record)],
+        });
+        await web.SetLoggingLevelAsync(LoggingLevel.Debug);
+        var db = await ConnectAsync("db");
+
+        await db.CallToolAsync("beta_1mcp_add_tool", AggregationTests.Args(("name", "fresh")));
+        await db.CallToolAsync("beta_1mcp_log", AggregationTests.Args(("level", "error"), ("message", "db secret line")));
+        await web.CallToolAsync("alpha_1mcp_add_tool", AggregationTests.Args(("name", "visible")));
+
+        // The alpha change arrives, so anything about beta sent before it would have arrived too.
+        await changes.AtLeastAsync(1, "list_changed about alpha");
+        await Task.Delay(200);
+        changes.Count.ShouldBe(1, "one list_changed, about alpha; none about beta");
+        (await web.ListToolsAsync()).ShouldNotContain(t => t.Name == "beta_1mcp_fresh");
+        logs.Received.ShouldNotContain(l => l!.ToJsonString().Contains("db secret line", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TagAddedToABackend_ReachesTheOpenSessionWithListChanged()
+    {
+        var changes = new NotificationLog();
+        var web = await ConnectAsync("web", new McpClientHandlers { NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, changes.Record)] });
+        (await web.ListToolsAsync()).ShouldNotContain(t => t.Name == "beta_1mcp_echo");
+
+        _config["beta"]["tags"] = new JsonArray("db", "web");
+        await _gateway.WriteConfigAsync(_config);
+
+        await changes.AtLeastAsync(1, "list_changed after beta gained the web tag");
+        (await Eventually.ValueAsync(() => web.ListToolsAsync().AsTask(), tools => tools.Any(t => t.Name == "beta_1mcp_echo"), "beta's tools"))
+            .ShouldContain(t => t.Name == "beta_1mcp_echo");
+        AggregationTests.Text(await web.CallToolAsync("beta_1mcp_echo", AggregationTests.Args(("message", "now")))).ShouldBe("now");
+    }
+
+    [Fact]
+    public async Task TagRemovedFromABackend_RefusesTheNextCall()
+    {
+        var web = await ConnectAsync("web");
+        AggregationTests.Text(await web.CallToolAsync("alpha_1mcp_echo", AggregationTests.Args(("message", "before")))).ShouldBe("before");
+
+        _config["alpha"]["tags"] = new JsonArray("other");
+        await _gateway.WriteConfigAsync(_config);
+
+        await Eventually.ValueAsync(() => web.ListToolsAsync().AsTask(), tools => tools.All(t => t.Name != "alpha_1mcp_echo"), "alpha out of reach");
+        await Should.ThrowAsync<McpProtocolException>(() => web.CallToolAsync("alpha_1mcp_echo", AggregationTests.Args(("message", "after"))).AsTask());
+    }
+
+    private async Task<McpClient> ConnectAsync(string tag, McpClientHandlers? handlers = null)
+    {
+        var driver = new OAuthFlowDriver(_gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var pkce = Pkce.Create();
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:" + tag], pkce, User, Password)).Redirect.Code!;
+        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = _gateway.Url("/mcp"),
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = new AuthenticationHeaderValue("Bearer", tokens.AccessToken).ToString() },
+        });
+        var mcp = await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers ?? new McpClientHandlers() });
+        _clients.Add(mcp);
+        return mcp;
+    }
+}
