@@ -30,7 +30,34 @@ internal static class AuthPages
 
     /// <summary>The consent form posts to the gateway, which redirects to the client: that origin must be allowed too.</summary>
     public static string ConsentCsp(Uri redirectUri) =>
-        $"default-src 'none'; form-action 'self' {redirectUri.GetLeftPart(UriPartial.Authority)}; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+        $"default-src 'none'; script-src 'self'; form-action 'self' {redirectUri.GetLeftPart(UriPartial.Authority)}; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+    /// <summary>
+    /// Recomputes the preview when a tag is ticked or unticked, with the rule the server applies: under
+    /// "all" a server must carry every ticked tag, under "any" one of them; no tick reaches nothing.
+    /// </summary>
+    public const string ConsentScript = """
+        (() => {
+          const list = document.getElementById('preview');
+          if (!list) return;
+          const empty = document.getElementById('preview-empty');
+          const boxes = [...document.querySelectorAll('input[name="scopes"]')];
+          const update = () => {
+            const ticked = boxes.filter(b => b.checked).map(b => b.value.slice(4).toLowerCase());
+            let shown = 0;
+            for (const item of list.children) {
+              const tags = item.dataset.tags.split(' ').filter(t => t.length > 0);
+              const reached = ticked.length > 0 && tags.length > 0 &&
+                (list.dataset.match === 'all' ? ticked.every(t => tags.includes(t)) : ticked.some(t => tags.includes(t)));
+              item.hidden = !reached;
+              if (reached) shown++;
+            }
+            empty.hidden = shown > 0;
+          };
+          boxes.forEach(b => b.addEventListener('change', update));
+          update();
+        })();
+        """;
 
     public static string Login(string returnUrl, string? userName, string? error)
     {
@@ -62,7 +89,21 @@ internal static class AuthPages
         IReadOnlyList<string> OfferedScopes,
         IReadOnlySet<string> CheckedScopes,
         bool OfflineAccess,
-        string? Error);
+        string? Error,
+        ConsentPreview? Preview = null);
+
+    /// <summary>The servers and their tags, for the preview of what a selection reaches (under scope validation).</summary>
+    public sealed record ConsentPreview(Application.Authorization.ScopeMatch Match, IReadOnlyList<(string Name, IReadOnlyList<string> Tags)> Servers)
+    {
+        public IEnumerable<string> Reached(IEnumerable<string> scopes)
+        {
+            var grant = Application.Authorization.TagGrant.FromScopes(scopes, Match);
+            return Servers.Where(s => grant.Reaches([.. s.Tags.Select(Domain.Backends.Tag.From)])).Select(s => s.Name);
+        }
+    }
+
+    /// <summary>Where the consent page's script is served (the page's CSP allows only it).</summary>
+    public const string ConsentScriptPath = "/oauth-assets/consent.js";
 
     public static string Consent(ConsentModel model)
     {
@@ -100,6 +141,25 @@ internal static class AuthPages
         else
         {
             html.Append("<p class=\"muted\">No backend of this gateway carries a tag yet, so there is nothing to choose.</p>");
+        }
+
+        if (model.Preview is { } preview)
+        {
+            var reached = preview.Reached(model.CheckedScopes).ToList();
+            var rule = preview.Match == Application.Authorization.ScopeMatch.All
+                ? "A server is reached when it carries every tag you tick."
+                : "A server is reached when it carries at least one tag you tick.";
+            html.Append("<section aria-live=\"polite\"><h2 style=\"font-size:1rem\">Servers this reaches</h2><p class=\"muted\">").Append(Encode(rule)).Append("</p>")
+                .Append("<ul id=\"preview\" data-match=\"").Append(preview.Match == Application.Authorization.ScopeMatch.All ? "all" : "any").Append("\">");
+            foreach (var server in preview.Servers)
+            {
+                html.Append("<li data-tags=\"").Append(Encode(string.Join(' ', server.Tags))).Append('"')
+                    .Append(reached.Contains(server.Name) ? string.Empty : " hidden").Append('>').Append(Encode(server.Name)).Append("</li>");
+            }
+
+            html.Append("</ul><p id=\"preview-empty\" class=\"muted\"").Append(reached.Count == 0 ? string.Empty : " hidden")
+                .Append(">No server: tick the tags this application needs.</p></section>")
+                .Append("<script src=\"").Append(ConsentScriptPath).Append("\"></script>");
         }
 
         if (model.OfflineAccess)

@@ -34,7 +34,8 @@ internal static class AuthorizeEndpoint
         endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Post], HandleAsync).DisableAntiforgery();
 
     private static async Task<IResult> HandleAsync(
-        HttpContext context, IMediator mediator, IOpenIddictApplicationManager applications, IUserRepository users, IBackendPool pool, AuthSettings settings)
+        HttpContext context, IMediator mediator, IOpenIddictApplicationManager applications, IUserRepository users, IBackendPool pool,
+        Domain.TagScopes.ITagScopeRepository tagScopes, AuthSettings settings)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict authorization request is missing.");
@@ -71,14 +72,32 @@ internal static class AuthorizeEndpoint
             // offline_access follows the client's registration; other scopes (openid, profile...) are not granted.
         }
 
-        var offered = requestedTags.Count > 0 ? [.. requestedTags.Distinct(StringComparer.Ordinal)] : available;
+        // Only the tags this user may grant on their own are offered (a tag scope may be kept to admins or named users).
+        var policies = (await tagScopes.ListAsync(context.RequestAborted)).ToDictionary(t => t.Scope, StringComparer.Ordinal);
+        bool MayGrant(string scope) => !policies.TryGetValue(scope, out var policy) || policy.MayBeGrantedBy(user.UserName, user.IsAdmin);
+        if (requestedTags.Where(t => !MayGrant(t)).ToList() is { Count: > 0 } withheld)
+        {
+            return AuthPages.Html(
+                context,
+                AuthPages.Problem(
+                    "An administrator must approve this",
+                    $"Your account may not grant {string.Join(", ", withheld)} on its own. Ask an administrator of this gateway, or let the application ask for other tags."),
+                AuthPages.LoginCsp,
+                StatusCodes.Status403Forbidden);
+        }
+
+        var offered = requestedTags.Count > 0 ? [.. requestedTags.Distinct(StringComparer.Ordinal)] : available.Where(MayGrant).ToList();
         var digest = Digest(parameters);
         var subject = user.Id.ToString("D");
         var redirectUri = new Uri(request.RedirectUri!);
 
+        var preview = settings.ScopeValidation
+            ? new AuthPages.ConsentPreview(settings.ScopeMatch, [.. pool.Backends.Where(b => !b.Settings.Disabled).Select(b => (b.Name.Value, (IReadOnlyList<string>)[.. b.Settings.Tags.Select(t => t.Value)]))])
+            : null;
+
         IResult Page(Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Html(
             context,
-            AuthPages.Consent(new AuthPages.ConsentModel(clientName, user.UserName, requestId, parameters, offered, ticked, offlineAccess, error)),
+            AuthPages.Consent(new AuthPages.ConsentModel(clientName, user.UserName, requestId, parameters, offered, ticked, offlineAccess, error, preview)),
             AuthPages.ConsentCsp(redirectUri),
             status);
 

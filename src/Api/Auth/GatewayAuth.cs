@@ -162,6 +162,12 @@ internal static partial class GatewayAuth
     {
         endpoints.MapGet(ProtectedResourceMetadataPath, ProtectedResourceMetadata);
         endpoints.MapGet(ProtectedResourceMetadataPath + Http.GatewayRoutes.Mcp, ProtectedResourceMetadata);
+        endpoints.MapGet(AuthPages.ConsentScriptPath, (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-cache";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return Results.Text(AuthPages.ConsentScript, "text/javascript; charset=utf-8");
+        });
         endpoints.MapLogin();
         endpoints.MapAuthorize();
         endpoints.MapToken();
