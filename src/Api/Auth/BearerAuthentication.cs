@@ -57,10 +57,11 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
             return;
         }
 
-        if (isMcp && SessionIdOf(context.Request) is { } id && owners.Find(id) is { } session)
+        if (isMcp && HttpMethods.IsPost(context.Request.Method) && SessionIdOf(context.Request) is { } id
+            && owners.Find(id) is { } session && ScopeGrants.For(context) is { } grant)
         {
-            // Each request's token decides: a narrowed (refreshed) or widened grant applies from this request on.
-            session.Grant = ScopeGrants.For(context);
+            // A narrowed (refreshed) or revoked-tag grant applies from the next message on.
+            session.Narrow(grant);
         }
 
         if (isApi && !IsSafe(context.Request.Method))

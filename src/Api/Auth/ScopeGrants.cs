@@ -7,10 +7,17 @@ namespace OneMcp.Api.Auth;
 /// <summary>The tag grant of the request's token under <c>--enable-scope-validation</c>; null when scopes do not limit it.</summary>
 internal static class ScopeGrants
 {
+    public static bool ScopeValidation(HttpContext context) => context.RequestServices.GetService<AuthSettings>() is { ScopeValidation: true };
+
+    /// <remarks>
+    /// Only access tokens carry scopes: a user signed in to the dashboard (the cookie) is an operator and
+    /// reads every backend.
+    /// </remarks>
     public static TagGrant? For(HttpContext context)
     {
         var settings = context.RequestServices.GetService<AuthSettings>();
-        if (settings is not { ScopeValidation: true } || context.User.Identity?.IsAuthenticated != true)
+        var identity = context.User.Identity;
+        if (settings is not { ScopeValidation: true } || identity?.IsAuthenticated != true || identity.AuthenticationType == AuthSettings.CookieScheme)
         {
             return null;
         }

@@ -12,7 +12,8 @@ internal static class BackendEndpoints
 
         // Under scope validation a token lists only the backends its grant reaches; the others do not exist for it.
         group.MapGet("", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
-                (await mediator.Send(new ListBackendsQuery(), ct)).Where(b => Auth.ScopeGrants.Reaches(context, b.Tags)).ToList())
+                (await mediator.Send(new ListBackendsQuery(FlagUntagged: Auth.ScopeGrants.ScopeValidation(context)), ct))
+                    .Where(b => Auth.ScopeGrants.Reaches(context, b.Tags)).ToList())
             .WithName("ListBackends");
 
         group.MapGet("/{name}", async (string name, HttpContext context, IMediator mediator, CancellationToken ct) =>

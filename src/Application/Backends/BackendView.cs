@@ -37,6 +37,11 @@ public sealed record BackendView
     public bool DisabledInConfig { get; init; }
     public required BackendRuntimeView Runtime { get; init; }
 
+    /// <summary>Set when scopes decide what tokens reach and this backend cannot be reached (no tag): a warning for operators.</summary>
+    public string? ScopeWarning { get; init; }
+
+    public const string UntaggedUnderScopeValidation = "This backend has no tag: under scope validation no token can reach it. Give it a tag.";
+
     public static BackendView From(BackendService backend, IBackendPool pool)
     {
         ArgumentNullException.ThrowIfNull(backend);

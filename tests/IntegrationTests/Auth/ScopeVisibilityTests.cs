@@ -135,6 +135,20 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     }
 
     [Fact]
+    public async Task RestApi_ForASignedInOperator_ListsEveryBackendAndFlagsTheUntaggedOne()
+    {
+        var gateway = _gateways[ScopeMatch.All];
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = gateway.BaseUrl };
+        (await http.PostAsync("/login", new FormUrlEncodedContent([
+            KeyValuePair.Create("username", User), KeyValuePair.Create("password", Password), KeyValuePair.Create("returnUrl", "/")]))).StatusCode.ShouldBe(HttpStatusCode.Found);
+
+        var list = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/backends"))!.AsArray();
+
+        list.Select(b => (string)b!["name"]!).ShouldBe(["a", "b", "c", "d"]);
+        list.Where(b => b!["scopeWarning"] is not null).Select(b => (string)b!["name"]!).ShouldBe(["d"]);
+    }
+
+    [Fact]
     public async Task Session_AfterARefreshThatNarrowsTheGrant_SeesLessOnTheNextRequest()
     {
         var gateway = _gateways[ScopeMatch.Any];

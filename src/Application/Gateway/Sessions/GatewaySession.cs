@@ -42,13 +42,26 @@ public sealed class GatewaySession(string id, SessionFilter filter)
 
     /// <summary>
     /// What the session's access token was granted under scope validation; null when scopes do not limit it
-    /// (authentication or scope validation off). Follows the token of the latest request, so a narrowed or
-    /// revoked grant applies at once.
+    /// (authentication or scope validation off).
     /// </summary>
     public Authorization.TagGrant? Grant
     {
         get => _grant;
-        set => _grant = value;
+        init => _grant = value;
+    }
+
+    /// <summary>
+    /// A request came with a token granted <paramref name="grant"/>: from now on the session reaches only what
+    /// both grants allow. A session never widens (a wider token opens a new session), so a request still in
+    /// flight with an older token cannot undo a narrowing.
+    /// </summary>
+    public void Narrow(Authorization.TagGrant grant)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        lock (_gate)
+        {
+            _grant = _grant is null ? grant : new Authorization.TagGrant(_grant.Tags.Intersect(grant.Tags), grant.Match);
+        }
     }
 
     /// <summary>The minimum level of backend log messages this session wants; null until it sets one.</summary>
