@@ -168,7 +168,10 @@ internal static class AuthorizeEndpoint
         return user is { Disabled: false } ? user : null;
     }
 
-    /// <summary>Back to the client with an OAuth error (OpenIddict builds the redirect, with <c>state</c> and <c>iss</c>).</summary>
+    /// <summary>
+    /// An OAuth error answered by OpenIddict: on the authorization endpoint a redirect back to the client
+    /// (with <c>state</c> and <c>iss</c>), on the token endpoint the JSON error.
+    /// </summary>
     internal static IResult Reject(string error, string description) => Results.Forbid(
         new AuthenticationProperties(new Dictionary<string, string?>
         {
