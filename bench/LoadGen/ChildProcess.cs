@@ -34,15 +34,18 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         StartAsync(["dotnet", Paths.TestServerDll, "--transport", "http", "--port", "0", "--name", name], TestServerLine(), null, null);
 
     /// <summary>Starts the built gateway on a free port with the given mcp.json content, in its own temp folder.</summary>
-    public static Task<ChildProcess> StartGatewayAsync(string mcpJson)
+    /// <param name="mcpJson">The mcp.json content.</param>
+    /// <param name="extraArguments">More serve flags (e.g. --enable-auth).</param>
+    /// <param name="extraEnvironment">More environment variables (e.g. the first admin).</param>
+    public static Task<ChildProcess> StartGatewayAsync(string mcpJson, string[]? extraArguments = null, Dictionary<string, string>? extraEnvironment = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "onemcp-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var config = Path.Combine(directory, "mcp.json");
         File.WriteAllText(config, mcpJson);
-        var environment = new Dictionary<string, string> { ["XDG_DATA_HOME"] = Path.Combine(directory, "data") };
+        var environment = new Dictionary<string, string>(extraEnvironment ?? []) { ["XDG_DATA_HOME"] = Path.Combine(directory, "data") };
         return StartAsync(
-            ["dotnet", Paths.GatewayDll, "serve", "--config", config, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"],
+            ["dotnet", Paths.GatewayDll, "serve", "--config", config, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn", .. extraArguments ?? []],
             GatewayLine(),
             directory,
             environment);

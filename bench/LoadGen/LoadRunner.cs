@@ -35,11 +35,17 @@ internal sealed class LoadRunner
     private readonly byte[] _bodyPrefix;
     private readonly byte[] _bodySuffix;
     private readonly List<string> _sessionIds = [];
+    private readonly string? _authorization;
 
-    public LoadRunner(HttpClient http, Uri endpoint, string tool)
+    /// <param name="http">The shared client.</param>
+    /// <param name="endpoint">The MCP endpoint.</param>
+    /// <param name="tool">The tool every measured call invokes.</param>
+    /// <param name="bearerToken">An access token for a gateway running with --enable-auth.</param>
+    public LoadRunner(HttpClient http, Uri endpoint, string tool, string? bearerToken = null)
     {
         _http = http;
         _endpoint = endpoint;
+        _authorization = bearerToken is null ? null : "Bearer " + bearerToken;
         _bodyPrefix = Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":");
         _bodySuffix = Encoding.UTF8.GetBytes(",\"method\":\"tools/call\",\"params\":{\"name\":" + JsonSerializer.Serialize(tool) + ",\"arguments\":{\"message\":\"hello\"}}}");
     }
@@ -186,6 +192,11 @@ internal sealed class LoadRunner
             {
                 using var message = new HttpRequestMessage(HttpMethod.Delete, _endpoint);
                 message.Headers.Add("Mcp-Session-Id", sessionId);
+                if (_authorization is not null)
+                {
+                    message.Headers.TryAddWithoutValidation("Authorization", _authorization);
+                }
+
                 using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 using var response = await _http.SendAsync(message, cancel.Token);
             }
@@ -290,6 +301,11 @@ internal sealed class LoadRunner
         if (sessionId is not null)
         {
             message.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        }
+
+        if (_authorization is not null)
+        {
+            message.Headers.TryAddWithoutValidation("Authorization", _authorization);
         }
 
         return await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancel);

@@ -11,6 +11,8 @@ internal sealed class Options
           --gateway          start an HTTP test server and the built gateway in front of it; measure the gateway
           --direct           start an HTTP test server; measure it without the gateway
           --compare          start both; run the phases gateway, direct, direct, gateway and print ratios
+          --compare-auth     start an HTTP test server and two gateways in front of it, one with --enable-auth;
+                             run the phases gateway, gateway+auth, gateway+auth, gateway and print ratios
           --backend <kind>   the gateway's backend: http (default) or stdio (the direct phase stays HTTP)
           --cold-start K     start the gateway with K stdio test servers; time until one session's tools/list
                              holds the tools of all K (--repeat times; the median is reported)
@@ -73,6 +75,7 @@ internal sealed class Options
                     case "--gateway":
                     case "--direct":
                     case "--compare":
+                    case "--compare-auth":
                         options.Mode = arg[2..];
                         break;
                     case "--cold-start":

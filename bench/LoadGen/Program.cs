@@ -38,18 +38,19 @@ if (options.Mode is "cold-start" or "list-tools")
 const string ServerName = "bench";
 ChildProcess? testServer = null;
 ChildProcess? gateway = null;
+ChildProcess? authGateway = null;
 var runners = new List<LoadRunner>();
 using var http = LoadRunner.CreateClient(options.Sessions);
 try
 {
-    var needsHttpServer = options.Mode is "direct" or "compare" || (options.Mode == "gateway" && options.Backend == "http");
+    var needsHttpServer = options.Mode is "direct" or "compare" or "compare-auth" || (options.Mode == "gateway" && options.Backend == "http");
     if (needsHttpServer)
     {
         testServer = await ChildProcess.StartHttpTestServerAsync(ServerName);
         Log($"test server (pid {testServer.Id}) at {testServer.McpUrl}");
     }
 
-    if (options.Mode is "gateway" or "compare")
+    if (options.Mode is "gateway" or "compare" or "compare-auth")
     {
         JsonObject backend = options.Backend == "http"
             ? new JsonObject { ["type"] = "http", ["url"] = testServer!.McpUrl.ToString() }
@@ -57,6 +58,14 @@ try
         var config = new JsonObject { ["mcpServers"] = new JsonObject { [ServerName] = backend } };
         gateway = await ChildProcess.StartGatewayAsync(config.ToJsonString());
         Log($"gateway (pid {gateway.Id}, {options.Backend} backend) at {gateway.McpUrl}");
+        if (options.Mode == "compare-auth")
+        {
+            authGateway = await ChildProcess.StartGatewayAsync(
+                config.ToJsonString(),
+                ["--enable-auth"],
+                new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = OAuthLogin.User, ["ONEMCP_ADMIN_PASSWORD"] = OAuthLogin.Password });
+            Log($"gateway with --enable-auth (pid {authGateway.Id}) at {authGateway.McpUrl}");
+        }
     }
 
     LoadRunner? gatewayRunner = null;
@@ -71,6 +80,15 @@ try
     {
         directRunner = new LoadRunner(http, testServer!.McpUrl, options.Tool);
         runners.Add(directRunner);
+    }
+
+    if (authGateway is not null)
+    {
+        // The "direct" side of this comparison is the same gateway without auth; the measured one carries a token.
+        var token = await OAuthLogin.AccessTokenAsync(new Uri(authGateway.McpUrl, "/"), cancel.Token);
+        directRunner = gatewayRunner;
+        gatewayRunner = new LoadRunner(http, authGateway.McpUrl, $"{ServerName}_1mcp_{options.Tool}", token);
+        runners.Add(gatewayRunner);
     }
 
     if (options.Mode == "target")
@@ -90,14 +108,14 @@ try
     {
         // Let start-up work settle before the idle sample.
         await Task.Delay(1000, cancel.Token);
-        rssIdle = gateway.RssMb();
+        rssIdle = (authGateway ?? gateway).RssMb();
     }
 
     var phases = new List<PhaseResult>();
     async Task Phase(string name, LoadRunner runner, bool isGateway)
     {
         Log($"phase {phases.Count + 1}: {name}, {options.Sessions} sessions, {options.Warmup}s warm-up + {options.Duration}s");
-        var result = await runner.RunAsync(name, options.Warmup, options.Duration, isGateway ? gateway!.RssMb : null, cancel.Token);
+        var result = await runner.RunAsync(name, options.Warmup, options.Duration, isGateway ? (authGateway ?? gateway)!.RssMb : null, cancel.Token);
         Log($"  {result.ReqPerSec} req/s, p50 {result.P50Ms} ms, p99 {result.P99Ms} ms, {result.Errors} errors{(result.FirstError is null ? "" : " (" + result.FirstError + ")")}");
         phases.Add(result);
     }
@@ -112,8 +130,9 @@ try
         ["tool"] = options.Tool,
     };
     string markdown;
-    if (options.Mode == "compare")
+    if (options.Mode is "compare" or "compare-auth")
     {
+        // compare-auth: "gateway" is the gateway with --enable-auth, "direct" the same gateway without it.
         await Phase("gateway", gatewayRunner!, true);
         await Phase("direct", directRunner!, false);
         await Phase("direct", directRunner!, false);
@@ -202,6 +221,11 @@ finally
     if (gateway is not null)
     {
         await gateway.DisposeAsync();
+    }
+
+    if (authGateway is not null)
+    {
+        await authGateway.DisposeAsync();
     }
 
     if (testServer is not null)

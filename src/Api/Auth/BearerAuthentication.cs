@@ -30,10 +30,21 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         var presented = authorization.Length > 0;
         ClaimsPrincipal? user = null;
         var viaCookie = false;
-        if (presented)
+        // Resolved per request: with --port 0 the validation options exist only once the gateway listens.
+        var cache = presented ? context.RequestServices.GetRequiredService<ValidatedTokenCache>() : null;
+        if (cache is not null && cache.TryGet(authorization, out var cached))
         {
+            user = cached;
+        }
+        else if (cache is not null)
+        {
+            var version = cache.Version;
             var result = await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
             user = result.Succeeded ? result.Principal : null;
+            if (user is not null)
+            {
+                cache.Add(authorization, user, version);
+            }
         }
         else if (isApi)
         {

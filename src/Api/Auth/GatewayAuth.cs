@@ -29,6 +29,8 @@ internal static partial class GatewayAuth
         var limits = options.RateLimits;
         services.AddSingleton(sp => AuthSettings.Resolve(options, sp));
         services.AddSingleton<SessionOwners>();
+        services.AddSingleton<OAuthStoreChanges>();
+        services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), limits.MaxFailedSignIns, limits.LockoutDuration));
 
         // Sign-in cookies and tokens are protected with keys kept in the database: valid across restarts and replicas.
@@ -154,7 +156,10 @@ internal static partial class GatewayAuth
         }
 
         app.UseRateLimiter();
-        app.UseAuthentication();
+
+        // The authentication middleware runs OpenIddict's request pipeline on every request to find its
+        // endpoints; MCP requests never are one, and their tokens are checked below (hot path).
+        app.UseWhen(context => !Http.JsonRpcErrors.IsMcpPath(context.Request.Path), branch => branch.UseAuthentication());
         app.UseMiddleware<BearerAuthentication>();
     }
 

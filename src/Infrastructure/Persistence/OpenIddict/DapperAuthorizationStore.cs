@@ -13,7 +13,7 @@ namespace OneMcp.Infrastructure.Persistence.OpenIddict;
 /// <see cref="NotSupportedException"/>: Dapper has no LINQ provider and the table grows with every sign-in, so
 /// evaluating them in memory would read the whole table; OpenIddict's own pipeline never calls them.
 /// </summary>
-public sealed class DapperAuthorizationStore(IDbConnectionFactory connections) : IOpenIddictAuthorizationStore<OidcAuthorization>
+public sealed class DapperAuthorizationStore(IDbConnectionFactory connections, OAuthStoreChanges? changes = null) : IOpenIddictAuthorizationStore<OidcAuthorization>
 {
     private const string Entity = "authorization";
     private const string Table = "openiddict_authorizations";
@@ -48,6 +48,7 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections) :
 
     public async ValueTask DeleteAsync(OidcAuthorization authorization, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(authorization);
         var parameters = new DynamicParameters();
         var where = ConcurrencyCondition(parameters, authorization.Id, authorization.ConcurrencyToken);
@@ -128,6 +129,7 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections) :
     /// </summary>
     public async ValueTask<long> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         parameters.AddTime(_dialect, "Threshold", threshold);
         parameters.AddText("Valid", OpenIddictConstants.Statuses.Valid);
@@ -142,6 +144,7 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections) :
 
     public async ValueTask<long> RevokeAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         var conditions = new List<string>();
         AddFilter(conditions, parameters, "subject", "Subject", subject);
@@ -153,18 +156,21 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections) :
 
     public async ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         return await RevokeAsync(null, identifier, null, null, cancellationToken);
     }
 
     public async ValueTask<long> RevokeBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(subject);
         return await RevokeAsync(subject, null, null, null, cancellationToken);
     }
 
     public async ValueTask UpdateAsync(OidcAuthorization authorization, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(authorization);
         var parameters = Parameters(authorization);
         var where = ConcurrencyCondition(parameters, authorization.Id, authorization.ConcurrencyToken);

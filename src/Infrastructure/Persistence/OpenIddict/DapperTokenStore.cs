@@ -20,7 +20,7 @@ namespace OneMcp.Infrastructure.Persistence.OpenIddict;
 /// own pipeline never calls them. Payloads and reference ids are secrets and are never logged.
 /// </para>
 /// </summary>
-public sealed class DapperTokenStore(IDbConnectionFactory connections) : IOpenIddictTokenStore<OidcToken>
+public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStoreChanges? changes = null) : IOpenIddictTokenStore<OidcToken>
 {
     private const string Entity = "token";
     private const string Table = "openiddict_tokens";
@@ -58,6 +58,7 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections) : IOpenId
 
     public async ValueTask DeleteAsync(OidcToken token, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(token);
         var parameters = new DynamicParameters();
         var where = ConcurrencyCondition(parameters, token.Id, token.ConcurrencyToken);
@@ -131,6 +132,7 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections) : IOpenId
     /// </summary>
     public async ValueTask<long> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         parameters.AddTime(_dialect, "Threshold", threshold);
         parameters.AddTime(_dialect, "Now", DateTimeOffset.UtcNow);
@@ -148,18 +150,21 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections) : IOpenId
 
     public async ValueTask<long> RevokeAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         return await RevokeWhereAsync(Filters(parameters, subject, client, status, type), parameters, cancellationToken);
     }
 
     public async ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         return await RevokeAsync(null, identifier, null, null, cancellationToken);
     }
 
     public async ValueTask<long> RevokeByAuthorizationIdAsync(string identifier, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         var parameters = new DynamicParameters();
         parameters.AddText("AuthorizationId", identifier);
@@ -168,12 +173,14 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections) : IOpenId
 
     public async ValueTask<long> RevokeBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(subject);
         return await RevokeAsync(subject, null, null, null, cancellationToken);
     }
 
     public async ValueTask UpdateAsync(OidcToken token, CancellationToken cancellationToken)
     {
+        using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(token);
         var parameters = Parameters(token);
         var where = ConcurrencyCondition(parameters, token.Id, token.ConcurrencyToken);
