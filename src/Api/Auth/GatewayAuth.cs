@@ -156,10 +156,7 @@ internal static partial class GatewayAuth
         }
 
         app.UseRateLimiter();
-
-        // The authentication middleware runs OpenIddict's request pipeline on every request to find its
-        // endpoints; MCP requests never are one, and their tokens are checked below (hot path).
-        app.UseWhen(context => !Http.JsonRpcErrors.IsMcpPath(context.Request.Path), branch => branch.UseAuthentication());
+        app.UseAuthentication();
         app.UseMiddleware<BearerAuthentication>();
     }
 
