@@ -21,7 +21,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     private const string RedirectUri = "http://127.0.0.1:46001/cb";
     private static readonly string[] Servers = ["a", "b", "c", "d"];
 
-    private IReadOnlyDictionary<ScopeMatch, GatewayUnderTest> _gateways => gateways.ByMatch;
+    private IReadOnlyDictionary<ScopeMatch, GatewayUnderTest> Gateway => gateways.ByMatch;
 
     /// <summary>One gateway per match mode, shared by the class (each has four stdio backends).</summary>
     public sealed class Gateways : IAsyncLifetime
@@ -30,29 +30,29 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
 
         internal IReadOnlyDictionary<ScopeMatch, GatewayUnderTest> ByMatch => _gateways;
 
-    public async Task InitializeAsync()
-    {
-        foreach (var match in new[] { ScopeMatch.All, ScopeMatch.Any })
+        public async Task InitializeAsync()
         {
-            var gateway = await GatewayUnderTest.StartWithAuthAsync(
-                new ConfigBuilder()
-                    .Add("a", ConfigBuilder.StdioTestServer("a", ["web"]))
-                    .Add("b", ConfigBuilder.StdioTestServer("b", ["web", "db"]))
-                    .Add("c", ConfigBuilder.StdioTestServer("c", ["db"]))
-                    .Add("d", ConfigBuilder.StdioTestServer("d", [])),
-                adjust: o => o with { EnableScopeValidation = true, ScopeMatch = match });
-            await gateway.AddUserAsync(User, Password, "admin");
-            _gateways[match] = gateway;
+            foreach (var match in new[] { ScopeMatch.All, ScopeMatch.Any })
+            {
+                var gateway = await GatewayUnderTest.StartWithAuthAsync(
+                    new ConfigBuilder()
+                        .Add("a", ConfigBuilder.StdioTestServer("a", ["web"]))
+                        .Add("b", ConfigBuilder.StdioTestServer("b", ["web", "db"]))
+                        .Add("c", ConfigBuilder.StdioTestServer("c", ["db"]))
+                        .Add("d", ConfigBuilder.StdioTestServer("d", [])),
+                    adjust: o => o with { EnableScopeValidation = true, ScopeMatch = match });
+                await gateway.AddUserAsync(User, Password, "admin");
+                _gateways[match] = gateway;
+            }
         }
-    }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var gateway in _gateways.Values)
+        public async Task DisposeAsync()
         {
-            await gateway.DisposeAsync();
+            foreach (var gateway in _gateways.Values)
+            {
+                await gateway.DisposeAsync();
+            }
         }
-    }
     }
 
     public static TheoryData<ScopeMatch, string, string, string> Cases => new()
@@ -80,7 +80,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     [MemberData(nameof(Cases))]
     public async Task Session_SeesAndCallsExactlyTheBackendsItsGrantAndFilterReach(ScopeMatch match, string granted, string query, string expected)
     {
-        var gateway = _gateways[match];
+        var gateway = Gateway[match];
         var token = await TokenAsync(gateway, granted.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
         if (expected == "403")
@@ -119,7 +119,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     [Fact]
     public async Task RestApi_ListsOnlyTheBackendsTheTokenReaches()
     {
-        var gateway = _gateways[ScopeMatch.All];
+        var gateway = Gateway[ScopeMatch.All];
         var token = await TokenAsync(gateway, ["db"]);
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -137,7 +137,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     [Fact]
     public async Task RestApi_ForASignedInOperator_ListsEveryBackendAndFlagsTheUntaggedOne()
     {
-        var gateway = _gateways[ScopeMatch.All];
+        var gateway = Gateway[ScopeMatch.All];
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = gateway.BaseUrl };
         (await http.PostAsync("/login", new FormUrlEncodedContent([
             KeyValuePair.Create("username", User), KeyValuePair.Create("password", Password), KeyValuePair.Create("returnUrl", "/")]))).StatusCode.ShouldBe(HttpStatusCode.Found);
@@ -151,7 +151,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     [Fact]
     public async Task Session_AfterARefreshThatNarrowsTheGrant_SeesLessOnTheNextRequest()
     {
-        var gateway = _gateways[ScopeMatch.Any];
+        var gateway = Gateway[ScopeMatch.Any];
         var driver = new OAuthFlowDriver(gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
         var pkce = Pkce.Create();
