@@ -63,6 +63,7 @@ public static class GatewayApp
         app.UseMiddleware<McpRequestLimits>(options.MaxRequestBodyBytes);
         app.UseMiddleware<SessionFilterMiddleware>();
         app.UseRouting();
+        app.UseAdminOnly();
         app.MapHealth();
         app.MapGatewayMcp();
         app.MapControlPlaneApi();

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using OneMcp.Api.Endpoints;
 using OneMcp.Api.Http;
@@ -11,10 +12,13 @@ namespace OneMcp.Api.Auth;
 /// Guards the MCP endpoints (<c>/mcp</c>, <c>/sse</c>, <c>/messages</c>) and the REST API with the gateway's
 /// own access tokens: no token gets the RFC 9728 challenge, a bad one (unknown, expired, revoked, another
 /// audience) the same plus <c>error="invalid_token"</c>. The REST API also takes the dashboard's sign-in
-/// cookie for reading; changes need an admin.
+/// cookie, with an anti-forgery token on every change; what needs the admin role is said by each endpoint.
 /// </summary>
 internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners owners)
 {
+    /// <summary>The header carrying the dashboard's anti-forgery token on unsafe REST requests made with the cookie.</summary>
+    public const string CsrfHeader = "X-CSRF-Token";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
@@ -75,19 +79,16 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
             session.Narrow(grant);
         }
 
-        if (isApi && !IsSafe(context.Request.Method))
+        if (isApi && viaCookie && !IsSafe(context.Request.Method)
+            && !await context.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context))
         {
-            // A cookie rides along with any request the browser sends, so it may read but not change anything.
-            var refusal = viaCookie
-                ? "Changes through the REST API need a bearer token; the sign-in cookie only reads."
-                : !user.HasClaim(OpenIddictConstants.Claims.Role, Application.Users.UserRoles.Admin)
-                    ? "Changing the gateway's configuration needs the admin role."
-                    : null;
-            if (refusal is not null)
-            {
-                await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: refusal).ExecuteAsync(context);
-                return;
-            }
+            // A cookie rides along with any request the browser sends: a change must also prove it comes from the
+            // dashboard's own page, which alone can read the token of GET /api/session.
+            await Results.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Forbidden",
+                detail: $"A change made with the sign-in cookie needs the {CsrfHeader} header from GET /api/session.").ExecuteAsync(context);
+            return;
         }
 
         await next(context);

@@ -22,11 +22,30 @@ internal static class ApiCaller
     /// <summary>The name recorded as who decided or changed something.</summary>
     public static string Actor(HttpContext context) => UserName(context) ?? "operator";
 
-    /// <summary>Refuses the endpoint (403 ProblemDetails) to anyone but an administrator.</summary>
+    /// <summary>Marks an endpoint for administrators only; <see cref="UseAdminOnly"/> refuses everyone else.</summary>
     public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(static async (context, next) => IsAdmin(context.HttpContext)
-            ? await next(context)
-            : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "This action needs the admin role."))
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+        builder.WithMetadata(AdminOnly.Instance);
+
+    /// <summary>
+    /// After routing and before the endpoint binds its body: a member's change is refused with 403 whatever it
+    /// sends, so no error about the body tells them anything and nothing is touched.
+    /// </summary>
+    public static IApplicationBuilder UseAdminOnly(this IApplicationBuilder app) =>
+        app.Use(static async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<AdminOnly>() is not null && !IsAdmin(context))
+            {
+                await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "This action needs the admin role.")
+                    .ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+
+    private sealed class AdminOnly
+    {
+        public static readonly AdminOnly Instance = new();
+    }
 }

@@ -28,11 +28,11 @@ internal static class BackendEndpoints
                 var backend = await mediator.Send(command, ct);
                 return TypedResults.Created($"{ControlPlaneApi.Prefix}/backends/{Uri.EscapeDataString(backend.Name)}", backend);
             })
-            .WithName("RegisterBackend").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .RequireAdmin().WithName("RegisterBackend").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapPut("/{name}", (string name, BackendEdit edit, IMediator mediator, CancellationToken ct) =>
                 mediator.Send(new UpdateBackendCommand(name, edit), ct))
-            .WithName("UpdateBackend").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAdmin().WithName("UpdateBackend").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapDelete("/{name}", async (string name, IMediator mediator, CancellationToken ct) =>
@@ -40,12 +40,12 @@ internal static class BackendEndpoints
                 await mediator.Send(new RemoveBackendCommand(name), ct);
                 return TypedResults.NoContent();
             })
-            .WithName("RemoveBackend").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .RequireAdmin().WithName("RemoveBackend").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPost("/{name}/enable", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new EnableBackendCommand(name), ct))
-            .WithName("EnableBackend").ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireAdmin().WithName("EnableBackend").ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{name}/disable", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new DisableBackendCommand(name), ct))
-            .WithName("DisableBackend").ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireAdmin().WithName("DisableBackend").ProducesProblem(StatusCodes.Status404NotFound);
     }
 }

@@ -22,6 +22,16 @@ internal static class ControlPlaneApi
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ApiProblemDetailsHandler>();
         services.AddOpenApi();
+
+        // The dashboard's changes made with the sign-in cookie carry this token (checked in BearerAuthentication).
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = Auth.BearerAuthentication.CsrfHeader;
+            o.Cookie.Name = "onemcp_csrf";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
         return services;
     }
 
@@ -38,6 +48,7 @@ internal static class ControlPlaneApi
     {
         endpoints.MapOpenApi();
         var api = endpoints.MapGroup(Prefix).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status500InternalServerError);
+        api.MapSession();
         api.MapBackends();
         api.MapPresets();
         return endpoints;

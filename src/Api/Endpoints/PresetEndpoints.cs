@@ -21,11 +21,11 @@ internal static class PresetEndpoints
                 var preset = await mediator.Send(command, ct);
                 return TypedResults.Created($"{ControlPlaneApi.Prefix}/presets/{Uri.EscapeDataString(preset.Name)}", preset);
             })
-            .WithName("CreatePreset").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .RequireAdmin().WithName("CreatePreset").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapPut("/{name}", (string name, PresetEdit edit, IMediator mediator, CancellationToken ct) =>
                 mediator.Send(new UpdatePresetCommand(name, edit), ct))
-            .WithName("UpdatePreset").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireAdmin().WithName("UpdatePreset").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapDelete("/{name}", async (string name, IMediator mediator, CancellationToken ct) =>
@@ -33,6 +33,6 @@ internal static class PresetEndpoints
                 await mediator.Send(new DeletePresetCommand(name), ct);
                 return TypedResults.NoContent();
             })
-            .WithName("DeletePreset").ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireAdmin().WithName("DeletePreset").ProducesProblem(StatusCodes.Status404NotFound);
     }
 }
