@@ -67,6 +67,7 @@ public static class GatewayApp
         app.MapHealth();
         app.MapGatewayMcp();
         app.MapControlPlaneApi();
+        app.MapBackendOAuthCallback();
         if (options.EnableAuth)
         {
             app.MapGatewayAuth();

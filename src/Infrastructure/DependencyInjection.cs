@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Infrastructure.Backends;
+using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
@@ -17,6 +18,7 @@ public static class DependencyInjection
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(backendOptions);
         services.AddSingleton<McpClientFactory>();
+        services.AddBackendOAuth();
         services.AddSingleton<BackendPool>();
         services.AddSingleton<IBackendPool>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());

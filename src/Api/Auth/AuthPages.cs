@@ -196,8 +196,39 @@ internal static class AuthPages
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, statusCode);
     }
 
-    private static void Begin(StringBuilder html, string title) =>
-        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+    /// <summary>How often the waiting page asks again (a meta refresh: the page runs no script).</summary>
+    public const int WaitingRefreshSeconds = 3;
+
+    /// <summary>
+    /// The page a user sees while an administrator decides on tags they may not grant alone. It reloads itself
+    /// (the same OAuth request plus the request id) until there is an answer, and lets the user cancel.
+    /// </summary>
+    public static string Waiting(string clientName, string userName, Guid requestId, IReadOnlyList<KeyValuePair<string, string>> parameters,
+        IReadOnlyList<string> withheld, string refreshUrl)
+    {
+        var html = new StringBuilder();
+        Begin(html, "Waiting for an administrator", $"<meta http-equiv=\"refresh\" content=\"{WaitingRefreshSeconds};url={Encode(refreshUrl)}\">");
+        html.Append("<h1 id=\"waiting\">Waiting for an administrator</h1>")
+            .Append("<p>Signed in as <strong id=\"user-name\">").Append(Encode(userName)).Append("</strong>. ")
+            .Append("<strong id=\"client-name\">").Append(Encode(clientName)).Append("</strong> asks for ");
+        html.AppendJoin(", ", withheld.Select(t => "<code>" + Encode(t) + "</code>"));
+        html.Append(", which your account may not grant on its own.</p>")
+            .Append("<p role=\"status\">An administrator of this gateway has been asked to approve it in the dashboard. ")
+            .Append("Keep this page open: it continues by itself as soon as they decide (within ten minutes).</p>")
+            .Append("<form method=\"post\" action=\"/authorize\">");
+        foreach (var (name, value) in parameters)
+        {
+            html.Append("<input type=\"hidden\" name=\"").Append(Encode(name)).Append("\" value=\"").Append(Encode(value)).Append("\">");
+        }
+
+        html.Append("<input type=\"hidden\" name=\"request_id\" value=\"").Append(requestId.ToString("D")).Append("\">")
+            .Append("<div class=\"buttons\"><button type=\"submit\" name=\"action\" value=\"deny\" class=\"secondary\">Cancel</button></div></form>");
+        End(html);
+        return html.ToString();
+    }
+
+    private static void Begin(StringBuilder html, string title, string head = "") =>
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">").Append(head)
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>").Append(Encode(title)).Append(" · OneMcp</title><style>").Append(Style).Append("</style></head><body><main>");
 

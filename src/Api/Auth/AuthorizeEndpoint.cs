@@ -75,20 +75,16 @@ internal static class AuthorizeEndpoint
         // Only the tags this user may grant on their own are offered (a tag scope may be kept to admins or named users).
         var policies = (await tagScopes.ListAsync(context.RequestAborted)).ToDictionary(t => t.Scope, StringComparer.Ordinal);
         bool MayGrant(string scope) => !policies.TryGetValue(scope, out var policy) || policy.MayBeGrantedBy(user.UserName, user.IsAdmin);
+        var digest = Digest(parameters);
+        var subject = user.Id.ToString("D");
         if (requestedTags.Where(t => !MayGrant(t)).ToList() is { Count: > 0 } withheld)
         {
-            return AuthPages.Html(
-                context,
-                AuthPages.Problem(
-                    "An administrator must approve this",
-                    $"Your account may not grant {string.Join(", ", withheld)} on its own. Ask an administrator of this gateway, or let the application ask for other tags."),
-                AuthPages.LoginCsp,
-                StatusCodes.Status403Forbidden);
+            // Tags this user may not grant alone: an administrator decides in the dashboard while this page waits.
+            return await WaitForAdministratorAsync(
+                context, mediator, user, subject, request.ClientId!, clientName, requestedTags, withheld, parameters, digest, offlineAccess, settings, new Uri(request.RedirectUri!));
         }
 
         var offered = requestedTags.Count > 0 ? [.. requestedTags.Distinct(StringComparer.Ordinal)] : available.Where(MayGrant).ToList();
-        var digest = Digest(parameters);
-        var subject = user.Id.ToString("D");
         var redirectUri = new Uri(request.RedirectUri!);
 
         var preview = settings.ScopeValidation
@@ -146,6 +142,69 @@ internal static class AuthorizeEndpoint
             return Reject(Errors.AccessDenied, "The user denied the request.");
         }
 
+        return SignIn(user, subject, granted, offlineAccess, settings);
+    }
+
+    private static async Task<IResult> WaitForAdministratorAsync(
+        HttpContext context, IMediator mediator, User user, string subject, string clientId, string clientName, List<string> requestedTags,
+        List<string> withheld, List<KeyValuePair<string, string>> parameters, string digest, bool offlineAccess, AuthSettings settings, Uri redirectUri)
+    {
+        var ct = context.RequestAborted;
+        Guid requestId;
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            // The waiting page's only button cancels (the user denies their own request).
+            var form = await context.Request.ReadFormAsync(ct);
+            if (!Guid.TryParse(form[RequestIdField], out requestId) || form[ActionField] != "deny")
+            {
+                return Invalid(context, "An administrator decides this request; wait for their answer on the waiting page.");
+            }
+
+            try
+            {
+                await mediator.Send(new DecideClientConsentCommand(requestId, subject, clientId, digest, Approve: false, []), ct);
+            }
+            catch (ConsentRejectedException e)
+            {
+                return Invalid(context, e.Message);
+            }
+
+            return Reject(Errors.AccessDenied, "The user cancelled the request.");
+        }
+
+        if (!Guid.TryParse(context.Request.Query[RequestIdField], out requestId))
+        {
+            requestId = await mediator.Send(new StartClientConsentCommand(subject, clientId, clientName, requestedTags, digest, RequiresAdministrator: true), ct);
+        }
+        else
+        {
+            WaitingConsent answer;
+            try
+            {
+                answer = await mediator.Send(new CollectClientConsentCommand(requestId, subject, clientId, digest), ct);
+            }
+            catch (ConsentRejectedException e)
+            {
+                return Invalid(context, e.Message);
+            }
+
+            switch (answer.Outcome)
+            {
+                case WaitingConsentOutcome.Approved when settings.ScopeValidation && answer.GrantedScopes.Count == 0:
+                    return Reject(Errors.AccessDenied, "The administrator granted no tag.");
+                case WaitingConsentOutcome.Approved:
+                    return SignIn(user, subject, answer.GrantedScopes, offlineAccess, settings);
+                case WaitingConsentOutcome.Denied:
+                    return Reject(Errors.AccessDenied, "An administrator denied the request.");
+            }
+        }
+
+        var refresh = Path + QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)).Append(new(RequestIdField, requestId.ToString("D"))));
+        return AuthPages.Html(context, AuthPages.Waiting(clientName, user.UserName, requestId, parameters, withheld, refresh), AuthPages.ConsentCsp(redirectUri));
+    }
+
+    private static IResult SignIn(User user, string subject, IReadOnlyList<string> granted, bool offlineAccess, AuthSettings settings)
+    {
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, subject)
             .SetClaim(Claims.Name, user.UserName)

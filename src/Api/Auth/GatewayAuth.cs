@@ -7,7 +7,6 @@ using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Users;
 using OneMcp.Infrastructure.Identity;
-using OneMcp.Infrastructure.Persistence.DataProtection;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -33,8 +32,6 @@ internal static partial class GatewayAuth
         services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), limits.MaxFailedSignIns, limits.LockoutDuration));
 
-        // Sign-in cookies and tokens are protected with keys kept in the database: valid across restarts and replicas.
-        services.AddGatewayDataProtection();
         services.AddOAuthPruning();
 
         services.AddAuthentication(AuthSettings.CookieScheme)

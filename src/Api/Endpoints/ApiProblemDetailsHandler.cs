@@ -15,7 +15,9 @@ namespace OneMcp.Api.Endpoints;
 internal sealed partial class ApiProblemDetailsHandler(IProblemDetailsService problems, ILogger<ApiProblemDetailsHandler> logger) : IExceptionHandler
 {
     /// <summary>Domain codes that describe the resource's state rather than bad input.</summary>
-    private static readonly HashSet<string> ConflictCodes = new(["backend.read_only", "backend.not_config"], StringComparer.Ordinal);
+    private static readonly HashSet<string> ConflictCodes = new(
+        ["backend.read_only", "backend.not_config", "authorization_request.expired", "authorization_request.already_decided", "authorization_request.already_redeemed"],
+        StringComparer.Ordinal);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -61,6 +63,8 @@ internal sealed partial class ApiProblemDetailsHandler(IProblemDetailsService pr
         DuplicateNameException dup => (StatusCodes.Status409Conflict, "The name is taken.", dup.Message, new Dictionary<string, object?> { ["code"] = "duplicate_name" }),
         ConcurrencyConflictException c => (StatusCodes.Status409Conflict, "The resource was changed by someone else.", c.Message, new Dictionary<string, object?> { ["code"] = "version_conflict" }),
         NotFoundException n => (StatusCodes.Status404NotFound, "Not found.", n.Message, new Dictionary<string, object?>()),
+        Application.Backends.OAuth.BackendOAuthException o => (
+            StatusCodes.Status502BadGateway, "The backend's authorization server could not be used.", o.Message, new Dictionary<string, object?> { ["code"] = o.Code }),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (
             StatusCodes.Status413PayloadTooLarge,
             "The request body is too large.",

@@ -47,5 +47,7 @@ internal static class BackendEndpoints
 
         group.MapPost("/{name}/disable", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new DisableBackendCommand(name), ct))
             .RequireAdmin().WithName("DisableBackend").ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapBackendOAuth();
     }
 }

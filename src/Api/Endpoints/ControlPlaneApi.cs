@@ -51,6 +51,7 @@ internal static class ControlPlaneApi
         api.MapSession();
         api.MapBackends();
         api.MapPresets();
+        api.MapAuthorizationRequests();
         return endpoints;
     }
 }

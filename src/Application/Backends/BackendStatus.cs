@@ -25,4 +25,8 @@ public sealed record BackendState(
     BackendStatus Status,
     string? LastError,
     DateTimeOffset? LastConnectedAt,
-    int Restarts);
+    int Restarts)
+{
+    /// <summary>Connected with an OAuth access token the gateway obtained for it (the dashboard's "Authorized").</summary>
+    public bool Authorized { get; init; }
+}

@@ -42,7 +42,7 @@ public sealed record BackendView
 
     public const string UntaggedUnderScopeValidation = "This backend has no tag: under scope validation no token can reach it. Give it a tag.";
 
-    public static BackendView From(BackendService backend, IBackendPool pool)
+    public static BackendView From(BackendService backend, IBackendPool pool, Guid? pendingAuthorization = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(pool);
@@ -77,7 +77,7 @@ public sealed record BackendView
             MaxRestarts = s.MaxRestarts,
             RestartDelay = (long)s.RestartDelay.TotalMilliseconds,
             DisabledInConfig = s.Disabled,
-            Runtime = BackendRuntimeView.From(backend, pool),
+            Runtime = BackendRuntimeView.From(backend, pool, pendingAuthorization),
         };
     }
 
@@ -88,17 +88,38 @@ public sealed record BackendView
 /// <summary>The live state of a backend in this gateway process.</summary>
 public sealed record BackendRuntimeView(BackendStatus Status, string? LastError, DateTimeOffset? LastConnectedAt, int Restarts, int Tools)
 {
-    public static BackendRuntimeView From(BackendService backend, IBackendPool pool)
+    /// <summary>Where the backend stands with OAuth.</summary>
+    public BackendOAuthView OAuth { get; init; } = BackendOAuthView.None;
+
+    public static BackendRuntimeView From(BackendService backend, IBackendPool pool, Guid? pendingAuthorization = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(pool);
         if (pool.TryGet(backend.Name, out var running))
         {
             var state = running.State;
-            return new BackendRuntimeView(state.Status, state.LastError, state.LastConnectedAt, state.Restarts, running.Capabilities.Tools.Count);
+            var authorized = state.Status == BackendStatus.Connected && state.Authorized;
+            return new BackendRuntimeView(state.Status, state.LastError, state.LastConnectedAt, state.Restarts, running.Capabilities.Tools.Count)
+            {
+                OAuth = new BackendOAuthView(
+                    Required: authorized || state.Status == BackendStatus.AwaitingOAuth || backend.Settings.OAuth is not null || pendingAuthorization is not null,
+                    Authorized: authorized,
+                    PendingRequestId: pendingAuthorization),
+            };
         }
 
         // Stored but not (yet) picked up by the pool: about to start, or off.
-        return new BackendRuntimeView(backend.EffectiveSettings.Disabled ? BackendStatus.Disabled : BackendStatus.Connecting, null, null, 0, 0);
+        return new BackendRuntimeView(backend.EffectiveSettings.Disabled ? BackendStatus.Disabled : BackendStatus.Connecting, null, null, 0, 0)
+        {
+            OAuth = new BackendOAuthView(backend.Settings.OAuth is not null || pendingAuthorization is not null, false, pendingAuthorization),
+        };
     }
+}
+
+/// <param name="Required">The backend asked for OAuth (or its settings name an OAuth client).</param>
+/// <param name="Authorized">Connected with tokens the gateway obtained for it.</param>
+/// <param name="PendingRequestId">Tokens obtained and waiting for an operator's Approve or Deny.</param>
+public sealed record BackendOAuthView(bool Required, bool Authorized, Guid? PendingRequestId)
+{
+    public static readonly BackendOAuthView None = new(false, false, null);
 }

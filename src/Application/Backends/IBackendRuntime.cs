@@ -9,4 +9,7 @@ namespace OneMcp.Application.Backends;
 public interface IBackendRuntime
 {
     Task ApplyAsync(IReadOnlyList<BackendSettings> desired, bool waitForConnections, CancellationToken cancellationToken);
+
+    /// <summary>Opens a fresh connection to one backend (its credentials changed); unknown names are ignored.</summary>
+    Task ReconnectAsync(ServerName name, CancellationToken cancellationToken);
 }

@@ -313,7 +313,7 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
                 }
 
                 _client = client;
-                _state = new BackendState(BackendStatus.Connected, null, _time.GetUtcNow(), _state.Restarts);
+                _state = new BackendState(BackendStatus.Connected, null, _time.GetUtcNow(), _state.Restarts) { Authorized = _factory.HasOAuthTokens(Name) };
                 LogConnected(_logger, Name.Value, _settings.Transport, _capabilities.Tools.Count);
                 _events.BackendConnected(this);
                 return client;
@@ -342,7 +342,7 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(_settings.ConnectionTimeout);
-        var transport = _factory.CreateTransport(_settings, line => LogStderr(_logger, Name.Value, line));
+        var transport = _factory.CreateTransport(_settings, line => LogStderr(_logger, Name.Value, line), OnTokenRejected);
         McpClient? client = null;
         try
         {
@@ -367,6 +367,17 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
             }
 
             throw;
+        }
+    }
+
+    // The backend refused our OAuth token while connected: reconnecting renews it (or, when that fails, leaves the
+    // backend awaiting OAuth with the reason).
+    private void OnTokenRejected()
+    {
+        if (_state.Status == BackendStatus.Connected && _client is { } client)
+        {
+            LogTokenRejected(_logger, Name.Value);
+            _ = client.DisposeAsync().AsTask();
         }
     }
 
@@ -551,11 +562,19 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
 
     private static string DescribeConnectFailure(Exception e) => e switch
     {
+        _ when FindAuthorizationRequired(e) is { } required => required.Message,
         _ when IsUnauthorized(e) => "The server requires OAuth authorization.",
         TimeoutException => e.Message,
         HttpRequestException { StatusCode: { } code } => $"HTTP {(int)code} {code}.",
         HttpRequestException h => h.InnerException?.Message ?? h.Message,
         _ => e.InnerException is { } inner && e.Message.Length < 20 ? inner.Message : e.Message,
+    };
+
+    private static OAuth.BackendAuthorizationRequiredException? FindAuthorizationRequired(Exception? e) => e switch
+    {
+        null => null,
+        OAuth.BackendAuthorizationRequiredException required => required,
+        _ => FindAuthorizationRequired(e.InnerException),
     };
 
     private static string DescribeExit(ClientCompletionDetails? details) => details switch
@@ -599,6 +618,9 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: closing the client failed: {Reason}")]
     private static partial void LogDisposeFailed(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} refused the gateway's OAuth access token; reconnecting to renew it")]
+    private static partial void LogTokenRejected(ILogger logger, string server);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server} stderr: {Line}")]
     private static partial void LogStderr(ILogger logger, string server, string line);

@@ -149,6 +149,34 @@ public sealed partial class BackendPool(
         }
     }
 
+    /// <summary>Replaces one backend's connection with a fresh one (same settings), e.g. once it has new credentials.</summary>
+    public async Task ReconnectAsync(ServerName name, CancellationToken cancellationToken)
+    {
+        await _applyGate.WaitAsync(cancellationToken);
+        try
+        {
+            var backends = _backends;
+            var index = Array.FindIndex(backends, b => b.Name == name);
+            if (index < 0)
+            {
+                return;
+            }
+
+            var existing = backends[index];
+            var replacement = Create(existing.Settings);
+            var next = (BackendConnection[])backends.Clone();
+            next[index] = replacement;
+            _backends = next;
+            LogReconnecting(_logger, name.Value);
+            await StopAsync(existing);
+            replacement.Start();
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         var backends = Interlocked.Exchange(ref _backends, []);
@@ -176,6 +204,9 @@ public sealed partial class BackendPool(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server} changed; restarting it")]
     private static partial void LogRestartingForChange(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: reconnecting with its current credentials")]
+    private static partial void LogReconnecting(ILogger logger, string server);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: metadata updated without a restart")]
     private static partial void LogMetadataUpdated(ILogger logger, string server);

@@ -3,17 +3,15 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Backends.OAuth;
 
 namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>Creates the SDK client transport for a backend's settings.</summary>
-public sealed class McpClientFactory(ILoggerFactory loggerFactory) : IDisposable
+public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenSource tokens) : IDisposable
 {
-    // One pooled HTTP client for every HTTP backend; request timeouts are the gateway's own, per backend.
-    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    // One connection pool for every HTTP backend; request timeouts are the gateway's own, per backend.
+    private readonly SocketsHttpHandler _connections = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 
     /// <summary>
     /// Backends are spoken to on 2025-11-25, the last revision with sessions: the gateway needs each
@@ -29,7 +27,8 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory) : IDisposable
     private static readonly string GatewayVersion =
         typeof(McpClientFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine) => settings.Transport switch
+    /// <summary>The transport for one backend; <paramref name="tokenRejected"/> is called when it refuses the OAuth token sent with a request.</summary>
+    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings.Transport switch
     {
         BackendTransport.Stdio => new StdioClientTransport(
             new StdioClientTransportOptions
@@ -53,7 +52,7 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory) : IDisposable
                 ConnectionTimeout = settings.ConnectionTimeout,
                 AdditionalHeaders = new Dictionary<string, string>(settings.Headers) { ["User-Agent"] = $"OneMcp/{GatewayVersion}" },
             },
-            _http,
+            BackendHttpClient(settings.Name, tokenRejected),
             loggerFactory,
             ownsHttpClient: false),
         _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport."),
@@ -66,7 +65,18 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory) : IDisposable
         Handlers = handlers,
     };
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>Whether the backend is called with an OAuth access token the gateway holds for it.</summary>
+    public bool HasOAuthTokens(ServerName backend) => tokens.HasTokens(backend);
+
+    public void Dispose() => _connections.Dispose();
+
+    // Each backend's client sends that backend's OAuth token (if it has one) over the shared connection pool. The
+    // client and its handler are never disposed: that would dispose the shared pool under them; they hold nothing else.
+    private HttpClient BackendHttpClient(ServerName backend, Action tokenRejected) =>
+        new(new BackendBearerHandler(backend, tokens, tokenRejected) { InnerHandler = _connections }, disposeHandler: false)
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
 
     private static Dictionary<string, string?> BuildEnvironment(BackendSettings settings)
     {

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.TagScopes;
@@ -7,10 +9,14 @@ using OneMcp.IntegrationTests.Support.OAuth;
 
 namespace OneMcp.IntegrationTests.Auth;
 
-/// <summary>A tag scope kept to admins (or named users) is offered only to them on the consent page.</summary>
+/// <summary>
+/// A tag scope kept to admins (or named users) is offered only to them on the consent page; a member asking for it
+/// waits on the consent page until an administrator approves or denies it in the dashboard.
+/// </summary>
 public sealed class TagGrantPolicyTests : IAsyncLifetime
 {
     private const string RedirectUri = "http://127.0.0.1:46004/cb";
+    private static readonly string[] ProdOnly = ["tag:prod"];
     private GatewayUnderTest _gateway = null!;
 
     public async Task InitializeAsync()
@@ -31,15 +37,89 @@ public sealed class TagGrantPolicyTests : IAsyncLifetime
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
     [Fact]
-    public async Task Member_AskedForAnAdminOnlyTag_IsToldAnAdminMustApprove()
+    public async Task Member_AskedForAnAdminOnlyTag_WaitsAndContinuesWhenAnAdminApproves()
+    {
+        var (driver, client, pkce, member) = await StartAsMemberAsync();
+        var authorize = driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s1", pkce);
+
+        var waiting = await member.GetAsync(authorize);
+        var html = await waiting.Content.ReadAsStringAsync();
+        var refresh = RefreshUrl(html);
+        var stillWaiting = await member.GetAsync(refresh);
+        using var admin = await DashboardClient.SignInAsync(_gateway.BaseUrl, "ada", "correct horse battery staple");
+        var pending = await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests");
+        var request = pending!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
+        using var approve = await admin.PostAsJsonAsync($"/api/authorization-requests/{request["id"]}/approve", new { scopes = ProdOnly });
+        var continued = await member.GetAsync(refresh);
+        var redirect = AuthorizationRedirect.Parse(continued.Headers.Location!);
+        var tokens = await driver.ExchangeCodeAsync(client, redirect.Code!, RedirectUri, pkce.Verifier);
+        var replayed = await member.GetAsync(refresh);
+
+        waiting.StatusCode.ShouldBe(HttpStatusCode.OK);
+        html.ShouldContain("Waiting for an administrator");
+        html.ShouldContain("tag:prod");
+        stillWaiting.StatusCode.ShouldBe(HttpStatusCode.OK);
+        request["userName"]!.GetValue<string>().ShouldBe("bob");
+        request["kind"]!.GetValue<string>().ShouldBe("clientConsent");
+        approve.StatusCode.ShouldBe(HttpStatusCode.OK, await approve.Content.ReadAsStringAsync());
+        continued.StatusCode.ShouldBe(HttpStatusCode.Found);
+        redirect.State.ShouldBe("s1");
+        tokens.Scope!.Split(' ').ShouldContain("tag:prod");
+        replayed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await replayed.Content.ReadAsStringAsync()).ShouldContain("already used");
+    }
+
+    [Fact]
+    public async Task Member_AskedForAnAdminOnlyTag_GetsAccessDeniedWhenAnAdminDenies()
+    {
+        var (driver, client, pkce, member) = await StartAsMemberAsync();
+        var refresh = RefreshUrl(await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s2", pkce)));
+        using var admin = await DashboardClient.SignInAsync(_gateway.BaseUrl, "ada", "correct horse battery staple");
+        var request = (await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests"))!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
+
+        using var deny = await admin.PostAsync($"/api/authorization-requests/{request["id"]}/deny", content: null);
+        using var again = await admin.PostAsync($"/api/authorization-requests/{request["id"]}/approve", content: null);
+        var answer = await member.GetAsync(refresh);
+
+        deny.StatusCode.ShouldBe(HttpStatusCode.OK);
+        again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        AuthorizationRedirect.Parse(answer.Headers.Location!).Error.ShouldBe("access_denied");
+    }
+
+    [Fact]
+    public async Task Member_CannotApproveTheirOwnEscalatedRequest_NorDecideItThroughTheApi()
+    {
+        var (driver, client, pkce, member) = await StartAsMemberAsync();
+        var html = await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s3", pkce));
+        var form = HtmlForms.FindFormWith(html, "request_id");
+        var fields = form.HiddenFields.ToList();
+        fields.Add(KeyValuePair.Create("action", "approve"));
+        fields.Add(KeyValuePair.Create("scopes", "tag:prod"));
+        var requestId = fields.Single(f => f.Key == "request_id").Value;
+
+        using var selfApproval = await member.PostAsync("/authorize", new FormUrlEncodedContent(fields));
+        using var viaApi = await member.PostAsync($"/api/authorization-requests/{requestId}/approve", content: null);
+        var refresh = await member.GetAsync(RefreshUrl(html));
+
+        selfApproval.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        viaApi.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        refresh.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await refresh.Content.ReadAsStringAsync()).ShouldContain("Waiting for an administrator");
+    }
+
+    private async Task<(OAuthFlowDriver Driver, string Client, Pkce Pkce, HttpClient Member)> StartAsMemberAsync()
     {
         var driver = new OAuthFlowDriver(_gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var member = await DashboardClient.SignInAsync(_gateway.BaseUrl, "bob", "tr0ub4dor&3 is long enough");
+        return (driver, client, Pkce.Create(), member);
+    }
 
-        var refused = await Should.ThrowAsync<OAuthFlowException>(() => driver.SignInAndApproveAsync(client, RedirectUri, ["tag:prod"], Pkce.Create(), "bob", "tr0ub4dor&3 is long enough"));
-
-        refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        refused.Body!.ShouldContain("may not grant tag:prod");
+    private static string RefreshUrl(string html)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(html, "http-equiv=\"refresh\" content=\"\\d+;url=([^\"]+)\"");
+        match.Success.ShouldBeTrue(html);
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
         loaded.Payload.ShouldBe("");
         loaded.Kind.ShouldBe(AuthorizationRequestKind.BackendConnection);
 
-        loaded.Approve("admin " + NonAscii, ["repo", "user:email"], T0.AddMinutes(1).AddTicks(9));
+        loaded.Approve("admin " + NonAscii, ["repo", "user:email"], T0.AddMinutes(1).AddTicks(9), byAdministrator: true);
         await Repository.UpdateAsync(loaded, 1, Ct);
 
         var decided = (await Repository.FindAsync(request.Id, Ct))!;

@@ -123,7 +123,7 @@ public sealed class BackendHandlerTests : IDisposable
         await _f.Catalog.SyncConfigAsync([ControlPlaneFixture.Stdio("zeta")], false, CancellationToken.None);
         await Register("alpha", env: new Dictionary<string, string> { ["TOKEN"] = "s3cret" });
 
-        var list = await new ListBackendsHandler(_f.Repository, _f.Pool).Handle(new ListBackendsQuery(), CancellationToken.None);
+        var list = await new ListBackendsHandler(_f.Repository, _f.Pool, _f.Requests, _f.Time).Handle(new ListBackendsQuery(), CancellationToken.None);
 
         list.Select(b => b.Name).ShouldBe(["alpha", "zeta"]);
         list[0].Env["TOKEN"].ShouldBe(BackendView.Redacted);
@@ -133,7 +133,7 @@ public sealed class BackendHandlerTests : IDisposable
     [Fact]
     public async Task Get_WhenTheBackendDoesNotExist_ThrowsNotFound() =>
         await Should.ThrowAsync<NotFoundException>(() =>
-            new GetBackendHandler(_f.Repository, _f.Pool).Handle(new GetBackendQuery("ghost"), CancellationToken.None));
+            new GetBackendHandler(_f.Repository, _f.Pool, _f.Requests, _f.Time).Handle(new GetBackendQuery("ghost"), CancellationToken.None));
 
     public void Dispose() => _f.Dispose();
 

@@ -26,6 +26,8 @@ internal sealed class ControlPlaneFixture : IDisposable
 
     public FakePool Pool { get; } = new();
 
+    public InMemoryAuthorizationRequestRepository Requests { get; } = new();
+
     public BackendCatalog Catalog { get; }
 
     public static BackendSettings Stdio(string name, params string[] tags) => new()

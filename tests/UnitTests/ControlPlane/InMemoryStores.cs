@@ -1,4 +1,5 @@
 using OneMcp.Application.Backends;
+using OneMcp.Domain.AuthorizationRequests;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Presets;
@@ -166,4 +167,50 @@ internal sealed class RecordingRuntime : IBackendRuntime
         Applies++;
         return Task.CompletedTask;
     }
+
+    public List<string> Reconnected { get; } = [];
+
+    public Task ReconnectAsync(ServerName name, CancellationToken cancellationToken)
+    {
+        Reconnected.Add(name.Value);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Authorization requests in memory, with the repository's version check.</summary>
+internal sealed class InMemoryAuthorizationRequestRepository : IAuthorizationRequestRepository
+{
+    private readonly Dictionary<Guid, AuthorizationRequest> _requests = [];
+
+    public AuthorizationRequest Stored(Guid id) => Copy(_requests[id]);
+
+    public Task<AuthorizationRequest?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        Task.FromResult(_requests.TryGetValue(id, out var request) ? Copy(request) : null);
+
+    public Task<IReadOnlyList<AuthorizationRequest>> ListPendingAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<AuthorizationRequest>>(
+            [.. _requests.Values.Where(r => r.Status == AuthorizationRequestStatus.Pending && r.ExpiresAt > now).OrderBy(r => r.CreatedAt).Select(Copy)]);
+
+    public Task AddAsync(AuthorizationRequest request, CancellationToken cancellationToken)
+    {
+        _requests.Add(request.Id, Copy(request));
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateAsync(AuthorizationRequest request, int loadedVersion, CancellationToken cancellationToken)
+    {
+        if (!_requests.TryGetValue(request.Id, out var stored) || stored.Version != loadedVersion)
+        {
+            throw new ConcurrencyConflictException("authorization request", request.Id);
+        }
+
+        _requests[request.Id] = Copy(request);
+        return Task.CompletedTask;
+    }
+
+    public Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken) => Task.FromResult(0);
+
+    private static AuthorizationRequest Copy(AuthorizationRequest r) => AuthorizationRequest.Restore(
+        r.Id, r.Kind, r.Status, r.Subject, r.ClientId, r.ClientName, r.BackendName, r.RequestedScopes, r.GrantedScopes, r.Payload,
+        r.Version, r.CreatedAt, r.ExpiresAt, r.DecidedAt, r.DecidedBy, r.RequiresAdministrator, r.RedeemedAt);
 }

@@ -14,7 +14,8 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
     private const string Columns =
         "id AS Id, kind AS Kind, status AS Status, subject AS Subject, client_id AS ClientId, client_name AS ClientName, backend_name AS BackendName, " +
         "requested_scopes AS RequestedScopes, granted_scopes AS GrantedScopes, payload AS Payload, version AS Version, " +
-        "created_at AS CreatedAt, expires_at AS ExpiresAt, decided_at AS DecidedAt, decided_by AS DecidedBy";
+        "created_at AS CreatedAt, expires_at AS ExpiresAt, decided_at AS DecidedAt, decided_by AS DecidedBy, " +
+        "requires_admin AS RequiresAdmin, redeemed_at AS RedeemedAt";
 
     private readonly SqlDialect _dialect = connections.Dialect;
 
@@ -53,14 +54,14 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         parameters.AddText("ClientName", request.ClientName);
         parameters.AddText("BackendName", request.BackendName);
         parameters.AddText("RequestedScopes", DbValues.ToJson(request.RequestedScopes));
-        parameters.AddText("Payload", request.Payload);
         parameters.AddTime(_dialect, "CreatedAt", request.CreatedAt);
         parameters.AddTime(_dialect, "ExpiresAt", request.ExpiresAt);
         await using var connection = await connections.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO authorization_requests (id, kind, status, subject, client_id, client_name, backend_name, requested_scopes, granted_scopes, " +
-            "payload, version, created_at, expires_at, decided_at, decided_by) VALUES (@Id, @Kind, @Status, @Subject, @ClientId, @ClientName, @BackendName, " +
-            $"{DbValues.JsonParam(_dialect, "RequestedScopes")}, {DbValues.JsonParam(_dialect, "GrantedScopes")}, @Payload, @Version, @CreatedAt, @ExpiresAt, @DecidedAt, @DecidedBy)",
+            "payload, version, created_at, expires_at, decided_at, decided_by, requires_admin, redeemed_at) VALUES (@Id, @Kind, @Status, @Subject, @ClientId, @ClientName, @BackendName, " +
+            $"{DbValues.JsonParam(_dialect, "RequestedScopes")}, {DbValues.JsonParam(_dialect, "GrantedScopes")}, @Payload, @Version, @CreatedAt, @ExpiresAt, @DecidedAt, @DecidedBy, " +
+            "@RequiresAdmin, @RedeemedAt)",
             parameters, cancellationToken: cancellationToken));
     }
 
@@ -71,7 +72,8 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE authorization_requests SET status = @Status, granted_scopes = {DbValues.JsonParam(_dialect, "GrantedScopes")}, " +
-            "decided_at = @DecidedAt, decided_by = @DecidedBy, version = @Version WHERE id = @Id AND version = @LoadedVersion",
+            "decided_at = @DecidedAt, decided_by = @DecidedBy, payload = @Payload, redeemed_at = @RedeemedAt, version = @Version " +
+            "WHERE id = @Id AND version = @LoadedVersion",
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
         {
@@ -106,6 +108,9 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         parameters.AddTime(_dialect, "DecidedAt", request.DecidedAt);
         parameters.AddText("DecidedBy", request.DecidedBy);
         parameters.AddInt("Version", request.Version);
+        parameters.AddText("Payload", request.Payload);
+        parameters.AddBool("RequiresAdmin", request.RequiresAdministrator);
+        parameters.AddTime(_dialect, "RedeemedAt", request.RedeemedAt);
         return parameters;
     }
 
@@ -136,7 +141,9 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         DbValues.ReadTime(row.CreatedAt),
         DbValues.ReadTime(row.ExpiresAt),
         DbValues.ReadNullableTime(row.DecidedAt),
-        row.DecidedBy);
+        row.DecidedBy,
+        DbValues.ReadBool(row.RequiresAdmin),
+        DbValues.ReadNullableTime(row.RedeemedAt));
 
     private sealed class Row
     {
@@ -169,5 +176,9 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         public object? DecidedAt { get; set; }
 
         public string? DecidedBy { get; set; }
+
+        public object RequiresAdmin { get; set; } = null!;
+
+        public object? RedeemedAt { get; set; }
     }
 }

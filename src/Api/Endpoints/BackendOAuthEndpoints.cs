@@ -1,0 +1,81 @@
+using MediatR;
+using Microsoft.AspNetCore.WebUtilities;
+using OneMcp.Api.Auth;
+using OneMcp.Application.Authorization;
+using OneMcp.Application.Backends.OAuth;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Api.Endpoints;
+
+/// <summary>
+/// The gateway as an OAuth client of its backends: Authorize and Restart OAuth on the REST API, and the callback
+/// the backend's authorization server sends the browser back to, which hands over to the dashboard.
+/// </summary>
+internal static class BackendOAuthEndpoints
+{
+    public const string CallbackPrefix = "/oauth/callback";
+
+    public sealed record AuthorizeAnswer(Uri RedirectUrl);
+
+    public static void MapBackendOAuth(this RouteGroupBuilder backends)
+    {
+        backends.MapPost("/{name}/oauth/authorize", async (string name, HttpContext context, IMediator mediator, CancellationToken ct) =>
+                new AuthorizeAnswer(await mediator.Send(new StartBackendAuthorizationCommand(name, SubjectOf(context), CallbackUrl(context, name)), ct)))
+            .RequireAdmin().WithName("AuthorizeBackend")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway);
+
+        backends.MapPost("/{name}/oauth/restart", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new RestartBackendOAuthCommand(name), ct))
+            .RequireAdmin().WithName("RestartBackendOAuth").ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    public static void MapBackendOAuthCallback(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet(CallbackPrefix + "/{name}", async (string name, HttpContext context, IMediator mediator, IUserRepository users) =>
+        {
+            string subject;
+            if (ApiCaller.AuthDisabled(context))
+            {
+                subject = AuthorizationRequestView.LocalOperator;
+            }
+            else if (await AuthorizeEndpoint.SignedInUserAsync(context, users) is { } user)
+            {
+                subject = user.Id.ToString("D");
+            }
+            else
+            {
+                // Signed out in between (or another browser): sign in, then this same answer is checked.
+                return Results.Redirect(QueryHelpers.AddQueryString(LoginEndpoints.LoginPath, "returnUrl", context.Request.Path + context.Request.QueryString));
+            }
+
+            var query = context.Request.Query;
+            try
+            {
+                var requestId = await mediator.Send(
+                    new CompleteBackendAuthorizationCommand(name, subject, query["state"], query["code"], query["error"], query["error_description"]),
+                    context.RequestAborted);
+                return Results.Redirect($"/oauth?request={requestId:D}#backends");
+            }
+            catch (Exception e) when (e is BackendOAuthException or FluentValidation.ValidationException or Application.Common.Exceptions.NotFoundException
+                or Domain.Common.DomainException)
+            {
+                var code = e is BackendOAuthException oauth ? oauth.Code : "invalid_request";
+                var description = e is FluentValidation.ValidationException ? "This backend name is not valid." : e.Message;
+                return Results.Redirect(QueryHelpers.AddQueryString("/oauth", new Dictionary<string, string?>
+                {
+                    ["error"] = code,
+                    ["error_description"] = description,
+                    ["backend"] = name,
+                }) + "#backends");
+            }
+        }).ExcludeFromDescription();
+
+    /// <summary>Who starts the flow: the signed-in user, or the local operator when auth is off.</summary>
+    private static string SubjectOf(HttpContext context) => ApiCaller.Subject(context) ?? AuthorizationRequestView.LocalOperator;
+
+    private static Uri CallbackUrl(HttpContext context, string name)
+    {
+        // The issuer is the gateway's public URL when auth is on; otherwise the address this request came to.
+        var root = context.RequestServices.GetService<AuthSettings>()?.Issuer.GetLeftPart(UriPartial.Path).TrimEnd('/')
+            ?? $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
+        return new Uri($"{root}{CallbackPrefix}/{Uri.EscapeDataString(name)}");
+    }
+}

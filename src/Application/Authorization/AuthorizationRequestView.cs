@@ -1,0 +1,41 @@
+using OneMcp.Domain.AuthorizationRequests;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Authorization;
+
+/// <summary>A request waiting for an administrator, as the dashboard lists it (never its payload).</summary>
+public sealed record AuthorizationRequestView(
+    Guid Id,
+    string Kind,
+    string Status,
+    string UserName,
+    string? ClientId,
+    string? ClientName,
+    string? BackendName,
+    IReadOnlyList<string> RequestedScopes,
+    IReadOnlyList<string> GrantedScopes,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt)
+{
+    /// <summary>Who acted when the gateway runs without authentication (a single-user tool).</summary>
+    public const string LocalOperator = "local";
+
+    public static async Task<AuthorizationRequestView> FromAsync(AuthorizationRequest request, IUserRepository users, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(users);
+        var user = Guid.TryParse(request.Subject, out var id) ? await users.FindByIdAsync(id, cancellationToken) : null;
+        return new AuthorizationRequestView(
+            request.Id,
+            request.Kind == AuthorizationRequestKind.BackendConnection ? "backendConnection" : "clientConsent",
+            request.Status.ToString().ToLowerInvariant(),
+            user?.UserName ?? request.Subject,
+            request.ClientId,
+            request.ClientName,
+            request.BackendName,
+            request.RequestedScopes,
+            request.GrantedScopes,
+            request.CreatedAt,
+            request.ExpiresAt);
+    }
+}

@@ -1,0 +1,30 @@
+using System.Net;
+using System.Net.Http.Headers;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Backends.OAuth;
+
+/// <summary>
+/// Sends a backend's OAuth access token with every request to it (when it has one). A 401 to a request that
+/// carried a token marks that token stale and tells the connection, which reconnects and so renews it.
+/// </summary>
+public sealed class BackendBearerHandler(ServerName backend, BackendTokenSource tokens, Action onRejected) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var token = await tokens.GetAccessTokenAsync(backend, cancellationToken);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var response = await base.SendAsync(request, cancellationToken);
+        if (token is not null && response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            tokens.Reject(backend, token);
+            onRejected();
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using OneMcp.Application.Backends.OAuth;
+using OneMcp.Infrastructure.Persistence.DataProtection;
+
+namespace OneMcp.Infrastructure.Backends.OAuth;
+
+public static class BackendOAuthServiceCollectionExtensions
+{
+    /// <summary>The gateway as an OAuth client of its backends, with credentials encrypted by Data Protection (keys in the database).</summary>
+    public static IServiceCollection AddBackendOAuth(this IServiceCollection services)
+    {
+        // Cookies, the gateway's own tokens and backend credentials are protected with keys kept in the database:
+        // valid across restarts and replicas. Backend OAuth works with or without --enable-auth, so this is always on.
+        services.AddGatewayDataProtection();
+        services.AddSingleton<BackendCredentialStore>();
+        services.AddSingleton(_ => new BackendOAuthHttp(new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        }));
+        services.AddSingleton<BackendTokenSource>();
+        services.AddSingleton<IBackendOAuth, BackendOAuth>();
+        return services;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OneMcp.Application.Backends.OAuth;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Backends.OAuth;
+
+/// <summary>A backend needs (new) OAuth authorization; the connection reports it as awaiting OAuth with this reason.</summary>
+public sealed class BackendAuthorizationRequiredException(string message)
+    : HttpRequestException(message, null, HttpStatusCode.Unauthorized);
+
+/// <summary>
+/// The access tokens backends are called with: loaded from the encrypted store once, kept in memory, refreshed
+/// before they expire (one refresh at a time per backend, re-reading the store first in case another replica
+/// already rotated them). A refresh the authorization server refuses drops the tokens, and the backend is then
+/// awaiting OAuth with the reason.
+/// </summary>
+public sealed partial class BackendTokenSource(
+    BackendCredentialStore store, BackendOAuthHttp oauth, TimeProvider time, ILogger<BackendTokenSource> logger)
+{
+    /// <summary>Tokens are renewed this long before they expire (or at half their life, when that is shorter).</summary>
+    internal static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    public bool HasTokens(ServerName backend) => _entries.TryGetValue(backend.Value, out var entry) && entry.Tokens is not null;
+
+    /// <summary>The access token to send, or null when the backend has none (it then answers 401 if it needs one).</summary>
+    /// <exception cref="BackendAuthorizationRequiredException">The tokens expired and could not be renewed.</exception>
+    public async ValueTask<string?> GetAccessTokenAsync(ServerName backend, CancellationToken cancellationToken)
+    {
+        var entry = _entries.GetOrAdd(backend.Value, static _ => new Entry());
+        if (!entry.Loaded)
+        {
+            await LoadAsync(backend, entry, cancellationToken);
+        }
+
+        var tokens = entry.Tokens;
+        if (tokens is null)
+        {
+            return null;
+        }
+
+        return NeedsRefresh(tokens) ? await RefreshAsync(backend, entry, tokens, cancellationToken) : tokens.AccessToken;
+    }
+
+    /// <summary>The backend refused this access token: the next request renews it first.</summary>
+    public void Reject(ServerName backend, string accessToken)
+    {
+        if (_entries.TryGetValue(backend.Value, out var entry) && entry.Tokens is { } tokens && tokens.AccessToken == accessToken)
+        {
+            entry.Tokens = tokens with { ExpiresAt = DateTimeOffset.MinValue };
+        }
+    }
+
+    public void Use(ServerName backend, BackendTokenSet? tokens)
+    {
+        var entry = _entries.GetOrAdd(backend.Value, static _ => new Entry());
+        entry.Tokens = tokens;
+        entry.Loaded = true;
+    }
+
+    private async Task LoadAsync(ServerName backend, Entry entry, CancellationToken cancellationToken)
+    {
+        await entry.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!entry.Loaded)
+            {
+                entry.Tokens = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+                entry.Loaded = true;
+            }
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    private async Task<string> RefreshAsync(ServerName backend, Entry entry, BackendTokenSet stale, CancellationToken cancellationToken)
+    {
+        await entry.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (entry.Tokens is { } current && !ReferenceEquals(current, stale) && !NeedsRefresh(current))
+            {
+                return current.AccessToken;
+            }
+
+            var stored = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+            if (stored is null)
+            {
+                entry.Tokens = null;
+                throw new BackendAuthorizationRequiredException("The backend's OAuth tokens were discarded; authorize it again.");
+            }
+
+            if (!NeedsRefresh(stored) && stored.AccessToken != stale.AccessToken)
+            {
+                // Another replica renewed them already.
+                entry.Tokens = stored;
+                return stored.AccessToken;
+            }
+
+            if (stored.RefreshToken is null)
+            {
+                await DropAsync(backend, entry, cancellationToken);
+                throw new BackendAuthorizationRequiredException("The backend's access token expired and it issued no refresh token; authorize it again.");
+            }
+
+            TokenResponse renewed;
+            try
+            {
+                renewed = await oauth.RefreshAsync(stored.Client, stored.RefreshToken, cancellationToken);
+            }
+            catch (BackendOAuthException e)
+            {
+                LogRefreshFailed(logger, backend.Value, e.Message);
+                await DropAsync(backend, entry, cancellationToken);
+                throw new BackendAuthorizationRequiredException($"Renewing the backend's access token failed: {e.Message} Authorize it again.");
+            }
+
+            var now = time.GetUtcNow();
+            var next = stored with
+            {
+                AccessToken = renewed.AccessToken,
+                RefreshToken = renewed.RefreshToken ?? stored.RefreshToken,
+                IssuedAt = now,
+                ExpiresAt = renewed.ExpiresIn is { } lifetime ? now + lifetime : null,
+                Scopes = renewed.Scopes ?? stored.Scopes,
+            };
+            await store.UpdateAsync(backend, c => c with { Tokens = next }, cancellationToken);
+            entry.Tokens = next;
+            LogRefreshed(logger, backend.Value);
+            return next.AccessToken;
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    private async Task DropAsync(ServerName backend, Entry entry, CancellationToken cancellationToken)
+    {
+        entry.Tokens = null;
+        await store.UpdateAsync(backend, c => c with { Tokens = null }, cancellationToken);
+    }
+
+    private bool NeedsRefresh(BackendTokenSet tokens)
+    {
+        if (tokens.ExpiresAt is not { } expiresAt)
+        {
+            return false;
+        }
+
+        var margin = TimeSpan.FromTicks(Math.Min(RefreshMargin.Ticks, Math.Max(0, (expiresAt - tokens.IssuedAt).Ticks / 2)));
+        return time.GetUtcNow() >= expiresAt - margin;
+    }
+
+    private sealed class Entry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public volatile bool Loaded;
+
+        public volatile BackendTokenSet? Tokens;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: OAuth access token renewed")]
+    private static partial void LogRefreshed(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: renewing the OAuth access token failed: {Reason}")]
+    private static partial void LogRefreshFailed(ILogger logger, string server, string reason);
+}
