@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using ModelContextProtocol.AspNetCore;
 using OneMcp.TestServer;
+using OneMcp.TestServer.OAuth;
 
 if (!ServerSettings.TryParse(args, out var settings, out var error))
 {
@@ -53,8 +54,19 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
         options.EnableLegacySse = true;
 #pragma warning restore MCP9004
     });
+    if (settings.OAuth is { } oauth)
+    {
+        builder.Services.AddTestOAuth(oauth);
+    }
 
     await using var app = builder.Build();
+
+    if (settings.OAuth is not null)
+    {
+        // --require-oauth: the MCP endpoints below need a Bearer token from the embedded authorization server.
+        app.UseTestOAuth();
+        app.MapTestOAuth();
+    }
 
     app.MapMcp("/mcp");
     // MapMcp puts the legacy endpoints next to its pattern; this second mapping serves them at /sse and /message

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using OneMcp.TestServer.OAuth;
 
 namespace OneMcp.TestServer;
 
@@ -16,10 +17,17 @@ internal sealed record ServerSettings(
     string Name,
     string Instructions,
     bool FailStart,
-    int StartDelayMs = 0)
+    int StartDelayMs = 0,
+    TestOAuthSettings? OAuth = null)
 {
     public const string Usage =
-        "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]";
+        "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]\n" +
+        "                         [--require-oauth [--oauth-client-id ID [--oauth-client-secret SECRET]] [--access-token-lifetime SECONDS]]\n" +
+        "  --require-oauth           (http only) protect the MCP endpoints with Bearer tokens from an embedded test\n" +
+        "                            OAuth authorization server (/oauth/register, /oauth/authorize, /oauth/token)\n" +
+        "  --oauth-client-id         pre-register a client with this id that accepts any http(s) redirect URI\n" +
+        "  --oauth-client-secret     make that pre-registered client confidential (client_secret_post or _basic)\n" +
+        "  --access-token-lifetime   access token lifetime in seconds (default 3600)";
 
     public static bool TryParse(
         string[] args,
@@ -32,6 +40,10 @@ internal sealed record ServerSettings(
         string? instructions = null;
         var failStart = false;
         var startDelayMs = 0;
+        var requireOAuth = false;
+        string? oauthClientId = null;
+        string? oauthClientSecret = null;
+        int? accessTokenLifetime = null;
 
         settings = null;
         error = null;
@@ -45,7 +57,14 @@ internal sealed record ServerSettings(
                 continue;
             }
 
-            if (arg is not ("--transport" or "--port" or "--name" or "--instructions" or "--start-delay-ms"))
+            if (arg == "--require-oauth")
+            {
+                requireOAuth = true;
+                continue;
+            }
+
+            if (arg is not ("--transport" or "--port" or "--name" or "--instructions" or "--start-delay-ms"
+                or "--oauth-client-id" or "--oauth-client-secret" or "--access-token-lifetime"))
             {
                 error = $"unknown argument '{arg}'";
                 return false;
@@ -94,13 +113,49 @@ internal sealed record ServerSettings(
                 case "--name":
                     name = value;
                     break;
+                case "--oauth-client-id":
+                    oauthClientId = value;
+                    break;
+                case "--oauth-client-secret":
+                    oauthClientSecret = value;
+                    break;
+                case "--access-token-lifetime":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var lifetime) || lifetime < 1)
+                    {
+                        error = $"invalid access token lifetime '{value}'";
+                        return false;
+                    }
+
+                    accessTokenLifetime = lifetime;
+                    break;
                 default:
                     instructions = value;
                     break;
             }
         }
 
-        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs);
+        if (!requireOAuth && (oauthClientId is not null || oauthClientSecret is not null || accessTokenLifetime is not null))
+        {
+            error = "--oauth-client-id, --oauth-client-secret and --access-token-lifetime need --require-oauth";
+            return false;
+        }
+
+        if (requireOAuth && transport != TransportKind.Http)
+        {
+            error = "--require-oauth needs --transport http";
+            return false;
+        }
+
+        if (oauthClientSecret is not null && oauthClientId is null)
+        {
+            error = "--oauth-client-secret needs --oauth-client-id";
+            return false;
+        }
+
+        var oauth = requireOAuth
+            ? new TestOAuthSettings(oauthClientId, oauthClientSecret, TimeSpan.FromSeconds(accessTokenLifetime ?? 3600))
+            : null;
+        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth);
         return true;
     }
 }

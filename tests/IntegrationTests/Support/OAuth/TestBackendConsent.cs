@@ -1,0 +1,43 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace OneMcp.IntegrationTests.Support.OAuth;
+
+/// <summary>What the test backend's consent page showed, and where its form sent the user agent.</summary>
+public sealed record TestBackendConsentResult(string Title, HtmlForm Form, AuthorizationRedirect Redirect);
+
+/// <summary>
+/// Plays the user at the consent page of the test server's embedded authorization server (<c>--require-oauth</c>):
+/// GET the authorize URL, submit the page's form with <c>decision=allow</c> or <c>deny</c>, and capture (not
+/// follow) the 302 to the client's redirect URI. There is no login: the page is the whole front channel.
+/// </summary>
+public static partial class TestBackendConsent
+{
+    public static async Task<TestBackendConsentResult> DecideAsync(Uri authorizeUri, bool allow, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(authorizeUri);
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        using var page = await http.GetAsync(authorizeUri, cancellationToken);
+        var html = await page.Content.ReadAsStringAsync(cancellationToken);
+        if (page.StatusCode != HttpStatusCode.OK)
+        {
+            throw new OAuthFlowException($"GET {authorizeUri} answered {(int)page.StatusCode}: {HtmlForms.Snippet(html)}", page.StatusCode, html);
+        }
+
+        var title = WebUtility.HtmlDecode(TitleRegex().Match(html).Groups["title"].Value);
+        var form = HtmlForms.FindFormWith(html, "decision");
+        var fields = form.HiddenFields.Append(KeyValuePair.Create("decision", allow ? "allow" : "deny"));
+        using var content = new FormUrlEncodedContent(fields);
+        using var answer = await http.PostAsync(form.ResolveAction(authorizeUri), content, cancellationToken);
+        if (answer.StatusCode != HttpStatusCode.Redirect || answer.Headers.Location is not { } location)
+        {
+            var body = await answer.Content.ReadAsStringAsync(cancellationToken);
+            throw new OAuthFlowException($"The consent form answered {(int)answer.StatusCode} instead of a redirect: {HtmlForms.Snippet(body)}", answer.StatusCode, body);
+        }
+
+        return new TestBackendConsentResult(title, form, AuthorizationRedirect.Parse(location));
+    }
+
+    [GeneratedRegex("<title>(?<title>.*?)</title>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex TitleRegex();
+}
