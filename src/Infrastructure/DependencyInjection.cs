@@ -18,7 +18,6 @@ public static class DependencyInjection
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(backendOptions);
         services.AddSingleton<McpClientFactory>();
-        services.AddBackendOAuth();
         services.AddSingleton<BackendPool>();
         services.AddSingleton<IBackendPool>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
@@ -28,6 +27,9 @@ public static class DependencyInjection
 
         // Registered before the backend host: hosted services start in order, and the sync needs the schema.
         services.AddHostedService<MigrateOnStart>();
+
+        // After the migration: Data Protection reads its key ring from the database when it starts.
+        services.AddBackendOAuth();
 
         // The first admin, once the users table exists (the variables are read once, here).
         services.TryAddSingleton(EnsureAdminFromEnvironmentCommand.FromEnvironment(Environment.GetEnvironmentVariable));

@@ -6,13 +6,25 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 
 /// <summary>
 /// Sends a backend's OAuth access token with every request to it (when it has one). A 401 to a request that
-/// carried a token marks that token stale and tells the connection, which reconnects and so renews it.
+/// carried a token marks that token stale and tells the connection, which reconnects and so renews it (or, when
+/// the tokens cannot be renewed, reports the backend as awaiting OAuth with the reason).
 /// </summary>
 public sealed class BackendBearerHandler(ServerName backend, BackendTokenSource tokens, Action onRejected) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var token = await tokens.GetAccessTokenAsync(backend, cancellationToken);
+        string? token;
+        try
+        {
+            token = await tokens.GetAccessTokenAsync(backend, cancellationToken);
+        }
+        catch (BackendAuthorizationRequiredException)
+        {
+            // The tokens could not be renewed: the connection must learn it now, not on its next reconnect.
+            onRejected();
+            throw;
+        }
+
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

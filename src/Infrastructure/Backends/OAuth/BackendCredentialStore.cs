@@ -47,14 +47,14 @@ public sealed class BackendCredentialStore(IDbConnectionFactory connections, IDa
         }
 
         await using var connection = await connections.OpenAsync(cancellationToken);
-        var backendId = await connection.QuerySingleOrDefaultAsync<object>(new CommandDefinition(
-            "SELECT id FROM backends WHERE name = @Name", parameters, cancellationToken: cancellationToken));
+        var backendId = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT CAST(id AS TEXT) FROM backends WHERE name = @Name", parameters, cancellationToken: cancellationToken));
         if (backendId is null)
         {
             return false;
         }
 
-        parameters.Add("BackendId", backendId);
+        parameters.AddId(_dialect, "BackendId", Guid.Parse(backendId));
         if (next.IsEmpty)
         {
             var deleted = await connection.ExecuteAsync(new CommandDefinition(

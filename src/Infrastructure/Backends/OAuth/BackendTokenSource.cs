@@ -39,7 +39,8 @@ public sealed partial class BackendTokenSource(
         var tokens = entry.Tokens;
         if (tokens is null)
         {
-            return null;
+            // Tokens that could not be renewed: say why, rather than let the backend answer a bare 401.
+            return entry.Failure is { } failure ? throw new BackendAuthorizationRequiredException(failure) : null;
         }
 
         return NeedsRefresh(tokens) ? await RefreshAsync(backend, entry, tokens, cancellationToken) : tokens.AccessToken;
@@ -58,6 +59,7 @@ public sealed partial class BackendTokenSource(
     {
         var entry = _entries.GetOrAdd(backend.Value, static _ => new Entry());
         entry.Tokens = tokens;
+        entry.Failure = null;
         entry.Loaded = true;
     }
 
@@ -78,7 +80,7 @@ public sealed partial class BackendTokenSource(
         }
     }
 
-    private async Task<string> RefreshAsync(ServerName backend, Entry entry, BackendTokenSet stale, CancellationToken cancellationToken)
+    private async Task<string?> RefreshAsync(ServerName backend, Entry entry, BackendTokenSet stale, CancellationToken cancellationToken)
     {
         await entry.Gate.WaitAsync(cancellationToken);
         try
@@ -91,8 +93,9 @@ public sealed partial class BackendTokenSource(
             var stored = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
             if (stored is null)
             {
+                // Discarded (Restart OAuth on another replica): the backend is called without a token and says 401.
                 entry.Tokens = null;
-                throw new BackendAuthorizationRequiredException("The backend's OAuth tokens were discarded; authorize it again.");
+                return null;
             }
 
             if (!NeedsRefresh(stored) && stored.AccessToken != stale.AccessToken)
@@ -104,8 +107,7 @@ public sealed partial class BackendTokenSource(
 
             if (stored.RefreshToken is null)
             {
-                await DropAsync(backend, entry, cancellationToken);
-                throw new BackendAuthorizationRequiredException("The backend's access token expired and it issued no refresh token; authorize it again.");
+                throw await DropAsync(backend, entry, "The backend's access token expired and it issued no refresh token. Authorize it again.", cancellationToken);
             }
 
             TokenResponse renewed;
@@ -116,8 +118,7 @@ public sealed partial class BackendTokenSource(
             catch (BackendOAuthException e)
             {
                 LogRefreshFailed(logger, backend.Value, e.Message);
-                await DropAsync(backend, entry, cancellationToken);
-                throw new BackendAuthorizationRequiredException($"Renewing the backend's access token failed: {e.Message} Authorize it again.");
+                throw await DropAsync(backend, entry, $"Renewing the backend's access token failed: {e.Message} Authorize it again.", cancellationToken);
             }
 
             var now = time.GetUtcNow();
@@ -140,10 +141,13 @@ public sealed partial class BackendTokenSource(
         }
     }
 
-    private async Task DropAsync(ServerName backend, Entry entry, CancellationToken cancellationToken)
+    // Tokens that cannot be renewed are of no use: dropped here and in the store, with the reason kept for the status.
+    private async Task<BackendAuthorizationRequiredException> DropAsync(ServerName backend, Entry entry, string reason, CancellationToken cancellationToken)
     {
         entry.Tokens = null;
+        entry.Failure = reason;
         await store.UpdateAsync(backend, c => c with { Tokens = null }, cancellationToken);
+        return new BackendAuthorizationRequiredException(reason);
     }
 
     private bool NeedsRefresh(BackendTokenSet tokens)
@@ -164,6 +168,9 @@ public sealed partial class BackendTokenSource(
         public volatile bool Loaded;
 
         public volatile BackendTokenSet? Tokens;
+
+        /// <summary>Why the tokens were dropped, until new ones are accepted or the credentials are forgotten.</summary>
+        public volatile string? Failure;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: OAuth access token renewed")]
