@@ -36,6 +36,7 @@ internal static partial class GatewayAuth
         // Sign-in cookies and tokens are protected with keys kept in the database: valid across restarts and replicas.
         services.AddGatewayDataProtection();
         services.AddOAuthPruning();
+        services.AddOAuthGrantDirectory();
 
         services.AddAuthentication(AuthSettings.CookieScheme)
             .AddCookie(AuthSettings.CookieScheme, cookie =>

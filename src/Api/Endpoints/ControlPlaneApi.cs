@@ -51,6 +51,9 @@ internal static class ControlPlaneApi
         api.MapSession();
         api.MapBackends();
         api.MapPresets();
+        api.MapUsers();
+        api.MapTagScopes();
+        api.MapClients();
         return endpoints;
     }
 }
