@@ -50,6 +50,7 @@ internal static partial class GatewayAuth
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
+                cookie.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
             });
 
         services.AddOpenIddict()

@@ -137,6 +137,24 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
         (await InitializeAsync(carl.AccessToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task DisableUser_TheirSignInCookieIsRefusedOnTheNextRequest()
+    {
+        var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+        using var asAdmin = Client(admin.AccessToken);
+        var userName = "dora-" + Guid.NewGuid().ToString("N")[..6];
+        const string password = "dora's long enough password";
+        (await asAdmin.PostAsJsonAsync("/api/users", new { userName, password, role = "member" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var dora = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = fixture.Gateway.BaseUrl };
+        (await dora.PostAsync("/login", new FormUrlEncodedContent([
+            KeyValuePair.Create("username", userName), KeyValuePair.Create("password", password), KeyValuePair.Create("returnUrl", "/")]))).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await dora.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await asAdmin.PatchAsJsonAsync($"/api/users/{userName}", new { disabled = true })).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await dora.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
     private sealed record Authorized(string ClientId, string AccessToken);
 
     private async Task<Authorized> AuthorizeAsync(string user, string password, string? clientName = null)
