@@ -23,6 +23,9 @@ public static class DependencyInjection
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendDefinitionParser, BackendDefinitionParser>();
         services.AddPasswordHashing();
+
+        // No OAuth server until AddGatewayAuth replaces it: no clients, no grants (see NoOAuthServerGrantDirectory).
+        services.TryAddSingleton<Application.Authorization.IOAuthGrantDirectory, NoOAuthServerGrantDirectory>();
         services.AddPersistence(persistence);
 
         // Registered before the backend host: hosted services start in order, and the sync needs the schema.

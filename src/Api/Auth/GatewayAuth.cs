@@ -33,6 +33,7 @@ internal static partial class GatewayAuth
         services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), limits.MaxFailedSignIns, limits.LockoutDuration));
 
         services.AddOAuthPruning();
+        services.AddOAuthGrantDirectory();
 
         services.AddAuthentication(AuthSettings.CookieScheme)
             .AddCookie(AuthSettings.CookieScheme, cookie =>
@@ -46,6 +47,7 @@ internal static partial class GatewayAuth
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
+                cookie.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
             });
 
         services.AddOpenIddict()

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Users;
 using OneMcp.Domain.Common;
 
 namespace OneMcp.Api.Endpoints;
@@ -60,6 +61,11 @@ internal sealed partial class ApiProblemDetailsHandler(IProblemDetailsService pr
             ConflictCodes.Contains(d.Code) ? "The operation conflicts with the resource's state." : "The request breaks a rule.",
             d.Message,
             new Dictionary<string, object?> { ["code"] = d.Code }),
+        LastAdminException last => (
+            StatusCodes.Status409Conflict,
+            "The operation conflicts with the resource's state.",
+            last.Message,
+            new Dictionary<string, object?> { ["code"] = "user.last_admin" }),
         DuplicateNameException dup => (StatusCodes.Status409Conflict, "The name is taken.", dup.Message, new Dictionary<string, object?> { ["code"] = "duplicate_name" }),
         ConcurrencyConflictException c => (StatusCodes.Status409Conflict, "The resource was changed by someone else.", c.Message, new Dictionary<string, object?> { ["code"] = "version_conflict" }),
         NotFoundException n => (StatusCodes.Status404NotFound, "Not found.", n.Message, new Dictionary<string, object?>()),

@@ -52,6 +52,9 @@ internal static class ControlPlaneApi
         api.MapBackends();
         api.MapPresets();
         api.MapAuthorizationRequests();
+        api.MapClients();
+        api.MapTagScopes();
+        api.MapUsers();
         return endpoints;
     }
 }

@@ -16,6 +16,18 @@ public static class IdentityServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Makes <see cref="Application.Authorization.IOAuthGrantDirectory"/> read and revoke OpenIddict's clients and
+    /// grants (replacing the empty directory of a gateway without OAuth server). Needs the OpenIddict core services;
+    /// call it only when the authorization server is on.
+    /// </summary>
+    public static IServiceCollection AddOAuthGrantDirectory(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.Replace(ServiceDescriptor.Scoped<Application.Authorization.IOAuthGrantDirectory, OpenIddictGrantDirectory>());
+        return services;
+    }
+
+    /// <summary>
     /// Registers <see cref="OAuthPruningService"/>, which deletes old OpenIddict tokens and authorizations and decided
     /// or expired authorization requests on a schedule. Needs the OpenIddict core services (with the Dapper stores) and
     /// the persistence registrations; call it only when the authorization server is on.

@@ -135,6 +135,20 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     }
 
     [Fact]
+    public async Task TagScopes_ForAToken_NameOnlyTheBackendsItReaches()
+    {
+        var gateway = Gateway[ScopeMatch.All];
+        var token = await TokenAsync(gateway, ["db"]);
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var list = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/api/tag-scopes"))!.AsArray();
+
+        list.Select(s => (string)s!["tag"]!).ShouldBe(["db", "web"]);
+        list.Select(s => string.Join(",", s!["backends"]!.AsArray().Select(b => (string)b!))).ShouldBe(["b,c", "b"]);
+    }
+
+    [Fact]
     public async Task RestApi_ForASignedInOperator_ListsEveryBackendAndFlagsTheUntaggedOne()
     {
         var gateway = Gateway[ScopeMatch.All];

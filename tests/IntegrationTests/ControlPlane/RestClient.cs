@@ -17,6 +17,8 @@ internal sealed class RestClient(GatewayUnderTest gateway) : IDisposable
 
     public Task<RestResponse> PutAsync(string path, JsonNode body) => SendAsync(HttpMethod.Put, path, body.ToJsonString());
 
+    public Task<RestResponse> PatchAsync(string path, JsonNode body) => SendAsync(HttpMethod.Patch, path, body.ToJsonString());
+
     public Task<RestResponse> DeleteAsync(string path) => SendAsync(HttpMethod.Delete, path, null);
 
     public Task<RestResponse> SendRawAsync(HttpMethod method, string path, string body) => SendAsync(method, path, body);

@@ -135,3 +135,40 @@ internal sealed class RecordingLogger<T> : ILogger<T>
         }
     }
 }
+
+/// <summary>An <see cref="Application.Authorization.IOAuthGrantDirectory"/> holding grants in memory and recording revocations.</summary>
+internal sealed class RecordingGrantDirectory : Application.Authorization.IOAuthGrantDirectory
+{
+    private readonly List<Application.Authorization.OAuthClientRecord> _clients = [];
+
+    public List<string> RevokedSubjects { get; } = [];
+
+    public List<string> RevokedGrants { get; } = [];
+
+    public void Add(Application.Authorization.OAuthClientRecord client) => _clients.Add(client);
+
+    public Task<IReadOnlyList<Application.Authorization.OAuthClientRecord>> ListClientsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Application.Authorization.OAuthClientRecord>>([.. _clients.Select(c => c with { Grants = [.. c.Grants.Where(Valid)] })]);
+
+    public Task<Application.Authorization.OAuthGrantRecord?> FindGrantAsync(string grantId, CancellationToken cancellationToken) =>
+        Task.FromResult(_clients.SelectMany(c => c.Grants).Where(Valid).FirstOrDefault(g => g.Id == grantId));
+
+    public Task<bool> RevokeGrantAsync(string grantId, CancellationToken cancellationToken)
+    {
+        var found = _clients.SelectMany(c => c.Grants).Any(g => g.Id == grantId && Valid(g));
+        if (found)
+        {
+            RevokedGrants.Add(grantId);
+        }
+
+        return Task.FromResult(found);
+    }
+
+    public Task RevokeSubjectAsync(string subject, CancellationToken cancellationToken)
+    {
+        RevokedSubjects.Add(subject);
+        return Task.CompletedTask;
+    }
+
+    private bool Valid(Application.Authorization.OAuthGrantRecord grant) => !RevokedGrants.Contains(grant.Id) && !RevokedSubjects.Contains(grant.Subject ?? string.Empty);
+}
