@@ -1,5 +1,6 @@
 using OneMcp.Api.Auth;
 using OneMcp.Api.Cli;
+using OneMcp.Api.Dashboard;
 using OneMcp.Api.Endpoints;
 using OneMcp.Api.Health;
 using OneMcp.Api.Http;
@@ -66,6 +67,7 @@ public static class GatewayApp
         app.MapHealth();
         app.MapGatewayMcp();
         app.MapControlPlaneApi();
+        app.MapDashboard();
         if (options.EnableAuth)
         {
             app.MapGatewayAuth();
