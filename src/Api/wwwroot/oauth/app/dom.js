@@ -124,7 +124,7 @@ export function updateTime(el, iso) {
 
 /** A labelled table cell (the label shows on phone-width cards). */
 export function td(label, props, ...children) {
-  return h('td', { 'data-label': label, ...(props ?? {}) }, ...children);
+  return h('td', { 'data-label': label, ...(props ?? {}) }, h('div', { class: 'cell' }, ...children));
 }
 
 /** Splits "a, b c" into ["a","b","c"]. */

@@ -78,7 +78,7 @@ export function create(ctx) {
     setText(noteEl, note);
     setAttr(noteEl, 'class', `status-note ${noteClass}`.trim());
     updateTime(row.querySelector('time'), backend.runtime?.lastConnectedAt);
-    setText(row.querySelector('.tools'), String(backend.runtime?.tools ?? 0));
+    setText(row.querySelector('.tools .cell'), String(backend.runtime?.tools ?? 0));
     if (admin) updateActions(row.querySelector('.actions'), backend);
   }
 

@@ -50,7 +50,7 @@ export function create(ctx) {
   }
 
   function updateGrant(row, grant) {
-    setText(row.querySelector('.user'), grant.userName);
+    setText(row.querySelector('.user .cell'), grant.userName);
     chips(row.querySelector('.chips'), grant.scopes, 'chip tag');
     updateTime(row.querySelector('time'), grant.createdAt);
   }

@@ -73,9 +73,9 @@ export function create(ctx) {
     setText(row.querySelector('.scope'), scope.scope ?? `tag:${scope.tag}`);
     chips(row.querySelector('.chips'), scope.backends);
     if (!admin) {
-      setText(row.querySelector('.description-text'), scope.description || '—');
+      setText(row.querySelector('.description-text .cell'), scope.description || '—');
       const users = scope.policy === 'namedUsers' && scope.allowedUsers?.length ? `: ${scope.allowedUsers.join(', ')}` : '';
-      setText(row.querySelector('.policy-text'), policyText(scope.policy) + users);
+      setText(row.querySelector('.policy-text .cell'), policyText(scope.policy) + users);
       return;
     }
     // An edit in progress (or a focused control) is never overwritten by the auto-refresh.
