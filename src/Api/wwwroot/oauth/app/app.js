@@ -14,6 +14,8 @@
 //   client          [data-client="<clientId>"]; grant rows [data-grant="<id>"]
 //   tag scope row   [data-tag="<tag>"]; user row [data-user="<userName>"]
 //   banners         #error[role=alert] (the API's ProblemDetails detail), #note[role=status] (success notes)
+//   dialogs         Remove (backend, user) and Revoke ask window.confirm first: tests must accept the dialog
+//                   (Playwright dismisses dialogs by default, and a dismissed confirm does nothing)
 
 import * as api from './api.js';
 import { h, setText } from './dom.js';

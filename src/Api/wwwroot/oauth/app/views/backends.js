@@ -104,10 +104,8 @@ export function create(ctx) {
         case 'review':
           return h('a', { class: 'button', href: '#requests', text: 'Review request' });
         case 'restart':
-          return button('Restart OAuth', '', b => {
-            if (!confirm(`Discard the stored OAuth credentials of ${name} and authorize again?`)) return;
-            ctx.act(b, () => api.post(`${path}/oauth/restart`).then(apply), `${name}: OAuth restarted; authorize it again.`);
-          });
+          return button('Restart OAuth', '', b =>
+            ctx.act(b, () => api.post(`${path}/oauth/restart`).then(apply), `${name}: stored OAuth credentials discarded; authorize it again.`));
         case 'enable':
           return button('Enable', '', b => ctx.act(b, () => api.post(`${path}/enable`).then(apply), `${name} enabled.`));
         case 'disable':
