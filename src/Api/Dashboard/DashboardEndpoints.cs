@@ -36,6 +36,10 @@ internal static class DashboardEndpoints
         endpoints.MapGet(AssetPrefix + "{**file}", (string file, HttpContext context) =>
                 Assets.Value.TryGetValue("app/" + file, out var asset) ? Serve(context, asset) : Results.NotFound())
             .ExcludeFromDescription();
+        // The sign-in and consent pages (and any browser) ask for it: the dashboard's icon rather than a 404.
+        endpoints.MapGet("/favicon.ico", (HttpContext context) =>
+                Assets.Value.TryGetValue("app/icon.svg", out var icon) ? Serve(context, icon) : Results.NotFound())
+            .ExcludeFromDescription();
         return endpoints;
     }
 

@@ -38,6 +38,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
 
             await beta.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
             await Expect(beta.Locator(".status")).ToHaveTextAsync("Disabled", new() { Timeout = TimeoutMs });
+            await Expect(beta.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true })).ToBeFocusedAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("beta disabled");
             await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected");
 
@@ -123,6 +124,32 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
             (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(375);
             await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backends-phone");
 
+            problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WithAuthOn_TheDashboardSendsToSignInAndBackToTheBackends()
+    {
+        await using var gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])));
+        await gateway.AddUserAsync("ada", "correct horse battery staple", "admin");
+        var page = await browser.NewPageAsync();
+        var problems = WatchForProblems(page);
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            await page.GotoAsync(gateway.Url("/oauth").ToString());
+            new Uri(page.Url).AbsolutePath.ShouldBe("/login");
+            await page.FillAsync("#username", "ada");
+            await page.FillAsync("#password", "correct horse battery staple");
+            await page.ClickAsync("button[type=submit]");
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth");
+            await Expect(page.Locator("tr[data-backend=\"alpha\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
             problems.ShouldBeEmpty();
         }
         finally

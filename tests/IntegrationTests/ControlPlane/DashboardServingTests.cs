@@ -48,6 +48,9 @@ public sealed class DashboardServingTests
         css.Content.Headers.ContentType!.MediaType.ShouldBe("text/css");
         using var icon = await http.GetAsync("/oauth/app/icon.svg");
         icon.Content.Headers.ContentType!.MediaType.ShouldBe("image/svg+xml");
+        using var favicon = await http.GetAsync("/favicon.ico");
+        favicon.StatusCode.ShouldBe(HttpStatusCode.OK);
+        favicon.Content.Headers.ContentType!.MediaType.ShouldBe("image/svg+xml");
 
         // Revalidation is cheap: the ETag answers 304.
         using var first = await http.GetAsync("/oauth/app/app.js");

@@ -46,13 +46,16 @@ export function setAttr(el, name, value) {
  */
 export function replaceIfChanged(el, signature, build) {
   if (el.dataset.sig === signature) return false;
+  const controls = () => [...el.querySelectorAll('button, a, input, select')];
   const hadFocus = el.contains(document.activeElement);
   const focusedName = hadFocus ? document.activeElement.textContent : null;
+  const focusedIndex = hadFocus ? controls().indexOf(document.activeElement) : -1;
   el.dataset.sig = signature;
   el.replaceChildren(...[build()].flat(Infinity).filter(Boolean));
   if (hadFocus) {
-    const buttons = [...el.querySelectorAll('button, a, input, select')];
-    (buttons.find(b => b.textContent === focusedName) ?? buttons[0])?.focus();
+    // Same control if it is still there, else the one in the same place (Disable became Enable).
+    const now = controls();
+    (now.find(b => b.textContent === focusedName) ?? now[Math.min(Math.max(focusedIndex, 0), now.length - 1)])?.focus();
   }
   return true;
 }
