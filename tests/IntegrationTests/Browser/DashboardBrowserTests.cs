@@ -15,6 +15,9 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
 {
     private const float TimeoutMs = 30_000;
 
+    // A first page load on a loaded machine (a gateway starting its backends, auth keys) may take longer.
+    private const float NavigationTimeoutMs = 90_000;
+
     [Fact]
     public async Task Backends_WithAuthOff_ShowTheirStatusAndDisableAndEnableThroughTheButtons()
     {
@@ -24,6 +27,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         try
         {
             page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
             await page.GotoAsync(gateway.Url("/").ToString());
             new Uri(page.Url).AbsolutePath.ShouldBe("/oauth");
             await Expect(page.Locator("header .product")).ToHaveTextAsync("OneMcp");
@@ -63,6 +67,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         try
         {
             page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
             await page.GotoAsync(gateway.Url("/oauth").ToString());
             var alpha = page.Locator("tr[data-backend=\"alpha\"]");
             await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
@@ -113,6 +118,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         try
         {
             page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
             await page.GotoAsync(gateway.Url("/oauth?error=access_denied&error_description=The%20user%20said%20no").ToString());
             await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The user said no");
             new Uri(page.Url).Query.ShouldBeEmpty();
@@ -143,6 +149,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         try
         {
             page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
             await page.GotoAsync(gateway.Url("/oauth").ToString());
             new Uri(page.Url).AbsolutePath.ShouldBe("/login");
             await page.FillAsync("#username", "ada");

@@ -16,6 +16,9 @@ namespace OneMcp.IntegrationTests.Browser;
 public sealed class DashboardContractBrowserTests(BrowserFixture browser)
 {
     private const float TimeoutMs = 30_000;
+
+    // A first page load on a loaded machine (a gateway starting its backends, auth keys) may take longer.
+    private const float NavigationTimeoutMs = 90_000;
     private const string Csrf = "csrf-token-1";
 
     [Fact]
@@ -37,6 +40,7 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         try
         {
             page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
 
             // Back from the backend's authorization page: the approval prompt names the backend.
             await page.GotoAsync(gateway.Url("/oauth?request=r1#requests").ToString());
@@ -113,6 +117,7 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         try
         {
             page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
             await page.GotoAsync(gateway.Url("/oauth").ToString());
             await Expect(page.Locator("tr[data-backend=\"github\"] .status")).ToHaveTextAsync("Awaiting OAuth");
             await Expect(page.Locator("header")).ToContainTextAsync("Member");
@@ -127,6 +132,7 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
 
             // This gateway runs without auth (no /login): the sign-in page is answered by the browser too.
             await signedOut.RouteAsync(url => new Uri(url).AbsolutePath == "/login", r => r.FulfillAsync(new() { Status = 200, ContentType = "text/html", Body = "<title>Sign in</title>" }));
+            signedOut.SetDefaultNavigationTimeout(NavigationTimeoutMs);
             await signedOut.GotoAsync(gateway.Url("/oauth").ToString());
             await signedOut.WaitForURLAsync(url => url.EndsWith("/login?returnUrl=%2Foauth", StringComparison.Ordinal), new() { Timeout = TimeoutMs });
             await signedOut.Context.CloseAsync();
