@@ -1,5 +1,6 @@
 using OneMcp.Api.Auth;
 using OneMcp.Api.Cli;
+using OneMcp.Api.Dashboard;
 using OneMcp.Api.Endpoints;
 using OneMcp.Api.Health;
 using OneMcp.Api.Http;
@@ -68,6 +69,7 @@ public static class GatewayApp
         app.MapGatewayMcp();
         app.MapControlPlaneApi();
         app.MapBackendOAuthCallback();
+        app.MapDashboard();
         if (options.EnableAuth)
         {
             app.MapGatewayAuth();

@@ -1,0 +1,275 @@
+// OneMcp OAuth management dashboard (/oauth): plain ES modules, no build step, nothing loaded from elsewhere.
+//
+// Stable selectors (browser tests and scripts rely on them; keep them):
+//   navigation      links by their text: "Backends", "Requests", "Clients", "Tag scopes", "Users" (hash routes
+//                   #backends, #requests, #clients, #tags, #users; "Users" only for admins)
+//   backend row     tr[data-backend="<name>"] (a card at phone width, same element), containing
+//                   .status whose text is exactly Authorized | Connected | Awaiting OAuth | Error | Disconnected |
+//                   Connecting | Disabled (details such as the last error are in .status-note, outside .status)
+//   buttons         by accessible name: Authorize, Restart OAuth, Enable, Disable, Edit, Remove, Approve, Deny,
+//                   Revoke, Save, Sign out
+//   request         [data-request="<id>"] (Requests view rows, and the "Approve the connection of <backend>?"
+//                   panel shown after a backend's authorization page sent the browser back with ?request=<id>;
+//                   while that panel is shown, the Requests view leaves that request out, so the id is unique)
+//   client          [data-client="<clientId>"]; grant rows [data-grant="<id>"]
+//   tag scope row   [data-tag="<tag>"]; user row [data-user="<userName>"]
+//   banners         #error[role=alert] (the API's ProblemDetails detail), #note[role=status] (success notes)
+//   dialogs         Remove (backend, user) and Revoke ask window.confirm first: tests must accept the dialog
+//                   (Playwright dismisses dialogs by default, and a dismissed confirm does nothing)
+
+import * as api from './api.js';
+import { h, setText } from './dom.js';
+import * as backends from './views/backends.js';
+import * as requests from './views/requests.js';
+import * as clients from './views/clients.js';
+import * as tags from './views/tags.js';
+import * as users from './views/users.js';
+
+const REFRESH_MS = 3000;
+const LOGIN_URL = '/login?returnUrl=%2Foauth';
+
+const routes = {
+  backends: { module: backends, title: 'Backends' },
+  requests: { module: requests, title: 'Requests' },
+  clients: { module: clients, title: 'Clients' },
+  tags: { module: tags, title: 'Tag scopes' },
+  users: { module: users, title: 'Users', adminOnly: true },
+};
+
+const errorBanner = document.getElementById('error');
+const noteBanner = document.getElementById('note');
+const viewsEl = document.getElementById('views');
+const callbackEl = document.getElementById('callback');
+const instances = new Map();
+const busy = new WeakSet();
+let errorSource = null;
+let noteTimer = 0;
+let current = null;
+let refreshing = null;
+
+const ctx = {
+  session: null,
+  isAdmin: true,
+  callbackRequestId: null,
+  api,
+  notify,
+  fail,
+  clearError,
+  act,
+  refresh: () => refreshNow(),
+  go: route => { if (location.hash !== `#${route}`) location.hash = route; },
+};
+
+function showError(message, source) {
+  errorSource = source;
+  const text = h('div', null, h('strong', { text: 'Error: ' }), message);
+  const dismiss = h('button', { type: 'button', class: 'dismiss', text: 'Dismiss', onclick: () => clearError() });
+  if (errorBanner.hidden || errorBanner.dataset.message !== message) {
+    errorBanner.dataset.message = message;
+    errorBanner.replaceChildren(text, dismiss);
+  }
+  errorBanner.hidden = false;
+}
+
+/** Shows an error in the alert banner; source lets a later success of the same source clear it. */
+function fail(error, source = 'action') {
+  showError(error?.message || String(error), source);
+}
+
+function clearError(source) {
+  if (source && errorSource !== source) return;
+  errorSource = null;
+  errorBanner.hidden = true;
+  delete errorBanner.dataset.message;
+  errorBanner.replaceChildren();
+}
+
+function notify(message) {
+  clearTimeout(noteTimer);
+  setText(noteBanner, message);
+  noteTimer = setTimeout(() => setText(noteBanner, ''), 8000);
+}
+
+/**
+ * Runs an action started by a button: one at a time per button (the button keeps its focus: it is marked
+ * busy rather than disabled), errors to the banner, success to the note, then a refresh of the view.
+ */
+async function act(button, work, success) {
+  if (button) {
+    if (busy.has(button)) return undefined;
+    busy.add(button);
+    button.setAttribute('aria-busy', 'true');
+  }
+  try {
+    const result = await work();
+    clearError('action');
+    if (success) notify(typeof success === 'function' ? success(result) : success);
+    refreshNow();
+    return result;
+  } catch (error) {
+    fail(error, 'action');
+    return undefined;
+  } finally {
+    if (button) {
+      busy.delete(button);
+      button.removeAttribute('aria-busy');
+    }
+  }
+}
+
+function routeFromHash() {
+  const name = location.hash.replace(/^#/, '');
+  if (routes[name] && (!routes[name].adminOnly || ctx.isAdmin)) return name;
+  return null;
+}
+
+function show(name) {
+  if (!name) return;
+  current = name;
+  for (const link of document.querySelectorAll('#nav a[data-route]')) {
+    if (link.dataset.route === name) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  let instance = instances.get(name);
+  if (!instance) {
+    instance = routes[name].module.create(ctx);
+    instance.el.classList.add('view');
+    instance.el.dataset.view = name;
+    instances.set(name, instance);
+    viewsEl.append(instance.el);
+  }
+  for (const [key, other] of instances) other.el.hidden = key !== name;
+  viewsEl.querySelector('.loading')?.remove();
+  document.title = `${routes[name].title} · OneMcp`;
+  refreshNow();
+}
+
+function refreshNow() {
+  if (!current) return Promise.resolve();
+  if (refreshing) {
+    refreshing.again = true;
+    return refreshing.promise;
+  }
+  const state = { again: false, promise: null };
+  refreshing = state;
+  state.promise = (async () => {
+    do {
+      state.again = false;
+      const name = current;
+      try {
+        await instances.get(name).refresh();
+        clearError(`view:${name}`);
+      } catch (error) {
+        fail(error, `view:${name}`);
+      }
+    } while (state.again);
+    refreshing = null;
+  })();
+  return state.promise;
+}
+
+function renderAccount(session) {
+  const account = document.getElementById('account');
+  if (!session.authEnabled) {
+    account.replaceChildren(h('span', { class: 'chip', title: 'Started without --enable-auth: every action is open to whoever reaches this address.', text: 'Authentication off' }));
+    return;
+  }
+  const user = session.user ?? { name: '?', role: 'member' };
+  account.replaceChildren(
+    h('span', { class: 'visually-hidden', text: 'Signed in as' }),
+    h('span', { class: 'user', text: user.name }),
+    h('span', { class: 'chip', text: user.role === 'admin' ? 'Admin' : 'Member' }),
+    h('form', { method: 'post', action: '/logout' },
+      h('button', { type: 'submit', text: 'Sign out' })));
+}
+
+/** Back from a backend's authorization page: ?request=<id> (approve it here) or ?error=...&error_description=... */
+async function handleCallback() {
+  const params = new URLSearchParams(location.search);
+  const cleanUrl = () => history.replaceState(null, '', `/oauth${location.hash}`);
+  if (params.has('error')) {
+    const description = params.get('error_description');
+    const code = params.get('error');
+    showError(`Authorization failed: ${description || code}${description && code ? ` (${code})` : ''}`, 'callback');
+    cleanUrl();
+    return;
+  }
+  const id = params.get('request');
+  if (!id) return;
+  ctx.callbackRequestId = id;
+  const title = h('span', { text: 'the backend' });
+  const detail = h('p', { class: 'muted', text: 'The backend\'s authorization page granted access. The tokens are kept and the backend connects only once you approve.' });
+  const finish = (message) => {
+    ctx.callbackRequestId = null;
+    callbackEl.replaceChildren();
+    cleanUrl();
+    notify(message);
+    refreshNow();
+  };
+  const approve = h('button', { type: 'button', class: 'primary', text: 'Approve' });
+  const deny = h('button', { type: 'button', class: 'danger', text: 'Deny' });
+  approve.addEventListener('click', () => act(approve, () => api.post(`/api/authorization-requests/${api.seg(id)}/approve`, {}))
+    .then(r => { if (r !== undefined) finish(`Approved: ${title.textContent} connects now.`); }));
+  deny.addEventListener('click', () => act(deny, () => api.post(`/api/authorization-requests/${api.seg(id)}/deny`))
+    .then(r => { if (r !== undefined) finish(`Denied: the connection of ${title.textContent} was refused.`); }));
+  const panel = h('section', { class: 'panel callout', 'data-request': id, 'aria-labelledby': 'callback-title' },
+    h('h2', { id: 'callback-title' }, 'Approve the connection of ', title, '?'),
+    detail,
+    ctx.isAdmin ? h('div', { class: 'actions' }, approve, deny) : h('p', { text: 'An administrator must approve it.' }));
+  callbackEl.replaceChildren(panel);
+  if (!location.hash) history.replaceState(null, '', `${location.pathname}${location.search}#requests`);
+
+  // Which backend: from the pending requests, else from the backend waiting on this request.
+  try {
+    const pending = await api.get('/api/authorization-requests');
+    const found = (pending ?? []).find(r => r.id === id);
+    if (found?.backendName) setText(title, found.backendName);
+    else if (found) setText(title, found.clientName || 'this client');
+    else detail.textContent = 'This request is no longer pending: it was decided already or it expired.';
+    if (found?.userName) detail.textContent = `Authorized by ${found.userName} on the backend's page. The tokens are kept and the backend connects only once you approve.`;
+  } catch {
+    try {
+      const list = await api.get('/api/backends');
+      const backend = (list ?? []).find(b => b.runtime?.oauth?.pendingRequestId === id);
+      if (backend) setText(title, backend.name);
+    } catch {
+      // The panel still works without the name.
+    }
+  }
+}
+
+async function start() {
+  api.configure({ unauthorized: () => location.assign(LOGIN_URL) });
+  let session;
+  try {
+    session = await api.loadSession();
+  } catch (error) {
+    if (error.status === 401) {
+      location.assign(LOGIN_URL);
+      return;
+    }
+    fail(error, 'session');
+    session = { authEnabled: false, user: null };
+  }
+  ctx.session = session;
+  ctx.isAdmin = !session.authEnabled || session.user?.role === 'admin';
+  renderAccount(session);
+  document.querySelector('#nav a[data-route="users"]').hidden = !ctx.isAdmin;
+
+  document.querySelector('.skip').addEventListener('click', event => {
+    event.preventDefault();
+    document.getElementById('main').focus();
+  });
+
+  handleCallback();
+  window.addEventListener('hashchange', () => show(routeFromHash()));
+  show(routeFromHash() ?? 'backends');
+  setInterval(() => {
+    if (!document.hidden) refreshNow();
+  }, REFRESH_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) refreshNow();
+  });
+}
+
+start();

@@ -1,0 +1,76 @@
+// Requests: pending authorization requests (backend connections and MCP clients' tag requests) to approve or deny.
+import { h, setText, reconcile, replaceIfChanged, timeEl, updateTime } from '../dom.js';
+
+export function describe(request) {
+  if (request.kind === 'backendConnection') {
+    return `Backend ${request.backendName ?? '?'} — connection authorized by ${request.userName ?? 'an operator'}, waiting for approval`;
+  }
+  const scopes = (request.requestedScopes ?? []).join(', ') || 'no tag';
+  return `${request.clientName || request.clientId || 'A client'} for ${request.userName ?? '?'} asks for ${scopes}`;
+}
+
+export function create(ctx) {
+  const { api } = ctx;
+  const list = h('div', { class: 'list', role: 'list', 'aria-label': 'Pending requests' });
+  const empty = h('p', { class: 'empty', hidden: true, text: 'No pending requests' });
+  const membersNote = h('p', { class: 'empty', text: 'Only administrators decide authorization requests. Your own clients and grants are on the Clients tab.' });
+  const el = h('section', { 'aria-labelledby': 'requests-title' },
+    h('div', { class: 'view-head' },
+      h('h1', { id: 'requests-title', text: 'Authorization requests' }),
+      h('p', { text: 'Backend connections waiting for approval, and MCP clients asking for tags their user may not grant alone.' })),
+    ctx.isAdmin ? [empty, list] : membersNote);
+
+  function createCard(request) {
+    const scopes = h('fieldset', { class: 'scopes', hidden: true },
+      h('legend', { text: 'Tags to grant' }));
+    const approve = h('button', { type: 'button', class: 'primary', text: 'Approve' });
+    const deny = h('button', { type: 'button', class: 'danger', text: 'Deny' });
+    const path = `/api/authorization-requests/${api.seg(request.id)}`;
+    approve.addEventListener('click', () => {
+      const boxes = [...scopes.querySelectorAll('input[type=checkbox]')];
+      const chosen = boxes.filter(b => b.checked).map(b => b.value);
+      const body = boxes.length && chosen.length !== boxes.length ? { scopes: chosen } : {};
+      ctx.act(approve, () => api.post(`${path}/approve`, body), `Approved: ${describe(request)}.`);
+    });
+    deny.addEventListener('click', () => ctx.act(deny, () => api.post(`${path}/deny`), `Denied: ${describe(request)}.`));
+    return h('article', { class: 'card', role: 'listitem' },
+      h('div', { class: 'card-head' },
+        h('h2', { class: 'title' }),
+        h('span', { class: 'badge kind' })),
+      h('p', { class: 'summary' }),
+      scopes,
+      h('p', { class: 'meta' }, 'Asked ', timeEl(request.createdAt), ' · expires ', timeEl(request.expiresAt)),
+      h('div', { class: 'actions' }, approve, deny));
+  }
+
+  function updateCard(card, request) {
+    const backend = request.kind === 'backendConnection';
+    setText(card.querySelector('.title'), backend ? `Backend ${request.backendName ?? '?'}` : request.clientName || request.clientId || 'Client');
+    const kind = card.querySelector('.kind');
+    setText(kind, backend ? 'Backend connection' : 'Client consent');
+    kind.className = `badge kind ${backend ? 'warn' : 'info'}`;
+    setText(card.querySelector('.summary'), describe(request));
+    const times = card.querySelectorAll('.meta time');
+    updateTime(times[0], request.createdAt);
+    updateTime(times[1], request.expiresAt);
+    const scopes = card.querySelector('fieldset.scopes');
+    const requested = backend ? [] : request.requestedScopes ?? [];
+    scopes.hidden = requested.length < 2;
+    replaceIfChanged(scopes, JSON.stringify(requested), () => [
+      h('legend', { text: 'Tags to grant' }),
+      ...requested.map(scope => h('label', null, h('input', { type: 'checkbox', value: scope, checked: true }), scope)),
+    ]);
+    card.classList.toggle('highlight', request.id === ctx.callbackRequestId);
+  }
+
+  async function refresh() {
+    if (!ctx.isAdmin) return;
+    const pending = ((await api.get('/api/authorization-requests')) ?? [])
+      .filter(r => r.id !== ctx.callbackRequestId);
+    empty.hidden = pending.length > 0;
+    list.hidden = pending.length === 0;
+    reconcile(list, pending, 'data-request', r => r.id, createCard, updateCard);
+  }
+
+  return { el, refresh };
+}

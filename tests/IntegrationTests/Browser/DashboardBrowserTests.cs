@@ -1,0 +1,196 @@
+using Microsoft.Playwright;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.Browser;
+using static Microsoft.Playwright.Assertions;
+
+namespace OneMcp.IntegrationTests.Browser;
+
+/// <summary>
+/// The OAuth management dashboard (/oauth) in a real Chromium against a real gateway (auth off): the Backends
+/// view, enable/disable through its buttons, the in-place auto-refresh, phone width, keyboard, and a page
+/// without script errors or Content-Security-Policy violations.
+/// </summary>
+[Collection(BrowserCollectionDefinition.Name)]
+public sealed class DashboardBrowserTests(BrowserFixture browser)
+{
+    private const float TimeoutMs = 30_000;
+
+    // A first page load on a loaded machine (a gateway starting its backends, auth keys) may take longer.
+    private const float NavigationTimeoutMs = 90_000;
+
+    [Fact]
+    public async Task Backends_WithAuthOff_ShowTheirStatusAndDisableAndEnableThroughTheButtons()
+    {
+        await using var gateway = await StartAsync();
+        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
+        var problems = WatchForProblems(page);
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url("/").ToString());
+            new Uri(page.Url).AbsolutePath.ShouldBe("/oauth");
+            await Expect(page.Locator("header .product")).ToHaveTextAsync("OneMcp");
+
+            var alpha = page.Locator("tr[data-backend=\"alpha\"]");
+            var beta = page.Locator("tr[data-backend=\"beta\"]");
+            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(beta.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(alpha.Locator(".chip.tag")).ToHaveTextAsync("web");
+            await Expect(alpha.Locator("td.transport")).ToContainTextAsync("stdio");
+            await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backends-desktop");
+
+            await beta.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
+            await Expect(beta.Locator(".status")).ToHaveTextAsync("Disabled", new() { Timeout = TimeoutMs });
+            await Expect(beta.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true })).ToBeFocusedAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("beta disabled");
+            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected");
+
+            await beta.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true }).ClickAsync();
+            await Expect(beta.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(beta.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true })).ToBeVisibleAsync();
+
+            problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AutoRefresh_UpdatesRowsInPlace_WithoutTakingTheFocusAway()
+    {
+        await using var gateway = await StartAsync();
+        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
+        var problems = WatchForProblems(page);
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url("/oauth").ToString());
+            var alpha = page.Locator("tr[data-backend=\"alpha\"]");
+            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+
+            // Mark the row element and focus its button; two refresh periods later both are still the same.
+            await alpha.EvaluateAsync("row => { row.dataset.marker = 'kept'; }");
+            var disable = alpha.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true });
+            await disable.FocusAsync();
+            await page.WaitForTimeoutAsync(7_000);
+            (await alpha.GetAttributeAsync("data-marker")).ShouldBe("kept");
+            (await disable.EvaluateAsync<bool>("b => document.activeElement === b")).ShouldBeTrue();
+
+            // Keyboard only: Tab from the top reaches the navigation, then the row's buttons.
+            await page.Locator("body").FocusAsync();
+            await page.EvaluateAsync("() => document.activeElement.blur()");
+            var reached = new List<string>();
+            for (var i = 0; i < 30; i++)
+            {
+                await page.Keyboard.PressAsync("Tab");
+                reached.Add(await page.EvaluateAsync<string>("() => { const e = document.activeElement; return e.tagName + ':' + e.textContent.trim(); }"));
+            }
+
+            reached.ShouldContain("A:Backends");
+            reached.ShouldContain("A:Tag scopes");
+            reached.ShouldContain("BUTTON:Disable");
+            (await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle")).ShouldNotBe("none");
+
+            // Keyboard activation of a nav link switches the view (hash routing).
+            await page.GetByRole(AriaRole.Link, new() { Name = "Clients", Exact = true }).FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#clients$"));
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Clients", Exact = true })).ToHaveAttributeAsync("aria-current", "page");
+
+            problems.Where(p => !p.Contains("/api/clients", StringComparison.Ordinal)).ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PhoneWidth_TurnsRowsIntoCardsWithoutSidewaysScrolling_AndAnAuthorizationErrorShowsInTheAlert()
+    {
+        await using var gateway = await StartAsync();
+        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 375, Height = 740 } });
+        var problems = WatchForProblems(page);
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url("/oauth?error=access_denied&error_description=The%20user%20said%20no").ToString());
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The user said no");
+            new Uri(page.Url).Query.ShouldBeEmpty();
+
+            var alpha = page.Locator("tr[data-backend=\"alpha\"]");
+            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(page.Locator("tr[data-backend=\"beta\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            (await alpha.EvaluateAsync<string>("row => getComputedStyle(row).display")).ShouldBe("block");
+            (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(375);
+            await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backends-phone");
+
+            problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WithAuthOn_TheDashboardSendsToSignInAndBackToTheBackends()
+    {
+        await using var gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])));
+        await gateway.AddUserAsync("ada", "correct horse battery staple", "admin");
+        var page = await browser.NewPageAsync();
+        var problems = WatchForProblems(page);
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url("/oauth").ToString());
+            new Uri(page.Url).AbsolutePath.ShouldBe("/login");
+            await page.FillAsync("#username", "ada");
+            await page.FillAsync("#password", "correct horse battery staple");
+            await page.ClickAsync("button[type=submit]");
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth");
+            await Expect(page.Locator("tr[data-backend=\"alpha\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    private static Task<GatewayUnderTest> StartAsync() =>
+        GatewayUnderTest.StartAsync(new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
+            .Add("beta", ConfigBuilder.StdioTestServer("beta")));
+
+    /// <summary>Script errors, console errors and CSP violations (Chromium reports those on the console).</summary>
+    private static List<string> WatchForProblems(IPage page)
+    {
+        var problems = new List<string>();
+        page.PageError += (_, error) => problems.Add("page error: " + error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type is not ("error" or "warning"))
+            {
+                return;
+            }
+
+            // GET /api/session answers 404 on gateways older than the session endpoint: the dashboard then
+            // treats auth as off, but Chromium still logs the failed load.
+            if (message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal) && message.Location.Contains("/api/session", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            problems.Add($"console {message.Type}: {message.Text} ({message.Location})");
+        };
+        return problems;
+    }
+}

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.Browser;
+using static Microsoft.Playwright.Assertions;
+
+namespace OneMcp.IntegrationTests.Browser;
+
+/// <summary>
+/// The dashboard against the REST contract of docs/dashboard-api.md, with <c>/api</c> answered by the browser's
+/// request routing (the real files served by a real gateway): requests, clients, tag scopes, users, the
+/// approval prompt after a backend's authorization page, the CSRF header, member views and the sign-in redirect.
+/// </summary>
+[Collection(BrowserCollectionDefinition.Name)]
+public sealed class DashboardContractBrowserTests(BrowserFixture browser)
+{
+    private const float TimeoutMs = 30_000;
+
+    // A first page load on a loaded machine (a gateway starting its backends, auth keys) may take longer.
+    private const float NavigationTimeoutMs = 90_000;
+    private const string Csrf = "csrf-token-1";
+
+    [Fact]
+    public async Task Admin_ApprovesTheBackendConnectionAndManagesClientsTagsAndUsers_WithTheCsrfHeaderOnEveryChange()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
+        var api = await FakeApi.RouteAsync(page, "admin");
+        var scriptErrors = new List<string>();
+        page.PageError += (_, error) => scriptErrors.Add(error);
+        page.Console += (_, m) =>
+        {
+            if (m.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                scriptErrors.Add(m.Text);
+            }
+        };
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+
+            // Back from the backend's authorization page: the approval prompt names the backend.
+            await page.GotoAsync(gateway.Url("/oauth?request=r1#requests").ToString());
+            await Expect(page.Locator("header .user")).ToHaveTextAsync("ada");
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+            var prompt = page.Locator("[data-request=\"r1\"]");
+            await Expect(prompt).ToHaveCountAsync(1);
+            await Expect(prompt.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Approve the connection of github?");
+            await Expect(page.Locator("[data-request=\"r2\"]")).ToContainTextAsync("Claude Desktop for bob asks for tag:web, tag:db");
+            await BrowserFixture.SaveScreenshotAsync(page, "dashboard-requests-approval-prompt");
+            await prompt.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Approved: github connects now.");
+            new Uri(page.Url).Query.ShouldBeEmpty();
+            api.Changes.ShouldContain("POST /api/authorization-requests/r1/approve {}");
+
+            // A ProblemDetails answer shows its detail in the alert.
+            await page.Locator("[data-request=\"r2\"]").GetByRole(AriaRole.Button, new() { Name = "Deny", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("This request was decided already.");
+
+            // Backends: the OAuth states and their actions.
+            await page.GetByRole(AriaRole.Link, new() { Name = "Backends", Exact = true }).ClickAsync();
+            var github = page.Locator("tr[data-backend=\"github\"]");
+            await Expect(github.Locator(".status")).ToHaveTextAsync("Awaiting OAuth");
+            await Expect(github).ToContainTextAsync("waiting for approval");
+            await Expect(github.GetByRole(AriaRole.Button, new() { Name = "Authorize", Exact = true })).ToBeVisibleAsync();
+            await Expect(page.Locator("tr[data-backend=\"notion\"] .status")).ToHaveTextAsync("Authorized");
+            await Expect(page.Locator("tr[data-backend=\"broken\"] .status")).ToHaveTextAsync("Error");
+            await Expect(page.Locator("tr[data-backend=\"broken\"]")).ToContainTextAsync("nope: not found");
+            await page.Locator("tr[data-backend=\"notion\"]").GetByRole(AriaRole.Button, new() { Name = "Restart OAuth", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("notion");
+            api.Changes.ShouldContain("POST /api/backends/notion/oauth/restart ");
+
+            // Clients: Revoke a grant.
+            await page.GetByRole(AriaRole.Link, new() { Name = "Clients", Exact = true }).ClickAsync();
+            var grant = page.Locator("[data-grant=\"g2\"]");
+            await Expect(grant).ToContainTextAsync("tag:docs");
+            await grant.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Revoked");
+            api.Changes.ShouldContain("DELETE /api/grants/g2 ");
+
+            // Tag scopes: the backends carrying a tag, and an admin's edit.
+            await page.GetByRole(AriaRole.Link, new() { Name = "Tag scopes", Exact = true }).ClickAsync();
+            var db = page.Locator("[data-tag=\"db\"]");
+            await Expect(db).ToContainTextAsync("broken");
+            await db.GetByLabel("Description of db").FillAsync("Databases");
+            await db.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Tag db saved.");
+            api.Changes.ShouldContain("PUT /api/tag-scopes/db {\"description\":\"Databases\",\"policy\":\"namedUsers\",\"allowedUsers\":[\"ada\"]}");
+
+            // Users: enable a disabled member.
+            await page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
+            var bob = page.Locator("[data-user=\"bob\"]");
+            await Expect(bob).ToContainTextAsync("Disabled");
+            await bob.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("bob enabled.");
+            api.Changes.ShouldContain("PATCH /api/users/bob {\"disabled\":false}");
+
+            api.ChangeHeaders.ShouldNotBeEmpty();
+            api.ChangeHeaders.ShouldAllBe(h => h == $"{Csrf}|application/json");
+            scriptErrors.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Member_SeesNoAdminActions_AndNoSessionSendsTheBrowserToSignIn()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        var page = await browser.NewPageAsync();
+        await FakeApi.RouteAsync(page, "member");
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url("/oauth").ToString());
+            await Expect(page.Locator("tr[data-backend=\"github\"] .status")).ToHaveTextAsync("Awaiting OAuth");
+            await Expect(page.Locator("header")).ToContainTextAsync("Member");
+            await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true })).ToBeHiddenAsync();
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Authorize" })).ToHaveCountAsync(0);
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Disable" })).ToHaveCountAsync(0);
+            await page.GetByRole(AriaRole.Link, new() { Name = "Requests", Exact = true }).ClickAsync();
+            await Expect(page.Locator("#main")).ToContainTextAsync("Only administrators decide authorization requests.");
+
+            var signedOut = await browser.NewPageAsync();
+            await FakeApi.RouteAsync(signedOut, null);
+
+            // This gateway runs without auth (no /login): the sign-in page is answered by the browser too.
+            await signedOut.RouteAsync(url => new Uri(url).AbsolutePath == "/login", r => r.FulfillAsync(new() { Status = 200, ContentType = "text/html", Body = "<title>Sign in</title>" }));
+            signedOut.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await signedOut.GotoAsync(gateway.Url("/oauth").ToString());
+            await signedOut.WaitForURLAsync(url => url.EndsWith("/login?returnUrl=%2Foauth", StringComparison.Ordinal), new() { Timeout = TimeoutMs });
+            await signedOut.Context.CloseAsync();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    /// <summary>The REST API of docs/dashboard-api.md answered in the browser, recording every change.</summary>
+    private sealed class FakeApi
+    {
+        public ConcurrentQueue<string> Changes { get; } = new();
+
+        public ConcurrentQueue<string> ChangeHeaders { get; } = new();
+
+        public static async Task<FakeApi> RouteAsync(IPage page, string? role)
+        {
+            var fake = new FakeApi();
+            await page.RouteAsync("**/api/**", route => fake.AnswerAsync(route, role));
+            return fake;
+        }
+
+        private Task AnswerAsync(IRoute route, string? role)
+        {
+            var request = route.Request;
+            var path = new Uri(request.Url).AbsolutePath;
+            if (request.Method != "GET")
+            {
+                Changes.Enqueue($"{request.Method} {path} {request.PostData}");
+                ChangeHeaders.Enqueue($"{request.Headers.GetValueOrDefault("x-csrf-token")}|{request.Headers.GetValueOrDefault("content-type")}");
+                return path switch
+                {
+                    "/api/authorization-requests/r2/deny" => Problem(route, 409, "This request was decided already."),
+                    "/api/tag-scopes/db" => Json(route, new JsonObject { ["tag"] = "db", ["scope"] = "tag:db", ["description"] = "Databases", ["backends"] = new JsonArray("broken"), ["policy"] = "namedUsers", ["allowedUsers"] = new JsonArray("ada") }),
+                    "/api/grants/g2" => route.FulfillAsync(new() { Status = 204 }),
+                    _ when path.StartsWith("/api/backends/", StringComparison.Ordinal) => Json(route, Backends()[1]!.DeepClone()),
+                    _ => Json(route, new JsonObject { ["id"] = "r1", ["status"] = "approved" }),
+                };
+            }
+
+            return path switch
+            {
+                "/api/session" when role is null => Problem(route, 401, "Authorization required."),
+                "/api/session" => Json(route, new JsonObject { ["authEnabled"] = true, ["scopeValidation"] = true, ["user"] = new JsonObject { ["name"] = role == "admin" ? "ada" : "bob", ["role"] = role }, ["csrfToken"] = Csrf }),
+                "/api/backends" => Json(route, Backends()),
+                "/api/authorization-requests" => Json(route, JsonNode.Parse("""
+                    [{"id":"r1","kind":"backendConnection","userName":"ada","clientId":null,"clientName":null,"backendName":"github","requestedScopes":[],"createdAt":"2026-01-01T10:00:00Z","expiresAt":"2099-01-01T10:10:00Z"},
+                     {"id":"r2","kind":"clientConsent","userName":"bob","clientId":"c1","clientName":"Claude Desktop","backendName":null,"requestedScopes":["tag:web","tag:db"],"createdAt":"2026-01-01T10:00:00Z","expiresAt":"2099-01-01T10:10:00Z"}]
+                    """)!),
+                "/api/clients" => Json(route, JsonNode.Parse("""
+                    [{"clientId":"c1","name":"Claude Desktop","type":"public","redirectUris":["http://127.0.0.1/callback"],
+                      "grants":[{"id":"g1","userName":"ada","scopes":["tag:web"],"createdAt":"2026-01-01T10:00:00Z"},{"id":"g2","userName":"bob","scopes":["tag:docs"],"createdAt":"2026-01-01T10:00:00Z"}]}]
+                    """)!),
+                "/api/tag-scopes" => Json(route, JsonNode.Parse("""
+                    [{"tag":"db","scope":"tag:db","description":"","backends":["broken"],"policy":"namedUsers","allowedUsers":["ada"]},
+                     {"tag":"web","scope":"tag:web","description":"Web","backends":["github"],"policy":"allUsers","allowedUsers":[]}]
+                    """)!),
+                "/api/users" => Json(route, JsonNode.Parse("""
+                    [{"userName":"ada","role":"admin","disabled":false,"createdAt":"2026-01-01T10:00:00Z","updatedAt":"2026-01-01T10:00:00Z"},
+                     {"userName":"bob","role":"member","disabled":true,"createdAt":"2026-01-01T10:00:00Z","updatedAt":"2026-01-01T10:00:00Z"}]
+                    """)!),
+                _ => Problem(route, 404, null),
+            };
+        }
+
+        private static JsonArray Backends() => (JsonArray)JsonNode.Parse("""
+            [{"name":"github","origin":"config","enabled":true,"type":"http","url":"https://mcp.example.com/mcp","args":[],"tags":["web"],"version":1,
+              "runtime":{"status":"awaitingOAuth","lastError":null,"lastConnectedAt":null,"restarts":0,"tools":0,"oauth":{"required":true,"authorized":false,"pendingRequestId":"r1"}}},
+             {"name":"notion","origin":"config","enabled":true,"type":"http","url":"https://notion.example.com/mcp","args":[],"tags":["docs"],"version":1,
+              "runtime":{"status":"connected","lastError":null,"lastConnectedAt":"2026-01-01T10:00:00Z","restarts":0,"tools":4,"oauth":{"required":true,"authorized":true,"pendingRequestId":null}}},
+             {"name":"broken","origin":"config","enabled":true,"type":"stdio","command":"nope","args":[],"tags":["db"],"version":1,
+              "runtime":{"status":"error","lastError":"The process exited with code 127: nope: not found","lastConnectedAt":null,"restarts":0,"tools":0,"oauth":{"required":false,"authorized":false,"pendingRequestId":null}}}]
+            """)!;
+
+        private static Task Json(IRoute route, JsonNode body) =>
+            route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = body.ToJsonString() });
+
+        private static Task Problem(IRoute route, int status, string? detail) =>
+            route.FulfillAsync(new()
+            {
+                Status = status,
+                ContentType = "application/problem+json",
+                Body = new JsonObject { ["title"] = "Problem", ["status"] = status, ["detail"] = detail }.ToJsonString(),
+            });
+    }
+}
