@@ -18,7 +18,7 @@ public sealed class MigrateCommandTests : IDisposable
         var second = await GatewayProcess.RunAsync(["migrate", "--data-dir", data], _directory.Path);
 
         first.ExitCode.ShouldBe(0, string.Join('\n', first.Stderr));
-        first.Stdout.ShouldContain(line => line.Contains("applied 3 migration(s)", StringComparison.Ordinal));
+        first.Stdout.ShouldContain(line => line.Contains("applied 4 migration(s)", StringComparison.Ordinal));
         File.Exists(Path.Combine(data, "onemcp.db")).ShouldBeTrue();
         second.ExitCode.ShouldBe(0);
         second.Stdout.ShouldContain(line => line.Contains("nothing to apply", StringComparison.Ordinal));
