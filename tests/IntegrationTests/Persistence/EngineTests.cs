@@ -41,3 +41,8 @@ public sealed class SqliteOAuthPruningTests(SqliteDatabaseFixture db) : OAuthPru
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresOAuthPruningTests(PostgresFixture pg) : OAuthPruningContract(pg.DatabaseFor<PostgresOAuthPruningTests>());
+
+public sealed class SqliteBackendCredentialStoreTests(SqliteDatabaseFixture db) : BackendCredentialStoreContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresBackendCredentialStoreTests(PostgresFixture pg) : BackendCredentialStoreContract(pg.DatabaseFor<PostgresBackendCredentialStoreTests>());
