@@ -256,7 +256,16 @@ internal static class Walkthrough
         await page.GotoAsync(gateway.Url("/oauth").ToString());
         new Uri(page.Url).AbsolutePath.ShouldBe("/login");
         await SubmitSignInAsync(page, userName, password);
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth", LongNavigation);
+        try
+        {
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth", LongNavigation);
+        }
+        catch (TimeoutException e)
+        {
+            await BrowserFixture.SaveScreenshotAsync(page, $"walkthrough-signin-timeout-{userName}");
+            throw new TimeoutException($"Signed in as {userName}, the browser stayed at {page.Url}: {await page.InnerTextAsync("body")}", e);
+        }
+
         await Expect(page.Locator("header .user")).ToHaveTextAsync(userName, Long);
     }
 
@@ -276,12 +285,12 @@ internal static class Walkthrough
     }
 
     /// <summary>An access token of the gateway for <see cref="Admin"/> (a fresh client, every tag pre-checked).</summary>
-    public static async Task<(string ClientId, Support.OAuth.TokenResponse Tokens)> AdminTokenAsync(GatewayUnderTest gateway, string redirectUri, string? clientName = null)
+    public static async Task<(string ClientId, Support.OAuth.TokenResponse Tokens)> AdminTokenAsync(GatewayUnderTest gateway, string redirectUri, string? clientName = null, IReadOnlyList<string>? scopes = null)
     {
         var driver = new OAuthFlowDriver(gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([redirectUri], clientName: clientName)).ClientId!;
         var pkce = Pkce.Create();
-        var code = (await driver.SignInAndApproveAsync(client, redirectUri, [], pkce, Admin, AdminPassword)).Redirect.Code!;
+        var code = (await driver.SignInAndApproveAsync(client, redirectUri, scopes ?? [], pkce, Admin, AdminPassword, selectedScopes: scopes)).Redirect.Code!;
         var tokens = await driver.ExchangeCodeAsync(client, code, redirectUri, pkce.Verifier);
         tokens.StatusCode.ShouldBe(HttpStatusCode.OK, tokens.Body);
         return (client, tokens);
