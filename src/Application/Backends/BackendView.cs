@@ -88,7 +88,9 @@ public sealed record BackendView
 /// <summary>The live state of a backend in this gateway process.</summary>
 public sealed record BackendRuntimeView(BackendStatus Status, string? LastError, DateTimeOffset? LastConnectedAt, int Restarts, int Tools)
 {
-    /// <summary>Where the backend stands with OAuth.</summary>
+    /// <summary>Where the backend stands with OAuth (JSON <c>oauth</c>, as docs/dashboard-api.md and the dashboard name it; the
+    /// camel-case policy alone would write <c>oAuth</c>).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("oauth")]
     public BackendOAuthView OAuth { get; init; } = BackendOAuthView.None;
 
     public static BackendRuntimeView From(BackendService backend, IBackendPool pool, Guid? pendingAuthorization = null)
