@@ -7,6 +7,7 @@ using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.DataProtection;
 
 namespace OneMcp.Infrastructure;
 
@@ -32,7 +33,7 @@ public static class DependencyInjection
         services.AddHostedService<MigrateOnStart>();
 
         // After the migration: Data Protection reads its key ring from the database when it starts.
-        services.AddBackendOAuth();
+        services.AddBackendOAuth(KeyRingEncryptionKey.Resolve(persistence, Environment.GetEnvironmentVariable));
 
         // The first admin, once the users table exists (the variables are read once, here).
         services.TryAddSingleton(EnsureAdminFromEnvironmentCommand.FromEnvironment(Environment.GetEnvironmentVariable));

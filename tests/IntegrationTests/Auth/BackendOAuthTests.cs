@@ -180,7 +180,12 @@ public sealed class BackendOAuthTests : IAsyncLifetime
             bytes = [.. bytes, .. await ReadAllSharedAsync(file + "-wal")];
         }
 
+        var keyRing = string.Join('\n', new Infrastructure.Persistence.DataProtection.DapperXmlRepository(gateway.Services.GetRequiredService<IDbConnectionFactory>())
+            .GetAllElements().Select(e => e.ToString()));
+
         accessToken.Length.ShouldBeGreaterThan(20);
+        keyRing.ShouldNotContain("<masterKey", customMessage: "the key ring that decrypts them is in the database file in clear");
+        File.Exists(Path.Combine(gateway.DataDirectory, Infrastructure.Persistence.DataProtection.KeyRingEncryptionKey.FileName)).ShouldBeTrue();
         Contains(bytes, accessToken).ShouldBeFalse("the access token is in the database file in clear");
         Contains(bytes, refreshToken).ShouldBeFalse("the refresh token is in the database file in clear");
         Contains(bytes, "accessToken").ShouldBeFalse("the credentials JSON is in the database file in clear");

@@ -90,12 +90,59 @@ public abstract class DataProtectionContract(ITestDatabaseSource source) : Repos
             withoutKeys.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload));
     }
 
-    private ServiceProvider BuildServices()
+    [Fact]
+    public async Task AddGatewayDataProtection_WithAnEncryptionKey_StoresNoKeyMaterialInClear_AndOnlyThatKeyReadsIt()
+    {
+        var key = KeyRingEncryptionKey.FromBase64(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        var otherKey = KeyRingEncryptionKey.FromBase64(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        string protectedPayload;
+        await using (var replica1 = BuildServices(key))
+        {
+            protectedPayload = replica1.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("secret " + NonAscii);
+        }
+
+        var stored = new DapperXmlRepository(Factory).GetAllElements().ShouldHaveSingleItem().ToString();
+        await using var replica2 = BuildServices(key);
+        await using var wrongKey = BuildServices(otherKey);
+        await using var noKey = BuildServices();
+
+        stored.ShouldContain(KeyRingXmlEncryptor.ElementName);
+        stored.ShouldNotContain("<masterKey");
+        replica2.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload).ShouldBe("secret " + NonAscii);
+        Should.Throw<CryptographicException>(() => wrongKey.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload));
+        Should.Throw<CryptographicException>(() => noKey.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload));
+    }
+
+    [Fact]
+    public void KeyRingEncryptionKey_ForSqlite_IsCreatedOnceInTheDataDirectory_ReadableByItsOwnerOnly()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "onemcp-tests", Guid.NewGuid().ToString("N"));
+        var persistence = new PersistenceOptions { DataDirectory = directory };
+
+        var first = KeyRingEncryptionKey.Resolve(persistence, _ => null)!;
+        var second = KeyRingEncryptionKey.Resolve(persistence, _ => null)!;
+        var fromEnvironment = KeyRingEncryptionKey.Resolve(
+            persistence with { ConnectionString = "Host=127.0.0.1" }, name => name == KeyRingEncryptionKey.EnvironmentVariable ? Convert.ToBase64String(new byte[32]) : null);
+        var postgresWithout = KeyRingEncryptionKey.Resolve(persistence with { ConnectionString = "Host=127.0.0.1" }, _ => null);
+
+        second.Id.ShouldBe(first.Id);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(Path.Combine(directory, KeyRingEncryptionKey.FileName)).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        fromEnvironment!.Id.ShouldNotBe(first.Id);
+        postgresWithout.ShouldBeNull();
+        Should.Throw<InvalidOperationException>(() => KeyRingEncryptionKey.FromBase64("too short"));
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private ServiceProvider BuildServices(KeyRingEncryptionKey? key = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IDbConnectionFactory>(Factory);
-        services.AddGatewayDataProtection();
+        services.AddGatewayDataProtection(key);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

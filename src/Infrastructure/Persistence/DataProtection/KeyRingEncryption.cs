@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace OneMcp.Infrastructure.Persistence.DataProtection;
+
+/// <summary>
+/// The key that encrypts the Data Protection key ring before it is written to the database, so a copy of the
+/// database alone reads neither tokens nor backend credentials. It comes from <c>ONEMCP_DATA_PROTECTION_KEY</c>
+/// (base64 of 32 bytes, the same on every replica) or, for the embedded SQLite store, from the file
+/// <c>onemcp.key</c> next to the database, created on first use and readable by its owner only.
+/// </summary>
+public sealed class KeyRingEncryptionKey
+{
+    public const string EnvironmentVariable = "ONEMCP_DATA_PROTECTION_KEY";
+    public const string FileName = "onemcp.key";
+    private const int KeyBytes = 32;
+
+    private KeyRingEncryptionKey(byte[] key)
+    {
+        Key = key;
+        Id = Convert.ToHexStringLower(SHA256.HashData(key))[..16];
+    }
+
+    internal byte[] Key { get; }
+
+    /// <summary>A fingerprint of the key (not the key): tells which key an element needs.</summary>
+    public string Id { get; }
+
+    public static KeyRingEncryptionKey FromBase64(string value)
+    {
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(value.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException($"{EnvironmentVariable} must be the base64 encoding of {KeyBytes} random bytes (e.g. `openssl rand -base64 32`).");
+        }
+
+        return key.Length == KeyBytes
+            ? new KeyRingEncryptionKey(key)
+            : throw new InvalidOperationException($"{EnvironmentVariable} must be the base64 encoding of {KeyBytes} random bytes (e.g. `openssl rand -base64 32`).");
+    }
+
+    /// <summary>The key in <paramref name="path"/>, created (owner read/write only) when the file does not exist yet.</summary>
+    public static KeyRingEncryptionKey FromFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            try
+            {
+                using var file = new FileStream(path, options);
+                file.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeyBytes))));
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it at the same moment: use theirs.
+            }
+        }
+
+        return FromBase64(File.ReadAllText(path));
+    }
+
+    /// <summary>The environment variable, else the key file for SQLite; null for PostgreSQL without the variable.</summary>
+    public static KeyRingEncryptionKey? Resolve(PersistenceOptions persistence, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(persistence);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (environment(EnvironmentVariable) is { Length: > 0 } value)
+        {
+            return FromBase64(value);
+        }
+
+        return persistence.Dialect == SqlDialect.Sqlite ? FromFile(Path.Combine(persistence.DataDirectory, FileName)) : null;
+    }
+}
+
+/// <summary>AES-GCM over the key ring's XML elements with <see cref="KeyRingEncryptionKey"/>.</summary>
+public sealed class KeyRingXmlEncryptor(KeyRingEncryptionKey key) : IXmlEncryptor
+{
+    internal const string ElementName = "onemcpEncrypted";
+
+    public EncryptedXmlInfo Encrypt(XElement plaintextElement)
+    {
+        ArgumentNullException.ThrowIfNull(plaintextElement);
+        var plaintext = Encoding.UTF8.GetBytes(plaintextElement.ToString(SaveOptions.DisableFormatting));
+        var sealedBytes = new byte[AesGcm.NonceByteSizes.MaxSize + AesGcm.TagByteSizes.MaxSize + plaintext.Length];
+        var nonce = sealedBytes.AsSpan(0, AesGcm.NonceByteSizes.MaxSize);
+        var tag = sealedBytes.AsSpan(nonce.Length, AesGcm.TagByteSizes.MaxSize);
+        RandomNumberGenerator.Fill(nonce);
+        using (var aes = new AesGcm(key.Key, AesGcm.TagByteSizes.MaxSize))
+        {
+            aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(nonce.Length + tag.Length), tag);
+        }
+
+        CryptographicOperations.ZeroMemory(plaintext);
+        var element = new XElement(ElementName, new XAttribute("keyId", key.Id), Convert.ToBase64String(sealedBytes));
+        return new EncryptedXmlInfo(element, typeof(KeyRingXmlDecryptor));
+    }
+}
+
+/// <summary>Reads what <see cref="KeyRingXmlEncryptor"/> wrote; Data Protection creates it with the service provider.</summary>
+public sealed class KeyRingXmlDecryptor(IServiceProvider services) : IXmlDecryptor
+{
+    public XElement Decrypt(XElement encryptedElement)
+    {
+        ArgumentNullException.ThrowIfNull(encryptedElement);
+        var key = services.GetService<KeyRingEncryptionKey>()
+            ?? throw new CryptographicException($"The key ring is encrypted, and no key is configured: set {KeyRingEncryptionKey.EnvironmentVariable} (or restore {KeyRingEncryptionKey.FileName}).");
+        if ((string?)encryptedElement.Attribute("keyId") != key.Id)
+        {
+            throw new CryptographicException($"The key ring was encrypted with another key than this gateway's {KeyRingEncryptionKey.EnvironmentVariable} / {KeyRingEncryptionKey.FileName}.");
+        }
+
+        var sealedBytes = Convert.FromBase64String(encryptedElement.Value);
+        var nonceLength = AesGcm.NonceByteSizes.MaxSize;
+        var tagLength = AesGcm.TagByteSizes.MaxSize;
+        var plaintext = new byte[sealedBytes.Length - nonceLength - tagLength];
+        using (var aes = new AesGcm(key.Key, tagLength))
+        {
+            aes.Decrypt(sealedBytes.AsSpan(0, nonceLength), sealedBytes.AsSpan(nonceLength + tagLength), sealedBytes.AsSpan(nonceLength, tagLength), plaintext);
+        }
+
+        try
+        {
+            return XElement.Parse(Encoding.UTF8.GetString(plaintext));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+}
