@@ -107,7 +107,7 @@ public static class GatewayApp
         // clear: secrets never reach a log, so its own logs stop at warnings whatever the level asked for.
         logging.AddFilter("OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
 
-        // The key ring lives in the database unencrypted by design (ADR 0007): no start-up warning about it.
+        // The key ring's encryption is ours (ADR 0009), and unencrypted on PostgreSQL without the key: no start-up warning about it.
         logging.AddFilter("Microsoft.AspNetCore.DataProtection", level <= LogLevel.Debug ? level : LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
     }
