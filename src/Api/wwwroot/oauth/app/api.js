@@ -69,14 +69,7 @@ export const seg = value => encodeURIComponent(value);
 
 /** GET /api/session; a 404 (an older gateway) means auth is off. */
 export async function loadSession() {
-  try {
-    const session = await get('/api/session');
-    configure({ csrf: session?.csrfToken ?? null });
-    return { authEnabled: !!session?.authEnabled, scopeValidation: !!session?.scopeValidation, user: session?.user ?? null };
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      return { authEnabled: false, scopeValidation: false, user: null };
-    }
-    throw error;
-  }
+  const session = await get('/api/session');
+  configure({ csrf: session?.csrfToken ?? null });
+  return { authEnabled: !!session?.authEnabled, scopeValidation: !!session?.scopeValidation, user: session?.user ?? null };
 }

@@ -248,11 +248,12 @@ async function start() {
       location.assign(LOGIN_URL);
       return;
     }
+    // Who is signed in is unknown: show what can be read, offer no admin action.
     fail(error, 'session');
-    session = { authEnabled: false, user: null };
+    session = { authEnabled: true, user: null, unknown: true };
   }
   ctx.session = session;
-  ctx.isAdmin = !session.authEnabled || session.user?.role === 'admin';
+  ctx.isAdmin = !session.unknown && (!session.authEnabled || session.user?.role === 'admin');
   renderAccount(session);
   document.querySelector('#nav a[data-route="users"]').hidden = !ctx.isAdmin;
 
