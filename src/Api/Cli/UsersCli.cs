@@ -11,6 +11,7 @@ using OneMcp.Application.Users.Queries;
 using OneMcp.Domain.Common;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.OpenIddict;
 
 namespace OneMcp.Api.Cli;
 
@@ -124,6 +125,11 @@ internal static class UsersCli
         services.AddApplication();
         services.AddPersistence(persistence);
         services.AddPasswordHashing();
+
+        // Removing a user revokes their grants and tokens in the store, which a running gateway honours at once.
+        services.AddSingleton<OAuthStoreChanges>();
+        services.AddOpenIddict().AddCore(core => core.UseDapperStores());
+        services.AddOAuthGrantDirectory();
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         try
         {

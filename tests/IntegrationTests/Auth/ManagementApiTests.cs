@@ -138,6 +138,24 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task RemoveUser_TheirTokensNextRequestIs401()
+    {
+        var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+        using var asAdmin = Client(admin.AccessToken);
+        var userName = "erin-" + Guid.NewGuid().ToString("N")[..6];
+        const string password = "erin's long enough password";
+        (await asAdmin.PostAsJsonAsync("/api/users", new { userName, password, role = "member" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var erin = await AuthorizeAsync(userName, password);
+        (await InitializeAsync(erin.AccessToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var remove = await asAdmin.DeleteAsync($"/api/users/{userName}");
+
+        remove.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await InitializeAsync(erin.AccessToken)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await InitializeAsync(admin.AccessToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task DisableUser_TheirSignInCookieIsRefusedOnTheNextRequest()
     {
         var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);

@@ -166,6 +166,46 @@ public sealed class UsersCommandTests : IDisposable
         return [.. gateway.StandardOutput, .. gateway.StandardError];
     }
 
+    [Fact]
+    public async Task Remove_WhileTheGatewayRuns_RevokesTheUsersTokens()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])),
+            dataDirectory: Data,
+            adjust: o => o with { EnableAuth = true, RateLimits = new Api.Cli.OAuthRateLimits { PermitsPerWindow = 100_000, SignInPermitsPerWindow = 100_000 } });
+        await gateway.AddUserAsync("alice", Password, "admin");
+        await gateway.AddUserAsync("bob", "bob's long password", "member");
+        var driver = new Support.OAuth.OAuthFlowDriver(gateway.BaseUrl);
+        const string redirect = "http://127.0.0.1:46021/cb";
+        var client = (await driver.RegisterClientAsync([redirect])).ClientId!;
+        var pkce = Support.OAuth.Pkce.Create();
+        var code = (await driver.SignInAndApproveAsync(client, redirect, ["tag:web"], pkce, "bob", "bob's long password")).Redirect.Code!;
+        var token = (await driver.ExchangeCodeAsync(client, code, redirect, pkce.Verifier)).AccessToken!;
+        (await InitializeAsync(gateway, token)).ShouldBe(System.Net.HttpStatusCode.OK);
+
+        (await RunAsync(["users", "remove", "bob"])).ShouldSucceed();
+
+        // Another process revoked it: this gateway's cache of validated tokens forgets it within 10 seconds.
+        await Eventually.ValueAsync(() => InitializeAsync(gateway, token), status => status == System.Net.HttpStatusCode.Unauthorized, "the removed user's token to be refused");
+    }
+
+    private static async Task<System.Net.HttpStatusCode> InitializeAsync(GatewayUnderTest gateway, string accessToken)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Url("/mcp"))
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+                System.Text.Encoding.UTF8,
+                "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return response.StatusCode;
+    }
+
     /// <summary>Runs <c>onemcp</c> to its end on the test's data directory, writing <paramref name="stdin"/> to it first.</summary>
     private async Task<CliResult> RunAsync(string[] args, string stdin = "")
     {

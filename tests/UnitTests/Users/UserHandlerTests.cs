@@ -17,6 +17,7 @@ public sealed class UserHandlerTests
     private readonly FakePasswordHasher _hasher = new();
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly RecordingLogger<EnsureAdminFromEnvironmentHandler> _log = new();
+    private readonly RecordingGrantDirectory _grants = new();
 
     [Fact]
     public async Task Add_StoresTheHashNotThePassword_AndReturnsTheUserWithoutIt()
@@ -54,14 +55,17 @@ public sealed class UserHandlerTests
     }
 
     [Fact]
-    public async Task Remove_DeletesAMember()
+    public async Task Remove_DeletesAMember_AndRevokesTheirGrants()
     {
         await Add("alice", Password, "admin");
         await Add("bob", Password, "member");
 
-        await new RemoveUserHandler(_users).Handle(new RemoveUserCommand("bob"), CancellationToken.None);
+        var bob = _users.Snapshot().Single(u => u.UserName == "bob");
+
+        await new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("bob"), CancellationToken.None);
 
         _users.Snapshot().ShouldHaveSingleItem().UserName.ShouldBe("alice");
+        _grants.RevokedSubjects.ShouldBe([bob.Id.ToString()]);
     }
 
     [Fact]
@@ -70,7 +74,7 @@ public sealed class UserHandlerTests
         await Add("alice", Password, "admin");
         await Add("bob", Password, "member");
 
-        var e = await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
+        var e = await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
 
         e.Message.ShouldContain("last enabled admin");
         _users.Snapshot().Count.ShouldBe(2);
@@ -82,7 +86,7 @@ public sealed class UserHandlerTests
         await Add("alice", Password, "admin");
         await Add("carol", Password, "admin");
 
-        await new RemoveUserHandler(_users).Handle(new RemoveUserCommand("alice"), CancellationToken.None);
+        await new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("alice"), CancellationToken.None);
 
         _users.Snapshot().ShouldHaveSingleItem().UserName.ShouldBe("carol");
     }
@@ -97,13 +101,13 @@ public sealed class UserHandlerTests
         carol.Disable(_time.GetUtcNow());
         await _users.UpdateAsync(carol, loaded, CancellationToken.None);
 
-        await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
+        await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
     }
 
     [Fact]
     public async Task Remove_AnUnknownUser_IsNotFound()
     {
-        await Should.ThrowAsync<NotFoundException>(() => new RemoveUserHandler(_users).Handle(new RemoveUserCommand("nobody"), CancellationToken.None));
+        await Should.ThrowAsync<NotFoundException>(() => new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("nobody"), CancellationToken.None));
     }
 
     [Fact]

@@ -5,7 +5,10 @@ using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Users.Commands;
 
-/// <summary>Deletes a user; the last enabled admin stays, so someone can always administer the gateway.</summary>
+/// <summary>
+/// Deletes a user and revokes every grant and token they approved (the next request with one gets 401); the last
+/// enabled admin stays, so someone can always administer the gateway.
+/// </summary>
 public sealed record RemoveUserCommand(string UserName) : IRequest<Unit>;
 
 public sealed class RemoveUserValidator : AbstractValidator<RemoveUserCommand>
@@ -13,7 +16,7 @@ public sealed class RemoveUserValidator : AbstractValidator<RemoveUserCommand>
     public RemoveUserValidator() => this.AddUserNameRule(c => c.UserName);
 }
 
-public sealed class RemoveUserHandler(IUserRepository repository) : IRequestHandler<RemoveUserCommand, Unit>
+public sealed class RemoveUserHandler(IUserRepository repository, Authorization.IOAuthGrantDirectory grants) : IRequestHandler<RemoveUserCommand, Unit>
 {
     public async Task<Unit> Handle(RemoveUserCommand request, CancellationToken cancellationToken)
     {
@@ -33,6 +36,7 @@ public sealed class RemoveUserHandler(IUserRepository repository) : IRequestHand
             throw new NotFoundException("user", request.UserName);
         }
 
+        await grants.RevokeSubjectAsync(user.Id.ToString(), cancellationToken);
         return Unit.Value;
     }
 }
