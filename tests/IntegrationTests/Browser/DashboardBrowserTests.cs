@@ -18,17 +18,15 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
     // A first page load on a loaded machine (a gateway starting its backends, auth keys) may take longer.
     private const float NavigationTimeoutMs = 90_000;
 
+    private static readonly ViewportSize Desktop = new() { Width = 1280, Height = 860 };
+    private static readonly ViewportSize Phone = new() { Width = 375, Height = 740 };
+
     [Fact]
     public async Task Backends_WithAuthOff_ShowTheirStatusAndDisableAndEnableThroughTheButtons()
     {
         await using var gateway = await StartAsync();
-        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
-        var problems = WatchForProblems(page);
-        try
+        await OnPageAsync(gateway, "/", Desktop, async page =>
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
-            await page.GotoAsync(gateway.Url("/").ToString());
             new Uri(page.Url).AbsolutePath.ShouldBe("/oauth");
             await Expect(page.Locator("header .product")).ToHaveTextAsync("OneMcp");
 
@@ -49,26 +47,15 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
             await beta.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true }).ClickAsync();
             await Expect(beta.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
             await Expect(beta.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true })).ToBeVisibleAsync();
-
-            problems.ShouldBeEmpty();
-        }
-        finally
-        {
-            await page.Context.CloseAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task AutoRefresh_UpdatesRowsInPlace_WithoutTakingTheFocusAway()
     {
         await using var gateway = await StartAsync();
-        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
-        var problems = WatchForProblems(page);
-        try
+        await OnPageAsync(gateway, "/oauth", Desktop, async page =>
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
-            await page.GotoAsync(gateway.Url("/oauth").ToString());
             var alpha = page.Locator("tr[data-backend=\"alpha\"]");
             await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
 
@@ -100,26 +87,15 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
             await page.Keyboard.PressAsync("Enter");
             await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#clients$"));
             await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Clients", Exact = true })).ToHaveAttributeAsync("aria-current", "page");
-
-            problems.ShouldBeEmpty();
-        }
-        finally
-        {
-            await page.Context.CloseAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task PhoneWidth_TurnsRowsIntoCardsWithoutSidewaysScrolling_AndAnAuthorizationErrorShowsInTheAlert()
     {
         await using var gateway = await StartAsync();
-        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 375, Height = 740 } });
-        var problems = WatchForProblems(page);
-        try
+        await OnPageAsync(gateway, "/oauth?error=access_denied&error_description=The%20user%20said%20no", Phone, async page =>
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
-            await page.GotoAsync(gateway.Url("/oauth?error=access_denied&error_description=The%20user%20said%20no").ToString());
             await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The user said no");
             new Uri(page.Url).Query.ShouldBeEmpty();
 
@@ -129,13 +105,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
             (await alpha.EvaluateAsync<string>("row => getComputedStyle(row).display")).ShouldBe("block");
             (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(375);
             await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backends-phone");
-
-            problems.ShouldBeEmpty();
-        }
-        finally
-        {
-            await page.Context.CloseAsync();
-        }
+        });
     }
 
     [Fact]
@@ -144,19 +114,31 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         await using var gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder()
             .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])));
         await gateway.AddUserAsync("ada", "correct horse battery staple", "admin");
-        var page = await browser.NewPageAsync();
-        var problems = WatchForProblems(page);
-        try
+        await OnPageAsync(gateway, "/oauth", null, async page =>
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
-            await page.GotoAsync(gateway.Url("/oauth").ToString());
             new Uri(page.Url).AbsolutePath.ShouldBe("/login");
             await page.FillAsync("#username", "ada");
             await page.FillAsync("#password", "correct horse battery staple");
             await page.ClickAsync("button[type=submit]");
             await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth");
             await Expect(page.Locator("tr[data-backend=\"alpha\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+        });
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> in a fresh browser context with the test timeouts, runs <paramref name="test"/>,
+    /// and then requires that the page had no script error, console error or CSP violation.
+    /// </summary>
+    private async Task OnPageAsync(GatewayUnderTest gateway, string path, ViewportSize? viewport, Func<IPage, Task> test)
+    {
+        var page = await browser.NewPageAsync(viewport is null ? null : new BrowserNewContextOptions { ViewportSize = viewport });
+        var problems = WatchForProblems(page);
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url(path).ToString());
+            await test(page);
             problems.ShouldBeEmpty();
         }
         finally
