@@ -296,19 +296,18 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         return http;
     }
 
-    private static string RequestIdFrom(HttpResponseMessage callback)
-    {
-        var location = callback.Headers.Location?.OriginalString ?? string.Empty;
-        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(new Uri("http://x"), location).Query);
-        query.TryGetValue("request", out var id).ShouldBeTrue($"expected a redirect to the dashboard with the request, got {(int)callback.StatusCode} {location}");
-        return id.ToString();
-    }
+    private static string RequestIdFrom(HttpResponseMessage callback) =>
+        DashboardRedirectParameter(callback, "request")
+            ?? throw new ShouldAssertException($"expected a redirect to the dashboard with the request, got {(int)callback.StatusCode} {callback.Headers.Location}");
 
-    private static string? ErrorFrom(HttpResponseMessage callback)
+    private static string? ErrorFrom(HttpResponseMessage callback) => DashboardRedirectParameter(callback, "error");
+
+    // The callback sends the browser to the dashboard (a relative URL) with the outcome in its query.
+    private static string? DashboardRedirectParameter(HttpResponseMessage callback, string name)
     {
         var location = callback.Headers.Location?.OriginalString ?? string.Empty;
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(new Uri("http://x"), location).Query);
-        return query.TryGetValue("error", out var error) ? error.ToString() : null;
+        return query.TryGetValue(name, out var value) ? value.ToString() : null;
     }
 
     private static async Task<byte[]> ReadAllSharedAsync(string path)
