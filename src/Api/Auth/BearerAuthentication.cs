@@ -43,8 +43,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         else if (cache is not null)
         {
             var version = cache.Version;
-            var result = await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
-            user = result.Succeeded ? result.Principal : null;
+            user = await ValidateTokenAsync(context, requestStepDone: !isMcp);
             if (user is not null)
             {
                 cache.Add(authorization, user, version);
@@ -92,6 +91,24 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         }
 
         await next(context);
+    }
+
+    /// <summary>
+    /// Validates the presented access token with OpenIddict. The MCP endpoints skip the authentication middleware
+    /// (GatewayAuth), so OpenIddict's request step, which its authentication step builds on, is run here first.
+    /// </summary>
+    private static async Task<ClaimsPrincipal?> ValidateTokenAsync(HttpContext context, bool requestStepDone)
+    {
+        const string Scheme = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+        if (!requestStepDone
+            && await context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>().GetHandlerAsync(context, Scheme) is IAuthenticationRequestHandler request)
+        {
+            // Never true here: OpenIddict's validation answers no request by itself.
+            await request.HandleRequestAsync();
+        }
+
+        var result = await context.AuthenticateAsync(Scheme);
+        return result.Succeeded ? result.Principal : null;
     }
 
     private static async Task ChallengeAsync(HttpContext context, bool isMcp, bool tokenPresented)
