@@ -33,6 +33,10 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public static Task<ChildProcess> StartHttpTestServerAsync(string name) =>
         StartAsync(["dotnet", Paths.TestServerDll, "--transport", "http", "--port", "0", "--name", name], TestServerLine(), null, null);
 
+    /// <summary>Starts the null proxy (bench/NullProxy) on a free loopback port in front of <paramref name="upstream"/>.</summary>
+    public static Task<ChildProcess> StartNullProxyAsync(Uri upstream) =>
+        StartAsync(["dotnet", Paths.NullProxyDll, upstream.ToString()], NullProxyLine(), null, null);
+
     /// <summary>Starts the built gateway on a free port with the given mcp.json content, in its own temp folder.</summary>
     /// <param name="mcpJson">The mcp.json content.</param>
     /// <param name="extraArguments">More serve flags (e.g. --enable-auth).</param>
@@ -194,6 +198,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     [GeneratedRegex(@"^LISTENING (?<url>https?://\S+)$", RegexOptions.CultureInvariant)]
     private static partial Regex TestServerLine();
 
+    [GeneratedRegex(@"^OneMcp null proxy listening on (?<url>https?://\S+/mcp)$", RegexOptions.CultureInvariant)]
+    private static partial Regex NullProxyLine();
+
     [GeneratedRegex(@"^OneMcp listening on (?<url>https?://\S+/mcp)$", RegexOptions.CultureInvariant)]
     private static partial Regex GatewayLine();
 }
@@ -207,6 +214,10 @@ internal static class Paths
     private static readonly string Configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
 
     public static string TestServerDll => Existing(Path.Combine(RepositoryRoot, "tests", "TestServer", "bin", Configuration, "net10.0", "OneMcp.TestServer.dll"));
+
+    public static string NullProxyDll => Existing(Path.Combine(RepositoryRoot, "bench", "NullProxy", "bin", Configuration, "net10.0", "OneMcp.NullProxy.dll"));
+
+    public static string StdioEchoScript => Existing(Path.Combine(RepositoryRoot, "bench", "StdioEcho", "server.sh"));
 
     public static string GatewayDll => Existing(Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "OneMcp.Api.dll"));
 

@@ -13,11 +13,16 @@ internal sealed class Options
           --compare          start both; run the phases gateway, direct, direct, gateway and print ratios
           --compare-auth     start an HTTP test server and two gateways in front of it, one with --enable-auth;
                              run the phases gateway, gateway+auth, gateway+auth, gateway and print ratios
+          --rounds N         compare modes: run the A B B A phases N times (default 1); ratios are the median of the rounds
+          --floor            --compare: also measure the null proxy (bench/NullProxy, an HTTP hop without MCP logic) in
+                             front of the same test server, in phases of its own (gateway, proxy, direct, direct, proxy, gateway)
           --backend <kind>   the gateway's backend: http (default) or stdio (the direct phase stays HTTP)
           --cold-start K     start the gateway with K stdio test servers; time until one session's tools/list
                              holds the tools of all K (--repeat times; the median is reported)
           --list-tools K     start one HTTP test server and the gateway with K backends on it; time --requests
                              sequential tools/list of one session (after --list-warmup unmeasured ones)
+          --stdio-server S   --cold-start's backends: dotnet (the in-repo test server, default) or bash
+                             (bench/StdioEcho/server.sh, which starts in milliseconds: the gateway's own start)
           --repeat N         cold starts to measure (default 3)
           --requests N       tools/list requests to measure (default 200)
           --list-warmup N    unmeasured tools/list requests before them (default 20)
@@ -52,6 +57,15 @@ internal sealed class Options
 
     public int Repeat { get; private set; } = 3;
 
+    /// <summary>What --cold-start launches as its stdio backends: dotnet or bash.</summary>
+    public string StdioServer { get; private set; } = "dotnet";
+
+    /// <summary>How many times the compare modes run their A B B A phases.</summary>
+    public int Rounds { get; private set; } = 1;
+
+    /// <summary>--compare also measures the null proxy.</summary>
+    public bool Floor { get; private set; }
+
     public int Requests { get; private set; } = 200;
 
     public int ListWarmup { get; private set; } = 20;
@@ -82,6 +96,20 @@ internal sealed class Options
                     case "--list-tools":
                         options.Mode = arg[2..];
                         options.Backends = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--rounds":
+                        options.Rounds = int.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
+                    case "--stdio-server":
+                        options.StdioServer = Next();
+                        if (options.StdioServer is not ("dotnet" or "bash"))
+                        {
+                            throw new FormatException("--stdio-server is dotnet or bash");
+                        }
+
+                        break;
+                    case "--floor":
+                        options.Floor = true;
                         break;
                     case "--repeat":
                         options.Repeat = int.Parse(Next(), CultureInfo.InvariantCulture);
@@ -144,6 +172,12 @@ internal sealed class Options
         if (options.Mode is "cold-start" or "list-tools" && (options.Backends is < 1 or > 1000 || options.Repeat is < 1 or > 100 || options.Requests is < 1 or > 1_000_000 || options.ListWarmup is < 0 or > 1_000_000))
         {
             error = "--cold-start and --list-tools take 1..1000 backends, --repeat is 1..100, --requests 1..1000000, --list-warmup 0..1000000";
+            return false;
+        }
+
+        if (options.Rounds is < 1 or > 20 || (options.Floor && options.Mode != "compare"))
+        {
+            error = "--rounds is 1..20; --floor goes with --compare";
             return false;
         }
 

@@ -39,6 +39,7 @@ const string ServerName = "bench";
 ChildProcess? testServer = null;
 ChildProcess? gateway = null;
 ChildProcess? authGateway = null;
+ChildProcess? proxy = null;
 var runners = new List<LoadRunner>();
 using var http = LoadRunner.CreateClient(options.Sessions);
 try
@@ -48,6 +49,12 @@ try
     {
         testServer = await ChildProcess.StartHttpTestServerAsync(ServerName);
         Log($"test server (pid {testServer.Id}) at {testServer.McpUrl}");
+    }
+
+    if (options.Floor)
+    {
+        proxy = await ChildProcess.StartNullProxyAsync(testServer!.McpUrl);
+        Log($"null proxy (pid {proxy.Id}) at {proxy.McpUrl}");
     }
 
     if (options.Mode is "gateway" or "compare" or "compare-auth")
@@ -80,6 +87,13 @@ try
     {
         directRunner = new LoadRunner(http, testServer!.McpUrl, options.Tool);
         runners.Add(directRunner);
+    }
+
+    LoadRunner? proxyRunner = null;
+    if (proxy is not null)
+    {
+        proxyRunner = new LoadRunner(http, proxy.McpUrl, options.Tool);
+        runners.Add(proxyRunner);
     }
 
     if (authGateway is not null)
@@ -133,29 +147,66 @@ try
     if (options.Mode is "compare" or "compare-auth")
     {
         // compare-auth: "gateway" is the gateway with --enable-auth, "direct" the same gateway without it.
-        await Phase("gateway", gatewayRunner!, true);
-        await Phase("direct", directRunner!, false);
-        await Phase("direct", directRunner!, false);
-        await Phase("gateway", gatewayRunner!, true);
+        var roundRatios = new List<double>();
+        var floorRatios = new List<double>();
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            var first = phases.Count;
+            await Phase("gateway", gatewayRunner!, true);
+            if (proxyRunner is not null)
+            {
+                await Phase("proxy", proxyRunner, false);
+            }
+
+            await Phase("direct", directRunner!, false);
+            await Phase("direct", directRunner!, false);
+            if (proxyRunner is not null)
+            {
+                await Phase("proxy", proxyRunner, false);
+            }
+
+            await Phase("gateway", gatewayRunner!, true);
+            var inRound = phases.Skip(first).ToList();
+            double RoundRps(string name) => inRound.Where(p => p.Name == name).Average(p => p.ReqPerSec);
+            roundRatios.Add(RoundRps("gateway") / RoundRps("direct"));
+            if (proxyRunner is not null)
+            {
+                floorRatios.Add(RoundRps("proxy") / RoundRps("direct"));
+            }
+        }
+
         var viaGateway = phases.Where(p => p.Name == "gateway").ToList();
         var direct = phases.Where(p => p.Name == "direct").ToList();
-        double Mean(IEnumerable<double> values) => Math.Round(values.Average(), 3);
-        var gwRps = Mean(viaGateway.Select(p => p.ReqPerSec));
-        var directRps = Mean(direct.Select(p => p.ReqPerSec));
-        var ratio = directRps > 0 ? Math.Round(gwRps / directRps, 3) : 0;
-        var gwP50 = Mean(viaGateway.Select(p => p.P50Ms));
-        var directP50 = Mean(direct.Select(p => p.P50Ms));
-        var gwP99 = Mean(viaGateway.Select(p => p.P99Ms));
-        var directP99 = Mean(direct.Select(p => p.P99Ms));
+        var gwRps = Median(viaGateway.Select(p => p.ReqPerSec));
+        var directRps = Median(direct.Select(p => p.ReqPerSec));
+        var ratio = Median(roundRatios);
+        var gwP50 = Median(viaGateway.Select(p => p.P50Ms));
+        var directP50 = Median(direct.Select(p => p.P50Ms));
+        var gwP99 = Median(viaGateway.Select(p => p.P99Ms));
+        var directP99 = Median(direct.Select(p => p.P99Ms));
         var rssLoad = viaGateway.Max(p => p.RssLoadMb);
+        output["rounds"] = options.Rounds;
         output["phases"] = new JsonArray([.. phases.Select(ToJson)]);
         output["gateway"] = new JsonObject { ["reqPerSec"] = gwRps, ["p50Ms"] = gwP50, ["p99Ms"] = gwP99 };
         output["direct"] = new JsonObject { ["reqPerSec"] = directRps, ["p50Ms"] = directP50, ["p99Ms"] = directP99 };
         output["throughputRatio"] = ratio;
+        output["roundRatios"] = new JsonArray([.. roundRatios.Select(r => (JsonNode)Math.Round(r, 3))]);
         output["addedP50Ms"] = Math.Round(gwP50 - directP50, 3);
         output["addedP99Ms"] = Math.Round(gwP99 - directP99, 3);
         output["rssIdleMb"] = rssIdle;
         output["rssLoadMb"] = rssLoad;
+        if (proxyRunner is not null)
+        {
+            var viaProxy = phases.Where(p => p.Name == "proxy").ToList();
+            output["proxy"] = new JsonObject
+            {
+                ["reqPerSec"] = Median(viaProxy.Select(p => p.ReqPerSec)),
+                ["p50Ms"] = Median(viaProxy.Select(p => p.P50Ms)),
+                ["p99Ms"] = Median(viaProxy.Select(p => p.P99Ms)),
+            };
+            output["floorRatio"] = Median(floorRatios);
+        }
+
         markdown = Row(
             options.Label ?? $"{options.Backend} backend, {options.Sessions} session(s)",
             options.Sessions,
@@ -228,6 +279,11 @@ finally
         await authGateway.DisposeAsync();
     }
 
+    if (proxy is not null)
+    {
+        await proxy.DisposeAsync();
+    }
+
     if (testServer is not null)
     {
         await testServer.DisposeAsync();
@@ -235,6 +291,14 @@ finally
 }
 
 static void Log(string message) => Console.Error.WriteLine($"[loadgen] {message}");
+
+// Medians, not means: one phase disturbed by other work on the machine does not move the result.
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    var middle = sorted.Length / 2;
+    return Math.Round(sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2, 3);
+}
 
 static string Format(double? value) => value is null ? "-" : value.Value.ToString("0.0", CultureInfo.InvariantCulture);
 

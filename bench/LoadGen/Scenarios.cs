@@ -24,7 +24,9 @@ internal static class Scenarios
         for (var i = 0; i < k; i++)
         {
             var name = Name(i);
-            servers[name] = new JsonObject { ["command"] = "dotnet", ["args"] = new JsonArray(Paths.TestServerDll, "--name", name) };
+            servers[name] = options.StdioServer == "bash"
+                ? new JsonObject { ["command"] = "bash", ["args"] = new JsonArray(Paths.StdioEchoScript, name) }
+                : new JsonObject { ["command"] = "dotnet", ["args"] = new JsonArray(Paths.TestServerDll, "--name", name) };
         }
 
         var config = new JsonObject { ["mcpServers"] = servers }.ToJsonString();
@@ -54,6 +56,7 @@ internal static class Scenarios
         {
             ["mode"] = "cold-start",
             ["backends"] = k,
+            ["stdioServer"] = options.StdioServer,
             ["runs"] = runs,
             ["listeningMs"] = Math.Round(Median(listeningMs), 1),
             ["completeMs"] = Math.Round(Median(completeMs), 1),
@@ -62,7 +65,7 @@ internal static class Scenarios
             ["rssMb"] = rss,
             ["errors"] = 0,
         };
-        await WriteAsync(options, output, Row(options.Label ?? $"cold start, {k} stdio backends", Median(listeningMs), Median(completeMs), completeMs.Min(), completeMs.Max(), rss));
+        await WriteAsync(options, output, Row(options.Label ?? $"cold start, {k} stdio backends ({options.StdioServer})", Median(listeningMs), Median(completeMs), completeMs.Min(), completeMs.Max(), rss));
         return 0;
     }
 

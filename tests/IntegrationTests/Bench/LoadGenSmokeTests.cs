@@ -24,15 +24,53 @@ public sealed class LoadGenSmokeTests
     [Fact]
     public async Task LoadGen_ThroughTheGateway_RunsWithoutErrors()
     {
+        var (result, output) = await RunAsync("--gateway", "--sessions", "2", "--duration", "2", "--warmup", "0");
+
+        result["errors"]!.GetValue<long>().ShouldBe(0, output);
+        result["requests"]!.GetValue<long>().ShouldBeGreaterThan(0, output);
+        output.ShouldContain("| gateway |");
+    }
+
+    [Fact]
+    public async Task LoadGen_CompareWithTheNullProxy_MeasuresAllThreeTargetsInRounds()
+    {
+        var (result, output) = await RunAsync("--compare", "--floor", "--rounds", "2", "--sessions", "2", "--duration", "1", "--warmup", "0");
+
+        result["errors"]!.GetValue<long>().ShouldBe(0, output);
+        var phases = result["phases"]!.AsArray().Select(p => (Name: (string)p!["name"]!, Requests: p!["requests"]!.GetValue<long>())).ToList();
+        phases.Select(p => p.Name).ShouldBe(
+            ["gateway", "proxy", "direct", "direct", "proxy", "gateway", "gateway", "proxy", "direct", "direct", "proxy", "gateway"], output);
+        phases.ShouldAllBe(p => p.Requests > 0, output);
+        result["roundRatios"]!.AsArray().Count.ShouldBe(2, output);
+        result["floorRatio"]!.GetValue<double>().ShouldBeGreaterThan(0, output);
+        result["proxy"]!["reqPerSec"]!.GetValue<double>().ShouldBeGreaterThan(0, output);
+    }
+
+    [Fact]
+    public async Task LoadGen_ColdStartWithBashBackends_ListsEveryBackendsTools()
+    {
+        var (result, output) = await RunAsync("--cold-start", "3", "--stdio-server", "bash", "--repeat", "1");
+
+        result["stdioServer"]!.GetValue<string>().ShouldBe("bash", output);
+        result["runs"]!.AsArray().Single()!["tools"]!.GetValue<int>().ShouldBe(3 * 15, output);
+    }
+
+    /// <summary>Runs the load generator with <paramref name="arguments"/>: it must exit 0 and write its JSON result.</summary>
+    private static async Task<(JsonObject Result, string Output)> RunAsync(params string[] arguments)
+    {
         using var directory = new TestDirectory();
         var jsonPath = directory.File("result.json");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { LoadGenDll, "--gateway", "--sessions", "2", "--duration", "2", "--warmup", "0", "--json", jsonPath },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in (string[])[LoadGenDll, .. arguments, "--json", jsonPath])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the load generator");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -51,9 +89,6 @@ public sealed class LoadGenSmokeTests
 
         var output = $"stdout:\n{await stdout}\nstderr:\n{await stderr}";
         process.ExitCode.ShouldBe(0, output);
-        var result = JsonNode.Parse(await File.ReadAllTextAsync(jsonPath))!.AsObject();
-        result["errors"]!.GetValue<long>().ShouldBe(0, output);
-        result["requests"]!.GetValue<long>().ShouldBeGreaterThan(0, output);
-        (await stdout).ShouldContain("| gateway |");
+        return (JsonNode.Parse(await File.ReadAllTextAsync(jsonPath))!.AsObject(), output);
     }
 }
