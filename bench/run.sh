@@ -5,7 +5,7 @@
 # measures the null proxy (bench/NullProxy), and --compare-auth the gateway with --enable-auth against itself without.
 # Then the scenarios with many backends (cold start with 30 stdio backends, tools/list with 200 backends) and the
 # BenchmarkDotNet micro-benchmarks of the engine (bench/Micro); bench/analysis.md is appended as written.
-# Environment: DURATION (measured seconds per phase, default 8), WARMUP (unmeasured seconds before each phase, default 8: the gateway's JIT needs more than 3 s under load), ROUNDS (default 2), SKIP_STDIO=1, SKIP_AUTH=1, SKIP_SCENARIOS=1, SKIP_MICRO=1;
+# Environment: DURATION (measured seconds per phase, default 8), WARMUP (unmeasured seconds before each phase, default 8: the gateway's JIT needs more than 3 s under load), ROUNDS (default 2), SETTLE (unmeasured seconds of load on each target before the first phase, default 30), SKIP_STDIO=1, SKIP_AUTH=1, SKIP_SCENARIOS=1, SKIP_MICRO=1;
 # COLD_BACKENDS, COLD_REPEAT, LIST_BACKENDS (defaults 30, 3, 200) and MICRO_FILTER (default *) only to try the script quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 duration="${DURATION:-8}"
 warmup="${WARMUP:-8}"
 rounds="${ROUNDS:-2}"
+settle="${SETTLE:-30}"
 out="docs/benchmarks.md"
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
@@ -28,7 +29,7 @@ load_before="$(uptime)"
 status=0
 run() {
   local name="$1"; shift
-  local cmd=(dotnet "$dll" "$@" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --json "$results/$name.json")
+  local cmd=(dotnet "$dll" "$@" --settle "$settle" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --json "$results/$name.json")
   printf '%s\n' "${cmd[*]}" | sed "s#$results/##" >>"$results/commands.txt"
   echo "==> ${cmd[*]}"
   "${cmd[@]}" || status=$?
@@ -91,7 +92,9 @@ w(f"{rounds} rounds of the phases gateway, direct, direct, gateway (A B B A) of 
 w("on the same noisy machine. The load generator runs on the same machine. Each session is opened with a raw")
 w("streamable-HTTP \`initialize\`; then every session loops \`tools/call\` of \`echo\` (through the gateway:")
 w("\`bench_1mcp_echo\`) over one shared HttpClient connection pool. Latencies are client-side, in ms. Ratios are")
-w("the median of the rounds' ratios; req/s and latencies the median of the phases.")
+w("the median of the rounds' ratios; req/s and latencies the median of the phases. Before the first phase every target")
+w("(gateway, direct, null proxy) gets unmeasured load until its JIT has finished with the hot path, so that the phases")
+w("measure steady state; what start-up costs is measured by the cold-start rows.")
 w("")
 w("## Conditions")
 w("")
@@ -100,7 +103,7 @@ w("- machine: $(nproc) CPUs ($cpu), $mem memory, $(uname -sr)")
 w("- .NET SDK: $(dotnet --version), Release build")
 w("- load before: \`$load_before\`")
 w("- load after: \`$load_after\`")
-w("- per phase: ${warmup} s warm-up, ${duration} s measured")
+w("- per phase: ${warmup} s warm-up, ${duration} s measured; before the first phase, ${settle} s of unmeasured load on each target")
 w("")
 w("Commands (from the repository root, after \`dotnet build bench/LoadGen/LoadGen.csproj -c Release\`):")
 w("")

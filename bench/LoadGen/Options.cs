@@ -29,6 +29,8 @@ internal sealed class Options
           --sessions N       concurrent MCP sessions (default 16)
           --duration S       measured seconds per phase (default 10)
           --warmup S         unmeasured seconds before each phase (default 2)
+          --settle S         compare modes: before the first phase, S unmeasured seconds of load on each target in turn,
+                             so that every phase measures code the JIT has finished with (default 0)
           --tool <name>      the tool to call (default echo; through the gateway: bench_1mcp_<name>)
           --label <text>     the first column of the Markdown row
           --json <file>      also write the JSON result to this file
@@ -45,6 +47,9 @@ internal sealed class Options
     public double Duration { get; private set; } = 10;
 
     public double Warmup { get; private set; } = 2;
+
+    /// <summary>Unmeasured load on each target before the compare modes' first phase.</summary>
+    public double Settle { get; private set; }
 
     public string Tool { get; private set; } = "echo";
 
@@ -137,6 +142,9 @@ internal sealed class Options
                     case "--warmup":
                         options.Warmup = double.Parse(Next(), CultureInfo.InvariantCulture);
                         break;
+                    case "--settle":
+                        options.Settle = double.Parse(Next(), CultureInfo.InvariantCulture);
+                        break;
                     case "--tool":
                         options.Tool = Next();
                         break;
@@ -163,9 +171,9 @@ internal sealed class Options
             return false;
         }
 
-        if (options.Sessions is < 1 or > 1024 || options.Duration is <= 0 or > 3600 || options.Warmup is < 0 or > 600)
+        if (options.Sessions is < 1 or > 1024 || options.Duration is <= 0 or > 3600 || options.Warmup is < 0 or > 600 || options.Settle is < 0 or > 600)
         {
-            error = "--sessions is 1..1024, --duration 0..3600 s, --warmup 0..600 s";
+            error = "--sessions is 1..1024, --duration 0..3600 s, --warmup and --settle 0..600 s";
             return false;
         }
 

@@ -147,6 +147,21 @@ try
     if (options.Mode is "compare" or "compare-auth")
     {
         // compare-auth: "gateway" is the gateway with --enable-auth, "direct" the same gateway without it.
+        var settleErrors = 0L;
+        if (options.Settle > 0)
+        {
+            // Each process reaches its steady state (tier-1 code, grown pools) before anything is measured; the
+            // start-up itself is measured by --cold-start.
+            foreach (var (name, runner) in new[] { ("gateway", gatewayRunner!), ("proxy", proxyRunner), ("direct", directRunner!) })
+            {
+                if (runner is not null)
+                {
+                    Log($"settling: {name}, {options.Settle}s of unmeasured load");
+                    settleErrors += (await runner.RunAsync("settle", options.Settle, 1, null, cancel.Token)).Errors;
+                }
+            }
+        }
+
         var roundRatios = new List<double>();
         var floorRatios = new List<double>();
         for (var round = 0; round < options.Rounds; round++)
@@ -186,6 +201,8 @@ try
         var directP99 = Median(direct.Select(p => p.P99Ms));
         var rssLoad = viaGateway.Max(p => p.RssLoadMb);
         output["rounds"] = options.Rounds;
+        output["settleS"] = options.Settle;
+        output["settleErrors"] = settleErrors;
         output["phases"] = new JsonArray([.. phases.Select(ToJson)]);
         output["gateway"] = new JsonObject { ["reqPerSec"] = gwRps, ["p50Ms"] = gwP50, ["p99Ms"] = gwP99 };
         output["direct"] = new JsonObject { ["reqPerSec"] = directRps, ["p50Ms"] = directP50, ["p99Ms"] = directP99 };
@@ -241,7 +258,7 @@ try
     }
 
     output["requests"] = phases.Sum(p => p.Requests);
-    output["errors"] = phases.Sum(p => p.Errors);
+    output["errors"] = phases.Sum(p => p.Errors) + (output["settleErrors"]?.GetValue<long>() ?? 0);
     var json = output.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
     Console.WriteLine(json);
     Console.WriteLine(markdown);
@@ -250,7 +267,7 @@ try
         await File.WriteAllTextAsync(options.JsonPath, json + "\n");
     }
 
-    return phases.Sum(p => p.Errors) == 0 ? 0 : 1;
+    return output["errors"]!.GetValue<long>() == 0 ? 0 : 1;
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
