@@ -123,6 +123,17 @@ for n, r in runs:
     w(f"| {labels[n]} | {r['sessions']} | {g['reqPerSec']:.0f} | {d['reqPerSec']:.0f} | {r['throughputRatio']:.2f} | "
       f"{g['p50Ms']:.3f} / {d['p50Ms']:.3f} (+{r['addedP50Ms']:.3f}) | {g['p99Ms']:.3f} / {d['p99Ms']:.3f} (+{r['addedP99Ms']:.3f}) | "
       f"{r['errors']} | {f(r['rssIdleMb'])} / {f(r['rssLoadMb'])} |")
+def us(x):
+    return "-" if x is None else f"{x:.0f}"
+w("")
+w("CPU per call, in µs, of the process that answered (from its \`/proc/<pid>/stat\` over the measured window, median of the")
+w("phases): less noisy than req/s, because it does not depend on how the two cores were shared. \"direct\" is the test server.")
+w("")
+w("| run | gateway | direct (test server) | null proxy | gateway − test server |")
+w("|---|---|---|---|---|")
+for n, r in runs:
+    g, d = r.get("gatewayCpuUsPerCall"), r.get("directCpuUsPerCall")
+    w(f"| {labels[n]}, {r['sessions']} session(s) | {us(g)} | {us(d)} | {us(r.get('proxyCpuUsPerCall'))} | {us(None if g is None or d is None else g - d)} |")
 if "http16" in dict(runs) and dict(runs)["http16"].get("proxy"):
     r = dict(runs)["http16"]
     pr = r["proxy"]
@@ -141,18 +152,20 @@ if auth:
     w("\`--compare-auth\`: two gateways in front of one HTTP test server, one with \`--enable-auth\` (LoadGen registers, signs")
     w("in, approves and uses the access token on every request), phases auth, plain, plain, auth.")
     w("")
-    w("| run | with --enable-auth req/s | without req/s | auth/no auth | p50 auth / no auth | p99 auth / no auth | errors |")
-    w("|---|---|---|---|---|---|---|")
+    w("| run | with --enable-auth req/s | without req/s | auth/no auth | p50 auth / no auth | p99 auth / no auth | CPU per call auth / no auth (µs) | errors |")
+    w("|---|---|---|---|---|---|---|---|")
+    ga, gp = a.get("gatewayCpuUsPerCall"), a.get("directCpuUsPerCall")
+    cpu_ratio = f" ({ga / gp:.2f} ×)" if ga and gp else ""
     w(f"| HTTP backend, 16 sessions | {a['gateway']['reqPerSec']:.0f} | {a['direct']['reqPerSec']:.0f} | {a['throughputRatio']:.2f} | "
-      f"{a['gateway']['p50Ms']:.3f} / {a['direct']['p50Ms']:.3f} | {a['gateway']['p99Ms']:.3f} / {a['direct']['p99Ms']:.3f} | {a['errors']} |")
+      f"{a['gateway']['p50Ms']:.3f} / {a['direct']['p50Ms']:.3f} | {a['gateway']['p99Ms']:.3f} / {a['direct']['p99Ms']:.3f} | {us(ga)} / {us(gp)}{cpu_ratio} | {a['errors']} |")
 w("")
 w("Phases, in the order they ran (auth16: \"gateway\" is the gateway with --enable-auth, \"direct\" the one without):")
 w("")
-w("| run | phase | req/s | p50 | p90 | p99 | max | requests | errors |")
-w("|---|---|---|---|---|---|---|---|---|")
+w("| run | phase | req/s | p50 | p90 | p99 | max | requests | errors | CPU µs/call |")
+w("|---|---|---|---|---|---|---|---|---|---|")
 for n, r in runs + ([("auth16", auth)] if auth else []):
     for p in r["phases"]:
-        w(f"| {n} | {p['name']} | {p['reqPerSec']:.0f} | {p['p50Ms']:.3f} | {p['p90Ms']:.3f} | {p['p99Ms']:.3f} | {p['maxMs']:.3f} | {p['requests']} | {p['errors']} |")
+        w(f"| {n} | {p['name']} | {p['reqPerSec']:.0f} | {p['p50Ms']:.3f} | {p['p90Ms']:.3f} | {p['p99Ms']:.3f} | {p['maxMs']:.3f} | {p['requests']} | {p['errors']} | {us(p.get('cpuUsPerCall'))} |")
 if cold or lst:
     w("")
     w("## Many backends")
@@ -225,7 +238,9 @@ if lst:
     row(f"tools/list with {lst['backends']} backends ≤ 20 ms (p50)", f"{lst['p50Ms']:.1f} ms", lst["p50Ms"] <= 20)
     row(f"tools/list with {lst['backends']} backends ≤ 20 ms (p99)", f"{lst['p99Ms']:.1f} ms", lst["p99Ms"] <= 20)
 if auth:
-    row("with --enable-auth: throughput ≥ 0.9 × without", f"{auth['throughputRatio']:.2f} ×", auth["throughputRatio"] >= 0.9)
+    ga, gp = auth.get("gatewayCpuUsPerCall"), auth.get("directCpuUsPerCall")
+    cpu_note = f" (CPU per call {ga / gp:.2f} × that without auth)" if ga and gp else ""
+    row("with --enable-auth: throughput ≥ 0.9 × without", f"{auth['throughputRatio']:.2f} ×{cpu_note}", auth["throughputRatio"] >= 0.9)
 errors = sum(r["errors"] for _, r in runs) + sum(x["errors"] for x in (cold, coldbash, lst, auth) if x)
 row("zero errors in every run", str(errors), errors == 0)
 analysis = "bench/analysis.md"

@@ -55,6 +55,22 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             environment);
     }
 
+    /// <summary>User and system CPU seconds the process has used so far (/proc/&lt;pid&gt;/stat), or null when it cannot be read.</summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            // After the command name in parentheses: state is field 3, utime 14 and stime 15, in clock ticks (100 per second on Linux).
+            var stat = File.ReadAllText($"/proc/{Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Resident set size of the process in MB (VmRSS), or null when it cannot be read.</summary>
     public double? RssMb()
     {

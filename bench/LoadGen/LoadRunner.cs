@@ -19,7 +19,8 @@ internal sealed record PhaseResult(
     double P99Ms,
     double MaxMs,
     double? RssLoadMb,
-    string? FirstError);
+    string? FirstError,
+    double? CpuUsPerCall = null);
 
 /// <summary>
 /// MCP sessions on one streamable-HTTP endpoint: opened with a raw initialize each, then looping
@@ -98,12 +99,18 @@ internal sealed class LoadRunner
         throw new InvalidOperationException($"{_endpoint}: the tool call never succeeded: {last}");
     }
 
-    public async Task<PhaseResult> RunAsync(string name, double warmupS, double durationS, Func<double?>? rss, CancellationToken cancel)
+    /// <summary>
+    /// Loops tools/call on every session for <paramref name="warmupS"/> unmeasured seconds, then <paramref name="durationS"/>
+    /// measured ones; <paramref name="rss"/> and <paramref name="cpu"/> (the CPU seconds so far of the process that answers)
+    /// are sampled in the measured window when given.
+    /// </summary>
+    public async Task<PhaseResult> RunAsync(string name, double warmupS, double durationS, Func<double?>? rss, CancellationToken cancel, Func<double?>? cpu = null)
     {
         var start = Stopwatch.GetTimestamp();
         var measureFrom = start + (long)(warmupS * Stopwatch.Frequency);
         var end = measureFrom + (long)(durationS * Stopwatch.Frequency);
         var loops = _sessionIds.Select((id, index) => Task.Run(() => LoopAsync(id, measureFrom, end, cancel), cancel)).ToList();
+        var cpuUsed = cpu is null ? Task.FromResult<double?>(null) : CpuBetweenAsync(cpu, measureFrom, end, cancel);
 
         double? rssMax = null;
         if (rss is not null)
@@ -119,6 +126,7 @@ internal sealed class LoadRunner
         }
 
         var results = await Task.WhenAll(loops);
+        var cpuSeconds = await cpuUsed;
         var latencies = results.SelectMany(r => r.Latencies).ToArray();
         Array.Sort(latencies);
         var errors = results.Sum(r => r.Errors);
@@ -135,7 +143,21 @@ internal sealed class LoadRunner
             Percentile(latencies, 0.99),
             latencies.Length == 0 ? 0 : Math.Round(latencies[^1], 3),
             rssMax,
-            firstError);
+            firstError,
+            cpuSeconds is { } used && latencies.Length > 0 ? Math.Round(used * 1e6 / latencies.Length, 1) : null);
+    }
+
+    // The CPU time the answering process spent in the measured window: less noisy than req/s on a shared machine,
+    // since it does not depend on how the cores were shared between the processes.
+    private static async Task<double?> CpuBetweenAsync(Func<double?> cpu, long from, long to, CancellationToken cancel)
+    {
+        await Task.Delay(Until(from), cancel);
+        var before = cpu();
+        await Task.Delay(Until(to), cancel);
+        var after = cpu();
+        return before is null || after is null ? null : after - before;
+
+        static TimeSpan Until(long timestamp) => TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp).Ticks));
     }
 
     /// <summary>The names of the tools one <c>tools/list</c> on the first session returns; null when it failed.</summary>

@@ -126,10 +126,24 @@ try
     }
 
     var phases = new List<PhaseResult>();
+    // The process whose CPU a phase's calls cost: the one the load generator talks to.
+    Func<double?>? CpuOf(string name)
+    {
+        var process = name switch
+        {
+            "gateway" => authGateway ?? gateway,
+            "proxy" => proxy,
+            "direct" when authGateway is not null => gateway,
+            "direct" => testServer,
+            _ => null,
+        };
+        return process is null ? null : process.CpuSeconds;
+    }
+
     async Task Phase(string name, LoadRunner runner, bool isGateway)
     {
         Log($"phase {phases.Count + 1}: {name}, {options.Sessions} sessions, {options.Warmup}s warm-up + {options.Duration}s");
-        var result = await runner.RunAsync(name, options.Warmup, options.Duration, isGateway ? (authGateway ?? gateway)!.RssMb : null, cancel.Token);
+        var result = await runner.RunAsync(name, options.Warmup, options.Duration, isGateway ? (authGateway ?? gateway)!.RssMb : null, cancel.Token, CpuOf(name));
         Log($"  {result.ReqPerSec} req/s, p50 {result.P50Ms} ms, p99 {result.P99Ms} ms, {result.Errors} errors{(result.FirstError is null ? "" : " (" + result.FirstError + ")")}");
         phases.Add(result);
     }
@@ -207,6 +221,9 @@ try
         output["gateway"] = new JsonObject { ["reqPerSec"] = gwRps, ["p50Ms"] = gwP50, ["p99Ms"] = gwP99 };
         output["direct"] = new JsonObject { ["reqPerSec"] = directRps, ["p50Ms"] = directP50, ["p99Ms"] = directP99 };
         output["throughputRatio"] = ratio;
+        double? CpuPerCall(IEnumerable<PhaseResult> of) => of.All(p => p.CpuUsPerCall is not null) ? Median(of.Select(p => p.CpuUsPerCall!.Value)) : null;
+        output["gatewayCpuUsPerCall"] = CpuPerCall(viaGateway);
+        output["directCpuUsPerCall"] = CpuPerCall(direct);
         output["roundRatios"] = new JsonArray([.. roundRatios.Select(r => (JsonNode)Math.Round(r, 3))]);
         output["addedP50Ms"] = Math.Round(gwP50 - directP50, 3);
         output["addedP99Ms"] = Math.Round(gwP99 - directP99, 3);
@@ -222,6 +239,7 @@ try
                 ["p99Ms"] = Median(viaProxy.Select(p => p.P99Ms)),
             };
             output["floorRatio"] = Median(floorRatios);
+            output["proxyCpuUsPerCall"] = CpuPerCall(viaProxy);
         }
 
         markdown = Row(
@@ -336,4 +354,5 @@ static JsonNode ToJson(PhaseResult r) => new JsonObject
     ["maxMs"] = r.MaxMs,
     ["rssLoadMb"] = r.RssLoadMb,
     ["firstError"] = r.FirstError,
+    ["cpuUsPerCall"] = r.CpuUsPerCall,
 };
