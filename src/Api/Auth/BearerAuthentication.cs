@@ -103,7 +103,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         if (!requestStepDone
             && await context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>().GetHandlerAsync(context, Scheme) is IAuthenticationRequestHandler request)
         {
-            // Never true here: OpenIddict's validation answers no request by itself.
+            // Its result is always false: OpenIddict's validation ends no request by itself.
             await request.HandleRequestAsync();
         }
 

@@ -162,7 +162,7 @@ internal static partial class GatewayAuth
         // The authentication middleware asks OpenIddict's server and validation handlers on every request whether
         // it is one of their endpoints, and reads the sign-in cookie: work the MCP endpoints never need (they take
         // bearer tokens only, validated and cached by BearerAuthentication), and about a sixth of the gateway's
-        // CPU per tool call under load (docs/benchmarks.md).
+        // CPU per tool call under load (ADR 0010, docs/benchmarks.md).
         app.UseWhen(context => !JsonRpcErrors.IsMcpPath(context.Request.Path), branch => branch.UseAuthentication());
 
         // WebApplication puts an unconditional UseAuthentication() in front of the pipeline when its top level has
