@@ -106,12 +106,7 @@ internal sealed class Options
                         options.Rounds = int.Parse(Next(), CultureInfo.InvariantCulture);
                         break;
                     case "--stdio-server":
-                        options.StdioServer = Next();
-                        if (options.StdioServer is not ("dotnet" or "bash"))
-                        {
-                            throw new FormatException("--stdio-server is dotnet or bash");
-                        }
-
+                        options.StdioServer = OneOf(arg, Next(), "dotnet", "bash");
                         break;
                     case "--floor":
                         options.Floor = true;
@@ -126,12 +121,7 @@ internal sealed class Options
                         options.Requests = int.Parse(Next(), CultureInfo.InvariantCulture);
                         break;
                     case "--backend":
-                        options.Backend = Next();
-                        if (options.Backend is not ("http" or "stdio"))
-                        {
-                            throw new FormatException("--backend is http or stdio");
-                        }
-
+                        options.Backend = OneOf(arg, Next(), "http", "stdio");
                         break;
                     case "--sessions":
                         options.Sessions = int.Parse(Next(), CultureInfo.InvariantCulture);
@@ -197,4 +187,7 @@ internal sealed class Options
 
         return true;
     }
+
+    private static string OneOf(string flag, string value, params string[] allowed) =>
+        allowed.Contains(value, StringComparer.Ordinal) ? value : throw new FormatException($"{flag} is {string.Join(" or ", allowed)}");
 }

@@ -122,9 +122,7 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
     {
         var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
         using var asAdmin = Client(admin.AccessToken);
-        var userName = "carl-" + Guid.NewGuid().ToString("N")[..6];
-        const string password = "carl's long enough password";
-        (await asAdmin.PostAsJsonAsync("/api/users", new { userName, password, role = "member" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var (userName, password) = await AddMemberAsync(asAdmin, "carl");
         var carl = await AuthorizeAsync(userName, password);
         (await InitializeAsync(carl.AccessToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
@@ -142,9 +140,7 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
     {
         var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
         using var asAdmin = Client(admin.AccessToken);
-        var userName = "erin-" + Guid.NewGuid().ToString("N")[..6];
-        const string password = "erin's long enough password";
-        (await asAdmin.PostAsJsonAsync("/api/users", new { userName, password, role = "member" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var (userName, password) = await AddMemberAsync(asAdmin, "erin");
         var erin = await AuthorizeAsync(userName, password);
         (await InitializeAsync(erin.AccessToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
@@ -160,9 +156,7 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
     {
         var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
         using var asAdmin = Client(admin.AccessToken);
-        var userName = "dora-" + Guid.NewGuid().ToString("N")[..6];
-        const string password = "dora's long enough password";
-        (await asAdmin.PostAsJsonAsync("/api/users", new { userName, password, role = "member" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var (userName, password) = await AddMemberAsync(asAdmin, "dora");
         using var dora = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = fixture.Gateway.BaseUrl };
         (await dora.PostAsync("/login", new FormUrlEncodedContent([
             KeyValuePair.Create("username", userName), KeyValuePair.Create("password", password), KeyValuePair.Create("returnUrl", "/")]))).StatusCode.ShouldBe(HttpStatusCode.Found);
@@ -174,6 +168,16 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
     }
 
     private sealed record Authorized(string ClientId, string AccessToken);
+
+    /// <summary>Adds a member with a fresh name through the REST API, as an admin would.</summary>
+    private static async Task<(string UserName, string Password)> AddMemberAsync(HttpClient asAdmin, string namePrefix)
+    {
+        var userName = namePrefix + "-" + Guid.NewGuid().ToString("N")[..6];
+        var password = namePrefix + "'s long enough password";
+        using var created = await asAdmin.PostAsJsonAsync("/api/users", new { userName, password, role = "member" });
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        return (userName, password);
+    }
 
     private async Task<Authorized> AuthorizeAsync(string user, string password, string? clientName = null)
     {
