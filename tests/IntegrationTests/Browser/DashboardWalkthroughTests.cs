@@ -258,7 +258,10 @@ internal static class Walkthrough
         await SubmitSignInAsync(page, userName, password);
         try
         {
-            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth", LongNavigation);
+            // Arriving at /oauth is the sign-in's result; the header below proves the dashboard rendered. The page's
+            // load event is not waited for: on a loaded machine it once came later than the navigation timeout
+            // while the dashboard was already showing.
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth", new() { Timeout = NavigationTimeoutMs, WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException e)
         {
