@@ -23,6 +23,7 @@ internal static class AuthPages
         button.primary{background:#1f5fd1;color:#fff} button.secondary{background:#fff;color:#1f5fd1}
         button:focus-visible,input:focus-visible{outline:3px solid #8db3ff;outline-offset:2px}
         .error{background:#fdecea;color:#8a1c12;border-radius:6px;padding:.6rem .8rem}
+        .warning{background:#fff4e0;color:#6b3d00;border:1px solid #f0b35a;border-radius:6px;padding:.6rem .8rem}
         .muted{color:#5b6475;font-size:.9rem} code{background:#eef0f4;padding:0 .25rem;border-radius:4px}
         """;
 
@@ -41,13 +42,13 @@ internal static class AuthPages
           const list = document.getElementById('preview');
           if (!list) return;
           const empty = document.getElementById('preview-empty');
-          const boxes = [...document.querySelectorAll('input[name="scopes"]')];
+          const boxes = [...document.querySelectorAll('input[name="scopes"][value^="tag:"]')];
           const update = () => {
             const ticked = boxes.filter(b => b.checked).map(b => b.value.slice(4).toLowerCase());
             let shown = 0;
             for (const item of list.children) {
               const tags = item.dataset.tags.split(' ').filter(t => t.length > 0);
-              const reached = ticked.length > 0 && tags.length > 0 &&
+              const reached = ticked.length > 0 && tags.length > 0 && item.dataset.withheld === undefined &&
                 (list.dataset.match === 'all' ? ticked.every(t => tags.includes(t)) : ticked.some(t => tags.includes(t)));
               item.hidden = !reached;
               if (reached) shown++;
@@ -90,16 +91,24 @@ internal static class AuthPages
         IReadOnlySet<string> CheckedScopes,
         bool OfflineAccess,
         string? Error,
+        Uri RedirectUri,
+        bool AdminDeclined,
         ConsentPreview? Preview = null);
 
-    /// <summary>The servers and their tags, for the preview of what a selection reaches (under scope validation).</summary>
-    public sealed record ConsentPreview(Application.Authorization.ScopeMatch Match, IReadOnlyList<(string Name, IReadOnlyList<string> Tags)> Servers)
+    /// <summary>
+    /// The servers and their tags, for the preview of what a selection reaches (under scope validation); a server
+    /// carrying a tag the user may not grant is never reached by their approval.
+    /// </summary>
+    public sealed record ConsentPreview(
+        Application.Authorization.ScopeMatch Match, IReadOnlyList<(string Name, IReadOnlyList<string> Tags)> Servers, IReadOnlySet<Domain.Backends.Tag> Withheld)
     {
         public IEnumerable<string> Reached(IEnumerable<string> scopes)
         {
             var grant = Application.Authorization.TagGrant.FromScopes(scopes, Match);
-            return Servers.Where(s => grant.Reaches([.. s.Tags.Select(Domain.Backends.Tag.From)])).Select(s => s.Name);
+            return Servers.Where(s => !IsWithheld(s.Tags) && grant.Reaches([.. s.Tags.Select(Domain.Backends.Tag.From)])).Select(s => s.Name);
         }
+
+        public bool IsWithheld(IReadOnlyList<string> tags) => tags.Any(t => Withheld.Contains(Domain.Backends.Tag.From(t)));
     }
 
     /// <summary>Where the consent page's script is served (the page's CSP allows only it).</summary>
@@ -124,10 +133,11 @@ internal static class AuthPages
         }
 
         html.Append("<input type=\"hidden\" name=\"request_id\" value=\"").Append(model.RequestId.ToString("D")).Append("\">");
-        if (model.OfferedScopes.Count > 0)
+        var tagScopes = model.OfferedScopes.Where(s => s.StartsWith(Application.Authorization.OAuthScopes.TagPrefix, StringComparison.Ordinal)).ToList();
+        if (tagScopes.Count > 0)
         {
             html.Append("<fieldset><legend>Tags this application may reach</legend>");
-            foreach (var scope in model.OfferedScopes)
+            foreach (var scope in tagScopes)
             {
                 var id = "scope-" + Encode(scope.Replace(':', '-'));
                 html.Append("<label for=\"").Append(id).Append("\"><input type=\"checkbox\" id=\"").Append(id)
@@ -154,12 +164,36 @@ internal static class AuthPages
             foreach (var server in preview.Servers)
             {
                 html.Append("<li data-tags=\"").Append(Encode(string.Join(' ', server.Tags))).Append('"')
+                    .Append(preview.IsWithheld(server.Tags) ? " data-withheld" : string.Empty)
                     .Append(reached.Contains(server.Name) ? string.Empty : " hidden").Append('>').Append(Encode(server.Name)).Append("</li>");
             }
 
             html.Append("</ul><p id=\"preview-empty\" class=\"muted\"").Append(reached.Count == 0 ? string.Empty : " hidden")
-                .Append(">No server: tick the tags this application needs.</p></section>")
-                .Append("<script src=\"").Append(ConsentScriptPath).Append("\"></script>");
+                .Append(">No server: tick the tags this application needs.</p>");
+            var beyond = preview.Servers.Where(s => preview.IsWithheld(s.Tags)).Select(s => s.Name).ToList();
+            if (beyond.Count > 0)
+            {
+                html.Append("<p class=\"muted\" id=\"preview-withheld\">Never reached through your approval, because they carry a tag only an administrator may grant: ")
+                    .AppendJoin(", ", beyond.Select(Encode)).Append(".</p>");
+            }
+
+            html.Append("</section><script src=\"").Append(ConsentScriptPath).Append("\"></script>");
+        }
+
+        if (model.OfferedScopes.Contains(Application.Authorization.OAuthScopes.Admin))
+        {
+            // Its own choice, never ticked in advance, whatever the client asked for or the user's role.
+            const string Id = "scope-onemcp-admin";
+            html.Append("<fieldset id=\"admin-choice\"><legend>Gateway administration</legend>")
+                .Append("<label for=\"").Append(Id).Append("\"><input type=\"checkbox\" id=\"").Append(Id).Append("\" name=\"scopes\" value=\"")
+                .Append(Application.Authorization.OAuthScopes.Admin).Append("\"><span>Administer this gateway: add backends that run commands on its host, ")
+                .Append("change users and tag policies, approve requests and revoke access</span></label>")
+                .Append("<p class=\"warning\">Tick this only for a tool you use to administer OneMcp yourself, never for an AI assistant: ")
+                .Append("anything holding this access can run programs on the gateway's host.</p></fieldset>");
+        }
+        else if (model.AdminDeclined)
+        {
+            html.Append("<p class=\"muted\" id=\"admin-declined\">This application also asks to administer the gateway. Only an administrator can grant that, so it will not get it.</p>");
         }
 
         if (model.OfflineAccess)
@@ -167,12 +201,33 @@ internal static class AuthPages
             html.Append("<p class=\"muted\">This application can renew this access for up to 30 days.</p>");
         }
 
+        AppendReturnHost(html, model.RedirectUri);
+
         html.Append("<div class=\"buttons\">")
             .Append("<button type=\"submit\" name=\"action\" value=\"deny\" class=\"secondary\">Deny</button>")
             .Append("<button type=\"submit\" name=\"action\" value=\"approve\" class=\"primary\">Approve</button>")
             .Append("</div></form>");
         End(html);
         return html.ToString();
+    }
+
+    /// <summary>
+    /// Where the browser goes with the answer: the one fact a user can check against the application they started.
+    /// A host other than this computer is said loudly, since a client's name is whatever it chose to register.
+    /// </summary>
+    private static void AppendReturnHost(StringBuilder html, Uri redirectUri)
+    {
+        var host = redirectUri.IsDefaultPort ? redirectUri.Host : redirectUri.Authority;
+        if (redirectUri.IsLoopback)
+        {
+            html.Append("<p class=\"muted\" id=\"return-host\">After you decide, your browser returns to <strong>").Append(Encode(host))
+                .Append("</strong> (an application on this computer).</p>");
+        }
+        else
+        {
+            html.Append("<p class=\"warning\" id=\"return-host\" role=\"alert\">After you decide, your browser returns to <strong>").Append(Encode(host))
+                .Append("</strong>, a site on the internet, not this computer. Approve only if that is the application you are signing in to.</p>");
+        }
     }
 
     public static string Problem(string title, string message)
@@ -212,7 +267,7 @@ internal static class AuthPages
             .Append("<p>Signed in as <strong id=\"user-name\">").Append(Encode(userName)).Append("</strong>. ")
             .Append("<strong id=\"client-name\">").Append(Encode(clientName)).Append("</strong> asks for ");
         html.AppendJoin(", ", withheld.Select(t => "<code>" + Encode(t) + "</code>"));
-        html.Append(", which your account may not grant on its own.</p>")
+        html.Append(" (asked for, or carried by a server the request reaches), which your account may not grant on its own.</p>")
             .Append("<p role=\"status\">An administrator of this gateway has been asked to approve it in the dashboard. ")
             .Append("Keep this page open: it continues by itself as soon as they decide (within ten minutes).</p>")
             .Append("<form method=\"post\" action=\"/authorize\">");

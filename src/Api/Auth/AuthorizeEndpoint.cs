@@ -56,6 +56,7 @@ internal static class AuthorizeEndpoint
 
         var available = OAuthScopes.Current(pool);
         var requestedTags = new List<string>();
+        var adminRequested = false;
         foreach (var scope in request.GetScopes())
         {
             if (OAuthScopes.TryParseTag(scope, out var tag))
@@ -68,38 +69,50 @@ internal static class AuthorizeEndpoint
 
                 requestedTags.Add(normalised);
             }
+            else if (scope == OAuthScopes.Admin)
+            {
+                adminRequested = true;
+            }
 
             // offline_access follows the client's registration; other scopes (openid, profile...) are not granted.
         }
 
-        // Only the tags this user may grant on their own are offered (a tag scope may be kept to admins or named users).
-        var policies = (await tagScopes.ListAsync(context.RequestAborted)).ToDictionary(t => t.Scope, StringComparer.Ordinal);
-        bool MayGrant(string scope) => !policies.TryGetValue(scope, out var policy) || policy.MayBeGrantedBy(user.UserName, user.IsAdmin);
+        // Tag scopes may be kept to admins or named users, and a backend is within a user's gift only when they may
+        // grant every tag it carries; only administrators grant the admin scope.
+        var rights = GrantorRights.For(user.UserName, user.IsAdmin, await tagScopes.ListAsync(context.RequestAborted));
+        var backends = pool.Backends.Where(b => !b.Settings.Disabled).ToList();
         var digest = Digest(parameters);
         var subject = user.Id.ToString("D");
-        if (requestedTags.Where(t => !MayGrant(t)).ToList() is { Count: > 0 } withheld)
+        var redirectUri = new Uri(request.RedirectUri!);
+        requestedTags = [.. requestedTags.Distinct(StringComparer.Ordinal)];
+        if (rights.WithheldFrom(requestedTags, backends.Select(b => b.Settings.Tags), settings.ScopeMatch, settings.ScopeValidation) is { Count: > 0 } withheld)
         {
-            // Tags this user may not grant alone: an administrator decides in the dashboard while this page waits.
+            // Tags (or backends) this user may not grant alone: an administrator decides in the dashboard while this page waits.
             return await WaitForAdministratorAsync(
-                context, mediator, user, subject, request.ClientId!, clientName, requestedTags, withheld, parameters, digest, offlineAccess, settings, new Uri(request.RedirectUri!));
+                context, mediator, user, subject, request.ClientId!, clientName, requestedTags, [.. withheld.Select(OAuthScopes.ForTag)], parameters, digest, offlineAccess, settings, redirectUri);
         }
 
-        var offered = requestedTags.Count > 0 ? [.. requestedTags.Distinct(StringComparer.Ordinal)] : available.Where(MayGrant).ToList();
-        var redirectUri = new Uri(request.RedirectUri!);
+        // A client that names scopes is offered exactly those it may get; one that names none, every tag the user may grant.
+        // The admin scope is only ever offered to an administrator, and never ticked in advance.
+        var requested = adminRequested && rights.IsAdmin ? [.. requestedTags, OAuthScopes.Admin] : requestedTags;
+        List<string> offered = requested.Count > 0 || adminRequested
+            ? requested
+            : [.. available.Where(rights.MayGrant), .. rights.IsAdmin ? [OAuthScopes.Admin] : Array.Empty<string>()];
 
         var preview = settings.ScopeValidation
-            ? new AuthPages.ConsentPreview(settings.ScopeMatch, [.. pool.Backends.Where(b => !b.Settings.Disabled).Select(b => (b.Name.Value, (IReadOnlyList<string>)[.. b.Settings.Tags.Select(t => t.Value)]))])
+            ? new AuthPages.ConsentPreview(settings.ScopeMatch, [.. backends.Select(b => (b.Name.Value, (IReadOnlyList<string>)[.. b.Settings.Tags.Select(t => t.Value)]))], rights.Withheld)
             : null;
+        var adminDeclined = adminRequested && !rights.IsAdmin;
 
         IResult Page(Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Html(
             context,
-            AuthPages.Consent(new AuthPages.ConsentModel(clientName, user.UserName, requestId, parameters, offered, ticked, offlineAccess, error, preview)),
+            AuthPages.Consent(new AuthPages.ConsentModel(clientName, user.UserName, requestId, parameters, offered, ticked, offlineAccess, error, redirectUri, adminDeclined, preview)),
             AuthPages.ConsentCsp(redirectUri),
             status);
 
         if (HttpMethods.IsGet(context.Request.Method))
         {
-            var id = await mediator.Send(new StartClientConsentCommand(subject, request.ClientId!, clientName, requestedTags, digest), context.RequestAborted);
+            var id = await mediator.Send(new StartClientConsentCommand(subject, request.ClientId!, clientName, requested, digest), context.RequestAborted);
             return Page(id, requestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
         }
 
@@ -113,16 +126,17 @@ internal static class AuthorizeEndpoint
         var selected = new List<string>();
         foreach (var value in form[ScopesField])
         {
-            if (!OAuthScopes.TryParseTag(value, out var tag) || !offered.Contains(OAuthScopes.ForTag(tag), StringComparer.Ordinal))
+            var scope = OAuthScopes.TryParseTag(value, out var tag) ? OAuthScopes.ForTag(tag) : value ?? string.Empty;
+            if (!offered.Contains(scope, StringComparer.Ordinal))
             {
                 return Invalid(context, $"The scope '{value}' was not offered on this consent page.");
             }
 
-            selected.Add(OAuthScopes.ForTag(tag));
+            selected.Add(scope);
         }
 
         var approve = action == "approve";
-        if (approve && settings.ScopeValidation && selected.Count == 0)
+        if (approve && settings.ScopeValidation && !selected.Any(s => s.StartsWith(OAuthScopes.TagPrefix, StringComparison.Ordinal)) && !selected.Contains(OAuthScopes.Admin))
         {
             return Page(requestId, new HashSet<string>(StringComparer.Ordinal), "Choose at least one tag: a token without tags reaches no server.", StatusCodes.Status400BadRequest);
         }
@@ -142,7 +156,7 @@ internal static class AuthorizeEndpoint
             return Reject(Errors.AccessDenied, "The user denied the request.");
         }
 
-        return SignIn(user, subject, granted, offlineAccess, settings);
+        return SignIn(user, subject, granted, rights.Withheld, offlineAccess, settings);
     }
 
     private static async Task<IResult> WaitForAdministratorAsync(
@@ -193,7 +207,8 @@ internal static class AuthorizeEndpoint
                 case WaitingConsentOutcome.Approved when settings.ScopeValidation && answer.GrantedScopes.Count == 0:
                     return Reject(Errors.AccessDenied, "The administrator granted no tag.");
                 case WaitingConsentOutcome.Approved:
-                    return SignIn(user, subject, answer.GrantedScopes, offlineAccess, settings);
+                    // An administrator decided: what they granted is theirs to give, and never admin rights for this user's token.
+                    return SignIn(user, subject, [.. answer.GrantedScopes.Where(s => s != OAuthScopes.Admin)], withheld: new HashSet<Domain.Backends.Tag>(), offlineAccess, settings);
                 case WaitingConsentOutcome.Denied:
                     return Reject(Errors.AccessDenied, "An administrator denied the request.");
             }
@@ -203,12 +218,19 @@ internal static class AuthorizeEndpoint
         return AuthPages.Html(context, AuthPages.Waiting(clientName, user.UserName, requestId, parameters, withheld, refresh), AuthPages.ConsentCsp(redirectUri));
     }
 
-    private static IResult SignIn(User user, string subject, IReadOnlyList<string> granted, bool offlineAccess, AuthSettings settings)
+    private static IResult SignIn(User user, string subject, IReadOnlyList<string> granted, IReadOnlySet<Domain.Backends.Tag> withheld, bool offlineAccess, AuthSettings settings)
     {
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, subject)
             .SetClaim(Claims.Name, user.UserName)
-            .SetClaim(Claims.Role, UserRoles.ToText(user.Role));
+            .SetClaim(Claims.Role, UserRoles.ToText(user.Role))
+            // Every refresh of this family stays within what was granted here, and within what its grantor could grant.
+            .SetClaim(GrantClaims.GrantedScopes, string.Join(' ', granted));
+        if (withheld.Count > 0)
+        {
+            identity.SetClaim(GrantClaims.WithheldTags, string.Join(' ', withheld.Select(t => t.Value).Order(StringComparer.Ordinal)));
+        }
+
         identity.SetScopes(offlineAccess ? [.. granted, Scopes.OfflineAccess] : granted);
         identity.SetResources(settings.Resource);
         identity.SetDestinations(static _ => [Destinations.AccessToken]);

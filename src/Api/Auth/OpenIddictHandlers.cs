@@ -26,6 +26,7 @@ internal sealed class AuthorizationServerMetadataHandler(IBackendPool pool, Auth
         context.RevocationEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
         context.Scopes.Clear();
         context.Scopes.Add(Scopes.OfflineAccess);
+        context.Scopes.Add(OAuthScopes.Admin);
         context.Scopes.UnionWith(OAuthScopes.Current(pool));
         return ValueTask.CompletedTask;
     }

@@ -22,7 +22,8 @@ internal static class ScopeGrants
             return null;
         }
 
-        return TagGrant.FromScopes(context.User.GetScopes(), settings.ScopeMatch);
+        return TagGrant.FromToken(
+            context.User.GetScopes(), context.User.GetClaim(GrantClaims.GrantedScopes), context.User.GetClaim(GrantClaims.WithheldTags), settings.ScopeMatch);
     }
 
     /// <summary>Whether a backend with these tags is within the request's grant (always, without scope validation).</summary>

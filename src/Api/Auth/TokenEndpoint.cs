@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using OneMcp.Application.Authorization;
 using OneMcp.Application.Users;
 using OneMcp.Domain.Users;
 using OpenIddict.Abstractions;
@@ -55,6 +56,13 @@ internal static class TokenEndpoint
             }
 
             identity.SetScopes(asked);
+        }
+
+        // The GrantedScopes claim travels with the family, so a refresh naming fewer tags reaches no more than the
+        // first grant did (TagGrant.FromToken). Admin rights leave the family as soon as its user is no admin.
+        if (!user.IsAdmin && identity.HasScope(OAuthScopes.Admin))
+        {
+            identity.SetScopes(identity.GetScopes().Remove(OAuthScopes.Admin));
         }
 
         identity.SetDestinations(static _ => [Destinations.AccessToken]);

@@ -1,4 +1,5 @@
 using OneMcp.Api.Auth;
+using OneMcp.Application.Authorization;
 using OneMcp.Application.Users;
 using OpenIddict.Abstractions;
 
@@ -15,9 +16,17 @@ internal static class ApiCaller
 
     public static string? UserName(HttpContext context) => context.User.GetClaim(OpenIddictConstants.Claims.Name);
 
-    /// <summary>Administrators, and everyone when auth is off.</summary>
+    /// <summary>
+    /// Administrators signed in to the dashboard, bearer tokens holding <see cref="OAuthScopes.Admin"/> of a user who
+    /// is still an administrator, and everyone when auth is off. A token's user role alone is not enough: an
+    /// administrator who approves an MCP client for tools gives it no admin rights.
+    /// </summary>
     public static bool IsAdmin(HttpContext context) =>
-        AuthDisabled(context) || context.User.HasClaim(OpenIddictConstants.Claims.Role, UserRoles.Admin);
+        AuthDisabled(context)
+        || (context.User.HasClaim(OpenIddictConstants.Claims.Role, UserRoles.Admin) && (ViaCookie(context) || context.User.HasScope(OAuthScopes.Admin)));
+
+    /// <summary>Whether the caller is the dashboard's sign-in cookie rather than a bearer token.</summary>
+    public static bool ViaCookie(HttpContext context) => context.User.Identity?.AuthenticationType == AuthSettings.CookieScheme;
 
     /// <summary>The name recorded as who decided or changed something.</summary>
     public static string Actor(HttpContext context) => UserName(context) ?? "operator";
@@ -29,20 +38,33 @@ internal static class ApiCaller
 
     /// <summary>
     /// After routing and before the endpoint binds its body: a member's change is refused with 403 whatever it
-    /// sends, so no error about the body tells them anything and nothing is touched.
+    /// sends, so no error about the body tells them anything and nothing is touched. A bearer token changes
+    /// nothing through the REST API without <see cref="OAuthScopes.Admin"/>, and is told which scope it lacks.
     /// </summary>
     public static IApplicationBuilder UseAdminOnly(this IApplicationBuilder app) =>
         app.Use(static async (context, next) =>
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<AdminOnly>() is not null && !IsAdmin(context))
+            var adminOnly = context.GetEndpoint()?.Metadata.GetMetadata<AdminOnly>() is not null;
+            var bearerChange = !AuthDisabled(context) && context.User.Identity?.IsAuthenticated == true && !ViaCookie(context)
+                && context.Request.Path.StartsWithSegments(ControlPlaneApi.Prefix) && !IsSafe(context.Request.Method);
+            if ((adminOnly || bearerChange) && !IsAdmin(context))
             {
-                await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "This action needs the admin role.")
-                    .ExecuteAsync(context);
+                var detail = "This action needs the admin role.";
+                if (!ViaCookie(context) && !AuthDisabled(context))
+                {
+                    // RFC 6750 §3.1: the token is valid but lacks the scope; name it, whatever the user's role.
+                    context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{OAuthScopes.Admin}\"";
+                    detail = $"This action needs an administrator's token holding the scope '{OAuthScopes.Admin}', or the dashboard's sign-in.";
+                }
+
+                await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail).ExecuteAsync(context);
                 return;
             }
 
             await next(context);
         });
+
+    private static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 
     private sealed class AdminOnly
     {

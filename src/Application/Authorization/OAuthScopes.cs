@@ -3,11 +3,21 @@ using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Authorization;
 
-/// <summary>The scopes the gateway's authorization server knows: <c>tag:&lt;name&gt;</c> per backend tag, and <c>offline_access</c>.</summary>
+/// <summary>
+/// The scopes the gateway's authorization server knows: <c>tag:&lt;name&gt;</c> per backend tag,
+/// <c>onemcp:admin</c> and <c>offline_access</c>.
+/// </summary>
 public static class OAuthScopes
 {
     public const string TagPrefix = "tag:";
     public const string OfflineAccess = "offline_access";
+
+    /// <summary>
+    /// Administering the gateway through its REST API with a bearer token. Only an administrator can grant it,
+    /// always as an explicit choice: an administrator's role alone never puts admin rights into a token, so an
+    /// MCP client approved for tools cannot add a backend that runs commands on the gateway's host.
+    /// </summary>
+    public const string Admin = "onemcp:admin";
 
     public static string ForTag(Tag tag) => TagPrefix + tag.Value;
 

@@ -35,7 +35,7 @@ public sealed class ApiAccessTests(AuthGatewayFixture fixture) : IClassFixture<A
     [Fact]
     public async Task ChangePresets_WithAnAdminToken_Succeeds()
     {
-        using var http = await BearerClientAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+        using var http = await BearerClientAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword, adminScope: true);
 
         using var response = await http.PostAsJsonAsync("/api/presets", new { name = "web-" + Guid.NewGuid().ToString("N")[..6], expression = "web" });
 
@@ -120,12 +120,13 @@ public sealed class ApiAccessTests(AuthGatewayFixture fixture) : IClassFixture<A
 
     private sealed record SessionUserDto(string Name, string Role);
 
-    private async Task<HttpClient> BearerClientAsync(string user, string password)
+    private async Task<HttpClient> BearerClientAsync(string user, string password, bool adminScope = false)
     {
         var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
         var pkce = Pkce.Create();
-        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:web"], pkce, user, password)).Redirect.Code!;
+        string[] scopes = adminScope ? ["tag:web", "onemcp:admin"] : ["tag:web"];
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, scopes, pkce, user, password, selectedScopes: scopes)).Redirect.Code!;
         var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
         var http = new HttpClient { BaseAddress = fixture.Gateway.BaseUrl };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);

@@ -45,7 +45,7 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         Strings(document, "grant_types_supported").ShouldBe(["authorization_code", "refresh_token"], ignoreOrder: true);
         Strings(document, "response_types_supported").ShouldBe(["code"]);
         Strings(document, "token_endpoint_auth_methods_supported").ShouldContain("none");
-        Strings(document, "scopes_supported").ShouldBe(["offline_access", "tag:db", "tag:web"], ignoreOrder: true);
+        Strings(document, "scopes_supported").ShouldBe(["offline_access", "onemcp:admin", "tag:db", "tag:web"], ignoreOrder: true);
     }
 
     [Theory]

@@ -103,7 +103,8 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
         using var asAdmin = Client(admins.AccessToken);
         var ownGrant = await GrantIdAsync(asAdmin, own.ClientId);
         var adminsGrant = await GrantIdAsync(asAdmin, admins.ClientId);
-        using var probe = Client((await AuthorizeAsync(AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword)).AccessToken);
+        // A member changes things through the dashboard (their tokens hold no onemcp:admin).
+        using var probe = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword);
 
         using var foreign = await probe.DeleteAsync($"/api/grants/{adminsGrant}");
         using var unknown = await probe.DeleteAsync($"/api/grants/{Guid.NewGuid()}");
@@ -184,7 +185,9 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
         var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([RedirectUri], clientName: clientName)).ClientId!;
         var pkce = Pkce.Create();
-        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:web"], pkce, user, password)).Redirect.Code!;
+        // The admin's tokens are for administering (onemcp:admin ticked); members cannot be granted it.
+        string[] scopes = user == AuthGatewayFixture.Admin ? ["tag:web", "onemcp:admin"] : ["tag:web"];
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, scopes, pkce, user, password, selectedScopes: scopes)).Redirect.Code!;
         var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
         tokens.IsSuccess.ShouldBeTrue(tokens.Body);
         return new Authorized(client, tokens.AccessToken!);

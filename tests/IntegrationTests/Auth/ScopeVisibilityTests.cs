@@ -185,6 +185,61 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
         tools.ShouldContain("c_1mcp_echo");
     }
 
+    public static TheoryData<ScopeMatch, string, string> Narrowings => new()
+    {
+        // match, scopes asked for on refresh of a "web db" grant, servers reached afterwards (never more than the grant's)
+        { ScopeMatch.All, "tag:web", "b" },
+        { ScopeMatch.All, "tag:db", "b" },
+        { ScopeMatch.Any, "tag:web", "a,b" },
+        { ScopeMatch.Any, "tag:db", "b,c" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Narrowings))]
+    public async Task Refresh_AskingForFewerTags_NeverReachesABackendTheGrantDidNot(ScopeMatch match, string asked, string expected)
+    {
+        var gateway = Gateway[match];
+        var (client, wide) = await GrantAsync(gateway, ["tag:web", "tag:db"]);
+        var narrow = await new OAuthFlowDriver(gateway.BaseUrl).RefreshAsync(client, wide.RefreshToken!, asked + " offline_access");
+        narrow.IsSuccess.ShouldBeTrue(narrow.Body);
+
+        await using var mcp = await ConnectAsync(gateway, narrow.AccessToken!, string.Empty);
+
+        (await EchoServersAsync(mcp)).ShouldBe(expected.Split(','));
+    }
+
+    [Theory]
+    [MemberData(nameof(Narrowings))]
+    public async Task Session_SeeingANarrowerToken_NeverReachesABackendTheFirstGrantDidNot(ScopeMatch match, string asked, string expected)
+    {
+        var gateway = Gateway[match];
+        var (client, wide) = await GrantAsync(gateway, ["tag:web", "tag:db"]);
+        var narrow = await new OAuthFlowDriver(gateway.BaseUrl).RefreshAsync(client, wide.RefreshToken!, asked + " offline_access");
+        var token = wide.AccessToken!;
+        await using var mcp = await ConnectAsync(gateway, () => token);
+        var before = await EchoServersAsync(mcp);
+
+        token = narrow.AccessToken!;
+        var after = await EchoServersAsync(mcp);
+
+        after.ShouldBe(expected.Split(','));
+        after.ShouldBeSubsetOf(before);
+    }
+
+    private static async Task<string[]> EchoServersAsync(McpClient client) =>
+        [.. (await client.ListToolsAsync()).Select(t => t.Name).Where(n => n.EndsWith("_1mcp_echo", StringComparison.Ordinal)).Select(n => n[..n.IndexOf('_', StringComparison.Ordinal)]).Order(StringComparer.Ordinal)];
+
+    private static async Task<(string Client, TokenResponse Tokens)> GrantAsync(GatewayUnderTest gateway, string[] scopes)
+    {
+        var driver = new OAuthFlowDriver(gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var pkce = Pkce.Create();
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, [.. scopes, "offline_access"], pkce, User, Password)).Redirect.Code!;
+        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
+        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
+        return (client, tokens);
+    }
+
     private static async Task<string> TokenAsync(GatewayUnderTest gateway, string[] tags)
     {
         var driver = new OAuthFlowDriver(gateway.BaseUrl);

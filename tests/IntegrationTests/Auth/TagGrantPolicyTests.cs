@@ -133,7 +133,8 @@ public sealed class TagGrantPolicyTests : IAsyncLifetime
 
         member.OfferedScopes.Select(s => s.Value).ShouldBe(["tag:web"]);
         member.Redirect.Code.ShouldNotBeNull();
-        admin.OfferedScopes.Select(s => s.Value).ShouldBe(["tag:prod", "tag:web"], ignoreOrder: true);
+        admin.OfferedScopes.Select(s => s.Value).ShouldBe(["tag:prod", "tag:web", "onemcp:admin"], ignoreOrder: true);
+        admin.OfferedScopes.Single(s => s.Value == "onemcp:admin").Checked.ShouldBeFalse();
         admin.Redirect.Code.ShouldNotBeNull();
     }
 }

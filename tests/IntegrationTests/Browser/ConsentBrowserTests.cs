@@ -166,6 +166,53 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         }
     }
 
+    [Fact]
+    public async Task ConsentPage_ShowsTheReturnHostAndAnUntickedAdminChoice_WhoseTokenChangesNothing()
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Admin scope e2e");
+        var pkce = Pkce.Create();
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web", "onemcp:admin"], "state-admin", pkce, Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            await page.FillAsync("#username", AuthGatewayFixture.Admin);
+            await page.FillAsync("#password", AuthGatewayFixture.AdminPassword);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
+            await page.WaitForSelectorAsync("#client-name");
+
+            // The host the browser returns to, and the admin choice: its own fieldset, plainly worded, never pre-ticked.
+            (await page.InnerTextAsync("#return-host")).ShouldContain(listener.RedirectUri.Authority);
+            var admin = page.Locator("#admin-choice input[name=scopes][value='onemcp:admin']");
+            (await admin.IsVisibleAsync()).ShouldBeTrue();
+            (await admin.IsCheckedAsync()).ShouldBeFalse();
+            (await page.InnerTextAsync("#admin-choice")).ShouldContain("Administer this gateway: add backends that run commands on its host");
+            await BrowserFixture.SaveScreenshotAsync(page, "consent-admin-choice");
+
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=approve]", "/authorize"), 302);
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            var code = AuthorizationRedirect.Parse(new Uri(page.Url)).Code!;
+            var tokens = await driver.ExchangeCodeAsync(client, code, listener.RedirectUri.AbsoluteUri, pkce.Verifier, resource: Base + "/mcp");
+            tokens.StatusCode.ShouldBe(HttpStatusCode.OK, tokens.Body);
+
+            // Left unticked: an administrator's token that reaches the tools but changes nothing.
+            tokens.Scope!.Split(' ').ShouldNotContain("onemcp:admin");
+            using var http = new HttpClient { BaseAddress = fixture.Gateway.BaseUrl };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+            using var add = await http.PostAsync("/api/presets", new StringContent("""{"name":"browser-admin","expression":"web"}""", System.Text.Encoding.UTF8, "application/json"));
+            add.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            add.Headers.WwwAuthenticate.ToString().ShouldContain("scope=\"onemcp:admin\"");
+            (await http.GetStringAsync("/api/presets")).ShouldNotContain("browser-admin");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     /// <summary>Clicks a form's submit button and returns the answer to the POST it sends to <paramref name="path"/>.</summary>
     private static Task<IResponse> SubmitAsync(IPage page, string button, string path) =>
         page.RunAndWaitForResponseAsync(

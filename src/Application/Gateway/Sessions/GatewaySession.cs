@@ -51,8 +51,8 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     }
 
     /// <summary>
-    /// A request came with a token granted <paramref name="grant"/>: from now on the session reaches only what
-    /// both grants allow. A session never widens (a wider token opens a new session), so a request still in
+    /// A request came with a token granted <paramref name="grant"/>: from now on the session reaches only the
+    /// backends both grants reach (decided per backend: under "all" fewer tags would reach more). A session never widens (a wider token opens a new session), so a request still in
     /// flight with an older token cannot undo a narrowing.
     /// </summary>
     public void Narrow(Authorization.TagGrant grant)
@@ -60,7 +60,7 @@ public sealed class GatewaySession(string id, SessionFilter filter)
         ArgumentNullException.ThrowIfNull(grant);
         lock (_gate)
         {
-            _grant = _grant is null ? grant : new Authorization.TagGrant(_grant.Tags.Intersect(grant.Tags), grant.Match);
+            _grant = _grant is null ? grant : grant.Within(_grant);
         }
     }
 

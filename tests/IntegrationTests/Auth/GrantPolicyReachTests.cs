@@ -1,0 +1,123 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Client;
+using OneMcp.Application.Authorization;
+using OneMcp.Domain.Backends;
+using OneMcp.Domain.TagScopes;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.OAuth;
+
+namespace OneMcp.IntegrationTests.Auth;
+
+/// <summary>
+/// Tag policies decide per backend: a grant reaches a backend only when its grantor may grant every tag the
+/// backend carries. alpha [db], beta [db, prod], gamma [web]; <c>prod</c> is kept to administrators; bob is a member.
+/// </summary>
+public sealed class GrantPolicyReachTests(GrantPolicyReachTests.Gateways gateways) : IClassFixture<GrantPolicyReachTests.Gateways>
+{
+    private const string RedirectUri = "http://127.0.0.1:46011/cb";
+    private const string Admin = "ada";
+    private const string AdminPassword = "correct horse battery staple";
+    private const string Member = "bob";
+    private const string MemberPassword = "tr0ub4dor&3 is long enough";
+
+    public sealed class Gateways : IAsyncLifetime
+    {
+        private readonly Dictionary<ScopeMatch, GatewayUnderTest> _gateways = [];
+
+        internal IReadOnlyDictionary<ScopeMatch, GatewayUnderTest> ByMatch => _gateways;
+
+        public async Task InitializeAsync()
+        {
+            foreach (var match in new[] { ScopeMatch.All, ScopeMatch.Any })
+            {
+                var gateway = await GatewayUnderTest.StartWithAuthAsync(
+                    new ConfigBuilder()
+                        .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["db"]))
+                        .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db", "prod"]))
+                        .Add("gamma", ConfigBuilder.StdioTestServer("gamma", ["web"])),
+                    adjust: o => o with { EnableScopeValidation = true, ScopeMatch = match });
+                await gateway.AddUserAsync(Admin, AdminPassword, "admin");
+                await gateway.AddUserAsync(Member, MemberPassword, "member");
+                var prod = TagScope.Create(Tag.From("prod"), DateTimeOffset.UtcNow);
+                prod.RestrictToAdmins(DateTimeOffset.UtcNow);
+                await gateway.Services.GetRequiredService<ITagScopeRepository>().AddAsync(prod, CancellationToken.None);
+                _gateways[match] = gateway;
+            }
+        }
+
+        public async Task DisposeAsync()
+        {
+            foreach (var gateway in _gateways.Values)
+            {
+                await gateway.DisposeAsync();
+            }
+        }
+    }
+
+    public static TheoryData<ScopeMatch, string, string, string> Cases => new()
+    {
+        // match, user, tags ticked on the consent page (the client asked for none), servers reached
+        { ScopeMatch.All, Member, "tag:db", "alpha" },
+        { ScopeMatch.Any, Member, "tag:db", "alpha" },
+        { ScopeMatch.Any, Member, "tag:db tag:web", "alpha,gamma" },
+        { ScopeMatch.All, Admin, "tag:db", "alpha,beta" },
+        { ScopeMatch.Any, Admin, "tag:db", "alpha,beta" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Grant_ReachesOnlyBackendsWhoseEveryTagItsGrantorMayGrant(ScopeMatch match, string user, string ticked, string expected)
+    {
+        var gateway = gateways.ByMatch[match];
+        var driver = new OAuthFlowDriver(gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var pkce = Pkce.Create();
+        var password = user == Admin ? AdminPassword : MemberPassword;
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, [], pkce, user, password, selectedScopes: ticked.Split(' '))).Redirect.Code!;
+        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
+        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
+
+        await using var mcp = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = gateway.Url("/mcp"),
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + tokens.AccessToken },
+        }));
+        var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).Where(n => n.EndsWith("_1mcp_echo", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+
+        tools.ShouldBe(expected.Split(',').Select(s => s + "_1mcp_echo"));
+    }
+
+    [Theory]
+    [InlineData(ScopeMatch.All)]
+    [InlineData(ScopeMatch.Any)]
+    public async Task MemberAskedForAnOpenTag_ThatReachesAnAdminOnlyBackend_WaitsForAnAdministrator(ScopeMatch match)
+    {
+        var gateway = gateways.ByMatch[match];
+        var driver = new OAuthFlowDriver(gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        using var member = await DashboardClient.SignInAsync(gateway.BaseUrl, Member, MemberPassword);
+
+        using var page = await member.GetAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:db"], "s", Pkce.Create()));
+        var html = await page.Content.ReadAsStringAsync();
+
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+        html.ShouldContain("Waiting for an administrator");
+        html.ShouldContain("<code>tag:prod</code>");
+    }
+
+    [Fact]
+    public async Task ConsentPreview_ForAMember_MarksTheBackendTheyMayNotGrant()
+    {
+        var gateway = gateways.ByMatch[ScopeMatch.All];
+        var driver = new OAuthFlowDriver(gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        using var member = await DashboardClient.SignInAsync(gateway.BaseUrl, Member, MemberPassword);
+
+        var html = await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, [], "s", Pkce.Create()));
+
+        html.ShouldContain("<li data-tags=\"db prod\" data-withheld hidden>beta</li>");
+        html.ShouldContain("id=\"preview-withheld\"");
+        html.ShouldNotContain("value=\"tag:prod\"");
+    }
+}
