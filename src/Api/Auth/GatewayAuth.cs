@@ -53,6 +53,7 @@ internal static partial class GatewayAuth
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
                 cookie.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
+                cookie.Events.OnSigningIn = CookieSessions.SigningInAsync;
             });
 
         services.AddOpenIddict()
