@@ -134,16 +134,19 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         }
     }
 
+    /// <summary>
+    /// The session id the SDK will route this request by, read exactly as it reads it: legacy SSE messages by the
+    /// <c>sessionId</c> query parameter only, streamable HTTP by the <c>Mcp-Session-Id</c> header only. Reading the
+    /// other one as well would let a caller name their own session where the check looks and a victim's session
+    /// where the SDK routes.
+    /// </summary>
     private static string? SessionIdOf(HttpRequest request)
     {
-        var header = request.Headers["Mcp-Session-Id"].ToString();
-        if (header.Length > 0)
-        {
-            return header;
-        }
-
-        var query = request.Query["sessionId"].ToString();
-        return query.Length > 0 ? query : null;
+        var path = request.Path;
+        var legacy = path.StartsWithSegments(GatewayRoutes.Messages) || path.StartsWithSegments(GatewayRoutes.SdkMessage)
+            || path.StartsWithSegments(GatewayRoutes.Sse) || path.StartsWithSegments(GatewayRoutes.SdkSse);
+        var id = legacy ? request.Query["sessionId"].ToString() : request.Headers["Mcp-Session-Id"].ToString();
+        return id.Length > 0 ? id : null;
     }
 
     private static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);

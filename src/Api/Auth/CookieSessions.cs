@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using OneMcp.Application.Users;
@@ -9,11 +10,15 @@ namespace OneMcp.Api.Auth;
 /// <summary>
 /// The dashboard's sign-in cookie lives for hours and carries the role it was issued with: on every request it
 /// is checked against the stored user, so a deleted or disabled user is signed out on their next request (as
-/// their tokens are revoked), and a changed role needs a new sign-in rather than keeping the old rights.
+/// their tokens are revoked), a changed role needs a new sign-in rather than keeping the old rights, and a changed
+/// password ends every cookie issued before it (the cookie carries a <see cref="PasswordStamp"/>).
 /// One user lookup per cookie request; only the dashboard uses the cookie.
 /// </summary>
 internal static class CookieSessions
 {
+    /// <summary>The claim holding the <see cref="PasswordStamp"/> of the user when the cookie was issued.</summary>
+    public const string PasswordStampClaim = "onemcp_password_stamp";
+
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var principal = context.Principal;
@@ -21,10 +26,52 @@ internal static class CookieSessions
         if (principal is null
             || !Guid.TryParse(principal.GetClaim(OpenIddictConstants.Claims.Subject), out var id)
             || await users.FindByIdAsync(id, context.HttpContext.RequestAborted) is not { Disabled: false } user
-            || principal.GetClaim(OpenIddictConstants.Claims.Role) != UserRoles.ToText(user.Role))
+            || principal.GetClaim(OpenIddictConstants.Claims.Role) != UserRoles.ToText(user.Role)
+            || principal.GetClaim(PasswordStampClaim) != PasswordStamp.Of(user))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(AuthSettings.CookieScheme);
         }
+    }
+
+    /// <summary>
+    /// Stamps every cookie as it is issued (the sign-in page's and a renewal alike) with the user's current password
+    /// stamp; a cookie whose user cannot be found gets none and so is refused on its first request.
+    /// </summary>
+    public static async Task SigningInAsync(CookieSigningInContext context)
+    {
+        if (context.Principal?.Identity is not ClaimsIdentity identity)
+        {
+            return;
+        }
+
+        foreach (var stale in identity.FindAll(PasswordStampClaim).ToList())
+        {
+            identity.RemoveClaim(stale);
+        }
+
+        var users = context.HttpContext.RequestServices.GetRequiredService<IUserRepository>();
+        if (Guid.TryParse(identity.FindFirst(OpenIddictConstants.Claims.Subject)?.Value, out var id)
+            && await users.FindByIdAsync(id, context.HttpContext.RequestAborted) is { } user)
+        {
+            identity.AddClaim(new Claim(PasswordStampClaim, PasswordStamp.Of(user)));
+        }
+    }
+
+    /// <summary>
+    /// After a user changed their own password with the sign-in cookie, issues that session a fresh cookie (with the
+    /// new stamp): the session that made the change stays signed in, every other one ends. Does nothing for a bearer
+    /// token (it carries no stamp) or when someone else's password was changed.
+    /// </summary>
+    public static async Task RenewAfterOwnPasswordChangeAsync(HttpContext context, string userName)
+    {
+        var principal = context.User;
+        if (principal.FindFirst(PasswordStampClaim) is null
+            || !string.Equals(principal.GetClaim(OpenIddictConstants.Claims.Name), userName, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        await context.SignInAsync(AuthSettings.CookieScheme, principal);
     }
 }

@@ -44,13 +44,16 @@ internal static partial class GatewayAuth
                 cookie.Cookie.Name = AuthSettings.CookieName;
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
-                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                // Behind a TLS-terminating proxy that is not named by --trust-proxy every request looks like plain http:
+                // an https external URL is the operator's word that browsers reach the gateway over TLS only.
+                cookie.Cookie.SecurePolicy = options.ExternalUrl?.Scheme == Uri.UriSchemeHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
                 cookie.LoginPath = LoginEndpoints.LoginPath;
                 cookie.LogoutPath = LoginEndpoints.LogoutPath;
                 cookie.ReturnUrlParameter = "returnUrl";
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
                 cookie.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
+                cookie.Events.OnSigningIn = CookieSessions.SigningInAsync;
             });
 
         services.AddOpenIddict()

@@ -24,9 +24,10 @@ internal static class UserEndpoints
                 mediator.Send(new UpdateUserCommand(name, edit), ct))
             .RequireAdmin().WithName("UpdateUser").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
-        group.MapPost("/{name}/password", async (string name, PasswordBody body, IMediator mediator, CancellationToken ct) =>
+        group.MapPost("/{name}/password", async (string name, PasswordBody body, IMediator mediator, HttpContext context, CancellationToken ct) =>
             {
                 await mediator.Send(new SetPasswordCommand(name, body.Password ?? string.Empty), ct);
+                await Auth.CookieSessions.RenewAfterOwnPasswordChangeAsync(context, name);
                 return TypedResults.NoContent();
             })
             .RequireAdmin().WithName("SetUserPassword").ProducesProblem(StatusCodes.Status404NotFound);

@@ -32,6 +32,9 @@ public static class GatewayErrors
     public static McpProtocolException AmbiguousRequest(string server, string what) =>
         new($"Server '{server}' sent {what} while requests of several client sessions were in flight on it; the gateway cannot tell which client to ask.", McpErrorCode.InvalidRequest);
 
+    public static McpProtocolException TooManySubscriptions(int max) =>
+        new($"This session already follows {max} resources, the most one session may; unsubscribe from one before subscribing to another.", McpErrorCode.InvalidRequest);
+
     public static McpProtocolException ClientLacksCapability(string what) =>
         new($"The client does not support {what}.", McpErrorCode.InvalidRequest);
 }

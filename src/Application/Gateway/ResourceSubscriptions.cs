@@ -7,15 +7,35 @@ namespace OneMcp.Application.Gateway;
 /// <summary>
 /// Resource subscriptions of all sessions. The backend connection is shared, so the gateway subscribes
 /// once per backend resource and unsubscribes when the last interested session leaves.
+/// Each backend resource has its own gate, held across that resource's backend call only: the count and the
+/// backend's subscription change together, while a slow backend never holds up another resource (or another
+/// backend). One session follows at most <see cref="MaxPerSession"/> resources by default, so one client cannot
+/// make the gateway hold unbounded state and backend subscriptions.
 /// </summary>
-public sealed class ResourceSubscriptions : IDisposable
+public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscriptions.MaxPerSession) : IDisposable
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<(ServerName Server, string Uri), int> _counts = [];
+    /// <summary>The default number of resources one session may follow at once.</summary>
+    public const int MaxPerSession = 1000;
+
+    // Guards the two dictionaries below; never held across an await.
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(ServerName Server, string Uri), Entry> _entries = [];
+    private readonly Dictionary<string, int> _perSession = new(StringComparer.Ordinal);
 
     public async ValueTask SubscribeAsync(GatewaySession session, IBackendConnection backend, string uri, string prefixedUri, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(backend);
+        if (session.IsSubscribed(prefixedUri))
+        {
+            return;
+        }
+
+        // The slot is taken before anything changes, so a request over the cap changes nothing.
+        ReserveSlot(session.Id);
+        var key = (backend.Name, uri);
+        var entry = await EnterAsync(key, cancellationToken);
+        var counted = false;
         try
         {
             if (!session.AddSubscription(prefixedUri))
@@ -23,9 +43,7 @@ public sealed class ResourceSubscriptions : IDisposable
                 return;
             }
 
-            var key = (backend.Name, uri);
-            var count = _counts.GetValueOrDefault(key);
-            if (count == 0)
+            if (entry.Subscribers == 0)
             {
                 try
                 {
@@ -38,98 +56,216 @@ public sealed class ResourceSubscriptions : IDisposable
                 }
             }
 
-            _counts[key] = count + 1;
+            entry.Subscribers++;
+            counted = true;
         }
         finally
         {
-            _gate.Release();
+            Leave(key, entry);
+            if (!counted)
+            {
+                FreeSlot(session.Id);
+            }
         }
     }
 
     public async ValueTask UnsubscribeAsync(GatewaySession session, IBackendConnection backend, string uri, string prefixedUri, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(backend);
+        var key = (backend.Name, uri);
+        var entry = await EnterAsync(key, cancellationToken);
         try
         {
             if (session.RemoveSubscription(prefixedUri))
             {
-                await ReleaseAsync(backend, uri, cancellationToken);
+                FreeSlot(session.Id);
+                await ReleaseAsync(entry, backend, uri, cancellationToken);
             }
         }
         finally
         {
-            _gate.Release();
+            Leave(key, entry);
         }
     }
 
     /// <summary>Drops every subscription of a session that closed.</summary>
     public async ValueTask ReleaseSessionAsync(GatewaySession session, IBackendPool pool, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(pool);
         var prefixedUris = session.TakeSubscriptions();
-        if (prefixedUris.Count == 0)
+        lock (_lock)
         {
-            return;
+            _perSession.Remove(session.Id);
         }
 
-        await _gate.WaitAsync(cancellationToken);
-        try
+        foreach (var prefixed in prefixedUris)
         {
-            foreach (var prefixed in prefixedUris)
+            if (CapabilityName.TryParse(prefixed, out var server, out var uri) && pool.TryGet(server, out var backend))
             {
-                if (CapabilityName.TryParse(prefixed, out var server, out var uri) && pool.TryGet(server, out var backend))
+                var key = (backend.Name, uri);
+                var entry = await EnterAsync(key, cancellationToken);
+                try
                 {
-                    await ReleaseAsync(backend, uri, cancellationToken);
+                    await ReleaseAsync(entry, backend, uri, cancellationToken);
+                }
+                finally
+                {
+                    Leave(key, entry);
                 }
             }
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 
     /// <summary>Subscribes a reconnected backend again to every resource sessions still follow on it.</summary>
     public async ValueTask ResubscribeAsync(IBackendConnection backend, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(backend);
         if (!backend.Capabilities.SupportsResourceSubscribe)
         {
             return;
         }
 
-        await _gate.WaitAsync(cancellationToken);
-        try
+        List<string> uris;
+        lock (_lock)
         {
-            foreach (var (key, _) in _counts)
+            uris = [.. _entries.Where(e => e.Key.Server == backend.Name && e.Value.Subscribers > 0).Select(e => e.Key.Uri)];
+        }
+
+        foreach (var uri in uris)
+        {
+            var key = (backend.Name, uri);
+            var entry = await EnterAsync(key, cancellationToken);
+            try
             {
-                if (key.Server == backend.Name)
+                // Checked again under the resource's gate: the last subscriber may have left meanwhile.
+                if (entry.Subscribers > 0)
                 {
-                    await backend.SubscribeAsync(key.Uri, cancellationToken);
+                    await backend.SubscribeAsync(uri, cancellationToken);
                 }
             }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async ValueTask ReleaseAsync(IBackendConnection backend, string uri, CancellationToken cancellationToken)
-    {
-        var key = (backend.Name, uri);
-        var count = _counts.GetValueOrDefault(key);
-        if (count <= 1)
-        {
-            _counts.Remove(key);
-            if (backend.State.Status == BackendStatus.Connected)
+            finally
             {
-                await backend.UnsubscribeAsync(uri, cancellationToken);
+                Leave(key, entry);
             }
         }
-        else
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
         {
-            _counts[key] = count - 1;
+            foreach (var entry in _entries.Values)
+            {
+                entry.Gate.Dispose();
+            }
+
+            _entries.Clear();
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    private static async ValueTask ReleaseAsync(Entry entry, IBackendConnection backend, string uri, CancellationToken cancellationToken)
+    {
+        if (entry.Subscribers > 1)
+        {
+            entry.Subscribers--;
+            return;
+        }
+
+        entry.Subscribers = 0;
+        if (backend.State.Status == BackendStatus.Connected)
+        {
+            await backend.UnsubscribeAsync(uri, cancellationToken);
+        }
+    }
+
+    private void ReserveSlot(string sessionId)
+    {
+        lock (_lock)
+        {
+            var count = _perSession.GetValueOrDefault(sessionId);
+            if (count >= maxPerSession)
+            {
+                throw GatewayErrors.TooManySubscriptions(maxPerSession);
+            }
+
+            _perSession[sessionId] = count + 1;
+        }
+    }
+
+    private void FreeSlot(string sessionId)
+    {
+        lock (_lock)
+        {
+            var count = _perSession.GetValueOrDefault(sessionId);
+            if (count <= 1)
+            {
+                _perSession.Remove(sessionId);
+            }
+            else
+            {
+                _perSession[sessionId] = count - 1;
+            }
+        }
+    }
+
+    // Finds or makes the resource's entry and counts this caller in it before waiting, so the entry cannot be
+    // dropped while someone waits for its gate.
+    private async ValueTask<Entry> EnterAsync((ServerName Server, string Uri) key, CancellationToken cancellationToken)
+    {
+        Entry? entry;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out entry))
+            {
+                entry = new Entry();
+                _entries[key] = entry;
+            }
+
+            entry.Holders++;
+        }
+
+        try
+        {
+            await entry.Gate.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            Forget(key, entry);
+            throw;
+        }
+
+        return entry;
+    }
+
+    private void Leave((ServerName Server, string Uri) key, Entry entry)
+    {
+        entry.Gate.Release();
+        Forget(key, entry);
+    }
+
+    // An entry nobody follows and nobody waits for is dropped, so the table holds only live resources.
+    private void Forget((ServerName Server, string Uri) key, Entry entry)
+    {
+        lock (_lock)
+        {
+            entry.Holders--;
+            if (entry.Holders == 0 && entry.Subscribers == 0 && _entries.Remove(key))
+            {
+                entry.Gate.Dispose();
+            }
+        }
+    }
+
+    private sealed class Entry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>Sessions following the resource; changed only by the holder of <see cref="Gate"/>.</summary>
+        public int Subscribers { get; set; }
+
+        /// <summary>Callers holding or waiting for <see cref="Gate"/>; changed only under the table's lock.</summary>
+        public int Holders { get; set; }
+    }
 }

@@ -88,6 +88,30 @@ public sealed class AbuseLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignIn_WhenTheExternalUrlIsHttpsWithoutATrustedProxy_SetsASecureCookie()
+    {
+        // The request itself arrives over plain http, as it does from a TLS-terminating proxy not named by --trust-proxy.
+        await using var gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder(), adjust: o => o with { ExternalUrl = new Uri("https://gateway.example.com") });
+        await gateway.AddUserAsync("ada", "correct horse battery staple");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseUrl };
+
+        using var response = await http.PostAsync("/login", new FormUrlEncodedContent([
+            KeyValuePair.Create("username", "ada"), KeyValuePair.Create("password", "correct horse battery staple"), KeyValuePair.Create("returnUrl", "/oauth")]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("onemcp_session=", StringComparison.Ordinal));
+        cookie.ShouldContain("secure", Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task SignIn_OverPlainHttpLoopback_SetsACookieWithoutSecure()
+    {
+        using var response = await SignInAsync("ada", "correct horse battery staple");
+
+        response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("onemcp_session=", StringComparison.Ordinal)).ShouldNotContain("secure", Case.Insensitive);
+    }
+
+    [Fact]
     public async Task SignIn_WithAnUnknownUser_ReadsLikeAWrongPassword()
     {
         using var response = await SignInAsync("nobody", "whatever it is");

@@ -168,6 +168,46 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
         (await dora.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task SetPassword_EndsTheUsersCookieSessionsAndRevokesTheirTokens()
+    {
+        var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+        using var asAdmin = Client(admin.AccessToken);
+        var (userName, password) = await AddMemberAsync(asAdmin, "fred");
+        using var fred = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, userName, password);
+        var token = await TokensAsync(userName, password);
+        (await fred.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using var change = await asAdmin.PostAsJsonAsync($"/api/users/{userName}/password", new { password = "fred's brand new password" });
+
+        change.StatusCode.ShouldBe(HttpStatusCode.NoContent, await change.Content.ReadAsStringAsync());
+        (await fred.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await InitializeAsync(token.AccessToken!)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var refreshed = await new OAuthFlowDriver(fixture.Gateway.BaseUrl).RefreshAsync(token.ClientId, token.RefreshToken!);
+        refreshed.IsSuccess.ShouldBeFalse(refreshed.Body);
+        (await InitializeAsync(admin.AccessToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var again = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, userName, "fred's brand new password");
+        (await again.GetAsync("/api/backends")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task SetPassword_OwnWithTheCookie_KeepsThatSessionAndEndsTheOthers()
+    {
+        var admin = await AuthorizeAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+        using var asAdmin = Client(admin.AccessToken);
+        var userName = "gwen-" + Guid.NewGuid().ToString("N")[..6];
+        const string Password = "gwen's long enough password";
+        (await asAdmin.PostAsJsonAsync("/api/users", new { userName, password = Password, role = "admin" })).StatusCode.ShouldBe(HttpStatusCode.Created);
+        using var here = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, userName, Password);
+        using var elsewhere = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, userName, Password);
+
+        using var change = await here.PostAsJsonAsync($"/api/users/{userName}/password", new { password = "gwen's brand new password" });
+
+        change.StatusCode.ShouldBe(HttpStatusCode.NoContent, await change.Content.ReadAsStringAsync());
+        (await here.GetAsync("/api/users")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await elsewhere.GetAsync("/api/users")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
     private sealed record Authorized(string ClientId, string AccessToken);
 
     /// <summary>Adds a member with a fresh name through the REST API, as an admin would.</summary>
@@ -192,6 +232,20 @@ public sealed class ManagementApiTests(AuthGatewayFixture fixture) : IClassFixtu
         tokens.IsSuccess.ShouldBeTrue(tokens.Body);
         return new Authorized(client, tokens.AccessToken!);
     }
+
+    private static async Task<(string ClientId, string? AccessToken, string? RefreshToken)> TokensWith(OAuthFlowDriver driver, string user, string password)
+    {
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var pkce = Pkce.Create();
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:web", "offline_access"], pkce, user, password)).Redirect.Code!;
+        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
+        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
+        tokens.RefreshToken.ShouldNotBeNullOrEmpty();
+        return (client, tokens.AccessToken, tokens.RefreshToken);
+    }
+
+    private Task<(string ClientId, string? AccessToken, string? RefreshToken)> TokensAsync(string user, string password) =>
+        TokensWith(new OAuthFlowDriver(fixture.Gateway.BaseUrl), user, password);
 
     private HttpClient Client(string accessToken)
     {

@@ -342,6 +342,44 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task LegacyMessage_WithOwnSessionInTheHeaderAndAVictimsInTheQuery_IsNotFoundAndNothingArrives()
+    {
+        var mallory = "mallory-" + Guid.NewGuid().ToString("N")[..8];
+        await Gateway.AddUserAsync(mallory, "another long password");
+        var owner = await GrantAsync(["tag:web"]);
+        var intruder = await GrantAsync(["tag:web"], mallory, "another long password");
+        using var sse = new HttpRequestMessage(HttpMethod.Get, "/sse");
+        sse.Headers.Accept.ParseAdd("text/event-stream");
+        sse.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.AccessToken);
+        using var stream = await _http.SendAsync(sse, HttpCompletionOption.ResponseHeadersRead);
+        stream.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var events = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        var endpoint = await NextDataAsync(events);
+        var victim = System.Text.RegularExpressions.Regex.Match(endpoint, "sessionId=([^&\\s]+)").Groups[1].Value;
+        victim.ShouldNotBeNullOrEmpty(endpoint);
+        using var own = await InitializeAsync(intruder.AccessToken!);
+        var intruderSession = own.Headers.GetValues("Mcp-Session-Id").Single();
+
+        using var forged = LegacyPost(intruder.AccessToken!, victim, """{"jsonrpc":"2.0","id":7,"method":"ping"}""");
+        forged.Headers.Add("Mcp-Session-Id", intruderSession);
+        using var response = await _http.SendAsync(forged);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // The owner's own message comes through; nothing the intruder sent arrived before it.
+        using var genuine = LegacyPost(owner.AccessToken!, victim, """{"jsonrpc":"2.0","id":8,"method":"ping"}""");
+        using var accepted = await _http.SendAsync(genuine);
+        accepted.IsSuccessStatusCode.ShouldBeTrue();
+        var received = new List<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!received.Any(d => d.Contains("\"id\":8", StringComparison.Ordinal)))
+        {
+            received.Add(await NextDataAsync(events).WaitAsync(timeout.Token));
+        }
+
+        received.ShouldNotContain(d => d.Contains("\"id\":7", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Consent_ReplayedAfterApproval_IsRefused()
     {
         var client = await RegisterAsync();
@@ -470,6 +508,26 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
         new(new HttpClientHandler { CookieContainer = _cookies, UseCookies = true, AllowAutoRedirect = false }, disposeHandler: true) { BaseAddress = Gateway.BaseUrl };
 
     private Task<HttpResponseMessage> InitializeAsync(string accessToken) => _http.SendAsync(McpPost(accessToken, Initialize));
+
+    private static HttpRequestMessage LegacyPost(string accessToken, string sessionId, string body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/messages?sessionId={Uri.EscapeDataString(sessionId)}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return request;
+    }
+
+    private static async Task<string> NextDataAsync(StreamReader events)
+    {
+        while (await events.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                return line["data:".Length..].Trim();
+            }
+        }
+
+        throw new ShouldAssertException("the SSE stream ended");
+    }
 
     private static HttpRequestMessage McpPost(string accessToken, string body)
     {

@@ -80,6 +80,11 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
             var prompt = page.Locator($"[data-request=\"{requestId}\"]");
             await Expect(prompt.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Approve the connection of vault?", Walkthrough.Long);
             await Expect(prompt).ToContainTextAsync($"Authorized by {Walkthrough.Admin}");
+            // Who started it, which backend, what the backend's token carries and when: the approver sees what the team gets.
+            await Expect(prompt.Locator("[data-fact=requester]")).ToHaveTextAsync(Walkthrough.Admin, new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(prompt.Locator("[data-fact=backend]")).ToHaveTextAsync("vault");
+            await Expect(prompt.Locator("[data-fact=scopes]")).ToContainTextAsync("mcp:read");
+            await Expect(prompt.Locator("[data-fact=created] time")).ToHaveAttributeAsync("datetime", new System.Text.RegularExpressions.Regex("^\\d{4}-"));
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-4-approval-prompt");
             using (var admin = await DashboardClient.SignInAsync(_gateway.BaseUrl, Walkthrough.Admin, Walkthrough.AdminPassword))
             {

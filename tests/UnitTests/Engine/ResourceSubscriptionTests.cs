@@ -1,6 +1,7 @@
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Gateway;
 using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Engine;
@@ -207,5 +208,88 @@ public sealed class ResourceSubscriptionTests
 
         ex.Message.ShouldBe($"Unknown resource: '{Prefixed}'.");
         docs.Calls.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhileAnotherUrisBackendSubscribeIsSlow_CompletesWithoutWaitingForIt()
+    {
+        using var fixture = Fixture(out var docs);
+        var slow = docs.Hold(RequestMethods.ResourcesSubscribe);
+        var first = fixture.Engine.SubscribeAsync(fixture.Session(), Prefixed, CancellationToken.None).AsTask();
+        await slow.Entered.WaitAsync(EngineFixture.Timeout);
+        var other = fixture.Session();
+
+        await fixture.Engine.SubscribeAsync(other, "docs_1mcp_file:///other.md", CancellationToken.None).AsTask().WaitAsync(EngineFixture.Timeout);
+
+        other.IsSubscribed("docs_1mcp_file:///other.md").ShouldBeTrue();
+        first.IsCompleted.ShouldBeFalse();
+        slow.Release();
+        await first.WaitAsync(EngineFixture.Timeout);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenTwoSessionsSubscribeTheSameUriConcurrently_SubscribesTheBackendOnceAndCountsBoth()
+    {
+        using var fixture = Fixture(out var docs);
+        var slow = docs.Hold(RequestMethods.ResourcesSubscribe);
+        var first = fixture.Session();
+        var second = fixture.Session();
+        var firstTask = fixture.Engine.SubscribeAsync(first, Prefixed, CancellationToken.None).AsTask();
+        await slow.Entered.WaitAsync(EngineFixture.Timeout);
+        var secondTask = fixture.Engine.SubscribeAsync(second, Prefixed, CancellationToken.None).AsTask();
+
+        slow.Release();
+        await Task.WhenAll(firstTask, secondTask).WaitAsync(EngineFixture.Timeout);
+
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri]);
+        await fixture.Engine.UnsubscribeAsync(first, Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBeEmpty();
+        await fixture.Engine.UnsubscribeAsync(second, Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBe([Uri]);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhileTheLastSubscriberIsUnsubscribingTheSameUri_SubscribesTheBackendAgainAfterIt()
+    {
+        using var fixture = Fixture(out var docs);
+        var leaving = fixture.Session();
+        var joining = fixture.Session();
+        await fixture.Engine.SubscribeAsync(leaving, Prefixed, CancellationToken.None);
+        var slow = docs.Hold(RequestMethods.ResourcesUnsubscribe);
+        var unsubscribe = fixture.Engine.UnsubscribeAsync(leaving, Prefixed, CancellationToken.None).AsTask();
+        await slow.Entered.WaitAsync(EngineFixture.Timeout);
+        var subscribe = fixture.Engine.SubscribeAsync(joining, Prefixed, CancellationToken.None).AsTask();
+
+        slow.Release();
+        await Task.WhenAll(unsubscribe, subscribe).WaitAsync(EngineFixture.Timeout);
+
+        // Unsubscribed by the last one out, then subscribed again for the newcomer: the backend follows the resource.
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri, Uri]);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBe([Uri]);
+        joining.IsSubscribed(Prefixed).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_WhenTheSessionIsAtTheCap_RefusesWithAClearErrorAndChangesNothing()
+    {
+        var docs = Backend.Named("docs").Tagged("docs").Connected(Caps.New().Resources(Uri, "file:///other.md", "file:///third.md").WithSubscribe());
+        using var subscriptions = new ResourceSubscriptions(maxPerSession: 2);
+        using var fixture = new EngineFixture(docs);
+        var engine = new GatewayEngine(fixture.Pool, fixture.Catalog, fixture.InFlight, subscriptions);
+        var session = fixture.Session();
+        await engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+        await engine.SubscribeAsync(session, "docs_1mcp_file:///other.md", CancellationToken.None);
+
+        var ex = await Should.ThrowAsync<McpProtocolException>(async () => await engine.SubscribeAsync(session, "docs_1mcp_file:///third.md", CancellationToken.None));
+
+        ex.ErrorCode.ShouldBe(McpErrorCode.InvalidRequest);
+        ex.Message.ShouldBe("This session already follows 2 resources, the most one session may; unsubscribe from one before subscribing to another.");
+        session.IsSubscribed("docs_1mcp_file:///third.md").ShouldBeFalse();
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri, "file:///other.md"]);
+        await engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+        await engine.SubscribeAsync(fixture.Session(), "docs_1mcp_file:///third.md", CancellationToken.None);
+        await engine.UnsubscribeAsync(session, Prefixed, CancellationToken.None);
+        await engine.SubscribeAsync(session, "docs_1mcp_file:///third.md", CancellationToken.None);
+        session.IsSubscribed("docs_1mcp_file:///third.md").ShouldBeTrue();
     }
 }

@@ -115,7 +115,7 @@ public sealed class UserHandlerTests
     {
         await Add("alice", Password, "admin");
 
-        await new SetPasswordHandler(_users, _hasher, _time).Handle(new SetPasswordCommand("alice", "a new long password"), CancellationToken.None);
+        await new SetPasswordHandler(_users, _hasher, _grants, _time).Handle(new SetPasswordCommand("alice", "a new long password"), CancellationToken.None);
 
         var stored = _users.Snapshot().ShouldHaveSingleItem();
         stored.PasswordHash.ShouldBe(_hasher.Hash("a new long password"));
@@ -123,10 +123,23 @@ public sealed class UserHandlerTests
     }
 
     [Fact]
+    public async Task SetPassword_WhenTheUserExists_RevokesTheirGrantsAndChangesTheirStamp()
+    {
+        await Add("alice", Password, "admin");
+        var before = PasswordStamp.Of(_users.Snapshot().Single());
+
+        await new SetPasswordHandler(_users, _hasher, _grants, _time).Handle(new SetPasswordCommand("alice", "a new long password"), CancellationToken.None);
+
+        var stored = _users.Snapshot().Single();
+        _grants.RevokedSubjects.ShouldBe([stored.Id.ToString()]);
+        PasswordStamp.Of(stored).ShouldNotBe(before);
+    }
+
+    [Fact]
     public async Task SetPassword_ForAnUnknownUser_IsNotFound()
     {
         await Should.ThrowAsync<NotFoundException>(() =>
-            new SetPasswordHandler(_users, _hasher, _time).Handle(new SetPasswordCommand("nobody", Password), CancellationToken.None));
+            new SetPasswordHandler(_users, _hasher, _grants, _time).Handle(new SetPasswordCommand("nobody", Password), CancellationToken.None));
     }
 
     [Fact]

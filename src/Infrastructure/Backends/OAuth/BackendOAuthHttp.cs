@@ -17,7 +17,9 @@ public sealed record TokenResponse(string AccessToken, string? RefreshToken, Tim
 /// The HTTP side of the gateway's OAuth client toward backends, per the MCP authorization specification:
 /// protected-resource metadata (from the backend's 401 or its well-known URL), authorization-server metadata
 /// (RFC 8414, then OpenID discovery), dynamic client registration (RFC 7591), the code exchange with PKCE and
-/// the resource indicator (RFC 8707), and refresh. Authorization-server URLs must be https (http only on loopback).
+/// the resource indicator (RFC 8707), and refresh. Every URL a backend's answers name must be https and off
+/// loopback; plain http (on loopback only) and loopback are allowed only for a backend that is itself on loopback
+/// over http (a local development server). Connections go through <see cref="OutboundAddressGuard"/>.
 /// </summary>
 public sealed class BackendOAuthHttp(HttpClient http)
 {
@@ -51,8 +53,8 @@ public sealed class BackendOAuthHttp(HttpClient http)
             issuer = new Uri(backendUrl.GetLeftPart(UriPartial.Authority));
         }
 
-        EnsureSecure(issuer, "authorization server");
-        var metadata = await FindServerMetadataAsync(issuer, cancellationToken)
+        EnsureAllowed(issuer, backendUrl, "authorization server");
+        var metadata = await FindServerMetadataAsync(issuer, backendUrl, cancellationToken)
             ?? throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"No authorization server metadata was found for {issuer}.");
         var advertisedIssuer = Text(metadata["issuer"]);
         if (advertisedIssuer is null || !string.Equals(advertisedIssuer.TrimEnd('/'), issuer.OriginalString.TrimEnd('/'), StringComparison.Ordinal))
@@ -73,9 +75,9 @@ public sealed class BackendOAuthHttp(HttpClient http)
 
         return new BackendAuthorizationServer(
             advertisedIssuer,
-            RequiredEndpoint(metadata, "authorization_endpoint"),
-            RequiredEndpoint(metadata, "token_endpoint"),
-            OptionalEndpoint(metadata, "registration_endpoint"),
+            RequiredEndpoint(metadata, "authorization_endpoint", backendUrl),
+            RequiredEndpoint(metadata, "token_endpoint", backendUrl),
+            OptionalEndpoint(metadata, "registration_endpoint", backendUrl),
             resource,
             scopes);
     }
@@ -100,7 +102,8 @@ public sealed class BackendOAuthHttp(HttpClient http)
             request["scope"] = string.Join(' ', scopes);
         }
 
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(request) }, cancellationToken);
+        EnsureAllowed(endpoint, BackendOf(server.Resource), "registration_endpoint");
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(request) }, BackendOf(server.Resource), cancellationToken);
         var body = await ReadJsonAsync(response, cancellationToken);
         if (!response.IsSuccessStatusCode || body is null || Text(body["client_id"]) is not { Length: > 0 } clientId)
         {
@@ -134,7 +137,10 @@ public sealed class BackendOAuthHttp(HttpClient http)
             form.Add(new("client_secret", client.ClientSecret));
         }
 
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, client.TokenEndpoint) { Content = new FormUrlEncodedContent(form) }, cancellationToken);
+        // Checked again here: a registration stored before the rules were this strict must not slip through.
+        var backend = BackendOf(client.Resource);
+        EnsureAllowed(client.TokenEndpoint, backend, "token_endpoint");
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, client.TokenEndpoint) { Content = new FormUrlEncodedContent(form) }, backend, cancellationToken);
         var body = await ReadJsonAsync(response, cancellationToken);
         if (!response.IsSuccessStatusCode || body is null || Text(body["access_token"]) is not { Length: > 0 } accessToken)
         {
@@ -154,10 +160,12 @@ public sealed class BackendOAuthHttp(HttpClient http)
     {
         // The backend's own 401 names its metadata (RFC 9728 §5.1); otherwise the well-known locations, path first.
         var candidates = new List<Uri>();
-        using (var probe = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, backendUrl), cancellationToken))
+        using (var probe = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, backendUrl), backendUrl, cancellationToken))
         {
             if (probe.StatusCode == HttpStatusCode.Unauthorized && ResourceMetadataFrom(probe.Headers.WwwAuthenticate) is { } named)
             {
+                // Refused outright rather than skipped: a backend pointing the gateway elsewhere is worth an error.
+                EnsureAllowed(named, backendUrl, "protected-resource metadata");
                 candidates.Add(named);
             }
         }
@@ -172,7 +180,7 @@ public sealed class BackendOAuthHttp(HttpClient http)
         candidates.Add(new Uri(origin + "/.well-known/oauth-protected-resource"));
         foreach (var candidate in candidates)
         {
-            if (await GetJsonAsync(candidate, cancellationToken) is { } document)
+            if (await GetJsonAsync(candidate, backendUrl, cancellationToken) is { } document)
             {
                 return document;
             }
@@ -181,7 +189,7 @@ public sealed class BackendOAuthHttp(HttpClient http)
         return null;
     }
 
-    private async Task<JsonObject?> FindServerMetadataAsync(Uri issuer, CancellationToken cancellationToken)
+    private async Task<JsonObject?> FindServerMetadataAsync(Uri issuer, Uri backendUrl, CancellationToken cancellationToken)
     {
         var origin = issuer.GetLeftPart(UriPartial.Authority);
         var path = issuer.AbsolutePath.TrimEnd('/');
@@ -190,7 +198,7 @@ public sealed class BackendOAuthHttp(HttpClient http)
             : [new(origin + "/.well-known/oauth-authorization-server"), new(origin + "/.well-known/openid-configuration")];
         foreach (var candidate in candidates)
         {
-            if (await GetJsonAsync(candidate, cancellationToken) is { } document)
+            if (await GetJsonAsync(candidate, backendUrl, cancellationToken) is { } document)
             {
                 return document;
             }
@@ -199,15 +207,16 @@ public sealed class BackendOAuthHttp(HttpClient http)
         return null;
     }
 
-    private async Task<JsonObject?> GetJsonAsync(Uri url, CancellationToken cancellationToken)
+    private async Task<JsonObject?> GetJsonAsync(Uri url, Uri backendUrl, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, url), cancellationToken);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, url), backendUrl, cancellationToken);
         return response.IsSuccessStatusCode ? await ReadJsonAsync(response, cancellationToken) : null;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, Uri backendUrl, CancellationToken cancellationToken)
     {
         using var message = request();
+        message.Options.Set(OutboundAddressGuard.AllowLoopback, backendUrl.IsLoopback);
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         try
         {
@@ -260,10 +269,10 @@ public sealed class BackendOAuthHttp(HttpClient http)
 
     private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    private static Uri RequiredEndpoint(JsonObject metadata, string name) =>
-        OptionalEndpoint(metadata, name) ?? throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"The authorization server's metadata has no {name}.");
+    private static Uri RequiredEndpoint(JsonObject metadata, string name, Uri backendUrl) =>
+        OptionalEndpoint(metadata, name, backendUrl) ?? throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"The authorization server's metadata has no {name}.");
 
-    private static Uri? OptionalEndpoint(JsonObject metadata, string name)
+    private static Uri? OptionalEndpoint(JsonObject metadata, string name, Uri backendUrl)
     {
         if (Text(metadata[name]) is not { } value)
         {
@@ -273,17 +282,42 @@ public sealed class BackendOAuthHttp(HttpClient http)
         var url = Uri.TryCreate(value, UriKind.Absolute, out var parsed)
             ? parsed
             : throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"The authorization server's {name} is not a URL.");
-        EnsureSecure(url, name);
+        EnsureAllowed(url, backendUrl, name);
         return url;
     }
 
-    private static void EnsureSecure(Uri url, string what)
+    /// <summary>
+    /// The URL rules of the SSRF guard (the addresses are checked on connecting): https off loopback; loopback only
+    /// for a backend on loopback; plain http only on loopback, for a backend on loopback over plain http.
+    /// </summary>
+    private static void EnsureAllowed(Uri url, Uri backendUrl, string what)
     {
-        if (url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))
+        var shown = url.GetLeftPart(UriPartial.Path);
+        var localBackend = backendUrl.IsLoopback;
+        if (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback && localBackend && backendUrl.Scheme == Uri.UriSchemeHttp)
         {
-            throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"The {what} ({url.GetLeftPart(UriPartial.Path)}) must use https.");
+            return;
+        }
+
+        if (url.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new BackendOAuthException(
+                BackendOAuthException.DiscoveryFailed,
+                $"The {what} ({shown}) must use https: plain http is accepted only on loopback, for a backend on loopback over http.");
+        }
+
+        if (url.IsLoopback && !localBackend)
+        {
+            throw new BackendOAuthException(
+                BackendOAuthException.DiscoveryFailed,
+                $"The {what} ({shown}) is on loopback while the backend is not: the gateway does not follow a remote backend to its own machine.");
         }
     }
+
+    private static Uri BackendOf(string resource) =>
+        Uri.TryCreate(resource, UriKind.Absolute, out var url)
+            ? url
+            : throw new BackendOAuthException(BackendOAuthException.TokenExchangeFailed, "The stored registration names no valid resource; click Authorize again.");
 
     private static bool SameOrigin(Uri a, Uri b) =>
         string.Equals(a.GetLeftPart(UriPartial.Authority), b.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);

@@ -14,14 +14,8 @@ public static class BackendOAuthServiceCollectionExtensions
         // without --enable-auth, so this is always on.
         services.AddGatewayDataProtection(keyRingEncryption);
         services.AddSingleton<BackendCredentialStore>();
-        services.AddSingleton(_ => new BackendOAuthHttp(new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        })
-        {
-            Timeout = TimeSpan.FromSeconds(30),
-        }));
+        // A backend's answers name the URLs fetched next: every connection is checked against SSRF targets.
+        services.AddSingleton(_ => new BackendOAuthHttp(OutboundAddressGuard.CreateClient()));
         services.AddSingleton<BackendTokenSource>();
         services.AddSingleton<IBackendOAuth, BackendOAuth>();
         return services;

@@ -18,7 +18,7 @@
 //                   (Playwright dismisses dialogs by default, and a dismissed confirm does nothing)
 
 import * as api from './api.js';
-import { h, setText } from './dom.js';
+import { h, setText, timeEl } from './dom.js';
 import * as backends from './views/backends.js';
 import * as requests from './views/requests.js';
 import * as clients from './views/clients.js';
@@ -199,6 +199,8 @@ async function handleCallback() {
   ctx.callbackRequestId = id;
   const title = h('span', { text: 'the backend' });
   const detail = h('p', { class: 'muted', text: 'The backend\'s authorization page granted access. The tokens are kept and the backend connects only once you approve.' });
+  // Who started it, which backend, what it obtained and when: an administrator approves knowing what the team gets.
+  const facts = h('dl', { class: 'facts', hidden: true });
   const finish = (message) => {
     ctx.callbackRequestId = null;
     callbackEl.replaceChildren();
@@ -215,6 +217,7 @@ async function handleCallback() {
   const panel = h('section', { class: 'panel callout', 'data-request': id, 'aria-labelledby': 'callback-title' },
     h('h2', { id: 'callback-title' }, 'Approve the connection of ', title, '?'),
     detail,
+    facts,
     ctx.isAdmin ? h('div', { class: 'actions' }, approve, deny) : h('p', { text: 'An administrator must approve it.' }));
   callbackEl.replaceChildren(panel);
   if (!location.hash) history.replaceState(null, '', `${location.pathname}${location.search}#requests`);
@@ -227,6 +230,7 @@ async function handleCallback() {
     else if (found) setText(title, found.clientName || 'this client');
     else detail.textContent = 'This request is no longer pending: it was decided already or it expired.';
     if (found?.userName) detail.textContent = `Authorized by ${found.userName} on the backend's page. The tokens are kept and the backend connects only once you approve.`;
+    if (found) showRequestFacts(facts, found);
   } catch {
     try {
       const list = await api.get('/api/backends');
@@ -236,6 +240,23 @@ async function handleCallback() {
       // The panel still works without the name.
     }
   }
+}
+
+/** The facts of a pending request in the approval prompt: requester, backend (or client), scopes, times. */
+function showRequestFacts(facts, request) {
+  const scopes = request.requestedScopes ?? [];
+  const backendKind = request.kind === 'backendConnection';
+  const row = (name, label, ...value) => [h('dt', { text: label }), h('dd', { 'data-fact': name }, ...value)];
+  facts.replaceChildren(
+    ...row('requester', 'Requested by', request.userName ?? 'unknown'),
+    ...(backendKind
+      ? row('backend', 'Backend', request.backendName ?? '?')
+      : row('client', 'Client', request.clientName || request.clientId || '?')),
+    ...row('scopes', backendKind ? 'Scopes obtained' : 'Scopes requested',
+      scopes.length ? scopes.join(' ') : (backendKind ? 'none named by the backend\'s token' : 'none')),
+    ...row('created', 'Started', timeEl(request.createdAt), ` (${new Date(request.createdAt).toLocaleString()})`),
+    ...row('expires', 'Expires', timeEl(request.expiresAt)));
+  facts.hidden = false;
 }
 
 async function start() {
