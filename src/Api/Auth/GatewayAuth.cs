@@ -24,7 +24,15 @@ internal static partial class GatewayAuth
 
     private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
-    private static readonly string[] LimitedPaths = [AuthorizeEndpoint.Path, TokenEndpoint.Path, RegistrationEndpoint.Path, "/revoke"];
+    private const string RevocationPath = "/revoke";
+
+    // An address's failed sign-ins (any names) before it is refused: this many accounts' worth of lock-outs.
+    private const int AddressFailuresPerAccountLockout = 4;
+
+    // Each limited endpoint under its canonical spelling (see CanonicalEndpointPath), which names its partition.
+    private static readonly string[] LimitedPaths = [.. new[] { AuthorizeEndpoint.Path, TokenEndpoint.Path, RegistrationEndpoint.Path, RevocationPath }.Select(CanonicalEndpointPath)];
+
+    private static readonly string SignInPath = CanonicalEndpointPath(LoginEndpoints.LoginPath);
 
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services, ServeOptions options)
     {
@@ -33,7 +41,7 @@ internal static partial class GatewayAuth
         services.AddSingleton<SessionOwners>();
         services.AddSingleton<OAuthStoreChanges>();
         services.AddSingleton<ValidatedTokenCache>();
-        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), limits.MaxFailedSignIns, limits.LockoutDuration));
+        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), ThrottleOptions(limits)));
 
         services.AddOAuthPruning();
         services.AddOAuthGrantDirectory();
@@ -61,7 +69,7 @@ internal static partial class GatewayAuth
             {
                 server.SetAuthorizationEndpointUris(AuthorizeEndpoint.Path.TrimStart('/'))
                     .SetTokenEndpointUris(TokenEndpoint.Path.TrimStart('/'))
-                    .SetRevocationEndpointUris("revoke")
+                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
                     .SetConfigurationEndpointUris(".well-known/oauth-authorization-server", ".well-known/openid-configuration");
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow();
                 server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
@@ -202,24 +210,70 @@ internal static partial class GatewayAuth
         return Results.Text(document.ToJsonString(), "application/json");
     }
 
+    /// <summary>
+    /// The sign-in throttle from the rate-limit options. Defaults (OAuthRateLimits): a user name is locked for
+    /// <c>LockoutDuration</c> (5 min) on one address after <c>MaxFailedSignIns</c> (5) failures from it; an address is
+    /// refused for <c>Window</c> (15 min) after four times that many failures (20) within <c>Window</c>, whatever the names.
+    /// </summary>
+    internal static SignInThrottleOptions ThrottleOptions(OAuthRateLimits limits) => new()
+    {
+        MaxFailuresPerAccount = limits.MaxFailedSignIns,
+        AccountLockout = limits.LockoutDuration,
+        MaxFailuresPerAddress = limits.MaxFailedSignIns * AddressFailuresPerAccountLockout,
+        AddressWindow = limits.Window,
+        AddressLockout = limits.Window,
+    };
+
     private static RateLimitPartition<string> Partition(HttpContext context, OAuthRateLimits limits)
     {
-        var path = context.Request.Path;
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (HttpMethods.IsPost(context.Request.Method) && path.Equals(LoginEndpoints.LoginPath, StringComparison.OrdinalIgnoreCase))
+        // The limiter runs before routing and before OpenIddict, so it cannot ask either which endpoint a request is
+        // for: it keys on the path as both of them match it instead (see CanonicalEndpointPath). Every spelling that
+        // reaches an endpoint shares that endpoint's partition; one that reaches none is a 404, limited or not.
+        var endpoint = CanonicalEndpointPath(context.Request.Path.Value);
+        var address = ClientAddress.Key(context);
+        if (HttpMethods.IsPost(context.Request.Method) && endpoint == SignInPath)
         {
             return RateLimitPartition.GetFixedWindowLimiter("signin:" + address, _ => Window(limits.SignInPermitsPerWindow, limits.Window));
         }
 
-        foreach (var limited in LimitedPaths)
+        if (Array.IndexOf(LimitedPaths, endpoint) >= 0)
         {
-            if (path.Equals(limited, StringComparison.OrdinalIgnoreCase))
-            {
-                return RateLimitPartition.GetFixedWindowLimiter(limited + ":" + address, _ => Window(limits.PermitsPerWindow, limits.Window));
-            }
+            return RateLimitPartition.GetFixedWindowLimiter(endpoint + ":" + address, _ => Window(limits.PermitsPerWindow, limits.Window));
         }
 
         return RateLimitPartition.GetNoLimiter(string.Empty);
+    }
+
+    /// <summary>
+    /// One spelling per endpoint, at least as forgiving as anything that could route a request to it: routing ignores
+    /// case and a trailing slash, OpenIddict ignores case and one trailing slash, Kestrel has already decoded the
+    /// percent-encodings (all but <c>%2F</c>) and removed dot segments. This also decodes what is left and folds
+    /// repeated slashes: a spelling no endpoint answers then shares a partition it does not need, which costs nothing.
+    /// </summary>
+    internal static string CanonicalEndpointPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return "/";
+        }
+
+        var decoded = path.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(path) : path;
+        var canonical = new System.Text.StringBuilder(decoded.Length + 1);
+        foreach (var c in decoded)
+        {
+            var folded = char.ToLowerInvariant(c);
+            if (folded != '/' || canonical.Length == 0 || canonical[^1] != '/')
+            {
+                canonical.Append(folded);
+            }
+        }
+
+        while (canonical.Length > 1 && canonical[^1] == '/')
+        {
+            canonical.Length--;
+        }
+
+        return canonical.Length == 0 || canonical[0] != '/' ? "/" + canonical : canonical.ToString();
     }
 
     private static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) =>
