@@ -29,10 +29,8 @@ internal static partial class GatewayAuth
     // An address's failed sign-ins (any names) before it is refused: this many accounts' worth of lock-outs.
     private const int AddressFailuresPerAccountLockout = 4;
 
-    // Each limited endpoint under its canonical spelling (see CanonicalEndpointPath), which names its partition.
-    private static readonly string[] LimitedPaths = [.. new[] { AuthorizeEndpoint.Path, TokenEndpoint.Path, RegistrationEndpoint.Path, RevocationPath }.Select(CanonicalEndpointPath)];
-
-    private static readonly string SignInPath = CanonicalEndpointPath(LoginEndpoints.LoginPath);
+    // The endpoints a stranger can call, as mapped (lower case); each names its partitions (see Partition).
+    private static readonly string[] LimitedPaths = [AuthorizeEndpoint.Path, TokenEndpoint.Path, RegistrationEndpoint.Path, RevocationPath, LoginEndpoints.LoginPath];
 
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services, ServeOptions options)
     {
@@ -227,53 +225,87 @@ internal static partial class GatewayAuth
     private static RateLimitPartition<string> Partition(HttpContext context, OAuthRateLimits limits)
     {
         // The limiter runs before routing and before OpenIddict, so it cannot ask either which endpoint a request is
-        // for: it keys on the path as both of them match it instead (see CanonicalEndpointPath). Every spelling that
-        // reaches an endpoint shares that endpoint's partition; one that reaches none is a 404, limited or not.
-        var endpoint = CanonicalEndpointPath(context.Request.Path.Value);
+        // for: it matches the path the way both of them do instead (see LimitedEndpoint). Every spelling that reaches
+        // an endpoint shares that endpoint's partition; one that reaches none is a 404, limited or not.
+        var endpoint = LimitedEndpoint(context.Request.Path.Value);
+        if (endpoint is null)
+        {
+            return RateLimitPartition.GetNoLimiter(string.Empty);
+        }
+
         var address = ClientAddress.Key(context);
-        if (HttpMethods.IsPost(context.Request.Method) && endpoint == SignInPath)
+        if (endpoint == LoginEndpoints.LoginPath)
         {
-            return RateLimitPartition.GetFixedWindowLimiter("signin:" + address, _ => Window(limits.SignInPermitsPerWindow, limits.Window));
+            return HttpMethods.IsPost(context.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter("signin:" + address, _ => Window(limits.SignInPermitsPerWindow, limits.Window))
+                : RateLimitPartition.GetNoLimiter(string.Empty);
         }
 
-        if (Array.IndexOf(LimitedPaths, endpoint) >= 0)
-        {
-            return RateLimitPartition.GetFixedWindowLimiter(endpoint + ":" + address, _ => Window(limits.PermitsPerWindow, limits.Window));
-        }
-
-        return RateLimitPartition.GetNoLimiter(string.Empty);
+        return RateLimitPartition.GetFixedWindowLimiter(endpoint + ":" + address, _ => Window(limits.PermitsPerWindow, limits.Window));
     }
 
     /// <summary>
-    /// One spelling per endpoint, at least as forgiving as anything that could route a request to it: routing ignores
-    /// case and a trailing slash, OpenIddict ignores case and one trailing slash, Kestrel has already decoded the
-    /// percent-encodings (all but <c>%2F</c>) and removed dot segments. This also decodes what is left and folds
-    /// repeated slashes: a spelling no endpoint answers then shares a partition it does not need, which costs nothing.
+    /// The limited endpoint (its path as mapped) that a request path spells, or null. At least as forgiving as anything
+    /// that could route a request to one: routing ignores case and a trailing slash, OpenIddict ignores case and one
+    /// trailing slash, and Kestrel has already decoded the percent-encodings (all but <c>%2F</c>) and removed dot
+    /// segments. This also decodes what is left and ignores repeated slashes: a spelling no endpoint answers (a 404)
+    /// then counts against a limit it did not need to, which costs nothing. Allocation-free unless the path still
+    /// holds a <c>%</c>: it runs on every request, the MCP ones included.
     /// </summary>
-    internal static string CanonicalEndpointPath(string? path)
+    internal static string? LimitedEndpoint(string? path)
     {
         if (string.IsNullOrEmpty(path))
         {
-            return "/";
+            return null;
         }
 
-        var decoded = path.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(path) : path;
-        var canonical = new System.Text.StringBuilder(decoded.Length + 1);
-        foreach (var c in decoded)
+        if (path.Contains('%', StringComparison.Ordinal))
         {
-            var folded = char.ToLowerInvariant(c);
-            if (folded != '/' || canonical.Length == 0 || canonical[^1] != '/')
+            path = Uri.UnescapeDataString(path);
+        }
+
+        foreach (var endpoint in LimitedPaths)
+        {
+            if (Spells(path, endpoint))
             {
-                canonical.Append(folded);
+                return endpoint;
             }
         }
 
-        while (canonical.Length > 1 && canonical[^1] == '/')
+        return null;
+    }
+
+    // Case-insensitive, runs of slashes count as one, trailing slashes ignored; endpoint is lower case ("/token").
+    private static bool Spells(string path, string endpoint)
+    {
+        var matched = 0;
+        for (var i = 0; i < path.Length; i++)
         {
-            canonical.Length--;
+            var c = path[i];
+            if (c == '/' && i > 0 && path[i - 1] == '/')
+            {
+                continue;
+            }
+
+            if (matched == endpoint.Length)
+            {
+                if (c != '/')
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (char.ToLowerInvariant(c) != endpoint[matched])
+            {
+                return false;
+            }
+
+            matched++;
         }
 
-        return canonical.Length == 0 || canonical[0] != '/' ? "/" + canonical : canonical.ToString();
+        return matched == endpoint.Length;
     }
 
     private static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) =>
