@@ -87,7 +87,8 @@ public sealed class SignInThrottle(TimeProvider time, SignInThrottleOptions opti
         return null;
     }
 
-    public void Failed(string userName, string address)
+    /// <summary>Counts a failure; returns when the address is refused from now on because of it, else null.</summary>
+    public DateTimeOffset? Failed(string userName, string address)
     {
         var now = time.GetUtcNow();
         var max = _options.MaxFailuresPerAccount;
@@ -96,13 +97,14 @@ public sealed class SignInThrottle(TimeProvider time, SignInThrottleOptions opti
             _ => new AccountEntry(1, max <= 1 ? now + _options.AccountLockout : null),
             (_, e) => e.Failures + 1 >= max ? new AccountEntry(0, now + _options.AccountLockout) : new AccountEntry(e.Failures + 1, null));
 
-        _addresses.AddOrUpdate(
+        var counted = _addresses.AddOrUpdate(
             address,
             _ => CountAddressFailure(new AddressEntry(0, now, null), now),
             (_, e) => CountAddressFailure(e, now));
 
         Trim(_accounts, e => e.LockedUntil is null || e.LockedUntil <= now);
         Trim(_addresses, e => e.BlockedUntil is null || e.BlockedUntil <= now);
+        return counted.BlockedUntil is { } until && counted.WindowStart == now ? until : null;
     }
 
     /// <summary>Clears the pair's failures; the address keeps its count (see the class remarks).</summary>

@@ -22,6 +22,7 @@ public sealed class SignInThrottleTests
     };
 
     private readonly ManualTimeProvider _time = new();
+    private readonly RecordingLogger<SignInHandler> _log = new();
 
     [Fact]
     public void Failed_WhenOneAddressFailsAUsersPassword_LocksThatNameOnlyForThatAddress()
@@ -95,11 +96,13 @@ public sealed class SignInThrottleTests
         var users = new InMemoryUserRepository();
         var hasher = new FakePasswordHasher();
         await users.AddAsync(User.Create("ada", hasher.Hash(Password), UserRole.Admin, _time.GetUtcNow()), CancellationToken.None);
-        var handler = new SignInHandler(users, hasher, new SignInThrottle(_time, Limits), _time);
+        var handler = new SignInHandler(users, hasher, new SignInThrottle(_time, Limits), _time, _log);
         for (var i = 0; i < Limits.MaxFailuresPerAddress; i++)
         {
             (await handler.Handle(new SignInCommand("ada" + i, "guess", Attacker), CancellationToken.None)).Outcome.ShouldBe(SignInOutcome.InvalidCredentials);
         }
+
+        await handler.Handle(new SignInCommand("ada", "guess again", Attacker), CancellationToken.None);
 
         var refused = await handler.Handle(new SignInCommand("ada", Password, Attacker), CancellationToken.None);
         var elsewhere = await handler.Handle(new SignInCommand("ada", Password, Office), CancellationToken.None);
@@ -107,6 +110,12 @@ public sealed class SignInThrottleTests
         refused.Outcome.ShouldBe(SignInOutcome.AddressThrottled);
         refused.LockedUntil.ShouldBe(_time.GetUtcNow() + Limits.AddressLockout);
         elsewhere.Outcome.ShouldBe(SignInOutcome.Succeeded);
+
+        // One warning when the address is refused (not one per refused attempt), naming the address, never a password.
+        var warning = _log.Lines.ShouldHaveSingleItem();
+        warning.ShouldStartWith("Warning: Too many failed sign-ins from " + Attacker);
+        warning.ShouldNotContain("guess");
+        warning.ShouldNotContain(Password);
     }
 
     [Fact]
@@ -115,7 +124,7 @@ public sealed class SignInThrottleTests
         var users = new InMemoryUserRepository();
         var hasher = new FakePasswordHasher();
         await users.AddAsync(User.Create("ada", hasher.Hash(Password), UserRole.Admin, _time.GetUtcNow()), CancellationToken.None);
-        var handler = new SignInHandler(users, hasher, new SignInThrottle(_time, Limits), _time);
+        var handler = new SignInHandler(users, hasher, new SignInThrottle(_time, Limits), _time, _log);
         for (var i = 0; i < Limits.MaxFailuresPerAccount; i++)
         {
             await handler.Handle(new SignInCommand("ada", "guess", Attacker), CancellationToken.None);

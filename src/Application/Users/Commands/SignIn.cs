@@ -1,4 +1,5 @@
 using MediatR;
+using Microsoft.Extensions.Logging;
 using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Users.Commands;
@@ -31,7 +32,7 @@ public enum SignInOutcome
     AddressThrottled,
 }
 
-public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher, SignInThrottle throttle, TimeProvider time)
+public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher hasher, SignInThrottle throttle, TimeProvider time, ILogger<SignInHandler> logger)
     : IRequestHandler<SignInCommand, SignInResult>
 {
     private static string? s_decoyHash;
@@ -64,7 +65,12 @@ public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher,
 
         if (user is null || check == PasswordCheck.Failed)
         {
-            throttle.Failed(name, address);
+            if (throttle.Failed(name, address) is { } refusedUntil)
+            {
+                // Once per refusal, not per refused attempt: an operator learns of a guesser without a log flood.
+                LogAddressRefused(logger, address, refusedUntil);
+            }
+
             return new SignInResult(SignInOutcome.InvalidCredentials);
         }
 
@@ -85,4 +91,7 @@ public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher,
 
         return new SignInResult(SignInOutcome.Succeeded, user.Id, user.UserName, user.Role);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Too many failed sign-ins from {ClientAddress}: its sign-ins are refused until {Until}.")]
+    private static partial void LogAddressRefused(ILogger logger, string clientAddress, DateTimeOffset until);
 }
