@@ -24,7 +24,13 @@ internal static partial class GatewayAuth
 
     private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
-    private static readonly string[] LimitedPaths = [AuthorizeEndpoint.Path, TokenEndpoint.Path, RegistrationEndpoint.Path, "/revoke"];
+    private const string RevocationPath = "/revoke";
+
+    // An address's failed sign-ins (any names) before it is refused: this many accounts' worth of lock-outs.
+    private const int AddressFailuresPerAccountLockout = 4;
+
+    // The endpoints a stranger can call, as mapped (lower case); each names its partitions (see Partition).
+    private static readonly string[] LimitedPaths = [AuthorizeEndpoint.Path, TokenEndpoint.Path, RegistrationEndpoint.Path, RevocationPath, LoginEndpoints.LoginPath];
 
     public static IServiceCollection AddGatewayAuth(this IServiceCollection services, ServeOptions options)
     {
@@ -33,7 +39,7 @@ internal static partial class GatewayAuth
         services.AddSingleton<SessionOwners>();
         services.AddSingleton<OAuthStoreChanges>();
         services.AddSingleton<ValidatedTokenCache>();
-        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), limits.MaxFailedSignIns, limits.LockoutDuration));
+        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), ThrottleOptions(limits)));
 
         services.AddOAuthPruning();
         services.AddOAuthGrantDirectory();
@@ -64,7 +70,7 @@ internal static partial class GatewayAuth
             {
                 server.SetAuthorizationEndpointUris(AuthorizeEndpoint.Path.TrimStart('/'))
                     .SetTokenEndpointUris(TokenEndpoint.Path.TrimStart('/'))
-                    .SetRevocationEndpointUris("revoke")
+                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
                     .SetConfigurationEndpointUris(".well-known/oauth-authorization-server", ".well-known/openid-configuration");
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow();
                 server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
@@ -205,24 +211,104 @@ internal static partial class GatewayAuth
         return Results.Text(document.ToJsonString(), "application/json");
     }
 
+    /// <summary>
+    /// The sign-in throttle from the rate-limit options. Defaults (OAuthRateLimits): a user name is locked for
+    /// <c>LockoutDuration</c> (5 min) on one address after <c>MaxFailedSignIns</c> (5) failures from it; an address is
+    /// refused for <c>Window</c> (15 min) after four times that many failures (20) within <c>Window</c>, whatever the names.
+    /// </summary>
+    internal static SignInThrottleOptions ThrottleOptions(OAuthRateLimits limits) => new()
+    {
+        MaxFailuresPerAccount = limits.MaxFailedSignIns,
+        AccountLockout = limits.LockoutDuration,
+        MaxFailuresPerAddress = limits.MaxFailedSignIns * AddressFailuresPerAccountLockout,
+        AddressWindow = limits.Window,
+        AddressLockout = limits.Window,
+    };
+
     private static RateLimitPartition<string> Partition(HttpContext context, OAuthRateLimits limits)
     {
-        var path = context.Request.Path;
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (HttpMethods.IsPost(context.Request.Method) && path.Equals(LoginEndpoints.LoginPath, StringComparison.OrdinalIgnoreCase))
+        // The limiter runs before routing and before OpenIddict, so it cannot ask either which endpoint a request is
+        // for: it matches the path the way both of them do instead (see LimitedEndpoint). Every spelling that reaches
+        // an endpoint shares that endpoint's partition; one that reaches none is a 404, limited or not.
+        var endpoint = LimitedEndpoint(context.Request.Path.Value);
+        if (endpoint is null)
         {
-            return RateLimitPartition.GetFixedWindowLimiter("signin:" + address, _ => Window(limits.SignInPermitsPerWindow, limits.Window));
+            return RateLimitPartition.GetNoLimiter(string.Empty);
         }
 
-        foreach (var limited in LimitedPaths)
+        var address = ClientAddress.Key(context);
+        if (endpoint == LoginEndpoints.LoginPath)
         {
-            if (path.Equals(limited, StringComparison.OrdinalIgnoreCase))
+            return HttpMethods.IsPost(context.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter("signin:" + address, _ => Window(limits.SignInPermitsPerWindow, limits.Window))
+                : RateLimitPartition.GetNoLimiter(string.Empty);
+        }
+
+        return RateLimitPartition.GetFixedWindowLimiter(endpoint + ":" + address, _ => Window(limits.PermitsPerWindow, limits.Window));
+    }
+
+    /// <summary>
+    /// The limited endpoint (its path as mapped) that a request path spells, or null. At least as forgiving as anything
+    /// that could route a request to one: routing ignores case and a trailing slash, OpenIddict ignores case and one
+    /// trailing slash, and Kestrel has already decoded the percent-encodings (all but <c>%2F</c>) and removed dot
+    /// segments. This also decodes what is left and ignores repeated slashes: a spelling no endpoint answers (a 404)
+    /// then counts against a limit it did not need to, which costs nothing. Allocation-free unless the path still
+    /// holds a <c>%</c>: it runs on every request, the MCP ones included.
+    /// </summary>
+    internal static string? LimitedEndpoint(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        if (path.Contains('%', StringComparison.Ordinal))
+        {
+            path = Uri.UnescapeDataString(path);
+        }
+
+        foreach (var endpoint in LimitedPaths)
+        {
+            if (Spells(path, endpoint))
             {
-                return RateLimitPartition.GetFixedWindowLimiter(limited + ":" + address, _ => Window(limits.PermitsPerWindow, limits.Window));
+                return endpoint;
             }
         }
 
-        return RateLimitPartition.GetNoLimiter(string.Empty);
+        return null;
+    }
+
+    // Case-insensitive, runs of slashes count as one, trailing slashes ignored; endpoint is lower case ("/token").
+    private static bool Spells(string path, string endpoint)
+    {
+        var matched = 0;
+        for (var i = 0; i < path.Length; i++)
+        {
+            var c = path[i];
+            if (c == '/' && i > 0 && path[i - 1] == '/')
+            {
+                continue;
+            }
+
+            if (matched == endpoint.Length)
+            {
+                if (c != '/')
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (char.ToLowerInvariant(c) != endpoint[matched])
+            {
+                return false;
+            }
+
+            matched++;
+        }
+
+        return matched == endpoint.Length;
     }
 
     private static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
@@ -25,7 +26,7 @@ internal static class LoginEndpoints
         }).DisableAntiforgery();
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, IMediator mediator)
+    private static async Task<IResult> SignInAsync(HttpContext context, IMediator mediator, TimeProvider time)
     {
         if (!context.Request.HasFormContentType)
         {
@@ -41,11 +42,25 @@ internal static class LoginEndpoints
             return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, "Enter your user name and password."), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
         }
 
-        var result = await mediator.Send(new SignInCommand(userName, password), context.RequestAborted);
+        var result = await mediator.Send(new SignInCommand(userName, password, ClientAddress.Key(context)), context.RequestAborted);
+        if (result.Outcome == SignInOutcome.AddressThrottled)
+        {
+            // The address failed too often, whatever names it tried: 429 like the rate limits, as a page a browser shows.
+            var wait = result.LockedUntil is { } until ? until - time.GetUtcNow() : TimeSpan.Zero;
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
+            return AuthPages.Html(
+                context,
+                AuthPages.Login(returnUrl, userName, $"Too many failed sign-ins from this address. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}."),
+                AuthPages.LoginCsp,
+                StatusCodes.Status429TooManyRequests);
+        }
+
         if (!result.Succeeded)
         {
             var message = result.Outcome == SignInOutcome.LockedOut
-                ? "Too many failed sign-ins for this account. Wait a few minutes and try again."
+                ? "Too many failed sign-ins for this account from this address. Wait a few minutes and try again."
                 : "The user name or password is not right.";
             return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, message), AuthPages.LoginCsp, StatusCodes.Status401Unauthorized);
         }

@@ -28,16 +28,16 @@ public static class IdentityServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="OAuthPruningService"/>, which deletes old OpenIddict tokens and authorizations and decided
-    /// or expired authorization requests on a schedule. Needs the OpenIddict core services (with the Dapper stores) and
+    /// Registers <see cref="OAuthPruningService"/>, which deletes old OpenIddict tokens and authorizations, decided
+    /// or expired authorization requests and client registrations never used, on a schedule. Needs the OpenIddict core services (with the Dapper stores) and
     /// the persistence registrations; call it only when the authorization server is on.
     /// </summary>
     public static IServiceCollection AddOAuthPruning(this IServiceCollection services, Action<OAuthPruningOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<OAuthPruningOptions>()
-            .Validate(o => o.FirstRunDelay >= TimeSpan.Zero && o.Interval > TimeSpan.Zero && o.Retention > TimeSpan.Zero,
-                "OAuth pruning needs a non-negative first-run delay and a positive interval and retention.")
+            .Validate(o => o.FirstRunDelay >= TimeSpan.Zero && o.Interval > TimeSpan.Zero && o.Retention > TimeSpan.Zero && o.UnusedClientRetention > TimeSpan.Zero,
+                "OAuth pruning needs a non-negative first-run delay and a positive interval, retention and unused-client retention.")
             .ValidateOnStart();
         if (configure is not null)
         {

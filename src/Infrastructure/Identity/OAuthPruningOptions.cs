@@ -14,4 +14,10 @@ public sealed class OAuthPruningOptions
     /// created, decided or expired longer ago than this are deleted.
     /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// How long a registered client (RFC 7591: anyone may register one) is kept when no authorization was ever made
+    /// for it (default 24 hours: a real client completes its first sign-in within minutes of registering).
+    /// </summary>
+    public TimeSpan UnusedClientRetention { get; set; } = TimeSpan.FromHours(24);
 }

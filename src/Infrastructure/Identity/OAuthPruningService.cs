@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OneMcp.Domain.AuthorizationRequests;
+using OneMcp.Infrastructure.Persistence.OpenIddict;
 using OpenIddict.Abstractions;
 
 namespace OneMcp.Infrastructure.Identity;
@@ -11,7 +12,8 @@ namespace OneMcp.Infrastructure.Identity;
 /// Periodically deletes what the authorization server no longer needs: OpenIddict tokens and authorizations that are
 /// redeemed, revoked, expired or orphaned (<see cref="IOpenIddictTokenManager.PruneAsync"/>,
 /// <see cref="IOpenIddictAuthorizationManager.PruneAsync"/>) and authorization requests decided or expired, all older
-/// than <see cref="OAuthPruningOptions.Retention"/>. Every replica may run it: the deletes are idempotent.
+/// than <see cref="OAuthPruningOptions.Retention"/>; and client registrations for which no authorization was ever made,
+/// older than <see cref="OAuthPruningOptions.UnusedClientRetention"/>. Every replica may run it: the deletes are idempotent.
 /// A failed run is logged and the next one is attempted on schedule.
 /// </summary>
 internal sealed partial class OAuthPruningService(
@@ -51,7 +53,12 @@ internal sealed partial class OAuthPruningService(
         var tokens = await services.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken);
         var authorizations = await services.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken);
         var requests = await services.GetRequiredService<IAuthorizationRequestRepository>().PruneAsync(threshold, cancellationToken);
-        return new OAuthPruningResult(tokens, authorizations, requests);
+
+        // Last: a client is only prunable once nothing refers to it. Only the Dapper store knows registration dates.
+        var clients = services.GetRequiredService<IOpenIddictApplicationStore<OidcApplication>>() is DapperApplicationStore store
+            ? await store.PruneNeverAuthorizedAsync(time.GetUtcNow() - _options.UnusedClientRetention, cancellationToken)
+            : 0;
+        return new OAuthPruningResult(tokens, authorizations, requests, clients);
     }
 
     private async Task RunSafelyAsync(CancellationToken stoppingToken)
@@ -59,7 +66,7 @@ internal sealed partial class OAuthPruningService(
         try
         {
             var result = await RunOnceAsync(stoppingToken);
-            LogPruned(result.Tokens, result.Authorizations, result.AuthorizationRequests);
+            LogPruned(result.Tokens, result.Authorizations, result.AuthorizationRequests, result.Clients);
         }
         catch (Exception e)
         {
@@ -72,12 +79,12 @@ internal sealed partial class OAuthPruningService(
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "OAuth pruning removed {Tokens} tokens, {Authorizations} authorizations and {Requests} authorization requests")]
-    private partial void LogPruned(long tokens, long authorizations, int requests);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "OAuth pruning removed {Tokens} tokens, {Authorizations} authorizations, {Requests} authorization requests and {Clients} never-used client registrations")]
+    private partial void LogPruned(long tokens, long authorizations, int requests, long clients);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "OAuth pruning failed ({ErrorType}: {Reason}); the next run is on schedule")]
     private partial void LogRunFailed(string errorType, string reason);
 }
 
 /// <summary>How many rows one pruning pass deleted.</summary>
-internal readonly record struct OAuthPruningResult(long Tokens, long Authorizations, int AuthorizationRequests);
+internal readonly record struct OAuthPruningResult(long Tokens, long Authorizations, int AuthorizationRequests, long Clients = 0);

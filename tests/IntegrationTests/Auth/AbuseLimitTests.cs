@@ -76,6 +76,39 @@ public sealed class AbuseLimitTests : IAsyncLifetime
         locked.Headers.Contains("Set-Cookie").ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData("POST", "/token", 3)]
+    [InlineData("POST", "/register", 3)]
+    [InlineData("GET", "/authorize", 3)]
+    [InlineData("POST", "/revoke", 3)]
+    [InlineData("POST", "/login", 8)]
+    public async Task RateLimit_WhenTheEndpointIsSpelledDifferently_CountsEverySpellingAgainstTheOneLimit(string method, string path, int permits)
+    {
+        // Spellings the router or OpenIddict may take for the endpoint, and ones nothing answers: each is sent raw
+        // (no client-side canonicalisation), twice, so that any spelling escaping the limit would exceed it alone.
+        var spellings = new[]
+        {
+            path + "/", path.ToUpperInvariant(), path.ToUpperInvariant() + "/", "/%" + ((int)path[1]).ToString("X2", System.Globalization.CultureInfo.InvariantCulture) + path[2..],
+            path + "%2F", path + "//", "/" + path, path + "/.", path + "/x/..",
+        };
+        var answers = new List<string>();
+        foreach (var spelling in spellings.Concat(spellings).Append(path))
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), RawUrl(spelling)) { Content = method == "GET" ? null : RequestBody(path) };
+            using var response = await _http.SendAsync(request);
+            answers.Add($"{spelling} {(int)response.StatusCode}");
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                (await response.Content.ReadAsStringAsync()).ShouldContain("rate_limited");
+            }
+        }
+
+        // Whatever is neither refused (429) nor unknown (404) reached the endpoint and took a permit.
+        var reached = answers.Count(a => !a.EndsWith(" 429", StringComparison.Ordinal) && !a.EndsWith(" 404", StringComparison.Ordinal));
+        reached.ShouldBeLessThanOrEqualTo(permits, string.Join(", ", answers));
+        answers.Last().ShouldEndWith(" 429", customMessage: string.Join(", ", answers));
+    }
+
     [Fact]
     public async Task SignIn_WithTheRightPassword_SetsAnHttpOnlySameSiteCookie()
     {
@@ -140,6 +173,18 @@ public sealed class AbuseLimitTests : IAsyncLifetime
 
         response.Headers.Location!.ToString().ShouldBe("/oauth");
     }
+
+    // The path exactly as written: System.Uri would otherwise decode %6C and fold dot segments before sending.
+    private Uri RawUrl(string path) =>
+        new(_gateway.BaseUrl.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+
+    private static HttpContent RequestBody(string path) => path switch
+    {
+        "/register" => new StringContent("""{"redirect_uris":["http://127.0.0.1:1/cb"]}""", Encoding.UTF8, "application/json"),
+        "/login" => new FormUrlEncodedContent([KeyValuePair.Create("username", "mallory"), KeyValuePair.Create("password", "a guess")]),
+        "/revoke" => new FormUrlEncodedContent([KeyValuePair.Create("token", "not-a-token"), KeyValuePair.Create("client_id", "nobody")]),
+        _ => new FormUrlEncodedContent([KeyValuePair.Create("grant_type", "authorization_code")]),
+    };
 
     private Task<HttpResponseMessage> SignInAsync(string user, string password, string returnUrl = "/authorize") =>
         _http.PostAsync("/login", new FormUrlEncodedContent([

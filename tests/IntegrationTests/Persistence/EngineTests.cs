@@ -46,3 +46,8 @@ public sealed class SqliteBackendCredentialStoreTests(SqliteDatabaseFixture db) 
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresBackendCredentialStoreTests(PostgresFixture pg) : BackendCredentialStoreContract(pg.DatabaseFor<PostgresBackendCredentialStoreTests>());
+
+public sealed class SqliteOAuthGrantDirectoryTests(SqliteDatabaseFixture db) : OAuthGrantDirectoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresOAuthGrantDirectoryTests(PostgresFixture pg) : OAuthGrantDirectoryContract(pg.DatabaseFor<PostgresOAuthGrantDirectoryTests>());

@@ -114,6 +114,77 @@ public abstract class OAuthPruningContract(ITestDatabaseSource source) : Reposit
     }
 
     [Fact]
+    public async Task RunOnce_DeletesClientRegistrationsNeverAuthorizedWithinADay_AndKeepsUsedAndFreshOnes()
+    {
+        await using var services = BuildServices();
+        var clock = services.GetRequiredService<ManualTimeProvider>();
+        string abandonedId, authorizedId, formerlyAuthorizedId, tokenOnlyId, freshId;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            var authorizations = scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>();
+            var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+
+            async Task<string> Register(string clientId, DateTimeOffset at)
+            {
+                clock.Now = at;
+                var entity = await applications.CreateAsync(new OpenIddictApplicationDescriptor { ClientId = clientId, ClientType = ClientTypes.Public }, Ct);
+                return (await applications.GetIdAsync(entity, Ct))!;
+            }
+
+            async Task<object> Authorize(string applicationId, DateTimeOffset at) => await authorizations.CreateAsync(new OpenIddictAuthorizationDescriptor
+            {
+                ApplicationId = applicationId,
+                CreationDate = at,
+                Status = Statuses.Valid,
+                Subject = "alice",
+                Type = AuthorizationTypes.Permanent,
+            }, Ct);
+
+            abandonedId = await Register("abandoned", T0.AddHours(-25));
+            authorizedId = await Register("authorized", T0.AddHours(-25));
+            formerlyAuthorizedId = await Register("formerly-authorized", T0.AddDays(-30));
+            tokenOnlyId = await Register("token-only", T0.AddHours(-25));
+            freshId = await Register("fresh", T0.AddHours(-23));
+            await Authorize(authorizedId, T0.AddHours(-24));
+
+            // Authorized once, and that authorization since pruned: the client was used, it stays.
+            await authorizations.DeleteAsync(await Authorize(formerlyAuthorizedId, T0.AddDays(-29)), Ct);
+            await tokens.CreateAsync(new OpenIddictTokenDescriptor
+            {
+                ApplicationId = tokenOnlyId,
+                CreationDate = T0.AddHours(-24),
+                ExpirationDate = T0.AddDays(1),
+                Status = Statuses.Valid,
+                Subject = "alice",
+                Type = TokenTypeIdentifiers.RefreshToken,
+            }, Ct);
+        }
+
+        clock.Now = T0;
+        var result = await services.GetRequiredService<OAuthPruningService>().RunOnceAsync(Ct);
+
+        result.Clients.ShouldBe(1);
+        await using (var fresh = services.CreateAsyncScope())
+        {
+            var applications = fresh.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            (await applications.FindByIdAsync(abandonedId, Ct)).ShouldBeNull();
+            (await applications.FindByIdAsync(authorizedId, Ct)).ShouldNotBeNull();
+            (await applications.FindByIdAsync(formerlyAuthorizedId, Ct)).ShouldNotBeNull();
+            (await applications.FindByIdAsync(tokenOnlyId, Ct)).ShouldNotBeNull();
+            (await applications.FindByIdAsync(freshId, Ct)).ShouldNotBeNull();
+        }
+
+        // Two more hours: the fresh registration, still unused, passes its 24 hours too.
+        clock.Now = T0.AddHours(2);
+        (await services.GetRequiredService<OAuthPruningService>().RunOnceAsync(Ct)).Clients.ShouldBe(1);
+        await using (var later = services.CreateAsyncScope())
+        {
+            (await later.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>().FindByIdAsync(freshId, Ct)).ShouldBeNull();
+        }
+    }
+
+    [Fact]
     public async Task RunOnce_UsesTheConfiguredRetention()
     {
         await using var services = BuildServices(o => o.Retention = TimeSpan.FromDays(30));

@@ -1,13 +1,17 @@
 using MediatR;
+using Microsoft.Extensions.Logging;
 using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Users.Commands;
 
-/// <summary>Checks a user name and password for the login page.</summary>
-public sealed record SignInCommand(string UserName, string Password) : IRequest<SignInResult>
+/// <summary>
+/// Checks a user name and password for the login page. <paramref name="ClientAddress"/> is the caller's address as
+/// the throttle keys it (failures are counted per address and per user name from that address).
+/// </summary>
+public sealed record SignInCommand(string UserName, string Password, string ClientAddress) : IRequest<SignInResult>
 {
     // Records print every property; this one holds a password.
-    public override string ToString() => $"SignInCommand {{ UserName = {UserName} }}";
+    public override string ToString() => $"SignInCommand {{ UserName = {UserName}, ClientAddress = {ClientAddress} }}";
 }
 
 /// <summary>Who signed in, or why not. A wrong name and a wrong password read the same to the caller.</summary>
@@ -20,10 +24,15 @@ public enum SignInOutcome
 {
     Succeeded,
     InvalidCredentials,
+
+    /// <summary>Too many failures of this user name from this address; other addresses may still sign in.</summary>
     LockedOut,
+
+    /// <summary>Too many failures from this address, whatever the names: nothing is checked until <see cref="SignInResult.LockedUntil"/>.</summary>
+    AddressThrottled,
 }
 
-public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher, SignInThrottle throttle, TimeProvider time)
+public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher hasher, SignInThrottle throttle, TimeProvider time, ILogger<SignInHandler> logger)
     : IRequestHandler<SignInCommand, SignInResult>
 {
     private static string? s_decoyHash;
@@ -31,7 +40,16 @@ public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher,
     public async Task<SignInResult> Handle(SignInCommand request, CancellationToken cancellationToken)
     {
         var name = request.UserName.Trim();
-        if (throttle.LockedUntil(name) is { } until)
+        var address = request.ClientAddress;
+
+        // Refused before any password is checked, whatever it is: a refusal that let a right password through would
+        // tell a guesser when it found one.
+        if (throttle.AddressBlockedUntil(address) is { } blockedUntil)
+        {
+            return new SignInResult(SignInOutcome.AddressThrottled, LockedUntil: blockedUntil);
+        }
+
+        if (throttle.LockedUntil(name, address) is { } until)
         {
             return new SignInResult(SignInOutcome.LockedOut, LockedUntil: until);
         }
@@ -47,11 +65,16 @@ public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher,
 
         if (user is null || check == PasswordCheck.Failed)
         {
-            throttle.Failed(name);
+            if (throttle.Failed(name, address) is { } refusedUntil)
+            {
+                // Once per refusal, not per refused attempt: an operator learns of a guesser without a log flood.
+                LogAddressRefused(logger, address, refusedUntil);
+            }
+
             return new SignInResult(SignInOutcome.InvalidCredentials);
         }
 
-        throttle.Succeeded(name);
+        throttle.Succeeded(name, address);
         if (check == PasswordCheck.SuccessRehashNeeded)
         {
             var version = user.Version;
@@ -68,4 +91,7 @@ public sealed class SignInHandler(IUserRepository users, IPasswordHasher hasher,
 
         return new SignInResult(SignInOutcome.Succeeded, user.Id, user.UserName, user.Role);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Too many failed sign-ins from {ClientAddress}: its sign-ins are refused until {Until}.")]
+    private static partial void LogAddressRefused(ILogger logger, string clientAddress, DateTimeOffset until);
 }

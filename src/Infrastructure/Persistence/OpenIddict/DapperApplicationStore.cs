@@ -13,8 +13,11 @@ namespace OneMcp.Infrastructure.Persistence.OpenIddict;
 /// OpenIddict's application store on Dapper (<c>openiddict_applications</c>, SQLite and PostgreSQL).
 /// Deleting an application removes its authorizations and tokens through the ON DELETE CASCADE foreign keys.
 /// The <see cref="IQueryable"/> overloads run in memory over the whole table: there are few clients.
+/// Each row also records when it was created (by <paramref name="time"/>) and whether an authorization was ever made
+/// for it (<see cref="DapperAuthorizationStore"/> marks it), so that registrations nobody used can be pruned
+/// (<see cref="PruneNeverAuthorizedAsync"/>); neither is part of OpenIddict's model.
 /// </summary>
-public sealed class DapperApplicationStore(IDbConnectionFactory connections) : IOpenIddictApplicationStore<OidcApplication>
+public sealed class DapperApplicationStore(IDbConnectionFactory connections, TimeProvider? time = null) : IOpenIddictApplicationStore<OidcApplication>
 {
     private const string Entity = "application";
     private const string Table = "openiddict_applications";
@@ -26,6 +29,8 @@ public sealed class DapperApplicationStore(IDbConnectionFactory connections) : I
         "requirements AS Requirements, settings AS Settings";
 
     private readonly SqlDialect _dialect = connections.Dialect;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken) => new(OidcStoreSupport.CountAsync(connections, Table, cancellationToken));
 
@@ -47,11 +52,31 @@ public sealed class DapperApplicationStore(IDbConnectionFactory connections) : I
         var parameters = Parameters(application);
         parameters.AddText("Id", application.Id);
         parameters.AddText("NewToken", application.ConcurrencyToken);
+        parameters.AddTime(_dialect, "CreationDate", _time.GetUtcNow());
         await ExecuteAsync(connections,
             $"INSERT INTO {Table} (id, concurrency_token, application_type, client_id, client_secret, client_type, consent_type, display_name, " +
-            "display_names, json_web_key_set, permissions, post_logout_redirect_uris, properties, redirect_uris, requirements, settings) " +
+            "display_names, json_web_key_set, permissions, post_logout_redirect_uris, properties, redirect_uris, requirements, settings, creation_date) " +
             "VALUES (@Id, @NewToken, @ApplicationType, @ClientId, @ClientSecret, @ClientType, @ConsentType, @DisplayName, " +
-            "@DisplayNames, @JsonWebKeySet, @Permissions, @PostLogoutRedirectUris, @Properties, @RedirectUris, @Requirements, @Settings)",
+            "@DisplayNames, @JsonWebKeySet, @Permissions, @PostLogoutRedirectUris, @Properties, @RedirectUris, @Requirements, @Settings, @CreationDate)",
+            parameters, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the client registrations created before <paramref name="threshold"/> that never led to an authorization
+    /// (no authorization was ever created for them, and no authorization or token refers to them now): anyone may
+    /// register a client (RFC 7591), and without this the abandoned ones would pile up forever. Returns how many.
+    /// Rows without a creation date (none after the migration that added it) are left alone.
+    /// </summary>
+    public async Task<long> PruneNeverAuthorizedAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddTime(_dialect, "Threshold", threshold);
+        var never = _dialect == SqlDialect.Postgres ? "NOT a.ever_authorized" : "a.ever_authorized = 0";
+        return await DeleteInBatchesAsync(connections,
+            $"DELETE FROM {Table} WHERE id IN (SELECT a.id FROM {Table} a WHERE a.creation_date < @Threshold AND {never} " +
+            "AND NOT EXISTS (SELECT 1 FROM openiddict_authorizations z WHERE z.application_id = a.id) " +
+            "AND NOT EXISTS (SELECT 1 FROM openiddict_tokens t WHERE t.application_id = a.id) " +
+            $"ORDER BY a.id LIMIT {PruneBatchSize})",
             parameters, cancellationToken);
     }
 

@@ -40,6 +40,18 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections, O
         var parameters = Parameters(authorization);
         parameters.AddText("Id", authorization.Id);
         parameters.AddText("NewToken", authorization.ConcurrencyToken);
+        if (authorization.ApplicationId is not null)
+        {
+            // Before the insert: the client is marked as used even if the insert then fails, never the other way round,
+            // so pruning never takes a client that holds (or held) an authorization for one that never did.
+            var everAuthorized = _dialect == SqlDialect.Postgres ? "true" : "1";
+            var application = new DynamicParameters();
+            application.AddText("ApplicationId", authorization.ApplicationId);
+            await ExecuteAsync(connections,
+                $"UPDATE openiddict_applications SET ever_authorized = {everAuthorized} WHERE id = @ApplicationId AND ever_authorized <> {everAuthorized}",
+                application, cancellationToken);
+        }
+
         await ExecuteAsync(connections,
             $"INSERT INTO {Table} (id, concurrency_token, application_id, creation_date, properties, scopes, status, subject, type) " +
             "VALUES (@Id, @NewToken, @ApplicationId, @CreationDate, @Properties, @Scopes, @Status, @Subject, @Type)",

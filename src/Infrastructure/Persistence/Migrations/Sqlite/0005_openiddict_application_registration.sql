@@ -1,0 +1,11 @@
+-- Client registrations that never led to an authorization are pruned a day after they were made: each registration
+-- records when it was made, and whether an authorization was ever created for it (authorizations themselves are
+-- pruned later, which must not make a used client look unused). Rows from before this migration count from now;
+-- those with an authorization or a token are marked used.
+ALTER TABLE openiddict_applications ADD COLUMN creation_date INTEGER NULL;
+ALTER TABLE openiddict_applications ADD COLUMN ever_authorized INTEGER NOT NULL DEFAULT 0 CHECK (ever_authorized IN (0, 1));
+UPDATE openiddict_applications SET creation_date = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER);
+UPDATE openiddict_applications SET ever_authorized = 1
+ WHERE EXISTS (SELECT 1 FROM openiddict_authorizations z WHERE z.application_id = openiddict_applications.id)
+    OR EXISTS (SELECT 1 FROM openiddict_tokens t WHERE t.application_id = openiddict_applications.id);
+CREATE INDEX ix_openiddict_applications_creation_date ON openiddict_applications (creation_date);
