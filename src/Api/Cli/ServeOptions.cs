@@ -83,7 +83,11 @@ public sealed record OAuthRateLimits
 
     public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Failed sign-ins in a row after which an account is locked for <see cref="LockoutDuration"/>.</summary>
+    /// <summary>
+    /// Failed sign-ins in a row of one user name from one client address before that pair is locked for
+    /// <see cref="LockoutDuration"/>; four times as many from one address, whatever the names, refuse the address
+    /// for <see cref="Window"/>.
+    /// </summary>
     public int MaxFailedSignIns { get; init; } = 5;
 
     public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
