@@ -68,6 +68,11 @@ public static class OneMcpCli
         Description = "Require an OAuth 2.1 bearer token on /mcp, /sse, /messages and /api; the gateway is the authorization server, users sign in and consent (env ONEMCP_ENABLE_AUTH).",
     };
 
+    private static readonly Option<bool> AllowInsecureNetworkOption = new("--allow-insecure-network")
+    {
+        Description = "Serve a non-loopback --host without --enable-auth: anyone who reaches the port can use every backend and add backends that run commands on this machine (env ONEMCP_ALLOW_INSECURE_NETWORK). Without it such a start is refused.",
+    };
+
     private static readonly Option<bool> EnableScopeValidationOption = new("--enable-scope-validation")
     {
         Description = "With --enable-auth: a token reaches only the backends its tag:<name> scopes allow (env ONEMCP_ENABLE_SCOPE_VALIDATION).",
@@ -101,7 +106,7 @@ public static class OneMcpCli
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
-            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption,
+            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
         {
@@ -187,6 +192,16 @@ public static class OneMcpCli
             throw new CliException("--enable-scope-validation needs --enable-auth: scopes come from the gateway's OAuth tokens.");
         }
 
+        // Without authentication the REST API adds stdio backends, that is runs commands, for whoever asks: open to the
+        // network only when the operator says so in as many words.
+        var allowInsecureNetwork = result.GetValue(AllowInsecureNetworkOption) || ParseBool(environment("ONEMCP_ALLOW_INSECURE_NETWORK"), "ONEMCP_ALLOW_INSECURE_NETWORK");
+        if (!enableAuth && !allowInsecureNetwork && !Security.HostGuard.IsLoopback(host))
+        {
+            throw new CliException(
+                $"refusing to serve --host {host} without --enable-auth: anyone who reaches it could use every backend and add backends that run commands on this machine. " +
+                "Add --enable-auth, bind to 127.0.0.1, or pass --allow-insecure-network if you mean it.");
+        }
+
         var scopeMatch = ParseScopeMatch(Value(ScopeMatchOption, "ONEMCP_SCOPE_MATCH"));
         var sessionTtl = ParseSessionTtl(Value(SessionTtlOption, "ONEMCP_SESSION_TTL"));
         var trustedProxies = ParseTrustedProxies(Value(TrustProxyOption, "ONEMCP_TRUST_PROXY"));
@@ -230,6 +245,7 @@ public static class OneMcpCli
             ConnectionString = storage.ConnectionString,
             DataDirectory = storage.DataDirectory,
             EnableAuth = enableAuth,
+            AllowInsecureNetwork = allowInsecureNetwork,
             EnableScopeValidation = scopeValidation,
             ScopeMatch = scopeMatch,
             SessionTtl = sessionTtl,
