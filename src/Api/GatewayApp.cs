@@ -113,8 +113,7 @@ public static partial class GatewayApp
         // clear: secrets never reach a log, so its own logs stop at warnings whatever the level asked for.
         logging.AddFilter("OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
 
-        // The key ring's encryption is ours (ADR 0009), and unencrypted on PostgreSQL without the key: no start-up warning about it.
-        logging.AddFilter("Microsoft.AspNetCore.DataProtection", level <= LogLevel.Debug ? level : LogLevel.Error);
+        // Data Protection keeps the Microsoft.AspNetCore level: its warning about a key ring stored unencrypted must be seen.
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
     }
 

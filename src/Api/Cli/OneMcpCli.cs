@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.DataProtection;
 
 namespace OneMcp.Api.Cli;
 
@@ -207,6 +208,7 @@ public static class OneMcpCli
         var trustedProxies = ParseTrustedProxies(Value(TrustProxyOption, "ONEMCP_TRUST_PROXY"));
 
         var storage = ResolveStorage(result, environment);
+        ValidateDataProtectionKey(storage, environment);
 
         var configPath = Value(ConfigOption, "ONEMCP_CONFIG");
         var explicitConfig = configPath is not null;
@@ -251,6 +253,30 @@ public static class OneMcpCli
             SessionTtl = sessionTtl,
             TrustedProxies = trustedProxies,
         };
+    }
+
+    // The key that encrypts the Data Protection key ring (tokens, backend credentials and secrets) in the database. SQLite
+    // keeps one in a file beside the database; a shared PostgreSQL database has no such place, and without the key its
+    // key ring, and with it every secret, would be readable by whoever reads the database.
+    private static void ValidateDataProtectionKey(StorageOptions storage, Func<string, string?> environment)
+    {
+        if (NonEmpty(environment(KeyRingEncryptionKey.EnvironmentVariable)) is { } value)
+        {
+            try
+            {
+                KeyRingEncryptionKey.FromBase64(value);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CliException(e.Message);
+            }
+        }
+        else if (storage.ConnectionString is not null)
+        {
+            throw new CliException(
+                $"{KeyRingEncryptionKey.EnvironmentVariable} is required with PostgreSQL: it encrypts the keys that protect tokens and backend secrets in the shared database. " +
+                "Create one with `openssl rand -base64 32`, give every replica the same value and keep a copy (without it the stored secrets cannot be read).");
+        }
     }
 
     // "onemcp users add", from the innermost command that was parsed.
