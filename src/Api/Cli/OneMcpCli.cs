@@ -54,7 +54,7 @@ public static class OneMcpCli
 
     private static readonly Option<string> DatabaseOption = new("--database")
     {
-        Description = "PostgreSQL connection string for the gateway's state, shared by replicas (env ONEMCP_DATABASE; default: an embedded SQLite file in the data directory).",
+        Description = "PostgreSQL connection string for the gateway's state, shared by replicas (env ONEMCP_DATABASE; default: an embedded SQLite file in the data directory). Needs ONEMCP_DATA_PROTECTION_KEY, the same on every replica (make one with: openssl rand -base64 32).",
         HelpName = "connection-string",
     };
 

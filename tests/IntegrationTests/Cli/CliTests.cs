@@ -29,6 +29,9 @@ public sealed class CliTests : IDisposable
         {
             help.ShouldContain(flag);
         }
+
+        help.ShouldContain("ONEMCP_ALLOW_INSECURE_NETWORK");
+        help.ShouldContain("ONEMCP_DATA_PROTECTION_KEY");
     }
 
     [Theory]
