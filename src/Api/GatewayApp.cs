@@ -15,7 +15,7 @@ using OneMcp.Infrastructure.Persistence;
 namespace OneMcp.Api;
 
 /// <summary>Builds the gateway's web application from resolved options; used by the CLI and by tests.</summary>
-public static class GatewayApp
+public static partial class GatewayApp
 {
     public static WebApplication Build(ServeOptions options, Action<WebApplicationBuilder>? configure = null)
     {
@@ -53,6 +53,12 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        if (!options.EnableAuth && options.BindsNetwork)
+        {
+            // Said at every start, not once: whoever reads the log later must see that the door is open.
+            LogInsecureNetwork(app.Logger, options.Host);
+        }
+
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, ctx => next(ctx)));
         if (options.EnableAuth)
@@ -107,8 +113,10 @@ public static class GatewayApp
         // clear: secrets never reach a log, so its own logs stop at warnings whatever the level asked for.
         logging.AddFilter("OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
 
-        // The key ring's encryption is ours (ADR 0009), and unencrypted on PostgreSQL without the key: no start-up warning about it.
-        logging.AddFilter("Microsoft.AspNetCore.DataProtection", level <= LogLevel.Debug ? level : LogLevel.Error);
+        // Data Protection keeps the Microsoft.AspNetCore level: its warning about a key ring stored unencrypted must be seen.
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SECURITY: the gateway listens on {Host}, beyond this machine, WITHOUT authentication (--allow-insecure-network): anyone who reaches the port can call every backend and add backends that run commands on this host. Use --enable-auth, or bind to 127.0.0.1.")]
+    private static partial void LogInsecureNetwork(ILogger logger, string host);
 }

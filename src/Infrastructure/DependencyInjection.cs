@@ -35,6 +35,9 @@ public static class DependencyInjection
         // After the migration: Data Protection reads its key ring from the database when it starts.
         services.AddBackendOAuth(KeyRingEncryptionKey.Resolve(persistence, Environment.GetEnvironmentVariable));
 
+        // Backend secrets written before they were encrypted at rest, once the keys can be read and before any use.
+        services.AddHostedService<ProtectBackendSecretsOnStart>();
+
         // The first admin, once the users table exists (the variables are read once, here).
         services.TryAddSingleton(EnsureAdminFromEnvironmentCommand.FromEnvironment(Environment.GetEnvironmentVariable));
         services.AddHostedService<EnsureAdminOnStart>();

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.DataProtection;
 
 namespace OneMcp.Api.Cli;
 
@@ -53,7 +54,7 @@ public static class OneMcpCli
 
     private static readonly Option<string> DatabaseOption = new("--database")
     {
-        Description = "PostgreSQL connection string for the gateway's state, shared by replicas (env ONEMCP_DATABASE; default: an embedded SQLite file in the data directory).",
+        Description = "PostgreSQL connection string for the gateway's state, shared by replicas (env ONEMCP_DATABASE; default: an embedded SQLite file in the data directory). Needs ONEMCP_DATA_PROTECTION_KEY, the same on every replica (make one with: openssl rand -base64 32).",
         HelpName = "connection-string",
     };
 
@@ -66,6 +67,11 @@ public static class OneMcpCli
     private static readonly Option<bool> EnableAuthOption = new("--enable-auth")
     {
         Description = "Require an OAuth 2.1 bearer token on /mcp, /sse, /messages and /api; the gateway is the authorization server, users sign in and consent (env ONEMCP_ENABLE_AUTH).",
+    };
+
+    private static readonly Option<bool> AllowInsecureNetworkOption = new("--allow-insecure-network")
+    {
+        Description = "Serve a non-loopback --host without --enable-auth: anyone who reaches the port can use every backend and add backends that run commands on this machine (env ONEMCP_ALLOW_INSECURE_NETWORK). Without it such a start is refused.",
     };
 
     private static readonly Option<bool> EnableScopeValidationOption = new("--enable-scope-validation")
@@ -101,7 +107,7 @@ public static class OneMcpCli
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
-            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption,
+            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
         {
@@ -187,11 +193,22 @@ public static class OneMcpCli
             throw new CliException("--enable-scope-validation needs --enable-auth: scopes come from the gateway's OAuth tokens.");
         }
 
+        // Without authentication the REST API adds stdio backends, that is runs commands, for whoever asks: open to the
+        // network only when the operator says so in as many words.
+        var allowInsecureNetwork = result.GetValue(AllowInsecureNetworkOption) || ParseBool(environment("ONEMCP_ALLOW_INSECURE_NETWORK"), "ONEMCP_ALLOW_INSECURE_NETWORK");
+        if (!enableAuth && !allowInsecureNetwork && !Security.HostGuard.IsLoopback(host))
+        {
+            throw new CliException(
+                $"refusing to serve --host {host} without --enable-auth: anyone who reaches it could use every backend and add backends that run commands on this machine. " +
+                "Add --enable-auth, bind to 127.0.0.1, or pass --allow-insecure-network if you mean it.");
+        }
+
         var scopeMatch = ParseScopeMatch(Value(ScopeMatchOption, "ONEMCP_SCOPE_MATCH"));
         var sessionTtl = ParseSessionTtl(Value(SessionTtlOption, "ONEMCP_SESSION_TTL"));
         var trustedProxies = ParseTrustedProxies(Value(TrustProxyOption, "ONEMCP_TRUST_PROXY"));
 
         var storage = ResolveStorage(result, environment);
+        ValidateDataProtectionKey(storage, environment);
 
         var configPath = Value(ConfigOption, "ONEMCP_CONFIG");
         var explicitConfig = configPath is not null;
@@ -230,11 +247,36 @@ public static class OneMcpCli
             ConnectionString = storage.ConnectionString,
             DataDirectory = storage.DataDirectory,
             EnableAuth = enableAuth,
+            AllowInsecureNetwork = allowInsecureNetwork,
             EnableScopeValidation = scopeValidation,
             ScopeMatch = scopeMatch,
             SessionTtl = sessionTtl,
             TrustedProxies = trustedProxies,
         };
+    }
+
+    // The key that encrypts the Data Protection key ring (tokens, backend credentials and secrets) in the database. SQLite
+    // keeps one in a file beside the database; a shared PostgreSQL database has no such place, and without the key its
+    // key ring, and with it every secret, would be readable by whoever reads the database.
+    private static void ValidateDataProtectionKey(StorageOptions storage, Func<string, string?> environment)
+    {
+        if (NonEmpty(environment(KeyRingEncryptionKey.EnvironmentVariable)) is { } value)
+        {
+            try
+            {
+                KeyRingEncryptionKey.FromBase64(value);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CliException(e.Message);
+            }
+        }
+        else if (storage.ConnectionString is not null)
+        {
+            throw new CliException(
+                $"{KeyRingEncryptionKey.EnvironmentVariable} is required with PostgreSQL: it encrypts the keys that protect tokens and backend secrets in the shared database. " +
+                "Create one with `openssl rand -base64 32`, give every replica the same value and keep a copy (without it the stored secrets cannot be read).");
+        }
     }
 
     // "onemcp users add", from the innermost command that was parsed.

@@ -49,6 +49,15 @@ public sealed record ServeOptions
     /// <summary><c>--enable-auth</c>: every MCP and REST request needs a bearer token issued by this gateway.</summary>
     public bool EnableAuth { get; init; }
 
+    /// <summary>
+    /// <c>--allow-insecure-network</c>: the operator means to serve a non-loopback address without
+    /// <c>--enable-auth</c> (every REST action, adding backends that run commands included, is then open to the network).
+    /// </summary>
+    public bool AllowInsecureNetwork { get; init; }
+
+    /// <summary>True when <see cref="Host"/> is reachable from other machines (anything but localhost and loopback addresses).</summary>
+    public bool BindsNetwork => !Security.HostGuard.IsLoopback(Host);
+
     /// <summary><c>--enable-scope-validation</c>: tag scopes decide which backends a token reaches.</summary>
     public bool EnableScopeValidation { get; init; }
 

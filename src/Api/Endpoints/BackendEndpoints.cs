@@ -1,4 +1,5 @@
 using MediatR;
+using OneMcp.Application.Backends;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Application.Backends.Queries;
 
@@ -13,13 +14,15 @@ internal static class BackendEndpoints
         // Under scope validation a token lists only the backends its grant reaches; the others do not exist for it.
         group.MapGet("", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
                 (await mediator.Send(new ListBackendsQuery(FlagUntagged: Auth.ScopeGrants.ScopeValidation(context)), ct))
-                    .Where(b => Auth.ScopeGrants.Reaches(context, b.Tags)).ToList())
+                    .Where(b => Auth.ScopeGrants.Reaches(context, b.Tags)).Select(b => ForCaller(context, b)).ToList())
             .WithName("ListBackends");
 
         group.MapGet("/{name}", async (string name, HttpContext context, IMediator mediator, CancellationToken ct) =>
             {
                 var backend = await mediator.Send(new GetBackendQuery(name), ct);
-                return Auth.ScopeGrants.Reaches(context, backend.Tags) ? backend : throw new Application.Common.Exceptions.NotFoundException("backend", name);
+                return Auth.ScopeGrants.Reaches(context, backend.Tags)
+                    ? ForCaller(context, backend)
+                    : throw new Application.Common.Exceptions.NotFoundException("backend", name);
             })
             .WithName("GetBackend").ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -50,4 +53,8 @@ internal static class BackendEndpoints
 
         group.MapBackendOAuth();
     }
+
+    // Members see what a backend is and how it is doing, not how it is started (BackendView.ForMember).
+    private static BackendView ForCaller(HttpContext context, BackendView backend) =>
+        ApiCaller.IsAdmin(context) ? backend : backend.ForMember();
 }

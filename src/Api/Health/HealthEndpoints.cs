@@ -1,34 +1,84 @@
 using System.Text.Json.Serialization;
 using MediatR;
+using Microsoft.AspNetCore.Authentication;
+using OneMcp.Api.Auth;
 using OneMcp.Application.Health.Queries;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
 
 namespace OneMcp.Api.Health;
 
+/// <summary>
+/// <c>/health</c>, <c>/health/live</c> and <c>/health/ready</c>: open to load balancers and monitors. With
+/// <c>--enable-auth</c> an anonymous caller learns the status and how many backends are connected, never which
+/// backends exist or why one fails (names and errors map the gateway's surroundings); the per-backend detail needs
+/// the dashboard's sign-in cookie or a bearer token holding <see cref="AdminScope"/>.
+/// </summary>
 internal static class HealthEndpoints
 {
+    /// <summary>The scope of an administrator's token (DESIGN §9).</summary>
+    public const string AdminScope = "onemcp:admin";
+
     public static void MapHealth(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/health").WithTags("Health");
 
-        group.MapGet("", async (IMediator mediator, CancellationToken ct) =>
+        group.MapGet("", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
         {
             var report = await mediator.Send(new GetHealthQuery(), ct);
-            return Results.Json(report, HealthJson.Options, statusCode: report.Status == HealthStatus.Unhealthy ? 503 : 200);
+            var statusCode = report.Status == HealthStatus.Unhealthy ? 503 : 200;
+            return await MaySeeDetailsAsync(context)
+                ? Results.Json(report, HealthJson.Options, statusCode: statusCode)
+                : Results.Json(new HealthSummary(report.Status, report.Ready, report.CheckedAt, report.BackendCounts), HealthJson.Options, statusCode: statusCode);
         });
 
         // Liveness: the process answers. Never depends on backends, so an orchestrator does not restart a
         // healthy gateway because a backend is down.
         group.MapGet("/live", () => Results.Json(new { status = "alive" }));
 
-        group.MapGet("/ready", async (IMediator mediator, CancellationToken ct) =>
+        group.MapGet("/ready", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
         {
             var report = await mediator.Send(new GetHealthQuery(), ct);
-            return Results.Json(
-                new { status = report.Ready ? "ready" : "not_ready", report.Backends },
-                HealthJson.Options,
-                statusCode: report.Ready ? 200 : 503);
+            var status = report.Ready ? "ready" : "not_ready";
+            var statusCode = report.Ready ? 200 : 503;
+            return await MaySeeDetailsAsync(context)
+                ? Results.Json(new { status, report.Backends, report.BackendCounts }, HealthJson.Options, statusCode: statusCode)
+                : Results.Json(new { status, report.BackendCounts }, HealthJson.Options, statusCode: statusCode);
         });
     }
+
+    /// <summary>
+    /// Without auth, everyone (the gateway is a local tool). With it: a signed-in dashboard user (the cookie, which the
+    /// authentication middleware has read), or a valid access token of this gateway that holds <see cref="AdminScope"/>;
+    /// an MCP client's ordinary token is for tools, not for the map of the backends.
+    /// </summary>
+    private static async Task<bool> MaySeeDetailsAsync(HttpContext context)
+    {
+        if (context.RequestServices.GetService<AuthSettings>() is null)
+        {
+            return true;
+        }
+
+        if (context.User.Identity is { IsAuthenticated: true, AuthenticationType: AuthSettings.CookieScheme })
+        {
+            return true;
+        }
+
+        if (context.Request.Headers.Authorization.Count == 0)
+        {
+            return false;
+        }
+
+        var token = await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        return token.Succeeded && IsAdminToken(token.Principal);
+    }
+
+    /// <summary>Whether a validated access token holds the admin scope.</summary>
+    public static bool IsAdminToken(System.Security.Claims.ClaimsPrincipal? principal) =>
+        principal is not null && principal.HasScope(AdminScope);
+
+    /// <summary>What an anonymous caller sees with auth on.</summary>
+    private sealed record HealthSummary(HealthStatus Status, bool Ready, DateTimeOffset CheckedAt, BackendCounts BackendCounts);
 
     private static class HealthJson
     {

@@ -81,6 +81,48 @@ public sealed record BackendView
         };
     }
 
+    /// <summary>
+    /// What a member (a signed-in user without the admin role) may see: which backends exist, how they are
+    /// reached and how they are doing. Command lines, arguments, working folders, URL queries and the names of
+    /// environment variables and headers often carry credentials (<c>--api-key=...</c>, <c>?token=...</c>) or
+    /// describe the host, so they stay with the administrators who configure backends.
+    /// </summary>
+    public BackendView ForMember() => this with
+    {
+        Command = null,
+        Args = [],
+        Cwd = null,
+        Env = new Dictionary<string, string>(),
+        Headers = new Dictionary<string, string>(),
+        Url = Url is null ? null : WithoutQuery(Url),
+        ToolDescriptionOverrides = new Dictionary<string, string>(),
+        InstructionOverride = null,
+        Runtime = Runtime with { LastError = Scrub(Runtime.LastError) },
+    };
+
+    // A start failure names what failed ("... working directory '/srv/x' ..."): the hidden values are cut out of it.
+    private string? Scrub(string? error)
+    {
+        if (string.IsNullOrEmpty(error))
+        {
+            return error;
+        }
+
+        IEnumerable<string?> hidden = [Url, Url is null ? null : Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.Query.TrimStart('?') : null, Cwd, Command, .. Args];
+        foreach (var value in hidden.Where(v => v is { Length: >= 3 }).OrderByDescending(v => v!.Length))
+        {
+            error = error.Replace(value!, Redacted, StringComparison.Ordinal);
+        }
+
+        return error;
+    }
+
+    // The URL as scheme, authority and path; a relative or malformed value (never stored) shows as nothing.
+    private static string? WithoutQuery(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Query = string.Empty, Fragment = string.Empty }.Uri.ToString()
+            : null;
+
     private static string WithoutCredentials(Uri url) =>
         string.IsNullOrEmpty(url.UserInfo) ? url.OriginalString : new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri.ToString();
 }

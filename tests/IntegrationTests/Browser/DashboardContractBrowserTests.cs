@@ -114,12 +114,17 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
         var page = await browser.NewPageAsync();
         await FakeApi.RouteAsync(page, "member");
+        var scriptErrors = new List<string>();
+        page.PageError += (_, error) => scriptErrors.Add(error);
         try
         {
             page.SetDefaultTimeout(TimeoutMs);
             page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
             await page.GotoAsync(gateway.Url("/oauth").ToString());
             await Expect(page.Locator("tr[data-backend=\"github\"] .status")).ToHaveTextAsync("Awaiting OAuth");
+            await Expect(page.Locator("tr[data-backend=\"broken\"] .status")).ToHaveTextAsync("Error");
+            await Expect(page.Locator("tr[data-backend=\"broken\"] .type")).ToHaveTextAsync("stdio");
+            scriptErrors.ShouldBeEmpty();
             await Expect(page.Locator("header")).ToContainTextAsync("Member");
             await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true })).ToBeHiddenAsync();
             await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Authorize" })).ToHaveCountAsync(0);
@@ -179,7 +184,7 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
             {
                 "/api/session" when role is null => Problem(route, 401, "Authorization required."),
                 "/api/session" => Json(route, new JsonObject { ["authEnabled"] = true, ["scopeValidation"] = true, ["user"] = new JsonObject { ["name"] = role == "admin" ? "ada" : "bob", ["role"] = role }, ["csrfToken"] = Csrf }),
-                "/api/backends" => Json(route, Backends()),
+                "/api/backends" => Json(route, role == "member" ? AsMemberSeesThem(Backends()) : Backends()),
                 "/api/authorization-requests" => Json(route, JsonNode.Parse("""
                     [{"id":"r1","kind":"backendConnection","userName":"ada","clientId":null,"clientName":null,"backendName":"github","requestedScopes":[],"createdAt":"2026-01-01T10:00:00Z","expiresAt":"2099-01-01T10:10:00Z"},
                      {"id":"r2","kind":"clientConsent","userName":"bob","clientId":"c1","clientName":"Claude Desktop","backendName":null,"requestedScopes":["tag:web","tag:db"],"createdAt":"2026-01-01T10:00:00Z","expiresAt":"2099-01-01T10:10:00Z"}]
@@ -198,6 +203,20 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
                     """)!),
                 _ => Problem(route, 404, null),
             };
+        }
+
+        // docs/dashboard-api.md: a member is not told how a backend is started; here the fields are absent altogether.
+        private static JsonArray AsMemberSeesThem(JsonArray backends)
+        {
+            foreach (var backend in backends)
+            {
+                foreach (var hidden in new[] { "command", "args", "cwd", "env", "headers" })
+                {
+                    backend!.AsObject().Remove(hidden);
+                }
+            }
+
+            return backends;
         }
 
         private static JsonArray Backends() => (JsonArray)JsonNode.Parse("""

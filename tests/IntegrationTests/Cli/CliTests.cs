@@ -25,10 +25,13 @@ public sealed class CliTests : IDisposable
         stderr.ShouldBeEmpty();
         var help = string.Join('\n', stdout);
         foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading",
-            "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir" })
+            "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir", "--allow-insecure-network" })
         {
             help.ShouldContain(flag);
         }
+
+        help.ShouldContain("ONEMCP_ALLOW_INSECURE_NETWORK");
+        help.ShouldContain("ONEMCP_DATA_PROTECTION_KEY");
     }
 
     [Theory]

@@ -79,6 +79,22 @@ public sealed class TransportTests(TransportFixture fixture) : IClassFixture<Tra
     }
 
     [Theory]
+    [InlineData("http", 1)]
+    [InlineData("https", 0)]
+    public async Task Requests_FromAnotherOriginOnTheSameHost_AreRefused(string scheme, int portOffset)
+    {
+        // Another web app on this machine (a dev server on another port, say) is another site.
+        using var request = InitializeRequest();
+        request.Headers.Add("Origin", $"{scheme}://localhost:{Gateway.BaseUrl.Port + portOffset}");
+
+        var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        response.Headers.Contains("Mcp-Session-Id").ShouldBeFalse();
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!["message"]!.ToString().ShouldContain("origin");
+    }
+
+    [Theory]
     [InlineData("localhost")]
     [InlineData("127.0.0.1")]
     public async Task Requests_ForALoopbackName_AreServed(string host)

@@ -81,7 +81,7 @@ public abstract class BackendCredentialStoreContract(ITestDatabaseSource source)
         (await Db.CountAsync("backend_credentials")).ShouldBe(0);
     }
 
-    private Task AddBackendAsync() => new BackendServiceRepository(Factory).AddAsync(
+    private Task AddBackendAsync() => new BackendServiceRepository(Factory, new EphemeralDataProtectionProvider()).AddAsync(
         BackendService.Register(new BackendSettings { Name = Vault, Transport = BackendTransport.StreamableHttp, Url = new Uri("https://vault.example.com/mcp") }, BackendOrigin.Api, T0),
         Ct);
 }

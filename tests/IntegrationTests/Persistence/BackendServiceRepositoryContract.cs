@@ -8,7 +8,10 @@ namespace OneMcp.IntegrationTests.Persistence;
 
 public abstract class BackendServiceRepositoryContract(ITestDatabaseSource source) : RepositoryContract(source)
 {
-    private BackendServiceRepository Repository => new(Factory);
+    // One key ring per test: every repository instance of the test reads what another wrote.
+    private readonly Microsoft.AspNetCore.DataProtection.IDataProtectionProvider _protection = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider();
+
+    private BackendServiceRepository Repository => new(Factory, _protection);
 
     public static BackendSettings FullStdio(string name) => new()
     {
@@ -68,6 +71,71 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
             ShouldBeStored(loaded.UpdatedAt, T0);
             ShouldBeSame(loaded.Settings, settings);
         }
+    }
+
+    [Fact]
+    public async Task Add_StoresNoEnvHeaderOrClientSecretValueInClear()
+    {
+        await Repository.AddAsync(Backend(FullStdio("stdio-secret")), Ct);
+        await Repository.AddAsync(Backend(FullHttp("http-secret")), Ct);
+
+        var raw = await RawSettingsAsync();
+
+        raw.Count.ShouldBe(2);
+        foreach (var settings in raw)
+        {
+            settings.ShouldNotContain("s3cr3t");
+            settings.ShouldNotContain("Bearer abc");
+            settings.ShouldNotContain("very-secret");
+            settings.ShouldNotContain("API_KEY");
+            settings.ShouldContain("\"secrets\"");
+        }
+    }
+
+    [Fact]
+    public async Task ProtectClearSecrets_WhenARowHoldsThemInClear_EncryptsItAndItStillReads()
+    {
+        var stdio = Backend(FullStdio("was-clear"));
+        var http = Backend(FullHttp("was-clear-too"));
+        var plain = Backend(MinimalSse("no-secret"));
+        foreach (var backend in new[] { stdio, http, plain })
+        {
+            await Repository.AddAsync(backend, Ct);
+            await WriteClearSettingsAsync(backend);
+        }
+
+        (await RawSettingsAsync()).ShouldContain(s => s.Contains("s3cr3t", StringComparison.Ordinal));
+
+        var rewritten = await Repository.ProtectClearSecretsAsync(Ct);
+
+        rewritten.ShouldBe(2);
+        foreach (var settings in await RawSettingsAsync())
+        {
+            settings.ShouldNotContain("s3cr3t");
+            settings.ShouldNotContain("Bearer abc");
+            settings.ShouldNotContain("very-secret");
+        }
+
+        ShouldBeSame((await Repository.FindByNameAsync(stdio.Name, Ct))!.Settings, stdio.Settings);
+        ShouldBeSame((await Repository.FindByNameAsync(http.Name, Ct))!.Settings, http.Settings);
+        (await Repository.FindByNameAsync(stdio.Name, Ct))!.Version.ShouldBe(1);
+        (await Repository.ProtectClearSecretsAsync(Ct)).ShouldBe(0);
+    }
+
+    // The definition as an older gateway wrote it: every value in clear, no "secrets".
+    private async Task WriteClearSettingsAsync(BackendService backend)
+    {
+        var parameters = new Dapper.DynamicParameters();
+        parameters.AddId(Db.Dialect, "Id", backend.Id);
+        parameters.AddText("Settings", DbValues.ToJson(BackendSettingsDocument.From(backend.Settings)));
+        await using var connection = await Factory.OpenAsync(Ct);
+        await Dapper.SqlMapper.ExecuteAsync(connection, $"UPDATE backends SET settings = {DbValues.JsonParam(Db.Dialect, "Settings")} WHERE id = @Id", parameters);
+    }
+
+    private async Task<List<string>> RawSettingsAsync()
+    {
+        await using var connection = await Factory.OpenAsync(Ct);
+        return [.. await Dapper.SqlMapper.QueryAsync<string>(connection, "SELECT CAST(settings AS TEXT) FROM backends")];
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -19,7 +20,7 @@ public sealed class SqlitePersistenceRegistrationTests : IDisposable
     public async Task AddPersistence_WithoutConnectionString_WiresSqliteAndEveryRepository()
     {
         var options = new PersistenceOptions { DataDirectory = Path.Combine(_directory, "nested", "data") };
-        await using var services = new ServiceCollection().AddLogging().AddPersistence(options).BuildServiceProvider();
+        await using var services = new ServiceCollection().AddLogging().AddPersistence(options).AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider()).BuildServiceProvider();
 
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
 
@@ -48,6 +49,7 @@ public sealed class PostgresPersistenceRegistrationTests(PostgresFixture postgre
         await using (var services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs))
             .AddPersistence(options)
+            .AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider())
             .BuildServiceProvider())
         {
             await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);

@@ -16,6 +16,9 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The <c>ONEMCP_DATA_PROTECTION_KEY</c> given to every gateway started on PostgreSQL (base64 of 32 bytes).</summary>
+    public const string TestDataProtectionKey = "b25lbWNwLXRlc3RzLWRhdGEtcHJvdGVjdGlvbi1rZXk=";
+
     private readonly Process _process;
     private readonly Lock _gate = new();
     private readonly List<string> _stdout = [];
@@ -89,6 +92,13 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         // The default data directory derives from XDG_DATA_HOME: a test never touches the user's real store.
         var dataHome = Path.Combine(Path.GetTempPath(), "onemcp-tests", "data-" + Guid.NewGuid().ToString("N"));
         start.Environment["XDG_DATA_HOME"] = dataHome;
+
+        // On PostgreSQL the gateway needs the key ring's encryption key; one key for every test, so replicas share it.
+        // A test's own environment may still replace it (or blank it out to see the start refused).
+        if (args.Contains("--database") || environment?.ContainsKey("ONEMCP_DATABASE") == true)
+        {
+            start.Environment["ONEMCP_DATA_PROTECTION_KEY"] = TestDataProtectionKey;
+        }
 
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {

@@ -17,7 +17,13 @@ public enum HealthStatus
 
 public sealed record BackendHealth(string Name, string Transport, string Status, string? Error, DateTimeOffset? LastConnectedAt, int Restarts, int Tools, IReadOnlyList<string> Tags);
 
-public sealed record HealthReport(HealthStatus Status, bool Ready, string Version, DateTimeOffset CheckedAt, IReadOnlyList<BackendHealth> Backends);
+/// <summary>How many backends there are, are enabled and are connected: what anyone may know of them.</summary>
+public sealed record BackendCounts(int Connected, int Enabled, int Total);
+
+public sealed record HealthReport(HealthStatus Status, bool Ready, string Version, DateTimeOffset CheckedAt, IReadOnlyList<BackendHealth> Backends)
+{
+    public BackendCounts BackendCounts { get; init; } = new(0, 0, Backends?.Count ?? 0);
+}
 
 public sealed class GetHealthHandler(IBackendPool pool, TimeProvider time) : IRequestHandler<GetHealthQuery, HealthReport>
 {
@@ -48,6 +54,9 @@ public sealed class GetHealthHandler(IBackendPool pool, TimeProvider time) : IRe
         var ready = pool.InitialLoadCompleted
             && !enabled.Any(b => b.State.Status is BackendStatus.Restarting or BackendStatus.CrashLoop);
 
-        return Task.FromResult(new HealthReport(status, ready, Version, time.GetUtcNow(), backends));
+        return Task.FromResult(new HealthReport(status, ready, Version, time.GetUtcNow(), backends)
+        {
+            BackendCounts = new BackendCounts(connected, enabled.Count, backends.Count),
+        });
     }
 }

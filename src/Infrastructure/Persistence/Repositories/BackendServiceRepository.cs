@@ -1,16 +1,24 @@
 using Dapper;
+using Microsoft.AspNetCore.DataProtection;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.Common;
 
 namespace OneMcp.Infrastructure.Persistence.Repositories;
 
-/// <summary>Backends in the <c>backends</c> table; the definition is one JSON column (<see cref="BackendSettingsDocument"/>).</summary>
-public sealed class BackendServiceRepository(IDbConnectionFactory connections) : IBackendServiceRepository
+/// <summary>
+/// Backends in the <c>backends</c> table; the definition is one JSON column (<see cref="BackendSettingsDocument"/>)
+/// whose secret values are encrypted with Data Protection.
+/// </summary>
+public sealed class BackendServiceRepository(IDbConnectionFactory connections, IDataProtectionProvider protection) : IBackendServiceRepository
 {
+    /// <summary>The Data Protection purpose of backend secrets: changing it makes every stored secret unreadable.</summary>
+    public const string SecretsPurpose = "OneMcp.BackendSettings.Secrets.v1";
+
     private const string Aggregate = "backend";
     private const string Columns = "id AS Id, name AS Name, origin AS Origin, enabled AS Enabled, settings AS Settings, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
     private readonly SqlDialect _dialect = connections.Dialect;
+    private readonly IDataProtector _protector = protection.CreateProtector(SecretsPurpose);
 
     public async Task<IReadOnlyList<BackendService>> ListAsync(CancellationToken cancellationToken)
     {
@@ -82,6 +90,49 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections) :
         return deleted > 0;
     }
 
+    /// <summary>
+    /// Rewrites every stored definition that still holds env values, header values or a client secret in clear
+    /// (written before they were encrypted) with those values encrypted; returns how many it rewrote. The version is
+    /// left alone (the definition does not change), and a row changed meanwhile is skipped: its writer encrypted it.
+    /// </summary>
+    public async Task<int> ProtectClearSecretsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM backends", cancellationToken: cancellationToken));
+        var rewritten = 0;
+        if (_dialect == SqlDialect.Sqlite)
+        {
+            // SQLite leaves a rewritten row's old bytes in the page's free space: zeroed instead, the clear values go.
+            await connection.ExecuteAsync(new CommandDefinition("PRAGMA secure_delete = ON", cancellationToken: cancellationToken));
+        }
+
+        foreach (var row in rows)
+        {
+            if (!DbValues.FromJson<BackendSettingsDocument>(row.Settings).HasClearSecrets)
+            {
+                continue;
+            }
+
+            var document = BackendSettingsDocument.Parse(row.Settings, _protector);
+
+            var parameters = new DynamicParameters();
+            parameters.AddId(_dialect, "Id", DbValues.ReadId(row.Id));
+            parameters.AddInt("Version", DbValues.ReadInt(row.Version));
+            parameters.AddText("Settings", BackendSettingsDocument.Serialize(document.ToSettings(row.Name), _protector));
+            rewritten += await connection.ExecuteAsync(new CommandDefinition(
+                $"UPDATE backends SET settings = {DbValues.JsonParam(_dialect, "Settings")} WHERE id = @Id AND version = @Version",
+                parameters, cancellationToken: cancellationToken));
+        }
+
+        if (rewritten > 0 && _dialect == SqlDialect.Sqlite)
+        {
+            // ... and the write-ahead log still holds the pages as they were: copied back and emptied.
+            await connection.ExecuteAsync(new CommandDefinition("PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken: cancellationToken));
+        }
+
+        return rewritten;
+    }
+
     private DynamicParameters Parameters(BackendService backend)
     {
         var parameters = new DynamicParameters();
@@ -94,15 +145,15 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections) :
             _ => throw new ArgumentOutOfRangeException(nameof(backend), backend.Origin, "Unknown origin."),
         });
         parameters.AddBool("Enabled", backend.Enabled);
-        parameters.AddText("Settings", BackendSettingsDocument.Serialize(backend.Settings));
+        parameters.AddText("Settings", BackendSettingsDocument.Serialize(backend.Settings, _protector));
         parameters.AddInt("Version", backend.Version);
         parameters.AddTime(_dialect, "UpdatedAt", backend.UpdatedAt);
         return parameters;
     }
 
-    private static BackendService ToAggregate(Row row) => BackendService.Restore(
+    private BackendService ToAggregate(Row row) => BackendService.Restore(
         DbValues.ReadId(row.Id),
-        BackendSettingsDocument.Deserialize(row.Name, row.Settings),
+        BackendSettingsDocument.Deserialize(row.Name, row.Settings, _protector),
         row.Origin switch
         {
             "config" => BackendOrigin.Config,

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.DataProtection;
 using OneMcp.Domain.Backends;
 
 namespace OneMcp.Infrastructure.Persistence.Repositories;
@@ -6,7 +7,11 @@ namespace OneMcp.Infrastructure.Persistence.Repositories;
 /// <summary>
 /// The JSON stored in <c>backends.settings</c>: every field of <see cref="BackendSettings"/> except the name (a
 /// column of its own), with explicit names so a refactoring of the domain record cannot silently change the
-/// stored format. Timeouts and delays are whole milliseconds, as in mcp.json.
+/// stored format. Timeouts and delays are whole milliseconds, as in mcp.json. Environment values, header values
+/// and the OAuth client secret are usually credentials: they are stored only inside <see cref="Secrets"/>, encrypted
+/// with Data Protection (keys in the database, themselves encrypted with a key kept outside it), so a copy of the
+/// database shows none of them; documents written before that keep them in clear until
+/// <see cref="BackendServiceRepository.ProtectClearSecretsAsync"/> rewrites them.
 /// </summary>
 internal sealed class BackendSettingsDocument
 {
@@ -64,9 +69,57 @@ internal sealed class BackendSettingsDocument
     [JsonPropertyName("restartDelayMs")]
     public long RestartDelayMs { get; set; }
 
-    public static string Serialize(BackendSettings settings) => DbValues.ToJson(From(settings));
+    /// <summary>The protected <see cref="SecretsDocument"/> (base64), or null when the backend has no secret.</summary>
+    [JsonPropertyName("secrets")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Secrets { get; set; }
 
-    public static BackendSettings Deserialize(string name, string json) => DbValues.FromJson<BackendSettingsDocument>(json).ToSettings(name);
+    /// <summary>True when env values, header values or the client secret are stored in clear (a row from before encryption).</summary>
+    [JsonIgnore]
+    public bool HasClearSecrets => Env.Count > 0 || Headers.Count > 0 || OAuth?.ClientSecret is not null;
+
+    public static string Serialize(BackendSettings settings, IDataProtector protector)
+    {
+        ArgumentNullException.ThrowIfNull(protector);
+        var document = From(settings);
+        var secrets = new SecretsDocument { Env = document.Env, Headers = document.Headers, ClientSecret = document.OAuth?.ClientSecret };
+        if (secrets.Env.Count > 0 || secrets.Headers.Count > 0 || secrets.ClientSecret is not null)
+        {
+            document.Secrets = Convert.ToBase64String(protector.Protect(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(secrets, DbValues.Json)));
+            document.Env = [];
+            document.Headers = [];
+            if (document.OAuth is not null)
+            {
+                document.OAuth.ClientSecret = null;
+            }
+        }
+
+        return DbValues.ToJson(document);
+    }
+
+    public static BackendSettings Deserialize(string name, string json, IDataProtector protector) => Parse(json, protector).ToSettings(name);
+
+    /// <summary>The stored document with its secrets decrypted into <see cref="Env"/>, <see cref="Headers"/> and the client secret.</summary>
+    public static BackendSettingsDocument Parse(string json, IDataProtector protector)
+    {
+        ArgumentNullException.ThrowIfNull(protector);
+        var document = DbValues.FromJson<BackendSettingsDocument>(json);
+        if (document.Secrets is { } sealedSecrets)
+        {
+            var secrets = System.Text.Json.JsonSerializer.Deserialize<SecretsDocument>(protector.Unprotect(Convert.FromBase64String(sealedSecrets)), DbValues.Json)
+                ?? throw new InvalidOperationException("The stored backend secrets are empty.");
+            document.Env = secrets.Env;
+            document.Headers = secrets.Headers;
+            if (document.OAuth is not null)
+            {
+                document.OAuth.ClientSecret = secrets.ClientSecret;
+            }
+
+            document.Secrets = null;
+        }
+
+        return document;
+    }
 
     public static BackendSettingsDocument From(BackendSettings s) => new()
     {
@@ -146,5 +199,18 @@ internal sealed class BackendSettingsDocument
 
         [JsonPropertyName("redirectUrl")]
         public string? RedirectUrl { get; set; }
+    }
+
+    /// <summary>What <see cref="Secrets"/> holds once decrypted.</summary>
+    internal sealed class SecretsDocument
+    {
+        [JsonPropertyName("env")]
+        public Dictionary<string, string> Env { get; set; } = [];
+
+        [JsonPropertyName("headers")]
+        public Dictionary<string, string> Headers { get; set; } = [];
+
+        [JsonPropertyName("clientSecret")]
+        public string? ClientSecret { get; set; }
     }
 }

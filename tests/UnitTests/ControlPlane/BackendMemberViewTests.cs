@@ -1,0 +1,82 @@
+using OneMcp.Application.Backends;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.UnitTests.ControlPlane;
+
+/// <summary>What a member is shown of a backend: what it is and how it is doing, never how it is started.</summary>
+public sealed class BackendMemberViewTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void ForMember_OfAStdioBackend_KeepsNameTypeTagsAndStatusAndDropsTheCommandLine()
+    {
+        var view = Stdio(lastError: null).ForMember();
+
+        view.Name.ShouldBe("files");
+        view.Type.ShouldBe("stdio");
+        view.Tags.ShouldBe(["dev"]);
+        view.Runtime.Status.ShouldBe(BackendStatus.Error);
+        view.Command.ShouldBeNull();
+        view.Args.ShouldBeEmpty();
+        view.Cwd.ShouldBeNull();
+        view.Env.ShouldBeEmpty();
+        view.Headers.ShouldBeEmpty();
+        view.InstructionOverride.ShouldBeNull();
+        view.ToolDescriptionOverrides.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void ForMember_WhenTheErrorNamesTheWorkingFolderOrAnArgument_CutsThemOut()
+    {
+        var view = Stdio("Cannot start '/opt/tools/files-server --api-key=k-123' in '/srv/private/files': not found").ForMember();
+
+        view.Runtime.LastError.ShouldNotBeNull();
+        view.Runtime.LastError.ShouldNotContain("k-123");
+        view.Runtime.LastError.ShouldNotContain("/srv/private/files");
+        view.Runtime.LastError.ShouldNotContain("/opt/tools/files-server");
+        view.Runtime.LastError.ShouldContain("not found");
+    }
+
+    [Fact]
+    public void ForMember_OfAnHttpBackend_KeepsTheUrlWithoutItsQuery()
+    {
+        var view = Http("https://mcp.example.com/v1/mcp?token=t-456", "Connection refused (https://mcp.example.com/v1/mcp?token=t-456)").ForMember();
+
+        view.Url.ShouldBe("https://mcp.example.com/v1/mcp");
+        view.Runtime.LastError.ShouldNotBeNull().ShouldNotContain("t-456");
+    }
+
+    private static BackendView Stdio(string? lastError) => new()
+    {
+        Name = "files",
+        Origin = BackendOrigin.Api,
+        Enabled = true,
+        Version = 1,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+        Type = "stdio",
+        Command = "/opt/tools/files-server",
+        Args = ["--api-key=k-123", "--verbose"],
+        Cwd = "/srv/private/files",
+        Env = new Dictionary<string, string> { ["TOKEN"] = BackendView.Redacted },
+        Tags = ["dev"],
+        InstructionOverride = "internal notes",
+        ToolDescriptionOverrides = new Dictionary<string, string> { ["read"] = "internal" },
+        Runtime = new BackendRuntimeView(BackendStatus.Error, lastError, null, 0, 0),
+    };
+
+    private static BackendView Http(string url, string lastError) => new()
+    {
+        Name = "remote",
+        Origin = BackendOrigin.Config,
+        Enabled = true,
+        Version = 1,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+        Type = "http",
+        Url = url,
+        Headers = new Dictionary<string, string> { ["Authorization"] = BackendView.Redacted },
+        Runtime = new BackendRuntimeView(BackendStatus.Error, lastError, null, 0, 0),
+    };
+}
