@@ -12,13 +12,10 @@ namespace OneMcp.Api.Health;
 /// <c>/health</c>, <c>/health/live</c> and <c>/health/ready</c>: open to load balancers and monitors. With
 /// <c>--enable-auth</c> an anonymous caller learns the status and how many backends are connected, never which
 /// backends exist or why one fails (names and errors map the gateway's surroundings); the per-backend detail needs
-/// the dashboard's sign-in cookie or a bearer token holding <see cref="AdminScope"/>.
+/// the dashboard's sign-in cookie or a bearer token holding <see cref="Application.Authorization.OAuthScopes.Admin"/>.
 /// </summary>
 internal static class HealthEndpoints
 {
-    /// <summary>The scope of an administrator's token (DESIGN §9).</summary>
-    public const string AdminScope = "onemcp:admin";
-
     public static void MapHealth(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/health").WithTags("Health");
@@ -49,7 +46,7 @@ internal static class HealthEndpoints
 
     /// <summary>
     /// Without auth, everyone (the gateway is a local tool). With it: a signed-in dashboard user (the cookie, which the
-    /// authentication middleware has read), or a valid access token of this gateway that holds <see cref="AdminScope"/>;
+    /// authentication middleware has read), or a valid access token of this gateway that holds <see cref="Application.Authorization.OAuthScopes.Admin"/>;
     /// an MCP client's ordinary token is for tools, not for the map of the backends.
     /// </summary>
     private static async Task<bool> MaySeeDetailsAsync(HttpContext context)
@@ -75,7 +72,7 @@ internal static class HealthEndpoints
 
     /// <summary>Whether a validated access token holds the admin scope.</summary>
     public static bool IsAdminToken(System.Security.Claims.ClaimsPrincipal? principal) =>
-        principal is not null && principal.HasScope(AdminScope);
+        principal is not null && principal.HasScope(Application.Authorization.OAuthScopes.Admin);
 
     /// <summary>What an anonymous caller sees with auth on.</summary>
     private sealed record HealthSummary(HealthStatus Status, bool Ready, DateTimeOffset CheckedAt, BackendCounts BackendCounts);
