@@ -21,37 +21,20 @@ public sealed class GrantPolicyReachTests(GrantPolicyReachTests.Gateways gateway
     private const string Member = "bob";
     private const string MemberPassword = "tr0ub4dor&3 is long enough";
 
-    public sealed class Gateways : IAsyncLifetime
+    public sealed class Gateways : PerScopeMatchGateways
     {
-        private readonly Dictionary<ScopeMatch, GatewayUnderTest> _gateways = [];
+        internal override ConfigBuilder Backends() => new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["db"]))
+            .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db", "prod"]))
+            .Add("gamma", ConfigBuilder.StdioTestServer("gamma", ["web"]));
 
-        internal IReadOnlyDictionary<ScopeMatch, GatewayUnderTest> ByMatch => _gateways;
-
-        public async Task InitializeAsync()
+        internal override async Task SetUpAsync(GatewayUnderTest gateway)
         {
-            foreach (var match in new[] { ScopeMatch.All, ScopeMatch.Any })
-            {
-                var gateway = await GatewayUnderTest.StartWithAuthAsync(
-                    new ConfigBuilder()
-                        .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["db"]))
-                        .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db", "prod"]))
-                        .Add("gamma", ConfigBuilder.StdioTestServer("gamma", ["web"])),
-                    adjust: o => o with { EnableScopeValidation = true, ScopeMatch = match });
-                await gateway.AddUserAsync(Admin, AdminPassword, "admin");
-                await gateway.AddUserAsync(Member, MemberPassword, "member");
-                var prod = TagScope.Create(Tag.From("prod"), DateTimeOffset.UtcNow);
-                prod.RestrictToAdmins(DateTimeOffset.UtcNow);
-                await gateway.Services.GetRequiredService<ITagScopeRepository>().AddAsync(prod, CancellationToken.None);
-                _gateways[match] = gateway;
-            }
-        }
-
-        public async Task DisposeAsync()
-        {
-            foreach (var gateway in _gateways.Values)
-            {
-                await gateway.DisposeAsync();
-            }
+            await gateway.AddUserAsync(Admin, AdminPassword, "admin");
+            await gateway.AddUserAsync(Member, MemberPassword, "member");
+            var prod = TagScope.Create(Tag.From("prod"), DateTimeOffset.UtcNow);
+            prod.RestrictToAdmins(DateTimeOffset.UtcNow);
+            await gateway.Services.GetRequiredService<ITagScopeRepository>().AddAsync(prod, CancellationToken.None);
         }
     }
 

@@ -24,35 +24,15 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     private IReadOnlyDictionary<ScopeMatch, GatewayUnderTest> Gateway => gateways.ByMatch;
 
     /// <summary>One gateway per match mode, shared by the class (each has four stdio backends).</summary>
-    public sealed class Gateways : IAsyncLifetime
+    public sealed class Gateways : PerScopeMatchGateways
     {
-        private readonly Dictionary<ScopeMatch, GatewayUnderTest> _gateways = [];
+        internal override ConfigBuilder Backends() => new ConfigBuilder()
+            .Add("a", ConfigBuilder.StdioTestServer("a", ["web"]))
+            .Add("b", ConfigBuilder.StdioTestServer("b", ["web", "db"]))
+            .Add("c", ConfigBuilder.StdioTestServer("c", ["db"]))
+            .Add("d", ConfigBuilder.StdioTestServer("d", []));
 
-        internal IReadOnlyDictionary<ScopeMatch, GatewayUnderTest> ByMatch => _gateways;
-
-        public async Task InitializeAsync()
-        {
-            foreach (var match in new[] { ScopeMatch.All, ScopeMatch.Any })
-            {
-                var gateway = await GatewayUnderTest.StartWithAuthAsync(
-                    new ConfigBuilder()
-                        .Add("a", ConfigBuilder.StdioTestServer("a", ["web"]))
-                        .Add("b", ConfigBuilder.StdioTestServer("b", ["web", "db"]))
-                        .Add("c", ConfigBuilder.StdioTestServer("c", ["db"]))
-                        .Add("d", ConfigBuilder.StdioTestServer("d", [])),
-                    adjust: o => o with { EnableScopeValidation = true, ScopeMatch = match });
-                await gateway.AddUserAsync(User, Password, "admin");
-                _gateways[match] = gateway;
-            }
-        }
-
-        public async Task DisposeAsync()
-        {
-            foreach (var gateway in _gateways.Values)
-            {
-                await gateway.DisposeAsync();
-            }
-        }
+        internal override Task SetUpAsync(GatewayUnderTest gateway) => gateway.AddUserAsync(User, Password, "admin");
     }
 
     public static TheoryData<ScopeMatch, string, string, string> Cases => new()
