@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/Api --nologo -v quiet
 dotnet build tests/TestServer --nologo -v quiet
-exec dotnet src/Api/bin/Debug/net10.0/OneMcp.Api.dll serve --config examples/mcp.json "$@"
+exec dotnet src/Api/bin/Debug/net10.0/onemcp.dll serve --config examples/mcp.json "$@"

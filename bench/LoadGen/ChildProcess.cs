@@ -235,7 +235,7 @@ internal static class Paths
 
     public static string StdioEchoScript => Existing(Path.Combine(RepositoryRoot, "bench", "StdioEcho", "server.sh"));
 
-    public static string GatewayDll => Existing(Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "OneMcp.Api.dll"));
+    public static string GatewayDll => Existing(Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "onemcp.dll"));
 
     private static string FindRoot()
     {

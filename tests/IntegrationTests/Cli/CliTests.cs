@@ -7,7 +7,7 @@ using OneMcp.IntegrationTests.Support;
 namespace OneMcp.IntegrationTests.Cli;
 
 /// <summary>
-/// The real built gateway run as <c>dotnet OneMcp.Api.dll serve ...</c>: its command line, exit codes and
+/// The real built gateway run as <c>dotnet onemcp.dll serve ...</c>: its command line, exit codes and
 /// environment variables, seen from outside the process.
 /// </summary>
 public sealed class CliTests : IDisposable

@@ -12,7 +12,7 @@ using OneMcp.IntegrationTests.Support;
 namespace OneMcp.IntegrationTests.ControlPlane;
 
 /// <summary>
-/// The gateway's state across real process lifetimes (<c>dotnet OneMcp.Api.dll serve</c>): a clean restart on
+/// The gateway's state across real process lifetimes (<c>dotnet onemcp.dll serve</c>): a clean restart on
 /// each engine, replicas starting together on one PostgreSQL database, and no committed write lost to SIGKILL.
 /// </summary>
 [Collection(PostgresCollectionDefinition.Name)]

@@ -156,7 +156,7 @@ public sealed class BackendSecretsAtRestTests : IDisposable
 
     private static string BackendEnvironment(string marker)
     {
-        var (pid, _) = GatewayProcess.ProcessCommandLines().Single(p => p.CommandLine.Contains(marker, StringComparison.Ordinal) && !p.CommandLine.Contains("OneMcp.Api.dll", StringComparison.Ordinal));
+        var (pid, _) = GatewayProcess.ProcessCommandLines().Single(p => p.CommandLine.Contains(marker, StringComparison.Ordinal) && !p.CommandLine.Contains("onemcp.dll", StringComparison.Ordinal));
         return File.ReadAllText($"/proc/{pid}/environ").Replace('\0', '\n');
     }
 }

@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 namespace OneMcp.IntegrationTests.Support;
 
 /// <summary>
-/// The real built gateway (<c>dotnet OneMcp.Api.dll ...</c>) as a child process: its stdout and stderr are
+/// The real built gateway (<c>dotnet onemcp.dll ...</c>) as a child process: its stdout and stderr are
 /// collected line by line, the <c>OneMcp listening on &lt;url&gt;/mcp</c> line tells where it listens, and
 /// whatever it started is killed on dispose. Inherited <c>ONEMCP_*</c> variables are removed, so only the
 /// environment a test gives reaches it.
@@ -67,7 +67,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet OneMcp.Api.dll</c> with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
+    /// <summary>Starts <c>dotnet onemcp.dll</c> with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
     public static GatewayProcess Start(IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")

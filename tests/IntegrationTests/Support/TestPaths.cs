@@ -10,7 +10,7 @@ internal static class TestPaths
 
     public static string TestServerDll => Existing(Path.Combine(RepositoryRoot, "tests", "TestServer", "bin", Configuration, "net10.0", "OneMcp.TestServer.dll"));
 
-    public static string GatewayDll => Existing(Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "OneMcp.Api.dll"));
+    public static string GatewayDll => Existing(Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "onemcp.dll"));
 
     private static string FindRoot()
     {
