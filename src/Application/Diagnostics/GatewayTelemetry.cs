@@ -58,6 +58,9 @@ public sealed class GatewayTelemetry
 
     public TimeProvider Time { get; }
 
+    /// <summary>False when nothing listens (no tracing, no metrics reader): the engine then forwards without measuring.</summary>
+    public bool IsActive => _requests.Enabled || _duration.Enabled || Source.HasListeners();
+
     /// <summary>The meter, for a reader that must listen to this gateway's instruments only.</summary>
     public Meter Meter => _meter;
 

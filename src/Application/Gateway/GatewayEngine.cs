@@ -253,7 +253,7 @@ public sealed class GatewayEngine(
         string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
         Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
     {
-        if (telemetry is null)
+        if (telemetry is null || !telemetry.IsActive)
         {
             return await forward(meta, cancellationToken);
         }
