@@ -104,6 +104,19 @@ public sealed class MetricsTests : IAsyncLifetime
         (await adminAnswer.Content.ReadAsStringAsync()).ShouldContain("onemcp_sessions_active");
     }
 
+    [Fact]
+    public async Task Metrics_AfterABearerIsRefused_CountTheRefusal()
+    {
+        using var forged = Bearer("not-a-token-of-this-gateway");
+        using var refused = await forged.GetAsync("/api/backends");
+        using var scrape = Bearer(MetricsToken);
+
+        var samples = Parse(await scrape.GetStringAsync("/metrics"));
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        samples["onemcp_tokens_refused_total{where=\"bearer\"}"].ShouldBe(1);
+    }
+
     private static double Bound(string key)
     {
         var le = key[(key.IndexOf("le=\"", StringComparison.Ordinal) + 4)..key.LastIndexOf('"')];
