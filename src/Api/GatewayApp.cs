@@ -5,6 +5,7 @@ using OneMcp.Api.Endpoints;
 using OneMcp.Api.Health;
 using OneMcp.Api.Http;
 using OneMcp.Api.Mcp;
+using OneMcp.Api.Observability;
 using OneMcp.Api.Security;
 using OneMcp.Application;
 using OneMcp.Infrastructure;
@@ -27,7 +28,7 @@ public static partial class GatewayApp
 
         builder.WebHost.UseUrls(options.PublicUrlForBinding());
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
-        ConfigureLogging(builder.Logging, options.LogLevel);
+        ConfigureLogging(builder.Logging, options.LogLevel, options.LogFormat);
 
         builder.Services.AddApplication();
         builder.Services.AddInfrastructure(new BackendHostOptions
@@ -42,6 +43,7 @@ public static partial class GatewayApp
             DataDirectory = options.DataDirectory ?? ServeOptions.DefaultDataDirectory(Environment.GetEnvironmentVariable),
         });
         builder.Services.AddSingleton(new HostGuard(options.Host, options.ExternalUrl));
+        builder.Services.AddGatewayObservability(options, Environment.GetEnvironmentVariable);
         builder.Services.AddGatewayMcp();
         builder.Services.AddProblemDetails();
         builder.Services.AddControlPlaneApi();
@@ -72,6 +74,7 @@ public static partial class GatewayApp
         app.UseRouting();
         app.UseAdminOnly();
         app.MapHealth();
+        app.MapGatewayMetrics(options);
         app.MapGatewayMcp();
         app.MapControlPlaneApi();
         app.MapBackendOAuthCallback();
@@ -90,14 +93,30 @@ public static partial class GatewayApp
         return $"http://{host}:{options.Port}";
     }
 
-    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level, LogFormat format)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(o =>
+        if (format == LogFormat.Json)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+            // One object per line for log shippers; the scopes carry the trace and span ids of the current activity.
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+            logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+
         logging.SetMinimumLevel(level);
 
         // The SDK and ASP.NET log every request at Information, and every error answered to a client (an

@@ -46,6 +46,7 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
     var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
     builder.Logging.ConfigureStderrLogging();
     builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, settings.Port));
+    builder.Services.AddHttpContextAccessor();
     builder.Services.AddTestMcpServer(settings).WithHttpTransport(options =>
     {
         // Stateless (the default) cannot push list_changed or make sampling/elicitation/roots requests.

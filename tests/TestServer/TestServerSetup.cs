@@ -33,6 +33,7 @@ internal static class TestServerSetup
             .WithTools<TimingTools>()
             .WithTools<ClientRequestTools>()
             .WithTools<NotificationTools>()
+            .WithTools<TraceTools>()
             .WithResources<TestResources>()
             .WithPrompts<TestPrompts>()
             .WithCompleteHandler(Completions.CompleteAsync)

@@ -119,6 +119,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         const string Description = "The access token is missing, expired, revoked or not meant for this gateway.";
         if (tokenPresented)
         {
+            context.RequestServices.GetService<Application.Diagnostics.GatewayTelemetry>()?.TokenRefused("bearer");
             challenge += $", error=\"invalid_token\", error_description=\"{Description}\"";
         }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OneMcp.Application.Authorization;
+using OneMcp.Application.Diagnostics;
 using OneMcp.Application.Users;
 using OneMcp.Domain.Users;
 using OpenIddict.Abstractions;
@@ -19,7 +20,24 @@ internal static class TokenEndpoint
 {
     public const string Path = "/token";
 
-    public static void MapToken(this IEndpointRouteBuilder endpoints) => endpoints.MapPost(Path, HandleAsync).DisableAntiforgery();
+    public static void MapToken(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPost(Path, async (HttpContext context, IUserRepository users, GatewayTelemetry telemetry) =>
+            Counted(context, telemetry, await HandleAsync(context, users))).DisableAntiforgery();
+
+    // onemcp_tokens_issued_total / onemcp_tokens_refused_total; a grant OpenIddict refuses itself never gets here.
+    private static IResult Counted(HttpContext context, GatewayTelemetry telemetry, IResult result)
+    {
+        if (result is Microsoft.AspNetCore.Http.HttpResults.SignInHttpResult)
+        {
+            telemetry.TokenIssued(context.GetOpenIddictServerRequest()?.GrantType ?? "unknown");
+        }
+        else
+        {
+            telemetry.TokenRefused("token_endpoint");
+        }
+
+        return result;
+    }
 
     private static async Task<IResult> HandleAsync(HttpContext context, IUserRepository users)
     {

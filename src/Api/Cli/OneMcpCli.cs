@@ -47,6 +47,17 @@ public static class OneMcpCli
         HelpName = "level",
     };
 
+    private static readonly Option<string> LogFormatOption = new("--log-format")
+    {
+        Description = "text, or json: one JSON object per line with timestamp, level, category, message, exception and the trace and span ids (env ONEMCP_LOG_FORMAT; default text).",
+        HelpName = "text|json",
+    };
+
+    private static readonly Option<bool> MetricsOption = new("--metrics")
+    {
+        Description = "Serve Prometheus metrics at /metrics; with --enable-auth they need an onemcp:admin token or the bearer in ONEMCP_METRICS_TOKEN (env ONEMCP_METRICS).",
+    };
+
     private static readonly Option<bool> AsyncLoadingOption = new("--enable-async-loading")
     {
         Description = "Listen at once and publish backends as they connect, notifying clients (env ONEMCP_ENABLE_ASYNC_LOADING). By default the gateway listens once every backend has tried to connect.",
@@ -106,8 +117,8 @@ public static class OneMcpCli
         error ??= Console.Error;
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
-            ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
-            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption,
+            ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, LogFormatOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
+            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption, MetricsOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
         {
@@ -184,6 +195,8 @@ public static class OneMcpCli
         var host = ParseHost(Value(HostOption, "ONEMCP_HOST"));
         var externalUrl = ParseExternalUrl(Value(ExternalUrlOption, "ONEMCP_EXTERNAL_URL"));
         var logLevel = ParseLogLevel(Value(LogLevelOption, "ONEMCP_LOG_LEVEL"));
+        var logFormat = ParseLogFormat(Value(LogFormatOption, "ONEMCP_LOG_FORMAT"));
+        var metrics = result.GetValue(MetricsOption) || ParseBool(environment("ONEMCP_METRICS"), "ONEMCP_METRICS");
         var asyncLoading = result.GetValue(AsyncLoadingOption) || ParseBool(environment("ONEMCP_ENABLE_ASYNC_LOADING"), "ONEMCP_ENABLE_ASYNC_LOADING");
 
         var enableAuth = result.GetValue(EnableAuthOption) || ParseBool(environment("ONEMCP_ENABLE_AUTH"), "ONEMCP_ENABLE_AUTH");
@@ -243,6 +256,9 @@ public static class OneMcpCli
             Host = host,
             ExternalUrl = externalUrl,
             LogLevel = logLevel,
+            LogFormat = logFormat,
+            Metrics = metrics,
+            MetricsToken = NonEmpty(environment("ONEMCP_METRICS_TOKEN")),
             AsyncLoading = asyncLoading,
             ConnectionString = storage.ConnectionString,
             DataDirectory = storage.DataDirectory,
@@ -343,6 +359,13 @@ public static class OneMcpCli
         "warn" or "warning" => LogLevel.Warning,
         "error" => LogLevel.Error,
         _ => throw new CliException($"invalid log level '{value}': expected trace, debug, info, warn or error."),
+    };
+
+    private static LogFormat ParseLogFormat(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "text" => LogFormat.Text,
+        "json" => LogFormat.Json,
+        _ => throw new CliException($"invalid log format '{value}': expected text or json."),
     };
 
     private static ScopeMatch ParseScopeMatch(string? value) => value?.Trim().ToLowerInvariant() switch

@@ -15,6 +15,15 @@ public sealed record ServeOptions
     public string Host { get; init; } = DefaultHost;
     public Uri? ExternalUrl { get; init; }
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary><c>--log-format</c>: one line of text per entry, or one JSON object per line (with trace and span ids).</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary><c>--metrics</c>: serve Prometheus text at <c>/metrics</c>.</summary>
+    public bool Metrics { get; init; }
+
+    /// <summary><c>ONEMCP_METRICS_TOKEN</c>: a bearer a scraper may present at <c>/metrics</c> with auth on. A secret: never log it.</summary>
+    public string? MetricsToken { get; init; }
     public bool AsyncLoading { get; init; }
 
     /// <summary>The largest request body accepted on the MCP endpoints.</summary>
@@ -74,6 +83,13 @@ public sealed record ServeOptions
 
     /// <summary>The URL clients use; the bind address unless <see cref="ExternalUrl"/> says otherwise.</summary>
     public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}");
+}
+
+/// <summary>How log entries are written to the console.</summary>
+public enum LogFormat
+{
+    Text,
+    Json,
 }
 
 /// <summary>Where the gateway keeps its data: PostgreSQL when a connection string is given, else SQLite in the folder.</summary>

@@ -46,7 +46,15 @@ internal static partial class GatewayMcp
         var accessor = http.RequestServices.GetRequiredService<IHttpContextAccessor>();
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
         var filter = SessionFilterMiddleware.FilterOf(http);
-        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter) { Grant = Auth.ScopeGrants.For(http) };
+        var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
+        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
+        {
+            Grant = Auth.ScopeGrants.For(http),
+            // Hashed once per session, and only these two: spans and logs name no user and carry no token.
+            UserHash = subject is null ? null : Application.Diagnostics.GatewayTelemetry.HashUser(subject),
+            ClientId = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.ClientId)?.Value
+                ?? OpenIddict.Abstractions.OpenIddictExtensions.GetPresenters(http.User).FirstOrDefault(),
+        };
         http.Items[SessionKey] = session;
 
         options.ServerInstructions = engine.BuildInstructions(session);

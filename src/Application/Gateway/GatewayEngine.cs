@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Diagnostics;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
 
@@ -13,7 +14,8 @@ namespace OneMcp.Application.Gateway;
 /// The MCP data plane: merges what the backends offer into what one session sees, and routes each
 /// request to the backend that owns it. Lists come from cached capabilities (no fan-out per request).
 /// </summary>
-public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, InFlightRequests inFlight, ResourceSubscriptions subscriptions)
+public sealed class GatewayEngine(
+    IBackendPool pool, CapabilityCatalog catalog, InFlightRequests inFlight, ResourceSubscriptions subscriptions, GatewayTelemetry? telemetry = null)
 {
     public ListToolsResult ListTools(GatewaySession session, string? cursor)
     {
@@ -71,23 +73,20 @@ public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, 
             throw GatewayErrors.UnknownTool(request.Name);
         }
 
-        var forwarded = new CallToolRequestParams
-        {
-            Name = toolName,
-            Arguments = request.Arguments,
-            Meta = WithoutProgressToken(request.Meta),
-        };
-
         var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token) : null;
         using var _ = inFlight.Enter(backend.Name, session, caller);
-        var result = await backend.CallToolAsync(forwarded, progress, cancellationToken);
-        if (progress is not null)
+        return await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, async (meta, ct) =>
         {
-            // Progress must not arrive after the result it reports on.
-            await progress.FlushAsync();
-        }
+            var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = WithoutProgressToken(meta) };
+            var result = await backend.CallToolAsync(forwarded, progress, ct);
+            if (progress is not null)
+            {
+                // Progress must not arrive after the result it reports on.
+                await progress.FlushAsync();
+            }
 
-        return result;
+            return result;
+        }, cancellationToken);
     }
 
     public async ValueTask<ReadResourceResult> ReadResourceAsync(GatewaySession session, IClientPeer caller, ReadResourceRequestParams request, CancellationToken cancellationToken)
@@ -98,7 +97,8 @@ public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, 
         }
 
         using var _ = inFlight.Enter(backend.Name, session, caller);
-        var result = await backend.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = request.Meta }, cancellationToken);
+        var result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta,
+            (meta, ct) => backend.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = meta }, ct), cancellationToken);
 
         // Contents name the URI the client asked for, so it can match them to its request.
         foreach (var content in result.Contents)
@@ -117,8 +117,8 @@ public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, 
         }
 
         using var _ = inFlight.Enter(backend.Name, session, caller);
-        return await backend.GetPromptAsync(
-            new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = request.Meta },
+        return await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta,
+            (meta, ct) => backend.GetPromptAsync(new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = meta }, ct),
             cancellationToken);
     }
 
@@ -155,8 +155,9 @@ public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, 
         }
 
         using var _ = inFlight.Enter(backend.Name, session, caller);
-        return await backend.CompleteAsync(
-            new CompleteRequestParams { Ref = forwardedRef, Argument = request.Argument, Context = request.Context, Meta = request.Meta },
+        return await ObserveAsync(RequestMethods.CompletionComplete, backend, forwardedRef is PromptReference p ? p.Name : ((ResourceTemplateReference)forwardedRef).Uri ?? string.Empty,
+            session, request.Meta,
+            (meta, ct) => backend.CompleteAsync(new CompleteRequestParams { Ref = forwardedRef, Argument = request.Argument, Context = request.Context, Meta = meta }, ct),
             cancellationToken);
     }
 
@@ -242,6 +243,45 @@ public sealed class GatewayEngine(IBackendPool pool, CapabilityCatalog catalog, 
 
         backend = candidate;
         return true;
+    }
+
+    /// <summary>
+    /// Forwards one request with its span (the gateway's, and the backend call's child carrying the trace context
+    /// on in <c>_meta</c>) and its metrics. Never the arguments: only method, backend, name and outcome are recorded.
+    /// </summary>
+    private async ValueTask<T> ObserveAsync<T>(
+        string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
+        Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
+    {
+        if (telemetry is null || !telemetry.IsActive)
+        {
+            return await forward(meta, cancellationToken);
+        }
+
+        var started = telemetry.Time.GetTimestamp();
+        var backendName = backend.Name.Value;
+        using var span = GatewayTelemetry.StartRequest(method, backendName, target, session, GatewayTelemetry.ParentFrom(meta));
+        var outcome = GatewayTelemetry.Outcomes.Error;
+        try
+        {
+            T result;
+            using (var call = GatewayTelemetry.StartBackendCall(method, backendName))
+            {
+                result = await forward(GatewayTelemetry.WithTraceContext(meta, call), cancellationToken);
+            }
+
+            outcome = result is CallToolResult { IsError: true } ? GatewayTelemetry.Outcomes.ToolError : GatewayTelemetry.Outcomes.Ok;
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = GatewayTelemetry.Outcomes.Cancelled;
+            throw;
+        }
+        finally
+        {
+            telemetry.Record(method, backendName, outcome, telemetry.Time.GetElapsedTime(started), span);
+        }
     }
 
     private static void RejectCursor(string? cursor)

@@ -66,7 +66,7 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
             await Expect(github.Locator(".status")).ToHaveTextAsync("Awaiting OAuth");
             await Expect(github).ToContainTextAsync("waiting for approval");
             await Expect(github.GetByRole(AriaRole.Button, new() { Name = "Authorize", Exact = true })).ToBeVisibleAsync();
-            await Expect(page.Locator("tr[data-backend=\"notion\"] .status")).ToHaveTextAsync("Authorized");
+            await Expect(page.Locator("tr[data-backend=\"notion\"] .status")).ToHaveTextAsync("Connected");
             await Expect(page.Locator("tr[data-backend=\"broken\"] .status")).ToHaveTextAsync("Error");
             await Expect(page.Locator("tr[data-backend=\"broken\"]")).ToContainTextAsync("nope: not found");
             await page.Locator("tr[data-backend=\"notion\"]").GetByRole(AriaRole.Button, new() { Name = "Restart OAuth", Exact = true }).ClickAsync();
@@ -107,6 +107,57 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
             await page.Context.CloseAsync();
         }
     }
+
+    [Fact]
+    public async Task BackendsView_WhenConnectedThroughOAuthDisabledInConfigOrLongNamed_ShowsConnectedWithAnOAuthMarkerNoToggleAndUnbrokenNames()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1024, Height = 800 } });
+        await FakeApi.RouteAsync(page, "admin");
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url("/oauth#backends").ToString());
+
+            // Connected through OAuth: the badge says Connected, the marker beside it says OAuth.
+            var notion = page.Locator("tr[data-backend=\"notion\"]");
+            await Expect(notion.Locator(".status")).ToHaveTextAsync("Connected");
+            await Expect(notion.Locator(".oauth-marker")).ToBeVisibleAsync();
+            await Expect(notion.Locator(".oauth-marker")).ToHaveTextAsync("OAuth");
+            await Expect(page.Locator("tr[data-backend=\"github\"] .oauth-marker")).ToBeHiddenAsync();
+            await Expect(page.Locator("tr[data-backend=\"broken\"] .oauth-marker")).ToBeHiddenAsync();
+
+            // Disabled in mcp.json: neither Enable nor Disable (the file wins), and the note says where to change it.
+            var archived = page.Locator("tr[data-backend=\"archived\"]");
+            await Expect(archived.Locator(".status")).ToHaveTextAsync("Disabled");
+            await Expect(archived).ToContainTextAsync("Disabled in mcp.json");
+            await Expect(archived.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true })).ToHaveCountAsync(0);
+            await Expect(archived.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true })).ToHaveCountAsync(0);
+            await Expect(notion.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true })).ToBeVisibleAsync();
+
+            // Names stay on one line: a short one whole, a long one ellipsized with the whole name in its title.
+            var everything = page.Locator("tr[data-backend=\"everything\"] .title");
+            (await LineCountAsync(everything)).ShouldBe(1);
+            (await everything.EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth")).ShouldBeTrue();
+            var longName = page.Locator($"tr[data-backend=\"{LongName}\"] .title");
+            (await LineCountAsync(longName)).ShouldBe(1);
+            await Expect(longName).ToHaveAttributeAsync("title", LongName);
+            (await longName.EvaluateAsync<bool>("e => e.scrollWidth > e.clientWidth")).ShouldBeTrue();
+            await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backends-oauth-marker-long-names");
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    private const string LongName = "an-extraordinarily-long-backend-name-from-the-platform-team-registry";
+
+    /// <summary>The lines the element's text occupies (a name broken mid-word occupies two; an ellipsis is a fragment on the same line).</summary>
+    private static Task<int> LineCountAsync(ILocator element) =>
+        element.EvaluateAsync<int>(
+            "e => { const r = document.createRange(); r.selectNodeContents(e); return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }");
 
     [Fact]
     public async Task Member_SeesNoAdminActions_AndNoSessionSendsTheBrowserToSignIn()
@@ -225,7 +276,13 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
              {"name":"notion","origin":"config","enabled":true,"type":"http","url":"https://notion.example.com/mcp","args":[],"tags":["docs"],"version":1,
               "runtime":{"status":"connected","lastError":null,"lastConnectedAt":"2026-01-01T10:00:00Z","restarts":0,"tools":4,"oauth":{"required":true,"authorized":true,"pendingRequestId":null}}},
              {"name":"broken","origin":"config","enabled":true,"type":"stdio","command":"nope","args":[],"tags":["db"],"version":1,
-              "runtime":{"status":"error","lastError":"The process exited with code 127: nope: not found","lastConnectedAt":null,"restarts":0,"tools":0,"oauth":{"required":false,"authorized":false,"pendingRequestId":null}}}]
+              "runtime":{"status":"error","lastError":"The process exited with code 127: nope: not found","lastConnectedAt":null,"restarts":0,"tools":0,"oauth":{"required":false,"authorized":false,"pendingRequestId":null}}},
+             {"name":"archived","origin":"config","enabled":true,"disabledInConfig":true,"type":"stdio","command":"old","args":[],"tags":[],"version":1,
+              "runtime":{"status":"disabled","lastError":null,"lastConnectedAt":null,"restarts":0,"tools":0,"oauth":{"required":false,"authorized":false,"pendingRequestId":null}}},
+             {"name":"everything","origin":"config","enabled":true,"type":"stdio","command":"npx","args":["-y","@modelcontextprotocol/server-everything"],"tags":[],"version":1,
+              "runtime":{"status":"connected","lastError":null,"lastConnectedAt":"2026-01-01T10:00:00Z","restarts":0,"tools":11,"oauth":{"required":false,"authorized":false,"pendingRequestId":null}}},
+             {"name":"an-extraordinarily-long-backend-name-from-the-platform-team-registry","origin":"api","enabled":true,"type":"http","url":"https://registry.example.com/mcp","args":[],"tags":[],"version":1,
+              "runtime":{"status":"connected","lastError":null,"lastConnectedAt":"2026-01-01T10:00:00Z","restarts":0,"tools":2,"oauth":{"required":false,"authorized":false,"pendingRequestId":null}}}]
             """)!;
 
         private static Task Json(IRoute route, JsonNode body) =>

@@ -16,7 +16,7 @@ namespace OneMcp.IntegrationTests.Browser;
 /// <summary>
 /// The user's "Authorization Walkthrough" (seed authentication.md) in a real Chromium against a real gateway with
 /// <c>--enable-auth</c> and a real OAuth-protected backend (the test server with <c>--require-oauth</c>): sign in,
-/// Awaiting OAuth, Authorize, the backend's consent page, Approve (or Deny) in the dashboard, Authorized and the
+/// Awaiting OAuth, Authorize, the backend's consent page, Approve (or Deny) in the dashboard, Connected (with its OAuth marker) and the
 /// backend's tools reaching an MCP client; and Restart OAuth. Each test has its own gateway (they change the
 /// same backend's OAuth state).
 /// </summary>
@@ -99,10 +99,11 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
             await Expect(prompt).ToHaveCountAsync(0);
             new Uri(page.Url).Query.ShouldBeEmpty();
 
-            // (6) Verify the connection: Authorized ("connected through OAuth"), and its tools reach a client.
+            // (6) Verify the connection: Connected with the OAuth marker beside it, and its tools reach a client.
             await page.GetByRole(AriaRole.Link, new() { Name = "Backends", Exact = true }).ClickAsync();
-            await Expect(vault.Locator(".status")).ToHaveTextAsync("Authorized", Walkthrough.Long);
-            await Expect(vault).ToContainTextAsync("Connected through OAuth");
+            await Expect(vault.Locator(".status")).ToHaveTextAsync("Connected", Walkthrough.Long);
+            await Expect(vault.Locator(".oauth-marker")).ToBeVisibleAsync();
+            await Expect(vault.Locator(".oauth-marker")).ToHaveTextAsync("OAuth");
             await Expect(vault.Locator(".tools .cell")).Not.ToHaveTextAsync("0", Walkthrough.Long);
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-5-authorized");
 
@@ -177,7 +178,7 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
     [Fact]
     public async Task RestartOAuth_OnAnAuthorizedBackend_SendsItBackToAwaitingOAuth_AndDiscardsTheCredentials()
     {
-        // Authorized first, through the REST API (the browser path is the six-step test's).
+        // Connected through OAuth first, through the REST API (the browser path is the six-step test's).
         using (var admin = await DashboardClient.SignInAsync(_gateway.BaseUrl, Walkthrough.Admin, Walkthrough.AdminPassword))
         {
             await Walkthrough.AuthorizeAndApproveThroughApiAsync(admin, "vault");
@@ -191,12 +192,14 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
         {
             await Walkthrough.SignInToDashboardAsync(page, _gateway, Walkthrough.Admin, Walkthrough.AdminPassword);
             var vault = Walkthrough.Row(page, "vault");
-            await Expect(vault.Locator(".status")).ToHaveTextAsync("Authorized", Walkthrough.Long);
+            await Expect(vault.Locator(".status")).ToHaveTextAsync("Connected", Walkthrough.Long);
+            await Expect(vault.Locator(".oauth-marker")).ToBeVisibleAsync();
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-restart-1-authorized");
 
             await vault.GetByRole(AriaRole.Button, new() { Name = "Restart OAuth", Exact = true }).ClickAsync();
             await Expect(page.Locator("#note[role=status]")).ToContainTextAsync("vault: stored OAuth credentials discarded", Walkthrough.LongContain);
             await Expect(vault.Locator(".status")).ToHaveTextAsync("Awaiting OAuth", Walkthrough.Long);
+            await Expect(vault.Locator(".oauth-marker")).ToBeHiddenAsync();
             await Expect(vault.GetByRole(AriaRole.Button, new() { Name = "Authorize", Exact = true })).ToBeVisibleAsync(Walkthrough.LongVisible);
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-restart-2-awaiting");
 

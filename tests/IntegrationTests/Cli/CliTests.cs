@@ -25,7 +25,8 @@ public sealed class CliTests : IDisposable
         stderr.ShouldBeEmpty();
         var help = string.Join('\n', stdout);
         foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading",
-            "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir", "--allow-insecure-network" })
+            "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir",
+            "--allow-insecure-network", "--log-format", "--metrics" })
         {
             help.ShouldContain(flag);
         }
@@ -39,6 +40,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--port 70000")]
     [InlineData("--port abc")]
     [InlineData("--log-level loud")]
+    [InlineData("--log-format yaml")]
     [InlineData("--external-url notaurl")]
     [InlineData("--host bad!host")]
     [InlineData("--enable-auth --scope-match some")]
@@ -104,6 +106,40 @@ public sealed class CliTests : IDisposable
         var line = stderr.ShouldHaveSingleItem();
         line.ShouldStartWith("onemcp:");
         line.ShouldContain(port);
+    }
+
+    [Fact]
+    public async Task Serve_WithLogFormatJson_WritesOneJsonObjectPerLineCarryingTheRequestsTraceId()
+    {
+        var config = _directory.Write("json-logs.json", DisabledBackendConfig("quiet"));
+        await using var gateway = GatewayProcess.Start(["serve", "--config", config, "--port", "0", "--log-level", "debug"], _directory.Path,
+            new Dictionary<string, string> { ["ONEMCP_LOG_FORMAT"] = "json" });
+        await gateway.WaitForListeningAsync();
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString();
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.BaseUrl, "/health/live"));
+        request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using var response = await http.SendAsync(request);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await gateway.WaitForOutputAsync(line => line.Contains(traceId, StringComparison.Ordinal), "a log line of the traced request");
+
+        // Every log line is one JSON object (the listening line, which scripts read, is the only plain one).
+        var lines = gateway.StandardOutput.Where(l => !l.StartsWith("OneMcp listening on ", StringComparison.Ordinal)).ToList();
+        lines.ShouldNotBeEmpty();
+        foreach (var line in lines)
+        {
+            using var entry = JsonDocument.Parse(line);
+            entry.RootElement.GetProperty("Timestamp").GetString().ShouldNotBeNullOrEmpty();
+            entry.RootElement.GetProperty("LogLevel").GetString().ShouldNotBeNullOrEmpty();
+            entry.RootElement.GetProperty("Category").GetString().ShouldNotBeNullOrEmpty();
+            entry.RootElement.TryGetProperty("Message", out _).ShouldBeTrue();
+        }
+
+        using var traced = JsonDocument.Parse(lines.First(l => l.Contains(traceId, StringComparison.Ordinal)));
+        var scope = traced.RootElement.GetProperty("Scopes").EnumerateArray().First(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("TraceId", out _));
+        scope.GetProperty("TraceId").GetString().ShouldBe(traceId);
+        scope.GetProperty("SpanId").GetString().ShouldNotBeNullOrEmpty();
     }
 
     [Fact]

@@ -19,6 +19,12 @@ public sealed class GatewaySession(string id, SessionFilter filter)
 
     public string Id { get; } = id;
 
+    /// <summary>A one-way pseudonym of the signed-in user (spans name it, never the user); null without auth.</summary>
+    public string? UserHash { get; init; }
+
+    /// <summary>The OAuth client the session's token was issued to; null without auth.</summary>
+    public string? ClientId { get; init; }
+
     public SessionFilter Filter => _filter;
 
     /// <summary>True when the session was opened with <c>?preset=<paramref name="presetName"/></c>.</summary>

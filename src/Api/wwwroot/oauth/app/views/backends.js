@@ -1,13 +1,14 @@
 // Backends: status of every backend, OAuth actions, enable/disable, and add/edit/remove for API backends.
 import { h, setText, setAttr, chips, reconcile, replaceIfChanged, td, timeEl, updateTime, splitList, field } from '../dom.js';
 
-/** The badge of a backend (docs/dashboard-api.md): [text, colour class, note, note class]. */
+/** The badge of a backend (docs/dashboard-api.md): [text, colour class, note, note class]. A backend connected
+ * through OAuth is Connected like any other (DESIGN §6); the "OAuth" marker beside the badge says how. */
 export function statusOf(backend) {
   const runtime = backend.runtime ?? {};
   const oauth = runtime.oauth ?? {};
   switch (runtime.status) {
     case 'connected':
-      return oauth.authorized ? ['Authorized', 'auth', 'Connected through OAuth', ''] : ['Connected', 'ok', '', ''];
+      return ['Connected', 'ok', '', ''];
     case 'awaitingOAuth':
       return ['Awaiting OAuth', 'warn', oauth.pendingRequestId ? 'Authorized, waiting for approval' : 'Needs authorization', 'warn'];
     case 'error':
@@ -21,7 +22,7 @@ export function statusOf(backend) {
     case 'connecting':
       return ['Connecting', 'info', '', ''];
     case 'disabled':
-      return ['Disabled', 'off', backend.disabledInConfig ? 'Disabled in mcp.json' : '', ''];
+      return ['Disabled', 'off', backend.disabledInConfig ? 'Disabled in mcp.json: enable it there' : '', ''];
     default:
       return [runtime.status ?? 'Unknown', 'off', '', ''];
   }
@@ -53,7 +54,9 @@ export function create(ctx) {
       td('Name', { class: 'name' }, h('span', { class: 'title' }), ' ', h('span', { class: 'origin' }), h('span', { class: 'warning', hidden: true })),
       td('Transport', { class: 'transport' }, h('span', { class: 'type' }), h('span', { class: 'status-note target' })),
       td('Tags', null, h('span', { class: 'chips' })),
-      td('Status', null, h('span', { class: 'status badge' }), h('span', { class: 'status-note' })),
+      td('Status', null, h('span', { class: 'status badge' }), ' ',
+        h('span', { class: 'chip oauth-marker', title: 'Connected with OAuth credentials the gateway holds', text: 'OAuth', hidden: true }),
+        h('span', { class: 'status-note' })),
       td('Last connected', null, timeEl(backend.runtime?.lastConnectedAt)),
       td('Tools', { class: 'num tools' }),
       admin ? td('Actions', { class: 'actions-cell' }, h('div', { class: 'actions' })) : null);
@@ -62,7 +65,10 @@ export function create(ctx) {
 
   function updateRow(row, backend) {
     const [text, colour, note, noteClass] = statusOf(backend);
-    setText(row.querySelector('.title'), backend.name);
+    const title = row.querySelector('.title');
+    setText(title, backend.name);
+    // A long name is ellipsized (never broken mid-word); the whole name stays in the tooltip.
+    setAttr(title, 'title', backend.name);
     replaceIfChanged(row.querySelector('.origin'), backend.origin, () =>
       backend.origin === 'api' ? h('span', { class: 'chip origin', title: 'Added through the dashboard or the REST API', text: 'API' }) : null);
     const warning = row.querySelector('.warning');
@@ -74,6 +80,7 @@ export function create(ctx) {
     const badge = row.querySelector('.status');
     setText(badge, text);
     setAttr(badge, 'class', `status badge ${colour}`);
+    row.querySelector('.oauth-marker').hidden = !(backend.runtime?.status === 'connected' && backend.runtime?.oauth?.authorized);
     const noteEl = row.querySelector('.status-note:not(.target)');
     setText(noteEl, note);
     setAttr(noteEl, 'class', `status-note ${noteClass}`.trim());
@@ -89,7 +96,9 @@ export function create(ctx) {
     if (runtime.status === 'awaitingOAuth') actions.push('authorize');
     if (oauth.pendingRequestId) actions.push('review');
     if (oauth.required) actions.push('restart');
-    actions.push(backend.enabled ? 'disable' : 'enable');
+    // mcp.json's "disabled": true wins over the API's switch (enabling here would change nothing), so a backend
+    // disabled there offers neither Enable nor Disable; its note says where to change it.
+    if (!backend.disabledInConfig) actions.push(backend.enabled ? 'disable' : 'enable');
     if (backend.origin === 'api') actions.push('edit', 'remove');
     const name = backend.name;
     const path = `/api/backends/${api.seg(name)}`;

@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using OneMcp.Api.Cli;
+using OneMcp.Api.Endpoints;
+using OneMcp.Application.Authorization;
+using OneMcp.Application.Diagnostics;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace OneMcp.Api.Observability;
+
+/// <summary>
+/// Traces and metrics (DESIGN §9, ADR 0014): OpenTelemetry over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
+/// set (otherwise no listener exists and the gateway's sources cost a null check), and <c>/metrics</c> with <c>--metrics</c>.
+/// </summary>
+internal static class GatewayObservability
+{
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The environment variable of the standard OTLP exporter; its presence turns export on.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    public static IServiceCollection AddGatewayObservability(this IServiceCollection services, ServeOptions options, Func<string, string?> environment)
+    {
+        services.AddMetrics();
+        services.AddSingleton<GatewayTelemetry>();
+        if (options.Metrics)
+        {
+            services.AddSingleton<PrometheusMetrics>();
+        }
+
+        if (!string.IsNullOrWhiteSpace(environment(OtlpEndpointVariable)))
+        {
+            // The exporter reads the endpoint, protocol and headers from the standard OTEL_* variables itself.
+            services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("onemcp", serviceVersion: OneMcp.Application.Health.Queries.GetHealthHandler.Version))
+                .WithTracing(tracing => tracing.AddGatewayInstrumentation().AddOtlpExporter())
+                .WithMetrics(metrics => metrics.AddMeter(GatewayTelemetry.Name).AddOtlpExporter());
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// The gateway's sources: its own spans, the MCP SDK's (which also read the client's <c>_meta</c> trace context),
+    /// incoming HTTP requests, and outgoing HTTP, which carries <c>traceparent</c> to HTTP backends. Query strings stay
+    /// redacted (the instrumentations' default): an OAuth callback's code must not reach a span.
+    /// </summary>
+    public static TracerProviderBuilder AddGatewayInstrumentation(this TracerProviderBuilder tracing) =>
+        tracing
+            .AddSource(GatewayTelemetry.Name, GatewayTelemetry.McpSdkSourceName)
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation();
+
+    public static void MapGatewayMetrics(this IEndpointRouteBuilder endpoints, ServeOptions options)
+    {
+        if (!options.Metrics)
+        {
+            return;
+        }
+
+        // Listening from the start: what happens before the first scrape counts too.
+        _ = endpoints.ServiceProvider.GetRequiredService<PrometheusMetrics>();
+
+        // Read once: a secret, never logged; hashed so the comparison below takes the same time whatever is sent.
+        var token = options.MetricsToken is { Length: > 0 } configured ? SHA256.HashData(Encoding.UTF8.GetBytes(configured)) : null;
+        endpoints.MapGet(MetricsPath, async (HttpContext context, PrometheusMetrics metrics) =>
+        {
+            if (options.EnableAuth && await RefuseAsync(context, token) is { } refusal)
+            {
+                return refusal;
+            }
+
+            return Results.Text(metrics.Scrape(), "text/plain; version=0.0.4; charset=utf-8");
+        }).ExcludeFromDescription();
+    }
+
+    /// <summary>With auth on: the metrics token, or a gateway token of an administrator holding <c>onemcp:admin</c>.</summary>
+    private static async Task<IResult?> RefuseAsync(HttpContext context, byte[]? metricsToken)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+        if (bearer is { Length: > 0 } && metricsToken is not null
+            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(bearer)), metricsToken))
+        {
+            return null;
+        }
+
+        var result = bearer is { Length: > 0 }
+            ? await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            : null;
+        if (result?.Principal is not { } principal)
+        {
+            context.Response.Headers.WWWAuthenticate = bearer is null ? "Bearer" : "Bearer error=\"invalid_token\"";
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                detail: "The metrics need an administrator's token holding the scope 'onemcp:admin', or the metrics token.");
+        }
+
+        context.User = principal;
+        if (!ApiCaller.IsAdmin(context) || !principal.HasScope(OAuthScopes.Admin))
+        {
+            context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{OAuthScopes.Admin}\"";
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: $"The metrics need a token holding the scope '{OAuthScopes.Admin}'.");
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Protocol;
+using OneMcp.Api.Observability;
+using OneMcp.Application.Diagnostics;
+using OneMcp.IntegrationTests.Support;
+using OpenTelemetry.Trace;
+
+namespace OneMcp.IntegrationTests.Gateway;
+
+/// <summary>
+/// Traces (DESIGN §9): a tools/call is one gateway span with a backend child span, in the client's trace, and the
+/// trace context reaches the backend: as the <c>traceparent</c> header of an HTTP backend and in <c>_meta</c> of any.
+/// The spans are caught with the in-memory exporter on the gateway's own instrumentation.
+/// </summary>
+public sealed class TracingTests
+{
+    [Fact]
+    public async Task ToolsCall_WithAClientTrace_ExportsAGatewaySpanWithABackendChildAndTheTraceReachesBothBackends()
+    {
+        await using var web = await HttpTestServer.StartAsync("web");
+        var spans = new List<Activity>();
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            new ConfigBuilder().Add("web", ConfigBuilder.HttpServer(web.McpUrl)).Add("local", ConfigBuilder.StdioTestServer("local")),
+            configureBuilder: b => b.Services.AddOpenTelemetry().WithTracing(t => t.AddGatewayInstrumentation().AddInMemoryExporter(spans)));
+        var client = await gateway.ConnectAsync();
+
+        // The client's own, sampled trace: its HTTP requests carry it as the traceparent header.
+        using var root = new Activity("test client").SetIdFormat(ActivityIdFormat.W3C).Start();
+        root.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        var traceId = root.TraceId;
+        var viaHttp = Report(await client.CallToolAsync("web_1mcp_trace"));
+        var viaStdio = Report(await client.CallToolAsync("local_1mcp_trace"));
+        root.Stop();
+
+        TraceIdOf(viaHttp.GetProperty("traceparent").GetString()).ShouldBe(traceId.ToHexString(), viaHttp.ToString());
+        viaHttp.GetProperty("meta").ValueKind.ShouldBe(JsonValueKind.Object, viaHttp.ToString());
+        TraceIdOf(viaHttp.GetProperty("meta").GetProperty("traceparent").GetString()).ShouldBe(traceId.ToHexString());
+        viaStdio.GetProperty("traceparent").ValueKind.ShouldBe(JsonValueKind.Null);
+        TraceIdOf(viaStdio.GetProperty("meta").GetProperty("traceparent").GetString()).ShouldBe(traceId.ToHexString());
+
+        Activity[] ours;
+        lock (spans)
+        {
+            ours = [.. spans.Where(s => s.TraceId == traceId && s.Source.Name == GatewayTelemetry.Name)];
+        }
+
+        var request = ours.Where(s => s.OperationName == "tools/call trace" && (string?)s.GetTagItem("onemcp.backend") == "web").ShouldHaveSingleItem();
+        request.GetTagItem("mcp.method.name").ShouldBe("tools/call");
+        request.GetTagItem("onemcp.outcome").ShouldBe("ok");
+        var backendCall = ours.Where(s => s.ParentSpanId == request.SpanId).ShouldHaveSingleItem();
+        backendCall.Kind.ShouldBe(ActivityKind.Client);
+        backendCall.GetTagItem("onemcp.backend").ShouldBe("web");
+
+        // Never the arguments.
+        ours.SelectMany(s => s.TagObjects).Select(t => t.Key).ShouldNotContain(k => k.Contains("argument", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task ToolsCall_WithATraceparentInMeta_ContinuesThatTraceAtTheBackend()
+    {
+        var spans = new List<Activity>();
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            new ConfigBuilder().Add("local", ConfigBuilder.StdioTestServer("local")),
+            configureBuilder: b => b.Services.AddOpenTelemetry().WithTracing(t => t.AddGatewayInstrumentation().AddInMemoryExporter(spans)));
+        // A raw session: an SDK client would write its own trace context into _meta.
+        using var session = await RawMcpSession.OpenAsync(gateway.Url("/mcp"));
+        var traceId = ActivityTraceId.CreateRandom();
+        var parent = $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
+
+        var messages = await session.RequestAsync("tools/call", new JsonObject
+        {
+            ["name"] = "local_1mcp_trace",
+            ["_meta"] = new JsonObject { ["traceparent"] = parent },
+        });
+        var text = messages[^1]["result"]!["content"]![0]!["text"]!.GetValue<string>();
+        var report = JsonDocument.Parse(text).RootElement;
+
+        TraceIdOf(report.GetProperty("meta").GetProperty("traceparent").GetString()).ShouldBe(traceId.ToHexString());
+        lock (spans)
+        {
+            spans.ShouldContain(s => s.Source.Name == GatewayTelemetry.Name && s.TraceId == traceId && s.OperationName == "tools/call trace");
+        }
+    }
+
+    private static JsonElement Report(CallToolResult result) => JsonDocument.Parse(AggregationTests.Text(result)).RootElement.Clone();
+
+    private static string? TraceIdOf(string? traceparent) => traceparent?.Split('-')[1];
+}
