@@ -40,7 +40,7 @@ public static class GatewayApp
         {
             ConnectionString = options.ConnectionString,
             DataDirectory = options.DataDirectory ?? ServeOptions.DefaultDataDirectory(Environment.GetEnvironmentVariable),
-        });
+        }, new Infrastructure.Audit.AuditOptions { Retention = options.AuditRetention });
         builder.Services.AddSingleton(new HostGuard(options.Host, options.ExternalUrl));
         builder.Services.AddGatewayMcp();
         builder.Services.AddProblemDetails();

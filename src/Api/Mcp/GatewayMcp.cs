@@ -46,7 +46,7 @@ internal static partial class GatewayMcp
         var accessor = http.RequestServices.GetRequiredService<IHttpContextAccessor>();
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
         var filter = SessionFilterMiddleware.FilterOf(http);
-        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter) { Grant = Auth.ScopeGrants.For(http) };
+        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter) { Grant = Auth.ScopeGrants.For(http), Actor = Endpoints.HttpCurrentUser.Of(http.User) };
         http.Items[SessionKey] = session;
 
         options.ServerInstructions = engine.BuildInstructions(session);

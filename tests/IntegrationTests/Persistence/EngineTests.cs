@@ -46,3 +46,8 @@ public sealed class SqliteBackendCredentialStoreTests(SqliteDatabaseFixture db) 
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresBackendCredentialStoreTests(PostgresFixture pg) : BackendCredentialStoreContract(pg.DatabaseFor<PostgresBackendCredentialStoreTests>());
+
+public sealed class SqliteAuditRepositoryTests(SqliteDatabaseFixture db) : AuditRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresAuditRepositoryTests(PostgresFixture pg) : AuditRepositoryContract(pg.DatabaseFor<PostgresAuditRepositoryTests>());

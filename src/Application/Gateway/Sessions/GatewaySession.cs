@@ -19,6 +19,9 @@ public sealed class GatewaySession(string id, SessionFilter filter)
 
     public string Id { get; } = id;
 
+    /// <summary>Who the session acts for (its token's user and client), as the audit log names them.</summary>
+    public Audit.AuditActor Actor { get; init; } = Audit.AuditActor.Anonymous;
+
     public SessionFilter Filter => _filter;
 
     /// <summary>True when the session was opened with <c>?preset=<paramref name="presetName"/></c>.</summary>
