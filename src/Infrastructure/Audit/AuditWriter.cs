@@ -9,11 +9,15 @@ namespace OneMcp.Infrastructure.Audit;
 /// (up to <see cref="AuditOptions.MaxBatch"/>). A failed write is logged (type and message only) and its entries
 /// are lost rather than retried forever: the audit log must never grow without bound in memory.
 /// </summary>
-internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository store, AuditOptions options, ILogger<AuditWriter> logger)
+internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository store, AuditOptions options, TimeProvider time, ILogger<AuditWriter> logger)
     : BackgroundService
 {
     // On shutdown, what is still queued gets this long to reach the store.
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    // After a failed write: a store that is down is not hammered, and its warnings come once a second at most
+    // (meanwhile the queue fills, and what does not fit is counted as dropped).
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,6 +65,7 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
         {
             // The type and message only: no payloads, no connection strings.
             LogWriteFailed(logger, batch.Count, e.GetType().Name, e.Message);
+            await Task.Delay(FailureBackoff, time, cancellationToken);
         }
     }
 
