@@ -37,6 +37,7 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
         Has("denial", Admin, name: "DecideAuthorizationRequest").ShouldBeTrue();
         Has("revocation", Cy, client: scenario.CyClientId).ShouldBeTrue();
         Has("change", Admin, name: "CreatePreset").ShouldBeTrue();
+        Has("change", Admin, name: "CreatePreset", outcome: "failure").ShouldBeTrue();
 
         var failed = items.Single(i => Text(i, "name") == "throw");
         Text(failed, "errorCode").ShouldNotBeNullOrEmpty();
@@ -149,5 +150,16 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
         alpha["buckets"]!.AsArray().Sum(b => b!["calls"]!.GetValue<int>()).ShouldBe(3);
         backends["beta"]["calls"]!.GetValue<int>().ShouldBe(2);
         summary["bucketMinutes"]!.GetValue<int>().ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task AuditSummary_AsMember_CountsOnlyTheirOwnCalls()
+    {
+        using var bob = await DashboardClient.SignInAsync(scenario.Gateway.BaseUrl, Bob, BobPassword);
+
+        var summary = (await bob.GetFromJsonAsync<JsonObject>("/api/audit/summary"))!;
+
+        var calls = summary["backends"]!.AsArray().ToDictionary(b => b!["backend"]!.GetValue<string>(), b => b!["calls"]!.GetValue<int>());
+        calls.ShouldBe(new Dictionary<string, int> { ["alpha"] = 3, ["beta"] = 1 });
     }
 }

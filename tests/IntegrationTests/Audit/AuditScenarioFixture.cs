@@ -88,6 +88,11 @@ public sealed class AuditScenarioFixture : IAsyncLifetime
             preset.IsSuccessStatusCode.ShouldBeTrue(await preset.Content.ReadAsStringAsync());
         }
 
+        using (var invalid = await AdminHttp.PostAsJsonAsync("/api/presets", new { name = "broken", expression = "web and (" }))
+        {
+            invalid.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        }
+
         // Cy's client revokes its token.
         (await driver.RevokeAsync(CyClientId, cyToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
