@@ -43,7 +43,7 @@ public class EngineBenchmarks
         // Every 4th backend is tagged "web", every 10th "db"; all are "team".
         _pool = new StaticPool(Micro.Backends.Create(Backends, 20, i => i % 10 == 0 ? ["team", "db"] : i % 4 == 0 ? ["team", "web"] : ["team"]));
         var catalog = new CapabilityCatalog();
-        _engine = new GatewayEngine(_pool, catalog, new InFlightRequests(), new ResourceSubscriptions());
+        _engine = new GatewayEngine(_pool, catalog, new InFlightRequests(), new ResourceSubscriptions(), OneMcp.Application.Audit.NullAuditLog.Instance, TimeProvider.System);
         _everything = new GatewaySession("all", SessionFilter.None);
         _filtered = new GatewaySession("web", SessionFilter.FromQuery(null, "web and not db", null, _ => null));
         _call = new CallToolRequestParamsHolder($"b{Backends / 2:000}_1mcp_tool_07");

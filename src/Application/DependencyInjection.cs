@@ -1,6 +1,8 @@
 using FluentValidation;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OneMcp.Application.Audit;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Common.Behaviours;
 using OneMcp.Application.Gateway;
@@ -12,6 +14,10 @@ public static class DependencyInjection
 {
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
+        // No audit store and no caller until the host provides them (a tool such as `onemcp users` has neither).
+        services.TryAddSingleton<IAuditLog>(NullAuditLog.Instance);
+        services.TryAddSingleton<ICurrentUser, NoCurrentUser>();
+
         // The data plane: plain singletons, no mediator on the per-call path.
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<InFlightRequests>();
@@ -32,6 +38,8 @@ public static class DependencyInjection
             .AddClasses(c => c.AssignableTo(typeof(IValidator<>)))
             .AsImplementedInterfaces()
             .WithScopedLifetime());
+        // Audit first (outermost): a request refused by validation is recorded as a failure too.
+        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(AuditBehaviour<,>));
         services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehaviour<,>));
 
         // Stored backends and the running pool, kept in step (one gate per process).

@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Users.Commands;
+using OneMcp.Application.Audit;
+using OneMcp.Infrastructure.Audit;
 using OneMcp.Infrastructure.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.Infrastructure.Configuration;
@@ -14,7 +16,8 @@ namespace OneMcp.Infrastructure;
 public static class DependencyInjection
 {
     /// <summary>Backends, configuration, the store and the hosted services that bring them up in order.</summary>
-    public static IServiceCollection AddInfrastructure(this IServiceCollection services, BackendHostOptions backendOptions, PersistenceOptions persistence)
+    public static IServiceCollection AddInfrastructure(
+        this IServiceCollection services, BackendHostOptions backendOptions, PersistenceOptions persistence, AuditOptions? audit = null)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(backendOptions);
@@ -43,6 +46,19 @@ public static class DependencyInjection
         services.AddHostedService<EnsureAdminOnStart>();
 
         services.AddHostedService<BackendHost>();
+        services.AddAuditLog(audit ?? new AuditOptions());
+        return services;
+    }
+
+    /// <summary>The audit log: a bounded queue on the hot path, a batching writer and a pruning loop behind it.</summary>
+    private static IServiceCollection AddAuditLog(this IServiceCollection services, AuditOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<ChannelAuditLog>();
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<ChannelAuditLog>());
+        services.AddSingleton<IAuditLogStatistics>(sp => sp.GetRequiredService<ChannelAuditLog>());
+        services.AddHostedService<AuditWriter>();
+        services.AddHostedService<AuditPruningService>();
         return services;
     }
 }

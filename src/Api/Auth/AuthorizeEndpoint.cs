@@ -246,7 +246,14 @@ internal static class AuthorizeEndpoint
         }
 
         var user = await users.FindByIdAsync(id, context.RequestAborted);
-        return user is { Disabled: false } ? user : null;
+        if (user is { Disabled: false })
+        {
+            // The consent this user gives is audited under their name (the page does not sign in through context.User).
+            context.Items[Endpoints.HttpCurrentUser.ItemKey] = new Application.Audit.AuditActor(user.UserName, user.Id.ToString("D"), null);
+            return user;
+        }
+
+        return null;
     }
 
     /// <summary>

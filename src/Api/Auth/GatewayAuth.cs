@@ -95,6 +95,11 @@ internal static partial class GatewayAuth
                     .DisableTransportSecurityRequirement();
                 server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
                 server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
+                foreach (var descriptor in AuditRevocationHandler.Descriptors)
+                {
+                    server.AddEventHandler(descriptor);
+                }
+
                 server.AddEventHandler(DropUnregisteredOfflineAccessHandler.Descriptor);
                 foreach (var descriptor in LogRejectedRequestsHandler.Descriptors)
                 {

@@ -102,6 +102,12 @@ public static class OneMcpCli
         HelpName = "minutes",
     };
 
+    private static readonly Option<string> AuditRetentionOption = new("--audit-retention-days")
+    {
+        Description = $"Days the audit log keeps its entries; older ones are pruned in the background (env ONEMCP_AUDIT_RETENTION_DAYS; default {Infrastructure.Audit.AuditOptions.DefaultRetentionDays}).",
+        HelpName = "days",
+    };
+
     private static readonly Option<string> TrustProxyOption = new("--trust-proxy")
     {
         Description = "Comma-separated IP addresses or CIDR ranges of the TLS-terminating reverse proxies whose X-Forwarded-For/-Proto headers are honoured (env ONEMCP_TRUST_PROXY; default: none).",
@@ -119,6 +125,7 @@ public static class OneMcpCli
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, LogFormatOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
             EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption, MetricsOption,
+            AuditRetentionOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
         {
@@ -219,6 +226,7 @@ public static class OneMcpCli
         var scopeMatch = ParseScopeMatch(Value(ScopeMatchOption, "ONEMCP_SCOPE_MATCH"));
         var sessionTtl = ParseSessionTtl(Value(SessionTtlOption, "ONEMCP_SESSION_TTL"));
         var trustedProxies = ParseTrustedProxies(Value(TrustProxyOption, "ONEMCP_TRUST_PROXY"));
+        var auditRetention = ParseAuditRetention(Value(AuditRetentionOption, "ONEMCP_AUDIT_RETENTION_DAYS"));
 
         var storage = ResolveStorage(result, environment);
         ValidateDataProtectionKey(storage, environment);
@@ -268,6 +276,7 @@ public static class OneMcpCli
             ScopeMatch = scopeMatch,
             SessionTtl = sessionTtl,
             TrustedProxies = trustedProxies,
+            AuditRetention = auditRetention,
         };
     }
 
@@ -386,6 +395,19 @@ public static class OneMcpCli
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) && minutes is >= 1 and <= 43200
             ? TimeSpan.FromMinutes(minutes)
             : throw new CliException($"invalid session TTL '{value}': expected a number of minutes from 1 to 43200.");
+    }
+
+    private static TimeSpan ParseAuditRetention(string? value)
+    {
+        if (value is null)
+        {
+            return TimeSpan.FromDays(Infrastructure.Audit.AuditOptions.DefaultRetentionDays);
+        }
+
+        // Up to ten years: anything longer is "forever" in practice, and TimeSpan arithmetic stays far from overflow.
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var days) && days is >= 1 and <= 3650
+            ? TimeSpan.FromDays(days)
+            : throw new CliException($"invalid audit retention '{value}': expected a number of days from 1 to 3650.");
     }
 
     private static List<System.Net.IPNetwork> ParseTrustedProxies(string? value)

@@ -75,6 +75,9 @@ public sealed record ServeOptions
     /// <summary>Access-token lifetime (<c>--session-ttl</c>).</summary>
     public TimeSpan SessionTtl { get; init; } = DefaultSessionTtl;
 
+    /// <summary>How long audit entries are kept (<c>--audit-retention-days</c>).</summary>
+    public TimeSpan AuditRetention { get; init; } = TimeSpan.FromDays(Infrastructure.Audit.AuditOptions.DefaultRetentionDays);
+
     /// <summary>Reverse proxies whose forwarded headers are honoured (<c>--trust-proxy</c>).</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 

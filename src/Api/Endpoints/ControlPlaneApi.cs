@@ -22,6 +22,8 @@ internal static class ControlPlaneApi
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ApiProblemDetailsHandler>();
         services.AddOpenApi();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<Application.Audit.ICurrentUser, HttpCurrentUser>();
 
         // The dashboard's changes made with the sign-in cookie carry this token (checked in BearerAuthentication).
         services.AddAntiforgery(o =>
@@ -55,6 +57,7 @@ internal static class ControlPlaneApi
         api.MapClients();
         api.MapTagScopes();
         api.MapUsers();
+        api.MapAudit();
         return endpoints;
     }
 }

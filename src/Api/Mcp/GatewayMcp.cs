@@ -50,10 +50,9 @@ internal static partial class GatewayMcp
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
         {
             Grant = Auth.ScopeGrants.For(http),
-            // Hashed once per session, and only these two: spans and logs name no user and carry no token.
+            Actor = Endpoints.HttpCurrentUser.Of(http.User),
+            // Hashed once per session: spans and logs name no user and carry no token.
             UserHash = subject is null ? null : Application.Diagnostics.GatewayTelemetry.HashUser(subject),
-            ClientId = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.ClientId)?.Value
-                ?? OpenIddict.Abstractions.OpenIddictExtensions.GetPresenters(http.User).FirstOrDefault(),
         };
         http.Items[SessionKey] = session;
 

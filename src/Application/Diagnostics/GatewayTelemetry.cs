@@ -86,7 +86,7 @@ public sealed class GatewayTelemetry
                 activity.SetTag("enduser.hash", user);
             }
 
-            if (session.ClientId is { } client)
+            if (session.Actor.ClientId is { } client)
             {
                 activity.SetTag("oauth.client_id", client);
             }

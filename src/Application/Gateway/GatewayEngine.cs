@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using OneMcp.Application.Audit;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Diagnostics;
 using OneMcp.Application.Gateway.Sessions;
@@ -15,8 +16,12 @@ namespace OneMcp.Application.Gateway;
 /// request to the backend that owns it. Lists come from cached capabilities (no fan-out per request).
 /// </summary>
 public sealed class GatewayEngine(
-    IBackendPool pool, CapabilityCatalog catalog, InFlightRequests inFlight, ResourceSubscriptions subscriptions, GatewayTelemetry? telemetry = null)
+    IBackendPool pool, CapabilityCatalog catalog, InFlightRequests inFlight, ResourceSubscriptions subscriptions, IAuditLog audit, TimeProvider time,
+    GatewayTelemetry? telemetry = null)
 {
+    // Names longer than this are clipped in the audit log: a name is a label there, not a payload.
+    private const int MaxAuditedName = 200;
+
     public ListToolsResult ListTools(GatewaySession session, string? cursor)
     {
         RejectCursor(cursor);
@@ -67,59 +72,112 @@ public sealed class GatewayEngine(
 
     public async ValueTask<CallToolResult> CallToolAsync(GatewaySession session, IClientPeer caller, CallToolRequestParams request, CancellationToken cancellationToken)
     {
-        if (!TryResolve(session, request.Name, out var backend, out var toolName)
-            || !CapabilityCatalog.IsToolExposed(backend, toolName))
+        var started = time.GetTimestamp();
+        string? audited = null;
+        string? auditedName = request.Name;
+        try
         {
-            throw GatewayErrors.UnknownTool(request.Name);
-        }
-
-        var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token) : null;
-        using var _ = inFlight.Enter(backend.Name, session, caller);
-        return await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, async (meta, ct) =>
-        {
-            var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = WithoutProgressToken(meta) };
-            var result = await backend.CallToolAsync(forwarded, progress, ct);
-            if (progress is not null)
+            if (!TryResolve(session, request.Name, out var backend, out var toolName)
+                || !CapabilityCatalog.IsToolExposed(backend, toolName))
             {
-                // Progress must not arrive after the result it reports on.
-                await progress.FlushAsync();
+                throw GatewayErrors.UnknownTool(request.Name);
             }
 
+            (audited, auditedName) = (backend.Name.Value, toolName);
+            var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token) : null;
+            CallToolResult result;
+            using (inFlight.Enter(backend.Name, session, caller))
+            {
+                result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, async (meta, ct) =>
+                {
+                    var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = WithoutProgressToken(meta) };
+                    var answer = await backend.CallToolAsync(forwarded, progress, ct);
+                    if (progress is not null)
+                    {
+                        // Progress must not arrive after the result it reports on.
+                        await progress.FlushAsync();
+                    }
+
+                    return answer;
+                }, cancellationToken);
+            }
+
+            // A tool's own failure is an answer, not a protocol error; the audit log still counts it as one.
+            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, result.IsError == true ? "tool_error" : null);
             return result;
-        }, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, AuditErrorCode(e));
+            throw;
+        }
     }
 
     public async ValueTask<ReadResourceResult> ReadResourceAsync(GatewaySession session, IClientPeer caller, ReadResourceRequestParams request, CancellationToken cancellationToken)
     {
-        if (!TryResolve(session, request.Uri, out var backend, out var uri))
+        var started = time.GetTimestamp();
+        string? audited = null;
+        string? auditedName = request.Uri;
+        try
         {
-            throw GatewayErrors.UnknownResource(request.Uri);
+            if (!TryResolve(session, request.Uri, out var backend, out var uri))
+            {
+                throw GatewayErrors.UnknownResource(request.Uri);
+            }
+
+            (audited, auditedName) = (backend.Name.Value, uri);
+            ReadResourceResult result;
+            using (inFlight.Enter(backend.Name, session, caller))
+            {
+                result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta,
+                    (meta, ct) => backend.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = meta }, ct), cancellationToken);
+            }
+
+            // Contents name the URI the client asked for, so it can match them to its request.
+            foreach (var content in result.Contents)
+            {
+                content.Uri = CapabilityName.Compose(backend.Name, content.Uri);
+            }
+
+            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, null);
+            return result;
         }
-
-        using var _ = inFlight.Enter(backend.Name, session, caller);
-        var result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta,
-            (meta, ct) => backend.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = meta }, ct), cancellationToken);
-
-        // Contents name the URI the client asked for, so it can match them to its request.
-        foreach (var content in result.Contents)
+        catch (Exception e)
         {
-            content.Uri = CapabilityName.Compose(backend.Name, content.Uri);
+            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, AuditErrorCode(e));
+            throw;
         }
-
-        return result;
     }
 
     public async ValueTask<GetPromptResult> GetPromptAsync(GatewaySession session, IClientPeer caller, GetPromptRequestParams request, CancellationToken cancellationToken)
     {
-        if (!TryResolve(session, request.Name, out var backend, out var name))
+        var started = time.GetTimestamp();
+        string? audited = null;
+        string? auditedName = request.Name;
+        try
         {
-            throw GatewayErrors.UnknownPrompt(request.Name);
-        }
+            if (!TryResolve(session, request.Name, out var backend, out var name))
+            {
+                throw GatewayErrors.UnknownPrompt(request.Name);
+            }
 
-        using var _ = inFlight.Enter(backend.Name, session, caller);
-        return await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta,
-            (meta, ct) => backend.GetPromptAsync(new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = meta }, ct),
-            cancellationToken);
+            (audited, auditedName) = (backend.Name.Value, name);
+            GetPromptResult result;
+            using (inFlight.Enter(backend.Name, session, caller))
+            {
+                result = await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta,
+                    (meta, ct) => backend.GetPromptAsync(new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = meta }, ct),
+                    cancellationToken);
+            }
+
+            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, null);
+            return result;
+        }
+        catch (Exception e)
+        {
+            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, AuditErrorCode(e));
+            throw;
+        }
     }
 
     public async ValueTask<CompleteResult> CompleteAsync(GatewaySession session, IClientPeer caller, CompleteRequestParams request, CancellationToken cancellationToken)
@@ -283,6 +341,27 @@ public sealed class GatewayEngine(
             telemetry.Record(method, backendName, outcome, telemetry.Time.GetElapsedTime(started), span);
         }
     }
+
+    /// <summary>One allocation and a non-blocking hand-off: the audit log never slows down or fails a call.</summary>
+    private void Audit(GatewaySession session, string kind, string? backend, string? name, long started, string? errorCode)
+    {
+        var actor = session.Actor;
+        audit.Record(new AuditEntry(
+            time.GetUtcNow(), kind, errorCode is null ? AuditOutcomes.Success : AuditOutcomes.Failure,
+            actor.UserName, actor.Subject, actor.ClientId, backend,
+            name is { Length: > MaxAuditedName } ? name[..MaxAuditedName] : name,
+            (long)time.GetElapsedTime(started).TotalMilliseconds, errorCode));
+    }
+
+    /// <summary>The JSON-RPC error code the client saw, or what kind of failure it was.</summary>
+    private static string AuditErrorCode(Exception exception) => exception switch
+    {
+        McpProtocolException p => ((int)p.ErrorCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        OperationCanceledException => "cancelled",
+        TimeoutException => "timeout",
+        McpException => "backend_error",
+        _ => "internal_error",
+    };
 
     private static void RejectCursor(string? cursor)
     {

@@ -34,6 +34,7 @@ public static class PersistenceServiceCollectionExtensions
         services.AddSingleton<IAuthorizationRequestRepository, AuthorizationRequestRepository>();
         services.AddSingleton<IPresetRepository, PresetRepository>();
         services.AddSingleton<IUserRepository, UserRepository>();
+        services.AddSingleton<Application.Audit.IAuditRepository, AuditRepository>();
         return services;
     }
 }

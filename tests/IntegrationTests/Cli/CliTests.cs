@@ -26,7 +26,7 @@ public sealed class CliTests : IDisposable
         var help = string.Join('\n', stdout);
         foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading",
             "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir",
-            "--allow-insecure-network", "--log-format", "--metrics" })
+            "--allow-insecure-network", "--log-format", "--metrics", "--audit-retention-days" })
         {
             help.ShouldContain(flag);
         }
@@ -48,6 +48,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--enable-auth --session-ttl forever")]
     [InlineData("--enable-auth --trust-proxy 10.0.0.0/99")]
     [InlineData("--enable-auth --trust-proxy proxy.local")]
+    [InlineData("--audit-retention-days 0")]
+    [InlineData("--audit-retention-days forever")]
     public async Task Serve_WithABadArgument_ExitsTwoWithOneErrorLine(string arguments)
     {
         var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", .. arguments.Split(' ')], _directory.Path);

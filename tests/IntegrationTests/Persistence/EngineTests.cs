@@ -51,3 +51,8 @@ public sealed class SqliteOAuthGrantDirectoryTests(SqliteDatabaseFixture db) : O
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresOAuthGrantDirectoryTests(PostgresFixture pg) : OAuthGrantDirectoryContract(pg.DatabaseFor<PostgresOAuthGrantDirectoryTests>());
+
+public sealed class SqliteAuditRepositoryTests(SqliteDatabaseFixture db) : AuditRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresAuditRepositoryTests(PostgresFixture pg) : AuditRepositoryContract(pg.DatabaseFor<PostgresAuditRepositoryTests>());

@@ -16,11 +16,13 @@ public sealed class EngineFixture : IDisposable
     public EngineFixture(params IEnumerable<FakeBackend> backends)
     {
         Pool = new FakePool(backends);
-        Engine = new GatewayEngine(Pool, Catalog, InFlight, Subscriptions);
+        Engine = new GatewayEngine(Pool, Catalog, InFlight, Subscriptions, Audit, TimeProvider.System);
         Notifier = new GatewayNotifier(Registry, InFlight, Subscriptions, NullLogger<GatewayNotifier>.Instance);
     }
 
     public FakePool Pool { get; }
+
+    public RecordingAuditLog Audit { get; } = new();
 
     public CapabilityCatalog Catalog { get; } = new();
 

@@ -275,7 +275,7 @@ public sealed class ResourceSubscriptionTests
         var docs = Backend.Named("docs").Tagged("docs").Connected(Caps.New().Resources(Uri, "file:///other.md", "file:///third.md").WithSubscribe());
         using var subscriptions = new ResourceSubscriptions(maxPerSession: 2);
         using var fixture = new EngineFixture(docs);
-        var engine = new GatewayEngine(fixture.Pool, fixture.Catalog, fixture.InFlight, subscriptions);
+        var engine = new GatewayEngine(fixture.Pool, fixture.Catalog, fixture.InFlight, subscriptions, fixture.Audit, TimeProvider.System);
         var session = fixture.Session();
         await engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
         await engine.SubscribeAsync(session, "docs_1mcp_file:///other.md", CancellationToken.None);

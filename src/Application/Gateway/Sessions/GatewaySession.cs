@@ -22,8 +22,8 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     /// <summary>A one-way pseudonym of the signed-in user (spans name it, never the user); null without auth.</summary>
     public string? UserHash { get; init; }
 
-    /// <summary>The OAuth client the session's token was issued to; null without auth.</summary>
-    public string? ClientId { get; init; }
+    /// <summary>Who the session acts for (its token's user and client), as the audit log names them.</summary>
+    public Audit.AuditActor Actor { get; init; } = Audit.AuditActor.Anonymous;
 
     public SessionFilter Filter => _filter;
 

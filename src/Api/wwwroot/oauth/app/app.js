@@ -1,8 +1,8 @@
 // OneMcp OAuth management dashboard (/oauth): plain ES modules, no build step, nothing loaded from elsewhere.
 //
 // Stable selectors (browser tests and scripts rely on them; keep them):
-//   navigation      links by their text: "Backends", "Requests", "Clients", "Tag scopes", "Users" (hash routes
-//                   #backends, #requests, #clients, #tags, #users; "Users" only for admins)
+//   navigation      links by their text: "Backends", "Requests", "Clients", "Tag scopes", "Activity", "Users" (hash
+//                   routes #backends, #requests, #clients, #tags, #activity, #users; "Users" only for admins)
 //   backend row     tr[data-backend="<name>"] (a card at phone width, same element), containing
 //                   .status whose text is exactly Authorized | Connected | Awaiting OAuth | Error | Disconnected |
 //                   Connecting | Disabled (details such as the last error are in .status-note, outside .status)
@@ -13,6 +13,10 @@
 //                   while that panel is shown, the Requests view leaves that request out, so the id is unique)
 //   client          [data-client="<clientId>"]; grant rows [data-grant="<id>"]
 //   tag scope row   [data-tag="<tag>"]; user row [data-user="<userName>"]
+//   activity        filters select[name=backend], select[name=outcome], input[name=user]; audit rows
+//                   tr[data-audit="<id>"] (cells .user .kind .backend .target .outcome .duration); per-backend
+//                   chart cards [data-activity-backend="<name>"] with .n-calls .n-errors .n-p95 and svg.chart
+//                   (one g.bucket per 5 minutes)
 //   banners         #error[role=alert] (the API's ProblemDetails detail), #note[role=status] (success notes)
 //   dialogs         Remove (backend, user) and Revoke ask window.confirm first: tests must accept the dialog
 //                   (Playwright dismisses dialogs by default, and a dismissed confirm does nothing)
@@ -24,6 +28,7 @@ import * as requests from './views/requests.js';
 import * as clients from './views/clients.js';
 import * as tags from './views/tags.js';
 import * as users from './views/users.js';
+import * as activity from './views/activity.js';
 
 const REFRESH_MS = 3000;
 const LOGIN_URL = '/login?returnUrl=%2Foauth';
@@ -33,6 +38,7 @@ const routes = {
   requests: { module: requests, title: 'Requests' },
   clients: { module: clients, title: 'Clients' },
   tags: { module: tags, title: 'Tag scopes' },
+  activity: { module: activity, title: 'Activity' },
   users: { module: users, title: 'Users', adminOnly: true },
 };
 

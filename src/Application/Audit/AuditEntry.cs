@@ -1,0 +1,63 @@
+namespace OneMcp.Application.Audit;
+
+/// <summary>
+/// One audited event: who did what to which backend, how it ended and how long it took. It holds names and
+/// codes only, never arguments, results or secrets: a row must be safe to show to every administrator.
+/// </summary>
+/// <param name="Time">When the event ended.</param>
+/// <param name="Kind">One of <see cref="AuditKinds"/>.</param>
+/// <param name="Outcome">One of <see cref="AuditOutcomes"/>.</param>
+/// <param name="UserName">The user name as the dashboard shows it (for a failed sign-in: the name tried); null when auth is off.</param>
+/// <param name="Subject">The user's id (token or cookie subject); null when unknown.</param>
+/// <param name="ClientId">The OAuth client of the token (<c>client_id</c>/<c>azp</c>), when there is one.</param>
+/// <param name="Backend">The backend the event concerns, when there is one.</param>
+/// <param name="Name">The tool, prompt, resource URI or operation.</param>
+/// <param name="DurationMs">Wall time of the event in milliseconds.</param>
+/// <param name="ErrorCode">A stable code when the outcome is a failure (a JSON-RPC code, a domain code, ...).</param>
+public sealed record AuditEntry(
+    DateTimeOffset Time,
+    string Kind,
+    string Outcome,
+    string? UserName,
+    string? Subject,
+    string? ClientId,
+    string? Backend,
+    string? Name,
+    long DurationMs,
+    string? ErrorCode);
+
+/// <summary>A stored <see cref="AuditEntry"/> with its id (the paging key: ids only grow).</summary>
+public sealed record AuditRecord(long Id, AuditEntry Entry);
+
+/// <summary>The kinds of audited events (stable: stored, filtered on and exported).</summary>
+public static class AuditKinds
+{
+    public const string ToolCall = "tools/call";
+    public const string ResourceRead = "resources/read";
+    public const string PromptGet = "prompts/get";
+    public const string SignIn = "sign-in";
+    public const string Consent = "consent";
+    public const string Approval = "approval";
+    public const string Denial = "denial";
+    public const string Revocation = "revocation";
+    public const string Change = "change";
+
+    public static readonly IReadOnlyList<string> All = [ToolCall, ResourceRead, PromptGet, SignIn, Consent, Approval, Denial, Revocation, Change];
+
+    /// <summary>The MCP requests routed to a backend: the ones the activity summary charts.</summary>
+    public static readonly IReadOnlyList<string> Calls = [ToolCall, ResourceRead, PromptGet];
+}
+
+public static class AuditOutcomes
+{
+    public const string Success = "success";
+    public const string Failure = "failure";
+
+    public static readonly IReadOnlyList<string> All = [Success, Failure];
+}
+
+/// <summary>Who is acting, as the audit log names them.</summary>
+public sealed record AuditActor(string? UserName, string? Subject, string? ClientId)
+{
+    public static readonly AuditActor Anonymous = new(null, null, null);
+}

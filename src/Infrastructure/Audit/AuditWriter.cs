@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OneMcp.Application.Audit;
+
+namespace OneMcp.Infrastructure.Audit;
+
+/// <summary>
+/// Empties the <see cref="ChannelAuditLog"/> queue into the store, as many entries per transaction as are waiting
+/// (up to <see cref="AuditOptions.MaxBatch"/>). A failed write is logged (type and message only) and its entries
+/// are lost rather than retried forever: the audit log must never grow without bound in memory.
+/// </summary>
+internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository store, AuditOptions options, TimeProvider time, ILogger<AuditWriter> logger)
+    : BackgroundService
+{
+    // On shutdown, what is still queued gets this long to reach the store.
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    // After a failed write: a store that is down is not hammered, and its warnings come once a second at most
+    // (meanwhile the queue fills, and what does not fit is counted as dropped).
+    private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<AuditEntry>(options.MaxBatch);
+        try
+        {
+            while (await log.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await WriteBatchAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host shutdown: drain below.
+        }
+
+        log.Complete();
+        using var drain = new CancellationTokenSource(DrainTimeout);
+        try
+        {
+            while (log.Reader.TryPeek(out _))
+            {
+                await WriteBatchAsync(batch, drain.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The store did not answer in time; what is left is lost.
+        }
+    }
+
+    private async Task WriteBatchAsync(List<AuditEntry> batch, CancellationToken cancellationToken)
+    {
+        batch.Clear();
+        while (batch.Count < options.MaxBatch && log.Reader.TryRead(out var entry))
+        {
+            batch.Add(entry);
+        }
+
+        try
+        {
+            await store.AddAsync(batch, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The type and message only: no payloads, no connection strings.
+            LogWriteFailed(logger, batch.Count, e.GetType().Name, e.Message);
+            await Task.Delay(FailureBackoff, time, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Writing {Count} audit entries failed ({ErrorType}: {Reason}); they are lost")]
+    private static partial void LogWriteFailed(ILogger logger, int count, string errorType, string reason);
+}

@@ -1,0 +1,163 @@
+using System.Data;
+using System.Globalization;
+using System.Text;
+using Dapper;
+using OneMcp.Application.Audit;
+
+namespace OneMcp.Infrastructure.Persistence.Repositories;
+
+/// <summary>The <c>audit_log</c> table on both engines: batched multi-row inserts, id-keyed pages, time-based pruning.</summary>
+public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRepository
+{
+    // 11 parameters a row: 100 rows stay far below every engine's parameter limit and make one round trip.
+    private const int RowsPerStatement = 100;
+
+    private const string Columns =
+        "id AS Id, occurred_at AS OccurredAt, kind AS Kind, outcome AS Outcome, user_name AS UserName, subject AS Subject, " +
+        "client_id AS ClientId, backend AS Backend, name AS Name, duration_ms AS DurationMs, error_code AS ErrorCode";
+
+    private readonly SqlDialect _dialect = connections.Dialect;
+
+    public async Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        for (var offset = 0; offset < entries.Count; offset += RowsPerStatement)
+        {
+            var sql = new StringBuilder(
+                "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code) VALUES ");
+            var parameters = new DynamicParameters();
+            var end = Math.Min(offset + RowsPerStatement, entries.Count);
+            for (var i = offset; i < end; i++)
+            {
+                var e = entries[i];
+                var n = (i - offset).ToString(CultureInfo.InvariantCulture);
+                sql.Append(i == offset ? "" : ", ")
+                    .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n})");
+                parameters.AddTime(_dialect, "T" + n, e.Time);
+                parameters.AddText("K" + n, e.Kind);
+                parameters.AddText("O" + n, e.Outcome);
+                parameters.AddText("U" + n, e.UserName);
+                parameters.AddText("S" + n, e.Subject);
+                parameters.AddText("C" + n, e.ClientId);
+                parameters.AddText("B" + n, e.Backend);
+                parameters.AddText("N" + n, e.Name);
+                parameters.Add("D" + n, e.DurationMs, DbType.Int64);
+                parameters.AddText("E" + n, e.ErrorCode);
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> ListAsync(AuditFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var where = new StringBuilder("1 = 1");
+        var parameters = new DynamicParameters();
+        if (filter.User is { } user)
+        {
+            where.Append(" AND (user_name = @User OR subject = @User)");
+            parameters.AddText("User", user);
+        }
+
+        AddEquals(where, parameters, "subject", "Subject", filter.Subject);
+        AddEquals(where, parameters, "backend", "Backend", filter.Backend);
+        AddEquals(where, parameters, "kind", "Kind", filter.Kind);
+        AddEquals(where, parameters, "outcome", "Outcome", filter.Outcome);
+        if (filter.Since is { } since)
+        {
+            where.Append(" AND occurred_at >= @Since");
+            parameters.AddTime(_dialect, "Since", since);
+        }
+
+        if (filter.Until is { } until)
+        {
+            where.Append(" AND occurred_at <= @Until");
+            parameters.AddTime(_dialect, "Until", until);
+        }
+
+        if (filter.BeforeId is { } before)
+        {
+            where.Append(" AND id < @BeforeId");
+            parameters.Add("BeforeId", before, DbType.Int64);
+        }
+
+        parameters.AddInt("Limit", limit);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM audit_log WHERE {where} ORDER BY id DESC LIMIT @Limit", parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new AuditRecord(Convert.ToInt64(r.Id, CultureInfo.InvariantCulture), ToEntry(r)))];
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> CallsSinceAsync(DateTimeOffset since, string? subject, int max, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddTime(_dialect, "Since", since);
+        parameters.AddInt("Max", max);
+        parameters.AddText("K0", AuditKinds.ToolCall);
+        parameters.AddText("K1", AuditKinds.ResourceRead);
+        parameters.AddText("K2", AuditKinds.PromptGet);
+        var where = new StringBuilder("occurred_at >= @Since AND kind IN (@K0, @K1, @K2)");
+        AddEquals(where, parameters, "subject", "Subject", subject);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM audit_log WHERE {where} ORDER BY id DESC LIMIT @Max", parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(ToEntry).Reverse()];
+    }
+
+    public async Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddTime(_dialect, "Threshold", threshold);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM audit_log WHERE occurred_at < @Threshold", parameters, cancellationToken: cancellationToken));
+    }
+
+    private static void AddEquals(StringBuilder where, DynamicParameters parameters, string column, string name, string? value)
+    {
+        if (value is not null)
+        {
+            where.Append(CultureInfo.InvariantCulture, $" AND {column} = @{name}");
+            parameters.AddText(name, value);
+        }
+    }
+
+    private static AuditEntry ToEntry(Row row) => new(
+        DbValues.ReadTime(row.OccurredAt), row.Kind, row.Outcome, row.UserName, row.Subject, row.ClientId, row.Backend, row.Name,
+        Convert.ToInt64(row.DurationMs, CultureInfo.InvariantCulture), row.ErrorCode);
+
+    private sealed class Row
+    {
+        public object Id { get; set; } = null!;
+
+        public object OccurredAt { get; set; } = null!;
+
+        public string Kind { get; set; } = "";
+
+        public string Outcome { get; set; } = "";
+
+        public string? UserName { get; set; }
+
+        public string? Subject { get; set; }
+
+        public string? ClientId { get; set; }
+
+        public string? Backend { get; set; }
+
+        public string? Name { get; set; }
+
+        public object DurationMs { get; set; } = null!;
+
+        public string? ErrorCode { get; set; }
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.Playwright;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.Browser;
+using static Microsoft.Playwright.Assertions;
+
+namespace OneMcp.IntegrationTests.Browser;
+
+/// <summary>
+/// The dashboard's Activity view in a real Chromium (auth off): calls appear as rows, the backend filter narrows
+/// them, the last hour's chart is drawn per backend from the API's numbers, and a new call shows up in place.
+/// </summary>
+[Collection(BrowserCollectionDefinition.Name)]
+public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
+{
+    private const float TimeoutMs = 30_000;
+    private const float NavigationTimeoutMs = 90_000;
+
+    [Fact]
+    public async Task Activity_AfterCalls_ShowsRowsFiltersByBackendAndDrawsTheChart()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
+            .Add("beta", ConfigBuilder.StdioTestServer("beta")));
+        var client = await gateway.ConnectAsync();
+        await client.CallToolAsync("alpha_1mcp_echo", new Dictionary<string, object?> { ["message"] = "one" });
+        await client.CallToolAsync("alpha_1mcp_echo", new Dictionary<string, object?> { ["message"] = "two" });
+        await client.CallToolAsync("beta_1mcp_echo", new Dictionary<string, object?> { ["message"] = "three" });
+        await Should.ThrowAsync<ModelContextProtocol.McpException>(() => client.CallToolAsync("alpha_1mcp_throw").AsTask());
+
+        var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 860 } });
+        var problems = new List<string>();
+        page.PageError += (_, error) => problems.Add("page error: " + error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                problems.Add($"console {message.Type}: {message.Text} ({message.Location})");
+            }
+        };
+        try
+        {
+            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            await page.GotoAsync(gateway.Url("/oauth").ToString());
+            await page.GetByRole(AriaRole.Link, new() { Name = "Activity", Exact = true }).ClickAsync();
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#activity$"));
+
+            var rows = page.Locator("tr[data-audit]");
+            await Expect(rows).ToHaveCountAsync(4, new() { Timeout = TimeoutMs });
+            await Expect(rows.Locator(".outcome")).ToContainTextAsync(["Failure (-32603)", "Success", "Success", "Success"]);
+
+            var alpha = page.Locator("[data-activity-backend=\"alpha\"]");
+            await Expect(alpha.Locator(".n-calls")).ToHaveTextAsync("3");
+            await Expect(alpha.Locator(".n-errors")).ToHaveTextAsync("1");
+            await Expect(alpha.Locator("svg.chart g.bucket")).ToHaveCountAsync(12);
+            (await alpha.Locator("svg.chart rect.bar.calls").EvaluateAllAsync<double>("bars => Math.max(...bars.map(b => b.getBBox().height))")).ShouldBeGreaterThan(0);
+            await Expect(page.Locator("[data-activity-backend=\"beta\"] .n-calls")).ToHaveTextAsync("1");
+            await BrowserFixture.SaveScreenshotAsync(page, "dashboard-activity");
+
+            await page.Locator("select[name=backend]").SelectOptionAsync("beta");
+            await Expect(rows).ToHaveCountAsync(1);
+            await Expect(rows.Locator(".backend")).ToHaveTextAsync("beta");
+
+            // Refreshed in place like the other views: a new call appears without reloading the page.
+            await rows.First.EvaluateAsync("row => { row.dataset.marker = 'kept'; }");
+            await client.CallToolAsync("beta_1mcp_echo", new Dictionary<string, object?> { ["message"] = "four" });
+            await Expect(rows).ToHaveCountAsync(2, new() { Timeout = TimeoutMs });
+            await Expect(page.Locator("tr[data-audit][data-marker=\"kept\"]")).ToHaveCountAsync(1);
+
+            problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using OneMcp.Api.Cli;
+
+namespace OneMcp.IntegrationTests.Cli;
+
+/// <summary><c>--audit-retention-days</c> / <c>ONEMCP_AUDIT_RETENTION_DAYS</c>: flag over environment over the default of 30.</summary>
+public sealed class AuditRetentionOptionTests
+{
+    private static async Task<ServeOptions> ResolveAsync(params string[] args)
+    {
+        ServeOptions? resolved = null;
+        var exit = await OneMcpCli.RunAsync(
+            ["serve", "--data-dir", Path.Combine(Path.GetTempPath(), "onemcp-tests", Guid.NewGuid().ToString("N")), .. args],
+            (options, _) =>
+            {
+                resolved = options;
+                return Task.FromResult(0);
+            },
+            (_, _) => Task.FromResult(0),
+            TextWriter.Null);
+        exit.ShouldBe(0);
+        return resolved.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Serve_WithoutTheFlag_KeepsThirtyDays() =>
+        (await ResolveAsync()).AuditRetention.ShouldBe(TimeSpan.FromDays(30));
+
+    [Fact]
+    public async Task Serve_WithTheFlag_KeepsThatManyDays() =>
+        (await ResolveAsync("--audit-retention-days", "7")).AuditRetention.ShouldBe(TimeSpan.FromDays(7));
+
+    [Fact]
+    public async Task Serve_WithABadEnvironmentValue_ExitsTwoNamingIt()
+    {
+        using var directory = new Support.TestDirectory();
+
+        var (exitCode, _, stderr) = await Support.GatewayProcess.RunAsync(
+            ["serve", "--port", "0"], directory.Path, new Dictionary<string, string> { ["ONEMCP_AUDIT_RETENTION_DAYS"] = "never" });
+
+        exitCode.ShouldBe(2);
+        stderr.ShouldHaveSingleItem().ShouldContain("audit retention 'never'");
+    }
+}

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using OneMcp.Application.Audit;
+using OneMcp.Application.Audit.Queries;
+using OneMcp.Infrastructure.Audit;
+using OneMcp.Infrastructure.Persistence.Repositories;
+
+namespace OneMcp.IntegrationTests.Persistence;
+
+/// <summary>The audit log's store on both engines: round trip, filters, paging, the hour's calls and pruning.</summary>
+public abstract class AuditRepositoryContract(ITestDatabaseSource source) : RepositoryContract(source)
+{
+    private AuditRepository Repository => new(Factory);
+
+    private static AuditEntry Entry(
+        DateTimeOffset time, string kind = AuditKinds.ToolCall, string outcome = AuditOutcomes.Success, string user = "ada",
+        string? backend = "alpha", string? name = "echo", long durationMs = 5, string? errorCode = null) =>
+        new(time, kind, outcome, user, "sub-" + user, "client-1", backend, name, durationMs, errorCode);
+
+    [Fact]
+    public async Task Add_ThenList_RoundTripsEveryField_NewestFirst()
+    {
+        var first = new AuditEntry(T0, AuditKinds.ToolCall, AuditOutcomes.Failure, "Zoë " + NonAscii, "sub-1", "client-1", "alpha", "echo", 1234, "-32603");
+        var second = Entry(T0.AddSeconds(1), kind: AuditKinds.SignIn, backend: null, name: "SignIn");
+        await Repository.AddAsync([first, second], Ct);
+
+        var rows = await Repository.ListAsync(new AuditFilter(), 10, Ct);
+
+        rows.Count.ShouldBe(2);
+        rows[0].Entry.Kind.ShouldBe(AuditKinds.SignIn);
+        rows[0].Entry.Backend.ShouldBeNull();
+        rows[0].Id.ShouldBeGreaterThan(rows[1].Id);
+        var loaded = rows[1].Entry;
+        loaded.ShouldBe(first with { Time = Stored(T0) });
+        ShouldBeStored(loaded.Time, T0);
+    }
+
+    [Fact]
+    public async Task Add_WhenMoreRowsThanOneStatement_StoresThemAll()
+    {
+        var entries = Enumerable.Range(0, 250).Select(i => Entry(T0.AddMilliseconds(i), name: "tool" + i)).ToList();
+
+        await Repository.AddAsync(entries, Ct);
+
+        (await Db.CountAsync("audit_log")).ShouldBe(250);
+    }
+
+    [Fact]
+    public async Task List_WhenFiltered_ReturnsOnlyMatchingRows()
+    {
+        await Repository.AddAsync(
+        [
+            Entry(T0, user: "ada", backend: "alpha"),
+            Entry(T0.AddMinutes(1), user: "bob", backend: "alpha", outcome: AuditOutcomes.Failure, errorCode: "-32602"),
+            Entry(T0.AddMinutes(2), user: "bob", backend: "beta", kind: AuditKinds.PromptGet),
+            Entry(T0.AddMinutes(3), user: "ada", backend: null, kind: AuditKinds.Change, name: "RegisterBackend"),
+        ], Ct);
+
+        async Task<string[]> Names(AuditFilter filter) =>
+            [.. (await Repository.ListAsync(filter, 10, Ct)).Select(r => $"{r.Entry.UserName}/{r.Entry.Backend}/{r.Entry.Kind}")];
+
+        (await Names(new AuditFilter(User: "bob"))).ShouldBe(["bob/beta/prompts/get", "bob/alpha/tools/call"]);
+        (await Names(new AuditFilter(User: "sub-ada"))).ShouldBe(["ada//change", "ada/alpha/tools/call"]);
+        (await Names(new AuditFilter(Subject: "sub-bob", Backend: "alpha"))).ShouldBe(["bob/alpha/tools/call"]);
+        (await Names(new AuditFilter(Kind: AuditKinds.PromptGet))).ShouldBe(["bob/beta/prompts/get"]);
+        (await Names(new AuditFilter(Outcome: AuditOutcomes.Failure))).ShouldBe(["bob/alpha/tools/call"]);
+        (await Names(new AuditFilter(Since: T0.AddMinutes(1), Until: T0.AddMinutes(2)))).ShouldBe(["bob/beta/prompts/get", "bob/alpha/tools/call"]);
+        (await Names(new AuditFilter(User: "nobody"))).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ListAudit_WhenPagedWithCursor_VisitsEveryRowOnce_EvenWhileRowsAreAdded()
+    {
+        await Repository.AddAsync([.. Enumerable.Range(0, 7).Select(i => Entry(T0.AddSeconds(i), name: "t" + i))], Ct);
+        var handler = new ListAuditHandler(Repository);
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await handler.Handle(new ListAuditQuery(Limit: "3", Cursor: cursor), Ct);
+            seen.AddRange(page.Items.Select(i => i.Name!));
+            cursor = page.NextCursor;
+            pages++;
+
+            // A row written meanwhile is newer than every page already read: it never shifts the pages.
+            await Repository.AddAsync([Entry(T0.AddMinutes(10), name: "late" + pages)], Ct);
+        }
+        while (cursor is not null);
+
+        pages.ShouldBe(3);
+        seen.ShouldBe(["t6", "t5", "t4", "t3", "t2", "t1", "t0"]);
+    }
+
+    [Fact]
+    public async Task CallsSince_ReturnsOnlyBackendCallsInTheWindow_OfTheSubjectWhenGiven()
+    {
+        await Repository.AddAsync(
+        [
+            Entry(T0.AddHours(-2), name: "old"),
+            Entry(T0.AddMinutes(-30), name: "recent", user: "ada"),
+            Entry(T0.AddMinutes(-20), name: "other", user: "bob", kind: AuditKinds.ResourceRead),
+            Entry(T0.AddMinutes(-10), name: "SignIn", kind: AuditKinds.SignIn, backend: null),
+        ], Ct);
+
+        (await Repository.CallsSinceAsync(T0.AddHours(-1), null, 100, Ct)).Select(e => e.Name).ShouldBe(["recent", "other"]);
+        (await Repository.CallsSinceAsync(T0.AddHours(-1), "sub-bob", 100, Ct)).Select(e => e.Name).ShouldBe(["other"]);
+    }
+
+    [Fact]
+    public async Task PruningRunOnce_DeletesEntriesOlderThanTheRetention_AndKeepsTheRest()
+    {
+        await Repository.AddAsync(
+        [
+            Entry(T0.AddDays(-31), name: "too old"),
+            Entry(T0.AddDays(-30).AddSeconds(-1), name: "just too old"),
+            Entry(T0.AddDays(-29), name: "kept"),
+            Entry(T0, name: "new"),
+        ], Ct);
+        var pruning = new AuditPruningService(
+            Repository, new AuditOptions { Retention = TimeSpan.FromDays(30) }, new ManualTimeProvider(T0), NullLogger<AuditPruningService>.Instance);
+
+        (await pruning.RunOnceAsync(Ct)).ShouldBe(2);
+
+        (await Repository.ListAsync(new AuditFilter(), 10, Ct)).Select(r => r.Entry.Name).ShouldBe(["new", "kept"]);
+        (await pruning.RunOnceAsync(Ct)).ShouldBe(0);
+    }
+}
