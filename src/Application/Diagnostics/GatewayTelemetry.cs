@@ -33,7 +33,7 @@ public sealed class GatewayTelemetry
     private readonly Counter<long> _tokensIssued;
     private readonly Counter<long> _tokensRefused;
 
-    public GatewayTelemetry(IMeterFactory meters, IBackendPool pool, SessionRegistry sessions, TimeProvider time)
+    public GatewayTelemetry(IMeterFactory meters, IBackendPool pool, SessionRegistry sessions, TimeProvider time, Audit.IAuditLogStatistics? audit = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         Time = time;
@@ -54,6 +54,10 @@ public sealed class GatewayTelemetry
         _meter.CreateObservableCounter("onemcp_backend_restarts_total", () => Each(pool, b => b.State.Restarts),
             null, "Restarts of the backend since the gateway started.");
         _meter.CreateObservableGauge("onemcp_sessions_active", () => sessions.Count, null, "Open MCP client sessions.");
+        if (audit is not null)
+        {
+            _meter.CreateObservableCounter("onemcp_audit_dropped_total", () => audit.Dropped, null, "Audit entries dropped because the audit queue was full.");
+        }
     }
 
     public TimeProvider Time { get; }

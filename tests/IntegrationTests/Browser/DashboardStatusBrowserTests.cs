@@ -21,7 +21,8 @@ public sealed class DashboardStatusBrowserTests(BrowserFixture browser)
     {
         var supervised = ConfigBuilder.StdioTestServer("phoenix", ["web"]);
         supervised["restartOnExit"] = true;
-        supervised["restartDelay"] = 2000;
+        // Longer than the dashboard's 3 s refresh: the Disconnected window must be one a refresh can see.
+        supervised["restartDelay"] = 7000;
         await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
             .Add("phoenix", supervised)
             .Add("mortal", ConfigBuilder.StdioTestServer("mortal", ["web"])));

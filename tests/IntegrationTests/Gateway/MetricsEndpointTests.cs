@@ -34,6 +34,7 @@ public sealed class MetricsEndpointTests
         text.ShouldContain("onemcp_backend_restarts_total{backend=\"alpha\"} 0\n");
         text.ShouldContain("onemcp_requests_total{backend=\"alpha\",method=\"tools/call\",outcome=\"ok\"} 1\n");
         text.ShouldContain("onemcp_sessions_active 1\n");
+        text.ShouldContain("onemcp_audit_dropped_total 0\n");
         text.ShouldNotContain("secret-argument");
     }
 }
