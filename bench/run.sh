@@ -2,10 +2,11 @@
 # Runs the gateway benchmark set and writes docs/benchmarks.md.
 # Each row is one LoadGen --compare run: ROUNDS rounds of the phases gateway, direct, direct, gateway (A B B A) on this
 # machine, against the in-repo test server, with the load generator on the same machine; the 16-session HTTP run also
-# measures the null proxy (bench/NullProxy), and --compare-auth the gateway with --enable-auth against itself without.
+# measures the null proxy (bench/NullProxy), --compare-auth the gateway with --enable-auth against itself without, and
+# --compare-observability the gateway with its audit log and OTLP export (to a local stand-in) against itself without.
 # Then the scenarios with many backends (cold start with 30 stdio backends, tools/list with 200 backends) and the
 # BenchmarkDotNet micro-benchmarks of the engine (bench/Micro); bench/analysis.md is appended as written.
-# Environment: DURATION (measured seconds per phase, default 8), WARMUP (unmeasured seconds before each phase, default 8: the gateway's JIT needs more than 3 s under load), ROUNDS (default 2), SETTLE (unmeasured seconds of load on each target before the first phase, default 30), SKIP_STDIO=1, SKIP_AUTH=1, SKIP_SCENARIOS=1, SKIP_MICRO=1;
+# Environment: DURATION (measured seconds per phase, default 8), WARMUP (unmeasured seconds before each phase, default 8: the gateway's JIT needs more than 3 s under load), ROUNDS (default 2), SETTLE (unmeasured seconds of load on each target before the first phase, default 30), SKIP_STDIO=1, SKIP_AUTH=1, SKIP_OBSERVABILITY=1, SKIP_SCENARIOS=1, SKIP_MICRO=1;
 # COLD_BACKENDS, COLD_REPEAT, LIST_BACKENDS (defaults 30, 3, 200) and MICRO_FILTER (default *) only to try the script quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,9 @@ fi
 if [ "${SKIP_AUTH:-0}" != "1" ]; then
   run auth16 --compare-auth --sessions 16
 fi
+if [ "${SKIP_OBSERVABILITY:-0}" != "1" ]; then
+  run obs16 --compare-observability --sessions 16
+fi
 scenario() {
   local name="$1"; shift
   local cmd=(dotnet "$dll" "$@" --json "$results/$name.json")
@@ -78,7 +82,7 @@ def load(name):
     return json.load(open(path)) if os.path.exists(path) else None
 runs = [(n, load(n)) for n in ("http16", "http1", "stdio16")]
 runs = [(n, r) for n, r in runs if r is not None]
-cold, coldbash, lst, auth = load("cold30"), load("cold30bash"), load("list200"), load("auth16")
+cold, coldbash, lst, auth, obs = load("cold30"), load("cold30bash"), load("list200"), load("auth16"), load("obs16")
 commands = open(os.path.join(results, "commands.txt")).read().strip().splitlines()
 def f(x, d=1):
     return "-" if x is None else f"{x:.{d}f}"
@@ -158,12 +162,27 @@ if auth:
     cpu_ratio = f" ({ga / gp:.2f} ×)" if ga and gp else ""
     w(f"| HTTP backend, 16 sessions | {a['gateway']['reqPerSec']:.0f} | {a['direct']['reqPerSec']:.0f} | {a['throughputRatio']:.2f} | "
       f"{a['gateway']['p50Ms']:.3f} / {a['direct']['p50Ms']:.3f} | {a['gateway']['p99Ms']:.3f} / {a['direct']['p99Ms']:.3f} | {us(ga)} / {us(gp)}{cpu_ratio} | {a['errors']} |")
+if obs:
+    o = obs
+    w("")
+    w("\`--compare-observability\`: two gateways in front of one HTTP test server, one with the audit log on (the default)")
+    w("and OpenTelemetry traces and metrics exported over OTLP/HTTP to a local collector stand-in (LoadGen answers every")
+    w("export with an empty 200), one with \`--disable-audit\` and no exporter; phases on, off, off, on. Targets: throughput")
+    w("≥ 0.95 × and CPU per call ≤ 1.05 × off.")
+    w("")
+    w("| run | on req/s | off req/s | on/off | p50 on / off | p99 on / off | CPU per call on / off (µs) | OTLP exports received | errors |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    go, gf = o.get("gatewayCpuUsPerCall"), o.get("directCpuUsPerCall")
+    cpu_ratio = f" ({go / gf:.2f} ×)" if go and gf else ""
+    w(f"| HTTP backend, 16 sessions | {o['gateway']['reqPerSec']:.0f} | {o['direct']['reqPerSec']:.0f} | {o['throughputRatio']:.2f} | "
+      f"{o['gateway']['p50Ms']:.3f} / {o['direct']['p50Ms']:.3f} | {o['gateway']['p99Ms']:.3f} / {o['direct']['p99Ms']:.3f} | {us(go)} / {us(gf)}{cpu_ratio} | "
+      f"{o.get('otlpExports', '-')} ({o.get('otlpBytes', 0) / 1048576:.1f} MB) | {o['errors']} |")
 w("")
-w("Phases, in the order they ran (auth16: \"gateway\" is the gateway with --enable-auth, \"direct\" the one without):")
+w("Phases, in the order they ran (auth16: \"gateway\" is the gateway with --enable-auth, \"direct\" the one without; obs16: \"gateway\" audits and exports, \"direct\" does neither):")
 w("")
 w("| run | phase | req/s | p50 | p90 | p99 | max | requests | errors | CPU µs/call |")
 w("|---|---|---|---|---|---|---|---|---|---|")
-for n, r in runs + ([("auth16", auth)] if auth else []):
+for n, r in runs + ([("auth16", auth)] if auth else []) + ([("obs16", obs)] if obs else []):
     for p in r["phases"]:
         w(f"| {n} | {p['name']} | {p['reqPerSec']:.0f} | {p['p50Ms']:.3f} | {p['p90Ms']:.3f} | {p['p99Ms']:.3f} | {p['maxMs']:.3f} | {p['requests']} | {p['errors']} | {us(p.get('cpuUsPerCall'))} |")
 if cold or lst:

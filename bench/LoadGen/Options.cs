@@ -13,6 +13,9 @@ internal sealed class Options
           --compare          start both; run the phases gateway, direct, direct, gateway and print ratios
           --compare-auth     start an HTTP test server and two gateways in front of it, one with --enable-auth;
                              run the phases gateway, gateway+auth, gateway+auth, gateway and print ratios
+          --compare-observability  start an HTTP test server, a local OTLP/HTTP collector stand-in and two gateways:
+                             one with the audit log and OTLP export to the stand-in, one with --disable-audit and no
+                             export; run the phases on, off, off, on and print ratios
           --rounds N         compare modes: run the A B B A phases N times (default 1); ratios are the median of the rounds
           --floor            --compare: also measure the null proxy (bench/NullProxy, an HTTP hop without MCP logic) in
                              front of the same test server, in phases of its own (gateway, proxy, direct, direct, proxy, gateway)
@@ -95,6 +98,7 @@ internal sealed class Options
                     case "--direct":
                     case "--compare":
                     case "--compare-auth":
+                    case "--compare-observability":
                         options.Mode = arg[2..];
                         break;
                     case "--cold-start":

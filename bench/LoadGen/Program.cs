@@ -38,13 +38,16 @@ if (options.Mode is "cold-start" or "list-tools")
 const string ServerName = "bench";
 ChildProcess? testServer = null;
 ChildProcess? gateway = null;
+// The compare-auth and compare-observability modes measure a second gateway (with auth; with audit and OTLP export)
+// against the first (without them), instead of the gateway against the test server.
 ChildProcess? authGateway = null;
+OtlpCollectorStandIn? collector = null;
 ChildProcess? proxy = null;
 var runners = new List<LoadRunner>();
 using var http = LoadRunner.CreateClient(options.Sessions);
 try
 {
-    var needsHttpServer = options.Mode is "direct" or "compare" or "compare-auth" || (options.Mode == "gateway" && options.Backend == "http");
+    var needsHttpServer = options.Mode is "direct" or "compare" or "compare-auth" or "compare-observability" || (options.Mode == "gateway" && options.Backend == "http");
     if (needsHttpServer)
     {
         testServer = await ChildProcess.StartHttpTestServerAsync(ServerName);
@@ -57,13 +60,14 @@ try
         Log($"null proxy (pid {proxy.Id}) at {proxy.McpUrl}");
     }
 
-    if (options.Mode is "gateway" or "compare" or "compare-auth")
+    if (options.Mode is "gateway" or "compare" or "compare-auth" or "compare-observability")
     {
         JsonObject backend = options.Backend == "http"
             ? new JsonObject { ["type"] = "http", ["url"] = testServer!.McpUrl.ToString() }
             : new JsonObject { ["command"] = "dotnet", ["args"] = new JsonArray(Paths.TestServerDll, "--name", ServerName) };
         var config = new JsonObject { ["mcpServers"] = new JsonObject { [ServerName] = backend } };
-        gateway = await ChildProcess.StartGatewayAsync(config.ToJsonString());
+        gateway = await ChildProcess.StartGatewayAsync(
+            config.ToJsonString(), options.Mode == "compare-observability" ? ["--disable-audit"] : null);
         Log($"gateway (pid {gateway.Id}, {options.Backend} backend) at {gateway.McpUrl}");
         if (options.Mode == "compare-auth")
         {
@@ -72,6 +76,13 @@ try
                 ["--enable-auth"],
                 new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = OAuthLogin.User, ["ONEMCP_ADMIN_PASSWORD"] = OAuthLogin.Password });
             Log($"gateway with --enable-auth (pid {authGateway.Id}) at {authGateway.McpUrl}");
+        }
+
+        if (options.Mode == "compare-observability")
+        {
+            collector = OtlpCollectorStandIn.Start();
+            authGateway = await ChildProcess.StartGatewayAsync(config.ToJsonString(), null, collector.ExporterEnvironment());
+            Log($"gateway with the audit log and OTLP export to {collector.Endpoint} (pid {authGateway.Id}) at {authGateway.McpUrl}");
         }
     }
 
@@ -98,8 +109,9 @@ try
 
     if (authGateway is not null)
     {
-        // The "direct" side of this comparison is the same gateway without auth; the measured one carries a token.
-        var token = await OAuthLogin.AccessTokenAsync(new Uri(authGateway.McpUrl, "/"), cancel.Token);
+        // The "direct" side of this comparison is the same gateway without auth (or without audit and export); with
+        // auth the measured one carries a token.
+        var token = options.Mode == "compare-auth" ? await OAuthLogin.AccessTokenAsync(new Uri(authGateway.McpUrl, "/"), cancel.Token) : null;
         directRunner = gatewayRunner;
         gatewayRunner = new LoadRunner(http, authGateway.McpUrl, $"{ServerName}_1mcp_{options.Tool}", token);
         runners.Add(gatewayRunner);
@@ -158,9 +170,10 @@ try
         ["tool"] = options.Tool,
     };
     string markdown;
-    if (options.Mode is "compare" or "compare-auth")
+    if (options.Mode is "compare" or "compare-auth" or "compare-observability")
     {
-        // compare-auth: "gateway" is the gateway with --enable-auth, "direct" the same gateway without it.
+        // compare-auth: "gateway" is the gateway with --enable-auth, "direct" the same gateway without it;
+        // compare-observability: "gateway" audits and exports over OTLP, "direct" runs with --disable-audit and no export.
         var settleErrors = 0L;
         if (options.Settle > 0)
         {
@@ -229,6 +242,12 @@ try
         output["addedP99Ms"] = Math.Round(gwP99 - directP99, 3);
         output["rssIdleMb"] = rssIdle;
         output["rssLoadMb"] = rssLoad;
+        if (collector is not null)
+        {
+            // Proof that the measured gateway exported: what the collector stand-in received over the run.
+            output["otlpExports"] = collector.Exports;
+            output["otlpBytes"] = collector.Bytes;
+        }
         if (proxyRunner is not null)
         {
             var viaProxy = phases.Where(p => p.Name == "proxy").ToList();
@@ -312,6 +331,11 @@ finally
     if (authGateway is not null)
     {
         await authGateway.DisposeAsync();
+    }
+
+    if (collector is not null)
+    {
+        await collector.DisposeAsync();
     }
 
     if (proxy is not null)

@@ -41,7 +41,7 @@ public static partial class GatewayApp
         {
             ConnectionString = options.ConnectionString,
             DataDirectory = options.DataDirectory ?? ServeOptions.DefaultDataDirectory(Environment.GetEnvironmentVariable),
-        }, new Infrastructure.Audit.AuditOptions { Retention = options.AuditRetention });
+        }, new Infrastructure.Audit.AuditOptions { Enabled = options.AuditEnabled, Retention = options.AuditRetention });
         builder.Services.AddSingleton(new HostGuard(options.Host, options.ExternalUrl));
         builder.Services.AddGatewayObservability(options, Environment.GetEnvironmentVariable);
         builder.Services.AddGatewayMcp();

@@ -50,10 +50,22 @@ public static class DependencyInjection
         return services;
     }
 
-    /// <summary>The audit log: a bounded queue on the hot path, a batching writer and a pruning loop behind it.</summary>
+    /// <summary>
+    /// The audit log: a bounded queue on the hot path, a batching writer and a pruning loop behind it; or, with
+    /// <c>--disable-audit</c>, nothing recorded and nothing pruned.
+    /// </summary>
     private static IServiceCollection AddAuditLog(this IServiceCollection services, AuditOptions options)
     {
         services.AddSingleton(options);
+        if (!options.Enabled)
+        {
+            services.AddSingleton<DisabledAuditLog>();
+            services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<DisabledAuditLog>());
+            services.AddSingleton<IAuditLogStatistics>(sp => sp.GetRequiredService<DisabledAuditLog>());
+            services.AddHostedService(sp => sp.GetRequiredService<DisabledAuditLog>());
+            return services;
+        }
+
         services.AddSingleton<ChannelAuditLog>();
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<ChannelAuditLog>());
         services.AddSingleton<IAuditLogStatistics>(sp => sp.GetRequiredService<ChannelAuditLog>());

@@ -58,6 +58,11 @@ public static class OneMcpCli
         Description = "Serve Prometheus metrics at /metrics; with --enable-auth they need an onemcp:admin token or the bearer in ONEMCP_METRICS_TOKEN (env ONEMCP_METRICS).",
     };
 
+    private static readonly Option<bool> DisableAuditOption = new("--disable-audit")
+    {
+        Description = "Record no audit entries (env ONEMCP_DISABLE_AUDIT); entries already stored stay readable and are no longer pruned. By default every call, sign-in and change is audited.",
+    };
+
     private static readonly Option<bool> AsyncLoadingOption = new("--enable-async-loading")
     {
         Description = "Listen at once and publish backends as they connect, notifying clients (env ONEMCP_ENABLE_ASYNC_LOADING). By default the gateway listens once every backend has tried to connect.",
@@ -124,7 +129,7 @@ public static class OneMcpCli
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, LogFormatOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
-            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption, MetricsOption,
+            EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption, MetricsOption, DisableAuditOption,
             AuditRetentionOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
@@ -204,6 +209,7 @@ public static class OneMcpCli
         var logLevel = ParseLogLevel(Value(LogLevelOption, "ONEMCP_LOG_LEVEL"));
         var logFormat = ParseLogFormat(Value(LogFormatOption, "ONEMCP_LOG_FORMAT"));
         var metrics = result.GetValue(MetricsOption) || ParseBool(environment("ONEMCP_METRICS"), "ONEMCP_METRICS");
+        var disableAudit = result.GetValue(DisableAuditOption) || ParseBool(environment("ONEMCP_DISABLE_AUDIT"), "ONEMCP_DISABLE_AUDIT");
         var asyncLoading = result.GetValue(AsyncLoadingOption) || ParseBool(environment("ONEMCP_ENABLE_ASYNC_LOADING"), "ONEMCP_ENABLE_ASYNC_LOADING");
 
         var enableAuth = result.GetValue(EnableAuthOption) || ParseBool(environment("ONEMCP_ENABLE_AUTH"), "ONEMCP_ENABLE_AUTH");
@@ -277,6 +283,7 @@ public static class OneMcpCli
             SessionTtl = sessionTtl,
             TrustedProxies = trustedProxies,
             AuditRetention = auditRetention,
+            AuditEnabled = !disableAudit,
         };
     }
 

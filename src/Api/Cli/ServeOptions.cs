@@ -78,6 +78,9 @@ public sealed record ServeOptions
     /// <summary>How long audit entries are kept (<c>--audit-retention-days</c>).</summary>
     public TimeSpan AuditRetention { get; init; } = TimeSpan.FromDays(Infrastructure.Audit.AuditOptions.DefaultRetentionDays);
 
+    /// <summary>Whether calls, sign-ins and changes are audited (off with <c>--disable-audit</c>).</summary>
+    public bool AuditEnabled { get; init; } = true;
+
     /// <summary>Reverse proxies whose forwarded headers are honoured (<c>--trust-proxy</c>).</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 

@@ -5,6 +5,9 @@ public sealed class AuditOptions
 {
     public const int DefaultRetentionDays = 30;
 
+    /// <summary>Whether anything is recorded (<c>--disable-audit</c> turns it off; stored entries stay readable).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>How long entries are kept (<c>--audit-retention-days</c>).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(DefaultRetentionDays);
 

@@ -30,6 +30,27 @@ public sealed class AuditRetentionOptionTests
         (await ResolveAsync("--audit-retention-days", "7")).AuditRetention.ShouldBe(TimeSpan.FromDays(7));
 
     [Fact]
+    public async Task Serve_WithoutDisableAudit_Audits() =>
+        (await ResolveAsync()).AuditEnabled.ShouldBeTrue();
+
+    [Fact]
+    public async Task Serve_WithDisableAudit_AuditsNothing() =>
+        (await ResolveAsync("--disable-audit")).AuditEnabled.ShouldBeFalse();
+
+    [Fact]
+    public async Task Serve_WithDisableAuditInTheEnvironment_AuditsNothing()
+    {
+        using var directory = new Support.TestDirectory();
+
+        await using var gateway = Support.GatewayProcess.Start(
+            ["serve", "--port", "0", "--data-dir", directory.File("data"), "--config", directory.Write("mcp.json", "{\"mcpServers\":{}}")],
+            directory.Path,
+            new Dictionary<string, string> { ["ONEMCP_DISABLE_AUDIT"] = "true" });
+
+        await gateway.WaitForOutputAsync(l => l.Contains("The audit log is off", StringComparison.Ordinal), "the audit-off warning");
+    }
+
+    [Fact]
     public async Task Serve_WithABadEnvironmentValue_ExitsTwoNamingIt()
     {
         using var directory = new Support.TestDirectory();

@@ -26,7 +26,7 @@ public sealed class CliTests : IDisposable
         var help = string.Join('\n', stdout);
         foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading",
             "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir",
-            "--allow-insecure-network", "--log-format", "--metrics", "--audit-retention-days" })
+            "--allow-insecure-network", "--log-format", "--metrics", "--audit-retention-days", "--disable-audit" })
         {
             help.ShouldContain(flag);
         }
