@@ -16,6 +16,7 @@ internal sealed class Options
           --compare-observability  start an HTTP test server, a local OTLP/HTTP collector stand-in and two gateways:
                              one with the audit log and OTLP export to the stand-in, one with --disable-audit and no
                              export; run the phases on, off, off, on and print ratios
+          --observe <what>   --compare-observability: what the measured gateway turns on: both (default), audit or otlp
           --rounds N         compare modes: run the A B B A phases N times (default 1); ratios are the median of the rounds
           --floor            --compare: also measure the null proxy (bench/NullProxy, an HTTP hop without MCP logic) in
                              front of the same test server, in phases of its own (gateway, proxy, direct, direct, proxy, gateway)
@@ -74,6 +75,9 @@ internal sealed class Options
     /// <summary>--compare also measures the null proxy.</summary>
     public bool Floor { get; private set; }
 
+    /// <summary>--compare-observability: what the measured gateway turns on (both, audit, otlp).</summary>
+    public string Observe { get; private set; } = "both";
+
     public int Requests { get; private set; } = 200;
 
     public int ListWarmup { get; private set; } = 20;
@@ -111,6 +115,9 @@ internal sealed class Options
                         break;
                     case "--stdio-server":
                         options.StdioServer = OneOf(arg, Next(), "dotnet", "bash");
+                        break;
+                    case "--observe":
+                        options.Observe = OneOf(arg, Next(), "both", "audit", "otlp");
                         break;
                     case "--floor":
                         options.Floor = true;

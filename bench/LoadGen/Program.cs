@@ -81,7 +81,10 @@ try
         if (options.Mode == "compare-observability")
         {
             collector = OtlpCollectorStandIn.Start();
-            authGateway = await ChildProcess.StartGatewayAsync(config.ToJsonString(), null, collector.ExporterEnvironment());
+            authGateway = await ChildProcess.StartGatewayAsync(
+                config.ToJsonString(),
+                options.Observe == "otlp" ? ["--disable-audit"] : null,
+                options.Observe == "audit" ? null : collector.ExporterEnvironment());
             Log($"gateway with the audit log and OTLP export to {collector.Endpoint} (pid {authGateway.Id}) at {authGateway.McpUrl}");
         }
     }
@@ -168,6 +171,7 @@ try
         ["durationS"] = options.Duration,
         ["warmupS"] = options.Warmup,
         ["tool"] = options.Tool,
+        ["observe"] = options.Mode == "compare-observability" ? options.Observe : null,
     };
     string markdown;
     if (options.Mode is "compare" or "compare-auth" or "compare-observability")

@@ -17,6 +17,12 @@ public sealed class AuditOptions
     /// <summary>Most entries written in one transaction.</summary>
     public int MaxBatch { get; set; } = 500;
 
+    /// <summary>
+    /// How long the writer lets entries gather before writing them, unless a whole batch is waiting already: one
+    /// transaction for a burst instead of one per entry (what an entry waits to become readable, at most).
+    /// </summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Delay before the first pruning run (start-up is not slowed down).</summary>
     public TimeSpan PruneFirstRunDelay { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -6,7 +6,7 @@ namespace OneMcp.Infrastructure.Audit;
 
 /// <summary>
 /// Empties the <see cref="ChannelAuditLog"/> queue into the store, as many entries per transaction as are waiting
-/// (up to <see cref="AuditOptions.MaxBatch"/>). A failed write is logged (type and message only) and its entries
+/// (up to <see cref="AuditOptions.MaxBatch"/>), after letting a burst gather for <see cref="AuditOptions.BatchWindow"/>. A failed write is logged (type and message only) and its entries
 /// are lost rather than retried forever: the audit log must never grow without bound in memory.
 /// </summary>
 internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository store, AuditOptions options, TimeProvider time, ILogger<AuditWriter> logger)
@@ -26,6 +26,11 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
         {
             while (await log.Reader.WaitToReadAsync(stoppingToken))
             {
+                if (log.Reader.Count < options.MaxBatch && options.BatchWindow > TimeSpan.Zero)
+                {
+                    await Task.Delay(options.BatchWindow, time, stoppingToken);
+                }
+
                 await WriteBatchAsync(batch, stoppingToken);
             }
         }

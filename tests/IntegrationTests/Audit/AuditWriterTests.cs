@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using OneMcp.Application.Audit;
+using OneMcp.Infrastructure.Audit;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Audit;
+
+/// <summary>The writer lets a burst gather so that it costs one transaction, not one per entry.</summary>
+public sealed class AuditWriterTests
+{
+    [Fact]
+    public async Task Writer_WhenEntriesArriveWithinTheBatchWindow_WritesThemInOneBatch()
+    {
+        var options = new AuditOptions { BatchWindow = TimeSpan.FromSeconds(1) };
+        var log = new ChannelAuditLog(options, TimeProvider.System, NullLogger<ChannelAuditLog>.Instance);
+        var store = new RecordingAuditStore();
+        using var writer = new AuditWriter(log, store, options, TimeProvider.System, NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        log.Record(Entry("first"));
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        log.Record(Entry("second"));
+        log.Record(Entry("third"));
+
+        var batches = await Eventually.ValueAsync(() => Task.FromResult(store.Batches), b => b.Sum(x => x.Count) == 3, "the three entries in the store");
+        batches.ShouldHaveSingleItem().Select(e => e.Name).ShouldBe(["first", "second", "third"]);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    private static AuditEntry Entry(string name) =>
+        new(DateTimeOffset.UtcNow, AuditKinds.ToolCall, AuditOutcomes.Success, null, null, null, "alpha", name, 1, null);
+
+    private sealed class RecordingAuditStore : IAuditRepository
+    {
+        private readonly List<IReadOnlyList<AuditEntry>> _batches = [];
+
+        public IReadOnlyList<IReadOnlyList<AuditEntry>> Batches
+        {
+            get
+            {
+                lock (_batches)
+                {
+                    return [.. _batches];
+                }
+            }
+        }
+
+        public Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        {
+            lock (_batches)
+            {
+                _batches.Add([.. entries]);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<AuditRecord>> ListAsync(AuditFilter filter, int limit, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<AuditRecord>>([]);
+
+        public Task<IReadOnlyList<AuditEntry>> CallsSinceAsync(DateTimeOffset since, string? subject, int max, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<AuditEntry>>([]);
+
+        public Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken) => Task.FromResult(0);
+    }
+}
