@@ -186,7 +186,8 @@ internal sealed partial class BackendSupervisor(
                 var message = BackendFailures.DescribeConnectFailure(e);
                 var unauthorized = BackendFailures.IsUnauthorized(e);
                 state.AttemptFailed(message, awaitingOAuth: unauthorized);
-                LogConnectFailed(logger, Name.Value, attempt, message, e);
+                LogConnectFailed(logger, Name.Value, attempt, message);
+                LogConnectFailure(logger, Name.Value, attempt, e);
                 if (attempt > ConnectBackoff.Length || unauthorized)
                 {
                     return null;
@@ -287,7 +288,11 @@ internal sealed partial class BackendSupervisor(
     private static partial void LogConnected(ILogger logger, string server, BackendTransport transport, int toolCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: connect attempt {Attempt} failed: {Reason}")]
-    private static partial void LogConnectFailed(ILogger logger, string server, int attempt, string reason, Exception exception);
+    private static partial void LogConnectFailed(ILogger logger, string server, int attempt, string reason);
+
+    // The warning above is what operators read; the exception behind it, stack trace included, goes to the debug log.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the error behind connect attempt {Attempt}")]
+    private static partial void LogConnectFailure(ILogger logger, string server, int attempt, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} exited ({Reason}) and is not restarted (restartOnExit is off)")]
     private static partial void LogExited(ILogger logger, string server, string reason);
