@@ -1,5 +1,9 @@
 namespace OneMcp.Application.Backends;
 
+/// <summary>
+/// Where a backend's connection stands. Infrastructure moves a running backend between these only along the
+/// legal transitions (see <c>BackendStateMachine</c> there).
+/// </summary>
 public enum BackendStatus
 {
     /// <summary>Configured but not started yet, or between connect attempts.</summary>
@@ -18,15 +22,4 @@ public enum BackendStatus
     Disabled,
     /// <summary>Stopped (removed, or the gateway is shutting down).</summary>
     Disconnected,
-}
-
-/// <summary>A point-in-time view of a backend's connection state, for health and the dashboard.</summary>
-public sealed record BackendState(
-    BackendStatus Status,
-    string? LastError,
-    DateTimeOffset? LastConnectedAt,
-    int Restarts)
-{
-    /// <summary>Connected with an OAuth access token the gateway obtained for it (the dashboard's "Authorized").</summary>
-    public bool Authorized { get; init; }
 }

@@ -36,14 +36,3 @@ public interface IBackendConnection
 
     ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken);
 }
-
-/// <summary>The set of running backends. Ordered by name, which is the stable merge order of every list.</summary>
-public interface IBackendPool
-{
-    IReadOnlyList<IBackendConnection> Backends { get; }
-
-    bool TryGet(ServerName name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IBackendConnection? backend);
-
-    /// <summary>True once every enabled backend has finished its first connect attempt (successful or not).</summary>
-    bool InitialLoadCompleted { get; }
-}

@@ -3,7 +3,8 @@ using OneMcp.Domain.Backends;
 namespace OneMcp.Application.Backends;
 
 /// <summary>
-/// The running backends, as the control plane drives them: <see cref="ApplyAsync"/> moves them to a desired
+/// The running backends, as the control plane drives them (the data plane reads the same set through
+/// <see cref="IBackendPool"/>): <see cref="ApplyAsync"/> moves them to a desired
 /// set (new ones start, missing ones stop, changed ones restart, metadata changes apply in place).
 /// </summary>
 public interface IBackendRuntime

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Audit;
@@ -15,10 +17,12 @@ namespace OneMcp.Application.Gateway;
 /// The MCP data plane: merges what the backends offer into what one session sees, and routes each
 /// request to the backend that owns it. Lists come from cached capabilities (no fan-out per request).
 /// </summary>
-public sealed class GatewayEngine(
+public sealed partial class GatewayEngine(
     IBackendPool pool, CapabilityCatalog catalog, InFlightRequests inFlight, ResourceSubscriptions subscriptions, IAuditLog audit, TimeProvider time,
-    GatewayTelemetry? telemetry = null)
+    GatewayTelemetry? telemetry = null, ILogger<GatewayEngine>? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger<GatewayEngine>.Instance;
+
     // Names longer than this are clipped in the audit log: a name is a label there, not a payload.
     private const int MaxAuditedName = 200;
 
@@ -84,7 +88,7 @@ public sealed class GatewayEngine(
             }
 
             (audited, auditedName) = (backend.Name.Value, toolName);
-            var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token) : null;
+            var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token, _logger) : null;
             CallToolResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
@@ -386,7 +390,7 @@ public sealed class GatewayEngine(
     }
 
     /// <summary>Forwards a backend's progress to the one request it belongs to, in order.</summary>
-    private sealed class CallerProgress(IClientPeer caller, ProgressToken token) : IProgress<ProgressNotificationValue>
+    private sealed class CallerProgress(IClientPeer caller, ProgressToken token, ILogger logger) : IProgress<ProgressNotificationValue>
     {
         private readonly Lock _gate = new();
         private Task _last = Task.CompletedTask;
@@ -428,8 +432,12 @@ public sealed class GatewayEngine(
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
             {
-                // The client went away; there is nobody left to tell.
+                // The client went away; there is nobody left to tell but the log.
+                LogProgressNotDelivered(logger, e);
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Progress could not be sent to the client, which went away")]
+    private static partial void LogProgressNotDelivered(ILogger logger, Exception exception);
 }

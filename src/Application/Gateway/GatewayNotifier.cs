@@ -43,6 +43,7 @@ public sealed partial class GatewayNotifier(
 
     public void BackendConnected(IBackendConnection backend)
     {
+        // Not awaited (the backend's connect must not wait for every session), so observed in ResubscribeAsync.
         BackendChanged(backend, CapabilityKinds.All);
         _ = ResubscribeAsync(backend);
     }
@@ -143,7 +144,7 @@ public sealed partial class GatewayNotifier(
         }
         catch (Exception e)
         {
-            LogResubscribeFailed(logger, backend.Name.Value, e.Message);
+            LogResubscribeFailed(logger, backend.Name.Value, e.Message, e);
         }
     }
 
@@ -165,6 +166,7 @@ public sealed partial class GatewayNotifier(
         }
     }
 
+    // Not awaited (one slow client must not hold up the others), so observed in SendAsync: failures are logged.
     private void Send(GatewaySession session, string method, JsonNode? parameters) =>
         _ = SendAsync(session, method, parameters?.DeepClone());
 
@@ -176,13 +178,13 @@ public sealed partial class GatewayNotifier(
         }
         catch (Exception e)
         {
-            LogNotificationFailed(logger, method, session.Id, e.Message);
+            LogNotificationFailed(logger, method, session.Id, e.Message, e);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: renewing resource subscriptions after it reconnected failed: {Reason}")]
-    private static partial void LogResubscribeFailed(ILogger logger, string server, string reason);
+    private static partial void LogResubscribeFailed(ILogger logger, string server, string reason, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not send {Method} to session {SessionId}: {Reason}")]
-    private static partial void LogNotificationFailed(ILogger logger, string method, string sessionId, string reason);
+    private static partial void LogNotificationFailed(ILogger logger, string method, string sessionId, string reason, Exception exception);
 }

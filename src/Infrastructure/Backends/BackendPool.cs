@@ -6,8 +6,10 @@ using OneMcp.Domain.Backends;
 namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>
-/// The running backends. <see cref="ApplyAsync"/> moves it to a desired set of settings: new backends
-/// start, removed ones stop, changed ones restart, and metadata-only changes apply in place.
+/// The running backends: owns the set of <see cref="BackendConnection"/>s, read by the data plane as an
+/// <see cref="IBackendPool"/> and driven by the control plane as an <see cref="IBackendRuntime"/>.
+/// <see cref="ApplyAsync"/> moves it to a desired set of settings: new backends start, removed ones stop,
+/// changed ones restart, and metadata-only changes apply in place.
 /// </summary>
 public sealed partial class BackendPool(
     McpClientFactory factory,

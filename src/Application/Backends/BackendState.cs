@@ -1,0 +1,12 @@
+namespace OneMcp.Application.Backends;
+
+/// <summary>A point-in-time view of a backend's connection state, for health and the dashboard.</summary>
+public sealed record BackendState(
+    BackendStatus Status,
+    string? LastError,
+    DateTimeOffset? LastConnectedAt,
+    int Restarts)
+{
+    /// <summary>Connected with an OAuth access token the gateway obtained for it (the dashboard's "Authorized").</summary>
+    public bool Authorized { get; init; }
+}

@@ -1,0 +1,47 @@
+using System.Net;
+using ModelContextProtocol.Client;
+using OneMcp.Application.Backends;
+using OneMcp.Infrastructure.Backends.OAuth;
+
+namespace OneMcp.Infrastructure.Backends;
+
+/// <summary>How a backend's failures read in its state and in the errors its callers get: short, for operators.</summary>
+internal static class BackendFailures
+{
+    /// <summary>The backend answered 401, possibly wrapped by the transport.</summary>
+    public static bool IsUnauthorized(Exception e) =>
+        e is HttpRequestException { StatusCode: HttpStatusCode.Unauthorized }
+        || (e.InnerException is not null && IsUnauthorized(e.InnerException));
+
+    public static string DescribeConnectFailure(Exception e) => e switch
+    {
+        _ when FindAuthorizationRequired(e) is { } required => required.Message,
+        _ when IsUnauthorized(e) => "The server requires OAuth authorization.",
+        TimeoutException => e.Message,
+        HttpRequestException { StatusCode: { } code } => $"HTTP {(int)code} {code}.",
+        HttpRequestException h => h.InnerException?.Message ?? h.Message,
+        _ => e.InnerException is { } inner && e.Message.Length < 20 ? inner.Message : e.Message,
+    };
+
+    public static string DescribeExit(ClientCompletionDetails? details) => details switch
+    {
+        StdioClientCompletionDetails { ExitCode: { } code } => $"exit code {code}",
+        HttpClientCompletionDetails { HttpStatusCode: { } status } => $"HTTP {(int)status}",
+        { Exception: { } e } => e.Message,
+        _ => "closed",
+    };
+
+    public static string Describe(BackendStatus status) => status switch
+    {
+        BackendStatus.AwaitingOAuth => "awaiting OAuth authorization",
+        BackendStatus.CrashLoop => "stopped after repeated crashes",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    private static BackendAuthorizationRequiredException? FindAuthorizationRequired(Exception? e) => e switch
+    {
+        null => null,
+        BackendAuthorizationRequiredException required => required,
+        _ => FindAuthorizationRequired(e.InnerException),
+    };
+}

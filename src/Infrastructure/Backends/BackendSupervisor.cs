@@ -1,0 +1,323 @@
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+using OneMcp.Application.Backends;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Backends;
+
+/// <summary>
+/// Keeps one backend connected: connects (3 attempts with backoff, then ever more slowly), reconnects an HTTP
+/// backend that lost its session, and restarts a stdio backend that exited when its settings ask for it, until
+/// the restart budget is used up (a crash loop). Owns the backend's current client and moves its
+/// <see cref="BackendStateMachine"/>.
+/// </summary>
+internal sealed partial class BackendSupervisor(
+    BackendConnection backend,
+    McpClientFactory factory,
+    IBackendEventSink events,
+    BackendStateMachine state,
+    BackendCapabilityFetcher capabilities,
+    BackendNotificationRouter notifications,
+    SemaphoreSlim connectSlots,
+    TimeProvider time,
+    ILogger logger)
+{
+    internal static readonly TimeSpan[] ConnectBackoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+    internal static readonly TimeSpan StableUptime = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxRetryAfterFailure = TimeSpan.FromMinutes(5);
+
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile McpClient? _client;
+    private Task? _running;
+
+    /// <summary>The connected client; null while connecting, after a failure and once stopped.</summary>
+    public McpClient? Client => _client;
+
+    /// <summary>Completes when the first connect attempt sequence has ended, successfully or not.</summary>
+    public Task FirstAttempt => _firstAttempt.Task;
+
+    private BackendSettings Settings => backend.Settings;
+
+    private ServerName Name => backend.Name;
+
+    /// <summary>Starts supervising until <paramref name="stopping"/> is cancelled; a disabled backend is not started.</summary>
+    public void Start(CancellationToken stopping)
+    {
+        if (Settings.Disabled)
+        {
+            _firstAttempt.TrySetResult();
+            return;
+        }
+
+        _running ??= Task.Run(() => RunAsync(stopping), CancellationToken.None);
+    }
+
+    /// <summary>Once the stopping token is cancelled: waits for the supervision to end and closes the client.</summary>
+    public async Task StopAsync()
+    {
+        if (_running is not null)
+        {
+            await _running;
+        }
+
+        await CloseClientAsync();
+        state.Stop();
+        _firstAttempt.TrySetResult();
+    }
+
+    // The supervision task is awaited only when the backend stops: whatever ends it is logged here, with its exception.
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await SuperviseAsync(stopping);
+        }
+        catch (OperationCanceledException e) when (stopping.IsCancellationRequested)
+        {
+            LogSupervisionStopped(logger, Name.Value, e);
+        }
+        catch (Exception e)
+        {
+            LogSupervisionFailed(logger, Name.Value, e);
+        }
+        finally
+        {
+            _firstAttempt.TrySetResult();
+        }
+    }
+
+    private async Task SuperviseAsync(CancellationToken stopping)
+    {
+        var restarts = 0;
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            var client = await ConnectWithAttemptsAsync(stopping);
+            _firstAttempt.TrySetResult();
+            if (client is null)
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                // Down after every attempt: keep trying, ever more slowly, so a backend that comes up later is picked up.
+                failures++;
+                var wait = TimeSpan.FromTicks(Math.Min(MaxRetryAfterFailure.Ticks, RetryAfterFailure.Ticks * (1L << Math.Min(failures - 1, 4))));
+                await Task.Delay(wait, time, stopping);
+                continue;
+            }
+
+            failures = 0;
+            var connectedAt = time.GetUtcNow();
+            var completion = await WaitForCompletionAsync(client, stopping);
+            if (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await CloseClientAsync();
+            events.BackendChanged(backend, CapabilityKinds.All);
+
+            var settings = Settings;
+            if (settings.Transport == BackendTransport.Stdio)
+            {
+                var reason = BackendFailures.DescribeExit(completion);
+                if (!settings.RestartOnExit)
+                {
+                    state.Exited($"The server process exited ({reason}); 'restartOnExit' is off.");
+                    LogExited(logger, Name.Value, reason);
+                    return;
+                }
+
+                if (time.GetUtcNow() - connectedAt >= StableUptime)
+                {
+                    restarts = 0;
+                }
+
+                restarts++;
+                if (settings.MaxRestarts > 0 && restarts > settings.MaxRestarts)
+                {
+                    state.CrashLooped($"The server process exited {restarts} times in a row ({reason}); restarts stopped after {settings.MaxRestarts}.");
+                    LogCrashLoop(logger, Name.Value, settings.MaxRestarts);
+                    return;
+                }
+
+                var delay = settings.RestartDelay * (1 << Math.Min(restarts - 1, 4));
+                state.Restarting($"The server process exited ({reason}); restart {restarts} in {delay.TotalSeconds:0.#} s.", restarts);
+                LogRestarting(logger, Name.Value, reason, restarts, delay.TotalMilliseconds);
+                await Task.Delay(delay, time, stopping);
+            }
+            else
+            {
+                // An HTTP backend that restarted forgets our session (404): open a fresh one right away.
+                LogSessionLost(logger, Name.Value, BackendFailures.DescribeExit(completion));
+                state.ConnectionLost("The connection was lost; reconnecting.");
+            }
+        }
+    }
+
+    private async Task<McpClient?> ConnectWithAttemptsAsync(CancellationToken stopping)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            state.BeginAttempt();
+            McpClient client;
+            try
+            {
+                await connectSlots.WaitAsync(stopping);
+                try
+                {
+                    client = await ConnectOnceAsync(stopping);
+                }
+                finally
+                {
+                    connectSlots.Release();
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Stopping while connecting: no client, and the caller ends the supervision.
+                return null;
+            }
+            catch (Exception e)
+            {
+                var message = BackendFailures.DescribeConnectFailure(e);
+                var unauthorized = BackendFailures.IsUnauthorized(e);
+                state.AttemptFailed(message, awaitingOAuth: unauthorized);
+                LogConnectFailed(logger, Name.Value, attempt, message);
+                LogConnectFailure(logger, Name.Value, attempt, e);
+                if (attempt > ConnectBackoff.Length || unauthorized)
+                {
+                    return null;
+                }
+
+                await Task.Delay(ConnectBackoff[attempt - 1], time, stopping);
+                continue;
+            }
+
+            // Published before the state says Connected: whoever sees Connected finds the client.
+            _client = client;
+            state.Connected(time.GetUtcNow(), factory.HasOAuthTokens(Name));
+            LogConnected(logger, Name.Value, Settings.Transport, capabilities.Current.Tools.Count);
+            events.BackendConnected(backend);
+            return client;
+        }
+    }
+
+    private async Task<McpClient> ConnectOnceAsync(CancellationToken stopping)
+    {
+        var settings = Settings;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(settings.ConnectionTimeout);
+        var transport = factory.CreateTransport(settings, line => LogStderr(logger, Name.Value, line), OnTokenRejected);
+        McpClient? client = null;
+        try
+        {
+            client = await McpClient.CreateAsync(transport, McpClientFactory.CreateClientOptions(notifications.CreateHandlers()), null, timeout.Token);
+            await capabilities.LoadAsync(client, timeout.Token);
+            return client;
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync();
+            }
+
+            throw new TimeoutException($"No answer within the connection timeout of {settings.ConnectionTimeout.TotalSeconds:0.###} s.");
+        }
+        catch
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    // The backend refused our OAuth token while connected: reconnecting renews it (or, when that fails, leaves the
+    // backend awaiting OAuth with the reason). Closing the client ends it, which the supervision loop handles.
+    private void OnTokenRejected()
+    {
+        if (state.Status == BackendStatus.Connected && _client is { } client)
+        {
+            LogTokenRejected(logger, Name.Value);
+            _ = CloseAsync(client);
+        }
+    }
+
+    private static async Task<ClientCompletionDetails?> WaitForCompletionAsync(McpClient client, CancellationToken stopping)
+    {
+        try
+        {
+            return await client.Completion.WaitAsync(stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping, not a completion: the caller checks the token and ends the supervision.
+            return null;
+        }
+    }
+
+    private async Task CloseClientAsync()
+    {
+        if (Interlocked.Exchange(ref _client, null) is { } client)
+        {
+            await CloseAsync(client);
+        }
+    }
+
+    // Never throws, so it can also run unawaited: a failure to close is logged with its exception.
+    private async Task CloseAsync(McpClient client)
+    {
+        try
+        {
+            await client.DisposeAsync();
+        }
+        catch (Exception e)
+        {
+            LogDisposeFailed(logger, Name.Value, e.Message, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server} connected over {Transport} with {ToolCount} tools")]
+    private static partial void LogConnected(ILogger logger, string server, BackendTransport transport, int toolCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: connect attempt {Attempt} failed: {Reason}")]
+    private static partial void LogConnectFailed(ILogger logger, string server, int attempt, string reason);
+
+    // The warning above is what operators read; the exception behind it, stack trace included, goes to the debug log.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the error behind connect attempt {Attempt}")]
+    private static partial void LogConnectFailure(ILogger logger, string server, int attempt, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} exited ({Reason}) and is not restarted (restartOnExit is off)")]
+    private static partial void LogExited(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} exited ({Reason}); restart {Restart} in {DelayMs} ms")]
+    private static partial void LogRestarting(ILogger logger, string server, string reason, int restart, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Backend {Server} is crash-looping; restarts stopped after {MaxRestarts}")]
+    private static partial void LogCrashLoop(ILogger logger, string server, int maxRestarts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} lost its connection ({Reason}); reconnecting")]
+    private static partial void LogSessionLost(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: closing the client failed: {Reason}")]
+    private static partial void LogDisposeFailed(ILogger logger, string server, string reason, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} refused the gateway's OAuth access token; reconnecting to renew it")]
+    private static partial void LogTokenRejected(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server} stderr: {Line}")]
+    private static partial void LogStderr(ILogger logger, string server, string line);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: supervision stopped")]
+    private static partial void LogSupervisionStopped(ILogger logger, string server, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Backend {Server}: supervision ended unexpectedly; the backend is no longer reconnected or restarted")]
+    private static partial void LogSupervisionFailed(ILogger logger, string server, Exception exception);
+}
