@@ -34,15 +34,12 @@ static async Task<int> ServeAsync(ServeOptions options, CancellationToken cancel
 
 static async Task<int> MigrateAsync(StorageOptions storage, CancellationToken cancellationToken)
 {
-    using var loggerFactory = LoggerFactory.Create(logging => logging
-        .AddSimpleConsole(o => o.SingleLine = true)
-        .SetMinimumLevel(LogLevel.Information));
-    var migrator = new DatabaseMigrator(
-        new PersistenceOptions { ConnectionString = storage.ConnectionString, DataDirectory = storage.DataDirectory },
-        loggerFactory.CreateLogger<DatabaseMigrator>());
     try
     {
-        var applied = await migrator.MigrateAsync(cancellationToken);
+        await using var services = GatewayServices.BuildForCommand(storage, logging => logging
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .SetMinimumLevel(LogLevel.Information));
+        var applied = await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
         Console.WriteLine(applied.Count == 0
             ? $"The database ({storage}) is up to date; nothing to apply."
             : $"The database ({storage}) is up to date; applied {applied.Count} migration(s): {string.Join(", ", applied)}.");

@@ -1,5 +1,6 @@
 using OneMcp.Application.Authorization;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Diagnostics;
 
 namespace OneMcp.Api.Cli;
 
@@ -65,7 +66,7 @@ public sealed record ServeOptions
     public bool AllowInsecureNetwork { get; init; }
 
     /// <summary>True when <see cref="Host"/> is reachable from other machines (anything but localhost and loopback addresses).</summary>
-    public bool BindsNetwork => !Security.HostGuard.IsLoopback(Host);
+    public bool BindsNetwork => !Application.Security.HostPolicy.IsLoopback(Host);
 
     /// <summary><c>--enable-scope-validation</c>: tag scopes decide which backends a token reaches.</summary>
     public bool EnableScopeValidation { get; init; }
@@ -89,37 +90,4 @@ public sealed record ServeOptions
 
     /// <summary>The URL clients use; the bind address unless <see cref="ExternalUrl"/> says otherwise.</summary>
     public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}");
-}
-
-/// <summary>How log entries are written to the console.</summary>
-public enum LogFormat
-{
-    Text,
-    Json,
-}
-
-/// <summary>Where the gateway keeps its data: PostgreSQL when a connection string is given, else SQLite in the folder.</summary>
-public sealed record StorageOptions(string? ConnectionString, string DataDirectory)
-{
-    // The connection string may hold a password.
-    public override string ToString() => ConnectionString is null ? $"SQLite in {DataDirectory}" : "PostgreSQL";
-}
-
-/// <summary>Requests allowed per client address and window on the OAuth endpoints and the sign-in form.</summary>
-public sealed record OAuthRateLimits
-{
-    public int PermitsPerWindow { get; init; } = 100;
-
-    public int SignInPermitsPerWindow { get; init; } = 30;
-
-    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>
-    /// Failed sign-ins in a row of one user name from one client address before that pair is locked for
-    /// <see cref="LockoutDuration"/>; four times as many from one address, whatever the names, refuse the address
-    /// for <see cref="Window"/>.
-    /// </summary>
-    public int MaxFailedSignIns { get; init; } = 5;
-
-    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -3,15 +3,12 @@ using System.Globalization;
 using System.Text;
 using FluentValidation;
 using MediatR;
-using OneMcp.Application;
 using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Application.Users.Queries;
 using OneMcp.Domain.Common;
-using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
-using OneMcp.Infrastructure.Persistence.OpenIddict;
 
 namespace OneMcp.Api.Cli;
 
@@ -31,10 +28,7 @@ internal static class UsersCli
         DefaultValueFactory = _ => UserRoles.Member,
     };
 
-    private static readonly Option<bool> PasswordStdinOption = new("--password-stdin")
-    {
-        Description = "Read the password from the first line of stdin (otherwise it is prompted for twice in a terminal).",
-    };
+    private static readonly Option<bool> PasswordStdinOption = CliHelp.Flag("--password-stdin");
 
     public static Command Create(Option<string> database, Option<string> dataDir, TextWriter error)
     {
@@ -116,23 +110,10 @@ internal static class UsersCli
             return OneMcpCli.ExitUsage;
         }
 
-        var persistence = new PersistenceOptions { ConnectionString = storage.ConnectionString, DataDirectory = storage.DataDirectory };
-        var services = new ServiceCollection();
-
-        // No log providers: the command's own output and its one error line are all that is printed.
-        services.AddLogging();
-        services.AddSingleton(TimeProvider.System);
-        services.AddApplication();
-        services.AddPersistence(persistence);
-        services.AddPasswordHashing();
-
-        // Removing a user revokes their grants and tokens in the store, which a running gateway honours at once.
-        services.AddSingleton<OAuthStoreChanges>();
-        services.AddOpenIddict().AddCore(core => core.UseDapperStores());
-        services.AddOAuthGrantDirectory();
-        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         try
         {
+            // No log providers: the command's own output and its one error line are all that is printed.
+            await using var provider = GatewayServices.BuildForCommand(storage, _ => { });
             await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
             await using var scope = provider.CreateAsyncScope();
             await action(scope.ServiceProvider.GetRequiredService<IMediator>(), Console.Out);

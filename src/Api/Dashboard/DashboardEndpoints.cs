@@ -1,10 +1,8 @@
-using System.Collections.Frozen;
-using System.Reflection;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Primitives;
 using OneMcp.Api.Auth;
 using OneMcp.Api.Endpoints;
+using OneMcp.Infrastructure.Assets;
 
 namespace OneMcp.Api.Dashboard;
 
@@ -26,7 +24,7 @@ internal static class DashboardEndpoints
 
     private const string ResourcePrefix = "wwwroot/oauth/";
 
-    private static readonly Lazy<FrozenDictionary<string, Asset>> Assets = new(LoadAssets);
+    private static readonly Lazy<EmbeddedFiles> Assets = new(() => EmbeddedFiles.Load(typeof(DashboardEndpoints).Assembly, ResourcePrefix));
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder endpoints)
     {
@@ -58,7 +56,7 @@ internal static class DashboardEndpoints
         return Assets.Value.TryGetValue("index.html", out var index) ? Serve(context, index) : Results.NotFound();
     }
 
-    private static IResult Serve(HttpContext context, Asset asset)
+    private static IResult Serve(HttpContext context, EmbeddedFile asset)
     {
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = Csp;
@@ -79,53 +77,4 @@ internal static class DashboardEndpoints
 
     private static bool Matches(StringValues ifNoneMatch, string etag) =>
         ifNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"));
-
-    private static FrozenDictionary<string, Asset> LoadAssets()
-    {
-        var assembly = typeof(DashboardEndpoints).Assembly;
-        var assets = new Dictionary<string, Asset>(StringComparer.Ordinal);
-        foreach (var name in assembly.GetManifestResourceNames())
-        {
-            var normalized = name.Replace('\\', '/');
-            if (!normalized.StartsWith(ResourcePrefix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var relative = normalized[ResourcePrefix.Length..];
-            if (ContentTypeOf(relative) is not { } contentType)
-            {
-                continue;
-            }
-
-            assets[relative] = new Asset(Read(assembly, name), contentType);
-        }
-
-        return assets.ToFrozenDictionary(StringComparer.Ordinal);
-    }
-
-    private static byte[] Read(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    private static string? ContentTypeOf(string file) => System.IO.Path.GetExtension(file).ToLowerInvariant() switch
-    {
-        ".html" => "text/html; charset=utf-8",
-        ".js" => "text/javascript; charset=utf-8",
-        ".css" => "text/css; charset=utf-8",
-        ".svg" => "image/svg+xml",
-        ".png" => "image/png",
-        ".ico" => "image/x-icon",
-        ".json" => "application/json",
-        _ => null,
-    };
-
-    private sealed record Asset(byte[] Content, string ContentType)
-    {
-        public string ETag { get; } = "\"" + Convert.ToHexStringLower(SHA256.HashData(Content))[..32] + "\"";
-    }
 }

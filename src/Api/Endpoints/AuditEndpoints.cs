@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using MediatR;
+using OneMcp.Application.Audit;
 using OneMcp.Application.Audit.Queries;
 
 namespace OneMcp.Api.Endpoints;
@@ -33,7 +33,7 @@ internal static class AuditEndpoints
                     context.Response.Headers[NextCursorHeader] = next;
                 }
 
-                return WantsCsv(context, format) ? Results.Text(ToCsv(page), CsvMediaType + "; charset=utf-8", Encoding.UTF8) : Results.Ok(page);
+                return WantsCsv(context, format) ? Results.Text(AuditCsv.Write(page), CsvMediaType + "; charset=utf-8", Encoding.UTF8) : Results.Ok(page);
             })
             .WithTags("Audit").WithName("ListAudit")
             .Produces<AuditPage>().Produces<string>(StatusCodes.Status200OK, CsvMediaType);
@@ -53,38 +53,4 @@ internal static class AuditEndpoints
     private static bool WantsCsv(HttpContext context, string? format) =>
         format == "csv" || (format is null && context.Request.GetTypedHeaders().Accept
             .Any(a => a.MediaType.Equals(CsvMediaType, StringComparison.OrdinalIgnoreCase)));
-
-    /// <summary>RFC 4180: text fields quoted, quotes doubled, CRLF line ends; one header line.</summary>
-    internal static string ToCsv(AuditPage page)
-    {
-        var csv = new StringBuilder("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode\r\n");
-        foreach (var item in page.Items)
-        {
-            csv.Append(item.Id.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(Field(item.Time.ToString("O", CultureInfo.InvariantCulture))).Append(',')
-                .Append(Field(item.Kind)).Append(',')
-                .Append(Field(item.Outcome)).Append(',')
-                .Append(Field(item.User)).Append(',')
-                .Append(Field(item.Subject)).Append(',')
-                .Append(Field(item.ClientId)).Append(',')
-                .Append(Field(item.Backend)).Append(',')
-                .Append(Field(item.Name)).Append(',')
-                .Append(item.DurationMs.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(Field(item.ErrorCode)).Append("\r\n");
-        }
-
-        return csv.ToString();
-    }
-
-    // A leading =, +, - or @ would make a spreadsheet run the cell as a formula: such values get a leading quote.
-    private static string Field(string? value)
-    {
-        if (value is null)
-        {
-            return string.Empty;
-        }
-
-        var safe = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
-        return "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
 }

@@ -1,9 +1,12 @@
 using MediatR;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using OneMcp.Api.Auth;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends.OAuth;
-using OneMcp.Domain.Users;
+using OneMcp.Application.Users;
+using OneMcp.Application.Users.Queries;
+using OpenIddict.Abstractions;
 
 namespace OneMcp.Api.Endpoints;
 
@@ -29,14 +32,14 @@ internal static class BackendOAuthEndpoints
     }
 
     public static void MapBackendOAuthCallback(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(CallbackPrefix + "/{name}", async (string name, HttpContext context, IMediator mediator, IUserRepository users) =>
+        endpoints.MapGet(CallbackPrefix + "/{name}", async (string name, HttpContext context, IMediator mediator) =>
         {
             string subject;
             if (ApiCaller.AuthDisabled(context))
             {
                 subject = AuthorizationRequestView.LocalOperator;
             }
-            else if (await AuthorizeEndpoint.SignedInUserAsync(context, users) is { } user)
+            else if (await SignedInUserAsync(context, mediator) is { } user)
             {
                 subject = user.Id.ToString("D");
             }
@@ -67,6 +70,24 @@ internal static class BackendOAuthEndpoints
                 }) + "#backends");
             }
         }).ExcludeFromDescription();
+
+    /// <summary>The enabled user of the sign-in cookie, recorded as the actor of what this request changes.</summary>
+    private static async Task<SignedInUser?> SignedInUserAsync(HttpContext context, IMediator mediator)
+    {
+        var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
+        if (!cookie.Succeeded || !Guid.TryParse(cookie.Principal.GetClaim(OpenIddictConstants.Claims.Subject), out var id))
+        {
+            return null;
+        }
+
+        var user = await mediator.Send(new GetSignedInUserQuery(id), context.RequestAborted);
+        if (user is not null)
+        {
+            context.Items[HttpCurrentUser.ItemKey] = new Application.Audit.AuditActor(user.UserName, user.Id.ToString("D"), null);
+        }
+
+        return user;
+    }
 
     /// <summary>Who starts the flow: the signed-in user, or the local operator when auth is off.</summary>
     private static string SubjectOf(HttpContext context) => ApiCaller.Subject(context) ?? AuthorizationRequestView.LocalOperator;

@@ -30,14 +30,3 @@ public static class JsonRpcErrors
     public static bool IsMcpPath(PathString path) =>
         path.StartsWithSegments(GatewayRoutes.Mcp) || path.StartsWithSegments(GatewayRoutes.Sse) || path.StartsWithSegments(GatewayRoutes.Messages);
 }
-
-public static class GatewayRoutes
-{
-    public const string Mcp = "/mcp";
-    public const string Sse = "/sse";
-    public const string Messages = "/messages";
-
-    // Where the SDK maps legacy SSE under the /mcp group; /sse and /messages are rewritten to these.
-    public const string SdkSse = "/mcp/sse";
-    public const string SdkMessage = "/mcp/message";
-}

@@ -1,7 +1,8 @@
+using MediatR;
 using Microsoft.Extensions.Primitives;
 using OneMcp.Application.Gateway.Filtering;
+using OneMcp.Application.Gateway.Filtering.Queries;
 using OneMcp.Api.Http;
-using OneMcp.Domain.Presets;
 
 namespace OneMcp.Api.Mcp;
 
@@ -24,12 +25,9 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
             try
             {
                 var preset = Single(query, SessionFilter.PresetParameter);
-                var expression = await StoredExpressionAsync(context, preset);
-                var filter = SessionFilter.FromQuery(
-                    Single(query, SessionFilter.TagsParameter),
-                    Single(query, SessionFilter.TagFilterParameter),
-                    preset,
-                    resolvePreset: _ => expression);
+                var filter = await context.RequestServices.GetRequiredService<IMediator>().Send(
+                    new ResolveSessionFilterQuery(Single(query, SessionFilter.TagsParameter), Single(query, SessionFilter.TagFilterParameter), preset),
+                    context.RequestAborted);
 
                 // Under scope validation a filter may only narrow: every tag it names (negated ones too) must be granted.
                 if (Auth.ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
@@ -48,17 +46,6 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
         }
 
         await next(context);
-    }
-
-    // Looked up before parsing because the store is asynchronous; a name no preset can have is simply unknown.
-    private static async Task<string?> StoredExpressionAsync(HttpContext context, string? name)
-    {
-        if (!Preset.IsValidName(name) || context.RequestServices.GetService<IPresetRepository>() is not { } presets)
-        {
-            return null;
-        }
-
-        return (await presets.FindByNameAsync(name!, context.RequestAborted))?.Expression;
     }
 
     // A streamable HTTP POST without a session id opens a session; so does a legacy SSE GET.

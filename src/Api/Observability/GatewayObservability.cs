@@ -4,57 +4,25 @@ using Microsoft.AspNetCore.Authentication;
 using OneMcp.Api.Cli;
 using OneMcp.Api.Endpoints;
 using OneMcp.Application.Authorization;
-using OneMcp.Application.Diagnostics;
+using OneMcp.Infrastructure.Diagnostics;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace OneMcp.Api.Observability;
 
 /// <summary>
-/// Traces and metrics (DESIGN §9, ADR 0014): OpenTelemetry over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
-/// set (otherwise no listener exists and the gateway's sources cost a null check), and <c>/metrics</c> with <c>--metrics</c>.
+/// The HTTP side of traces and metrics (DESIGN §9, ADR 0014): incoming requests as spans, and <c>/metrics</c> with
+/// <c>--metrics</c>. The meter, the sources and the OTLP export are registered by
+/// <see cref="DiagnosticsServiceCollectionExtensions.AddGatewayDiagnostics"/>.
 /// </summary>
 internal static class GatewayObservability
 {
     public const string MetricsPath = "/metrics";
 
-    /// <summary>The environment variable of the standard OTLP exporter; its presence turns export on.</summary>
-    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
-
-    public static IServiceCollection AddGatewayObservability(this IServiceCollection services, ServeOptions options, Func<string, string?> environment)
-    {
-        services.AddMetrics();
-        services.AddSingleton<GatewayTelemetry>();
-        if (options.Metrics)
-        {
-            services.AddSingleton<PrometheusMetrics>();
-        }
-
-        if (!string.IsNullOrWhiteSpace(environment(OtlpEndpointVariable)))
-        {
-            // The exporter reads the endpoint, protocol and headers from the standard OTEL_* variables itself.
-            services.AddOpenTelemetry()
-                .ConfigureResource(resource => resource.AddService("onemcp", serviceVersion: OneMcp.Application.Health.Queries.GetHealthHandler.Version))
-                .WithTracing(tracing => tracing.AddGatewayInstrumentation().AddOtlpExporter())
-                .WithMetrics(metrics => metrics.AddMeter(GatewayTelemetry.Name).AddOtlpExporter());
-        }
-
-        return services;
-    }
-
-    /// <summary>
-    /// The gateway's sources: its own spans, the MCP SDK's (which also read the client's <c>_meta</c> trace context),
-    /// incoming HTTP requests, and outgoing HTTP, which carries <c>traceparent</c> to HTTP backends. Query strings stay
-    /// redacted (the instrumentations' default): an OAuth callback's code must not reach a span.
-    /// </summary>
+    /// <summary>The gateway's sources (<see cref="DiagnosticsServiceCollectionExtensions.AddGatewaySources"/>) and incoming HTTP requests.</summary>
     public static TracerProviderBuilder AddGatewayInstrumentation(this TracerProviderBuilder tracing) =>
-        tracing
-            .AddSource(GatewayTelemetry.Name, GatewayTelemetry.McpSdkSourceName)
-            .AddAspNetCoreInstrumentation()
-            .AddHttpClientInstrumentation();
+        tracing.AddGatewaySources().AddAspNetCoreInstrumentation();
 
     public static void MapGatewayMetrics(this IEndpointRouteBuilder endpoints, ServeOptions options)
     {

@@ -1,105 +1,17 @@
-using System.Net;
-using Microsoft.Extensions.Primitives;
 using OneMcp.Api.Http;
+using OneMcp.Application.Security;
 
 namespace OneMcp.Api.Security;
 
 /// <summary>
-/// DNS-rebinding guard: a page on another site that resolves its own name to this machine must not be
-/// able to talk to the gateway. A request is served only when its Host names the gateway (its external
-/// URL's host, or a loopback name when the gateway is bound to loopback or to every interface), a loopback
-/// Host name comes from this machine, and a browser Origin, when present, is one of the gateway's own
-/// origins (scheme, host and port).
+/// The DNS-rebinding guard in front of every endpoint: a request that <see cref="HostPolicy"/> refuses gets 403, as
+/// a JSON-RPC error on the MCP endpoints and as ProblemDetails elsewhere.
 /// </summary>
-public sealed class HostGuard
+public sealed class HostGuard(HostPolicy policy)
 {
-    private static readonly string[] LoopbackNames = ["localhost", "127.0.0.1", "[::1]", "::1"];
-    private readonly HashSet<string> _allowed = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Uri? _externalUrl;
-
     public HostGuard(string bindHost, Uri? externalUrl)
+        : this(new HostPolicy(bindHost, externalUrl))
     {
-        ArgumentNullException.ThrowIfNull(bindHost);
-        _externalUrl = externalUrl;
-        var bindIsLoopbackOrAny = IsLoopback(bindHost) || bindHost is "0.0.0.0" or "::" or "[::]" or "*" or "+";
-        if (externalUrl is not null)
-        {
-            _allowed.Add(externalUrl.IdnHost);
-            if (bindIsLoopbackOrAny || IsLoopback(externalUrl.IdnHost))
-            {
-                _allowed.UnionWith(LoopbackNames);
-            }
-        }
-        else if (bindIsLoopbackOrAny)
-        {
-            _allowed.UnionWith(LoopbackNames);
-            if (!IsLoopback(bindHost))
-            {
-                // Bound to every interface with no external URL: only loopback names are known to be ours.
-                return;
-            }
-        }
-        else
-        {
-            _allowed.Add(bindHost.Trim('[', ']'));
-        }
-    }
-
-    public bool IsAllowedHost(string? hostHeader) => IsAllowedHost(hostHeader, remoteAddress: null);
-
-    /// <summary>
-    /// Whether the Host header names the gateway for a peer at <paramref name="remoteAddress"/> (null: a peer
-    /// with no network address, in-process or a Unix socket). A loopback name is only ever true on this machine:
-    /// from any other address it is a forged header trying to pass as local, so it is refused.
-    /// </summary>
-    public bool IsAllowedHost(string? hostHeader, IPAddress? remoteAddress)
-    {
-        if (string.IsNullOrEmpty(hostHeader) || !TrySplitHost(hostHeader, out var host, out _))
-        {
-            return false;
-        }
-
-        if (!_allowed.Contains(host) && !_allowed.Contains($"[{host}]"))
-        {
-            return false;
-        }
-
-        return !IsLoopback(host) || remoteAddress is null || IsLoopback(remoteAddress);
-    }
-
-    public bool IsAllowedOrigin(StringValues origin) => IsAllowedOrigin(origin, localPort: null);
-
-    /// <summary>
-    /// Whether a browser Origin is the gateway's own: the external URL's origin (scheme, host and port alike),
-    /// or plain http to an allowed host name on the port the request arrived on (<paramref name="localPort"/>;
-    /// null accepts the external URL's origin only when there is one). A page on another port of the same host
-    /// is another site (another origin) and is refused.
-    /// </summary>
-    public bool IsAllowedOrigin(StringValues origin, int? localPort)
-    {
-        if (origin.Count == 0)
-        {
-            return true;
-        }
-
-        if (origin.Count > 1 || !Uri.TryCreate(origin[0], UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
-            || !string.IsNullOrEmpty(uri.UserInfo))
-        {
-            return false;
-        }
-
-        if (_externalUrl is not null
-            && string.Equals(uri.Scheme, _externalUrl.Scheme, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(uri.IdnHost, _externalUrl.IdnHost, StringComparison.OrdinalIgnoreCase)
-            && uri.Port == _externalUrl.Port)
-        {
-            return true;
-        }
-
-        // Reached directly: Kestrel serves plain http only, on the port the connection came in on.
-        return uri.Scheme == Uri.UriSchemeHttp
-            && localPort is { } port && uri.Port == port
-            && (_allowed.Contains(uri.IdnHost) || _allowed.Contains($"[{uri.IdnHost}]"));
     }
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
@@ -121,68 +33,11 @@ public sealed class HostGuard
         ArgumentNullException.ThrowIfNull(context);
         var connection = context.Connection;
         var host = context.Request.Headers.Host.Count == 1 ? context.Request.Headers.Host[0] : null;
-        if (!IsAllowedHost(host, connection.RemoteIpAddress))
-        {
-            return "Forbidden host header: this gateway does not serve that host name to this client.";
-        }
-
-        return IsAllowedOrigin(context.Request.Headers.Origin, connection.LocalPort == 0 ? null : connection.LocalPort)
-            ? null
-            : "Forbidden origin header: requests from that web origin are not accepted.";
+        return policy.Refusal(host, connection.RemoteIpAddress, context.Request.Headers.Origin, connection.LocalPort == 0 ? null : connection.LocalPort);
     }
 
     private static Task RejectAsync(HttpContext context, string message) =>
         JsonRpcErrors.IsMcpPath(context.Request.Path)
             ? JsonRpcErrors.WriteAsync(context, StatusCodes.Status403Forbidden, JsonRpcErrors.InvalidRequest, message)
             : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: message).ExecuteAsync(context);
-
-    /// <summary>True for <c>localhost</c> and loopback addresses (127.0.0.0/8, ::1).</summary>
-    public static bool IsLoopback(string host) =>
-        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IsLoopback(address));
-
-    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d, which IPAddress.IsLoopback does not see as loopback.
-    private static bool IsLoopback(IPAddress address) =>
-        IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
-
-    private static bool TrySplitHost(string hostHeader, out string host, out int? port)
-    {
-        host = string.Empty;
-        port = null;
-        if (hostHeader.StartsWith('['))
-        {
-            var end = hostHeader.IndexOf(']', StringComparison.Ordinal);
-            if (end < 0 || (end + 1 < hostHeader.Length && hostHeader[end + 1] != ':'))
-            {
-                return false;
-            }
-
-            host = hostHeader[..(end + 1)];
-            if (end + 1 < hostHeader.Length)
-            {
-                if (!int.TryParse(hostHeader.AsSpan(end + 2), out var bracketedPort))
-                {
-                    return false;
-                }
-
-                port = bracketedPort;
-            }
-
-            return IPAddress.TryParse(host.Trim('[', ']'), out _);
-        }
-
-        var colon = hostHeader.IndexOf(':', StringComparison.Ordinal);
-        host = colon < 0 ? hostHeader : hostHeader[..colon];
-        if (colon >= 0)
-        {
-            if (!int.TryParse(hostHeader.AsSpan(colon + 1), out var parsedPort))
-            {
-                return false;
-            }
-
-            port = parsedPort;
-        }
-
-        return host.Length > 0 && Uri.CheckHostName(host) != UriHostNameType.Unknown;
-    }
 }

@@ -188,6 +188,3 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
         }
     }
 }
-
-/// <summary>The schema could not be brought up to date; nothing of the failed script was kept.</summary>
-public sealed class DatabaseMigrationException(string message, Exception? innerException = null) : Exception(message, innerException);

@@ -20,7 +20,8 @@ namespace OneMcp.Infrastructure.Persistence.OpenIddict;
 /// own pipeline never calls them. Payloads and reference ids are secrets and are never logged.
 /// </para>
 /// </summary>
-public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStoreChanges? changes = null) : IOpenIddictTokenStore<OidcToken>
+public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStoreChanges? changes = null, TimeProvider? time = null)
+    : IOpenIddictTokenStore<OidcToken>
 {
     private const string Entity = "token";
     private const string Table = "openiddict_tokens";
@@ -30,6 +31,7 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
         "redemption_date AS RedemptionDate, reference_id AS ReferenceId, status AS Status, subject AS Subject, type AS Type";
 
     private readonly SqlDialect _dialect = connections.Dialect;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public ValueTask<long> CountAsync(CancellationToken cancellationToken) => new(OidcStoreSupport.CountAsync(connections, Table, cancellationToken));
 
@@ -135,7 +137,7 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
         using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         parameters.AddTime(_dialect, "Threshold", threshold);
-        parameters.AddTime(_dialect, "Now", DateTimeOffset.UtcNow);
+        parameters.AddTime(_dialect, "Now", _time.GetUtcNow());
         parameters.AddText("Inactive", OpenIddictConstants.Statuses.Inactive);
         parameters.AddText("Valid", OpenIddictConstants.Statuses.Valid);
         return await DeleteInBatchesAsync(connections,

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Infrastructure.Persistence.OpenIddict;
 
@@ -21,5 +23,18 @@ public static class OpenIddictDapperExtensions
             .ReplaceAuthorizationStore<OidcAuthorization, DapperAuthorizationStore>()
             .ReplaceScopeStore<OidcScope, DapperScopeStore>()
             .ReplaceTokenStore<OidcToken, DapperTokenStore>();
+    }
+
+    /// <summary>
+    /// OpenIddict's core services on the Dapper stores, the store-change signal, and the grant directory that reads and
+    /// revokes clients and grants in them: what a command needs to honour OAuth grants without running the OAuth server.
+    /// </summary>
+    public static IServiceCollection AddOAuthStore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<OAuthStoreChanges>();
+        services.AddOpenIddict().AddCore(core => core.UseDapperStores());
+        services.AddOAuthGrantDirectory();
+        return services;
     }
 }

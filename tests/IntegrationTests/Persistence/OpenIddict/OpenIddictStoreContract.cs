@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
 using OpenIddict.Abstractions;
@@ -530,6 +531,24 @@ public abstract class OpenIddictStoreContract(ITestDatabaseSource source) : Repo
         count.ShouldBe(pruned ? 1 : 0, name);
         ((await Tokens.FindByIdAsync(subject, Ct)) is null).ShouldBe(pruned, name);
         (await Tokens.FindByIdAsync(control, Ct)).ShouldNotBeNull(name);
+    }
+
+    [Fact]
+    public async Task Token_Prune_JudgesExpiryByTheStoresClock()
+    {
+        // Valid and created before the threshold: pruned once expired, and "expired" is judged by the injected clock.
+        var app = await NewApplicationAsync("c1");
+        var token = await NewTokenAsync(app, null, "alice", Statuses.Valid, TokenTypeIdentifiers.RefreshToken, Now.AddHours(-48), Now.AddHours(1));
+        var clock = new FakeTimeProvider(Now);
+        var store = new DapperTokenStore(Factory, time: clock);
+
+        (await store.PruneAsync(Now.AddHours(-24), Ct)).ShouldBe(0);
+        (await store.FindByIdAsync(token, Ct)).ShouldNotBeNull();
+
+        clock.Advance(TimeSpan.FromHours(2));
+
+        (await store.PruneAsync(Now.AddHours(-24), Ct)).ShouldBe(1);
+        (await store.FindByIdAsync(token, Ct)).ShouldBeNull();
     }
 
     public static TheoryData<string, string, string, bool, int, bool> AuthorizationPruneCases => new()

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Xml.Linq;
-using Microsoft.AspNetCore.DataProtection.XmlEncryption;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace OneMcp.Infrastructure.Persistence.DataProtection;
 
@@ -83,62 +80,5 @@ public sealed class KeyRingEncryptionKey
         }
 
         return persistence.Dialect == SqlDialect.Sqlite ? FromFile(Path.Combine(persistence.DataDirectory, FileName)) : null;
-    }
-}
-
-/// <summary>AES-GCM over the key ring's XML elements with <see cref="KeyRingEncryptionKey"/>.</summary>
-public sealed class KeyRingXmlEncryptor(KeyRingEncryptionKey key) : IXmlEncryptor
-{
-    internal const string ElementName = "onemcpEncrypted";
-
-    public EncryptedXmlInfo Encrypt(XElement plaintextElement)
-    {
-        ArgumentNullException.ThrowIfNull(plaintextElement);
-        var plaintext = Encoding.UTF8.GetBytes(plaintextElement.ToString(SaveOptions.DisableFormatting));
-        var sealedBytes = new byte[AesGcm.NonceByteSizes.MaxSize + AesGcm.TagByteSizes.MaxSize + plaintext.Length];
-        var nonce = sealedBytes.AsSpan(0, AesGcm.NonceByteSizes.MaxSize);
-        var tag = sealedBytes.AsSpan(nonce.Length, AesGcm.TagByteSizes.MaxSize);
-        RandomNumberGenerator.Fill(nonce);
-        using (var aes = new AesGcm(key.Key, AesGcm.TagByteSizes.MaxSize))
-        {
-            aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(nonce.Length + tag.Length), tag);
-        }
-
-        CryptographicOperations.ZeroMemory(plaintext);
-        var element = new XElement(ElementName, new XAttribute("keyId", key.Id), Convert.ToBase64String(sealedBytes));
-        return new EncryptedXmlInfo(element, typeof(KeyRingXmlDecryptor));
-    }
-}
-
-/// <summary>Reads what <see cref="KeyRingXmlEncryptor"/> wrote; Data Protection creates it with the service provider.</summary>
-public sealed class KeyRingXmlDecryptor(IServiceProvider services) : IXmlDecryptor
-{
-    public XElement Decrypt(XElement encryptedElement)
-    {
-        ArgumentNullException.ThrowIfNull(encryptedElement);
-        var key = services.GetService<KeyRingEncryptionKey>()
-            ?? throw new CryptographicException($"The key ring is encrypted, and no key is configured: set {KeyRingEncryptionKey.EnvironmentVariable} (or restore {KeyRingEncryptionKey.FileName}).");
-        if ((string?)encryptedElement.Attribute("keyId") != key.Id)
-        {
-            throw new CryptographicException($"The key ring was encrypted with another key than this gateway's {KeyRingEncryptionKey.EnvironmentVariable} / {KeyRingEncryptionKey.FileName}.");
-        }
-
-        var sealedBytes = Convert.FromBase64String(encryptedElement.Value);
-        var nonceLength = AesGcm.NonceByteSizes.MaxSize;
-        var tagLength = AesGcm.TagByteSizes.MaxSize;
-        var plaintext = new byte[sealedBytes.Length - nonceLength - tagLength];
-        using (var aes = new AesGcm(key.Key, tagLength))
-        {
-            aes.Decrypt(sealedBytes.AsSpan(0, nonceLength), sealedBytes.AsSpan(nonceLength + tagLength), sealedBytes.AsSpan(nonceLength, tagLength), plaintext);
-        }
-
-        try
-        {
-            return XElement.Parse(Encoding.UTF8.GetString(plaintext));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plaintext);
-        }
     }
 }

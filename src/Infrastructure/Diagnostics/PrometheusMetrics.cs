@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using OneMcp.Application.Diagnostics;
 
-namespace OneMcp.Api.Observability;
+namespace OneMcp.Infrastructure.Diagnostics;
 
 /// <summary>
 /// The Prometheus text exposition (format 0.0.4) of this gateway's meter, kept by a <see cref="MeterListener"/>
@@ -12,7 +12,7 @@ namespace OneMcp.Api.Observability;
 /// process; this reads exactly this gateway's instruments). Counters, gauges and histograms with cumulative
 /// <c>_bucket</c>, <c>_sum</c> and <c>_count</c>. Exists only with <c>--metrics</c>.
 /// </summary>
-internal sealed class PrometheusMetrics : IDisposable
+public sealed class PrometheusMetrics : IDisposable
 {
     private static readonly double[] DefaultBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

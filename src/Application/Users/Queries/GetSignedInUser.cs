@@ -1,0 +1,17 @@
+using MediatR;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Users.Queries;
+
+/// <summary>The user a sign-in cookie names, or null when that user was removed or disabled since.</summary>
+public sealed record GetSignedInUserQuery(Guid UserId) : IRequest<SignedInUser?>;
+
+public sealed class GetSignedInUserHandler(IUserRepository repository) : IRequestHandler<GetSignedInUserQuery, SignedInUser?>
+{
+    public async Task<SignedInUser?> Handle(GetSignedInUserQuery request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var user = await repository.FindByIdAsync(request.UserId, cancellationToken);
+        return user is { Disabled: false } ? new SignedInUser(user.Id, user.UserName) : null;
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace OneMcp.Infrastructure.Diagnostics;
+
+/// <summary>The gateway's console log: one line of text per entry, or one JSON object per line, and the filters that keep it readable.</summary>
+public static class GatewayLogging
+{
+    public static ILoggingBuilder AddGatewayConsole(this ILoggingBuilder logging, LogLevel level, LogFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        logging.ClearProviders();
+        if (format == LogFormat.Json)
+        {
+            // One object per line for log shippers; the scopes carry the trace and span ids of the current activity.
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+            logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+
+        logging.SetMinimumLevel(level);
+
+        // The SDK and ASP.NET log every request at Information, and every error answered to a client (an
+        // unknown tool, say) as a warning with a stack trace; at the default level that buries what matters.
+        var frameworkLevel = level <= LogLevel.Debug ? level : LogLevel.Warning;
+        // The gateway logs its own failures (OneMcp.*); the SDK would log every error answered to a client again.
+        logging.AddFilter("ModelContextProtocol", level <= LogLevel.Debug ? level : LogLevel.Critical);
+        logging.AddFilter("Microsoft.AspNetCore", frameworkLevel);
+        // A failed start is reported by the CLI in one line ("onemcp: cannot start: ..."), and a stop requested
+        // while backends were still starting is no failure at all; the host's own stack-trace log adds nothing.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // OpenIddict logs every OAuth request it extracts at Information, and leaves the PKCE code_verifier in
+        // clear: secrets never reach a log, so its own logs stop at warnings whatever the level asked for.
+        logging.AddFilter("OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
+
+        // Data Protection keeps the Microsoft.AspNetCore level: its warning about a key ring stored unencrypted must be seen.
+        logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
+        return logging;
+    }
+}

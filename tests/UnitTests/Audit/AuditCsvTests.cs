@@ -1,0 +1,34 @@
+using OneMcp.Application.Audit;
+using OneMcp.Application.Audit.Queries;
+
+namespace OneMcp.UnitTests.Audit;
+
+public sealed class AuditCsvTests
+{
+    [Fact]
+    public void Write_QuotesTextFieldsDoublesQuotesAndEndsLinesWithCrLf()
+    {
+        var item = new AuditItem(7, new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero), "tool_call", "success",
+            "alice", "s-1", null, "web", "say \"hi\", twice", 12, null);
+
+        var csv = AuditCsv.Write(new AuditPage([item], NextCursor: null));
+
+        csv.ShouldBe(
+            "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode\r\n" +
+            "7,\"2026-12-03T10:00:00.0000000+00:00\",\"tool_call\",\"success\",\"alice\",\"s-1\",,\"web\",\"say \"\"hi\"\", twice\",12,\r\n");
+    }
+
+    [Theory]
+    [InlineData("=cmd()")]
+    [InlineData("+1")]
+    [InlineData("-1")]
+    [InlineData("@SUM(A1)")]
+    public void Write_WhenAFieldStartsLikeAFormula_PrefixesAQuote(string name)
+    {
+        var item = new AuditItem(1, DateTimeOffset.UnixEpoch, "tool_call", "failure", null, null, null, null, name, 0, null);
+
+        var csv = AuditCsv.Write(new AuditPage([item], NextCursor: null));
+
+        csv.ShouldContain($",\"'{name}\",");
+    }
+}
