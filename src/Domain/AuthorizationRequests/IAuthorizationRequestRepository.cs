@@ -9,7 +9,7 @@ public interface IAuthorizationRequestRepository
 
     Task AddAsync(AuthorizationRequest request, CancellationToken cancellationToken);
 
-    Task UpdateAsync(AuthorizationRequest request, int loadedVersion, CancellationToken cancellationToken);
+    Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken);
 
     /// <summary>Deletes requests decided or expired before <paramref name="threshold"/>; returns how many.</summary>
     Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken);

@@ -13,8 +13,8 @@ public interface IBackendServiceRepository
 
     Task AddAsync(BackendService backend, CancellationToken cancellationToken);
 
-    /// <summary>Saves a changed backend; <paramref name="loadedVersion"/> is its version when it was read.</summary>
-    Task UpdateAsync(BackendService backend, int loadedVersion, CancellationToken cancellationToken);
+    /// <summary>Saves a changed backend if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>.</summary>
+    Task UpdateAsync(BackendService backend, CancellationToken cancellationToken);
 
     /// <summary>Removes a backend and everything stored for it (credentials, pending requests).</summary>
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);

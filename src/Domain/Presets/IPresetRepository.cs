@@ -9,7 +9,7 @@ public interface IPresetRepository
 
     Task AddAsync(Preset preset, CancellationToken cancellationToken);
 
-    Task UpdateAsync(Preset preset, int loadedVersion, CancellationToken cancellationToken);
+    Task UpdateAsync(Preset preset, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
 }

@@ -11,7 +11,7 @@ public interface ITagScopeRepository
 
     Task AddAsync(TagScope scope, CancellationToken cancellationToken);
 
-    Task UpdateAsync(TagScope scope, int loadedVersion, CancellationToken cancellationToken);
+    Task UpdateAsync(TagScope scope, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
 }

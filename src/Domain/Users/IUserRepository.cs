@@ -13,7 +13,7 @@ public interface IUserRepository
 
     Task AddAsync(User user, CancellationToken cancellationToken);
 
-    Task UpdateAsync(User user, int loadedVersion, CancellationToken cancellationToken);
+    Task UpdateAsync(User user, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
 }

@@ -43,9 +43,9 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
         var second = (await Repository.FindByNameAsync("p", Ct))!;
 
         first.Change("a or b", "first", T0.AddSeconds(1));
-        await Repository.UpdateAsync(first, 1, Ct);
+        await Repository.UpdateAsync(first, Ct);
         second.Change("c", "second", T0.AddSeconds(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, 1, Ct));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
 
         var stored = (await Repository.FindByNameAsync("p", Ct))!;
         stored.Expression.ShouldBe("a or b");

@@ -71,9 +71,9 @@ public abstract class UserRepositoryContract(ITestDatabaseSource source) : Repos
 
         first.SetPasswordHash("new-hash", T0.AddSeconds(1));
         first.ChangeRole(UserRole.Admin, T0.AddSeconds(1));
-        await Repository.UpdateAsync(first, 1, Ct);
+        await Repository.UpdateAsync(first, Ct);
         second.Disable(T0.AddSeconds(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, 1, Ct));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
 
         var stored = (await Repository.FindByNameAsync("eve", Ct))!;
         stored.PasswordHash.ShouldBe("new-hash");

@@ -77,11 +77,10 @@ public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher
         throttle.Succeeded(name, address);
         if (check == PasswordCheck.SuccessRehashNeeded)
         {
-            var version = user.Version;
             user.SetPasswordHash(hasher.Hash(request.Password), time.GetUtcNow());
             try
             {
-                await users.UpdateAsync(user, version, cancellationToken);
+                await users.UpdateAsync(user, cancellationToken);
             }
             catch (Domain.Common.ConcurrencyConflictException)
             {

@@ -67,7 +67,6 @@ public sealed class UpdateUserHandler(IUserRepository repository, IOAuthGrantDir
             }
         }
 
-        var loaded = user.Version;
         var now = time.GetUtcNow();
         var demoted = user.IsAdmin && role != UserRole.Admin;
         var newlyDisabled = disabled && !user.Disabled;
@@ -88,9 +87,9 @@ public sealed class UpdateUserHandler(IUserRepository repository, IOAuthGrantDir
             }
         }
 
-        if (user.Version != loaded)
+        if (user.HasUnsavedChanges)
         {
-            await repository.UpdateAsync(user, loaded, cancellationToken);
+            await repository.UpdateAsync(user, cancellationToken);
         }
 
         if (demoted || newlyDisabled)
