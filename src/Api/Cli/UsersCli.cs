@@ -9,6 +9,7 @@ using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Application.Users.Queries;
 using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.OpenIddict;

@@ -4,7 +4,8 @@ namespace OneMcp.Domain.Presets;
 
 /// <summary>
 /// A named tag-filter expression clients select with <c>?preset=&lt;name&gt;</c>. The domain keeps the name rules;
-/// the expression's grammar belongs to the gateway engine, which validates it before it gets here.
+/// the expression's grammar belongs to the gateway engine, and a preset accepts only an expression that grammar
+/// parses (<see cref="ITagFilterGrammar"/>).
 /// </summary>
 public sealed class Preset : EditableAggregate
 {
@@ -34,7 +35,7 @@ public sealed class Preset : EditableAggregate
 
     public string Description { get; private set; }
 
-    public static Preset Create(string name, string expression, string description, DateTimeOffset now)
+    public static Preset Create(string name, string expression, string description, ITagFilterGrammar grammar, DateTimeOffset now)
     {
         if (!IsValidName(name))
         {
@@ -42,7 +43,7 @@ public sealed class Preset : EditableAggregate
         }
 
         var preset = new Preset(name, now);
-        preset.Set(expression, description);
+        preset.Set(expression, description, grammar);
         return preset;
     }
 
@@ -53,13 +54,20 @@ public sealed class Preset : EditableAggregate
     public static bool IsValidName(string? name) =>
         !string.IsNullOrEmpty(name) && name.Length <= MaxNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    public void Change(string expression, string description, DateTimeOffset now) => Touch(() => Set(expression, description), now);
+    public void Change(string expression, string description, ITagFilterGrammar grammar, DateTimeOffset now) =>
+        Touch(() => Set(expression, description, grammar), now);
 
-    private void Set(string expression, string description)
+    private void Set(string expression, string description, ITagFilterGrammar grammar)
     {
+        ArgumentNullException.ThrowIfNull(grammar);
         if (string.IsNullOrWhiteSpace(expression) || expression.Length > MaxExpressionLength)
         {
             throw new DomainException("preset.invalid_expression", $"A preset needs a filter expression of at most {MaxExpressionLength} characters.");
+        }
+
+        if (grammar.Check(expression) is { } problem)
+        {
+            throw new DomainException("preset.invalid_expression", problem);
         }
 
         if (description.Length > MaxDescriptionLength)

@@ -47,7 +47,7 @@ public sealed class UpdatePresetHandler(IPresetRepository repository, GatewayNot
             throw new ConcurrencyConflictException("preset", preset.Id);
         }
 
-        preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, time.GetUtcNow());
+        preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, TagFilterGrammar.Instance, time.GetUtcNow());
         await repository.UpdateAsync(preset, cancellationToken);
         notifier.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
         return PresetView.From(preset);

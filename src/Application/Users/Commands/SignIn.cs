@@ -82,9 +82,10 @@ public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher
             {
                 await users.UpdateAsync(user, cancellationToken);
             }
-            catch (Domain.Common.ConcurrencyConflictException)
+            catch (Domain.Common.ConcurrencyConflictException e)
             {
                 // Someone changed the user meanwhile; the stronger hash is written at the next sign-in.
+                LogRehashDeferred(logger, e, user.UserName);
             }
         }
 
@@ -93,4 +94,7 @@ public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Too many failed sign-ins from {ClientAddress}: its sign-ins are refused until {Until}.")]
     private static partial void LogAddressRefused(ILogger logger, string clientAddress, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The user '{UserName}' changed while signing in; the password hash is upgraded at the next sign-in.")]
+    private static partial void LogRehashDeferred(ILogger logger, Exception exception, string userName);
 }

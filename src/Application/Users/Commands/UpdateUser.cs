@@ -56,15 +56,9 @@ public sealed class UpdateUserHandler(IUserRepository repository, IOAuthGrantDir
         }
 
         var disabled = edit.Disabled ?? user.Disabled;
-        var wasEnabledAdmin = user.IsAdmin && !user.Disabled;
-        var staysEnabledAdmin = role == UserRole.Admin && !disabled;
-        if (wasEnabledAdmin && !staysEnabledAdmin)
+        if (LastAdminRule.TakesAnAdminAway(user, role, disabled))
         {
-            var users = await repository.ListAsync(cancellationToken);
-            if (!users.Any(u => u.Id != user.Id && u.IsAdmin && !u.Disabled))
-            {
-                throw new LastAdminException(user.UserName);
-            }
+            LastAdminRule.EnsureAnotherAdminRemains(user, await repository.ListAsync(cancellationToken));
         }
 
         var now = time.GetUtcNow();
