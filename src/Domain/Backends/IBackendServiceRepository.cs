@@ -13,7 +13,10 @@ public interface IBackendServiceRepository
 
     Task AddAsync(BackendService backend, CancellationToken cancellationToken);
 
-    /// <summary>Saves a changed backend if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>.</summary>
+    /// <summary>
+    /// Saves a changed backend if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
     Task UpdateAsync(BackendService backend, CancellationToken cancellationToken);
 
     /// <summary>Removes a backend and everything stored for it (credentials, pending requests).</summary>

@@ -9,6 +9,10 @@ public interface IPresetRepository
 
     Task AddAsync(Preset preset, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Saves a changed preset if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
     Task UpdateAsync(Preset preset, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);

@@ -13,6 +13,10 @@ public interface IUserRepository
 
     Task AddAsync(User user, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Saves a changed user if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
     Task UpdateAsync(User user, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);

@@ -83,6 +83,23 @@ public abstract class UserRepositoryContract(ITestDatabaseSource source) : Repos
     }
 
     [Fact]
+    public async Task Add_ThenUpdateTwice_TheSameCopyRemembersWhatItSaved()
+    {
+        var user = User.Create("frank", Hash, UserRole.Member, T0);
+        await Repository.AddAsync(user, Ct);
+        user.LoadedVersion.ShouldBe(1);
+
+        user.Disable(T0.AddSeconds(1));
+        await Repository.UpdateAsync(user, Ct);
+        user.Enable(T0.AddSeconds(2));
+        await Repository.UpdateAsync(user, Ct);
+
+        user.HasUnsavedChanges.ShouldBeFalse();
+        var stored = (await Repository.FindByNameAsync("frank", Ct))!;
+        (stored.Version, stored.LoadedVersion, stored.Disabled).ShouldBe((3, 3, false));
+    }
+
+    [Fact]
     public async Task Count_And_Remove()
     {
         (await Repository.CountAsync(Ct)).ShouldBe(0);
