@@ -112,7 +112,7 @@ internal static class AuthorizeEndpoint
 
         if (HttpMethods.IsGet(context.Request.Method))
         {
-            var id = await mediator.Send(new StartClientConsentCommand(subject, request.ClientId!, clientName, requested, digest), context.RequestAborted);
+            var id = await mediator.Send(new StartClientConsentCommand(subject, request.ClientId!, clientName, offered, digest), context.RequestAborted);
             return Page(id, requestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
         }
 

@@ -8,6 +8,7 @@ using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Application.Users.Queries;
 using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
 using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Api.Cli;

@@ -2,8 +2,8 @@ using System.Text.Json;
 using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using OneMcp.Application.Common.Exceptions;
-using OneMcp.Application.Users;
 using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
 
 namespace OneMcp.Api.Endpoints;
 

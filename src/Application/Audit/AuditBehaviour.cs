@@ -4,9 +4,9 @@ using OneMcp.Application.Authorization.Commands;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Common.Exceptions;
-using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Audit;
 

@@ -25,14 +25,15 @@ public sealed record AuthorizationRequestView(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(users);
         var user = Guid.TryParse(request.Subject, out var id) ? await users.FindByIdAsync(id, cancellationToken) : null;
+        var consent = request as ClientConsentRequest;
         return new AuthorizationRequestView(
             request.Id,
             request.Kind == AuthorizationRequestKind.BackendConnection ? "backendConnection" : "clientConsent",
             request.Status.ToString().ToLowerInvariant(),
             user?.UserName ?? request.Subject,
-            request.ClientId,
-            request.ClientName,
-            request.BackendName,
+            consent?.ClientId,
+            consent?.ClientName,
+            (request as BackendConnectionRequest)?.BackendName,
             request.RequestedScopes,
             request.GrantedScopes,
             request.CreatedAt,

@@ -105,9 +105,8 @@ public sealed partial class BackendCatalog(
                     }
                     else if (existing.Settings.RequiresReconnectComparedTo(settings) || existing.Settings.MetadataDiffersFrom(settings))
                     {
-                        var loaded = existing.Version;
                         existing.SyncFromConfig(settings, now);
-                        await repository.UpdateAsync(existing, loaded, cancellationToken);
+                        await repository.UpdateAsync(existing, cancellationToken);
                         updated++;
                     }
                 }

@@ -2,89 +2,56 @@ using OneMcp.Domain.Common;
 
 namespace OneMcp.Domain.AuthorizationRequests;
 
-public enum AuthorizationRequestKind
-{
-    /// <summary>An MCP client asks a user for tag scopes (the consent page).</summary>
-    ClientConsent,
-    /// <summary>The gateway obtained a backend's OAuth tokens and waits for an operator to accept them.</summary>
-    BackendConnection,
-}
-
-public enum AuthorizationRequestStatus
-{
-    Pending,
-    Approved,
-    Denied,
-    Expired,
-}
-
 /// <summary>
-/// A decision someone has to make: approve or deny, once, within ten minutes. What is being decided
-/// (the OAuth parameters of the client, or the backend's tokens) travels as an opaque payload. A backend's
-/// tokens leave the request when it is decided: approved, they move to the backend's credentials; denied,
-/// they are discarded. A client request for tags the user may not grant alone waits for an administrator,
-/// and the user's consent page then redeems the approval once.
+/// A decision someone has to make: approve or deny, once, within ten minutes. It starts
+/// <see cref="AuthorizationRequestStatus.Pending"/> and moves once: approved (only with scopes among those
+/// requested), denied, or expired when its time ran out. Expiry is a transition, not an error: a decision that
+/// comes too late leaves the request expired and answers <see cref="DecisionOutcome.Expired"/>.
+/// The two kinds are their own types: <see cref="ClientConsentRequest"/> (an MCP client asks a user for tag
+/// scopes) and <see cref="BackendConnectionRequest"/> (a backend's tokens wait for an operator).
 /// </summary>
-public sealed class AuthorizationRequest
+public abstract class AuthorizationRequest : Aggregate
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
-    private AuthorizationRequest(
-        Guid id, AuthorizationRequestKind kind, AuthorizationRequestStatus status, string subject, string? clientId, string? clientName,
-        string? backendName, IReadOnlyList<string> requestedScopes, IReadOnlyList<string> grantedScopes, string payload,
-        int version, DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset? decidedAt, string? decidedBy,
-        bool requiresAdministrator, DateTimeOffset? redeemedAt)
+    private protected AuthorizationRequest(string subject, IEnumerable<string> requestedScopes, DateTimeOffset now)
+        : base(Guid.NewGuid(), now)
     {
-        RequiresAdministrator = requiresAdministrator;
-        RedeemedAt = redeemedAt;
-        Id = id;
-        Kind = kind;
+        Status = AuthorizationRequestStatus.Pending;
+        Subject = subject;
+        RequestedScopes = [.. requestedScopes.Distinct(StringComparer.Ordinal)];
+        GrantedScopes = [];
+        ExpiresAt = now + Lifetime;
+    }
+
+    private protected AuthorizationRequest(
+        Guid id, AuthorizationRequestStatus status, string subject, IReadOnlyList<string> requestedScopes, IReadOnlyList<string> grantedScopes,
+        int version, DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset? decidedAt, string? decidedBy)
+        : base(id, version, createdAt)
+    {
         Status = status;
         Subject = subject;
-        ClientId = clientId;
-        ClientName = clientName;
-        BackendName = backendName;
         RequestedScopes = requestedScopes;
         GrantedScopes = grantedScopes;
-        Payload = payload;
-        Version = version;
-        CreatedAt = createdAt;
         ExpiresAt = expiresAt;
         DecidedAt = decidedAt;
         DecidedBy = decidedBy;
     }
 
-    public Guid Id { get; }
-
-    public AuthorizationRequestKind Kind { get; }
+    public abstract AuthorizationRequestKind Kind { get; }
 
     public AuthorizationRequestStatus Status { get; private set; }
 
     /// <summary>The user on whose behalf the request was made.</summary>
     public string Subject { get; }
 
-    public string? ClientId { get; }
-
-    public string? ClientName { get; }
-
-    public string? BackendName { get; }
-
+    /// <summary>The scopes asked for: an approval grants some or all of them, never another.</summary>
     public IReadOnlyList<string> RequestedScopes { get; }
 
     public IReadOnlyList<string> GrantedScopes { get; private set; }
 
-    /// <summary>Opaque to the domain (JSON); may hold secrets, so it is never logged.</summary>
-    public string Payload { get; private set; }
-
-    /// <summary>Only an administrator may approve it (a client asked for tags the user may not grant alone).</summary>
-    public bool RequiresAdministrator { get; }
-
-    /// <summary>When the user's consent page turned the approval into an authorization code (once).</summary>
-    public DateTimeOffset? RedeemedAt { get; private set; }
-
-    public int Version { get; private set; }
-
-    public DateTimeOffset CreatedAt { get; }
+    /// <summary>Only an administrator may approve it.</summary>
+    public abstract bool RequiresAdministrator { get; }
 
     public DateTimeOffset ExpiresAt { get; }
 
@@ -92,53 +59,67 @@ public sealed class AuthorizationRequest
 
     public string? DecidedBy { get; private set; }
 
-    public static AuthorizationRequest ForClient(
-        string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string payload, DateTimeOffset now, bool requiresAdministrator = false) =>
-        new(Guid.NewGuid(), AuthorizationRequestKind.ClientConsent, AuthorizationRequestStatus.Pending, Required(subject, nameof(subject)),
-            Required(clientId, nameof(clientId)), clientName, null, [.. requestedScopes.Distinct(StringComparer.Ordinal)], [], payload, 1, now, now + Lifetime, null, null,
-            requiresAdministrator, null);
+    /// <summary>
+    /// A client's request for <paramref name="requestedScopes"/>: the scopes its consent page offers, among which
+    /// the user (or, with <paramref name="requiresAdministrator"/>, an administrator) chooses.
+    /// <paramref name="parametersDigest"/> pins the OAuth request the page was shown for.
+    /// </summary>
+    public static ClientConsentRequest ForClient(
+        string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string parametersDigest, DateTimeOffset now,
+        bool requiresAdministrator = false) =>
+        ClientConsentRequest.Open(subject, clientId, clientName, requestedScopes, parametersDigest, now, requiresAdministrator);
 
     /// <summary>A backend's tokens, obtained through its OAuth flow by <paramref name="subject"/>, waiting for an operator.</summary>
-    public static AuthorizationRequest ForBackend(string subject, string backendName, IEnumerable<string> requestedScopes, string payload, DateTimeOffset now) =>
-        new(Guid.NewGuid(), AuthorizationRequestKind.BackendConnection, AuthorizationRequestStatus.Pending, Required(subject, nameof(subject)),
-            null, null, Required(backendName, nameof(backendName)), [.. requestedScopes.Distinct(StringComparer.Ordinal)], [], payload, 1, now, now + Lifetime, null, null,
-            requiresAdministrator: true, null);
-
-    public static AuthorizationRequest Restore(
-        Guid id, AuthorizationRequestKind kind, AuthorizationRequestStatus status, string subject, string? clientId, string? clientName,
-        string? backendName, IReadOnlyList<string> requestedScopes, IReadOnlyList<string> grantedScopes, string payload,
-        int version, DateTimeOffset createdAt, DateTimeOffset expiresAt, DateTimeOffset? decidedAt, string? decidedBy,
-        bool requiresAdministrator = false, DateTimeOffset? redeemedAt = null) =>
-        new(id, kind, status, subject, clientId, clientName, backendName, requestedScopes, grantedScopes, payload, version, createdAt, expiresAt, decidedAt, decidedBy,
-            requiresAdministrator, redeemedAt);
+    public static BackendConnectionRequest ForBackend(
+        string subject, string backendName, IEnumerable<string> requestedScopes, string protectedTokens, DateTimeOffset now) =>
+        BackendConnectionRequest.Open(subject, backendName, requestedScopes, protectedTokens, now);
 
     public bool IsExpiredAt(DateTimeOffset now) => Status == AuthorizationRequestStatus.Expired || (Status == AuthorizationRequestStatus.Pending && now >= ExpiresAt);
 
-    /// <summary>Approves the request with the scopes chosen, which must be among those requested (when any were).</summary>
-    public void Approve(string decidedBy, IEnumerable<string> grantedScopes, DateTimeOffset now, bool byAdministrator = false)
+    /// <summary>
+    /// Approves the request with <paramref name="grantedScopes"/>, which must be among those requested.
+    /// </summary>
+    /// <returns><see cref="DecisionOutcome.Expired"/> when it came too late (the request is then expired, not approved).</returns>
+    /// <exception cref="DomainException">Already decided, an administrator is required, or a scope was not requested.</exception>
+    public DecisionOutcome Approve(string decidedBy, IEnumerable<string> grantedScopes, DateTimeOffset now, bool byAdministrator = false)
     {
-        EnsurePending(now);
+        if (ExpireIfDue(now) || Status == AuthorizationRequestStatus.Expired)
+        {
+            return DecisionOutcome.Expired;
+        }
+
+        EnsurePending();
         if (RequiresAdministrator && !byAdministrator)
         {
-            throw new DomainException("authorization_request.administrator_required", "Only an administrator may approve this request.");
+            throw AuthorizationRequestErrors.AdministratorRequired();
         }
 
         var granted = grantedScopes.Distinct(StringComparer.Ordinal).ToArray();
-        if (RequestedScopes.Count > 0 && granted.Except(RequestedScopes, StringComparer.Ordinal).FirstOrDefault() is { } extra)
+        if (granted.Except(RequestedScopes, StringComparer.Ordinal).FirstOrDefault() is { } extra)
         {
-            throw new DomainException("authorization_request.scope_not_requested", $"The scope '{extra}' was not requested.");
+            throw AuthorizationRequestErrors.ScopeNotRequested(extra);
         }
 
         Decide(AuthorizationRequestStatus.Approved, decidedBy, granted, now);
+        return DecisionOutcome.Decided;
     }
 
-    public void Deny(string decidedBy, DateTimeOffset now)
+    /// <summary>Denies the request.</summary>
+    /// <returns><see cref="DecisionOutcome.Expired"/> when it came too late (the request is then expired, not denied).</returns>
+    /// <exception cref="DomainException">Already decided.</exception>
+    public DecisionOutcome Deny(string decidedBy, DateTimeOffset now)
     {
-        EnsurePending(now);
+        if (ExpireIfDue(now) || Status == AuthorizationRequestStatus.Expired)
+        {
+            return DecisionOutcome.Expired;
+        }
+
+        EnsurePending();
         Decide(AuthorizationRequestStatus.Denied, decidedBy, [], now);
+        return DecisionOutcome.Decided;
     }
 
-    /// <summary>Marks a pending request whose time ran out; a no-op for one already decided.</summary>
+    /// <summary>Marks a pending request whose time ran out; a no-op (false) for one not due or already decided.</summary>
     public bool ExpireIfDue(DateTimeOffset now)
     {
         if (Status != AuthorizationRequestStatus.Pending || now < ExpiresAt)
@@ -147,62 +128,34 @@ public sealed class AuthorizationRequest
         }
 
         Status = AuthorizationRequestStatus.Expired;
-        if (Kind == AuthorizationRequestKind.BackendConnection)
-        {
-            Payload = string.Empty;
-        }
-
-        Version++;
+        OnClosed();
+        Bump();
         return true;
     }
 
-    /// <summary>
-    /// The requesting user's consent page collects an administrator's approval: once, by that user only.
-    /// </summary>
-    public void Redeem(string subject, DateTimeOffset now)
+    /// <summary>The request left <see cref="AuthorizationRequestStatus.Pending"/> (decided or expired).</summary>
+    private protected virtual void OnClosed()
     {
-        if (Status != AuthorizationRequestStatus.Approved || !string.Equals(subject, Subject, StringComparison.Ordinal))
-        {
-            throw new DomainException("authorization_request.not_approved", "This authorization request is not approved for you.");
-        }
-
-        if (RedeemedAt is not null)
-        {
-            throw new DomainException("authorization_request.already_redeemed", "This approval was already used; start the sign-in from your application again.");
-        }
-
-        RedeemedAt = now;
-        Version++;
     }
 
-    private void EnsurePending(DateTimeOffset now)
-    {
-        if (ExpireIfDue(now) || Status == AuthorizationRequestStatus.Expired)
-        {
-            throw new DomainException("authorization_request.expired", "This authorization request has expired; start again.");
-        }
+    private protected static string Required(string value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw AuthorizationRequestErrors.Required(name) : value;
 
+    private void EnsurePending()
+    {
         if (Status != AuthorizationRequestStatus.Pending)
         {
-            throw new DomainException("authorization_request.already_decided", $"This authorization request was already {Status.ToString().ToLowerInvariant()}.");
+            throw AuthorizationRequestErrors.AlreadyDecided(Status);
         }
     }
 
     private void Decide(AuthorizationRequestStatus status, string decidedBy, IReadOnlyList<string> granted, DateTimeOffset now)
     {
+        DecidedBy = Required(decidedBy, nameof(decidedBy));
         Status = status;
         GrantedScopes = granted;
-        DecidedBy = Required(decidedBy, nameof(decidedBy));
         DecidedAt = now;
-        if (Kind == AuthorizationRequestKind.BackendConnection)
-        {
-            // The tokens were read by whoever acted on the decision; the request keeps no secret after it.
-            Payload = string.Empty;
-        }
-
-        Version++;
+        OnClosed();
+        Bump();
     }
-
-    private static string Required(string value, string name) =>
-        string.IsNullOrWhiteSpace(value) ? throw new DomainException("authorization_request.invalid", $"'{name}' is required.") : value;
 }

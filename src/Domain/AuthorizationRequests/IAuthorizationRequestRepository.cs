@@ -9,7 +9,11 @@ public interface IAuthorizationRequestRepository
 
     Task AddAsync(AuthorizationRequest request, CancellationToken cancellationToken);
 
-    Task UpdateAsync(AuthorizationRequest request, int loadedVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Saves a decided, expired or redeemed request if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
+    Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken);
 
     /// <summary>Deletes requests decided or expired before <paramref name="threshold"/>; returns how many.</summary>
     Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken);

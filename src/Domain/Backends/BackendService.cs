@@ -15,20 +15,23 @@ public enum BackendOrigin
 /// A backend MCP server the gateway fronts. It guards who may change what: the file owns config backends,
 /// operators own API backends, and anyone with the right may switch either on or off.
 /// </summary>
-public sealed class BackendService
+public sealed class BackendService : EditableAggregate
 {
-    private BackendService(Guid id, BackendSettings settings, BackendOrigin origin, bool enabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt)
+    private BackendService(BackendSettings settings, BackendOrigin origin, DateTimeOffset now)
+        : base(Guid.NewGuid(), now)
     {
-        Id = id;
+        Settings = settings;
+        Origin = origin;
+        Enabled = true;
+    }
+
+    private BackendService(Guid id, BackendSettings settings, BackendOrigin origin, bool enabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt)
+        : base(id, version, createdAt, updatedAt)
+    {
         Settings = settings;
         Origin = origin;
         Enabled = enabled;
-        Version = version;
-        CreatedAt = createdAt;
-        UpdatedAt = updatedAt;
     }
-
-    public Guid Id { get; }
 
     public ServerName Name => Settings.Name;
 
@@ -40,21 +43,14 @@ public sealed class BackendService
     /// <summary>The operator's switch, kept across restarts and config reloads.</summary>
     public bool Enabled { get; private set; }
 
-    /// <summary>Increases with every saved change; repositories refuse to save a stale copy.</summary>
-    public int Version { get; private set; }
-
-    public DateTimeOffset CreatedAt { get; }
-
-    public DateTimeOffset UpdatedAt { get; private set; }
-
     /// <summary>What the gateway runs: the definition, off when either the file or the operator says so.</summary>
     public BackendSettings EffectiveSettings => Enabled ? Settings : Settings with { Disabled = true };
 
     public static BackendService Register(BackendSettings settings, BackendOrigin origin, DateTimeOffset now) =>
-        new(Guid.NewGuid(), settings, origin, enabled: true, version: 1, now, now);
+        new(settings, origin, now);
 
     /// <summary>Rebuilds a stored backend; only repositories call this.</summary>
-    public static BackendService Restore(Guid id, BackendSettings settings, BackendOrigin origin, bool enabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
+    internal static BackendService Restore(Guid id, BackendSettings settings, BackendOrigin origin, bool enabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
         new(id, settings, origin, enabled, version, createdAt, updatedAt);
 
     /// <summary>An operator edits the definition of an API backend.</summary>
@@ -107,12 +103,5 @@ public sealed class BackendService
         {
             throw new DomainException("backend.read_only", $"Backend '{Name}' is defined in mcp.json; remove it from the file.");
         }
-    }
-
-    private void Touch(Action change, DateTimeOffset now)
-    {
-        change();
-        Version++;
-        UpdatedAt = now;
     }
 }

@@ -13,8 +13,11 @@ public interface IBackendServiceRepository
 
     Task AddAsync(BackendService backend, CancellationToken cancellationToken);
 
-    /// <summary>Saves a changed backend; <paramref name="loadedVersion"/> is its version when it was read.</summary>
-    Task UpdateAsync(BackendService backend, int loadedVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Saves a changed backend if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
+    Task UpdateAsync(BackendService backend, CancellationToken cancellationToken);
 
     /// <summary>Removes a backend and everything stored for it (credentials, pending requests).</summary>
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);

@@ -9,7 +9,11 @@ public interface IPresetRepository
 
     Task AddAsync(Preset preset, CancellationToken cancellationToken);
 
-    Task UpdateAsync(Preset preset, int loadedVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Saves a changed preset if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
+    Task UpdateAsync(Preset preset, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
 }

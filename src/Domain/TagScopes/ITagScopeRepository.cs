@@ -11,7 +11,11 @@ public interface ITagScopeRepository
 
     Task AddAsync(TagScope scope, CancellationToken cancellationToken);
 
-    Task UpdateAsync(TagScope scope, int loadedVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Saves a changed tag scope if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
+    Task UpdateAsync(TagScope scope, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
 }

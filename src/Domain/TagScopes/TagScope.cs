@@ -18,24 +18,28 @@ public enum GrantPolicy
 /// The OAuth scope <c>tag:&lt;name&gt;</c> of one tag: its description and who may grant it. Tags come and go
 /// with the backends that carry them; the scope keeps what an administrator decided about it.
 /// </summary>
-public sealed class TagScope
+public sealed class TagScope : EditableAggregate
 {
     public const int MaxDescriptionLength = 500;
     public const string ScopePrefix = "tag:";
 
-    private TagScope(Guid id, Tag tag, string description, GrantPolicy policy, IReadOnlyList<string> allowedUsers, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt)
+    private TagScope(Tag tag, DateTimeOffset now)
+        : base(Guid.NewGuid(), now)
     {
-        Id = id;
+        Tag = tag;
+        Description = string.Empty;
+        Policy = GrantPolicy.AllUsers;
+        AllowedUsers = [];
+    }
+
+    private TagScope(Guid id, Tag tag, string description, GrantPolicy policy, IReadOnlyList<string> allowedUsers, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt)
+        : base(id, version, createdAt, updatedAt)
+    {
         Tag = tag;
         Description = description;
         Policy = policy;
         AllowedUsers = allowedUsers;
-        Version = version;
-        CreatedAt = createdAt;
-        UpdatedAt = updatedAt;
     }
-
-    public Guid Id { get; }
 
     public Tag Tag { get; }
 
@@ -48,16 +52,10 @@ public sealed class TagScope
     /// <summary>User names that may grant the tag under <see cref="GrantPolicy.NamedUsers"/> (sorted, distinct).</summary>
     public IReadOnlyList<string> AllowedUsers { get; private set; }
 
-    public int Version { get; private set; }
+    public static TagScope Create(Tag tag, DateTimeOffset now) => new(tag, now);
 
-    public DateTimeOffset CreatedAt { get; }
-
-    public DateTimeOffset UpdatedAt { get; private set; }
-
-    public static TagScope Create(Tag tag, DateTimeOffset now) =>
-        new(Guid.NewGuid(), tag, string.Empty, GrantPolicy.AllUsers, [], 1, now, now);
-
-    public static TagScope Restore(Guid id, Tag tag, string description, GrantPolicy policy, IReadOnlyList<string> allowedUsers, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
+    /// <summary>Rebuilds a stored tag scope; only repositories call this.</summary>
+    internal static TagScope Restore(Guid id, Tag tag, string description, GrantPolicy policy, IReadOnlyList<string> allowedUsers, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
         new(id, tag, description, policy, allowedUsers, version, createdAt, updatedAt);
 
     public void Describe(string description, DateTimeOffset now)
@@ -94,11 +92,4 @@ public sealed class TagScope
         GrantPolicy.NamedUsers => isAdmin || AllowedUsers.Contains(userName, StringComparer.OrdinalIgnoreCase),
         _ => false,
     };
-
-    private void Touch(Action change, DateTimeOffset now)
-    {
-        change();
-        Version++;
-        UpdatedAt = now;
-    }
 }

@@ -13,7 +13,11 @@ public interface IUserRepository
 
     Task AddAsync(User user, CancellationToken cancellationToken);
 
-    Task UpdateAsync(User user, int loadedVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Saves a changed user if the stored version is still its <see cref="Common.Aggregate.LoadedVersion"/>
+    /// (else <see cref="Common.ConcurrencyConflictException"/>), then marks the copy saved.
+    /// </summary>
+    Task UpdateAsync(User user, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
 }

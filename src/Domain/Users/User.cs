@@ -9,23 +9,26 @@ public enum UserRole
 }
 
 /// <summary>A person who signs in to approve clients and run the dashboard. The password hash is opaque here.</summary>
-public sealed class User
+public sealed class User : EditableAggregate
 {
     public const int MaxUserNameLength = 64;
 
-    private User(Guid id, string userName, string passwordHash, UserRole role, bool disabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt)
+    private User(string userName, string passwordHash, UserRole role, DateTimeOffset now)
+        : base(Guid.NewGuid(), now)
     {
-        Id = id;
+        UserName = userName;
+        PasswordHash = passwordHash;
+        Role = role;
+    }
+
+    private User(Guid id, string userName, string passwordHash, UserRole role, bool disabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt)
+        : base(id, version, createdAt, updatedAt)
+    {
         UserName = userName;
         PasswordHash = passwordHash;
         Role = role;
         Disabled = disabled;
-        Version = version;
-        CreatedAt = createdAt;
-        UpdatedAt = updatedAt;
     }
-
-    public Guid Id { get; }
 
     /// <summary>Unique, compared case-insensitively.</summary>
     public string UserName { get; }
@@ -36,12 +39,6 @@ public sealed class User
 
     public bool Disabled { get; private set; }
 
-    public int Version { get; private set; }
-
-    public DateTimeOffset CreatedAt { get; }
-
-    public DateTimeOffset UpdatedAt { get; private set; }
-
     public bool IsAdmin => Role == UserRole.Admin;
 
     public static User Create(string userName, string passwordHash, UserRole role, DateTimeOffset now)
@@ -51,10 +48,11 @@ public sealed class User
             throw new DomainException("user.invalid_name", $"A user name has 1 to {MaxUserNameLength} letters, digits, '-', '_', '.' or '@'.");
         }
 
-        return new User(Guid.NewGuid(), userName, RequiredHash(passwordHash), role, false, 1, now, now);
+        return new User(userName, RequiredHash(passwordHash), role, now);
     }
 
-    public static User Restore(Guid id, string userName, string passwordHash, UserRole role, bool disabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
+    /// <summary>Rebuilds a stored user; only repositories call this.</summary>
+    internal static User Restore(Guid id, string userName, string passwordHash, UserRole role, bool disabled, int version, DateTimeOffset createdAt, DateTimeOffset updatedAt) =>
         new(id, userName, passwordHash, role, disabled, version, createdAt, updatedAt);
 
     public static bool IsValidUserName(string? name) =>
@@ -73,11 +71,4 @@ public sealed class User
 
     private static string RequiredHash(string hash) =>
         string.IsNullOrEmpty(hash) ? throw new DomainException("user.invalid_password", "A password hash is required.") : hash;
-
-    private void Touch(Action change, DateTimeOffset now)
-    {
-        change();
-        Version++;
-        UpdatedAt = now;
-    }
 }

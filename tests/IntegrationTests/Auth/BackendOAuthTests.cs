@@ -100,10 +100,10 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         var after = await requests.FindAsync(requestId, CancellationToken.None);
         var stored = await gateway.Services.GetRequiredService<BackendCredentialStore>().LoadAsync(ServerName.From("vault"), CancellationToken.None);
 
-        before!.Payload.ShouldNotBeEmpty();
+        before.ShouldBeOfType<BackendConnectionRequest>().ProtectedTokens.ShouldNotBeEmpty();
         deny.StatusCode.ShouldBe(HttpStatusCode.OK);
         after!.Status.ShouldBe(AuthorizationRequestStatus.Denied);
-        after.Payload.ShouldBeEmpty();
+        after.ShouldBeOfType<BackendConnectionRequest>().ProtectedTokens.ShouldBeEmpty();
         stored.Credentials.Tokens.ShouldBeNull();
         (await VaultAsync(admin, _ => true))["runtime"]!["status"]!.GetValue<string>().ShouldBe("awaitingOAuth");
     }
@@ -119,7 +119,7 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         using var right = await admin.GetAsync(consent.Redirect.Location);
         using var replayed = await admin.GetAsync(consent.Redirect.Location);
         var pending = (await gateway.Services.GetRequiredService<IAuthorizationRequestRepository>().ListPendingAsync(DateTimeOffset.UtcNow, CancellationToken.None))
-            .Where(r => r.BackendName == "vault").ToList();
+            .OfType<BackendConnectionRequest>().Where(r => r.BackendName == "vault").ToList();
 
         ErrorFrom(wrong).ShouldBe("invalid_state");
         RequestIdFrom(right).ShouldNotBeNullOrEmpty();

@@ -16,7 +16,7 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
         var request = AuthorizationRequest.ForClient("ada", "client-" + NonAscii, "Claude " + NonAscii, ["tag:web", "tag:api", "tag:web"], Payload, T0);
         await Repository.AddAsync(request, Ct);
 
-        var loaded = (await Repository.FindAsync(request.Id, Ct)).ShouldNotBeNull();
+        var loaded = (await Repository.FindAsync(request.Id, Ct)).ShouldNotBeNull().ShouldBeOfType<ClientConsentRequest>();
 
         loaded.Id.ShouldBe(request.Id);
         loaded.Kind.ShouldBe(AuthorizationRequestKind.ClientConsent);
@@ -24,10 +24,9 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
         loaded.Subject.ShouldBe("ada");
         loaded.ClientId.ShouldBe("client-" + NonAscii);
         loaded.ClientName.ShouldBe("Claude " + NonAscii);
-        loaded.BackendName.ShouldBeNull();
         loaded.RequestedScopes.ShouldBe(["tag:web", "tag:api"]);
         loaded.GrantedScopes.ShouldBeEmpty();
-        loaded.Payload.ShouldBe(Payload);
+        loaded.ParametersDigest.ShouldBe(Payload);
         loaded.Version.ShouldBe(1);
         ShouldBeStored(loaded.CreatedAt, T0);
         ShouldBeStored(loaded.ExpiresAt, T0 + AuthorizationRequest.Lifetime);
@@ -38,17 +37,15 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
     [Fact]
     public async Task Update_Approve_RoundTripsTheDecision()
     {
-        var request = AuthorizationRequest.ForBackend("ops", "github", [], "", T0);
+        var request = AuthorizationRequest.ForBackend("ops", "github", ["repo", "user:email"], "", T0);
         await Repository.AddAsync(request, Ct);
-        var loaded = (await Repository.FindAsync(request.Id, Ct))!;
+        var loaded = (await Repository.FindAsync(request.Id, Ct)).ShouldBeOfType<BackendConnectionRequest>();
         loaded.BackendName.ShouldBe("github");
-        loaded.ClientId.ShouldBeNull();
-        loaded.ClientName.ShouldBeNull();
-        loaded.Payload.ShouldBe("");
+        loaded.ProtectedTokens.ShouldBe("");
         loaded.Kind.ShouldBe(AuthorizationRequestKind.BackendConnection);
 
         loaded.Approve("admin " + NonAscii, ["repo", "user:email"], T0.AddMinutes(1).AddTicks(9), byAdministrator: true);
-        await Repository.UpdateAsync(loaded, 1, Ct);
+        await Repository.UpdateAsync(loaded, Ct);
 
         var decided = (await Repository.FindAsync(request.Id, Ct))!;
         decided.Status.ShouldBe(AuthorizationRequestStatus.Approved);
@@ -67,9 +64,9 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
         var denier = (await Repository.FindAsync(request.Id, Ct))!;
 
         approver.Approve("alice", ["tag:a"], T0.AddSeconds(5));
-        await Repository.UpdateAsync(approver, 1, Ct);
+        await Repository.UpdateAsync(approver, Ct);
         denier.Deny("bob", T0.AddSeconds(6));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(denier, 1, Ct));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(denier, Ct));
 
         var stored = (await Repository.FindAsync(request.Id, Ct))!;
         stored.Status.ShouldBe(AuthorizationRequestStatus.Approved);
@@ -84,7 +81,7 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
         await Repository.AddAsync(request, Ct);
 
         request.ExpireIfDue(T0 + AuthorizationRequest.Lifetime).ShouldBeTrue();
-        await Repository.UpdateAsync(request, 1, Ct);
+        await Repository.UpdateAsync(request, Ct);
 
         var stored = (await Repository.FindAsync(request.Id, Ct))!;
         stored.Status.ShouldBe(AuthorizationRequestStatus.Expired);
@@ -99,7 +96,7 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
         var decided = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddMinutes(1));
         decided.Deny("x", T0.AddMinutes(1));
         var expired = AuthorizationRequest.ForClient("a", "c", "C", [], Payload, T0.AddMinutes(-30));
-        foreach (var request in new[] { newer, decided, expired, older })
+        foreach (var request in new AuthorizationRequest[] { newer, decided, expired, older })
         {
             await Repository.AddAsync(request, Ct);
         }

@@ -170,7 +170,7 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
 
         loaded.Update(FullHttp("edit-me") with { Tags = [Tag.From("prod")], OAuth = null, Url = new Uri("http://h/x") }, later);
         loaded.Disable(later);
-        await Repository.UpdateAsync(loaded, loadedVersion: 1, Ct);
+        await Repository.UpdateAsync(loaded, Ct);
 
         var reloaded = (await Repository.FindByNameAsync(backend.Name, Ct))!;
         reloaded.Version.ShouldBe(3);
@@ -191,10 +191,10 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
         var second = (await Repository.FindByNameAsync(backend.Name, Ct))!;
 
         first.Disable(T0.AddSeconds(1));
-        await Repository.UpdateAsync(first, loadedVersion: 1, Ct);
+        await Repository.UpdateAsync(first, Ct);
 
         second.SyncFromConfig(MinimalSse("shared"), T0.AddSeconds(2));
-        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, loadedVersion: 1, Ct));
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
         conflict.Id.ShouldBe(backend.Id);
 
         var stored = (await Repository.FindByNameAsync(backend.Name, Ct))!;
@@ -205,7 +205,7 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
 
         // Reloaded, the second writer wins.
         stored.SyncFromConfig(MinimalSse("shared"), T0.AddSeconds(3));
-        await Repository.UpdateAsync(stored, loadedVersion: 2, Ct);
+        await Repository.UpdateAsync(stored, Ct);
         (await Repository.FindByNameAsync(backend.Name, Ct))!.Settings.Transport.ShouldBe(BackendTransport.Sse);
     }
 
@@ -217,7 +217,7 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
         await Repository.RemoveAsync(backend.Id, Ct);
 
         backend.Disable(T0.AddSeconds(1));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(backend, 1, Ct));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(backend, Ct));
     }
 
     [Fact]

@@ -255,8 +255,8 @@ public abstract class OAuthPruningContract(ITestDatabaseSource source) : Reposit
 
         public Task AddAsync(AuthorizationRequest request, CancellationToken cancellationToken) => inner.AddAsync(request, cancellationToken);
 
-        public Task UpdateAsync(AuthorizationRequest request, int loadedVersion, CancellationToken cancellationToken) =>
-            inner.UpdateAsync(request, loadedVersion, cancellationToken);
+        public Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken) =>
+            inner.UpdateAsync(request, cancellationToken);
 
         public async Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OneMcp.Application.Presets;
 using OneMcp.Domain.AuthorizationRequests;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.Presets;
@@ -94,7 +95,7 @@ internal static class PersistenceRegistration
         await services.GetRequiredService<IBackendServiceRepository>().AddAsync(
             BackendService.Register(BackendServiceRepositoryContract.MinimalSse("di"), BackendOrigin.Api, now), ct);
         await services.GetRequiredService<ITagScopeRepository>().AddAsync(TagScope.Create(Tag.From("di"), now), ct);
-        await services.GetRequiredService<IPresetRepository>().AddAsync(Preset.Create("di", "di", "", now), ct);
+        await services.GetRequiredService<IPresetRepository>().AddAsync(Preset.Create("di", "di", "", TagFilterGrammar.Instance, now), ct);
         await services.GetRequiredService<IUserRepository>().AddAsync(User.Create("di", "hash", UserRole.Admin, now), ct);
         await services.GetRequiredService<IAuthorizationRequestRepository>().AddAsync(AuthorizationRequest.ForBackend("di", "di", [], "{}", now), ct);
 

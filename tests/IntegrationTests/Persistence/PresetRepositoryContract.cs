@@ -1,3 +1,4 @@
+using OneMcp.Application.Presets;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Presets;
 using OneMcp.Infrastructure.Persistence.Repositories;
@@ -11,7 +12,7 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
     [Fact]
     public async Task Add_ThenFindByName_RoundTripsEveryField()
     {
-        var preset = Preset.Create("dev-tools", "(web or api) and not legacy", "Für " + NonAscii, T0);
+        var preset = Preset.Create("dev-tools", "(web or api) and not legacy", "Für " + NonAscii, TagFilterGrammar.Instance, T0);
         await Repository.AddAsync(preset, Ct);
 
         var loaded = (await Repository.FindByNameAsync("dev-tools", Ct)).ShouldNotBeNull();
@@ -28,7 +29,7 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
     [Fact]
     public async Task FindByName_IsExact()
     {
-        await Repository.AddAsync(Preset.Create("Dev", "web", "", T0), Ct);
+        await Repository.AddAsync(Preset.Create("Dev", "web", "", TagFilterGrammar.Instance, T0), Ct);
 
         (await Repository.FindByNameAsync("dev", Ct)).ShouldBeNull();
         (await Repository.FindByNameAsync("Dev", Ct)).ShouldNotBeNull();
@@ -37,15 +38,15 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
     [Fact]
     public async Task Update_WhenStale_ThrowsAndChangesNothing_WhileAFreshUpdateWins()
     {
-        var preset = Preset.Create("p", "a", "", T0);
+        var preset = Preset.Create("p", "a", "", TagFilterGrammar.Instance, T0);
         await Repository.AddAsync(preset, Ct);
         var first = (await Repository.FindByNameAsync("p", Ct))!;
         var second = (await Repository.FindByNameAsync("p", Ct))!;
 
-        first.Change("a or b", "first", T0.AddSeconds(1));
-        await Repository.UpdateAsync(first, 1, Ct);
-        second.Change("c", "second", T0.AddSeconds(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, 1, Ct));
+        first.Change("a or b", "first", TagFilterGrammar.Instance, T0.AddSeconds(1));
+        await Repository.UpdateAsync(first, Ct);
+        second.Change("c", "second", TagFilterGrammar.Instance, T0.AddSeconds(2));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
 
         var stored = (await Repository.FindByNameAsync("p", Ct))!;
         stored.Expression.ShouldBe("a or b");
@@ -58,9 +59,9 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
     [Fact]
     public async Task Add_WhenNameTaken_ThrowsDuplicateName()
     {
-        await Repository.AddAsync(Preset.Create("same", "a", "", T0), Ct);
+        await Repository.AddAsync(Preset.Create("same", "a", "", TagFilterGrammar.Instance, T0), Ct);
 
-        var error = await Should.ThrowAsync<DuplicateNameException>(() => Repository.AddAsync(Preset.Create("same", "b", "", T0), Ct));
+        var error = await Should.ThrowAsync<DuplicateNameException>(() => Repository.AddAsync(Preset.Create("same", "b", "", TagFilterGrammar.Instance, T0), Ct));
         error.Name.ShouldBe("same");
         (await Repository.FindByNameAsync("same", Ct))!.Expression.ShouldBe("a");
     }
@@ -68,7 +69,7 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
     [Fact]
     public async Task Remove_ReturnsTrueOnceThenFalse()
     {
-        var preset = Preset.Create("gone", "a", "", T0);
+        var preset = Preset.Create("gone", "a", "", TagFilterGrammar.Instance, T0);
         await Repository.AddAsync(preset, Ct);
 
         (await Repository.RemoveAsync(preset.Id, Ct)).ShouldBeTrue();
@@ -80,7 +81,7 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
     {
         foreach (var name in new[] { "beta", "Alpha", "alpha", "1st", "_z" })
         {
-            await Repository.AddAsync(Preset.Create(name, "a", "", T0), Ct);
+            await Repository.AddAsync(Preset.Create(name, "a", "", TagFilterGrammar.Instance, T0), Ct);
         }
 
         (await Repository.ListAsync(Ct)).Select(p => p.Name).ShouldBe(["1st", "Alpha", "_z", "alpha", "beta"]);

@@ -52,9 +52,9 @@ public abstract class TagScopeRepositoryContract(ITestDatabaseSource source) : R
         var second = (await Repository.FindAsync(scope.Tag, Ct))!;
 
         first.RestrictToAdmins(T0.AddSeconds(1));
-        await Repository.UpdateAsync(first, 1, Ct);
+        await Repository.UpdateAsync(first, Ct);
         second.Describe("stale", T0.AddSeconds(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, 1, Ct));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
 
         var stored = (await Repository.FindAsync(scope.Tag, Ct))!;
         stored.Policy.ShouldBe(GrantPolicy.AdminsOnly);

@@ -71,15 +71,32 @@ public abstract class UserRepositoryContract(ITestDatabaseSource source) : Repos
 
         first.SetPasswordHash("new-hash", T0.AddSeconds(1));
         first.ChangeRole(UserRole.Admin, T0.AddSeconds(1));
-        await Repository.UpdateAsync(first, 1, Ct);
+        await Repository.UpdateAsync(first, Ct);
         second.Disable(T0.AddSeconds(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, 1, Ct));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
 
         var stored = (await Repository.FindByNameAsync("eve", Ct))!;
         stored.PasswordHash.ShouldBe("new-hash");
         stored.Role.ShouldBe(UserRole.Admin);
         stored.Disabled.ShouldBeFalse();
         stored.Version.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Add_ThenUpdateTwice_TheSameCopyRemembersWhatItSaved()
+    {
+        var user = User.Create("frank", Hash, UserRole.Member, T0);
+        await Repository.AddAsync(user, Ct);
+        user.LoadedVersion.ShouldBe(1);
+
+        user.Disable(T0.AddSeconds(1));
+        await Repository.UpdateAsync(user, Ct);
+        user.Enable(T0.AddSeconds(2));
+        await Repository.UpdateAsync(user, Ct);
+
+        user.HasUnsavedChanges.ShouldBeFalse();
+        var stored = (await Repository.FindByNameAsync("frank", Ct))!;
+        (stored.Version, stored.LoadedVersion, stored.Disabled).ShouldBe((3, 3, false));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class DecideAuthorizationRequestTests : IDisposable
         view.Status.ShouldBe("approved");
         _oauth.Accepted.ShouldBe([("github", "protected-tokens")]);
         _f.Runtime.Reconnected.ShouldBe(["github"]);
-        _f.Requests.Stored(request.Id).Payload.ShouldBeEmpty();
+        _f.Requests.Stored(request.Id).ShouldBeOfType<BackendConnectionRequest>().ProtectedTokens.ShouldBeEmpty();
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class DecideAuthorizationRequestTests : IDisposable
         view.Status.ShouldBe("denied");
         _oauth.Accepted.ShouldBeEmpty();
         _f.Runtime.Reconnected.ShouldBeEmpty();
-        _f.Requests.Stored(request.Id).Payload.ShouldBeEmpty();
+        _f.Requests.Stored(request.Id).ShouldBeOfType<BackendConnectionRequest>().ProtectedTokens.ShouldBeEmpty();
     }
 
     [Fact]
@@ -72,6 +72,37 @@ public sealed class DecideAuthorizationRequestTests : IDisposable
 
         refused.Code.ShouldBe("authorization_request.scope_not_requested");
         _f.Requests.Stored(request.Id).Status.ShouldBe(AuthorizationRequestStatus.Pending);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Decide_AfterItsLifetime_StoresItExpired_ReportsExpired_AndConnectsNothing(bool approve)
+    {
+        var request = await AddAsync(AuthorizationRequest.ForBackend("ada", "github", ["repo"], "protected-tokens", _f.Time.GetUtcNow() - AuthorizationRequest.Lifetime));
+
+        var refused = await Should.ThrowAsync<DomainException>(() =>
+            Handler().Handle(new DecideAuthorizationRequestCommand(request.Id, "ada", approve), CancellationToken.None));
+
+        refused.Code.ShouldBe("authorization_request.expired");
+        var stored = _f.Requests.Stored(request.Id).ShouldBeOfType<BackendConnectionRequest>();
+        stored.Status.ShouldBe(AuthorizationRequestStatus.Expired);
+        stored.ProtectedTokens.ShouldBeEmpty();
+        _oauth.Accepted.ShouldBeEmpty();
+        _f.Runtime.Reconnected.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Decide_AnAlreadyExpiredRequest_ReportsExpiredAgain()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForBackend("ada", "github", ["repo"], "protected-tokens", _f.Time.GetUtcNow() - AuthorizationRequest.Lifetime));
+        await Should.ThrowAsync<DomainException>(() => Handler().Handle(new DecideAuthorizationRequestCommand(request.Id, "ada", Approve: true), CancellationToken.None));
+
+        var again = await Should.ThrowAsync<DomainException>(() =>
+            Handler().Handle(new DecideAuthorizationRequestCommand(request.Id, "ada", Approve: true), CancellationToken.None));
+
+        again.Code.ShouldBe("authorization_request.expired");
+        _f.Requests.Stored(request.Id).Version.ShouldBe(2);
     }
 
     public void Dispose() => _f.Dispose();

@@ -47,22 +47,26 @@ internal sealed class InMemoryBackendRepository : IBackendServiceRepository
             }
 
             _rows[backend.Id] = Copy(backend);
+
+            backend.MarkSaved();
             Writes++;
         }
 
         return Task.CompletedTask;
     }
 
-    public Task UpdateAsync(BackendService backend, int loadedVersion, CancellationToken cancellationToken)
+    public Task UpdateAsync(BackendService backend, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (!_rows.TryGetValue(backend.Id, out var stored) || stored.Version != loadedVersion)
+            if (!_rows.TryGetValue(backend.Id, out var stored) || stored.Version != backend.LoadedVersion)
             {
                 throw new ConcurrencyConflictException("backend", backend.Id);
             }
 
             _rows[backend.Id] = Copy(backend);
+
+            backend.MarkSaved();
             Writes++;
         }
 
@@ -117,22 +121,26 @@ internal sealed class InMemoryPresetRepository : IPresetRepository
             }
 
             _rows[preset.Id] = Copy(preset);
+
+            preset.MarkSaved();
             Writes++;
         }
 
         return Task.CompletedTask;
     }
 
-    public Task UpdateAsync(Preset preset, int loadedVersion, CancellationToken cancellationToken)
+    public Task UpdateAsync(Preset preset, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (!_rows.TryGetValue(preset.Id, out var stored) || stored.Version != loadedVersion)
+            if (!_rows.TryGetValue(preset.Id, out var stored) || stored.Version != preset.LoadedVersion)
             {
                 throw new ConcurrencyConflictException("preset", preset.Id);
             }
 
             _rows[preset.Id] = Copy(preset);
+
+            preset.MarkSaved();
             Writes++;
         }
 
@@ -194,23 +202,33 @@ internal sealed class InMemoryAuthorizationRequestRepository : IAuthorizationReq
     public Task AddAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
         _requests.Add(request.Id, Copy(request));
+        request.MarkSaved();
         return Task.CompletedTask;
     }
 
-    public Task UpdateAsync(AuthorizationRequest request, int loadedVersion, CancellationToken cancellationToken)
+    public Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
-        if (!_requests.TryGetValue(request.Id, out var stored) || stored.Version != loadedVersion)
+        if (!_requests.TryGetValue(request.Id, out var stored) || stored.Version != request.LoadedVersion)
         {
             throw new ConcurrencyConflictException("authorization request", request.Id);
         }
 
         _requests[request.Id] = Copy(request);
+
+        request.MarkSaved();
         return Task.CompletedTask;
     }
 
     public Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken) => Task.FromResult(0);
 
-    private static AuthorizationRequest Copy(AuthorizationRequest r) => AuthorizationRequest.Restore(
-        r.Id, r.Kind, r.Status, r.Subject, r.ClientId, r.ClientName, r.BackendName, r.RequestedScopes, r.GrantedScopes, r.Payload,
-        r.Version, r.CreatedAt, r.ExpiresAt, r.DecidedAt, r.DecidedBy, r.RequiresAdministrator, r.RedeemedAt);
+    private static AuthorizationRequest Copy(AuthorizationRequest r) => r switch
+    {
+        ClientConsentRequest c => ClientConsentRequest.Restore(
+            c.Id, c.Status, c.Subject, c.ClientId, c.ClientName, c.RequestedScopes, c.GrantedScopes, c.ParametersDigest,
+            c.Version, c.CreatedAt, c.ExpiresAt, c.DecidedAt, c.DecidedBy, c.RequiresAdministrator, c.RedeemedAt),
+        BackendConnectionRequest b => BackendConnectionRequest.Restore(
+            b.Id, b.Status, b.Subject, b.BackendName, b.RequestedScopes, b.GrantedScopes, b.ProtectedTokens,
+            b.Version, b.CreatedAt, b.ExpiresAt, b.DecidedAt, b.DecidedBy),
+        _ => throw new ArgumentOutOfRangeException(nameof(r), r.Kind, "Unknown kind."),
+    };
 }

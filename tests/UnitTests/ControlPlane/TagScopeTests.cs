@@ -203,21 +203,25 @@ internal sealed class InMemoryTagScopeRepository : ITagScopeRepository
             }
 
             _rows[scope.Id] = Copy(scope);
+
+            scope.MarkSaved();
         }
 
         return Task.CompletedTask;
     }
 
-    public Task UpdateAsync(TagScope scope, int loadedVersion, CancellationToken cancellationToken)
+    public Task UpdateAsync(TagScope scope, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (!_rows.TryGetValue(scope.Id, out var stored) || stored.Version != loadedVersion)
+            if (!_rows.TryGetValue(scope.Id, out var stored) || stored.Version != scope.LoadedVersion)
             {
                 throw new ConcurrencyConflictException("tag scope", scope.Id);
             }
 
             _rows[scope.Id] = Copy(scope);
+
+            scope.MarkSaved();
         }
 
         return Task.CompletedTask;

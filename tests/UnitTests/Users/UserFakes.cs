@@ -61,22 +61,26 @@ internal sealed class InMemoryUserRepository : IUserRepository
             }
 
             _rows[user.Id] = Copy(user);
+
+            user.MarkSaved();
             Writes++;
         }
 
         return Task.CompletedTask;
     }
 
-    public Task UpdateAsync(User user, int loadedVersion, CancellationToken cancellationToken)
+    public Task UpdateAsync(User user, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (!_rows.TryGetValue(user.Id, out var stored) || stored.Version != loadedVersion)
+            if (!_rows.TryGetValue(user.Id, out var stored) || stored.Version != user.LoadedVersion)
             {
                 throw new ConcurrencyConflictException("user", user.Id);
             }
 
             _rows[user.Id] = Copy(user);
+
+            user.MarkSaved();
             Writes++;
         }
 

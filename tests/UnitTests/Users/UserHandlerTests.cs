@@ -97,9 +97,8 @@ public sealed class UserHandlerTests
         await Add("alice", Password, "admin");
         await Add("carol", Password, "admin");
         var carol = (await _users.FindByNameAsync("carol", CancellationToken.None))!;
-        var loaded = carol.Version;
         carol.Disable(_time.GetUtcNow());
-        await _users.UpdateAsync(carol, loaded, CancellationToken.None);
+        await _users.UpdateAsync(carol, CancellationToken.None);
 
         await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
     }

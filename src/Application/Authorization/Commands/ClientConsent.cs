@@ -5,7 +5,8 @@ using OneMcp.Domain.Common;
 namespace OneMcp.Application.Authorization.Commands;
 
 /// <summary>
-/// Opens the decision a signed-in user makes on the consent page. <paramref name="ParametersDigest"/> pins
+/// Opens the decision a signed-in user makes on the consent page: <paramref name="RequestedScopes"/> are the scopes
+/// the page offers (the user approves some or all of them, never another). <paramref name="ParametersDigest"/> pins
 /// the OAuth request the page was shown for: a form posted back with other parameters is refused. With
 /// <paramref name="RequiresAdministrator"/> (tags the user may not grant alone) an administrator decides instead.
 /// </summary>
@@ -45,32 +46,31 @@ public sealed class DecideClientConsentHandler(IAuthorizationRequestRepository r
             throw new ConsentRejectedException("An administrator decides this request; wait for their answer on this page.");
         }
 
-        var version = consent.Version;
+        var now = time.GetUtcNow();
+        DecisionOutcome outcome;
         try
         {
-            if (request.Approve)
-            {
-                consent.Approve(request.Subject, request.SelectedScopes, time.GetUtcNow());
-            }
-            else
-            {
-                consent.Deny(request.Subject, time.GetUtcNow());
-            }
+            outcome = request.Approve ? consent.Approve(request.Subject, request.SelectedScopes, now) : consent.Deny(request.Subject, now);
         }
         catch (DomainException e)
         {
-            if (consent.Version != version)
+            throw new ConsentRejectedException(e.Message);
+        }
+
+        if (outcome == DecisionOutcome.Expired)
+        {
+            if (consent.HasUnsavedChanges)
             {
                 // Expired just now: record it, so the request stops showing as pending.
-                await requests.UpdateAsync(consent, version, cancellationToken);
+                await requests.UpdateAsync(consent, cancellationToken);
             }
 
-            throw new ConsentRejectedException(e.Message);
+            throw new ConsentRejectedException(AuthorizationRequestErrors.Expired().Message);
         }
 
         try
         {
-            await requests.UpdateAsync(consent, version, cancellationToken);
+            await requests.UpdateAsync(consent, cancellationToken);
         }
         catch (ConcurrencyConflictException)
         {
@@ -110,11 +110,10 @@ public sealed class CollectClientConsentHandler(IAuthorizationRequestRepository 
             case AuthorizationRequestStatus.Denied:
                 return new WaitingConsent(WaitingConsentOutcome.Denied, []);
             case AuthorizationRequestStatus.Approved:
-                var version = consent.Version;
                 try
                 {
                     consent.Redeem(request.Subject, now);
-                    await requests.UpdateAsync(consent, version, cancellationToken);
+                    await requests.UpdateAsync(consent, cancellationToken);
                 }
                 catch (Exception e) when (e is DomainException or ConcurrencyConflictException)
                 {
@@ -131,16 +130,9 @@ public sealed class CollectClientConsentHandler(IAuthorizationRequestRepository 
 internal static class ClientConsentRules
 {
     /// <summary>The client request of this user, client and exact OAuth request; anything else is refused alike.</summary>
-    public static async Task<AuthorizationRequest> FindOwnAsync(
-        IAuthorizationRequestRepository requests, Guid id, string subject, string clientId, string digest, CancellationToken cancellationToken)
-    {
-        var consent = await requests.FindAsync(id, cancellationToken);
-        return consent is null
-            || consent.Kind != AuthorizationRequestKind.ClientConsent
-            || !string.Equals(consent.Subject, subject, StringComparison.Ordinal)
-            || !string.Equals(consent.ClientId, clientId, StringComparison.Ordinal)
-            || !string.Equals(consent.Payload, digest, StringComparison.Ordinal)
-            ? throw new ConsentRejectedException("This consent form does not match an open authorization request. Start the sign-in from your application again.")
-            : consent;
-    }
+    public static async Task<ClientConsentRequest> FindOwnAsync(
+        IAuthorizationRequestRepository requests, Guid id, string subject, string clientId, string digest, CancellationToken cancellationToken) =>
+        await requests.FindAsync(id, cancellationToken) is ClientConsentRequest consent && consent.IsFor(subject, clientId, digest)
+            ? consent
+            : throw new ConsentRejectedException("This consent form does not match an open authorization request. Start the sign-in from your application again.");
 }

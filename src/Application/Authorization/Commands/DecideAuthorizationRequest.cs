@@ -27,33 +27,28 @@ public sealed class DecideAuthorizationRequestHandler(
             throw new NotFoundException("authorization request", request.Id.ToString("D"));
         }
 
-        var version = found.Version;
-        var tokens = found.Payload;
-        try
+        // A backend's tokens leave the request with the decision: read them first.
+        var tokens = (found as BackendConnectionRequest)?.ProtectedTokens;
+        var now = time.GetUtcNow();
+        var outcome = request.Approve
+            ? found.Approve(request.Actor, request.Scopes ?? found.RequestedScopes, now, byAdministrator: true)
+            : found.Deny(request.Actor, now);
+        if (outcome == DecisionOutcome.Expired)
         {
-            if (request.Approve)
-            {
-                found.Approve(request.Actor, request.Scopes ?? found.RequestedScopes, time.GetUtcNow(), byAdministrator: true);
-            }
-            else
-            {
-                found.Deny(request.Actor, time.GetUtcNow());
-            }
-        }
-        finally
-        {
-            if (found.Version != version && found.Status == AuthorizationRequestStatus.Expired)
+            if (found.HasUnsavedChanges)
             {
                 // Expired just now: record it, so it stops showing as pending (and a backend's tokens are not kept).
-                await requests.UpdateAsync(found, version, cancellationToken);
+                await requests.UpdateAsync(found, cancellationToken);
             }
+
+            throw AuthorizationRequestErrors.Expired();
         }
 
         // Saved first: of two administrators clicking at once, only one decision is kept and acted on.
-        await requests.UpdateAsync(found, version, cancellationToken);
-        if (found is { Kind: AuthorizationRequestKind.BackendConnection, Status: AuthorizationRequestStatus.Approved, BackendName: { } backend })
+        await requests.UpdateAsync(found, cancellationToken);
+        if (found is BackendConnectionRequest { Status: AuthorizationRequestStatus.Approved } connection && tokens is not null)
         {
-            var name = ServerName.From(backend);
+            var name = ServerName.From(connection.BackendName);
             await oauth.AcceptAsync(name, tokens, cancellationToken);
             await runtime.ReconnectAsync(name, cancellationToken);
         }

@@ -50,11 +50,10 @@ internal static class BackendSwitch
             {
                 var backend = await repository.FindByNameAsync(ServerName.From(name), cancellationToken)
                     ?? throw new NotFoundException("backend", name);
-                var loaded = backend.Version;
                 flip(backend);
-                if (backend.Version != loaded)
+                if (backend.HasUnsavedChanges)
                 {
-                    await repository.UpdateAsync(backend, loaded, cancellationToken);
+                    await repository.UpdateAsync(backend, cancellationToken);
                 }
 
                 return backend;

@@ -47,14 +47,13 @@ public sealed class UpdateBackendHandler(
             {
                 var backend = await repository.FindByNameAsync(settings.Name, cancellationToken)
                     ?? throw new NotFoundException("backend", settings.Name.Value);
-                var loaded = backend.Version;
                 backend.Update(settings, time.GetUtcNow());
-                if (request.Edit.ExpectedVersion != loaded)
+                if (request.Edit.ExpectedVersion != backend.LoadedVersion)
                 {
                     throw new ConcurrencyConflictException("backend", backend.Id);
                 }
 
-                await repository.UpdateAsync(backend, loaded, cancellationToken);
+                await repository.UpdateAsync(backend, cancellationToken);
                 return backend;
             },
             cancellationToken);

@@ -27,7 +27,7 @@ internal static class PendingBackendAuthorizations
     /// <summary>The newest pending backend connection of each backend (its tokens wait for Approve or Deny).</summary>
     public static async Task<Dictionary<string, Guid?>> ByBackendAsync(IAuthorizationRequestRepository requests, TimeProvider time, CancellationToken cancellationToken) =>
         (await requests.ListPendingAsync(time.GetUtcNow(), cancellationToken))
-            .Where(r => r is { Kind: AuthorizationRequestKind.BackendConnection, BackendName: not null })
-            .GroupBy(r => r.BackendName!, StringComparer.Ordinal)
+            .OfType<BackendConnectionRequest>()
+            .GroupBy(r => r.BackendName, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (Guid?)g.MaxBy(r => r.CreatedAt)!.Id, StringComparer.Ordinal);
 }

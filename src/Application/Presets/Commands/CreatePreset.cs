@@ -36,7 +36,7 @@ public sealed class CreatePresetHandler(IPresetRepository repository, GatewayNot
             throw new DuplicateNameException("preset", name);
         }
 
-        var preset = Preset.Create(name, request.Expression!, request.Description ?? string.Empty, time.GetUtcNow());
+        var preset = Preset.Create(name, request.Expression!, request.Description ?? string.Empty, TagFilterGrammar.Instance, time.GetUtcNow());
         await repository.AddAsync(preset, cancellationToken);
 
         // Sessions still bound to a deleted preset of this name see again.

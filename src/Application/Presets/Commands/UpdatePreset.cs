@@ -42,14 +42,13 @@ public sealed class UpdatePresetHandler(IPresetRepository repository, GatewayNot
     {
         var preset = await repository.FindByNameAsync(request.Name, cancellationToken)
             ?? throw new NotFoundException("preset", request.Name);
-        var loaded = preset.Version;
-        if (request.Edit.ExpectedVersion != loaded)
+        if (request.Edit.ExpectedVersion != preset.Version)
         {
             throw new ConcurrencyConflictException("preset", preset.Id);
         }
 
-        preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, time.GetUtcNow());
-        await repository.UpdateAsync(preset, loaded, cancellationToken);
+        preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, TagFilterGrammar.Instance, time.GetUtcNow());
+        await repository.UpdateAsync(preset, cancellationToken);
         notifier.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
         return PresetView.From(preset);
     }

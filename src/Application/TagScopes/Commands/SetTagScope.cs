@@ -76,7 +76,6 @@ public sealed class SetTagScopeHandler(ITagScopeRepository repository, IUserRepo
         var scope = await repository.FindAsync(tag, cancellationToken);
         var created = scope is null;
         scope ??= TagScope.Create(tag, now);
-        var loaded = scope.Version;
 
         if (edit.Description is not null)
         {
@@ -92,7 +91,7 @@ public sealed class SetTagScopeHandler(ITagScopeRepository repository, IUserRepo
         }
         else
         {
-            await repository.UpdateAsync(scope, loaded, cancellationToken);
+            await repository.UpdateAsync(scope, cancellationToken);
         }
 
         return TagScopeView.From(scope, ListTagScopesHandler.BackendsCarrying(pool, tag));

@@ -22,13 +22,9 @@ public sealed class RemoveUserHandler(IUserRepository repository, Authorization.
     {
         var user = await repository.FindByNameAsync(request.UserName, cancellationToken)
             ?? throw new NotFoundException("user", request.UserName);
-        if (user.IsAdmin && !user.Disabled)
+        if (LastAdminRule.TakesAnAdminAway(user))
         {
-            var users = await repository.ListAsync(cancellationToken);
-            if (!users.Any(u => u.Id != user.Id && u.IsAdmin && !u.Disabled))
-            {
-                throw new LastAdminException(user.UserName);
-            }
+            LastAdminRule.EnsureAnotherAdminRemains(user, await repository.ListAsync(cancellationToken));
         }
 
         if (!await repository.RemoveAsync(user.Id, cancellationToken))

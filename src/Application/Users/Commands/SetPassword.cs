@@ -33,9 +33,8 @@ public sealed class SetPasswordHandler(IUserRepository repository, IPasswordHash
     {
         var user = await repository.FindByNameAsync(request.UserName, cancellationToken)
             ?? throw new NotFoundException("user", request.UserName);
-        var loaded = user.Version;
         user.SetPasswordHash(hasher.Hash(request.Password), time.GetUtcNow());
-        await repository.UpdateAsync(user, loaded, cancellationToken);
+        await repository.UpdateAsync(user, cancellationToken);
         await grants.RevokeSubjectAsync(user.Id.ToString(), cancellationToken);
         return Unit.Value;
     }

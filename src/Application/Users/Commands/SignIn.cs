@@ -77,15 +77,15 @@ public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher
         throttle.Succeeded(name, address);
         if (check == PasswordCheck.SuccessRehashNeeded)
         {
-            var version = user.Version;
             user.SetPasswordHash(hasher.Hash(request.Password), time.GetUtcNow());
             try
             {
-                await users.UpdateAsync(user, version, cancellationToken);
+                await users.UpdateAsync(user, cancellationToken);
             }
-            catch (Domain.Common.ConcurrencyConflictException)
+            catch (Domain.Common.ConcurrencyConflictException e)
             {
                 // Someone changed the user meanwhile; the stronger hash is written at the next sign-in.
+                LogRehashDeferred(logger, e, user.UserName);
             }
         }
 
@@ -94,4 +94,7 @@ public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Too many failed sign-ins from {ClientAddress}: its sign-ins are refused until {Until}.")]
     private static partial void LogAddressRefused(ILogger logger, string clientAddress, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The user '{UserName}' changed while signing in; the password hash is upgraded at the next sign-in.")]
+    private static partial void LogRehashDeferred(ILogger logger, Exception exception, string userName);
 }

@@ -56,18 +56,11 @@ public sealed class UpdateUserHandler(IUserRepository repository, IOAuthGrantDir
         }
 
         var disabled = edit.Disabled ?? user.Disabled;
-        var wasEnabledAdmin = user.IsAdmin && !user.Disabled;
-        var staysEnabledAdmin = role == UserRole.Admin && !disabled;
-        if (wasEnabledAdmin && !staysEnabledAdmin)
+        if (LastAdminRule.TakesAnAdminAway(user, role, disabled))
         {
-            var users = await repository.ListAsync(cancellationToken);
-            if (!users.Any(u => u.Id != user.Id && u.IsAdmin && !u.Disabled))
-            {
-                throw new LastAdminException(user.UserName);
-            }
+            LastAdminRule.EnsureAnotherAdminRemains(user, await repository.ListAsync(cancellationToken));
         }
 
-        var loaded = user.Version;
         var now = time.GetUtcNow();
         var demoted = user.IsAdmin && role != UserRole.Admin;
         var newlyDisabled = disabled && !user.Disabled;
@@ -88,9 +81,9 @@ public sealed class UpdateUserHandler(IUserRepository repository, IOAuthGrantDir
             }
         }
 
-        if (user.Version != loaded)
+        if (user.HasUnsavedChanges)
         {
-            await repository.UpdateAsync(user, loaded, cancellationToken);
+            await repository.UpdateAsync(user, cancellationToken);
         }
 
         if (demoted || newlyDisabled)

@@ -50,9 +50,9 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Kind, "Unknown kind."),
         });
         parameters.AddText("Subject", request.Subject);
-        parameters.AddText("ClientId", request.ClientId);
-        parameters.AddText("ClientName", request.ClientName);
-        parameters.AddText("BackendName", request.BackendName);
+        parameters.AddText("ClientId", (request as ClientConsentRequest)?.ClientId);
+        parameters.AddText("ClientName", (request as ClientConsentRequest)?.ClientName);
+        parameters.AddText("BackendName", (request as BackendConnectionRequest)?.BackendName);
         parameters.AddText("RequestedScopes", DbValues.ToJson(request.RequestedScopes));
         parameters.AddTime(_dialect, "CreatedAt", request.CreatedAt);
         parameters.AddTime(_dialect, "ExpiresAt", request.ExpiresAt);
@@ -63,12 +63,14 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
             $"{DbValues.JsonParam(_dialect, "RequestedScopes")}, {DbValues.JsonParam(_dialect, "GrantedScopes")}, @Payload, @Version, @CreatedAt, @ExpiresAt, @DecidedAt, @DecidedBy, " +
             "@RequiresAdmin, @RedeemedAt)",
             parameters, cancellationToken: cancellationToken));
+
+        request.MarkSaved();
     }
 
-    public async Task UpdateAsync(AuthorizationRequest request, int loadedVersion, CancellationToken cancellationToken)
+    public async Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
         var parameters = Parameters(request);
-        parameters.AddInt("LoadedVersion", loadedVersion);
+        parameters.AddInt("LoadedVersion", request.LoadedVersion);
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE authorization_requests SET status = @Status, granted_scopes = {DbValues.JsonParam(_dialect, "GrantedScopes")}, " +
@@ -79,6 +81,8 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         {
             throw new ConcurrencyConflictException(Aggregate, request.Id);
         }
+
+        request.MarkSaved();
     }
 
     public async Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
@@ -108,42 +112,65 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         parameters.AddTime(_dialect, "DecidedAt", request.DecidedAt);
         parameters.AddText("DecidedBy", request.DecidedBy);
         parameters.AddInt("Version", request.Version);
-        parameters.AddText("Payload", request.Payload);
+        // One payload column: a client request's parameters digest, or a backend request's encrypted tokens.
+        parameters.AddText("Payload", request switch
+        {
+            ClientConsentRequest consent => consent.ParametersDigest,
+            BackendConnectionRequest connection => connection.ProtectedTokens,
+            _ => throw new ArgumentOutOfRangeException(nameof(request), request.Kind, "Unknown kind."),
+        });
         parameters.AddBool("RequiresAdmin", request.RequiresAdministrator);
-        parameters.AddTime(_dialect, "RedeemedAt", request.RedeemedAt);
+        parameters.AddTime(_dialect, "RedeemedAt", (request as ClientConsentRequest)?.RedeemedAt);
         return parameters;
     }
 
-    private static AuthorizationRequest ToAggregate(Row row) => AuthorizationRequest.Restore(
-        DbValues.ReadId(row.Id),
-        row.Kind switch
-        {
-            "client_consent" => AuthorizationRequestKind.ClientConsent,
-            "backend_connection" => AuthorizationRequestKind.BackendConnection,
-            _ => throw new InvalidOperationException($"Stored authorization request {row.Id} has an unknown kind '{row.Kind}'."),
-        },
-        row.Status switch
+    private static AuthorizationRequest ToAggregate(Row row)
+    {
+        var status = row.Status switch
         {
             "pending" => AuthorizationRequestStatus.Pending,
             "approved" => AuthorizationRequestStatus.Approved,
             "denied" => AuthorizationRequestStatus.Denied,
             "expired" => AuthorizationRequestStatus.Expired,
             _ => throw new InvalidOperationException($"Stored authorization request {row.Id} has an unknown status '{row.Status}'."),
-        },
-        row.Subject,
-        row.ClientId,
-        row.ClientName,
-        row.BackendName,
-        DbValues.FromJson<string[]>(row.RequestedScopes),
-        DbValues.FromJson<string[]>(row.GrantedScopes),
-        row.Payload,
-        DbValues.ReadInt(row.Version),
-        DbValues.ReadTime(row.CreatedAt),
-        DbValues.ReadTime(row.ExpiresAt),
-        DbValues.ReadNullableTime(row.DecidedAt),
-        row.DecidedBy,
-        DbValues.ReadBool(row.RequiresAdmin),
-        DbValues.ReadNullableTime(row.RedeemedAt));
+        };
+        return row.Kind switch
+        {
+            "client_consent" => ClientConsentRequest.Restore(
+                DbValues.ReadId(row.Id),
+                status,
+                row.Subject,
+                row.ClientId ?? throw Missing(row, "client_id"),
+                row.ClientName ?? string.Empty,
+                DbValues.FromJson<string[]>(row.RequestedScopes),
+                DbValues.FromJson<string[]>(row.GrantedScopes),
+                row.Payload,
+                DbValues.ReadInt(row.Version),
+                DbValues.ReadTime(row.CreatedAt),
+                DbValues.ReadTime(row.ExpiresAt),
+                DbValues.ReadNullableTime(row.DecidedAt),
+                row.DecidedBy,
+                DbValues.ReadBool(row.RequiresAdmin),
+                DbValues.ReadNullableTime(row.RedeemedAt)),
+            "backend_connection" => BackendConnectionRequest.Restore(
+                DbValues.ReadId(row.Id),
+                status,
+                row.Subject,
+                row.BackendName ?? throw Missing(row, "backend_name"),
+                DbValues.FromJson<string[]>(row.RequestedScopes),
+                DbValues.FromJson<string[]>(row.GrantedScopes),
+                row.Payload,
+                DbValues.ReadInt(row.Version),
+                DbValues.ReadTime(row.CreatedAt),
+                DbValues.ReadTime(row.ExpiresAt),
+                DbValues.ReadNullableTime(row.DecidedAt),
+                row.DecidedBy),
+            _ => throw new InvalidOperationException($"Stored authorization request {row.Id} has an unknown kind '{row.Kind}'."),
+        };
+    }
+
+    private static InvalidOperationException Missing(Row row, string column) =>
+        new($"Stored authorization request {row.Id} of kind '{row.Kind}' has no {column}.");
 
     private sealed class Row
     {

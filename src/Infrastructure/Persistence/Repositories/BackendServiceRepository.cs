@@ -54,12 +54,14 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
         {
             throw new DuplicateNameException(Aggregate, backend.Name.Value);
         }
+
+        backend.MarkSaved();
     }
 
-    public async Task UpdateAsync(BackendService backend, int loadedVersion, CancellationToken cancellationToken)
+    public async Task UpdateAsync(BackendService backend, CancellationToken cancellationToken)
     {
         var parameters = Parameters(backend);
-        parameters.AddInt("LoadedVersion", loadedVersion);
+        parameters.AddInt("LoadedVersion", backend.LoadedVersion);
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE backends SET settings = {DbValues.JsonParam(_dialect, "Settings")}, enabled = @Enabled, version = @Version, updated_at = @UpdatedAt " +
@@ -69,6 +71,8 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
         {
             throw new ConcurrencyConflictException(Aggregate, backend.Id);
         }
+
+        backend.MarkSaved();
     }
 
     public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)

@@ -47,12 +47,14 @@ public sealed class PresetRepository(IDbConnectionFactory connections) : IPreset
         {
             throw new DuplicateNameException(Aggregate, preset.Name);
         }
+
+        preset.MarkSaved();
     }
 
-    public async Task UpdateAsync(Preset preset, int loadedVersion, CancellationToken cancellationToken)
+    public async Task UpdateAsync(Preset preset, CancellationToken cancellationToken)
     {
         var parameters = Parameters(preset);
-        parameters.AddInt("LoadedVersion", loadedVersion);
+        parameters.AddInt("LoadedVersion", preset.LoadedVersion);
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE presets SET expression = @Expression, description = @Description, version = @Version, updated_at = @UpdatedAt " +
@@ -62,6 +64,8 @@ public sealed class PresetRepository(IDbConnectionFactory connections) : IPreset
         {
             throw new ConcurrencyConflictException(Aggregate, preset.Id);
         }
+
+        preset.MarkSaved();
     }
 
     public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)

@@ -48,12 +48,14 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
         {
             throw new DuplicateNameException(Aggregate, scope.Tag.Value);
         }
+
+        scope.MarkSaved();
     }
 
-    public async Task UpdateAsync(TagScope scope, int loadedVersion, CancellationToken cancellationToken)
+    public async Task UpdateAsync(TagScope scope, CancellationToken cancellationToken)
     {
         var parameters = Parameters(scope);
-        parameters.AddInt("LoadedVersion", loadedVersion);
+        parameters.AddInt("LoadedVersion", scope.LoadedVersion);
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE tag_scopes SET description = @Description, policy = @Policy, allowed_users = {DbValues.JsonParam(_dialect, "AllowedUsers")}, " +
@@ -63,6 +65,8 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
         {
             throw new ConcurrencyConflictException(Aggregate, scope.Id);
         }
+
+        scope.MarkSaved();
     }
 
     public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)

@@ -69,12 +69,14 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         {
             throw new DuplicateNameException(Aggregate, user.UserName);
         }
+
+        user.MarkSaved();
     }
 
-    public async Task UpdateAsync(User user, int loadedVersion, CancellationToken cancellationToken)
+    public async Task UpdateAsync(User user, CancellationToken cancellationToken)
     {
         var parameters = Parameters(user);
-        parameters.AddInt("LoadedVersion", loadedVersion);
+        parameters.AddInt("LoadedVersion", user.LoadedVersion);
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt " +
@@ -84,6 +86,8 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         {
             throw new ConcurrencyConflictException(Aggregate, user.Id);
         }
+
+        user.MarkSaved();
     }
 
     public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
-namespace OneMcp.Application.Users;
+namespace OneMcp.Domain.Users;
 
-/// <summary>Removing this user would leave nobody able to administer the gateway.</summary>
+/// <summary>The change would leave nobody able to administer the gateway (<see cref="LastAdminRule"/>).</summary>
 public sealed class LastAdminException(string userName)
     : Exception($"'{userName}' is the last enabled admin; add another admin before removing it.")
 {

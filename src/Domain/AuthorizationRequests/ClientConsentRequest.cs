@@ -1,0 +1,86 @@
+namespace OneMcp.Domain.AuthorizationRequests;
+
+/// <summary>
+/// An MCP client asks a user for tag scopes on the consent page. The user decides, or, for tags the user may
+/// not grant alone (<see cref="RequiresAdministrator"/>), an administrator; the user's waiting consent page then
+/// redeems that approval once.
+/// </summary>
+public sealed class ClientConsentRequest : AuthorizationRequest
+{
+    private ClientConsentRequest(
+        string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string parametersDigest, DateTimeOffset now,
+        bool requiresAdministrator)
+        : base(subject, requestedScopes, now)
+    {
+        ClientId = clientId;
+        ClientName = clientName;
+        ParametersDigest = parametersDigest;
+        RequiresAdministrator = requiresAdministrator;
+    }
+
+    private ClientConsentRequest(
+        Guid id, AuthorizationRequestStatus status, string subject, string clientId, string clientName, IReadOnlyList<string> requestedScopes,
+        IReadOnlyList<string> grantedScopes, string parametersDigest, int version, DateTimeOffset createdAt, DateTimeOffset expiresAt,
+        DateTimeOffset? decidedAt, string? decidedBy, bool requiresAdministrator, DateTimeOffset? redeemedAt)
+        : base(id, status, subject, requestedScopes, grantedScopes, version, createdAt, expiresAt, decidedAt, decidedBy)
+    {
+        ClientId = clientId;
+        ClientName = clientName;
+        ParametersDigest = parametersDigest;
+        RequiresAdministrator = requiresAdministrator;
+        RedeemedAt = redeemedAt;
+    }
+
+    public override AuthorizationRequestKind Kind => AuthorizationRequestKind.ClientConsent;
+
+    public string ClientId { get; }
+
+    public string ClientName { get; }
+
+    /// <summary>Pins the OAuth request the consent page was shown for (a digest of its parameters, no secret).</summary>
+    public string ParametersDigest { get; }
+
+    /// <summary>The client asked for tags the user may not grant alone: an administrator decides.</summary>
+    public override bool RequiresAdministrator { get; }
+
+    /// <summary>When the user's consent page turned the approval into an authorization code (once).</summary>
+    public DateTimeOffset? RedeemedAt { get; private set; }
+
+    /// <summary>Whether this is the request of <paramref name="subject"/>, for this client and this exact OAuth request.</summary>
+    public bool IsFor(string subject, string clientId, string parametersDigest) =>
+        string.Equals(Subject, subject, StringComparison.Ordinal)
+        && string.Equals(ClientId, clientId, StringComparison.Ordinal)
+        && string.Equals(ParametersDigest, parametersDigest, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The requesting user's consent page collects an administrator's approval: once, by that user only.
+    /// </summary>
+    public void Redeem(string subject, DateTimeOffset now)
+    {
+        if (Status != AuthorizationRequestStatus.Approved || !string.Equals(subject, Subject, StringComparison.Ordinal))
+        {
+            throw AuthorizationRequestErrors.NotApproved();
+        }
+
+        if (RedeemedAt is not null)
+        {
+            throw AuthorizationRequestErrors.AlreadyRedeemed();
+        }
+
+        RedeemedAt = now;
+        Bump();
+    }
+
+    internal static ClientConsentRequest Open(
+        string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string parametersDigest, DateTimeOffset now,
+        bool requiresAdministrator) =>
+        new(Required(subject, nameof(subject)), Required(clientId, nameof(clientId)), clientName, requestedScopes, parametersDigest, now, requiresAdministrator);
+
+    /// <summary>Rebuilds a stored request; only repositories call this.</summary>
+    internal static ClientConsentRequest Restore(
+        Guid id, AuthorizationRequestStatus status, string subject, string clientId, string clientName, IReadOnlyList<string> requestedScopes,
+        IReadOnlyList<string> grantedScopes, string parametersDigest, int version, DateTimeOffset createdAt, DateTimeOffset expiresAt,
+        DateTimeOffset? decidedAt, string? decidedBy, bool requiresAdministrator, DateTimeOffset? redeemedAt) =>
+        new(id, status, subject, clientId, clientName, requestedScopes, grantedScopes, parametersDigest, version, createdAt, expiresAt, decidedAt, decidedBy,
+            requiresAdministrator, redeemedAt);
+}

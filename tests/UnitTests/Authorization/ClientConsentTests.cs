@@ -1,0 +1,69 @@
+using OneMcp.Application.Authorization.Commands;
+using OneMcp.Domain.AuthorizationRequests;
+using OneMcp.UnitTests.ControlPlane;
+
+namespace OneMcp.UnitTests.Authorization;
+
+public sealed class ClientConsentTests : IDisposable
+{
+    private readonly ControlPlaneFixture _f = new();
+
+    [Fact]
+    public async Task Decide_AfterItsLifetime_StoresItExpiredAndRejectsTheForm()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:web"], "digest", _f.Time.GetUtcNow() - AuthorizationRequest.Lifetime));
+
+        var rejected = await Should.ThrowAsync<ConsentRejectedException>(() => Decide(request.Id, approve: true, ["tag:web"]));
+
+        rejected.Message.ShouldBe("This authorization request has expired; start again.");
+        _f.Requests.Stored(request.Id).Status.ShouldBe(AuthorizationRequestStatus.Expired);
+    }
+
+    [Fact]
+    public async Task Decide_Approve_GrantsTheTagsTicked_AndSavesTheDecision()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:web", "tag:db"], "digest", _f.Time.GetUtcNow()));
+
+        var granted = await Decide(request.Id, approve: true, ["tag:db"]);
+
+        granted.ShouldBe(["tag:db"]);
+        var stored = _f.Requests.Stored(request.Id);
+        stored.Status.ShouldBe(AuthorizationRequestStatus.Approved);
+        stored.Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Decide_AFormForAnotherRequestOrABackendConnection_IsRejected()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:web"], "digest", _f.Time.GetUtcNow()));
+        var backend = await AddAsync(AuthorizationRequest.ForBackend("bob", "github", [], "tokens", _f.Time.GetUtcNow()));
+
+        await Should.ThrowAsync<ConsentRejectedException>(() => Decide(request.Id, approve: true, ["tag:web"], digest: "other"));
+        await Should.ThrowAsync<ConsentRejectedException>(() => Decide(backend.Id, approve: false, []));
+
+        _f.Requests.Stored(request.Id).Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        _f.Requests.Stored(backend.Id).Status.ShouldBe(AuthorizationRequestStatus.Pending);
+    }
+
+    [Fact]
+    public async Task Collect_AnExpiredRequest_IsRejected()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:web"], "digest", _f.Time.GetUtcNow() - AuthorizationRequest.Lifetime, requiresAdministrator: true));
+
+        var rejected = await Should.ThrowAsync<ConsentRejectedException>(() =>
+            new CollectClientConsentHandler(_f.Requests, _f.Time).Handle(new CollectClientConsentCommand(request.Id, "bob", "c1", "digest"), CancellationToken.None));
+
+        rejected.Message.ShouldContain("ten minutes");
+    }
+
+    public void Dispose() => _f.Dispose();
+
+    private Task<IReadOnlyList<string>> Decide(Guid id, bool approve, IReadOnlyList<string> scopes, string digest = "digest") =>
+        new DecideClientConsentHandler(_f.Requests, _f.Time).Handle(new DecideClientConsentCommand(id, "bob", "c1", digest, approve, scopes), CancellationToken.None);
+
+    private async Task<AuthorizationRequest> AddAsync(AuthorizationRequest request)
+    {
+        await _f.Requests.AddAsync(request, CancellationToken.None);
+        return request;
+    }
+}
