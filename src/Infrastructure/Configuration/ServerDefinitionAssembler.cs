@@ -7,7 +7,9 @@ namespace OneMcp.Infrastructure.Configuration;
 /// transport, applies its rules (what it needs, what is not valid on it, what has no effect on it), merges
 /// <c>serverDefaults</c> and substitutes <c>${VAR}</c>. Every problem is reported to the diagnostics.
 /// </summary>
-internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, Func<string, string?> environment)
+/// <param name="diagnostics">Where problems are reported.</param>
+/// <param name="environment">The variables <c>${VAR}</c> reads; null takes every string literally (the REST API).</param>
+internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, Func<string, string?>? environment)
 {
     private readonly record struct StdioParts(
         string? Command,
@@ -307,6 +309,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
     private string Resolve(string text, string path, bool lenient) => Substitute(text, path, lenient) ?? text;
 
     /// <summary>Substituted text, or null when a reference could not be resolved (reported at <paramref name="path"/>).</summary>
-    private string? Substitute(string text, string path, bool lenient) =>
-        EnvironmentSubstitution.Substitute(text, path, lenient, environment, diagnostics);
+    private string? Substitute(string text, string path, bool lenient) => environment is null
+        ? text
+        : EnvironmentSubstitution.Substitute(text, path, lenient, environment, diagnostics);
 }

@@ -137,9 +137,9 @@ public sealed class BackendHandlerTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    private UpdateBackendHandler Handler() => new(_f.Repository, _f.Catalog, _f.Parser, _f.Pool, _f.Time);
+    private UpdateBackendHandler Handler() => new(_f.Repository, _f.Catalog, _f.Assembler, _f.Pool, _f.Time);
 
     private Task<BackendView> Register(string name, string[]? tags = null, Dictionary<string, string>? env = null) =>
-        new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Parser, _f.Pool, _f.Time)
+        new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Assembler, _f.Pool, _f.Time)
             .Handle(new RegisterBackendCommand { Name = name, Command = "node", Args = ["server.js"], Tags = tags, Env = env }, CancellationToken.None);
 }

@@ -6,7 +6,7 @@ namespace OneMcp.UnitTests.ControlPlane;
 
 public sealed class BackendValidatorTests
 {
-    private readonly RegisterBackendValidator _register = new(new BackendDefinitionParser());
+    private readonly RegisterBackendValidator _register = new(new BackendDefinitionAssembler());
 
     [Fact]
     public async Task Validate_WhenAStdioDefinitionIsComplete_Passes()
@@ -74,7 +74,7 @@ public sealed class BackendValidatorTests
     {
         var command = new RegisterBackendCommand { Name = "files", Command = "node", Args = ["${HOME}", "$${x}"], Env = new Dictionary<string, string> { ["TOKEN"] = "${SECRET}" } };
 
-        var result = new BackendDefinitionParser().Parse("files", command.ToConfigEntry());
+        var result = new BackendDefinitionAssembler().Assemble("files", command);
 
         result.IsValid.ShouldBeTrue(string.Join("; ", result.Errors));
         result.Settings!.Args.ShouldBe(["${HOME}", "$${x}"]);
@@ -85,7 +85,7 @@ public sealed class BackendValidatorTests
     [Fact]
     public async Task Validate_WhenAnUpdateHasNoExpectedVersion_RequiresIt()
     {
-        var validator = new UpdateBackendValidator(new BackendDefinitionParser());
+        var validator = new UpdateBackendValidator(new BackendDefinitionAssembler());
 
         var result = await validator.ValidateAsync(new UpdateBackendCommand("files", new BackendEdit { Command = "node" }));
 

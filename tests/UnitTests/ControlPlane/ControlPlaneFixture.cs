@@ -22,7 +22,7 @@ internal sealed class ControlPlaneFixture : IDisposable
 
     public FixedTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    public BackendDefinitionParser Parser { get; } = new();
+    public BackendDefinitionAssembler Assembler { get; } = new();
 
     public FakePool Pool { get; } = new();
 
