@@ -253,10 +253,10 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
             await DisposeClientAsync();
             _events.BackendChanged(this, CapabilityKinds.All);
 
-            if (_settings.Transport == BackendTransport.Stdio)
+            if (_settings is StdioBackendSettings stdio)
             {
                 var reason = DescribeExit(completion);
-                if (!_settings.RestartOnExit)
+                if (!stdio.RestartOnExit)
                 {
                     SetState(BackendStatus.Error, $"The server process exited ({reason}); 'restartOnExit' is off.");
                     LogExited(_logger, Name.Value, reason);
@@ -269,14 +269,14 @@ public sealed partial class BackendConnection : IBackendConnection, IAsyncDispos
                 }
 
                 restarts++;
-                if (_settings.MaxRestarts > 0 && restarts > _settings.MaxRestarts)
+                if (stdio.MaxRestarts > 0 && restarts > stdio.MaxRestarts)
                 {
-                    SetState(BackendStatus.CrashLoop, $"The server process exited {restarts} times in a row ({reason}); restarts stopped after {_settings.MaxRestarts}.");
-                    LogCrashLoop(_logger, Name.Value, _settings.MaxRestarts);
+                    SetState(BackendStatus.CrashLoop, $"The server process exited {restarts} times in a row ({reason}); restarts stopped after {stdio.MaxRestarts}.");
+                    LogCrashLoop(_logger, Name.Value, stdio.MaxRestarts);
                     return;
                 }
 
-                var delay = _settings.RestartDelay * (1 << Math.Min(restarts - 1, 4));
+                var delay = stdio.RestartDelay * (1 << Math.Min(restarts - 1, 4));
                 _state = new BackendState(BackendStatus.Restarting, $"The server process exited ({reason}); restart {restarts} in {delay.TotalSeconds:0.#} s.", _state.LastConnectedAt, restarts);
                 LogRestarting(_logger, Name.Value, reason, restarts, delay.TotalMilliseconds);
                 await Task.Delay(delay, _time, stopping);

@@ -72,22 +72,40 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
             return null;
         }
 
+        // A field present with a wrong JSON type was reported by the reader and left no value to build with.
+        BackendSettings? settings = (stdio, http) switch
+        {
+            ({ Command: { } command } s, _) => new StdioBackendSettings
+            {
+                Name = name.Value,
+                Command = command,
+                Args = s.Args,
+                WorkingDirectory = s.WorkingDirectory,
+                Environment = s.Environment,
+                RestartOnExit = s.RestartOnExit,
+                MaxRestarts = s.MaxRestarts,
+                RestartDelay = s.RestartDelay,
+            },
+            (_, { Url: { } url } h) when transport == BackendTransport.Sse => new SseBackendSettings
+            {
+                Name = name.Value, Url = url, Headers = h.Headers, OAuth = h.OAuth,
+            },
+            (_, { Url: { } url } h) => new StreamableHttpBackendSettings
+            {
+                Name = name.Value, Url = url, Headers = h.Headers, OAuth = h.OAuth,
+            },
+            _ => null,
+        };
+        return settings is null ? null : WithCommonFields(settings, raw, defaults);
+    }
+
+    /// <summary>Timeouts (the most specific setting wins) and the metadata, which mean the same on every transport.</summary>
+    private static BackendSettings WithCommonFields(BackendSettings settings, RawServerEntry raw, ServerDefaults defaults)
+    {
         var connectionTimeout = raw.ConnectionTimeout ?? raw.Timeout ?? defaults.ConnectionTimeout ?? defaults.Timeout;
         var requestTimeout = raw.RequestTimeout ?? raw.Timeout ?? defaults.RequestTimeout ?? defaults.Timeout;
-        return new BackendSettings
+        return settings with
         {
-            Name = name.Value,
-            Transport = transport,
-            Command = stdio?.Command,
-            Args = stdio?.Args ?? [],
-            WorkingDirectory = stdio?.WorkingDirectory,
-            Environment = stdio?.Environment ?? new Dictionary<string, string>(StringComparer.Ordinal),
-            RestartOnExit = stdio?.RestartOnExit ?? false,
-            MaxRestarts = stdio?.MaxRestarts ?? BackendSettings.DefaultMaxRestarts,
-            RestartDelay = stdio?.RestartDelay ?? BackendSettings.DefaultRestartDelay,
-            Url = http?.Url,
-            Headers = http?.Headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase),
-            OAuth = http?.OAuth,
             ConnectionTimeout = connectionTimeout is { } ct ? TimeSpan.FromMilliseconds(ct) : BackendSettings.DefaultConnectionTimeout,
             RequestTimeout = requestTimeout is { } rt ? TimeSpan.FromMilliseconds(rt) : BackendSettings.DefaultRequestTimeout,
             Tags = raw.Tags ?? [],
@@ -242,9 +260,12 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         {
             diagnostics.Error(JsonPath.Property(path, "url"), $"A server of type {typeLabel} needs 'url'.");
         }
-        else if (raw.Url is { } rawUrl && Substitute(rawUrl.Value, rawUrl.Path, lenient) is { } resolvedUrl)
+        else if (raw.Url is { } rawUrl)
         {
-            url = ParseHttpUrl(resolvedUrl, rawUrl.Path, "url");
+            // Unresolved only in a disabled server (otherwise it is an error): kept as written, never connected.
+            url = Substitute(rawUrl.Value, rawUrl.Path, lenient) is { } resolvedUrl
+                ? ParseHttpUrl(resolvedUrl, rawUrl.Path, "url")
+                : Uri.TryCreate(rawUrl.Value, UriKind.RelativeOrAbsolute, out var asWritten) ? asWritten : null;
         }
 
         // Replaced wholesale: a server's own headers or oauth say everything it needs.

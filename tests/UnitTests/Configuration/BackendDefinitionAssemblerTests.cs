@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
@@ -26,11 +27,11 @@ public sealed class BackendDefinitionAssemblerTests
         var settings = result.Settings!;
         settings.Name.ShouldBe(ServerName.From("web"));
         settings.Transport.ShouldBe(BackendTransport.StreamableHttp);
-        settings.Url.ShouldBe(new Uri("https://svc.example.test/mcp"));
-        settings.Headers["x-team"].ShouldBe("platform");
+        settings.Http().Url.ShouldBe(new Uri("https://svc.example.test/mcp"));
+        settings.Http().Headers["x-team"].ShouldBe("platform");
         settings.Tags.ShouldBe([Tag.From("web")]);
         settings.ConnectionTimeout.ShouldBe(TimeSpan.FromMilliseconds(1_500));
-        settings.OAuth.ShouldBe(new BackendOAuthSettings("gw", null, ["read"], null));
+        settings.Http().OAuth.ShouldBe(new BackendOAuthSettings("gw", null, ["read"], null));
     }
 
     [Fact]

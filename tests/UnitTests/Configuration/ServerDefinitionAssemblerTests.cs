@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
 
@@ -43,13 +44,13 @@ public sealed class ServerDefinitionAssemblerTests
 
         settings.Name.ShouldBe(ServerName.From("s"));
         settings.Transport.ShouldBe(BackendTransport.Stdio);
-        settings.Command.ShouldBe("node");
-        settings.Args.ShouldBe(["server.js", "--port", "0"]);
-        settings.WorkingDirectory.ShouldBeNull();
-        settings.Environment.ShouldBeEmpty();
-        settings.RestartOnExit.ShouldBeFalse();
-        settings.MaxRestarts.ShouldBe(BackendSettings.DefaultMaxRestarts);
-        settings.RestartDelay.ShouldBe(BackendSettings.DefaultRestartDelay);
+        settings.Stdio().Command.ShouldBe("node");
+        settings.Stdio().Args.ShouldBe(["server.js", "--port", "0"]);
+        settings.Stdio().WorkingDirectory.ShouldBeNull();
+        settings.Stdio().Environment.ShouldBeEmpty();
+        settings.Stdio().RestartOnExit.ShouldBeFalse();
+        settings.Stdio().MaxRestarts.ShouldBe(BackendSettings.DefaultMaxRestarts);
+        settings.Stdio().RestartDelay.ShouldBe(BackendSettings.DefaultRestartDelay);
         settings.ConnectionTimeout.ShouldBe(BackendSettings.DefaultConnectionTimeout);
         settings.RequestTimeout.ShouldBe(BackendSettings.DefaultRequestTimeout);
         _diagnostics.Warnings.ShouldBeEmpty();
@@ -61,9 +62,9 @@ public sealed class ServerDefinitionAssemblerTests
         var settings = AssembleValid(Entry().Url("https://svc.example.test/mcp"));
 
         settings.Transport.ShouldBe(BackendTransport.StreamableHttp);
-        settings.Url.ShouldBe(new Uri("https://svc.example.test/mcp"));
-        settings.Headers.ShouldBeEmpty();
-        settings.OAuth.ShouldBeNull();
+        settings.Http().Url.ShouldBe(new Uri("https://svc.example.test/mcp"));
+        settings.Http().Headers.ShouldBeEmpty();
+        settings.Http().OAuth.ShouldBeNull();
     }
 
     [Theory]
@@ -111,7 +112,7 @@ public sealed class ServerDefinitionAssemblerTests
     public void Assemble_WhenCommandIsPresentButWasNotAString_InfersStdioWithoutAnotherError()
     {
         // The reader reported the wrong type; the assembler must not add "needs 'command'" on top.
-        Assemble(Entry().PresentOnly("command"));
+        Assemble(Entry().PresentOnly("command")).ShouldBeNull();
 
         _diagnostics.Errors.ShouldBeEmpty();
         _diagnostics.Warnings.ShouldBeEmpty();
@@ -151,8 +152,7 @@ public sealed class ServerDefinitionAssemblerTests
     {
         var settings = AssembleValid(Entry().Command("node").Header("X-Team", "a").OAuth(clientId: "gw"));
 
-        settings.Headers.ShouldBeEmpty();
-        settings.OAuth.ShouldBeNull();
+        settings.ShouldNotBeAssignableTo<HttpBackendSettings>(); // no headers, no oauth
         _diagnostics.Warnings.Select(w => (w.Path, w.Message)).ShouldBe(
         [
             ("$.mcpServers.s.headers", "'headers' has no effect on a server of type stdio; it is ignored."),
@@ -165,10 +165,10 @@ public sealed class ServerDefinitionAssemblerTests
     {
         var settings = AssembleValid(Entry().Command("node").Cwd("/srv").RestartOnExit(true).MaxRestarts(0).RestartDelay(0));
 
-        settings.WorkingDirectory.ShouldBe("/srv");
-        settings.RestartOnExit.ShouldBeTrue();
-        settings.MaxRestarts.ShouldBe(0);
-        settings.RestartDelay.ShouldBe(TimeSpan.Zero);
+        settings.Stdio().WorkingDirectory.ShouldBe("/srv");
+        settings.Stdio().RestartOnExit.ShouldBeTrue();
+        settings.Stdio().MaxRestarts.ShouldBe(0);
+        settings.Stdio().RestartDelay.ShouldBe(TimeSpan.Zero);
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class ServerDefinitionAssemblerTests
     {
         var settings = AssembleValid(Entry().Command("node").Cwd("${PROJECT_DIR:-}"));
 
-        settings.WorkingDirectory.ShouldBeNull();
+        settings.Stdio().WorkingDirectory.ShouldBeNull();
     }
 
     // ---- http and sse rules -----------------------------------------------------------------------
@@ -240,9 +240,9 @@ public sealed class ServerDefinitionAssemblerTests
         var settings = AssembleValid(Entry().Url("https://svc.example.test/mcp").Header("X-Team", "platform")
             .OAuth(clientId: "gw", clientSecret: "s3cret", scopes: ["read", "write"], redirectUrl: "https://gw.example.test/cb"));
 
-        settings.Headers.ShouldBe(new Dictionary<string, string> { ["X-Team"] = "platform" });
-        settings.Headers["x-team"].ShouldBe("platform");
-        settings.OAuth.ShouldBe(new BackendOAuthSettings("gw", "s3cret", ["read", "write"], new Uri("https://gw.example.test/cb")));
+        settings.Http().Headers.ShouldBe(new Dictionary<string, string> { ["X-Team"] = "platform" });
+        settings.Http().Headers["x-team"].ShouldBe("platform");
+        settings.Http().OAuth.ShouldBe(new BackendOAuthSettings("gw", "s3cret", ["read", "write"], new Uri("https://gw.example.test/cb")));
     }
 
     // ---- ${VAR} -----------------------------------------------------------------------------------
@@ -254,9 +254,9 @@ public sealed class ServerDefinitionAssemblerTests
         _environment["TOKEN"] = "t0k";
         var settings = AssembleValid(Entry().Command("${BIN}").Args("--token=${TOKEN}").Env("AUTH", "Bearer ${TOKEN}"));
 
-        settings.Command.ShouldBe("/usr/bin/node");
-        settings.Args.ShouldBe(["--token=t0k"]);
-        settings.Environment["AUTH"].ShouldBe("Bearer t0k");
+        settings.Stdio().Command.ShouldBe("/usr/bin/node");
+        settings.Stdio().Args.ShouldBe(["--token=t0k"]);
+        settings.Stdio().Environment["AUTH"].ShouldBe("Bearer t0k");
     }
 
     [Fact]
@@ -274,7 +274,7 @@ public sealed class ServerDefinitionAssemblerTests
         var settings = AssembleValid(Entry().Command("node").Args("${TOKEN}").Disabled());
 
         settings.Disabled.ShouldBeTrue();
-        settings.Args.ShouldBe(["${TOKEN}"]);
+        settings.Stdio().Args.ShouldBe(["${TOKEN}"]);
         var warning = _diagnostics.Warnings.ShouldHaveSingleItem();
         warning.Path.ShouldBe("$.mcpServers.s.args[0]");
         warning.Message.ShouldEndWith("The server is disabled, so this is not an error yet.");
@@ -298,7 +298,7 @@ public sealed class ServerDefinitionAssemblerTests
 
         var settings = AssembleValid(Entry().Command("node").Env("LOG", "debug"), defaults);
 
-        settings.Environment.ShouldBe(new Dictionary<string, string> { ["LOG"] = "debug", ["REGION"] = "eu" }, ignoreOrder: true);
+        settings.Stdio().Environment.ShouldBe(new Dictionary<string, string> { ["LOG"] = "debug", ["REGION"] = "eu" }, ignoreOrder: true);
     }
 
     [Fact]
@@ -309,9 +309,9 @@ public sealed class ServerDefinitionAssemblerTests
         var own = AssembleValid(Entry().Url("https://a.example.test/mcp").Header("X-Own", "o"), defaults);
         var inherited = AssembleValid(Entry().Url("https://b.example.test/mcp"), defaults);
 
-        own.Headers.Keys.ShouldBe(["X-Own"]);
-        own.OAuth!.ClientId.ShouldBe("default");
-        inherited.Headers.Keys.ShouldBe(["X-Default"]);
+        own.Http().Headers.Keys.ShouldBe(["X-Own"]);
+        own.Http().OAuth!.ClientId.ShouldBe("default");
+        inherited.Http().Headers.Keys.ShouldBe(["X-Default"]);
     }
 
     [Fact]
@@ -335,9 +335,9 @@ public sealed class ServerDefinitionAssemblerTests
 
         var settings = AssembleValid(Entry().Command("node").MaxRestarts(1), defaults);
 
-        settings.RestartOnExit.ShouldBeTrue();
-        settings.MaxRestarts.ShouldBe(1);
-        settings.RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(500));
+        settings.Stdio().RestartOnExit.ShouldBeTrue();
+        settings.Stdio().MaxRestarts.ShouldBe(1);
+        settings.Stdio().RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(500));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
@@ -77,9 +78,9 @@ public sealed class BackendValidatorTests
         var result = new BackendDefinitionAssembler().Assemble("files", command);
 
         result.IsValid.ShouldBeTrue(string.Join("; ", result.Errors));
-        result.Settings!.Args.ShouldBe(["${HOME}", "$${x}"]);
-        result.Settings.Environment["TOKEN"].ShouldBe("${SECRET}");
-        result.Settings.Transport.ShouldBe(BackendTransport.Stdio);
+        result.Settings!.Stdio().Args.ShouldBe(["${HOME}", "$${x}"]);
+        result.Settings!.Stdio().Environment["TOKEN"].ShouldBe("${SECRET}");
+        result.Settings!.Transport.ShouldBe(BackendTransport.Stdio);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
 
@@ -69,7 +70,7 @@ public sealed class ConfigSyncTests : IDisposable
         report.Skipped.ShouldBe(["shared"]);
         var stored = _f.Repository.Snapshot().ShouldHaveSingleItem();
         stored.Origin.ShouldBe(BackendOrigin.Api);
-        _f.Runtime.Running("shared").Args.ShouldBe(["api.js"]);
+        _f.Runtime.Running("shared").Stdio().Args.ShouldBe(["api.js"]);
     }
 
     public void Dispose() => _f.Dispose();

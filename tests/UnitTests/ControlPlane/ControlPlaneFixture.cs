@@ -30,10 +30,9 @@ internal sealed class ControlPlaneFixture : IDisposable
 
     public BackendCatalog Catalog { get; }
 
-    public static BackendSettings Stdio(string name, params string[] tags) => new()
+    public static BackendSettings Stdio(string name, params string[] tags) => new StdioBackendSettings
     {
         Name = ServerName.From(name),
-        Transport = BackendTransport.Stdio,
         Command = "node",
         Args = ["server.js"],
         Tags = [.. tags.Select(Tag.From)],
