@@ -66,10 +66,9 @@ internal static class Backends
         [.. Enumerable.Range(0, count).Select(i =>
         {
             var name = $"b{i:000}";
-            var settings = new BackendSettings
+            var settings = new StdioBackendSettings
             {
                 Name = ServerName.From(name),
-                Transport = BackendTransport.Stdio,
                 Command = "node",
                 Args = ["server.js"],
                 Tags = [.. tagsOf(i).Select(Tag.From)],

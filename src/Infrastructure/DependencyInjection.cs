@@ -25,7 +25,7 @@ public static class DependencyInjection
         services.AddSingleton<BackendPool>();
         services.AddSingleton<IBackendPool>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
-        services.AddSingleton<IBackendDefinitionParser, BackendDefinitionParser>();
+        services.AddSingleton<IBackendDefinitionAssembler, BackendDefinitionAssembler>();
         services.AddPasswordHashing();
 
         // No OAuth server until AddGatewayAuth replaces it: no clients, no grants (see NoOAuthServerGrantDirectory).

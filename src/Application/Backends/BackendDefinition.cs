@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using FluentValidation;
 using FluentValidation.Results;
 using OneMcp.Domain.Backends;
@@ -29,84 +28,6 @@ public abstract record BackendDefinition
     public int? MaxRestarts { get; init; }
     public long? RestartDelay { get; init; }
     public BackendOAuthDefinition? OAuth { get; init; }
-
-    /// <summary>
-    /// The entry as it would be written in mcp.json. Absent and empty collections are left out, so a form that
-    /// always sends every field does not trip the "has no effect on this type" rule.
-    /// </summary>
-    public JsonObject ToConfigEntry()
-    {
-        var entry = new JsonObject();
-        Add(entry, "type", Type);
-        Add(entry, "command", Command);
-        AddList(entry, "args", Args);
-        Add(entry, "cwd", Cwd);
-        AddMap(entry, "env", Env);
-        Add(entry, "url", Url);
-        AddMap(entry, "headers", Headers);
-        AddList(entry, "tags", Tags);
-        AddList(entry, "disabledTools", DisabledTools);
-        AddMap(entry, "toolDescriptionOverrides", ToolDescriptionOverrides);
-        Add(entry, "instructionOverride", InstructionOverride);
-        AddNumber(entry, "connectionTimeout", ConnectionTimeout);
-        AddNumber(entry, "requestTimeout", RequestTimeout);
-        if (RestartOnExit is { } restart)
-        {
-            entry["restartOnExit"] = restart;
-        }
-
-        AddNumber(entry, "maxRestarts", MaxRestarts);
-        AddNumber(entry, "restartDelay", RestartDelay);
-        if (OAuth is { } oauth)
-        {
-            var node = new JsonObject();
-            Add(node, "clientId", oauth.ClientId);
-            Add(node, "clientSecret", oauth.ClientSecret);
-            AddList(node, "scopes", oauth.Scopes);
-            Add(node, "redirectUrl", oauth.RedirectUrl);
-            entry["oauth"] = node;
-        }
-
-        return entry;
-    }
-
-    private static void Add(JsonObject entry, string field, string? value)
-    {
-        if (value is not null)
-        {
-            entry[field] = value;
-        }
-    }
-
-    private static void AddNumber(JsonObject entry, string field, long? value)
-    {
-        if (value is { } number)
-        {
-            entry[field] = number;
-        }
-    }
-
-    private static void AddList(JsonObject entry, string field, IReadOnlyList<string>? values)
-    {
-        if (values is { Count: > 0 })
-        {
-            entry[field] = new JsonArray([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
-        }
-    }
-
-    private static void AddMap(JsonObject entry, string field, IReadOnlyDictionary<string, string>? values)
-    {
-        if (values is { Count: > 0 })
-        {
-            var node = new JsonObject();
-            foreach (var (key, value) in values)
-            {
-                node[key] = value;
-            }
-
-            entry[field] = node;
-        }
-    }
 }
 
 /// <summary>The gateway's OAuth client settings toward a backend (mcp.json <c>oauth</c>).</summary>
@@ -134,7 +55,7 @@ internal static class BackendDefinitionRules
         });
     }
 
-    public static void AddDefinitionRule<T>(this AbstractValidator<T> validator, Func<T, string?> name, Func<T, BackendDefinition?> definition, IBackendDefinitionParser parser)
+    public static void AddDefinitionRule<T>(this AbstractValidator<T> validator, Func<T, string?> name, Func<T, BackendDefinition?> definition, IBackendDefinitionAssembler assembler)
     {
         validator.RuleFor(c => c).Custom((command, context) =>
         {
@@ -151,7 +72,7 @@ internal static class BackendDefinitionRules
                 return;
             }
 
-            foreach (var error in parser.Parse(serverName, fields.ToConfigEntry()).Errors)
+            foreach (var error in assembler.Assemble(serverName, fields).Errors)
             {
                 context.AddFailure(new ValidationFailure(error.Field, error.Message));
             }
@@ -159,9 +80,9 @@ internal static class BackendDefinitionRules
     }
 
     /// <summary>The settings of a definition the validator accepted.</summary>
-    public static BackendSettings ToSettings(this IBackendDefinitionParser parser, string name, BackendDefinition definition)
+    public static BackendSettings ToSettings(this IBackendDefinitionAssembler assembler, string name, BackendDefinition definition)
     {
-        var result = parser.Parse(name, definition.ToConfigEntry());
+        var result = assembler.Assemble(name, definition);
         return result.IsValid
             ? result.Settings!
             : throw new ValidationException(result.Errors.Select(e => new ValidationFailure(e.Field, e.Message)));

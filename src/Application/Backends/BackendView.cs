@@ -47,6 +47,8 @@ public sealed record BackendView
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(pool);
         var s = backend.Settings;
+        var stdio = s as StdioBackendSettings;
+        var http = s as HttpBackendSettings;
         return new BackendView
         {
             Name = backend.Name.Value,
@@ -61,21 +63,21 @@ public sealed record BackendView
                 BackendTransport.Sse => "sse",
                 _ => "http",
             },
-            Command = s.Command,
-            Args = s.Args,
-            Cwd = s.WorkingDirectory,
-            Env = s.Environment.ToDictionary(kv => kv.Key, _ => Redacted, StringComparer.Ordinal),
-            Url = s.Url is null ? null : WithoutCredentials(s.Url),
-            Headers = s.Headers.ToDictionary(kv => kv.Key, _ => Redacted, StringComparer.OrdinalIgnoreCase),
+            Command = stdio?.Command,
+            Args = stdio?.Args ?? [],
+            Cwd = stdio?.WorkingDirectory,
+            Env = (stdio?.Environment ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, _ => Redacted, StringComparer.Ordinal),
+            Url = http is { Url.IsAbsoluteUri: true } ? WithoutCredentials(http.Url) : null,
+            Headers = (http?.Headers ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, _ => Redacted, StringComparer.OrdinalIgnoreCase),
             Tags = [.. s.Tags.Select(t => t.Value)],
             DisabledTools = [.. s.DisabledTools.Order(StringComparer.Ordinal)],
             ToolDescriptionOverrides = s.ToolDescriptionOverrides,
             InstructionOverride = s.InstructionOverride,
             ConnectionTimeout = (long)s.ConnectionTimeout.TotalMilliseconds,
             RequestTimeout = (long)s.RequestTimeout.TotalMilliseconds,
-            RestartOnExit = s.RestartOnExit,
-            MaxRestarts = s.MaxRestarts,
-            RestartDelay = (long)s.RestartDelay.TotalMilliseconds,
+            RestartOnExit = stdio?.RestartOnExit ?? false,
+            MaxRestarts = stdio?.MaxRestarts ?? BackendSettings.DefaultMaxRestarts,
+            RestartDelay = (long)(stdio?.RestartDelay ?? BackendSettings.DefaultRestartDelay).TotalMilliseconds,
             DisabledInConfig = s.Disabled,
             Runtime = BackendRuntimeView.From(backend, pool, pendingAuthorization),
         };
@@ -146,7 +148,7 @@ public sealed record BackendRuntimeView(BackendStatus Status, string? LastError,
             return new BackendRuntimeView(state.Status, state.LastError, state.LastConnectedAt, state.Restarts, running.Capabilities.Tools.Count)
             {
                 OAuth = new BackendOAuthView(
-                    Required: authorized || state.Status == BackendStatus.AwaitingOAuth || backend.Settings.OAuth is not null || pendingAuthorization is not null,
+                    Required: authorized || state.Status == BackendStatus.AwaitingOAuth || backend.Settings is HttpBackendSettings { OAuth: not null } || pendingAuthorization is not null,
                     Authorized: authorized,
                     PendingRequestId: pendingAuthorization),
             };
@@ -155,7 +157,7 @@ public sealed record BackendRuntimeView(BackendStatus Status, string? LastError,
         // Stored but not (yet) picked up by the pool: about to start, or off.
         return new BackendRuntimeView(backend.EffectiveSettings.Disabled ? BackendStatus.Disabled : BackendStatus.Connecting, null, null, 0, 0)
         {
-            OAuth = new BackendOAuthView(backend.Settings.OAuth is not null || pendingAuthorization is not null, false, pendingAuthorization),
+            OAuth = new BackendOAuthView(backend.Settings is HttpBackendSettings { OAuth: not null } || pendingAuthorization is not null, false, pendingAuthorization),
         };
     }
 }

@@ -1,11 +1,13 @@
 namespace OneMcp.Domain.Backends;
 
 /// <summary>
-/// Everything the gateway needs to know to run one backend, after defaults were merged and
-/// <c>${VAR}</c> references substituted. Immutable: a configuration change produces a new instance,
-/// and <see cref="RequiresReconnectComparedTo"/> tells whether the running connection can be kept.
+/// Everything the gateway needs to know to run one backend, after defaults were merged and <c>${VAR}</c>
+/// references substituted. One subtype per transport (<see cref="StdioBackendSettings"/>,
+/// <see cref="StreamableHttpBackendSettings"/>, <see cref="SseBackendSettings"/>), so a field that means nothing
+/// to a transport cannot be set on it. Immutable: a configuration change produces a new instance, and
+/// <see cref="RequiresReconnectComparedTo"/> tells whether the running connection can be kept.
 /// </summary>
-public sealed record BackendSettings
+public abstract record BackendSettings
 {
     public static readonly TimeSpan DefaultConnectionTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(60);
@@ -13,22 +15,8 @@ public sealed record BackendSettings
     public const int DefaultMaxRestarts = 5;
 
     public required ServerName Name { get; init; }
-    public required BackendTransport Transport { get; init; }
 
-    // stdio
-    public string? Command { get; init; }
-    public IReadOnlyList<string> Args { get; init; } = [];
-    public string? WorkingDirectory { get; init; }
-    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
-    public bool RestartOnExit { get; init; }
-    /// <summary>0 means unlimited.</summary>
-    public int MaxRestarts { get; init; } = DefaultMaxRestarts;
-    public TimeSpan RestartDelay { get; init; } = DefaultRestartDelay;
-
-    // http / sse
-    public Uri? Url { get; init; }
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
-    public BackendOAuthSettings? OAuth { get; init; }
+    public abstract BackendTransport Transport { get; }
 
     public TimeSpan ConnectionTimeout { get; init; } = DefaultConnectionTimeout;
     public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
@@ -50,18 +38,9 @@ public sealed record BackendSettings
     /// </summary>
     public bool RequiresReconnectComparedTo(BackendSettings other) =>
         Transport != other.Transport
-        || !string.Equals(Command, other.Command, StringComparison.Ordinal)
-        || !Args.SequenceEqual(other.Args, StringComparer.Ordinal)
-        || !string.Equals(WorkingDirectory, other.WorkingDirectory, StringComparison.Ordinal)
-        || !SameMap(Environment, other.Environment)
-        || RestartOnExit != other.RestartOnExit
-        || MaxRestarts != other.MaxRestarts
-        || RestartDelay != other.RestartDelay
-        || !SameUri(Url, other.Url)
-        || !SameMap(Headers, other.Headers)
-        || OAuth != other.OAuth
         || ConnectionTimeout != other.ConnectionTimeout
-        || RequestTimeout != other.RequestTimeout;
+        || RequestTimeout != other.RequestTimeout
+        || TransportDiffersFrom(other);
 
     /// <summary>True when anything a client can observe differs (metadata included).</summary>
     public bool MetadataDiffersFrom(BackendSettings other) =>
@@ -71,29 +50,17 @@ public sealed record BackendSettings
         || !SameMap(ToolDescriptionOverrides, other.ToolDescriptionOverrides)
         || !string.Equals(InstructionOverride, other.InstructionOverride, StringComparison.Ordinal);
 
+    // URLs, headers and environments carry credentials: the generated record ToString must not print them,
+    // in this record or in any subtype.
+    public sealed override string ToString() => $"BackendSettings {{ Name = {Name}, Transport = {Transport} }}";
+
+    /// <summary>True when a transport-specific setting differs; <paramref name="other"/> has the same <see cref="Transport"/>.</summary>
+    private protected abstract bool TransportDiffersFrom(BackendSettings other);
+
     // Uri equality ignores user info, so a changed password in a URL would go unnoticed.
     internal static bool SameUri(Uri? a, Uri? b) =>
         string.Equals(a?.OriginalString, b?.OriginalString, StringComparison.Ordinal);
 
-    // URLs, headers and environments carry credentials: the generated record ToString must not print them.
-    public override string ToString() => $"BackendSettings {{ Name = {Name}, Transport = {Transport} }}";
-
-    private static bool SameMap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+    internal static bool SameMap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && string.Equals(v, kv.Value, StringComparison.Ordinal));
-}
-
-/// <summary>The gateway's own OAuth client settings toward a backend that requires authorization.</summary>
-public sealed record BackendOAuthSettings(string? ClientId, string? ClientSecret, IReadOnlyList<string> Scopes, Uri? RedirectUrl)
-{
-    public bool Equals(BackendOAuthSettings? other) =>
-        other is not null
-        && string.Equals(ClientId, other.ClientId, StringComparison.Ordinal)
-        && string.Equals(ClientSecret, other.ClientSecret, StringComparison.Ordinal)
-        && Scopes.SequenceEqual(other.Scopes, StringComparer.Ordinal)
-        && BackendSettings.SameUri(RedirectUrl, other.RedirectUrl);
-
-    public override int GetHashCode() => HashCode.Combine(ClientId, RedirectUrl, Scopes.Count);
-
-    // The secret must never reach a log through a record's generated ToString.
-    public override string ToString() => $"BackendOAuthSettings {{ ClientId = {ClientId}, Scopes = [{string.Join(' ', Scopes)}] }}";
 }

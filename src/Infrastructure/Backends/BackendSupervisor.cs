@@ -120,8 +120,7 @@ internal sealed partial class BackendSupervisor(
             await CloseClientAsync();
             events.BackendChanged(backend, CapabilityKinds.All);
 
-            var settings = Settings;
-            if (settings.Transport == BackendTransport.Stdio)
+            if (Settings is StdioBackendSettings settings)
             {
                 var reason = BackendFailures.DescribeExit(completion);
                 if (!settings.RestartOnExit)

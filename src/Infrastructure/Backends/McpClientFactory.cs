@@ -28,31 +28,31 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
         typeof(McpClientFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>The transport for one backend; <paramref name="tokenRejected"/> is called when it refuses the OAuth token sent with a request.</summary>
-    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings.Transport switch
+    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings switch
     {
-        BackendTransport.Stdio => new StdioClientTransport(
+        StdioBackendSettings stdio => new StdioClientTransport(
             new StdioClientTransportOptions
             {
-                Name = settings.Name.Value,
-                Command = settings.Command!,
-                Arguments = [.. settings.Args],
-                WorkingDirectory = settings.WorkingDirectory,
+                Name = stdio.Name.Value,
+                Command = stdio.Command,
+                Arguments = [.. stdio.Args],
+                WorkingDirectory = stdio.WorkingDirectory,
                 InheritEnvironmentVariables = false,
-                EnvironmentVariables = BuildEnvironment(settings),
+                EnvironmentVariables = BuildEnvironment(stdio),
                 ShutdownTimeout = TimeSpan.FromSeconds(2),
                 StandardErrorLines = stderrLine,
             },
             loggerFactory),
-        BackendTransport.StreamableHttp or BackendTransport.Sse => new HttpClientTransport(
+        HttpBackendSettings http => new HttpClientTransport(
             new HttpClientTransportOptions
             {
-                Name = settings.Name.Value,
-                Endpoint = settings.Url!,
-                TransportMode = settings.Transport == BackendTransport.Sse ? HttpTransportMode.Sse : HttpTransportMode.StreamableHttp,
-                ConnectionTimeout = settings.ConnectionTimeout,
-                AdditionalHeaders = new Dictionary<string, string>(settings.Headers) { ["User-Agent"] = $"OneMcp/{GatewayVersion}" },
+                Name = http.Name.Value,
+                Endpoint = http.Url,
+                TransportMode = http is SseBackendSettings ? HttpTransportMode.Sse : HttpTransportMode.StreamableHttp,
+                ConnectionTimeout = http.ConnectionTimeout,
+                AdditionalHeaders = new Dictionary<string, string>(http.Headers) { ["User-Agent"] = $"OneMcp/{GatewayVersion}" },
             },
-            BackendHttpClient(settings.Name, tokenRejected),
+            BackendHttpClient(http.Name, tokenRejected),
             loggerFactory,
             ownsHttpClient: false),
         _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport."),
@@ -78,7 +78,7 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
             Timeout = Timeout.InfiniteTimeSpan,
         };
 
-    private static Dictionary<string, string?> BuildEnvironment(BackendSettings settings)
+    private static Dictionary<string, string?> BuildEnvironment(StdioBackendSettings settings)
     {
         var environment = StdioClientTransportOptions.GetDefaultEnvironmentVariables();
         foreach (var name in ExtraInheritedVariables)

@@ -89,6 +89,36 @@ internal static class EnvironmentSubstitution
         return result.ToString();
     }
 
+    /// <summary>
+    /// Substitutes <paramref name="text"/> and reports each problem at <paramref name="path"/>: as an error, or as a
+    /// warning when <paramref name="lenient"/> (a disabled server, whose credentials are often absent on purpose).
+    /// Returns null when a reference could not be resolved.
+    /// </summary>
+    public static string? Substitute(
+        string text, string path, bool lenient, Func<string, string?> environment, ConfigDiagnostics diagnostics)
+    {
+        var problems = new List<string>();
+        var result = Substitute(text, environment, problems);
+        if (problems.Count == 0)
+        {
+            return result;
+        }
+
+        foreach (var problem in problems)
+        {
+            if (lenient)
+            {
+                diagnostics.Warn(path, problem + " The server is disabled, so this is not an error yet.");
+            }
+            else
+            {
+                diagnostics.Error(path, problem);
+            }
+        }
+
+        return null;
+    }
+
     public static bool IsVariableName(string name) =>
         name.Length > 0
         && (char.IsAsciiLetter(name[0]) || name[0] == '_')

@@ -82,6 +82,6 @@ public abstract class BackendCredentialStoreContract(ITestDatabaseSource source)
     }
 
     private Task AddBackendAsync() => new BackendServiceRepository(Factory, new EphemeralDataProtectionProvider()).AddAsync(
-        BackendService.Register(new BackendSettings { Name = Vault, Transport = BackendTransport.StreamableHttp, Url = new Uri("https://vault.example.com/mcp") }, BackendOrigin.Api, T0),
+        BackendService.Register(new StreamableHttpBackendSettings { Name = Vault, Url = new Uri("https://vault.example.com/mcp") }, BackendOrigin.Api, T0),
         Ct);
 }

@@ -13,10 +13,9 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
 
     private BackendServiceRepository Repository => new(Factory, _protection);
 
-    public static BackendSettings FullStdio(string name) => new()
+    public static StdioBackendSettings FullStdio(string name) => new()
     {
         Name = ServerName.From(name),
-        Transport = BackendTransport.Stdio,
         Command = "/usr/bin/node",
         Args = ["server.js", "--greeting", NonAscii, ""],
         WorkingDirectory = "/srv/mcp/" + NonAscii,
@@ -33,20 +32,18 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
         InstructionOverride = "",
     };
 
-    public static BackendSettings FullHttp(string name) => new()
+    public static StreamableHttpBackendSettings FullHttp(string name) => new()
     {
         Name = ServerName.From(name),
-        Transport = BackendTransport.StreamableHttp,
         Url = new Uri("https://user:pa%40ss@example.test:8443/mcp/?q=" + Uri.EscapeDataString(NonAscii)),
         Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer abc", ["X-Name"] = NonAscii },
         OAuth = new BackendOAuthSettings("client-1", "very-secret", ["read", "write", NonAscii], new Uri("http://127.0.0.1:3050/oauth/callback/" + name)),
         InstructionOverride = "Use with care: " + NonAscii,
     };
 
-    public static BackendSettings MinimalSse(string name) => new()
+    public static SseBackendSettings MinimalSse(string name) => new()
     {
         Name = ServerName.From(name),
-        Transport = BackendTransport.Sse,
         Url = new Uri("http://localhost:9000/sse"),
     };
 
@@ -56,7 +53,7 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
     [Fact]
     public async Task Add_ThenFindByName_RoundTripsEveryField()
     {
-        foreach (var (settings, origin) in new[] { (FullStdio("stdio-1"), BackendOrigin.Config), (FullHttp("http.1"), BackendOrigin.Api), (MinimalSse("sse_1"), BackendOrigin.Api) })
+        foreach (var (settings, origin) in new (BackendSettings, BackendOrigin)[] { (FullStdio("stdio-1"), BackendOrigin.Config), (FullHttp("http.1"), BackendOrigin.Api), (MinimalSse("sse_1"), BackendOrigin.Api) })
         {
             var backend = Backend(settings, origin);
             await Repository.AddAsync(backend, Ct);
@@ -176,8 +173,8 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
         reloaded.Version.ShouldBe(3);
         reloaded.Enabled.ShouldBeFalse();
         reloaded.Settings.Tags.ShouldBe([Tag.From("prod")]);
-        reloaded.Settings.OAuth.ShouldBeNull();
-        reloaded.Settings.Url!.OriginalString.ShouldBe("http://h/x");
+        reloaded.Settings.Http().OAuth.ShouldBeNull();
+        reloaded.Settings.Http().Url!.OriginalString.ShouldBe("http://h/x");
         ShouldBeStored(reloaded.UpdatedAt, later);
         ShouldBeStored(reloaded.CreatedAt, T0);
     }
@@ -302,24 +299,42 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
         "INSERT INTO backend_credentials (backend_id, protected_blob, updated_at) VALUES (@Id, @Blob, @At)",
         new { Id = DbValues.Id(Db.Dialect, backendId), Blob = new byte[] { 1, 2, 3, 0, 255 }, At = DbValues.Time(Db.Dialect, T0) });
 
-    internal static void ShouldBeSame(BackendSettings actual, BackendSettings expected)
+    private static void ShouldBeSameStdio(StdioBackendSettings actual, StdioBackendSettings expected)
     {
-        actual.Name.ShouldBe(expected.Name);
-        actual.Transport.ShouldBe(expected.Transport);
         actual.Command.ShouldBe(expected.Command);
         actual.Args.ShouldBe(expected.Args);
         actual.WorkingDirectory.ShouldBe(expected.WorkingDirectory);
         actual.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal).ShouldBe(expected.Environment.OrderBy(kv => kv.Key, StringComparer.Ordinal));
-        actual.Url?.OriginalString.ShouldBe(expected.Url?.OriginalString);
+        actual.RestartOnExit.ShouldBe(expected.RestartOnExit);
+        actual.MaxRestarts.ShouldBe(expected.MaxRestarts);
+        actual.RestartDelay.ShouldBe(expected.RestartDelay);
+    }
+
+    private static void ShouldBeSameHttp(HttpBackendSettings actual, HttpBackendSettings expected)
+    {
+        actual.Url.OriginalString.ShouldBe(expected.Url.OriginalString);
         actual.Headers.OrderBy(kv => kv.Key, StringComparer.Ordinal).ShouldBe(expected.Headers.OrderBy(kv => kv.Key, StringComparer.Ordinal));
         actual.OAuth.ShouldBe(expected.OAuth);
         actual.OAuth?.ClientSecret.ShouldBe(expected.OAuth?.ClientSecret);
         actual.OAuth?.RedirectUrl?.OriginalString.ShouldBe(expected.OAuth?.RedirectUrl?.OriginalString);
+    }
+
+    internal static void ShouldBeSame(BackendSettings actual, BackendSettings expected)
+    {
+        actual.Name.ShouldBe(expected.Name);
+        actual.Transport.ShouldBe(expected.Transport);
+        switch (expected)
+        {
+            case StdioBackendSettings stdio:
+                ShouldBeSameStdio(actual.Stdio(), stdio);
+                break;
+            case HttpBackendSettings http:
+                ShouldBeSameHttp(actual.Http(), http);
+                break;
+        }
+
         actual.ConnectionTimeout.ShouldBe(expected.ConnectionTimeout);
         actual.RequestTimeout.ShouldBe(expected.RequestTimeout);
-        actual.RestartOnExit.ShouldBe(expected.RestartOnExit);
-        actual.MaxRestarts.ShouldBe(expected.MaxRestarts);
-        actual.RestartDelay.ShouldBe(expected.RestartDelay);
         actual.Tags.ShouldBe(expected.Tags);
         actual.Disabled.ShouldBe(expected.Disabled);
         actual.DisabledTools.SetEquals(expected.DisabledTools).ShouldBeTrue();

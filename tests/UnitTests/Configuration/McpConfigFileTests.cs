@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using System.Text;
 using OneMcp.Infrastructure.Configuration;
 
@@ -37,7 +38,7 @@ public sealed class McpConfigFileTests : IDisposable
 
         var result = await new McpConfigFile(name => name == "TOOL" ? "/bin/tool" : null).LoadAsync(_directory.FilePath, CancellationToken.None);
 
-        result.Backends.ShouldHaveSingleItem().Command.ShouldBe("/bin/tool");
+        result.Backends.ShouldHaveSingleItem().Stdio().Command.ShouldBe("/bin/tool");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
 
@@ -60,10 +61,10 @@ public sealed class McpConfigParserTests
 
         backend.Name.Value.ShouldBe("files");
         backend.Transport.ShouldBe(BackendTransport.Stdio);
-        backend.Command.ShouldBe("npx");
-        backend.Args.ShouldBe(["-y", "@modelcontextprotocol/server-filesystem", "/data"]);
-        backend.WorkingDirectory.ShouldBe("/srv/files");
-        backend.Environment.ShouldBe(new Dictionary<string, string> { ["LOG_LEVEL"] = "debug", ["MODE"] = "ro" });
+        backend.Stdio().Command.ShouldBe("npx");
+        backend.Stdio().Args.ShouldBe(["-y", "@modelcontextprotocol/server-filesystem", "/data"]);
+        backend.Stdio().WorkingDirectory.ShouldBe("/srv/files");
+        backend.Stdio().Environment.ShouldBe(new Dictionary<string, string> { ["LOG_LEVEL"] = "debug", ["MODE"] = "ro" });
         backend.Tags.ShouldBe([Tag.From("fs"), Tag.From("local")]);
         backend.Disabled.ShouldBeTrue();
         backend.DisabledTools.ShouldBe(["delete_file", "move_file"], ignoreOrder: true);
@@ -71,12 +72,10 @@ public sealed class McpConfigParserTests
         backend.InstructionOverride.ShouldBe("Only read.");
         backend.ConnectionTimeout.ShouldBe(TimeSpan.FromSeconds(5));
         backend.RequestTimeout.ShouldBe(TimeSpan.FromSeconds(15));
-        backend.RestartOnExit.ShouldBeTrue();
-        backend.MaxRestarts.ShouldBe(3);
-        backend.RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(250));
-        backend.Url.ShouldBeNull();
-        backend.Headers.ShouldBeEmpty();
-        backend.OAuth.ShouldBeNull();
+        backend.Stdio().RestartOnExit.ShouldBeTrue();
+        backend.Stdio().MaxRestarts.ShouldBe(3);
+        backend.Stdio().RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(250));
+        backend.ShouldNotBeAssignableTo<HttpBackendSettings>(); // no url, headers or oauth
     }
 
     [Fact]
@@ -102,12 +101,10 @@ public sealed class McpConfigParserTests
             """);
 
         backend.Transport.ShouldBe(BackendTransport.StreamableHttp);
-        backend.Url.ShouldBe(new Uri("https://mcp.example.com/mcp"));
-        backend.Headers.ShouldBe(new Dictionary<string, string> { ["X-Team"] = "platform", ["Accept-Language"] = "en" });
-        backend.OAuth.ShouldBe(new BackendOAuthSettings("gateway", "secret", ["read", "write"], new Uri("https://gateway.example.com/oauth/callback/web")));
-        backend.Command.ShouldBeNull();
-        backend.Args.ShouldBeEmpty();
-        backend.Environment.ShouldBeEmpty();
+        backend.Http().Url.ShouldBe(new Uri("https://mcp.example.com/mcp"));
+        backend.Http().Headers.ShouldBe(new Dictionary<string, string> { ["X-Team"] = "platform", ["Accept-Language"] = "en" });
+        backend.Http().OAuth.ShouldBe(new BackendOAuthSettings("gateway", "secret", ["read", "write"], new Uri("https://gateway.example.com/oauth/callback/web")));
+        backend.ShouldNotBeOfType<StdioBackendSettings>(); // no command, args or env
         backend.Tags.ShouldBe([Tag.From("web")]);
     }
 
@@ -118,15 +115,15 @@ public sealed class McpConfigParserTests
 
         backend.ConnectionTimeout.ShouldBe(BackendSettings.DefaultConnectionTimeout);
         backend.RequestTimeout.ShouldBe(BackendSettings.DefaultRequestTimeout);
-        backend.MaxRestarts.ShouldBe(BackendSettings.DefaultMaxRestarts);
-        backend.RestartDelay.ShouldBe(BackendSettings.DefaultRestartDelay);
-        backend.RestartOnExit.ShouldBeFalse();
+        backend.Stdio().MaxRestarts.ShouldBe(BackendSettings.DefaultMaxRestarts);
+        backend.Stdio().RestartDelay.ShouldBe(BackendSettings.DefaultRestartDelay);
+        backend.Stdio().RestartOnExit.ShouldBeFalse();
         backend.Disabled.ShouldBeFalse();
         backend.InstructionOverride.ShouldBeNull();
         backend.Tags.ShouldBeEmpty();
         backend.DisabledTools.ShouldBeEmpty();
         backend.ToolDescriptionOverrides.ShouldBeEmpty();
-        backend.WorkingDirectory.ShouldBeNull();
+        backend.Stdio().WorkingDirectory.ShouldBeNull();
     }
 
     [Theory]
@@ -214,8 +211,8 @@ public sealed class McpConfigParserTests
     {
         var backend = ParseSingle("""{ "mcpServers": { "s": { "command": "run", "maxRestarts": 0, "restartDelay": 0 } } }""");
 
-        backend.MaxRestarts.ShouldBe(0);
-        backend.RestartDelay.ShouldBe(TimeSpan.Zero);
+        backend.Stdio().MaxRestarts.ShouldBe(0);
+        backend.Stdio().RestartDelay.ShouldBe(TimeSpan.Zero);
     }
 
     [Fact]
@@ -225,7 +222,7 @@ public sealed class McpConfigParserTests
             """{ "mcpServers": { "s": { "command": "run", "env": ["MODE=fast", "PATH", "ABSENT", "EXPR=a=b", "EMPTY="] } } }""",
             ("PATH", "/usr/bin"));
 
-        backend.Environment.ShouldBe(new Dictionary<string, string>
+        backend.Stdio().Environment.ShouldBe(new Dictionary<string, string>
         {
             ["MODE"] = "fast",
             ["PATH"] = "/usr/bin",
@@ -270,7 +267,7 @@ public sealed class McpConfigParserTests
             }
             """);
 
-        backend.Environment.ShouldBe(new Dictionary<string, string> { ["LOG_LEVEL"] = "debug", ["REGION"] = "eu", ["OWN"] = "1" });
+        backend.Stdio().Environment.ShouldBe(new Dictionary<string, string> { ["LOG_LEVEL"] = "debug", ["REGION"] = "eu", ["OWN"] = "1" });
     }
 
     [Fact]
@@ -285,7 +282,7 @@ public sealed class McpConfigParserTests
             """,
             ("HOME", "/home/gw"));
 
-        backend.Environment.ShouldBe(new Dictionary<string, string> { ["HOME"] = "/home/gw", ["REGION"] = "us" });
+        backend.Stdio().Environment.ShouldBe(new Dictionary<string, string> { ["HOME"] = "/home/gw", ["REGION"] = "us" });
     }
 
     [Fact]
@@ -306,11 +303,11 @@ public sealed class McpConfigParserTests
 
         result.Errors.ShouldBeEmpty();
         var own = result.Backends[0];
-        own.Headers.ShouldBe(new Dictionary<string, string> { ["X-Shared"] = "own" });
-        own.OAuth.ShouldBe(new BackendOAuthSettings("own-client", null, [], null));
+        own.Http().Headers.ShouldBe(new Dictionary<string, string> { ["X-Shared"] = "own" });
+        own.Http().OAuth.ShouldBe(new BackendOAuthSettings("own-client", null, [], null));
         var inherits = result.Backends[1];
-        inherits.Headers.ShouldBe(new Dictionary<string, string> { ["X-Default"] = "d", ["X-Shared"] = "d" });
-        inherits.OAuth.ShouldBe(new BackendOAuthSettings("default-client", null, ["a"], null));
+        inherits.Http().Headers.ShouldBe(new Dictionary<string, string> { ["X-Default"] = "d", ["X-Shared"] = "d" });
+        inherits.Http().OAuth.ShouldBe(new BackendOAuthSettings("default-client", null, ["a"], null));
     }
 
     [Fact]
@@ -333,15 +330,15 @@ public sealed class McpConfigParserTests
         var plain = result.Backends[0];
         plain.ConnectionTimeout.ShouldBe(TimeSpan.FromSeconds(1));
         plain.RequestTimeout.ShouldBe(TimeSpan.FromSeconds(2));
-        plain.RestartOnExit.ShouldBeTrue();
-        plain.MaxRestarts.ShouldBe(9);
-        plain.RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(300));
+        plain.Stdio().RestartOnExit.ShouldBeTrue();
+        plain.Stdio().MaxRestarts.ShouldBe(9);
+        plain.Stdio().RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(300));
         var own = result.Backends[1];
         own.ConnectionTimeout.ShouldBe(TimeSpan.FromSeconds(5));
         own.RequestTimeout.ShouldBe(TimeSpan.FromSeconds(2));
-        own.RestartOnExit.ShouldBeFalse();
-        own.MaxRestarts.ShouldBe(1);
-        own.RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(300));
+        own.Stdio().RestartOnExit.ShouldBeFalse();
+        own.Stdio().MaxRestarts.ShouldBe(1);
+        own.Stdio().RestartDelay.ShouldBe(TimeSpan.FromMilliseconds(300));
     }
 
     [Fact]
@@ -386,14 +383,12 @@ public sealed class McpConfigParserTests
         result.Errors.ShouldBeEmpty();
         result.Warnings.ShouldBeEmpty();
         var local = result.Backends[0];
-        local.Headers.ShouldBeEmpty();
-        local.RestartOnExit.ShouldBeTrue();
-        local.Environment.ShouldBe(new Dictionary<string, string> { ["A"] = "1" });
+        local.ShouldNotBeAssignableTo<HttpBackendSettings>(); // no headers
+        local.Stdio().RestartOnExit.ShouldBeTrue();
+        local.Stdio().Environment.ShouldBe(new Dictionary<string, string> { ["A"] = "1" });
         var remote = result.Backends[1];
-        remote.Headers.ShouldBe(new Dictionary<string, string> { ["X-Team"] = "t" });
-        remote.RestartOnExit.ShouldBeFalse();
-        remote.MaxRestarts.ShouldBe(BackendSettings.DefaultMaxRestarts);
-        remote.Environment.ShouldBeEmpty();
+        remote.Http().Headers.ShouldBe(new Dictionary<string, string> { ["X-Team"] = "t" });
+        remote.ShouldNotBeOfType<StdioBackendSettings>(); // no env, no restart policy
     }
 
     [Fact]
@@ -450,14 +445,14 @@ public sealed class McpConfigParserTests
 
         result.Errors.ShouldBeEmpty();
         var local = result.Backends[0];
-        local.Command.ShouldBe("/opt/bin/server");
-        local.Args.ShouldBe(["--root", "/data"]);
-        local.WorkingDirectory.ShouldBe("/data/work");
-        local.Environment["API_TOKEN"].ShouldBe("t0k3n");
+        local.Stdio().Command.ShouldBe("/opt/bin/server");
+        local.Stdio().Args.ShouldBe(["--root", "/data"]);
+        local.Stdio().WorkingDirectory.ShouldBe("/data/work");
+        local.Stdio().Environment["API_TOKEN"].ShouldBe("t0k3n");
         var remote = result.Backends[1];
-        remote.Url.ShouldBe(new Uri("https://mcp.example.com/mcp"));
-        remote.Headers["Authorization"].ShouldBe("Bearer t0k3n");
-        remote.OAuth.ShouldBe(new BackendOAuthSettings("cid", "csecret", ["repo"], new Uri("https://gw.example.com/cb")));
+        remote.Http().Url.ShouldBe(new Uri("https://mcp.example.com/mcp"));
+        remote.Http().Headers["Authorization"].ShouldBe("Bearer t0k3n");
+        remote.Http().OAuth.ShouldBe(new BackendOAuthSettings("cid", "csecret", ["repo"], new Uri("https://gw.example.com/cb")));
     }
 
     [Fact]
@@ -472,7 +467,7 @@ public sealed class McpConfigParserTests
             """,
             ("TOKEN", "abc"));
 
-        backend.Headers["Authorization"].ShouldBe("Bearer abc");
+        backend.Http().Headers["Authorization"].ShouldBe("Bearer abc");
     }
 
     [Theory]
@@ -485,7 +480,7 @@ public sealed class McpConfigParserTests
 
         var backend = ParseSingle("""{ "mcpServers": { "s": { "command": "run", "args": ["${LEVEL:-fallback}"] } } }""", environment);
 
-        backend.Args.ShouldBe([expected]);
+        backend.Stdio().Args.ShouldBe([expected]);
     }
 
     [Fact]
@@ -517,7 +512,7 @@ public sealed class McpConfigParserTests
     {
         var backend = ParseSingle("""{ "mcpServers": { "s": { "command": "run", "args": ["^a$", "$HOME", "$${NOT_A_REF}", "cost: 5$"] } } }""");
 
-        backend.Args.ShouldBe(["^a$", "$HOME", "${NOT_A_REF}", "cost: 5$"]);
+        backend.Stdio().Args.ShouldBe(["^a$", "$HOME", "${NOT_A_REF}", "cost: 5$"]);
     }
 
     [Fact]
@@ -823,7 +818,7 @@ public sealed class McpConfigParserTests
             }
             """);
 
-        backend.Args.ShouldBe(["a", "b"]);
+        backend.Stdio().Args.ShouldBe(["a", "b"]);
     }
 
     [Fact]
@@ -892,8 +887,7 @@ public sealed class McpConfigParserTests
 
         result.IsValid.ShouldBeTrue();
         result.Warnings.Select(w => w.Path).ShouldBe(["$.mcpServers.local.headers", "$.mcpServers.remote.env", "$.mcpServers.remote.restartOnExit"]);
-        result.Backends[0].Headers.ShouldBeEmpty();
-        result.Backends[1].Environment.ShouldBeEmpty();
-        result.Backends[1].RestartOnExit.ShouldBeFalse();
+        result.Backends[0].ShouldNotBeAssignableTo<HttpBackendSettings>(); // no headers
+        result.Backends[1].ShouldNotBeOfType<StdioBackendSettings>(); // no env, no restart policy
     }
 }

@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Application.Backends.Queries;
@@ -46,7 +47,7 @@ public sealed class BackendHandlerTests : IDisposable
 
         view.Version.ShouldBe(2);
         view.Command.ShouldBe("python");
-        _f.Runtime.Running("files").Command.ShouldBe("python");
+        _f.Runtime.Running("files").Stdio().Command.ShouldBe("python");
     }
 
     [Fact]
@@ -57,7 +58,7 @@ public sealed class BackendHandlerTests : IDisposable
         await Should.ThrowAsync<ConcurrencyConflictException>(() =>
             Handler().Handle(new UpdateBackendCommand("files", new BackendEdit { Command = "python", ExpectedVersion = 7 }), CancellationToken.None));
 
-        _f.Repository.Snapshot().Single().Settings.Command.ShouldBe("node");
+        _f.Repository.Snapshot().Single().Settings.Stdio().Command.ShouldBe("node");
     }
 
     [Fact]
@@ -69,7 +70,7 @@ public sealed class BackendHandlerTests : IDisposable
             Handler().Handle(new UpdateBackendCommand("files", new BackendEdit { Command = "python", ExpectedVersion = 1 }), CancellationToken.None));
 
         error.Code.ShouldBe("backend.read_only");
-        _f.Repository.Snapshot().Single().Settings.Command.ShouldBe("node");
+        _f.Repository.Snapshot().Single().Settings.Stdio().Command.ShouldBe("node");
     }
 
     [Fact]
@@ -137,9 +138,9 @@ public sealed class BackendHandlerTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    private UpdateBackendHandler Handler() => new(_f.Repository, _f.Catalog, _f.Parser, _f.Pool, _f.Time);
+    private UpdateBackendHandler Handler() => new(_f.Repository, _f.Catalog, _f.Assembler, _f.Pool, _f.Time);
 
     private Task<BackendView> Register(string name, string[]? tags = null, Dictionary<string, string>? env = null) =>
-        new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Parser, _f.Pool, _f.Time)
+        new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Assembler, _f.Pool, _f.Time)
             .Handle(new RegisterBackendCommand { Name = name, Command = "node", Args = ["server.js"], Tags = tags, Env = env }, CancellationToken.None);
 }

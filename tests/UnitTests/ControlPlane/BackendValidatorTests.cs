@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
@@ -6,7 +7,7 @@ namespace OneMcp.UnitTests.ControlPlane;
 
 public sealed class BackendValidatorTests
 {
-    private readonly RegisterBackendValidator _register = new(new BackendDefinitionParser());
+    private readonly RegisterBackendValidator _register = new(new BackendDefinitionAssembler());
 
     [Fact]
     public async Task Validate_WhenAStdioDefinitionIsComplete_Passes()
@@ -74,18 +75,18 @@ public sealed class BackendValidatorTests
     {
         var command = new RegisterBackendCommand { Name = "files", Command = "node", Args = ["${HOME}", "$${x}"], Env = new Dictionary<string, string> { ["TOKEN"] = "${SECRET}" } };
 
-        var result = new BackendDefinitionParser().Parse("files", command.ToConfigEntry());
+        var result = new BackendDefinitionAssembler().Assemble("files", command);
 
         result.IsValid.ShouldBeTrue(string.Join("; ", result.Errors));
-        result.Settings!.Args.ShouldBe(["${HOME}", "$${x}"]);
-        result.Settings.Environment["TOKEN"].ShouldBe("${SECRET}");
-        result.Settings.Transport.ShouldBe(BackendTransport.Stdio);
+        result.Settings!.Stdio().Args.ShouldBe(["${HOME}", "$${x}"]);
+        result.Settings!.Stdio().Environment["TOKEN"].ShouldBe("${SECRET}");
+        result.Settings!.Transport.ShouldBe(BackendTransport.Stdio);
     }
 
     [Fact]
     public async Task Validate_WhenAnUpdateHasNoExpectedVersion_RequiresIt()
     {
-        var validator = new UpdateBackendValidator(new BackendDefinitionParser());
+        var validator = new UpdateBackendValidator(new BackendDefinitionAssembler());
 
         var result = await validator.ValidateAsync(new UpdateBackendCommand("files", new BackendEdit { Command = "node" }));
 

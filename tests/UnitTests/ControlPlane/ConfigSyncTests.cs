@@ -1,3 +1,4 @@
+using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
 
@@ -48,7 +49,7 @@ public sealed class ConfigSyncTests : IDisposable
     public async Task Sync_WhenAServerLeftTheFile_RemovesItButKeepsApiBackends()
     {
         await _f.Catalog.SyncConfigAsync([ControlPlaneFixture.Stdio("a"), ControlPlaneFixture.Stdio("b")], false, CancellationToken.None);
-        await new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Parser, _f.Pool, _f.Time)
+        await new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Assembler, _f.Pool, _f.Time)
             .Handle(new RegisterBackendCommand { Name = "api", Command = "node" }, CancellationToken.None);
 
         var report = await _f.Catalog.SyncConfigAsync([ControlPlaneFixture.Stdio("a")], false, CancellationToken.None);
@@ -61,7 +62,7 @@ public sealed class ConfigSyncTests : IDisposable
     [Fact]
     public async Task Sync_WhenAFileServerCollidesWithAnApiBackend_SkipsItAndReportsIt()
     {
-        await new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Parser, _f.Pool, _f.Time)
+        await new RegisterBackendHandler(_f.Repository, _f.Catalog, _f.Assembler, _f.Pool, _f.Time)
             .Handle(new RegisterBackendCommand { Name = "shared", Command = "node", Args = ["api.js"] }, CancellationToken.None);
 
         var report = await _f.Catalog.SyncConfigAsync([ControlPlaneFixture.Stdio("shared")], false, CancellationToken.None);
@@ -69,7 +70,7 @@ public sealed class ConfigSyncTests : IDisposable
         report.Skipped.ShouldBe(["shared"]);
         var stored = _f.Repository.Snapshot().ShouldHaveSingleItem();
         stored.Origin.ShouldBe(BackendOrigin.Api);
-        _f.Runtime.Running("shared").Args.ShouldBe(["api.js"]);
+        _f.Runtime.Running("shared").Stdio().Args.ShouldBe(["api.js"]);
     }
 
     public void Dispose() => _f.Dispose();

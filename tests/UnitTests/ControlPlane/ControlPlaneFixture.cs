@@ -22,7 +22,7 @@ internal sealed class ControlPlaneFixture : IDisposable
 
     public FixedTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    public BackendDefinitionParser Parser { get; } = new();
+    public BackendDefinitionAssembler Assembler { get; } = new();
 
     public FakePool Pool { get; } = new();
 
@@ -30,10 +30,9 @@ internal sealed class ControlPlaneFixture : IDisposable
 
     public BackendCatalog Catalog { get; }
 
-    public static BackendSettings Stdio(string name, params string[] tags) => new()
+    public static BackendSettings Stdio(string name, params string[] tags) => new StdioBackendSettings
     {
         Name = ServerName.From(name),
-        Transport = BackendTransport.Stdio,
         Command = "node",
         Args = ["server.js"],
         Tags = [.. tags.Select(Tag.From)],

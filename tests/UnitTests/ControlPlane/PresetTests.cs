@@ -85,7 +85,7 @@ public sealed class PresetTests : IDisposable
 
         view.Version.ShouldBe(2);
         view.Filter.ShouldBe("db or api");
-        session.Allows(new BackendSettings { Name = ServerName.From("x"), Transport = BackendTransport.Stdio, Tags = [.. Db] }).ShouldBeTrue();
+        session.Allows(new StdioBackendSettings { Name = ServerName.From("x"), Command = "node", Tags = [.. Db] }).ShouldBeTrue();
         session.Filter.Allows(Web).ShouldBeFalse();
         peer.Methods.ShouldContain(NotificationMethods.ToolListChangedNotification);
         peer.Methods.ShouldContain(NotificationMethods.PromptListChangedNotification);

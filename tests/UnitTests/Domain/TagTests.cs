@@ -79,7 +79,7 @@ public sealed class TagTests
     public void Equality_WhenSpelledInDifferentCase_IsEqual()
     {
         Tag.From("Web").ShouldBe(Tag.From("WEB"));
-        new BackendSettings { Name = ServerName.From("a"), Transport = BackendTransport.Stdio, Tags = [Tag.From("Web")] }
+        new StdioBackendSettings { Name = ServerName.From("a"), Command = "node", Tags = [Tag.From("Web")] }
             .HasTag(Tag.From("web")).ShouldBeTrue();
     }
 

@@ -91,7 +91,7 @@ public sealed class RegressionTests
     [Fact]
     public void RequiresReconnectComparedTo_WhenUrlCredentialsChange_IsTrue()
     {
-        var before = new BackendSettings { Name = ServerName.From("a"), Transport = BackendTransport.StreamableHttp, Url = new Uri("https://user:old@svc.example.test/mcp") };
+        var before = new StreamableHttpBackendSettings { Name = ServerName.From("a"), Url = new Uri("https://user:old@svc.example.test/mcp") };
         var after = before with { Url = new Uri("https://user:new@svc.example.test/mcp") };
 
         (before.RequiresReconnectComparedTo(after) || before.MetadataDiffersFrom(after)).ShouldBeTrue();

@@ -56,19 +56,23 @@ public sealed class BackendBuilder(string name)
         return this;
     }
 
-    public BackendSettings Build() => new()
+    public BackendSettings Build()
     {
-        Name = ServerName.From(name),
-        Transport = _transport,
-        Command = _transport == BackendTransport.Stdio ? "node" : null,
-        Args = _transport == BackendTransport.Stdio ? ["server.js"] : [],
-        Url = _transport == BackendTransport.Stdio ? null : new Uri($"https://{name}.example.test/mcp"),
-        Tags = [.. _tags],
-        Disabled = _disabled,
-        DisabledTools = new HashSet<string>(_disabledTools, StringComparer.Ordinal),
-        ToolDescriptionOverrides = new Dictionary<string, string>(_descriptions, StringComparer.Ordinal),
-        InstructionOverride = _instructionOverride,
-    };
+        BackendSettings transport = _transport switch
+        {
+            BackendTransport.Stdio => new StdioBackendSettings { Name = ServerName.From(name), Command = "node", Args = ["server.js"] },
+            BackendTransport.Sse => new SseBackendSettings { Name = ServerName.From(name), Url = new Uri($"https://{name}.example.test/mcp") },
+            _ => new StreamableHttpBackendSettings { Name = ServerName.From(name), Url = new Uri($"https://{name}.example.test/mcp") },
+        };
+        return transport with
+        {
+            Tags = [.. _tags],
+            Disabled = _disabled,
+            DisabledTools = new HashSet<string>(_disabledTools, StringComparer.Ordinal),
+            ToolDescriptionOverrides = new Dictionary<string, string>(_descriptions, StringComparer.Ordinal),
+            InstructionOverride = _instructionOverride,
+        };
+    }
 }
 
 /// <summary>Builds <see cref="BackendCapabilities"/>: <c>Caps.New().Tools("t").Prompts("p").Build()</c>.</summary>

@@ -13,23 +13,23 @@ public sealed record RegisterBackendCommand : BackendDefinition, IRequest<Backen
 
 public sealed class RegisterBackendValidator : AbstractValidator<RegisterBackendCommand>
 {
-    public RegisterBackendValidator(IBackendDefinitionParser parser)
+    public RegisterBackendValidator(IBackendDefinitionAssembler assembler)
     {
         this.AddServerNameRule(c => c.Name);
-        this.AddDefinitionRule(c => c.Name, c => c, parser);
+        this.AddDefinitionRule(c => c.Name, c => c, assembler);
     }
 }
 
 public sealed class RegisterBackendHandler(
     IBackendServiceRepository repository,
     BackendCatalog catalog,
-    IBackendDefinitionParser parser,
+    IBackendDefinitionAssembler assembler,
     IBackendPool pool,
     TimeProvider time) : IRequestHandler<RegisterBackendCommand, BackendView>
 {
     public async Task<BackendView> Handle(RegisterBackendCommand request, CancellationToken cancellationToken)
     {
-        var settings = parser.ToSettings(request.Name!, request);
+        var settings = assembler.ToSettings(request.Name!, request);
         var backend = await catalog.ChangeAsync(
             async () =>
             {

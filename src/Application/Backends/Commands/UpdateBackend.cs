@@ -20,7 +20,7 @@ public sealed record BackendEdit : BackendDefinition
 
 public sealed class UpdateBackendValidator : AbstractValidator<UpdateBackendCommand>
 {
-    public UpdateBackendValidator(IBackendDefinitionParser parser)
+    public UpdateBackendValidator(IBackendDefinitionAssembler assembler)
     {
         this.AddServerNameRule(c => c.Name);
         RuleFor(c => c.Edit!.ExpectedVersion)
@@ -28,20 +28,20 @@ public sealed class UpdateBackendValidator : AbstractValidator<UpdateBackendComm
             .GreaterThan(0).WithMessage("'expectedVersion' must be a positive version number.")
             .OverridePropertyName("expectedVersion")
             .When(c => c.Edit is not null);
-        this.AddDefinitionRule(c => c.Name, c => c.Edit, parser);
+        this.AddDefinitionRule(c => c.Name, c => c.Edit, assembler);
     }
 }
 
 public sealed class UpdateBackendHandler(
     IBackendServiceRepository repository,
     BackendCatalog catalog,
-    IBackendDefinitionParser parser,
+    IBackendDefinitionAssembler assembler,
     IBackendPool pool,
     TimeProvider time) : IRequestHandler<UpdateBackendCommand, BackendView>
 {
     public async Task<BackendView> Handle(UpdateBackendCommand request, CancellationToken cancellationToken)
     {
-        var settings = parser.ToSettings(request.Name, request.Edit);
+        var settings = assembler.ToSettings(request.Name, request.Edit);
         var backend = await catalog.ChangeAsync(
             async () =>
             {

@@ -22,8 +22,10 @@ public sealed partial class BackendOAuth(
     public async Task<Uri> BeginAsync(BackendSettings backend, string subject, Uri redirectUri, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        var url = backend.Url ?? throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"Backend '{backend.Name}' has no URL.");
-        var configured = backend.OAuth;
+        var httpBackend = backend as HttpBackendSettings
+            ?? throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"Backend '{backend.Name}' has no URL.");
+        var url = httpBackend.Url;
+        var configured = httpBackend.OAuth;
         redirectUri = configured?.RedirectUrl ?? redirectUri;
         var server = await http.DiscoverAsync(url, cancellationToken);
         var scopes = configured is { Scopes.Count: > 0 } ? configured.Scopes : server.ScopesSupported;

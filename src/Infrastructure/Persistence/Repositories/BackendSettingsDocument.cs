@@ -121,70 +121,110 @@ internal sealed class BackendSettingsDocument
         return document;
     }
 
-    public static BackendSettingsDocument From(BackendSettings s) => new()
+    /// <summary>
+    /// The stored shape of <paramref name="s"/>. Every field is written for every transport, as before settings had a
+    /// type per transport: the fields of the other transport hold their empty or default values.
+    /// </summary>
+    public static BackendSettingsDocument From(BackendSettings s)
     {
-        Transport = s.Transport switch
+        var document = new BackendSettingsDocument
         {
-            BackendTransport.Stdio => "stdio",
-            BackendTransport.StreamableHttp => "streamableHttp",
-            BackendTransport.Sse => "sse",
-            _ => throw new ArgumentOutOfRangeException(nameof(s), s.Transport, "Unknown transport."),
-        },
-        Command = s.Command,
-        Args = [.. s.Args],
-        Cwd = s.WorkingDirectory,
-        Env = new Dictionary<string, string>(s.Environment, StringComparer.Ordinal),
-        Url = s.Url?.OriginalString,
-        Headers = new Dictionary<string, string>(s.Headers, StringComparer.Ordinal),
-        OAuth = s.OAuth is { } o ? new OAuthDocument
-        {
-            ClientId = o.ClientId,
-            ClientSecret = o.ClientSecret,
-            Scopes = [.. o.Scopes],
-            RedirectUrl = o.RedirectUrl?.OriginalString,
-        } : null,
-        Tags = [.. s.Tags.Select(t => t.Value)],
-        Disabled = s.Disabled,
-        DisabledTools = [.. s.DisabledTools.Order(StringComparer.Ordinal)],
-        ToolDescriptionOverrides = new Dictionary<string, string>(s.ToolDescriptionOverrides, StringComparer.Ordinal),
-        InstructionOverride = s.InstructionOverride,
-        ConnectionTimeoutMs = (long)s.ConnectionTimeout.TotalMilliseconds,
-        RequestTimeoutMs = (long)s.RequestTimeout.TotalMilliseconds,
-        RestartOnExit = s.RestartOnExit,
-        MaxRestarts = s.MaxRestarts,
-        RestartDelayMs = (long)s.RestartDelay.TotalMilliseconds,
-    };
+            Transport = s.Transport switch
+            {
+                BackendTransport.Stdio => "stdio",
+                BackendTransport.StreamableHttp => "streamableHttp",
+                BackendTransport.Sse => "sse",
+                _ => throw new ArgumentOutOfRangeException(nameof(s), s.Transport, "Unknown transport."),
+            },
+            Tags = [.. s.Tags.Select(t => t.Value)],
+            Disabled = s.Disabled,
+            DisabledTools = [.. s.DisabledTools.Order(StringComparer.Ordinal)],
+            ToolDescriptionOverrides = new Dictionary<string, string>(s.ToolDescriptionOverrides, StringComparer.Ordinal),
+            InstructionOverride = s.InstructionOverride,
+            ConnectionTimeoutMs = (long)s.ConnectionTimeout.TotalMilliseconds,
+            RequestTimeoutMs = (long)s.RequestTimeout.TotalMilliseconds,
+            RestartOnExit = false,
+            MaxRestarts = BackendSettings.DefaultMaxRestarts,
+            RestartDelayMs = (long)BackendSettings.DefaultRestartDelay.TotalMilliseconds,
+        };
 
-    public BackendSettings ToSettings(string name) => new()
-    {
-        Name = ServerName.From(name),
-        Transport = Transport switch
+        switch (s)
         {
-            "stdio" => BackendTransport.Stdio,
-            "streamableHttp" => BackendTransport.StreamableHttp,
-            "sse" => BackendTransport.Sse,
+            case StdioBackendSettings stdio:
+                document.Command = stdio.Command;
+                document.Args = [.. stdio.Args];
+                document.Cwd = stdio.WorkingDirectory;
+                document.Env = new Dictionary<string, string>(stdio.Environment, StringComparer.Ordinal);
+                document.RestartOnExit = stdio.RestartOnExit;
+                document.MaxRestarts = stdio.MaxRestarts;
+                document.RestartDelayMs = (long)stdio.RestartDelay.TotalMilliseconds;
+                break;
+            case HttpBackendSettings http:
+                document.Url = http.Url.OriginalString;
+                document.Headers = new Dictionary<string, string>(http.Headers, StringComparer.Ordinal);
+                document.OAuth = http.OAuth is { } o ? new OAuthDocument
+                {
+                    ClientId = o.ClientId,
+                    ClientSecret = o.ClientSecret,
+                    Scopes = [.. o.Scopes],
+                    RedirectUrl = o.RedirectUrl?.OriginalString,
+                } : null;
+                break;
+        }
+
+        return document;
+    }
+
+    /// <summary>The settings of a stored row; the fields of the other transports (empty or defaults) are not read.</summary>
+    public BackendSettings ToSettings(string name)
+    {
+        BackendSettings settings = Transport switch
+        {
+            "stdio" => new StdioBackendSettings
+            {
+                Name = ServerName.From(name),
+                Command = Command ?? throw Corrupt(name, "no command"),
+                Args = [.. Args],
+                WorkingDirectory = Cwd,
+                Environment = new Dictionary<string, string>(Env, StringComparer.Ordinal),
+                RestartOnExit = RestartOnExit,
+                MaxRestarts = MaxRestarts,
+                RestartDelay = TimeSpan.FromMilliseconds(RestartDelayMs),
+            },
+            "streamableHttp" => new StreamableHttpBackendSettings
+            {
+                Name = ServerName.From(name), Url = StoredUrl(name), Headers = StoredHeaders(), OAuth = StoredOAuth(),
+            },
+            "sse" => new SseBackendSettings
+            {
+                Name = ServerName.From(name), Url = StoredUrl(name), Headers = StoredHeaders(), OAuth = StoredOAuth(),
+            },
             _ => throw new InvalidOperationException($"Stored backend '{name}' has an unknown transport '{Transport}'."),
-        },
-        Command = Command,
-        Args = [.. Args],
-        WorkingDirectory = Cwd,
-        Environment = new Dictionary<string, string>(Env, StringComparer.Ordinal),
-        Url = Url is null ? null : new Uri(Url, UriKind.RelativeOrAbsolute),
-        Headers = new Dictionary<string, string>(Headers, StringComparer.Ordinal),
-        OAuth = OAuth is { } o
-            ? new BackendOAuthSettings(o.ClientId, o.ClientSecret, [.. o.Scopes], o.RedirectUrl is null ? null : new Uri(o.RedirectUrl, UriKind.RelativeOrAbsolute))
-            : null,
-        Tags = [.. Tags.Select(Tag.From)],
-        Disabled = Disabled,
-        DisabledTools = new HashSet<string>(DisabledTools, StringComparer.Ordinal),
-        ToolDescriptionOverrides = new Dictionary<string, string>(ToolDescriptionOverrides, StringComparer.Ordinal),
-        InstructionOverride = InstructionOverride,
-        ConnectionTimeout = TimeSpan.FromMilliseconds(ConnectionTimeoutMs),
-        RequestTimeout = TimeSpan.FromMilliseconds(RequestTimeoutMs),
-        RestartOnExit = RestartOnExit,
-        MaxRestarts = MaxRestarts,
-        RestartDelay = TimeSpan.FromMilliseconds(RestartDelayMs),
-    };
+        };
+
+        return settings with
+        {
+            Tags = [.. Tags.Select(Tag.From)],
+            Disabled = Disabled,
+            DisabledTools = new HashSet<string>(DisabledTools, StringComparer.Ordinal),
+            ToolDescriptionOverrides = new Dictionary<string, string>(ToolDescriptionOverrides, StringComparer.Ordinal),
+            InstructionOverride = InstructionOverride,
+            ConnectionTimeout = TimeSpan.FromMilliseconds(ConnectionTimeoutMs),
+            RequestTimeout = TimeSpan.FromMilliseconds(RequestTimeoutMs),
+        };
+    }
+
+    private Uri StoredUrl(string name) =>
+        Url is null ? throw Corrupt(name, "no url") : new Uri(Url, UriKind.RelativeOrAbsolute);
+
+    private Dictionary<string, string> StoredHeaders() => new(Headers, StringComparer.Ordinal);
+
+    private BackendOAuthSettings? StoredOAuth() => OAuth is { } o
+        ? new BackendOAuthSettings(o.ClientId, o.ClientSecret, [.. o.Scopes], o.RedirectUrl is null ? null : new Uri(o.RedirectUrl, UriKind.RelativeOrAbsolute))
+        : null;
+
+    private InvalidOperationException Corrupt(string name, string problem) =>
+        new($"Stored backend '{name}' of transport '{Transport}' has {problem}.");
 
     internal sealed class OAuthDocument
     {

@@ -1,0 +1,49 @@
+namespace OneMcp.Domain.Backends;
+
+/// <summary>A backend the gateway runs as a child process and talks to over its standard input and output.</summary>
+public sealed record StdioBackendSettings : BackendSettings
+{
+    private readonly string _command = "";
+    private readonly int _maxRestarts = DefaultMaxRestarts;
+
+    public override BackendTransport Transport => BackendTransport.Stdio;
+
+    /// <summary>The program to start; never blank.</summary>
+    public required string Command
+    {
+        get => _command;
+        init
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(Command));
+            _command = value;
+        }
+    }
+
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+    public bool RestartOnExit { get; init; }
+
+    /// <summary>0 means unlimited.</summary>
+    public int MaxRestarts
+    {
+        get => _maxRestarts;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxRestarts));
+            _maxRestarts = value;
+        }
+    }
+
+    public TimeSpan RestartDelay { get; init; } = DefaultRestartDelay;
+
+    private protected override bool TransportDiffersFrom(BackendSettings other) =>
+        other is not StdioBackendSettings o
+        || !string.Equals(Command, o.Command, StringComparison.Ordinal)
+        || !Args.SequenceEqual(o.Args, StringComparer.Ordinal)
+        || !string.Equals(WorkingDirectory, o.WorkingDirectory, StringComparison.Ordinal)
+        || !SameMap(Environment, o.Environment)
+        || RestartOnExit != o.RestartOnExit
+        || MaxRestarts != o.MaxRestarts
+        || RestartDelay != o.RestartDelay;
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Configuration;
+
+/// <summary>
+/// The checks on the value of one server field, whatever it was read from: the mcp.json reader and the REST
+/// definition reader both apply them, so a value is valid or invalid, with the same message, on both surfaces.
+/// Each check reports its problem at the given path and says whether the value may be used.
+/// </summary>
+internal static class ServerFieldRules
+{
+    public static long? CheckMilliseconds(long ms, string path, bool allowZero, ConfigDiagnostics diagnostics)
+    {
+        if (ms < 0 || (ms == 0 && !allowZero))
+        {
+            diagnostics.Error(path, allowZero ? "Must not be negative." : "Must be a positive number of milliseconds.");
+            return null;
+        }
+
+        // Timers take at most int.MaxValue milliseconds (about 24 days); anything longer is a mistake.
+        if (ms > int.MaxValue)
+        {
+            diagnostics.Error(path, string.Create(CultureInfo.InvariantCulture, $"Must be at most {int.MaxValue} milliseconds."));
+            return null;
+        }
+
+        return ms;
+    }
+
+    public static int? CheckCount(int count, string path, ConfigDiagnostics diagnostics)
+    {
+        if (count < 0)
+        {
+            diagnostics.Error(path, "Must not be negative (0 means unlimited).");
+            return null;
+        }
+
+        return count;
+    }
+
+    public static bool CheckEnvironmentKey(string key, string path, ConfigDiagnostics diagnostics)
+    {
+        if (IsEnvironmentKey(key))
+        {
+            return true;
+        }
+
+        diagnostics.Error(path, $"'{key}' is not a valid environment variable name.");
+        return false;
+    }
+
+    public static bool IsEnvironmentKey(string key) =>
+        key.Length > 0 && !key.Contains('=', StringComparison.Ordinal) && !key.Contains('\0', StringComparison.Ordinal)
+        && !key.Any(char.IsWhiteSpace);
+
+    /// <summary>A valid header name not already in <paramref name="seen"/> (names are case-insensitive).</summary>
+    public static bool CheckHeaderName(string name, HashSet<string> seen, string path, ConfigDiagnostics diagnostics)
+    {
+        if (!IsHeaderName(name))
+        {
+            diagnostics.Error(path, $"'{name}' is not a valid HTTP header name.");
+            return false;
+        }
+
+        if (!seen.Add(name))
+        {
+            diagnostics.Error(path, $"Header '{name}' is set more than once (header names are case-insensitive).");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Parses the tags in order, dropping repeats.</summary>
+    public static List<Tag> CheckTags(IEnumerable<Located<string>> items, ConfigDiagnostics diagnostics)
+    {
+        var tags = new List<Tag>();
+        foreach (var item in items)
+        {
+            if (!Tag.TryParse(item.Value, out var tag, out var error))
+            {
+                diagnostics.Error(item.Path, error);
+            }
+            else if (!tags.Contains(tag))
+            {
+                tags.Add(tag);
+            }
+        }
+
+        return tags;
+    }
+
+    public static HashSet<string> CheckDisabledTools(IEnumerable<Located<string>> items, ConfigDiagnostics diagnostics)
+    {
+        var tools = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (string.IsNullOrWhiteSpace(item.Value))
+            {
+                diagnostics.Error(item.Path, "A tool name must not be empty.");
+            }
+            else
+            {
+                tools.Add(item.Value);
+            }
+        }
+
+        return tools;
+    }
+
+    /// <summary>The tool name of a description override (the key); checked before its description.</summary>
+    public static bool CheckOverriddenTool(string tool, string path, ConfigDiagnostics diagnostics)
+    {
+        if (string.IsNullOrWhiteSpace(tool) || !string.Equals(tool, tool.Trim(), StringComparison.Ordinal))
+        {
+            diagnostics.Error(path, "A tool name must not be empty or start or end with whitespace.");
+            return false;
+        }
+
+        return true;
+    }
+
+    public static bool CheckDescriptionOverride(Located<string> description, ConfigDiagnostics diagnostics)
+    {
+        if (string.IsNullOrWhiteSpace(description.Value))
+        {
+            // An empty description would hide what the tool does from the model; use disabledTools.
+            diagnostics.Error(description.Path, "A description override must not be blank; use 'disabledTools' to hide a tool.");
+            return false;
+        }
+
+        return true;
+    }
+
+    // RFC 9110 token characters.
+    private static bool IsHeaderName(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
+}

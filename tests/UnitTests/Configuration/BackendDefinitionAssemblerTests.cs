@@ -1,0 +1,90 @@
+using OneMcp.UnitTests.TestDoubles;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Backends.Commands;
+using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Configuration;
+
+namespace OneMcp.UnitTests.Configuration;
+
+/// <summary>The REST definition path: the same assembler as mcp.json, read from typed fields without a JSON round trip.</summary>
+public sealed class BackendDefinitionAssemblerTests
+{
+    private readonly BackendDefinitionAssembler _assembler = new();
+
+    [Fact]
+    public void Assemble_WhenAHttpDefinitionIsValid_BuildsTheSettings()
+    {
+        var result = _assembler.Assemble("web", new RegisterBackendCommand
+        {
+            Url = "https://svc.example.test/mcp",
+            Headers = new Dictionary<string, string> { ["X-Team"] = "platform" },
+            Tags = ["web", "web"],
+            ConnectionTimeout = 1_500,
+            OAuth = new BackendOAuthDefinition { ClientId = "gw", Scopes = ["read"] },
+        });
+
+        result.IsValid.ShouldBeTrue(string.Join("; ", result.Errors));
+        var settings = result.Settings!;
+        settings.Name.ShouldBe(ServerName.From("web"));
+        settings.Transport.ShouldBe(BackendTransport.StreamableHttp);
+        settings.Http().Url.ShouldBe(new Uri("https://svc.example.test/mcp"));
+        settings.Http().Headers["x-team"].ShouldBe("platform");
+        settings.Tags.ShouldBe([Tag.From("web")]);
+        settings.ConnectionTimeout.ShouldBe(TimeSpan.FromMilliseconds(1_500));
+        settings.Http().OAuth.ShouldBe(new BackendOAuthSettings("gw", null, ["read"], null));
+    }
+
+    [Fact]
+    public void Assemble_WhenAFieldHasNoEffectOnTheTransport_ReportsItAsAnErrorNamingTheField()
+    {
+        var result = _assembler.Assemble("web", new RegisterBackendCommand { Url = "https://svc.example.test/mcp", Args = ["x"] });
+
+        result.Settings.ShouldBeNull();
+        result.Errors.ShouldBe([new BackendDefinitionError("args", "'args' has no effect on a server of type http; it is ignored.")]);
+    }
+
+    [Fact]
+    public void Assemble_WhenEmptyCollectionsAreSent_TreatsThemAsNotSet()
+    {
+        var result = _assembler.Assemble("web", new RegisterBackendCommand
+        {
+            Url = "https://svc.example.test/mcp",
+            Args = [],
+            Env = new Dictionary<string, string>(),
+        });
+
+        result.IsValid.ShouldBeTrue(string.Join("; ", result.Errors));
+    }
+
+    [Fact]
+    public void Assemble_WhenTheWholeEntryIsWrong_ReportsTheDefinition()
+    {
+        var result = _assembler.Assemble("both", new RegisterBackendCommand { Command = "node", Url = "https://svc.example.test/mcp" });
+
+        result.Errors.ShouldBe([new BackendDefinitionError("definition", "A server cannot have both 'command' and 'url'; set 'type' to say which transport it uses.")]);
+    }
+
+    [Fact]
+    public void Assemble_WhenValuesBreakTheFieldRules_ReportsEachAtItsField()
+    {
+        var result = _assembler.Assemble("files", new RegisterBackendCommand
+        {
+            Command = "node",
+            Args = ["ok", null!],
+            Env = new Dictionary<string, string> { ["BAD KEY"] = "v" },
+            ToolDescriptionOverrides = new Dictionary<string, string> { ["read"] = " " },
+            RequestTimeout = 0,
+            MaxRestarts = -1,
+        });
+
+        result.Settings.ShouldBeNull();
+        result.Errors.ShouldBe(
+        [
+            new BackendDefinitionError("args[1]", "Expected a string, got null."),
+            new BackendDefinitionError("env['BAD KEY']", "'BAD KEY' is not a valid environment variable name."),
+            new BackendDefinitionError("toolDescriptionOverrides.read", "A description override must not be blank; use 'disabledTools' to hide a tool."),
+            new BackendDefinitionError("requestTimeout", "Must be a positive number of milliseconds."),
+            new BackendDefinitionError("maxRestarts", "Must not be negative (0 means unlimited)."),
+        ]);
+    }
+}
