@@ -93,23 +93,7 @@ internal static class AuthPages
         string? Error,
         Uri RedirectUri,
         bool AdminDeclined,
-        ConsentPreview? Preview = null);
-
-    /// <summary>
-    /// The servers and their tags, for the preview of what a selection reaches (under scope validation); a server
-    /// carrying a tag the user may not grant is never reached by their approval.
-    /// </summary>
-    public sealed record ConsentPreview(
-        Application.Authorization.ScopeMatch Match, IReadOnlyList<(string Name, IReadOnlyList<string> Tags)> Servers, IReadOnlySet<Domain.Backends.Tag> Withheld)
-    {
-        public IEnumerable<string> Reached(IEnumerable<string> scopes)
-        {
-            var grant = Application.Authorization.TagGrant.FromScopes(scopes, Match);
-            return Servers.Where(s => !IsWithheld(s.Tags) && grant.Reaches([.. s.Tags.Select(Domain.Backends.Tag.From)])).Select(s => s.Name);
-        }
-
-        public bool IsWithheld(IReadOnlyList<string> tags) => tags.Any(t => Withheld.Contains(Domain.Backends.Tag.From(t)));
-    }
+        Application.Authorization.ConsentPreview? Preview = null);
 
     /// <summary>Where the consent page's script is served (the page's CSP allows only it).</summary>
     public const string ConsentScriptPath = "/oauth-assets/consent.js";

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.WebUtilities;
 using OneMcp.Api.Auth;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends.OAuth;
-using OneMcp.Domain.Users;
 
 namespace OneMcp.Api.Endpoints;
 
@@ -29,14 +28,14 @@ internal static class BackendOAuthEndpoints
     }
 
     public static void MapBackendOAuthCallback(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(CallbackPrefix + "/{name}", async (string name, HttpContext context, IMediator mediator, IUserRepository users) =>
+        endpoints.MapGet(CallbackPrefix + "/{name}", async (string name, HttpContext context, IMediator mediator) =>
         {
             string subject;
             if (ApiCaller.AuthDisabled(context))
             {
                 subject = AuthorizationRequestView.LocalOperator;
             }
-            else if (await AuthorizeEndpoint.SignedInUserAsync(context, users) is { } user)
+            else if (await AuthorizeEndpoint.SignedInUserAsync(context) is { } user)
             {
                 subject = user.Id.ToString("D");
             }
