@@ -1,10 +1,10 @@
-using System.Security.Claims;
 using MediatR;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Authorization.Commands;
 using OneMcp.Application.Authorization.Queries;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -169,24 +169,8 @@ internal static class AuthorizeEndpoint
         return AuthPages.Html(context, AuthPages.Waiting(plan.ClientName, user.UserName, requestId, c.Parameters, plan.WithheldScopes, refresh), AuthPages.ConsentCsp(c.RedirectUri));
     }
 
-    private static IResult SignIn(UserAccount user, IReadOnlyList<string> granted, IReadOnlySet<Domain.Backends.Tag> withheld, bool offlineAccess, AuthSettings settings)
-    {
-        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, user.Subject)
-            .SetClaim(Claims.Name, user.UserName)
-            .SetClaim(Claims.Role, user.RoleText)
-            // Every refresh of this family stays within what was granted here, and within what its grantor could grant.
-            .SetClaim(GrantClaims.GrantedScopes, string.Join(' ', granted));
-        if (withheld.Count > 0)
-        {
-            identity.SetClaim(GrantClaims.WithheldTags, string.Join(' ', withheld.Select(t => t.Value).Order(StringComparer.Ordinal)));
-        }
-
-        identity.SetScopes(offlineAccess ? [.. granted, Scopes.OfflineAccess] : granted);
-        identity.SetResources(settings.Resource);
-        identity.SetDestinations(static _ => [Destinations.AccessToken]);
-        return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-    }
+    private static IResult SignIn(UserAccount user, IReadOnlyList<string> granted, IReadOnlySet<Domain.Backends.Tag> withheld, bool offlineAccess, AuthSettings settings) =>
+        Results.SignIn(OAuthPrincipals.ForConsent(user, granted, withheld, offlineAccess, settings.Resource), properties: null, OAuthPrincipals.Scheme);
 
     /// <summary>The enabled user of the sign-in cookie, or null (no cookie, or its user is gone or disabled).</summary>
     internal static async Task<UserAccount?> SignedInUserAsync(HttpContext context)
