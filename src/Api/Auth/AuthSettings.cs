@@ -25,10 +25,7 @@ public sealed record AuthSettings
 
     public required OAuthRateLimits RateLimits { get; init; }
 
-    /// <summary>A refresh-token family lives this long from the first grant, and rotation never extends it.</summary>
-    public static readonly TimeSpan RefreshFamilyLifetime = TimeSpan.FromDays(30);
-
-    public static readonly TimeSpan AuthorizationCodeLifetime = TimeSpan.FromSeconds(60);
+    public Infrastructure.Identity.OAuthServerIdentity ServerIdentity => new(Issuer, Resource);
 
     /// <param name="options">The serve options.</param>
     /// <param name="publicUrl">The gateway's URL: the external URL, else the address it listens on.</param>

@@ -1,14 +1,10 @@
-using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using MediatR;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Authorization.Commands;
-using OneMcp.Application.Backends;
-using OneMcp.Application.Users;
-using OneMcp.Domain.Users;
+using OneMcp.Application.Authorization.Queries;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -17,8 +13,8 @@ namespace OneMcp.Api.Auth;
 
 /// <summary>
 /// The authorization endpoint (OpenIddict has validated the client, redirect URI, PKCE and resource before
-/// this runs): a signed-in OneMcp user sees the consent page, and the decision is recorded once on an
-/// <see cref="Domain.AuthorizationRequests.AuthorizationRequest"/> bound to that user, client and exact request.
+/// this runs): a signed-in OneMcp user sees the consent page (<see cref="PrepareConsentQuery"/>), and the decision is
+/// recorded once on an authorization request bound to that user, client and exact request.
 /// </summary>
 internal static class AuthorizeEndpoint
 {
@@ -33,15 +29,14 @@ internal static class AuthorizeEndpoint
     public static void MapAuthorize(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Post], HandleAsync).DisableAntiforgery();
 
-    private static async Task<IResult> HandleAsync(
-        HttpContext context, IMediator mediator, IOpenIddictApplicationManager applications, IUserRepository users, IBackendPool pool,
-        Domain.TagScopes.ITagScopeRepository tagScopes, AuthSettings settings)
+    private static async Task<IResult> HandleAsync(HttpContext context, IMediator mediator, AuthSettings settings)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict authorization request is missing.");
         var parameters = OAuthParameters(request);
+        var ct = context.RequestAborted;
 
-        var user = await SignedInUserAsync(context, users);
+        var user = await SignedInUserAsync(context);
         if (user is null)
         {
             // Back to this same request once signed in (a POST whose session ended starts again from its GET).
@@ -49,120 +44,75 @@ internal static class AuthorizeEndpoint
             return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [AuthSettings.CookieScheme]);
         }
 
-        var application = await applications.FindByClientIdAsync(request.ClientId!, context.RequestAborted)
-            ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
-        var clientName = await applications.GetDisplayNameAsync(application, context.RequestAborted) ?? request.ClientId!;
-        var offlineAccess = await applications.HasPermissionAsync(application, Permissions.GrantTypes.RefreshToken, context.RequestAborted);
-
-        var available = OAuthScopes.Current(pool);
-        var requestedTags = new List<string>();
-        var adminRequested = false;
-        foreach (var scope in request.GetScopes())
+        var clientId = request.ClientId!;
+        var plan = await mediator.Send(
+            new PrepareConsentQuery(clientId, user.UserName, user.IsAdmin, [.. request.GetScopes()], settings.ScopeMatch, settings.ScopeValidation), ct);
+        if (plan.Refusal is { } refusal)
         {
-            if (OAuthScopes.TryParseTag(scope, out var tag))
-            {
-                var normalised = OAuthScopes.ForTag(tag);
-                if (!available.Contains(normalised, StringComparer.Ordinal))
-                {
-                    return Reject(Errors.InvalidScope, $"The scope '{scope}' names no tag of this gateway.");
-                }
-
-                requestedTags.Add(normalised);
-            }
-            else if (scope == OAuthScopes.Admin)
-            {
-                adminRequested = true;
-            }
-
-            // offline_access follows the client's registration; other scopes (openid, profile...) are not granted.
+            return Reject(Errors.InvalidScope, refusal);
         }
 
-        // Tag scopes may be kept to admins or named users, and a backend is within a user's gift only when they may
-        // grant every tag it carries; only administrators grant the admin scope.
-        var rights = GrantorRights.For(user.UserName, user.IsAdmin, await tagScopes.ListAsync(context.RequestAborted));
-        var backends = pool.Backends.Where(b => !b.Settings.Disabled).ToList();
-        var digest = Digest(parameters);
-        var subject = user.Id.ToString("D");
-        var redirectUri = new Uri(request.RedirectUri!);
-        requestedTags = [.. requestedTags.Distinct(StringComparer.Ordinal)];
-        if (rights.WithheldFrom(requestedTags, backends.Select(b => b.Settings.Tags), settings.ScopeMatch, settings.ScopeValidation) is { Count: > 0 } withheld)
+        var consent = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), new Uri(request.RedirectUri!), settings);
+        if (plan.NeedsAdministrator)
         {
             // Tags (or backends) this user may not grant alone: an administrator decides in the dashboard while this page waits.
-            return await WaitForAdministratorAsync(
-                context, mediator, user, subject, request.ClientId!, clientName, requestedTags, [.. withheld.Select(OAuthScopes.ForTag)], parameters, digest, offlineAccess, settings, redirectUri);
+            return await WaitForAdministratorAsync(consent);
         }
-
-        // A client that names scopes is offered exactly those it may get; one that names none, every tag the user may grant.
-        // The admin scope is only ever offered to an administrator, and never ticked in advance.
-        var requested = adminRequested && rights.IsAdmin ? [.. requestedTags, OAuthScopes.Admin] : requestedTags;
-        List<string> offered = requested.Count > 0 || adminRequested
-            ? requested
-            : [.. available.Where(rights.MayGrant), .. rights.IsAdmin ? [OAuthScopes.Admin] : Array.Empty<string>()];
-
-        var preview = settings.ScopeValidation
-            ? new AuthPages.ConsentPreview(settings.ScopeMatch, [.. backends.Select(b => (b.Name.Value, (IReadOnlyList<string>)[.. b.Settings.Tags.Select(t => t.Value)]))], rights.Withheld)
-            : null;
-        var adminDeclined = adminRequested && !rights.IsAdmin;
-
-        IResult Page(Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Html(
-            context,
-            AuthPages.Consent(new AuthPages.ConsentModel(clientName, user.UserName, requestId, parameters, offered, ticked, offlineAccess, error, redirectUri, adminDeclined, preview)),
-            AuthPages.ConsentCsp(redirectUri),
-            status);
 
         if (HttpMethods.IsGet(context.Request.Method))
         {
-            var id = await mediator.Send(new StartClientConsentCommand(subject, request.ClientId!, clientName, offered, digest), context.RequestAborted);
-            return Page(id, requestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
+            var id = await mediator.Send(new StartClientConsentCommand(user.Subject, clientId, plan.ClientName, plan.Offered, consent.Digest), ct);
+            return ConsentPage(consent, id, plan.RequestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var form = await context.Request.ReadFormAsync(ct);
         var action = form[ActionField].ToString();
         if (!Guid.TryParse(form[RequestIdField], out var requestId) || action is not ("approve" or "deny"))
         {
             return Invalid(context, "This consent form is incomplete. Start the sign-in from your application again.");
         }
 
-        var selected = new List<string>();
-        foreach (var value in form[ScopesField])
+        if (plan.Select(form[ScopesField], out var selected) is { } notOffered)
         {
-            var scope = OAuthScopes.TryParseTag(value, out var tag) ? OAuthScopes.ForTag(tag) : value ?? string.Empty;
-            if (!offered.Contains(scope, StringComparer.Ordinal))
-            {
-                return Invalid(context, $"The scope '{value}' was not offered on this consent page.");
-            }
-
-            selected.Add(scope);
+            return Invalid(context, notOffered);
         }
 
         var approve = action == "approve";
-        if (approve && settings.ScopeValidation && !selected.Any(s => s.StartsWith(OAuthScopes.TagPrefix, StringComparison.Ordinal)) && !selected.Contains(OAuthScopes.Admin))
+        if (approve && plan.ApprovalProblem(selected) is { } problem)
         {
-            return Page(requestId, new HashSet<string>(StringComparer.Ordinal), "Choose at least one tag: a token without tags reaches no server.", StatusCodes.Status400BadRequest);
+            return ConsentPage(consent, requestId, new HashSet<string>(StringComparer.Ordinal), problem, StatusCodes.Status400BadRequest);
         }
 
         IReadOnlyList<string> granted;
         try
         {
-            granted = await mediator.Send(new DecideClientConsentCommand(requestId, subject, request.ClientId!, digest, approve, selected), context.RequestAborted);
+            granted = await mediator.Send(new DecideClientConsentCommand(requestId, user.Subject, clientId, consent.Digest, approve, selected), ct);
         }
         catch (ConsentRejectedException e)
         {
             return Invalid(context, e.Message);
         }
 
-        if (!approve)
-        {
-            return Reject(Errors.AccessDenied, "The user denied the request.");
-        }
-
-        return SignIn(user, subject, granted, rights.Withheld, offlineAccess, settings);
+        return approve
+            ? SignIn(user, granted, plan.WithheldTags, plan.OfflineAccess, settings)
+            : Reject(Errors.AccessDenied, "The user denied the request.");
     }
 
-    private static async Task<IResult> WaitForAdministratorAsync(
-        HttpContext context, IMediator mediator, User user, string subject, string clientId, string clientName, List<string> requestedTags,
-        List<string> withheld, List<KeyValuePair<string, string>> parameters, string digest, bool offlineAccess, AuthSettings settings, Uri redirectUri)
+    /// <summary>One OAuth authorization request of one signed-in user, as the consent and waiting pages need it.</summary>
+    private sealed record ConsentContext(
+        HttpContext Http, IMediator Mediator, UserAccount User, string ClientId, ConsentPlan Plan,
+        List<KeyValuePair<string, string>> Parameters, string Digest, Uri RedirectUri, AuthSettings Settings);
+
+    private static IResult ConsentPage(ConsentContext c, Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Html(
+        c.Http,
+        AuthPages.Consent(new AuthPages.ConsentModel(
+            c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.Offered, ticked, c.Plan.OfflineAccess, error, c.RedirectUri, c.Plan.AdminDeclined, c.Plan.Preview)),
+        AuthPages.ConsentCsp(c.RedirectUri),
+        status);
+
+    private static async Task<IResult> WaitForAdministratorAsync(ConsentContext c)
     {
+        var (context, mediator, user, plan) = (c.Http, c.Mediator, c.User, c.Plan);
         var ct = context.RequestAborted;
         Guid requestId;
         if (HttpMethods.IsPost(context.Request.Method))
@@ -176,7 +126,7 @@ internal static class AuthorizeEndpoint
 
             try
             {
-                await mediator.Send(new DecideClientConsentCommand(requestId, subject, clientId, digest, Approve: false, []), ct);
+                await mediator.Send(new DecideClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest, Approve: false, []), ct);
             }
             catch (ConsentRejectedException e)
             {
@@ -188,14 +138,15 @@ internal static class AuthorizeEndpoint
 
         if (!Guid.TryParse(context.Request.Query[RequestIdField], out requestId))
         {
-            requestId = await mediator.Send(new StartClientConsentCommand(subject, clientId, clientName, requestedTags, digest, RequiresAdministrator: true), ct);
+            requestId = await mediator.Send(
+                new StartClientConsentCommand(user.Subject, c.ClientId, plan.ClientName, plan.RequestedTags, c.Digest, RequiresAdministrator: true), ct);
         }
         else
         {
             WaitingConsent answer;
             try
             {
-                answer = await mediator.Send(new CollectClientConsentCommand(requestId, subject, clientId, digest), ct);
+                answer = await mediator.Send(new CollectClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest), ct);
             }
             catch (ConsentRejectedException e)
             {
@@ -204,40 +155,25 @@ internal static class AuthorizeEndpoint
 
             switch (answer.Outcome)
             {
-                case WaitingConsentOutcome.Approved when settings.ScopeValidation && answer.GrantedScopes.Count == 0:
+                case WaitingConsentOutcome.Approved when c.Settings.ScopeValidation && answer.GrantedScopes.Count == 0:
                     return Reject(Errors.AccessDenied, "The administrator granted no tag.");
                 case WaitingConsentOutcome.Approved:
                     // An administrator decided: what they granted is theirs to give, and never admin rights for this user's token.
-                    return SignIn(user, subject, [.. answer.GrantedScopes.Where(s => s != OAuthScopes.Admin)], withheld: new HashSet<Domain.Backends.Tag>(), offlineAccess, settings);
+                    return SignIn(user, [.. answer.GrantedScopes.Where(s => s != OAuthScopes.Admin)], withheld: new HashSet<Domain.Backends.Tag>(), plan.OfflineAccess, c.Settings);
                 case WaitingConsentOutcome.Denied:
                     return Reject(Errors.AccessDenied, "An administrator denied the request.");
             }
         }
 
-        var refresh = Path + QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)).Append(new(RequestIdField, requestId.ToString("D"))));
-        return AuthPages.Html(context, AuthPages.Waiting(clientName, user.UserName, requestId, parameters, withheld, refresh), AuthPages.ConsentCsp(redirectUri));
+        var refresh = Path + QueryString.Create(c.Parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)).Append(new(RequestIdField, requestId.ToString("D"))));
+        return AuthPages.Html(context, AuthPages.Waiting(plan.ClientName, user.UserName, requestId, c.Parameters, plan.WithheldScopes, refresh), AuthPages.ConsentCsp(c.RedirectUri));
     }
 
-    private static IResult SignIn(User user, string subject, IReadOnlyList<string> granted, IReadOnlySet<Domain.Backends.Tag> withheld, bool offlineAccess, AuthSettings settings)
-    {
-        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, subject)
-            .SetClaim(Claims.Name, user.UserName)
-            .SetClaim(Claims.Role, UserRoles.ToText(user.Role))
-            // Every refresh of this family stays within what was granted here, and within what its grantor could grant.
-            .SetClaim(GrantClaims.GrantedScopes, string.Join(' ', granted));
-        if (withheld.Count > 0)
-        {
-            identity.SetClaim(GrantClaims.WithheldTags, string.Join(' ', withheld.Select(t => t.Value).Order(StringComparer.Ordinal)));
-        }
+    private static IResult SignIn(UserAccount user, IReadOnlyList<string> granted, IReadOnlySet<Domain.Backends.Tag> withheld, bool offlineAccess, AuthSettings settings) =>
+        Results.SignIn(OAuthPrincipals.ForConsent(user, granted, withheld, offlineAccess, settings.Resource), properties: null, OAuthPrincipals.Scheme);
 
-        identity.SetScopes(offlineAccess ? [.. granted, Scopes.OfflineAccess] : granted);
-        identity.SetResources(settings.Resource);
-        identity.SetDestinations(static _ => [Destinations.AccessToken]);
-        return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-    }
-
-    internal static async Task<User?> SignedInUserAsync(HttpContext context, IUserRepository users)
+    /// <summary>The enabled user of the sign-in cookie, or null (no cookie, or its user is gone or disabled).</summary>
+    internal static async Task<UserAccount?> SignedInUserAsync(HttpContext context)
     {
         var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
         if (!cookie.Succeeded || !Guid.TryParse(cookie.Principal.GetClaim(Claims.Subject), out var id))
@@ -245,11 +181,11 @@ internal static class AuthorizeEndpoint
             return null;
         }
 
-        var user = await users.FindByIdAsync(id, context.RequestAborted);
+        var user = await context.RequestServices.GetRequiredService<IMediator>().Send(new GetUserAccountQuery(id), context.RequestAborted);
         if (user is { Disabled: false })
         {
             // The consent this user gives is audited under their name (the page does not sign in through context.User).
-            context.Items[Endpoints.HttpCurrentUser.ItemKey] = new Application.Audit.AuditActor(user.UserName, user.Id.ToString("D"), null);
+            context.Items[Endpoints.HttpCurrentUser.ItemKey] = new Application.Audit.AuditActor(user.UserName, user.Subject, null);
             return user;
         }
 
@@ -278,10 +214,4 @@ internal static class AuthorizeEndpoint
             .SelectMany(p => ((Microsoft.Extensions.Primitives.StringValues)p.Value is { Count: > 0 } values ? values.ToArray() : [string.Empty]).Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty)))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .ThenBy(p => p.Value, StringComparer.Ordinal)];
-
-    private static string Digest(IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var canonical = string.Join('\n', parameters.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
-        return Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-    }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using OneMcp.Api.Endpoints;
 using OneMcp.Api.Http;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 

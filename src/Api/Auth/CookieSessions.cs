@@ -1,33 +1,32 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using OneMcp.Application.Users;
-using OneMcp.Domain.Users;
+using MediatR;
+using OneMcp.Application.Authorization.Queries;
 using OpenIddict.Abstractions;
 
 namespace OneMcp.Api.Auth;
 
 /// <summary>
 /// The dashboard's sign-in cookie lives for hours and carries the role it was issued with: on every request it
-/// is checked against the stored user, so a deleted or disabled user is signed out on their next request (as
+/// is checked against the stored user (<see cref="GetUserAccountQuery"/>), so a deleted or disabled user is signed out on their next request (as
 /// their tokens are revoked), a changed role needs a new sign-in rather than keeping the old rights, and a changed
-/// password ends every cookie issued before it (the cookie carries a <see cref="PasswordStamp"/>).
+/// password ends every cookie issued before it (the cookie carries a <see cref="UserAccount.PasswordStamp"/>).
 /// One user lookup per cookie request; only the dashboard uses the cookie.
 /// </summary>
 internal static class CookieSessions
 {
-    /// <summary>The claim holding the <see cref="PasswordStamp"/> of the user when the cookie was issued.</summary>
+    /// <summary>The claim holding the password stamp of the user when the cookie was issued.</summary>
     public const string PasswordStampClaim = "onemcp_password_stamp";
 
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var principal = context.Principal;
-        var users = context.HttpContext.RequestServices.GetRequiredService<IUserRepository>();
         if (principal is null
             || !Guid.TryParse(principal.GetClaim(OpenIddictConstants.Claims.Subject), out var id)
-            || await users.FindByIdAsync(id, context.HttpContext.RequestAborted) is not { Disabled: false } user
-            || principal.GetClaim(OpenIddictConstants.Claims.Role) != UserRoles.ToText(user.Role)
-            || principal.GetClaim(PasswordStampClaim) != PasswordStamp.Of(user))
+            || await FindAsync(context.HttpContext, id) is not { Disabled: false } user
+            || principal.GetClaim(OpenIddictConstants.Claims.Role) != user.RoleText
+            || principal.GetClaim(PasswordStampClaim) != user.PasswordStamp)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(AuthSettings.CookieScheme);
@@ -50,11 +49,10 @@ internal static class CookieSessions
             identity.RemoveClaim(stale);
         }
 
-        var users = context.HttpContext.RequestServices.GetRequiredService<IUserRepository>();
         if (Guid.TryParse(identity.FindFirst(OpenIddictConstants.Claims.Subject)?.Value, out var id)
-            && await users.FindByIdAsync(id, context.HttpContext.RequestAborted) is { } user)
+            && await FindAsync(context.HttpContext, id) is { } user)
         {
-            identity.AddClaim(new Claim(PasswordStampClaim, PasswordStamp.Of(user)));
+            identity.AddClaim(new Claim(PasswordStampClaim, user.PasswordStamp));
         }
     }
 
@@ -74,4 +72,7 @@ internal static class CookieSessions
 
         await context.SignInAsync(AuthSettings.CookieScheme, principal);
     }
+
+    private static Task<UserAccount?> FindAsync(HttpContext context, Guid id) =>
+        context.RequestServices.GetRequiredService<IMediator>().Send(new GetUserAccountQuery(id), context.RequestAborted);
 }

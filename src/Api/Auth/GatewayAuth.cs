@@ -8,7 +8,6 @@ using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Users;
 using OneMcp.Infrastructure.Identity;
-using OneMcp.Infrastructure.Persistence.OpenIddict;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OneMcp.Api.Auth;
@@ -37,12 +36,7 @@ internal static partial class GatewayAuth
         var limits = options.RateLimits;
         services.AddSingleton(sp => AuthSettings.Resolve(options, sp));
         services.AddSingleton<SessionOwners>();
-        services.AddSingleton<OAuthStoreChanges>();
-        services.AddSingleton<ValidatedTokenCache>();
         services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>(), ThrottleOptions(limits)));
-
-        services.AddOAuthPruning();
-        services.AddOAuthGrantDirectory();
 
         services.AddAuthentication(AuthSettings.CookieScheme)
             .AddCookie(AuthSettings.CookieScheme, cookie =>
@@ -62,69 +56,15 @@ internal static partial class GatewayAuth
                 cookie.Events.OnSigningIn = CookieSessions.SigningInAsync;
             });
 
-        services.AddOpenIddict()
-            .AddCore(core => core
-                .UseDapperStores()
-                .ReplaceApplicationManager(typeof(LoopbackRedirectApplicationManager<>)))
-            .AddServer(server =>
-            {
-                server.SetAuthorizationEndpointUris(AuthorizeEndpoint.Path.TrimStart('/'))
-                    .SetTokenEndpointUris(TokenEndpoint.Path.TrimStart('/'))
-                    .SetRevocationEndpointUris(RevocationPath.TrimStart('/'))
-                    .SetConfigurationEndpointUris(".well-known/oauth-authorization-server", ".well-known/openid-configuration");
-                server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow();
-                server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
-
-                // Tag scopes come and go with the backends: they are checked on the consent page, not registered.
-                server.RegisterScopes(Scopes.OfflineAccess).DisableScopeValidation().IgnoreScopePermissions();
-                server.IgnoreResourcePermissions();
-
-                server.SetAccessTokenLifetime(options.SessionTtl)
-                    .SetAuthorizationCodeLifetime(AuthSettings.AuthorizationCodeLifetime)
-                    .SetRefreshTokenLifetime(AuthSettings.RefreshFamilyLifetime)
-                    .DisableSlidingRefreshTokenExpiration()
-                    .SetRefreshTokenReuseLeeway(TimeSpan.Zero);
-
-                // Tokens are Data Protection payloads (keys shared through the database), so they survive a
-                // restart and work on every replica; the asymmetric keys only sign what nobody here verifies.
-                server.UseDataProtection();
-                server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
-                server.UseAspNetCore()
-                    .EnableAuthorizationEndpointPassthrough()
-                    .EnableTokenEndpointPassthrough()
-                    .DisableTransportSecurityRequirement();
-                server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
-                server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
-                foreach (var descriptor in AuditRevocationHandler.Descriptors)
-                {
-                    server.AddEventHandler(descriptor);
-                }
-
-                server.AddEventHandler(DropUnregisteredOfflineAccessHandler.Descriptor);
-                foreach (var descriptor in LogRejectedRequestsHandler.Descriptors)
-                {
-                    server.AddEventHandler(descriptor);
-                }
-            })
-            .AddValidation(validation =>
-            {
-                validation.UseLocalServer();
-                validation.UseDataProtection();
-                validation.UseAspNetCore();
-
-                // Revocation (and a refresh-token replay that revoked a family) applies on the next request.
-                validation.EnableTokenEntryValidation();
-                validation.EnableAuthorizationEntryValidation();
-            });
-
-        // The issuer, the one resource (RFC 8707) and the tokens' audience are the gateway's own URL.
-        services.AddOptions<OpenIddict.Server.OpenIddictServerOptions>().Configure<AuthSettings>((server, settings) =>
+        services.AddOAuthServer(new OAuthServerOptions
         {
-            server.Issuer = settings.Issuer;
-            server.Resources.Add(new Uri(settings.Resource));
+            AuthorizationPath = AuthorizeEndpoint.Path,
+            TokenPath = TokenEndpoint.Path,
+            RevocationPath = RevocationPath,
+            RegistrationPath = RegistrationEndpoint.Path,
+            AccessTokenLifetime = options.SessionTtl,
+            Identity = sp => sp.GetRequiredService<AuthSettings>().ServerIdentity,
         });
-        services.AddOptions<OpenIddict.Validation.OpenIddictValidationOptions>().Configure<AuthSettings>(
-            (validation, settings) => validation.Audiences.Add(settings.Resource));
 
         services.AddRateLimiter(limiter =>
         {

@@ -1,30 +1,28 @@
-using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OpenIddict.Abstractions;
-using static OpenIddict.Abstractions.OpenIddictConstants;
+using FluentValidation;
+using MediatR;
+using OneMcp.Application.Authorization.Commands;
 
 namespace OneMcp.Api.Auth;
 
 /// <summary>
-/// RFC 7591 dynamic client registration, which MCP clients use to register themselves. Redirect URIs must
-/// be https or loopback (RFC 8252; a loopback URI then matches on any port); PKCE is always required.
+/// RFC 7591 dynamic client registration, which MCP clients use to register themselves: reads the client metadata
+/// (a bounded JSON body) into a <see cref="ClientRegistrationRequest"/>, whose rules and registration live in
+/// Application, and answers with the registered client or the RFC 7591 error.
 /// </summary>
 internal static class RegistrationEndpoint
 {
     public const string Path = "/register";
     public const int MaxBodyBytes = 16 * 1024;
-    public const int MaxRedirectUris = 10;
-    public const int MaxClientNameLength = 200;
 
     public static void MapRegistration(this IEndpointRouteBuilder endpoints) => endpoints.MapPost(Path, HandleAsync).DisableAntiforgery();
 
-    private static async Task<IResult> HandleAsync(HttpContext context, IOpenIddictApplicationManager applications, TimeProvider time)
+    private static async Task<IResult> HandleAsync(HttpContext context, IMediator mediator)
     {
         if (context.Request.ContentLength is > MaxBodyBytes)
         {
-            return Error("invalid_client_metadata", $"The client metadata is larger than {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+            return Error(ClientMetadata.InvalidClientMetadata, $"The client metadata is larger than {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
         }
 
         JsonObject metadata;
@@ -37,65 +35,36 @@ internal static class RegistrationEndpoint
         }
         catch (LimitExceededException)
         {
-            return Error("invalid_client_metadata", $"The client metadata is larger than {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+            return Error(ClientMetadata.InvalidClientMetadata, $"The client metadata is larger than {MaxBodyBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
         }
         catch (JsonException e)
         {
-            return Error("invalid_client_metadata", $"The body is not valid JSON client metadata: {e.Message}");
+            return Error(ClientMetadata.InvalidClientMetadata, $"The body is not valid JSON client metadata: {e.Message}");
         }
 
-        if (Validate(metadata) is { } problem)
+        ClientRegistrationResponse client;
+        try
         {
-            return problem;
+            client = await mediator.Send(Read(metadata), context.RequestAborted);
         }
-
-        var redirectUris = metadata["redirect_uris"]!.AsArray().Select(n => n!.GetValue<string>()).Distinct(StringComparer.Ordinal).ToArray();
-        var grantTypes = Strings(metadata, "grant_types") ?? [GrantTypes.AuthorizationCode];
-        var authMethod = (string?)metadata["token_endpoint_auth_method"] ?? ClientAuthenticationMethods.ClientSecretBasic;
-        var clientName = ((string?)metadata["client_name"])?.Trim();
-        var isPublic = authMethod == ClientAuthenticationMethods.None;
-
-        var descriptor = new OpenIddictApplicationDescriptor
+        catch (ValidationException e)
         {
-            ClientId = RandomToken(16),
-            ClientType = isPublic ? ClientTypes.Public : ClientTypes.Confidential,
-            ApplicationType = isPublic ? ApplicationTypes.Native : ApplicationTypes.Web,
-            DisplayName = string.IsNullOrEmpty(clientName) ? "Unnamed application" : clientName,
-        };
-        string? secret = null;
-        if (!isPublic)
-        {
-            secret = RandomToken(32);
-            descriptor.ClientSecret = secret;
+            // The first rule broken is the answer, as RFC 7591 has one error per response.
+            var failure = e.Errors.First();
+            return Error(failure.ErrorCode, failure.ErrorMessage);
         }
-
-        foreach (var uri in redirectUris)
-        {
-            descriptor.RedirectUris.Add(new Uri(uri));
-        }
-
-        descriptor.Permissions.UnionWith([
-            Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.Revocation,
-            Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code]);
-        if (grantTypes.Contains(GrantTypes.RefreshToken))
-        {
-            descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
-        }
-
-        descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
-        await applications.CreateAsync(descriptor, context.RequestAborted);
 
         var response = new JsonObject
         {
-            ["client_id"] = descriptor.ClientId,
-            ["client_id_issued_at"] = time.GetUtcNow().ToUnixTimeSeconds(),
-            ["client_name"] = descriptor.DisplayName,
-            ["redirect_uris"] = new JsonArray([.. redirectUris.Select(u => (JsonNode)u)]),
-            ["grant_types"] = new JsonArray([.. grantTypes.Select(g => (JsonNode)g)]),
+            ["client_id"] = client.ClientId,
+            ["client_id_issued_at"] = client.IssuedAt.ToUnixTimeSeconds(),
+            ["client_name"] = client.ClientName,
+            ["redirect_uris"] = new JsonArray([.. client.RedirectUris.Select(u => (JsonNode)u)]),
+            ["grant_types"] = new JsonArray([.. client.GrantTypes.Select(g => (JsonNode)g)]),
             ["response_types"] = new JsonArray("code"),
-            ["token_endpoint_auth_method"] = authMethod,
+            ["token_endpoint_auth_method"] = client.TokenEndpointAuthMethod,
         };
-        if (secret is not null)
+        if (client.ClientSecret is { } secret)
         {
             response["client_secret"] = secret;
             response["client_secret_expires_at"] = 0;
@@ -105,120 +74,49 @@ internal static class RegistrationEndpoint
         return Results.Text(response.ToJsonString(), "application/json", statusCode: StatusCodes.Status201Created);
     }
 
-    private static IResult? Validate(JsonObject metadata)
+    /// <summary>The metadata as sent: a member of the wrong JSON type is marked malformed for the rules to refuse.</summary>
+    private static ClientRegistrationRequest Read(JsonObject metadata)
     {
-        if (metadata["redirect_uris"] is not JsonArray uris || uris.Count == 0)
+        var malformed = new HashSet<string>(StringComparer.Ordinal);
+        var redirectUris = metadata[ClientMetadata.RedirectUris] is JsonArray uris ? uris.Select(Text).ToList() : null;
+        return new ClientRegistrationRequest(
+            redirectUris,
+            Strings(metadata, ClientMetadata.GrantTypes, malformed),
+            Strings(metadata, ClientMetadata.ResponseTypes, malformed),
+            Text(metadata, ClientMetadata.TokenEndpointAuthMethod, malformed),
+            Text(metadata, ClientMetadata.ClientName, malformed),
+            malformed);
+    }
+
+    // A list of text without repeats; null when absent or (marked malformed) when it is not a list of text.
+    private static string[]? Strings(JsonObject metadata, string name, HashSet<string> malformed)
+    {
+        if (metadata[name] is JsonArray array && array.Select(Text).ToList() is var values && values.All(v => v is not null))
         {
-            return Error("invalid_redirect_uri", "redirect_uris is required: a list of https or loopback URIs.");
+            return [.. values.Select(v => v!).Distinct(StringComparer.Ordinal)];
         }
 
-        if (uris.Count > MaxRedirectUris)
+        if (metadata.ContainsKey(name))
         {
-            return Error("invalid_redirect_uri", $"At most {MaxRedirectUris} redirect URIs may be registered.");
-        }
-
-        foreach (var node in uris)
-        {
-            var text = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-            if (RedirectUriProblem(text) is { } reason)
-            {
-                return Error("invalid_redirect_uri", reason);
-            }
-        }
-
-        var grants = Strings(metadata, "grant_types");
-        if (metadata.ContainsKey("grant_types") && grants is null)
-        {
-            return Error("invalid_client_metadata", "grant_types must be a list of strings.");
-        }
-
-        if (grants?.FirstOrDefault(g => g is not (GrantTypes.AuthorizationCode or GrantTypes.RefreshToken)) is { } grant)
-        {
-            return Error("invalid_client_metadata", $"The grant type '{grant}' is not supported; use authorization_code and refresh_token.");
-        }
-
-        if (grants is not null && !grants.Contains(GrantTypes.AuthorizationCode))
-        {
-            return Error("invalid_client_metadata", "grant_types must include authorization_code.");
-        }
-
-        var responses = Strings(metadata, "response_types");
-        if ((metadata.ContainsKey("response_types") && responses is null) || responses?.Any(r => r != ResponseTypes.Code) == true)
-        {
-            return Error("invalid_client_metadata", "Only the response type 'code' is supported.");
-        }
-
-        if (metadata["token_endpoint_auth_method"] is { } method
-            && (method is not JsonValue mv || !mv.TryGetValue<string>(out var m)
-                || m is not (ClientAuthenticationMethods.None or ClientAuthenticationMethods.ClientSecretBasic or ClientAuthenticationMethods.ClientSecretPost)))
-        {
-            return Error("invalid_client_metadata", "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post.");
-        }
-
-        if (metadata["client_name"] is { } name
-            && (name is not JsonValue nv || !nv.TryGetValue<string>(out var n) || n.Length > MaxClientNameLength || n.Any(char.IsControl)))
-        {
-            return Error("invalid_client_metadata", $"client_name must be text of at most {MaxClientNameLength} characters.");
+            malformed.Add(name);
         }
 
         return null;
     }
 
-    /// <summary>Why a redirect URI cannot be registered, or null when it can.</summary>
-    internal static string? RedirectUriProblem(string? text)
+    // Text; null when absent or JSON null, and (marked malformed) when it is something else.
+    private static string? Text(JsonObject metadata, string name, HashSet<string> malformed)
     {
-        if (string.IsNullOrEmpty(text) || text.Length > 2000 || !Uri.TryCreate(text, UriKind.Absolute, out var uri))
+        var node = metadata[name];
+        if (node is not null && Text(node) is null)
         {
-            return $"'{Shorten(text)}' is not an absolute URI.";
+            malformed.Add(name);
         }
 
-        if (!string.IsNullOrEmpty(uri.Fragment))
-        {
-            return $"'{Shorten(text)}' has a fragment, which redirect URIs may not have.";
-        }
-
-        if (!string.IsNullOrEmpty(uri.UserInfo))
-        {
-            return $"'{Shorten(text)}' carries user information, which redirect URIs may not have.";
-        }
-
-        if (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri)))
-        {
-            return null;
-        }
-
-        return $"'{Shorten(text)}' is neither https nor an http loopback URI (127.0.0.1, [::1] or localhost).";
+        return node is null ? null : Text(node);
     }
 
-    internal static bool IsLoopback(Uri uri) =>
-        uri.IsLoopback && (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(uri.Host.Trim('[', ']'), out _));
-
-    private static string[]? Strings(JsonObject metadata, string name)
-    {
-        if (metadata[name] is not JsonArray array)
-        {
-            return null;
-        }
-
-        var values = new List<string>();
-        foreach (var node in array)
-        {
-            if (node is not JsonValue value || !value.TryGetValue<string>(out var text))
-            {
-                return null;
-            }
-
-            values.Add(text);
-        }
-
-        return [.. values.Distinct(StringComparer.Ordinal)];
-    }
-
-    private static string Shorten(string? text) => text is null ? string.Empty : text.Length <= 100 ? text : text[..100] + "...";
-
-    private static string RandomToken(int bytes) => Base64UrlEncode(RandomNumberGenerator.GetBytes(bytes));
-
-    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static IResult Error(string error, string description, int status = StatusCodes.Status400BadRequest) =>
         Results.Json(new Dictionary<string, string> { ["error"] = error, ["error_description"] = description }, statusCode: status);

@@ -1,10 +1,9 @@
-using System.Security.Claims;
+using MediatR;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Application.Authorization;
+using OneMcp.Application.Authorization.Queries;
 using OneMcp.Application.Diagnostics;
-using OneMcp.Application.Users;
-using OneMcp.Domain.Users;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -21,8 +20,8 @@ internal static class TokenEndpoint
     public const string Path = "/token";
 
     public static void MapToken(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost(Path, async (HttpContext context, IUserRepository users, GatewayTelemetry telemetry) =>
-            Counted(context, telemetry, await HandleAsync(context, users))).DisableAntiforgery();
+        endpoints.MapPost(Path, async (HttpContext context, IMediator mediator, GatewayTelemetry telemetry) =>
+            Counted(context, telemetry, await HandleAsync(context, mediator))).DisableAntiforgery();
 
     // onemcp_tokens_issued_total / onemcp_tokens_refused_total; a grant OpenIddict refuses itself never gets here.
     private static IResult Counted(HttpContext context, GatewayTelemetry telemetry, IResult result)
@@ -39,7 +38,7 @@ internal static class TokenEndpoint
         return result;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, IUserRepository users)
+    private static async Task<IResult> HandleAsync(HttpContext context, IMediator mediator)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict token request is missing.");
@@ -54,37 +53,16 @@ internal static class TokenEndpoint
             return Reject(Errors.InvalidGrant, "The grant is not valid any more.");
         }
 
-        var user = Guid.TryParse(principal.GetClaim(Claims.Subject), out var id) ? await users.FindByIdAsync(id, context.RequestAborted) : null;
+        var user = Guid.TryParse(principal.GetClaim(Claims.Subject), out var id) ? await mediator.Send(new GetUserAccountQuery(id), context.RequestAborted) : null;
         if (user is null || user.Disabled)
         {
             return Reject(Errors.InvalidGrant, "The user of this grant no longer exists or was disabled.");
         }
 
-        var identity = new ClaimsIdentity(principal.Claims, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
-
-        // The role and name are read again: a change (or a demotion) applies from the next refresh.
-        identity.SetClaim(Claims.Name, user.UserName).SetClaim(Claims.Role, UserRoles.ToText(user.Role));
-        if (request.IsRefreshTokenGrantType() && !string.IsNullOrEmpty(request.Scope))
-        {
-            var granted = principal.GetScopes();
-            var asked = request.GetScopes();
-            if (asked.Except(granted, StringComparer.Ordinal).FirstOrDefault() is { } extra)
-            {
-                return Reject(Errors.InvalidScope, $"The scope '{extra}' exceeds what was originally granted.");
-            }
-
-            identity.SetScopes(asked);
-        }
-
-        // The GrantedScopes claim travels with the family, so a refresh naming fewer tags reaches no more than the
-        // first grant did (TagGrant.FromToken). Admin rights leave the family as soon as its user is no admin.
-        if (!user.IsAdmin && identity.HasScope(OAuthScopes.Admin))
-        {
-            identity.SetScopes(identity.GetScopes().Remove(OAuthScopes.Admin));
-        }
-
-        identity.SetDestinations(static _ => [Destinations.AccessToken]);
-        return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var narrowedTo = request.IsRefreshTokenGrantType() && !string.IsNullOrEmpty(request.Scope) ? request.GetScopes() : (IReadOnlyCollection<string>?)null;
+        return OAuthPrincipals.Reissue(principal, user, narrowedTo, out var exceeding) is { } reissued
+            ? Results.SignIn(reissued, properties: null, OAuthPrincipals.Scheme)
+            : Reject(Errors.InvalidScope, $"The scope '{exceeding}' exceeds what was originally granted.");
     }
 
     private static IResult Reject(string error, string description) => AuthorizeEndpoint.Reject(error, description);

@@ -8,7 +8,7 @@ namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// <see cref="IOAuthGrantDirectory"/> over OpenIddict's managers (and so the Dapper stores). Revocations go
-/// through the stores, which bump <see cref="Persistence.OpenIddict.OAuthStoreChanges"/>: the validated-token
+/// through the stores, which bump <see cref="OAuthStoreChanges"/>: the validated-token
 /// cache empties and the revoked token's next request fails the authorization/token entry validation.
 /// </summary>
 internal sealed class OpenIddictGrantDirectory(

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dapper;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 using static OneMcp.Infrastructure.Persistence.OpenIddict.OidcStoreSupport;
 

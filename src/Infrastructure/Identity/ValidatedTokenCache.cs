@@ -3,11 +3,10 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using OneMcp.Infrastructure.Persistence.OpenIddict;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation;
 
-namespace OneMcp.Api.Auth;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// Remembers access tokens that passed validation (including the store checks) for a few seconds, so a
@@ -15,7 +14,7 @@ namespace OneMcp.Api.Auth;
 /// change in this process (a revocation, a redemption, a refresh replay) empties it at once; another
 /// gateway's revocation is seen here within <see cref="Lifetime"/>. Bounded; keyed by a hash of the token.
 /// </summary>
-internal sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonitor<OpenIddictValidationOptions> validation)
+public sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonitor<OpenIddictValidationOptions> validation)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
     private const int MaxEntries = 10_000;

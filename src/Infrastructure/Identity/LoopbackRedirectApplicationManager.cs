@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OneMcp.Application.Authorization;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
 
-namespace OneMcp.Api.Auth;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// OpenIddict's application manager with RFC 8252 §7.3: a registered loopback redirect URI matches the same
@@ -24,7 +26,7 @@ internal sealed class LoopbackRedirectApplicationManager<TApplication>(
             return true;
         }
 
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var presented) || presented.Scheme != Uri.UriSchemeHttp || !RegistrationEndpoint.IsLoopback(presented))
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var presented) || presented.Scheme != Uri.UriSchemeHttp || !RedirectUriRules.IsLoopback(presented))
         {
             return false;
         }
@@ -33,7 +35,7 @@ internal sealed class LoopbackRedirectApplicationManager<TApplication>(
         {
             if (Uri.TryCreate(registered, UriKind.Absolute, out var candidate)
                 && candidate.Scheme == Uri.UriSchemeHttp
-                && RegistrationEndpoint.IsLoopback(candidate)
+                && RedirectUriRules.IsLoopback(candidate)
                 && string.Equals(candidate.Host, presented.Host, StringComparison.OrdinalIgnoreCase)
                 && string.Equals(candidate.PathAndQuery, presented.PathAndQuery, StringComparison.Ordinal))
             {

@@ -1,4 +1,4 @@
-namespace OneMcp.Infrastructure.Persistence.OpenIddict;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// A counter this process bumps whenever a token or authorization changes status or disappears (revocation,

@@ -1,0 +1,32 @@
+using OneMcp.Application.Authorization;
+using OneMcp.Application.Backends;
+using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace OneMcp.Infrastructure.Identity;
+
+/// <summary>
+/// Completes the RFC 8414 document OpenIddict builds: the registration endpoint (RFC 7591), public clients
+/// (<c>none</c>), and the scopes of the tags the backends carry right now (so a reload shows at once).
+/// </summary>
+internal sealed class AuthorizationServerMetadataHandler(IBackendPool pool, OAuthServerIdentity identity, OAuthServerOptions options) : IOpenIddictServerHandler<HandleConfigurationRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleConfigurationRequestContext>()
+        .UseSingletonHandler<AuthorizationServerMetadataHandler>()
+        .SetOrder(int.MaxValue)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public ValueTask HandleAsync(HandleConfigurationRequestContext context)
+    {
+        context.Metadata["registration_endpoint"] = identity.Issuer.AbsoluteUri.TrimEnd('/') + options.RegistrationPath;
+        context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
+        context.RevocationEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
+        context.Scopes.Clear();
+        context.Scopes.Add(Scopes.OfflineAccess);
+        context.Scopes.Add(OAuthScopes.Admin);
+        context.Scopes.UnionWith(OAuthScopes.Current(pool));
+        return ValueTask.CompletedTask;
+    }
+}
