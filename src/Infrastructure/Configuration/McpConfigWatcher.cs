@@ -53,7 +53,7 @@ public sealed partial class McpConfigWatcher(
             }
 
             _started = true;
-            _lastSeen = Fingerprint.Of(_path);
+            _lastSeen = FingerprintOf(_path);
             _debounceTimer = _time.CreateTimer(_ => OnDebounceElapsed(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
             if (_options.UseFileSystemEvents)
@@ -163,7 +163,7 @@ public sealed partial class McpConfigWatcher(
 
     private void Poll()
     {
-        var current = Fingerprint.Of(_path);
+        var current = FingerprintOf(_path);
         lock (_gate)
         {
             if (_disposed || current == _lastSeen)
@@ -241,7 +241,7 @@ public sealed partial class McpConfigWatcher(
         {
             // Recorded before reading, so the poller does not report this same change a second time, yet
             // still notices a write that lands while the file is being read.
-            var fingerprint = Fingerprint.Of(_path);
+            var fingerprint = FingerprintOf(_path);
             lock (_gate)
             {
                 _lastSeen = fingerprint;
@@ -264,19 +264,21 @@ public sealed partial class McpConfigWatcher(
     }
 
     /// <summary>What polling compares: cheap, and enough to notice a rewrite.</summary>
-    private readonly record struct Fingerprint(bool Exists, DateTime LastWriteUtc, long Length)
+    private readonly record struct Fingerprint(bool Exists, DateTime LastWriteUtc, long Length);
+
+    private Fingerprint FingerprintOf(string path)
     {
-        public static Fingerprint Of(string path)
+        try
         {
-            try
-            {
-                var info = new FileInfo(path);
-                return info.Exists ? new Fingerprint(true, info.LastWriteTimeUtc, info.Length) : default;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return default;
-            }
+            var info = new FileInfo(path);
+            return info.Exists ? new Fingerprint(true, info.LastWriteTimeUtc, info.Length) : default;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable at this instant (replaced between two calls, permissions changed): seen as absent, so the
+            // reload that follows reads the file and reports its real state to the operator.
+            LogUnreadable(ex, path);
+            return default;
         }
     }
 
@@ -288,6 +290,9 @@ public sealed partial class McpConfigWatcher(
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Configuration file {ConfigPath} read: {ServerCount} servers, {ErrorCount} errors, {WarningCount} warnings")]
     private partial void LogLoaded(string configPath, int serverCount, int errorCount, int warningCount);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Configuration file {ConfigPath} could not be inspected; treated as changed")]
+    private partial void LogUnreadable(Exception exception, string configPath);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Applying the reloaded configuration file {ConfigPath} failed; watching continues")]
     private partial void LogCallbackFailed(Exception exception, string configPath);

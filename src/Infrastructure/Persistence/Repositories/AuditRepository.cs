@@ -1,4 +1,5 @@
 using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Dapper;
@@ -11,6 +12,9 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
 {
     // 11 parameters a row: 100 rows stay far below every engine's parameter limit and make one round trip.
     private const int RowsPerStatement = 100;
+
+    private const string InsertSql =
+        "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code) VALUES ";
 
     private const string Columns =
         "id AS Id, occurred_at AS OccurredAt, kind AS Kind, outcome AS Outcome, user_name AS UserName, subject AS Subject, " +
@@ -28,10 +32,58 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
 
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (_dialect == SqlDialect.Sqlite)
+        {
+            await InsertOneByOneAsync(connection, transaction, entries, cancellationToken);
+        }
+        else
+        {
+            await InsertManyPerStatementAsync(connection, transaction, entries, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    // SQLite runs in-process: one prepared statement, re-bound and stepped per row, is its cheapest bulk insert (no
+    // SQL text to build or parse per batch, no parameter dictionary).
+    private static async Task InsertOneByOneAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = InsertSql + "(@T, @K, @O, @U, @S, @C, @B, @N, @D, @E)";
+        var time = Parameter(command, "@T", DbType.Int64);
+        var kind = Parameter(command, "@K", DbType.String);
+        var outcome = Parameter(command, "@O", DbType.String);
+        var user = Parameter(command, "@U", DbType.String);
+        var subject = Parameter(command, "@S", DbType.String);
+        var client = Parameter(command, "@C", DbType.String);
+        var backend = Parameter(command, "@B", DbType.String);
+        var name = Parameter(command, "@N", DbType.String);
+        var duration = Parameter(command, "@D", DbType.Int64);
+        var error = Parameter(command, "@E", DbType.String);
+        await command.PrepareAsync(cancellationToken);
+        foreach (var e in entries)
+        {
+            time.Value = DbValues.Time(SqlDialect.Sqlite, e.Time);
+            kind.Value = e.Kind;
+            outcome.Value = e.Outcome;
+            user.Value = (object?)e.UserName ?? DBNull.Value;
+            subject.Value = (object?)e.Subject ?? DBNull.Value;
+            client.Value = (object?)e.ClientId ?? DBNull.Value;
+            backend.Value = (object?)e.Backend ?? DBNull.Value;
+            name.Value = (object?)e.Name ?? DBNull.Value;
+            duration.Value = e.DurationMs;
+            error.Value = (object?)e.ErrorCode ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    // PostgreSQL is a round trip away: many rows per statement.
+    private async Task InsertManyPerStatementAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    {
         for (var offset = 0; offset < entries.Count; offset += RowsPerStatement)
         {
-            var sql = new StringBuilder(
-                "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code) VALUES ");
+            var sql = new StringBuilder(InsertSql);
             var parameters = new DynamicParameters();
             var end = Math.Min(offset + RowsPerStatement, entries.Count);
             for (var i = offset; i < end; i++)
@@ -54,8 +106,15 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
 
             await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
         }
+    }
 
-        await transaction.CommitAsync(cancellationToken);
+    private static DbParameter Parameter(DbCommand command, string name, DbType type)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 
     public async Task<IReadOnlyList<AuditRecord>> ListAsync(AuditFilter filter, int limit, CancellationToken cancellationToken)
