@@ -47,6 +47,18 @@ public sealed class LoadGenSmokeTests
     }
 
     [Fact]
+    public async Task LoadGen_CompareObservability_MeasuresBothGatewaysAndTheCollectorReceivesExports()
+    {
+        var (result, output) = await RunAsync("--compare-observability", "--sessions", "2", "--duration", "2", "--warmup", "1");
+
+        result["errors"]!.GetValue<long>().ShouldBe(0, output);
+        result["observe"]!.GetValue<string>().ShouldBe("both", output);
+        result["phases"]!.AsArray().Select(p => (string)p!["name"]!).ShouldBe(["gateway", "direct", "direct", "gateway"], output);
+        result["phases"]!.AsArray().ShouldAllBe(p => p!["requests"]!.GetValue<long>() > 0, output);
+        result["otlpExports"]!.GetValue<long>().ShouldBeGreaterThan(0, output);
+    }
+
+    [Fact]
     public async Task LoadGen_ColdStartWithBashBackends_ListsEveryBackendsTools()
     {
         var (result, output) = await RunAsync("--cold-start", "3", "--stdio-server", "bash", "--repeat", "1");
