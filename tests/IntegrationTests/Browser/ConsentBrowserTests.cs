@@ -17,7 +17,6 @@ namespace OneMcp.IntegrationTests.Browser;
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixture fixture) : IClassFixture<AuthGatewayFixture>
 {
-    private const float TimeoutMs = 30_000;
     private static readonly TimeSpan CallbackTimeout = TimeSpan.FromSeconds(30);
 
     private string Base => fixture.Gateway.BaseUrl.AbsoluteUri.TrimEnd('/');
@@ -33,7 +32,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         var page = await browser.NewPageAsync();
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
 
             // Not signed in: /authorize sends the browser to the login page.
             await page.GotoAsync(authorizeUri.AbsoluteUri);
@@ -106,7 +105,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         var page = await browser.NewPageAsync();
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
             await page.GotoAsync(authorizeUri.AbsoluteUri);
             await page.FillAsync("#username", AuthGatewayFixture.Member);
             await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
@@ -141,7 +140,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         var page = await browser.NewPageAsync();
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
             await page.GotoAsync(authorizeUri.AbsoluteUri);
             var returnUrl = await page.InputValueAsync("input[name=returnUrl]");
             returnUrl.ShouldStartWith("/authorize?");
@@ -177,7 +176,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         var page = await browser.NewPageAsync();
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
             await page.GotoAsync(authorizeUri.AbsoluteUri);
             await page.FillAsync("#username", AuthGatewayFixture.Admin);
             await page.FillAsync("#password", AuthGatewayFixture.AdminPassword);

@@ -39,7 +39,7 @@ public sealed class ConsentPreviewBrowserTests(BrowserFixture browser) : IAsyncL
         var page = await browser.NewPageAsync();
         try
         {
-            page.SetDefaultTimeout(30_000);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
             var scriptErrors = new List<string>();
             page.PageError += (_, error) => scriptErrors.Add(error);
             await page.GotoAsync(authorize.AbsoluteUri);
@@ -76,7 +76,7 @@ public sealed class ConsentPreviewBrowserTests(BrowserFixture browser) : IAsyncL
         var page = await browser.NewPageAsync();
         try
         {
-            page.SetDefaultTimeout(30_000);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
             await page.GotoAsync(authorize.AbsoluteUri);
             await page.FillAsync("#username", User);
             await page.FillAsync("#password", Password);

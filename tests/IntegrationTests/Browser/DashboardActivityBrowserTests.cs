@@ -12,8 +12,6 @@ namespace OneMcp.IntegrationTests.Browser;
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
 {
-    private const float TimeoutMs = 30_000;
-    private const float NavigationTimeoutMs = 90_000;
 
     [Fact]
     public async Task Activity_AfterCalls_ShowsRowsFiltersByBackendAndDrawsTheChart()
@@ -39,14 +37,14 @@ public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
         };
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
             await page.GotoAsync(gateway.Url("/oauth").ToString());
             await page.GetByRole(AriaRole.Link, new() { Name = "Activity", Exact = true }).ClickAsync();
             await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#activity$"));
 
             var rows = page.Locator("tr[data-audit]");
-            await Expect(rows).ToHaveCountAsync(4, new() { Timeout = TimeoutMs });
+            await Expect(rows).ToHaveCountAsync(4, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(rows.Locator(".outcome")).ToContainTextAsync(["Failure (-32603)", "Success", "Success", "Success"]);
 
             var alpha = page.Locator("[data-activity-backend=\"alpha\"]");
@@ -64,7 +62,7 @@ public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
             // Refreshed in place like the other views: a new call appears without reloading the page.
             await rows.First.EvaluateAsync("row => { row.dataset.marker = 'kept'; }");
             await client.CallToolAsync("beta_1mcp_echo", new Dictionary<string, object?> { ["message"] = "four" });
-            await Expect(rows).ToHaveCountAsync(2, new() { Timeout = TimeoutMs });
+            await Expect(rows).ToHaveCountAsync(2, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(page.Locator("tr[data-audit][data-marker=\"kept\"]")).ToHaveCountAsync(1);
 
             problems.ShouldBeEmpty();

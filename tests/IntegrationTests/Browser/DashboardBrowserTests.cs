@@ -13,10 +13,8 @@ namespace OneMcp.IntegrationTests.Browser;
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardBrowserTests(BrowserFixture browser)
 {
-    private const float TimeoutMs = 30_000;
 
     // A first page load on a loaded machine (a gateway starting its backends, auth keys) may take longer.
-    private const float NavigationTimeoutMs = 90_000;
 
     private static readonly ViewportSize Desktop = new() { Width = 1280, Height = 860 };
     private static readonly ViewportSize Phone = new() { Width = 375, Height = 740 };
@@ -32,20 +30,20 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
 
             var alpha = page.Locator("tr[data-backend=\"alpha\"]");
             var beta = page.Locator("tr[data-backend=\"beta\"]");
-            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
-            await Expect(beta.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
+            await Expect(beta.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(alpha.Locator(".chip.tag")).ToHaveTextAsync("web");
             await Expect(alpha.Locator("td.transport")).ToContainTextAsync("stdio");
             await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backends-desktop");
 
             await beta.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
-            await Expect(beta.Locator(".status")).ToHaveTextAsync("Disabled", new() { Timeout = TimeoutMs });
+            await Expect(beta.Locator(".status")).ToHaveTextAsync("Disabled", new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(beta.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true })).ToBeFocusedAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("beta disabled");
             await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected");
 
             await beta.GetByRole(AriaRole.Button, new() { Name = "Enable", Exact = true }).ClickAsync();
-            await Expect(beta.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(beta.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(beta.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true })).ToBeVisibleAsync();
         });
     }
@@ -57,13 +55,13 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         await OnPageAsync(gateway, "/oauth", Desktop, async page =>
         {
             var alpha = page.Locator("tr[data-backend=\"alpha\"]");
-            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
 
-            // Mark the row element and focus its button; two refresh periods later both are still the same.
+            // Mark the row element and focus its button; two refreshes later both are still the same.
             await alpha.EvaluateAsync("row => { row.dataset.marker = 'kept'; }");
             var disable = alpha.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true });
             await disable.FocusAsync();
-            await page.WaitForTimeoutAsync(7_000);
+            await Walkthrough.RefreshesAsync(page, 3);
             (await alpha.GetAttributeAsync("data-marker")).ShouldBe("kept");
             (await disable.EvaluateAsync<bool>("b => document.activeElement === b")).ShouldBeTrue();
 
@@ -100,8 +98,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
             new Uri(page.Url).Query.ShouldBeEmpty();
 
             var alpha = page.Locator("tr[data-backend=\"alpha\"]");
-            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
-            await Expect(page.Locator("tr[data-backend=\"beta\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(alpha.Locator(".status")).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
+            await Expect(page.Locator("tr[data-backend=\"beta\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
             (await alpha.EvaluateAsync<string>("row => getComputedStyle(row).display")).ShouldBe("block");
             (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(375);
             await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backends-phone");
@@ -121,7 +119,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
             await page.FillAsync("#password", "correct horse battery staple");
             await page.ClickAsync("button[type=submit]");
             await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth");
-            await Expect(page.Locator("tr[data-backend=\"alpha\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(page.Locator("tr[data-backend=\"alpha\"] .status")).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
         });
     }
 
@@ -135,8 +133,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
         var problems = WatchForProblems(page);
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
             await page.GotoAsync(gateway.Url(path).ToString());
             await test(page);
             problems.ShouldBeEmpty();

@@ -92,13 +92,13 @@ public sealed class DashboardClientRequestsBrowserTests(BrowserFixture browser, 
             var card = page.Locator($"[data-client=\"{clientId}\"]");
             await Expect(card).ToContainTextAsync("Walkthrough revoke", Walkthrough.LongContain);
             var grant = card.Locator("[data-grant]");
-            await Expect(grant).ToHaveCountAsync(1, new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(grant).ToHaveCountAsync(1, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(grant).ToContainTextAsync(Walkthrough.Admin);
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-clients");
 
             await grant.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
             await Expect(page.Locator("#note[role=status]")).ToContainTextAsync("Revoked: Walkthrough revoke for ada", Walkthrough.LongContain);
-            await Expect(grant).ToHaveCountAsync(0, new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(grant).ToHaveCountAsync(0, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(card).ToContainTextAsync("No active grants", Walkthrough.LongContain);
             await Expect(page.Locator("#error[role=alert]")).ToBeHiddenAsync();
 
@@ -166,12 +166,12 @@ public sealed class DashboardClientRequestsBrowserTests(BrowserFixture browser, 
             // The admin's Requests view lists it; Approve or Deny.
             await adminPage.GetByRole(AriaRole.Link, new() { Name = "Requests", Exact = true }).ClickAsync();
             var request = adminPage.Locator("[data-request]").Filter(new() { HasText = clientName });
-            await Expect(request).ToHaveCountAsync(1, new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(request).ToHaveCountAsync(1, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(request).ToContainTextAsync($"{clientName} for {Walkthrough.Member} asks for tag:prod");
             await BrowserFixture.SaveScreenshotAsync(adminPage, screenshotPrefix + "-requests");
             await request.GetByRole(AriaRole.Button, new() { Name = approve ? "Approve" : "Deny", Exact = true }).ClickAsync();
             await Expect(adminPage.Locator("#note[role=status]")).ToContainTextAsync(approve ? "Approved:" : "Denied:", Walkthrough.LongContain);
-            await Expect(request).ToHaveCountAsync(0, new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(request).ToHaveCountAsync(0, new() { Timeout = BrowserTimeouts.ExpectMs });
 
             // Meanwhile the member's page was still waiting; it continues by itself to the client's redirect.
             await memberPage.WaitForURLAsync(url => url.StartsWith(redirect, StringComparison.Ordinal), Walkthrough.LongNavigation);

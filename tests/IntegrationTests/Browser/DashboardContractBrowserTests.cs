@@ -15,10 +15,8 @@ namespace OneMcp.IntegrationTests.Browser;
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardContractBrowserTests(BrowserFixture browser)
 {
-    private const float TimeoutMs = 30_000;
 
     // A first page load on a loaded machine (a gateway starting its backends, auth keys) may take longer.
-    private const float NavigationTimeoutMs = 90_000;
     private const string Csrf = "csrf-token-1";
 
     [Fact]
@@ -39,8 +37,8 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
 
             // Back from the backend's authorization page: the approval prompt names the backend.
             await page.GotoAsync(gateway.Url("/oauth?request=r1#requests").ToString());
@@ -116,8 +114,8 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         await FakeApi.RouteAsync(page, "admin");
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
             await page.GotoAsync(gateway.Url("/oauth#backends").ToString());
 
             // Connected through OAuth: the badge says Connected, the marker beside it says OAuth.
@@ -169,8 +167,8 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         page.PageError += (_, error) => scriptErrors.Add(error);
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
             await page.GotoAsync(gateway.Url("/oauth").ToString());
             await Expect(page.Locator("tr[data-backend=\"github\"] .status")).ToHaveTextAsync("Awaiting OAuth");
             await Expect(page.Locator("tr[data-backend=\"broken\"] .status")).ToHaveTextAsync("Error");
@@ -188,9 +186,9 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
 
             // This gateway runs without auth (no /login): the sign-in page is answered by the browser too.
             await signedOut.RouteAsync(url => new Uri(url).AbsolutePath == "/login", r => r.FulfillAsync(new() { Status = 200, ContentType = "text/html", Body = "<title>Sign in</title>" }));
-            signedOut.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+            signedOut.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
             await signedOut.GotoAsync(gateway.Url("/oauth").ToString());
-            await signedOut.WaitForURLAsync(url => url.EndsWith("/login?returnUrl=%2Foauth", StringComparison.Ordinal), new() { Timeout = TimeoutMs });
+            await signedOut.WaitForURLAsync(url => url.EndsWith("/login?returnUrl=%2Foauth", StringComparison.Ordinal), new() { Timeout = BrowserTimeouts.ExpectMs });
             await signedOut.Context.CloseAsync();
         }
         finally

@@ -14,7 +14,6 @@ namespace OneMcp.IntegrationTests.Browser;
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardStatusBrowserTests(BrowserFixture browser)
 {
-    private const float TimeoutMs = 30_000;
 
     [Fact]
     public async Task KilledStdioBackends_ShowDisconnectedOrErrorWithinSeconds_AndASupervisedOneRecovers()
@@ -30,8 +29,8 @@ public sealed class DashboardStatusBrowserTests(BrowserFixture browser)
         var page = await browser.NewPageAsync();
         try
         {
-            page.SetDefaultTimeout(TimeoutMs);
-            page.SetDefaultNavigationTimeout(90_000);
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
             await page.GotoAsync(gateway.Url("/oauth").ToString());
             var phoenix = page.Locator("tr[data-backend=\"phoenix\"] .status");
             var mortal = page.Locator("tr[data-backend=\"mortal\"] .status");
@@ -47,7 +46,7 @@ public sealed class DashboardStatusBrowserTests(BrowserFixture browser)
             await Expect(page.Locator("tr[data-backend=\"mortal\"]")).ToContainTextAsync("exited");
             await BrowserFixture.SaveScreenshotAsync(page, "dashboard-backend-killed");
 
-            await Expect(phoenix).ToHaveTextAsync("Connected", new() { Timeout = TimeoutMs });
+            await Expect(phoenix).ToHaveTextAsync("Connected", new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(mortal).ToHaveTextAsync("Error");
         }
         finally

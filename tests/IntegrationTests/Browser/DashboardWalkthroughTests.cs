@@ -81,7 +81,7 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
             await Expect(prompt.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Approve the connection of vault?", Walkthrough.Long);
             await Expect(prompt).ToContainTextAsync($"Authorized by {Walkthrough.Admin}");
             // Who started it, which backend, what the backend's token carries and when: the approver sees what the team gets.
-            await Expect(prompt.Locator("[data-fact=requester]")).ToHaveTextAsync(Walkthrough.Admin, new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(prompt.Locator("[data-fact=requester]")).ToHaveTextAsync(Walkthrough.Admin, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(prompt.Locator("[data-fact=backend]")).ToHaveTextAsync("vault");
             await Expect(prompt.Locator("[data-fact=scopes]")).ToContainTextAsync("mcp:read");
             await Expect(prompt.Locator("[data-fact=created] time")).ToHaveAttributeAsync("datetime", new System.Text.RegularExpressions.Regex("^\\d{4}-"));
@@ -116,8 +116,8 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
 
             // The Users view (admins only) lists both accounts.
             await page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
-            await Expect(page.Locator($"[data-user=\"{Walkthrough.Admin}\"] select.role")).ToHaveValueAsync("admin", new() { Timeout = Walkthrough.TimeoutMs });
-            await Expect(page.Locator($"[data-user=\"{Walkthrough.Member}\"] select.role")).ToHaveValueAsync("member", new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(page.Locator($"[data-user=\"{Walkthrough.Admin}\"] select.role")).ToHaveValueAsync("admin", new() { Timeout = BrowserTimeouts.ExpectMs });
+            await Expect(page.Locator($"[data-user=\"{Walkthrough.Member}\"] select.role")).ToHaveValueAsync("member", new() { Timeout = BrowserTimeouts.ExpectMs });
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-6-users");
 
             problems.ShouldBeEmpty();
@@ -148,15 +148,15 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
             await prompt.GetByRole(AriaRole.Button, new() { Name = "Deny", Exact = true }).ClickAsync();
             await Expect(page.Locator("#note[role=status]")).ToContainTextAsync("Denied: the connection of vault was refused.", Walkthrough.LongContain);
             await Expect(prompt).ToHaveCountAsync(0);
-            await Expect(page.Locator("[data-request]")).ToHaveCountAsync(0, new() { Timeout = Walkthrough.TimeoutMs });
+            await Expect(page.Locator("[data-request]")).ToHaveCountAsync(0, new() { Timeout = BrowserTimeouts.ExpectMs });
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Backends", Exact = true }).ClickAsync();
             await Expect(vault.Locator(".status")).ToHaveTextAsync("Awaiting OAuth", Walkthrough.Long);
             await Expect(vault).ToContainTextAsync("Needs authorization", Walkthrough.LongContain);
             await Expect(vault.GetByRole(AriaRole.Button, new() { Name = "Authorize", Exact = true })).ToBeVisibleAsync();
 
-            // Two refresh periods later it is still so (nothing connects in the background).
-            await page.WaitForTimeoutAsync(6_500);
+            // Two refreshes later it is still so (nothing connects in the background).
+            await Walkthrough.RefreshesAsync(page, 3);
             await Expect(vault.Locator(".status")).ToHaveTextAsync("Awaiting OAuth");
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-deny-awaiting");
 
@@ -225,23 +225,33 @@ internal static class Walkthrough
     public const string Member = "bob";
     public const string MemberPassword = "tr0ub4dor&3 is long enough";
 
-    // The machine is shared with other builds: expectations and first loads may take long.
-    public const float TimeoutMs = 45_000;
-    public const float NavigationTimeoutMs = 90_000;
+    public static readonly LocatorAssertionsToHaveTextOptions Long = new() { Timeout = BrowserTimeouts.ExpectMs };
 
-    public static readonly LocatorAssertionsToHaveTextOptions Long = new() { Timeout = TimeoutMs };
+    /// <summary>
+    /// Waits until the dashboard has fetched the backends <paramref name="times"/> more times (its in-place refresh,
+    /// every 3 s): what a refresh would change has then had its chance to change, with no fixed sleep.
+    /// </summary>
+    public static async Task RefreshesAsync(IPage page, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            await page.WaitForResponseAsync(
+                r => r.Request.Method == "GET" && new Uri(r.Url).AbsolutePath == "/api/backends",
+                new() { Timeout = BrowserTimeouts.ExpectMs });
+        }
+    }
 
-    public static readonly LocatorAssertionsToBeVisibleOptions LongVisible = new() { Timeout = TimeoutMs };
+    public static readonly LocatorAssertionsToBeVisibleOptions LongVisible = new() { Timeout = BrowserTimeouts.ExpectMs };
 
-    public static readonly PageWaitForURLOptions LongNavigation = new() { Timeout = NavigationTimeoutMs };
+    public static readonly PageWaitForURLOptions LongNavigation = new() { Timeout = BrowserTimeouts.NavigationMs };
 
-    public static LocatorAssertionsToContainTextOptions LongContain => new() { Timeout = TimeoutMs };
+    public static LocatorAssertionsToContainTextOptions LongContain => new() { Timeout = BrowserTimeouts.ExpectMs };
 
     public static async Task<IPage> NewPageAsync(BrowserFixture browser)
     {
         var page = await browser.NewPageAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
-        page.SetDefaultTimeout(TimeoutMs);
-        page.SetDefaultNavigationTimeout(NavigationTimeoutMs);
+        page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+        page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
 
         // Remove and Revoke ask window.confirm first; Playwright would dismiss it.
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
@@ -269,7 +279,7 @@ internal static class Walkthrough
             // Arriving at /oauth is the sign-in's result; the header below proves the dashboard rendered. The page's
             // load event is not waited for: on a loaded machine it once came later than the navigation timeout
             // while the dashboard was already showing.
-            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth", new() { Timeout = NavigationTimeoutMs, WaitUntil = WaitUntilState.Commit });
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth", new() { Timeout = BrowserTimeouts.NavigationMs, WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException e)
         {

@@ -33,15 +33,17 @@ public sealed class AdminScopeProcessTests : IDisposable
 
         var approved = await TokenAsync(driver, ticked: []);
         using var refused = await AddBackendAsync(gateway.BaseUrl, approved, "pwned", marker);
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        var ranWithoutScope = File.Exists(marker);
 
+        // The backend added next with the admin scope runs its command: once its marker exists, a backend accepted
+        // before it has had the same time to start, so the refused one's marker would exist too had it been accepted.
         var administering = await TokenAsync(driver, ticked: ["onemcp:admin"]);
-        using var accepted = await AddBackendAsync(gateway.BaseUrl, administering, "allowed", _directory.File("unused"));
+        var allowedMarker = _directory.File("allowed-ran");
+        using var accepted = await AddBackendAsync(gateway.BaseUrl, administering, "allowed", allowedMarker);
+        await Eventually.TrueAsync(() => File.Exists(allowedMarker), "the accepted backend's command to run");
 
         refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden, await refused.Content.ReadAsStringAsync());
         refused.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer error=\"insufficient_scope\", scope=\"onemcp:admin\"");
-        ranWithoutScope.ShouldBeFalse();
+        File.Exists(marker).ShouldBeFalse();
         accepted.StatusCode.ShouldBe(HttpStatusCode.Created, await accepted.Content.ReadAsStringAsync());
     }
 
