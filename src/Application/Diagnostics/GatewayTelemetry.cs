@@ -18,9 +18,6 @@ public sealed class GatewayTelemetry
     /// <summary>The name of the gateway's <see cref="ActivitySource"/> and <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
     public const string Name = "OneMcp";
 
-    /// <summary>The SDK's own source: its server and client spans, and the trace context it reads from and writes to <c>_meta</c>.</summary>
-    public const string McpSdkSourceName = "Experimental.ModelContextProtocol";
-
     /// <summary>Static: listeners subscribe to a source by name, so one per process is what they would see anyway.</summary>
     public static readonly ActivitySource Source = new(Name);
 

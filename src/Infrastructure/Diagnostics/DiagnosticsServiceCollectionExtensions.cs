@@ -49,12 +49,11 @@ public static class DiagnosticsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The gateway's own spans, the MCP SDK's (which also read the client's <c>_meta</c> trace context), and outgoing
-    /// HTTP, which carries <c>traceparent</c> to HTTP backends. Query strings stay redacted (the instrumentation's
-    /// default): an OAuth callback's code must not reach a span.
+    /// The gateway's own spans: a request span and its backend-call child per forwarded call. The MCP SDK's spans and
+    /// the HTTP client's would only repeat them (ADR 0014); HTTP backends still get <c>traceparent</c>, which .NET
+    /// propagates from the current activity by itself.
     /// </summary>
     public static TracerProviderBuilder AddGatewaySources(this TracerProviderBuilder tracing) =>
         tracing
-            .AddSource(GatewayTelemetry.Name, GatewayTelemetry.McpSdkSourceName)
-            .AddHttpClientInstrumentation();
+            .AddSource(GatewayTelemetry.Name);
 }
