@@ -6,7 +6,7 @@ using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 public sealed class GatewayNotifierTests
 {

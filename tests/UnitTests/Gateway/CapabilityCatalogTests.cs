@@ -5,7 +5,7 @@ using OneMcp.Application.Gateway;
 using OneMcp.Domain.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 public sealed class CapabilityCatalogTests
 {

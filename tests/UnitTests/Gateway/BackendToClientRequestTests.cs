@@ -4,7 +4,7 @@ using OneMcp.Application.Gateway;
 using OneMcp.Domain.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 /// <summary>Sampling, elicitation and roots requests a backend sends, routed by <see cref="InFlightRequests"/>.</summary>
 public sealed class BackendToClientRequestTests

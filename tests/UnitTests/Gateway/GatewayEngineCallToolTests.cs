@@ -5,7 +5,7 @@ using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 public sealed class GatewayEngineCallToolTests
 {

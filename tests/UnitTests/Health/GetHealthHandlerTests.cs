@@ -3,7 +3,7 @@ using OneMcp.Application.Health.Queries;
 using OneMcp.Domain.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Health;
 
 public sealed class GetHealthHandlerTests
 {

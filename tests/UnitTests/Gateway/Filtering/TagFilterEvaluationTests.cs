@@ -2,7 +2,7 @@ using System.Collections;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Domain.Backends;
 
-namespace OneMcp.UnitTests.Gateway;
+namespace OneMcp.UnitTests.Gateway.Filtering;
 
 public sealed class TagFilterEvaluationTests
 {

@@ -5,7 +5,7 @@ using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 /// <summary>The engine records one audit entry per routed call, whatever its outcome, without the arguments.</summary>
 public sealed class GatewayEngineAuditTests

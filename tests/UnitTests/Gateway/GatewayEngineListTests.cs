@@ -2,7 +2,7 @@ using ModelContextProtocol;
 using OneMcp.Application.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 public sealed class GatewayEngineListTests
 {

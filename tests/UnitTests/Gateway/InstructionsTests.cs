@@ -1,7 +1,7 @@
 using OneMcp.Application.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 public sealed class InstructionsTests
 {

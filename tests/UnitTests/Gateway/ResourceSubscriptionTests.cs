@@ -4,7 +4,7 @@ using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 public sealed class ResourceSubscriptionTests
 {

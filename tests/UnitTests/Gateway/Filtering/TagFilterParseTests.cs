@@ -1,6 +1,6 @@
 using OneMcp.Application.Gateway.Filtering;
 
-namespace OneMcp.UnitTests.Gateway;
+namespace OneMcp.UnitTests.Gateway.Filtering;
 
 public sealed class TagFilterParseTests
 {

@@ -1,7 +1,7 @@
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Domain.Backends;
 
-namespace OneMcp.UnitTests.Gateway;
+namespace OneMcp.UnitTests.Gateway.Filtering;
 
 public sealed class SessionFilterTests
 {

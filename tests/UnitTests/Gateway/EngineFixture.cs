@@ -4,7 +4,7 @@ using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.UnitTests.TestDoubles;
 
-namespace OneMcp.UnitTests.Engine;
+namespace OneMcp.UnitTests.Gateway;
 
 /// <summary>The gateway's data plane wired as in <c>AddApplication</c>, over fakes.</summary>
 public sealed class EngineFixture : IDisposable
