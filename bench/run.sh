@@ -150,33 +150,30 @@ if "http16" in dict(runs) and dict(runs)["http16"].get("proxy"):
     w("|---|---|---|---|---|---|")
     w(f"| HTTP backend, 16 sessions | {pr['reqPerSec']:.0f} | {r['floorRatio']:.2f} | {r['gateway']['reqPerSec'] / pr['reqPerSec']:.2f} | "
       f"{pr['p50Ms']:.3f} (+{pr['p50Ms'] - r['direct']['p50Ms']:.3f}) | {pr['p99Ms']:.3f} (+{pr['p99Ms'] - r['direct']['p99Ms']:.3f}) |")
+def comparison(r, on, off, extra_header="", extra=""):
+    # One row of a gateway-against-itself comparison: "gateway" is the variant with the feature on, "direct" without.
+    g, d = r["gateway"], r["direct"]
+    gc, dc = r.get("gatewayCpuUsPerCall"), r.get("directCpuUsPerCall")
+    cpu_ratio = f" ({gc / dc:.2f} ×)" if gc and dc else ""
+    w(f"| run | {on} req/s | {off} req/s | {on}/{off} | p50 {on} / {off} | p99 {on} / {off} | CPU per call {on} / {off} (µs) |{extra_header} errors |")
+    w("|---|---|---|---|---|---|---|" + ("---|" if extra_header else "") + "---|")
+    w(f"| HTTP backend, 16 sessions | {g['reqPerSec']:.0f} | {d['reqPerSec']:.0f} | {r['throughputRatio']:.2f} | "
+      f"{g['p50Ms']:.3f} / {d['p50Ms']:.3f} | {g['p99Ms']:.3f} / {d['p99Ms']:.3f} | {us(gc)} / {us(dc)}{cpu_ratio} |{extra} {r['errors']} |")
 if auth:
-    a = auth
     w("")
     w("\`--compare-auth\`: two gateways in front of one HTTP test server, one with \`--enable-auth\` (LoadGen registers, signs")
     w("in, approves and uses the access token on every request), phases auth, plain, plain, auth.")
     w("")
-    w("| run | with --enable-auth req/s | without req/s | auth/no auth | p50 auth / no auth | p99 auth / no auth | CPU per call auth / no auth (µs) | errors |")
-    w("|---|---|---|---|---|---|---|---|")
-    ga, gp = a.get("gatewayCpuUsPerCall"), a.get("directCpuUsPerCall")
-    cpu_ratio = f" ({ga / gp:.2f} ×)" if ga and gp else ""
-    w(f"| HTTP backend, 16 sessions | {a['gateway']['reqPerSec']:.0f} | {a['direct']['reqPerSec']:.0f} | {a['throughputRatio']:.2f} | "
-      f"{a['gateway']['p50Ms']:.3f} / {a['direct']['p50Ms']:.3f} | {a['gateway']['p99Ms']:.3f} / {a['direct']['p99Ms']:.3f} | {us(ga)} / {us(gp)}{cpu_ratio} | {a['errors']} |")
+    comparison(auth, "auth", "no auth")
 if obs:
-    o = obs
     w("")
     w("\`--compare-observability\`: two gateways in front of one HTTP test server, one with the audit log on (the default)")
     w("and OpenTelemetry traces and metrics exported over OTLP/HTTP to a local collector stand-in (LoadGen answers every")
     w("export with an empty 200), one with \`--disable-audit\` and no exporter; phases on, off, off, on. Targets: throughput")
     w("≥ 0.95 × and CPU per call ≤ 1.05 × off.")
     w("")
-    w("| run | on req/s | off req/s | on/off | p50 on / off | p99 on / off | CPU per call on / off (µs) | OTLP exports received | errors |")
-    w("|---|---|---|---|---|---|---|---|---|")
-    go, gf = o.get("gatewayCpuUsPerCall"), o.get("directCpuUsPerCall")
-    cpu_ratio = f" ({go / gf:.2f} ×)" if go and gf else ""
-    w(f"| HTTP backend, 16 sessions | {o['gateway']['reqPerSec']:.0f} | {o['direct']['reqPerSec']:.0f} | {o['throughputRatio']:.2f} | "
-      f"{o['gateway']['p50Ms']:.3f} / {o['direct']['p50Ms']:.3f} | {o['gateway']['p99Ms']:.3f} / {o['direct']['p99Ms']:.3f} | {us(go)} / {us(gf)}{cpu_ratio} | "
-      f"{o.get('otlpExports', '-')} ({o.get('otlpBytes', 0) / 1048576:.1f} MB) | {o['errors']} |")
+    comparison(obs, "on", "off", " OTLP exports received |",
+               f" {obs.get('otlpExports', '-')} ({obs.get('otlpBytes', 0) / 1048576:.1f} MB) |")
 w("")
 w("Phases, in the order they ran (auth16: \"gateway\" is the gateway with --enable-auth, \"direct\" the one without; obs16: \"gateway\" audits and exports, \"direct\" does neither):")
 w("")

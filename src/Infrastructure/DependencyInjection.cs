@@ -59,10 +59,10 @@ public static class DependencyInjection
         services.AddSingleton(options);
         if (!options.Enabled)
         {
-            services.AddSingleton<DisabledAuditLog>();
-            services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<DisabledAuditLog>());
-            services.AddSingleton<IAuditLogStatistics>(sp => sp.GetRequiredService<DisabledAuditLog>());
-            services.AddHostedService(sp => sp.GetRequiredService<DisabledAuditLog>());
+            // Entries are taken and kept nowhere; stored ones stay readable and unpruned.
+            services.AddSingleton<IAuditLog>(NullAuditLog.Instance);
+            services.AddSingleton<IAuditLogStatistics>(NullAuditLog.Instance);
+            services.AddHostedService<AuditOffNotice>();
             return services;
         }
 

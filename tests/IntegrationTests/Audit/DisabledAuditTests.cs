@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Audit;
-using OneMcp.Infrastructure.Audit;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.IntegrationTests.Support;
 
@@ -27,7 +26,7 @@ public sealed class DisabledAuditTests
         using var disabled = await http.PostAsync("/api/backends/alpha/disable", null);
 
         disabled.IsSuccessStatusCode.ShouldBeTrue(await disabled.Content.ReadAsStringAsync());
-        gateway.Services.GetRequiredService<IAuditLog>().ShouldBeOfType<DisabledAuditLog>();
+        gateway.Services.GetRequiredService<IAuditLog>().ShouldBeOfType<NullAuditLog>();
         gateway.Services.GetServices<IHostedService>().Select(s => s.GetType().Name).ShouldNotContain(n => n == "AuditWriter" || n == "AuditPruningService");
         await using var connection = await gateway.Services.GetRequiredService<IDbConnectionFactory>().OpenAsync(CancellationToken.None);
         (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_log")).ShouldBe(0);
