@@ -1,5 +1,5 @@
+using OneMcp.Infrastructure.Settings;
 using OneMcp.Api.Auth;
-using OneMcp.Api.Cli;
 using OneMcp.Api.Dashboard;
 using OneMcp.Api.Endpoints;
 using OneMcp.Api.Health;

@@ -1,4 +1,4 @@
-using OneMcp.Api.Cli;
+using OneMcp.Infrastructure.Settings;
 using OneMcp.Api.Observability;
 using OneMcp.Application;
 using OneMcp.Infrastructure;

@@ -1,3 +1,4 @@
+using OneMcp.Infrastructure.Settings;
 using OneMcp.Api;
 using OneMcp.Api.Cli;
 using OneMcp.Infrastructure.Persistence;

@@ -1,5 +1,5 @@
+using OneMcp.Infrastructure.Settings;
 using OneMcp.Application.Authorization;
-using OneMcp.Api.Cli;
 
 namespace OneMcp.Api.Auth;
 

@@ -1,8 +1,8 @@
+using OneMcp.Infrastructure.Settings;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.HttpOverrides;
-using OneMcp.Api.Cli;
 using OneMcp.Api.Http;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;

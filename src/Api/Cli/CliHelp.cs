@@ -1,3 +1,4 @@
+using OneMcp.Infrastructure.Settings;
 using System.Collections.Frozen;
 using System.CommandLine;
 using System.Globalization;

@@ -1,3 +1,4 @@
+using OneMcp.Infrastructure.Settings;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;

@@ -1,7 +1,7 @@
+using OneMcp.Infrastructure.Settings;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Api.Cli;
 using OneMcp.Api.Endpoints;
 using OneMcp.Application.Authorization;
 using OneMcp.Infrastructure.Diagnostics;

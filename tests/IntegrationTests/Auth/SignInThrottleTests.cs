@@ -1,5 +1,5 @@
+using OneMcp.Infrastructure.Settings;
 using System.Net;
-using OneMcp.Api.Cli;
 using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Auth;

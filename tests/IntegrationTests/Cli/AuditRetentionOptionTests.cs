@@ -1,3 +1,4 @@
+using OneMcp.Infrastructure.Settings;
 using OneMcp.Api.Cli;
 
 namespace OneMcp.IntegrationTests.Cli;

@@ -1,3 +1,4 @@
+using OneMcp.Infrastructure.Settings;
 using System.Diagnostics;
 using OneMcp.IntegrationTests.Support;
 
@@ -172,7 +173,7 @@ public sealed class UsersCommandTests : IDisposable
         await using var gateway = await GatewayUnderTest.StartAsync(
             new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])),
             dataDirectory: Data,
-            adjust: o => o with { EnableAuth = true, RateLimits = new Api.Cli.OAuthRateLimits { PermitsPerWindow = 100_000, SignInPermitsPerWindow = 100_000 } });
+            adjust: o => o with { EnableAuth = true, RateLimits = new OAuthRateLimits { PermitsPerWindow = 100_000, SignInPermitsPerWindow = 100_000 } });
         await gateway.AddUserAsync("alice", Password, "admin");
         await gateway.AddUserAsync("bob", "bob's long password", "member");
         var driver = new Support.OAuth.OAuthFlowDriver(gateway.BaseUrl);

@@ -1,9 +1,9 @@
+using OneMcp.Infrastructure.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using OneMcp.Api;
-using OneMcp.Api.Cli;
 using OneMcp.Application.Backends;
 using OneMcp.Infrastructure.Configuration;
 

@@ -1,4 +1,4 @@
-namespace OneMcp.Api.Cli;
+namespace OneMcp.Infrastructure.Settings;
 
 /// <summary>Requests allowed per client address and window on the OAuth endpoints and the sign-in form.</summary>
 public sealed record OAuthRateLimits

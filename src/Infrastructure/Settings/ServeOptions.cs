@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Logging;
 using OneMcp.Application.Authorization;
 using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Diagnostics;
 
-namespace OneMcp.Api.Cli;
+namespace OneMcp.Infrastructure.Settings;
 
 /// <summary>The resolved settings of <c>onemcp serve</c> (flag, then ONEMCP_* variable, then default).</summary>
 public sealed record ServeOptions

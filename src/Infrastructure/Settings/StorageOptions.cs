@@ -1,4 +1,4 @@
-namespace OneMcp.Api.Cli;
+namespace OneMcp.Infrastructure.Settings;
 
 /// <summary>Where the gateway keeps its data: PostgreSQL when a connection string is given, else SQLite in the folder.</summary>
 public sealed record StorageOptions(string? ConnectionString, string DataDirectory)
