@@ -13,27 +13,32 @@ internal sealed partial class AuditPruningService(IAuditRepository store, AuditO
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        // Host shutdown ends the first wait early and disposes the timer, which ends the loop: nothing to catch.
+        await Task.Delay(options.PruneFirstRunDelay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        using var timer = new PeriodicTimer(options.PruneInterval, time);
+        using var stopping = stoppingToken.Register(timer.Dispose);
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await Task.Delay(options.PruneFirstRunDelay, time, stoppingToken);
-            using var timer = new PeriodicTimer(options.PruneInterval, time);
-            do
+            try
             {
-                try
-                {
-                    var pruned = await RunOnceAsync(stoppingToken);
-                    LogPruned(logger, pruned);
-                }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogRunFailed(logger, e.GetType().Name, e.Message);
-                }
+                var pruned = await RunOnceAsync(stoppingToken);
+                LogPruned(logger, pruned);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Host shutdown.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The type and message only: no connection strings, no stack in the warning.
+                LogRunFailed(logger, e.GetType().Name, e.Message);
+            }
+            catch (Exception e)
+            {
+                LogStoppedMidRun(logger, e);
+                break;
+            }
+
+            if (!await timer.WaitForNextTickAsync(CancellationToken.None))
+            {
+                break;
+            }
         }
     }
 
@@ -43,6 +48,9 @@ internal sealed partial class AuditPruningService(IAuditRepository store, AuditO
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Audit pruning removed {Count} entries")]
     private static partial void LogPruned(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Audit pruning stopped mid-run: the gateway is stopping")]
+    private static partial void LogStoppedMidRun(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Audit pruning failed ({ErrorType}: {Reason}); the next run is on schedule")]
     private static partial void LogRunFailed(ILogger logger, string errorType, string reason);

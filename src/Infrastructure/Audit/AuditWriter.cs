@@ -34,29 +34,30 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
                 await WriteBatchAsync(batch, stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (stoppingToken.IsCancellationRequested)
         {
-            // Host shutdown: drain below.
+            LogDraining(logger, log.Reader.Count + batch.Count, e);
         }
 
         log.Complete();
         using var drain = new CancellationTokenSource(DrainTimeout);
         try
         {
-            while (log.Reader.TryPeek(out _))
+            while (batch.Count > 0 || log.Reader.TryPeek(out _))
             {
                 await WriteBatchAsync(batch, drain.Token);
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            // The store did not answer in time; what is left is lost.
+            // The store did not answer in time: what is left is lost, and the operator is told how much.
+            LogDrainTimedOut(logger, log.Reader.Count + batch.Count, DrainTimeout.TotalSeconds, e);
         }
     }
 
+    // A batch whose write was cancelled (shutdown) stays in the list and is written first by the drain.
     private async Task WriteBatchAsync(List<AuditEntry> batch, CancellationToken cancellationToken)
     {
-        batch.Clear();
         while (batch.Count < options.MaxBatch && log.Reader.TryRead(out var entry))
         {
             batch.Add(entry);
@@ -65,14 +66,22 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
         try
         {
             await store.AddAsync(batch, cancellationToken);
+            batch.Clear();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The type and message only: no payloads, no connection strings.
             LogWriteFailed(logger, batch.Count, e.GetType().Name, e.Message);
+            batch.Clear();
             await Task.Delay(FailureBackoff, time, cancellationToken);
         }
     }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "The gateway is stopping: writing the {Count} queued audit entries")]
+    private static partial void LogDraining(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The audit store did not take the last {Count} audit entries within {Seconds} s of shutdown; they are lost")]
+    private static partial void LogDrainTimedOut(ILogger logger, int count, double seconds, Exception exception);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Writing {Count} audit entries failed ({ErrorType}: {Reason}); they are lost")]
     private static partial void LogWriteFailed(ILogger logger, int count, string errorType, string reason);

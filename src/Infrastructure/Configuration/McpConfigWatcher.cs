@@ -92,9 +92,10 @@ public sealed partial class McpConfigWatcher(
         {
             await worker;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
             // Stopping mid-reload is expected.
+            LogStoppedMidReload(e, _path);
         }
 
         _stopping.Dispose();
@@ -252,9 +253,9 @@ public sealed partial class McpConfigWatcher(
             LogLoaded(_path, result.Backends.Count, result.Errors.Count, result.Warnings.Count);
             await _onChanged(result, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            // Disposed while reloading.
+            LogStoppedMidReload(e, _path);
         }
         catch (Exception ex)
         {
@@ -302,6 +303,9 @@ public sealed partial class McpConfigWatcher(
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The file system watcher for {ConfigPath} reported an error; reloading in case a change was missed")]
     private partial void LogFileSystemWatcherError(Exception exception, string configPath);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "Stopped watching {ConfigPath} while a reload was running; the reload was cancelled")]
+    private partial void LogStoppedMidReload(Exception exception, string configPath);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Polling noticed a change to {ConfigPath}")]
     private partial void LogPollDetectedChange(string configPath);

@@ -26,19 +26,17 @@ internal sealed partial class OAuthPruningService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        // Host shutdown ends the first wait early and disposes the timer, which ends the loop: nothing to catch.
+        await Task.Delay(_options.FirstRunDelay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        using var timer = new PeriodicTimer(_options.Interval, time);
+        using var stopping = stoppingToken.Register(timer.Dispose);
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await Task.Delay(_options.FirstRunDelay, time, stoppingToken);
-            using var timer = new PeriodicTimer(_options.Interval, time);
-            do
+            await RunSafelyAsync(stoppingToken);
+            if (!await timer.WaitForNextTickAsync(CancellationToken.None))
             {
-                await RunSafelyAsync(stoppingToken);
+                break;
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Host shutdown.
         }
     }
 
@@ -68,19 +66,23 @@ internal sealed partial class OAuthPruningService(
             var result = await RunOnceAsync(stoppingToken);
             LogPruned(result.Tokens, result.Authorizations, result.AuthorizationRequests, result.Clients);
         }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The type and message only: no payloads, no connection strings, no stack in the warning.
+            LogRunFailed(e.GetType().Name, e.Message);
+        }
         catch (Exception e)
         {
-            // Stopping mid-run is not a failure; the wait for the next tick ends the loop.
-            if (!stoppingToken.IsCancellationRequested)
-            {
-                // The type and message only: no payloads, no connection strings, no stack in the warning.
-                LogRunFailed(e.GetType().Name, e.Message);
-            }
+            // Stopping mid-run is not a failure; the loop ends after this.
+            LogStoppedMidRun(e);
         }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "OAuth pruning removed {Tokens} tokens, {Authorizations} authorizations, {Requests} authorization requests and {Clients} never-used client registrations")]
     private partial void LogPruned(long tokens, long authorizations, int requests, long clients);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "OAuth pruning stopped mid-run: the gateway is stopping")]
+    private partial void LogStoppedMidRun(Exception exception);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "OAuth pruning failed ({ErrorType}: {Reason}); the next run is on schedule")]
     private partial void LogRunFailed(string errorType, string reason);

@@ -86,7 +86,16 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
 
     private async Task<IReadOnlyList<string>> MigratePostgresAsync(string connectionString, CancellationToken cancellationToken)
     {
-        await PostgresDatabaseCreator.EnsureExistsAsync(connectionString, cancellationToken);
+        var creation = await PostgresDatabaseCreator.EnsureExistsAsync(connectionString, cancellationToken);
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        if (creation == PostgresDatabaseCreation.Created)
+        {
+            LogDatabaseCreated(logger, database);
+        }
+        else if (creation == PostgresDatabaseCreation.CreatedConcurrently)
+        {
+            LogDatabaseCreatedByAnother(logger, database);
+        }
 
         // Session-level advisory locks live on one physical connection: never take one on a pooled connection,
         // whose Dispose would return it to the pool still locked.
@@ -154,6 +163,12 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the PostgreSQL database {Database}")]
+    private static partial void LogDatabaseCreated(ILogger logger, string? database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The PostgreSQL database {Database} was created by another gateway starting at the same moment")]
+    private static partial void LogDatabaseCreatedByAnother(ILogger logger, string? database);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database schema is up to date ({Dialect}); {Count} migration script(s) applied.")]
     private static partial void LogMigrated(ILogger logger, SqlDialect dialect, int count);

@@ -2,23 +2,40 @@ using Npgsql;
 
 namespace OneMcp.Infrastructure.Persistence;
 
+/// <summary>What <see cref="PostgresDatabaseCreator.EnsureExistsAsync"/> found or did.</summary>
+internal enum PostgresDatabaseCreation
+{
+    /// <summary>The database was there already.</summary>
+    Existed,
+
+    /// <summary>This gateway created it.</summary>
+    Created,
+
+    /// <summary>Another gateway created it between this one's check and its <c>CREATE DATABASE</c>.</summary>
+    CreatedConcurrently,
+}
+
 /// <summary>Creates the configured PostgreSQL database when it does not exist, tolerating a concurrent creator.</summary>
 internal static class PostgresDatabaseCreator
 {
-    public static async Task EnsureExistsAsync(string connectionString, CancellationToken cancellationToken)
+    public static async Task<PostgresDatabaseCreation> EnsureExistsAsync(string connectionString, CancellationToken cancellationToken)
     {
         var target = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
         try
         {
             await using var probe = new NpgsqlConnection(target.ConnectionString);
             await probe.OpenAsync(cancellationToken);
-            return;
+            return PostgresDatabaseCreation.Existed;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
         {
             // 3D000: the database does not exist yet.
+            return await CreateAsync(target, cancellationToken);
         }
+    }
 
+    private static async Task<PostgresDatabaseCreation> CreateAsync(NpgsqlConnectionStringBuilder target, CancellationToken cancellationToken)
+    {
         var database = target.Database ?? throw new DatabaseMigrationException("The PostgreSQL connection string names no database.");
         var maintenance = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Database = "postgres" };
         await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
@@ -27,10 +44,12 @@ internal static class PostgresDatabaseCreator
         {
             await using var create = new NpgsqlCommand($"CREATE DATABASE {QuoteIdentifier(database)}", connection);
             await create.ExecuteNonQueryAsync(cancellationToken);
+            return PostgresDatabaseCreation.Created;
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
         {
             // 42P04 / 23505: another gateway created it between our check and our CREATE.
+            return PostgresDatabaseCreation.CreatedConcurrently;
         }
     }
 

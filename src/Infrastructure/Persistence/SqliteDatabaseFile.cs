@@ -23,19 +23,13 @@ internal static class SqliteDatabaseFile
             return;
         }
 
-        // SQLite creates its -wal and -shm files with the permissions of the database file.
-        try
+        // SQLite creates its -wal and -shm files with the permissions of the database file. OpenOrCreate leaves a
+        // file that another process created a moment ago (and its permissions) as it is.
+        using var _ = new FileStream(databasePath, new FileStreamOptions
         {
-            using var _ = new FileStream(databasePath, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-        }
-        catch (IOException) when (File.Exists(databasePath))
-        {
-            // Another process created it first.
-        }
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
     }
 }

@@ -27,6 +27,23 @@ public sealed class AuditWriterTests
         await writer.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task Writer_WhenStoppedDuringAWrite_WritesThatBatchWhileDraining()
+    {
+        var options = new AuditOptions { BatchWindow = TimeSpan.Zero };
+        var log = new ChannelAuditLog(options, TimeProvider.System, NullLogger<ChannelAuditLog>.Instance);
+        var store = new RecordingAuditStore { HoldFirstWriteUntilCancelled = true };
+        using var writer = new AuditWriter(log, store, options, TimeProvider.System, NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        log.Record(Entry("in flight"));
+        await store.FirstWriteStarted.WaitAsync(TimeSpan.FromSeconds(30));
+        log.Record(Entry("queued"));
+        await writer.StopAsync(CancellationToken.None);
+
+        store.Batches.SelectMany(b => b).Select(e => e.Name).ShouldBe(["in flight", "queued"], ignoreOrder: true);
+    }
+
     private static AuditEntry Entry(string name) =>
         new(DateTimeOffset.UtcNow, AuditKinds.ToolCall, AuditOutcomes.Success, null, null, null, "alpha", name, 1, null);
 
@@ -45,14 +62,24 @@ public sealed class AuditWriterTests
             }
         }
 
-        public Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        private readonly TaskCompletionSource _firstWriteStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The first write waits until it is cancelled (the gateway stopping mid-write) and stores nothing.</summary>
+        public bool HoldFirstWriteUntilCancelled { get; init; }
+
+        public Task FirstWriteStarted => _firstWriteStarted.Task;
+
+        public async Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
+            if (_firstWriteStarted.TrySetResult() && HoldFirstWriteUntilCancelled)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
             lock (_batches)
             {
                 _batches.Add([.. entries]);
             }
-
-            return Task.CompletedTask;
         }
 
         public Task<IReadOnlyList<AuditRecord>> ListAsync(AuditFilter filter, int limit, CancellationToken cancellationToken) =>

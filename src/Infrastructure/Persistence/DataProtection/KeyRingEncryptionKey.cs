@@ -55,14 +55,25 @@ public sealed class KeyRingEncryptionKey
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
+            // Written aside, then moved into place whole: a process starting at the same moment never reads half a key.
+            var written = $"{path}.{Guid.NewGuid():N}.tmp";
             try
             {
-                using var file = new FileStream(path, options);
-                file.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeyBytes))));
+                using (var file = new FileStream(written, options))
+                {
+                    file.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeyBytes))));
+                }
+
+                File.Move(written, path, overwrite: false);
             }
             catch (IOException) when (File.Exists(path))
             {
                 // Another process created it at the same moment: use theirs.
+                return FromBase64(File.ReadAllText(path));
+            }
+            finally
+            {
+                File.Delete(written);
             }
         }
 

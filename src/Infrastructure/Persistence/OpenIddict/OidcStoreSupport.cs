@@ -21,6 +21,10 @@ internal static class OidcStoreSupport
     /// <summary>Rows deleted per statement while pruning, so one prune never holds SQLite's write lock for long.</summary>
     public const int PruneBatchSize = 1_000;
 
+    // The cultures this machine can represent (only the invariant one under invariant globalization).
+    private static readonly Lazy<HashSet<string>> KnownCultures = new(() =>
+        new HashSet<string>(CultureInfo.GetCultures(CultureTypes.AllCultures).Select(c => c.Name), StringComparer.OrdinalIgnoreCase));
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -109,13 +113,9 @@ internal static class OidcStoreSupport
         var builder = ImmutableDictionary.CreateBuilder<CultureInfo, string>();
         foreach (var (name, value) in JsonSerializer.Deserialize<Dictionary<string, string>>(json, JsonOptions) ?? [])
         {
-            try
+            if (KnownCultures.Value.Contains(name))
             {
                 builder[CultureInfo.GetCultureInfo(name)] = value;
-            }
-            catch (CultureNotFoundException)
-            {
-                // Not representable here; see the summary.
             }
         }
 
