@@ -7,6 +7,7 @@ namespace OneMcp.TestServer;
 internal sealed class ServerState(ServerSettings settings)
 {
     private int _cancelledSlowCalls;
+    private int _startedSlowCalls;
 
     public string Name => settings.Name;
 
@@ -17,4 +18,8 @@ internal sealed class ServerState(ServerSettings settings)
     public int CancelledSlowCalls => Volatile.Read(ref _cancelledSlowCalls);
 
     public void RecordCancelledSlowCall() => Interlocked.Increment(ref _cancelledSlowCalls);
+
+    public int StartedSlowCalls => Volatile.Read(ref _startedSlowCalls);
+
+    public void RecordStartedSlowCall() => Interlocked.Increment(ref _startedSlowCalls);
 }

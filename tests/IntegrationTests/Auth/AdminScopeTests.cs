@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.OAuth;
 
 namespace OneMcp.IntegrationTests.Auth;
@@ -29,7 +30,16 @@ public sealed class AdminScopeTests(AuthGatewayFixture fixture) : IClassFixture<
         response.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer error=\"insufficient_scope\", scope=\"onemcp:admin\"");
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         fixture.Gateway.Pool.Backends.Select(b => b.Name.Value).ShouldNotContain("pwned");
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        // A backend added next with the admin scope runs its command: once its marker exists, the refused one's
+        // would exist too had it been accepted.
+        var allowedMarker = marker + "-allowed";
+        var allowedName = "allowed-" + Guid.NewGuid().ToString("N")[..8];
+        using var administering = Bearer(await TokenAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword, requested: [AdminScope], ticked: [AdminScope]));
+        using var accepted = await administering.PostAsJsonAsync("/api/backends", new { name = allowedName, command = "/bin/sh", args = new[] { "-c", $"touch '{allowedMarker}'" } });
+        accepted.StatusCode.ShouldBe(HttpStatusCode.Created, await accepted.Content.ReadAsStringAsync());
+        await Eventually.TrueAsync(() => File.Exists(allowedMarker), "the accepted backend's command to run");
+        (await administering.DeleteAsync($"/api/backends/{allowedName}")).IsSuccessStatusCode.ShouldBeTrue();
         File.Exists(marker).ShouldBeFalse();
     }
 

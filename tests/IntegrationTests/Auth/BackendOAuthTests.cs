@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.Domain.AuthorizationRequests;
@@ -209,7 +210,9 @@ public sealed class BackendOAuthTests : IAsyncLifetime
     [Fact]
     public async Task ShortLivedTokens_AreRefreshedBeforeTheyExpire_AndAFailedRefreshSendsTheBackendBackToAwaitingOAuth()
     {
-        var (backend, gateway, admin) = await StartAsync("--access-token-lifetime", "4");
+        // The gateway's clock is moved by hand: half a lifetime passes between calls without waiting for it.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (backend, gateway, admin) = await StartAsync(clock, "--access-token-lifetime", "4");
         await AuthorizeAndApproveAsync(admin, "vault");
         await using var client = await ConnectWithTokenAsync(gateway);
 
@@ -217,12 +220,12 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         for (var i = 0; i < 4; i++)
         {
             (await client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = $"call {i}" })).IsError.ShouldNotBe(true);
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            clock.Advance(TimeSpan.FromSeconds(2));
         }
 
         using var probe = new HttpClient();
         var stats = await probe.GetFromJsonAsync<JsonObject>(new Uri(backend.BaseUrl, "/test-oauth/stats"));
-        stats!["refreshes"]!.GetValue<int>().ShouldBeGreaterThan(0);
+        stats!["refreshes"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(3, "one renewal before each call after the first");
 
         (await probe.PostAsync(new Uri(backend.BaseUrl, "/test-oauth/revoke-all"), content: null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         await Should.ThrowAsync<Exception>(() => client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "revoked" }).AsTask());
@@ -231,13 +234,17 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         awaiting["runtime"]!["lastError"]!.GetValue<string>().ShouldContain("Authorize it again");
     }
 
-    private async Task<(HttpTestServer Backend, GatewayUnderTest Gateway, HttpClient Admin)> StartAsync(params string[] backendArgs)
+    private Task<(HttpTestServer Backend, GatewayUnderTest Gateway, HttpClient Admin)> StartAsync(params string[] backendArgs) =>
+        StartAsync(clock: null, backendArgs);
+
+    private async Task<(HttpTestServer Backend, GatewayUnderTest Gateway, HttpClient Admin)> StartAsync(TimeProvider? clock, params string[] backendArgs)
     {
         var backend = await HttpTestServer.StartAsync("vault", extraArgs: ["--require-oauth", .. backendArgs]);
         _owned.Add(backend);
         var gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder()
             .Add("vault", ConfigBuilder.HttpServer(backend.McpUrl, ["secure"]))
-            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])));
+            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])),
+            configureBuilder: clock is null ? null : builder => builder.Services.AddSingleton(clock));
         _owned.Add(gateway);
         await gateway.AddUserAsync(Admin, AdminPassword, "admin");
         await gateway.AddUserAsync(Member, MemberPassword, "member");

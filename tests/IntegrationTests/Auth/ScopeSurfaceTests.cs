@@ -69,15 +69,17 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
             NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, changes.Record), new(NotificationMethods.LoggingMessageNotification, logs.Record)],
         });
         await web.SetLoggingLevelAsync(LoggingLevel.Debug);
-        var db = await ConnectAsync("db");
+        var dbChanges = new NotificationLog();
+        var db = await ConnectAsync("db", new McpClientHandlers { NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, dbChanges.Record)] });
 
         await db.CallToolAsync("beta_1mcp_add_tool", AggregationTests.Args(("name", "fresh")));
         await db.CallToolAsync("beta_1mcp_log", AggregationTests.Args(("level", "error"), ("message", "db secret line")));
         await web.CallToolAsync("alpha_1mcp_add_tool", AggregationTests.Args(("name", "visible")));
 
-        // The alpha change arrives, so anything about beta sent before it would have arrived too.
+        // The db session hears of the beta change: the gateway has told every session that may see beta.
+        // The alpha change reaches the web session, so its stream delivers.
+        await dbChanges.AtLeastAsync(1, "list_changed about beta on the db session");
         await changes.AtLeastAsync(1, "list_changed about alpha");
-        await Task.Delay(200);
         changes.Count.ShouldBe(1, "one list_changed, about alpha; none about beta");
         (await web.ListToolsAsync()).ShouldNotContain(t => t.Name == "beta_1mcp_fresh");
         logs.Received.ShouldNotContain(l => l!.ToJsonString().Contains("db secret line", StringComparison.Ordinal));

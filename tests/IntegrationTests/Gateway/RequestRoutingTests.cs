@@ -54,10 +54,14 @@ public sealed class RequestRoutingTests : IAsyncLifetime
     {
         var client = await _gateway.ConnectAsync();
         var before = int.Parse(AggregationTests.Text(await client.CallToolAsync("beta_1mcp_cancellations")), System.Globalization.CultureInfo.InvariantCulture);
+        var started = int.Parse(AggregationTests.Text(await client.CallToolAsync("beta_1mcp_slow_started")), System.Globalization.CultureInfo.InvariantCulture);
         using var cancel = new CancellationTokenSource();
 
         var slow = client.CallToolAsync("beta_1mcp_slow", AggregationTests.Args(("ms", 60_000)), cancellationToken: cancel.Token).AsTask();
-        await Task.Delay(300);
+        await Eventually.ValueAsync(
+            async () => int.Parse(AggregationTests.Text(await client.CallToolAsync("beta_1mcp_slow_started")), System.Globalization.CultureInfo.InvariantCulture),
+            count => count == started + 1,
+            "the backend to start the slow call");
         await cancel.CancelAsync();
         await Should.ThrowAsync<OperationCanceledException>(() => slow);
 

@@ -14,6 +14,8 @@ internal sealed class TimingTools(ServerState state)
     [Description("Waits the given number of milliseconds; cancellable.")]
     public async Task<string> Slow([Description("Milliseconds to wait.")] int ms, CancellationToken cancellationToken)
     {
+        // Counted so tests can cancel a call they know the backend is running.
+        state.RecordStartedSlowCall();
         try
         {
             await Task.Delay(ms, cancellationToken).ConfigureAwait(false);
@@ -31,6 +33,10 @@ internal sealed class TimingTools(ServerState state)
     [McpServerTool(Name = "cancellations")]
     [Description("Number of slow calls cancelled so far in this process.")]
     public string Cancellations() => state.CancelledSlowCalls.ToString(CultureInfo.InvariantCulture);
+
+    [McpServerTool(Name = "slow_started")]
+    [Description("Number of slow calls started so far in this process.")]
+    public string SlowStarted() => state.StartedSlowCalls.ToString(CultureInfo.InvariantCulture);
 
     [McpServerTool(Name = "progress")]
     [Description("Sends one progress notification per step, delayMs apart, then returns.")]
