@@ -276,4 +276,14 @@ public sealed class BackendSettingsTests
 
         settings.Transport.ShouldBe(transport);
     }
+
+    // Regression: a URL change in the user-info part is neither a reconnect nor a metadata change.
+    [Fact]
+    public void RequiresReconnectComparedTo_WhenUrlCredentialsChange_IsTrue()
+    {
+        var before = new StreamableHttpBackendSettings { Name = ServerName.From("a"), Url = new Uri("https://user:old@svc.example.test/mcp") };
+        var after = before with { Url = new Uri("https://user:new@svc.example.test/mcp") };
+
+        (before.RequiresReconnectComparedTo(after) || before.MetadataDiffersFrom(after)).ShouldBeTrue();
+    }
 }

@@ -74,4 +74,15 @@ public sealed class ServerNameTests
         ServerName.From("db").ShouldBe(ServerName.From("db"));
         ServerName.From("db").ShouldNotBe(ServerName.From("DB"));
     }
+
+    // Regression: a server name ending in "_1mcp" is accepted, but its prefixed names split at the wrong separator.
+    [Theory]
+    [InlineData("x_1mcp")]
+    [InlineData("a_1mcp")]
+    public void TryValidate_WhenServerNameEndsWith1mcp_RefusesIt(string name)
+    {
+        // "x_1mcp" + "_1mcp_" + "t" would split at the first separator into server "x" and tool "1mcp_t".
+        ServerName.TryValidate(name, out var error).ShouldBeFalse();
+        error.ShouldContain("_1mcp");
+    }
 }

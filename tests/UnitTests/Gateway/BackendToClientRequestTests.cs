@@ -1,6 +1,8 @@
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Gateway;
+using OneMcp.Application.Gateway.Filtering;
+using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
 using OneMcp.UnitTests.TestDoubles;
 
@@ -216,5 +218,46 @@ public sealed class BackendToClientRequestTests
         var scope = default(InFlightRequests.Scope);
 
         Should.NotThrow(scope.Dispose);
+    }
+
+    private static readonly ServerName DbName = ServerName.From("db");
+
+    // Regression: InFlightRequests keeps the caller of the most recently *entered* request of a session, even after
+    // that request ended while an earlier one of the same session is still running.
+    [Fact]
+    public void CallersOn_WhenLaterRequestOfSameSessionEnded_PointsAtTheRequestStillRunning()
+    {
+        var inFlight = new InFlightRequests();
+        var session = new GatewaySession("s", SessionFilter.None);
+        var first = new RecordingPeer("first");
+        var second = new RecordingPeer("second");
+        using var outer = inFlight.Enter(DbName, session, first);
+        var inner = inFlight.Enter(DbName, session, second);
+
+        inner.Dispose();
+
+        inFlight.CallersOn(DbName).ShouldBe([first]);
+    }
+
+    [Fact]
+    public async Task SampleAsync_WhenOtherCallOfSameSessionFinished_AsksTheCallThatIsStillRunning()
+    {
+        var db = Backend.Named("db").Connected(Caps.New().Tools("slow", "fast"));
+        using var fixture = new EngineFixture(db);
+        var session = fixture.Session();
+        var slowCaller = new RecordingPeer("slow-caller");
+        var fastCaller = new RecordingPeer("fast-caller");
+        var hold = db.Hold(RequestMethods.ToolsCall);
+        var slow = fixture.Engine.CallToolAsync(session, slowCaller, new CallToolRequestParams { Name = "db_1mcp_slow" }, CancellationToken.None).AsTask();
+        await hold.Entered.WaitAsync(EngineFixture.Timeout);
+        await fixture.Engine.CallToolAsync(session, fastCaller, new CallToolRequestParams { Name = "db_1mcp_fast" }, CancellationToken.None);
+
+        // Only the slow call is still running on db: its sampling request must go to its own caller.
+        await fixture.Notifier.SampleAsync(db.Name, new CreateMessageRequestParams { MaxTokens = 1, Messages = [] }, CancellationToken.None);
+
+        hold.Release();
+        await slow.WaitAsync(EngineFixture.Timeout);
+        slowCaller.Requests.Count.ShouldBe(1);
+        fastCaller.Requests.ShouldBeEmpty();
     }
 }

@@ -292,4 +292,28 @@ public sealed class ResourceSubscriptionTests
         await engine.SubscribeAsync(session, "docs_1mcp_file:///third.md", CancellationToken.None);
         session.IsSubscribed("docs_1mcp_file:///third.md").ShouldBeTrue();
     }
+
+    // Regression: resource subscriptions do not survive a backend reconnect: the gateway's refcount says
+    // "subscribed", but the new backend process/session never received resources/subscribe.
+    [Fact]
+    public async Task SubscribeAsync_WhenBackendReconnectedSinceTheFirstSubscription_SubscribesTheNewConnection()
+    {
+        var docs = Backend.Named("docs").Connected(Caps.New().Resources("file:///a").WithSubscribe());
+        using var fixture = new EngineFixture(docs);
+        await fixture.Engine.SubscribeAsync(fixture.Session(), "docs_1mcp_file:///a", CancellationToken.None);
+
+        // The backend restarts: a new process that knows nothing about earlier subscriptions.
+        docs.Status = BackendStatus.Restarting;
+        fixture.Notifier.BackendChanged(docs, CapabilityKinds.All);
+        docs.Status = BackendStatus.Connected;
+        fixture.Notifier.BackendConnected(docs);
+
+        // The renewal runs in the background of the connect event; wait for it, bounded.
+        for (var waited = 0; docs.UrisOf(RequestMethods.ResourcesSubscribe).Count < 2 && waited < 5000; waited += 10)
+        {
+            await Task.Delay(10);
+        }
+
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe(["file:///a", "file:///a"]);
+    }
 }
