@@ -101,19 +101,10 @@ internal static class UsersCli
 
     private static async Task<int> RunAsync(ParseResult result, TextWriter error, Func<IMediator, TextWriter, Task> action, CancellationToken cancellationToken)
     {
-        StorageOptions storage;
+        StorageOptions? storage = null;
         try
         {
-            storage = OneMcpCli.ResolveStorage(result, Environment.GetEnvironmentVariable);
-        }
-        catch (CliException e)
-        {
-            await error.WriteLineAsync($"onemcp: {e.Message}");
-            return OneMcpCli.ExitUsage;
-        }
-
-        try
-        {
+            storage = OneMcpCli.Settings(result).ResolveStorage();
             // No log providers: the command's own output and its one error line are all that is printed.
             await using var provider = GatewayServices.BuildForCommand(storage, _ => { });
             await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
@@ -121,29 +112,19 @@ internal static class UsersCli
             await action(scope.ServiceProvider.GetRequiredService<IMediator>(), Console.Out);
             return OneMcpCli.ExitOk;
         }
-        catch (CliException e)
+        catch (Exception e) when (e is InvalidSettingException or CliException or ValidationException or DuplicateNameException or NotFoundException
+            or LastAdminException or DomainException)
         {
-            await error.WriteLineAsync($"onemcp: {e.Message}");
-            return OneMcpCli.ExitUsage;
-        }
-        catch (ValidationException e)
-        {
-            await error.WriteLineAsync($"onemcp: {string.Join(' ', e.Errors.Select(f => f.ErrorMessage).Distinct())}");
-            return OneMcpCli.ExitUsage;
-        }
-        catch (Exception e) when (e is DuplicateNameException or NotFoundException or LastAdminException or DomainException)
-        {
-            await error.WriteLineAsync($"onemcp: {e.Message}");
+            var message = e is ValidationException invalid ? string.Join(' ', invalid.Errors.Select(f => f.ErrorMessage).Distinct()) : e.Message;
+            await error.WriteLineAsync($"onemcp: {message}");
             return OneMcpCli.ExitUsage;
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or DatabaseMigrationException or ConcurrencyConflictException)
         {
-            await error.WriteLineAsync($"onemcp: cannot use the users of {storage}: {OneLine(e.Message)}");
+            await error.WriteLineAsync($"onemcp: cannot use the users of {storage}: {e.Message.ReplaceLineEndings(" ")}");
             return OneMcpCli.ExitStartFailed;
         }
     }
-
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     private static async Task<string> ReadPasswordAsync(ParseResult result, TextWriter output)
     {
@@ -170,20 +151,11 @@ internal static class UsersCli
     {
         Console.Error.Write(prompt);
         var password = new StringBuilder();
-        while (true)
+        for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
         {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter)
+            if (key.Key == ConsoleKey.Backspace && password.Length > 0)
             {
-                break;
-            }
-
-            if (key.Key == ConsoleKey.Backspace)
-            {
-                if (password.Length > 0)
-                {
-                    password.Length--;
-                }
+                password.Length--;
             }
             else if (!char.IsControl(key.KeyChar))
             {
