@@ -28,6 +28,12 @@ internal static class ApiCaller
     /// <summary>Whether the caller is the dashboard's sign-in cookie rather than a bearer token.</summary>
     public static bool ViaCookie(HttpContext context) => context.User.Identity?.AuthenticationType == AuthSettings.CookieScheme;
 
+    /// <summary>
+    /// Whose rows a list shows: null (everyone's) for an administrator, else the caller's subject. A signed-in member
+    /// without a subject cannot happen; were it to, they would see nothing rather than everything.
+    /// </summary>
+    public static string? OwnOnly(HttpContext context) => IsAdmin(context) ? null : Subject(context) ?? string.Empty;
+
     /// <summary>The name recorded as who decided or changed something.</summary>
     public static string Actor(HttpContext context) => UserName(context) ?? "operator";
 }
