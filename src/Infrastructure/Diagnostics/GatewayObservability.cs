@@ -71,9 +71,8 @@ public static class GatewayObservability
                 detail: "The metrics need an administrator's token holding the scope 'onemcp:admin', or the metrics token.");
         }
 
-        // An administrator's token holding the admin scope: a user's role alone gives an MCP client no admin rights.
         context.User = principal;
-        if (!principal.HasClaim(OpenIddictConstants.Claims.Role, UserRoles.Admin) || !principal.HasScope(OAuthScopes.Admin))
+        if (!AdminRights.IsAdmin(authEnabled: true, principal.HasClaim(OpenIddictConstants.Claims.Role, UserRoles.Admin), viaCookie: false, principal.HasScope(OAuthScopes.Admin)))
         {
             context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{OAuthScopes.Admin}\"";
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
