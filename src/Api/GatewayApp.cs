@@ -5,7 +5,6 @@ using OneMcp.Api.Endpoints;
 using OneMcp.Api.Health;
 using OneMcp.Api.Http;
 using OneMcp.Api.Mcp;
-using OneMcp.Api.Observability;
 using OneMcp.Api.Security;
 using OneMcp.Infrastructure.Diagnostics;
 

@@ -1,5 +1,3 @@
-using OneMcp.Infrastructure.Settings;
-using OneMcp.Api.Observability;
 using OneMcp.Application;
 using OneMcp.Infrastructure;
 using OneMcp.Infrastructure.Audit;
@@ -8,6 +6,7 @@ using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Diagnostics;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Api;
 

@@ -1,7 +1,6 @@
-using OneMcp.Infrastructure.Settings;
 using System.Collections.Frozen;
 using System.CommandLine;
-using System.Globalization;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Api.Cli;
 
@@ -27,25 +26,6 @@ internal static class CliHelp
         using var stream = typeof(CliHelp).Assembly.GetManifestResourceStream(Resource)
             ?? throw new InvalidOperationException($"The help text {Resource} is not embedded in the program.");
         using var reader = new StreamReader(stream);
-        var options = new Dictionary<string, (string?, string)>(StringComparer.Ordinal);
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.Length == 0 || line.StartsWith('#'))
-            {
-                continue;
-            }
-
-            var colon = line.IndexOf(": ", StringComparison.Ordinal);
-            var head = line[..colon].Split(' ', 2);
-            options[head[0]] = (head.Length > 1 ? head[1].Trim('<', '>') : null, Fill(line[(colon + 2)..]));
-        }
-
-        return options.ToFrozenDictionary(StringComparer.Ordinal);
+        return SettingDescriptions.Parse(reader);
     }
-
-    private static string Fill(string text) => text
-        .Replace("{DefaultPort}", ServeOptions.DefaultPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("{DefaultHost}", ServeOptions.DefaultHost, StringComparison.Ordinal)
-        .Replace("{DefaultSessionTtlMinutes}", ((int)ServeOptions.DefaultSessionTtl.TotalMinutes).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("{DefaultAuditRetentionDays}", Infrastructure.Audit.AuditOptions.DefaultRetentionDays.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 }

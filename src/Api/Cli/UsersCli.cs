@@ -39,34 +39,23 @@ internal static class UsersCli
         var remove = new Command("remove", "Remove a user (never the last enabled admin).") { NameArgument, database, dataDir };
         var setPassword = new Command("set-password", "Change a user's password; asks for the new one.") { NameArgument, PasswordStdinOption, database, dataDir };
 
-        add.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
+        add.SetAction((result, ct) => RunAsync(result, error, async mediator =>
         {
-            var name = result.GetValue(NameArgument)!;
-            var password = await ReadPasswordAsync(result, output);
-            var user = await mediator.Send(new AddUserCommand { UserName = name, Password = password, Role = result.GetValue(RoleOption) }, cancellationToken);
-            await output.WriteLineAsync($"Added the {user.Role} '{user.UserName}'.");
-        }, cancellationToken));
-
-        list.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
+            var command = new AddUserCommand { UserName = result.GetValue(NameArgument)!, Password = await ReadPasswordAsync(result), Role = result.GetValue(RoleOption) };
+            var user = await mediator.Send(command, ct);
+            return $"Added the {user.Role} '{user.UserName}'.";
+        }, ct));
+        list.SetAction((result, ct) => RunAsync(result, error, async mediator => FormatTable(await mediator.Send(new ListUsersQuery(), ct)), ct));
+        remove.SetAction((result, ct) => RunAsync(result, error, async mediator =>
         {
-            var users = await mediator.Send(new ListUsersQuery(), cancellationToken);
-            await output.WriteAsync(FormatTable(users));
-        }, cancellationToken));
-
-        remove.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
+            await mediator.Send(new RemoveUserCommand(result.GetValue(NameArgument)!), ct);
+            return $"Removed the user '{result.GetValue(NameArgument)}'.";
+        }, ct));
+        setPassword.SetAction((result, ct) => RunAsync(result, error, async mediator =>
         {
-            var name = result.GetValue(NameArgument)!;
-            await mediator.Send(new RemoveUserCommand(name), cancellationToken);
-            await output.WriteLineAsync($"Removed the user '{name}'.");
-        }, cancellationToken));
-
-        setPassword.SetAction((result, cancellationToken) => RunAsync(result, error, async (mediator, output) =>
-        {
-            var name = result.GetValue(NameArgument)!;
-            var password = await ReadPasswordAsync(result, output);
-            await mediator.Send(new SetPasswordCommand(name, password), cancellationToken);
-            await output.WriteLineAsync($"Changed the password of '{name}'.");
-        }, cancellationToken));
+            await mediator.Send(new SetPasswordCommand(result.GetValue(NameArgument)!, await ReadPasswordAsync(result)), ct);
+            return $"Changed the password of '{result.GetValue(NameArgument)}'.";
+        }, ct));
 
         return new Command("users", "Manage the users who sign in to approve clients (stored in the gateway's database).")
         {
@@ -78,7 +67,7 @@ internal static class UsersCli
     {
         if (users.Count == 0)
         {
-            return "No users. Add one with 'onemcp users add <name> --role admin'." + Environment.NewLine;
+            return "No users. Add one with 'onemcp users add <name> --role admin'.";
         }
 
         string[] header = ["NAME", "ROLE", "DISABLED", "CREATED"];
@@ -90,62 +79,38 @@ internal static class UsersCli
             u.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         }).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
-        var table = new StringBuilder();
-        foreach (var row in rows.Prepend(header))
-        {
-            table.AppendLine(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))));
-        }
-
-        return table.ToString();
+        return string.Join(Environment.NewLine, rows.Prepend(header).Select(row =>
+            string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i])))));
     }
 
-    private static async Task<int> RunAsync(ParseResult result, TextWriter error, Func<IMediator, TextWriter, Task> action, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult result, TextWriter error, Func<IMediator, Task<string>> action, CancellationToken cancellationToken)
     {
-        StorageOptions storage;
+        StorageOptions? storage = null;
         try
         {
-            storage = OneMcpCli.ResolveStorage(result, Environment.GetEnvironmentVariable);
-        }
-        catch (CliException e)
-        {
-            await error.WriteLineAsync($"onemcp: {e.Message}");
-            return OneMcpCli.ExitUsage;
-        }
-
-        try
-        {
+            storage = OneMcpCli.Settings(result).ResolveStorage();
             // No log providers: the command's own output and its one error line are all that is printed.
             await using var provider = GatewayServices.BuildForCommand(storage, _ => { });
             await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
             await using var scope = provider.CreateAsyncScope();
-            await action(scope.ServiceProvider.GetRequiredService<IMediator>(), Console.Out);
+            await Console.Out.WriteLineAsync(await action(scope.ServiceProvider.GetRequiredService<IMediator>()));
             return OneMcpCli.ExitOk;
         }
-        catch (CliException e)
+        catch (Exception e) when (e is InvalidSettingException or CliException or ValidationException or DuplicateNameException or NotFoundException
+            or LastAdminException or DomainException)
         {
-            await error.WriteLineAsync($"onemcp: {e.Message}");
-            return OneMcpCli.ExitUsage;
-        }
-        catch (ValidationException e)
-        {
-            await error.WriteLineAsync($"onemcp: {string.Join(' ', e.Errors.Select(f => f.ErrorMessage).Distinct())}");
-            return OneMcpCli.ExitUsage;
-        }
-        catch (Exception e) when (e is DuplicateNameException or NotFoundException or LastAdminException or DomainException)
-        {
-            await error.WriteLineAsync($"onemcp: {e.Message}");
+            var message = e is ValidationException invalid ? string.Join(' ', invalid.Errors.Select(f => f.ErrorMessage).Distinct()) : e.Message;
+            await error.WriteLineAsync($"onemcp: {message}");
             return OneMcpCli.ExitUsage;
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or DatabaseMigrationException or ConcurrencyConflictException)
         {
-            await error.WriteLineAsync($"onemcp: cannot use the users of {storage}: {OneLine(e.Message)}");
+            await error.WriteLineAsync($"onemcp: cannot use the users of {storage}: {e.Message.ReplaceLineEndings(" ")}");
             return OneMcpCli.ExitStartFailed;
         }
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
-
-    private static async Task<string> ReadPasswordAsync(ParseResult result, TextWriter output)
+    private static async Task<string> ReadPasswordAsync(ParseResult result)
     {
         if (result.GetValue(PasswordStdinOption))
         {
@@ -161,7 +126,7 @@ internal static class UsersCli
 
         var first = Prompt("Password: ");
         var second = Prompt("Repeat the password: ");
-        await output.FlushAsync();
+        await Console.Out.FlushAsync();
         return first == second ? first : throw new CliException("the two passwords differ; nothing was changed.");
     }
 
@@ -170,20 +135,11 @@ internal static class UsersCli
     {
         Console.Error.Write(prompt);
         var password = new StringBuilder();
-        while (true)
+        for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
         {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter)
+            if (key.Key == ConsoleKey.Backspace && password.Length > 0)
             {
-                break;
-            }
-
-            if (key.Key == ConsoleKey.Backspace)
-            {
-                if (password.Length > 0)
-                {
-                    password.Length--;
-                }
+                password.Length--;
             }
             else if (!char.IsControl(key.KeyChar))
             {

@@ -14,17 +14,16 @@ internal static class AdminOnlyMiddleware
         builder.WithMetadata(Marker.Instance);
 
     /// <summary>
-    /// After routing and before the endpoint binds its body: a member's change is refused with 403 whatever it
-    /// sends, so no error about the body tells them anything and nothing is touched. A bearer token changes
-    /// nothing through the REST API without <see cref="OAuthScopes.Admin"/>, and is told which scope it lacks.
+    /// After routing and before the endpoint binds its body, what <see cref="AdminRights.Required"/> says needs an
+    /// administrator is refused to anyone else with 403 whatever it sends, so no error about the body tells them
+    /// anything and nothing is touched; a bearer token is told which scope it lacks.
     /// </summary>
     public static IApplicationBuilder UseAdminOnly(this IApplicationBuilder app) =>
         app.Use(static async (context, next) =>
         {
-            var adminOnly = context.GetEndpoint()?.Metadata.GetMetadata<Marker>() is not null;
-            var bearerChange = !ApiCaller.AuthDisabled(context) && context.User.Identity?.IsAuthenticated == true && !ApiCaller.ViaCookie(context)
-                && context.Request.Path.StartsWithSegments(ControlPlaneApi.Prefix) && !IsSafe(context.Request.Method);
-            if ((adminOnly || bearerChange) && !ApiCaller.IsAdmin(context))
+            var bearer = !ApiCaller.AuthDisabled(context) && context.User.Identity?.IsAuthenticated == true && !ApiCaller.ViaCookie(context);
+            var changes = context.Request.Path.StartsWithSegments(ControlPlaneApi.Prefix) && !IsSafe(context.Request.Method);
+            if (AdminRights.Required(context.GetEndpoint()?.Metadata.GetMetadata<Marker>() is not null, bearer, changes) && !ApiCaller.IsAdmin(context))
             {
                 var detail = "This action needs the admin role.";
                 if (!ApiCaller.ViaCookie(context) && !ApiCaller.AuthDisabled(context))

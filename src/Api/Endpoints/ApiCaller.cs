@@ -16,17 +16,18 @@ internal static class ApiCaller
 
     public static string? UserName(HttpContext context) => context.User.GetClaim(OpenIddictConstants.Claims.Name);
 
-    /// <summary>
-    /// Administrators signed in to the dashboard, bearer tokens holding <see cref="OAuthScopes.Admin"/> of a user who
-    /// is still an administrator, and everyone when auth is off. A token's user role alone is not enough: an
-    /// administrator who approves an MCP client for tools gives it no admin rights.
-    /// </summary>
-    public static bool IsAdmin(HttpContext context) =>
-        AuthDisabled(context)
-        || (context.User.HasClaim(OpenIddictConstants.Claims.Role, UserRoles.Admin) && (ViaCookie(context) || context.User.HasScope(OAuthScopes.Admin)));
+    /// <summary>Whether the caller administers the gateway (<see cref="AdminRights.IsAdmin"/>).</summary>
+    public static bool IsAdmin(HttpContext context) => AdminRights.IsAdmin(
+        !AuthDisabled(context), context.User.HasClaim(OpenIddictConstants.Claims.Role, UserRoles.Admin), ViaCookie(context), context.User.HasScope(OAuthScopes.Admin));
 
     /// <summary>Whether the caller is the dashboard's sign-in cookie rather than a bearer token.</summary>
     public static bool ViaCookie(HttpContext context) => context.User.Identity?.AuthenticationType == AuthSettings.CookieScheme;
+
+    /// <summary>
+    /// Whose rows a list shows: null (everyone's) for an administrator, else the caller's subject. A signed-in member
+    /// without a subject cannot happen; were it to, they would see nothing rather than everything.
+    /// </summary>
+    public static string? OwnOnly(HttpContext context) => IsAdmin(context) ? null : Subject(context) ?? string.Empty;
 
     /// <summary>The name recorded as who decided or changed something.</summary>
     public static string Actor(HttpContext context) => UserName(context) ?? "operator";

@@ -2,8 +2,11 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace OneMcp.Api.Endpoints;
 
-/// <summary>Caps request bodies on the REST API; a larger declared body is refused before it is read.</summary>
-internal sealed class ApiRequestLimits(RequestDelegate next, IProblemDetailsService problems)
+/// <summary>
+/// Caps request bodies on the REST API; a larger body is answered by the API's exception handler, with the same
+/// ProblemDetails whether its length was declared (refused before it is read) or not (the framework's bare 413).
+/// </summary>
+internal sealed class ApiRequestLimits(RequestDelegate next)
 {
     public const long MaxBodyBytes = 256 * 1024;
 
@@ -17,8 +20,7 @@ internal sealed class ApiRequestLimits(RequestDelegate next, IProblemDetailsServ
 
         if (context.Request.ContentLength > MaxBodyBytes)
         {
-            // Thrown into the API's exception handler, so the answer is the same ProblemDetails as for a chunked body.
-            throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+            throw TooLarge();
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -27,17 +29,11 @@ internal sealed class ApiRequestLimits(RequestDelegate next, IProblemDetailsServ
         }
 
         await next(context);
-
-        // A body without a declared length hits the limit while the endpoint binds it; the framework then
-        // answers a bare 413, which gets the same ProblemDetails as above.
         if (context.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
         {
-            var (status, title, detail, _) = ApiProblemDetailsHandler.Map(new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge));
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail, Instance = context.Request.Path },
-            });
+            throw TooLarge();
         }
     }
+
+    private static BadHttpRequestException TooLarge() => new("Request body too large.", StatusCodes.Status413PayloadTooLarge);
 }

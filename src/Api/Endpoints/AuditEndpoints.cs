@@ -25,7 +25,7 @@ internal static class AuditEndpoints
                 }
 
                 var page = await mediator.Send(
-                    new ListAuditQuery(user, backend, kind, outcome, since, until, limit, cursor, OwnOnly(context)), ct);
+                    new ListAuditQuery(user, backend, kind, outcome, since, until, limit, cursor, ApiCaller.OwnOnly(context)), ct);
                 context.Response.Headers.CacheControl = "no-store";
                 if (page.NextCursor is { } next)
                 {
@@ -41,14 +41,10 @@ internal static class AuditEndpoints
         api.MapGet("/audit/summary", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
             {
                 context.Response.Headers.CacheControl = "no-store";
-                return await mediator.Send(new GetAuditSummaryQuery(OwnOnly(context)), ct);
+                return await mediator.Send(new GetAuditSummaryQuery(ApiCaller.OwnOnly(context)), ct);
             })
             .WithTags("Audit").WithName("GetAuditSummary");
     }
-
-    // A signed-in member without a subject cannot happen; were it to, they would see nothing rather than everything.
-    private static string? OwnOnly(HttpContext context) =>
-        ApiCaller.IsAdmin(context) ? null : ApiCaller.Subject(context) ?? string.Empty;
 
     private static bool WantsCsv(HttpContext context, string? format) =>
         format == "csv" || (format is null && context.Request.GetTypedHeaders().Accept

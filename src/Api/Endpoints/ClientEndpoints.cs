@@ -10,18 +10,14 @@ internal static class ClientEndpoints
     {
         // Admins (and everyone with auth off) see and revoke every grant; a member only their own.
         api.MapGet("/clients", (HttpContext context, IMediator mediator, CancellationToken ct) =>
-                mediator.Send(new ListClientsQuery(OwnGrantsOnly(context)), ct))
+                mediator.Send(new ListClientsQuery(ApiCaller.OwnOnly(context)), ct))
             .WithTags("Clients").WithName("ListClients");
 
         api.MapDelete("/grants/{id}", async (string id, HttpContext context, IMediator mediator, CancellationToken ct) =>
             {
-                await mediator.Send(new RevokeGrantCommand(id, OwnGrantsOnly(context)), ct);
+                await mediator.Send(new RevokeGrantCommand(id, ApiCaller.OwnOnly(context)), ct);
                 return TypedResults.NoContent();
             })
             .WithTags("Clients").WithName("RevokeGrant").ProducesProblem(StatusCodes.Status404NotFound);
     }
-
-    // A signed-in member without a subject cannot happen; were it to, they would see nothing rather than everything.
-    private static string? OwnGrantsOnly(HttpContext context) =>
-        ApiCaller.IsAdmin(context) ? null : ApiCaller.Subject(context) ?? string.Empty;
 }

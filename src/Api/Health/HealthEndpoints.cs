@@ -23,10 +23,8 @@ internal static class HealthEndpoints
         group.MapGet("", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
         {
             var report = await mediator.Send(new GetHealthQuery(), ct);
-            var statusCode = report.Status == HealthStatus.Unhealthy ? 503 : 200;
-            return await MaySeeDetailsAsync(context)
-                ? Results.Json(report, HealthJson.Options, statusCode: statusCode)
-                : Results.Json(new HealthSummary(report.Status, report.Ready, report.CheckedAt, report.BackendCounts), HealthJson.Options, statusCode: statusCode);
+            object body = await MaySeeDetailsAsync(context) ? report : HealthSummary.Of(report);
+            return Results.Json(body, HealthJson.Options, statusCode: report.Status == HealthStatus.Unhealthy ? 503 : 200);
         });
 
         // Liveness: the process answers. Never depends on backends, so an orchestrator does not restart a
@@ -36,11 +34,7 @@ internal static class HealthEndpoints
         group.MapGet("/ready", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
         {
             var report = await mediator.Send(new GetHealthQuery(), ct);
-            var status = report.Ready ? "ready" : "not_ready";
-            var statusCode = report.Ready ? 200 : 503;
-            return await MaySeeDetailsAsync(context)
-                ? Results.Json(new { status, report.Backends, report.BackendCounts }, HealthJson.Options, statusCode: statusCode)
-                : Results.Json(new { status, report.BackendCounts }, HealthJson.Options, statusCode: statusCode);
+            return Results.Json(Readiness.Of(report, await MaySeeDetailsAsync(context)), HealthJson.Options, statusCode: report.Ready ? 200 : 503);
         });
     }
 
@@ -73,9 +67,6 @@ internal static class HealthEndpoints
     /// <summary>Whether a validated access token holds the admin scope.</summary>
     public static bool IsAdminToken(System.Security.Claims.ClaimsPrincipal? principal) =>
         principal is not null && principal.HasScope(Application.Authorization.OAuthScopes.Admin);
-
-    /// <summary>What an anonymous caller sees with auth on.</summary>
-    private sealed record HealthSummary(HealthStatus Status, bool Ready, DateTimeOffset CheckedAt, BackendCounts BackendCounts);
 
     private static class HealthJson
     {

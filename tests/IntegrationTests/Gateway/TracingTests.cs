@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Protocol;
-using OneMcp.Api.Observability;
+using OneMcp.Infrastructure.Diagnostics;
 using OneMcp.Application.Diagnostics;
 using OneMcp.IntegrationTests.Support;
 using OpenTelemetry.Trace;

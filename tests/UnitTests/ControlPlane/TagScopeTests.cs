@@ -40,6 +40,18 @@ public sealed class TagScopeTests
         list[1].Policy.ShouldBe(GrantPolicy.AdminsOnly);
     }
 
+    [Fact]
+    public async Task List_ForAGrant_ListsEveryTagButOnlyTheBackendsItReaches()
+    {
+        var grant = new TagGrant([Tag.From("db")], ScopeMatch.All);
+
+        var list = await new ListTagScopesHandler(_scopes, _pool).Handle(new ListTagScopesQuery(grant), CancellationToken.None);
+
+        list.Select(s => s.Tag).ShouldBe(["db", "web"]);
+        list[0].Backends.ShouldBe(["beta"]);
+        list[1].Backends.ShouldBe(["beta"]);
+    }
+
     [Theory]
     [InlineData(GrantPolicy.AllUsers)]
     [InlineData(GrantPolicy.AdminsOnly)]

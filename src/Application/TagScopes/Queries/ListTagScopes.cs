@@ -1,12 +1,17 @@
 using MediatR;
+using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.TagScopes;
 
 namespace OneMcp.Application.TagScopes.Queries;
 
-/// <summary>Every tag a running backend carries (as <c>scopes_supported</c> lists them) and every tag with a stored policy, sorted.</summary>
-public sealed record ListTagScopesQuery : IRequest<IReadOnlyList<TagScopeView>>;
+/// <summary>
+/// Every tag a running backend carries (as <c>scopes_supported</c> lists them) and every tag with a stored policy, sorted.
+/// Every tag is listed (they are public); with a <paramref name="Grant"/> (a token under scope validation) each names
+/// only the backends the grant reaches, as the list of backends does.
+/// </summary>
+public sealed record ListTagScopesQuery(TagGrant? Grant = null) : IRequest<IReadOnlyList<TagScopeView>>;
 
 public sealed class ListTagScopesHandler(ITagScopeRepository repository, IBackendPool pool)
     : IRequestHandler<ListTagScopesQuery, IReadOnlyList<TagScopeView>>
@@ -15,11 +20,15 @@ public sealed class ListTagScopesHandler(ITagScopeRepository repository, IBacken
     {
         var stored = (await repository.ListAsync(cancellationToken)).ToDictionary(s => s.Tag.Value, StringComparer.Ordinal);
         var carriers = BackendsByTag(pool);
+        var reached = request.Grant is { } grant
+            ? pool.Backends.Where(b => grant.Reaches(b.Settings.Tags)).Select(b => b.Name.Value).ToHashSet(StringComparer.Ordinal)
+            : null;
         return [.. carriers.Keys.Union(stored.Keys, StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .Select(tag =>
             {
                 var backends = carriers.TryGetValue(tag, out var names) ? names : [];
+                backends = reached is null ? backends : [.. backends.Where(reached.Contains)];
                 return stored.TryGetValue(tag, out var scope) ? TagScopeView.From(scope, backends) : TagScopeView.Default(tag, backends);
             })];
     }

@@ -1,22 +1,25 @@
-using OneMcp.Infrastructure.Settings;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Api.Endpoints;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Authorization;
-using OneMcp.Infrastructure.Diagnostics;
+using OneMcp.Application.Users;
+using OneMcp.Infrastructure.Settings;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 using OpenTelemetry.Trace;
 
-namespace OneMcp.Api.Observability;
+namespace OneMcp.Infrastructure.Diagnostics;
 
 /// <summary>
 /// The HTTP side of traces and metrics (DESIGN §9, ADR 0014): incoming requests as spans, and <c>/metrics</c> with
 /// <c>--metrics</c>. The meter, the sources and the OTLP export are registered by
-/// <see cref="DiagnosticsServiceCollectionExtensions.AddGatewayDiagnostics"/>.
+/// <see cref="DiagnosticsServiceCollectionExtensions.AddGatewayDiagnostics"/>; the host only calls these two.
 /// </summary>
-internal static class GatewayObservability
+public static class GatewayObservability
 {
     public const string MetricsPath = "/metrics";
 
@@ -69,7 +72,7 @@ internal static class GatewayObservability
         }
 
         context.User = principal;
-        if (!ApiCaller.IsAdmin(context) || !principal.HasScope(OAuthScopes.Admin))
+        if (!AdminRights.IsAdmin(authEnabled: true, principal.HasClaim(OpenIddictConstants.Claims.Role, UserRoles.Admin), viaCookie: false, principal.HasScope(OAuthScopes.Admin)))
         {
             context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{OAuthScopes.Admin}\"";
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",

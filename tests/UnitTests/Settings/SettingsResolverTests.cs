@@ -1,0 +1,100 @@
+using OneMcp.Infrastructure.Settings;
+
+namespace OneMcp.UnitTests.Settings;
+
+/// <summary>Flag, then <c>ONEMCP_*</c> variable, then default; and the settings that contradict each other.</summary>
+public sealed class SettingsResolverTests
+{
+    private static SettingsResolver Resolver(Dictionary<string, string>? flags = null, Dictionary<string, string>? variables = null) =>
+        new(
+            name => flags?.GetValueOrDefault(name),
+            name => flags?.ContainsKey(name) == true,
+            name => name == "XDG_DATA_HOME" ? Path.Combine(Path.GetTempPath(), "onemcp-resolver-tests") : variables?.GetValueOrDefault(name));
+
+    [Fact]
+    public async Task ResolveServe_WithNothingGiven_UsesTheDefaults()
+    {
+        var options = await Resolver().ResolveServeAsync(CancellationToken.None);
+
+        options.Port.ShouldBe(ServeOptions.DefaultPort);
+        options.Host.ShouldBe(ServeOptions.DefaultHost);
+        options.SessionTtl.ShouldBe(ServeOptions.DefaultSessionTtl);
+        options.EnableAuth.ShouldBeFalse();
+        options.AuditEnabled.ShouldBeTrue();
+        options.DataDirectory.ShouldBe(Path.Combine(Path.GetTempPath(), "onemcp-resolver-tests", "onemcp"));
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAFlagAndAVariable_TakesTheFlag()
+    {
+        var options = await Resolver(new() { ["--port"] = "4000" }, new() { ["ONEMCP_PORT"] = "5000", ["ONEMCP_SESSION_TTL"] = "15" })
+            .ResolveServeAsync(CancellationToken.None);
+
+        options.Port.ShouldBe(4000);
+        options.SessionTtl.ShouldBe(TimeSpan.FromMinutes(15));
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithASwitchVariable_TurnsItOn()
+    {
+        var options = await Resolver(variables: new() { ["ONEMCP_METRICS"] = "yes", ["ONEMCP_DISABLE_AUDIT"] = "1" }).ResolveServeAsync(CancellationToken.None);
+
+        options.Metrics.ShouldBeTrue();
+        options.AuditEnabled.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithScopeValidationButNoAuth_SaysAuthIsNeeded()
+    {
+        var e = await Should.ThrowAsync<InvalidSettingException>(
+            () => Resolver(new() { ["--enable-scope-validation"] = "" }).ResolveServeAsync(CancellationToken.None));
+
+        e.Message.ShouldBe("--enable-scope-validation needs --enable-auth: scopes come from the gateway's OAuth tokens.");
+    }
+
+    [Fact]
+    public async Task ResolveServe_OnANetworkAddressWithoutAuth_Refuses()
+    {
+        var e = await Should.ThrowAsync<InvalidSettingException>(
+            () => Resolver(variables: new() { ["ONEMCP_HOST"] = "0.0.0.0" }).ResolveServeAsync(CancellationToken.None));
+
+        e.Message.ShouldStartWith("refusing to serve --host 0.0.0.0 without --enable-auth:");
+    }
+
+    [Fact]
+    public async Task ResolveServe_OnANetworkAddressWithTheOperatorsConsent_Serves()
+    {
+        var options = await Resolver(new() { ["--host"] = "0.0.0.0", ["--allow-insecure-network"] = "" }).ResolveServeAsync(CancellationToken.None);
+
+        options.BindsNetwork.ShouldBeTrue();
+        options.AllowInsecureNetwork.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAMissingConfigFile_SaysItDoesNotExist()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"onemcp-{Guid.NewGuid():N}.json");
+
+        var e = await Should.ThrowAsync<InvalidSettingException>(
+            () => Resolver(new() { ["--config"] = missing }).ResolveServeAsync(CancellationToken.None));
+
+        e.Message.ShouldBe($"cannot read the configuration file '{missing}': it does not exist.");
+    }
+
+    [Fact]
+    public void ResolveStorage_WithAnInvalidConnectionString_NamesTheFlag()
+    {
+        var e = Should.Throw<InvalidSettingException>(() => Resolver(variables: new() { ["ONEMCP_DATABASE"] = "not a connection string" }).ResolveStorage());
+
+        e.Message.ShouldStartWith("invalid --database: ");
+    }
+
+    [Fact]
+    public void ResolveStorage_WithADataDirVariable_UsesItsFullPath()
+    {
+        var storage = Resolver(variables: new() { ["ONEMCP_DATA_DIR"] = "state" }).ResolveStorage();
+
+        storage.ConnectionString.ShouldBeNull();
+        storage.DataDirectory.ShouldBe(Path.GetFullPath("state"));
+    }
+}
