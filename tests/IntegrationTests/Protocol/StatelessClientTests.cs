@@ -137,6 +137,29 @@ public sealed class StatelessClientTests(StatelessClientFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task BackendElicitation_DuringANewRevisionCall_IsRefusedAsForAClientWithoutElicitation()
+    {
+        var asked = 0;
+        var handlers = new McpClientHandlers
+        {
+            ElicitationHandler = (_, _) =>
+            {
+                Interlocked.Increment(ref asked);
+                return ValueTask.FromResult(new ElicitResult { Action = "accept" });
+            },
+        };
+        var client = await Gateway.ConnectAsync(handlers: handlers, protocolVersion: ProtocolEras.Stateless);
+
+        // The backend's request is refused as for a client that declared no elicitation, and its tool fails with
+        // that answer; nothing hangs and the client is never asked.
+        var refused = await Should.ThrowAsync<McpProtocolException>(
+            () => client.CallToolAsync("alpha_1mcp_elicit", new Dictionary<string, object?> { ["message"] = "name?" }).AsTask());
+
+        refused.Message.ShouldContain("The client does not support elicitation.");
+        asked.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task TypeScriptClient_PinnedToTheNewRevision_ListsAndCallsThroughTheFilter()
     {
         var outcome = await NodeClient.ListAndCallAsync(Gateway.Url("/mcp?tags=web"), "alpha_1mcp_echo", "from node");
