@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the solution and runs every test project; ends with the line "N passed, N failed[, N skipped]".
-# Works on a fresh machine with the .NET SDK: it installs what else the tests need and can be installed (PostgreSQL, Chromium; as root).
+# Works on a fresh machine with the .NET SDK: it installs what else the tests need and can be installed (PostgreSQL, Chromium; as root; the Node test clients with npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +47,16 @@ if [ "${#packages[@]}" -gt 0 ]; then
   echo "==> Installing ${packages[*]} (system packages) for the tests"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+# Node: the protocol tests drive the official TypeScript MCP client (tests/NodeClients, versions pinned by
+# its package-lock.json).
+if command -v npm >/dev/null 2>&1; then
+  echo "==> Installing the Node test clients (tests/NodeClients)"
+  npm ci --prefix tests/NodeClients --no-audit --no-fund --silent
+else
+  echo "warning: Node.js/npm is missing; the tests that drive the TypeScript MCP client will fail." >&2
+  echo "         Install Node.js 20 or later (sudo apt-get install nodejs npm)." >&2
 fi
 
 echo "==> Building OneMcp.sln"

@@ -11,11 +11,15 @@ namespace OneMcp.Api.Mcp;
 /// </summary>
 internal sealed class ClientPeer(McpServer server) : IClientPeer
 {
-    public bool SupportsSampling => server.ClientCapabilities?.Sampling is not null;
+    public bool SupportsSampling => CanAsk && server.ClientCapabilities?.Sampling is not null;
 
-    public bool SupportsElicitation => server.ClientCapabilities?.Elicitation is not null;
+    public bool SupportsElicitation => CanAsk && server.ClientCapabilities?.Elicitation is not null;
 
-    public bool SupportsRoots => server.ClientCapabilities?.Roots is not null;
+    public bool SupportsRoots => CanAsk && server.ClientCapabilities?.Roots is not null;
+
+    // A 2026-07-28 client takes no requests from the server, whatever it declares: it answers them through
+    // input_required results (MRTR), which the gateway does not bridge yet.
+    private bool CanAsk => !ProtocolEra.IsPerRequest(server.NegotiatedProtocolVersion);
 
     public Task SendNotificationAsync(string method, JsonNode? parameters, CancellationToken cancellationToken) =>
         server.SendMessageAsync(new JsonRpcNotification { Method = method, Params = parameters }, cancellationToken);

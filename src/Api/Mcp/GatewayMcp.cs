@@ -12,7 +12,9 @@ namespace OneMcp.Api.Mcp;
 
 /// <summary>
 /// Hosts the gateway's MCP endpoints with the SDK: every session gets handlers bound to its own
-/// <see cref="GatewaySession"/>, which delegate to the engine.
+/// <see cref="GatewaySession"/>, which delegate to the engine. Clients of both protocol eras share
+/// <c>/mcp</c>: an <c>initialize</c> client gets a session, a 2026-07-28 request is served alone with a
+/// <see cref="GatewaySession"/> of its own that ends with it (ADR 0022).
 /// </summary>
 internal static partial class GatewayMcp
 {
@@ -25,8 +27,9 @@ internal static partial class GatewayMcp
             .AddMcpServer(options => options.ServerInfo = new Implementation { Name = "onemcp", Version = GetHealthHandler.Version })
             .WithHttpTransport(options =>
             {
-                // Stateful: list_changed and backend-to-client requests need a session (the SDK's default is stateless).
-                options.SessionMode = HttpServerSessionMode.Stateful;
+                // Sessions for initialize clients (list_changed and backend-to-client requests need one), and
+                // 2026-07-28 requests, which have no session, served one by one on the same endpoint.
+                options.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
 #pragma warning disable MCP9004 // Legacy SSE is deprecated, and still what older clients speak.
                 options.EnableLegacySse = true;
 #pragma warning restore MCP9004
@@ -57,10 +60,13 @@ internal static partial class GatewayMcp
         http.Items[SessionKey] = session;
 
         options.ServerInstructions = engine.BuildInstructions(session);
+        // A 2026-07-28 request has no session to subscribe on (subscriptions/listen is not served yet):
+        // server/discover must not offer resource subscriptions to it.
+        var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
         options.Capabilities = new ServerCapabilities
         {
             Tools = new ToolsCapability { ListChanged = true },
-            Resources = new ResourcesCapability { ListChanged = true, Subscribe = true },
+            Resources = new ResourcesCapability { ListChanged = true, Subscribe = perRequest ? null : true },
             Prompts = new PromptsCapability { ListChanged = true },
             Completions = new CompletionsCapability(),
             Logging = new LoggingCapability(),
@@ -102,6 +108,15 @@ internal static partial class GatewayMcp
         var subscriptions = services.GetRequiredService<ResourceSubscriptions>();
         var pool = services.GetRequiredService<IBackendPool>();
         var session = (GatewaySession)http.Items[SessionKey]!;
+        if (server.SessionId is null)
+        {
+            // A 2026-07-28 request: it is judged alone and nothing of it outlives it, so it is neither
+            // registered for notifications nor owned; its answer, progress and logs go on its own stream.
+            session.Attach(new ClientPeer(server));
+            await server.RunAsync(cancellationToken);
+            return;
+        }
+
         var owners = services.GetService<Auth.SessionOwners>();
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         if (owners is not null && subject is not null && server.SessionId is { } sessionId)

@@ -8,7 +8,7 @@ namespace OneMcp.Api.Mcp;
 
 /// <summary>
 /// Reads the session's tag filter (<c>tags</c>, <c>tag-filter</c> or <c>preset</c>) from the URL of the
-/// request that opens a session, and refuses a bad one with a JSON-RPC error before any session exists.
+/// request that opens a session, or of every 2026-07-28 request, and refuses a bad one with a JSON-RPC error before any session exists.
 /// </summary>
 internal sealed class SessionFilterMiddleware(RequestDelegate next)
 {
@@ -48,7 +48,8 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
         await next(context);
     }
 
-    // A streamable HTTP POST without a session id opens a session; so does a legacy SSE GET.
+    // A streamable HTTP POST without a session id opens a session (an initialize) or is served alone (a
+    // 2026-07-28 request, which never has one); so does a legacy SSE GET.
     private static bool OpensSession(HttpRequest request) =>
         (HttpMethods.IsPost(request.Method) && request.Path == GatewayRoutes.Mcp && !request.Headers.ContainsKey("Mcp-Session-Id"))
         || (HttpMethods.IsGet(request.Method) && request.Path == GatewayRoutes.SdkSse);

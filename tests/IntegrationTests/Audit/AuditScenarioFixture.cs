@@ -133,5 +133,5 @@ public sealed class AuditScenarioFixture : IAsyncLifetime
         {
             Endpoint = Gateway.Url("/mcp"),
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + accessToken },
-        }));
+        }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
 }

@@ -291,7 +291,7 @@ public sealed class BackendOAuthTests : IAsyncLifetime
             handlers.NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, listChanged.Record)];
         }
 
-        return await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers });
+        return await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers, ProtocolVersion = ProtocolEras.Legacy });
     }
 
     private static async Task<HttpClient> CookieOnlyAsync(GatewayUnderTest gateway)

@@ -65,7 +65,7 @@ public sealed class GrantPolicyReachTests(GrantPolicyReachTests.Gateways gateway
         {
             Endpoint = gateway.Url("/mcp"),
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + tokens.AccessToken },
-        }));
+        }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
         var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).Where(n => n.EndsWith("_1mcp_echo", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
 
         tools.ShouldBe(expected.Split(',').Select(s => s + "_1mcp_echo"));

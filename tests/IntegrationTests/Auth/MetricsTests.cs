@@ -135,7 +135,7 @@ public sealed class MetricsTests : IAsyncLifetime
         {
             Endpoint = _gateway.Url("/mcp"),
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
-        }));
+        }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
 
     private async Task<string> TokenAsync(string user, string password, string[] scopes)
     {

@@ -126,7 +126,7 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
             Endpoint = _gateway.Url("/mcp"),
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = new AuthenticationHeaderValue("Bearer", tokens.AccessToken).ToString() },
         });
-        var mcp = await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers ?? new McpClientHandlers() });
+        var mcp = await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers ?? new McpClientHandlers(), ProtocolVersion = ProtocolEras.Legacy });
         _clients.Add(mcp);
         return mcp;
     }

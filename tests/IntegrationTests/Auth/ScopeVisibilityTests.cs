@@ -247,7 +247,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     {
         var handler = new BearerHandler(token) { InnerHandler = new HttpClientHandler() };
         var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.Url("/mcp" + query) }, new HttpClient(handler), ownsHttpClient: true);
-        return await McpClient.CreateAsync(transport);
+        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
     }
 
     private static async Task<HttpResponseMessage> InitializeRawAsync(GatewayUnderTest gateway, string token, string query)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Authentication;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.OAuth;
 using OpenIddict.Abstractions;
 using SdkAuthorizationResult = ModelContextProtocol.Authentication.AuthorizationResult;
@@ -122,7 +123,7 @@ public sealed class SdkOAuthClientTests(AuthGatewayFixture fixture) : IClassFixt
             TransportMode = HttpTransportMode.StreamableHttp,
             OAuth = oauth,
         });
-        return await McpClient.CreateAsync(transport, cancellationToken: cancellationToken);
+        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy }, cancellationToken: cancellationToken);
     }
 
     private static async Task<string> EchoAsync(McpClient client, string message, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.IntegrationTests.Auth;
+using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.Browser;
 using OneMcp.IntegrationTests.Support.OAuth;
 
@@ -84,7 +85,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
                 Endpoint = fixture.Gateway.Url("/mcp"),
                 TransportMode = HttpTransportMode.StreamableHttp,
                 AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = new AuthenticationHeaderValue("Bearer", tokens.AccessToken).ToString() },
-            }));
+            }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
             var result = await mcp.CallToolAsync("alpha_1mcp_echo", new Dictionary<string, object?> { ["message"] = "from the browser" });
             result.IsError.ShouldNotBe(true);
             string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text)).ShouldContain("from the browser");

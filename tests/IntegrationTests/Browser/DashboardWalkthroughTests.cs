@@ -326,7 +326,7 @@ internal static class Walkthrough
             Endpoint = gateway.Url("/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {accessToken}" },
-        }));
+        }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
 
     /// <summary>Authorize, the backend's consent (Allow), the callback and Approve, all through HTTP.</summary>
     public static async Task AuthorizeAndApproveThroughApiAsync(HttpClient admin, string backend)

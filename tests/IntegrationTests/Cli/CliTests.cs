@@ -303,7 +303,7 @@ public sealed class RunningGatewayCliTests : IDisposable
         CliTests.Backend(ready.Json, "up").GetProperty("status").GetString().ShouldBe("Connected");
 
         // The backend that is down does not stop the gateway serving the other one.
-        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.McpUrl }));
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.McpUrl }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
         var echo = await client.CallToolAsync("up_1mcp_echo", new Dictionary<string, object?> { ["message"] = "still serving" });
         echo.Content.OfType<TextContentBlock>().Single().Text.ShouldBe("still serving");
     }

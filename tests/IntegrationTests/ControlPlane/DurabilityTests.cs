@@ -51,7 +51,7 @@ public sealed class DurabilityTests(PostgresFixture postgres) : IDisposable
         list.Json!.AsArray().Select(b => $"{b!["name"]}:{b["origin"]}").ShouldBe(["beta:api"]);
         await again.WaitForConnectedAsync("beta", second);
 
-        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = second.McpUrl }));
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions { Endpoint = second.McpUrl }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
         var echoed = await client.CallToolAsync("beta_1mcp_echo", new Dictionary<string, object?> { ["message"] = "still here" });
         (echoed.IsError ?? false).ShouldBeFalse();
         echoed.Content.OfType<TextContentBlock>().Single().Text.ShouldBe("still here");

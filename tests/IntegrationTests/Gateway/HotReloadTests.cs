@@ -159,7 +159,7 @@ public sealed class BrokenEditHotReloadTests
         var toolsChanged = new NotificationLog();
         await using var client = await McpClient.CreateAsync(
             new HttpClientTransport(new HttpClientTransportOptions { Endpoint = await gateway.WaitForListeningAsync() }),
-            new McpClientOptions { Handlers = HotReloadTests.Recording(toolsChanged) });
+            new McpClientOptions { Handlers = HotReloadTests.Recording(toolsChanged), ProtocolVersion = ProtocolEras.Legacy });
         var before = await HotReloadTests.WhoAmIAsync(client, "alpha");
 
         // Each broken file also adds beta: had any of it been applied, beta would show up.

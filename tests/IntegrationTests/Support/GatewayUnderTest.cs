@@ -95,7 +95,13 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
 
     public Uri Url(string pathAndQuery) => new(BaseUrl, pathAndQuery);
 
-    public async Task<McpClient> ConnectAsync(string query = "", McpClientHandlers? handlers = null, HttpTransportMode mode = HttpTransportMode.StreamableHttp)
+    /// <summary>An MCP client of <c>/mcp</c> (or <c>/sse</c>), disposed with the gateway.</summary>
+    /// <param name="query">The query string, e.g. a filter.</param>
+    /// <param name="handlers">The client's handlers (sampling, elicitation, notifications...).</param>
+    /// <param name="mode">Streamable HTTP or legacy SSE.</param>
+    /// <param name="protocolVersion">The revision to speak: an <c>initialize</c> session unless told otherwise; null lets the SDK choose (it prefers 2026-07-28).</param>
+    public async Task<McpClient> ConnectAsync(
+        string query = "", McpClientHandlers? handlers = null, HttpTransportMode mode = HttpTransportMode.StreamableHttp, string? protocolVersion = ProtocolEras.Legacy)
     {
         var path = mode == HttpTransportMode.Sse ? "/sse" : "/mcp";
         var transport = new HttpClientTransport(new HttpClientTransportOptions
@@ -103,7 +109,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
             Endpoint = Url(path + query),
             TransportMode = mode,
         });
-        var client = await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers ?? new McpClientHandlers() });
+        var client = await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers ?? new McpClientHandlers(), ProtocolVersion = protocolVersion });
         _clients.Add(client);
         return client;
     }
