@@ -8,6 +8,7 @@ using OneMcp.Api.Mcp;
 using OneMcp.Api.Observability;
 using OneMcp.Api.Security;
 using OneMcp.Infrastructure.Diagnostics;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api;
 

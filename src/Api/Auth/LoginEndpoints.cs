@@ -1,28 +1,23 @@
 using System.Globalization;
-using System.Security.Claims;
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
-using OpenIddict.Abstractions;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Auth;
 
 /// <summary>The sign-in page of OneMcp users (a cookie session), and sign-out.</summary>
 internal static class LoginEndpoints
 {
-    public const string LoginPath = "/login";
-    public const string LogoutPath = "/logout";
-
     public static void MapLogin(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(LoginPath, (HttpContext context, string? returnUrl) =>
+        endpoints.MapGet(GatewayAuthPaths.Login, (HttpContext context, string? returnUrl) =>
             AuthPages.Html(context, AuthPages.Login(SafeReturnUrl(returnUrl ?? context.Request.Query["ReturnUrl"]), null, null), AuthPages.LoginCsp));
-        endpoints.MapPost(LoginPath, SignInAsync).DisableAntiforgery();
-        endpoints.MapPost(LogoutPath, async (HttpContext context) =>
+        endpoints.MapPost(GatewayAuthPaths.Login, SignInAsync).DisableAntiforgery();
+        endpoints.MapPost(GatewayAuthPaths.Logout, async (HttpContext context) =>
         {
             await context.SignOutAsync(AuthSettings.CookieScheme);
-            return Results.Redirect(LoginPath);
+            return Results.Redirect(GatewayAuthPaths.Login);
         }).DisableAntiforgery();
     }
 
@@ -65,11 +60,7 @@ internal static class LoginEndpoints
             return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, message), AuthPages.LoginCsp, StatusCodes.Status401Unauthorized);
         }
 
-        var identity = new ClaimsIdentity(AuthSettings.CookieScheme, OpenIddictConstants.Claims.Name, OpenIddictConstants.Claims.Role);
-        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Subject, result.UserId.ToString("D")));
-        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Name, result.UserName!));
-        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Role, UserRoles.ToText(result.Role)));
-        await context.SignInAsync(AuthSettings.CookieScheme, new ClaimsPrincipal(identity));
+        await CookieSessions.SignInAsync(context, result.UserId, result.UserName!, result.Role);
         return Results.Redirect(returnUrl);
     }
 

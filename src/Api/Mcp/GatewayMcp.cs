@@ -102,7 +102,7 @@ internal static partial class GatewayMcp
         var subscriptions = services.GetRequiredService<ResourceSubscriptions>();
         var pool = services.GetRequiredService<IBackendPool>();
         var session = (GatewaySession)http.Items[SessionKey]!;
-        var owners = services.GetService<Auth.SessionOwners>();
+        var owners = services.GetService<SessionOwners>();
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         if (owners is not null && subject is not null && server.SessionId is { } sessionId)
         {
