@@ -65,12 +65,12 @@ internal static class AuthorizeEndpoint
         var action = form[ActionField].ToString();
         if (!Guid.TryParse(form[RequestIdField], out var requestId) || action is not ("approve" or "deny"))
         {
-            return Invalid(context, "This consent form is incomplete. Start the sign-in from your application again.");
+            return AuthPages.Problem(context, "This consent form is incomplete. Start the sign-in from your application again.");
         }
 
         if (plan.Select(form[ScopesField], out var selected) is { } notOffered)
         {
-            return Invalid(context, notOffered);
+            return AuthPages.Problem(context, notOffered);
         }
 
         var approve = action == "approve";
@@ -89,11 +89,10 @@ internal static class AuthorizeEndpoint
         HttpContext Http, IMediator Mediator, UserAccount User, string ClientId, ConsentPlan Plan,
         List<KeyValuePair<string, string>> Parameters, string Digest, Uri RedirectUri, AuthSettings Settings);
 
-    private static IResult ConsentPage(ConsentContext c, Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Html(
+    private static IResult ConsentPage(ConsentContext c, Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Consent(
         c.Http,
-        AuthPages.Consent(new AuthPages.ConsentModel(
-            c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.Offered, ticked, c.Plan.OfflineAccess, error, c.RedirectUri, c.Plan.AdminDeclined, c.Plan.Preview)),
-        AuthPages.ConsentCsp(c.RedirectUri),
+        new AuthPages.ConsentModel(
+            c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.Offered, ticked, c.Plan.OfflineAccess, error, c.RedirectUri, c.Plan.AdminDeclined, c.Plan.Preview),
         status);
 
     private static async Task<IResult> WaitForAdministratorAsync(ConsentContext c)
@@ -106,7 +105,7 @@ internal static class AuthorizeEndpoint
             // The waiting page's only button cancels (the user denies their own request).
             var form = await context.Request.ReadFormAsync(ct);
             return !Guid.TryParse(form[RequestIdField], out requestId) || form[ActionField] != "deny"
-                ? Invalid(context, "An administrator decides this request; wait for their answer on the waiting page.")
+                ? AuthPages.Problem(context, "An administrator decides this request; wait for their answer on the waiting page.")
                 : await DecideAsync(c, new DecideClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest, Approve: false, []),
                     _ => OpenIddictPassthrough.Reject(Errors.AccessDenied, "The user cancelled the request."));
         }
@@ -131,8 +130,7 @@ internal static class AuthorizeEndpoint
     private static IResult WaitingPage(ConsentContext c, Guid requestId)
     {
         var refresh = SameRequest(c.Parameters.Append(new(RequestIdField, requestId.ToString("D"))));
-        return AuthPages.Html(
-            c.Http, AuthPages.Waiting(c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.WithheldScopes, refresh), AuthPages.ConsentCsp(c.RedirectUri));
+        return AuthPages.Waiting(c.Http, c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.WithheldScopes, refresh, c.RedirectUri);
     }
 
     // Sends a consent decision or collection; a form that does not match an open request gets the problem page.
@@ -144,13 +142,10 @@ internal static class AuthorizeEndpoint
         }
         catch (ConsentRejectedException e)
         {
-            return Invalid(c.Http, e.Message);
+            return AuthPages.Problem(c.Http, e.Message);
         }
     }
 
     private static string SameRequest(IEnumerable<KeyValuePair<string, string>> parameters) =>
         GatewayAuthPaths.Authorize + QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
-
-    private static IResult Invalid(HttpContext context, string message) =>
-        AuthPages.Html(context, AuthPages.Problem("This request cannot be completed", message), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
 }

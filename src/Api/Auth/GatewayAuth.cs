@@ -1,10 +1,7 @@
-using System.Text.Json.Nodes;
 using OneMcp.Api.Http;
-using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Settings;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OneMcp.Api.Auth;
 
@@ -61,19 +58,8 @@ internal static partial class GatewayAuth
     }
 
     // RFC 9728: where MCP clients learn which authorization server issues tokens for /mcp.
-    private static IResult ProtectedResourceMetadata(AuthSettings settings, IBackendPool pool)
-    {
-        var document = new JsonObject
-        {
-            ["resource"] = settings.Resource,
-            // Exactly the issuer of the authorization server's metadata (RFC 8414 §3.3 has clients compare them).
-            ["authorization_servers"] = new JsonArray(settings.Issuer.AbsoluteUri),
-            ["scopes_supported"] = new JsonArray([.. OAuthScopes.Current(pool).Append(Scopes.OfflineAccess).Select(s => (JsonNode)s)]),
-            ["bearer_methods_supported"] = new JsonArray("header"),
-            ["resource_name"] = "OneMcp",
-        };
-        return Results.Text(document.ToJsonString(), "application/json");
-    }
+    private static IResult ProtectedResourceMetadata(AuthSettings settings, IBackendPool pool) =>
+        Results.Text(Infrastructure.Identity.ProtectedResourceMetadata.Document(settings, pool).ToJsonString(), "application/json");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication is on, but the gateway is reached over plain http at {Issuer}: tokens and passwords cross the network unencrypted. Put a TLS-terminating proxy in front (--external-url https://..., --trust-proxy <address>), or bind to loopback.")]
     private static partial void LogInsecureExposure(ILogger logger, Uri issuer);

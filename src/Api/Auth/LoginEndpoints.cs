@@ -12,7 +12,7 @@ internal static class LoginEndpoints
     public static void MapLogin(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(GatewayAuthPaths.Login, (HttpContext context, string? returnUrl) =>
-            AuthPages.Html(context, AuthPages.Login(SafeReturnUrl(returnUrl ?? context.Request.Query["ReturnUrl"]), null, null), AuthPages.LoginCsp));
+            AuthPages.Login(context, SafeReturnUrl(returnUrl ?? context.Request.Query["ReturnUrl"]), null, null));
         endpoints.MapPost(GatewayAuthPaths.Login, SignInAsync).DisableAntiforgery();
         endpoints.MapPost(GatewayAuthPaths.Logout, async (HttpContext context) =>
         {
@@ -25,7 +25,7 @@ internal static class LoginEndpoints
     {
         if (!context.Request.HasFormContentType)
         {
-            return AuthPages.Html(context, AuthPages.Login("/", null, "Send the sign-in form."), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
+            return AuthPages.Login(context, "/", null, "Send the sign-in form.", StatusCodes.Status400BadRequest);
         }
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
@@ -34,7 +34,7 @@ internal static class LoginEndpoints
         var returnUrl = SafeReturnUrl(form["returnUrl"]);
         if (userName.Length == 0 || password.Length == 0)
         {
-            return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, "Enter your user name and password."), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
+            return AuthPages.Login(context, returnUrl, userName, "Enter your user name and password.", StatusCodes.Status400BadRequest);
         }
 
         var result = await mediator.Send(new SignInCommand(userName, password, ClientAddress.Key(context)), context.RequestAborted);
@@ -45,11 +45,8 @@ internal static class LoginEndpoints
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
-            return AuthPages.Html(
-                context,
-                AuthPages.Login(returnUrl, userName, $"Too many failed sign-ins from this address. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}."),
-                AuthPages.LoginCsp,
-                StatusCodes.Status429TooManyRequests);
+            return AuthPages.Login(
+                context, returnUrl, userName, $"Too many failed sign-ins from this address. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.", StatusCodes.Status429TooManyRequests);
         }
 
         if (!result.Succeeded)
@@ -57,7 +54,7 @@ internal static class LoginEndpoints
             var message = result.Outcome == SignInOutcome.LockedOut
                 ? "Too many failed sign-ins for this account from this address. Wait a few minutes and try again."
                 : "The user name or password is not right.";
-            return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, message), AuthPages.LoginCsp, StatusCodes.Status401Unauthorized);
+            return AuthPages.Login(context, returnUrl, userName, message, StatusCodes.Status401Unauthorized);
         }
 
         await CookieSessions.SignInAsync(context, result.UserId, result.UserName!, result.Role);
