@@ -7,6 +7,7 @@ using OneMcp.Api.Http;
 using OneMcp.Api.Mcp;
 using OneMcp.Api.Security;
 using OneMcp.Infrastructure.Diagnostics;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api;
 

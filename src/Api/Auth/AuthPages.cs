@@ -18,11 +18,13 @@ internal static partial class AuthPages
     private static readonly string ConsentTemplate = Load("consent.html");
     private static readonly string ConsentAdminTemplate = Load("consent-admin.html");
     private static readonly string WaitingTemplate = Load("waiting.html");
+    private static readonly string ConsentTagTemplate = Load("consent-tag.html");
+    private static readonly string ConsentPreviewTemplate = Load("consent-preview.html");
 
-    public const string LoginCsp = "default-src 'none'; form-action 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+    private const string LoginCsp = "default-src 'none'; form-action 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
     /// <summary>The consent form posts to the gateway, which redirects to the client: that origin must be allowed too.</summary>
-    public static string ConsentCsp(Uri redirectUri) =>
+    private static string ConsentCsp(Uri redirectUri) =>
         $"default-src 'none'; script-src 'self'; form-action 'self' {redirectUri.GetLeftPart(UriPartial.Authority)}; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
     /// <summary>
@@ -31,9 +33,11 @@ internal static partial class AuthPages
     /// </summary>
     public static string ConsentScript { get; } = Load("consent.js");
 
-    public static string Login(string returnUrl, string? userName, string? error) => Page(
-        "Sign in to OneMcp",
-        Fill(LoginTemplate, ("error", ErrorLine(error)), ("returnUrl", Encode(returnUrl)), ("userName", Encode(userName ?? string.Empty))));
+    public static IResult Login(HttpContext context, string returnUrl, string? userName, string? error, int statusCode = StatusCodes.Status200OK) => Html(
+        context,
+        Page("Sign in to OneMcp", Fill(LoginTemplate, ("error", ErrorLine(error)), ("returnUrl", Encode(returnUrl)), ("userName", Encode(userName ?? string.Empty)))),
+        LoginCsp,
+        statusCode);
 
     public sealed record ConsentModel(
         string ClientName,
@@ -51,73 +55,52 @@ internal static partial class AuthPages
     /// <summary>Where the consent page's script is served (the page's CSP allows only it).</summary>
     public const string ConsentScriptPath = "/oauth-assets/consent.js";
 
-    public static string Consent(ConsentModel model)
+    public static IResult Consent(HttpContext context, ConsentModel model, int statusCode)
     {
-        var hidden = HiddenFields(model.Parameters, model.RequestId);
-        var tags = new StringBuilder();
         var tagScopes = model.OfferedScopes.Where(s => s.StartsWith(OAuthScopes.TagPrefix, StringComparison.Ordinal)).ToList();
-        if (tagScopes.Count > 0)
-        {
-            tags.Append("<fieldset><legend>Tags this application may reach</legend>");
-            foreach (var scope in tagScopes)
-            {
-                var id = "scope-" + Encode(scope.Replace(':', '-'));
-                tags.Append("<label for=\"").Append(id).Append("\"><input type=\"checkbox\" id=\"").Append(id)
-                    .Append("\" name=\"scopes\" value=\"").Append(Encode(scope)).Append('"')
-                    .Append(model.CheckedScopes.Contains(scope) ? " checked" : string.Empty)
-                    .Append("><code>").Append(Encode(scope)).Append("</code></label>");
-            }
-
-            tags.Append("</fieldset>");
-        }
-        else
-        {
-            tags.Append("<p class=\"muted\">No backend of this gateway carries a tag yet, so there is nothing to choose.</p>");
-        }
+        var tags = tagScopes.Count == 0
+            ? "<p class=\"muted\">No backend of this gateway carries a tag yet, so there is nothing to choose.</p>"
+            : "<fieldset><legend>Tags this application may reach</legend>" + string.Concat(tagScopes.Select(scope => Fill(
+                ConsentTagTemplate,
+                ("id", "scope-" + Encode(scope.Replace(':', '-'))),
+                ("scope", Encode(scope)),
+                ("checked", model.CheckedScopes.Contains(scope) ? " checked" : string.Empty)))) + "</fieldset>";
 
         // The admin scope is its own choice, never ticked in advance, whatever the client asked for or the user's role.
         var admin = model.OfferedScopes.Contains(OAuthScopes.Admin) ? Fill(ConsentAdminTemplate, ("scope", OAuthScopes.Admin))
             : model.AdminDeclined ? "<p class=\"muted\" id=\"admin-declined\">This application also asks to administer the gateway. Only an administrator can grant that, so it will not get it.</p>"
             : string.Empty;
-        return Page("Authorize " + model.ClientName, Fill(
+        return Html(context, Page("Authorize " + model.ClientName, Fill(
             ConsentTemplate,
             ("clientName", Encode(model.ClientName)),
             ("userName", Encode(model.UserName)),
             ("error", ErrorLine(model.Error)),
-            ("hidden", hidden),
-            ("tags", tags.ToString()),
+            ("hidden", HiddenFields(model.Parameters, model.RequestId)),
+            ("tags", tags),
             ("preview", model.Preview is { } preview ? Preview(preview, model.CheckedScopes) : string.Empty),
             ("admin", admin),
             ("offline", model.OfflineAccess ? "<p class=\"muted\">This application can renew this access for up to 30 days.</p>" : string.Empty),
-            ("returnHost", ReturnHost(model.RedirectUri))));
+            ("returnHost", ReturnHost(model.RedirectUri)))), ConsentCsp(model.RedirectUri), statusCode);
     }
 
     private static string Preview(ConsentPreview preview, IReadOnlySet<string> checkedScopes)
     {
-        var html = new StringBuilder();
         var reached = preview.Reached(checkedScopes).ToList();
-        var rule = preview.Match == ScopeMatch.All
-            ? "A server is reached when it carries every tag you tick."
-            : "A server is reached when it carries at least one tag you tick.";
-        html.Append("<section aria-live=\"polite\"><h2 style=\"font-size:1rem\">Servers this reaches</h2><p class=\"muted\">").Append(Encode(rule)).Append("</p>")
-            .Append("<ul id=\"preview\" data-match=\"").Append(preview.Match == ScopeMatch.All ? "all" : "any").Append("\">");
-        foreach (var server in preview.Servers)
-        {
-            html.Append("<li data-tags=\"").Append(Encode(string.Join(' ', server.Tags))).Append('"')
-                .Append(preview.IsWithheld(server.Tags) ? " data-withheld" : string.Empty)
-                .Append(reached.Contains(server.Name) ? string.Empty : " hidden").Append('>').Append(Encode(server.Name)).Append("</li>");
-        }
-
-        html.Append("</ul><p id=\"preview-empty\" class=\"muted\"").Append(reached.Count == 0 ? string.Empty : " hidden")
-            .Append(">No server: tick the tags this application needs.</p>");
         var beyond = preview.Servers.Where(s => preview.IsWithheld(s.Tags)).Select(s => s.Name).ToList();
-        if (beyond.Count > 0)
-        {
-            html.Append("<p class=\"muted\" id=\"preview-withheld\">Never reached through your approval, because they carry a tag only an administrator may grant: ")
-                .AppendJoin(", ", beyond.Select(Encode)).Append(".</p>");
-        }
-
-        return html.Append("</section><script src=\"").Append(ConsentScriptPath).Append("\"></script>").ToString();
+        return Fill(
+            ConsentPreviewTemplate,
+            ("rule", Encode(preview.Match == ScopeMatch.All
+                ? "A server is reached when it carries every tag you tick."
+                : "A server is reached when it carries at least one tag you tick.")),
+            ("match", preview.Match == ScopeMatch.All ? "all" : "any"),
+            ("servers", string.Concat(preview.Servers.Select(server => "<li data-tags=\"" + Encode(string.Join(' ', server.Tags)) + "\""
+                + (preview.IsWithheld(server.Tags) ? " data-withheld" : string.Empty)
+                + (reached.Contains(server.Name) ? string.Empty : " hidden") + ">" + Encode(server.Name) + "</li>"))),
+            ("emptyHidden", reached.Count == 0 ? string.Empty : " hidden"),
+            ("beyond", beyond.Count == 0 ? string.Empty
+                : "<p class=\"muted\" id=\"preview-withheld\">Never reached through your approval, because they carry a tag only an administrator may grant: "
+                    + string.Join(", ", beyond.Select(Encode)) + ".</p>"),
+            ("script", ConsentScriptPath));
     }
 
     /// <summary>
@@ -132,10 +115,14 @@ internal static partial class AuthPages
             : $"<p class=\"warning\" id=\"return-host\" role=\"alert\">After you decide, your browser returns to <strong>{host}</strong>, a site on the internet, not this computer. Approve only if that is the application you are signing in to.</p>";
     }
 
-    public static string Problem(string title, string message) =>
-        Page(title, "<h1>" + Encode(title) + "</h1>" + ErrorLine(message));
+    /// <summary>A request that cannot be completed (400), with the reason.</summary>
+    public static IResult Problem(HttpContext context, string message)
+    {
+        const string Title = "This request cannot be completed";
+        return Html(context, Page(Title, "<h1>" + Encode(Title) + "</h1>" + ErrorLine(message)), LoginCsp, StatusCodes.Status400BadRequest);
+    }
 
-    public static IResult Html(HttpContext context, string html, string csp, int statusCode = StatusCodes.Status200OK)
+    private static IResult Html(HttpContext context, string html, string csp, int statusCode = StatusCodes.Status200OK)
     {
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = csp;
@@ -154,8 +141,8 @@ internal static partial class AuthPages
     /// The page a user sees while an administrator decides on tags they may not grant alone. It reloads itself
     /// (the same OAuth request plus the request id) until there is an answer, and lets the user cancel.
     /// </summary>
-    public static string Waiting(string clientName, string userName, Guid requestId, IReadOnlyList<KeyValuePair<string, string>> parameters,
-        IReadOnlyList<string> withheld, string refreshUrl) => Page(
+    public static IResult Waiting(HttpContext context, string clientName, string userName, Guid requestId, IReadOnlyList<KeyValuePair<string, string>> parameters,
+        IReadOnlyList<string> withheld, string refreshUrl, Uri redirectUri) => Html(context, Page(
         "Waiting for an administrator",
         Fill(
             WaitingTemplate,
@@ -163,7 +150,7 @@ internal static partial class AuthPages
             ("clientName", Encode(clientName)),
             ("withheld", string.Join(", ", withheld.Select(t => "<code>" + Encode(t) + "</code>"))),
             ("hidden", HiddenFields(parameters, requestId))),
-        $"<meta http-equiv=\"refresh\" content=\"{WaitingRefreshSeconds};url={Encode(refreshUrl)}\">");
+        $"<meta http-equiv=\"refresh\" content=\"{WaitingRefreshSeconds};url={Encode(refreshUrl)}\">"), ConsentCsp(redirectUri));
 
     // The OAuth request as the form posts it back, and the authorization request it answers.
     private static string HiddenFields(IReadOnlyList<KeyValuePair<string, string>> parameters, Guid requestId) =>

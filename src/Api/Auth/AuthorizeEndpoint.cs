@@ -1,12 +1,12 @@
 using MediatR;
-using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using OneMcp.Api.Endpoints;
+using OneMcp.Application.Audit;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Authorization.Commands;
 using OneMcp.Application.Authorization.Queries;
 using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
-using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OneMcp.Api.Auth;
@@ -18,8 +18,6 @@ namespace OneMcp.Api.Auth;
 /// </summary>
 internal static class AuthorizeEndpoint
 {
-    public const string Path = "/authorize";
-
     // Fields the consent form adds to the OAuth request it posts back.
     private const string RequestIdField = "request_id";
     private const string ActionField = "action";
@@ -27,75 +25,63 @@ internal static class AuthorizeEndpoint
     private static readonly HashSet<string> FormFields = [RequestIdField, ActionField, ScopesField];
 
     public static void MapAuthorize(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Post], HandleAsync).DisableAntiforgery();
+        endpoints.MapMethods(GatewayAuthPaths.Authorize, [HttpMethods.Get, HttpMethods.Post], HandleAsync).DisableAntiforgery();
 
     private static async Task<IResult> HandleAsync(HttpContext context, IMediator mediator, AuthSettings settings)
     {
-        var request = context.GetOpenIddictServerRequest()
-            ?? throw new InvalidOperationException("The OpenIddict authorization request is missing.");
-        var parameters = OAuthParameters(request);
+        var request = OpenIddictPassthrough.RequestOf(context, "authorization");
+        var parameters = OpenIddictPassthrough.Parameters(request, FormFields);
         var ct = context.RequestAborted;
-
-        var user = await SignedInUserAsync(context);
-        if (user is null)
+        if (await CookieSessions.SignedInUserAsync(context) is not { } user)
         {
             // Back to this same request once signed in (a POST whose session ended starts again from its GET).
-            var returnUrl = Path + QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
-            return Results.Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, [AuthSettings.CookieScheme]);
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = SameRequest(parameters) }, [AuthSettings.CookieScheme]);
         }
 
+        // The consent this user gives is audited under their name (the page does not sign in through context.User).
+        context.Items[HttpCurrentUser.ItemKey] = new AuditActor(user.UserName, user.Subject, null);
         var clientId = request.ClientId!;
         var plan = await mediator.Send(
             new PrepareConsentQuery(clientId, user.UserName, user.IsAdmin, [.. request.GetScopes()], settings.ScopeMatch, settings.ScopeValidation), ct);
         if (plan.Refusal is { } refusal)
         {
-            return Reject(Errors.InvalidScope, refusal);
+            return OpenIddictPassthrough.Reject(Errors.InvalidScope, refusal);
         }
 
-        var consent = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), new Uri(request.RedirectUri!), settings);
+        var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), new Uri(request.RedirectUri!), settings);
         if (plan.NeedsAdministrator)
         {
             // Tags (or backends) this user may not grant alone: an administrator decides in the dashboard while this page waits.
-            return await WaitForAdministratorAsync(consent);
+            return await WaitForAdministratorAsync(c);
         }
 
         if (HttpMethods.IsGet(context.Request.Method))
         {
-            var id = await mediator.Send(new StartClientConsentCommand(user.Subject, clientId, plan.ClientName, plan.Offered, consent.Digest), ct);
-            return ConsentPage(consent, id, plan.RequestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
+            var id = await mediator.Send(new StartClientConsentCommand(user.Subject, clientId, plan.ClientName, plan.Offered, c.Digest), ct);
+            return ConsentPage(c, id, plan.RequestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
         }
 
         var form = await context.Request.ReadFormAsync(ct);
         var action = form[ActionField].ToString();
         if (!Guid.TryParse(form[RequestIdField], out var requestId) || action is not ("approve" or "deny"))
         {
-            return Invalid(context, "This consent form is incomplete. Start the sign-in from your application again.");
+            return AuthPages.Problem(context, "This consent form is incomplete. Start the sign-in from your application again.");
         }
 
         if (plan.Select(form[ScopesField], out var selected) is { } notOffered)
         {
-            return Invalid(context, notOffered);
+            return AuthPages.Problem(context, notOffered);
         }
 
         var approve = action == "approve";
         if (approve && plan.ApprovalProblem(selected) is { } problem)
         {
-            return ConsentPage(consent, requestId, new HashSet<string>(StringComparer.Ordinal), problem, StatusCodes.Status400BadRequest);
+            return ConsentPage(c, requestId, new HashSet<string>(StringComparer.Ordinal), problem, StatusCodes.Status400BadRequest);
         }
 
-        IReadOnlyList<string> granted;
-        try
-        {
-            granted = await mediator.Send(new DecideClientConsentCommand(requestId, user.Subject, clientId, consent.Digest, approve, selected), ct);
-        }
-        catch (ConsentRejectedException e)
-        {
-            return Invalid(context, e.Message);
-        }
-
-        return approve
-            ? SignIn(user, granted, plan.WithheldTags, plan.OfflineAccess, settings)
-            : Reject(Errors.AccessDenied, "The user denied the request.");
+        return await DecideAsync(c, new DecideClientConsentCommand(requestId, user.Subject, clientId, c.Digest, approve, selected), granted => approve
+            ? OpenIddictPassthrough.SignIn(OAuthPrincipals.ForConsent(user, granted, plan.WithheldTags, plan.OfflineAccess, settings.Resource))
+            : OpenIddictPassthrough.Reject(Errors.AccessDenied, "The user denied the request."));
     }
 
     /// <summary>One OAuth authorization request of one signed-in user, as the consent and waiting pages need it.</summary>
@@ -103,11 +89,10 @@ internal static class AuthorizeEndpoint
         HttpContext Http, IMediator Mediator, UserAccount User, string ClientId, ConsentPlan Plan,
         List<KeyValuePair<string, string>> Parameters, string Digest, Uri RedirectUri, AuthSettings Settings);
 
-    private static IResult ConsentPage(ConsentContext c, Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Html(
+    private static IResult ConsentPage(ConsentContext c, Guid requestId, IReadOnlySet<string> ticked, string? error, int status) => AuthPages.Consent(
         c.Http,
-        AuthPages.Consent(new AuthPages.ConsentModel(
-            c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.Offered, ticked, c.Plan.OfflineAccess, error, c.RedirectUri, c.Plan.AdminDeclined, c.Plan.Preview)),
-        AuthPages.ConsentCsp(c.RedirectUri),
+        new AuthPages.ConsentModel(
+            c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.Offered, ticked, c.Plan.OfflineAccess, error, c.RedirectUri, c.Plan.AdminDeclined, c.Plan.Preview),
         status);
 
     private static async Task<IResult> WaitForAdministratorAsync(ConsentContext c)
@@ -119,99 +104,48 @@ internal static class AuthorizeEndpoint
         {
             // The waiting page's only button cancels (the user denies their own request).
             var form = await context.Request.ReadFormAsync(ct);
-            if (!Guid.TryParse(form[RequestIdField], out requestId) || form[ActionField] != "deny")
-            {
-                return Invalid(context, "An administrator decides this request; wait for their answer on the waiting page.");
-            }
-
-            try
-            {
-                await mediator.Send(new DecideClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest, Approve: false, []), ct);
-            }
-            catch (ConsentRejectedException e)
-            {
-                return Invalid(context, e.Message);
-            }
-
-            return Reject(Errors.AccessDenied, "The user cancelled the request.");
+            return !Guid.TryParse(form[RequestIdField], out requestId) || form[ActionField] != "deny"
+                ? AuthPages.Problem(context, "An administrator decides this request; wait for their answer on the waiting page.")
+                : await DecideAsync(c, new DecideClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest, Approve: false, []),
+                    _ => OpenIddictPassthrough.Reject(Errors.AccessDenied, "The user cancelled the request."));
         }
 
         if (!Guid.TryParse(context.Request.Query[RequestIdField], out requestId))
         {
             requestId = await mediator.Send(
                 new StartClientConsentCommand(user.Subject, c.ClientId, plan.ClientName, plan.RequestedTags, c.Digest, RequiresAdministrator: true), ct);
+            return WaitingPage(c, requestId);
         }
-        else
+
+        return await DecideAsync(c, new CollectClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest), answer => answer.Outcome switch
         {
-            WaitingConsent answer;
-            try
-            {
-                answer = await mediator.Send(new CollectClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest), ct);
-            }
-            catch (ConsentRejectedException e)
-            {
-                return Invalid(context, e.Message);
-            }
-
-            switch (answer.Outcome)
-            {
-                case WaitingConsentOutcome.Approved when c.Settings.ScopeValidation && answer.GrantedScopes.Count == 0:
-                    return Reject(Errors.AccessDenied, "The administrator granted no tag.");
-                case WaitingConsentOutcome.Approved:
-                    // An administrator decided: what they granted is theirs to give, and never admin rights for this user's token.
-                    return SignIn(user, [.. answer.GrantedScopes.Where(s => s != OAuthScopes.Admin)], withheld: new HashSet<Domain.Backends.Tag>(), plan.OfflineAccess, c.Settings);
-                case WaitingConsentOutcome.Denied:
-                    return Reject(Errors.AccessDenied, "An administrator denied the request.");
-            }
-        }
-
-        var refresh = Path + QueryString.Create(c.Parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)).Append(new(RequestIdField, requestId.ToString("D"))));
-        return AuthPages.Html(context, AuthPages.Waiting(plan.ClientName, user.UserName, requestId, c.Parameters, plan.WithheldScopes, refresh), AuthPages.ConsentCsp(c.RedirectUri));
+            WaitingConsentOutcome.Approved => plan.AdministratorGrant(answer.GrantedScopes) is { } granted
+                ? OpenIddictPassthrough.SignIn(OAuthPrincipals.ForConsent(user, granted, withheld: new HashSet<Domain.Backends.Tag>(), plan.OfflineAccess, c.Settings.Resource))
+                : OpenIddictPassthrough.Reject(Errors.AccessDenied, "The administrator granted no tag."),
+            WaitingConsentOutcome.Denied => OpenIddictPassthrough.Reject(Errors.AccessDenied, "An administrator denied the request."),
+            _ => WaitingPage(c, requestId),
+        });
     }
 
-    private static IResult SignIn(UserAccount user, IReadOnlyList<string> granted, IReadOnlySet<Domain.Backends.Tag> withheld, bool offlineAccess, AuthSettings settings) =>
-        Results.SignIn(OAuthPrincipals.ForConsent(user, granted, withheld, offlineAccess, settings.Resource), properties: null, OAuthPrincipals.Scheme);
-
-    /// <summary>The enabled user of the sign-in cookie, or null (no cookie, or its user is gone or disabled).</summary>
-    internal static async Task<UserAccount?> SignedInUserAsync(HttpContext context)
+    private static IResult WaitingPage(ConsentContext c, Guid requestId)
     {
-        var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
-        if (!cookie.Succeeded || !Guid.TryParse(cookie.Principal.GetClaim(Claims.Subject), out var id))
-        {
-            return null;
-        }
-
-        var user = await context.RequestServices.GetRequiredService<IMediator>().Send(new GetUserAccountQuery(id), context.RequestAborted);
-        if (user is { Disabled: false })
-        {
-            // The consent this user gives is audited under their name (the page does not sign in through context.User).
-            context.Items[Endpoints.HttpCurrentUser.ItemKey] = new Application.Audit.AuditActor(user.UserName, user.Subject, null);
-            return user;
-        }
-
-        return null;
+        var refresh = SameRequest(c.Parameters.Append(new(RequestIdField, requestId.ToString("D"))));
+        return AuthPages.Waiting(c.Http, c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.WithheldScopes, refresh, c.RedirectUri);
     }
 
-    /// <summary>
-    /// An OAuth error answered by OpenIddict: on the authorization endpoint a redirect back to the client
-    /// (with <c>state</c> and <c>iss</c>), on the token endpoint the JSON error.
-    /// </summary>
-    internal static IResult Reject(string error, string description) => Results.Forbid(
-        new AuthenticationProperties(new Dictionary<string, string?>
+    // Sends a consent decision or collection; a form that does not match an open request gets the problem page.
+    private static async Task<IResult> DecideAsync<T>(ConsentContext c, IRequest<T> command, Func<T, IResult> answer)
+    {
+        try
         {
-            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
-            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
-        }),
-        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+            return answer(await c.Mediator.Send(command, c.Http.RequestAborted));
+        }
+        catch (ConsentRejectedException e)
+        {
+            return AuthPages.Problem(c.Http, e.Message);
+        }
+    }
 
-    private static IResult Invalid(HttpContext context, string message) =>
-        AuthPages.Html(context, AuthPages.Problem("This request cannot be completed", message), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
-
-    // The OAuth parameters of the request, in a stable order, without the consent form's own fields.
-    private static List<KeyValuePair<string, string>> OAuthParameters(OpenIddictRequest request) =>
-        [.. request.GetParameters()
-            .Where(p => !FormFields.Contains(p.Key))
-            .SelectMany(p => ((Microsoft.Extensions.Primitives.StringValues)p.Value is { Count: > 0 } values ? values.ToArray() : [string.Empty]).Select(v => new KeyValuePair<string, string>(p.Key, v ?? string.Empty)))
-            .OrderBy(p => p.Key, StringComparer.Ordinal)
-            .ThenBy(p => p.Value, StringComparer.Ordinal)];
+    private static string SameRequest(IEnumerable<KeyValuePair<string, string>> parameters) =>
+        GatewayAuthPaths.Authorize + QueryString.Create(parameters.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
 }

@@ -1,28 +1,23 @@
 using System.Globalization;
-using System.Security.Claims;
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
-using OpenIddict.Abstractions;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Auth;
 
 /// <summary>The sign-in page of OneMcp users (a cookie session), and sign-out.</summary>
 internal static class LoginEndpoints
 {
-    public const string LoginPath = "/login";
-    public const string LogoutPath = "/logout";
-
     public static void MapLogin(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(LoginPath, (HttpContext context, string? returnUrl) =>
-            AuthPages.Html(context, AuthPages.Login(SafeReturnUrl(returnUrl ?? context.Request.Query["ReturnUrl"]), null, null), AuthPages.LoginCsp));
-        endpoints.MapPost(LoginPath, SignInAsync).DisableAntiforgery();
-        endpoints.MapPost(LogoutPath, async (HttpContext context) =>
+        endpoints.MapGet(GatewayAuthPaths.Login, (HttpContext context, string? returnUrl) =>
+            AuthPages.Login(context, SafeReturnUrl(returnUrl ?? context.Request.Query["ReturnUrl"]), null, null));
+        endpoints.MapPost(GatewayAuthPaths.Login, SignInAsync).DisableAntiforgery();
+        endpoints.MapPost(GatewayAuthPaths.Logout, async (HttpContext context) =>
         {
             await context.SignOutAsync(AuthSettings.CookieScheme);
-            return Results.Redirect(LoginPath);
+            return Results.Redirect(GatewayAuthPaths.Login);
         }).DisableAntiforgery();
     }
 
@@ -30,7 +25,7 @@ internal static class LoginEndpoints
     {
         if (!context.Request.HasFormContentType)
         {
-            return AuthPages.Html(context, AuthPages.Login("/", null, "Send the sign-in form."), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
+            return AuthPages.Login(context, "/", null, "Send the sign-in form.", StatusCodes.Status400BadRequest);
         }
 
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
@@ -39,7 +34,7 @@ internal static class LoginEndpoints
         var returnUrl = SafeReturnUrl(form["returnUrl"]);
         if (userName.Length == 0 || password.Length == 0)
         {
-            return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, "Enter your user name and password."), AuthPages.LoginCsp, StatusCodes.Status400BadRequest);
+            return AuthPages.Login(context, returnUrl, userName, "Enter your user name and password.", StatusCodes.Status400BadRequest);
         }
 
         var result = await mediator.Send(new SignInCommand(userName, password, ClientAddress.Key(context)), context.RequestAborted);
@@ -50,11 +45,8 @@ internal static class LoginEndpoints
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
-            return AuthPages.Html(
-                context,
-                AuthPages.Login(returnUrl, userName, $"Too many failed sign-ins from this address. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}."),
-                AuthPages.LoginCsp,
-                StatusCodes.Status429TooManyRequests);
+            return AuthPages.Login(
+                context, returnUrl, userName, $"Too many failed sign-ins from this address. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.", StatusCodes.Status429TooManyRequests);
         }
 
         if (!result.Succeeded)
@@ -62,14 +54,10 @@ internal static class LoginEndpoints
             var message = result.Outcome == SignInOutcome.LockedOut
                 ? "Too many failed sign-ins for this account from this address. Wait a few minutes and try again."
                 : "The user name or password is not right.";
-            return AuthPages.Html(context, AuthPages.Login(returnUrl, userName, message), AuthPages.LoginCsp, StatusCodes.Status401Unauthorized);
+            return AuthPages.Login(context, returnUrl, userName, message, StatusCodes.Status401Unauthorized);
         }
 
-        var identity = new ClaimsIdentity(AuthSettings.CookieScheme, OpenIddictConstants.Claims.Name, OpenIddictConstants.Claims.Role);
-        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Subject, result.UserId.ToString("D")));
-        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Name, result.UserName!));
-        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Role, UserRoles.ToText(result.Role)));
-        await context.SignInAsync(AuthSettings.CookieScheme, new ClaimsPrincipal(identity));
+        await CookieSessions.SignInAsync(context, result.UserId, result.UserName!, result.Role);
         return Results.Redirect(returnUrl);
     }
 

@@ -1,5 +1,6 @@
 using OneMcp.Application.Authorization;
 using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 
 namespace OneMcp.Api.Auth;

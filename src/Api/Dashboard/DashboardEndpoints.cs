@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Primitives;
-using OneMcp.Api.Auth;
+using OneMcp.Infrastructure.Identity;
 using OneMcp.Api.Endpoints;
 using OneMcp.Infrastructure.Assets;
 
@@ -49,7 +49,7 @@ internal static class DashboardEndpoints
             if (!session.Succeeded)
             {
                 var returnUrl = context.Request.Path + context.Request.QueryString;
-                return Results.Redirect(LoginEndpoints.LoginPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl));
+                return Results.Redirect(GatewayAuthPaths.Login + "?returnUrl=" + Uri.EscapeDataString(returnUrl));
             }
         }
 

@@ -1,4 +1,4 @@
-using OneMcp.Api.Auth;
+using OneMcp.Infrastructure.Identity;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Users;
 using OpenIddict.Abstractions;

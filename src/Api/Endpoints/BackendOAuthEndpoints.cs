@@ -1,7 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
-using OneMcp.Api.Auth;
+using OneMcp.Infrastructure.Identity;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Users;
@@ -46,7 +46,7 @@ internal static class BackendOAuthEndpoints
             else
             {
                 // Signed out in between (or another browser): sign in, then this same answer is checked.
-                return Results.Redirect(QueryHelpers.AddQueryString(LoginEndpoints.LoginPath, "returnUrl", context.Request.Path + context.Request.QueryString));
+                return Results.Redirect(QueryHelpers.AddQueryString(GatewayAuthPaths.Login, "returnUrl", context.Request.Path + context.Request.QueryString));
             }
 
             var query = context.Request.Query;

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
-using OneMcp.Api.Auth;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Endpoints;
 

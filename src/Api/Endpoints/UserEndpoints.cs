@@ -27,7 +27,7 @@ internal static class UserEndpoints
         group.MapPost("/{name}/password", async (string name, PasswordBody body, IMediator mediator, HttpContext context, CancellationToken ct) =>
             {
                 await mediator.Send(new SetPasswordCommand(name, body.Password ?? string.Empty), ct);
-                await Auth.CookieSessions.RenewAfterOwnPasswordChangeAsync(context, name);
+                await Infrastructure.Identity.CookieSessions.RenewAfterOwnPasswordChangeAsync(context, name);
                 return TypedResults.NoContent();
             })
             .RequireAdmin().WithName("SetUserPassword").ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Api.Auth;
+using OneMcp.Infrastructure.Identity;
 using OneMcp.Application.Health.Queries;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;

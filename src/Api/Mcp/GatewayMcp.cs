@@ -117,7 +117,7 @@ internal static partial class GatewayMcp
             return;
         }
 
-        var owners = services.GetService<Auth.SessionOwners>();
+        var owners = services.GetService<SessionOwners>();
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         if (owners is not null && subject is not null && server.SessionId is { } sessionId)
         {

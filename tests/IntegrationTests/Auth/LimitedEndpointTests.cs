@@ -1,4 +1,4 @@
-using OneMcp.Api.Auth;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.IntegrationTests.Auth;
 
@@ -17,7 +17,7 @@ public sealed class LimitedEndpointTests
     [InlineData("/authorize/", "/authorize")]
     [InlineData("/revoke", "/revoke")]
     public void LimitedEndpoint_WhenThePathSpellsAnEndpoint_ReturnsThatEndpoint(string path, string endpoint) =>
-        GatewayAuth.LimitedEndpoint(path).ShouldBe(endpoint);
+        PerAddressRateLimits.LimitedEndpoint(path).ShouldBe(endpoint);
 
     [Theory]
     [InlineData("/mcp")]
@@ -29,5 +29,5 @@ public sealed class LimitedEndpointTests
     [InlineData("")]
     [InlineData(null)]
     public void LimitedEndpoint_WhenThePathIsNoLimitedEndpoint_ReturnsNull(string? path) =>
-        GatewayAuth.LimitedEndpoint(path).ShouldBeNull();
+        PerAddressRateLimits.LimitedEndpoint(path).ShouldBeNull();
 }

@@ -145,6 +145,18 @@ public sealed class PrepareConsentTests
     }
 
     [Fact]
+    public async Task AdministratorGrant_NeverGivesAdminRights_AndUnderScopeValidationNoTagIsARefusal()
+    {
+        var validated = await Prepare(isAdmin: false, ScopeMatch.All, scopeValidation: true, "tag:web");
+        var open = await Prepare(isAdmin: false, "tag:web");
+
+        validated.AdministratorGrant(["tag:web", OAuthScopes.Admin]).ShouldBe(["tag:web"]);
+        validated.AdministratorGrant([]).ShouldBeNull();
+        open.AdministratorGrant([OAuthScopes.Admin]).ShouldNotBeNull().ShouldBeEmpty();
+        open.AdministratorGrant([]).ShouldNotBeNull().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Handle_AClientThatDoesNotExist_IsAnError() =>
         await Should.ThrowAsync<InvalidOperationException>(() => new PrepareConsentHandler(_clients, _pool, _tagScopes)
             .Handle(new PrepareConsentQuery("nobody", "bob", false, [], ScopeMatch.All, false), CancellationToken.None));

@@ -73,6 +73,14 @@ public sealed record ConsentPlan(
         ScopeValidation && !selected.Any(s => s.StartsWith(OAuthScopes.TagPrefix, StringComparison.Ordinal)) && !selected.Contains(OAuthScopes.Admin)
             ? "Choose at least one tag: a token without tags reaches no server."
             : null;
+
+    /// <summary>
+    /// What the token gets from an administrator's approval of <paramref name="granted"/> on the user's behalf: what
+    /// they granted is theirs to give, but never admin rights for this user's token. Null when, under scope
+    /// validation, they granted no tag: the request is then refused.
+    /// </summary>
+    public IReadOnlyList<string>? AdministratorGrant(IReadOnlyList<string> granted) =>
+        ScopeValidation && granted.Count == 0 ? null : [.. granted.Where(s => s != OAuthScopes.Admin)];
 }
 
 public sealed class PrepareConsentHandler(IOAuthClientRegistry clients, IBackendPool pool, ITagScopeRepository tagScopes)

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
 
-namespace OneMcp.Api.Auth;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>The key under which per-address limits count a caller (the rate limits and the sign-in throttle).</summary>
 internal static class ClientAddress

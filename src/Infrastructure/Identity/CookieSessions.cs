@@ -1,11 +1,15 @@
 using System.Security.Claims;
+using MediatR;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using MediatR;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Authorization.Queries;
+using OneMcp.Application.Users;
+using OneMcp.Domain.Users;
 using OpenIddict.Abstractions;
 
-namespace OneMcp.Api.Auth;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// The dashboard's sign-in cookie lives for hours and carries the role it was issued with: on every request it
@@ -71,6 +75,26 @@ internal static class CookieSessions
         }
 
         await context.SignInAsync(AuthSettings.CookieScheme, principal);
+    }
+
+    /// <summary>Signs a user in to the dashboard and the consent pages: a cookie saying who they are and their role.</summary>
+    public static Task SignInAsync(HttpContext context, Guid userId, string userName, UserRole role)
+    {
+        var identity = new ClaimsIdentity(AuthSettings.CookieScheme, OpenIddictConstants.Claims.Name, OpenIddictConstants.Claims.Role);
+        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Subject, userId.ToString("D")));
+        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Name, userName));
+        identity.AddClaim(new Claim(OpenIddictConstants.Claims.Role, UserRoles.ToText(role)));
+        return context.SignInAsync(AuthSettings.CookieScheme, new ClaimsPrincipal(identity));
+    }
+
+    /// <summary>The enabled user of the sign-in cookie, or null (no cookie, or its user is gone or disabled).</summary>
+    public static async Task<UserAccount?> SignedInUserAsync(HttpContext context)
+    {
+        var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
+        return cookie.Succeeded && Guid.TryParse(cookie.Principal.GetClaim(OpenIddictConstants.Claims.Subject), out var id)
+            && await FindAsync(context, id) is { Disabled: false } user
+            ? user
+            : null;
     }
 
     private static Task<UserAccount?> FindAsync(HttpContext context, Guid id) =>

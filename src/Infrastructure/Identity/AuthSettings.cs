@@ -1,7 +1,10 @@
 using OneMcp.Infrastructure.Settings;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Authorization;
 
-namespace OneMcp.Api.Auth;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>What <c>--enable-auth</c> derives from the serve options: who issues tokens, for which resource.</summary>
 public sealed record AuthSettings
@@ -25,7 +28,7 @@ public sealed record AuthSettings
 
     public required OAuthRateLimits RateLimits { get; init; }
 
-    public Infrastructure.Identity.OAuthServerIdentity ServerIdentity => new(Issuer, Resource);
+    public OAuthServerIdentity ServerIdentity => new(Issuer, Resource);
 
     /// <param name="options">The serve options.</param>
     /// <param name="publicUrl">The gateway's URL: the external URL, else the address it listens on.</param>
@@ -37,8 +40,8 @@ public sealed record AuthSettings
         return new AuthSettings
         {
             Issuer = new Uri(issuer),
-            Resource = issuer + Http.GatewayRoutes.Mcp,
-            ResourceMetadataUrl = issuer + "/.well-known/oauth-protected-resource" + Http.GatewayRoutes.Mcp,
+            Resource = issuer + GatewayAuthPaths.Mcp,
+            ResourceMetadataUrl = issuer + GatewayAuthPaths.ProtectedResourceMetadata + GatewayAuthPaths.Mcp,
             AccessTokenLifetime = options.SessionTtl,
             ScopeValidation = options.EnableScopeValidation,
             ScopeMatch = options.ScopeMatch,
@@ -58,8 +61,7 @@ public sealed record AuthSettings
             return From(options, options.PublicUrl);
         }
 
-        var addresses = services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
+        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         var bound = addresses?.Select(a => new Uri(a)).FirstOrDefault(a => a.Port != 0)
             ?? throw new InvalidOperationException("The gateway's address is not known yet: start it before serving OAuth requests.");
         return From(options, new UriBuilder(options.PublicUrl) { Port = bound.Port }.Uri);

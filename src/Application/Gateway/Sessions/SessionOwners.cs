@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using OneMcp.Application.Gateway.Sessions;
 
-namespace OneMcp.Api.Auth;
+namespace OneMcp.Application.Gateway.Sessions;
 
 /// <summary>
 /// Which token subject opened each MCP session. A session id is not a credential: another user's token

@@ -1,0 +1,19 @@
+namespace OneMcp.Infrastructure.Identity;
+
+/// <summary>
+/// Where <c>--enable-auth</c> answers: the OAuth endpoints, the sign-in pages and the RFC 9728 metadata (lower case,
+/// as mapped). The rate limits, the cookie scheme and OpenIddict are configured with them; the host maps them.
+/// </summary>
+public static class GatewayAuthPaths
+{
+    public const string Authorize = "/authorize";
+    public const string Token = "/token";
+    public const string Register = "/register";
+    public const string Revoke = "/revoke";
+    public const string Login = "/login";
+    public const string Logout = "/logout";
+    public const string ProtectedResourceMetadata = "/.well-known/oauth-protected-resource";
+
+    /// <summary>The protected resource: the MCP endpoint (the host's <c>GatewayRoutes.Mcp</c>).</summary>
+    public const string Mcp = "/mcp";
+}

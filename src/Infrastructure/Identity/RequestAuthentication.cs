@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using OneMcp.Application.Diagnostics;
+using OpenIddict.Validation.AspNetCore;
+
+namespace OneMcp.Infrastructure.Identity;
+
+/// <summary>
+/// Authenticates a request to the MCP endpoints or the REST API with the gateway's own access tokens (validated by
+/// OpenIddict, then cached in <see cref="ValidatedTokenCache"/>); a REST request without a token may come with the
+/// dashboard's sign-in cookie instead. The host decides what each surface answers to a caller it refuses.
+/// </summary>
+internal static class RequestAuthentication
+{
+    private const string RefusedTokenDescription = "The access token is missing, expired, revoked or not meant for this gateway.";
+
+    /// <param name="context">The request.</param>
+    /// <param name="isMcp">An MCP endpoint: bearer tokens only, and the authentication middleware did not run (GatewayAuth skips it there).</param>
+    public static async Task<AuthenticatedCaller> AuthenticateAsync(HttpContext context, bool isMcp)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (authorization.Length == 0)
+        {
+            if (isMcp)
+            {
+                return new AuthenticatedCaller(null, TokenPresented: false, ViaCookie: false);
+            }
+
+            var cookie = await context.AuthenticateAsync(AuthSettings.CookieScheme);
+            var viaCookie = cookie.Succeeded ? cookie.Principal : null;
+            return new AuthenticatedCaller(viaCookie, TokenPresented: false, ViaCookie: viaCookie is not null);
+        }
+
+        // Resolved per request: with --port 0 the validation options exist only once the gateway listens.
+        var cache = context.RequestServices.GetRequiredService<ValidatedTokenCache>();
+        if (cache.TryGet(authorization, out var cached))
+        {
+            return new AuthenticatedCaller(cached, TokenPresented: true, ViaCookie: false);
+        }
+
+        var version = cache.Version;
+        var user = await ValidateTokenAsync(context, requestStepDone: !isMcp);
+        if (user is not null)
+        {
+            cache.Add(authorization, user, version);
+        }
+
+        return new AuthenticatedCaller(user, TokenPresented: true, ViaCookie: false);
+    }
+
+    /// <summary>
+    /// Sets the RFC 9728 challenge for a refused caller (with <c>error="invalid_token"</c> when a token was presented,
+    /// which is counted) and returns the message the answer carries.
+    /// </summary>
+    public static string Challenge(HttpContext context, bool tokenPresented)
+    {
+        // Resolved per request: with --port 0 the settings exist only once the gateway listens.
+        var settings = context.RequestServices.GetRequiredService<AuthSettings>();
+        var challenge = $"Bearer resource_metadata=\"{settings.ResourceMetadataUrl}\"";
+        if (tokenPresented)
+        {
+            context.RequestServices.GetService<GatewayTelemetry>()?.TokenRefused("bearer");
+            challenge += $", error=\"invalid_token\", error_description=\"{RefusedTokenDescription}\"";
+        }
+
+        context.Response.Headers.WWWAuthenticate = challenge;
+        return tokenPresented ? RefusedTokenDescription : "Authorization required: sign in through the gateway's OAuth authorization server.";
+    }
+
+    /// <summary>
+    /// Validates the presented access token with OpenIddict. The MCP endpoints skip the authentication middleware,
+    /// so OpenIddict's request step, which its authentication step builds on, is run here first.
+    /// </summary>
+    private static async Task<ClaimsPrincipal?> ValidateTokenAsync(HttpContext context, bool requestStepDone)
+    {
+        const string Scheme = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+        if (!requestStepDone
+            && await context.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>().GetHandlerAsync(context, Scheme) is IAuthenticationRequestHandler request)
+        {
+            // Its result is always false: OpenIddict's validation ends no request by itself.
+            await request.HandleRequestAsync();
+        }
+
+        var result = await context.AuthenticateAsync(Scheme);
+        return result.Succeeded ? result.Principal : null;
+    }
+}
