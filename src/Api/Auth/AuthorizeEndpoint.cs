@@ -1,6 +1,5 @@
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Api.Endpoints;
 using OneMcp.Application.Audit;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Authorization.Commands;

@@ -2,6 +2,7 @@ using MediatR;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Application.Backends.Queries;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Endpoints;
 
@@ -13,14 +14,14 @@ internal static class BackendEndpoints
 
         // Under scope validation a token lists only the backends its grant reaches; the others do not exist for it.
         group.MapGet("", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
-                (await mediator.Send(new ListBackendsQuery(FlagUntagged: Auth.ScopeGrants.ScopeValidation(context)), ct))
-                    .Where(b => Auth.ScopeGrants.Reaches(context, b.Tags)).Select(b => ForCaller(context, b)).ToList())
+                (await mediator.Send(new ListBackendsQuery(FlagUntagged: ScopeGrants.ScopeValidation(context)), ct))
+                    .Where(b => ScopeGrants.Reaches(context, b.Tags)).Select(b => ForCaller(context, b)).ToList())
             .WithName("ListBackends");
 
         group.MapGet("/{name}", async (string name, HttpContext context, IMediator mediator, CancellationToken ct) =>
             {
                 var backend = await mediator.Send(new GetBackendQuery(name), ct);
-                return Auth.ScopeGrants.Reaches(context, backend.Tags)
+                return ScopeGrants.Reaches(context, backend.Tags)
                     ? ForCaller(context, backend)
                     : throw new Application.Common.Exceptions.NotFoundException("backend", name);
             })

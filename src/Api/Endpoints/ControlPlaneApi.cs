@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Endpoints;
 

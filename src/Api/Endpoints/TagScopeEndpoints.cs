@@ -1,6 +1,7 @@
 using MediatR;
 using OneMcp.Application.TagScopes.Commands;
 using OneMcp.Application.TagScopes.Queries;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Endpoints;
 
@@ -11,7 +12,7 @@ internal static class TagScopeEndpoints
         var group = api.MapGroup("/tag-scopes").WithTags("Tag scopes");
 
         // Under scope validation a token's answer names only the backends its grant reaches (the query filters them).
-        group.MapGet("", (HttpContext context, IMediator mediator, CancellationToken ct) => mediator.Send(new ListTagScopesQuery(Auth.ScopeGrants.For(context)), ct))
+        group.MapGet("", (HttpContext context, IMediator mediator, CancellationToken ct) => mediator.Send(new ListTagScopesQuery(ScopeGrants.For(context)), ct))
             .WithName("ListTagScopes");
 
         group.MapPut("/{tag}", (string tag, TagScopeEdit edit, IMediator mediator, CancellationToken ct) =>

@@ -2,11 +2,12 @@ using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using OneMcp.Api.Http;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Application.Health.Queries;
-using OneMcp.Api.Http;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Mcp;
 
@@ -52,8 +53,8 @@ internal static partial class GatewayMcp
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
         {
-            Grant = Auth.ScopeGrants.For(http),
-            Actor = Endpoints.HttpCurrentUser.Of(http.User),
+            Grant = ScopeGrants.For(http),
+            Actor = HttpCurrentUser.Of(http.User),
             // Hashed once per session: spans and logs name no user and carry no token.
             UserHash = subject is null ? null : Application.Diagnostics.GatewayTelemetry.HashUser(subject),
         };

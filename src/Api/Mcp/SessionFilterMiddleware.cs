@@ -1,8 +1,11 @@
 using MediatR;
 using Microsoft.Extensions.Primitives;
+using OneMcp.Api.Http;
+using OneMcp.Application.Authorization;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Filtering.Queries;
-using OneMcp.Api.Http;
+using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Mcp;
 
@@ -30,9 +33,9 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
                     context.RequestAborted);
 
                 // Under scope validation a filter may only narrow: every tag it names (negated ones too) must be granted.
-                if (Auth.ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
+                if (ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
                 {
-                    await Auth.ScopeGrants.WriteInsufficientScopeAsync(context, missing);
+                    await WriteInsufficientScopeAsync(context, missing);
                     return;
                 }
 
@@ -64,5 +67,20 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
         return values.Count == 1
             ? values[0]
             : throw new SessionFilterException($"The '{name}' parameter is given more than once.");
+    }
+
+    /// <summary>
+    /// The 403 of RFC 6750 for a request filter that names tags the token was not granted, in the MCP
+    /// surface's JSON-RPC envelope; the challenge names the scopes the request would need.
+    /// </summary>
+    private static Task WriteInsufficientScopeAsync(HttpContext context, IReadOnlyList<Tag> missing)
+    {
+        var needed = string.Join(' ', missing.Select(OAuthScopes.ForTag));
+        context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{needed}\"";
+        return Http.JsonRpcErrors.WriteAsync(
+            context,
+            StatusCodes.Status403Forbidden,
+            Http.JsonRpcErrors.Forbidden,
+            $"The token was not granted the tag(s) this filter names: {string.Join(", ", missing.Select(t => t.Value))}.");
     }
 }

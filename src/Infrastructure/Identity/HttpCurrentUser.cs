@@ -1,8 +1,9 @@
+using Microsoft.AspNetCore.Http;
 using System.Security.Claims;
 using OneMcp.Application.Audit;
 using OpenIddict.Abstractions;
 
-namespace OneMcp.Api.Endpoints;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// The audit log's caller: the HTTP request's user (cookie or bearer token) and, for a token, its OAuth client.

@@ -1,9 +1,10 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Authorization;
 using OneMcp.Domain.Backends;
-using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 
-namespace OneMcp.Api.Auth;
+namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>The tag grant of the request's token under <c>--enable-scope-validation</c>; null when scopes do not limit it.</summary>
 internal static class ScopeGrants
@@ -32,20 +33,5 @@ internal static class ScopeGrants
     {
         var grant = For(context);
         return grant is null || grant.Reaches([.. backendTags.Select(Tag.From)]);
-    }
-
-    /// <summary>
-    /// The 403 of RFC 6750 for a request filter that names tags the token was not granted, in the MCP
-    /// surface's JSON-RPC envelope; the challenge names the scopes the request would need.
-    /// </summary>
-    public static Task WriteInsufficientScopeAsync(HttpContext context, IReadOnlyList<Tag> missing)
-    {
-        var needed = string.Join(' ', missing.Select(OAuthScopes.ForTag));
-        context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{needed}\"";
-        return Http.JsonRpcErrors.WriteAsync(
-            context,
-            StatusCodes.Status403Forbidden,
-            Http.JsonRpcErrors.Forbidden,
-            $"The token was not granted the tag(s) this filter names: {string.Join(", ", missing.Select(t => t.Value))}.");
     }
 }
