@@ -63,6 +63,7 @@ internal static class RegistrationEndpoint
             ["grant_types"] = new JsonArray([.. client.GrantTypes.Select(g => (JsonNode)g)]),
             ["response_types"] = new JsonArray("code"),
             ["token_endpoint_auth_method"] = client.TokenEndpointAuthMethod,
+            ["application_type"] = client.ApplicationType,
         };
         if (client.ClientSecret is { } secret)
         {
@@ -85,7 +86,8 @@ internal static class RegistrationEndpoint
             Strings(metadata, ClientMetadata.ResponseTypes, malformed),
             Text(metadata, ClientMetadata.TokenEndpointAuthMethod, malformed),
             Text(metadata, ClientMetadata.ClientName, malformed),
-            malformed);
+            malformed,
+            Text(metadata, ClientMetadata.ApplicationType, malformed));
     }
 
     // A list of text without repeats; null when absent or (marked malformed) when it is not a list of text.
