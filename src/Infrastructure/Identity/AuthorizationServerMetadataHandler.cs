@@ -8,7 +8,7 @@ namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// Completes the RFC 8414 document OpenIddict builds: the registration endpoint (RFC 7591), public clients
-/// (<c>none</c>), and the scopes of the tags the backends carry right now (so a reload shows at once).
+/// (<c>none</c>), Client ID Metadata Documents, and the scopes of the tags the backends carry right now (so a reload shows at once).
 /// </summary>
 internal sealed class AuthorizationServerMetadataHandler(IBackendPool pool, OAuthServerIdentity identity, OAuthServerOptions options) : IOpenIddictServerHandler<HandleConfigurationRequestContext>
 {
@@ -21,6 +21,7 @@ internal sealed class AuthorizationServerMetadataHandler(IBackendPool pool, OAut
     public ValueTask HandleAsync(HandleConfigurationRequestContext context)
     {
         context.Metadata["registration_endpoint"] = identity.Issuer.AbsoluteUri.TrimEnd('/') + options.RegistrationPath;
+        context.Metadata["client_id_metadata_document_supported"] = true;
         context.TokenEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
         context.RevocationEndpointAuthenticationMethods.Add(ClientAuthenticationMethods.None);
         context.Scopes.Clear();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Authorization;
+using OneMcp.Infrastructure.Identity.ClientIdMetadata;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
 using OpenIddict.Server;
 using OpenIddict.Validation;
@@ -24,6 +25,11 @@ public static class OAuthServerServiceCollectionExtensions
         services.AddSingleton<OAuthStoreChanges>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddScoped<IOAuthClientRegistry, OpenIddictClientRegistry>();
+
+        services.AddSingleton<ClientMetadataCache>();
+        services.AddSingleton<ClientMetadataFetcher>();
+        services.AddScoped<ClientMetadataResolver>();
+        ClientMetadataFetcher.AddHttpClient(services, sp => ClientMetadataResolver.AllowsLoopback(sp.GetRequiredService<OAuthServerIdentity>()));
 
         services.AddOAuthPruning();
         services.AddOAuthGrantDirectory();
@@ -60,6 +66,7 @@ public static class OAuthServerServiceCollectionExtensions
                     .EnableTokenEndpointPassthrough()
                     .DisableTransportSecurityRequirement();
                 server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
+                server.AddEventHandler(ClientMetadataDocumentHandler.Descriptor);
                 server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
                 foreach (var descriptor in AuditRevocationHandler.Descriptors)
                 {

@@ -28,11 +28,17 @@ internal sealed class OpenIddictClientRegistry(IOpenIddictApplicationManager app
     public async Task RegisterAsync(OAuthClientRegistration registration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(registration);
+        await applications.CreateAsync(Describe(registration), cancellationToken);
+    }
+
+    /// <summary>The OpenIddict application of a client: its endpoints, grants and PKCE, always.</summary>
+    internal static OpenIddictApplicationDescriptor Describe(OAuthClientRegistration registration)
+    {
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = registration.ClientId,
             ClientType = registration.IsPublic ? ClientTypes.Public : ClientTypes.Confidential,
-            ApplicationType = registration.IsPublic ? ApplicationTypes.Native : ApplicationTypes.Web,
+            ApplicationType = registration.ApplicationType,
             DisplayName = registration.DisplayName,
             ClientSecret = registration.ClientSecret,
         };
@@ -50,6 +56,6 @@ internal sealed class OpenIddictClientRegistry(IOpenIddictApplicationManager app
         }
 
         descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
-        await applications.CreateAsync(descriptor, cancellationToken);
+        return descriptor;
     }
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
 
 namespace OneMcp.IntegrationTests.Auth;
 
@@ -134,6 +136,27 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         response["client_name"]!.GetValue<string>().ShouldBe("Claude Code");
     }
 
+    [Theory]
+    [InlineData(null, "web")]
+    [InlineData("web", "web")]
+    [InlineData("native", "native")]
+    public async Task Register_ApplicationType_IsStoredAndAnsweredWebUnlessNative(string? sent, string expected)
+    {
+        var metadata = new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:33418/callback"), ["token_endpoint_auth_method"] = "none" };
+        if (sent is not null)
+        {
+            metadata["application_type"] = sent;
+        }
+
+        var response = await RegisterAsync(metadata);
+
+        response["application_type"]!.GetValue<string>().ShouldBe(expected);
+        await using var scope = fixture.Gateway.Services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var stored = (await applications.FindByClientIdAsync(response["client_id"]!.GetValue<string>())).ShouldNotBeNull();
+        (await applications.GetApplicationTypeAsync(stored)).ShouldBe(expected);
+    }
+
     [Fact]
     public async Task Register_AConfidentialClient_GetsASecret()
     {
@@ -156,6 +179,8 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
     [InlineData("""{"redirect_uris":["https://a.example/cb"],"response_types":["token"]}""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":["https://a.example/cb"],"client_name":42}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["https://a.example/cb"],"application_type":"browser"}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["https://a.example/cb"],"application_type":1}""", "invalid_client_metadata")]
     [InlineData("""[1,2]""", "invalid_client_metadata")]
     [InlineData("""{"redirect_uris":""", "invalid_client_metadata")]
     public async Task Register_WithBadMetadata_Answers400WithTheOAuthError(string body, string error)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using OneMcp.Application.Authorization;
 using OneMcp.Application.Authorization.Commands;
 
 namespace OneMcp.UnitTests.Authorization;
@@ -43,9 +44,9 @@ public sealed class ClientMetadataJsonTests
     {
         var issued = new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
         var confidential = ClientMetadataJson.Write(new ClientRegistrationResponse(
-            "c1", issued, "Editor", ["https://app.example.com/cb"], ["authorization_code"], "client_secret_basic", "s3cret"));
+            "c1", issued, "Editor", ["https://app.example.com/cb"], ["authorization_code"], "client_secret_basic", "s3cret", OAuthApplicationTypes.Web));
         var open = ClientMetadataJson.Write(new ClientRegistrationResponse(
-            "c2", issued, "Cli", ["http://127.0.0.1/cb"], ["authorization_code", "refresh_token"], "none", null));
+            "c2", issued, "Cli", ["http://127.0.0.1/cb"], ["authorization_code", "refresh_token"], "none", null, OAuthApplicationTypes.Native));
 
         confidential["client_id"]!.GetValue<string>().ShouldBe("c1");
         confidential["client_id_issued_at"]!.GetValue<long>().ShouldBe(issued.ToUnixTimeSeconds());
@@ -55,5 +56,7 @@ public sealed class ClientMetadataJsonTests
         open.ContainsKey("client_secret").ShouldBeFalse();
         open["grant_types"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["authorization_code", "refresh_token"]);
         open["token_endpoint_auth_method"]!.GetValue<string>().ShouldBe("none");
+        confidential["application_type"]!.GetValue<string>().ShouldBe("web");
+        open["application_type"]!.GetValue<string>().ShouldBe("native");
     }
 }

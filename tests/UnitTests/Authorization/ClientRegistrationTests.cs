@@ -66,7 +66,24 @@ public sealed class ClientRegistrationTests
         { Request(clientName: new string('a', 201)), "invalid_client_metadata", "client_name must be text of at most 200 characters." },
         { Request(clientName: "line\nbreak"), "invalid_client_metadata", "client_name must be text of at most 200 characters." },
         { Request(malformed: ["client_name"]), "invalid_client_metadata", "client_name must be text of at most 200 characters." },
+        { Request() with { ApplicationType = "browser" }, "invalid_client_metadata", "application_type must be web or native." },
+        { Request(malformed: ["application_type"]), "invalid_client_metadata", "application_type must be web or native." },
     };
+
+    [Theory]
+    [InlineData(null, "web")]
+    [InlineData("web", "web")]
+    [InlineData("native", "native")]
+    public async Task Handle_ApplicationType_IsStoredAndAnsweredWebUnlessNative(string? sent, string recorded)
+    {
+        var request = Request() with { ApplicationType = sent };
+        new ClientRegistrationRequestValidator().Validate(request).IsValid.ShouldBeTrue();
+
+        var response = await Handler().Handle(request, CancellationToken.None);
+
+        _clients.Registered.ShouldHaveSingleItem().ApplicationType.ShouldBe(recorded);
+        response.ApplicationType.ShouldBe(recorded);
+    }
 
     [Fact]
     public void Validator_ACompleteRequest_IsValid() =>

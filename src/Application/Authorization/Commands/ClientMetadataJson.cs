@@ -19,7 +19,8 @@ public static class ClientMetadataJson
             Strings(metadata, ClientMetadata.ResponseTypes, malformed),
             Text(metadata, ClientMetadata.TokenEndpointAuthMethod, malformed),
             Text(metadata, ClientMetadata.ClientName, malformed),
-            malformed);
+            malformed,
+            Text(metadata, ClientMetadata.ApplicationType, malformed));
     }
 
     public static JsonObject Write(ClientRegistrationResponse client)
@@ -34,6 +35,7 @@ public static class ClientMetadataJson
             [ClientMetadata.GrantTypes] = new JsonArray([.. client.GrantTypes.Select(g => (JsonNode)g)]),
             [ClientMetadata.ResponseTypes] = new JsonArray(ClientMetadata.Code),
             [ClientMetadata.TokenEndpointAuthMethod] = client.TokenEndpointAuthMethod,
+            [ClientMetadata.ApplicationType] = client.ApplicationType,
         };
         if (client.ClientSecret is { } secret)
         {

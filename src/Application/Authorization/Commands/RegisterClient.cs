@@ -19,13 +19,15 @@ namespace OneMcp.Application.Authorization.Commands;
 /// <param name="TokenEndpointAuthMethod"><c>token_endpoint_auth_method</c>; null when absent.</param>
 /// <param name="ClientName"><c>client_name</c> as sent; null when absent.</param>
 /// <param name="Malformed">The members present with the wrong JSON type (a list that is not all text, text that is not text).</param>
+/// <param name="ApplicationType"><c>application_type</c> (<c>web</c> or <c>native</c>); null when absent, which means <c>web</c>.</param>
 public sealed record ClientRegistrationRequest(
     IReadOnlyList<string?>? RedirectUris,
     IReadOnlyList<string>? GrantTypes,
     IReadOnlyList<string>? ResponseTypes,
     string? TokenEndpointAuthMethod,
     string? ClientName,
-    IReadOnlySet<string> Malformed) : IRequest<ClientRegistrationResponse>;
+    IReadOnlySet<string> Malformed,
+    string? ApplicationType = null) : IRequest<ClientRegistrationResponse>;
 
 /// <summary>The registered client (RFC 7591 §3.2.1); <see cref="ClientSecret"/> only for a confidential client.</summary>
 public sealed record ClientRegistrationResponse(
@@ -35,7 +37,8 @@ public sealed record ClientRegistrationResponse(
     IReadOnlyList<string> RedirectUris,
     IReadOnlyList<string> GrantTypes,
     string TokenEndpointAuthMethod,
-    string? ClientSecret)
+    string? ClientSecret,
+    string ApplicationType)
 {
     // Records print every property; this one holds a secret.
     public override string ToString() => $"ClientRegistrationResponse {{ ClientId = {ClientId}, ClientName = {ClientName} }}";
@@ -49,6 +52,7 @@ public static class ClientMetadata
     public const string ResponseTypes = "response_types";
     public const string TokenEndpointAuthMethod = "token_endpoint_auth_method";
     public const string ClientName = "client_name";
+    public const string ApplicationType = "application_type";
 
     public const string AuthorizationCode = "authorization_code";
     public const string RefreshToken = "refresh_token";
@@ -127,6 +131,14 @@ public sealed class ClientRegistrationRequestValidator : AbstractValidator<Clien
             }
         });
 
+        RuleFor(r => r.ApplicationType).Custom((type, context) =>
+        {
+            if (context.InstanceToValidate.Malformed.Contains(ClientMetadata.ApplicationType) || type is not (null or OAuthApplicationTypes.Web or OAuthApplicationTypes.Native))
+            {
+                Fail(context, ClientMetadata.InvalidClientMetadata, "application_type must be web or native.");
+            }
+        });
+
         RuleFor(r => r.ClientName).Custom((name, context) =>
         {
             if (context.InstanceToValidate.Malformed.Contains(ClientMetadata.ClientName)
@@ -154,17 +166,19 @@ public sealed class ClientRegistrationHandler(IOAuthClientRegistry clients, Time
         var authMethod = request.TokenEndpointAuthMethod ?? ClientMetadata.ClientSecretBasic;
         var clientName = request.ClientName?.Trim();
         var isPublic = authMethod == ClientMetadata.None;
+        var applicationType = request.ApplicationType ?? OAuthApplicationTypes.Web;
 
         var registration = new OAuthClientRegistration(
             RandomToken(16),
             isPublic ? null : RandomToken(32),
             string.IsNullOrEmpty(clientName) ? UnnamedClient : clientName,
             [.. redirectUris.Select(u => new Uri(u))],
-            grantTypes.Contains(ClientMetadata.RefreshToken));
+            grantTypes.Contains(ClientMetadata.RefreshToken),
+            applicationType);
         await clients.RegisterAsync(registration, cancellationToken);
 
         return new ClientRegistrationResponse(
-            registration.ClientId, time.GetUtcNow(), registration.DisplayName, redirectUris, grantTypes, authMethod, registration.ClientSecret);
+            registration.ClientId, time.GetUtcNow(), registration.DisplayName, redirectUris, grantTypes, authMethod, registration.ClientSecret, applicationType);
     }
 
     private static string RandomToken(int bytes) =>
