@@ -1,4 +1,3 @@
-using OneMcp.Infrastructure.Settings;
 using OneMcp.Api.Auth;
 using OneMcp.Api.Dashboard;
 using OneMcp.Api.Endpoints;
@@ -8,6 +7,7 @@ using OneMcp.Api.Mcp;
 using OneMcp.Api.Security;
 using OneMcp.Infrastructure.Diagnostics;
 using OneMcp.Infrastructure.Identity;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Api;
 

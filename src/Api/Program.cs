@@ -1,7 +1,7 @@
-using OneMcp.Infrastructure.Settings;
 using OneMcp.Api;
 using OneMcp.Api.Cli;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Settings;
 
 return await OneMcpCli.RunAsync(args, ServeAsync, MigrateAsync);
 

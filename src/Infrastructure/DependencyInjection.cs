@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OneMcp.Application.Audit;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Users.Commands;
-using OneMcp.Application.Audit;
 using OneMcp.Infrastructure.Audit;
 using OneMcp.Infrastructure.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;

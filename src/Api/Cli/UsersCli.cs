@@ -1,4 +1,3 @@
-using OneMcp.Infrastructure.Settings;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -11,6 +10,7 @@ using OneMcp.Application.Users.Queries;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Users;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Api.Cli;
 

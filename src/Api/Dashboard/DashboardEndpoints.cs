@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Primitives;
-using OneMcp.Infrastructure.Identity;
 using OneMcp.Api.Endpoints;
 using OneMcp.Infrastructure.Assets;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Dashboard;
 

@@ -1,6 +1,6 @@
-using OneMcp.Infrastructure.Identity;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Users;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 
 namespace OneMcp.Api.Endpoints;

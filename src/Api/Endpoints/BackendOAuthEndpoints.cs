@@ -1,11 +1,11 @@
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
-using OneMcp.Infrastructure.Identity;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Users;
 using OneMcp.Application.Users.Queries;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 
 namespace OneMcp.Api.Endpoints;

@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
-using OneMcp.Infrastructure.Identity;
 using OneMcp.Application.Health.Queries;
+using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 

@@ -25,39 +25,3 @@ public sealed record AuditEntry(
     string? Name,
     long DurationMs,
     string? ErrorCode);
-
-/// <summary>A stored <see cref="AuditEntry"/> with its id (the paging key: ids only grow).</summary>
-public sealed record AuditRecord(long Id, AuditEntry Entry);
-
-/// <summary>The kinds of audited events (stable: stored, filtered on and exported).</summary>
-public static class AuditKinds
-{
-    public const string ToolCall = "tools/call";
-    public const string ResourceRead = "resources/read";
-    public const string PromptGet = "prompts/get";
-    public const string SignIn = "sign-in";
-    public const string Consent = "consent";
-    public const string Approval = "approval";
-    public const string Denial = "denial";
-    public const string Revocation = "revocation";
-    public const string Change = "change";
-
-    public static readonly IReadOnlyList<string> All = [ToolCall, ResourceRead, PromptGet, SignIn, Consent, Approval, Denial, Revocation, Change];
-
-    /// <summary>The MCP requests routed to a backend: the ones the activity summary charts.</summary>
-    public static readonly IReadOnlyList<string> Calls = [ToolCall, ResourceRead, PromptGet];
-}
-
-public static class AuditOutcomes
-{
-    public const string Success = "success";
-    public const string Failure = "failure";
-
-    public static readonly IReadOnlyList<string> All = [Success, Failure];
-}
-
-/// <summary>Who is acting, as the audit log names them.</summary>
-public sealed record AuditActor(string? UserName, string? Subject, string? ClientId)
-{
-    public static readonly AuditActor Anonymous = new(null, null, null);
-}

@@ -14,17 +14,3 @@ public interface IAuditRepository
     /// <summary>Deletes entries older than <paramref name="threshold"/>; returns how many.</summary>
     Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken);
 }
-
-/// <summary>
-/// What to list. <see cref="User"/> matches the user name or the subject; <see cref="Subject"/> (a member's own
-/// rows) matches the subject only. Null fields do not filter.
-/// </summary>
-public sealed record AuditFilter(
-    string? User = null,
-    string? Subject = null,
-    string? Backend = null,
-    string? Kind = null,
-    string? Outcome = null,
-    DateTimeOffset? Since = null,
-    DateTimeOffset? Until = null,
-    long? BeforeId = null);

@@ -18,7 +18,3 @@ public interface IOAuthGrantDirectory
     /// <summary>Revokes every grant and token of one subject (a user id): used when a user is disabled or demoted.</summary>
     Task RevokeSubjectAsync(string subject, CancellationToken cancellationToken);
 }
-
-public sealed record OAuthClientRecord(string ClientId, string? DisplayName, string? ClientType, IReadOnlyList<string> RedirectUris, IReadOnlyList<OAuthGrantRecord> Grants);
-
-public sealed record OAuthGrantRecord(string Id, string ClientId, string? Subject, IReadOnlyList<string> Scopes, DateTimeOffset? CreatedAt);

@@ -2,16 +2,6 @@ using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Authorization;
 
-/// <summary>How granted tag scopes select backends (<c>--scope-match</c>).</summary>
-public enum ScopeMatch
-{
-    /// <summary>A backend must carry every granted tag (what 1MCP's documentation promises).</summary>
-    All,
-
-    /// <summary>A backend carrying one granted tag is enough.</summary>
-    Any,
-}
-
 /// <summary>
 /// The tags an access token was granted (its <c>tag:</c> scopes) under scope validation, and the rule that
 /// turns them into reachable backends. A grant without tags reaches nothing; an untagged backend is reached
@@ -116,14 +106,4 @@ public sealed class TagGrant
     }
 
     private static string[] Split(string value) => value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-}
-
-/// <summary>The private claims the gateway puts into its tokens to keep a grant's reach from growing.</summary>
-public static class GrantClaims
-{
-    /// <summary>The scopes the user first granted (space-separated); refreshes of the family stay within them.</summary>
-    public const string GrantedScopes = "onemcp_granted";
-
-    /// <summary>The tags the granting user could not grant (space-separated): backends carrying one are never reached.</summary>
-    public const string WithheldTags = "onemcp_withheld";
 }

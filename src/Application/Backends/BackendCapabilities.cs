@@ -18,13 +18,3 @@ public sealed record BackendCapabilities(
 {
     public static readonly BackendCapabilities Empty = new([], [], [], [], null, false, false);
 }
-
-[Flags]
-public enum CapabilityKinds
-{
-    None = 0,
-    Tools = 1,
-    Resources = 2,
-    Prompts = 4,
-    All = Tools | Resources | Prompts,
-}

@@ -5,39 +5,6 @@ using OneMcp.Domain.Common;
 namespace OneMcp.Application.Backends;
 
 /// <summary>
-/// Serialises changes to the stored backends with the pool's catch-up, so two changes can never apply their
-/// snapshots in the wrong order. One per process.
-/// </summary>
-public sealed class BackendCatalogGate : IDisposable
-{
-    private readonly SemaphoreSlim _gate = new(1, 1);
-
-    internal async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        return new Releaser(_gate);
-    }
-
-    public void Dispose() => _gate.Dispose();
-
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                gate.Release();
-            }
-        }
-    }
-}
-
-/// <summary>What a configuration sync did; <see cref="Skipped"/> names config entries refused because an API backend owns the name.</summary>
-public sealed record ConfigSyncReport(int Added, int Updated, int Removed, IReadOnlyList<string> Skipped);
-
-/// <summary>
 /// The stored backends (mcp.json ∪ API) and the running pool kept in step: every change to the store is
 /// followed by <see cref="IBackendRuntime.ApplyAsync"/> with every stored backend's effective settings.
 /// </summary>

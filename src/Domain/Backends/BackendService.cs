@@ -2,15 +2,6 @@ using OneMcp.Domain.Common;
 
 namespace OneMcp.Domain.Backends;
 
-/// <summary>Where a backend's definition lives.</summary>
-public enum BackendOrigin
-{
-    /// <summary>Defined in mcp.json: the file owns it; operators may only enable or disable it.</summary>
-    Config,
-    /// <summary>Registered through the REST API or dashboard: stored, edited and removed there.</summary>
-    Api,
-}
-
 /// <summary>
 /// A backend MCP server the gateway fronts. It guards who may change what: the file owns config backends,
 /// operators own API backends, and anyone with the right may switch either on or off.

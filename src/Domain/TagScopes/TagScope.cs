@@ -3,17 +3,6 @@ using OneMcp.Domain.Common;
 
 namespace OneMcp.Domain.TagScopes;
 
-/// <summary>Who may grant a tag scope on the consent page.</summary>
-public enum GrantPolicy
-{
-    /// <summary>Any signed-in user (the default).</summary>
-    AllUsers,
-    /// <summary>Only administrators.</summary>
-    AdminsOnly,
-    /// <summary>Administrators and the users named in <see cref="TagScope.AllowedUsers"/>.</summary>
-    NamedUsers,
-}
-
 /// <summary>
 /// The OAuth scope <c>tag:&lt;name&gt;</c> of one tag: its description and who may grant it. Tags come and go
 /// with the backends that carry them; the scope keeps what an administrator decided about it.

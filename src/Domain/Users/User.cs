@@ -2,12 +2,6 @@ using OneMcp.Domain.Common;
 
 namespace OneMcp.Domain.Users;
 
-public enum UserRole
-{
-    Member,
-    Admin,
-}
-
 /// <summary>A person who signs in to approve clients and run the dashboard. The password hash is opaque here.</summary>
 public sealed class User : EditableAggregate
 {

@@ -1,8 +1,8 @@
-using OneMcp.Infrastructure.Settings;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Authorization;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Infrastructure.Identity;
 

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
 using OneMcp.Application.Audit;
 using OpenIddict.Abstractions;
 

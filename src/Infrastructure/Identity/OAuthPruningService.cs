@@ -87,6 +87,3 @@ internal sealed partial class OAuthPruningService(
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "OAuth pruning failed ({ErrorType}: {Reason}); the next run is on schedule")]
     private partial void LogRunFailed(string errorType, string reason);
 }
-
-/// <summary>How many rows one pruning pass deleted.</summary>
-internal readonly record struct OAuthPruningResult(long Tokens, long Authorizations, int AuthorizationRequests, long Clients = 0);

@@ -28,6 +28,3 @@ public sealed class OAuthServerOptions
     /// </summary>
     public required Func<IServiceProvider, OAuthServerIdentity> Identity { get; init; }
 }
-
-/// <summary>The issuer (the gateway's external URL) and the one resource its tokens are for (RFC 8707), their audience.</summary>
-public sealed record OAuthServerIdentity(Uri Issuer, string Resource);

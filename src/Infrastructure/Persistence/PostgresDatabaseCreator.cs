@@ -2,19 +2,6 @@ using Npgsql;
 
 namespace OneMcp.Infrastructure.Persistence;
 
-/// <summary>What <see cref="PostgresDatabaseCreator.EnsureExistsAsync"/> found or did.</summary>
-internal enum PostgresDatabaseCreation
-{
-    /// <summary>The database was there already.</summary>
-    Existed,
-
-    /// <summary>This gateway created it.</summary>
-    Created,
-
-    /// <summary>Another gateway created it between this one's check and its <c>CREATE DATABASE</c>.</summary>
-    CreatedConcurrently,
-}
-
 /// <summary>Creates the configured PostgreSQL database when it does not exist, tolerating a concurrent creator.</summary>
 internal static class PostgresDatabaseCreator
 {

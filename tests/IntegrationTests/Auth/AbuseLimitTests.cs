@@ -1,6 +1,6 @@
-using OneMcp.Infrastructure.Settings;
 using System.Net;
 using System.Text;
+using OneMcp.Infrastructure.Settings;
 using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.OAuth;
 

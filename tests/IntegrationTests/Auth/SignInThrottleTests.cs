@@ -1,5 +1,5 @@
-using OneMcp.Infrastructure.Settings;
 using System.Net;
+using OneMcp.Infrastructure.Settings;
 using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Auth;

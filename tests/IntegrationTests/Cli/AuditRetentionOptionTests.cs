@@ -1,5 +1,5 @@
-using OneMcp.Infrastructure.Settings;
 using OneMcp.Api.Cli;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.IntegrationTests.Cli;
 

@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Protocol;
-using OneMcp.Infrastructure.Diagnostics;
 using OneMcp.Application.Diagnostics;
+using OneMcp.Infrastructure.Diagnostics;
 using OneMcp.IntegrationTests.Support;
 using OpenTelemetry.Trace;
 

@@ -1,4 +1,3 @@
-using OneMcp.Infrastructure.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -6,6 +5,7 @@ using ModelContextProtocol.Client;
 using OneMcp.Api;
 using OneMcp.Application.Backends;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.IntegrationTests.Support;
 

@@ -1,8 +1,8 @@
-using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Configuration;
 

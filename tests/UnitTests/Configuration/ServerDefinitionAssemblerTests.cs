@@ -1,6 +1,6 @@
-using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Configuration;
 

@@ -1,10 +1,10 @@
-using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Application.Backends.Queries;
 using OneMcp.Application.Common.Exceptions;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.Common;
+using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.ControlPlane;
 

@@ -1,7 +1,7 @@
-using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.ControlPlane;
 

@@ -1,6 +1,6 @@
-using OneMcp.UnitTests.TestDoubles;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Domain.Backends;
+using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.ControlPlane;
 

@@ -35,18 +35,3 @@ public interface IBackendOAuth
     /// <summary>Whether the backend has tokens in use (then a connection to it is "authorized").</summary>
     bool HasTokens(ServerName backend);
 }
-
-/// <param name="ProtectedTokens">Encrypted with the gateway's Data Protection keys: safe to keep on a pending request.</param>
-/// <param name="Scopes">What the backend's authorization server granted.</param>
-public sealed record ObtainedBackendTokens(string ProtectedTokens, IReadOnlyList<string> Scopes);
-
-/// <summary>A backend OAuth step that failed; <see cref="Code"/> is an OAuth-style error code shown to the operator.</summary>
-public sealed class BackendOAuthException(string code, string message, Exception? inner = null) : Exception(message, inner)
-{
-    public const string InvalidState = "invalid_state";
-    public const string DiscoveryFailed = "discovery_failed";
-    public const string RegistrationFailed = "registration_failed";
-    public const string TokenExchangeFailed = "token_exchange_failed";
-
-    public string Code { get; } = code;
-}

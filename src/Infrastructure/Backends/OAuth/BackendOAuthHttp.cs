@@ -6,13 +6,6 @@ using OneMcp.Application.Backends.OAuth;
 
 namespace OneMcp.Infrastructure.Backends.OAuth;
 
-/// <summary>The server metadata the flow needs (RFC 9728 + RFC 8414).</summary>
-public sealed record BackendAuthorizationServer(
-    string Issuer, Uri AuthorizationEndpoint, Uri TokenEndpoint, Uri? RegistrationEndpoint, string Resource, IReadOnlyList<string> ScopesSupported);
-
-/// <summary>What a token endpoint answered.</summary>
-public sealed record TokenResponse(string AccessToken, string? RefreshToken, TimeSpan? ExpiresIn, IReadOnlyList<string>? Scopes);
-
 /// <summary>
 /// The HTTP side of the gateway's OAuth client toward backends, per the MCP authorization specification:
 /// protected-resource metadata (from the backend's 401 or its well-known URL), authorization-server metadata

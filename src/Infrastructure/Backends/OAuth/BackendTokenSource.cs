@@ -1,14 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Domain.Backends;
 
 namespace OneMcp.Infrastructure.Backends.OAuth;
-
-/// <summary>A backend needs (new) OAuth authorization; the connection reports it as awaiting OAuth with this reason.</summary>
-public sealed class BackendAuthorizationRequiredException(string message)
-    : HttpRequestException(message, null, HttpStatusCode.Unauthorized);
 
 /// <summary>
 /// The access tokens backends are called with: loaded from the encrypted store once, kept in memory, refreshed

@@ -1,0 +1,84 @@
+using FluentValidation;
+using OneMcp.Application.Authorization.Commands;
+using OneMcp.Application.Backends.Commands;
+using OneMcp.Application.Backends.OAuth;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Users.Commands;
+using OneMcp.Domain.Common;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Audit;
+
+/// <summary>Which commands are audited, under which kind, and what their outcome and actor are.</summary>
+internal static class AuditedCommand
+{
+    private const int MaxText = 200;
+
+    internal sealed record Description(string Kind, string Name, string? Backend);
+
+    public static Description? Describe(object request)
+    {
+        var type = request.GetType().Name;
+        if (!type.EndsWith("Command", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var name = type[..^"Command".Length];
+        return request switch
+        {
+            // Steps of a consent page the user has not answered yet, and the host's own start-up work: no decision.
+            StartClientConsentCommand or CollectClientConsentCommand or EnsureAdminFromEnvironmentCommand => null,
+            SignInCommand => new Description(AuditKinds.SignIn, name, null),
+            DecideClientConsentCommand c => new Description(c.Approve ? AuditKinds.Consent : AuditKinds.Denial, name, null),
+            DecideAuthorizationRequestCommand d => new Description(d.Approve ? AuditKinds.Approval : AuditKinds.Denial, name, null),
+            RevokeGrantCommand => new Description(AuditKinds.Revocation, name, null),
+            RegisterBackendCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
+            UpdateBackendCommand u => new Description(AuditKinds.Change, name, Clip(u.Name)),
+            EnableBackendCommand e => new Description(AuditKinds.Change, name, Clip(e.Name)),
+            DisableBackendCommand d => new Description(AuditKinds.Change, name, Clip(d.Name)),
+            RemoveBackendCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
+            StartBackendAuthorizationCommand s => new Description(AuditKinds.Change, name, Clip(s.Name)),
+            CompleteBackendAuthorizationCommand c => new Description(AuditKinds.Change, name, Clip(c.Name)),
+            RestartBackendOAuthCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
+            _ => new Description(AuditKinds.Change, name, null),
+        };
+    }
+
+    /// <summary>A sign-in answers its failure rather than throwing it; every other command throws.</summary>
+    public static (string Outcome, string? Code) OutcomeOf(object? response) => response switch
+    {
+        SignInResult { Outcome: SignInOutcome.LockedOut } => (AuditOutcomes.Failure, "locked_out"),
+        SignInResult { Outcome: SignInOutcome.AddressThrottled } => (AuditOutcomes.Failure, "address_throttled"),
+        SignInResult { Succeeded: false } => (AuditOutcomes.Failure, "invalid_credentials"),
+        _ => (AuditOutcomes.Success, null),
+    };
+
+    /// <summary>
+    /// A sign-in has no caller yet: it is recorded under the name tried (and, once known, the user's id). A consent
+    /// is given on the authorization page, whose user is the command's subject.
+    /// </summary>
+    public static AuditActor ActorOf(object request, object? response, AuditActor caller) => request switch
+    {
+        SignInCommand when response is SignInResult { Succeeded: true } r => new AuditActor(r.UserName, r.UserId.ToString("D"), null),
+        SignInCommand s => new AuditActor(Clip(s.UserName.Trim()), null, null),
+        DecideClientConsentCommand c => caller with { Subject = caller.Subject ?? c.Subject, ClientId = c.ClientId },
+        _ => caller,
+    };
+
+    public static string ErrorCode(Exception exception) => exception switch
+    {
+        ValidationException => "invalid_request",
+        DomainException d => d.Code,
+        NotFoundException => "not_found",
+        DuplicateNameException => "duplicate_name",
+        ConcurrencyConflictException => "version_conflict",
+        LastAdminException => "user.last_admin",
+        ConsentRejectedException => "consent_rejected",
+        BackendOAuthException o => o.Code,
+        OperationCanceledException => "cancelled",
+        _ => "internal_error",
+    };
+
+    private static string? Clip(string? value) => value is { Length: > MaxText } ? value[..MaxText] : value;
+}

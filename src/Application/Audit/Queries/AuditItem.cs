@@ -1,0 +1,14 @@
+namespace OneMcp.Application.Audit.Queries;
+
+/// <summary>One row as the API shows it.</summary>
+public sealed record AuditItem(
+    long Id, DateTimeOffset Time, string Kind, string Outcome, string? User, string? Subject, string? ClientId,
+    string? Backend, string? Name, long DurationMs, string? ErrorCode)
+{
+    public static AuditItem From(AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var e = record.Entry;
+        return new AuditItem(record.Id, e.Time, e.Kind, e.Outcome, e.UserName, e.Subject, e.ClientId, e.Backend, e.Name, e.DurationMs, e.ErrorCode);
+    }
+}

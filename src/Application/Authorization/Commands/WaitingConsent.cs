@@ -1,0 +1,3 @@
+namespace OneMcp.Application.Authorization.Commands;
+
+public sealed record WaitingConsent(WaitingConsentOutcome Outcome, IReadOnlyList<string> GrantedScopes);

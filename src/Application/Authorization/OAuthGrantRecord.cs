@@ -1,0 +1,3 @@
+namespace OneMcp.Application.Authorization;
+
+public sealed record OAuthGrantRecord(string Id, string ClientId, string? Subject, IReadOnlyList<string> Scopes, DateTimeOffset? CreatedAt);

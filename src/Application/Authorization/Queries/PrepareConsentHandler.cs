@@ -1,0 +1,71 @@
+using MediatR;
+using OneMcp.Application.Backends;
+using OneMcp.Domain.Backends;
+using OneMcp.Domain.TagScopes;
+
+namespace OneMcp.Application.Authorization.Queries;
+
+public sealed class PrepareConsentHandler(IOAuthClientRegistry clients, IBackendPool pool, ITagScopeRepository tagScopes)
+    : IRequestHandler<PrepareConsentQuery, ConsentPlan>
+{
+    public async Task<ConsentPlan> Handle(PrepareConsentQuery request, CancellationToken cancellationToken)
+    {
+        var client = await clients.FindAsync(request.ClientId, cancellationToken)
+            ?? throw new InvalidOperationException("The authorization server validated a client that does not exist.");
+        var clientName = client.DisplayName ?? request.ClientId;
+
+        var available = OAuthScopes.Current(pool);
+        var requestedTags = new List<string>();
+        var adminRequested = false;
+        foreach (var scope in request.Scopes)
+        {
+            if (OAuthScopes.TryParseTag(scope, out var tag))
+            {
+                var normalised = OAuthScopes.ForTag(tag);
+                if (!available.Contains(normalised, StringComparer.Ordinal))
+                {
+                    return new ConsentPlan(clientName, client.MayRefresh, $"The scope '{scope}' names no tag of this gateway.",
+                        [], [], [], [], false, new HashSet<Tag>(), request.ScopeValidation, null);
+                }
+
+                requestedTags.Add(normalised);
+            }
+            else if (scope == OAuthScopes.Admin)
+            {
+                adminRequested = true;
+            }
+
+            // offline_access follows the client's registration; other scopes (openid, profile...) are not granted.
+        }
+
+        // Tag scopes may be kept to admins or named users, and a backend is within a user's gift only when they may
+        // grant every tag it carries; only administrators grant the admin scope.
+        var rights = GrantorRights.For(request.UserName, request.IsAdmin, await tagScopes.ListAsync(cancellationToken));
+        var backends = pool.Backends.Where(b => !b.Settings.Disabled).ToList();
+        requestedTags = [.. requestedTags.Distinct(StringComparer.Ordinal)];
+        var withheld = rights.WithheldFrom(requestedTags, backends.Select(b => b.Settings.Tags), request.Match, request.ScopeValidation);
+
+        // A client that names scopes is offered exactly those it may get; one that names none, every tag the user may grant.
+        // The admin scope is only ever offered to an administrator, and never ticked in advance.
+        List<string> requested = adminRequested && rights.IsAdmin ? [.. requestedTags, OAuthScopes.Admin] : requestedTags;
+        List<string> offered = requested.Count > 0 || adminRequested
+            ? requested
+            : [.. available.Where(rights.MayGrant), .. rights.IsAdmin ? [OAuthScopes.Admin] : Array.Empty<string>()];
+        var preview = request.ScopeValidation
+            ? new ConsentPreview(request.Match, [.. backends.Select(b => (b.Name.Value, (IReadOnlyList<string>)[.. b.Settings.Tags.Select(t => t.Value)]))], rights.Withheld)
+            : null;
+
+        return new ConsentPlan(
+            clientName,
+            client.MayRefresh,
+            Refusal: null,
+            requestedTags,
+            [.. withheld.Select(OAuthScopes.ForTag)],
+            requested,
+            offered,
+            AdminDeclined: adminRequested && !rights.IsAdmin,
+            rights.Withheld,
+            request.ScopeValidation,
+            preview);
+    }
+}

@@ -1,0 +1,27 @@
+using MediatR;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Gateway;
+using OneMcp.Application.Gateway.Filtering;
+using OneMcp.Domain.Common;
+using OneMcp.Domain.Presets;
+
+namespace OneMcp.Application.Presets.Commands;
+
+public sealed class UpdatePresetHandler(IPresetRepository repository, GatewayNotifier notifier, TimeProvider time)
+    : IRequestHandler<UpdatePresetCommand, PresetView>
+{
+    public async Task<PresetView> Handle(UpdatePresetCommand request, CancellationToken cancellationToken)
+    {
+        var preset = await repository.FindByNameAsync(request.Name, cancellationToken)
+            ?? throw new NotFoundException("preset", request.Name);
+        if (request.Edit.ExpectedVersion != preset.Version)
+        {
+            throw new ConcurrencyConflictException("preset", preset.Id);
+        }
+
+        preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, TagFilterGrammar.Instance, time.GetUtcNow());
+        await repository.UpdateAsync(preset, cancellationToken);
+        notifier.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
+        return PresetView.From(preset);
+    }
+}

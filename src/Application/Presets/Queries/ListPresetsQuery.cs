@@ -1,0 +1,5 @@
+using MediatR;
+
+namespace OneMcp.Application.Presets.Queries;
+
+public sealed record ListPresetsQuery : IRequest<IReadOnlyList<PresetView>>;

@@ -1,0 +1,26 @@
+using MediatR;
+using OneMcp.Application.Common.Exceptions;
+using OneMcp.Domain.Users;
+
+namespace OneMcp.Application.Users.Commands;
+
+public sealed class RemoveUserHandler(IUserRepository repository, Authorization.IOAuthGrantDirectory grants) : IRequestHandler<RemoveUserCommand, Unit>
+{
+    public async Task<Unit> Handle(RemoveUserCommand request, CancellationToken cancellationToken)
+    {
+        var user = await repository.FindByNameAsync(request.UserName, cancellationToken)
+            ?? throw new NotFoundException("user", request.UserName);
+        if (LastAdminRule.TakesAnAdminAway(user))
+        {
+            LastAdminRule.EnsureAnotherAdminRemains(user, await repository.ListAsync(cancellationToken));
+        }
+
+        if (!await repository.RemoveAsync(user.Id, cancellationToken))
+        {
+            throw new NotFoundException("user", request.UserName);
+        }
+
+        await grants.RevokeSubjectAsync(user.Id.ToString(), cancellationToken);
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,12 @@
+namespace OneMcp.Domain.TagScopes;
+
+/// <summary>Who may grant a tag scope on the consent page.</summary>
+public enum GrantPolicy
+{
+    /// <summary>Any signed-in user (the default).</summary>
+    AllUsers,
+    /// <summary>Only administrators.</summary>
+    AdminsOnly,
+    /// <summary>Administrators and the users named in <see cref="TagScope.AllowedUsers"/>.</summary>
+    NamedUsers,
+}

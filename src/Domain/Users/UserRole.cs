@@ -1,0 +1,7 @@
+namespace OneMcp.Domain.Users;
+
+public enum UserRole
+{
+    Member,
+    Admin,
+}
