@@ -24,8 +24,8 @@ public static class DependencyInjection
         services.AddSingleton<ResourceSubscriptions>();
         services.AddSingleton<CapabilityCatalog>();
         services.AddSingleton<GatewayEngine>();
-        services.AddSingleton<GatewayNotifier>();
-        services.AddSingleton<IBackendEventSink>(sp => sp.GetRequiredService<GatewayNotifier>());
+        services.AddSingleton<SessionRouter>();
+        services.AddSingleton<IBackendEventSink>(sp => sp.GetRequiredService<SessionRouter>());
 
         // The control plane: MediatR 5.1 has no AddMediatR, so it is wired here by hand.
         services.AddScoped<ServiceFactory>(sp => sp.GetRequiredService);

@@ -22,9 +22,9 @@ public sealed class PresetTests : IDisposable
     private readonly InFlightRequests _inFlight = new();
     private readonly ResourceSubscriptions _subscriptions = new();
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
-    private readonly GatewayNotifier _notifier;
+    private readonly SessionRouter _notifier;
 
-    public PresetTests() => _notifier = new GatewayNotifier(_sessions, _inFlight, _subscriptions, NullLogger<GatewayNotifier>.Instance);
+    public PresetTests() => _notifier = new SessionRouter(_sessions, _inFlight, _subscriptions, NullLogger<SessionRouter>.Instance);
 
     [Theory]
     [InlineData("web and", "expression")]

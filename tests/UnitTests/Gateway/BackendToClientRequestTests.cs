@@ -36,9 +36,9 @@ public sealed class BackendToClientRequestTests
 
     private static async Task<object> AskAsync(EngineFixture fixture, Kind kind, ServerName server, object request) => kind switch
     {
-        Kind.Sampling => await fixture.Notifier.SampleAsync(server, (CreateMessageRequestParams)request, CancellationToken.None),
-        Kind.Elicitation => await fixture.Notifier.ElicitAsync(server, (ElicitRequestParams)request, CancellationToken.None),
-        _ => await fixture.Notifier.ListRootsAsync(server, (ListRootsRequestParams)request, CancellationToken.None),
+        Kind.Sampling => await fixture.Router.SampleAsync(server, (CreateMessageRequestParams)request, CancellationToken.None),
+        Kind.Elicitation => await fixture.Router.ElicitAsync(server, (ElicitRequestParams)request, CancellationToken.None),
+        _ => await fixture.Router.ListRootsAsync(server, (ListRootsRequestParams)request, CancellationToken.None),
     };
 
     private static object CannedResultOf(RecordingPeer peer, Kind kind) => kind switch
@@ -253,7 +253,7 @@ public sealed class BackendToClientRequestTests
         await fixture.Engine.CallToolAsync(session, fastCaller, new CallToolRequestParams { Name = "db_1mcp_fast" }, CancellationToken.None);
 
         // Only the slow call is still running on db: its sampling request must go to its own caller.
-        await fixture.Notifier.SampleAsync(db.Name, new CreateMessageRequestParams { MaxTokens = 1, Messages = [] }, CancellationToken.None);
+        await fixture.Router.SampleAsync(db.Name, new CreateMessageRequestParams { MaxTokens = 1, Messages = [] }, CancellationToken.None);
 
         hold.Release();
         await slow.WaitAsync(EngineFixture.Timeout);

@@ -17,7 +17,7 @@ public sealed class EngineFixture : IDisposable
     {
         Pool = new FakePool(backends);
         Engine = new GatewayEngine(Pool, Catalog, InFlight, Subscriptions, Audit, TimeProvider.System);
-        Notifier = new GatewayNotifier(Registry, InFlight, Subscriptions, NullLogger<GatewayNotifier>.Instance);
+        Router = new SessionRouter(Registry, InFlight, Subscriptions, NullLogger<SessionRouter>.Instance);
     }
 
     public FakePool Pool { get; }
@@ -34,7 +34,7 @@ public sealed class EngineFixture : IDisposable
 
     public GatewayEngine Engine { get; }
 
-    public GatewayNotifier Notifier { get; }
+    public SessionRouter Router { get; }
 
     /// <summary>A registered, attached session; <paramref name="tags"/> / <paramref name="tagFilter"/> are the query parameters.</summary>
     public GatewaySession Session(string? tags = null, string? tagFilter = null, RecordingPeer? peer = null)

@@ -304,9 +304,9 @@ public sealed class ResourceSubscriptionTests
 
         // The backend restarts: a new process that knows nothing about earlier subscriptions.
         docs.Status = BackendStatus.Restarting;
-        fixture.Notifier.BackendChanged(docs, CapabilityKinds.All);
+        fixture.Router.BackendChanged(docs, CapabilityKinds.All);
         docs.Status = BackendStatus.Connected;
-        fixture.Notifier.BackendConnected(docs);
+        fixture.Router.BackendConnected(docs);
 
         // The renewal runs in the background of the connect event; wait for it, bounded.
         for (var waited = 0; docs.UrisOf(RequestMethods.ResourcesSubscribe).Count < 2 && waited < 5000; waited += 10)

@@ -6,7 +6,7 @@ using OneMcp.Domain.Presets;
 
 namespace OneMcp.Application.Presets.Commands;
 
-public sealed class CreatePresetHandler(IPresetRepository repository, GatewayNotifier notifier, TimeProvider time)
+public sealed class CreatePresetHandler(IPresetRepository repository, SessionRouter router, TimeProvider time)
     : IRequestHandler<CreatePresetCommand, PresetView>
 {
     public async Task<PresetView> Handle(CreatePresetCommand request, CancellationToken cancellationToken)
@@ -21,7 +21,7 @@ public sealed class CreatePresetHandler(IPresetRepository repository, GatewayNot
         await repository.AddAsync(preset, cancellationToken);
 
         // Sessions still bound to a deleted preset of this name see again.
-        notifier.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
+        router.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
         return PresetView.From(preset);
     }
 }

@@ -5,7 +5,7 @@ using OneMcp.Domain.Presets;
 
 namespace OneMcp.Application.Presets.Commands;
 
-public sealed class DeletePresetHandler(IPresetRepository repository, GatewayNotifier notifier)
+public sealed class DeletePresetHandler(IPresetRepository repository, SessionRouter router)
     : IRequestHandler<DeletePresetCommand, Unit>
 {
     public async Task<Unit> Handle(DeletePresetCommand request, CancellationToken cancellationToken)
@@ -17,7 +17,7 @@ public sealed class DeletePresetHandler(IPresetRepository repository, GatewayNot
             throw new NotFoundException("preset", request.Name);
         }
 
-        notifier.PresetChanged(preset.Name, null);
+        router.PresetChanged(preset.Name, null);
         return Unit.Value;
     }
 }

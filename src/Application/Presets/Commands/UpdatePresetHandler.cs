@@ -7,7 +7,7 @@ using OneMcp.Domain.Presets;
 
 namespace OneMcp.Application.Presets.Commands;
 
-public sealed class UpdatePresetHandler(IPresetRepository repository, GatewayNotifier notifier, TimeProvider time)
+public sealed class UpdatePresetHandler(IPresetRepository repository, SessionRouter router, TimeProvider time)
     : IRequestHandler<UpdatePresetCommand, PresetView>
 {
     public async Task<PresetView> Handle(UpdatePresetCommand request, CancellationToken cancellationToken)
@@ -21,7 +21,7 @@ public sealed class UpdatePresetHandler(IPresetRepository repository, GatewayNot
 
         preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, TagFilterGrammar.Instance, time.GetUtcNow());
         await repository.UpdateAsync(preset, cancellationToken);
-        notifier.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
+        router.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
         return PresetView.From(preset);
     }
 }

@@ -8,7 +8,7 @@ using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Gateway;
 
-public sealed class GatewayNotifierTests
+public sealed class SessionRouterTests
 {
     private const string Tools = NotificationMethods.ToolListChangedNotification;
     private const string Resources = NotificationMethods.ResourceListChangedNotification;
@@ -27,7 +27,7 @@ public sealed class GatewayNotifierTests
         using var fixture = new EngineFixture(web);
         var session = fixture.Session();
 
-        fixture.Notifier.BackendChanged(web, kinds);
+        fixture.Router.BackendChanged(web, kinds);
 
         EngineFixture.PeerOf(session).Methods.ShouldBe(expected);
         EngineFixture.PeerOf(session).Notifications.ShouldAllBe(n => n.ParamsJson == null);
@@ -43,7 +43,7 @@ public sealed class GatewayNotifierTests
         var dbOnly = fixture.Session(tags: "db");
         var notWeb = fixture.Session(tagFilter: "not web");
 
-        fixture.Notifier.BackendChanged(web, CapabilityKinds.Tools);
+        fixture.Router.BackendChanged(web, CapabilityKinds.Tools);
 
         EngineFixture.PeerOf(unfiltered).Methods.ShouldBe([Tools]);
         EngineFixture.PeerOf(webOnly).Methods.ShouldBe([Tools]);
@@ -60,7 +60,7 @@ public sealed class GatewayNotifierTests
         var seesItNow = fixture.Session(tags: "db");
         var neither = fixture.Session(tags: "ops");
 
-        fixture.Notifier.BackendChanged(backend, CapabilityKinds.All, previousTags: [Tag.From("web")]);
+        fixture.Router.BackendChanged(backend, CapabilityKinds.All, previousTags: [Tag.From("web")]);
 
         EngineFixture.PeerOf(sawItBefore).Methods.ShouldBe([Tools, Resources, Prompts]);
         EngineFixture.PeerOf(seesItNow).Methods.ShouldBe([Tools, Resources, Prompts]);
@@ -74,7 +74,7 @@ public sealed class GatewayNotifierTests
         using var fixture = new EngineFixture(web);
         var session = fixture.Session(tags: "web");
 
-        fixture.Notifier.BackendChanged(web, CapabilityKinds.All);
+        fixture.Router.BackendChanged(web, CapabilityKinds.All);
 
         EngineFixture.PeerOf(session).Methods.ShouldBe([Tools, Resources, Prompts]);
     }
@@ -87,7 +87,7 @@ public sealed class GatewayNotifierTests
         fixture.Registry.Add(new GatewaySession("pending", SessionFilter.None));
         var attached = fixture.Session();
 
-        fixture.Notifier.BackendChanged(web, CapabilityKinds.Tools);
+        fixture.Router.BackendChanged(web, CapabilityKinds.Tools);
 
         EngineFixture.PeerOf(attached).Methods.ShouldBe([Tools]);
     }
@@ -100,7 +100,7 @@ public sealed class GatewayNotifierTests
         var broken = fixture.Session(peer: new RecordingPeer("broken") { NotificationFailure = new IOException("gone") });
         var healthy = fixture.Session();
 
-        Should.NotThrow(() => fixture.Notifier.BackendChanged(web, CapabilityKinds.Tools));
+        Should.NotThrow(() => fixture.Router.BackendChanged(web, CapabilityKinds.Tools));
 
         EngineFixture.PeerOf(broken).Methods.ShouldBe([Tools]);
         EngineFixture.PeerOf(healthy).Methods.ShouldBe([Tools]);
@@ -117,7 +117,7 @@ public sealed class GatewayNotifierTests
         subscriber.AddSubscription("docs_1mcp_file:///a.md");
         otherUri.AddSubscription("docs_1mcp_file:///b.md");
 
-        fixture.Notifier.ResourceUpdated(docs, "file:///a.md");
+        fixture.Router.ResourceUpdated(docs, "file:///a.md");
 
         var notification = EngineFixture.PeerOf(subscriber).Notifications.ShouldHaveSingleItem();
         notification.Method.ShouldBe(NotificationMethods.ResourceUpdatedNotification);
@@ -136,7 +136,7 @@ public sealed class GatewayNotifierTests
         filtered.AddSubscription("docs_1mcp_file:///a.md");
         allowed.AddSubscription("docs_1mcp_file:///a.md");
 
-        fixture.Notifier.ResourceUpdated(docs, "file:///a.md");
+        fixture.Router.ResourceUpdated(docs, "file:///a.md");
 
         EngineFixture.PeerOf(filtered).Notifications.ShouldBeEmpty();
         EngineFixture.PeerOf(allowed).Notifications.Count.ShouldBe(1);
@@ -150,7 +150,7 @@ public sealed class GatewayNotifierTests
         var subscriber = fixture.Session();
         subscriber.AddSubscription("docs_1mcp_file:///a.md");
 
-        fixture.Notifier.ResourceUpdated(docs, "file:///a.md");
+        fixture.Router.ResourceUpdated(docs, "file:///a.md");
 
         EngineFixture.PeerOf(subscriber).Notifications.ShouldBeEmpty();
     }
@@ -163,7 +163,7 @@ public sealed class GatewayNotifierTests
         var subscriber = fixture.Session();
         await fixture.Engine.SubscribeAsync(subscriber, "docs_1mcp_file:///a.md", CancellationToken.None);
 
-        fixture.Notifier.ResourceUpdated(docs, "file:///a.md");
+        fixture.Router.ResourceUpdated(docs, "file:///a.md");
 
         EngineFixture.PeerOf(subscriber).Methods.ShouldBe([NotificationMethods.ResourceUpdatedNotification]);
     }
@@ -184,7 +184,7 @@ public sealed class GatewayNotifierTests
         var session = fixture.Session();
         session.LogLevel = sessionLevel;
 
-        fixture.Notifier.LogMessage(db, new LoggingMessageNotificationParams { Level = messageLevel, Data = JsonSerializer.SerializeToElement("hello") });
+        fixture.Router.LogMessage(db, new LoggingMessageNotificationParams { Level = messageLevel, Data = JsonSerializer.SerializeToElement("hello") });
 
         EngineFixture.PeerOf(session).Notifications.Count.ShouldBe(forwarded ? 1 : 0);
     }
@@ -199,7 +199,7 @@ public sealed class GatewayNotifierTests
         var session = fixture.Session();
         session.LogLevel = LoggingLevel.Info;
 
-        fixture.Notifier.LogMessage(db, new LoggingMessageNotificationParams
+        fixture.Router.LogMessage(db, new LoggingMessageNotificationParams
         {
             Level = LoggingLevel.Error,
             Logger = logger,
@@ -226,7 +226,7 @@ public sealed class GatewayNotifierTests
         filtered.LogLevel = LoggingLevel.Debug;
         var silent = fixture.Session();
 
-        fixture.Notifier.LogMessage(db, new LoggingMessageNotificationParams { Level = LoggingLevel.Warning, Data = JsonSerializer.SerializeToElement("w") });
+        fixture.Router.LogMessage(db, new LoggingMessageNotificationParams { Level = LoggingLevel.Warning, Data = JsonSerializer.SerializeToElement("w") });
 
         EngineFixture.PeerOf(verbose).Methods.ShouldBe([NotificationMethods.LoggingMessageNotification]);
         EngineFixture.PeerOf(quiet).Methods.ShouldBeEmpty();

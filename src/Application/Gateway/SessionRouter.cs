@@ -11,15 +11,16 @@ using OneMcp.Domain.Backends;
 namespace OneMcp.Application.Gateway;
 
 /// <summary>
-/// Routes what backends say to the client sessions it concerns, and only to them: list changes to the
-/// sessions that can see the backend, resource updates to its subscribers, log messages by each
-/// session's own level, and backend-to-client requests to the session whose request is running there.
+/// Routes what happens behind the gateway to the client sessions it concerns, and only to them: list changes
+/// (a backend's, or a preset's) to the sessions that can see them, resource updates to their subscribers, log
+/// messages by each session's own level, and backend-to-client requests (sampling, elicitation, roots) to the
+/// session whose request is running on that backend.
 /// </summary>
-public sealed partial class GatewayNotifier(
+public sealed partial class SessionRouter(
     SessionRegistry sessions,
     InFlightRequests inFlight,
     ResourceSubscriptions subscriptions,
-    ILogger<GatewayNotifier> logger) : IBackendEventSink
+    ILogger<SessionRouter> logger) : IBackendEventSink
 {
     public void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null)
     {
