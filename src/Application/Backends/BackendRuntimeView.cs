@@ -10,6 +10,9 @@ public sealed record BackendRuntimeView(BackendStatus Status, string? LastError,
     [System.Text.Json.Serialization.JsonPropertyName("oauth")]
     public BackendOAuthView OAuth { get; init; } = BackendOAuthView.None;
 
+    /// <summary>The MCP revision the gateway speaks with the backend while it is connected; null otherwise.</summary>
+    public string? ProtocolVersion { get; init; }
+
     public static BackendRuntimeView From(BackendService backend, IBackendPool pool, Guid? pendingAuthorization = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -20,6 +23,7 @@ public sealed record BackendRuntimeView(BackendStatus Status, string? LastError,
             var authorized = state.Status == BackendStatus.Connected && state.Authorized;
             return new BackendRuntimeView(state.Status, state.LastError, state.LastConnectedAt, state.Restarts, running.Capabilities.Tools.Count)
             {
+                ProtocolVersion = state.ProtocolVersion,
                 OAuth = new BackendOAuthView(
                     Required: authorized || state.Status == BackendStatus.AwaitingOAuth || backend.Settings is HttpBackendSettings { OAuth: not null } || pendingAuthorization is not null,
                     Authorized: authorized,

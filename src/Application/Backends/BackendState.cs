@@ -9,4 +9,7 @@ public sealed record BackendState(
 {
     /// <summary>Connected with an OAuth access token the gateway obtained for it (the dashboard's "Authorized").</summary>
     public bool Authorized { get; init; }
+
+    /// <summary>The MCP revision negotiated with the backend while <see cref="BackendStatus.Connected"/>; null otherwise.</summary>
+    public string? ProtocolVersion { get; init; }
 }

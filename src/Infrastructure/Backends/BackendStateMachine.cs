@@ -68,14 +68,17 @@ public sealed class BackendStateMachine
         }
     }
 
-    /// <summary>The attempt succeeded: connected since <paramref name="at"/>, the error cleared.</summary>
-    public void Connected(DateTimeOffset at, bool authorized)
+    /// <summary>
+    /// The attempt succeeded: connected since <paramref name="at"/> in the MCP revision <paramref name="protocolVersion"/>,
+    /// the error cleared.
+    /// </summary>
+    public void Connected(DateTimeOffset at, bool authorized, string? protocolVersion = null)
     {
         lock (_gate)
         {
             var current = _state;
             Require(current, BackendStatus.Connected, BackendStatus.Connecting, BackendStatus.Restarting);
-            Set(new BackendState(BackendStatus.Connected, null, at, current.Restarts) { Authorized = authorized });
+            Set(new BackendState(BackendStatus.Connected, null, at, current.Restarts) { Authorized = authorized, ProtocolVersion = protocolVersion });
         }
     }
 

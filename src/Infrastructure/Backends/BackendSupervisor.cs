@@ -198,7 +198,7 @@ internal sealed partial class BackendSupervisor(
 
             // Published before the state says Connected: whoever sees Connected finds the client.
             _client = client;
-            state.Connected(time.GetUtcNow(), factory.HasOAuthTokens(Name));
+            state.Connected(time.GetUtcNow(), factory.HasOAuthTokens(Name), client.NegotiatedProtocolVersion);
             LogConnected(logger, Name.Value, Settings.Transport, capabilities.Current.Tools.Count);
             events.BackendConnected(backend);
             return client;

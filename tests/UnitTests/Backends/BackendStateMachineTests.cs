@@ -147,6 +147,20 @@ public sealed class BackendStateMachineTests
     }
 
     [Fact]
+    public void Connected_RecordsTheNegotiatedRevision_UntilTheConnectionIsLost()
+    {
+        var machine = new BackendStateMachine(disabled: false);
+        machine.BeginAttempt();
+
+        machine.Connected(ConnectedAt, authorized: false, protocolVersion: "2025-11-25");
+        var connected = machine.State;
+        machine.ConnectionLost("The connection was lost; reconnecting.");
+
+        connected.ProtocolVersion.ShouldBe("2025-11-25");
+        machine.State.ProtocolVersion.ShouldBeNull();
+    }
+
+    [Fact]
     public void BeginAttempt_KeepsTheLastErrorVisible_AndDropsAuthorized()
     {
         var machine = ConnectedMachine(authorized: true);

@@ -18,7 +18,10 @@ public sealed class GetHealthHandler(IBackendPool pool, TimeProvider time) : IRe
                 b.State.LastConnectedAt,
                 b.State.Restarts,
                 b.Capabilities.Tools.Count,
-                [.. b.Settings.Tags.Select(t => t.Value)]))
+                [.. b.Settings.Tags.Select(t => t.Value)])
+            {
+                ProtocolVersion = b.State.ProtocolVersion,
+            })
             .ToList();
 
         var enabled = pool.Backends.Where(b => b.State.Status != BackendStatus.Disabled).ToList();

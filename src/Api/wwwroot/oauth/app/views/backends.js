@@ -52,7 +52,8 @@ export function create(ctx) {
     const row = h('tr');
     row.append(
       td('Name', { class: 'name' }, h('span', { class: 'title' }), ' ', h('span', { class: 'origin' }), h('span', { class: 'warning', hidden: true })),
-      td('Transport', { class: 'transport' }, h('span', { class: 'type' }), h('span', { class: 'status-note target' })),
+      td('Transport', { class: 'transport' }, h('span', { class: 'type' }), ' ', h('span', { class: 'chip revision', title: 'The MCP revision the gateway speaks with this backend', hidden: true }),
+        h('span', { class: 'status-note target' })),
       td('Tags', null, h('span', { class: 'chips' })),
       td('Status', null, h('span', { class: 'status badge' }), ' ',
         h('span', { class: 'chip oauth-marker', title: 'Connected with OAuth credentials the gateway holds', text: 'OAuth', hidden: true }),
@@ -75,6 +76,9 @@ export function create(ctx) {
     setText(warning, backend.scopeWarning ?? '');
     warning.hidden = !backend.scopeWarning;
     setText(row.querySelector('.type'), backend.type);
+    const revision = row.querySelector('.revision');
+    setText(revision, backend.runtime?.protocolVersion ? `MCP ${backend.runtime.protocolVersion}` : '');
+    revision.hidden = !backend.runtime?.protocolVersion;
     setText(row.querySelector('.target'), backend.type === 'stdio' ? [backend.command, ...(backend.args ?? [])].filter(Boolean).join(' ') : backend.url ?? '');
     chips(row.querySelector('.chips'), backend.tags, 'chip tag');
     const badge = row.querySelector('.status');
