@@ -51,8 +51,12 @@ internal static partial class GatewayMcp
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
         var filter = SessionFilterMiddleware.FilterOf(http);
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
+        // A 2026-07-28 request has no session to subscribe on (subscriptions/listen is not served yet):
+        // server/discover must not offer resource subscriptions to it.
+        var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
         {
+            PerRequest = perRequest,
             Grant = ScopeGrants.For(http),
             Actor = HttpCurrentUser.Of(http.User),
             // Hashed once per session: spans and logs name no user and carry no token.
@@ -61,9 +65,6 @@ internal static partial class GatewayMcp
         http.Items[SessionKey] = session;
 
         options.ServerInstructions = engine.BuildInstructions(session);
-        // A 2026-07-28 request has no session to subscribe on (subscriptions/listen is not served yet):
-        // server/discover must not offer resource subscriptions to it.
-        var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
         options.Capabilities = new ServerCapabilities
         {
             Tools = new ToolsCapability { ListChanged = true },
