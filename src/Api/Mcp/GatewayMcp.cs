@@ -26,6 +26,16 @@ internal static partial class GatewayMcp
         services.AddHttpContextAccessor();
         services
             .AddMcpServer(options => options.ServerInfo = new Implementation { Name = "onemcp", Version = GetHealthHandler.Version })
+            // Malformed fields are the client's error (-32602 naming the field), not a failure deep in deserialization.
+            .WithMessageFilters(filters => filters.AddIncomingFilter(next => (context, ct) =>
+            {
+                if (context.JsonRpcMessage is JsonRpcRequest request)
+                {
+                    RequestParamsCheck.Enforce(request.Method, request.Params);
+                }
+
+                return next(context, ct);
+            }))
             .WithHttpTransport(options =>
             {
                 // Sessions for initialize clients (list_changed and backend-to-client requests need one), and
