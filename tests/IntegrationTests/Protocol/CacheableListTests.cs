@@ -42,6 +42,22 @@ public sealed class CacheableListTests(StatelessClientFixture fixture) : IClassF
         }
     }
 
+    [Theory]
+    [InlineData("/mcp", "public")]
+    [InlineData("/mcp?tags=web", "private")]
+    public async Task ResourceRead_IsImmediatelyStale_AndScopedByTheCaller(string path, string scope)
+    {
+        const string uri = "alpha_1mcp_test://static/info";
+        var (status, message) = await StatelessRequest.SendAsync(
+            Gateway.Url(path), "resources/read", new System.Text.Json.Nodes.JsonObject { ["uri"] = uri }, nameHeader: uri);
+
+        status.ShouldBe(HttpStatusCode.OK, message.ToString());
+        var result = message.GetProperty("result");
+        result.GetProperty("cacheScope").GetString().ShouldBe(scope);
+        result.GetProperty("ttlMs").GetInt64().ShouldBe(0);
+        result.GetProperty("contents").GetArrayLength().ShouldBeGreaterThan(0);
+    }
+
     [Fact]
     public async Task LegacyClient_GetsListsWithoutHints()
     {
