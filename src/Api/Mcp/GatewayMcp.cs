@@ -26,6 +26,16 @@ internal static partial class GatewayMcp
         services.AddHttpContextAccessor();
         services
             .AddMcpServer(options => options.ServerInfo = new Implementation { Name = "onemcp", Version = GetHealthHandler.Version })
+            // Malformed fields are the client's error (-32602 naming the field), not a failure deep in deserialization.
+            .WithMessageFilters(filters => filters.AddIncomingFilter(next => (context, ct) =>
+            {
+                if (context.JsonRpcMessage is JsonRpcRequest request)
+                {
+                    RequestParamsCheck.Enforce(request.Method, request.Params);
+                }
+
+                return next(context, ct);
+            }))
             .WithHttpTransport(options =>
             {
                 // Sessions for initialize clients (list_changed and backend-to-client requests need one), and
@@ -51,8 +61,12 @@ internal static partial class GatewayMcp
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
         var filter = SessionFilterMiddleware.FilterOf(http);
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
+        // A 2026-07-28 request has no session to subscribe on (subscriptions/listen is not served yet):
+        // server/discover must not offer resource subscriptions to it.
+        var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
         {
+            PerRequest = perRequest,
             Grant = ScopeGrants.For(http),
             Actor = HttpCurrentUser.Of(http.User),
             // Hashed once per session: spans and logs name no user and carry no token.
@@ -61,9 +75,6 @@ internal static partial class GatewayMcp
         http.Items[SessionKey] = session;
 
         options.ServerInstructions = engine.BuildInstructions(session);
-        // A 2026-07-28 request has no session to subscribe on (subscriptions/listen is not served yet):
-        // server/discover must not offer resource subscriptions to it.
-        var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
         options.Capabilities = new ServerCapabilities
         {
             Tools = new ToolsCapability { ListChanged = true },

@@ -35,7 +35,7 @@ public sealed partial class GatewayEngine(
             tools.AddRange(catalog.For(backend).Tools);
         }
 
-        return new ListToolsResult { Tools = tools };
+        return CachePolicy.ForList(session, new ListToolsResult { Tools = tools });
     }
 
     public ListResourcesResult ListResources(GatewaySession session, string? cursor)
@@ -47,7 +47,7 @@ public sealed partial class GatewayEngine(
             resources.AddRange(catalog.For(backend).Resources);
         }
 
-        return new ListResourcesResult { Resources = resources };
+        return CachePolicy.ForList(session, new ListResourcesResult { Resources = resources });
     }
 
     public ListResourceTemplatesResult ListResourceTemplates(GatewaySession session, string? cursor)
@@ -59,7 +59,7 @@ public sealed partial class GatewayEngine(
             templates.AddRange(catalog.For(backend).ResourceTemplates);
         }
 
-        return new ListResourceTemplatesResult { ResourceTemplates = templates };
+        return CachePolicy.ForList(session, new ListResourceTemplatesResult { ResourceTemplates = templates });
     }
 
     public ListPromptsResult ListPrompts(GatewaySession session, string? cursor)
@@ -71,7 +71,7 @@ public sealed partial class GatewayEngine(
             prompts.AddRange(catalog.For(backend).Prompts);
         }
 
-        return new ListPromptsResult { Prompts = prompts };
+        return CachePolicy.ForList(session, new ListPromptsResult { Prompts = prompts });
     }
 
     public async ValueTask<CallToolResult> CallToolAsync(GatewaySession session, IClientPeer caller, CallToolRequestParams request, CancellationToken cancellationToken)
@@ -144,7 +144,7 @@ public sealed partial class GatewayEngine(
             }
 
             Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, null);
-            return result;
+            return CachePolicy.ForRead(session, result);
         }
         catch (Exception e)
         {

@@ -27,6 +27,9 @@ public sealed class GatewaySession(string id, SessionFilter filter)
 
     public SessionFilter Filter => _filter;
 
+    /// <summary>True for a 2026-07-28 request, which is served alone (<see cref="ProtocolEra"/>).</summary>
+    public bool PerRequest { get; init; }
+
     /// <summary>True when the session was opened with <c>?preset=<paramref name="presetName"/></c>.</summary>
     public bool UsesPreset(string presetName) =>
         _filter.Kind == SessionFilterKind.Preset && string.Equals(_filter.PresetName, presetName, StringComparison.Ordinal);

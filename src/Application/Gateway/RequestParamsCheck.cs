@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace OneMcp.Application.Gateway;
+
+/// <summary>
+/// Checks the parameters of the requests whose malformed fields would otherwise fail deep in deserialization
+/// (an internal error): the client gets an invalid-params error (-32602) naming the field instead.
+/// </summary>
+public static class RequestParamsCheck
+{
+    private static readonly string[] Levels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+    private static readonly string[] ReferenceTypes = ["ref/prompt", "ref/resource"];
+
+    /// <summary>Null when <paramref name="parameters"/> are well-formed for <paramref name="method"/>, else what is wrong.</summary>
+    public static string? Problem(string method, JsonNode? parameters) => method switch
+    {
+        RequestMethods.ToolsCall => ToolsCall(parameters),
+        RequestMethods.CompletionComplete => Complete(parameters),
+        RequestMethods.LoggingSetLevel => SetLevel(parameters),
+        _ => null,
+    };
+
+    /// <summary>Throws an invalid-params <see cref="McpProtocolException"/> when the parameters are malformed.</summary>
+    public static void Enforce(string method, JsonNode? parameters)
+    {
+        if (Problem(method, parameters) is { } problem)
+        {
+            throw new McpProtocolException(problem, McpErrorCode.InvalidParams);
+        }
+    }
+
+    private static string? ToolsCall(JsonNode? parameters)
+    {
+        if (parameters is not JsonObject p)
+        {
+            return null;
+        }
+
+        if (p["name"] is not JsonValue name || name.GetValueKind() != JsonValueKind.String)
+        {
+            return "tools/call: 'name' must be a string.";
+        }
+
+        return p["arguments"] is { } arguments && arguments is not JsonObject
+            ? "tools/call: 'arguments' must be an object."
+            : null;
+    }
+
+    private static string? Complete(JsonNode? parameters)
+    {
+        if (parameters is not JsonObject p)
+        {
+            return null;
+        }
+
+        if (p["ref"] is not JsonObject reference)
+        {
+            return "completion/complete: 'ref' must be an object.";
+        }
+
+        var type = reference["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null;
+        return type is null || !ReferenceTypes.Contains(type, StringComparer.Ordinal)
+            ? "completion/complete: 'ref.type' must be 'ref/prompt' or 'ref/resource'."
+            : null;
+    }
+
+    private static string? SetLevel(JsonNode? parameters)
+    {
+        if (parameters is not JsonObject p)
+        {
+            return null;
+        }
+
+        var level = p["level"] is JsonValue l && l.GetValueKind() == JsonValueKind.String ? l.GetValue<string>() : null;
+        return level is null || !Levels.Contains(level, StringComparer.Ordinal)
+            ? $"logging/setLevel: 'level' must be one of {string.Join(", ", Levels)}."
+            : null;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using OneMcp.Application.Gateway;
+
+namespace OneMcp.UnitTests.Gateway;
+
+public sealed class RequestParamsCheckTests
+{
+    [Theory]
+    [InlineData("tools/call", """{"name":"a_1mcp_t","arguments":"x"}""", "'arguments' must be an object")]
+    [InlineData("tools/call", """{"name":"a_1mcp_t","arguments":[]}""", "'arguments' must be an object")]
+    [InlineData("tools/call", """{"name":3}""", "'name' must be a string")]
+    [InlineData("completion/complete", """{"ref":{"type":"ref/other"}}""", "'ref.type'")]
+    [InlineData("completion/complete", """{"ref":"x"}""", "'ref' must be an object")]
+    [InlineData("logging/setLevel", """{"level":"verbose"}""", "'level' must be one of")]
+    [InlineData("logging/setLevel", """{"level":3}""", "'level' must be one of")]
+    public void Enforce_MalformedParams_ThrowsInvalidParamsNamingTheField(string method, string parameters, string field)
+    {
+        var error = Should.Throw<McpProtocolException>(() => RequestParamsCheck.Enforce(method, JsonNode.Parse(parameters)));
+
+        error.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+        error.Message.ShouldContain(field);
+        error.Message.ShouldStartWith(method);
+    }
+
+    [Theory]
+    [InlineData("tools/call", """{"name":"a_1mcp_t","arguments":{"x":1}}""")]
+    [InlineData("tools/call", """{"name":"a_1mcp_t"}""")]
+    [InlineData("completion/complete", """{"ref":{"type":"ref/prompt","name":"p"}}""")]
+    [InlineData("completion/complete", """{"ref":{"type":"ref/resource","uri":"u"}}""")]
+    [InlineData("logging/setLevel", """{"level":"emergency"}""")]
+    [InlineData("tools/list", """{"cursor":5}""")]
+    public void Problem_WellFormedOrUncheckedParams_IsNull(string method, string parameters) =>
+        RequestParamsCheck.Problem(method, JsonNode.Parse(parameters)).ShouldBeNull();
+}
