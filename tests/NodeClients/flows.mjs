@@ -66,7 +66,7 @@ const flows = {
 
   async progress() {
     const seen = [];
-    const result = await callText('progress', { steps: 3, delayMs: 50 }, {
+    const result = await callText('progress', { steps: 4, delayMs: 50 }, {
       onprogress: (p) => seen.push({ progress: p.progress, total: p.total ?? null, message: p.message ?? null }),
     });
     return { text: result, progress: seen };
@@ -81,15 +81,16 @@ const flows = {
       (t) => ({ outcome: 'completed', detail: t }),
       (e) => ({ outcome: 'aborted', detail: String(e?.name ?? e) }),
     );
+    // Generous budgets (15 s each) for a loaded machine; on an idle one both loops end within a few polls.
     let started = startedBefore;
-    for (let i = 0; i < 100 && started <= startedBefore; i++) {
+    for (let i = 0; i < 300 && started <= startedBefore; i++) {
       await delay(50);
       started = await count('slow_started');
     }
     abort.abort();
     const settled = await call;
     let cancelledAfter = cancelledBefore;
-    for (let i = 0; i < 100 && cancelledAfter <= cancelledBefore; i++) {
+    for (let i = 0; i < 300 && cancelledAfter <= cancelledBefore; i++) {
       await delay(50);
       cancelledAfter = await count('cancellations');
     }
