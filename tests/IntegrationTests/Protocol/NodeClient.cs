@@ -6,8 +6,8 @@ namespace OneMcp.IntegrationTests.Protocol;
 
 /// <summary>
 /// The official TypeScript SDK v2 client (<c>@modelcontextprotocol/client</c>, pinned in tests/NodeClients/package.json
-/// and installed by scripts/test.sh), run by Node with tests/NodeClients/stateless-client.mjs: pinned to 2026-07-28,
-/// it lists the tools and calls one.
+/// and installed by scripts/test.sh), run by Node with the scripts in tests/NodeClients: stateless-client.mjs,
+/// pinned to 2026-07-28, lists the tools and calls one; flows.mjs runs the other flows of either era.
 /// </summary>
 internal static class NodeClient
 {
@@ -16,7 +16,18 @@ internal static class NodeClient
 
     public sealed record Outcome(string ProtocolVersion, string? ServerName, IReadOnlyList<string> Tools, bool IsError, string Text);
 
-    public static async Task<Outcome> ListAndCallAsync(Uri mcpUrl, string tool, string message, string? token = null)
+    public static async Task<Outcome> ListAndCallAsync(Uri mcpUrl, string tool, string message, string? token = null) =>
+        (await RunAsync(["stateless-client.mjs", mcpUrl.ToString(), tool, message], token)).Deserialize<Outcome>(Json)
+            ?? throw new InvalidOperationException("The Node client printed no result.");
+
+    /// <summary>
+    /// Runs one flow of tests/NodeClients/flows.mjs (<c>surfaces</c>, <c>progress</c>, <c>cancel</c> or <c>legacy</c>)
+    /// against <paramref name="mcpUrl"/> with the names of <paramref name="server"/>, and returns the JSON line it printed.
+    /// </summary>
+    public static Task<JsonElement> FlowAsync(Uri mcpUrl, string flow, string server, string? token = null) =>
+        RunAsync(["flows.mjs", mcpUrl.ToString(), flow, server], token);
+
+    private static async Task<JsonElement> RunAsync(IEnumerable<string> arguments, string? token)
     {
         if (!System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "@modelcontextprotocol", "client")))
         {
@@ -30,7 +41,7 @@ internal static class NodeClient
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "stateless-client.mjs", mcpUrl.ToString(), tool, message })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -54,9 +65,8 @@ internal static class NodeClient
             throw new TimeoutException($"The Node client did not finish within 60 s. stderr: {await stderr}");
         }
 
-        process.ExitCode.ShouldBe(0, $"node stateless-client.mjs failed: {await stderr}");
+        process.ExitCode.ShouldBe(0, $"node {start.ArgumentList[0]} failed: {await stderr}");
         var line = (await stdout).Trim().Split('\n').Last();
-        return JsonSerializer.Deserialize<Outcome>(line, Json)
-            ?? throw new InvalidOperationException("The Node client printed no result.");
+        return JsonSerializer.Deserialize<JsonElement>(line, Json);
     }
 }
