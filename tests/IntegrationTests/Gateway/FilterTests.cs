@@ -8,21 +8,7 @@ using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Gateway;
 
-/// <summary>One gateway with alpha [web], beta [db] and gamma [web, api], read by differently filtered sessions.</summary>
-public sealed class FilterFixture : IAsyncLifetime
-{
-    internal GatewayUnderTest Gateway { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
-            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
-            .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db"]))
-            .Add("gamma", ConfigBuilder.StdioTestServer("gamma", ["web", "api"])));
-
-    public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
-}
-
-public sealed class FilterTests(FilterFixture fixture) : IClassFixture<FilterFixture>
+public sealed class FilterTests(TaggedBackendsFixture fixture) : IClassFixture<TaggedBackendsFixture>
 {
     private const string InitializeRequest = """
         {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"filter-tests","version":"1.0"}}}

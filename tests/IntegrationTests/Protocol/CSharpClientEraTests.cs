@@ -4,24 +4,11 @@ using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Protocol;
 
-/// <summary>One gateway with alpha [web] and beta [db], reached by the C# SDK client in each era.</summary>
-public sealed class CSharpClientEraFixture : IAsyncLifetime
-{
-    internal GatewayUnderTest Gateway { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
-            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
-            .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db"])));
-
-    public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
-}
-
 /// <summary>
 /// The C# SDK client through <c>/mcp</c>, pinned to 2026-07-28 (no session) and to 2025-11-25 (<c>initialize</c> and a
 /// session): the same filter shows the same prefixed tools, resources and prompts, and calls, reads and gets answer alike.
 /// </summary>
-public sealed class CSharpClientEraTests(CSharpClientEraFixture fixture) : IClassFixture<CSharpClientEraFixture>
+public sealed class CSharpClientEraTests(WebAndDbBackendsFixture fixture) : IClassFixture<WebAndDbBackendsFixture>
 {
     private GatewayUnderTest Gateway => fixture.Gateway;
 

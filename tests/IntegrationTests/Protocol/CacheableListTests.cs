@@ -10,7 +10,7 @@ namespace OneMcp.IntegrationTests.Protocol;
 /// SEP-2549 on the gateway's lists: a 2026-07-28 request learns how long a list stays fresh (<c>ttlMs</c>) and
 /// whether it may be shared (<c>cacheScope</c>): public only when nothing about the caller shaped it.
 /// </summary>
-public sealed class CacheableListTests(StatelessClientFixture fixture) : IClassFixture<StatelessClientFixture>
+public sealed class CacheableListTests(TaggedBackendsFixture fixture) : IClassFixture<TaggedBackendsFixture>
 {
     private static readonly string[] ListMethods = ["tools/list", "prompts/list", "resources/list", "resources/templates/list"];
 

@@ -10,7 +10,7 @@ namespace OneMcp.IntegrationTests.Protocol;
 /// Malformed parameters are the client's error in both eras: -32602 with a message naming the field, never the
 /// internal error a failed deserialization used to give.
 /// </summary>
-public sealed class InvalidParamsTests(StatelessClientFixture fixture) : IClassFixture<StatelessClientFixture>
+public sealed class InvalidParamsTests(TaggedBackendsFixture fixture) : IClassFixture<TaggedBackendsFixture>
 {
     private GatewayUnderTest Gateway => fixture.Gateway;
 

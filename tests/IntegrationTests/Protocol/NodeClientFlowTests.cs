@@ -3,25 +3,12 @@ using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Protocol;
 
-/// <summary>One gateway with alpha [web] and beta [db], driven by the TypeScript SDK v2 client's flows.</summary>
-public sealed class NodeClientFlowFixture : IAsyncLifetime
-{
-    internal GatewayUnderTest Gateway { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
-            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
-            .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db"])));
-
-    public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
-}
-
 /// <summary>
 /// The official TypeScript SDK v2 client (tests/NodeClients/flows.mjs) through <c>/mcp</c>: pinned to 2026-07-28 it
 /// reaches every surface, sees the progress of a slow tool and cancels a call; in <c>legacy</c> mode it lists and calls
 /// over a session. One Node process per test.
 /// </summary>
-public sealed class NodeClientFlowTests(NodeClientFlowFixture fixture) : IClassFixture<NodeClientFlowFixture>
+public sealed class NodeClientFlowTests(WebAndDbBackendsFixture fixture) : IClassFixture<WebAndDbBackendsFixture>
 {
     private GatewayUnderTest Gateway => fixture.Gateway;
 

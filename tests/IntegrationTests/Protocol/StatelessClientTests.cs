@@ -10,25 +10,11 @@ using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Protocol;
 
-/// <summary>One gateway with alpha [web], beta [db] and gamma [web, api], reached by clients of both eras.</summary>
-public sealed class StatelessClientFixture : IAsyncLifetime
-{
-    internal GatewayUnderTest Gateway { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
-            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
-            .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db"]))
-            .Add("gamma", ConfigBuilder.StdioTestServer("gamma", ["web", "api"])));
-
-    public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
-}
-
 /// <summary>
 /// 2026-07-28 clients on <c>/mcp</c>: served without <c>initialize</c> or a session, each request judged alone by
 /// its own filter, next to <c>initialize</c> clients that keep their sessions.
 /// </summary>
-public sealed class StatelessClientTests(StatelessClientFixture fixture) : IClassFixture<StatelessClientFixture>
+public sealed class StatelessClientTests(TaggedBackendsFixture fixture) : IClassFixture<TaggedBackendsFixture>
 {
     private GatewayUnderTest Gateway => fixture.Gateway;
 
