@@ -5,20 +5,8 @@ using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Gateway;
 
-public sealed class TransportFixture : IAsyncLifetime
-{
-    internal GatewayUnderTest Gateway { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
-            .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
-            .Add("beta", ConfigBuilder.StdioTestServer("beta", ["db"])));
-
-    public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
-}
-
 /// <summary>The served transports, and bad input on them: each gets a clear error and changes nothing.</summary>
-public sealed class TransportTests(TransportFixture fixture) : IClassFixture<TransportFixture>, IDisposable
+public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixture<WebAndDbBackendsFixture>, IDisposable
 {
     private readonly HttpClient _http = new();
 
