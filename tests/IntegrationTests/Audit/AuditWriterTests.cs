@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using OneMcp.Application.Audit;
 using OneMcp.Infrastructure.Audit;
 using OneMcp.IntegrationTests.Support;
@@ -11,18 +12,27 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task Writer_WhenEntriesArriveWithinTheBatchWindow_WritesThemInOneBatch()
     {
+        // The window passes only when the test moves the clock: however slow the machine, "second" and "third"
+        // arrive within it.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new AuditOptions { BatchWindow = TimeSpan.FromSeconds(1) };
-        var log = new ChannelAuditLog(options, TimeProvider.System, NullLogger<ChannelAuditLog>.Instance);
+        var log = new ChannelAuditLog(options, clock, NullLogger<ChannelAuditLog>.Instance);
         var store = new RecordingAuditStore();
-        using var writer = new AuditWriter(log, store, options, TimeProvider.System, NullLogger<AuditWriter>.Instance);
+        using var writer = new AuditWriter(log, store, options, clock, NullLogger<AuditWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
 
         log.Record(Entry("first"));
-        await Task.Delay(TimeSpan.FromMilliseconds(100));
         log.Record(Entry("second"));
         log.Record(Entry("third"));
 
-        var batches = await Eventually.ValueAsync(() => Task.FromResult(store.Batches), b => b.Sum(x => x.Count) == 3, "the three entries in the store");
+        var batches = await Eventually.ValueAsync(
+            () =>
+            {
+                clock.Advance(options.BatchWindow);
+                return Task.FromResult(store.Batches);
+            },
+            b => b.Sum(x => x.Count) == 3,
+            "the three entries in the store");
         batches.ShouldHaveSingleItem().Select(e => e.Name).ShouldBe(["first", "second", "third"]);
         await writer.StopAsync(CancellationToken.None);
     }
