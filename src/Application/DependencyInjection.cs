@@ -21,6 +21,7 @@ public static class DependencyInjection
         // The data plane: plain singletons, no mediator on the per-call path.
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<InFlightRequests>();
+        services.AddSingleton<Gateway.InputRequests.InputRequiredBridge>();
         services.AddSingleton<ResourceSubscriptions>();
         services.AddSingleton<CapabilityCatalog>();
         services.AddSingleton<GatewayEngine>();

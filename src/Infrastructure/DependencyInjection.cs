@@ -27,6 +27,7 @@ public static class DependencyInjection
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendDefinitionAssembler, BackendDefinitionAssembler>();
         services.AddPasswordHashing();
+        services.AddSingleton<Application.Gateway.InputRequests.IRequestStateProtector, RequestStateProtector>();
 
         // No OAuth server until AddGatewayAuth replaces it: no clients, no grants (see NoOAuthServerGrantDirectory).
         services.TryAddSingleton<Application.Authorization.IOAuthGrantDirectory, NoOAuthServerGrantDirectory>();

@@ -18,7 +18,7 @@ internal sealed class ClientPeer(McpServer server) : IClientPeer
     public bool SupportsRoots => CanAsk && server.ClientCapabilities?.Roots is not null;
 
     // A 2026-07-28 client takes no requests from the server, whatever it declares: it answers them through
-    // input_required results (MRTR), which the gateway does not bridge yet.
+    // input_required results (MRTR), which InputRequiredBridge turns them into for calls, reads and prompts.
     private bool CanAsk => !ProtocolEra.IsPerRequest(server.NegotiatedProtocolVersion);
 
     public Task SendNotificationAsync(string method, JsonNode? parameters, CancellationToken cancellationToken) =>

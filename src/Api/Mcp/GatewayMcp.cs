@@ -5,6 +5,7 @@ using ModelContextProtocol.Server;
 using OneMcp.Api.Http;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway;
+using OneMcp.Application.Gateway.InputRequests;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Application.Health.Queries;
 using OneMcp.Infrastructure.Identity;
@@ -89,9 +90,24 @@ internal static partial class GatewayMcp
         handlers.ListResourcesHandler = (request, _) => ValueTask.FromResult(engine.ListResources(session, request.Params?.Cursor));
         handlers.ListResourceTemplatesHandler = (request, _) => ValueTask.FromResult(engine.ListResourceTemplates(session, request.Params?.Cursor));
         handlers.ListPromptsHandler = (request, _) => ValueTask.FromResult(engine.ListPrompts(session, request.Params?.Cursor));
-        handlers.CallToolHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.CallToolAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
-        handlers.ReadResourceHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.ReadResourceAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
-        handlers.GetPromptHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.GetPromptAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        if (perRequest)
+        {
+            // A 2026-07-28 client answers a backend's questions by retrying the request (MRTR).
+            var bridge = http.RequestServices.GetRequiredService<InputRequiredBridge>();
+            handlers.CallToolHandler = (request, ct) => ForwardAsync(accessor, logger, c => BridgedCalls.RunAsync(bridge, session, request, Required(request.Params).Name, request.Params!.Arguments,
+                (peer, cc) => engine.CallToolAsync(session, peer, request.Params, cc), c), ct);
+            handlers.ReadResourceHandler = (request, ct) => ForwardAsync(accessor, logger, c => BridgedCalls.RunAsync(bridge, session, request, Required(request.Params).Uri, null,
+                (peer, cc) => engine.ReadResourceAsync(session, peer, request.Params, cc), c), ct);
+            handlers.GetPromptHandler = (request, ct) => ForwardAsync(accessor, logger, c => BridgedCalls.RunAsync(bridge, session, request, Required(request.Params).Name, request.Params!.Arguments,
+                (peer, cc) => engine.GetPromptAsync(session, peer, request.Params, cc), c), ct);
+        }
+        else
+        {
+            handlers.CallToolHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.CallToolAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+            handlers.ReadResourceHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.ReadResourceAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+            handlers.GetPromptHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.GetPromptAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
+        }
+
         handlers.CompleteHandler = (request, ct) => ForwardAsync(accessor, logger, c => engine.CompleteAsync(session, new ClientPeer(request.Server), Required(request.Params), c), ct);
         handlers.SubscribeToResourcesHandler = async (request, ct) =>
         {
@@ -158,7 +174,8 @@ internal static partial class GatewayMcp
     /// Runs a forwarded request. A streamable HTTP client that drops the POST of a request can never receive
     /// its answer (the gateway keeps no event store to resume from), so the backend's work is cancelled
     /// rather than left running. Errors meant for the client pass through; anything else is logged here,
-    /// once and without the request's arguments, and the client gets a generic internal error.
+    /// once and without the request's arguments, and the client gets a generic internal error. An
+    /// <c>input_required</c> answer (MRTR) is an answer, not an error.
     /// </summary>
     private static async ValueTask<T> ForwardAsync<T>(IHttpContextAccessor accessor, ILogger logger, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
@@ -170,7 +187,7 @@ internal static partial class GatewayMcp
         {
             return await call(linked?.Token ?? cancellationToken);
         }
-        catch (Exception e) when (e is not McpProtocolException and not OperationCanceledException)
+        catch (Exception e) when (e is not McpProtocolException and not InputRequiredException and not OperationCanceledException)
         {
             LogUnexpected(logger, e);
             throw new McpProtocolException("The gateway failed to handle the request.", McpErrorCode.InternalError);

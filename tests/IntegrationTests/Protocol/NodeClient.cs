@@ -27,6 +27,13 @@ internal static class NodeClient
     public static Task<JsonElement> FlowAsync(Uri mcpUrl, string flow, string server, string? token = null) =>
         RunAsync(["flows.mjs", mcpUrl.ToString(), flow, server], token);
 
+    /// <summary>
+    /// Runs tests/NodeClients/mrtr.mjs: pinned to 2026-07-28, it calls <paramref name="server"/>'s <c>elicit</c> and
+    /// <c>sample</c> tools and answers what the gateway asks through input_required with its own handlers.
+    /// </summary>
+    public static Task<JsonElement> MrtrAsync(Uri mcpUrl, string server, string? token = null) =>
+        RunAsync(["mrtr.mjs", mcpUrl.ToString(), server], token);
+
     private static async Task<JsonElement> RunAsync(IEnumerable<string> arguments, string? token)
     {
         if (!System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "@modelcontextprotocol", "client")))

@@ -16,13 +16,13 @@ internal static class StatelessRequest
     public const string Revision = "2026-07-28";
 
     public static async Task<(HttpStatusCode Status, JsonElement Message)> SendAsync(
-        Uri url, string method, JsonObject? parameters = null, string? nameHeader = null, string? token = null)
+        Uri url, string method, JsonObject? parameters = null, string? nameHeader = null, string? token = null, JsonObject? capabilities = null)
     {
         parameters ??= [];
         parameters["_meta"] = new JsonObject
         {
             ["io.modelcontextprotocol/protocolVersion"] = Revision,
-            ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject(),
+            ["io.modelcontextprotocol/clientCapabilities"] = capabilities ?? new JsonObject(),
             ["io.modelcontextprotocol/clientInfo"] = new JsonObject { ["name"] = "protocol-tests", ["version"] = "1.0" },
         };
         var body = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 7, ["method"] = method, ["params"] = parameters };
