@@ -57,8 +57,8 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
         }
     }
 
-    // Session-only by nature (this test and the next): notifications reach a session's stream; a 2026-07-28 client
-    // hears of list changes through subscriptions/listen, which /mcp does not serve yet.
+    // Notifications are session-only by nature (this test and the list_changed of the next): they reach a session's
+    // stream; a 2026-07-28 client hears of list changes through subscriptions/listen, which /mcp does not serve yet.
     [Fact]
     public async Task WebToken_ReceivesNoNotificationAboutTheDbBackend()
     {
@@ -91,6 +91,8 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
         var changes = new NotificationLog();
         var web = await ConnectAsync("web", new McpClientHandlers { NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, changes.Record)] });
         (await web.ListToolsAsync()).ShouldNotContain(t => t.Name == "beta_1mcp_echo");
+        var modern = await ConnectAsync("web", era: ProtocolEras.Stateless);
+        (await SurfaceReach.OfAsync(modern, ["alpha", "beta"])).ShouldReachEverywhere("alpha");
 
         _config["beta"]["tags"] = new JsonArray("db", "web");
         await _gateway.WriteConfigAsync(_config);
@@ -99,6 +101,9 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
         (await Eventually.ValueAsync(() => web.ListToolsAsync().AsTask(), tools => tools.Any(t => t.Name == "beta_1mcp_echo"), "beta's tools"))
             .ShouldContain(t => t.Name == "beta_1mcp_echo");
         AggregationTests.Text(await web.CallToolAsync("beta_1mcp_echo", AggregationTests.Args(("message", "now")))).ShouldBe("now");
+
+        // The session has seen the change, so the catalog has it: the next 2026-07-28 request reaches beta everywhere.
+        (await SurfaceReach.OfAsync(modern, ["alpha", "beta"])).ShouldReachEverywhere("alpha,beta");
     }
 
     [Theory]
