@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the gateway benchmark set and writes docs/benchmarks.md.
 # Each row is one LoadGen --compare run: ROUNDS rounds of the phases gateway, direct, direct, gateway (A B B A) on this
-# machine, against the in-repo test server, with the load generator on the same machine; the 16-session HTTP run also
+# machine, against the in-repo test server, with the load generator on the same machine; the 2026-07-28 row
+# (--stateless) sends self-contained requests from 16 clients without sessions, both ways; the 16-session HTTP run also
 # measures the null proxy (bench/NullProxy), --compare-auth the gateway with --enable-auth against itself without, and
 # --compare-observability the gateway with its audit log and OTLP export (to a local stand-in) against itself without.
 # Then the scenarios with many backends (cold start with 30 stdio backends, tools/list with 200 backends) and the
@@ -38,6 +39,7 @@ run() {
 
 run http16 --compare --floor --backend http --sessions 16
 run http1 --compare --backend http --sessions 1
+run stateless16 --compare --backend http --sessions 16 --stateless
 if [ "${SKIP_STDIO:-0}" != "1" ]; then
   run stdio16 --compare --backend stdio --sessions 16
 fi
@@ -80,7 +82,7 @@ results, out, rounds = sys.argv[1], sys.argv[2], sys.argv[3]
 def load(name):
     path = os.path.join(results, name + ".json")
     return json.load(open(path)) if os.path.exists(path) else None
-runs = [(n, load(n)) for n in ("http16", "http1", "stdio16")]
+runs = [(n, load(n)) for n in ("http16", "http1", "stateless16", "stdio16")]
 runs = [(n, r) for n, r in runs if r is not None]
 cold, coldbash, lst, auth, obs = load("cold30"), load("cold30bash"), load("list200"), load("auth16"), load("obs16")
 commands = open(os.path.join(results, "commands.txt")).read().strip().splitlines()
@@ -98,7 +100,10 @@ w("streamable-HTTP \`initialize\`; then every session loops \`tools/call\` of \`
 w("\`bench_1mcp_echo\`) over one shared HttpClient connection pool. Latencies are client-side, in ms. Ratios are")
 w("the median of the rounds' ratios; req/s and latencies the median of the phases. Before the first phase every target")
 w("(gateway, direct, null proxy) gets unmeasured load until its JIT has finished with the hot path, so that the phases")
-w("measure steady state; what start-up costs is measured by the cold-start rows.")
+w("measure steady state; what start-up costs is measured by the cold-start rows. The 2026-07-28 row has no sessions: each of")
+w("its clients loops self-contained \`tools/call\` POSTs as that revision writes them (\`Mcp-Method\`/\`Mcp-Name\` headers,")
+w("protocol version, capabilities and client info in \`_meta\`), through the gateway and directly (the test server then serves")
+w("2026-07-28 requests statelessly, \`--session-mode hybrid\`); the gateway keeps its own session with the test server.")
 w("")
 w("## Conditions")
 w("")
@@ -121,7 +126,7 @@ w("## Results")
 w("")
 w("| run | sessions | gateway req/s | direct req/s | gateway/direct | p50 gateway / direct (added) | p99 gateway / direct (added) | errors | gateway RSS idle / load (MB) |")
 w("|---|---|---|---|---|---|---|---|---|")
-labels = {"http16": "HTTP backend", "http1": "HTTP backend", "stdio16": "stdio backend (direct: same server over HTTP)"}
+labels = {"http16": "HTTP backend", "http1": "HTTP backend", "stateless16": "HTTP backend, 2026-07-28 requests (clients, no session)", "stdio16": "stdio backend (direct: same server over HTTP)"}
 for n, r in runs:
     g, d = r["gateway"], r["direct"]
     w(f"| {labels[n]} | {r['sessions']} | {g['reqPerSec']:.0f} | {d['reqPerSec']:.0f} | {r['throughputRatio']:.2f} | "
@@ -137,7 +142,8 @@ w("| run | gateway | direct (test server) | null proxy | gateway − test server
 w("|---|---|---|---|---|")
 for n, r in runs:
     g, d = r.get("gatewayCpuUsPerCall"), r.get("directCpuUsPerCall")
-    w(f"| {labels[n]}, {r['sessions']} session(s) | {us(g)} | {us(d)} | {us(r.get('proxyCpuUsPerCall'))} | {us(None if g is None or d is None else g - d)} |")
+    who = "client(s)" if r.get("protocolVersion") == "2026-07-28" else "session(s)"
+    w(f"| {labels[n]}, {r['sessions']} {who} | {us(g)} | {us(d)} | {us(r.get('proxyCpuUsPerCall'))} | {us(None if g is None or d is None else g - d)} |")
 if "http16" in dict(runs) and dict(runs)["http16"].get("proxy"):
     r = dict(runs)["http16"]
     pr = r["proxy"]
@@ -239,6 +245,9 @@ if "http1" in by:
     r = by["http1"]
     row("1 session: added p50 ≤ 0.3 ms", f"{r['addedP50Ms']:.3f} ms", r["addedP50Ms"] <= 0.3)
     row("1 session: added p99 ≤ 1 ms", f"{r['addedP99Ms']:.3f} ms", r["addedP99Ms"] <= 1)
+if "stateless16" in by:
+    r = by["stateless16"]
+    row("16 clients, 2026-07-28 requests, HTTP backend: throughput ≥ 0.8 × direct", f"{r['throughputRatio']:.2f} ×", r["throughputRatio"] >= 0.8)
 if "stdio16" in by:
     r = by["stdio16"]
     row("16 sessions, stdio backend: throughput ≥ 0.8 × direct HTTP", f"{r['throughputRatio']:.2f} ×", r["throughputRatio"] >= 0.8)

@@ -30,8 +30,10 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public Uri McpUrl => _listening.Task.Result;
 
     /// <summary>Starts the in-repo test server over HTTP on a free loopback port.</summary>
-    public static Task<ChildProcess> StartHttpTestServerAsync(string name) =>
-        StartAsync(["dotnet", Paths.TestServerDll, "--transport", "http", "--port", "0", "--name", name], TestServerLine(), null, null);
+    /// <param name="name">The server's name.</param>
+    /// <param name="extraArguments">More test server flags (e.g. --session-mode hybrid).</param>
+    public static Task<ChildProcess> StartHttpTestServerAsync(string name, string[]? extraArguments = null) =>
+        StartAsync(["dotnet", Paths.TestServerDll, "--transport", "http", "--port", "0", "--name", name, .. extraArguments ?? []], TestServerLine(), null, null);
 
     /// <summary>Starts the null proxy (bench/NullProxy) on a free loopback port in front of <paramref name="upstream"/>.</summary>
     public static Task<ChildProcess> StartNullProxyAsync(Uri upstream) =>

@@ -24,10 +24,21 @@ internal sealed record PhaseResult(
 
 /// <summary>
 /// MCP sessions on one streamable-HTTP endpoint: opened with a raw initialize each, then looping
-/// <c>tools/call</c> over one shared, lean HttpClient (one connection pool).
+/// <c>tools/call</c> over one shared, lean HttpClient (one connection pool). In the 2026-07-28 mode there is no
+/// initialize and no session: each client loops self-contained <c>tools/call</c> POSTs written as the revision puts
+/// them on the wire (the <c>MCP-Protocol-Version</c>, <c>Mcp-Method</c> and <c>Mcp-Name</c> headers, and the protocol
+/// version, client capabilities and client info in the request's <c>_meta</c>).
 /// </summary>
 internal sealed class LoadRunner
 {
+    /// <summary>The revision the 2026-07-28 mode speaks.</summary>
+    public const string StatelessRevision = "2026-07-28";
+
+    // What every 2026-07-28 request carries in place of the initialize handshake.
+    private const string StatelessMeta =
+        "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"" + StatelessRevision + "\",\"io.modelcontextprotocol/clientCapabilities\":{},"
+        + "\"io.modelcontextprotocol/clientInfo\":{\"name\":\"onemcp-loadgen\",\"version\":\"1\"}}";
+
     private const int MaxRequestsPerSession = 5_000_000;
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -35,20 +46,27 @@ internal sealed class LoadRunner
     private readonly Uri _endpoint;
     private readonly byte[] _bodyPrefix;
     private readonly byte[] _bodySuffix;
-    private readonly List<string> _sessionIds = [];
+    // One entry per client: its session id, or null for a 2026-07-28 client (no session).
+    private readonly List<string?> _sessionIds = [];
     private readonly string? _authorization;
+    private readonly string _tool;
+    private readonly bool _stateless;
 
     /// <param name="http">The shared client.</param>
     /// <param name="endpoint">The MCP endpoint.</param>
     /// <param name="tool">The tool every measured call invokes.</param>
     /// <param name="bearerToken">An access token for a gateway running with --enable-auth.</param>
-    public LoadRunner(HttpClient http, Uri endpoint, string tool, string? bearerToken = null)
+    /// <param name="stateless">Speak 2026-07-28: self-contained requests, no initialize and no session.</param>
+    public LoadRunner(HttpClient http, Uri endpoint, string tool, string? bearerToken = null, bool stateless = false)
     {
         _http = http;
         _endpoint = endpoint;
+        _tool = tool;
+        _stateless = stateless;
         _authorization = bearerToken is null ? null : "Bearer " + bearerToken;
         _bodyPrefix = Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":");
-        _bodySuffix = Encoding.UTF8.GetBytes(",\"method\":\"tools/call\",\"params\":{\"name\":" + JsonSerializer.Serialize(tool) + ",\"arguments\":{\"message\":\"hello\"}}}");
+        var meta = stateless ? "," + StatelessMeta : string.Empty;
+        _bodySuffix = Encoding.UTF8.GetBytes(",\"method\":\"tools/call\",\"params\":{\"name\":" + JsonSerializer.Serialize(tool) + ",\"arguments\":{\"message\":\"hello\"}" + meta + "}}");
     }
 
     public static HttpClient CreateClient(int sessions) => new(new SocketsHttpHandler
@@ -65,11 +83,20 @@ internal sealed class LoadRunner
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    /// <summary>Opens <paramref name="count"/> sessions (initialize, then notifications/initialized).</summary>
+    /// <summary>
+    /// Opens <paramref name="count"/> sessions (initialize, then notifications/initialized); in the 2026-07-28 mode
+    /// only counts <paramref name="count"/> clients, which have nothing to open.
+    /// </summary>
     public async Task OpenSessionsAsync(int count, CancellationToken cancel)
     {
         for (var i = 0; i < count; i++)
         {
+            if (_stateless)
+            {
+                _sessionIds.Add(null);
+                continue;
+            }
+
             const string initialize = """{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"onemcp-loadgen","version":"1"}}}""";
             using var response = await PostAsync(null, Encoding.UTF8.GetBytes(initialize), cancel);
             response.EnsureSuccessStatusCode();
@@ -208,7 +235,7 @@ internal sealed class LoadRunner
     /// <summary>Ends every session (DELETE), best effort.</summary>
     public async Task CloseSessionsAsync()
     {
-        foreach (var sessionId in _sessionIds)
+        foreach (var sessionId in _sessionIds.OfType<string>())
         {
             try
             {
@@ -233,7 +260,7 @@ internal sealed class LoadRunner
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)], 3);
 
-    private async Task<(List<double> Latencies, long Errors, string? FirstError)> LoopAsync(string sessionId, long measureFrom, long end, CancellationToken cancel)
+    private async Task<(List<double> Latencies, long Errors, string? FirstError)> LoopAsync(string? sessionId, long measureFrom, long end, CancellationToken cancel)
     {
         var latencies = new List<double>(4096);
         long errors = 0;
@@ -270,7 +297,7 @@ internal sealed class LoadRunner
     }
 
     /// <summary>One tools/call; null when it succeeded, else what went wrong.</summary>
-    private async Task<string?> CallAsync(string sessionId, int id, CancellationToken cancel)
+    private async Task<string?> CallAsync(string? sessionId, int id, CancellationToken cancel)
     {
         try
         {
@@ -279,10 +306,15 @@ internal sealed class LoadRunner
             _bodyPrefix.CopyTo(body, 0);
             idText.CopyTo(body, _bodyPrefix.Length);
             _bodySuffix.CopyTo(body, _bodyPrefix.Length + idText.Length);
-            using var response = await PostAsync(sessionId, body, cancel);
+            using var response = await PostAsync(sessionId, body, cancel, _stateless ? "tools/call" : null);
             if (!response.IsSuccessStatusCode)
             {
                 return $"HTTP {(int)response.StatusCode}";
+            }
+
+            if (_stateless && response.Headers.Contains("Mcp-Session-Id"))
+            {
+                return "a 2026-07-28 request was given a session";
             }
 
             using var result = await ReadResultAsync(response, cancel);
@@ -312,7 +344,8 @@ internal sealed class LoadRunner
         }
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string? sessionId, byte[] body, CancellationToken cancel)
+    // method: the request's method for the 2026-07-28 headers (null for a session's request).
+    private async Task<HttpResponseMessage> PostAsync(string? sessionId, byte[] body, CancellationToken cancel, string? method = null)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, _endpoint)
         {
@@ -323,6 +356,13 @@ internal sealed class LoadRunner
         if (sessionId is not null)
         {
             message.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        }
+
+        if (method is not null)
+        {
+            message.Headers.TryAddWithoutValidation("MCP-Protocol-Version", StatelessRevision);
+            message.Headers.TryAddWithoutValidation("Mcp-Method", method);
+            message.Headers.TryAddWithoutValidation("Mcp-Name", _tool);
         }
 
         if (_authorization is not null)

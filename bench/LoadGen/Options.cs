@@ -30,7 +30,10 @@ internal sealed class Options
           --repeat N         cold starts to measure (default 3)
           --requests N       tools/list requests to measure (default 200)
           --list-warmup N    unmeasured tools/list requests before them (default 20)
-          --sessions N       concurrent MCP sessions (default 16)
+          --sessions N       concurrent MCP sessions (default 16); with --stateless, concurrent clients
+          --stateless        every client speaks MCP 2026-07-28: self-contained tools/call POSTs (Mcp-Method and
+                             Mcp-Name headers, protocol version, capabilities and client info in _meta), no
+                             initialize and no session; the test server then runs with --session-mode hybrid
           --duration S       measured seconds per phase (default 10)
           --warmup S         unmeasured seconds before each phase (default 2)
           --settle S         compare modes: before the first phase, S unmeasured seconds of load on each target in turn,
@@ -80,6 +83,9 @@ internal sealed class Options
 
     public int Requests { get; private set; } = 200;
 
+    /// <summary>The clients speak 2026-07-28 (no initialize, no session) instead of opening sessions.</summary>
+    public bool Stateless { get; private set; }
+
     public int ListWarmup { get; private set; } = 20;
 
     public static bool TryParse(string[] args, out Options options, out string error)
@@ -121,6 +127,9 @@ internal sealed class Options
                         break;
                     case "--floor":
                         options.Floor = true;
+                        break;
+                    case "--stateless":
+                        options.Stateless = true;
                         break;
                     case "--repeat":
                         options.Repeat = int.Parse(Next(), CultureInfo.InvariantCulture);
@@ -187,6 +196,12 @@ internal sealed class Options
         if (options.Rounds is < 1 or > 20 || (options.Floor && options.Mode != "compare"))
         {
             error = "--rounds is 1..20; --floor goes with --compare";
+            return false;
+        }
+
+        if (options.Stateless && options.Mode is "cold-start" or "list-tools")
+        {
+            error = "--stateless goes with --target, --gateway, --direct and the compare modes";
             return false;
         }
 

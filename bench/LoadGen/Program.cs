@@ -50,7 +50,9 @@ try
     var needsHttpServer = options.Mode is "direct" or "compare" or "compare-auth" or "compare-observability" || (options.Mode == "gateway" && options.Backend == "http");
     if (needsHttpServer)
     {
-        testServer = await ChildProcess.StartHttpTestServerAsync(ServerName);
+        // --stateless: the direct phases send 2026-07-28 requests to the test server, which serves them only in the
+        // SDK's hybrid mode; the gateway keeps its own session with it either way.
+        testServer = await ChildProcess.StartHttpTestServerAsync(ServerName, options.Stateless ? ["--session-mode", "hybrid"] : null);
         Log($"test server (pid {testServer.Id}) at {testServer.McpUrl}");
     }
 
@@ -93,20 +95,20 @@ try
     LoadRunner? directRunner = null;
     if (gateway is not null)
     {
-        gatewayRunner = new LoadRunner(http, gateway.McpUrl, $"{ServerName}_1mcp_{options.Tool}");
+        gatewayRunner = new LoadRunner(http, gateway.McpUrl, $"{ServerName}_1mcp_{options.Tool}", stateless: options.Stateless);
         runners.Add(gatewayRunner);
     }
 
     if (options.Mode is "direct" or "compare")
     {
-        directRunner = new LoadRunner(http, testServer!.McpUrl, options.Tool);
+        directRunner = new LoadRunner(http, testServer!.McpUrl, options.Tool, stateless: options.Stateless);
         runners.Add(directRunner);
     }
 
     LoadRunner? proxyRunner = null;
     if (proxy is not null)
     {
-        proxyRunner = new LoadRunner(http, proxy.McpUrl, options.Tool);
+        proxyRunner = new LoadRunner(http, proxy.McpUrl, options.Tool, stateless: options.Stateless);
         runners.Add(proxyRunner);
     }
 
@@ -116,13 +118,13 @@ try
         // auth the measured one carries a token.
         var token = options.Mode == "compare-auth" ? await OAuthLogin.AccessTokenAsync(new Uri(authGateway.McpUrl, "/"), cancel.Token) : null;
         directRunner = gatewayRunner;
-        gatewayRunner = new LoadRunner(http, authGateway.McpUrl, $"{ServerName}_1mcp_{options.Tool}", token);
+        gatewayRunner = new LoadRunner(http, authGateway.McpUrl, $"{ServerName}_1mcp_{options.Tool}", token, options.Stateless);
         runners.Add(gatewayRunner);
     }
 
     if (options.Mode == "target")
     {
-        directRunner = new LoadRunner(http, options.Target!, options.Tool);
+        directRunner = new LoadRunner(http, options.Target!, options.Tool, stateless: options.Stateless);
         runners.Add(directRunner);
     }
 
@@ -157,7 +159,7 @@ try
 
     async Task Phase(string name, LoadRunner runner, bool isGateway)
     {
-        Log($"phase {phases.Count + 1}: {name}, {options.Sessions} sessions, {options.Warmup}s warm-up + {options.Duration}s");
+        Log($"phase {phases.Count + 1}: {name}, {options.Sessions} {(options.Stateless ? "2026-07-28 clients" : "sessions")}, {options.Warmup}s warm-up + {options.Duration}s");
         var result = await runner.RunAsync(name, options.Warmup, options.Duration, isGateway ? (authGateway ?? gateway)!.RssMb : null, cancel.Token, CpuOf(name));
         Log($"  {result.ReqPerSec} req/s, p50 {result.P50Ms} ms, p99 {result.P99Ms} ms, {result.Errors} errors{(result.FirstError is null ? "" : " (" + result.FirstError + ")")}");
         phases.Add(result);
@@ -168,6 +170,7 @@ try
         ["mode"] = options.Mode,
         ["backend"] = options.Mode is "gateway" or "compare" ? options.Backend : null,
         ["sessions"] = options.Sessions,
+        ["protocolVersion"] = options.Stateless ? LoadRunner.StatelessRevision : "2025-11-25",
         ["durationS"] = options.Duration,
         ["warmupS"] = options.Warmup,
         ["tool"] = options.Tool,
@@ -266,7 +269,9 @@ try
         }
 
         markdown = Row(
-            options.Label ?? $"{options.Backend} backend, {options.Sessions} session(s)",
+            options.Label ?? (options.Stateless
+                ? $"{options.Backend} backend, {options.Sessions} 2026-07-28 client(s)"
+                : $"{options.Backend} backend, {options.Sessions} session(s)"),
             options.Sessions,
             gwRps,
             directRps,

@@ -49,8 +49,9 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
     builder.Services.AddHttpContextAccessor();
     builder.Services.AddTestMcpServer(settings).WithHttpTransport(options =>
     {
-        // Stateless (the default) cannot push list_changed or make sampling/elicitation/roots requests.
-        options.SessionMode = HttpServerSessionMode.Stateful;
+        // Stateless (the default) cannot push list_changed or make sampling/elicitation/roots requests; hybrid keeps
+        // that for initialize clients and serves 2026-07-28 requests too (the benchmark's 2026-07-28 direct phases).
+        options.SessionMode = settings.Hybrid ? HttpServerSessionMode.StatefulForInitializeClients : HttpServerSessionMode.Stateful;
 #pragma warning disable MCP9004 // Legacy SSE is deprecated, but the gateway must still be tested against it.
         options.EnableLegacySse = true;
 #pragma warning restore MCP9004

@@ -18,16 +18,20 @@ internal sealed record ServerSettings(
     string Instructions,
     bool FailStart,
     int StartDelayMs = 0,
-    TestOAuthSettings? OAuth = null)
+    TestOAuthSettings? OAuth = null,
+    bool Hybrid = false)
 {
     public const string Usage =
         "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]\n" +
+        "                         [--session-mode stateful|hybrid]\n" +
         "                         [--require-oauth [--oauth-client-id ID [--oauth-client-secret SECRET]] [--access-token-lifetime SECONDS]]\n" +
         "  --require-oauth           (http only) protect the MCP endpoints with Bearer tokens from an embedded test\n" +
         "                            OAuth authorization server (/oauth/register, /oauth/authorize, /oauth/token)\n" +
         "  --oauth-client-id         pre-register a client with this id that accepts any http(s) redirect URI\n" +
         "  --oauth-client-secret     make that pre-registered client confidential (client_secret_post or _basic)\n" +
-        "  --access-token-lifetime   access token lifetime in seconds (default 3600)";
+        "  --access-token-lifetime   access token lifetime in seconds (default 3600)\n" +
+        "  --session-mode            (http only) stateful (default): a session for every client, 2026-07-28 requests\n" +
+        "                            refused; hybrid: sessions for initialize clients, 2026-07-28 requests served statelessly";
 
     public static bool TryParse(
         string[] args,
@@ -44,6 +48,7 @@ internal sealed record ServerSettings(
         string? oauthClientId = null;
         string? oauthClientSecret = null;
         int? accessTokenLifetime = null;
+        var hybrid = false;
 
         settings = null;
         error = null;
@@ -64,7 +69,7 @@ internal sealed record ServerSettings(
             }
 
             if (arg is not ("--transport" or "--port" or "--name" or "--instructions" or "--start-delay-ms"
-                or "--oauth-client-id" or "--oauth-client-secret" or "--access-token-lifetime"))
+                or "--oauth-client-id" or "--oauth-client-secret" or "--access-token-lifetime" or "--session-mode"))
             {
                 error = $"unknown argument '{arg}'";
                 return false;
@@ -113,6 +118,12 @@ internal sealed record ServerSettings(
                 case "--name":
                     name = value;
                     break;
+                case "--session-mode" when value is "stateful" or "hybrid":
+                    hybrid = value == "hybrid";
+                    break;
+                case "--session-mode":
+                    error = $"unknown session mode '{value}'";
+                    return false;
                 case "--oauth-client-id":
                     oauthClientId = value;
                     break;
@@ -140,6 +151,12 @@ internal sealed record ServerSettings(
             return false;
         }
 
+        if (hybrid && transport != TransportKind.Http)
+        {
+            error = "--session-mode needs --transport http";
+            return false;
+        }
+
         if (requireOAuth && transport != TransportKind.Http)
         {
             error = "--require-oauth needs --transport http";
@@ -155,7 +172,7 @@ internal sealed record ServerSettings(
         var oauth = requireOAuth
             ? new TestOAuthSettings(oauthClientId, oauthClientSecret, TimeSpan.FromSeconds(accessTokenLifetime ?? 3600))
             : null;
-        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth);
+        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid);
         return true;
     }
 }

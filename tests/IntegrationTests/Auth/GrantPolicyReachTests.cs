@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using ModelContextProtocol.Client;
 using OneMcp.Application.Authorization;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.TagScopes;
@@ -48,9 +47,12 @@ public sealed class GrantPolicyReachTests(GrantPolicyReachTests.Gateways gateway
         { ScopeMatch.Any, Admin, "tag:db", "alpha,beta" },
     };
 
+    /// <summary>Every row twice: an <c>initialize</c> session, and 2026-07-28 requests (no session, each judged alone).</summary>
+    public static IEnumerable<object[]> CasesInBothEras => EraClient.ForBothEras(Cases);
+
     [Theory]
-    [MemberData(nameof(Cases))]
-    public async Task Grant_ReachesOnlyBackendsWhoseEveryTagItsGrantorMayGrant(ScopeMatch match, string user, string ticked, string expected)
+    [MemberData(nameof(CasesInBothEras))]
+    public async Task Grant_ReachesOnlyBackendsWhoseEveryTagItsGrantorMayGrant_OnEverySurface(ScopeMatch match, string user, string ticked, string expected, string era)
     {
         var gateway = gateways.ByMatch[match];
         var driver = new OAuthFlowDriver(gateway.BaseUrl);
@@ -61,14 +63,9 @@ public sealed class GrantPolicyReachTests(GrantPolicyReachTests.Gateways gateway
         var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
         tokens.IsSuccess.ShouldBeTrue(tokens.Body);
 
-        await using var mcp = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = gateway.Url("/mcp"),
-            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + tokens.AccessToken },
-        }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
-        var tools = (await mcp.ListToolsAsync()).Select(t => t.Name).Where(n => n.EndsWith("_1mcp_echo", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+        await using var mcp = await EraClient.ConnectAsync(gateway, era, tokens.AccessToken!);
 
-        tools.ShouldBe(expected.Split(',').Select(s => s + "_1mcp_echo"));
+        (await SurfaceReach.OfAsync(mcp, ["alpha", "beta", "gamma"])).ShouldReachEverywhere(expected);
     }
 
     [Theory]

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -11,7 +10,8 @@ namespace OneMcp.IntegrationTests.Auth;
 
 /// <summary>
 /// Under scope validation a token scoped to one tag reaches nothing of a backend outside its grant on any
-/// surface (resources, prompts, completions, subscriptions, notifications), and follows live tag changes.
+/// surface (resources, prompts, completions, subscriptions, notifications), and follows live tag changes; what is not
+/// about a session's stream runs for 2026-07-28 requests too.
 /// </summary>
 public sealed class ScopeSurfaceTests : IAsyncLifetime
 {
@@ -42,23 +42,23 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
         await _gateway.DisposeAsync();
     }
 
-    [Fact]
-    public async Task WebToken_ReachesNothingOfTheDbBackend()
+    [Theory]
+    [InlineData(ProtocolEras.Legacy)]
+    [InlineData(ProtocolEras.Stateless)]
+    public async Task WebToken_ReachesNothingOfTheDbBackend(string era)
     {
-        var web = await ConnectAsync("web");
+        var web = await ConnectAsync("web", era: era);
 
-        (await web.ReadResourceAsync("alpha_1mcp_test://static/info")).Contents.ShouldNotBeEmpty();
-        await Should.ThrowAsync<McpProtocolException>(() => web.ReadResourceAsync("beta_1mcp_test://static/info").AsTask());
-        await Should.ThrowAsync<McpProtocolException>(() => web.ReadResourceAsync("beta_1mcp_test://items/7").AsTask());
-        await Should.ThrowAsync<McpProtocolException>(() => web.GetPromptAsync("beta_1mcp_greeting", new Dictionary<string, object?> { ["name"] = "Ada" }).AsTask());
-        await Should.ThrowAsync<McpProtocolException>(() => web.CompleteAsync(new PromptReference { Name = "beta_1mcp_greeting" }, "name", "b").AsTask());
-        await Should.ThrowAsync<McpProtocolException>(() => web.SubscribeToResourceAsync("beta_1mcp_test://static/info"));
-        (await web.ListResourcesAsync()).ShouldNotContain(r => r.Uri.StartsWith("beta_1mcp_", StringComparison.Ordinal));
-        (await web.ListResourceTemplatesAsync()).ShouldNotContain(r => r.UriTemplate.StartsWith("beta_1mcp_", StringComparison.Ordinal));
-        (await web.ListPromptsAsync()).ShouldNotContain(p => p.Name.StartsWith("beta_1mcp_", StringComparison.Ordinal));
-        (await web.ListPromptsAsync()).ShouldContain(p => p.Name == "alpha_1mcp_greeting");
+        (await SurfaceReach.OfAsync(web, ["alpha", "beta"])).ShouldReachEverywhere("alpha");
+        if (era == ProtocolEras.Legacy)
+        {
+            // resources/subscribe is a session's request; 2026-07-28 subscribes with subscriptions/listen instead.
+            await Should.ThrowAsync<McpProtocolException>(() => web.SubscribeToResourceAsync("beta_1mcp_test://static/info"));
+        }
     }
 
+    // Notifications are session-only by nature (this test and the list_changed of the next): they reach a session's
+    // stream; a 2026-07-28 client hears of list changes through subscriptions/listen, which /mcp does not serve yet.
     [Fact]
     public async Task WebToken_ReceivesNoNotificationAboutTheDbBackend()
     {
@@ -91,6 +91,8 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
         var changes = new NotificationLog();
         var web = await ConnectAsync("web", new McpClientHandlers { NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, changes.Record)] });
         (await web.ListToolsAsync()).ShouldNotContain(t => t.Name == "beta_1mcp_echo");
+        var modern = await ConnectAsync("web", era: ProtocolEras.Stateless);
+        (await SurfaceReach.OfAsync(modern, ["alpha", "beta"])).ShouldReachEverywhere("alpha");
 
         _config["beta"]["tags"] = new JsonArray("db", "web");
         await _gateway.WriteConfigAsync(_config);
@@ -99,12 +101,17 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
         (await Eventually.ValueAsync(() => web.ListToolsAsync().AsTask(), tools => tools.Any(t => t.Name == "beta_1mcp_echo"), "beta's tools"))
             .ShouldContain(t => t.Name == "beta_1mcp_echo");
         AggregationTests.Text(await web.CallToolAsync("beta_1mcp_echo", AggregationTests.Args(("message", "now")))).ShouldBe("now");
+
+        // The session has seen the change, so the catalog has it: the next 2026-07-28 request reaches beta everywhere.
+        (await SurfaceReach.OfAsync(modern, ["alpha", "beta"])).ShouldReachEverywhere("alpha,beta");
     }
 
-    [Fact]
-    public async Task TagRemovedFromABackend_RefusesTheNextCall()
+    [Theory]
+    [InlineData(ProtocolEras.Legacy)]
+    [InlineData(ProtocolEras.Stateless)]
+    public async Task TagRemovedFromABackend_RefusesTheNextCall(string era)
     {
-        var web = await ConnectAsync("web");
+        var web = await ConnectAsync("web", era: era);
         AggregationTests.Text(await web.CallToolAsync("alpha_1mcp_echo", AggregationTests.Args(("message", "before")))).ShouldBe("before");
 
         _config["alpha"]["tags"] = new JsonArray("other");
@@ -114,19 +121,14 @@ public sealed class ScopeSurfaceTests : IAsyncLifetime
         await Should.ThrowAsync<McpProtocolException>(() => web.CallToolAsync("alpha_1mcp_echo", AggregationTests.Args(("message", "after"))).AsTask());
     }
 
-    private async Task<McpClient> ConnectAsync(string tag, McpClientHandlers? handlers = null)
+    private async Task<McpClient> ConnectAsync(string tag, McpClientHandlers? handlers = null, string era = ProtocolEras.Legacy)
     {
         var driver = new OAuthFlowDriver(_gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
         var pkce = Pkce.Create();
         var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:" + tag], pkce, User, Password)).Redirect.Code!;
         var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
-        var transport = new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = _gateway.Url("/mcp"),
-            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = new AuthenticationHeaderValue("Bearer", tokens.AccessToken).ToString() },
-        });
-        var mcp = await McpClient.CreateAsync(transport, new McpClientOptions { Handlers = handlers ?? new McpClientHandlers(), ProtocolVersion = ProtocolEras.Legacy });
+        var mcp = await EraClient.ConnectAsync(_gateway, era, tokens.AccessToken!, handlers: handlers);
         _clients.Add(mcp);
         return mcp;
     }

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using OneMcp.Application.Authorization;
 using OneMcp.IntegrationTests.Support;
@@ -11,8 +9,9 @@ namespace OneMcp.IntegrationTests.Auth;
 
 /// <summary>
 /// --enable-scope-validation: backends A[web], B[web,db], C[db], D[] behind one gateway per match mode;
-/// for each grant and request filter, exactly the expected tools are listed and callable, and every other
-/// call fails exactly like an unknown tool.
+/// for each grant and request filter, exactly the expected backends' tools, resources, templates and prompts are
+/// listed, called, read, got and completed, and every other request fails exactly like one for an unknown backend.
+/// The tables run in both eras: an <c>initialize</c> session and 2026-07-28 requests reach exactly the same.
 /// </summary>
 public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways) : IClassFixture<ScopeVisibilityTests.Gateways>
 {
@@ -56,44 +55,28 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
         { ScopeMatch.Any, "db", "?tags=web", "403" },
     };
 
+    /// <summary>Every row twice: an <c>initialize</c> session, and 2026-07-28 requests (no session, each judged alone).</summary>
+    public static IEnumerable<object[]> CasesInBothEras => EraClient.ForBothEras(Cases);
+
     [Theory]
-    [MemberData(nameof(Cases))]
-    public async Task Session_SeesAndCallsExactlyTheBackendsItsGrantAndFilterReach(ScopeMatch match, string granted, string query, string expected)
+    [MemberData(nameof(CasesInBothEras))]
+    public async Task Client_SeesAndCallsExactlyTheBackendsItsGrantAndFilterReach_OnEverySurface(ScopeMatch match, string granted, string query, string expected, string era)
     {
         var gateway = Gateway[match];
         var token = await TokenAsync(gateway, granted.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
         if (expected == "403")
         {
-            using var refused = await InitializeRawAsync(gateway, token, query);
+            using var refused = await EraClient.FirstRequestAsync(gateway, era, token, query);
             refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
             refused.Headers.WwwAuthenticate.ToString().ShouldStartWith("Bearer error=\"insufficient_scope\", scope=\"tag:");
             (await refused.Content.ReadAsStringAsync()).ShouldContain("\"jsonrpc\":\"2.0\"");
             return;
         }
 
-        var visible = expected.Split(',', StringSplitOptions.RemoveEmptyEntries);
-        await using var client = await ConnectAsync(gateway, token, query);
-        var tools = await client.ListToolsAsync();
-        tools.Select(t => t.Name).Where(n => n.EndsWith("_1mcp_echo", StringComparison.Ordinal)).Order()
-            .ShouldBe(visible.Select(s => s + "_1mcp_echo").Order());
+        await using var client = await EraClient.ConnectAsync(gateway, era, token, query);
 
-        foreach (var server in Servers)
-        {
-            var name = server + "_1mcp_echo";
-            if (visible.Contains(server))
-            {
-                var result = await client.CallToolAsync(name, new Dictionary<string, object?> { ["message"] = "hi" });
-                result.IsError.ShouldNotBe(true);
-            }
-            else
-            {
-                var hidden = await Should.ThrowAsync<McpProtocolException>(() => client.CallToolAsync(name, new Dictionary<string, object?> { ["message"] = "hi" }).AsTask());
-                var unknown = await Should.ThrowAsync<McpProtocolException>(() => client.CallToolAsync("zz_1mcp_echo", new Dictionary<string, object?> { ["message"] = "hi" }).AsTask());
-                hidden.ErrorCode.ShouldBe(unknown.ErrorCode);
-                hidden.Message.Replace(name, "NAME", StringComparison.Ordinal).ShouldBe(unknown.Message.Replace("zz_1mcp_echo", "NAME", StringComparison.Ordinal));
-            }
-        }
+        (await SurfaceReach.OfAsync(client, Servers)).ShouldReachEverywhere(expected);
     }
 
     [Fact]
@@ -142,6 +125,8 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
         list.Where(b => b!["scopeWarning"] is not null).Select(b => (string)b!["name"]!).ShouldBe(["d"]);
     }
 
+    // Session-only by nature: one session that sees its token change between two requests. A 2026-07-28 request has no
+    // session to outlive its token; each is judged by its own (Refresh_AskingForFewerTags... runs in both eras).
     [Fact]
     public async Task Session_AfterARefreshThatNarrowsTheGrant_SeesLessOnTheNextRequest()
     {
@@ -155,7 +140,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
         narrow.IsSuccess.ShouldBeTrue(narrow.Body);
 
         var token = wide.AccessToken!;
-        await using var mcp = await ConnectAsync(gateway, () => token);
+        await using var mcp = await EraClient.ConnectAsync(gateway, ProtocolEras.Legacy, () => token);
         (await mcp.ListToolsAsync()).Select(t => t.Name).ShouldContain("a_1mcp_echo");
 
         token = narrow.AccessToken!;
@@ -174,20 +159,24 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
         { ScopeMatch.Any, "tag:db", "b,c" },
     };
 
+    public static IEnumerable<object[]> NarrowingsInBothEras => EraClient.ForBothEras(Narrowings);
+
     [Theory]
-    [MemberData(nameof(Narrowings))]
-    public async Task Refresh_AskingForFewerTags_NeverReachesABackendTheGrantDidNot(ScopeMatch match, string asked, string expected)
+    [MemberData(nameof(NarrowingsInBothEras))]
+    public async Task Refresh_AskingForFewerTags_NeverReachesABackendTheGrantDidNot(ScopeMatch match, string asked, string expected, string era)
     {
         var gateway = Gateway[match];
         var (client, wide) = await GrantAsync(gateway, ["tag:web", "tag:db"]);
         var narrow = await new OAuthFlowDriver(gateway.BaseUrl).RefreshAsync(client, wide.RefreshToken!, asked + " offline_access");
         narrow.IsSuccess.ShouldBeTrue(narrow.Body);
 
-        await using var mcp = await ConnectAsync(gateway, narrow.AccessToken!, string.Empty);
+        await using var mcp = await EraClient.ConnectAsync(gateway, era, narrow.AccessToken!);
 
-        (await EchoServersAsync(mcp)).ShouldBe(expected.Split(','));
+        (await SurfaceReach.OfAsync(mcp, Servers)).ShouldReachEverywhere(expected);
     }
 
+    // Session-only by nature: the session's first grant bounds what it reaches later, and a 2026-07-28 request has no
+    // earlier request to be bounded by.
     [Theory]
     [MemberData(nameof(Narrowings))]
     public async Task Session_SeeingANarrowerToken_NeverReachesABackendTheFirstGrantDidNot(ScopeMatch match, string asked, string expected)
@@ -196,7 +185,7 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
         var (client, wide) = await GrantAsync(gateway, ["tag:web", "tag:db"]);
         var narrow = await new OAuthFlowDriver(gateway.BaseUrl).RefreshAsync(client, wide.RefreshToken!, asked + " offline_access");
         var token = wide.AccessToken!;
-        await using var mcp = await ConnectAsync(gateway, () => token);
+        await using var mcp = await EraClient.ConnectAsync(gateway, ProtocolEras.Legacy, () => token);
         var before = await EchoServersAsync(mcp);
 
         token = narrow.AccessToken!;
@@ -239,36 +228,5 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
         var tagless = await driver.RefreshAsync(client, tokens.RefreshToken!, "offline_access");
         tagless.IsSuccess.ShouldBeTrue(tagless.Body);
         return tagless.AccessToken!;
-    }
-
-    private static Task<McpClient> ConnectAsync(GatewayUnderTest gateway, string token, string query) => ConnectAsync(gateway, () => token, query);
-
-    private static async Task<McpClient> ConnectAsync(GatewayUnderTest gateway, Func<string> token, string query = "")
-    {
-        var handler = new BearerHandler(token) { InnerHandler = new HttpClientHandler() };
-        var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = gateway.Url("/mcp" + query) }, new HttpClient(handler), ownsHttpClient: true);
-        return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
-    }
-
-    private static async Task<HttpResponseMessage> InitializeRawAsync(GatewayUnderTest gateway, string token, string query)
-    {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Url("/mcp" + query))
-        {
-            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return await http.SendAsync(request);
-    }
-
-    // Puts the current token on every request, as a client does after renewing it.
-    private sealed class BearerHandler(Func<string> token) : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token());
-            return base.SendAsync(request, cancellationToken);
-        }
     }
 }

@@ -11,30 +11,38 @@ namespace OneMcp.IntegrationTests.Auth;
 
 /// <summary>
 /// A tag scope kept to admins (or named users) is offered only to them on the consent page; a member asking for it
-/// waits on the consent page until an administrator approves or denies it in the dashboard.
+/// waits on the consent page until an administrator approves or denies it in the dashboard; the approved token reaches
+/// the same backends in both protocol eras.
 /// </summary>
-public sealed class TagGrantPolicyTests : IAsyncLifetime
+public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : IClassFixture<TagGrantPolicyTests.Fixture>
 {
     private const string RedirectUri = "http://127.0.0.1:46004/cb";
     private static readonly string[] ProdOnly = ["tag:prod"];
-    private GatewayUnderTest _gateway = null!;
 
-    public async Task InitializeAsync()
+    private GatewayUnderTest Gateway => fixture.Gateway;
+
+    /// <summary>One gateway for the class: alpha [web], beta [prod] with <c>prod</c> kept to admins; ada is an admin, bob a member.</summary>
+    public sealed class Fixture : IAsyncLifetime
     {
-        _gateway = await GatewayUnderTest.StartWithAuthAsync(
-            new ConfigBuilder()
-                .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
-                .Add("beta", ConfigBuilder.StdioTestServer("beta", ["prod"])),
-            adjust: o => o with { EnableScopeValidation = true });
-        await _gateway.AddUserAsync("ada", "correct horse battery staple", "admin");
-        await _gateway.AddUserAsync("bob", "tr0ub4dor&3 is long enough", "member");
-        var scopes = _gateway.Services.GetRequiredService<ITagScopeRepository>();
-        var prod = TagScope.Create(Tag.From("prod"), DateTimeOffset.UtcNow);
-        prod.RestrictToAdmins(DateTimeOffset.UtcNow);
-        await scopes.AddAsync(prod, CancellationToken.None);
-    }
+        internal GatewayUnderTest Gateway { get; private set; } = null!;
 
-    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+        public async Task InitializeAsync()
+        {
+            Gateway = await GatewayUnderTest.StartWithAuthAsync(
+                new ConfigBuilder()
+                    .Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"]))
+                    .Add("beta", ConfigBuilder.StdioTestServer("beta", ["prod"])),
+                adjust: o => o with { EnableScopeValidation = true });
+            await Gateway.AddUserAsync("ada", "correct horse battery staple", "admin");
+            await Gateway.AddUserAsync("bob", "tr0ub4dor&3 is long enough", "member");
+            var scopes = Gateway.Services.GetRequiredService<ITagScopeRepository>();
+            var prod = TagScope.Create(Tag.From("prod"), DateTimeOffset.UtcNow);
+            prod.RestrictToAdmins(DateTimeOffset.UtcNow);
+            await scopes.AddAsync(prod, CancellationToken.None);
+        }
+
+        public Task DisposeAsync() => Gateway.DisposeAsync().AsTask();
+    }
 
     [Fact]
     public async Task Member_AskedForAnAdminOnlyTag_WaitsAndContinuesWhenAnAdminApproves()
@@ -46,7 +54,7 @@ public sealed class TagGrantPolicyTests : IAsyncLifetime
         var html = await waiting.Content.ReadAsStringAsync();
         var refresh = RefreshUrl(html);
         var stillWaiting = await member.GetAsync(refresh);
-        using var admin = await DashboardClient.SignInAsync(_gateway.BaseUrl, "ada", "correct horse battery staple");
+        using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
         var pending = await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests");
         var request = pending!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
         using var approve = await admin.PostAsJsonAsync($"/api/authorization-requests/{request["id"]}/approve", new { scopes = ProdOnly });
@@ -67,6 +75,12 @@ public sealed class TagGrantPolicyTests : IAsyncLifetime
         tokens.Scope!.Split(' ').ShouldContain("tag:prod");
         replayed.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await replayed.Content.ReadAsStringAsync()).ShouldContain("already used");
+        foreach (var era in EraClient.Eras)
+        {
+            // The approved token reaches the admin-only backend and nothing else, in a session and in 2026-07-28 requests.
+            await using var mcp = await EraClient.ConnectAsync(Gateway, era, tokens.AccessToken!);
+            (await SurfaceReach.OfAsync(mcp, ["alpha", "beta"])).ShouldReachEverywhere("beta");
+        }
     }
 
     [Fact]
@@ -74,7 +88,7 @@ public sealed class TagGrantPolicyTests : IAsyncLifetime
     {
         var (driver, client, pkce, member) = await StartAsMemberAsync();
         var refresh = RefreshUrl(await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s2", pkce)));
-        using var admin = await DashboardClient.SignInAsync(_gateway.BaseUrl, "ada", "correct horse battery staple");
+        using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
         var request = (await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests"))!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
 
         using var deny = await admin.PostAsync($"/api/authorization-requests/{request["id"]}/deny", content: null);
@@ -109,9 +123,9 @@ public sealed class TagGrantPolicyTests : IAsyncLifetime
 
     private async Task<(OAuthFlowDriver Driver, string Client, Pkce Pkce, HttpClient Member)> StartAsMemberAsync()
     {
-        var driver = new OAuthFlowDriver(_gateway.BaseUrl);
+        var driver = new OAuthFlowDriver(Gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
-        var member = await DashboardClient.SignInAsync(_gateway.BaseUrl, "bob", "tr0ub4dor&3 is long enough");
+        var member = await DashboardClient.SignInAsync(Gateway.BaseUrl, "bob", "tr0ub4dor&3 is long enough");
         return (driver, client, Pkce.Create(), member);
     }
 
@@ -125,7 +139,7 @@ public sealed class TagGrantPolicyTests : IAsyncLifetime
     [Fact]
     public async Task Member_WithoutARequestedScope_IsOfferedOnlyTheTagsTheyMayGrant()
     {
-        var driver = new OAuthFlowDriver(_gateway.BaseUrl);
+        var driver = new OAuthFlowDriver(Gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
 
         var member = await driver.SignInAndApproveAsync(client, RedirectUri, [], Pkce.Create(), "bob", "tr0ub4dor&3 is long enough", selectedScopes: ["tag:web"]);
