@@ -111,11 +111,7 @@ internal static partial class GatewayMcp
         if (perRequest)
         {
             // 2026-07-28: a request names its log level in its _meta, and subscriptions/listen streams notifications.
-            options.Filters.Message.IncomingFilters.Add(next => (context, ct) =>
-            {
-                session.TakeLogLevelFrom((context.JsonRpcMessage as JsonRpcRequest)?.Params);
-                return next(context, ct);
-            });
+            options.Filters.Message.IncomingFilters.Add(next => (context, ct) => { session.TakeLogLevelFrom((context.JsonRpcMessage as JsonRpcRequest)?.Params); return next(context, ct); });
             var listening = http.RequestServices.GetRequiredService<ListenService>();
             var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             handlers.SubscriptionsListenHandler = (request, ct) => ForwardAsync(accessor, logger, c => listening.ListenAsync(session, new ClientPeer(request.Server), request.JsonRpcRequest.Id, Required(request.Params).Notifications, stopping, c), ct);
