@@ -117,6 +117,22 @@ public sealed class ListenServiceTests
         fixture.Listeners.Count.ShouldBe(0);
     }
 
+    [Fact]
+    public async Task PresetChanged_TheListenerOpenedWithItFollowsTheNewExpression_AndIsTold()
+    {
+        var web = Backend.Named("web").Tagged("web").Connected(Caps.New());
+        using var fixture = new EngineFixture(web);
+        var preset = SessionFilter.FromQuery(null, null, "team", _ => "db");
+        await using var listen = Listen(fixture, preset, new SubscriptionsListenNotifications { ToolsListChanged = true }, "listen:1");
+        await listen.Peer.NextAsync();
+        listen.Session.CanSee(web).ShouldBeFalse();
+
+        fixture.Router.PresetChanged("team", TagFilter.Parse("web"));
+
+        (await listen.Peer.NextAsync()).Method.ShouldBe(NotificationMethods.ToolListChangedNotification);
+        listen.Session.CanSee(web).ShouldBeTrue();
+    }
+
     [Theory]
     [InlineData("info", LoggingLevel.Warning, true)]
     [InlineData("warning", LoggingLevel.Warning, true)]
@@ -159,9 +175,12 @@ public sealed class ListenServiceTests
     private static FakeBackend Docs() =>
         Backend.Named("docs").Tagged("docs").Connected(Caps.New().Resources("file:///readme.md", "file:///other.md").WithSubscribe());
 
-    private static RunningListen Listen(EngineFixture fixture, string? tags, SubscriptionsListenNotifications requested, string id = "listen:1")
+    private static RunningListen Listen(EngineFixture fixture, string? tags, SubscriptionsListenNotifications requested, string id = "listen:1") =>
+        Listen(fixture, SessionFilter.FromQuery(tags, null, null, _ => null), requested, id);
+
+    private static RunningListen Listen(EngineFixture fixture, SessionFilter filter, SubscriptionsListenNotifications requested, string id)
     {
-        var session = new GatewaySession($"listen-{Guid.NewGuid():N}", SessionFilter.FromQuery(tags, null, null, _ => null)) { PerRequest = true };
+        var session = new GatewaySession($"listen-{Guid.NewGuid():N}", filter) { PerRequest = true };
         var peer = new StreamPeer();
         session.Attach(peer);
         var closed = new CancellationTokenSource();
