@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Sessions;
@@ -68,6 +69,33 @@ public sealed class ListenServiceTests
         var dbChange = await dbOnly.Peer.NextAsync();
         dbChange.Method.ShouldBe(NotificationMethods.PromptListChangedNotification);
         dbChange.Params!["_meta"]![SubscriptionIdKey]!.GetValue<string>().ShouldBe("listen:2");
+    }
+
+    [Fact]
+    public async Task ATokenLimitedListener_FollowsOnlyWhatItsGrantReaches()
+    {
+        var docs = Docs();
+        var web = Backend.Named("web").Tagged("web").Connected(Caps.New());
+        using var fixture = new EngineFixture(docs, web);
+        var session = new GatewaySession("granted", SessionFilter.None) { PerRequest = true, Grant = TagGrant.FromScopes(["tag:web"], ScopeMatch.Any) };
+        var peer = new StreamPeer();
+        using var closed = new CancellationTokenSource();
+        var running = fixture.Listening.ListenAsync(
+            session, peer, new RequestId(7), new SubscriptionsListenNotifications { ToolsListChanged = true, PromptsListChanged = true, ResourceSubscriptions = [DocsUri] }, CancellationToken.None, closed.Token);
+
+        var ack = await peer.NextAsync();
+        ack.Params!["notifications"]!.AsObject().ContainsKey("resourceSubscriptions").ShouldBeFalse();
+        ack.Params["_meta"]![SubscriptionIdKey]!.GetValue<int>().ShouldBe(7);
+        fixture.Router.BackendChanged(docs, CapabilityKinds.Tools);
+        fixture.Router.BackendChanged(web, CapabilityKinds.Prompts);
+
+        // In order: the first is web's, so the change of docs (outside the grant) was never queued.
+        var first = await peer.NextAsync();
+        first.Method.ShouldBe(NotificationMethods.PromptListChangedNotification);
+        await closed.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(running.AsTask());
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBeEmpty();
+        fixture.Listeners.Count.ShouldBe(0);
     }
 
     [Fact]
