@@ -26,6 +26,8 @@ public static class DependencyInjection
         services.AddSingleton<CapabilityCatalog>();
         services.AddSingleton<GatewayEngine>();
         services.AddSingleton<SessionRouter>();
+        services.AddSingleton<Gateway.Listening.ListenerRegistry>();
+        services.AddSingleton<Gateway.Listening.ListenService>();
         services.AddSingleton<IBackendEventSink>(sp => sp.GetRequiredService<SessionRouter>());
 
         // The control plane: MediatR 5.1 has no AddMediatR, so it is wired here by hand.

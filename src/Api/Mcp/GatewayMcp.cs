@@ -6,6 +6,7 @@ using OneMcp.Api.Http;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.InputRequests;
+using OneMcp.Application.Gateway.Listening;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Application.Health.Queries;
 using OneMcp.Infrastructure.Identity;
@@ -62,8 +63,6 @@ internal static partial class GatewayMcp
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
         var filter = SessionFilterMiddleware.FilterOf(http);
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
-        // A 2026-07-28 request has no session to subscribe on (subscriptions/listen is not served yet):
-        // server/discover must not offer resource subscriptions to it.
         var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
         {
@@ -79,7 +78,7 @@ internal static partial class GatewayMcp
         options.Capabilities = new ServerCapabilities
         {
             Tools = new ToolsCapability { ListChanged = true },
-            Resources = new ResourcesCapability { ListChanged = true, Subscribe = perRequest ? null : true },
+            Resources = new ResourcesCapability { ListChanged = true, Subscribe = true },
             Prompts = new PromptsCapability { ListChanged = true },
             Completions = new CompletionsCapability(),
             Logging = new LoggingCapability(),
@@ -125,6 +124,15 @@ internal static partial class GatewayMcp
             session.LogLevel = Required(request.Params).Level;
             return ValueTask.FromResult(new EmptyResult());
         };
+        if (perRequest)
+        {
+            // 2026-07-28: a request names its log level in its _meta, and subscriptions/listen streams notifications.
+            options.Filters.Message.IncomingFilters.Add(next => (context, ct) => { session.TakeLogLevelFrom((context.JsonRpcMessage as JsonRpcRequest)?.Params); return next(context, ct); });
+            var listening = http.RequestServices.GetRequiredService<ListenService>();
+            var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            handlers.SubscriptionsListenHandler = (request, ct) => ForwardAsync(accessor, logger, c => listening.ListenAsync(session, new ClientPeer(request.Server), request.JsonRpcRequest.Id, Required(request.Params).Notifications, stopping, c), ct);
+        }
+
         return Task.CompletedTask;
     }
 

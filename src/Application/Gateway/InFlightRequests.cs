@@ -51,6 +51,17 @@ public sealed class InFlightRequests
         }
     }
 
+    /// <summary>Every request running on <paramref name="server"/>: its session and its own channel to the client.</summary>
+    public IReadOnlyList<(GatewaySession Session, IClientPeer Caller)> RequestsOn(ServerName server)
+    {
+        lock (_gate)
+        {
+            return _byServer.TryGetValue(server, out var sessions)
+                ? [.. sessions.SelectMany(s => s.Value.Select(caller => (s.Key, caller)))]
+                : [];
+        }
+    }
+
     private void Exit(ServerName server, GatewaySession session, IClientPeer caller)
     {
         lock (_gate)

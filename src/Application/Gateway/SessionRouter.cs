@@ -5,6 +5,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway.Filtering;
+using OneMcp.Application.Gateway.Listening;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
 
@@ -14,12 +15,15 @@ namespace OneMcp.Application.Gateway;
 /// Routes what happens behind the gateway to the client sessions it concerns, and only to them: list changes
 /// (a backend's, or a preset's) to the sessions that can see them, resource updates to their subscribers, log
 /// messages by each session's own level, and backend-to-client requests (sampling, elicitation, roots) to the
-/// session whose request is running on that backend.
+/// session whose request is running on that backend. Open <c>subscriptions/listen</c> streams (2026-07-28) get
+/// list changes and resource updates like sessions, by their own request's filter and grant; a 2026-07-28 request
+/// that asked for a log level gets the log messages of the backend it is waiting on, on its own stream.
 /// </summary>
 public sealed partial class SessionRouter(
     SessionRegistry sessions,
     InFlightRequests inFlight,
     ResourceSubscriptions subscriptions,
+    ListenerRegistry listeners,
     ILogger<SessionRouter> logger) : IBackendEventSink
 {
     public void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null)
@@ -39,6 +43,14 @@ public sealed partial class SessionRouter(
             }
 
             NotifyListChanged(session, kinds);
+        }
+
+        foreach (var listener in listeners.All)
+        {
+            if (listener.Session.Allows(settings) || (previous is not null && listener.Session.Allows(previous)))
+            {
+                listener.NotifyListChanged(kinds);
+            }
         }
     }
 
@@ -70,6 +82,21 @@ public sealed partial class SessionRouter(
                 NotifyListChanged(session, CapabilityKinds.All);
             }
         }
+
+        foreach (var listener in listeners.All)
+        {
+            if (!listener.Session.UsesPreset(presetName))
+            {
+                continue;
+            }
+
+            var before = listener.Session.Filter.Filter?.ToString();
+            listener.Session.FollowPreset(next);
+            if (!string.Equals(before, filter?.ToString(), StringComparison.Ordinal))
+            {
+                listener.NotifyListChanged(CapabilityKinds.All);
+            }
+        }
     }
 
     public void ResourceUpdated(IBackendConnection backend, string uri)
@@ -81,6 +108,14 @@ public sealed partial class SessionRouter(
             if (session.IsAttached && session.IsSubscribed(prefixed) && session.CanSee(backend))
             {
                 Send(session, NotificationMethods.ResourceUpdatedNotification, parameters);
+            }
+        }
+
+        foreach (var listener in listeners.All)
+        {
+            if (listener.Session.IsSubscribed(prefixed) && listener.Session.CanSee(backend))
+            {
+                listener.Post(NotificationMethods.ResourceUpdatedNotification, parameters);
             }
         }
     }
@@ -100,6 +135,16 @@ public sealed partial class SessionRouter(
             if (session.IsAttached && session.LogLevel is { } level && message.Level >= level && session.CanSee(backend))
             {
                 Send(session, NotificationMethods.LoggingMessageNotification, parameters);
+            }
+        }
+
+        // A 2026-07-28 request has no session to set a level on: it names one in its _meta, and gets the messages
+        // of the backend it waits on, while it waits, on its own stream. Sessions were served above.
+        foreach (var (session, caller) in inFlight.RequestsOn(server))
+        {
+            if (session.PerRequest && session.LogLevel is { } level && message.Level >= level && session.CanSee(backend))
+            {
+                Send(caller, session.Id, NotificationMethods.LoggingMessageNotification, parameters);
             }
         }
     }
@@ -169,17 +214,20 @@ public sealed partial class SessionRouter(
 
     // Not awaited (one slow client must not hold up the others), so observed in SendAsync: failures are logged.
     private void Send(GatewaySession session, string method, JsonNode? parameters) =>
-        _ = SendAsync(session, method, parameters?.DeepClone());
+        Send(session.Peer, session.Id, method, parameters);
 
-    private async Task SendAsync(GatewaySession session, string method, JsonNode? parameters)
+    private void Send(IClientPeer peer, string sessionId, string method, JsonNode? parameters) =>
+        _ = SendAsync(peer, sessionId, method, parameters?.DeepClone());
+
+    private async Task SendAsync(IClientPeer peer, string sessionId, string method, JsonNode? parameters)
     {
         try
         {
-            await session.Peer.SendNotificationAsync(method, parameters, CancellationToken.None);
+            await peer.SendNotificationAsync(method, parameters, CancellationToken.None);
         }
         catch (Exception e)
         {
-            LogNotificationFailed(logger, method, session.Id, e.Message, e);
+            LogNotificationFailed(logger, method, sessionId, e.Message, e);
         }
     }
 

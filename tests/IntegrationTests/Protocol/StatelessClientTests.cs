@@ -101,8 +101,9 @@ public sealed class StatelessClientTests(TaggedBackendsFixture fixture) : IClass
             capabilities.TryGetProperty(capability, out _).ShouldBeTrue(capability);
         }
 
-        // Without a session there is nothing to subscribe on yet.
-        capabilities.GetProperty("resources").TryGetProperty("subscribe", out _).ShouldBeFalse();
+        // subscriptions/listen carries resource updates and list changes to a 2026-07-28 client.
+        capabilities.GetProperty("resources").GetProperty("subscribe").GetBoolean().ShouldBeTrue();
+        capabilities.GetProperty("tools").GetProperty("listChanged").GetBoolean().ShouldBeTrue();
         result.GetProperty("_meta").GetProperty("io.modelcontextprotocol/serverInfo").GetProperty("name").GetString().ShouldBe("onemcp");
         result.GetProperty("instructions").GetString().ShouldNotBeNull().ShouldContain("alpha");
         result.GetProperty("resultType").GetString().ShouldBe("complete");

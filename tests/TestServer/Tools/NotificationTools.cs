@@ -32,7 +32,8 @@ internal sealed class NotificationTools(ServerState state)
         McpServer server,
         [Description("MCP logging level: debug, info, notice, warning, error, critical, alert or emergency.")] string level,
         [Description("Log message, sent as the notification data.")] string message,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        [Description("Then hold the call open this many milliseconds (cancellable), so the log is seen before any answer.")] int thenWaitMs = 0)
     {
         if (!Enum.TryParse<LoggingLevel>(level, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
         {
@@ -49,6 +50,11 @@ internal sealed class NotificationTools(ServerState state)
                 Data = JsonSerializer.SerializeToElement(message, McpJsonUtilities.DefaultOptions),
             },
             cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        if (thenWaitMs > 0)
+        {
+            await Task.Delay(thenWaitMs, cancellationToken).ConfigureAwait(false);
+        }
 
         return $"logged at {level}";
     }

@@ -24,7 +24,7 @@ public sealed class PresetTests : IDisposable
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly SessionRouter _notifier;
 
-    public PresetTests() => _notifier = new SessionRouter(_sessions, _inFlight, _subscriptions, NullLogger<SessionRouter>.Instance);
+    public PresetTests() => _notifier = new SessionRouter(_sessions, _inFlight, _subscriptions, new OneMcp.Application.Gateway.Listening.ListenerRegistry(), NullLogger<SessionRouter>.Instance);
 
     [Theory]
     [InlineData("web and", "expression")]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Filtering;
+using OneMcp.Application.Gateway.Listening;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.UnitTests.TestDoubles;
 
@@ -17,7 +18,8 @@ public sealed class EngineFixture : IDisposable
     {
         Pool = new FakePool(backends);
         Engine = new GatewayEngine(Pool, Catalog, InFlight, Subscriptions, Audit, TimeProvider.System);
-        Router = new SessionRouter(Registry, InFlight, Subscriptions, NullLogger<SessionRouter>.Instance);
+        Listening = new ListenService(Engine, Subscriptions, Pool, Listeners, NullLogger<ListenService>.Instance);
+        Router = new SessionRouter(Registry, InFlight, Subscriptions, Listeners, NullLogger<SessionRouter>.Instance);
     }
 
     public FakePool Pool { get; }
@@ -31,6 +33,10 @@ public sealed class EngineFixture : IDisposable
     public ResourceSubscriptions Subscriptions { get; } = new();
 
     public SessionRegistry Registry { get; } = new();
+
+    public ListenerRegistry Listeners { get; } = new();
+
+    public ListenService Listening { get; }
 
     public GatewayEngine Engine { get; }
 

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway.Filtering;
@@ -75,6 +78,40 @@ public sealed class GatewaySession(string id, SessionFilter filter)
 
     /// <summary>The minimum level of backend log messages this session wants; null until it sets one.</summary>
     public LoggingLevel? LogLevel { get; set; }
+
+    /// <summary>
+    /// A 2026-07-28 request names the level of backend log messages it wants in its own <c>_meta</c>
+    /// (<c>io.modelcontextprotocol/logLevel</c>; there is no <c>logging/setLevel</c> any more): the request's
+    /// session takes it from <paramref name="requestParams"/>. An unknown level is the client's error (-32602).
+    /// </summary>
+    public void TakeLogLevelFrom(JsonNode? requestParams)
+    {
+        if (requestParams is not JsonObject { } parameters || parameters["_meta"] is not JsonObject meta || meta[MetaKeys.LogLevel] is not { } level)
+        {
+            return;
+        }
+
+        LoggingLevel? parsed = null;
+        JsonException? invalid = null;
+        if (level is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+        {
+            try
+            {
+                parsed = value.Deserialize<LoggingLevel>(McpJsonUtilities.DefaultOptions);
+            }
+            catch (JsonException e)
+            {
+                invalid = e;
+            }
+        }
+
+        LogLevel = parsed is { } known && Enum.IsDefined(known)
+            ? known
+            : throw new McpProtocolException(
+                $"_meta '{MetaKeys.LogLevel}' must be one of debug, info, notice, warning, error, critical, alert, emergency.",
+                invalid,
+                McpErrorCode.InvalidParams);
+    }
 
     public IClientPeer Peer => _peer ?? throw new InvalidOperationException($"Session {Id} is not attached to a client yet.");
 
