@@ -38,6 +38,20 @@ public static class GatewayRoutes
     }
 
     /// <summary>A streamable HTTP POST (<c>/mcp</c> or <c>/mcp/&lt;server&gt;</c>), whose answer travels on its own response.</summary>
-    public static bool IsStreamablePost(HttpRequest request) =>
-        HttpMethods.IsPost(request.Method) && (request.Path == Mcp || ServerOf(request, out var nested) is not null && !nested);
+    public static bool IsStreamablePost(HttpRequest request)
+    {
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            return false;
+        }
+
+        if (request.Path == Mcp)
+        {
+            return true;
+        }
+
+        return ServerOf(request, out var nested) is not null
+            ? !nested
+            : request.Path.StartsWithSegments(Mcp, out var rest) && rest.Value.AsSpan().TrimEnd('/').IsEmpty;
+    }
 }

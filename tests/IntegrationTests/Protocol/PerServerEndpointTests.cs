@@ -183,7 +183,7 @@ public sealed class PerServerEndpointTests(PerServerEndpointFixture fixture) : I
     }
 
     /// <summary>An <c>initialize</c> POST, as a 2025-11-25 client opens its session.</summary>
-    internal static async Task<(HttpStatusCode Status, JsonElement Message)> InitializeAsync(Uri url)
+    internal static async Task<(HttpStatusCode Status, JsonElement Message)> InitializeAsync(Uri url, string? token = null)
     {
         var body = new JsonObject
         {
@@ -200,6 +200,11 @@ public sealed class PerServerEndpointTests(PerServerEndpointFixture fixture) : I
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
         request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
         using var response = await http.SendAsync(request);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (response.StatusCode, document.RootElement.Clone());
