@@ -13,45 +13,11 @@ public static class GatewayRoutes
     /// <summary>One backend under its original names (ADR 0025), mapped by the SDK like <c>/mcp</c>.</summary>
     public const string PerServer = "/mcp/{server}";
 
-    /// <summary>
-    /// The segment after <c>/mcp/</c> when the request addresses one backend (<c>/mcp/&lt;server&gt;</c>, or deeper
-    /// paths under it, <paramref name="nested"/>); null for <c>/mcp</c> itself and for the SDK's legacy SSE endpoints
-    /// (<c>GET /mcp/sse</c>, <c>POST /mcp/message</c>), which routing matches before <see cref="PerServer"/>.
-    /// </summary>
-    public static string? ServerOf(HttpRequest request, out bool nested)
-    {
-        nested = false;
-        if (!request.Path.StartsWithSegments(Mcp, out var rest) || !rest.HasValue || rest.Value.AsSpan().TrimEnd('/').IsEmpty)
-        {
-            return null;
-        }
-
-        var segments = rest.Value.AsSpan(1).TrimEnd('/');
-        var slash = segments.IndexOf('/');
-        nested = slash >= 0;
-        if (!nested && ((HttpMethods.IsGet(request.Method) && request.Path == SdkSse) || (HttpMethods.IsPost(request.Method) && request.Path == SdkMessage)))
-        {
-            return null;
-        }
-
-        return (nested ? segments[..slash] : segments).ToString();
-    }
+    /// <summary>The backend a request to <c>/mcp/&lt;server&gt;</c> names (see <see cref="Application.Gateway.PerServerPath"/>).</summary>
+    public static string? ServerOf(HttpRequest request, out bool nested) =>
+        Application.Gateway.PerServerPath.ServerOf(request.Method, request.Path.Value, out nested);
 
     /// <summary>A streamable HTTP POST (<c>/mcp</c> or <c>/mcp/&lt;server&gt;</c>), whose answer travels on its own response.</summary>
-    public static bool IsStreamablePost(HttpRequest request)
-    {
-        if (!HttpMethods.IsPost(request.Method))
-        {
-            return false;
-        }
-
-        if (request.Path == Mcp)
-        {
-            return true;
-        }
-
-        return ServerOf(request, out var nested) is not null
-            ? !nested
-            : request.Path.StartsWithSegments(Mcp, out var rest) && rest.Value.AsSpan().TrimEnd('/').IsEmpty;
-    }
+    public static bool IsStreamablePost(HttpRequest request) =>
+        Application.Gateway.PerServerPath.IsStreamablePost(request.Method, request.Path.Value);
 }

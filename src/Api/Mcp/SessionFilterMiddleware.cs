@@ -60,7 +60,7 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
                 context.Items[FilterKey] = filter;
                 if (server is not null)
                 {
-                    if (!Reachable(context, server, filter, out var name))
+                    if (!BackendVisibility.TryReach(context.RequestServices.GetRequiredService<IBackendPool>(), server, filter, ScopeGrants.For(context), out var name))
                     {
                         await JsonRpcErrors.WriteAsync(context, StatusCodes.Status404NotFound, JsonRpcErrors.ServerNotFound,
                             $"No MCP server '{server}' is served here: it does not exist, is disabled, or lies outside this request's tag filter or token.");
@@ -85,21 +85,6 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
     private static bool OpensSession(HttpRequest request, string? server) =>
         (HttpMethods.IsPost(request.Method) && (request.Path == GatewayRoutes.Mcp || server is not null) && !request.Headers.ContainsKey("Mcp-Session-Id"))
         || (HttpMethods.IsGet(request.Method) && request.Path == GatewayRoutes.SdkSse);
-
-    // The same test as a session's visibility (whatever the backend's connection state: one still connecting is served).
-    private static bool Reachable(HttpContext context, string server, SessionFilter filter, out ServerName name)
-    {
-        name = default;
-        if (!ServerName.TryValidate(server, out _)
-            || !context.RequestServices.GetRequiredService<IBackendPool>().TryGet(ServerName.From(server), out var backend)
-            || !BackendVisibility.Admits(filter, ScopeGrants.For(context), backend.Settings))
-        {
-            return false;
-        }
-
-        name = backend.Name;
-        return true;
-    }
 
     private static string? Single(IQueryCollection query, string name)
     {

@@ -1,4 +1,5 @@
 using OneMcp.Application.Authorization;
+using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Domain.Backends;
 
@@ -15,5 +16,22 @@ public static class BackendVisibility
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(settings);
         return !settings.Disabled && filter.Allows(settings.Tags) && (grant?.Reaches(settings.Tags) ?? true);
+    }
+
+    /// <summary>
+    /// The backend <c>/mcp/&lt;server&gt;</c> names, when it exists and the caller's filter and grant admit it (whatever
+    /// its connection state: one still connecting is served). Otherwise the caller is told it does not exist.
+    /// </summary>
+    public static bool TryReach(IBackendPool pool, string server, SessionFilter filter, TagGrant? grant, out ServerName name)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        name = default;
+        if (!ServerName.TryValidate(server, out _) || !pool.TryGet(ServerName.From(server), out var backend) || !Admits(filter, grant, backend.Settings))
+        {
+            return false;
+        }
+
+        name = backend.Name;
+        return true;
     }
 }
