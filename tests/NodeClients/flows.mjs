@@ -1,6 +1,7 @@
 // MCP flows of the official TypeScript SDK v2 client, driven by the integration tests against the gateway:
 //   node flows.mjs <mcp-url> <flow> <server>
-// <server> is the backend whose prefixed names (<server>_1mcp_...) the flow uses. Flows:
+// <server> is the backend whose prefixed names (<server>_1mcp_...) the flow uses; an empty <server> ('') uses the
+// backends' original names, as /mcp/<server> serves them. Flows:
 //   surfaces  resources list/read/templates, prompts list/get and a completion, pinned to 2026-07-28
 //   progress  the `progress` tool with an onprogress callback, pinned to 2026-07-28
 //   cancel    a `slow` call aborted once the backend runs it, then the backend's `cancellations` count
@@ -9,12 +10,12 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 const [url, flow, server] = process.argv.slice(2);
-if (!url || !flow || !server) {
+if (!url || !flow || server === undefined) {
   console.error('usage: node flows.mjs <mcp-url> <surfaces|progress|cancel|legacy> <server>');
   process.exit(2);
 }
 
-const name = (n) => `${server}_1mcp_${n}`;
+const name = (n) => (server === '' ? n : `${server}_1mcp_${n}`);
 const headers = process.env.ONEMCP_TOKEN ? { Authorization: `Bearer ${process.env.ONEMCP_TOKEN}` } : {};
 const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
 const mode = flow === 'legacy' ? 'legacy' : { pin: '2026-07-28' };

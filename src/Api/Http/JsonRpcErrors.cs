@@ -13,6 +13,7 @@ public static class JsonRpcErrors
     public const int Unauthorized = -32001;
     public const int Forbidden = -32003;
     public const int SessionNotFound = -32004;
+    public const int ServerNotFound = -32005;
 
     public static Task WriteAsync(HttpContext context, int statusCode, int code, string message)
     {

@@ -54,7 +54,11 @@ internal static partial class GatewayMcp
         return services;
     }
 
-    public static void MapGatewayMcp(this IEndpointRouteBuilder endpoints) => endpoints.MapMcp(GatewayRoutes.Mcp);
+    public static void MapGatewayMcp(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapMcp(GatewayRoutes.Mcp);
+        endpoints.MapMcp(GatewayRoutes.PerServer); // One backend, original names: SessionFilterMiddleware picks it (ADR 0025).
+    }
 
     private static Task ConfigureSessionAsync(HttpContext http, McpServerOptions options, CancellationToken cancellationToken)
     {
@@ -67,6 +71,7 @@ internal static partial class GatewayMcp
         var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
         {
             PerRequest = perRequest,
+            OnlyBackend = SessionFilterMiddleware.BackendOf(http),
             Grant = ScopeGrants.For(http),
             Actor = HttpCurrentUser.Of(http.User),
             // Hashed once per session: spans and logs name no user and carry no token.
@@ -188,7 +193,7 @@ internal static partial class GatewayMcp
     private static async ValueTask<T> ForwardAsync<T>(IHttpContextAccessor accessor, ILogger logger, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
         var http = accessor.HttpContext;
-        using var linked = http is not null && HttpMethods.IsPost(http.Request.Method) && http.Request.Path == GatewayRoutes.Mcp
+        using var linked = http is not null && GatewayRoutes.IsStreamablePost(http.Request)
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, http.RequestAborted)
             : null;
         try

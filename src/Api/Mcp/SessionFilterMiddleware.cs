@@ -2,8 +2,10 @@ using MediatR;
 using Microsoft.Extensions.Primitives;
 using OneMcp.Api.Http;
 using OneMcp.Application.Authorization;
+using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Filtering.Queries;
+using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Identity;
 
@@ -12,17 +14,33 @@ namespace OneMcp.Api.Mcp;
 /// <summary>
 /// Reads the session's tag filter (<c>tags</c>, <c>tag-filter</c> or <c>preset</c>) from the URL of the
 /// request that opens a session, or of every 2026-07-28 request, and refuses a bad one with a JSON-RPC error before any session exists.
+/// On <c>/mcp/&lt;server&gt;</c> it also decides the one backend the session serves: a backend that does not exist, is
+/// disabled, or lies outside the filter or the token's grant is answered 404, as if it did not exist (ADR 0025).
 /// </summary>
 internal sealed class SessionFilterMiddleware(RequestDelegate next)
 {
     private const string FilterKey = "onemcp.filter";
+    private const string BackendKey = "onemcp.backend";
 
     public static SessionFilter FilterOf(HttpContext context) =>
         context.Items.TryGetValue(FilterKey, out var filter) && filter is SessionFilter f ? f : SessionFilter.None;
 
+    /// <summary>The one backend a session opened on <c>/mcp/&lt;server&gt;</c> serves; null on <c>/mcp</c>.</summary>
+    public static ServerName? BackendOf(HttpContext context) =>
+        context.Items.TryGetValue(BackendKey, out var backend) && backend is ServerName name ? name : null;
+
     public async Task InvokeAsync(HttpContext context)
     {
-        if (OpensSession(context.Request))
+        var server = GatewayRoutes.ServerOf(context.Request, out var nested);
+        if (nested)
+        {
+            // The SDK would serve legacy SSE under /mcp/<server>/sse; the gateway serves it at /sse only.
+            await JsonRpcErrors.WriteAsync(context, StatusCodes.Status404NotFound, JsonRpcErrors.ServerNotFound,
+                $"Nothing is served under /mcp/{server}/: one MCP server speaks streamable HTTP at /mcp/{server} (legacy SSE is served at /sse).");
+            return;
+        }
+
+        if (OpensSession(context.Request, server))
         {
             var query = context.Request.Query;
             try
@@ -40,6 +58,17 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
                 }
 
                 context.Items[FilterKey] = filter;
+                if (server is not null)
+                {
+                    if (!BackendVisibility.TryReach(context.RequestServices.GetRequiredService<IBackendPool>(), server, filter, ScopeGrants.For(context), out var name))
+                    {
+                        await JsonRpcErrors.WriteAsync(context, StatusCodes.Status404NotFound, JsonRpcErrors.ServerNotFound,
+                            $"No MCP server '{server}' is served here: it does not exist, is disabled, or lies outside this request's tag filter or token.");
+                        return;
+                    }
+
+                    context.Items[BackendKey] = name;
+                }
             }
             catch (SessionFilterException e)
             {
@@ -53,8 +82,8 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
 
     // A streamable HTTP POST without a session id opens a session (an initialize) or is served alone (a
     // 2026-07-28 request, which never has one); so does a legacy SSE GET.
-    private static bool OpensSession(HttpRequest request) =>
-        (HttpMethods.IsPost(request.Method) && request.Path == GatewayRoutes.Mcp && !request.Headers.ContainsKey("Mcp-Session-Id"))
+    private static bool OpensSession(HttpRequest request, string? server) =>
+        (HttpMethods.IsPost(request.Method) && (request.Path == GatewayRoutes.Mcp || server is not null) && !request.Headers.ContainsKey("Mcp-Session-Id"))
         || (HttpMethods.IsGet(request.Method) && request.Path == GatewayRoutes.SdkSse);
 
     private static string? Single(IQueryCollection query, string name)

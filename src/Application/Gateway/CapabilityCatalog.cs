@@ -7,23 +7,38 @@ using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Gateway;
 
+/// <summary>
+/// What each backend exposes to clients, built once per (capabilities, settings) snapshot: under prefixed names for
+/// <c>/mcp</c>, and under the backend's original names for <c>/mcp/&lt;server&gt;</c> (built only once asked for).
+/// </summary>
 public sealed class CapabilityCatalog
 {
     private readonly ConcurrentDictionary<ServerName, Entry> _entries = new();
+    private readonly ConcurrentDictionary<ServerName, Entry> _originalNames = new();
 
-    public ExposedCapabilities For(IBackendConnection backend)
+    /// <summary>The backend's capabilities under prefixed names (<c>&lt;server&gt;_1mcp_&lt;name&gt;</c>).</summary>
+    public ExposedCapabilities For(IBackendConnection backend) => For(backend, _entries, originalNames: false);
+
+    /// <summary>What <paramref name="session"/> sees of the backend: original names on <c>/mcp/&lt;server&gt;</c>, prefixed ones otherwise.</summary>
+    public ExposedCapabilities For(IBackendConnection backend, Sessions.GatewaySession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.OnlyBackend is null ? For(backend, _entries, originalNames: false) : For(backend, _originalNames, originalNames: true);
+    }
+
+    private static ExposedCapabilities For(IBackendConnection backend, ConcurrentDictionary<ServerName, Entry> entries, bool originalNames)
     {
         var capabilities = backend.Capabilities;
         var settings = backend.Settings;
-        if (_entries.TryGetValue(backend.Name, out var entry)
+        if (entries.TryGetValue(backend.Name, out var entry)
             && ReferenceEquals(entry.Source, capabilities)
             && ReferenceEquals(entry.Settings, settings))
         {
             return entry.Exposed;
         }
 
-        var exposed = Build(settings, capabilities);
-        _entries[backend.Name] = new Entry(capabilities, settings, exposed);
+        var exposed = Build(settings, capabilities, originalNames);
+        entries[backend.Name] = new Entry(capabilities, settings, exposed);
         return exposed;
     }
 
@@ -48,9 +63,10 @@ public sealed class CapabilityCatalog
         return false;
     }
 
-    internal static ExposedCapabilities Build(BackendSettings settings, BackendCapabilities capabilities)
+    internal static ExposedCapabilities Build(BackendSettings settings, BackendCapabilities capabilities, bool originalNames = false)
     {
         var server = settings.Name;
+        string ExposedName(string name) => originalNames ? name : CapabilityName.Compose(server, name);
         var tools = new List<Tool>(capabilities.Tools.Count);
         foreach (var tool in capabilities.Tools)
         {
@@ -60,7 +76,7 @@ public sealed class CapabilityCatalog
             }
 
             var copy = Clone(tool, McpJsonUtilities.DefaultOptions);
-            copy.Name = CapabilityName.Compose(server, tool.Name);
+            copy.Name = ExposedName(tool.Name);
             if (settings.ToolDescriptionOverrides.TryGetValue(tool.Name, out var description))
             {
                 copy.Description = description;
@@ -72,21 +88,21 @@ public sealed class CapabilityCatalog
         var resources = capabilities.Resources.Select(r =>
         {
             var copy = Clone(r, McpJsonUtilities.DefaultOptions);
-            copy.Uri = CapabilityName.Compose(server, r.Uri);
+            copy.Uri = ExposedName(r.Uri);
             return copy;
         }).ToArray();
 
         var templates = capabilities.ResourceTemplates.Select(t =>
         {
             var copy = Clone(t, McpJsonUtilities.DefaultOptions);
-            copy.UriTemplate = CapabilityName.Compose(server, t.UriTemplate);
+            copy.UriTemplate = ExposedName(t.UriTemplate);
             return copy;
         }).ToArray();
 
         var prompts = capabilities.Prompts.Select(p =>
         {
             var copy = Clone(p, McpJsonUtilities.DefaultOptions);
-            copy.Name = CapabilityName.Compose(server, p.Name);
+            copy.Name = ExposedName(p.Name);
             return copy;
         }).ToArray();
 

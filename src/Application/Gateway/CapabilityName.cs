@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Gateway;
@@ -6,7 +7,8 @@ namespace OneMcp.Application.Gateway;
 /// <summary>
 /// Builds and splits the names under which the gateway exposes a backend's capabilities:
 /// <c>&lt;server&gt;_1mcp_&lt;name&gt;</c> for tools and prompts, and
-/// <c>&lt;server&gt;_1mcp_&lt;original uri&gt;</c> for resources and resource templates.
+/// <c>&lt;server&gt;_1mcp_&lt;original uri&gt;</c> for resources and resource templates. A session of
+/// <c>/mcp/&lt;server&gt;</c> (<see cref="GatewaySession.OnlyBackend"/>) sees the original names instead.
 /// </summary>
 public static class CapabilityName
 {
@@ -21,6 +23,16 @@ public static class CapabilityName
         }
 
         return string.Concat(server.Value, ServerName.Separator, name);
+    }
+
+    /// <summary>
+    /// The name under which <paramref name="session"/> sees the capability <paramref name="name"/> of
+    /// <paramref name="server"/>: the original name on <c>/mcp/&lt;server&gt;</c>, the prefixed one on <c>/mcp</c>.
+    /// </summary>
+    public static string For(GatewaySession session, ServerName server, string name)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.OnlyBackend is null ? Compose(server, name) : name;
     }
 
     /// <summary>

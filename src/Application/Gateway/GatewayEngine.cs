@@ -32,7 +32,7 @@ public sealed partial class GatewayEngine(
         var tools = new List<Tool>();
         foreach (var backend in VisibleBackends(session))
         {
-            tools.AddRange(catalog.For(backend).Tools);
+            tools.AddRange(catalog.For(backend, session).Tools);
         }
 
         return CachePolicy.ForList(session, new ListToolsResult { Tools = tools });
@@ -44,7 +44,7 @@ public sealed partial class GatewayEngine(
         var resources = new List<Resource>();
         foreach (var backend in VisibleBackends(session))
         {
-            resources.AddRange(catalog.For(backend).Resources);
+            resources.AddRange(catalog.For(backend, session).Resources);
         }
 
         return CachePolicy.ForList(session, new ListResourcesResult { Resources = resources });
@@ -56,7 +56,7 @@ public sealed partial class GatewayEngine(
         var templates = new List<ResourceTemplate>();
         foreach (var backend in VisibleBackends(session))
         {
-            templates.AddRange(catalog.For(backend).ResourceTemplates);
+            templates.AddRange(catalog.For(backend, session).ResourceTemplates);
         }
 
         return CachePolicy.ForList(session, new ListResourceTemplatesResult { ResourceTemplates = templates });
@@ -68,7 +68,7 @@ public sealed partial class GatewayEngine(
         var prompts = new List<Prompt>();
         foreach (var backend in VisibleBackends(session))
         {
-            prompts.AddRange(catalog.For(backend).Prompts);
+            prompts.AddRange(catalog.For(backend, session).Prompts);
         }
 
         return CachePolicy.ForList(session, new ListPromptsResult { Prompts = prompts });
@@ -138,9 +138,12 @@ public sealed partial class GatewayEngine(
             }
 
             // Contents name the URI the client asked for, so it can match them to its request.
-            foreach (var content in result.Contents)
+            if (session.OnlyBackend is null)
             {
-                content.Uri = CapabilityName.Compose(backend.Name, content.Uri);
+                foreach (var content in result.Contents)
+                {
+                    content.Uri = CapabilityName.Compose(backend.Name, content.Uri);
+                }
             }
 
             Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, null);
@@ -223,11 +226,11 @@ public sealed partial class GatewayEngine(
             cancellationToken);
     }
 
-    public async ValueTask SubscribeAsync(GatewaySession session, string prefixedUri, CancellationToken cancellationToken)
+    public async ValueTask SubscribeAsync(GatewaySession session, string exposedUri, CancellationToken cancellationToken)
     {
-        if (!TryResolve(session, prefixedUri, out var backend, out var uri))
+        if (!TryResolve(session, exposedUri, out var backend, out var uri))
         {
-            throw GatewayErrors.UnknownResource(prefixedUri);
+            throw GatewayErrors.UnknownResource(exposedUri);
         }
 
         if (!backend.Capabilities.SupportsResourceSubscribe)
@@ -235,22 +238,37 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.NotSupported(backend.Name.Value, "resource subscriptions");
         }
 
-        await subscriptions.SubscribeAsync(session, backend, uri, prefixedUri, cancellationToken);
+        await subscriptions.SubscribeAsync(session, backend, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
     }
 
-    public async ValueTask UnsubscribeAsync(GatewaySession session, string prefixedUri, CancellationToken cancellationToken)
+    public async ValueTask UnsubscribeAsync(GatewaySession session, string exposedUri, CancellationToken cancellationToken)
     {
-        if (!TryResolve(session, prefixedUri, out var backend, out var uri))
+        if (!TryResolve(session, exposedUri, out var backend, out var uri))
         {
-            throw GatewayErrors.UnknownResource(prefixedUri);
+            throw GatewayErrors.UnknownResource(exposedUri);
         }
 
-        await subscriptions.UnsubscribeAsync(session, backend, uri, prefixedUri, cancellationToken);
+        await subscriptions.UnsubscribeAsync(session, backend, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
     }
+
+    // A session's subscriptions are kept under prefixed URIs whatever names it sees, so that updates and the release
+    // of an ended session find their backend the same way for /mcp and /mcp/<server>.
+    private static string SubscriptionKey(GatewaySession session, IBackendConnection backend, string exposedUri, string uri) =>
+        session.OnlyBackend is null ? exposedUri : CapabilityName.Compose(backend.Name, uri);
 
     /// <summary>The initialize instructions for a session: the instructions of every backend it can see.</summary>
     public string BuildInstructions(GatewaySession session)
     {
+        if (session.OnlyBackend is { } only)
+        {
+            // /mcp/<server> stands in for the backend itself: its own instructions, under its own names.
+            var backend = VisibleBackends(session).FirstOrDefault();
+            var own = backend?.Settings.InstructionOverride ?? backend?.Capabilities.Instructions;
+            return string.IsNullOrWhiteSpace(own)
+                ? $"OneMcp gateway serving the MCP server {only.Value} under its original names."
+                : own.Trim();
+        }
+
         var visible = VisibleBackends(session).ToList();
         var text = new StringBuilder();
         text.Append("OneMcp gateway in front of ").Append(visible.Count).Append(visible.Count == 1 ? " MCP server" : " MCP servers");
@@ -289,6 +307,7 @@ public sealed partial class GatewayEngine(
         }
     }
 
+    /// <summary>The backend a name the session sent belongs to, and the backend's own name for it.</summary>
     private bool TryResolve(
         GatewaySession session,
         string? prefixed,
@@ -296,8 +315,18 @@ public sealed partial class GatewayEngine(
         out string name)
     {
         backend = null;
-        if (!CapabilityName.TryParse(prefixed, out var server, out name)
-            || !pool.TryGet(server, out var candidate)
+        IBackendConnection? candidate;
+        if (session.OnlyBackend is { } only)
+        {
+            // /mcp/<server>: the name is the backend's own, and no other backend can be named.
+            name = prefixed ?? string.Empty;
+            if (name.Length == 0 || !pool.TryGet(only, out candidate) || !session.CanSee(candidate))
+            {
+                return false;
+            }
+        }
+        else if (!CapabilityName.TryParse(prefixed, out var server, out name)
+            || !pool.TryGet(server, out candidate)
             || !session.CanSee(candidate))
         {
             return false;

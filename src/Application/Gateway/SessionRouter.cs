@@ -103,11 +103,14 @@ public sealed partial class SessionRouter(
     {
         var prefixed = CapabilityName.Compose(backend.Name, uri);
         var parameters = JsonSerializer.SerializeToNode(new ResourceUpdatedNotificationParams { Uri = prefixed }, McpJsonUtilities.DefaultOptions);
+        JsonNode? original = null;
         foreach (var session in sessions.All)
         {
             if (session.IsAttached && session.IsSubscribed(prefixed) && session.CanSee(backend))
             {
-                Send(session, NotificationMethods.ResourceUpdatedNotification, parameters);
+                // A session of /mcp/<server> subscribed under the backend's own URI (ADR 0025).
+                original ??= session.OnlyBackend is null ? null : JsonSerializer.SerializeToNode(new ResourceUpdatedNotificationParams { Uri = uri }, McpJsonUtilities.DefaultOptions);
+                Send(session, NotificationMethods.ResourceUpdatedNotification, session.OnlyBackend is null ? parameters : original);
             }
         }
 

@@ -22,7 +22,8 @@ internal static class NodeClient
 
     /// <summary>
     /// Runs one flow of tests/NodeClients/flows.mjs (<c>surfaces</c>, <c>progress</c>, <c>cancel</c> or <c>legacy</c>)
-    /// against <paramref name="mcpUrl"/> with the names of <paramref name="server"/>, and returns the JSON line it printed.
+    /// against <paramref name="mcpUrl"/> with the names of <paramref name="server"/> (original names when it is empty, as on
+    /// <c>/mcp/&lt;server&gt;</c>), and returns the JSON line it printed.
     /// </summary>
     public static Task<JsonElement> FlowAsync(Uri mcpUrl, string flow, string server, string? token = null) =>
         RunAsync(["flows.mjs", mcpUrl.ToString(), flow, server], token);

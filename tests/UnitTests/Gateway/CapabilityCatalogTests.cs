@@ -143,4 +143,24 @@ public sealed class CapabilityCatalogTests
         CapabilityCatalog.IsToolExposed(docs, tool).ShouldBe(expected);
         new CapabilityCatalog().For(docs).Tools.Any(t => t.Name == CapabilityName.Compose(ServerName.From("docs"), tool)).ShouldBe(expected);
     }
+
+    [Fact]
+    public void For_AOneBackendSession_GivesOriginalNames_CachedApartFromThePrefixedOnes()
+    {
+        var catalog = new CapabilityCatalog();
+        var docs = Docs();
+        var only = new OneMcp.Application.Gateway.Sessions.GatewaySession("a", OneMcp.Application.Gateway.Filtering.SessionFilter.None) { OnlyBackend = ServerName.From("docs") };
+
+        var original = catalog.For(docs, only);
+        var prefixed = catalog.For(docs);
+
+        original.Tools.Select(t => t.Name).ShouldBe(["search"]);
+        original.Resources.Select(r => r.Uri).ShouldBe(["file:///a"]);
+        original.ResourceTemplates.Select(t => t.UriTemplate).ShouldBe(["file:///{p}"]);
+        original.Prompts.Select(p => p.Name).ShouldBe(["p"]);
+        prefixed.Tools.Select(t => t.Name).ShouldBe(["docs_1mcp_search"]);
+        catalog.For(docs, only).ShouldBeSameAs(original);
+        catalog.For(docs).ShouldBeSameAs(prefixed);
+        docs.Capabilities.Tools.Single().Name.ShouldBe("search");
+    }
 }

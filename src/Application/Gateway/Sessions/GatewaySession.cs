@@ -33,6 +33,12 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     /// <summary>True for a 2026-07-28 request, which is served alone (<see cref="ProtocolEra"/>).</summary>
     public bool PerRequest { get; init; }
 
+    /// <summary>
+    /// Set for a session of <c>/mcp/&lt;server&gt;</c>: the one backend it reaches, under that backend's original
+    /// names (ADR 0025); null on <c>/mcp</c>, where every visible backend is reached under prefixed names.
+    /// </summary>
+    public Domain.Backends.ServerName? OnlyBackend { get; init; }
+
     /// <summary>True when the session was opened with <c>?preset=<paramref name="presetName"/></c>.</summary>
     public bool UsesPreset(string presetName) =>
         _filter.Kind == SessionFilterKind.Preset && string.Equals(_filter.PresetName, presetName, StringComparison.Ordinal);
@@ -127,7 +133,7 @@ public sealed class GatewaySession(string id, SessionFilter filter)
 
     /// <summary>Whether the session's filter and grant admit the backend, whatever its connection state.</summary>
     public bool Allows(Domain.Backends.BackendSettings settings) =>
-        !settings.Disabled && Filter.Allows(settings.Tags) && (_grant?.Reaches(settings.Tags) ?? true);
+        BackendVisibility.Admits(Filter, _grant, settings) && (OnlyBackend is not { } only || settings.Name == only);
 
     public bool AddSubscription(string prefixedUri)
     {
