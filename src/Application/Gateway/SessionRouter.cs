@@ -102,15 +102,19 @@ public sealed partial class SessionRouter(
     public void ResourceUpdated(IBackendConnection backend, string uri)
     {
         var prefixed = CapabilityName.Compose(backend.Name, uri);
-        var parameters = JsonSerializer.SerializeToNode(new ResourceUpdatedNotificationParams { Uri = prefixed }, McpJsonUtilities.DefaultOptions);
+        JsonNode? withPrefix = null;
         JsonNode? original = null;
+
+        // A session or listener of /mcp/<server> subscribed under the backend's own URI (ADR 0025).
+        JsonNode? ParametersFor(GatewaySession session) => session.OnlyBackend is null
+            ? withPrefix ??= JsonSerializer.SerializeToNode(new ResourceUpdatedNotificationParams { Uri = prefixed }, McpJsonUtilities.DefaultOptions)
+            : original ??= JsonSerializer.SerializeToNode(new ResourceUpdatedNotificationParams { Uri = uri }, McpJsonUtilities.DefaultOptions);
+
         foreach (var session in sessions.All)
         {
             if (session.IsAttached && session.IsSubscribed(prefixed) && session.CanSee(backend))
             {
-                // A session of /mcp/<server> subscribed under the backend's own URI (ADR 0025).
-                original ??= session.OnlyBackend is null ? null : JsonSerializer.SerializeToNode(new ResourceUpdatedNotificationParams { Uri = uri }, McpJsonUtilities.DefaultOptions);
-                Send(session, NotificationMethods.ResourceUpdatedNotification, session.OnlyBackend is null ? parameters : original);
+                Send(session, NotificationMethods.ResourceUpdatedNotification, ParametersFor(session));
             }
         }
 
@@ -118,7 +122,7 @@ public sealed partial class SessionRouter(
         {
             if (listener.Session.IsSubscribed(prefixed) && listener.Session.CanSee(backend))
             {
-                listener.Post(NotificationMethods.ResourceUpdatedNotification, parameters);
+                listener.Post(NotificationMethods.ResourceUpdatedNotification, ParametersFor(listener.Session));
             }
         }
     }

@@ -32,6 +32,15 @@ public sealed class MultiRoundTripTests(WebAndDbBackendsFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task TypeScriptClient_ThroughOneBackendsEndpoint_AnswersWithTheBackendsOwnNames()
+    {
+        var seen = await NodeClient.MrtrAsync(Gateway.Url("/mcp/beta"), "");
+
+        seen.GetProperty("elicited").GetString().ShouldBe("elicited: accept node");
+        seen.GetProperty("sampled").GetString().ShouldBe("sampled: four");
+    }
+
+    [Fact]
     public async Task CSharpClient_OnTheNewRevision_AnswersABackendsElicitationAndSampling()
     {
         var asked = new List<string>();

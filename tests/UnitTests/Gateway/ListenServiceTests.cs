@@ -116,6 +116,27 @@ public sealed class ListenServiceTests
     }
 
     [Fact]
+    public async Task ResourceUpdated_ReachesAListenerOfOneBackend_WithTheBackendsOwnUri()
+    {
+        var docs = Docs();
+        using var fixture = new EngineFixture(docs);
+        var session = new GatewaySession($"listen-{Guid.NewGuid():N}", SessionFilter.None) { PerRequest = true, OnlyBackend = docs.Name };
+        var peer = new StreamPeer();
+        session.Attach(peer);
+        var closed = new CancellationTokenSource();
+        var stopping = new CancellationTokenSource();
+        var running = fixture.Listening.ListenAsync(
+            session, peer, new RequestId("listen:7"), new SubscriptionsListenNotifications { ResourceSubscriptions = ["file:///readme.md"] }, stopping.Token, closed.Token).AsTask();
+        await using var listen = new RunningListen(session, peer, running, closed, stopping);
+        await peer.NextAsync();
+
+        fixture.Router.ResourceUpdated(docs, "file:///readme.md");
+
+        var updated = await peer.NextAsync();
+        updated.Params!["uri"]!.GetValue<string>().ShouldBe("file:///readme.md");
+    }
+
+    [Fact]
     public async Task WhenTheClientCloses_TheListenerIsUnregistered_AndTheBackendSubscriptionReleased()
     {
         var docs = Docs();
