@@ -9,6 +9,7 @@ using OneMcp.Application.Gateway.InputRequests;
 using OneMcp.Application.Gateway.Listening;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Application.Health.Queries;
+using OneMcp.Infrastructure.Clients;
 using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Mcp;
@@ -98,12 +99,12 @@ internal static partial class GatewayMcp
         {
             // A 2026-07-28 client answers a backend's questions by retrying the request (MRTR).
             var bridge = http.RequestServices.GetRequiredService<InputRequiredBridge>();
-            handlers.CallToolHandler = (request, ct) => ForwardAsync(accessor, logger, c => BridgedCalls.RunAsync(bridge, session, request, Required(request.Params).Name, request.Params!.Arguments,
-                (peer, cc) => engine.CallToolAsync(session, peer, request.Params, cc), c), ct);
-            handlers.ReadResourceHandler = (request, ct) => ForwardAsync(accessor, logger, c => BridgedCalls.RunAsync(bridge, session, request, Required(request.Params).Uri, null,
-                (peer, cc) => engine.ReadResourceAsync(session, peer, request.Params, cc), c), ct);
-            handlers.GetPromptHandler = (request, ct) => ForwardAsync(accessor, logger, c => BridgedCalls.RunAsync(bridge, session, request, Required(request.Params).Name, request.Params!.Arguments,
-                (peer, cc) => engine.GetPromptAsync(session, peer, request.Params, cc), c), ct);
+            handlers.CallToolHandler = (request, ct) => ForwardAsync(accessor, logger, c => bridge.RunAsync(
+                BridgedRequest.For(session, new ClientPeer(request.Server), request, Required(request.Params).Name, request.Params.Arguments), (peer, cc) => engine.CallToolAsync(session, peer, request.Params, cc), c), ct);
+            handlers.ReadResourceHandler = (request, ct) => ForwardAsync(accessor, logger, c => bridge.RunAsync(
+                BridgedRequest.For(session, new ClientPeer(request.Server), request, Required(request.Params).Uri, null), (peer, cc) => engine.ReadResourceAsync(session, peer, request.Params, cc), c), ct);
+            handlers.GetPromptHandler = (request, ct) => ForwardAsync(accessor, logger, c => bridge.RunAsync(
+                BridgedRequest.For(session, new ClientPeer(request.Server), request, Required(request.Params).Name, request.Params.Arguments), (peer, cc) => engine.GetPromptAsync(session, peer, request.Params, cc), c), ct);
         }
         else
         {

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 using OneMcp.Application.Gateway.Sessions;
 
 namespace OneMcp.Application.Gateway.InputRequests;
@@ -17,4 +19,19 @@ public sealed record BridgedRequest(
 {
     /// <summary>Who may continue the request: its token's user and client (anonymous without authentication).</summary>
     public string Principal => $"{Session.Actor.Subject ?? "-"}|{Session.Actor.ClientId ?? "-"}";
+
+    /// <summary>
+    /// One attempt of <paramref name="request"/> (a <c>tools/call</c>, <c>prompts/get</c> or <c>resources/read</c>
+    /// naming <paramref name="target"/>), answered on <paramref name="stream"/>: its capabilities from its <c>_meta</c>,
+    /// its <c>requestState</c> and <c>inputResponses</c> when it is a retry.
+    /// </summary>
+    public static BridgedRequest For<TParams>(
+        GatewaySession session, IClientPeer stream, RequestContext<TParams> request, string target, IDictionary<string, JsonElement>? arguments)
+        where TParams : RequestParams =>
+        new(session,
+            stream,
+            InputRequiredBridge.Digest(request.JsonRpcRequest.Method, target, arguments),
+            request.JsonRpcRequest.Context?.ClientCapabilities,
+            request.Params?.RequestState,
+            request.Params?.InputResponses);
 }

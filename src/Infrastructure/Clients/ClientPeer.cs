@@ -3,13 +3,13 @@ using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OneMcp.Application.Gateway.Sessions;
 
-namespace OneMcp.Api.Mcp;
+namespace OneMcp.Infrastructure.Clients;
 
 /// <summary>
 /// A client as the SDK exposes it. Built from a request's own server object, it answers on that request's
 /// stream (where streamable HTTP clients expect progress and questions about the request).
 /// </summary>
-internal sealed class ClientPeer(McpServer server) : IClientPeer
+public sealed class ClientPeer(McpServer server) : IClientPeer
 {
     public bool SupportsSampling => CanAsk && server.ClientCapabilities?.Sampling is not null;
 
