@@ -55,19 +55,44 @@ internal sealed partial class BackendRequestChannel(
     public ValueTask<CompleteResult> CompleteAsync(CompleteRequestParams request, CancellationToken cancellationToken) =>
         SendAsync("completion/complete", request, static (c, r, ct) => c.CompleteAsync(r, ct), cancellationToken);
 
-    public async ValueTask SubscribeAsync(string uri, CancellationToken cancellationToken) =>
+    // A 2026-07-28 backend has no resources/subscribe: the resource joins (or leaves) the set its listen asks for.
+    public async ValueTask SubscribeAsync(string uri, CancellationToken cancellationToken)
+    {
+        if (supervisor.Listen is { } listen)
+        {
+            await SendAsync("subscriptions/listen", uri, async (_, u, ct) =>
+            {
+                await listen.SubscribeAsync(u, ct);
+                return true;
+            }, cancellationToken);
+            return;
+        }
+
         await SendAsync("resources/subscribe", uri, static async (c, u, ct) =>
         {
             await c.SubscribeToResourceAsync(new SubscribeRequestParams { Uri = u }, ct);
             return true;
         }, cancellationToken);
+    }
 
-    public async ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken) =>
+    public async ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken)
+    {
+        if (supervisor.Listen is { } listen)
+        {
+            await SendAsync("subscriptions/listen", uri, async (_, u, ct) =>
+            {
+                await listen.UnsubscribeAsync(u, ct);
+                return true;
+            }, cancellationToken);
+            return;
+        }
+
         await SendAsync("resources/unsubscribe", uri, static async (c, u, ct) =>
         {
             await c.UnsubscribeFromResourceAsync(new UnsubscribeRequestParams { Uri = u }, ct);
             return true;
         }, cancellationToken);
+    }
 
     // The request travels as state to a static delegate: no closure or delegate is allocated per call.
     private async ValueTask<T> SendAsync<TRequest, T>(string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)

@@ -13,12 +13,6 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
     // One connection pool for every HTTP backend; request timeouts are the gateway's own, per backend.
     private readonly SocketsHttpHandler _connections = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 
-    /// <summary>
-    /// Backends are spoken to on 2025-11-25, the last revision with sessions: the gateway needs each
-    /// backend's list_changed, progress, sampling and elicitation, which only a session carries.
-    /// </summary>
-    public const string BackendProtocolVersion = "2025-11-25";
-
     // Variables beyond the SDK's safe default set that common runtimes need to start at all. Everything
     // else of the gateway's own environment (database passwords, admin credentials) stays out of backends.
     private static readonly string[] ExtraInheritedVariables =
@@ -58,10 +52,13 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
         _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport."),
     };
 
+    /// <summary>
+    /// No protocol version is pinned: the SDK client probes <c>server/discover</c> and speaks 2026-07-28 to a backend
+    /// that answers it, and falls back to the <c>initialize</c> handshake (a session) with one that does not.
+    /// </summary>
     public static McpClientOptions CreateClientOptions(McpClientHandlers handlers) => new()
     {
         ClientInfo = new Implementation { Name = "onemcp", Version = GatewayVersion },
-        ProtocolVersion = BackendProtocolVersion,
         Handlers = handlers,
     };
 
