@@ -5,7 +5,8 @@
 // Tools: echo; ask_name (input_required with an elicitation, completes with the answer); ask_model
 // (input_required with a sampling request, completes with the model's text); add_tool (registers a tool that
 // echoes, and announces the change on every open subscriptions/listen stream); touch_resource (announces a
-// resource update to the listens that follow it). A resource and a prompt.
+// resource update to the listens that follow it); log_level (the per-request log level it was sent). A resource
+// and a prompt.
 import http from 'node:http';
 import {
   McpServer, createMcpHandler, fromJsonSchema, inputRequired, inputResponse,
@@ -88,6 +89,9 @@ function createServer() {
     handler.notify.resourceUpdated(uri);
     return text(`touched ${uri}`);
   });
+
+  server.registerTool('log_level', { description: 'Returns the log level the request asked for in _meta, or "none".' },
+    async (ctx) => text(String(ctx.mcpReq.envelope?.logLevel ?? ctx.mcpReq.envelope?.['io.modelcontextprotocol/logLevel'] ?? 'none')));
 
   for (const name of added) {
     server.registerTool(name, { description: 'dynamic tool', inputSchema: messageSchema() },

@@ -22,7 +22,10 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
         typeof(McpClientFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>The transport for one backend; <paramref name="tokenRejected"/> is called when it refuses the OAuth token sent with a request.</summary>
-    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings switch
+    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) =>
+        new LogLevelForwardingTransport(CreateInnerTransport(settings, stderrLine, tokenRejected));
+
+    private IClientTransport CreateInnerTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings switch
     {
         StdioBackendSettings stdio => new StdioClientTransport(
             new StdioClientTransportOptions

@@ -14,6 +14,8 @@ public sealed class ModernBackendFixture : IAsyncLifetime
 
     internal GatewayUnderTest Gateway { get; private set; } = null!;
 
+    internal NodeModernServer Modern => _modern!;
+
     public async Task InitializeAsync()
     {
         _modern = await NodeModernServer.StartAsync();

@@ -129,6 +129,28 @@ public sealed class ModernBackendTests(ModernBackendFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Listen_WhenTheModernBackendRestarts_IsOpenedAgain_AndListChangesStillArrive()
+    {
+        var changes = new NotificationLog();
+        var client = await Gateway.ConnectAsync(protocolVersion: ProtocolEras.Legacy, handlers: Recording(NotificationMethods.ToolListChangedNotification, changes));
+
+        await fixture.Modern.RestartAsync();
+        var attempt = 0;
+
+        // The gateway's listen broke with the old process; each call below is answered by the new one, and once the
+        // listen is open again an added tool is announced.
+        await Eventually.ValueAsync(
+            async () =>
+            {
+                await client.CallToolAsync("modern_1mcp_add_tool", AggregationTests.Args(("name", $"after_restart_{Interlocked.Increment(ref attempt)}")));
+                return changes.Count;
+            },
+            count => count > 0,
+            "tools/list_changed from the restarted backend");
+        await Eventually.ValueAsync(() => client.ListToolsAsync().AsTask(), tools => tools.Any(t => t.Name.StartsWith("modern_1mcp_after_restart_", StringComparison.Ordinal)), "the tool added after the restart");
+    }
+
+    [Fact]
     public async Task ResourceUpdates_OfTheModernBackend_ReachTheSubscribedLegacySession()
     {
         var updates = new NotificationLog();
@@ -142,6 +164,22 @@ public sealed class ModernBackendTests(ModernBackendFixture fixture) : IClassFix
         updates.Received[0]!["uri"]!.ToString().ShouldBe("modern_1mcp_modern://greeting");
         await client.UnsubscribeFromResourceAsync("modern_1mcp_modern://greeting");
     }
+
+    [Fact]
+    public async Task CallersLogLevel_ReachesTheModernBackendInTheRequestEnvelope()
+    {
+        var url = Gateway.Url("/mcp");
+        var parameters = new System.Text.Json.Nodes.JsonObject { ["name"] = "modern_1mcp_log_level", ["arguments"] = new System.Text.Json.Nodes.JsonObject() };
+
+        var (_, asked) = await StatelessRequest.SendAsync(url, "tools/call", (System.Text.Json.Nodes.JsonObject)parameters.DeepClone(), "modern_1mcp_log_level", logLevel: "debug");
+        var (_, unasked) = await StatelessRequest.SendAsync(url, "tools/call", (System.Text.Json.Nodes.JsonObject)parameters.DeepClone(), "modern_1mcp_log_level");
+
+        Text(asked).ShouldBe("debug", "the SDK client drops the caller's io.modelcontextprotocol/logLevel; the gateway puts it back");
+        Text(unasked).ShouldBe("none");
+    }
+
+    private static string Text(JsonElement message) =>
+        message.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString()!;
 
     private static McpClientHandlers Recording(string method, NotificationLog log) => new()
     {

@@ -10,7 +10,7 @@ namespace OneMcp.IntegrationTests.Protocol;
 internal sealed class NodeModernServer : IAsyncDisposable
 {
     private static readonly string Directory = Path.Combine(TestPaths.RepositoryRoot, "tests", "NodeClients");
-    private readonly Process _process;
+    private Process _process;
 
     private NodeModernServer(Process process, string mcpUrl)
     {
@@ -22,6 +22,32 @@ internal sealed class NodeModernServer : IAsyncDisposable
 
     public static async Task<NodeModernServer> StartAsync()
     {
+        var (process, url) = await LaunchAsync(0);
+        return new NodeModernServer(process, url);
+    }
+
+    /// <summary>Kills the server and starts a new one on the same port: its open streams end, its added tools are gone.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        (_process, _) = await LaunchAsync(new Uri(McpUrl).Port);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static async Task<(Process Process, string McpUrl)> LaunchAsync(int port)
+    {
         if (!System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "@modelcontextprotocol", "server")))
         {
             throw new InvalidOperationException($"The Node test servers are not installed: run 'npm ci' in {Directory} (scripts/test.sh does).");
@@ -30,7 +56,7 @@ internal sealed class NodeModernServer : IAsyncDisposable
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = Directory,
-            ArgumentList = { "modern-server.mjs", "0" },
+            ArgumentList = { "modern-server.mjs", port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -45,19 +71,9 @@ internal sealed class NodeModernServer : IAsyncDisposable
                 ?? throw new InvalidOperationException($"modern-server.mjs exited with {process.ExitCode} before listening");
             if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
             {
-                return new NodeModernServer(process, line["LISTENING ".Length..].Trim());
+                return (process, line["LISTENING ".Length..].Trim());
             }
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
 }
