@@ -160,6 +160,7 @@ internal sealed partial class BackendListen : IAsyncDisposable
                         else
                         {
                             var failure = await EndedAsync(next);
+                            await CloseAsync(next);
                             Settle(version, failure);
                             LogListenFailed(_logger, _server, failure.Message, failure);
                             await Task.Delay(Backoff(++failures), _time, stopping);
