@@ -37,6 +37,18 @@ internal static class TestServerSetup
             .WithResources<TestResources>()
             .WithPrompts<TestPrompts>()
             .WithCompleteHandler(Completions.CompleteAsync)
+            // The test resources read the same for every caller: a 2026-07-28 client is told so (the SDK's default is
+            // private), so what the gateway's tests see is the gateway's own cache scope.
+            .WithRequestFilters(filters => filters.AddReadResourceFilter(next => async (context, cancellationToken) =>
+            {
+                var result = await next(context, cancellationToken);
+                if (string.CompareOrdinal(context.JsonRpcRequest.Context?.ProtocolVersion, "2026-07-28") >= 0)
+                {
+                    result.CacheScope ??= CacheScope.Public;
+                }
+
+                return result;
+            }))
             // Subscriptions only need to be accepted: updates are pushed on demand by the touch_resource tool.
             .WithSubscribeToResourcesHandler((_, _) => ValueTask.FromResult(new EmptyResult()))
             .WithUnsubscribeFromResourcesHandler((_, _) => ValueTask.FromResult(new EmptyResult()))

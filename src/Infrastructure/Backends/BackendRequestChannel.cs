@@ -27,6 +27,7 @@ internal sealed partial class BackendRequestChannel(
 
     public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken)
     {
+        request.Meta = WithLogLevelStashed(request.Meta);
         if (progress is null)
         {
             return await SendAsync("tools/call", request, static (c, r, ct) => c.CallToolAsync(r, ct), cancellationToken);
@@ -46,28 +47,77 @@ internal sealed partial class BackendRequestChannel(
         }
     }
 
-    public ValueTask<ReadResourceResult> ReadResourceAsync(ReadResourceRequestParams request, CancellationToken cancellationToken) =>
-        SendAsync("resources/read", request, static (c, r, ct) => c.ReadResourceAsync(r, ct), cancellationToken);
+    public ValueTask<ReadResourceResult> ReadResourceAsync(ReadResourceRequestParams request, CancellationToken cancellationToken)
+    {
+        request.Meta = WithLogLevelStashed(request.Meta);
+        return SendAsync("resources/read", request, static (c, r, ct) => c.ReadResourceAsync(r, ct), cancellationToken);
+    }
 
-    public ValueTask<GetPromptResult> GetPromptAsync(GetPromptRequestParams request, CancellationToken cancellationToken) =>
-        SendAsync("prompts/get", request, static (c, r, ct) => c.GetPromptAsync(r, ct), cancellationToken);
+    public ValueTask<GetPromptResult> GetPromptAsync(GetPromptRequestParams request, CancellationToken cancellationToken)
+    {
+        request.Meta = WithLogLevelStashed(request.Meta);
+        return SendAsync("prompts/get", request, static (c, r, ct) => c.GetPromptAsync(r, ct), cancellationToken);
+    }
 
-    public ValueTask<CompleteResult> CompleteAsync(CompleteRequestParams request, CancellationToken cancellationToken) =>
-        SendAsync("completion/complete", request, static (c, r, ct) => c.CompleteAsync(r, ct), cancellationToken);
+    public ValueTask<CompleteResult> CompleteAsync(CompleteRequestParams request, CancellationToken cancellationToken)
+    {
+        request.Meta = WithLogLevelStashed(request.Meta);
+        return SendAsync("completion/complete", request, static (c, r, ct) => c.CompleteAsync(r, ct), cancellationToken);
+    }
 
-    public async ValueTask SubscribeAsync(string uri, CancellationToken cancellationToken) =>
+    // A 2026-07-28 backend has no resources/subscribe: the resource joins (or leaves) the set its listen asks for.
+    public async ValueTask SubscribeAsync(string uri, CancellationToken cancellationToken)
+    {
+        if (supervisor.Listen is { } listen)
+        {
+            await SendAsync("subscriptions/listen", uri, async (_, u, ct) =>
+            {
+                await listen.SubscribeAsync(u, ct);
+                return true;
+            }, cancellationToken);
+            return;
+        }
+
         await SendAsync("resources/subscribe", uri, static async (c, u, ct) =>
         {
             await c.SubscribeToResourceAsync(new SubscribeRequestParams { Uri = u }, ct);
             return true;
         }, cancellationToken);
+    }
 
-    public async ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken) =>
+    public async ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken)
+    {
+        if (supervisor.Listen is { } listen)
+        {
+            await SendAsync("subscriptions/listen", uri, async (_, u, ct) =>
+            {
+                await listen.UnsubscribeAsync(u, ct);
+                return true;
+            }, cancellationToken);
+            return;
+        }
+
         await SendAsync("resources/unsubscribe", uri, static async (c, u, ct) =>
         {
             await c.UnsubscribeFromResourceAsync(new UnsubscribeRequestParams { Uri = u }, ct);
             return true;
         }, cancellationToken);
+    }
+
+    // The caller's log level (a 2026-07-28 caller's _meta) is kept where the SDK client leaves it alone, for the
+    // backend's transport to put back into a 2026-07-28 request (LogLevelForwardingSessionTransport). A copy: the
+    // caller's own _meta is not changed.
+    private static JsonObject? WithLogLevelStashed(JsonObject? meta)
+    {
+        if (meta?[MetaKeys.LogLevel] is not { } level)
+        {
+            return meta;
+        }
+
+        var copy = (JsonObject)meta.DeepClone();
+        copy[LogLevelForwardingSessionTransport.StashKey] = level.DeepClone();
+        return copy;
+    }
 
     // The request travels as state to a static delegate: no closure or delegate is allocated per call.
     private async ValueTask<T> SendAsync<TRequest, T>(string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)

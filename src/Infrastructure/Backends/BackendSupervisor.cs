@@ -29,10 +29,14 @@ internal sealed partial class BackendSupervisor(
 
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile McpClient? _client;
+    private volatile BackendListen? _listen;
     private Task? _running;
 
     /// <summary>The connected client; null while connecting, after a failure and once stopped.</summary>
     public McpClient? Client => _client;
+
+    /// <summary>The connected client's <c>subscriptions/listen</c>; null for a backend that speaks a revision with sessions.</summary>
+    public BackendListen? Listen => _listen;
 
     /// <summary>Completes when the first connect attempt sequence has ended, successfully or not.</summary>
     public Task FirstAttempt => _firstAttempt.Task;
@@ -212,29 +216,45 @@ internal sealed partial class BackendSupervisor(
         timeout.CancelAfter(settings.ConnectionTimeout);
         var transport = factory.CreateTransport(settings, line => LogStderr(logger, Name.Value, line), OnTokenRejected);
         McpClient? client = null;
+        BackendListen? listen = null;
         try
         {
             client = await McpClient.CreateAsync(transport, McpClientFactory.CreateClientOptions(notifications.CreateHandlers()), null, timeout.Token);
+
+            // A 2026-07-28 backend announces list changes only on a listen: it is open before the lists are
+            // fetched, so no change between the fetch and the listen goes unheard.
+            if (BackendListen.IsNeeded(client))
+            {
+                listen = new BackendListen(client, Name.Value, time, logger);
+                await listen.StartAsync(timeout.Token);
+            }
+
             await capabilities.LoadAsync(client, timeout.Token);
+            _listen = listen;
             return client;
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            if (client is not null)
-            {
-                await client.DisposeAsync();
-            }
-
+            await DisposeAsync(listen, client);
             throw new TimeoutException($"No answer within the connection timeout of {settings.ConnectionTimeout.TotalSeconds:0.###} s.");
         }
         catch
         {
-            if (client is not null)
-            {
-                await client.DisposeAsync();
-            }
-
+            await DisposeAsync(listen, client);
             throw;
+        }
+    }
+
+    private static async Task DisposeAsync(BackendListen? listen, McpClient? client)
+    {
+        if (listen is not null)
+        {
+            await listen.DisposeAsync();
+        }
+
+        if (client is not null)
+        {
+            await client.DisposeAsync();
         }
     }
 
@@ -264,6 +284,11 @@ internal sealed partial class BackendSupervisor(
 
     private async Task CloseClientAsync()
     {
+        if (Interlocked.Exchange(ref _listen, null) is { } listen)
+        {
+            await listen.DisposeAsync();
+        }
+
         if (Interlocked.Exchange(ref _client, null) is { } client)
         {
             await CloseAsync(client);

@@ -13,12 +13,6 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
     // One connection pool for every HTTP backend; request timeouts are the gateway's own, per backend.
     private readonly SocketsHttpHandler _connections = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 
-    /// <summary>
-    /// Backends are spoken to on 2025-11-25, the last revision with sessions: the gateway needs each
-    /// backend's list_changed, progress, sampling and elicitation, which only a session carries.
-    /// </summary>
-    public const string BackendProtocolVersion = "2025-11-25";
-
     // Variables beyond the SDK's safe default set that common runtimes need to start at all. Everything
     // else of the gateway's own environment (database passwords, admin credentials) stays out of backends.
     private static readonly string[] ExtraInheritedVariables =
@@ -28,7 +22,10 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
         typeof(McpClientFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>The transport for one backend; <paramref name="tokenRejected"/> is called when it refuses the OAuth token sent with a request.</summary>
-    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings switch
+    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) =>
+        new LogLevelForwardingTransport(CreateInnerTransport(settings, stderrLine, tokenRejected));
+
+    private IClientTransport CreateInnerTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings switch
     {
         StdioBackendSettings stdio => new StdioClientTransport(
             new StdioClientTransportOptions
@@ -58,10 +55,13 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
         _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport."),
     };
 
+    /// <summary>
+    /// No protocol version is pinned: the SDK client probes <c>server/discover</c> and speaks 2026-07-28 to a backend
+    /// that answers it, and falls back to the <c>initialize</c> handshake (a session) with one that does not.
+    /// </summary>
     public static McpClientOptions CreateClientOptions(McpClientHandlers handlers) => new()
     {
         ClientInfo = new Implementation { Name = "onemcp", Version = GatewayVersion },
-        ProtocolVersion = BackendProtocolVersion,
         Handlers = handlers,
     };
 

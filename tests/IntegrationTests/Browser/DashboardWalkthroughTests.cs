@@ -62,7 +62,7 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
             await Expect(vault.Locator(".status")).ToHaveTextAsync("Awaiting OAuth", Walkthrough.Long);
             await Expect(vault).ToContainTextAsync("Needs authorization");
             await Expect(Walkthrough.Row(page, "alpha").Locator(".status")).ToHaveTextAsync("Connected", Walkthrough.Long);
-            await Expect(Walkthrough.Row(page, "alpha").Locator(".revision")).ToHaveTextAsync("MCP 2025-11-25");
+            await Expect(Walkthrough.Row(page, "alpha").Locator(".revision")).ToHaveTextAsync("MCP 2026-07-28");
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-2-dashboard");
 
             // (3) Initiate authorization: the browser goes to the backend's own authorization page.

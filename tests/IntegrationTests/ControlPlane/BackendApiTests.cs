@@ -27,9 +27,9 @@ public sealed class BackendApiTests
         (await HotReloadTests.WhoAmIAsync(client, "beta")).Name.ShouldBe("beta");
         var read = await Eventually.ValueAsync(() => rest.GetAsync("/api/backends/beta"), r => r.Json?["runtime"]?["status"]?.GetValue<string>() == "connected", "beta to show as connected");
         read.Json!["runtime"]!["tools"]!.GetValue<int>().ShouldBeGreaterThan(0);
-        read.Json["runtime"]!["protocolVersion"]!.GetValue<string>().ShouldBe("2025-11-25", "the revision the gateway speaks with it");
+        read.Json["runtime"]!["protocolVersion"]!.GetValue<string>().ShouldBe("2026-07-28", "the newest revision the backend speaks (the test server over stdio answers server/discover)");
         var health = await rest.GetAsync("/health");
-        health.Json!["backends"]!.AsArray().Single(b => b!["name"]!.GetValue<string>() == "beta")!["protocolVersion"]!.GetValue<string>().ShouldBe("2025-11-25");
+        health.Json!["backends"]!.AsArray().Single(b => b!["name"]!.GetValue<string>() == "beta")!["protocolVersion"]!.GetValue<string>().ShouldBe("2026-07-28");
         read.Json["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ShouldBe(["db"]);
         var list = await rest.GetAsync("/api/backends");
         list.Json!.AsArray().Select(b => $"{b!["name"]}:{b["origin"]}").ShouldBe(["alpha:config", "beta:api"]);

@@ -16,7 +16,8 @@ internal static class StatelessRequest
     public const string Revision = "2026-07-28";
 
     public static async Task<(HttpStatusCode Status, JsonElement Message)> SendAsync(
-        Uri url, string method, JsonObject? parameters = null, string? nameHeader = null, string? token = null, JsonObject? capabilities = null)
+        Uri url, string method, JsonObject? parameters = null, string? nameHeader = null, string? token = null, JsonObject? capabilities = null,
+        string? logLevel = null)
     {
         parameters ??= [];
         parameters["_meta"] = new JsonObject
@@ -25,6 +26,10 @@ internal static class StatelessRequest
             ["io.modelcontextprotocol/clientCapabilities"] = capabilities ?? new JsonObject(),
             ["io.modelcontextprotocol/clientInfo"] = new JsonObject { ["name"] = "protocol-tests", ["version"] = "1.0" },
         };
+        if (logLevel is not null)
+        {
+            parameters["_meta"]!["io.modelcontextprotocol/logLevel"] = logLevel;
+        }
         var body = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 7, ["method"] = method, ["params"] = parameters };
 
         using var http = new HttpClient();
