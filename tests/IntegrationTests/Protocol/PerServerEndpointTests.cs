@@ -125,6 +125,37 @@ public sealed class PerServerEndpointTests(PerServerEndpointFixture fixture) : I
     }
 
     [Fact]
+    public async Task TypeScriptClient_PinnedToTheNewRevision_SeesProgressAndCancelsUnderOriginalNames()
+    {
+        var progress = await NodeClient.FlowAsync(Gateway.Url("/mcp/beta"), "progress", string.Empty);
+        progress.GetProperty("text").GetString().ShouldBe("done");
+        progress.GetProperty("progress").GetArrayLength().ShouldBeGreaterThanOrEqualTo(2);
+
+        var cancel = await NodeClient.FlowAsync(Gateway.Url("/mcp/alpha"), "cancel", string.Empty);
+        cancel.GetProperty("started").GetInt32().ShouldBe(1);
+        cancel.GetProperty("call").GetString().ShouldBe("aborted");
+        cancel.GetProperty("cancelled").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task TypeScriptClient_Listening_GetsResourceUpdatesUnderTheBackendsOwnUri()
+    {
+        await using var listener = NodeListener.Start(Gateway.Url("/mcp/alpha"), """{"resourceSubscriptions":["test://static/info"]}""");
+        var ack = await listener.NextAsync("acknowledged");
+        ack.GetProperty("honored").GetProperty("resourceSubscriptions").EnumerateArray().Select(u => u.GetString()).ShouldBe(["test://static/info"]);
+
+        var (_, touched) = await StatelessRequest.SendAsync(
+            Gateway.Url("/mcp/alpha"), "tools/call",
+            new JsonObject { ["name"] = "touch_resource", ["arguments"] = new JsonObject { ["uri"] = "test://static/info" } },
+            nameHeader: "touch_resource");
+        touched.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString().ShouldBe("touched test://static/info");
+
+        var updated = await listener.NextAsync("notification");
+        updated.GetProperty("method").GetString().ShouldBe("notifications/resources/updated");
+        updated.GetProperty("params").GetProperty("uri").GetString().ShouldBe("test://static/info");
+    }
+
+    [Fact]
     public async Task TypeScriptClient_InLegacyMode_InitializesASession_ListsAndCallsUnderOriginalNames()
     {
         var seen = await NodeClient.FlowAsync(Gateway.Url("/mcp/beta"), "legacy", string.Empty);
