@@ -118,14 +118,6 @@ public sealed class CacheableListAuthTests(StatelessScopeFixture fixture) : ICla
         }
     }
 
-    private async Task<string> TokenAsync(string tag)
-    {
-        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
-        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
-        var pkce = Pkce.Create();
-        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:" + tag], pkce, StatelessScopeFixture.User, StatelessScopeFixture.Password)).Redirect.Code!;
-        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
-        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
-        return tokens.AccessToken!;
-    }
+    private Task<string> TokenAsync(string tag) =>
+        new OAuthFlowDriver(fixture.Gateway.BaseUrl).AccessTokenAsync(RedirectUri, ["tag:" + tag], StatelessScopeFixture.User, StatelessScopeFixture.Password);
 }

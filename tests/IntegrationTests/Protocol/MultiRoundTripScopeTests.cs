@@ -50,14 +50,6 @@ public sealed class MultiRoundTripScopeTests(StatelessScopeFixture fixture) : IC
         return StatelessRequest.SendAsync(Gateway.Url("/mcp"), "tools/call", parameters, nameHeader: Tool, token: token, capabilities: CanElicit.DeepClone().AsObject());
     }
 
-    private async Task<string> TokenAsync(string user, string password)
-    {
-        var driver = new OAuthFlowDriver(Gateway.BaseUrl);
-        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
-        var pkce = Pkce.Create();
-        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:web"], pkce, user, password)).Redirect.Code!;
-        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
-        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
-        return tokens.AccessToken!;
-    }
+    private Task<string> TokenAsync(string user, string password) =>
+        new OAuthFlowDriver(Gateway.BaseUrl).AccessTokenAsync(RedirectUri, ["tag:web"], user, password);
 }

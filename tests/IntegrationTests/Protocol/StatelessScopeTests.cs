@@ -112,16 +112,8 @@ public sealed class StatelessScopeTests(StatelessScopeFixture fixture) : IClassF
         [.. (await client.ListToolsAsync()).Select(t => t.Name).Where(n => n.EndsWith("_1mcp_echo", StringComparison.Ordinal))
             .Select(n => n[..n.IndexOf('_', StringComparison.Ordinal)]).Order(StringComparer.Ordinal)];
 
-    private async Task<string> TokenAsync(string tag)
-    {
-        var driver = new OAuthFlowDriver(Gateway.BaseUrl);
-        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
-        var pkce = Pkce.Create();
-        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:" + tag], pkce, StatelessScopeFixture.User, StatelessScopeFixture.Password)).Redirect.Code!;
-        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
-        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
-        return tokens.AccessToken!;
-    }
+    private Task<string> TokenAsync(string tag) =>
+        new OAuthFlowDriver(Gateway.BaseUrl).AccessTokenAsync(RedirectUri, ["tag:" + tag], StatelessScopeFixture.User, StatelessScopeFixture.Password);
 
     private async Task<McpClient> ConnectAsync(string token, string protocolVersion)
     {

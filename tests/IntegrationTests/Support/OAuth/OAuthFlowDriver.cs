@@ -182,6 +182,20 @@ public sealed class OAuthFlowDriver
         CancellationToken cancellationToken = default) =>
         AuthorizeAsync(clientId, redirectUri, scopes, resource, state ?? Guid.NewGuid().ToString("N"), pkce, userName, password, ConsentDecision.Approve, selectedScopes, cancellationToken);
 
+    /// <summary>
+    /// The whole flow for a test that only needs a token: registers a public client, signs in as
+    /// <paramref name="userName"/>, approves <paramref name="scopes"/> and exchanges the code.
+    /// </summary>
+    public async Task<string> AccessTokenAsync(string redirectUri, IEnumerable<string> scopes, string userName, string password)
+    {
+        var client = (await RegisterClientAsync([redirectUri])).ClientId!;
+        var pkce = Pkce.Create();
+        var code = (await SignInAndApproveAsync(client, redirectUri, scopes, pkce, userName, password)).Redirect.Code!;
+        var tokens = await ExchangeCodeAsync(client, code, redirectUri, pkce.Verifier);
+        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
+        return tokens.AccessToken!;
+    }
+
     /// <summary>grant_type=authorization_code at <c>{base}/token</c>.</summary>
     public Task<TokenResponse> ExchangeCodeAsync(
         string clientId,
