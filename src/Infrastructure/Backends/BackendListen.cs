@@ -296,8 +296,7 @@ internal sealed partial class BackendListen : IAsyncDisposable
         }
     }
 
-    private static TimeSpan Backoff(int failures) =>
-        TimeSpan.FromTicks(Math.Min(MaxRetry.Ticks, FirstRetry.Ticks * (1L << Math.Min(failures - 1, 5))));
+    private static TimeSpan Backoff(int failures) => RetryDelay.After(failures, FirstRetry, MaxRetry);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: subscriptions/listen failed, list changes and resource updates are not heard until it is opened again: {Reason}")]
     private static partial void LogListenFailed(ILogger logger, string server, string reason, Exception exception);

@@ -108,7 +108,7 @@ internal sealed partial class BackendSupervisor(
 
                 // Down after every attempt: keep trying, ever more slowly, so a backend that comes up later is picked up.
                 failures++;
-                var wait = TimeSpan.FromTicks(Math.Min(MaxRetryAfterFailure.Ticks, RetryAfterFailure.Ticks * (1L << Math.Min(failures - 1, 4))));
+                var wait = RetryDelay.After(failures, RetryAfterFailure, MaxRetryAfterFailure);
                 await Task.Delay(wait, time, stopping);
                 continue;
             }
