@@ -219,7 +219,7 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
 }
 
 /// <summary>What the dashboard walkthrough tests share: users, timeouts, sign-in, rows, tokens.</summary>
-internal static class Walkthrough
+internal static partial class Walkthrough
 {
     public const string Admin = "ada";
     public const string AdminPassword = "correct horse battery staple";
@@ -279,10 +279,11 @@ internal static class Walkthrough
         {
             // Arriving at /oauth is the sign-in's result; the header below proves the dashboard rendered. The page's
             // load event is not waited for: on a loaded machine it once came later than the navigation timeout
-            // while the dashboard was already showing.
-            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth", new() { Timeout = BrowserTimeouts.NavigationMs, WaitUntil = WaitUntilState.Commit });
+            // while the dashboard was already showing. (WaitForURLAsync waits for it whenever the URL already
+            // matches, whatever WaitUntil says, so the URL is polled instead.)
+            await Expect(page).ToHaveURLAsync(DashboardUrl(), new() { Timeout = BrowserTimeouts.NavigationMs });
         }
-        catch (TimeoutException e)
+        catch (PlaywrightException e)
         {
             await BrowserFixture.SaveScreenshotAsync(page, $"walkthrough-signin-timeout-{userName}");
             throw new TimeoutException($"Signed in as {userName}, the browser stayed at {page.Url}: {await page.InnerTextAsync("body")}", e);
@@ -290,6 +291,9 @@ internal static class Walkthrough
 
         await Expect(page.Locator("header .user")).ToHaveTextAsync(userName, Long);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[^?#]*/oauth([?#].*)?$")]
+    private static partial System.Text.RegularExpressions.Regex DashboardUrl();
 
     /// <summary>Script errors and Content-Security-Policy violations of the dashboard's pages.</summary>
     public static List<string> WatchForScriptErrors(IPage page)
