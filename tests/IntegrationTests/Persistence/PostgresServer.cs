@@ -47,6 +47,17 @@ internal abstract class PostgresServer : IAsyncDisposable
             "or install the server binaries (apt-get install postgresql) so initdb/pg_ctl are found on PATH or under /usr/lib/postgresql/*/bin.");
     }
 
+    /// <summary>
+    /// A throw-away local cluster of the test's own, for tests that stop and restart the server (a database
+    /// outage); other tests share <see cref="StartAsync"/>'s server, which must keep running.
+    /// </summary>
+    public static async Task<LocalCluster> StartOwnClusterAsync() =>
+        LocalCluster.FindBinaries() is { } bin
+            ? await LocalCluster.StartAsync(bin)
+            : throw new InvalidOperationException(
+                "This test stops and restarts PostgreSQL, so it needs the server binaries (apt-get install postgresql) to run a cluster of its own; " +
+                "scripts/test.sh installs them.");
+
     public abstract ValueTask DisposeAsync();
 
     private sealed class ExternalServer(string connectionString) : PostgresServer
@@ -115,7 +126,7 @@ internal abstract class PostgresServer : IAsyncDisposable
     /// so as root every server command runs as the <c>postgres</c> system user. A watchdog process stops the
     /// cluster and deletes the directory if the test host dies without disposing it.
     /// </summary>
-    private sealed class LocalCluster : PostgresServer
+    internal sealed class LocalCluster : PostgresServer
     {
         private readonly string _bin;
         private readonly string _root;
@@ -205,6 +216,12 @@ internal abstract class PostgresServer : IAsyncDisposable
                 }
             }
         }
+
+        /// <summary>Stops the server at once (connections are cut, as when the machine goes away); the data stays.</summary>
+        public Task StopAsync() => RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", _data, "-m", "immediate", "-w", "stop"], asPostgres: IsRoot);
+
+        /// <summary>Starts the stopped server again on the same port and data.</summary>
+        public Task RestartAsync() => RunPgCtlStartAsync();
 
         public override async ValueTask DisposeAsync()
         {
