@@ -19,6 +19,7 @@ public static class DependencyInjection
         services.TryAddSingleton<ICurrentUser, NoCurrentUser>();
 
         // The data plane: plain singletons, no mediator on the per-call path.
+        services.AddSingleton<Replication.ReplicaIdentity>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<InFlightRequests>();
         services.AddSingleton<Gateway.InputRequests.InputRequiredBridge>();
