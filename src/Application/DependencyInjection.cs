@@ -45,6 +45,8 @@ public static class DependencyInjection
         // Audit first (outermost): a request refused by validation is recorded as a failure too.
         services.AddScoped(typeof(IPipelineBehavior<,>), typeof(AuditBehaviour<,>));
         services.AddScoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehaviour<,>));
+        services.AddScoped(typeof(IPipelineBehavior<,>), typeof(Replication.ChangeFeedBehaviour<,>));
+        services.AddScoped<Replication.ChangeFeedReactions>();
 
         // Stored backends and the running pool, kept in step (one gate per process).
         services.AddSingleton<BackendCatalogGate>();

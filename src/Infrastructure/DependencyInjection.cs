@@ -10,6 +10,7 @@ using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.DataProtection;
+using OneMcp.Infrastructure.Replication;
 
 namespace OneMcp.Infrastructure;
 
@@ -35,6 +36,7 @@ public static class DependencyInjection
 
         // Registered before the backend host: hosted services start in order, and the sync needs the schema.
         services.AddHostedService<MigrateOnStart>();
+        services.AddChangeFeed(persistence);
 
         // After the migration: Data Protection reads its key ring from the database when it starts.
         services.AddBackendOAuth(KeyRingEncryptionKey.Resolve(persistence, Environment.GetEnvironmentVariable));

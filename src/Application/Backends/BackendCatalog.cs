@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OneMcp.Application.Replication;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.Common;
 
@@ -6,12 +7,14 @@ namespace OneMcp.Application.Backends;
 
 /// <summary>
 /// The stored backends (mcp.json ∪ API) and the running pool kept in step: every change to the store is
-/// followed by <see cref="IBackendRuntime.ApplyAsync"/> with every stored backend's effective settings.
+/// followed by <see cref="IBackendRuntime.ApplyAsync"/> with every stored backend's effective settings, and told to
+/// the other replicas (<see cref="IChangeFeed"/>), which <see cref="ReloadAsync"/>.
 /// </summary>
 public sealed partial class BackendCatalog(
     IBackendServiceRepository repository,
     IBackendRuntime runtime,
     BackendCatalogGate gate,
+    IChangeFeed changes,
     TimeProvider time,
     ILogger<BackendCatalog> logger)
 {
@@ -25,7 +28,17 @@ public sealed partial class BackendCatalog(
 
             // The change is committed: the pool must follow it even if the caller went away meanwhile.
             await ApplyStoredAsync(waitForConnections: false, CancellationToken.None);
+            await changes.PublishAsync(new GatewayChange(GatewayChangeKind.Backends), CancellationToken.None);
             return result;
+        }
+    }
+
+    /// <summary>Another replica changed the stored backends: the pool is brought to the stored state (nothing is published).</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await ApplyStoredAsync(waitForConnections: false, cancellationToken);
         }
     }
 
@@ -94,6 +107,11 @@ public sealed partial class BackendCatalog(
             }
 
             await ApplyStoredAsync(waitForConnections, cancellationToken);
+            if (added + updated + removed > 0)
+            {
+                await changes.PublishAsync(new GatewayChange(GatewayChangeKind.Backends), CancellationToken.None);
+            }
+
             return new ConfigSyncReport(added, updated, removed, skipped);
         }
     }

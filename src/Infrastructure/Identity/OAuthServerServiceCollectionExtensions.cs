@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OneMcp.Application.Authorization;
 using OneMcp.Infrastructure.Identity.ClientIdMetadata;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
@@ -22,7 +23,7 @@ public static class OAuthServerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton(options.Identity);
-        services.AddSingleton<OAuthStoreChanges>();
+        services.TryAddSingleton<OAuthStoreChanges>();
         services.AddSingleton<ValidatedTokenCache>();
         services.AddScoped<IOAuthClientRegistry, OpenIddictClientRegistry>();
 

@@ -133,6 +133,8 @@ public sealed class DecideAuthorizationRequestTests : IDisposable
 
         public Task ForgetAsync(ServerName backend, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<bool> ReloadAsync(ServerName backend, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public bool HasTokens(ServerName backend) => false;
     }
 }

@@ -11,7 +11,7 @@ internal sealed class ControlPlaneFixture : IDisposable
 {
     public ControlPlaneFixture()
     {
-        Catalog = new BackendCatalog(Repository, Runtime, Gate, Time, NullLogger<BackendCatalog>.Instance);
+        Catalog = new BackendCatalog(Repository, Runtime, Gate, Changes, Time, NullLogger<BackendCatalog>.Instance);
     }
 
     public InMemoryBackendRepository Repository { get; } = new();
@@ -19,6 +19,8 @@ internal sealed class ControlPlaneFixture : IDisposable
     public RecordingRuntime Runtime { get; } = new();
 
     public BackendCatalogGate Gate { get; } = new();
+
+    public RecordingChangeFeed Changes { get; } = new();
 
     public FixedTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
 

@@ -32,6 +32,12 @@ public interface IBackendOAuth
     /// <summary>Discards the backend's stored tokens, client registration and any pending flow.</summary>
     Task ForgetAsync(ServerName backend, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Another replica accepted or discarded this backend's tokens: the ones stored are used from now on. True when
+    /// that made the backend gain or lose its tokens (it must then reconnect to show it).
+    /// </summary>
+    Task<bool> ReloadAsync(ServerName backend, CancellationToken cancellationToken);
+
     /// <summary>Whether the backend has tokens in use (then a connection to it is "authorized").</summary>
     bool HasTokens(ServerName backend);
 }

@@ -103,6 +103,20 @@ public sealed partial class BackendOAuth(
         LogForgotten(logger, backend.Value);
     }
 
+    public async Task<bool> ReloadAsync(ServerName backend, CancellationToken cancellationToken)
+    {
+        var stored = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+        var had = tokens.HasTokens(backend);
+        if (stored is null && !had)
+        {
+            // Nothing stored and nothing in use: keep the reason a refresh failure left, if any.
+            return false;
+        }
+
+        tokens.Use(backend, stored);
+        return had != (stored is not null);
+    }
+
     public bool HasTokens(ServerName backend) => tokens.HasTokens(backend);
 
     private async Task<BackendOAuthClientRegistration> RegisterAsync(

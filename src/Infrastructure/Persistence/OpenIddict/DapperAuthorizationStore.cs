@@ -61,7 +61,7 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections, O
 
     public async ValueTask DeleteAsync(OidcAuthorization authorization, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(authorization);
         var parameters = new DynamicParameters();
         var where = ConcurrencyCondition(parameters, authorization.Id, authorization.ConcurrencyToken);
@@ -142,7 +142,7 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections, O
     /// </summary>
     public async ValueTask<long> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         parameters.AddTime(_dialect, "Threshold", threshold);
         parameters.AddText("Valid", OpenIddictConstants.Statuses.Valid);
@@ -157,7 +157,7 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections, O
 
     public async ValueTask<long> RevokeAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         var conditions = new List<string>();
         AddFilter(conditions, parameters, "subject", "Subject", subject);
@@ -169,21 +169,21 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections, O
 
     public async ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         return await RevokeAsync(null, identifier, null, null, cancellationToken);
     }
 
     public async ValueTask<long> RevokeBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(subject);
         return await RevokeAsync(subject, null, null, null, cancellationToken);
     }
 
     public async ValueTask UpdateAsync(OidcAuthorization authorization, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(authorization);
         var parameters = Parameters(authorization);
         var where = ConcurrencyCondition(parameters, authorization.Id, authorization.ConcurrencyToken);

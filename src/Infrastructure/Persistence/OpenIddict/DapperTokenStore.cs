@@ -61,7 +61,7 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
 
     public async ValueTask DeleteAsync(OidcToken token, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(token);
         var parameters = new DynamicParameters();
         var where = ConcurrencyCondition(parameters, token.Id, token.ConcurrencyToken);
@@ -135,7 +135,7 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
     /// </summary>
     public async ValueTask<long> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         parameters.AddTime(_dialect, "Threshold", threshold);
         parameters.AddTime(_dialect, "Now", _time.GetUtcNow());
@@ -153,21 +153,21 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
 
     public async ValueTask<long> RevokeAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         var parameters = new DynamicParameters();
         return await RevokeWhereAsync(Filters(parameters, subject, client, status, type), parameters, cancellationToken);
     }
 
     public async ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         return await RevokeAsync(null, identifier, null, null, cancellationToken);
     }
 
     public async ValueTask<long> RevokeByAuthorizationIdAsync(string identifier, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         var parameters = new DynamicParameters();
         parameters.AddText("AuthorizationId", identifier);
@@ -176,14 +176,14 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
 
     public async ValueTask<long> RevokeBySubjectAsync(string subject, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentException.ThrowIfNullOrEmpty(subject);
         return await RevokeAsync(subject, null, null, null, cancellationToken);
     }
 
     public async ValueTask UpdateAsync(OidcToken token, CancellationToken cancellationToken)
     {
-        using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(changes);
         ArgumentNullException.ThrowIfNull(token);
         var parameters = Parameters(token);
         var where = ConcurrencyCondition(parameters, token.Id, token.ConcurrencyToken);
