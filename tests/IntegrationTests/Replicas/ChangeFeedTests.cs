@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Client;
+using Npgsql;
+using OneMcp.IntegrationTests.ControlPlane;
+using OneMcp.IntegrationTests.Persistence;
+using OneMcp.IntegrationTests.Protocol;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.OAuth;
+
+namespace OneMcp.IntegrationTests.Replicas;
+
+/// <summary>
+/// The change feed (ADR 0030) between two real replicas on one PostgreSQL database: what is changed on A reaches B
+/// within a second (backends, presets, revoked tokens, disabled users), and after B's listen connection was lost,
+/// what it missed is read again once it is back.
+/// </summary>
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
+    private readonly TestDirectory _directory = new();
+    private ChangeFeedReplicas? _replicas;
+
+    private ChangeFeedReplicas Replicas => _replicas ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync() => _replicas = await ChangeFeedReplicas.StartAsync(postgres, _directory);
+
+    public async Task DisposeAsync()
+    {
+        if (_replicas is not null)
+        {
+            await _replicas.DisposeAsync();
+        }
+
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task BackendAddedOnA_IsServedByB_WithListChanged_AndDisabledOnA_LeavesBWithinOneSecond()
+    {
+        var changes = new NotificationLog();
+        await using var session = await Replicas.LegacyClientAsync(Replicas.B, changes);
+        (await ToolNamesAsync(session)).ShouldBeEmpty();
+
+        var created = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/backends", Definitions.TestServer("gamma"));
+        created.Status.ShouldBe(HttpStatusCode.Created, created.Text);
+
+        await changes.AtLeastAsync(1, "tools/list_changed on B's session");
+        await Eventually.ValueAsync(() => ToolNamesAsync(session), names => names.Contains("gamma_1mcp_echo"), "B to list gamma's tools");
+        (await Replicas.RestAsync(Replicas.B, HttpMethod.Get, "/api/backends/gamma")).Json!["runtime"]!["status"]!.GetValue<string>().ShouldBe("connected");
+
+        var disabled = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/backends/gamma/disable");
+        disabled.Status.ShouldBe(HttpStatusCode.OK, disabled.Text);
+        await Eventually.ValueAsync(() => ToolNamesAsync(session), names => !names.Contains("gamma_1mcp_echo"), "B to drop gamma's tools", OneSecond);
+    }
+
+    [Fact]
+    public async Task PresetEditedOnA_ChangesWhatAPresetSessionOnBSees_WithinOneSecond()
+    {
+        await AddBackendsAsync();
+        var created = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/presets", new JsonObject { ["name"] = "team", ["expression"] = "a" });
+        created.Status.ShouldBe(HttpStatusCode.Created, created.Text);
+        var changes = new NotificationLog();
+        await using var session = await Replicas.LegacyClientAsync(Replicas.B, changes, "?preset=team");
+        (await ToolNamesAsync(session)).ShouldAllBe(name => name.StartsWith("alpha_", StringComparison.Ordinal));
+
+        var updated = await Replicas.RestAsync(Replicas.A, HttpMethod.Put, "/api/presets/team", new JsonObject { ["expression"] = "b", ["expectedVersion"] = 1 });
+        updated.Status.ShouldBe(HttpStatusCode.OK, updated.Text);
+
+        await Eventually.TrueAsync(() => changes.Count >= 1, "tools/list_changed on B's preset session", OneSecond);
+        var names = await ToolNamesAsync(session);
+        names.ShouldContain("beta_1mcp_echo");
+        names.ShouldNotContain("alpha_1mcp_echo");
+    }
+
+    [Fact]
+    public async Task TokenRevokedOnA_IsRefusedByB_WithinOneSecond()
+    {
+        var (client, token) = await ChangeFeedReplicas.TokenAsync(Replicas.A, ChangeFeedReplicas.Admin, ChangeFeedReplicas.Password, []);
+
+        // B validates it once and caches that validation (for 10 s without the feed).
+        (await ToolsListStatusAsync(Replicas.B, token)).ShouldBe(HttpStatusCode.OK);
+
+        var revoked = await new OAuthFlowDriver(Replicas.A.BaseUrl).RevokeAsync(client, token);
+        revoked.IsSuccess.ShouldBeTrue(revoked.Body);
+
+        await Eventually.ValueAsync(() => ToolsListStatusAsync(Replicas.B, token), s => s == HttpStatusCode.Unauthorized, "B to refuse the revoked token", OneSecond);
+    }
+
+    [Fact]
+    public async Task UserDisabledOnA_TheirTokenIsRefusedByB_WithinOneSecond()
+    {
+        const string User = "carol";
+        var added = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/users",
+            new JsonObject { ["userName"] = User, ["password"] = ChangeFeedReplicas.Password, ["role"] = "admin" });
+        added.Status.ShouldBe(HttpStatusCode.Created, added.Text);
+        var (_, token) = await ChangeFeedReplicas.TokenAsync(Replicas.A, User, ChangeFeedReplicas.Password, []);
+        (await ToolsListStatusAsync(Replicas.B, token)).ShouldBe(HttpStatusCode.OK);
+
+        var disabled = await Replicas.RestAsync(Replicas.A, HttpMethod.Patch, $"/api/users/{User}", new JsonObject { ["disabled"] = true });
+        disabled.Status.ShouldBe(HttpStatusCode.OK, disabled.Text);
+
+        await Eventually.ValueAsync(() => ToolsListStatusAsync(Replicas.B, token), s => s == HttpStatusCode.Unauthorized, "B to refuse the disabled user's token", OneSecond);
+    }
+
+    [Fact]
+    public async Task ListenConnectionLost_WhatBMissedIsSeenOnceItIsBack()
+    {
+        await AddBackendsAsync();
+        var created = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/presets", new JsonObject { ["name"] = "team", ["expression"] = "a" });
+        created.Status.ShouldBe(HttpStatusCode.Created, created.Text);
+        var changes = new NotificationLog();
+        await using var session = await Replicas.LegacyClientAsync(Replicas.B, changes, "?preset=team");
+        (await ToolNamesAsync(session)).ShouldAllBe(name => name.StartsWith("alpha_", StringComparison.Ordinal));
+
+        // A change no notification will ever announce, as one made while B was not listening: only B's
+        // resynchronisation after the lost connection can bring it.
+        await Replicas.ExecuteAsync(
+            "UPDATE presets SET expression = @Expression, version = version + 1 WHERE name = @Name",
+            new NpgsqlParameter("Expression", "b"), new NpgsqlParameter("Name", "team"));
+        (await Replicas.TerminateListenConnectionsAsync()).ShouldBe(2, "one listen connection per replica");
+
+        await changes.AtLeastAsync(1, "tools/list_changed on B's preset session after B resynchronised");
+        var names = await ToolNamesAsync(session);
+        names.ShouldContain("beta_1mcp_echo");
+        names.ShouldNotContain("alpha_1mcp_echo");
+        await Eventually.TrueAsync(
+            () => Replicas.B.StandardOutput.Concat(Replicas.B.StandardError).Any(l => l.Contains("Listening for other replicas' changes again", StringComparison.Ordinal)),
+            "B to log that it listens again");
+        Replicas.B.StandardOutput.Concat(Replicas.B.StandardError).ShouldContain(l => l.Contains("Lost the connection that listens for other replicas' changes", StringComparison.Ordinal));
+    }
+
+    // alpha (tag a) and beta (tag b), added on A and served by B.
+    private async Task AddBackendsAsync()
+    {
+        foreach (var (name, tag) in new[] { ("alpha", "a"), ("beta", "b") })
+        {
+            var created = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/backends", Definitions.TestServer(name, tag));
+            created.Status.ShouldBe(HttpStatusCode.Created, created.Text);
+        }
+
+        await using var everything = await Replicas.LegacyClientAsync(Replicas.B, new NotificationLog());
+        await Eventually.ValueAsync(
+            () => ToolNamesAsync(everything), names => names.Contains("alpha_1mcp_echo") && names.Contains("beta_1mcp_echo"), "B to serve alpha and beta");
+    }
+
+    private static async Task<List<string>> ToolNamesAsync(McpClient client) => [.. (await client.ListToolsAsync()).Select(t => t.Name)];
+
+    private static async Task<HttpStatusCode> ToolsListStatusAsync(GatewayProcess gateway, string token) =>
+        (await StatelessRequest.SendAsync(gateway.McpUrl, "tools/list", token: token)).Status;
+}
