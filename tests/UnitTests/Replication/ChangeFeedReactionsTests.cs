@@ -1,0 +1,111 @@
+using ModelContextProtocol.Protocol;
+using OneMcp.Application.Replication;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.UnitTests.Replication;
+
+public sealed class ChangeFeedReactionsTests : IDisposable
+{
+    private static readonly IReadOnlyCollection<Tag> Web = [Tag.From("web")];
+    private static readonly IReadOnlyCollection<Tag> Db = [Tag.From("db")];
+    private readonly ReactionsFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task Backends_ThePoolFollowsTheStoredBackends_AndNothingIsPublishedAgain()
+    {
+        await _f.StoreBackendAsync("alpha");
+        await _f.StoreBackendAsync("beta");
+
+        await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.Backends), CancellationToken.None);
+
+        _f.ControlPlane.Runtime.Desired.Select(s => s.Name.Value).ShouldBe(["alpha", "beta"], ignoreOrder: true);
+        _f.ControlPlane.Changes.Published.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task BackendCredentials_TheTokensAreReadAgainAndTheBackendReconnects()
+    {
+        await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.BackendCredentials, "alpha"), CancellationToken.None);
+
+        _f.OAuth.Reloaded.ShouldBe(["alpha"]);
+        _f.ControlPlane.Runtime.Reconnected.ShouldBe(["alpha"]);
+    }
+
+    [Fact]
+    public async Task Presets_SessionsOpenedWithTheChangedPresetFollowIt_AndGetListChanged()
+    {
+        await _f.StorePresetAsync("team", "db");
+        var (session, peer) = _f.Open("team", "web");
+        var (other, otherPeer) = _f.Open("other", "web");
+
+        await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.Presets, "team"), CancellationToken.None);
+
+        session.Filter.Allows(Db).ShouldBeTrue();
+        session.Filter.Allows(Web).ShouldBeFalse();
+        peer.Methods.ShouldContain(NotificationMethods.ToolListChangedNotification);
+        other.Filter.Allows(Web).ShouldBeTrue();
+        otherPeer.Methods.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Presets_WhenThePresetWasDeleted_ItsSessionsSeeNothing_AsAfterALocalDelete()
+    {
+        var (session, peer) = _f.Open("gone", "web");
+
+        await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.Presets, "gone"), CancellationToken.None);
+
+        session.Filter.Allows(Web).ShouldBeFalse();
+        session.Filter.Allows([]).ShouldBeFalse();
+        peer.Methods.ShouldContain(NotificationMethods.ToolListChangedNotification);
+    }
+
+    [Theory]
+    [InlineData(GatewayChangeKind.Users)]
+    [InlineData(GatewayChangeKind.TagScopes)]
+    [InlineData(GatewayChangeKind.OAuthTokens)]
+    public async Task UsersTagScopesAndTokens_CachedTokenValidationsAreDropped(GatewayChangeKind kind)
+    {
+        await _f.Reactions.ApplyAsync(new GatewayChange(kind, "bob"), CancellationToken.None);
+
+        _f.Caches.Dropped.ShouldBe(1);
+        _f.ControlPlane.Runtime.Applies.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Resynchronise_BringsEverythingToTheStoredState()
+    {
+        await _f.StoreBackendAsync("alpha");
+        await _f.StoreBackendAsync("beta");
+        await _f.StorePresetAsync("team", "db");
+        var (team, teamPeer) = _f.Open("team", "web");
+        var (gone, gonePeer) = _f.Open("gone", "web");
+        _f.OAuth.Changed.Add("beta");
+
+        await _f.Reactions.ResynchroniseAsync(CancellationToken.None);
+
+        _f.ControlPlane.Runtime.Desired.Select(s => s.Name.Value).ShouldBe(["alpha", "beta"], ignoreOrder: true);
+        team.Filter.Allows(Db).ShouldBeTrue();
+        teamPeer.Methods.ShouldContain(NotificationMethods.ToolListChangedNotification);
+        gone.Filter.Allows(Web).ShouldBeFalse();
+        gonePeer.Methods.ShouldContain(NotificationMethods.ToolListChangedNotification);
+        _f.Caches.Dropped.ShouldBe(1);
+        _f.OAuth.Reloaded.ShouldBe(["alpha", "beta"], ignoreOrder: true);
+
+        // Only the backend whose tokens came or went reconnects.
+        _f.ControlPlane.Runtime.Reconnected.ShouldBe(["beta"]);
+        _f.ControlPlane.Changes.Published.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Resynchronise_WhenAPresetIsUnchanged_ItsSessionsAreNotDisturbed()
+    {
+        await _f.StorePresetAsync("team", "web");
+        var (_, peer) = _f.Open("team", "web");
+
+        await _f.Reactions.ResynchroniseAsync(CancellationToken.None);
+
+        peer.Methods.ShouldBeEmpty();
+    }
+}
