@@ -105,6 +105,26 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UserRemovedWithTheCommandLine_TheirTokenIsRefusedByTheRunningReplicas_WithinOneSecond()
+    {
+        const string User = "dave";
+        var added = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/users",
+            new JsonObject { ["userName"] = User, ["password"] = ChangeFeedReplicas.Password, ["role"] = "admin" });
+        added.Status.ShouldBe(HttpStatusCode.Created, added.Text);
+        var (_, token) = await ChangeFeedReplicas.TokenAsync(Replicas.A, User, ChangeFeedReplicas.Password, []);
+        (await ToolsListStatusAsync(Replicas.A, token)).ShouldBe(HttpStatusCode.OK);
+        (await ToolsListStatusAsync(Replicas.B, token)).ShouldBe(HttpStatusCode.OK);
+
+        var (exitCode, stdout, stderr) = await GatewayProcess.RunAsync(["users", "remove", User, "--database", Replicas.ConnectionString], _directory.Path);
+        exitCode.ShouldBe(0, string.Join('\n', stdout.Concat(stderr)));
+
+        foreach (var replica in new[] { Replicas.A, Replicas.B })
+        {
+            await Eventually.ValueAsync(() => ToolsListStatusAsync(replica, token), s => s == HttpStatusCode.Unauthorized, "the replica to refuse the removed user's token", OneSecond);
+        }
+    }
+
+    [Fact]
     public async Task ListenConnectionLost_WhatBMissedIsSeenOnceItIsBack()
     {
         await AddBackendsAsync();
