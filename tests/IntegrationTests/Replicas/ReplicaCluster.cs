@@ -162,6 +162,32 @@ public sealed class ReplicaCluster : IAsyncLifetime
 
     private async Task StartReplicaAsync(int index)
     {
+        // The port was free when picked, but an outgoing connection may take it before the replica binds it: then
+        // the replica starts again on another one (HAProxy, started after the replicas, learns the final ports).
+        for (var attempt = 1; ; attempt++)
+        {
+            var replica = StartReplica(index);
+            try
+            {
+                await replica.WaitForListeningAsync();
+                _replicas[index - 1] = replica;
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && replica.StandardError.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase)))
+            {
+                await replica.DisposeAsync();
+                _ports[index - 1] = GatewayProcess.FreePort();
+            }
+            catch
+            {
+                await replica.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private GatewayProcess StartReplica(int index)
+    {
         var port = _ports[index - 1];
         var environment = new Dictionary<string, string>
         {
@@ -179,8 +205,6 @@ public sealed class ReplicaCluster : IAsyncLifetime
             "serve", "--config", _config, "--port", port.ToString(CultureInfo.InvariantCulture), "--database", _connectionString,
             "--enable-auth", "--metrics", "--external-url", $"http://127.0.0.1:{_frontendPort}",
         ];
-        var replica = GatewayProcess.Start(args, _directory.Path, environment);
-        _replicas[index - 1] = replica;
-        await replica.WaitForListeningAsync();
+        return GatewayProcess.Start(args, _directory.Path, environment);
     }
 }
