@@ -62,7 +62,8 @@ stop_postgres() {
   rm -rf "$pg_root"
 }
 start_postgres() {
-  pg_bin="$(dirname "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)")"
+  # Debian links initdb onto PATH; the real bin folder also holds createdb and the server.
+  pg_bin="$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)")")"
   [ -x "$pg_bin/initdb" ] || { echo "replicas row: PostgreSQL's initdb not found (apt-get install postgresql) and ONEMCP_BENCH_POSTGRES unset" >&2; return 1; }
   local as=(); [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
   pg_root="$(mktemp -d /tmp/onemcp-bench-pg.XXXXXX)"
