@@ -57,6 +57,7 @@ internal sealed class HaproxyFront : IAsyncDisposable
 
         start.Environment["ONEMCP_LISTEN"] = $"127.0.0.1:{port}";
         start.Environment["ONEMCP_HAPROXY_STATS"] = $"127.0.0.1:{statsPort}";
+        start.Environment["ONEMCP_HEALTH_HOST"] = "127.0.0.1";
         start.Environment["ONEMCP_REPLICA_1"] = replica1.Authority;
         start.Environment["ONEMCP_REPLICA_2"] = replica2.Authority;
         start.Environment["ONEMCP_REPLICA_3"] = $"127.0.0.1:{FreePort()}";

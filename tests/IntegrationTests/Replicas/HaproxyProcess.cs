@@ -79,6 +79,7 @@ internal sealed class HaproxyProcess : IAsyncDisposable
 
         start.Environment["ONEMCP_LISTEN"] = $"127.0.0.1:{frontendPort}";
         start.Environment["ONEMCP_HAPROXY_STATS"] = $"127.0.0.1:{statsPort}";
+        start.Environment["ONEMCP_HEALTH_HOST"] = "127.0.0.1";
         for (var i = 0; i < replicas.Count; i++)
         {
             start.Environment[$"ONEMCP_REPLICA_{i + 1}"] = replicas[i];
