@@ -4,10 +4,14 @@
 # machine, against the in-repo test server, with the load generator on the same machine; the 2026-07-28 row
 # (--stateless) sends self-contained requests from 16 clients without sessions, both ways; the 16-session HTTP run also
 # measures the null proxy (bench/NullProxy), --compare-auth the gateway with --enable-auth against itself without, and
-# --compare-observability the gateway with its audit log and OTLP export (to a local stand-in) against itself without.
+# --compare-observability the gateway with its audit log and OTLP export (to a local stand-in) against itself without;
+# --compare-replicas 16 legacy sessions through HAProxy (deploy/haproxy.cfg) over two replicas on one PostgreSQL database
+# (about half of each session's requests reach the replica that does not hold it and are relayed) against one replica directly.
 # Then the scenarios with many backends (cold start with 30 stdio backends, tools/list with 200 backends) and the
 # BenchmarkDotNet micro-benchmarks of the engine (bench/Micro); bench/analysis.md is appended as written.
-# Environment: DURATION (measured seconds per phase, default 8), WARMUP (unmeasured seconds before each phase, default 8: the gateway's JIT needs more than 3 s under load), ROUNDS (default 2), SETTLE (unmeasured seconds of load on each target before the first phase, default 30), SKIP_STDIO=1, SKIP_AUTH=1, SKIP_OBSERVABILITY=1, SKIP_SCENARIOS=1, SKIP_MICRO=1;
+# Environment: DURATION (measured seconds per phase, default 8), WARMUP (unmeasured seconds before each phase, default 8: the gateway's JIT needs more than 3 s under load), ROUNDS (default 2), SETTLE (unmeasured seconds of load on each target before the first phase, default 30), SKIP_STDIO=1, SKIP_AUTH=1, SKIP_OBSERVABILITY=1, SKIP_REPLICAS=1, SKIP_SCENARIOS=1, SKIP_MICRO=1;
+# the replicas row needs HAProxy (/usr/sbin/haproxy or ONEMCP_HAPROXY) and PostgreSQL: ONEMCP_BENCH_POSTGRES (a connection string
+# to an empty database), else a throw-away local cluster from initdb/pg_ctl (as the postgres user when run as root);
 # COLD_BACKENDS, COLD_REPEAT, LIST_BACKENDS (defaults 30, 3, 200) and MICRO_FILTER (default *) only to try the script quickly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +53,40 @@ fi
 if [ "${SKIP_OBSERVABILITY:-0}" != "1" ]; then
   run obs16 --compare-observability --sessions 16
 fi
+# A throw-away PostgreSQL cluster for the replicas row (trust auth on 127.0.0.1, in a temp folder, stopped on exit).
+pg_root=""
+stop_postgres() {
+  [ -n "$pg_root" ] || return 0
+  local as=(); [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
+  "${as[@]}" "$pg_bin/pg_ctl" -D "$pg_root/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$pg_root"
+}
+start_postgres() {
+  # Debian links initdb onto PATH; the real bin folder also holds createdb and the server.
+  pg_bin="$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)")")"
+  [ -x "$pg_bin/initdb" ] || { echo "replicas row: PostgreSQL's initdb not found (apt-get install postgresql) and ONEMCP_BENCH_POSTGRES unset" >&2; return 1; }
+  local as=(); [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
+  pg_root="$(mktemp -d /tmp/onemcp-bench-pg.XXXXXX)"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pg_root"
+  pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "${as[@]}" "$pg_bin/initdb" -D "$pg_root/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >/dev/null
+  "${as[@]}" "$pg_bin/pg_ctl" -D "$pg_root/data" -l "$pg_root/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_root -c fsync=off -c synchronous_commit=off -c max_connections=200" start >/dev/null
+  "${as[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres onemcp_bench
+  replicas_db="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=onemcp_bench"
+}
+trap 'stop_postgres; rm -rf "$results"' EXIT
+if [ "${SKIP_REPLICAS:-0}" != "1" ]; then
+  if [ -n "${ONEMCP_BENCH_POSTGRES:-}" ]; then
+    replicas_db="$ONEMCP_BENCH_POSTGRES"
+  else
+    replicas_db=""
+    start_postgres || { replicas_db=""; status=1; }
+  fi
+  if [ -n "$replicas_db" ]; then
+    run replicas16 --compare-replicas --database "$replicas_db" --sessions 16 --label "16 sessions, HAProxy over two replicas / one replica"
+  fi
+fi
 scenario() {
   local name="$1"; shift
   local cmd=(dotnet "$dll" "$@" --json "$results/$name.json")
@@ -85,6 +123,7 @@ def load(name):
 runs = [(n, load(n)) for n in ("http16", "http1", "stateless16", "stdio16")]
 runs = [(n, r) for n, r in runs if r is not None]
 cold, coldbash, lst, auth, obs = load("cold30"), load("cold30bash"), load("list200"), load("auth16"), load("obs16")
+replicas = load("replicas16")
 commands = open(os.path.join(results, "commands.txt")).read().strip().splitlines()
 def f(x, d=1):
     return "-" if x is None else f"{x:.{d}f}"
@@ -180,12 +219,21 @@ if obs:
     w("")
     comparison(obs, "on", "off", " OTLP exports received |",
                f" {obs.get('otlpExports', '-')} ({obs.get('otlpBytes', 0) / 1048576:.1f} MB) |")
+if replicas:
+    w("")
+    w("\`--compare-replicas\`: two replicas on one PostgreSQL database (a throw-away local cluster) in front of the HTTP test")
+    w("server, behind HAProxy started from \`deploy/haproxy.cfg\` (round-robin, no stickiness). 16 legacy sessions are opened")
+    w("through HAProxy, so each lives on one replica and about half of its requests reach the other, which relays them")
+    w("over its internal hop; against 16 sessions on replica 1 directly. CPU per call: both replicas together against")
+    w("replica 1 alone (HAProxy's own is not counted). Phases HAProxy, direct, direct, HAProxy.")
+    w("")
+    comparison(replicas, "HAProxy over 2 replicas", "1 replica")
 w("")
 w("Phases, in the order they ran (auth16: \"gateway\" is the gateway with --enable-auth, \"direct\" the one without; obs16: \"gateway\" audits and exports, \"direct\" does neither):")
 w("")
 w("| run | phase | req/s | p50 | p90 | p99 | max | requests | errors | CPU µs/call |")
 w("|---|---|---|---|---|---|---|---|---|---|")
-for n, r in runs + ([("auth16", auth)] if auth else []) + ([("obs16", obs)] if obs else []):
+for n, r in runs + ([("auth16", auth)] if auth else []) + ([("obs16", obs)] if obs else []) + ([("replicas16", replicas)] if replicas else []):
     for p in r["phases"]:
         w(f"| {n} | {p['name']} | {p['reqPerSec']:.0f} | {p['p50Ms']:.3f} | {p['p90Ms']:.3f} | {p['p99Ms']:.3f} | {p['maxMs']:.3f} | {p['requests']} | {p['errors']} | {us(p.get('cpuUsPerCall'))} |")
 if cold or lst:
@@ -266,7 +314,9 @@ if auth:
     ga, gp = auth.get("gatewayCpuUsPerCall"), auth.get("directCpuUsPerCall")
     cpu_note = f" (CPU per call {ga / gp:.2f} × that without auth)" if ga and gp else ""
     row("with --enable-auth: throughput ≥ 0.9 × without", f"{auth['throughputRatio']:.2f} ×{cpu_note}", auth["throughputRatio"] >= 0.9)
-errors = sum(r["errors"] for _, r in runs) + sum(x["errors"] for x in (cold, coldbash, lst, auth) if x)
+if replicas:
+    row("16 sessions through HAProxy over two replicas (relay hop): zero errors", str(replicas["errors"]), replicas["errors"] == 0)
+errors = sum(r["errors"] for _, r in runs) + sum(x["errors"] for x in (cold, coldbash, lst, auth, replicas) if x)
 row("zero errors in every run", str(errors), errors == 0)
 analysis = "bench/analysis.md"
 if os.path.exists(analysis):

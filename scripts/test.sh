@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the solution and runs every test project; ends with the line "N passed, N failed[, N skipped]".
-# Works on a fresh machine with the .NET SDK: it installs what else the tests need and can be installed (PostgreSQL, Chromium; as root; the Node test clients with npm).
+# Works on a fresh machine with the .NET SDK: it installs what else the tests need and can be installed (PostgreSQL, Chromium, HAProxy; as root; the Node test clients with npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # PostgreSQL: the persistence tests start a throw-away cluster from local initdb/pg_ctl unless
 # ONEMCP_TEST_POSTGRES names a server. Chromium: the browser tests drive the system's Chromium
 # (/usr/bin/chromium, or ONEMCP_CHROMIUM) through Playwright, never a Playwright download.
-# Install what is missing from the system packages (one apt-get update for both).
+# HAProxy: the replica tests put it in front of three gateways (/usr/sbin/haproxy, haproxy on PATH, or ONEMCP_HAPROXY).
+# Install what is missing from the system packages (one apt-get update for all).
 have_initdb() {
   command -v initdb >/dev/null 2>&1 && return 0
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
@@ -40,6 +41,19 @@ elif [ ! -x /usr/bin/chromium ]; then
   else
     echo "warning: Chromium (/usr/bin/chromium) is missing and cannot be installed here; the browser tests will fail." >&2
     echo "         Install it (sudo apt-get install chromium) or set ONEMCP_CHROMIUM to a Chromium/Chrome executable." >&2
+  fi
+fi
+
+if [ -n "${ONEMCP_HAPROXY:-}" ]; then
+  if [ ! -x "$ONEMCP_HAPROXY" ]; then
+    echo "warning: ONEMCP_HAPROXY=$ONEMCP_HAPROXY is not an executable; the replica tests will fail." >&2
+  fi
+elif [ ! -x /usr/sbin/haproxy ] && ! command -v haproxy >/dev/null 2>&1; then
+  if [ "$can_apt" -eq 1 ]; then
+    packages+=(haproxy)
+  else
+    echo "warning: HAProxy is missing and cannot be installed here; the replica tests will fail." >&2
+    echo "         Install it (sudo apt-get install haproxy) or set ONEMCP_HAPROXY to a haproxy executable." >&2
   fi
 fi
 

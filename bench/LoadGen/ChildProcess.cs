@@ -43,7 +43,8 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <param name="mcpJson">The mcp.json content.</param>
     /// <param name="extraArguments">More serve flags (e.g. --enable-auth).</param>
     /// <param name="extraEnvironment">More environment variables (e.g. the first admin).</param>
-    public static Task<ChildProcess> StartGatewayAsync(string mcpJson, string[]? extraArguments = null, Dictionary<string, string>? extraEnvironment = null)
+    /// <param name="port">The port to listen on (a replica must know its address before it starts); 0 for any free one.</param>
+    public static Task<ChildProcess> StartGatewayAsync(string mcpJson, string[]? extraArguments = null, Dictionary<string, string>? extraEnvironment = null, int port = 0)
     {
         var directory = Path.Combine(Path.GetTempPath(), "onemcp-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -51,7 +52,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         File.WriteAllText(config, mcpJson);
         var environment = new Dictionary<string, string>(extraEnvironment ?? []) { ["XDG_DATA_HOME"] = Path.Combine(directory, "data") };
         return StartAsync(
-            ["dotnet", Paths.GatewayDll, "serve", "--config", config, "--port", "0", "--host", "127.0.0.1", "--log-level", "warn", .. extraArguments ?? []],
+            ["dotnet", Paths.GatewayDll, "serve", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn", .. extraArguments ?? []],
             GatewayLine(),
             directory,
             environment);

@@ -6,7 +6,7 @@ namespace OneMcp.LoadGen;
 internal sealed class Options
 {
     public const string Usage = """
-        usage: OneMcp.LoadGen (--target <mcp url> | --gateway | --direct | --compare | --cold-start K | --list-tools K) [options]
+        usage: OneMcp.LoadGen (--target <mcp url> | --gateway | --direct | --compare | --compare-replicas | --cold-start K | --list-tools K) [options]
           --target <url>     measure an MCP endpoint that is already running (streamable HTTP)
           --gateway          start an HTTP test server and the built gateway in front of it; measure the gateway
           --direct           start an HTTP test server; measure it without the gateway
@@ -16,6 +16,11 @@ internal sealed class Options
           --compare-observability  start an HTTP test server, a local OTLP/HTTP collector stand-in and two gateways:
                              one with the audit log and OTLP export to the stand-in, one with --disable-audit and no
                              export; run the phases on, off, off, on and print ratios
+          --compare-replicas start an HTTP test server and two gateway replicas on one PostgreSQL database (--database)
+                             behind HAProxy (deploy/haproxy.cfg, round-robin, no stickiness); run the phases HAProxy,
+                             replica 1 directly, replica 1 directly, HAProxy. Sessions opened through HAProxy live on one
+                             replica and about half their requests reach the other, which relays them (the hop is measured)
+          --database <cs>    --compare-replicas: the PostgreSQL connection string the replicas share (an empty database)
           --observe <what>   --compare-observability: what the measured gateway turns on: both (default), audit or otlp
           --rounds N         compare modes: run the A B B A phases N times (default 1); ratios are the median of the rounds
           --floor            --compare: also measure the null proxy (bench/NullProxy, an HTTP hop without MCP logic) in
@@ -86,6 +91,9 @@ internal sealed class Options
     /// <summary>The clients speak 2026-07-28 (no initialize, no session) instead of opening sessions.</summary>
     public bool Stateless { get; private set; }
 
+    /// <summary>--compare-replicas: the PostgreSQL database the two replicas share.</summary>
+    public string? Database { get; private set; }
+
     public int ListWarmup { get; private set; } = 20;
 
     public static bool TryParse(string[] args, out Options options, out string error)
@@ -109,6 +117,7 @@ internal sealed class Options
                     case "--compare":
                     case "--compare-auth":
                     case "--compare-observability":
+                    case "--compare-replicas":
                         options.Mode = arg[2..];
                         break;
                     case "--cold-start":
@@ -161,6 +170,9 @@ internal sealed class Options
                     case "--label":
                         options.Label = Next();
                         break;
+                    case "--database":
+                        options.Database = Next();
+                        break;
                     case "--json":
                         options.JsonPath = Next();
                         break;
@@ -202,6 +214,12 @@ internal sealed class Options
         if (options.Stateless && options.Mode is "cold-start" or "list-tools")
         {
             error = "--stateless goes with --target, --gateway, --direct and the compare modes";
+            return false;
+        }
+
+        if ((options.Mode == "compare-replicas") != (options.Database is not null))
+        {
+            error = "--compare-replicas needs --database, and --database goes with --compare-replicas only";
             return false;
         }
 

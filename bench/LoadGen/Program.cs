@@ -43,11 +43,14 @@ ChildProcess? gateway = null;
 ChildProcess? authGateway = null;
 OtlpCollectorStandIn? collector = null;
 ChildProcess? proxy = null;
+// --compare-replicas: a second replica on the same database, and HAProxy in front of both.
+ChildProcess? replica2 = null;
+HaproxyFront? haproxy = null;
 var runners = new List<LoadRunner>();
 using var http = LoadRunner.CreateClient(options.Sessions);
 try
 {
-    var needsHttpServer = options.Mode is "direct" or "compare" or "compare-auth" or "compare-observability" || (options.Mode == "gateway" && options.Backend == "http");
+    var needsHttpServer = options.Mode is "direct" or "compare" or "compare-auth" or "compare-observability" or "compare-replicas" || (options.Mode == "gateway" && options.Backend == "http");
     if (needsHttpServer)
     {
         // --stateless: the direct phases send 2026-07-28 requests to the test server, which serves them only in the
@@ -62,15 +65,32 @@ try
         Log($"null proxy (pid {proxy.Id}) at {proxy.McpUrl}");
     }
 
-    if (options.Mode is "gateway" or "compare" or "compare-auth" or "compare-observability")
+    if (options.Mode is "gateway" or "compare" or "compare-auth" or "compare-observability" or "compare-replicas")
     {
         JsonObject backend = options.Backend == "http"
             ? new JsonObject { ["type"] = "http", ["url"] = testServer!.McpUrl.ToString() }
             : new JsonObject { ["command"] = "dotnet", ["args"] = new JsonArray(Paths.TestServerDll, "--name", ServerName) };
         var config = new JsonObject { ["mcpServers"] = new JsonObject { [ServerName] = backend } };
-        gateway = await ChildProcess.StartGatewayAsync(
-            config.ToJsonString(), options.Mode == "compare-observability" ? ["--disable-audit"] : null);
-        Log($"gateway (pid {gateway.Id}, {options.Backend} backend) at {gateway.McpUrl}");
+        if (options.Mode == "compare-replicas")
+        {
+            // Two replicas of one gateway: the same mcp.json, database and key, each with the address the other reaches it at.
+            var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            async Task<ChildProcess> Replica(int port) => await ChildProcess.StartGatewayAsync(
+                config.ToJsonString(),
+                ["--database", options.Database!],
+                new Dictionary<string, string> { ["ONEMCP_DATA_PROTECTION_KEY"] = key, ["ONEMCP_REPLICA_URL"] = $"http://127.0.0.1:{port}" },
+                port);
+            gateway = await Replica(HaproxyFront.FreePort());
+            replica2 = await Replica(HaproxyFront.FreePort());
+            haproxy = await HaproxyFront.StartAsync(gateway.McpUrl, replica2.McpUrl, cancel.Token);
+            Log($"replicas (pids {gateway.Id}, {replica2.Id}) at {gateway.McpUrl} and {replica2.McpUrl}; HAProxy (pid {haproxy.Id}) at {haproxy.McpUrl}");
+        }
+        else
+        {
+            gateway = await ChildProcess.StartGatewayAsync(
+                config.ToJsonString(), options.Mode == "compare-observability" ? ["--disable-audit"] : null);
+            Log($"gateway (pid {gateway.Id}, {options.Backend} backend) at {gateway.McpUrl}");
+        }
         if (options.Mode == "compare-auth")
         {
             authGateway = await ChildProcess.StartGatewayAsync(
@@ -122,6 +142,14 @@ try
         runners.Add(gatewayRunner);
     }
 
+    if (haproxy is not null)
+    {
+        // "direct" is replica 1 reached directly; "gateway" is HAProxy over both replicas.
+        directRunner = gatewayRunner;
+        gatewayRunner = new LoadRunner(http, haproxy.McpUrl, $"{ServerName}_1mcp_{options.Tool}", stateless: options.Stateless);
+        runners.Add(gatewayRunner);
+    }
+
     if (options.Mode == "target")
     {
         directRunner = new LoadRunner(http, options.Target!, options.Tool, stateless: options.Stateless);
@@ -146,6 +174,12 @@ try
     // The process whose CPU a phase's calls cost: the one the load generator talks to.
     Func<double?>? CpuOf(string name)
     {
+        if (replica2 is not null)
+        {
+            // Through HAProxy both replicas work (HAProxy's own CPU is not counted); directly, replica 1 alone.
+            return name == "gateway" ? () => gateway!.CpuSeconds() + replica2.CpuSeconds() : name == "direct" ? gateway!.CpuSeconds : null;
+        }
+
         var process = name switch
         {
             "gateway" => authGateway ?? gateway,
@@ -177,7 +211,7 @@ try
         ["observe"] = options.Mode == "compare-observability" ? options.Observe : null,
     };
     string markdown;
-    if (options.Mode is "compare" or "compare-auth" or "compare-observability")
+    if (options.Mode is "compare" or "compare-auth" or "compare-observability" or "compare-replicas")
     {
         // compare-auth: "gateway" is the gateway with --enable-auth, "direct" the same gateway without it;
         // compare-observability: "gateway" audits and exports over OTLP, "direct" runs with --disable-audit and no export.
@@ -330,6 +364,16 @@ finally
     foreach (var runner in runners)
     {
         await runner.CloseSessionsAsync();
+    }
+
+    if (haproxy is not null)
+    {
+        await haproxy.DisposeAsync();
+    }
+
+    if (replica2 is not null)
+    {
+        await replica2.DisposeAsync();
     }
 
     if (gateway is not null)

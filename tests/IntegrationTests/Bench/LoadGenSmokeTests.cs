@@ -68,7 +68,7 @@ public sealed class LoadGenSmokeTests
     }
 
     /// <summary>Runs the load generator with <paramref name="arguments"/>: it must exit 0 and write its JSON result.</summary>
-    private static async Task<(JsonObject Result, string Output)> RunAsync(params string[] arguments)
+    internal static async Task<(JsonObject Result, string Output)> RunAsync(params string[] arguments)
     {
         using var directory = new TestDirectory();
         var jsonPath = directory.File("result.json");
