@@ -14,6 +14,9 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
 {
     public const string Backend = "t";
 
+    /// <summary>The bearer <c>/metrics</c> takes when auth is on (<c>ONEMCP_METRICS_TOKEN</c>).</summary>
+    private const string MetricsToken = "relay-tests-metrics-token";
+
     private RelayReplicas(GatewayProcess a, GatewayProcess b)
     {
         A = a;
@@ -67,6 +70,7 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
     public static async Task<long> RelaysAsync(GatewayProcess gateway, string outcome)
     {
         using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", MetricsToken);
         var text = await http.GetStringAsync("/metrics");
         var match = RelayLine().Matches(text).FirstOrDefault(m => m.Groups["outcome"].Value == outcome);
         return match is null ? 0 : long.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
@@ -86,7 +90,8 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
             "serve", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture), "--database", connectionString,
             "--replica-url", $"http://127.0.0.1:{port}", "--metrics", .. extraArgs ?? [],
         ];
-        return GatewayProcess.Start(args, directory.Path, environment);
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["ONEMCP_METRICS_TOKEN"] = MetricsToken };
+        return GatewayProcess.Start(args, directory.Path, variables);
     }
 
     [GeneratedRegex("""^onemcp_session_relays_total\{outcome="(?<outcome>[a-z_]+)"\} (?<value>\d+)""", RegexOptions.Multiline | RegexOptions.CultureInvariant)]

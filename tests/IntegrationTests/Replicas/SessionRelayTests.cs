@@ -159,14 +159,19 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
             created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         }
 
-        var bobToken = await TokenAsync(new OAuthFlowDriver(replicas.B.BaseUrl), redirect, "bob", "another long enough password", ticked: []);
+        // Issued by A like alice's: without a shared --external-url each replica is an issuer of its own.
+        var bobToken = await TokenAsync(new OAuthFlowDriver(replicas.A.BaseUrl), redirect, "bob", "another long enough password", ticked: []);
         var (client, hostSwitch) = await replicas.ConnectThroughBAsync(token: aliceToken);
         await using var _ = client;
         Text(await client.CallToolAsync("t_1mcp_echo", new Dictionary<string, object?> { ["message"] = "alice's" })).ShouldBe("alice's");
         hostSwitch.Switched.ShouldBeGreaterThan(0);
 
         using var onOwner = await PostAsync(replicas.A.BaseUrl, "/mcp", client.SessionId!, ListTools(), bobToken);
+        var relayedBefore = await RelayReplicas.RelaysAsync(replicas.B, "relayed");
         using var throughB = await PostAsync(replicas.B.BaseUrl, "/mcp", client.SessionId!, ListTools(), bobToken);
+
+        // B relayed it, and the owner refused it exactly as it refuses it when asked directly.
+        (await RelayReplicas.RelaysAsync(replicas.B, "relayed")).ShouldBe(relayedBefore + 1);
 
         onOwner.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         throughB.StatusCode.ShouldBe(HttpStatusCode.NotFound);
