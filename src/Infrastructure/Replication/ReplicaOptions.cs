@@ -13,6 +13,9 @@ public sealed record ReplicaOptions
     /// <summary>A replica whose heartbeat is older than three heartbeats is gone.</summary>
     public TimeSpan StaleAfter => HeartbeatInterval * 3;
 
-    /// <summary>How long recording a new session may hold up its first answer while the database is slow or down.</summary>
-    public TimeSpan RecordTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long recording a new session may hold up its first answer, or looking up an owner hold up a request,
+    /// while the database is slow or down.
+    /// </summary>
+    public TimeSpan DatabaseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }

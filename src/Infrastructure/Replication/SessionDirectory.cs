@@ -26,7 +26,7 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
 
     /// <summary>
     /// Records that this replica holds the session, and forgets it when the returned handle is disposed (the session
-    /// ended). Bounded by <see cref="ReplicaOptions.RecordTimeout"/>: with the database down the session still
+    /// ended). Bounded by <see cref="ReplicaOptions.DatabaseTimeout"/>: with the database down the session still
     /// works here, only other replicas cannot relay to it.
     /// </summary>
     public async Task<IAsyncDisposable> OwnAsync(string sessionId, CancellationToken cancellationToken)
@@ -34,7 +34,7 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
         ArgumentNullException.ThrowIfNull(sessionId);
         _local[sessionId] = 0;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.RecordTimeout);
+        timeout.CancelAfter(options.DatabaseTimeout);
         try
         {
             await store.RecordSessionAsync(sessionId, identity.Id, timeout.Token);
@@ -89,11 +89,13 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
         }
 
         SessionOwner? owner;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.DatabaseTimeout);
         try
         {
-            owner = await store.FindOwnerAsync(sessionId, cancellationToken);
+            owner = await store.FindOwnerAsync(sessionId, timeout.Token);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Not cached and not readable: nobody is known to hold it, and the SDK answers as for any unknown session.
             LogLookupFailed(logger, e);
@@ -131,7 +133,7 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
         _local.TryRemove(sessionId, out _);
         try
         {
-            using var timeout = new CancellationTokenSource(options.RecordTimeout);
+            using var timeout = new CancellationTokenSource(options.DatabaseTimeout);
             await store.ForgetSessionAsync(sessionId, identity.Id, timeout.Token);
         }
         catch (Exception e)
