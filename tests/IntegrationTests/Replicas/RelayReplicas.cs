@@ -76,6 +76,15 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
         return match is null ? 0 : long.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The value of an unlabelled metric on <paramref name="gateway"/>.</summary>
+    public static async Task<long> MetricAsync(GatewayProcess gateway, string name)
+    {
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", MetricsToken);
+        var line = (await http.GetStringAsync("/metrics")).Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
+        return (long)double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await A.DisposeAsync();

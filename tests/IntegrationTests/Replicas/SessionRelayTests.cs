@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using OneMcp.Infrastructure.Replication;
 using OneMcp.IntegrationTests.Persistence;
 using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.OAuth;
@@ -73,6 +74,11 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         hostSwitch.Switched.ShouldBeGreaterThan(4);
         (await RelayReplicas.RelaysAsync(replicas.B, "relayed")).ShouldBeGreaterThanOrEqualTo(hostSwitch.Switched);
         (await RelayReplicas.RelaysAsync(replicas.A, "relayed")).ShouldBe(0, "A holds the session and never relays a hop again");
+
+        // The client's DELETE, sent to B as well, ends the session on A.
+        (await RelayReplicas.MetricAsync(replicas.A, "onemcp_sessions_active")).ShouldBe(1);
+        await client.DisposeAsync();
+        await Eventually.ValueAsync(() => RelayReplicas.MetricAsync(replicas.A, "onemcp_sessions_active"), v => v == 0, "the session on A to end");
     }
 
     [Fact]
@@ -116,6 +122,29 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
 
         await replicas.A.WaitForOutputAsync(l => l.Contains("Refused a relay hop with a wrong key", StringComparison.Ordinal), "the refused hop to be logged", count: 2);
         replicas.A.StandardOutput.Concat(replicas.A.StandardError).ShouldNotContain(l => l.Contains(WrongKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AValidHop_IsNeverRelayedAgain_AndItsClientAddressIsWhatTheHostChecksJudge()
+    {
+        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        await using var client = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = replicas.B.McpUrl }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
+        var key = new RelayKey(Convert.FromBase64String(GatewayProcess.TestDataProtectionKey)).Value;
+
+        // B holds the session: A relays a plain request for it, and serves a hop for it itself (an unknown session there).
+        using var plain = await PostAsync(replicas.A.BaseUrl, "/mcp", client.SessionId!, ListTools());
+        plain.StatusCode.ShouldBe(HttpStatusCode.OK, await plain.Content.ReadAsStringAsync());
+        using var hop = await PostAsync(replicas.A.BaseUrl, "/mcp", client.SessionId!, ListTools(), hop: key);
+        hop.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await RelayReplicas.RelaysAsync(replicas.A, "relayed")).ShouldBe(1);
+
+        // A loopback host name is believed only from this machine: a hop naming a client elsewhere is judged as that client.
+        using var fromAfar = await PostAsync(replicas.B.BaseUrl, "/mcp", client.SessionId!, ListTools(), hop: key, client: "203.0.113.9");
+        fromAfar.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await fromAfar.Content.ReadAsStringAsync()).ShouldContain("Forbidden host header");
+        using var fromHere = await PostAsync(replicas.B.BaseUrl, "/mcp", client.SessionId!, ListTools(), hop: key, client: "127.0.0.1");
+        fromHere.StatusCode.ShouldBe(HttpStatusCode.OK, await fromHere.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -198,7 +227,7 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
 
     private static JsonObject ListTools() => new() { ["jsonrpc"] = "2.0", ["id"] = 98, ["method"] = "tools/list" };
 
-    private static async Task<HttpResponseMessage> PostAsync(Uri baseUrl, string path, string sessionId, JsonObject body, string? token = null, string? hop = null)
+    private static async Task<HttpResponseMessage> PostAsync(Uri baseUrl, string path, string sessionId, JsonObject body, string? token = null, string? hop = null, string? client = null)
     {
         using var http = new HttpClient { BaseAddress = baseUrl };
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
@@ -214,6 +243,11 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         if (hop is not null)
         {
             request.Headers.Add("X-OneMcp-Relay", hop);
+        }
+
+        if (client is not null)
+        {
+            request.Headers.Add("X-OneMcp-Relay-Client", client);
         }
 
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
