@@ -31,6 +31,14 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         RelayKey.Header, RelayKey.ClientHeader,
     };
 
+    /// <summary>The status and message a result is answered with, or null when the request is relayed or served on.</summary>
+    public static (int Status, string Message)? Refusal(SessionRelayResult result) => result switch
+    {
+        SessionRelayResult.ForbiddenHop => (StatusCodes.Status403Forbidden, "This request claims to come from another replica of this gateway, and its relay key is wrong."),
+        SessionRelayResult.OwnerFailed => (StatusCodes.Status502BadGateway, "The replica holding this session failed to answer; try again."),
+        _ => null,
+    };
+
     /// <summary>True for a request that came over an authenticated hop.</summary>
     public static bool CameOverHop(HttpContext context) => context?.Items.ContainsKey(HopItem) == true;
 

@@ -17,11 +17,15 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
     /// <summary>The bearer <c>/metrics</c> takes when auth is on (<c>ONEMCP_METRICS_TOKEN</c>).</summary>
     private const string MetricsToken = "relay-tests-metrics-token";
 
-    private RelayReplicas(GatewayProcess a, GatewayProcess b)
+    private RelayReplicas(GatewayProcess a, GatewayProcess b, string connectionString)
     {
         A = a;
         B = b;
+        ConnectionString = connectionString;
     }
+
+    /// <summary>The database both replicas use.</summary>
+    public string ConnectionString { get; }
 
     public GatewayProcess A { get; }
 
@@ -34,7 +38,7 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
         var connectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync());
         var a = Start(directory, config, connectionString, extraArgs, environment);
         var b = Start(directory, config, connectionString, extraArgs, environment);
-        var replicas = new RelayReplicas(a, b);
+        var replicas = new RelayReplicas(a, b, connectionString);
         try
         {
             await Task.WhenAll(a.WaitForListeningAsync(), b.WaitForListeningAsync());

@@ -5,8 +5,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dapper;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Npgsql;
 using OneMcp.Infrastructure.Replication;
 using OneMcp.IntegrationTests.Persistence;
 using OneMcp.IntegrationTests.Support;
@@ -145,6 +147,24 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         (await fromAfar.Content.ReadAsStringAsync()).ShouldContain("Forbidden host header");
         using var fromHere = await PostAsync(replicas.B.BaseUrl, "/mcp", client.SessionId!, ListTools(), hop: key, client: "127.0.0.1");
         fromHere.StatusCode.ShouldBe(HttpStatusCode.OK, await fromHere.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OrderlyStop_RemovesTheReplicaAndItsSessionsFromTheDatabase()
+    {
+        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        await using var client = await McpClient.CreateAsync(
+            new HttpClientTransport(new HttpClientTransportOptions { Endpoint = replicas.B.McpUrl }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
+        await using var connection = new NpgsqlConnection(replicas.ConnectionString);
+        await connection.OpenAsync();
+        (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM replicas")).ShouldBe(2);
+        (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM session_owners")).ShouldBe(1);
+
+        await replicas.B.TerminateAsync();
+        (await replicas.B.WaitForExitAsync()).ShouldBe(0, replicas.B.Describe());
+
+        (await connection.QueryAsync<string>("SELECT url FROM replicas")).ShouldBe([replicas.A.BaseUrl.ToString()]);
+        (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM session_owners")).ShouldBe(0);
     }
 
     [Fact]
