@@ -45,6 +45,7 @@ public static partial class GatewayApp
             LogInsecureNetwork(app.Logger, options.Host);
         }
 
+        app.UseMiddleware<SessionRelayMiddleware>();
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, ctx => next(ctx)));
         if (options.EnableAuth)

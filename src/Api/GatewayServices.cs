@@ -6,6 +6,7 @@ using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Diagnostics;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
+using OneMcp.Infrastructure.Replication;
 using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Api;
@@ -31,6 +32,7 @@ internal static class GatewayServices
             ConnectionString = options.ConnectionString,
             DataDirectory = options.DataDirectory ?? ServeOptions.DefaultDataDirectory(environment),
         }, new AuditOptions { Enabled = options.AuditEnabled, Retention = options.AuditRetention });
+        services.AddSessionRelay(new ReplicaOptions { Url = options.ReplicaAddress });
         services.AddGatewayDiagnostics(options.Metrics, environment, tracing => tracing.AddGatewayInstrumentation());
         return services;
     }

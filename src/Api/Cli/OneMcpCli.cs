@@ -17,6 +17,7 @@ public static class OneMcpCli
     private static readonly Option<string> PortOption = CliHelp.Value("--port", "-P");
     private static readonly Option<string> HostOption = CliHelp.Value("--host", "-H");
     private static readonly Option<string> ExternalUrlOption = CliHelp.Value("--external-url", "-u");
+    private static readonly Option<string> ReplicaUrlOption = CliHelp.Value("--replica-url");
     private static readonly Option<string> LogLevelOption = CliHelp.Value("--log-level");
     private static readonly Option<string> LogFormatOption = CliHelp.Value("--log-format");
     private static readonly Option<bool> MetricsOption = CliHelp.Flag("--metrics");
@@ -43,7 +44,7 @@ public static class OneMcpCli
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, LogFormatOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
             EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption, MetricsOption,
-            AuditRetentionOption, DisableAuditOption,
+            AuditRetentionOption, DisableAuditOption, ReplicaUrlOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
         {

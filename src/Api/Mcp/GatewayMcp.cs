@@ -159,6 +159,7 @@ internal static partial class GatewayMcp
             return;
         }
 
+        await using var owned = await services.GetRequiredService<Infrastructure.Replication.SessionDirectory>().OwnAsync(server.SessionId, cancellationToken);
         var owners = services.GetService<SessionOwners>();
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         if (owners is not null && subject is not null && server.SessionId is { } sessionId)

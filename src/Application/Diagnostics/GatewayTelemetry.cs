@@ -29,6 +29,7 @@ public sealed class GatewayTelemetry
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _tokensIssued;
     private readonly Counter<long> _tokensRefused;
+    private readonly Counter<long> _sessionRelays;
 
     public GatewayTelemetry(IMeterFactory meters, IBackendPool pool, SessionRegistry sessions, TimeProvider time, Audit.IAuditLogStatistics? audit = null)
     {
@@ -46,6 +47,7 @@ public sealed class GatewayTelemetry
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _tokensIssued = _meter.CreateCounter<long>("onemcp_tokens_issued_total", null, "Access tokens issued by the token endpoint, by grant type.");
         _tokensRefused = _meter.CreateCounter<long>("onemcp_tokens_refused_total", null, "Token requests and bearer tokens refused, by where.");
+        _sessionRelays = _meter.CreateCounter<long>("onemcp_session_relays_total", null, "Requests for a legacy session held by another replica, by outcome: relayed, owner_gone, refused.");
         _meter.CreateObservableGauge("onemcp_backend_up", () => Each(pool, b => b.State.Status == BackendStatus.Connected ? 1 : 0),
             null, "1 while the backend is connected, else 0.");
         _meter.CreateObservableCounter("onemcp_backend_restarts_total", () => Each(pool, b => b.State.Restarts),
@@ -175,6 +177,9 @@ public sealed class GatewayTelemetry
     public void TokenIssued(string grantType) => _tokensIssued.Add(1, new KeyValuePair<string, object?>("grant_type", grantType));
 
     public void TokenRefused(string where) => _tokensRefused.Add(1, new KeyValuePair<string, object?>("where", where));
+
+    /// <summary>A request for another replica's legacy session: <c>relayed</c>, <c>owner_gone</c> or <c>refused</c> (ADR 0031).</summary>
+    public void SessionRelay(string outcome) => _sessionRelays.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>A short, stable, one-way pseudonym of a user id: spans can group by user without naming them.</summary>
     public static string HashUser(string subject)

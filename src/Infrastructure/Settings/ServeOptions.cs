@@ -89,6 +89,15 @@ public sealed record ServeOptions
     /// <summary>Limits of the OAuth and sign-in endpoints, per client address; tests lower them.</summary>
     public OAuthRateLimits RateLimits { get; init; } = new();
 
+    /// <summary><c>--replica-url</c>: the address other replicas use to reach this one; null means <see cref="ReplicaAddress"/>'s default.</summary>
+    public Uri? ReplicaUrl { get; init; }
+
+    /// <summary>
+    /// Where other replicas reach this one: <see cref="ReplicaUrl"/>, else <c>http://&lt;host&gt;:&lt;port&gt;</c> (this
+    /// machine's name when bound to every interface, which no other machine could dial).
+    /// </summary>
+    public Uri ReplicaAddress => ReplicaUrl ?? new Uri($"http://{(Host is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? Environment.MachineName : Host.Contains(':', StringComparison.Ordinal) && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}");
+
     /// <summary>The URL clients use; the bind address unless <see cref="ExternalUrl"/> says otherwise.</summary>
     public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}");
 }

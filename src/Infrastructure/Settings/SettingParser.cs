@@ -57,6 +57,23 @@ public static class SettingParser
         return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'));
     }
 
+    /// <summary>The absolute http(s) URL other replicas reach this one at (scheme, host, port; no path, query or user).</summary>
+    public static Uri? ReplicaUrl(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query)
+            || !string.IsNullOrEmpty(uri.UserInfo) || uri.AbsolutePath != "/")
+        {
+            throw new InvalidSettingException($"invalid replica URL '{value}': expected an absolute http or https URL of this replica without a path or query, e.g. http://10.0.0.5:3050.");
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Authority));
+    }
+
     /// <summary>trace, debug, info, warn or error; Information when not given.</summary>
     public static LogLevel LogLevelOf(string? value) => value?.ToLowerInvariant() switch
     {

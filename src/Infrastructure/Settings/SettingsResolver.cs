@@ -32,6 +32,7 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
         var port = SettingParser.Port(Value("--port", "ONEMCP_PORT")) ?? ServeOptions.DefaultPort;
         var host = SettingParser.Host(Value("--host", "ONEMCP_HOST")) ?? ServeOptions.DefaultHost;
         var externalUrl = SettingParser.ExternalUrl(Value("--external-url", "ONEMCP_EXTERNAL_URL"));
+        var replicaUrl = SettingParser.ReplicaUrl(Value("--replica-url", "ONEMCP_REPLICA_URL"));
         var logLevel = SettingParser.LogLevelOf(Value("--log-level", "ONEMCP_LOG_LEVEL"));
         var logFormat = SettingParser.LogFormatOf(Value("--log-format", "ONEMCP_LOG_FORMAT"));
         var metrics = Switch("--metrics", "ONEMCP_METRICS");
@@ -71,6 +72,7 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
             Port = port,
             Host = host,
             ExternalUrl = externalUrl,
+            ReplicaUrl = replicaUrl,
             LogLevel = logLevel,
             LogFormat = logFormat,
             Metrics = metrics,

@@ -26,13 +26,14 @@ public sealed class CliTests : IDisposable
         var help = string.Join('\n', stdout);
         foreach (var flag in new[] { "--config", "--port", "--host", "--external-url", "--log-level", "--enable-async-loading",
             "--enable-auth", "--enable-scope-validation", "--scope-match", "--session-ttl", "--trust-proxy", "--database", "--data-dir",
-            "--allow-insecure-network", "--log-format", "--metrics", "--audit-retention-days", "--disable-audit" })
+            "--allow-insecure-network", "--log-format", "--metrics", "--audit-retention-days", "--disable-audit", "--replica-url" })
         {
             help.ShouldContain(flag);
         }
 
         help.ShouldContain("ONEMCP_ALLOW_INSECURE_NETWORK");
         help.ShouldContain("ONEMCP_DATA_PROTECTION_KEY");
+        help.ShouldContain("ONEMCP_REPLICA_URL");
     }
 
     [Theory]
@@ -42,6 +43,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--log-level loud")]
     [InlineData("--log-format yaml")]
     [InlineData("--external-url notaurl")]
+    [InlineData("--replica-url notaurl")]
     [InlineData("--host bad!host")]
     [InlineData("--enable-auth --scope-match some")]
     [InlineData("--enable-auth --session-ttl 0")]

@@ -56,3 +56,8 @@ public sealed class SqliteAuditRepositoryTests(SqliteDatabaseFixture db) : Audit
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresAuditRepositoryTests(PostgresFixture pg) : AuditRepositoryContract(pg.DatabaseFor<PostgresAuditRepositoryTests>());
+
+public sealed class SqliteReplicaStoreTests(SqliteDatabaseFixture db) : ReplicaStoreContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresReplicaStoreTests(PostgresFixture pg) : ReplicaStoreContract(pg.DatabaseFor<PostgresReplicaStoreTests>());

@@ -97,4 +97,42 @@ public sealed class SettingsResolverTests
         storage.ConnectionString.ShouldBeNull();
         storage.DataDirectory.ShouldBe(Path.GetFullPath("state"));
     }
+
+    [Fact]
+    public async Task ResolveServe_WithAReplicaUrl_KeepsItsSchemeHostAndPort()
+    {
+        var options = await Resolver(new() { ["--replica-url"] = "http://10.0.0.5:3051/" }).ResolveServeAsync(CancellationToken.None);
+
+        options.ReplicaAddress.ShouldBe(new Uri("http://10.0.0.5:3051"));
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAReplicaUrlVariable_TakesIt()
+    {
+        var options = await Resolver(variables: new() { ["ONEMCP_REPLICA_URL"] = "https://replica-2.internal:8443" }).ResolveServeAsync(CancellationToken.None);
+
+        options.ReplicaUrl.ShouldBe(new Uri("https://replica-2.internal:8443"));
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithoutAReplicaUrl_DefaultsToTheBindAddressAndPort()
+    {
+        var options = await Resolver(new() { ["--port"] = "4100" }).ResolveServeAsync(CancellationToken.None);
+
+        options.ReplicaUrl.ShouldBeNull();
+        options.ReplicaAddress.ShouldBe(new Uri("http://127.0.0.1:4100"));
+    }
+
+    [Theory]
+    [InlineData("notaurl")]
+    [InlineData("ftp://10.0.0.5:3050")]
+    [InlineData("http://10.0.0.5:3050/mcp")]
+    [InlineData("http://10.0.0.5:3050/?a=b")]
+    public async Task ResolveServe_WithABadReplicaUrl_SaysWhatIsExpected(string value)
+    {
+        var e = await Should.ThrowAsync<InvalidSettingException>(
+            () => Resolver(new() { ["--replica-url"] = value }).ResolveServeAsync(CancellationToken.None));
+
+        e.Message.ShouldStartWith($"invalid replica URL '{value}':");
+    }
 }

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OneMcp.Application.Replication;
+
+namespace OneMcp.Infrastructure.Replication;
+
+/// <summary>
+/// This replica in the <c>replicas</c> table (ADR 0031): registered at start, a heartbeat every few seconds
+/// (which also removes replicas gone silent with their sessions, and tells the <see cref="SessionDirectory"/> who
+/// is alive), removed with its sessions on an orderly stop. A replica another one took for gone (its database
+/// connection was down too long) registers again with the sessions it still holds.
+/// </summary>
+public sealed partial class ReplicaRegistry(
+    ReplicaStore store, SessionDirectory directory, ReplicaIdentity identity, ReplicaOptions options, TimeProvider time, ILogger<ReplicaRegistry> logger)
+    : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.RegisterAsync(identity.Id, options.Url, cancellationToken);
+            LogRegistered(logger, identity.Id, options.Url);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The heartbeat registers it once the database answers.
+            LogHeartbeatFailed(logger, e);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await store.RemoveAsync(identity.Id, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // The others take it for gone once its heartbeat is stale.
+            LogRemoveFailed(logger, e);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.HeartbeatInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await BeatAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogHeartbeatFailed(logger, e);
+            }
+        }
+    }
+
+    /// <summary>One heartbeat: refresh this replica's row (or bring it back), clean the gone ones, read who is alive.</summary>
+    internal async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        if (!await store.HeartbeatAsync(identity.Id, cancellationToken))
+        {
+            await store.RegisterAsync(identity.Id, options.Url, cancellationToken);
+            foreach (var session in directory.LocalSessions)
+            {
+                await store.RecordSessionAsync(session, identity.Id, cancellationToken);
+            }
+
+            LogRegisteredAgain(logger, identity.Id);
+        }
+
+        var removed = await store.RemoveGoneAsync(options.StaleAfter, cancellationToken);
+        if (removed > 0)
+        {
+            LogRemovedGone(logger, removed);
+        }
+
+        directory.ObserveHeartbeats(await store.HeartbeatsAsync(cancellationToken), time.GetUtcNow());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaId} registered; other replicas reach it at {Url}")]
+    private static partial void LogRegistered(ILogger logger, string replicaId, Uri url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {ReplicaId} was taken for gone by another replica: registered again with its sessions")]
+    private static partial void LogRegisteredAgain(ILogger logger, string replicaId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} replica(s) whose heartbeat stopped, with their sessions")]
+    private static partial void LogRemovedGone(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica heartbeat failed; retrying at the next one")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove this replica from the database on stopping")]
+    private static partial void LogRemoveFailed(ILogger logger, Exception exception);
+}
