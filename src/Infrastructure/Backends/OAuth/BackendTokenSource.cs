@@ -8,11 +8,12 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// <summary>
 /// The access tokens backends are called with: loaded from the encrypted store once, kept in memory, refreshed
 /// before they expire (one refresh at a time per backend, re-reading the store first in case another replica
-/// already rotated them). A refresh the authorization server refuses drops the tokens, and the backend is then
+/// already rotated them). On PostgreSQL the read-check-refresh-save runs under <see cref="BackendRefreshLock"/>, so two
+/// replicas never spend the same rotating refresh token: the one that waited finds the new tokens. A refresh the authorization server refuses drops the tokens, and the backend is then
 /// awaiting OAuth with the reason.
 /// </summary>
 public sealed partial class BackendTokenSource(
-    BackendCredentialStore store, BackendOAuthHttp oauth, TimeProvider time, ILogger<BackendTokenSource> logger)
+    BackendCredentialStore store, BackendOAuthHttp oauth, TimeProvider time, ILogger<BackendTokenSource> logger, BackendRefreshLock? refreshLock = null)
 {
     /// <summary>Tokens are renewed this long before they expire (or at half their life, when that is shorter).</summary>
     internal static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
@@ -85,6 +86,7 @@ public sealed partial class BackendTokenSource(
                 return current.AccessToken;
             }
 
+            await using var replicas = refreshLock is null ? null : await refreshLock.AcquireAsync(backend, cancellationToken);
             var stored = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
             if (stored is null)
             {
