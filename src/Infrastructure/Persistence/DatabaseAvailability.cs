@@ -31,6 +31,7 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     private readonly CancellationTokenSource _stopping = new();
     private Outage? _outage;
     private bool _rechecking;
+    private bool _disposed;
 
     /// <summary>True from the last failure to reach the database until it answers again.</summary>
     public bool IsUnreachable => Volatile.Read(ref _outage) is not null;
@@ -161,6 +162,11 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _disposed = true;
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
     }
@@ -169,7 +175,7 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     {
         lock (_gate)
         {
-            if (_rechecking)
+            if (_rechecking || _disposed)
             {
                 return;
             }
@@ -183,7 +189,18 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     // During an outage nothing else may ask the database (MCP traffic serves from caches), so this notices its return.
     private async Task RecheckAsync()
     {
-        var stopping = _stopping.Token;
+        CancellationToken stopping;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                _rechecking = false;
+                return;
+            }
+
+            stopping = _stopping.Token;
+        }
+
         try
         {
             while (IsUnreachable && !stopping.IsCancellationRequested)
