@@ -9,9 +9,11 @@ namespace OneMcp.Infrastructure.Persistence;
 /// Outermost guard of the HTTP surface: a request that failed because the database cannot be reached
 /// (<see cref="DatabaseAvailability.Classify"/>) is answered <c>503</c> with <c>Retry-After</c> instead of a 500 or
 /// a stack: JSON-RPC on the MCP endpoints, ProblemDetails under <c>/api</c>, a plain page elsewhere (sign-in and
-/// consent forms, the dashboard). Nothing about the database (host, user, message) reaches the answer.
+/// consent forms, the dashboard), written by <paramref name="page"/> in the host's look when it has one. Nothing
+/// about the database (host, user, message) reaches the answer.
 /// </summary>
-public sealed class DatabaseAvailabilityMiddleware(RequestDelegate next, DatabaseAvailability availability, Func<PathString, bool> isMcpPath)
+public sealed class DatabaseAvailabilityMiddleware(
+    RequestDelegate next, DatabaseAvailability availability, Func<PathString, bool> isMcpPath, Func<HttpContext, string, Task>? page = null)
 {
     /// <summary>The JSON-RPC error code of the MCP answer (implementation-defined server error).</summary>
     public const int JsonRpcCode = -32010;
@@ -33,7 +35,7 @@ public sealed class DatabaseAvailabilityMiddleware(RequestDelegate next, Databas
         catch (Exception e) when (DatabaseAvailability.Classify(e) is not null && !context.Response.HasStarted)
         {
             availability.ReportFailure(e);
-            await WriteAsync(context, isMcpPath(context.Request.Path));
+            await WriteAsync(context, isMcpPath(context.Request.Path), page);
         }
     }
 
@@ -46,7 +48,7 @@ public sealed class DatabaseAvailabilityMiddleware(RequestDelegate next, Databas
         response.Headers.CacheControl = "no-store";
     }
 
-    private static Task WriteAsync(HttpContext context, bool mcp)
+    private static Task WriteAsync(HttpContext context, bool mcp, Func<HttpContext, string, Task>? page)
     {
         var response = context.Response;
         response.Clear();
@@ -75,6 +77,11 @@ public sealed class DatabaseAvailabilityMiddleware(RequestDelegate next, Databas
                 ["instance"] = context.Request.Path.Value,
             };
             return response.WriteAsync(problem.ToJsonString(JsonSerializerOptions.Web), context.RequestAborted);
+        }
+
+        if (page is not null)
+        {
+            return page(context, DatabaseAvailability.UnavailableMessage);
         }
 
         response.ContentType = "text/html; charset=utf-8";
