@@ -43,11 +43,14 @@ internal static class RequestAuthentication
             return new AuthenticatedCaller(cached, TokenPresented: true, ViaCookie: false);
         }
 
-        // While the store is known to be down, a token validated before is served without waiting on it.
+        // While the store is known to be down (until its next probe answers, within a second of its return), a token
+        // validated before is served without waiting on it, and any other fails fast rather than wait for a connection.
         var database = context.RequestServices.GetService<DatabaseAvailability>();
-        if (database is { IsUnreachable: true } && cache.TryGetWhileStoreUnreachable(authorization, out var kept))
+        if (database is { IsUnreachable: true })
         {
-            return new AuthenticatedCaller(kept, TokenPresented: true, ViaCookie: false);
+            return cache.TryGetWhileStoreUnreachable(authorization, out var known)
+                ? new AuthenticatedCaller(known, TokenPresented: true, ViaCookie: false)
+                : throw new DatabaseUnreachableException();
         }
 
         var version = cache.Version;
@@ -59,7 +62,7 @@ internal static class RequestAuthentication
         catch (Exception e) when (DatabaseAvailability.Classify(e) is not null)
         {
             database?.ReportFailure(e);
-            return cache.TryGetWhileStoreUnreachable(authorization, out kept)
+            return cache.TryGetWhileStoreUnreachable(authorization, out var kept)
                 ? new AuthenticatedCaller(kept, TokenPresented: true, ViaCookie: false)
                 : throw new DatabaseUnreachableException(DatabaseAvailability.UnavailableMessage, e);
         }

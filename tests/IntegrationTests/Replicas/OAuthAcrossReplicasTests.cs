@@ -59,7 +59,7 @@ public sealed class OAuthAcrossReplicasTests(PostgresFixture postgres) : IDispos
             var login = await browser.FollowAsync(new HttpRequestMessage(HttpMethod.Get, driver.BuildAuthorizeUri(client, RedirectUri, ["onemcp:admin"], "state-1", pkce)));
             var loginForm = HtmlForms.Parse(login.Html).FirstOrDefault(f => f.HasInput("password")).ShouldNotBeNull(login.Html);
 
-            // 2. The sign-in form (its anti-forgery token from the first replica) posted to the second: the consent page.
+            // 2. The sign-in form the first replica served, posted to the second: the consent page (and the sign-in cookie).
             browser.Replica = 1;
             var fields = loginForm.HiddenFields.Where(f => f.Key is not "username" and not "password").ToList();
             fields.Add(KeyValuePair.Create("username", User));
