@@ -48,6 +48,7 @@ public static partial class GatewayApp
         app.UseMiddleware<SessionRelayMiddleware>();
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, ctx => next(ctx)));
+        app.UseMiddleware<Infrastructure.Persistence.DatabaseAvailabilityMiddleware>((Func<PathString, bool>)JsonRpcErrors.IsMcpPath, (Func<HttpContext, string, Task>)AuthPages.UnavailableAsync);
         if (options.EnableAuth)
         {
             app.UseGatewayAuth(options);

@@ -115,6 +115,10 @@ internal static partial class AuthPages
             : $"<p class=\"warning\" id=\"return-host\" role=\"alert\">After you decide, your browser returns to <strong>{host}</strong>, a site on the internet, not this computer. Approve only if that is the application you are signing in to.</p>";
     }
 
+    /// <summary>The database cannot be reached (503, see DatabaseAvailabilityMiddleware): said plainly, in the forms' look.</summary>
+    public static Task UnavailableAsync(HttpContext context, string message) =>
+        Html(context, Page("Temporarily unavailable", "<h1>Temporarily unavailable</h1>" + ErrorLine(message)), LoginCsp, StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+
     /// <summary>A request that cannot be completed (400), with the reason.</summary>
     public static IResult Problem(HttpContext context, string message)
     {

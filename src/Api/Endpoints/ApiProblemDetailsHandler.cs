@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using OneMcp.Application.Common.Exceptions;
+using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Api.Endpoints;
 
 /// <summary>
 /// The one mapping from control-plane exceptions to ProblemDetails (see docs/decisions/0006): a use case's error
 /// (<see cref="ControlPlaneError"/>) by its kind, 400, 404, 409 or 502, with its <c>code</c> or its <c>errors</c> by
-/// field; unreadable body -> 400; oversized body -> 413; anything else -> 500 without details.
+/// field; unreadable body -> 400; oversized body -> 413; database unreachable -> 503 with Retry-After; anything else -> 500 without details.
 /// </summary>
 internal sealed partial class ApiProblemDetailsHandler(IProblemDetailsService problems, ILogger<ApiProblemDetailsHandler> logger) : IExceptionHandler
 {
@@ -19,6 +20,7 @@ internal sealed partial class ApiProblemDetailsHandler(IProblemDetailsService pr
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (
                 StatusCodes.Status413PayloadTooLarge, "The request body is too large.", $"The API accepts bodies of at most {ApiRequestLimits.MaxBodyBytes / 1024} KiB."),
             BadHttpRequestException bad => (StatusCodes.Status400BadRequest, "The request body could not be read.", DescribeBadRequest(bad)),
+            _ when DatabaseAvailability.Classify(exception) is not null => (StatusCodes.Status503ServiceUnavailable, "Service Unavailable", DatabaseAvailability.UnavailableMessage),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred.", (string?)null),
         };
         if (status == StatusCodes.Status500InternalServerError)
@@ -27,6 +29,12 @@ internal sealed partial class ApiProblemDetailsHandler(IProblemDetailsService pr
         }
 
         httpContext.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.RequestServices.GetRequiredService<DatabaseAvailability>().ReportFailure(exception);
+            DatabaseAvailabilityMiddleware.SetUnavailable(httpContext.Response);
+        }
+
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail, Instance = httpContext.Request.Path };
         if (error?.Errors is { } errors)
         {

@@ -3,6 +3,7 @@ using MediatR;
 using Microsoft.AspNetCore.Authentication;
 using OneMcp.Application.Health.Queries;
 using OneMcp.Infrastructure.Identity;
+using OneMcp.Infrastructure.Persistence;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 
@@ -31,10 +32,12 @@ internal static class HealthEndpoints
         // healthy gateway because a backend is down.
         group.MapGet("/live", () => Results.Json(new { status = "alive" }));
 
-        group.MapGet("/ready", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
+        // Not ready while the database cannot be reached either: the reason says so (never where the database is).
+        group.MapGet("/ready", async (HttpContext context, IMediator mediator, DatabaseAvailability database, CancellationToken ct) =>
         {
             var report = await mediator.Send(new GetHealthQuery(), ct);
-            return Results.Json(Readiness.Of(report, await MaySeeDetailsAsync(context)), HealthJson.Options, statusCode: report.Ready ? 200 : 503);
+            var readiness = Readiness.Of(report, await MaySeeDetailsAsync(context), await database.ProbeAsync(ct));
+            return Results.Json(readiness, HealthJson.Options, statusCode: readiness.Status == Readiness.Ready ? 200 : 503);
         });
     }
 

@@ -1,13 +1,17 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Audit;
+using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Infrastructure.Audit;
 
 /// <summary>
 /// Empties the <see cref="ChannelAuditLog"/> queue into the store, as many entries per transaction as are waiting
-/// (up to <see cref="AuditOptions.MaxBatch"/>), after letting a burst gather for <see cref="AuditOptions.BatchWindow"/>. A failed write is logged (type and message only) and its entries
-/// are lost rather than retried forever: the audit log must never grow without bound in memory.
+/// (up to <see cref="AuditOptions.MaxBatch"/>), after letting a burst gather for <see cref="AuditOptions.BatchWindow"/>.
+/// While the database cannot be reached (<see cref="DatabaseAvailability.Classify"/>) the batch is kept and retried with
+/// a doubling delay (1 s up to 30 s), with one warning per outage; meanwhile the bounded queue fills, and what does not
+/// fit is counted as dropped. Any other failed write is logged (type and message only) and its entries are lost rather
+/// than retried forever: the audit log must never grow without bound in memory. Callers never wait on it.
 /// </summary>
 internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository store, AuditOptions options, TimeProvider time, ILogger<AuditWriter> logger)
     : BackgroundService
@@ -19,14 +23,20 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
     // (meanwhile the queue fills, and what does not fit is counted as dropped).
     private static readonly TimeSpan FailureBackoff = TimeSpan.FromSeconds(1);
 
+    // While the database is unreachable: the kept batch is retried after 1 s, 2 s, 4 s ... at most 30 s apart.
+    private static readonly TimeSpan MaxOutageBackoff = TimeSpan.FromSeconds(30);
+
+    private TimeSpan _outageBackoff = TimeSpan.Zero;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<AuditEntry>(options.MaxBatch);
         try
         {
-            while (await log.Reader.WaitToReadAsync(stoppingToken))
+            // A batch kept through an outage is retried even when nothing new arrives.
+            while (batch.Count > 0 || await log.Reader.WaitToReadAsync(stoppingToken))
             {
-                if (log.Reader.Count < options.MaxBatch && options.BatchWindow > TimeSpan.Zero)
+                if (batch.Count == 0 && log.Reader.Count < options.MaxBatch && options.BatchWindow > TimeSpan.Zero)
                 {
                     await Task.Delay(options.BatchWindow, time, stoppingToken);
                 }
@@ -66,7 +76,24 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
         try
         {
             await store.AddAsync(batch, cancellationToken);
+            if (_outageBackoff > TimeSpan.Zero)
+            {
+                LogStoreBack(logger, batch.Count);
+                _outageBackoff = TimeSpan.Zero;
+            }
+
             batch.Clear();
+        }
+        catch (Exception e) when (e is not OperationCanceledException && DatabaseAvailability.Classify(e) is { } reason)
+        {
+            // The batch is kept (at most MaxBatch entries; the queue behind it is bounded) and written once the database is back.
+            if (_outageBackoff == TimeSpan.Zero)
+            {
+                LogStoreUnreachable(logger, batch.Count, reason);
+            }
+
+            _outageBackoff = _outageBackoff == TimeSpan.Zero ? FailureBackoff : TimeSpan.FromTicks(Math.Min(_outageBackoff.Ticks * 2, MaxOutageBackoff.Ticks));
+            await Task.Delay(_outageBackoff, time, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -82,6 +109,12 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The audit store did not take the last {Count} audit entries within {Seconds} s of shutdown; they are lost")]
     private static partial void LogDrainTimedOut(ILogger logger, int count, double seconds, Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The database cannot be reached ({Reason}): {Count} audit entries are kept and written once it is back (the queue keeps filling meanwhile)")]
+    private static partial void LogStoreUnreachable(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "The database is back: {Count} kept audit entries written")]
+    private static partial void LogStoreBack(ILogger logger, int count);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Writing {Count} audit entries failed ({ErrorType}: {Reason}); they are lost")]
     private static partial void LogWriteFailed(ILogger logger, int count, string errorType, string reason);

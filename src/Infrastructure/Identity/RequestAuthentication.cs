@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Diagnostics;
+using OneMcp.Infrastructure.Persistence;
 using OpenIddict.Validation.AspNetCore;
 
 namespace OneMcp.Infrastructure.Identity;
@@ -10,7 +11,9 @@ namespace OneMcp.Infrastructure.Identity;
 /// <summary>
 /// Authenticates a request to the MCP endpoints or the REST API with the gateway's own access tokens (validated by
 /// OpenIddict, then cached in <see cref="ValidatedTokenCache"/>); a REST request without a token may come with the
-/// dashboard's sign-in cookie instead. The host decides what each surface answers to a caller it refuses.
+/// dashboard's sign-in cookie instead. The host decides what each surface answers to a caller it refuses. While the
+/// store cannot be reached, a token validated before stays accepted until it expires; any other token gets
+/// <see cref="DatabaseUnreachableException"/> (503), never a refusal that would send the client to sign in again.
 /// </summary>
 internal static class RequestAuthentication
 {
@@ -40,8 +43,30 @@ internal static class RequestAuthentication
             return new AuthenticatedCaller(cached, TokenPresented: true, ViaCookie: false);
         }
 
+        // While the store is known to be down (until its next probe answers, within a second of its return), a token
+        // validated before is served without waiting on it, and any other fails fast rather than wait for a connection.
+        var database = context.RequestServices.GetService<DatabaseAvailability>();
+        if (database is { IsUnreachable: true })
+        {
+            return cache.TryGetWhileStoreUnreachable(authorization, out var known)
+                ? new AuthenticatedCaller(known, TokenPresented: true, ViaCookie: false)
+                : throw new DatabaseUnreachableException();
+        }
+
         var version = cache.Version;
-        var user = await ValidateTokenAsync(context, requestStepDone: !isMcp);
+        ClaimsPrincipal? user;
+        try
+        {
+            user = await ValidateTokenAsync(context, requestStepDone: !isMcp);
+        }
+        catch (Exception e) when (DatabaseAvailability.Classify(e) is not null)
+        {
+            database?.ReportFailure(e);
+            return cache.TryGetWhileStoreUnreachable(authorization, out var kept)
+                ? new AuthenticatedCaller(kept, TokenPresented: true, ViaCookie: false)
+                : throw new DatabaseUnreachableException(DatabaseAvailability.UnavailableMessage, e);
+        }
+
         if (user is not null)
         {
             cache.Add(authorization, user, version);

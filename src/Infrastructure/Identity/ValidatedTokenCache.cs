@@ -9,13 +9,16 @@ using OpenIddict.Validation;
 namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
-/// Remembers access tokens that passed validation (including the store checks) for a few seconds, so a
-/// client's stream of MCP requests does not read the store on every one. Any token or authorization
-/// change in this process (a revocation, a redemption, a refresh replay) empties it at once; another
-/// gateway's revocation is seen here within <see cref="Lifetime"/>. Bounded; keyed by a hash of the token.
+/// Remembers access tokens that passed validation (including the store checks), so a client's stream of MCP requests
+/// does not read the store on every one. An entry is fresh for <see cref="Lifetime"/>, then revalidated; it is kept
+/// until the token itself expires, so that while the store cannot be reached a token already validated stays
+/// accepted (<see cref="TryGetWhileStoreUnreachable"/>) until its own expiry. Any token or authorization change
+/// (<see cref="OAuthStoreChanges"/>: a revocation, a redemption, a refresh replay, another replica's change as the
+/// change feed reports it) drops every entry at once. Bounded; keyed by a hash of the token.
 /// </summary>
 public sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonitor<OpenIddictValidationOptions> validation)
 {
+    /// <summary>How long a validation is trusted while the store answers.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
     private const int MaxEntries = 10_000;
 
@@ -24,23 +27,14 @@ public sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonit
     /// <summary>The store version to pass to <see cref="Add"/>: read it before validating.</summary>
     public long Version => changes.Version;
 
-    public bool TryGet(string authorization, out ClaimsPrincipal principal)
-    {
-        principal = null!;
-        if (!_entries.TryGetValue(Key(authorization), out var entry))
-        {
-            return false;
-        }
+    /// <summary>A validation still fresh (within <see cref="Lifetime"/>, no store change since): no need to ask the store.</summary>
+    public bool TryGet(string authorization, out ClaimsPrincipal principal) => TryGet(authorization, fresh: true, out principal);
 
-        if (entry.Version != changes.Version || Now() >= entry.NotAfter)
-        {
-            _entries.TryRemove(Key(authorization), out _);
-            return false;
-        }
-
-        principal = entry.Principal;
-        return true;
-    }
+    /// <summary>
+    /// The store cannot be reached: a token validated before, unexpired and with no store change since, is still
+    /// accepted, however long ago it was validated. A token never validated here is not.
+    /// </summary>
+    public bool TryGetWhileStoreUnreachable(string authorization, out ClaimsPrincipal principal) => TryGet(authorization, fresh: false, out principal);
 
     public void Add(string authorization, ClaimsPrincipal principal, long version)
     {
@@ -49,13 +43,36 @@ public sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonit
             _entries.Clear();
         }
 
-        var notAfter = Now() + Lifetime;
-        if (principal.GetExpirationDate() is { } expires && expires < notAfter)
+        var now = Now();
+        var freshUntil = now + Lifetime;
+        var expires = principal.GetExpirationDate() ?? freshUntil;
+        _entries[Key(authorization)] = new Entry(principal, version, expires < freshUntil ? expires : freshUntil, expires);
+    }
+
+    private bool TryGet(string authorization, bool fresh, out ClaimsPrincipal principal)
+    {
+        principal = null!;
+        var key = Key(authorization);
+        if (!_entries.TryGetValue(key, out var entry))
         {
-            notAfter = expires;
+            return false;
         }
 
-        _entries[Key(authorization)] = new Entry(principal, version, notAfter);
+        var now = Now();
+        if (entry.Version != changes.Version || now >= entry.Expires)
+        {
+            _entries.TryRemove(key, out _);
+            return false;
+        }
+
+        if (fresh && now >= entry.FreshUntil)
+        {
+            // Kept: it serves while the store is unreachable; revalidation replaces it.
+            return false;
+        }
+
+        principal = entry.Principal;
+        return true;
     }
 
     // The validation's own clock, so a cached token expires exactly when validation would refuse it.
@@ -63,5 +80,5 @@ public sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonit
 
     private static string Key(string authorization) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(authorization)));
 
-    private sealed record Entry(ClaimsPrincipal Principal, long Version, DateTimeOffset NotAfter);
+    private sealed record Entry(ClaimsPrincipal Principal, long Version, DateTimeOffset FreshUntil, DateTimeOffset Expires);
 }

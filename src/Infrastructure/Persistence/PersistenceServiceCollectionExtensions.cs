@@ -28,6 +28,7 @@ public static class PersistenceServiceCollectionExtensions
             services.AddSingleton<IDbConnectionFactory>(_ => new SqliteConnectionFactory(options));
         }
 
+        services.AddSingleton<DatabaseAvailability>();
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IBackendServiceRepository, BackendServiceRepository>();
         services.AddSingleton<ITagScopeRepository, TagScopeRepository>();

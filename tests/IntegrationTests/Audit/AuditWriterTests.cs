@@ -1,5 +1,7 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using OneMcp.Application.Audit;
 using OneMcp.Infrastructure.Audit;
 using OneMcp.IntegrationTests.Support;
@@ -54,6 +56,32 @@ public sealed class AuditWriterTests
         store.Batches.SelectMany(b => b).Select(e => e.Name).ShouldBe(["in flight", "queued"], ignoreOrder: true);
     }
 
+    [Fact]
+    public async Task Writer_WhileTheDatabaseCannotBeReached_KeepsTheBatchAndWritesItOnceItIsBack()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new AuditOptions { BatchWindow = TimeSpan.Zero };
+        var log = new ChannelAuditLog(options, clock, NullLogger<ChannelAuditLog>.Instance);
+        var store = new RecordingAuditStore { UnreachableForAttempts = 3 };
+        using var writer = new AuditWriter(log, store, options, clock, NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        log.Record(Entry("during the outage"));
+
+        // Each retry waits on the writer's clock (1 s, 2 s, 4 s): the test moves it until the store takes the entry.
+        var batches = await Eventually.ValueAsync(
+            () =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+                return Task.FromResult(store.Batches);
+            },
+            b => b.Count > 0,
+            "the kept entry in the store");
+        batches.ShouldHaveSingleItem().Select(e => e.Name).ShouldBe(["during the outage"]);
+        store.Attempts.ShouldBe(4);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
     private static AuditEntry Entry(string name) =>
         new(DateTimeOffset.UtcNow, AuditKinds.ToolCall, AuditOutcomes.Success, null, null, null, "alpha", name, 1, null);
 
@@ -79,8 +107,20 @@ public sealed class AuditWriterTests
 
         public Task FirstWriteStarted => _firstWriteStarted.Task;
 
+        /// <summary>The first this many writes fail as when PostgreSQL is down (connection refused).</summary>
+        public int UnreachableForAttempts { get; init; }
+
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
         public async Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
+            if (Interlocked.Increment(ref _attempts) <= UnreachableForAttempts)
+            {
+                throw new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused));
+            }
+
             if (_firstWriteStarted.TrySetResult() && HoldFirstWriteUntilCancelled)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -16,6 +16,7 @@ public static class BackendOAuthServiceCollectionExtensions
         services.AddSingleton<BackendCredentialStore>();
         // A backend's answers name the URLs fetched next: every connection is checked against SSRF targets.
         services.AddSingleton(_ => new BackendOAuthHttp(OutboundAddressGuard.CreateClient()));
+        services.AddSingleton<BackendRefreshLock>();
         services.AddSingleton<BackendTokenSource>();
         services.AddSingleton<IBackendOAuth, BackendOAuth>();
         return services;

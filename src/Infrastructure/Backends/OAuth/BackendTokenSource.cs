@@ -2,17 +2,20 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Infrastructure.Backends.OAuth;
 
 /// <summary>
 /// The access tokens backends are called with: loaded from the encrypted store once, kept in memory, refreshed
 /// before they expire (one refresh at a time per backend, re-reading the store first in case another replica
-/// already rotated them). A refresh the authorization server refuses drops the tokens, and the backend is then
-/// awaiting OAuth with the reason.
+/// already rotated them). On PostgreSQL the read-check-refresh-save runs under <see cref="BackendRefreshLock"/>, so two
+/// replicas never spend the same rotating refresh token: the one that waited finds the new tokens. While the database
+/// cannot be reached, a token not yet expired is used as it is and renewed once it is back. A refresh the
+/// authorization server refuses drops the tokens, and the backend is then awaiting OAuth with the reason.
 /// </summary>
 public sealed partial class BackendTokenSource(
-    BackendCredentialStore store, BackendOAuthHttp oauth, TimeProvider time, ILogger<BackendTokenSource> logger)
+    BackendCredentialStore store, BackendOAuthHttp oauth, TimeProvider time, ILogger<BackendTokenSource> logger, BackendRefreshLock? refreshLock = null)
 {
     /// <summary>Tokens are renewed this long before they expire (or at half their life, when that is shorter).</summary>
     internal static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
@@ -85,7 +88,26 @@ public sealed partial class BackendTokenSource(
                 return current.AccessToken;
             }
 
-            var stored = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+            IAsyncDisposable? replicas = null;
+            BackendTokenSet? stored;
+            try
+            {
+                replicas = refreshLock is null ? null : await refreshLock.AcquireAsync(backend, cancellationToken);
+                stored = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+            }
+            catch (Exception e) when (DatabaseAvailability.Classify(e) is not null && stale.ExpiresAt > time.GetUtcNow())
+            {
+                // The database is down: renewing now could not be saved (nor coordinated), and the token still works.
+                if (replicas is not null)
+                {
+                    await replicas.DisposeAsync();
+                }
+
+                LogRefreshPostponed(logger, backend.Value, e);
+                return stale.AccessToken;
+            }
+
+            await using var held = replicas;
             if (stored is null)
             {
                 // Discarded (Restart OAuth on another replica): the backend is called without a token and says 401.
@@ -167,6 +189,9 @@ public sealed partial class BackendTokenSource(
         /// <summary>Why the tokens were dropped, until new ones are accepted or the credentials are forgotten.</summary>
         public volatile string? Failure;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the database cannot be reached, the OAuth access token is renewed once it is back")]
+    private static partial void LogRefreshPostponed(ILogger logger, string server, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: OAuth access token renewed")]
     private static partial void LogRefreshed(ILogger logger, string server);

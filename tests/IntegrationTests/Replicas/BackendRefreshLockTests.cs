@@ -1,0 +1,138 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
+using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Backends.OAuth;
+using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.Repositories;
+using OneMcp.IntegrationTests.Persistence;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.OAuth;
+
+namespace OneMcp.IntegrationTests.Replicas;
+
+/// <summary>
+/// Two replicas (two token sources, each with its own connection pool) on one PostgreSQL database renew the same
+/// backend's rotating refresh token at the same moment: the advisory lock lets one of them spend it, the other reads
+/// the new tokens, and the backend never loses its authorization.
+/// </summary>
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private static readonly ServerName Vault = ServerName.From("vault");
+    private static readonly Uri Callback = new("https://gateway.example.com/oauth/callback/vault");
+    private HttpTestServer _backend = null!;
+
+    public async Task InitializeAsync() => _backend = await HttpTestServer.StartAsync("vault", extraArgs: ["--require-oauth"]);
+
+    public async Task DisposeAsync() => await _backend.DisposeAsync();
+
+    [Fact]
+    public async Task TwoReplicasRefreshingTheSameRotatingToken_OnlyOneRefreshReachesTheServer_AndBothUseTheNewTokens()
+    {
+        var options = new PersistenceOptions { ConnectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync()), DataDirectory = Path.GetTempPath() };
+        await new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var keys = new EphemeralDataProtectionProvider();
+        await using var first = new NpgsqlConnectionFactory(options);
+        await using var second = new NpgsqlConnectionFactory(options);
+        await new BackendServiceRepository(first, keys).AddAsync(
+            BackendService.Register(new StreamableHttpBackendSettings { Name = Vault, Url = new Uri(_backend.McpUrl) }, BackendOrigin.Api, DateTimeOffset.UtcNow),
+            CancellationToken.None);
+        await StoreExpiredTokensAsync(new BackendCredentialStore(first, keys, TimeProvider.System));
+
+        // Each refresh request waits (up to a bound) for the other replica's: without the lock both reach the server
+        // with the same refresh token, and the second is refused.
+        using var gate = new MeetingGate(expected: 2, TimeSpan.FromSeconds(2));
+        var replicas = new[] { first, second }.Select(connections => new BackendTokenSource(
+            new BackendCredentialStore(connections, keys, TimeProvider.System),
+            new BackendOAuthHttp(new HttpClient(new RefreshGateHandler(gate) { InnerHandler = new HttpClientHandler() })),
+            TimeProvider.System,
+            NullLogger<BackendTokenSource>.Instance,
+            new BackendRefreshLock(connections))).ToList();
+
+        var tokens = await Task.WhenAll(replicas.Select(r => r.GetAccessTokenAsync(Vault, CancellationToken.None).AsTask()));
+
+        tokens.ShouldAllBe(t => t != null && t == tokens[0]);
+        gate.Arrived.ShouldBe(1, "refresh requests that reached the authorization server");
+        (await StatsAsync())["refreshes"]!.GetValue<int>().ShouldBe(1);
+        var stored = (await new BackendCredentialStore(second, keys, TimeProvider.System).LoadAsync(Vault, CancellationToken.None)).Credentials.Tokens;
+        stored.ShouldNotBeNull().AccessToken.ShouldBe(tokens[0]);
+        replicas.ShouldAllBe(r => r.HasTokens(Vault));
+    }
+
+    /// <summary>Authorizes the backend for real (code + PKCE) and stores its tokens as already expired.</summary>
+    private async Task StoreExpiredTokensAsync(BackendCredentialStore store)
+    {
+        using var plain = new HttpClient();
+        var oauth = new BackendOAuthHttp(plain);
+        var server = await oauth.DiscoverAsync(new Uri(_backend.McpUrl), CancellationToken.None);
+        var (clientId, secret) = await oauth.RegisterAsync(server, "gateway", Callback, server.ScopesSupported, CancellationToken.None);
+        var client = new BackendOAuthClientRegistration(server.Issuer, server.AuthorizationEndpoint, server.TokenEndpoint, Callback, clientId, secret, server.Resource, Registered: true);
+        var pkce = Pkce.Create();
+        var authorize = new UriBuilder(server.AuthorizationEndpoint)
+        {
+            Query = string.Join('&', new Dictionary<string, string>
+            {
+                ["response_type"] = "code",
+                ["client_id"] = clientId,
+                ["redirect_uri"] = Callback.AbsoluteUri,
+                ["code_challenge"] = pkce.Challenge,
+                ["code_challenge_method"] = Pkce.Method,
+                ["state"] = "s",
+                ["resource"] = server.Resource,
+            }.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}")),
+        }.Uri;
+        var consent = await TestBackendConsent.DecideAsync(authorize, allow: true);
+        var issued = await oauth.ExchangeCodeAsync(client, consent.Redirect.Code!, pkce.Verifier, CancellationToken.None);
+        issued.RefreshToken.ShouldNotBeNull();
+        var now = DateTimeOffset.UtcNow;
+        var expired = new BackendTokenSet(issued.AccessToken, issued.RefreshToken, now.AddHours(-1), now.AddMinutes(-1), issued.Scopes ?? [], client);
+        (await store.TryReplaceAsync(Vault, null, new BackendCredentials { Client = client, Tokens = expired }, CancellationToken.None)).ShouldBeTrue();
+    }
+
+    private async Task<JsonObject> StatsAsync()
+    {
+        using var http = new HttpClient();
+        return (await http.GetFromJsonAsync<JsonObject>(new Uri(_backend.BaseUrl, "/test-oauth/stats")))!;
+    }
+
+    /// <summary>Holds each refresh_token request until <c>expected</c> have arrived or the bound passes.</summary>
+    private sealed class MeetingGate(int expected, TimeSpan bound) : IDisposable
+    {
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _timeout = new();
+        private int _arrived;
+
+        public int Arrived => Volatile.Read(ref _arrived);
+
+        public async Task ArriveAsync()
+        {
+            if (Interlocked.Increment(ref _arrived) >= expected)
+            {
+                _all.TrySetResult();
+            }
+
+            await Task.WhenAny(_all.Task, Task.Delay(bound, _timeout.Token));
+        }
+
+        public void Dispose()
+        {
+            _timeout.Cancel();
+            _timeout.Dispose();
+        }
+    }
+
+    private sealed class RefreshGateHandler(MeetingGate gate) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Content is not null && (await request.Content.ReadAsStringAsync(cancellationToken)).Contains("grant_type=refresh_token", StringComparison.Ordinal))
+            {
+                await gate.ArriveAsync();
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using OneMcp.Infrastructure.Persistence;
+
+namespace OneMcp.UnitTests.Replicas;
+
+/// <summary>Which failures mean "the database cannot be reached" (503, serve from caches) and which stay errors.</summary>
+public sealed class DatabaseAvailabilityTests
+{
+    public static TheoryData<string, Exception> Unreachable() => new()
+    {
+        { "refused", new NpgsqlException("Failed to connect to 127.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused)) },
+        { "reset", new NpgsqlException("Exception while reading from stream", new IOException("reset", new SocketException((int)SocketError.ConnectionReset))) },
+        { "broken stream", new NpgsqlException("Exception while reading from stream", new EndOfStreamException()) },
+        { "timeout opening", new NpgsqlException("The operation has timed out", new TimeoutException()) },
+        { "admin shutdown", new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01") },
+        { "crash shutdown", new PostgresException("terminating connection due to crash of another server process", "FATAL", "FATAL", "57P02") },
+        { "cannot connect now", new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03") },
+        { "connection exception class", new PostgresException("connection failure", "FATAL", "FATAL", "08006") },
+        { "sqlite cannot open", new SqliteException("SQLite Error 14: 'unable to open database file'.", 14) },
+        { "sqlite busy", new SqliteException("SQLite Error 5: 'database is locked'.", 5) },
+        { "wrapped", new InvalidOperationException("a use case failed", new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))) },
+    };
+
+    public static TheoryData<string, Exception> OtherErrors() => new()
+    {
+        { "unique violation", new PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", "23505") },
+        { "syntax error", new PostgresException("syntax error at or near", "ERROR", "ERROR", "42601") },
+        { "query cancelled", new PostgresException("canceling statement due to user request", "ERROR", "ERROR", "57014") },
+        { "sqlite constraint", new SqliteException("SQLite Error 19: 'UNIQUE constraint failed'.", 19) },
+        { "a bug", new InvalidOperationException("Sequence contains no elements") },
+        { "cancelled", new OperationCanceledException() },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unreachable))]
+    public void Classify_WhenTheDatabaseCannotBeReached_GivesAReasonWithoutConnectionDetails(string what, Exception exception)
+    {
+        var reason = DatabaseAvailability.Classify(exception).ShouldNotBeNull(what);
+        reason.ShouldNotContain("127.0.0.1");
+        reason.ShouldNotContain("5432");
+    }
+
+    [Theory]
+    [MemberData(nameof(OtherErrors))]
+    public void Classify_WhenTheDatabaseAnsweredWithAnError_IsNotAnOutage(string what, Exception exception) =>
+        DatabaseAvailability.Classify(exception).ShouldBeNull(what);
+
+    [Fact]
+    public async Task ReportFailureThenAnsweringProbe_EndsTheOutage()
+    {
+        using var directory = new TempDirectory();
+        using var availability = new DatabaseAvailability(
+            new SqliteConnectionFactory(Path.Combine(directory.Path, "gateway.db")), new FakeTimeProvider(), NullLogger<DatabaseAvailability>.Instance);
+        availability.IsUnreachable.ShouldBeFalse();
+
+        availability.ReportFailure(new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused)));
+        availability.IsUnreachable.ShouldBeTrue();
+        availability.Reason.ShouldBe("database unreachable: connection refused");
+
+        (await availability.ProbeAsync(CancellationToken.None)).ShouldBeNull();
+        availability.IsUnreachable.ShouldBeFalse();
+        availability.Reason.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Probe_WhenTheDatabaseFileCannotBeOpened_SaysSoAndRemembersIt()
+    {
+        using var directory = new TempDirectory();
+        var file = Path.Combine(directory.Path, "gateway.db");
+        var connections = new SqliteConnectionFactory(file);
+        using var availability = new DatabaseAvailability(connections, new FakeTimeProvider(), NullLogger<DatabaseAvailability>.Instance);
+        Directory.Delete(directory.Path, recursive: true);
+
+        (await availability.ProbeAsync(CancellationToken.None)).ShouldBe("database unreachable: the database file cannot be opened");
+        availability.IsUnreachable.ShouldBeTrue();
+    }
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("onemcp-availability-").FullName;
+
+        public void Dispose()
+        {
+            if (Directory.Exists(Path))
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+        }
+    }
+}
