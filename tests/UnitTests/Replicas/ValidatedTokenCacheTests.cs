@@ -52,7 +52,7 @@ public sealed class ValidatedTokenCacheTests
     {
         _cache.Add(Token, Principal(expiresIn: TimeSpan.FromHours(1)), _cache.Version);
 
-        _changes.Bump();
+        _changes.ChangedElsewhere();
 
         _cache.TryGet(Token, out _).ShouldBeFalse();
         _cache.TryGetWhileStoreUnreachable(Token, out _).ShouldBeFalse();
@@ -62,7 +62,7 @@ public sealed class ValidatedTokenCacheTests
     public void AValidationThatReadTheStoreBeforeAChange_IsNotKept()
     {
         var before = _cache.Version;
-        _changes.Bump();
+        _changes.ChangedElsewhere();
         _cache.Add(Token, Principal(expiresIn: TimeSpan.FromHours(1)), before);
 
         _cache.TryGetWhileStoreUnreachable(Token, out _).ShouldBeFalse();
