@@ -31,6 +31,10 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
 
     private const string RedirectUri = "http://127.0.0.1:45123/callback";
 
+    // Gateways sharing one database run the same mcp.json, as replicas must: a different one would take the
+    // other's configured backends away (the change feed reconciles every replica with the stored backends).
+    private static ConfigBuilder SharedConfig() => new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web", "db"]));
+
     protected abstract Task<string?> ConnectionStringAsync();
 
     public async Task InitializeAsync()
@@ -39,7 +43,7 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
         Gateway = await shared.GetOrStartAsync(async clock =>
         {
             var gateway = await GatewayUnderTest.StartWithAuthAsync(
-                new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web", "db"])),
+                SharedConfig(),
                 await ConnectionStringAsync(),
                 configureBuilder: b => b.Services.Configure<OpenIddictValidationOptions>(o => o.TimeProvider = clock));
             await gateway.AddUserAsync(User, Password, "admin");
@@ -306,7 +310,7 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
     public async Task AccessToken_ForAnotherGatewayOverTheSameStore_IsRefused()
     {
         // A second gateway on the same database and keys, reached at another URL: its tokens name another audience.
-        await using var other = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder(), await SharedConnectionStringAsync(), adjust: o => o with { DataDirectory = Gateway.DataDirectory });
+        await using var other = await GatewayUnderTest.StartWithAuthAsync(SharedConfig(), await SharedConnectionStringAsync(), adjust: o => o with { DataDirectory = Gateway.DataDirectory });
         var driver = new OAuthFlowDriver(other.BaseUrl);
         var registration = await driver.RegisterClientAsync([RedirectUri]);
         var pkce = Pkce.Create();

@@ -5,6 +5,7 @@ using ModelContextProtocol.Client;
 using OneMcp.Api;
 using OneMcp.Application.Backends;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Persistence.DataProtection;
 using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.IntegrationTests.Support;
@@ -67,7 +68,17 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
             DataDirectory = dataDirectory,
             ConnectionString = connectionString,
         };
-        var app = GatewayApp.Build(adjust is null ? options : adjust(options), configureBuilder);
+        var app = GatewayApp.Build(adjust is null ? options : adjust(options), builder =>
+        {
+            if (connectionString is not null)
+            {
+                // `onemcp serve` refuses PostgreSQL without ONEMCP_DATA_PROTECTION_KEY; in process, the tests hand it over
+                // (the session relay between replicas derives its key from it).
+                builder.Services.AddSingleton(KeyRingEncryptionKey.FromBase64(GatewayProcess.TestDataProtectionKey));
+            }
+
+            configureBuilder?.Invoke(builder);
+        });
         await app.StartAsync();
         return new GatewayUnderTest(app, directory, configPath) { DataDirectory = dataDirectory };
     }
