@@ -32,4 +32,22 @@ public static class SessionRouting
             ? SessionRoute.OwnerGone
             : SessionRoute.Relay;
     }
+
+    /// <summary>
+    /// Where a 2026-07-28 multi-round-trip retry goes whose <c>requestState</c> names <paramref name="replicaId"/> as
+    /// holding the waiting call (<paramref name="replica"/>: that replica as read, null when it has no row or could
+    /// not be read): served here when it is this process, relayed to a live one, otherwise
+    /// <see cref="SessionRoute.OwnerGone"/> (served here too, where the bridge says the state is no longer valid).
+    /// </summary>
+    public static SessionRoute DecideRetry(string replicaId, SessionOwner? replica, string selfId, TimeSpan staleAfter)
+    {
+        ArgumentNullException.ThrowIfNull(replicaId);
+        ArgumentNullException.ThrowIfNull(selfId);
+        if (string.Equals(replicaId, selfId, StringComparison.Ordinal))
+        {
+            return SessionRoute.Local;
+        }
+
+        return replica is null ? SessionRoute.OwnerGone : Decide(false, false, replica, selfId, staleAfter);
+    }
 }

@@ -102,6 +102,20 @@ public sealed class ReplicaStore(IDbConnectionFactory connections, TimeProvider 
             : new SessionOwner(row.ReplicaId, row.Url is null ? null : new Uri(row.Url), DbValues.ReadNullableTime(row.HeartbeatAt), time.GetUtcNow());
     }
 
+    /// <summary>A replica's address and heartbeat as read now, in the shape of an owner; null when it has no row (gone).</summary>
+    public async Task<SessionOwner?> FindReplicaAsync(string replicaId, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddText("Id", replicaId);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<OwnerRow>(new CommandDefinition(
+            "SELECT id AS ReplicaId, url AS Url, heartbeat_at AS HeartbeatAt FROM replicas WHERE id = @Id",
+            parameters, cancellationToken: cancellationToken));
+        return row is null
+            ? null
+            : new SessionOwner(row.ReplicaId, row.Url is null ? null : new Uri(row.Url), DbValues.ReadNullableTime(row.HeartbeatAt), time.GetUtcNow());
+    }
+
     /// <summary>Every replica's last heartbeat, as read now.</summary>
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> HeartbeatsAsync(CancellationToken cancellationToken)
     {

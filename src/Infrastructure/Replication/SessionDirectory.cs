@@ -59,6 +59,32 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
         return (SessionRouting.Decide(false, false, owner, identity.Id, options.StaleAfter), owner);
     }
 
+    /// <summary>
+    /// Where a multi-round-trip retry goes whose <c>requestState</c> names <paramref name="replicaId"/> as holding
+    /// the waiting call: here, relayed to that replica, or <see cref="SessionRoute.OwnerGone"/> when it has no row,
+    /// a stale heartbeat, or cannot be looked up (the bridge here then answers that the state is no longer valid).
+    /// </summary>
+    public async Task<(SessionRoute Route, SessionOwner? Owner)> RouteToReplicaAsync(string replicaId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(replicaId);
+        SessionOwner? replica = null;
+        if (!string.Equals(replicaId, identity.Id, StringComparison.Ordinal))
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.DatabaseTimeout);
+            try
+            {
+                replica = WithLatestHeartbeat(await store.FindReplicaAsync(replicaId, timeout.Token));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogReplicaLookupFailed(logger, e);
+            }
+        }
+
+        return (SessionRouting.DecideRetry(replicaId, replica, identity.Id, options.StaleAfter), replica);
+    }
+
     /// <summary>The owner turned out gone or refused the hop: forget it here and in the database.</summary>
     public async Task ForgetOwnerAsync(string sessionId, SessionOwner owner, CancellationToken cancellationToken)
     {
@@ -148,6 +174,9 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove a session's owner from the database")]
     private static partial void LogForgetFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not look up the replica holding a request's waiting call")]
+    private static partial void LogReplicaLookupFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not look up which replica holds a session")]
     private static partial void LogLookupFailed(ILogger logger, Exception exception);

@@ -1,8 +1,11 @@
+using System.Buffers;
 using System.Net;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Diagnostics;
+using OneMcp.Application.Gateway.InputRequests;
 using OneMcp.Application.Replication;
 
 namespace OneMcp.Infrastructure.Replication;
@@ -14,6 +17,9 @@ namespace OneMcp.Infrastructure.Replication;
 /// chunk. The hop carries <see cref="RelayKey"/>; the owner serves it only with the right key, believes the client
 /// address it carries, and never relays it again. An owner gone or refusing the connection leaves the request to the
 /// SDK here, which answers it as an unknown session (404: the client starts a new one).
+/// A 2026-07-28 retry of a multi-round-trip request (tools/call, prompts/get, resources/read with a
+/// <c>requestState</c>) goes the same way to the replica its state names as holding the waiting call; with that
+/// replica gone it is served here, and the bridge answers that the state is no longer valid (the client starts over).
 /// </summary>
 public sealed partial class SessionRelay(SessionDirectory directory, RelayKey key, IHttpClientFactory clients, GatewayTelemetry telemetry, ILogger<SessionRelay> logger)
 {
@@ -21,6 +27,11 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     private const string HopItem = "onemcp.relay.hop";
     private const int ChunkBytes = 16 * 1024;
+
+    /// <summary>The largest retry body read for its <c>requestState</c>; a larger one is served here.</summary>
+    internal const int MaxRetryBytes = 256 * 1024;
+
+    private static readonly string[] RetriedMethods = ["tools/call", "prompts/get", "resources/read"];
 
     // The SSE transport announces its message URL before the session is recorded: a first message may overtake it.
     private static readonly TimeSpan[] LegacyLookupRetries = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(150), TimeSpan.FromMilliseconds(300)];
@@ -57,7 +68,13 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         }
 
         request.Headers.Remove(RelayKey.ClientHeader);
-        if (SessionIdOf(request, out var legacy) is not { } sessionId || !mayServe(context))
+        var sessionId = SessionIdOf(request, out var legacy);
+        if (sessionId is null && !legacy && MayBeRetry(request) && mayServe(context))
+        {
+            return await RouteRetryAsync(context);
+        }
+
+        if (sessionId is null || !mayServe(context))
         {
             return SessionRelayResult.Continue;
         }
@@ -76,9 +93,95 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
                 await directory.ForgetOwnerAsync(sessionId, owner!, context.RequestAborted);
                 return SessionRelayResult.Continue;
             case SessionRoute.Relay:
-                return await RelayAsync(context, sessionId, owner!);
+                return await RelayAsync(context, owner!, sessionId, body: null);
             default:
                 return SessionRelayResult.Continue;
+        }
+    }
+
+    /// <summary>
+    /// True for a request that may be a 2026-07-28 multi-round-trip retry: a POST to <c>/mcp</c> without a session
+    /// whose <c>Mcp-Method</c> is one the bridge continues, with a body small enough to look into.
+    /// </summary>
+    internal static bool MayBeRetry(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method)
+        && request.Path.StartsWithSegments("/mcp")
+        && request.ContentLength is null or (> 0 and <= MaxRetryBytes)
+        && request.Headers["Mcp-Method"].ToString() is { Length: > 0 } method
+        && RetriedMethods.Contains(method, StringComparer.Ordinal);
+
+    private async Task<SessionRelayResult> RouteRetryAsync(HttpContext context)
+    {
+        if (await ReadRetryAsync(context.Request, context.RequestAborted) is not { } retry)
+        {
+            return SessionRelayResult.Continue;
+        }
+
+        var (route, replica) = await directory.RouteToReplicaAsync(retry.ReplicaId, context.RequestAborted);
+        switch (route)
+        {
+            case SessionRoute.Relay:
+                using (var body = new ReadOnlyMemoryContent(retry.Body))
+                {
+                    return await RelayAsync(context, replica!, sessionId: null, body);
+                }
+
+            case SessionRoute.OwnerGone:
+                telemetry.SessionRelay("owner_gone");
+                return SessionRelayResult.Continue;
+            default:
+                return SessionRelayResult.Continue;
+        }
+    }
+
+    /// <summary>
+    /// The replica named by the body's <c>params.requestState</c> and the body itself, or null when there is none.
+    /// The body is buffered and rewound for the SDK; it is parsed only when its bytes contain <c>"requestState"</c>.
+    /// </summary>
+    private async Task<(string ReplicaId, ReadOnlyMemory<byte> Body)?> ReadRetryAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        request.EnableBuffering();
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxRetryBytes + 1);
+        try
+        {
+            var limit = (int)(request.ContentLength ?? MaxRetryBytes + 1);
+            var length = 0;
+            int read;
+            while (length < limit && (read = await request.Body.ReadAsync(buffer.AsMemory(length, limit - length), cancellationToken)) > 0)
+            {
+                length += read;
+            }
+
+            request.Body.Position = 0;
+            return length <= MaxRetryBytes && buffer.AsSpan(0, length).IndexOf("\"requestState\""u8) >= 0
+                && RequestStateReplicaOf(buffer.AsMemory(0, length)) is { } replicaId
+                    ? (replicaId, buffer.AsMemory(0, length).ToArray())
+                    : null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private string? RequestStateReplicaOf(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var message = JsonDocument.Parse(body);
+            return message.RootElement.ValueKind == JsonValueKind.Object
+                && message.RootElement.TryGetProperty("params", out var parameters)
+                && parameters.ValueKind == JsonValueKind.Object
+                && parameters.TryGetProperty("requestState", out var state)
+                && state.ValueKind == JsonValueKind.String
+                    ? RequestStateTicket.ReplicaIdOf(state.GetString())
+                    : null;
+        }
+        catch (JsonException e)
+        {
+            // Not JSON: served here, where the SDK answers the parse error.
+            LogUnreadableRetry(logger, e);
+            return null;
         }
     }
 
@@ -102,12 +205,21 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         return SessionRelayResult.Continue;
     }
 
-    private async Task<SessionRelayResult> RelayAsync(HttpContext context, string sessionId, SessionOwner owner)
+    /// <summary>
+    /// Sends the request to <paramref name="owner"/>'s address and streams its answer back. <paramref name="body"/>
+    /// is the request's body already read (a retry), or null to stream it; the owner of <paramref name="sessionId"/>
+    /// (when given) is forgotten if it refuses the connection.
+    /// </summary>
+    private async Task<SessionRelayResult> RelayAsync(HttpContext context, SessionOwner owner, string? sessionId, HttpContent? body)
     {
         var request = context.Request;
         var target = new Uri(owner.Url!, request.Path.Value + request.QueryString.Value);
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), target);
-        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        if (body is not null)
+        {
+            message.Content = body;
+        }
+        else if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             message.Content = new StreamContent(request.Body, ChunkBytes);
         }
@@ -142,7 +254,11 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
             // Nothing was sent: the owner is not there (crashed, or stopped before its heartbeat went stale).
             telemetry.SessionRelay("refused");
             LogOwnerRefused(logger, owner.ReplicaId, e);
-            await directory.ForgetOwnerAsync(sessionId, owner, context.RequestAborted);
+            if (sessionId is not null)
+            {
+                await directory.ForgetOwnerAsync(sessionId, owner, context.RequestAborted);
+            }
+
             return SessionRelayResult.Continue;
         }
         catch (HttpRequestException e)
@@ -218,7 +334,10 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a relay hop with a wrong key from {RemoteAddress}: {Method} {Path}")]
     private static partial void LogForbiddenHop(ILogger logger, IPAddress? remoteAddress, string method, PathString path);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaId} holding a session refused the connection: taken for gone, the client starts a new session")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A request that may continue a waiting call has a body that is not JSON; served here")]
+    private static partial void LogUnreadableRetry(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaId} holding a session or a waiting call refused the connection: taken for gone, the client starts over")]
     private static partial void LogOwnerRefused(ILogger logger, string replicaId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A relayed answer broke off at the replica holding the session")]

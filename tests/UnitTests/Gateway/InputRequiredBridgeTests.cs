@@ -8,6 +8,7 @@ using OneMcp.Application.Audit;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.InputRequests;
 using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Application.Replication;
 using OneMcp.Infrastructure.Persistence.DataProtection;
 using OneMcp.UnitTests.TestDoubles;
 
@@ -28,7 +29,7 @@ public sealed class InputRequiredBridgeTests
     private readonly GatewaySession _alice = Session("alice");
 
     public InputRequiredBridgeTests() =>
-        _bridge = new InputRequiredBridge(new RequestStateProtector(new EphemeralDataProtectionProvider()), _time, NullLogger<InputRequiredBridge>.Instance);
+        _bridge = new InputRequiredBridge(new RequestStateProtector(new EphemeralDataProtectionProvider()), new ReplicaIdentity(), _time, NullLogger<InputRequiredBridge>.Instance);
 
     [Fact]
     public async Task ACallThatAsksNothing_IsAnsweredAtOnce_AndLeavesNothingWaiting()
@@ -100,6 +101,23 @@ public sealed class InputRequiredBridgeTests
 
         refused.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
         refused.Message.ShouldContain("requestState");
+        TextOf(await _bridge.RunAsync(Retry(_alice, asked, Elicited(key, "alice")), NotCalledAgain<CallToolResult>, CancellationToken.None)).ShouldBe("alice");
+    }
+
+    [Fact]
+    public async Task ARequestStateNamingAnotherReplica_IsRefusedHere_AndTheCallStillWaits()
+    {
+        var asked = await AskAsync(First(_alice), ElicitName);
+        var key = asked.Result.InputRequests!.Single().Key;
+        var state = asked.Result.RequestState!;
+        var replicaId = RequestStateTicket.ReplicaIdOf(state)!;
+        var redirected = new ReplicaIdentity().Id + state[replicaId.Length..];
+
+        var refused = await Should.ThrowAsync<McpProtocolException>(() =>
+            _bridge.RunAsync(Retry(_alice, redirected, Elicited(key, "mallory")), NotCalledAgain<CallToolResult>, CancellationToken.None).AsTask());
+
+        refused.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+        refused.Message.ShouldBe("requestState was not issued by this gateway or was altered.");
         TextOf(await _bridge.RunAsync(Retry(_alice, asked, Elicited(key, "alice")), NotCalledAgain<CallToolResult>, CancellationToken.None)).ShouldBe("alice");
     }
 

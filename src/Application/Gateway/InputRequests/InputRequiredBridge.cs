@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Application.Replication;
 
 namespace OneMcp.Application.Gateway.InputRequests;
 
@@ -17,8 +18,10 @@ namespace OneMcp.Application.Gateway.InputRequests;
 /// <c>requestState</c>, retries with <c>inputResponses</c>, and the backend's call, which kept running, goes on.
 /// The state names the waiting call, the caller and a digest of the request, and expires with the wait; the
 /// wait is bounded (<see cref="AnswerWindow"/>), so a client that never retries releases the backend's call.
+/// The waiting call lives in this process; the state names it (<see cref="RequestStateTicket.ReplicaId"/>) so that
+/// a retry sent to another replica is relayed here (ADR 0031).
 /// </summary>
-public sealed partial class InputRequiredBridge(IRequestStateProtector protector, TimeProvider time, ILogger<InputRequiredBridge> logger)
+public sealed partial class InputRequiredBridge(IRequestStateProtector protector, ReplicaIdentity replica, TimeProvider time, ILogger<InputRequiredBridge> logger)
 {
     /// <summary>How long a question waits for the client's retry (an elicitation may wait for a person).</summary>
     public static readonly TimeSpan AnswerWindow = TimeSpan.FromMinutes(5);
@@ -80,7 +83,7 @@ public sealed partial class InputRequiredBridge(IRequestStateProtector protector
         }
 
         waiting.WaitForRetry(time, AnswerWindow, () => Expire(waiting));
-        var ticket = new RequestStateTicket(waiting.Id, request.Principal, request.RequestDigest, time.GetUtcNow() + AnswerWindow);
+        var ticket = new RequestStateTicket(waiting.Id, replica.Id, request.Principal, request.RequestDigest, time.GetUtcNow() + AnswerWindow);
         throw new InputRequiredException(
             questions.ToDictionary(q => q.Key, q => q.Request, StringComparer.Ordinal),
             protector.Protect(ticket));
