@@ -159,7 +159,7 @@ internal static partial class GatewayMcp
             return;
         }
 
-        await using var owned = await services.GetRequiredService<Infrastructure.Replication.SessionDirectory>().OwnAsync(server.SessionId, cancellationToken);
+        // Whose session it is, first: a legacy SSE client knows its session id (and so may a forger) before it runs.
         var owners = services.GetService<SessionOwners>();
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         if (owners is not null && subject is not null && server.SessionId is { } sessionId)
@@ -171,6 +171,8 @@ internal static partial class GatewayMcp
         registry.Add(session);
         try
         {
+            // Then recorded for the other replicas (ADR 0031), before the session answers anything.
+            await using var owned = await services.GetRequiredService<Infrastructure.Replication.SessionDirectory>().OwnAsync(server.SessionId, cancellationToken);
             await server.RunAsync(cancellationToken);
         }
         finally

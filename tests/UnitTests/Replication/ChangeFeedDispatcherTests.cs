@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Replication;
 using OneMcp.Infrastructure.Replication;
-using OneMcp.UnitTests.TestDoubles;
+using OneMcp.UnitTests.Users;
 
 namespace OneMcp.UnitTests.Replication;
 
@@ -10,7 +10,7 @@ public sealed class ChangeFeedDispatcherTests : IDisposable
 {
     private readonly ReactionsFixture _f = new();
     private readonly ReplicaIdentity _replica = new();
-    private readonly ListLogger<ChangeFeedDispatcher> _log = new();
+    private readonly RecordingLogger<ChangeFeedDispatcher> _log = new();
     private readonly ServiceProvider _services;
     private readonly ChangeFeedDispatcher _dispatcher;
 

@@ -108,19 +108,31 @@ internal sealed class FakePasswordHasher : IPasswordHasher
     public PasswordCheck Verify(string hash, string password) => hash == Hash(password) ? PasswordCheck.Success : PasswordCheck.Failed;
 }
 
-/// <summary>Keeps every formatted log line, to check what was (and was not) logged.</summary>
+/// <summary>Keeps everything logged (level, message, exception), to check what was (and was not) logged.</summary>
 internal sealed class RecordingLogger<T> : ILogger<T>
 {
     private readonly Lock _gate = new();
-    private readonly List<string> _lines = [];
+    private readonly List<(LogLevel Level, string Message, Exception? Exception, string Line)> _entries = [];
 
+    public IReadOnlyList<(LogLevel Level, string Message, Exception? Exception)> Entries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _entries.Select(e => (e.Level, e.Message, e.Exception))];
+            }
+        }
+    }
+
+    /// <summary>Each entry as one line: level, message and the structured state.</summary>
     public IReadOnlyList<string> Lines
     {
         get
         {
             lock (_gate)
             {
-                return [.. _lines];
+                return [.. _entries.Select(e => e.Line)];
             }
         }
     }
@@ -133,9 +145,10 @@ internal sealed class RecordingLogger<T> : ILogger<T>
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         ArgumentNullException.ThrowIfNull(formatter);
+        var message = formatter(state, exception);
         lock (_gate)
         {
-            _lines.Add($"{logLevel}: {formatter(state, exception)} {state}");
+            _entries.Add((logLevel, message, exception, $"{logLevel}: {message} {state}"));
         }
     }
 }
