@@ -20,4 +20,10 @@ public enum GatewayChangeKind
 
     /// <summary>OAuth tokens or authorizations changed status or disappeared (revocation, redemption, pruning).</summary>
     OAuthTokens,
+
+    /// <summary>
+    /// A user's connection to a per-user backend was made, changed or removed; the name is
+    /// <c>&lt;backend&gt;/&lt;owner key&gt;</c> (<c>*</c> as the backend: all of that owner's).
+    /// </summary>
+    UserConnections,
 }

@@ -21,6 +21,11 @@ public abstract record BackendSettings
     public TimeSpan ConnectionTimeout { get; init; } = DefaultConnectionTimeout;
     public TimeSpan RequestTimeout { get; init; } = DefaultRequestTimeout;
 
+    /// <summary>Whose credentials the backend is called with; changing it restarts the backend.</summary>
+    public BackendCredentialMode Credentials { get; init; } = BackendCredentialMode.Shared;
+
+    public bool IsPerUser => Credentials == BackendCredentialMode.PerUser;
+
     // metadata: changing these never restarts the backend
     public IReadOnlyList<Tag> Tags { get; init; } = [];
     public bool Disabled { get; init; }
@@ -40,6 +45,7 @@ public abstract record BackendSettings
         Transport != other.Transport
         || ConnectionTimeout != other.ConnectionTimeout
         || RequestTimeout != other.RequestTimeout
+        || Credentials != other.Credentials
         || TransportDiffersFrom(other);
 
     /// <summary>True when anything a client can observe differs (metadata included).</summary>

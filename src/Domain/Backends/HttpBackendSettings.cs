@@ -24,9 +24,13 @@ public abstract record HttpBackendSettings : BackendSettings
     /// <summary>The gateway's OAuth client settings toward this backend; null when it registers itself dynamically or needs none.</summary>
     public BackendOAuthSettings? OAuth { get; init; }
 
+    /// <summary>For a per-user backend: whether a user's own OAuth tokens need an administrator's approval.</summary>
+    public ConnectionApproval Approval { get; init; } = ConnectionApproval.Self;
+
     private protected override bool TransportDiffersFrom(BackendSettings other) =>
         other is not HttpBackendSettings o
         || !SameUri(Url, o.Url)
         || !SameMap(Headers, o.Headers)
-        || OAuth != o.OAuth;
+        || OAuth != o.OAuth
+        || Approval != o.Approval;
 }

@@ -5,6 +5,14 @@ public sealed record StdioBackendSettings : BackendSettings
 {
     private readonly string _command = "";
     private readonly int _maxRestarts = DefaultMaxRestarts;
+    private readonly int _maxInstances = DefaultMaxInstances;
+    private readonly TimeSpan _idleTimeout = DefaultIdleTimeout;
+
+    /// <summary>A per-user instance nobody called for this long is stopped (<c>idleTimeoutMinutes</c>).</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>At most this many per-user instances run at once (<c>maxInstances</c>).</summary>
+    public const int DefaultMaxInstances = 20;
 
     public override BackendTransport Transport => BackendTransport.Stdio;
 
@@ -37,6 +45,28 @@ public sealed record StdioBackendSettings : BackendSettings
 
     public TimeSpan RestartDelay { get; init; } = DefaultRestartDelay;
 
+    /// <summary>Per-user backends only: how long an instance may sit unused before it is stopped; positive.</summary>
+    public TimeSpan IdleTimeout
+    {
+        get => _idleTimeout;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, nameof(IdleTimeout));
+            _idleTimeout = value;
+        }
+    }
+
+    /// <summary>Per-user backends only: how many users' instances may run at once; at least 1.</summary>
+    public int MaxInstances
+    {
+        get => _maxInstances;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxInstances));
+            _maxInstances = value;
+        }
+    }
+
     private protected override bool TransportDiffersFrom(BackendSettings other) =>
         other is not StdioBackendSettings o
         || !string.Equals(Command, o.Command, StringComparison.Ordinal)
@@ -45,5 +75,7 @@ public sealed record StdioBackendSettings : BackendSettings
         || !SameMap(Environment, o.Environment)
         || RestartOnExit != o.RestartOnExit
         || MaxRestarts != o.MaxRestarts
-        || RestartDelay != o.RestartDelay;
+        || RestartDelay != o.RestartDelay
+        || IdleTimeout != o.IdleTimeout
+        || MaxInstances != o.MaxInstances;
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
 
@@ -23,9 +24,16 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
 
     /// <summary>The transport for one backend; <paramref name="tokenRejected"/> is called when it refuses the OAuth token sent with a request.</summary>
     public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) =>
-        new LogLevelForwardingTransport(CreateInnerTransport(settings, stderrLine, tokenRejected));
+        CreateTransport(settings, owner: null, stderrLine, tokenRejected);
 
-    private IClientTransport CreateInnerTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) => settings switch
+    /// <summary>
+    /// The transport of one user's connection to a per-user backend (<paramref name="owner"/> set): HTTP requests carry
+    /// that user's OAuth token; <paramref name="settings"/> already hold that user's secrets.
+    /// </summary>
+    public IClientTransport CreateTransport(BackendSettings settings, ConnectionOwner? owner, Action<string> stderrLine, Action tokenRejected) =>
+        new LogLevelForwardingTransport(CreateInnerTransport(settings, owner, stderrLine, tokenRejected));
+
+    private IClientTransport CreateInnerTransport(BackendSettings settings, ConnectionOwner? owner, Action<string> stderrLine, Action tokenRejected) => settings switch
     {
         StdioBackendSettings stdio => new StdioClientTransport(
             new StdioClientTransportOptions
@@ -49,7 +57,7 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
                 ConnectionTimeout = http.ConnectionTimeout,
                 AdditionalHeaders = new Dictionary<string, string>(http.Headers) { ["User-Agent"] = $"OneMcp/{GatewayVersion}" },
             },
-            BackendHttpClient(http.Name, tokenRejected),
+            BackendHttpClient(http.Name, owner, tokenRejected),
             loggerFactory,
             ownsHttpClient: false),
         _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport."),
@@ -72,8 +80,8 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
 
     // Each backend's client sends that backend's OAuth token (if it has one) over the shared connection pool. The
     // client and its handler are never disposed: that would dispose the shared pool under them; they hold nothing else.
-    private HttpClient BackendHttpClient(ServerName backend, Action tokenRejected) =>
-        new(new BackendBearerHandler(backend, tokens, tokenRejected) { InnerHandler = _connections }, disposeHandler: false)
+    private HttpClient BackendHttpClient(ServerName backend, ConnectionOwner? owner, Action tokenRejected) =>
+        new(new BackendBearerHandler(backend, owner, tokens, tokenRejected) { InnerHandler = _connections }, disposeHandler: false)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

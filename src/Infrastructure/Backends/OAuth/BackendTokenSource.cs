@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Backends.OAuth;
+using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Persistence;
 
@@ -43,6 +44,26 @@ public sealed partial class BackendTokenSource(
 
         return NeedsRefresh(tokens) ? await RefreshAsync(backend, entry, tokens, cancellationToken) : tokens.AccessToken;
     }
+
+    /// <summary>
+    /// The access token of <paramref name="owner"/>'s own connection to a per-user backend (null owner: the shared one).
+    /// </summary>
+    public ValueTask<string?> GetAccessTokenAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken) =>
+        owner is null ? GetAccessTokenAsync(backend, cancellationToken) : throw new NotImplementedException("per-user tokens: issue 18, in progress");
+
+    public void Reject(ServerName backend, ConnectionOwner? owner, string accessToken)
+    {
+        if (owner is null)
+        {
+            Reject(backend, accessToken);
+        }
+    }
+
+    /// <summary>Forgets what is cached of the owner's tokens for the backend: the next request reads the store again.</summary>
+    public void Forget(ServerName backend, ConnectionOwner owner) => _entries.TryRemove(Key(backend, owner), out _);
+
+    // Shared tokens under the backend's name; a user's own under "<backend>/<owner>" ('/' is never in a backend name).
+    private static string Key(ServerName backend, ConnectionOwner? owner) => owner is { } o ? $"{backend.Value}/{o.Key}" : backend.Value;
 
     /// <summary>The backend refused this access token: the next request renews it first.</summary>
     public void Reject(ServerName backend, string accessToken)
