@@ -48,6 +48,9 @@ public static class DependencyInjection
         services.AddScoped(typeof(IPipelineBehavior<,>), typeof(Replication.ChangeFeedBehaviour<,>));
         services.AddScoped<Replication.ChangeFeedReactions>();
 
+        // Users' connections to per-user backends: what follows a committed change (the store and the instances are Infrastructure's).
+        services.AddScoped<Connections.UserConnectionChanges>();
+
         // Stored backends and the running pool, kept in step (one gate per process).
         services.AddSingleton<BackendCatalogGate>();
         services.AddScoped<BackendCatalog>();

@@ -3,6 +3,7 @@ using OneMcp.Application.Authorization.Commands;
 using OneMcp.Application.Backends.Commands;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Connections.Commands;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Users;
@@ -41,6 +42,11 @@ internal static class AuditedCommand
             StartBackendAuthorizationCommand s => new Description(AuditKinds.Change, name, Clip(s.Name)),
             CompleteBackendAuthorizationCommand c => new Description(AuditKinds.Change, name, Clip(c.Name)),
             RestartBackendOAuthCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
+            SetMySecretsCommand s => new Description(AuditKinds.Change, name, Clip(s.Backend)),
+            DisconnectMyConnectionCommand d => new Description(AuditKinds.Change, name, Clip(d.Backend)),
+            StartMyConnectionAuthorizationCommand s => new Description(AuditKinds.Change, name, Clip(s.Backend)),
+            RevokeConnectionCommand r => new Description(AuditKinds.Revocation, name, Clip(r.Backend)),
+            ApproveConnectionCommand a => new Description(AuditKinds.Approval, name, Clip(a.Backend)),
             _ => new Description(AuditKinds.Change, name, null),
         };
     }
