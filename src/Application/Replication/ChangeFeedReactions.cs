@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Backends.OAuth;
+using OneMcp.Application.Connections;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Listening;
@@ -15,7 +16,8 @@ namespace OneMcp.Application.Replication;
 /// its commit, without publishing it again. Backends: the pool follows the stored set (clients get
 /// <c>list_changed</c>). Backend credentials: the tokens in use are read again and the backend reconnects.
 /// Presets: the sessions opened with one follow it. Users, tag scopes, tokens and grants: cached token validations
-/// are dropped, so a revoked token or a disabled user is refused here too. After a lost feed, everything at once.
+/// are dropped, so a revoked token or a disabled user is refused here too. A user's connection: that user's instance
+/// stops, so their next call runs with what is stored. After a lost feed, everything at once.
 /// </summary>
 public sealed partial class ChangeFeedReactions(
     BackendCatalog catalog,
@@ -27,6 +29,7 @@ public sealed partial class ChangeFeedReactions(
     SessionRegistry sessions,
     ListenerRegistry listeners,
     IEnumerable<IOAuthStateCaches> oauthCaches,
+    UserConnectionChanges userConnections,
     ILogger<ChangeFeedReactions> logger)
 {
     public async Task ApplyAsync(GatewayChange change, CancellationToken cancellationToken)
@@ -51,6 +54,13 @@ public sealed partial class ChangeFeedReactions(
                 break;
             case GatewayChangeKind.Presets:
                 await FollowAllPresetsAsync(cancellationToken);
+                break;
+            case GatewayChangeKind.UserConnections when UserConnectionChanges.TryParse(change.Name, out var backend, out var owner):
+                await userConnections.ChangedElsewhereAsync(backend, owner, cancellationToken);
+                break;
+            case GatewayChangeKind.UserConnections:
+                // Not one this version writes: no owner to release; the instances keep running until their idle stop.
+                LogUnknownConnectionChange(logger, change.Name);
                 break;
             case GatewayChangeKind.TagScopes or GatewayChangeKind.Users or GatewayChangeKind.OAuthTokens:
                 DropCachedValidations();
@@ -120,4 +130,7 @@ public sealed partial class ChangeFeedReactions(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Change from another replica: {Kind} {Name}")]
     private static partial void LogApplying(ILogger logger, GatewayChangeKind kind, string? name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A user connection change from another replica names no backend and owner ('{Name}'); nothing released")]
+    private static partial void LogUnknownConnectionChange(ILogger logger, string? name);
 }

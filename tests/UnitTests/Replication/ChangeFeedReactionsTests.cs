@@ -1,4 +1,5 @@
 using ModelContextProtocol.Protocol;
+using OneMcp.Application.Connections;
 using OneMcp.Application.Replication;
 using OneMcp.Domain.Backends;
 
@@ -31,6 +32,25 @@ public sealed class ChangeFeedReactionsTests : IDisposable
 
         _f.OAuth.Reloaded.ShouldBe(["alpha"]);
         _f.ControlPlane.Runtime.Reconnected.ShouldBe(["alpha"]);
+    }
+
+    [Fact]
+    public async Task UserConnections_ThatOwnersInstanceIsReleased_AndNothingIsPublishedAgain()
+    {
+        await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.UserConnections, "alpha/u1"), CancellationToken.None);
+        await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.UserConnections, "*/u2"), CancellationToken.None);
+
+        _f.Instances.Released.ShouldBe([(ServerName.From("alpha"), new ConnectionOwner("u1")), (null, new ConnectionOwner("u2"))]);
+        _f.ControlPlane.Changes.Published.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task UserConnections_ANameThatIsNotOne_ReleasesNothing_AndIsLogged()
+    {
+        await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.UserConnections, "no-owner"), CancellationToken.None);
+
+        _f.Instances.Released.ShouldBeEmpty();
+        _f.Log.Entries.ShouldContain(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("no-owner"));
     }
 
     [Fact]

@@ -4,11 +4,14 @@ using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Listening;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Application.Presets;
+using OneMcp.Application.Connections;
 using OneMcp.Application.Replication;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.Presets;
+using OneMcp.UnitTests.Connections;
 using OneMcp.UnitTests.ControlPlane;
 using OneMcp.UnitTests.TestDoubles;
+using OneMcp.UnitTests.Users;
 
 namespace OneMcp.UnitTests.Replication;
 
@@ -23,7 +26,7 @@ internal sealed class ReactionsFixture : IDisposable
         Router = new SessionRouter(Sessions, _inFlight, _subscriptions, Listeners, NullLogger<SessionRouter>.Instance);
         Reactions = new ChangeFeedReactions(
             ControlPlane.Catalog, ControlPlane.Repository, OAuth, ControlPlane.Runtime, Presets, Router, Sessions, Listeners, [Caches],
-            NullLogger<ChangeFeedReactions>.Instance);
+            new UserConnectionChanges(Instances, ControlPlane.Changes), Log);
     }
 
     public ControlPlaneFixture ControlPlane { get; } = new();
@@ -35,6 +38,10 @@ internal sealed class ReactionsFixture : IDisposable
     public ListenerRegistry Listeners { get; } = new();
 
     public ReloadingBackendOAuth OAuth { get; } = new();
+
+    public RecordingInstances Instances { get; } = new();
+
+    public RecordingLogger<ChangeFeedReactions> Log { get; } = new();
 
     public CountingOAuthCaches Caches { get; } = new();
 
