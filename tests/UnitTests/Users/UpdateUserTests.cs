@@ -2,6 +2,10 @@ using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Domain.Users;
+using OneMcp.Application.Connections;
+using OneMcp.Application.Replication;
+using OneMcp.Domain.Backends;
+using OneMcp.UnitTests.Connections;
 using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Users;
@@ -11,6 +15,11 @@ public sealed class UpdateUserTests
     private readonly InMemoryUserRepository _users = new();
     private readonly RecordingGrantDirectory _grants = new();
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+    private readonly RecordingInstances _instances = new();
+    private readonly RecordingChangeFeed _feed = new();
+    private readonly InMemoryConnectionStore _connections;
+
+    public UpdateUserTests() => _connections = new InMemoryConnectionStore(_time);
 
     [Fact]
     public async Task Update_WhenDemotingTheLastEnabledAdmin_ThrowsLastAdminAndWritesNothing()
@@ -53,6 +62,24 @@ public sealed class UpdateUserTests
         (await Handle("bob", new UserEdit { Disabled = false })).Disabled.ShouldBeFalse();
 
         _grants.RevokedSubjects.ShouldBe([bob.Id.ToString()]);
+    }
+
+    [Fact]
+    public async Task Update_DisablingAUser_DeletesTheirConnections_AndStopsTheirInstances_EnablingKeepsWhatIsLeft()
+    {
+        var bob = ConnectionOwner.Of((await Seed("bob", UserRole.Member)).Id);
+        var carol = ConnectionOwner.Of((await Seed("carol", UserRole.Member)).Id);
+        var secret = new Dictionary<string, string> { ["API_KEY"] = "k" };
+        await _connections.SetSecretsAsync(ServerName.From("db"), bob, secret, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), carol, secret, CancellationToken.None);
+
+        await Handle("bob", new UserEdit { Disabled = true });
+        await Handle("bob", new UserEdit { Disabled = false });
+        await Handle("carol", new UserEdit { Role = "admin" });
+
+        (await _connections.ListAsync(null, null, CancellationToken.None)).Select(c => c.Owner).ShouldBe([carol]);
+        _instances.Released.ShouldBe([(null, bob)]);
+        _feed.Published.ShouldBe([new GatewayChange(GatewayChangeKind.UserConnections, "*/" + bob.Key)]);
     }
 
     [Fact]
@@ -99,5 +126,5 @@ public sealed class UpdateUserTests
     }
 
     private Task<UserView> Handle(string name, UserEdit edit) =>
-        new UpdateUserHandler(_users, _grants, _time).Handle(new UpdateUserCommand(name, edit), CancellationToken.None);
+        new UpdateUserHandler(_users, _grants, _connections, new UserConnectionChanges(_instances, _feed), _time).Handle(new UpdateUserCommand(name, edit), CancellationToken.None);
 }

@@ -5,6 +5,10 @@ using OneMcp.Application.Users.Commands;
 using OneMcp.Application.Users.Queries;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Users;
+using OneMcp.Application.Connections;
+using OneMcp.Application.Replication;
+using OneMcp.Domain.Backends;
+using OneMcp.UnitTests.Connections;
 using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Users;
@@ -18,6 +22,11 @@ public sealed class UserHandlerTests
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly RecordingLogger<EnsureAdminFromEnvironmentHandler> _log = new();
     private readonly RecordingGrantDirectory _grants = new();
+    private readonly RecordingInstances _instances = new();
+    private readonly RecordingChangeFeed _feed = new();
+    private readonly InMemoryConnectionStore _connections;
+
+    public UserHandlerTests() => _connections = new InMemoryConnectionStore(_time);
 
     [Fact]
     public async Task Add_StoresTheHashNotThePassword_AndReturnsTheUserWithoutIt()
@@ -62,10 +71,43 @@ public sealed class UserHandlerTests
 
         var bob = _users.Snapshot().Single(u => u.UserName == "bob");
 
-        await new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("bob"), CancellationToken.None);
+        await RemoveHandler().Handle(new RemoveUserCommand("bob"), CancellationToken.None);
 
         _users.Snapshot().ShouldHaveSingleItem().UserName.ShouldBe("alice");
         _grants.RevokedSubjects.ShouldBe([bob.Id.ToString()]);
+    }
+
+    [Fact]
+    public async Task Remove_DeletesTheUsersConnections_AndStopsTheirInstances_AfterTheUserIsGone()
+    {
+        await Add("alice", Password, "admin");
+        await Add("bob", Password, "member");
+        var bob = ConnectionOwner.Of(_users.Snapshot().Single(u => u.UserName == "bob").Id);
+        var alice = ConnectionOwner.Of(_users.Snapshot().Single(u => u.UserName == "alice").Id);
+        var secret = new Dictionary<string, string> { ["API_KEY"] = "k" };
+        await _connections.SetSecretsAsync(ServerName.From("db"), bob, secret, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("gh"), bob, secret, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), alice, secret, CancellationToken.None);
+
+        await RemoveHandler().Handle(new RemoveUserCommand("bob"), CancellationToken.None);
+
+        (await _connections.ListAsync(null, null, CancellationToken.None)).Select(c => c.Owner).ShouldBe([alice]);
+        _instances.Released.ShouldBe([(null, bob)]);
+        _feed.Published.ShouldBe([new GatewayChange(GatewayChangeKind.UserConnections, "*/" + bob.Key)]);
+    }
+
+    [Fact]
+    public async Task Remove_Refused_KeepsTheConnections()
+    {
+        await Add("alice", Password, "admin");
+        var alice = ConnectionOwner.Of(_users.Snapshot().Single().Id);
+        await _connections.SetSecretsAsync(ServerName.From("db"), alice, new Dictionary<string, string> { ["API_KEY"] = "k" }, CancellationToken.None);
+
+        await Should.ThrowAsync<LastAdminException>(() => RemoveHandler().Handle(new RemoveUserCommand("alice"), CancellationToken.None));
+
+        (await _connections.ListAsync(null, alice, CancellationToken.None)).ShouldHaveSingleItem();
+        _instances.Released.ShouldBeEmpty();
+        _feed.Published.ShouldBeEmpty();
     }
 
     [Fact]
@@ -74,7 +116,7 @@ public sealed class UserHandlerTests
         await Add("alice", Password, "admin");
         await Add("bob", Password, "member");
 
-        var e = await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
+        var e = await Should.ThrowAsync<LastAdminException>(() => RemoveHandler().Handle(new RemoveUserCommand("alice"), CancellationToken.None));
 
         e.Message.ShouldContain("last enabled admin");
         _users.Snapshot().Count.ShouldBe(2);
@@ -86,7 +128,7 @@ public sealed class UserHandlerTests
         await Add("alice", Password, "admin");
         await Add("carol", Password, "admin");
 
-        await new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("alice"), CancellationToken.None);
+        await RemoveHandler().Handle(new RemoveUserCommand("alice"), CancellationToken.None);
 
         _users.Snapshot().ShouldHaveSingleItem().UserName.ShouldBe("carol");
     }
@@ -100,13 +142,13 @@ public sealed class UserHandlerTests
         carol.Disable(_time.GetUtcNow());
         await _users.UpdateAsync(carol, CancellationToken.None);
 
-        await Should.ThrowAsync<LastAdminException>(() => new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("alice"), CancellationToken.None));
+        await Should.ThrowAsync<LastAdminException>(() => RemoveHandler().Handle(new RemoveUserCommand("alice"), CancellationToken.None));
     }
 
     [Fact]
     public async Task Remove_AnUnknownUser_IsNotFound()
     {
-        await Should.ThrowAsync<NotFoundException>(() => new RemoveUserHandler(_users, _grants).Handle(new RemoveUserCommand("nobody"), CancellationToken.None));
+        await Should.ThrowAsync<NotFoundException>(() => RemoveHandler().Handle(new RemoveUserCommand("nobody"), CancellationToken.None));
     }
 
     [Fact]
@@ -202,4 +244,6 @@ public sealed class UserHandlerTests
 
     private Task<EnsureAdminOutcome> EnsureAdmin(string? userName, string? password) =>
         new EnsureAdminFromEnvironmentHandler(_users, _hasher, _time, _log).Handle(new EnsureAdminFromEnvironmentCommand(userName, password), CancellationToken.None);
+
+    private RemoveUserHandler RemoveHandler() => new(_users, _grants, _connections, new UserConnectionChanges(_instances, _feed));
 }

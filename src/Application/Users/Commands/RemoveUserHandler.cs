@@ -1,10 +1,13 @@
 using MediatR;
 using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Connections;
 using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Users.Commands;
 
-public sealed class RemoveUserHandler(IUserRepository repository, Authorization.IOAuthGrantDirectory grants) : IRequestHandler<RemoveUserCommand, Unit>
+public sealed class RemoveUserHandler(
+    IUserRepository repository, Authorization.IOAuthGrantDirectory grants, IUserConnectionStore connections, UserConnectionChanges connectionChanges)
+    : IRequestHandler<RemoveUserCommand, Unit>
 {
     public async Task<Unit> Handle(RemoveUserCommand request, CancellationToken cancellationToken)
     {
@@ -21,6 +24,11 @@ public sealed class RemoveUserHandler(IUserRepository repository, Authorization.
         }
 
         await grants.RevokeSubjectAsync(user.Id.ToString(), cancellationToken);
+
+        // The user is gone: so are their own credentials at the backends, and the instances that ran with them.
+        var owner = ConnectionOwner.Of(user.Id);
+        await connections.DeleteForOwnerAsync(owner, cancellationToken);
+        await connectionChanges.CommittedAsync(null, owner, cancellationToken);
         return Unit.Value;
     }
 }

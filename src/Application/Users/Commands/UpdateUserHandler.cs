@@ -1,11 +1,13 @@
 using MediatR;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Common.Exceptions;
+using OneMcp.Application.Connections;
 using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Users.Commands;
 
-public sealed class UpdateUserHandler(IUserRepository repository, IOAuthGrantDirectory grants, TimeProvider time)
+public sealed class UpdateUserHandler(
+    IUserRepository repository, IOAuthGrantDirectory grants, IUserConnectionStore connections, UserConnectionChanges connectionChanges, TimeProvider time)
     : IRequestHandler<UpdateUserCommand, UserView>
 {
     public async Task<UserView> Handle(UpdateUserCommand request, CancellationToken cancellationToken)
@@ -53,6 +55,15 @@ public sealed class UpdateUserHandler(IUserRepository repository, IOAuthGrantDir
         if (demoted || newlyDisabled)
         {
             await grants.RevokeSubjectAsync(user.Id.ToString(), cancellationToken);
+        }
+
+        if (newlyDisabled)
+        {
+            // A disabled user's credentials at the backends go, and the instances that ran with them stop; enabled
+            // again, they connect again.
+            var owner = ConnectionOwner.Of(user.Id);
+            await connections.DeleteForOwnerAsync(owner, cancellationToken);
+            await connectionChanges.CommittedAsync(null, owner, cancellationToken);
         }
 
         return UserView.From(user);
