@@ -59,6 +59,7 @@ internal static class ControlPlaneApi
         api.MapTagScopes();
         api.MapUsers();
         api.MapAudit();
+        api.MapConnections();
         return endpoints;
     }
 }
