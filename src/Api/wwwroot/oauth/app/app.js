@@ -1,8 +1,9 @@
 // OneMcp OAuth management dashboard (/oauth): plain ES modules, no build step, nothing loaded from elsewhere.
 //
 // Stable selectors (browser tests and scripts rely on them; keep them):
-//   navigation      links by their text: "Backends", "Requests", "Clients", "Tag scopes", "Activity", "Users" (hash
-//                   routes #backends, #requests, #clients, #tags, #activity, #users; "Users" only for admins)
+//   navigation      links by their text: "Backends", "Requests", "Clients", "Tag scopes", "Activity", "My connections",
+//                   "Users" (hash routes #backends, #requests, #clients, #tags, #activity, #connections, #users;
+//                   "Users" only for admins)
 //   backend row     tr[data-backend="<name>"] (a card at phone width, same element), containing
 //                   .status whose text is exactly Authorized | Connected | Awaiting OAuth | Error | Disconnected |
 //                   Connecting | Disabled (details such as the last error are in .status-note, outside .status)
@@ -13,12 +14,17 @@
 //                   while that panel is shown, the Requests view leaves that request out, so the id is unique)
 //   client          [data-client="<clientId>"]; grant rows [data-grant="<id>"]
 //   tag scope row   [data-tag="<tag>"]; user row [data-user="<userName>"]
+//   my connections  rows tr[data-connection="<backend>"] with .status exactly Connected | Not connected | Awaiting
+//                   approval, one input[type=password][data-secret="<NAME>"] per secret (never filled) whose
+//                   [data-secret-of="<NAME>"] .set-on says "set on <date>" or "not set", buttons Save, Connect account
+//                   (Reconnect account), Disconnect; admins: tr[data-connection-of="<backend>/<user>"] with Approve
+//                   and Revoke
 //   activity        filters select[name=backend], select[name=outcome], input[name=user]; audit rows
 //                   tr[data-audit="<id>"] (cells .user .kind .backend .target .outcome .duration); per-backend
 //                   chart cards [data-activity-backend="<name>"] with .n-calls .n-errors .n-p95 and svg.chart
 //                   (one g.bucket per 5 minutes)
 //   banners         #error[role=alert] (the API's ProblemDetails detail), #note[role=status] (success notes)
-//   dialogs         Remove (backend, user) and Revoke ask window.confirm first: tests must accept the dialog
+//   dialogs         Remove (backend, user), Revoke and Disconnect ask window.confirm first: tests must accept the dialog
 //                   (Playwright dismisses dialogs by default, and a dismissed confirm does nothing)
 
 import * as api from './api.js';
@@ -29,6 +35,7 @@ import * as clients from './views/clients.js';
 import * as tags from './views/tags.js';
 import * as users from './views/users.js';
 import * as activity from './views/activity.js';
+import * as connections from './views/connections.js';
 
 const REFRESH_MS = 3000;
 const LOGIN_URL = '/login?returnUrl=%2Foauth';
@@ -39,6 +46,7 @@ const routes = {
   clients: { module: clients, title: 'Clients' },
   tags: { module: tags, title: 'Tag scopes' },
   activity: { module: activity, title: 'Activity' },
+  connections: { module: connections, title: 'My connections' },
   users: { module: users, title: 'Users', adminOnly: true },
 };
 
@@ -189,14 +197,26 @@ function renderAccount(session) {
       h('button', { type: 'submit', text: 'Sign out' })));
 }
 
-/** Back from a backend's authorization page: ?request=<id> (approve it here) or ?error=...&error_description=... */
+/**
+ * Back from a backend's authorization page: ?request=<id> (approve it here), a user's own connection
+ * (?connected=<backend> or ?awaiting=<backend>, on #connections) or ?error=...&error_description=...[&backend=].
+ */
 async function handleCallback() {
   const params = new URLSearchParams(location.search);
   const cleanUrl = () => history.replaceState(null, '', `/oauth${location.hash}`);
   if (params.has('error')) {
     const description = params.get('error_description');
     const code = params.get('error');
-    showError(`Authorization failed: ${description || code}${description && code ? ` (${code})` : ''}`, 'callback');
+    const backend = params.get('backend');
+    showError(`Authorization${backend ? ` of ${backend}` : ''} failed: ${description || code}${description && code ? ` (${code})` : ''}`, 'callback');
+    cleanUrl();
+    return;
+  }
+  if (params.has('connected') || params.has('awaiting')) {
+    const backend = params.get('connected') ?? params.get('awaiting');
+    notify(params.has('connected')
+      ? `Connected: your calls to ${backend} now run with your account.`
+      : `Your account at ${backend} is connected and waits for an administrator's approval.`);
     cleanUrl();
     return;
   }

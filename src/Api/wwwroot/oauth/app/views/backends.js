@@ -178,6 +178,9 @@ function backendForm(ctx) {
   const args = h('textarea', { name: 'args', rows: 3, spellcheck: 'false' });
   const url = h('input', { type: 'text', name: 'url', inputmode: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'https://mcp.example.com/mcp' });
   const tagsInput = h('input', { type: 'text', name: 'tags', autocomplete: 'off', spellcheck: 'false', placeholder: 'web, search' });
+  const credentials = h('select', { name: 'credentials' },
+    h('option', { value: 'shared', text: 'Shared (one set for everyone)' }),
+    h('option', { value: 'perUser', text: 'Per user (each user connects their own)' }));
   const extra = h('textarea', { name: 'extra', rows: 3, spellcheck: 'false', placeholder: '{"env": {"API_KEY": "..."}, "restartOnExit": true}' });
   const stdioFields = h('div', { class: 'fields' },
     field('Command', command), field('Arguments', args, '(one per line)'));
@@ -191,6 +194,7 @@ function backendForm(ctx) {
   const formEl = h('form', { class: 'stack', novalidate: true },
     h('div', { class: 'fields' }, field('Name', name), field('Type', type), field('Tags', tagsInput, '(comma-separated)')),
     stdioFields, urlFields,
+    h('div', { class: 'fields' }, field('Credentials', credentials, '(per user: ${user:NAME} in env or headers, or each user\'s own OAuth account)')),
     field('Extra fields', extra, '(optional JSON object: env, headers, oauth, timeouts… as in mcp.json)'),
     editHint,
     h('div', { class: 'actions' }, submit, cancel));
@@ -257,6 +261,8 @@ function backendForm(ctx) {
     }
     const tagList = splitList(tagsInput.value);
     if (tagList.length) body.tags = tagList;
+    // Shared is the default: said only when it changes something (a new per-user backend, or an edit of one).
+    if (credentials.value === 'perUser' || editing?.credentials === 'perUser') body.credentials = credentials.value;
     return { ...body, ...extraFields };
   }
 
@@ -272,6 +278,7 @@ function backendForm(ctx) {
       args.value = (backend.args ?? []).join('\n');
       url.value = backend.url ?? '';
       tagsInput.value = (backend.tags ?? []).join(', ');
+      credentials.value = backend.credentials === 'perUser' ? 'perUser' : 'shared';
       const kept = {};
       if (backend.cwd) kept.cwd = backend.cwd;
       if (backend.disabledTools?.length) kept.disabledTools = backend.disabledTools;
