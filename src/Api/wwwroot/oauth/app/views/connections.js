@@ -136,9 +136,9 @@ export function create(ctx) {
     });
     row.append(
       td('Backend', { class: 'name' }, h('span', { text: c.backend })),
-      td('User', { class: 'user' }, h('span', { text: c.user })),
+      td('User', { class: 'connection-user' }, h('span', { text: c.user })),
       td('Secrets set', { class: 'secrets-set' }),
-      td('Account', { class: 'account' }),
+      td('Account', { class: 'oauth-account' }),
       td('Changed', null, timeEl(c.updatedAt)),
       td('Actions', { class: 'actions-cell' }, h('div', { class: 'actions' }, approve, revoke)));
     row.approve = approve;
@@ -147,7 +147,7 @@ export function create(ctx) {
 
   function updateAllRow(row, c) {
     setText(row.querySelector('.secrets-set .cell'), c.secrets.length ? c.secrets.map(s => s.name).join(', ') : '—');
-    setText(row.querySelector('.account .cell'), c.oauthStatus === 'connected' ? 'Connected'
+    setText(row.querySelector('.oauth-account .cell'), c.oauthStatus === 'connected' ? 'Connected'
       : c.oauthStatus === 'awaitingApproval' ? 'Awaiting approval' : '—');
     updateTime(row.querySelector('time'), c.updatedAt);
     row.approve.hidden = c.oauthStatus !== 'awaitingApproval';
