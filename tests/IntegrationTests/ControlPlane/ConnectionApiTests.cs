@@ -153,3 +153,41 @@ public sealed class ConnectionApiTests : IAsyncLifetime
         return new RestResponse(response.StatusCode, response.Content.Headers.ContentType?.MediaType, text.Length == 0 ? null : JsonNode.Parse(text), text);
     }
 }
+
+/// <summary>Without authentication the caller is the one local user: their connection is listed as <c>local</c>.</summary>
+public sealed class ConnectionApiAuthOffTests : IAsyncLifetime
+{
+    private GatewayUnderTest _gateway = null!;
+    private RestClient _rest = null!;
+
+    public async Task InitializeAsync()
+    {
+        var keyed = ConfigBuilder.StdioTestServer("keyed", ["web"]);
+        keyed["credentials"] = "perUser";
+        keyed["env"] = new JsonObject { ["API_KEY"] = "${user:API_KEY}" };
+        _gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("keyed", keyed));
+        _rest = new RestClient(_gateway);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _rest.Dispose();
+        await _gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TheLocalUser_SetsSecrets_ListedAsLocal_AndRevokedByThatName()
+    {
+        var set = await _rest.PutAsync("/api/me/connections/keyed/secrets", new JsonObject { ["API_KEY"] = "local-key-41" });
+        set.Status.ShouldBe(HttpStatusCode.OK, set.Text);
+        set.Json!["connected"]!.GetValue<bool>().ShouldBeTrue();
+
+        var all = await _rest.GetAsync("/api/connections");
+        all.Status.ShouldBe(HttpStatusCode.OK, all.Text);
+        all.Json!.AsArray().ShouldHaveSingleItem()!["user"]!.GetValue<string>().ShouldBe("local");
+        all.Text.ShouldNotContain("local-key-41");
+
+        (await _rest.DeleteAsync("/api/connections/keyed/local")).Status.ShouldBe(HttpStatusCode.NoContent);
+        (await _rest.GetAsync("/api/me/connections")).Json!.AsArray().Single()!["connected"]!.GetValue<bool>().ShouldBeFalse();
+    }
+}

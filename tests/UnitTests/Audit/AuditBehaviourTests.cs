@@ -5,6 +5,8 @@ using OneMcp.Application.Audit;
 using OneMcp.Application.Audit.Queries;
 using OneMcp.Application.Authorization.Commands;
 using OneMcp.Application.Backends.Commands;
+using OneMcp.Application.Connections;
+using OneMcp.Application.Connections.Commands;
 using OneMcp.Application.Users.Commands;
 using OneMcp.UnitTests.TestDoubles;
 
@@ -28,6 +30,22 @@ public sealed class AuditBehaviourTests
         var entry = _log.Entries.ShouldHaveSingleItem();
         (entry.Kind, entry.Outcome, entry.Name, entry.Backend, entry.UserName, entry.Subject)
             .ShouldBe((AuditKinds.Change, AuditOutcomes.Success, "RemoveBackend", "alpha", "ada", "sub-ada"));
+    }
+
+    [Fact]
+    public async Task Handle_ConnectionCommands_AreRecordedWithTheirBackend_RevokeAndApproveAsSuch_NeverASecret()
+    {
+        await RunAsync(new SetMySecretsCommand("keyed", new ConnectionOwner("sub-ada"), new Dictionary<string, string?> { ["API_KEY"] = "s3cret-value" }),
+            () => Task.FromResult<MyConnectionView>(null!));
+        await RunAsync(new RevokeConnectionCommand("keyed", "bob"), () => Task.FromResult(Unit.Value));
+        await RunAsync(new ApproveConnectionCommand("vault", "bob"), () => Task.FromResult(Unit.Value));
+
+        _log.Entries.Select(e => (e.Kind, e.Name, e.Backend)).ShouldBe([
+            (AuditKinds.Change, "SetMySecrets", "keyed"),
+            (AuditKinds.Revocation, "RevokeConnection", "keyed"),
+            (AuditKinds.Approval, "ApproveConnection", "vault"),
+        ]);
+        _log.Entries.ShouldAllBe(e => !e.ToString().Contains("s3cret-value"));
     }
 
     [Fact]
