@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Connections;
@@ -9,6 +10,7 @@ public sealed record ConnectionSecretView(string Name, DateTimeOffset? SetAt);
 /// One per-user backend as the signed-in user sees it in "My connections": what it needs (the secrets it references,
 /// an OAuth account for HTTP and SSE) and what they have given it. Never a value.
 /// </summary>
+/// <remarks>JSON names as docs/dashboard-api.md and the dashboard spell them (<c>oauth</c>, not the camel case of <c>OAuth</c>).</remarks>
 /// <param name="Backend">The backend's name.</param>
 /// <param name="Transport"><c>stdio</c>, <c>http</c> or <c>sse</c>, as the backend list says it.</param>
 /// <param name="OAuth">The backend takes an account at the backend (HTTP and SSE): "Connect account" applies.</param>
@@ -25,10 +27,10 @@ public sealed record MyConnectionView(
     string Backend,
     string Transport,
     IReadOnlyList<ConnectionSecretView> Secrets,
-    bool OAuth,
-    bool OAuthRequired,
-    string? OAuthStatus,
-    DateTimeOffset? OAuthConnectedAt,
+    [property: JsonPropertyName("oauth")] bool OAuth,
+    [property: JsonPropertyName("oauthRequired")] bool OAuthRequired,
+    [property: JsonPropertyName("oauthStatus")] string? OAuthStatus,
+    [property: JsonPropertyName("oauthConnectedAt")] DateTimeOffset? OAuthConnectedAt,
     bool Connected,
     DateTimeOffset? UpdatedAt)
 {
@@ -87,8 +89,8 @@ public sealed record ConnectionView(
     string Backend,
     string User,
     IReadOnlyList<ConnectionSecretView> Secrets,
-    string? OAuthStatus,
-    DateTimeOffset? OAuthConnectedAt,
+    [property: JsonPropertyName("oauthStatus")] string? OAuthStatus,
+    [property: JsonPropertyName("oauthConnectedAt")] DateTimeOffset? OAuthConnectedAt,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {

@@ -72,7 +72,8 @@ public sealed class MyConnectionsBrowserTests(BrowserFixture browser)
             var vault = page.Locator("tr[data-connection=\"vault\"]");
             await Expect(vault.Locator(".status")).ToHaveTextAsync("Not connected");
             await vault.GetByRole(AriaRole.Button, new() { Name = "Connect account for vault", Exact = true }).ClickAsync();
-            await page.WaitForURLAsync(AuthorizationPage, Walkthrough.LongNavigation);
+            // The URL, not the load event (which a loaded machine has delayed past any timeout: see Walkthrough).
+            await Expect(page).ToHaveURLAsync(AuthorizationPage, new() { Timeout = BrowserTimeouts.NavigationMs });
             api.Changes.ShouldContain("POST /api/me/connections/vault/oauth/authorize ");
 
             // Back from it: the banner says what happened, and the address is clean again.
@@ -156,14 +157,15 @@ public sealed class MyConnectionsBrowserTests(BrowserFixture browser)
             var row = page.Locator("tr[data-connection=\"vault\"]");
             await Expect(row.Locator(".status")).ToHaveTextAsync("Not connected", Walkthrough.Long);
             await row.GetByRole(AriaRole.Button, new() { Name = "Connect account for vault", Exact = true }).ClickAsync();
-            await page.WaitForURLAsync(url => url.StartsWith(vault.BaseUrl.AbsoluteUri, StringComparison.Ordinal), Walkthrough.LongNavigation);
-            (await page.TitleAsync()).ShouldStartWith("Test backend");
+            await Expect(page).ToHaveURLAsync(
+                new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(vault.BaseUrl.AbsoluteUri)), new() { Timeout = BrowserTimeouts.NavigationMs });
+            await Expect(page).ToHaveTitleAsync(new System.Text.RegularExpressions.Regex("^Test backend"), new() { Timeout = BrowserTimeouts.NavigationMs });
             await page.FillAsync("input[name=account]", "bob-at-vault");
             await BrowserFixture.SaveScreenshotAsync(page, "my-connections-backend-consent");
             await page.GetByRole(AriaRole.Button, new() { Name = "Allow", Exact = true }).ClickAsync();
 
-            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/oauth" && new Uri(url).Fragment == "#connections", Walkthrough.LongNavigation);
             await Expect(page.Locator("#note[role=status]")).ToContainTextAsync("Connected: your calls to vault now run with your account.", Walkthrough.LongContain);
+            await Expect(page).ToHaveURLAsync(gateway.Url("/oauth#connections").ToString());
             await Expect(row.Locator(".status")).ToHaveTextAsync("Connected", Walkthrough.Long);
             await BrowserFixture.SaveScreenshotAsync(page, "my-connections-connected");
 

@@ -54,6 +54,10 @@ public sealed class ConnectionApiTests : IAsyncLifetime
         keyed["connected"]!.GetValue<bool>().ShouldBeFalse();
         Secrets(keyed).ShouldBe([("API_KEY", false), ("REGION", false)]);
 
+        // The names of docs/dashboard-api.md, which the dashboard reads case-sensitively.
+        keyed.AsObject().Select(p => p.Key).ShouldBe(
+            ["backend", "transport", "secrets", "oauth", "oauthRequired", "oauthStatus", "oauthConnectedAt", "connected", "updatedAt"], ignoreOrder: true);
+
         var set = await SendAsync(_bob, HttpMethod.Put, "/api/me/connections/keyed/secrets", new JsonObject { ["API_KEY"] = BobKey });
         set.Status.ShouldBe(HttpStatusCode.OK, set.Text);
         Secrets(set.Json!).ShouldBe([("API_KEY", true), ("REGION", false)]);
@@ -66,6 +70,7 @@ public sealed class ConnectionApiTests : IAsyncLifetime
         everyone.Status.ShouldBe(HttpStatusCode.OK, everyone.Text);
         var row = everyone.Json!.AsArray().ShouldHaveSingleItem()!;
         row["user"]!.GetValue<string>().ShouldBe(AuthGatewayFixture.Member);
+        row.AsObject().Select(p => p.Key).ShouldBe(["backend", "user", "secrets", "oauthStatus", "oauthConnectedAt", "createdAt", "updatedAt"], ignoreOrder: true);
         row["secrets"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()).ShouldBe(["API_KEY", "REGION"]);
         foreach (var answer in new[] { set, after, everyone })
         {
