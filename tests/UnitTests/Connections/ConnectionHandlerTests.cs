@@ -1,4 +1,5 @@
-using FluentValidation;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Connections;
 using OneMcp.Application.Connections.Commands;
@@ -257,6 +258,20 @@ public sealed class ConnectionHandlerTests
 
         _oauth.Approved.ShouldBeEmpty();
         _feed.Published.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Views_AnswerWithTheDocumentedNames_AndNoValue()
+    {
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var summary = new UserConnectionSummary(Db, Alice, [new UserSecretInfo("API_KEY", _time.GetUtcNow())], null, false, _time.GetUtcNow(), _time.GetUtcNow());
+
+        var mine = JsonSerializer.SerializeToNode(MyConnectionView.From(_pool.Backends.Single(b => b.Name == Db).Settings, summary), web)!.AsObject();
+        var all = JsonSerializer.SerializeToNode(ConnectionView.From(summary, "alice"), web)!.AsObject();
+
+        mine.Select(p => p.Key).ShouldBe(["backend", "transport", "secrets", "oauth", "oauthRequired", "oauthStatus", "oauthConnectedAt", "connected", "updatedAt"]);
+        all.Select(p => p.Key).ShouldBe(["backend", "user", "secrets", "oauthStatus", "oauthConnectedAt", "createdAt", "updatedAt"]);
+        ((JsonObject)mine["secrets"]![0]!).Select(p => p.Key).ShouldBe(["name", "setAt"]);
     }
 
     private static StdioBackendSettings PerUserStdio(string name, params (string Name, string Value)[] env) => new()
