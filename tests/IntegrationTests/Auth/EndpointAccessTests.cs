@@ -13,11 +13,15 @@ namespace OneMcp.IntegrationTests.Auth;
 /// </summary>
 public sealed class EndpointAccessTests(AuthGatewayFixture fixture) : IClassFixture<AuthGatewayFixture>
 {
-    // What members may do besides reading: revoke their own grants (another's answers 404).
-    private static readonly HashSet<string> MemberActions = ["DELETE /api/grants/{id}"];
+    // What members may do besides reading: revoke their own grants (another's answers 404), and their own connections.
+    private static readonly HashSet<string> MemberActions =
+    [
+        "DELETE /api/grants/{id}",
+        "PUT /api/me/connections/{backend}/secrets", "POST /api/me/connections/{backend}/oauth/authorize", "DELETE /api/me/connections/{backend}",
+    ];
 
     // Reads that still need the admin role.
-    private static readonly HashSet<string> AdminReads = ["GET /api/users", "GET /api/authorization-requests"];
+    private static readonly HashSet<string> AdminReads = ["GET /api/users", "GET /api/authorization-requests", "GET /api/connections"];
 
     [Fact]
     public async Task EveryApiEndpoint_WithoutASession_Is401()
@@ -106,7 +110,9 @@ public sealed class EndpointAccessTests(AuthGatewayFixture fixture) : IClassFixt
             .Replace("{id:guid}", Guid.NewGuid().ToString("D"), StringComparison.Ordinal)
             .Replace("{id}", Guid.NewGuid().ToString("D"), StringComparison.Ordinal)
             .Replace("{name}", "alpha", StringComparison.Ordinal)
-            .Replace("{tag}", "web", StringComparison.Ordinal);
+            .Replace("{tag}", "web", StringComparison.Ordinal)
+            .Replace("{backend}", "alpha", StringComparison.Ordinal)
+            .Replace("{user}", AuthGatewayFixture.Member, StringComparison.Ordinal);
         path.ShouldNotContain("{", customMessage: $"a route parameter of {pattern} has no test value");
         var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (method is "POST" or "PUT" or "PATCH")
