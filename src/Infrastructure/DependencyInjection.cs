@@ -24,6 +24,8 @@ public static class DependencyInjection
         services.AddSingleton(backendOptions);
         services.AddSingleton<McpClientFactory>();
         services.AddSingleton<BackendPool>();
+        services.AddSingleton<Backends.PerUser.PerUserBackends>();
+        services.AddSingleton<Application.Connections.IPerUserBackends>(sp => sp.GetRequiredService<Backends.PerUser.PerUserBackends>());
         services.AddSingleton<IBackendPool>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendDefinitionAssembler, BackendDefinitionAssembler>();
