@@ -21,6 +21,7 @@ internal static class GatewayServices
     public static IServiceCollection AddGatewayServices(this IServiceCollection services, ServeOptions options, Func<string, string?> environment)
     {
         services.AddApplication();
+        services.AddSingleton(new Application.Connections.MyConnectionsLink(options.PublicUrl));
         services.AddInfrastructure(new BackendHostOptions
         {
             ConfigPath = options.ConfigPath,
