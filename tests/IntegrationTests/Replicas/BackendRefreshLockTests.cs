@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
+using OneMcp.Infrastructure.Connections;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.Repositories;
 using OneMcp.IntegrationTests.Persistence;
@@ -46,6 +47,7 @@ public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLi
         using var gate = new MeetingGate(expected: 2, TimeSpan.FromSeconds(2));
         var replicas = new[] { first, second }.Select(connections => new BackendTokenSource(
             new BackendCredentialStore(connections, keys, TimeProvider.System),
+            new UserConnectionStore(connections, keys, TimeProvider.System),
             new BackendOAuthHttp(new HttpClient(new RefreshGateHandler(gate) { InnerHandler = new HttpClientHandler() })),
             TimeProvider.System,
             NullLogger<BackendTokenSource>.Instance,
