@@ -105,7 +105,8 @@ internal static class BackendOAuthEndpoints
     /// <summary>Who starts the flow: the signed-in user, or the local operator when auth is off.</summary>
     private static string SubjectOf(HttpContext context) => ApiCaller.Subject(context) ?? AuthorizationRequestView.LocalOperator;
 
-    private static Uri CallbackUrl(HttpContext context, string name)
+    /// <summary>Where a backend's authorization server sends the browser back: the same for the shared flow and each user's own.</summary>
+    internal static Uri CallbackUrl(HttpContext context, string name)
     {
         // The issuer is the gateway's public URL when auth is on; otherwise the address this request came to.
         var root = context.RequestServices.GetService<AuthSettings>()?.Issuer.GetLeftPart(UriPartial.Path).TrimEnd('/')

@@ -26,7 +26,7 @@ public sealed partial class UserBackendOAuth(
         if (!backend.IsPerUser)
         {
             throw new BackendOAuthException(
-                BackendOAuthException.DiscoveryFailed, $"Backend '{backend.Name}' uses shared credentials: an administrator authorizes it for everyone.");
+                "not_per_user", $"Backend '{backend.Name}' uses shared credentials: an administrator authorizes it for everyone.");
         }
 
         var (client, scopes) = await flow.ClientForAsync(backend, redirectUri, cancellationToken);
