@@ -14,6 +14,9 @@ public sealed record UserConnection
     /// <summary>The user's authorization in progress (subject: the owner key).</summary>
     public PendingBackendFlow? Pending { get; init; }
 
+    /// <summary>The backend said <c>"approval": "admin"</c> when the pending flow began: its tokens wait for an administrator.</summary>
+    public bool PendingNeedsApproval { get; init; }
+
     /// <summary>The tokens the user's calls carry.</summary>
     public BackendTokenSet? Tokens { get; init; }
 

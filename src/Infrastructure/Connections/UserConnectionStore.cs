@@ -43,7 +43,7 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
             $" ORDER BY {DbValues.OrderByBinary(dialect, "b.name")}, {DbValues.OrderByBinary(dialect, "c.owner_key")}";
         await using var connection = await connections.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => Summarize((IDictionary<string, object>)row))];
+        return [.. rows.Select(row => Summarize((IDictionary<string, object>)row)).OfType<UserConnectionSummary>()];
     }
 
     public async Task<IReadOnlyDictionary<string, string>> GetSecretsAsync(ServerName backend, ConnectionOwner owner, CancellationToken cancellationToken)
@@ -108,10 +108,16 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
     public async Task<bool> UpdateAsync(ServerName backend, ConnectionOwner owner, Func<UserConnection, UserConnection> change, CancellationToken cancellationToken) =>
         (await _rows.UpdateAsync(backend, owner.Key, change, cancellationToken)).Saved;
 
-    // Decrypts one row to read what a summary shows (names and dates); no value leaves this method.
-    private UserConnectionSummary Summarize(IDictionary<string, object> row)
+    // Decrypts one row to read what a summary shows (names and dates); no value leaves this method. A row that only
+    // holds an authorization the user has not finished is no connection yet: null.
+    private UserConnectionSummary? Summarize(IDictionary<string, object> row)
     {
         var stored = _rows.Unprotect((byte[])row["protected_blob"]);
+        if (stored.Secrets.Count == 0 && stored.Tokens is null && stored.TokensAwaitingApproval is null)
+        {
+            return null;
+        }
+
         return new UserConnectionSummary(
             ServerName.From((string)row["backend"]),
             new ConnectionOwner((string)row["owner_key"]),

@@ -98,6 +98,18 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     }
 
     [Fact]
+    public async Task List_LeavesOutAnAuthorizationNotFinishedYet()
+    {
+        await AddBackendAsync(Github);
+        await SetAsync(Github, Bob);
+
+        await Store.UpdateAsync(Github, Alice, c => c with { Pending = new PendingBackendFlow(Alice.Key, "hash-of-state", "verifier", T0) }, Ct);
+
+        (await Store.ListAsync(null, null, Ct)).Select(s => s.Owner).ShouldBe([Bob]);
+        (await Db.CountAsync("user_connections")).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Delete_RemovesOnlyThatOwnersConnectionToThatBackend()
     {
         await AddBackendAsync(Github);
