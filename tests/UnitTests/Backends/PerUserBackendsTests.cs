@@ -42,6 +42,7 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
         _store = new InMemoryUserConnectionStore(_time);
         var tokens = new BackendTokenSource(
             new BackendCredentialStore(_neverOpened, new EphemeralDataProtectionProvider(), _time),
+            new OneMcp.Infrastructure.Connections.UserConnectionStore(_neverOpened, new EphemeralDataProtectionProvider(), _time),
             new BackendOAuthHttp(_http), _time, NullLogger<BackendTokenSource>.Instance);
         _runtime = new PerUserBackends(_events, _store, tokens, _time, NullLoggerFactory.Instance, (settings, owner, events, _) =>
         {
