@@ -272,6 +272,23 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
 
         _connections.ShouldHaveSingleItem().Owner.ShouldBe(ConnectionOwner.Local);
         entry.State.Status.ShouldBe(BackendStatus.Connected);
+        await _connections.Single().Disposed; // the local owner's connection does not keep a user's place
+        entry.InstanceCount.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Release_OfAUserWhoJustConnected_LearnsTheCatalogueTheBackendHadNot()
+    {
+        await using var entry = Entry();
+        entry.Start();
+        await entry.FirstAttempt;
+        entry.State.Status.ShouldBe(BackendStatus.Connecting, "nobody has connected yet");
+
+        await ConnectAsync(Alice, "alice-key");
+        await _runtime.ReleaseAsync(Files, Alice, CancellationToken.None);
+
+        await _events.ChangedTo(entry, BackendStatus.Connected);
+        ConnectionOf(Alice).Settings.Stdio().Environment["API_KEY"].ShouldBe("alice-key");
     }
 
     [Fact]
@@ -293,6 +310,7 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
     {
         private readonly Lock _gate = new();
         private readonly List<IBackendConnection> _changed = [];
+        private readonly SemaphoreSlim _signal = new(0);
 
         public IReadOnlyList<IBackendConnection> Changed
         {
@@ -311,9 +329,21 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
             {
                 _changed.Add(backend);
             }
+
+            _signal.Release();
         }
 
         public void BackendConnected(IBackendConnection backend) => BackendChanged(backend, CapabilityKinds.All);
+
+        /// <summary>Completes once <paramref name="backend"/> was announced with <paramref name="status"/>.</summary>
+        public async Task ChangedTo(PerUserBackendConnection backend, BackendStatus status)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (!Changed.Any(b => ReferenceEquals(b, backend)) || backend.State.Status != status)
+            {
+                await _signal.WaitAsync(timeout.Token); // each announcement wakes the check
+            }
+        }
 
         public void ResourceUpdated(IBackendConnection backend, string uri)
         {

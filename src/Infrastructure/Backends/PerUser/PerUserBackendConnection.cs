@@ -27,6 +27,7 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
     private volatile BackendSettings _settings;
     private volatile Catalogue? _catalogue;
     private bool _stopped;
+    private int _learning;
 
     internal PerUserBackendConnection(BackendSettings settings, PerUserBackends runtime, SemaphoreSlim connectSlots)
     {
@@ -71,6 +72,26 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         {
             _firstAttempt.TrySetResult();
             return;
+        }
+
+        LearnCatalogueIfNeeded();
+    }
+
+    /// <summary>
+    /// Without a catalogue yet, starts (once at a time) the connection of a user who has connected completely to learn
+    /// it: at start, and whenever a user's connection changed (they may just have completed it).
+    /// </summary>
+    internal void LearnCatalogueIfNeeded()
+    {
+        if (_catalogue is not null || _settings.Disabled || _stopped)
+        {
+            _firstAttempt.TrySetResult();
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _learning, 1) == 1)
+        {
+            return; // learning already
         }
 
         _ = Task.Run(LearnCatalogueAsync, CancellationToken.None);
@@ -349,6 +370,11 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
                 try
                 {
                     await ForOwnerAsync(owner, _stopping.Token);
+                    if (owner.IsLocal)
+                    {
+                        // With authentication on, the local owner is nobody: its connection must not take a user's place.
+                        await ReleaseAsync(owner);
+                    }
                 }
                 catch (UserConnectionRequiredException)
                 {
@@ -366,6 +392,7 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         }
         finally
         {
+            Volatile.Write(ref _learning, 0);
             _firstAttempt.TrySetResult();
         }
     }

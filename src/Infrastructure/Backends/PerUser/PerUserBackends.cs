@@ -77,6 +77,12 @@ public sealed class PerUserBackends : IPerUserBackends
     {
         var entries = _entries.Keys.Where(e => backend is null || e.Name == backend).ToList();
         await Task.WhenAll(entries.Select(e => e.ReleaseAsync(owner)));
+
+        // The change may have completed a user's connection: a backend with no catalogue yet can learn it now.
+        foreach (var entry in entries)
+        {
+            entry.LearnCatalogueIfNeeded();
+        }
         var names = entries.Select(e => e.Name).ToHashSet();
         if (backend is { } named)
         {
