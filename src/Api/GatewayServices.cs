@@ -21,6 +21,8 @@ internal static class GatewayServices
     public static IServiceCollection AddGatewayServices(this IServiceCollection services, ServeOptions options, Func<string, string?> environment)
     {
         services.AddApplication();
+        services.AddSingleton(sp => new Application.Connections.MyConnectionsLink(
+            () => sp.GetService<Infrastructure.Identity.AuthSettings>()?.Issuer ?? options.PublicUrl));
         services.AddInfrastructure(new BackendHostOptions
         {
             ConfigPath = options.ConfigPath,

@@ -54,6 +54,9 @@ public static class DependencyInjection
         // Stored backends and the running pool, kept in step (one gate per process).
         services.AddSingleton<BackendCatalogGate>();
         services.AddScoped<BackendCatalog>();
+
+        // What follows a user's connection change (release the instance here, tell the other replicas).
+        services.AddSingleton<Connections.UserConnectionChanges>();
         return services;
     }
 }

@@ -7,6 +7,7 @@ using OneMcp.Infrastructure.Audit;
 using OneMcp.Infrastructure.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.Infrastructure.Configuration;
+using OneMcp.Infrastructure.Connections;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.DataProtection;
@@ -24,6 +25,8 @@ public static class DependencyInjection
         services.AddSingleton(backendOptions);
         services.AddSingleton<McpClientFactory>();
         services.AddSingleton<BackendPool>();
+        services.AddSingleton<Backends.PerUser.PerUserBackends>();
+        services.AddSingleton<Application.Connections.IPerUserBackends>(sp => sp.GetRequiredService<Backends.PerUser.PerUserBackends>());
         services.AddSingleton<IBackendPool>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendRuntime>(sp => sp.GetRequiredService<BackendPool>());
         services.AddSingleton<IBackendDefinitionAssembler, BackendDefinitionAssembler>();
@@ -40,6 +43,7 @@ public static class DependencyInjection
 
         // After the migration: Data Protection reads its key ring from the database when it starts.
         services.AddBackendOAuth(KeyRingEncryptionKey.Resolve(persistence, Environment.GetEnvironmentVariable));
+        services.AddUserConnections();
 
         // Backend secrets written before they were encrypted at rest, once the keys can be read and before any use.
         services.AddHostedService<ProtectBackendSecretsOnStart>();

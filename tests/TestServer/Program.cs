@@ -47,7 +47,7 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
     builder.Logging.ConfigureStderrLogging();
     builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, settings.Port));
     builder.Services.AddHttpContextAccessor();
-    builder.Services.AddTestMcpServer(settings).WithHttpTransport(options =>
+    var mcp = builder.Services.AddTestMcpServer(settings).WithHttpTransport(options =>
     {
         // Stateless (the default) cannot push list_changed or make sampling/elicitation/roots requests; hybrid keeps
         // that for initialize clients and serves 2026-07-28 requests too (the benchmark's 2026-07-28 direct phases).
@@ -59,6 +59,7 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
     if (settings.OAuth is { } oauth)
     {
         builder.Services.AddTestOAuth(oauth);
+        mcp.WithTools<TokenSubjectTools>();
     }
 
     await using var app = builder.Build();

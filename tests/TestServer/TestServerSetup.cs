@@ -34,6 +34,7 @@ internal static class TestServerSetup
             .WithTools<ClientRequestTools>()
             .WithTools<NotificationTools>()
             .WithTools<TraceTools>()
+            .WithTools<CredentialTools>()
             .WithResources<TestResources>()
             .WithPrompts<TestPrompts>()
             .WithCompleteHandler(Completions.CompleteAsync)

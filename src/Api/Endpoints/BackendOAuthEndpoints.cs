@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends.OAuth;
+using OneMcp.Application.Connections;
 using OneMcp.Application.Users;
 using OneMcp.Application.Users.Queries;
 using OneMcp.Infrastructure.Identity;
@@ -12,7 +13,8 @@ namespace OneMcp.Api.Endpoints;
 
 /// <summary>
 /// The gateway as an OAuth client of its backends: Authorize and Restart OAuth on the REST API, and the callback
-/// the backend's authorization server sends the browser back to, which hands over to the dashboard.
+/// the backend's authorization server sends the browser back to, which hands over to the dashboard (for a per-user
+/// backend: the signed-in user's own connection, ADR 0033).
 /// </summary>
 internal static class BackendOAuthEndpoints
 {
@@ -50,8 +52,19 @@ internal static class BackendOAuthEndpoints
             }
 
             var query = context.Request.Query;
+            var view = "#backends";
             try
             {
+                if (await mediator.Send(new IsPerUserBackendQuery(name), context.RequestAborted))
+                {
+                    // The signed-in user's own connection ("local" without auth).
+                    view = "#connections";
+                    var outcome = await mediator.Send(
+                        new CompleteUserConnectionCommand(name, new ConnectionOwner(subject), query["state"], query["code"], query["error"], query["error_description"]),
+                        context.RequestAborted);
+                    return Results.Redirect(QueryHelpers.AddQueryString("/oauth", outcome == UserConnectionOutcome.Connected ? "connected" : "awaiting", name) + view);
+                }
+
                 var requestId = await mediator.Send(
                     new CompleteBackendAuthorizationCommand(name, subject, query["state"], query["code"], query["error"], query["error_description"]),
                     context.RequestAborted);
@@ -67,7 +80,7 @@ internal static class BackendOAuthEndpoints
                     ["error"] = code,
                     ["error_description"] = description,
                     ["backend"] = name,
-                }) + "#backends");
+                }) + view);
             }
         }).ExcludeFromDescription();
 
@@ -92,7 +105,7 @@ internal static class BackendOAuthEndpoints
     /// <summary>Who starts the flow: the signed-in user, or the local operator when auth is off.</summary>
     private static string SubjectOf(HttpContext context) => ApiCaller.Subject(context) ?? AuthorizationRequestView.LocalOperator;
 
-    /// <summary>The gateway's <c>/oauth/callback/&lt;name&gt;</c>, where every backend flow (shared or a user's own) comes back.</summary>
+    /// <summary>Where a backend's authorization server sends the browser back: the same for the shared flow and each user's own.</summary>
     internal static Uri CallbackUrl(HttpContext context, string name)
     {
         // The issuer is the gateway's public URL when auth is on; otherwise the address this request came to.

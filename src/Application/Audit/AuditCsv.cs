@@ -11,7 +11,7 @@ public static class AuditCsv
     public static string Write(AuditPage page)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var csv = new StringBuilder("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode\r\n");
+        var csv = new StringBuilder("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials\r\n");
         foreach (var item in page.Items)
         {
             csv.Append(item.Id.ToString(CultureInfo.InvariantCulture)).Append(',')
@@ -24,7 +24,8 @@ public static class AuditCsv
                 .Append(Field(item.Backend)).Append(',')
                 .Append(Field(item.Name)).Append(',')
                 .Append(item.DurationMs.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(Field(item.ErrorCode)).Append("\r\n");
+                .Append(Field(item.ErrorCode)).Append(',')
+                .Append(Field(item.Credentials)).Append("\r\n");
         }
 
         return csv.ToString();

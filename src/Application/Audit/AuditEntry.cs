@@ -24,4 +24,21 @@ public sealed record AuditEntry(
     string? Backend,
     string? Name,
     long DurationMs,
-    string? ErrorCode);
+    string? ErrorCode)
+{
+    /// <summary>
+    /// Whose credentials a call used (<see cref="AuditCredentials"/>): the caller's own connection to a per-user
+    /// backend, or the backend's shared one; null for events that are not calls to a backend.
+    /// </summary>
+    public string? Credentials { get; init; }
+}
+
+/// <summary>The values of <see cref="AuditEntry.Credentials"/>.</summary>
+public static class AuditCredentials
+{
+    /// <summary>The caller's own connection to a per-user backend (ADR 0033).</summary>
+    public const string User = "user";
+
+    /// <summary>The backend's one credential set, the same for everyone.</summary>
+    public const string Shared = "shared";
+}

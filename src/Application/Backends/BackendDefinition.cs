@@ -24,4 +24,16 @@ public abstract record BackendDefinition
     public int? MaxRestarts { get; init; }
     public long? RestartDelay { get; init; }
     public BackendOAuthDefinition? OAuth { get; init; }
+
+    /// <summary><c>shared</c> (default) or <c>perUser</c>: whose credentials calls use (ADR 0033).</summary>
+    public string? Credentials { get; init; }
+
+    /// <summary>Per-user stdio: minutes an instance may sit unused before it stops (fractions allowed).</summary>
+    public double? IdleTimeoutMinutes { get; init; }
+
+    /// <summary>Per-user stdio: how many users' instances may run at once.</summary>
+    public int? MaxInstances { get; init; }
+
+    /// <summary>Per-user http/sse with OAuth: <c>self</c> (default) or <c>admin</c> (an administrator approves each user).</summary>
+    public string? Approval { get; init; }
 }

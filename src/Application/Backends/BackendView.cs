@@ -33,6 +33,24 @@ public sealed record BackendView
     public bool RestartOnExit { get; init; }
     public int MaxRestarts { get; init; }
     public long RestartDelay { get; init; }
+
+    /// <summary><c>shared</c> or <c>perUser</c>.</summary>
+    public string Credentials { get; init; } = "shared";
+
+    /// <summary>Stdio: minutes a per-user instance may sit unused.</summary>
+    public double? IdleTimeoutMinutes { get; init; }
+
+    /// <summary>Stdio: how many per-user instances may run at once.</summary>
+    public int? MaxInstances { get; init; }
+
+    /// <summary>HTTP/SSE: <c>self</c> or <c>admin</c>, who approves a user's own OAuth tokens.</summary>
+    public string? Approval { get; init; }
+
+    /// <summary>
+    /// The names of the <c>${user:NAME}</c> secrets each user enters for a per-user backend (never a value): what
+    /// "My connections" asks for, so members see it too.
+    /// </summary>
+    public IReadOnlyList<string> UserSecrets { get; init; } = [];
     /// <summary>True when mcp.json itself says <c>disabled: true</c> (then enabling through the API has no effect).</summary>
     public bool DisabledInConfig { get; init; }
     public required BackendRuntimeView Runtime { get; init; }
@@ -78,6 +96,11 @@ public sealed record BackendView
             RestartOnExit = stdio?.RestartOnExit ?? false,
             MaxRestarts = stdio?.MaxRestarts ?? BackendSettings.DefaultMaxRestarts,
             RestartDelay = (long)(stdio?.RestartDelay ?? BackendSettings.DefaultRestartDelay).TotalMilliseconds,
+            Credentials = s.IsPerUser ? "perUser" : "shared",
+            IdleTimeoutMinutes = stdio?.IdleTimeout.TotalMinutes,
+            MaxInstances = stdio?.MaxInstances,
+            Approval = http is null ? null : http.Approval == ConnectionApproval.Admin ? "admin" : "self",
+            UserSecrets = UserSecretReferences.In(s),
             DisabledInConfig = s.Disabled,
             Runtime = BackendRuntimeView.From(backend, pool, pendingAuthorization),
         };

@@ -7,6 +7,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Audit;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Connections;
 using OneMcp.Application.Diagnostics;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Domain.Backends;
@@ -19,7 +20,7 @@ namespace OneMcp.Application.Gateway;
 /// </summary>
 public sealed partial class GatewayEngine(
     IBackendPool pool, CapabilityCatalog catalog, InFlightRequests inFlight, ResourceSubscriptions subscriptions, IAuditLog audit, TimeProvider time,
-    GatewayTelemetry? telemetry = null, ILogger<GatewayEngine>? logger = null)
+    GatewayTelemetry? telemetry = null, ILogger<GatewayEngine>? logger = null, IPerUserBackends? perUser = null, MyConnectionsLink? myConnections = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger<GatewayEngine>.Instance;
 
@@ -79,6 +80,7 @@ public sealed partial class GatewayEngine(
         var started = time.GetTimestamp();
         string? audited = null;
         string? auditedName = request.Name;
+        string? credentials = null;
         try
         {
             if (!TryResolve(session, request.Name, out var backend, out var toolName)
@@ -88,6 +90,20 @@ public sealed partial class GatewayEngine(
             }
 
             (audited, auditedName) = (backend.Name.Value, toolName);
+
+            credentials = CredentialsOf(backend);
+            IBackendConnection connection;
+            try
+            {
+                connection = await ConnectionForAsync(session, backend, cancellationToken);
+            }
+            catch (Exception e) when (Refusal(e) is { } refusal)
+            {
+                // Not connected (or no room for one more user): an answer the model can read and pass on to the user.
+                Audit(session, AuditKinds.ToolCall, audited, auditedName, started, RefusalCode(e), credentials);
+                return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = refusal }] };
+            }
+
             var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token, _logger) : null;
             CallToolResult result;
             using (inFlight.Enter(backend.Name, session, caller))
@@ -95,7 +111,7 @@ public sealed partial class GatewayEngine(
                 result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, async (meta, ct) =>
                 {
                     var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = WithoutProgressToken(meta) };
-                    var answer = await backend.CallToolAsync(forwarded, progress, ct);
+                    var answer = await connection.CallToolAsync(forwarded, progress, ct);
                     if (progress is not null)
                     {
                         // Progress must not arrive after the result it reports on.
@@ -107,12 +123,12 @@ public sealed partial class GatewayEngine(
             }
 
             // A tool's own failure is an answer, not a protocol error; the audit log still counts it as one.
-            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, result.IsError == true ? "tool_error" : null);
+            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, result.IsError == true ? "tool_error" : null, credentials);
             return result;
         }
         catch (Exception e)
         {
-            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, AuditErrorCode(e));
+            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, AuditErrorCode(e), credentials);
             throw;
         }
     }
@@ -122,6 +138,7 @@ public sealed partial class GatewayEngine(
         var started = time.GetTimestamp();
         string? audited = null;
         string? auditedName = request.Uri;
+        string? credentials = null;
         try
         {
             if (!TryResolve(session, request.Uri, out var backend, out var uri))
@@ -130,11 +147,14 @@ public sealed partial class GatewayEngine(
             }
 
             (audited, auditedName) = (backend.Name.Value, uri);
+
+            credentials = CredentialsOf(backend);
+            var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
             ReadResourceResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
                 result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta,
-                    (meta, ct) => backend.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = meta }, ct), cancellationToken);
+                    (meta, ct) => connection.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = meta }, ct), cancellationToken);
             }
 
             // Contents name the URI the client asked for, so it can match them to its request.
@@ -146,12 +166,12 @@ public sealed partial class GatewayEngine(
                 }
             }
 
-            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, null);
+            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, null, credentials);
             return CachePolicy.ForRead(session, result);
         }
         catch (Exception e)
         {
-            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, AuditErrorCode(e));
+            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, AuditErrorCode(e), credentials);
             throw;
         }
     }
@@ -161,6 +181,7 @@ public sealed partial class GatewayEngine(
         var started = time.GetTimestamp();
         string? audited = null;
         string? auditedName = request.Name;
+        string? credentials = null;
         try
         {
             if (!TryResolve(session, request.Name, out var backend, out var name))
@@ -169,20 +190,23 @@ public sealed partial class GatewayEngine(
             }
 
             (audited, auditedName) = (backend.Name.Value, name);
+
+            credentials = CredentialsOf(backend);
+            var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
             GetPromptResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
                 result = await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta,
-                    (meta, ct) => backend.GetPromptAsync(new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = meta }, ct),
+                    (meta, ct) => connection.GetPromptAsync(new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = meta }, ct),
                     cancellationToken);
             }
 
-            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, null);
+            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, null, credentials);
             return result;
         }
         catch (Exception e)
         {
-            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, AuditErrorCode(e));
+            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, AuditErrorCode(e), credentials);
             throw;
         }
     }
@@ -219,10 +243,11 @@ public sealed partial class GatewayEngine(
             return new CompleteResult { Completion = new Completion { Values = [] } };
         }
 
+        var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
         using var _ = inFlight.Enter(backend.Name, session, caller);
         return await ObserveAsync(RequestMethods.CompletionComplete, backend, forwardedRef is PromptReference p ? p.Name : ((ResourceTemplateReference)forwardedRef).Uri ?? string.Empty,
             session, request.Meta,
-            (meta, ct) => backend.CompleteAsync(new CompleteRequestParams { Ref = forwardedRef, Argument = request.Argument, Context = request.Context, Meta = meta }, ct),
+            (meta, ct) => connection.CompleteAsync(new CompleteRequestParams { Ref = forwardedRef, Argument = request.Argument, Context = request.Context, Meta = meta }, ct),
             cancellationToken);
     }
 
@@ -238,7 +263,8 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.NotSupported(backend.Name.Value, "resource subscriptions");
         }
 
-        await subscriptions.SubscribeAsync(session, backend, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+        var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
+        await subscriptions.SubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
     }
 
     public async ValueTask UnsubscribeAsync(GatewaySession session, string exposedUri, CancellationToken cancellationToken)
@@ -248,7 +274,8 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.UnknownResource(exposedUri);
         }
 
-        await subscriptions.UnsubscribeAsync(session, backend, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+        var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
+        await subscriptions.UnsubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
     }
 
     // A session's subscriptions are kept under prefixed URIs whatever names it sees, so that updates and the release
@@ -337,6 +364,42 @@ public sealed partial class GatewayEngine(
     }
 
     /// <summary>
+    /// The connection a request goes to: the backend's own, or for a per-user backend the caller's own (ADR 0033),
+    /// started on their first call. Without authentication the caller is the one local user.
+    /// </summary>
+    /// <exception cref="UserConnectionRequiredException">The caller has not connected the backend.</exception>
+    /// <exception cref="TooManyInstancesException">The backend runs for as many users as it may.</exception>
+    private async ValueTask<IBackendConnection> ConnectionForAsync(GatewaySession session, IBackendConnection backend, CancellationToken cancellationToken) =>
+        backend.Settings.IsPerUser && perUser is not null
+            ? await perUser.ForOwnerAsync(backend, ConnectionOwner.Of(session.Actor), cancellationToken)
+            : backend;
+
+    /// <summary><see cref="ConnectionForAsync"/> for a request that has no result to carry a refusal: a JSON-RPC error says it.</summary>
+    private async ValueTask<IBackendConnection> RequestConnectionForAsync(GatewaySession session, IBackendConnection backend, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ConnectionForAsync(session, backend, cancellationToken);
+        }
+        catch (Exception e) when (Refusal(e) is { } refusal)
+        {
+            throw new McpProtocolException(refusal, McpErrorCode.InvalidRequest);
+        }
+    }
+
+    /// <summary>What to tell a caller the per-user runtime refused; null for any other failure.</summary>
+    private string? Refusal(Exception exception) => exception switch
+    {
+        UserConnectionRequiredException missing => myConnections?.Explain(missing)
+            ?? $"{missing.Message} Connect it under My connections in the gateway's dashboard (/oauth#connections).",
+        TooManyInstancesException tooMany => tooMany.Message,
+        _ => null,
+    };
+
+    private static string RefusalCode(Exception exception) =>
+        exception is TooManyInstancesException ? "too_many_instances" : "not_connected";
+
+    /// <summary>
     /// Forwards one request with its span (the gateway's, and the backend call's child carrying the trace context
     /// on in <c>_meta</c>) and its metrics. Never the arguments: only method, backend, name and outcome are recorded.
     /// </summary>
@@ -376,15 +439,23 @@ public sealed partial class GatewayEngine(
     }
 
     /// <summary>One allocation and a non-blocking hand-off: the audit log never slows down or fails a call.</summary>
-    private void Audit(GatewaySession session, string kind, string? backend, string? name, long started, string? errorCode)
+    private void Audit(GatewaySession session, string kind, string? backend, string? name, long started, string? errorCode, string? credentials = null)
     {
         var actor = session.Actor;
         audit.Record(new AuditEntry(
             time.GetUtcNow(), kind, errorCode is null ? AuditOutcomes.Success : AuditOutcomes.Failure,
             actor.UserName, actor.Subject, actor.ClientId, backend,
             name is { Length: > MaxAuditedName } ? name[..MaxAuditedName] : name,
-            (long)time.GetElapsedTime(started).TotalMilliseconds, errorCode));
+            (long)time.GetElapsedTime(started).TotalMilliseconds, errorCode)
+        {
+            Credentials = credentials,
+        });
     }
+
+    /// <summary>Whose credentials a call to <paramref name="backend"/> runs with, for the audit log.</summary>
+    private static string? CredentialsOf(IBackendConnection? backend) => backend is null
+        ? null
+        : backend.Settings.IsPerUser ? AuditCredentials.User : AuditCredentials.Shared;
 
     /// <summary>The JSON-RPC error code the client saw, or what kind of failure it was.</summary>
     private static string AuditErrorCode(Exception exception) => exception switch

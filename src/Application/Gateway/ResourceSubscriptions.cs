@@ -33,7 +33,7 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
 
         // The slot is taken before anything changes, so a request over the cap changes nothing.
         ReserveSlot(session.Id);
-        var key = (backend.Name, uri);
+        var key = KeyOf(backend, uri);
         var entry = await EnterAsync(key, cancellationToken);
         var counted = false;
         try
@@ -73,7 +73,7 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(backend);
-        var key = (backend.Name, uri);
+        var key = KeyOf(backend, uri);
         var entry = await EnterAsync(key, cancellationToken);
         try
         {
@@ -102,7 +102,8 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
 
         foreach (var prefixed in prefixedUris)
         {
-            if (CapabilityName.TryParse(prefixed, out var server, out var uri) && pool.TryGet(server, out var backend))
+            // A per-user backend's subscriptions are on the user's own connection, which ends when it idles out.
+            if (CapabilityName.TryParse(prefixed, out var server, out var uri) && pool.TryGet(server, out var backend) && !backend.Settings.IsPerUser)
             {
                 var key = (backend.Name, uri);
                 var entry = await EnterAsync(key, cancellationToken);
@@ -151,6 +152,10 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
             }
         }
     }
+
+    // A user's own connection to a per-user backend is subscribed for that user alone: their count is their own.
+    private static (ServerName Server, string Uri) KeyOf(IBackendConnection backend, string uri) =>
+        (backend.Name, backend is Connections.IUserBackendConnection own ? $"{own.Owner.Key} {uri}" : uri);
 
     public void Dispose()
     {

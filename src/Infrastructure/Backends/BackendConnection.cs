@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 
 namespace OneMcp.Infrastructure.Backends;
@@ -12,7 +13,7 @@ namespace OneMcp.Infrastructure.Backends;
 /// <see cref="BackendRequestChannel"/> sends requests, the <see cref="BackendCapabilityFetcher"/> keeps its
 /// capabilities, and the <see cref="BackendNotificationRouter"/> passes on what the backend sends.
 /// </summary>
-public sealed class BackendConnection : IBackendConnection, IAsyncDisposable
+public sealed class BackendConnection : IPooledBackend
 {
     private readonly IBackendEventSink _events;
     private readonly CancellationTokenSource _stopping = new();
@@ -29,8 +30,10 @@ public sealed class BackendConnection : IBackendConnection, IAsyncDisposable
         IBackendEventSink events,
         TimeProvider time,
         ILogger<BackendConnection> logger,
-        SemaphoreSlim connectSlots)
+        SemaphoreSlim connectSlots,
+        ConnectionOwner? owner = null)
     {
+        Owner = owner;
         _settings = settings;
         _events = events;
         _state = new BackendStateMachine(settings.Disabled);
@@ -39,6 +42,9 @@ public sealed class BackendConnection : IBackendConnection, IAsyncDisposable
         _supervisor = new BackendSupervisor(this, factory, events, _state, _capabilities, notifications, connectSlots, time, logger);
         _requests = new BackendRequestChannel(this, _supervisor, _state, progress, logger);
     }
+
+    /// <summary>Whose connection this is to a per-user backend (its transport carries their credentials); null: the shared one.</summary>
+    public ConnectionOwner? Owner { get; }
 
     public ServerName Name => _settings.Name;
 

@@ -6,7 +6,7 @@ using OneMcp.Domain.Backends;
 namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>
-/// The running backends: owns the set of <see cref="BackendConnection"/>s, read by the data plane as an
+/// The running backends: owns the set of <see cref="BackendConnection"/>s (and of per-user backends' entries), read by the data plane as an
 /// <see cref="IBackendPool"/> and driven by the control plane as an <see cref="IBackendRuntime"/>.
 /// <see cref="ApplyAsync"/> moves it to a desired set of settings: new backends start, removed ones stop,
 /// changed ones restart, and metadata-only changes apply in place.
@@ -15,7 +15,8 @@ public sealed partial class BackendPool(
     McpClientFactory factory,
     IBackendEventSink events,
     TimeProvider time,
-    ILoggerFactory loggerFactory) : IBackendPool, IBackendRuntime, IAsyncDisposable
+    ILoggerFactory loggerFactory,
+    PerUser.PerUserBackends perUser) : IBackendPool, IBackendRuntime, IAsyncDisposable
 {
     /// <summary>How many backends connect at once; more would only make them all slower to start.</summary>
     public const int MaxParallelConnects = 5;
@@ -23,9 +24,9 @@ public sealed partial class BackendPool(
     private readonly ILogger _logger = loggerFactory.CreateLogger<BackendPool>();
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly SemaphoreSlim _connectSlots = new(MaxParallelConnects, MaxParallelConnects);
-    private volatile BackendConnection[] _backends = [];
+    private volatile IPooledBackend[] _backends = [];
     private volatile bool _initialLoadCompleted;
-    private BackendConnection[]? _initialBackends;
+    private IPooledBackend[]? _initialBackends;
 
     public IReadOnlyList<IBackendConnection> Backends => _backends;
 
@@ -91,9 +92,9 @@ public sealed partial class BackendPool(
         try
         {
             var current = _backends.ToDictionary(b => b.Name);
-            var next = new List<BackendConnection>(desired.Count);
-            var started = new List<BackendConnection>();
-            var stopped = new List<BackendConnection>();
+            var next = new List<IPooledBackend>(desired.Count);
+            var started = new List<IPooledBackend>();
+            var stopped = new List<IPooledBackend>();
 
             foreach (var settings in desired)
             {
@@ -166,7 +167,7 @@ public sealed partial class BackendPool(
 
             var existing = backends[index];
             var replacement = Create(existing.Settings);
-            var next = (BackendConnection[])backends.Clone();
+            var next = (IPooledBackend[])backends.Clone();
             next[index] = replacement;
             _backends = next;
             LogReconnecting(_logger, name.Value);
@@ -187,10 +188,12 @@ public sealed partial class BackendPool(
         _connectSlots.Dispose();
     }
 
-    private BackendConnection Create(BackendSettings settings) =>
-        new(settings, factory, events, time, loggerFactory.CreateLogger<BackendConnection>(), _connectSlots);
+    // A per-user backend is an entry whose users' own connections start on their first call (ADR 0033).
+    private IPooledBackend Create(BackendSettings settings) => settings.IsPerUser
+        ? perUser.CreateEntry(settings, _connectSlots)
+        : new BackendConnection(settings, factory, events, time, loggerFactory.CreateLogger<BackendConnection>(), _connectSlots);
 
-    private async Task StopAsync(BackendConnection backend)
+    private async Task StopAsync(IPooledBackend backend)
     {
         await backend.DisposeAsync();
 

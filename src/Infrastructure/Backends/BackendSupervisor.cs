@@ -214,7 +214,7 @@ internal sealed partial class BackendSupervisor(
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(settings.ConnectionTimeout);
-        var transport = factory.CreateTransport(settings, line => LogStderr(logger, Name.Value, line), OnTokenRejected);
+        var transport = factory.CreateTransport(settings, backend.Owner, line => LogStderr(logger, Name.Value, line), OnTokenRejected);
         McpClient? client = null;
         BackendListen? listen = null;
         try

@@ -79,7 +79,26 @@ internal sealed class ConfigJsonReader(ConfigDiagnostics diagnostics)
         return ServerFieldRules.CheckMilliseconds(ms, path, allowZero, diagnostics);
     }
 
-    public int? ReadCount(JsonElement value, string path)
+    /// <summary>A whole number of at least <paramref name="minimum"/> (<c>maxInstances</c>).</summary>
+    public int? ReadCount(JsonElement value, string path, int minimum) =>
+        ReadWholeNumber(value, path) is { } count ? ServerFieldRules.CheckAtLeast(count, minimum, path, diagnostics) : null;
+
+    /// <summary>A positive number of minutes, fractions allowed (<c>idleTimeoutMinutes</c>).</summary>
+    public double? ReadMinutes(JsonElement value, string path)
+    {
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            diagnostics.Error(path, $"Expected a number of minutes, got {Describe(value)}.");
+            return null;
+        }
+
+        return ServerFieldRules.CheckMinutes(value.GetDouble(), path, diagnostics);
+    }
+
+    public int? ReadCount(JsonElement value, string path) =>
+        ReadWholeNumber(value, path) is { } count ? ServerFieldRules.CheckCount(count, path, diagnostics) : null;
+
+    private int? ReadWholeNumber(JsonElement value, string path)
     {
         if (value.ValueKind != JsonValueKind.Number)
         {
@@ -93,7 +112,7 @@ internal sealed class ConfigJsonReader(ConfigDiagnostics diagnostics)
             return null;
         }
 
-        return ServerFieldRules.CheckCount(count, path, diagnostics);
+        return count;
     }
 
     public List<Located<string>>? ReadStringArray(JsonElement value, string path)

@@ -56,7 +56,31 @@ internal sealed class DefinitionEntryReader(ConfigDiagnostics diagnostics)
             raw.OAuth = OAuth(definition.OAuth!, oauthPath);
         }
 
+        ReadPerUser(raw, definition, path);
         return raw;
+    }
+
+    private void ReadPerUser(RawServerEntry raw, BackendDefinition definition, string path)
+    {
+        if (Present(raw, path, "credentials", definition.Credentials is not null) is { } credentialsPath)
+        {
+            raw.Credentials = new Located<string>(definition.Credentials!, credentialsPath);
+        }
+
+        if (Present(raw, path, "idleTimeoutMinutes", definition.IdleTimeoutMinutes is not null) is { } idlePath)
+        {
+            raw.IdleTimeoutMinutes = ServerFieldRules.CheckMinutes(definition.IdleTimeoutMinutes!.Value, idlePath, diagnostics);
+        }
+
+        if (Present(raw, path, "maxInstances", definition.MaxInstances is not null) is { } instancesPath)
+        {
+            raw.MaxInstances = ServerFieldRules.CheckAtLeast(definition.MaxInstances!.Value, 1, instancesPath, diagnostics);
+        }
+
+        if (Present(raw, path, "approval", definition.Approval is not null) is { } approvalPath)
+        {
+            raw.Approval = new Located<string>(definition.Approval!, approvalPath);
+        }
     }
 
     private void ReadMetadata(RawServerEntry raw, BackendDefinition definition, string path)

@@ -3,10 +3,13 @@ namespace OneMcp.Infrastructure.Configuration;
 /// <summary>
 /// Replaces <c>${VAR}</c> and <c>${VAR:-default}</c> in configuration strings. Bare <c>$VAR</c> is left
 /// alone on purpose: arguments such as regular expressions (<c>^foo$</c>) or shell snippets contain
-/// dollars that must reach the backend unchanged. <c>$${</c> is an escape for a literal <c>${</c>.
+/// dollars that must reach the backend unchanged. <c>$${</c> is an escape for a literal <c>${</c>. <c>${user:NAME}</c>
+/// is not an environment reference: it is kept as written (see <c>UserSecretReferences</c>).
 /// </summary>
 internal static class EnvironmentSubstitution
 {
+    private const string UserReference = "user:";
+
     /// <summary>
     /// Substitutes every reference in <paramref name="text"/>. Problems are appended to
     /// <paramref name="problems"/>; they name variables but never contain a variable's value.
@@ -54,6 +57,14 @@ internal static class EnvironmentSubstitution
             }
 
             var inner = text.AsSpan(i + 2, close - i - 2);
+            if (inner.StartsWith(UserReference, StringComparison.Ordinal))
+            {
+                // ${user:NAME} is a secret of each user, resolved per user at run time, never from the environment.
+                result.Append(text, i, close - i + 1);
+                i = close + 1;
+                continue;
+            }
+
             var separator = inner.IndexOf(":-", StringComparison.Ordinal);
             var name = (separator >= 0 ? inner[..separator] : inner).ToString();
             string? fallback = separator >= 0 ? inner[(separator + 2)..].ToString() : null;

@@ -29,4 +29,8 @@ internal sealed class RawServerEntry
     public int? MaxRestarts { get; set; }
     public long? RestartDelay { get; set; }
     public RawOAuth? OAuth { get; set; }
+    public Located<string>? Credentials { get; set; }
+    public double? IdleTimeoutMinutes { get; set; }
+    public int? MaxInstances { get; set; }
+    public Located<string>? Approval { get; set; }
 }

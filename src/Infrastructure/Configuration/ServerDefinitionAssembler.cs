@@ -20,7 +20,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         int MaxRestarts,
         TimeSpan RestartDelay);
 
-    private readonly record struct HttpParts(Uri? Url, IReadOnlyDictionary<string, string> Headers, BackendOAuthSettings? OAuth);
+    private readonly record struct HttpParts(Uri? Url, IReadOnlyDictionary<string, string> Headers, BackendOAuthSettings? OAuth, ConnectionApproval Approval);
 
     /// <summary>serverDefaults, substituted strictly (they apply to enabled servers too).</summary>
     public ServerDefaults AssembleDefaults(RawServerEntry raw)
@@ -64,8 +64,14 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
             return null;
         }
 
-        var stdio = transport == BackendTransport.Stdio ? AssembleStdio(raw, path, typeLabel, defaults, lenient) : default(StdioParts?);
-        var http = transport == BackendTransport.Stdio ? default(HttpParts?) : AssembleHttp(raw, path, typeLabel, defaults, lenient);
+        var credentials = raw.Credentials is { } mode ? ServerFieldRules.CheckCredentials(mode, diagnostics) : BackendCredentialMode.Shared;
+        var perUser = credentials == BackendCredentialMode.PerUser;
+        var stdio = transport == BackendTransport.Stdio ? AssembleStdio(raw, path, typeLabel, defaults, lenient, perUser) : default(StdioParts?);
+        var http = transport == BackendTransport.Stdio ? default(HttpParts?) : AssembleHttp(raw, path, typeLabel, defaults, lenient, perUser);
+        if (credentials == BackendCredentialMode.Shared)
+        {
+            WarnShared(raw, "idleTimeoutMinutes", "maxInstances", "approval");
+        }
 
         if (name is null || diagnostics.ErrorCount > errorsBefore)
         {
@@ -85,18 +91,20 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
                 RestartOnExit = s.RestartOnExit,
                 MaxRestarts = s.MaxRestarts,
                 RestartDelay = s.RestartDelay,
+                IdleTimeout = raw.IdleTimeoutMinutes is { } idle ? TimeSpan.FromMinutes(idle) : StdioBackendSettings.DefaultIdleTimeout,
+                MaxInstances = raw.MaxInstances ?? StdioBackendSettings.DefaultMaxInstances,
             },
             (_, { Url: { } url } h) when transport == BackendTransport.Sse => new SseBackendSettings
             {
-                Name = name.Value, Url = url, Headers = h.Headers, OAuth = h.OAuth,
+                Name = name.Value, Url = url, Headers = h.Headers, OAuth = h.OAuth, Approval = h.Approval,
             },
             (_, { Url: { } url } h) => new StreamableHttpBackendSettings
             {
-                Name = name.Value, Url = url, Headers = h.Headers, OAuth = h.OAuth,
+                Name = name.Value, Url = url, Headers = h.Headers, OAuth = h.OAuth, Approval = h.Approval,
             },
             _ => null,
         };
-        return settings is null ? null : WithCommonFields(settings, raw, defaults);
+        return settings is null ? null : WithCommonFields(settings, raw, defaults) with { Credentials = credentials ?? BackendCredentialMode.Shared };
     }
 
     /// <summary>Timeouts (the most specific setting wins) and the metadata, which mean the same on every transport.</summary>
@@ -170,19 +178,19 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         return false;
     }
 
-    private StdioParts AssembleStdio(RawServerEntry raw, string path, string typeLabel, ServerDefaults defaults, bool lenient)
+    private StdioParts AssembleStdio(RawServerEntry raw, string path, string typeLabel, ServerDefaults defaults, bool lenient, bool perUser)
     {
         if (raw.Url is { } misplacedUrl)
         {
             diagnostics.Error(misplacedUrl.Path, $"'url' is not valid for a server of type {typeLabel}.");
         }
 
-        WarnIgnored(raw, typeLabel, "headers", "oauth");
+        WarnIgnored(raw, typeLabel, "headers", "oauth", "approval");
 
         var command = ResolveCommand(raw, path, typeLabel, lenient);
         var args = raw.Args?.Select(a => Resolve(a.Value, a.Path, lenient)).ToList() ?? [];
         var cwd = ResolveWorkingDirectory(raw, lenient);
-        var env = MergeEnvironment(raw, defaults, lenient);
+        var env = MergeEnvironment(raw, defaults, lenient, perUser);
 
         var restartOnExit = raw.RestartOnExit ?? defaults.RestartOnExit ?? false;
         var maxRestarts = raw.MaxRestarts ?? defaults.MaxRestarts ?? BackendSettings.DefaultMaxRestarts;
@@ -227,7 +235,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
     }
 
     /// <summary>Key by key, the server winning; both the object and the array form take part.</summary>
-    private Dictionary<string, string> MergeEnvironment(RawServerEntry raw, ServerDefaults defaults, bool lenient)
+    private Dictionary<string, string> MergeEnvironment(RawServerEntry raw, ServerDefaults defaults, bool lenient, bool perUser)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         if (defaults.Env is { } defaultEnv)
@@ -240,20 +248,20 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
 
         foreach (var e in raw.Env ?? [])
         {
-            env[e.Key] = e.Substitute ? Resolve(e.Value, e.Path, lenient) : e.Value;
+            env[e.Key] = e.Substitute ? Resolve(e.Value, e.Path, lenient, userSecretsAllowed: perUser) : e.Value;
         }
 
         return env;
     }
 
-    private HttpParts AssembleHttp(RawServerEntry raw, string path, string typeLabel, ServerDefaults defaults, bool lenient)
+    private HttpParts AssembleHttp(RawServerEntry raw, string path, string typeLabel, ServerDefaults defaults, bool lenient, bool perUser)
     {
         if (raw.Command is { } misplacedCommand)
         {
             diagnostics.Error(misplacedCommand.Path, $"'command' is not valid for a server of type {typeLabel}.");
         }
 
-        WarnIgnored(raw, typeLabel, "args", "cwd", "env", "restartOnExit", "maxRestarts", "restartDelay");
+        WarnIgnored(raw, typeLabel, "args", "cwd", "env", "restartOnExit", "maxRestarts", "restartDelay", "idleTimeoutMinutes", "maxInstances");
 
         Uri? url = null;
         if (!raw.PresentPaths.ContainsKey("url"))
@@ -270,10 +278,22 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
 
         // Replaced wholesale: a server's own headers or oauth say everything it needs.
         var headers = raw.Headers is { } rawHeaders
-            ? ResolveHeaders(rawHeaders, lenient)
+            ? ResolveHeaders(rawHeaders, lenient, userSecretsAllowed: perUser)
             : defaults.Headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var oauth = raw.OAuth is { } rawOAuth ? ResolveOAuth(rawOAuth, lenient) : defaults.OAuth;
-        return new HttpParts(url, headers, oauth);
+        var approval = raw.Approval is { } rawApproval ? ServerFieldRules.CheckApproval(rawApproval, diagnostics) : null;
+        return new HttpParts(url, headers, oauth, approval ?? ConnectionApproval.Self);
+    }
+
+    private void WarnShared(RawServerEntry raw, params string[] fields)
+    {
+        foreach (var field in fields)
+        {
+            if (raw.PresentPaths.TryGetValue(field, out var fieldPath))
+            {
+                diagnostics.Warn(fieldPath, $"'{field}' has no effect on a backend with shared credentials (set \"credentials\": \"perUser\"); it is ignored.");
+            }
+        }
     }
 
     private void WarnIgnored(RawServerEntry raw, string typeLabel, params string[] fields)
@@ -287,12 +307,12 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         }
     }
 
-    private Dictionary<string, string> ResolveHeaders(List<(string Name, Located<string> Value)> headers, bool lenient)
+    private Dictionary<string, string> ResolveHeaders(List<(string Name, Located<string> Value)> headers, bool lenient, bool userSecretsAllowed = false)
     {
         var resolved = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in headers)
         {
-            resolved[name] = Resolve(value.Value, value.Path, lenient);
+            resolved[name] = Resolve(value.Value, value.Path, lenient, userSecretsAllowed);
         }
 
         return resolved;
@@ -327,10 +347,18 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
     }
 
     /// <summary>Substituted text, or the text as written when a reference could not be resolved.</summary>
-    private string Resolve(string text, string path, bool lenient) => Substitute(text, path, lenient) ?? text;
+    private string Resolve(string text, string path, bool lenient, bool userSecretsAllowed = false) =>
+        Substitute(text, path, lenient, userSecretsAllowed) ?? text;
 
-    /// <summary>Substituted text, or null when a reference could not be resolved (reported at <paramref name="path"/>).</summary>
-    private string? Substitute(string text, string path, bool lenient) => environment is null
-        ? text
-        : EnvironmentSubstitution.Substitute(text, path, lenient, environment, diagnostics);
+    /// <summary>
+    /// Substituted text, or null when a reference could not be resolved (reported at <paramref name="path"/>). A
+    /// <c>${user:NAME}</c> is kept for the runtime where <paramref name="userSecretsAllowed"/> (a header or env value of
+    /// a per-user backend) and an error anywhere else, even in a disabled server: there is no user to ask.
+    /// </summary>
+    private string? Substitute(string text, string path, bool lenient, bool userSecretsAllowed = false)
+    {
+        var result = environment is null ? text : EnvironmentSubstitution.Substitute(text, path, lenient, environment, diagnostics);
+        ServerFieldRules.CheckUserReferences(result ?? text, path, userSecretsAllowed, diagnostics);
+        return result;
+    }
 }

@@ -15,7 +15,8 @@ internal sealed class ServerEntryReader(ConfigDiagnostics diagnostics, Func<stri
     [
         "type", "command", "args", "cwd", "env", "url", "headers", "tags", "disabled", "disabledTools",
         "toolDescriptionOverrides", "instructionOverride", "connectionTimeout", "requestTimeout", "timeout",
-        "restartOnExit", "maxRestarts", "restartDelay", "oauth",
+        "restartOnExit", "maxRestarts", "restartDelay", "oauth", "credentials", "idleTimeoutMinutes", "maxInstances",
+        "approval",
     ];
 
     private static readonly HashSet<string> IgnoredServerFields =
@@ -151,6 +152,18 @@ internal sealed class ServerEntryReader(ConfigDiagnostics diagnostics, Func<stri
                 break;
             case "oauth":
                 raw.OAuth = ReadOAuth(value, path);
+                break;
+            case "credentials":
+                raw.Credentials = _json.ReadString(value, path);
+                break;
+            case "idleTimeoutMinutes":
+                raw.IdleTimeoutMinutes = _json.ReadMinutes(value, path);
+                break;
+            case "maxInstances":
+                raw.MaxInstances = _json.ReadCount(value, path, minimum: 1);
+                break;
+            case "approval":
+                raw.Approval = _json.ReadString(value, path);
                 break;
             default:
                 throw new InvalidOperationException($"No reader for field '{name}'.");

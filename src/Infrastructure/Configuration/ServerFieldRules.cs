@@ -39,6 +39,91 @@ internal static class ServerFieldRules
         return count;
     }
 
+    public static int? CheckAtLeast(int count, int minimum, string path, ConfigDiagnostics diagnostics)
+    {
+        if (count < minimum)
+        {
+            diagnostics.Error(path, string.Create(CultureInfo.InvariantCulture, $"Must be a whole number of at least {minimum}."));
+            return null;
+        }
+
+        return count;
+    }
+
+    /// <summary>A positive number of minutes that a timer can wait (at most about 24 days, as milliseconds).</summary>
+    public static double? CheckMinutes(double minutes, string path, ConfigDiagnostics diagnostics)
+    {
+        if (!double.IsFinite(minutes) || minutes <= 0)
+        {
+            diagnostics.Error(path, "Must be a positive number of minutes.");
+            return null;
+        }
+
+        if (TimeSpan.FromMinutes(minutes).TotalMilliseconds > int.MaxValue)
+        {
+            diagnostics.Error(path, string.Create(CultureInfo.InvariantCulture, $"Must be at most {Math.Floor(int.MaxValue / 60_000d)} minutes."));
+            return null;
+        }
+
+        return minutes;
+    }
+
+    /// <summary><c>credentials</c>: <c>shared</c> or <c>perUser</c>.</summary>
+    public static BackendCredentialMode? CheckCredentials(Located<string> value, ConfigDiagnostics diagnostics)
+    {
+        switch (value.Value)
+        {
+            case "shared":
+                return BackendCredentialMode.Shared;
+            case "perUser":
+                return BackendCredentialMode.PerUser;
+            default:
+                diagnostics.Error(value.Path, $"Unknown credentials mode '{value.Value}'; expected shared or perUser.");
+                return null;
+        }
+    }
+
+    /// <summary><c>approval</c>: <c>self</c> or <c>admin</c>.</summary>
+    public static ConnectionApproval? CheckApproval(Located<string> value, ConfigDiagnostics diagnostics)
+    {
+        switch (value.Value)
+        {
+            case "self":
+                return ConnectionApproval.Self;
+            case "admin":
+                return ConnectionApproval.Admin;
+            default:
+                diagnostics.Error(value.Path, $"Unknown approval '{value.Value}'; expected self or admin.");
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// The <c>${user:NAME}</c> references of a value: well formed, and only where a user's own secret can go (a header
+    /// or environment value of a per-user backend). <paramref name="allowed"/> says whether this value is such a place.
+    /// </summary>
+    public static bool CheckUserReferences(string value, string path, bool allowed, ConfigDiagnostics diagnostics)
+    {
+        if (!value.Contains(UserSecretReferences.Prefix, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (UserSecretReferences.HasMalformedReference(value))
+        {
+            diagnostics.Error(path, "A user's secret is written ${user:NAME}: NAME a letter or underscore, then letters, digits or underscores (at most 64).");
+            return false;
+        }
+
+        if (!allowed)
+        {
+            diagnostics.Error(path, "'${user:NAME}' is a secret each user enters for themselves: only header and env values of a backend with \"credentials\": \"perUser\" may reference one.");
+            return false;
+        }
+
+        return true;
+    }
+
     public static bool CheckEnvironmentKey(string key, string path, ConfigDiagnostics diagnostics)
     {
         if (IsEnvironmentKey(key))

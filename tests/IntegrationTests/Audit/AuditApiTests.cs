@@ -132,7 +132,7 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        lines[0].ShouldBe("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode");
+        lines[0].ShouldBe("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials");
         lines.ShouldContain(l => l.Contains("\"tools/call\"", StringComparison.Ordinal) && l.Contains("\"bob\"", StringComparison.Ordinal));
     }
 

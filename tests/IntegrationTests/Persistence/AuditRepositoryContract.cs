@@ -19,7 +19,10 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
     [Fact]
     public async Task Add_ThenList_RoundTripsEveryField_NewestFirst()
     {
-        var first = new AuditEntry(T0, AuditKinds.ToolCall, AuditOutcomes.Failure, "Zoë " + NonAscii, "sub-1", "client-1", "alpha", "echo", 1234, "-32603");
+        var first = new AuditEntry(T0, AuditKinds.ToolCall, AuditOutcomes.Failure, "Zoë " + NonAscii, "sub-1", "client-1", "alpha", "echo", 1234, "-32603")
+        {
+            Credentials = AuditCredentials.User,
+        };
         var second = Entry(T0.AddSeconds(1), kind: AuditKinds.SignIn, backend: null, name: "SignIn");
         await Repository.AddAsync([first, second], Ct);
 
@@ -28,6 +31,7 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
         rows.Count.ShouldBe(2);
         rows[0].Entry.Kind.ShouldBe(AuditKinds.SignIn);
         rows[0].Entry.Backend.ShouldBeNull();
+        rows[0].Entry.Credentials.ShouldBeNull();
         rows[0].Id.ShouldBeGreaterThan(rows[1].Id);
         var loaded = rows[1].Entry;
         loaded.ShouldBe(first with { Time = Stored(T0) });
@@ -37,11 +41,12 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
     [Fact]
     public async Task Add_WhenMoreRowsThanOneStatement_StoresThemAll()
     {
-        var entries = Enumerable.Range(0, 250).Select(i => Entry(T0.AddMilliseconds(i), name: "tool" + i)).ToList();
+        var entries = Enumerable.Range(0, 250).Select(i => Entry(T0.AddMilliseconds(i), name: "tool" + i) with { Credentials = AuditCredentials.Shared }).ToList();
 
         await Repository.AddAsync(entries, Ct);
 
         (await Db.CountAsync("audit_log")).ShouldBe(250);
+        (await Repository.ListAsync(new AuditFilter(), 300, Ct)).ShouldAllBe(r => r.Entry.Credentials == AuditCredentials.Shared);
     }
 
     [Fact]

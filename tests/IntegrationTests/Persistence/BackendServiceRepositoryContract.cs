@@ -71,6 +71,34 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
     }
 
     [Fact]
+    public async Task Add_ThenFindByName_RoundTripsThePerUserFields()
+    {
+        var stdio = FullStdio("per-user-stdio") with
+        {
+            Credentials = BackendCredentialMode.PerUser,
+            Environment = new Dictionary<string, string> { ["API_KEY"] = "${user:API_KEY}" },
+            IdleTimeout = TimeSpan.FromMinutes(1.5),
+            MaxInstances = 3,
+        };
+        var http = FullHttp("per-user-http") with { Credentials = BackendCredentialMode.PerUser, Approval = ConnectionApproval.Admin };
+        foreach (var settings in new BackendSettings[] { stdio, http })
+        {
+            await Repository.AddAsync(Backend(settings), Ct);
+
+            var loaded = (await Repository.FindByNameAsync(settings.Name, Ct)).ShouldNotBeNull().Settings;
+
+            ShouldBeSame(loaded, settings);
+            loaded.Credentials.ShouldBe(BackendCredentialMode.PerUser);
+        }
+
+        var loadedStdio = (await Repository.FindByNameAsync(stdio.Name, Ct)).ShouldNotBeNull().Settings.Stdio();
+        loadedStdio.IdleTimeout.ShouldBe(TimeSpan.FromMinutes(1.5));
+        loadedStdio.MaxInstances.ShouldBe(3);
+        loadedStdio.Environment["API_KEY"].ShouldBe("${user:API_KEY}");
+        (await Repository.FindByNameAsync(http.Name, Ct)).ShouldNotBeNull().Settings.Http().Approval.ShouldBe(ConnectionApproval.Admin);
+    }
+
+    [Fact]
     public async Task Add_StoresNoEnvHeaderOrClientSecretValueInClear()
     {
         await Repository.AddAsync(Backend(FullStdio("stdio-secret")), Ct);

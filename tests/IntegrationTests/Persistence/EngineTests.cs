@@ -61,3 +61,8 @@ public sealed class SqliteReplicaStoreTests(SqliteDatabaseFixture db) : ReplicaS
 
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresReplicaStoreTests(PostgresFixture pg) : ReplicaStoreContract(pg.DatabaseFor<PostgresReplicaStoreTests>());
+
+public sealed class SqliteUserConnectionStoreTests(SqliteDatabaseFixture db) : UserConnectionStoreContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresUserConnectionStoreTests(PostgresFixture pg) : UserConnectionStoreContract(pg.DatabaseFor<PostgresUserConnectionStoreTests>());

@@ -10,7 +10,7 @@ public sealed class TestDatabase(PersistenceOptions options, IDbConnectionFactor
     private static readonly string[] Tables =
     [
         "openiddict_tokens", "openiddict_authorizations", "openiddict_applications", "openiddict_scopes",
-        "backend_credentials", "authorization_requests", "backends", "tag_scopes", "presets", "users", "data_protection_keys", "audit_log", "session_owners", "replicas",
+        "backend_credentials", "user_connections", "authorization_requests", "backends", "tag_scopes", "presets", "users", "data_protection_keys", "audit_log", "session_owners", "replicas",
     ];
 
     public PersistenceOptions Options { get; } = options;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
+using OneMcp.Infrastructure.Connections;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.Repositories;
 using OneMcp.IntegrationTests.Persistence;
@@ -15,7 +16,8 @@ namespace OneMcp.IntegrationTests.Replicas;
 /// <summary>
 /// Two replicas (two token sources, each with its own connection pool) on one PostgreSQL database renew the same
 /// backend's rotating refresh token at the same moment: the advisory lock lets one of them spend it, the other reads
-/// the new tokens, and the backend never loses its authorization.
+/// the new tokens, and the backend never loses its authorization. The same holds for one user's own tokens of a
+/// per-user backend, locked per backend and user.
 /// </summary>
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLifetime
@@ -46,6 +48,7 @@ public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLi
         using var gate = new MeetingGate(expected: 2, TimeSpan.FromSeconds(2));
         var replicas = new[] { first, second }.Select(connections => new BackendTokenSource(
             new BackendCredentialStore(connections, keys, TimeProvider.System),
+            new UserConnectionStore(connections, keys, TimeProvider.System),
             new BackendOAuthHttp(new HttpClient(new RefreshGateHandler(gate) { InnerHandler = new HttpClientHandler() })),
             TimeProvider.System,
             NullLogger<BackendTokenSource>.Instance,
@@ -61,8 +64,53 @@ public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLi
         replicas.ShouldAllBe(r => r.HasTokens(Vault));
     }
 
+    [Fact]
+    public async Task TwoReplicasRefreshingTheSameUsersRotatingToken_OnlyOneRefreshReachesTheServer_AndTheOtherUserIsUntouched()
+    {
+        var options = new PersistenceOptions { ConnectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync()), DataDirectory = Path.GetTempPath() };
+        await new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var keys = new EphemeralDataProtectionProvider();
+        await using var first = new NpgsqlConnectionFactory(options);
+        await using var second = new NpgsqlConnectionFactory(options);
+        await new BackendServiceRepository(first, keys).AddAsync(
+            BackendService.Register(
+                new StreamableHttpBackendSettings { Name = Vault, Url = new Uri(_backend.McpUrl), Credentials = BackendCredentialMode.PerUser }, BackendOrigin.Api, DateTimeOffset.UtcNow),
+            CancellationToken.None);
+        var alice = new Application.Connections.ConnectionOwner("alice-id");
+        var bob = new Application.Connections.ConnectionOwner("bob-id");
+        var users = new UserConnectionStore(first, keys, TimeProvider.System);
+        var alicesTokens = await IssueExpiredTokensAsync();
+        (await users.UpdateAsync(Vault, alice, c => c with { Tokens = alicesTokens }, CancellationToken.None)).ShouldBeTrue();
+        var bobsTokens = await IssueExpiredTokensAsync();
+        (await users.UpdateAsync(Vault, bob, c => c with { Tokens = bobsTokens }, CancellationToken.None)).ShouldBeTrue();
+        var bobStored = (await users.LoadAsync(Vault, bob, CancellationToken.None)).Stored;
+
+        using var gate = new MeetingGate(expected: 2, TimeSpan.FromSeconds(2));
+        var replicas = new[] { first, second }.Select(connections => new BackendTokenSource(
+            new BackendCredentialStore(connections, keys, TimeProvider.System),
+            new UserConnectionStore(connections, keys, TimeProvider.System),
+            new BackendOAuthHttp(new HttpClient(new RefreshGateHandler(gate) { InnerHandler = new HttpClientHandler() })),
+            TimeProvider.System,
+            NullLogger<BackendTokenSource>.Instance,
+            new BackendRefreshLock(connections))).ToList();
+
+        var tokens = await Task.WhenAll(replicas.Select(r => r.GetAccessTokenAsync(Vault, alice, CancellationToken.None).AsTask()));
+
+        tokens.ShouldAllBe(t => t != null && t == tokens[0]);
+        gate.Arrived.ShouldBe(1, "refresh requests that reached the authorization server");
+        (await users.LoadAsync(Vault, alice, CancellationToken.None)).Connection.Tokens.ShouldNotBeNull().AccessToken.ShouldBe(tokens[0]);
+        (await users.LoadAsync(Vault, bob, CancellationToken.None)).Stored.ShouldBe(bobStored);
+    }
+
     /// <summary>Authorizes the backend for real (code + PKCE) and stores its tokens as already expired.</summary>
     private async Task StoreExpiredTokensAsync(BackendCredentialStore store)
+    {
+        var expired = await IssueExpiredTokensAsync();
+        (await store.TryReplaceAsync(Vault, null, new BackendCredentials { Client = expired.Client, Tokens = expired }, CancellationToken.None)).ShouldBeTrue();
+    }
+
+    /// <summary>Authorizes the backend for real (code + PKCE): its tokens, as already expired.</summary>
+    private async Task<BackendTokenSet> IssueExpiredTokensAsync()
     {
         using var plain = new HttpClient();
         var oauth = new BackendOAuthHttp(plain);
@@ -87,8 +135,7 @@ public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLi
         var issued = await oauth.ExchangeCodeAsync(client, consent.Redirect.Code!, pkce.Verifier, CancellationToken.None);
         issued.RefreshToken.ShouldNotBeNull();
         var now = DateTimeOffset.UtcNow;
-        var expired = new BackendTokenSet(issued.AccessToken, issued.RefreshToken, now.AddHours(-1), now.AddMinutes(-1), issued.Scopes ?? [], client);
-        (await store.TryReplaceAsync(Vault, null, new BackendCredentials { Client = client, Tokens = expired }, CancellationToken.None)).ShouldBeTrue();
+        return new BackendTokenSet(issued.AccessToken, issued.RefreshToken, now.AddHours(-1), now.AddMinutes(-1), issued.Scopes ?? [], client);
     }
 
     private async Task<JsonObject> StatsAsync()

@@ -10,6 +10,10 @@ internal static class ConsentPage
     public const string Allow = "allow";
     public const string Deny = "deny";
 
+    /// <summary>The account the user authorizes as (no login here: whatever is typed becomes the tokens' subject).</summary>
+    public const string AccountField = "account";
+    public const string DefaultAccount = "tester";
+
     public static string Render(OAuthClient client, string scope, IEnumerable<KeyValuePair<string, string>> hiddenFields)
     {
         var name = Encode(client.DisplayName);
@@ -26,6 +30,7 @@ internal static class ConsentPage
             html.Append("<input type=\"hidden\" name=\"").Append(Encode(key)).Append("\" value=\"").Append(Encode(value)).Append("\">\n");
         }
 
+        html.Append("<label>Account <input type=\"text\" name=\"").Append(AccountField).Append("\" value=\"").Append(DefaultAccount).Append("\"></label>\n");
         html.Append("<button type=\"submit\" name=\"").Append(DecisionField).Append("\" value=\"").Append(Allow).Append("\">Allow</button>\n")
             .Append("<button type=\"submit\" name=\"").Append(DecisionField).Append("\" value=\"").Append(Deny).Append("\">Deny</button>\n")
             .Append("</form>\n</body>\n</html>\n");

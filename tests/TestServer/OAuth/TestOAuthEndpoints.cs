@@ -216,7 +216,8 @@ internal static class TestOAuthEndpoints
             case ConsentPage.Deny:
                 return RedirectError(redirectUri, "access_denied", null, state, urls);
             case ConsentPage.Allow:
-                var code = store.IssueCode(client, redirectUri, challenge, scope, resource);
+                var account = Get(ConsentPage.AccountField) ?? ConsentPage.DefaultAccount;
+                var code = store.IssueCode(client, redirectUri, challenge, scope, resource, account);
                 return Redirect(redirectUri, [new("code", code), new("state", state), new("iss", urls.Base)]);
             default:
                 return Page(StatusCodes.Status400BadRequest, "decision must be allow or deny.");
@@ -279,7 +280,7 @@ internal static class TestOAuthEndpoints
                         return Error("invalid_target", $"resource must be {urls.Resource}.");
                     }
 
-                    return TokenResponse(store.IssueTokens(client, grant.Scope, effectiveResource));
+                    return TokenResponse(store.IssueTokens(client, grant.Scope, effectiveResource, grant.Subject));
                 }
 
             case TestOAuthConstants.GrantRefreshToken:
@@ -310,7 +311,7 @@ internal static class TestOAuthEndpoints
                     }
 
                     return store.RedeemRefreshToken(refreshToken, grant)
-                        ? TokenResponse(store.IssueTokens(client, scope, resource ?? grant.Resource))
+                        ? TokenResponse(store.IssueTokens(client, scope, resource ?? grant.Resource, grant.Subject))
                         : Error("invalid_grant", "The refresh token is unknown, revoked or already used.");
                 }
 

@@ -39,15 +39,15 @@ internal sealed record OAuthClient(
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && string.IsNullOrEmpty(uri.Fragment);
 }
 
-/// <summary>An authorization code waiting to be exchanged once.</summary>
+/// <summary>An authorization code waiting to be exchanged once; <see cref="Subject"/> is the account named on the consent page.</summary>
 internal sealed record AuthorizationCodeGrant(
-    string ClientId, string RedirectUri, string CodeChallenge, string Scope, string? Resource, DateTimeOffset ExpiresAt);
+    string ClientId, string RedirectUri, string CodeChallenge, string Scope, string? Resource, DateTimeOffset ExpiresAt, string Subject);
 
-/// <summary>What an access token grants, until <see cref="ExpiresAt"/> or a revoke-all.</summary>
-internal sealed record AccessTokenGrant(string ClientId, string Scope, string? Resource, DateTimeOffset ExpiresAt);
+/// <summary>What an access token grants, and to which account, until <see cref="ExpiresAt"/> or a revoke-all.</summary>
+internal sealed record AccessTokenGrant(string ClientId, string Scope, string? Resource, DateTimeOffset ExpiresAt, string Subject);
 
-/// <summary>What a refresh token grants; it is replaced by a new one at each use.</summary>
-internal sealed record RefreshTokenGrant(string ClientId, string Scope, string? Resource);
+/// <summary>What a refresh token grants, and to which account; it is replaced by a new one at each use.</summary>
+internal sealed record RefreshTokenGrant(string ClientId, string Scope, string? Resource, string Subject);
 
 /// <summary>A token response: the refresh token is null when the client did not register the refresh_token grant.</summary>
 internal sealed record IssuedTokens(string AccessToken, string? RefreshToken, string Scope, TimeSpan ExpiresIn);

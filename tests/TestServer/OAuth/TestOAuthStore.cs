@@ -61,10 +61,10 @@ internal sealed class TestOAuthStore
         return client;
     }
 
-    public string IssueCode(OAuthClient client, string redirectUri, string codeChallenge, string scope, string? resource)
+    public string IssueCode(OAuthClient client, string redirectUri, string codeChallenge, string scope, string? resource, string subject)
     {
         var code = NewToken();
-        _codes[code] = new AuthorizationCodeGrant(client.ClientId, redirectUri, codeChallenge, scope, resource, Now + TestOAuthConstants.CodeLifetime);
+        _codes[code] = new AuthorizationCodeGrant(client.ClientId, redirectUri, codeChallenge, scope, resource, Now + TestOAuthConstants.CodeLifetime, subject);
         Interlocked.Increment(ref _codesIssued);
         return code;
     }
@@ -88,17 +88,17 @@ internal sealed class TestOAuthStore
         return true;
     }
 
-    public IssuedTokens IssueTokens(OAuthClient client, string scope, string? resource)
+    public IssuedTokens IssueTokens(OAuthClient client, string scope, string? resource, string subject)
     {
         var accessToken = NewToken();
-        _accessTokens[accessToken] = new AccessTokenGrant(client.ClientId, scope, resource, Now + _settings.AccessTokenLifetime);
+        _accessTokens[accessToken] = new AccessTokenGrant(client.ClientId, scope, resource, Now + _settings.AccessTokenLifetime, subject);
         Interlocked.Increment(ref _accessTokensIssued);
 
         string? refreshToken = null;
         if (client.GrantTypes.Contains(TestOAuthConstants.GrantRefreshToken))
         {
             refreshToken = NewToken();
-            _refreshTokens[refreshToken] = new RefreshTokenGrant(client.ClientId, scope, resource);
+            _refreshTokens[refreshToken] = new RefreshTokenGrant(client.ClientId, scope, resource, subject);
         }
 
         return new IssuedTokens(accessToken, refreshToken, scope, _settings.AccessTokenLifetime);

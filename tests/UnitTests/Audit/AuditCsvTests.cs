@@ -9,13 +9,13 @@ public sealed class AuditCsvTests
     public void Write_QuotesTextFieldsDoublesQuotesAndEndsLinesWithCrLf()
     {
         var item = new AuditItem(7, new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero), "tool_call", "success",
-            "alice", "s-1", null, "web", "say \"hi\", twice", 12, null);
+            "alice", "s-1", null, "web", "say \"hi\", twice", 12, null) { Credentials = AuditCredentials.Shared };
 
         var csv = AuditCsv.Write(new AuditPage([item], NextCursor: null));
 
         csv.ShouldBe(
-            "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode\r\n" +
-            "7,\"2026-12-03T10:00:00.0000000+00:00\",\"tool_call\",\"success\",\"alice\",\"s-1\",,\"web\",\"say \"\"hi\"\", twice\",12,\r\n");
+            "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials\r\n" +
+            "7,\"2026-12-03T10:00:00.0000000+00:00\",\"tool_call\",\"success\",\"alice\",\"s-1\",,\"web\",\"say \"\"hi\"\", twice\",12,,\"shared\"\r\n");
     }
 
     [Theory]

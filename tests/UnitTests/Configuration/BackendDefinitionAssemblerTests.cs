@@ -87,4 +87,63 @@ public sealed class BackendDefinitionAssemblerTests
             new BackendDefinitionError("maxRestarts", "Must not be negative (0 means unlimited)."),
         ]);
     }
+
+    [Fact]
+    public void Assemble_WhenAPerUserStdioDefinitionIsValid_BuildsTheSettingsWithTheReferenceKept()
+    {
+        var result = _assembler.Assemble("files", new RegisterBackendCommand
+        {
+            Command = "node",
+            Env = new Dictionary<string, string> { ["API_KEY"] = "${user:API_KEY}" },
+            Credentials = "perUser",
+            IdleTimeoutMinutes = 0.02,
+            MaxInstances = 2,
+        });
+
+        result.IsValid.ShouldBeTrue(string.Join("; ", result.Errors));
+        var settings = result.Settings!;
+        settings.IsPerUser.ShouldBeTrue();
+        settings.Stdio().Environment["API_KEY"].ShouldBe("${user:API_KEY}");
+        settings.Stdio().IdleTimeout.ShouldBe(TimeSpan.FromMinutes(0.02));
+        settings.Stdio().MaxInstances.ShouldBe(2);
+    }
+
+    [Fact]
+    public void Assemble_WhenPerUserValuesBreakTheRules_ReportsEachAtItsField()
+    {
+        var result = _assembler.Assemble("web", new RegisterBackendCommand
+        {
+            Url = "https://svc.example.test/mcp",
+            Headers = new Dictionary<string, string> { ["X-Key"] = "${user:KEY}" },
+            Credentials = "everyone",
+            Approval = "maybe",
+        });
+
+        result.Settings.ShouldBeNull();
+        result.Errors.Select(e => e.Field).ShouldBe(["credentials", "headers.X-Key", "approval"], ignoreOrder: true);
+        result.Errors.Single(e => e.Field == "headers.X-Key").Message.ShouldContain("may reference one");
+    }
+
+    [Fact]
+    public void Assemble_WhenIdleTimeoutOrMaxInstancesAreOutOfRange_ReportsThem()
+    {
+        var result = _assembler.Assemble("files", new RegisterBackendCommand
+        {
+            Command = "node", Credentials = "perUser", IdleTimeoutMinutes = 0, MaxInstances = 0,
+        });
+
+        result.Errors.ShouldBe(
+        [
+            new BackendDefinitionError("idleTimeoutMinutes", "Must be a positive number of minutes."),
+            new BackendDefinitionError("maxInstances", "Must be a whole number of at least 1."),
+        ]);
+    }
+
+    [Fact]
+    public void Assemble_WhenApprovalIsSetOnAStdioDefinition_ReportsThatItHasNoEffect()
+    {
+        var result = _assembler.Assemble("files", new RegisterBackendCommand { Command = "node", Credentials = "perUser", Approval = "admin" });
+
+        result.Errors.ShouldBe([new BackendDefinitionError("approval", "'approval' has no effect on a server of type stdio; it is ignored.")]);
+    }
 }

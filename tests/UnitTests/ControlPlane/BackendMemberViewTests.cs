@@ -47,6 +47,30 @@ public sealed class BackendMemberViewTests
         view.Runtime.LastError.ShouldNotBeNull().ShouldNotContain("t-456");
     }
 
+    [Fact]
+    public void From_OfAPerUserBackend_ShowsTheModeAndTheSecretNamesToMembersButNoValue()
+    {
+        var settings = new StdioBackendSettings
+        {
+            Name = ServerName.From("files"),
+            Command = "node",
+            Environment = new Dictionary<string, string> { ["API_KEY"] = "${user:API_KEY}", ["TEAM"] = "${user:TEAM} fixed" },
+            Credentials = BackendCredentialMode.PerUser,
+            IdleTimeout = TimeSpan.FromMinutes(2),
+            MaxInstances = 4,
+        };
+
+        var view = BackendView.From(BackendService.Register(settings, BackendOrigin.Api, T0), new TestDoubles.FakePool());
+        var member = view.ForMember();
+
+        view.Credentials.ShouldBe("perUser");
+        view.IdleTimeoutMinutes.ShouldBe(2);
+        view.MaxInstances.ShouldBe(4);
+        view.Approval.ShouldBeNull();
+        member.UserSecrets.ShouldBe(["API_KEY", "TEAM"]);
+        view.Env.Values.ShouldAllBe(v => v == BackendView.Redacted);
+    }
+
     private static BackendView Stdio(string? lastError) => new()
     {
         Name = "files",

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
+using OneMcp.Infrastructure.Connections;
 using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.UnitTests.Replicas;
@@ -22,8 +23,10 @@ public sealed class BackendTokensWhileDatabaseDownTests
     {
         await using var unreachable = new NpgsqlConnectionFactory($"Host=127.0.0.1;Port={ClosedPort()};Username=onemcp;Timeout=2");
         using var http = new HttpClient();
+        var keys = new EphemeralDataProtectionProvider();
         var source = new BackendTokenSource(
-            new BackendCredentialStore(unreachable, new EphemeralDataProtectionProvider(), TimeProvider.System),
+            new BackendCredentialStore(unreachable, keys, TimeProvider.System),
+            new UserConnectionStore(unreachable, keys, TimeProvider.System),
             new BackendOAuthHttp(http), TimeProvider.System, NullLogger<BackendTokenSource>.Instance, new BackendRefreshLock(unreachable));
         var now = DateTimeOffset.UtcNow;
         source.Use(Vault, new BackendTokenSet("still-valid", "refresh", now.AddMinutes(-10), now.AddSeconds(30), [], Client));
@@ -36,8 +39,10 @@ public sealed class BackendTokensWhileDatabaseDownTests
     {
         await using var unreachable = new NpgsqlConnectionFactory($"Host=127.0.0.1;Port={ClosedPort()};Username=onemcp;Timeout=2");
         using var http = new HttpClient();
+        var keys = new EphemeralDataProtectionProvider();
         var source = new BackendTokenSource(
-            new BackendCredentialStore(unreachable, new EphemeralDataProtectionProvider(), TimeProvider.System),
+            new BackendCredentialStore(unreachable, keys, TimeProvider.System),
+            new UserConnectionStore(unreachable, keys, TimeProvider.System),
             new BackendOAuthHttp(http), TimeProvider.System, NullLogger<BackendTokenSource>.Instance, new BackendRefreshLock(unreachable));
         var now = DateTimeOffset.UtcNow;
         source.Use(Vault, new BackendTokenSet("expired", "refresh", now.AddMinutes(-10), now.AddSeconds(-1), [], Client));

@@ -5,10 +5,16 @@ public sealed record AuditItem(
     long Id, DateTimeOffset Time, string Kind, string Outcome, string? User, string? Subject, string? ClientId,
     string? Backend, string? Name, long DurationMs, string? ErrorCode)
 {
+    /// <summary><c>user</c> or <c>shared</c>: whose credentials a call used; null for other events.</summary>
+    public string? Credentials { get; init; }
+
     public static AuditItem From(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         var e = record.Entry;
-        return new AuditItem(record.Id, e.Time, e.Kind, e.Outcome, e.UserName, e.Subject, e.ClientId, e.Backend, e.Name, e.DurationMs, e.ErrorCode);
+        return new AuditItem(record.Id, e.Time, e.Kind, e.Outcome, e.UserName, e.Subject, e.ClientId, e.Backend, e.Name, e.DurationMs, e.ErrorCode)
+        {
+            Credentials = e.Credentials,
+        };
     }
 }

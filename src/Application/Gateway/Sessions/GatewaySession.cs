@@ -126,10 +126,12 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     public void Attach(IClientPeer peer) => _peer = peer;
 
     /// <summary>
-    /// The one visibility decision of the gateway: every list, call and notification asks it.
+    /// The one visibility decision of the gateway: every list, call and notification asks it. A user's own connection
+    /// to a per-user backend is seen by that user's sessions only.
     /// </summary>
     public bool CanSee(IBackendConnection backend) =>
-        backend.State.Status == BackendStatus.Connected && Allows(backend.Settings);
+        backend.State.Status == BackendStatus.Connected && Allows(backend.Settings)
+        && (backend is not Connections.IUserBackendConnection own || own.Owner == Connections.ConnectionOwner.Of(Actor));
 
     /// <summary>Whether the session's filter and grant admit the backend, whatever its connection state.</summary>
     public bool Allows(Domain.Backends.BackendSettings settings) =>

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Domain.Backends;
@@ -10,73 +7,34 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// <summary>
 /// The backend OAuth flow (<see cref="IBackendOAuth"/>): the state is 32 random bytes, stored only as its SHA-256
 /// with the user who started the flow and the PKCE verifier, valid for ten minutes and consumed by the first
-/// callback that presents it. Tokens obtained on the callback are handed back encrypted and only used once an
-/// operator accepts them.
+/// callback that presents it (<see cref="BackendOAuthFlow"/>, shared with each user's own flow). Tokens obtained on
+/// the callback are handed back encrypted and only used once an operator accepts them.
 /// </summary>
 public sealed partial class BackendOAuth(
-    BackendCredentialStore store, BackendOAuthHttp http, BackendTokenSource tokens, TimeProvider time, ILogger<BackendOAuth> logger) : IBackendOAuth
+    BackendCredentialStore store, BackendOAuthFlow flow, BackendTokenSource tokens, ILogger<BackendOAuth> logger) : IBackendOAuth
 {
-    /// <summary>How long the user has to finish on the backend's authorization page.</summary>
-    public static readonly TimeSpan FlowLifetime = TimeSpan.FromMinutes(10);
-
     public async Task<Uri> BeginAsync(BackendSettings backend, string subject, Uri redirectUri, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(backend);
-        var httpBackend = backend as HttpBackendSettings
-            ?? throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"Backend '{backend.Name}' has no URL.");
-        var url = httpBackend.Url;
-        var configured = httpBackend.OAuth;
-        redirectUri = configured?.RedirectUrl ?? redirectUri;
-        var server = await http.DiscoverAsync(url, cancellationToken);
-        var scopes = configured is { Scopes.Count: > 0 } ? configured.Scopes : server.ScopesSupported;
-
-        var (current, _) = await store.LoadAsync(backend.Name, cancellationToken);
-        var client = configured?.ClientId is { Length: > 0 } clientId
-            ? new BackendOAuthClientRegistration(server.Issuer, server.AuthorizationEndpoint, server.TokenEndpoint, redirectUri, clientId, configured.ClientSecret, server.Resource, Registered: false)
-            : current.Client is { Registered: true } known && known.Issuer == server.Issuer && known.RedirectUri == redirectUri
-                ? known with { AuthorizationEndpoint = server.AuthorizationEndpoint, TokenEndpoint = server.TokenEndpoint, Resource = server.Resource }
-                : await RegisterAsync(backend.Name, server, redirectUri, scopes, cancellationToken);
-
-        var state = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var verifier = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var pending = new PendingBackendFlow(subject, Hash(state), verifier, time.GetUtcNow());
+        var (client, scopes) = await flow.ClientForAsync(backend, redirectUri, cancellationToken);
+        var (pending, authorizationUrl) = flow.Start(client, scopes, subject);
         await store.UpdateAsync(backend.Name, c => c with { Client = client, Pending = pending }, cancellationToken);
-        LogFlowStarted(logger, backend.Name.Value, server.Issuer);
-
-        var query = new Dictionary<string, string?>
-        {
-            ["response_type"] = "code",
-            ["client_id"] = client.ClientId,
-            ["redirect_uri"] = client.RedirectUri.AbsoluteUri,
-            ["code_challenge"] = WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
-            ["code_challenge_method"] = "S256",
-            ["state"] = state,
-            ["resource"] = client.Resource,
-        };
-        if (scopes.Count > 0)
-        {
-            query["scope"] = string.Join(' ', scopes);
-        }
-
-        return new Uri(QueryHelpers.AddQueryString(client.AuthorizationEndpoint.AbsoluteUri, query));
+        LogFlowStarted(logger, backend.Name.Value, client.Issuer);
+        return authorizationUrl;
     }
 
     public async Task<ObtainedBackendTokens> CompleteAsync(ServerName backend, string subject, string state, string code, CancellationToken cancellationToken)
     {
         var (credentials, stored) = await store.LoadAsync(backend, cancellationToken);
-        var pending = Matching(credentials, subject, state);
-        var client = credentials.Client ?? throw InvalidState();
+        var pending = flow.Matching(credentials.Pending, subject, state);
+        var client = credentials.Client ?? throw BackendOAuthFlow.InvalidState();
 
         // Consumed before the exchange: a replayed callback finds no pending flow, whatever the exchange does.
         if (!await store.TryReplaceAsync(backend, stored, credentials with { Pending = null }, cancellationToken))
         {
-            throw InvalidState();
+            throw BackendOAuthFlow.InvalidState();
         }
 
-        var response = await http.ExchangeCodeAsync(client, code, pending.CodeVerifier, cancellationToken);
-        var now = time.GetUtcNow();
-        var obtained = new BackendTokenSet(
-            response.AccessToken, response.RefreshToken, now, response.ExpiresIn is { } lifetime ? now + lifetime : null, response.Scopes ?? [], client);
+        var obtained = await flow.ExchangeAsync(client, code, pending, cancellationToken);
         LogTokensObtained(logger, backend.Value);
         return new ObtainedBackendTokens(store.ProtectTokens(obtained), obtained.Scopes);
     }
@@ -84,7 +42,7 @@ public sealed partial class BackendOAuth(
     public async Task AbandonAsync(ServerName backend, string subject, string state, CancellationToken cancellationToken)
     {
         var (credentials, stored) = await store.LoadAsync(backend, cancellationToken);
-        Matching(credentials, subject, state);
+        flow.Matching(credentials.Pending, subject, state);
         await store.TryReplaceAsync(backend, stored, credentials with { Pending = null }, cancellationToken);
     }
 
@@ -118,32 +76,6 @@ public sealed partial class BackendOAuth(
     }
 
     public bool HasTokens(ServerName backend) => tokens.HasTokens(backend);
-
-    private async Task<BackendOAuthClientRegistration> RegisterAsync(
-        ServerName backend, BackendAuthorizationServer server, Uri redirectUri, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
-    {
-        var (clientId, secret) = await http.RegisterAsync(server, $"OneMcp - {backend}", redirectUri, scopes, cancellationToken);
-        return new BackendOAuthClientRegistration(server.Issuer, server.AuthorizationEndpoint, server.TokenEndpoint, redirectUri, clientId, secret, server.Resource, Registered: true);
-    }
-
-    private PendingBackendFlow Matching(BackendCredentials credentials, string subject, string state)
-    {
-        if (credentials.Pending is not { } pending
-            || time.GetUtcNow() - pending.StartedAt > FlowLifetime
-            || !string.Equals(pending.Subject, subject, StringComparison.Ordinal)
-            || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(pending.StateHash), Encoding.ASCII.GetBytes(Hash(state))))
-        {
-            throw InvalidState();
-        }
-
-        return pending;
-    }
-
-    private static BackendOAuthException InvalidState() => new(
-        BackendOAuthException.InvalidState,
-        "This authorization answer does not match an authorization you started in the last ten minutes (it may have been used already). Click Authorize again.");
-
-    private static string Hash(string state) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(state)));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: OAuth authorization started with {Issuer}")]
     private static partial void LogFlowStarted(ILogger logger, string server, string issuer);

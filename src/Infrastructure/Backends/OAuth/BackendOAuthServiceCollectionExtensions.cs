@@ -18,6 +18,7 @@ public static class BackendOAuthServiceCollectionExtensions
         services.AddSingleton(_ => new BackendOAuthHttp(OutboundAddressGuard.CreateClient()));
         services.AddSingleton<BackendRefreshLock>();
         services.AddSingleton<BackendTokenSource>();
+        services.AddSingleton<BackendOAuthFlow>();
         services.AddSingleton<IBackendOAuth, BackendOAuth>();
         return services;
     }

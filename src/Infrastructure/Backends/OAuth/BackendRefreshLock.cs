@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Persistence;
 
@@ -20,7 +21,13 @@ public sealed class BackendRefreshLock(IDbConnectionFactory connections)
     internal const int LockClass = 0x4F4D5246; // "OMRF"
 
     /// <summary>Waits for the lock of <paramref name="backend"/>; dispose the result to release it (null: no lock needed).</summary>
-    public async Task<IAsyncDisposable?> AcquireAsync(ServerName backend, CancellationToken cancellationToken)
+    public Task<IAsyncDisposable?> AcquireAsync(ServerName backend, CancellationToken cancellationToken) => AcquireAsync(backend, null, cancellationToken);
+
+    /// <summary>
+    /// Waits for the lock of <paramref name="owner"/>'s own tokens for a per-user backend (null owner: the backend's
+    /// shared tokens), so one user's refresh never waits for another's; dispose the result to release it.
+    /// </summary>
+    public async Task<IAsyncDisposable?> AcquireAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken)
     {
         if (connections.Dialect != SqlDialect.Postgres)
         {
@@ -34,7 +41,7 @@ public sealed class BackendRefreshLock(IDbConnectionFactory connections)
             transaction = await connection.BeginTransactionAsync(cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(
                 "SELECT pg_advisory_xact_lock(@Class, @Key)",
-                new { Class = LockClass, Key = KeyOf(backend) },
+                new { Class = LockClass, Key = KeyOf(backend, owner) },
                 transaction,
                 cancellationToken: cancellationToken));
             return new Held(connection, transaction);
@@ -52,7 +59,11 @@ public sealed class BackendRefreshLock(IDbConnectionFactory connections)
     }
 
     /// <summary>A stable 32-bit key for a backend name (two backends sharing one only wait on each other).</summary>
-    internal static int KeyOf(ServerName backend) => BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes(backend.Value)), 0);
+    internal static int KeyOf(ServerName backend) => KeyOf(backend, null);
+
+    /// <summary>The key of a user's tokens hashes "&lt;backend&gt;/&lt;owner&gt;" ('/' is never in a backend name).</summary>
+    internal static int KeyOf(ServerName backend, ConnectionOwner? owner) =>
+        BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes(owner is { } o ? $"{backend.Value}/{o.Key}" : backend.Value)), 0);
 
     private sealed class Held(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Connections;
 using OneMcp.Infrastructure.Persistence;
 
 namespace OneMcp.Infrastructure.Backends.OAuth;
@@ -14,9 +15,17 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// replicas never spend the same rotating refresh token: the one that waited finds the new tokens. While the database
 /// cannot be reached, a token not yet expired is used as it is and renewed once it is back. A refresh the
 /// authorization server refuses drops the tokens, and the backend is then awaiting OAuth with the reason.
+/// A user's own tokens for a per-user backend (ADR 0033) follow the same rules in that user's row of
+/// <see cref="UserConnectionStore"/>, cached, locked and dropped per (backend, user): one user's refresh never touches
+/// another's tokens.
 /// </summary>
 public sealed partial class BackendTokenSource(
-    BackendCredentialStore store, BackendOAuthHttp oauth, TimeProvider time, ILogger<BackendTokenSource> logger, BackendRefreshLock? refreshLock = null)
+    BackendCredentialStore store,
+    UserConnectionStore userConnections,
+    BackendOAuthHttp oauth,
+    TimeProvider time,
+    ILogger<BackendTokenSource> logger,
+    BackendRefreshLock? refreshLock = null)
 {
     /// <summary>Tokens are renewed this long before they expire (or at half their life, when that is shorter).</summary>
     internal static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
@@ -27,12 +36,20 @@ public sealed partial class BackendTokenSource(
 
     /// <summary>The access token to send, or null when the backend has none (it then answers 401 if it needs one).</summary>
     /// <exception cref="BackendAuthorizationRequiredException">The tokens expired and could not be renewed.</exception>
-    public async ValueTask<string?> GetAccessTokenAsync(ServerName backend, CancellationToken cancellationToken)
+    public ValueTask<string?> GetAccessTokenAsync(ServerName backend, CancellationToken cancellationToken) =>
+        GetAccessTokenAsync(backend, null, cancellationToken);
+
+    /// <summary>
+    /// The access token of <paramref name="owner"/>'s own connection to a per-user backend (null owner: the shared one);
+    /// null when that user has none (the backend then answers 401).
+    /// </summary>
+    /// <exception cref="BackendAuthorizationRequiredException">The tokens expired and could not be renewed.</exception>
+    public async ValueTask<string?> GetAccessTokenAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken)
     {
-        var entry = _entries.GetOrAdd(backend.Value, static _ => new Entry());
+        var entry = _entries.GetOrAdd(Key(backend, owner), static _ => new Entry());
         if (!entry.Loaded)
         {
-            await LoadAsync(backend, entry, cancellationToken);
+            await LoadAsync(backend, owner, entry, cancellationToken);
         }
 
         var tokens = entry.Tokens;
@@ -42,20 +59,15 @@ public sealed partial class BackendTokenSource(
             return entry.Failure is { } failure ? throw new BackendAuthorizationRequiredException(failure) : null;
         }
 
-        return NeedsRefresh(tokens) ? await RefreshAsync(backend, entry, tokens, cancellationToken) : tokens.AccessToken;
+        return NeedsRefresh(tokens) ? await RefreshAsync(backend, owner, entry, tokens, cancellationToken) : tokens.AccessToken;
     }
 
-    /// <summary>
-    /// The access token of <paramref name="owner"/>'s own connection to a per-user backend (null owner: the shared one).
-    /// </summary>
-    public ValueTask<string?> GetAccessTokenAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken) =>
-        owner is null ? GetAccessTokenAsync(backend, cancellationToken) : throw new NotImplementedException("per-user tokens: issue 18, in progress");
-
+    /// <summary>The backend refused this access token of the owner (null: the shared one): the next request renews it first.</summary>
     public void Reject(ServerName backend, ConnectionOwner? owner, string accessToken)
     {
-        if (owner is null)
+        if (_entries.TryGetValue(Key(backend, owner), out var entry) && entry.Tokens is { } tokens && tokens.AccessToken == accessToken)
         {
-            Reject(backend, accessToken);
+            entry.Tokens = tokens with { ExpiresAt = DateTimeOffset.MinValue };
         }
     }
 
@@ -66,13 +78,7 @@ public sealed partial class BackendTokenSource(
     private static string Key(ServerName backend, ConnectionOwner? owner) => owner is { } o ? $"{backend.Value}/{o.Key}" : backend.Value;
 
     /// <summary>The backend refused this access token: the next request renews it first.</summary>
-    public void Reject(ServerName backend, string accessToken)
-    {
-        if (_entries.TryGetValue(backend.Value, out var entry) && entry.Tokens is { } tokens && tokens.AccessToken == accessToken)
-        {
-            entry.Tokens = tokens with { ExpiresAt = DateTimeOffset.MinValue };
-        }
-    }
+    public void Reject(ServerName backend, string accessToken) => Reject(backend, null, accessToken);
 
     public void Use(ServerName backend, BackendTokenSet? tokens)
     {
@@ -82,14 +88,14 @@ public sealed partial class BackendTokenSource(
         entry.Loaded = true;
     }
 
-    private async Task LoadAsync(ServerName backend, Entry entry, CancellationToken cancellationToken)
+    private async Task LoadAsync(ServerName backend, ConnectionOwner? owner, Entry entry, CancellationToken cancellationToken)
     {
         await entry.Gate.WaitAsync(cancellationToken);
         try
         {
             if (!entry.Loaded)
             {
-                entry.Tokens = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+                entry.Tokens = await LoadStoredAsync(backend, owner, cancellationToken);
                 entry.Loaded = true;
             }
         }
@@ -99,7 +105,7 @@ public sealed partial class BackendTokenSource(
         }
     }
 
-    private async Task<string?> RefreshAsync(ServerName backend, Entry entry, BackendTokenSet stale, CancellationToken cancellationToken)
+    private async Task<string?> RefreshAsync(ServerName backend, ConnectionOwner? owner, Entry entry, BackendTokenSet stale, CancellationToken cancellationToken)
     {
         await entry.Gate.WaitAsync(cancellationToken);
         try
@@ -113,8 +119,8 @@ public sealed partial class BackendTokenSource(
             BackendTokenSet? stored;
             try
             {
-                replicas = refreshLock is null ? null : await refreshLock.AcquireAsync(backend, cancellationToken);
-                stored = (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+                replicas = refreshLock is null ? null : await refreshLock.AcquireAsync(backend, owner, cancellationToken);
+                stored = await LoadStoredAsync(backend, owner, cancellationToken);
             }
             catch (Exception e) when (DatabaseAvailability.Classify(e) is not null && stale.ExpiresAt > time.GetUtcNow())
             {
@@ -145,7 +151,7 @@ public sealed partial class BackendTokenSource(
 
             if (stored.RefreshToken is null)
             {
-                throw await DropAsync(backend, entry, "The backend's access token expired and it issued no refresh token. Authorize it again.", cancellationToken);
+                throw await DropAsync(backend, owner, entry, "The backend's access token expired and it issued no refresh token. Authorize it again.", cancellationToken);
             }
 
             TokenResponse renewed;
@@ -155,8 +161,8 @@ public sealed partial class BackendTokenSource(
             }
             catch (BackendOAuthException e)
             {
-                LogRefreshFailed(logger, backend.Value, e.Message);
-                throw await DropAsync(backend, entry, $"Renewing the backend's access token failed: {e.Message} Authorize it again.", cancellationToken);
+                LogRefreshFailed(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
+                throw await DropAsync(backend, owner, entry, $"Renewing the backend's access token failed: {e.Message} Authorize it again.", cancellationToken);
             }
 
             var now = time.GetUtcNow();
@@ -168,9 +174,9 @@ public sealed partial class BackendTokenSource(
                 ExpiresAt = renewed.ExpiresIn is { } lifetime ? now + lifetime : null,
                 Scopes = renewed.Scopes ?? stored.Scopes,
             };
-            await store.UpdateAsync(backend, c => c with { Tokens = next }, cancellationToken);
+            await SaveAsync(backend, owner, next, cancellationToken);
             entry.Tokens = next;
-            LogRefreshed(logger, backend.Value);
+            LogRefreshed(logger, backend.Value, owner is null ? "shared" : "user");
             return next.AccessToken;
         }
         finally
@@ -180,13 +186,25 @@ public sealed partial class BackendTokenSource(
     }
 
     // Tokens that cannot be renewed are of no use: dropped here and in the store, with the reason kept for the status.
-    private async Task<BackendAuthorizationRequiredException> DropAsync(ServerName backend, Entry entry, string reason, CancellationToken cancellationToken)
+    private async Task<BackendAuthorizationRequiredException> DropAsync(
+        ServerName backend, ConnectionOwner? owner, Entry entry, string reason, CancellationToken cancellationToken)
     {
         entry.Tokens = null;
         entry.Failure = reason;
-        await store.UpdateAsync(backend, c => c with { Tokens = null }, cancellationToken);
+        await SaveAsync(backend, owner, null, cancellationToken);
         return new BackendAuthorizationRequiredException(reason);
     }
+
+    private async Task<BackendTokenSet?> LoadStoredAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken) =>
+        owner is { } user
+            ? (await userConnections.LoadAsync(backend, user, cancellationToken)).Connection.Tokens
+            : (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
+
+    // Renewed tokens keep the time the user connected; dropped ones take it with them.
+    private Task SaveAsync(ServerName backend, ConnectionOwner? owner, BackendTokenSet? tokens, CancellationToken cancellationToken) =>
+        owner is { } user
+            ? userConnections.UpdateAsync(backend, user, c => c with { Tokens = tokens, ConnectedAt = tokens is null ? null : c.ConnectedAt }, cancellationToken)
+            : store.UpdateAsync(backend, c => c with { Tokens = tokens }, cancellationToken);
 
     private bool NeedsRefresh(BackendTokenSet tokens)
     {
@@ -214,9 +232,9 @@ public sealed partial class BackendTokenSource(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the database cannot be reached, the OAuth access token is renewed once it is back")]
     private static partial void LogRefreshPostponed(ILogger logger, string server, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: OAuth access token renewed")]
-    private static partial void LogRefreshed(ILogger logger, string server);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: OAuth access token renewed ({Credentials} credentials)")]
+    private static partial void LogRefreshed(ILogger logger, string server, string credentials);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: renewing the OAuth access token failed: {Reason}")]
-    private static partial void LogRefreshFailed(ILogger logger, string server, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: renewing the OAuth access token failed ({Credentials} credentials): {Reason}")]
+    private static partial void LogRefreshFailed(ILogger logger, string server, string credentials, string reason);
 }

@@ -10,15 +10,15 @@ namespace OneMcp.Infrastructure.Persistence.Repositories;
 /// <summary>The <c>audit_log</c> table on both engines: batched multi-row inserts, id-keyed pages, time-based pruning.</summary>
 public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRepository
 {
-    // 11 parameters a row: 100 rows stay far below every engine's parameter limit and make one round trip.
+    // 12 parameters a row: 100 rows stay far below every engine's parameter limit and make one round trip.
     private const int RowsPerStatement = 100;
 
     private const string InsertSql =
-        "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code) VALUES ";
+        "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code, credentials) VALUES ";
 
     private const string Columns =
         "id AS Id, occurred_at AS OccurredAt, kind AS Kind, outcome AS Outcome, user_name AS UserName, subject AS Subject, " +
-        "client_id AS ClientId, backend AS Backend, name AS Name, duration_ms AS DurationMs, error_code AS ErrorCode";
+        "client_id AS ClientId, backend AS Backend, name AS Name, duration_ms AS DurationMs, error_code AS ErrorCode, credentials AS Credentials";
 
     private readonly SqlDialect _dialect = connections.Dialect;
 
@@ -50,7 +50,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = InsertSql + "(@T, @K, @O, @U, @S, @C, @B, @N, @D, @E)";
+        command.CommandText = InsertSql + "(@T, @K, @O, @U, @S, @C, @B, @N, @D, @E, @R)";
         var time = Parameter(command, "@T", DbType.Int64);
         var kind = Parameter(command, "@K", DbType.String);
         var outcome = Parameter(command, "@O", DbType.String);
@@ -61,6 +61,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
         var name = Parameter(command, "@N", DbType.String);
         var duration = Parameter(command, "@D", DbType.Int64);
         var error = Parameter(command, "@E", DbType.String);
+        var credentials = Parameter(command, "@R", DbType.String);
         await command.PrepareAsync(cancellationToken);
         foreach (var e in entries)
         {
@@ -74,6 +75,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
             name.Value = (object?)e.Name ?? DBNull.Value;
             duration.Value = e.DurationMs;
             error.Value = (object?)e.ErrorCode ?? DBNull.Value;
+            credentials.Value = (object?)e.Credentials ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -91,7 +93,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 var e = entries[i];
                 var n = (i - offset).ToString(CultureInfo.InvariantCulture);
                 sql.Append(i == offset ? "" : ", ")
-                    .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n})");
+                    .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n}, @R{n})");
                 parameters.AddTime(_dialect, "T" + n, e.Time);
                 parameters.AddText("K" + n, e.Kind);
                 parameters.AddText("O" + n, e.Outcome);
@@ -102,6 +104,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 parameters.AddText("N" + n, e.Name);
                 parameters.Add("D" + n, e.DurationMs, DbType.Int64);
                 parameters.AddText("E" + n, e.ErrorCode);
+                parameters.AddText("R" + n, e.Credentials);
             }
 
             await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
@@ -193,7 +196,10 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
 
     private static AuditEntry ToEntry(Row row) => new(
         DbValues.ReadTime(row.OccurredAt), row.Kind, row.Outcome, row.UserName, row.Subject, row.ClientId, row.Backend, row.Name,
-        Convert.ToInt64(row.DurationMs, CultureInfo.InvariantCulture), row.ErrorCode);
+        Convert.ToInt64(row.DurationMs, CultureInfo.InvariantCulture), row.ErrorCode)
+    {
+        Credentials = row.Credentials,
+    };
 
     private sealed class Row
     {
@@ -218,5 +224,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
         public object DurationMs { get; set; } = null!;
 
         public string? ErrorCode { get; set; }
+
+        public string? Credentials { get; set; }
     }
 }

@@ -69,6 +69,24 @@ internal sealed class BackendSettingsDocument
     [JsonPropertyName("restartDelayMs")]
     public long RestartDelayMs { get; set; }
 
+    /// <summary><c>shared</c> or <c>perUser</c>; absent in rows from before per-user backends (shared).</summary>
+    [JsonPropertyName("credentials")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Credentials { get; set; }
+
+    [JsonPropertyName("idleTimeoutMs")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? IdleTimeoutMs { get; set; }
+
+    [JsonPropertyName("maxInstances")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxInstances { get; set; }
+
+    /// <summary><c>self</c> or <c>admin</c> (HTTP/SSE); absent: self.</summary>
+    [JsonPropertyName("approval")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Approval { get; set; }
+
     /// <summary>The protected <see cref="SecretsDocument"/> (base64), or null when the backend has no secret.</summary>
     [JsonPropertyName("secrets")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -146,6 +164,7 @@ internal sealed class BackendSettingsDocument
             RestartOnExit = false,
             MaxRestarts = BackendSettings.DefaultMaxRestarts,
             RestartDelayMs = (long)BackendSettings.DefaultRestartDelay.TotalMilliseconds,
+            Credentials = s.IsPerUser ? "perUser" : "shared",
         };
 
         switch (s)
@@ -158,6 +177,8 @@ internal sealed class BackendSettingsDocument
                 document.RestartOnExit = stdio.RestartOnExit;
                 document.MaxRestarts = stdio.MaxRestarts;
                 document.RestartDelayMs = (long)stdio.RestartDelay.TotalMilliseconds;
+                document.IdleTimeoutMs = (long)stdio.IdleTimeout.TotalMilliseconds;
+                document.MaxInstances = stdio.MaxInstances;
                 break;
             case HttpBackendSettings http:
                 document.Url = http.Url.OriginalString;
@@ -169,6 +190,7 @@ internal sealed class BackendSettingsDocument
                     Scopes = [.. o.Scopes],
                     RedirectUrl = o.RedirectUrl?.OriginalString,
                 } : null;
+                document.Approval = http.Approval == ConnectionApproval.Admin ? "admin" : "self";
                 break;
         }
 
@@ -190,14 +212,16 @@ internal sealed class BackendSettingsDocument
                 RestartOnExit = RestartOnExit,
                 MaxRestarts = MaxRestarts,
                 RestartDelay = TimeSpan.FromMilliseconds(RestartDelayMs),
+                IdleTimeout = IdleTimeoutMs is { } idle ? TimeSpan.FromMilliseconds(idle) : StdioBackendSettings.DefaultIdleTimeout,
+                MaxInstances = MaxInstances ?? StdioBackendSettings.DefaultMaxInstances,
             },
             "streamableHttp" => new StreamableHttpBackendSettings
             {
-                Name = ServerName.From(name), Url = StoredUrl(name), Headers = StoredHeaders(), OAuth = StoredOAuth(),
+                Name = ServerName.From(name), Url = StoredUrl(name), Headers = StoredHeaders(), OAuth = StoredOAuth(), Approval = StoredApproval(),
             },
             "sse" => new SseBackendSettings
             {
-                Name = ServerName.From(name), Url = StoredUrl(name), Headers = StoredHeaders(), OAuth = StoredOAuth(),
+                Name = ServerName.From(name), Url = StoredUrl(name), Headers = StoredHeaders(), OAuth = StoredOAuth(), Approval = StoredApproval(),
             },
             _ => throw new InvalidOperationException($"Stored backend '{name}' has an unknown transport '{Transport}'."),
         };
@@ -211,8 +235,16 @@ internal sealed class BackendSettingsDocument
             InstructionOverride = InstructionOverride,
             ConnectionTimeout = TimeSpan.FromMilliseconds(ConnectionTimeoutMs),
             RequestTimeout = TimeSpan.FromMilliseconds(RequestTimeoutMs),
+            Credentials = Credentials switch
+            {
+                null or "shared" => BackendCredentialMode.Shared,
+                "perUser" => BackendCredentialMode.PerUser,
+                _ => throw Corrupt(name, $"an unknown credentials mode '{Credentials}'"),
+            },
         };
     }
+
+    private ConnectionApproval StoredApproval() => Approval == "admin" ? ConnectionApproval.Admin : ConnectionApproval.Self;
 
     private Uri StoredUrl(string name) =>
         Url is null ? throw Corrupt(name, "no url") : new Uri(Url, UriKind.RelativeOrAbsolute);

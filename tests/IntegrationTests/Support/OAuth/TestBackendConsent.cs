@@ -8,12 +8,17 @@ public sealed record TestBackendConsentResult(string Title, HtmlForm Form, Autho
 
 /// <summary>
 /// Plays the user at the consent page of the test server's embedded authorization server (<c>--require-oauth</c>):
-/// GET the authorize URL, submit the page's form with <c>decision=allow</c> or <c>deny</c>, and capture (not
-/// follow) the 302 to the client's redirect URI. There is no login: the page is the whole front channel.
+/// GET the authorize URL, submit the page's form with <c>decision=allow</c> or <c>deny</c> (and, when given, the
+/// account the tokens are issued to), and capture (not follow) the 302 to the client's redirect URI. There is no
+/// login: the page is the whole front channel.
 /// </summary>
 public static partial class TestBackendConsent
 {
-    public static async Task<TestBackendConsentResult> DecideAsync(Uri authorizeUri, bool allow, CancellationToken cancellationToken = default)
+    public static Task<TestBackendConsentResult> DecideAsync(Uri authorizeUri, bool allow, CancellationToken cancellationToken = default) =>
+        DecideAsync(authorizeUri, allow, account: null, cancellationToken);
+
+    /// <summary>Decides as <paramref name="account"/> (typed into the page's account field; null: the page's default, <c>tester</c>).</summary>
+    public static async Task<TestBackendConsentResult> DecideAsync(Uri authorizeUri, bool allow, string? account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(authorizeUri);
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
@@ -27,6 +32,11 @@ public static partial class TestBackendConsent
         var title = WebUtility.HtmlDecode(TitleRegex().Match(html).Groups["title"].Value);
         var form = HtmlForms.FindFormWith(html, "decision");
         var fields = form.HiddenFields.Append(KeyValuePair.Create("decision", allow ? "allow" : "deny"));
+        if (account is not null)
+        {
+            fields = fields.Append(KeyValuePair.Create("account", account));
+        }
+
         using var content = new FormUrlEncodedContent(fields);
         using var answer = await http.PostAsync(form.ResolveAction(authorizeUri), content, cancellationToken);
         if (answer.StatusCode != HttpStatusCode.Redirect || answer.Headers.Location is not { } location)

@@ -1,0 +1,19 @@
+using OneMcp.Application.Backends;
+using OneMcp.Domain.Backends;
+
+namespace OneMcp.Infrastructure.Backends;
+
+/// <summary>
+/// What the <see cref="BackendPool"/> holds for one backend: a shared <see cref="BackendConnection"/>, or the entry of a
+/// per-user backend (<see cref="PerUser.PerUserBackendConnection"/>) whose users' connections run behind it.
+/// </summary>
+internal interface IPooledBackend : IBackendConnection, IAsyncDisposable
+{
+    /// <summary>Completes when the first connect attempt sequence has ended, successfully or not.</summary>
+    Task FirstAttempt { get; }
+
+    void Start();
+
+    /// <summary>Applies settings that differ only in metadata; the connection stays up.</summary>
+    void UpdateMetadata(BackendSettings settings);
+}

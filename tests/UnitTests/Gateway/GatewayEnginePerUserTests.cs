@@ -1,0 +1,156 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using OneMcp.Application.Audit;
+using OneMcp.Application.Backends;
+using OneMcp.Application.Connections;
+using OneMcp.Application.Gateway;
+using OneMcp.Application.Gateway.Filtering;
+using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Domain.Backends;
+using OneMcp.UnitTests.TestDoubles;
+
+namespace OneMcp.UnitTests.Gateway;
+
+/// <summary>The engine sends a per-user backend's calls to the caller's own connection, and says clearly when there is none.</summary>
+public sealed class GatewayEnginePerUserTests : IDisposable
+{
+    private static readonly AuditActor Alice = new("alice", "alice-id", "client-1");
+    private static readonly AuditActor Carol = new("carol", "carol-id", "client-1");
+
+    private readonly FakeBackend _entry = new(
+        Backend.Named("files").Build() with { Credentials = BackendCredentialMode.PerUser },
+        Caps.New().Tools("env").Resources("file:///a.txt").Prompts("hello").Build());
+
+    private readonly FakeBackend _alices = new(Backend.Named("files").Build(), Caps.New().Tools("env").Build());
+    private readonly FakeBackend _locals = new(Backend.Named("files").Build(), Caps.New().Tools("env").Build());
+    private readonly ScriptedPerUserBackends _perUser = new();
+    private readonly FakePool _pool;
+    private readonly RecordingAuditLog _audit = new();
+    private readonly ResourceSubscriptions _subscriptions = new();
+    private readonly GatewayEngine _engine;
+
+    public GatewayEnginePerUserTests()
+    {
+        _pool = new FakePool(_entry);
+        _perUser.Connections[new ConnectionOwner("alice-id")] = _alices;
+        _perUser.Connections[ConnectionOwner.Local] = _locals;
+        _engine = new GatewayEngine(
+            _pool, new CapabilityCatalog(), new InFlightRequests(), _subscriptions, _audit, TimeProvider.System, null, NullLogger<GatewayEngine>.Instance,
+            _perUser, new MyConnectionsLink(new Uri("https://gw.example.test/")));
+    }
+
+    private static GatewaySession Session(AuditActor actor)
+    {
+        var session = new GatewaySession("s-" + (actor.UserName ?? "anonymous"), SessionFilter.None) { Actor = actor };
+        session.Attach(new RecordingPeer());
+        return session;
+    }
+
+    [Fact]
+    public async Task CallTool_OfAPerUserBackend_GoesToTheCallersOwnConnectionAndIsAuditedAsTheUsers()
+    {
+        await _engine.CallToolAsync(Session(Alice), new RecordingPeer(), new CallToolRequestParams { Name = "files_1mcp_env" }, CancellationToken.None);
+
+        _alices.Requests<CallToolRequestParams>().ShouldHaveSingleItem().Name.ShouldBe("env");
+        _entry.Calls.ShouldBeEmpty();
+        _perUser.Asked.ShouldBe([new ConnectionOwner("alice-id")]);
+        _audit.Entries.ShouldHaveSingleItem().Credentials.ShouldBe(AuditCredentials.User);
+    }
+
+    [Fact]
+    public async Task CallTool_WithoutAuthentication_UsesTheLocalUsersConnection()
+    {
+        await _engine.CallToolAsync(Session(AuditActor.Anonymous), new RecordingPeer(), new CallToolRequestParams { Name = "files_1mcp_env" }, CancellationToken.None);
+
+        _locals.Requests<CallToolRequestParams>().ShouldHaveSingleItem();
+        _perUser.Asked.ShouldBe([ConnectionOwner.Local]);
+    }
+
+    [Fact]
+    public async Task CallTool_WhenTheCallerHasNotConnected_AnswersAnErrorResultNamingTheBackendWhatIsMissingAndMyConnections()
+    {
+        var result = await _engine.CallToolAsync(Session(Carol), new RecordingPeer(), new CallToolRequestParams { Name = "files_1mcp_env" }, CancellationToken.None);
+
+        result.IsError.ShouldBe(true);
+        var text = result.Content.OfType<TextContentBlock>().ShouldHaveSingleItem().Text;
+        text.ShouldContain("'files'");
+        text.ShouldContain("API_KEY");
+        text.ShouldContain("https://gw.example.test/oauth#connections");
+        var entry = _audit.Entries.ShouldHaveSingleItem();
+        (entry.Outcome, entry.ErrorCode).ShouldBe((AuditOutcomes.Failure, "not_connected"));
+    }
+
+    [Fact]
+    public async Task CallTool_WhenTheBackendRunsForTooManyUsers_AnswersAnErrorResultSayingSo()
+    {
+        _perUser.TooMany = true;
+
+        var result = await _engine.CallToolAsync(Session(Alice), new RecordingPeer(), new CallToolRequestParams { Name = "files_1mcp_env" }, CancellationToken.None);
+
+        result.IsError.ShouldBe(true);
+        result.Content.OfType<TextContentBlock>().ShouldHaveSingleItem().Text.ShouldContain("maxInstances");
+        _audit.Entries.ShouldHaveSingleItem().ErrorCode.ShouldBe("too_many_instances");
+    }
+
+    [Fact]
+    public async Task ReadResource_WhenTheCallerHasNotConnected_IsAJsonRpcErrorWithTheSameSentence()
+    {
+        var refused = await Should.ThrowAsync<McpProtocolException>(() =>
+            _engine.ReadResourceAsync(Session(Carol), new RecordingPeer(), new ReadResourceRequestParams { Uri = "files_1mcp_file:///a.txt" }, CancellationToken.None).AsTask());
+
+        refused.ErrorCode.ShouldBe(McpErrorCode.InvalidRequest);
+        refused.Message.ShouldContain("'files'");
+        refused.Message.ShouldContain("https://gw.example.test/oauth#connections");
+    }
+
+    [Fact]
+    public async Task GetPrompt_WhenTheCallerHasNotConnected_IsAJsonRpcError()
+    {
+        var refused = await Should.ThrowAsync<McpProtocolException>(() =>
+            _engine.GetPromptAsync(Session(Carol), new RecordingPeer(), new GetPromptRequestParams { Name = "files_1mcp_hello" }, CancellationToken.None).AsTask());
+
+        refused.ErrorCode.ShouldBe(McpErrorCode.InvalidRequest);
+        refused.Message.ShouldContain("My connections");
+    }
+
+    [Fact]
+    public async Task CallTool_OfASharedBackend_IsAuditedAsShared()
+    {
+        var shared = new FakeBackend(Backend.Named("web").Build(), Caps.New().Tools("fetch").Build());
+        _pool.Add(shared);
+
+        await _engine.CallToolAsync(Session(Alice), new RecordingPeer(), new CallToolRequestParams { Name = "web_1mcp_fetch" }, CancellationToken.None);
+
+        shared.Calls.ShouldHaveSingleItem();
+        _perUser.Asked.ShouldBeEmpty();
+        _audit.Entries.ShouldHaveSingleItem().Credentials.ShouldBe(AuditCredentials.Shared);
+    }
+
+    public void Dispose() => _subscriptions.Dispose();
+
+    /// <summary>Answers with the connection set for an owner, refuses others as not connected (secret API_KEY missing).</summary>
+    private sealed class ScriptedPerUserBackends : IPerUserBackends
+    {
+        public Dictionary<ConnectionOwner, IBackendConnection> Connections { get; } = [];
+
+        public List<ConnectionOwner> Asked { get; } = [];
+
+        public bool TooMany { get; set; }
+
+        public ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken)
+        {
+            Asked.Add(owner);
+            if (TooMany)
+            {
+                throw new TooManyInstancesException(backend.Name, 1);
+            }
+
+            return Connections.TryGetValue(owner, out var connection)
+                ? ValueTask.FromResult(connection)
+                : throw new UserConnectionRequiredException(backend.Name, "your value for the secret API_KEY is not set.");
+        }
+
+        public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
