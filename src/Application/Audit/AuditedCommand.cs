@@ -41,6 +41,7 @@ internal static class AuditedCommand
             StartBackendAuthorizationCommand s => new Description(AuditKinds.Change, name, Clip(s.Name)),
             CompleteBackendAuthorizationCommand c => new Description(AuditKinds.Change, name, Clip(c.Name)),
             RestartBackendOAuthCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
+            Connections.CompleteUserConnectionCommand c => new Description(AuditKinds.Change, name, Clip(c.Name)),
             _ => new Description(AuditKinds.Change, name, null),
         };
     }
