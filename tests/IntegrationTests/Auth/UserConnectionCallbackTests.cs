@@ -1,8 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
-using ModelContextProtocol.Client;
-using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
 using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
@@ -106,18 +104,10 @@ public sealed class UserConnectionCallbackTests : IAsyncLifetime
         return await _gateway.Services.GetRequiredService<IUserBackendOAuth>().BeginAsync(vault, owner, _gateway.Url("/oauth/callback/vault"), Ct);
     }
 
-    private async Task<string> SubjectAtBackendAsync(ConnectionOwner owner)
-    {
-        var token = await _gateway.Services.GetRequiredService<BackendTokenSource>().GetAccessTokenAsync(Vault, owner, Ct)
-            ?? throw new ShouldAssertException($"{owner} has no token");
-        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(_backend.McpUrl),
-            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
-        }));
-        var result = await client.CallToolAsync("token_subject");
-        return result.Content.OfType<TextContentBlock>().Single().Text;
-    }
+    // What the per-user runtime sends: the owner's token from the token source, on an MCP call straight to the backend.
+    private async Task<string> SubjectAtBackendAsync(ConnectionOwner owner) => await TestBackendConsent.SubjectOfAsync(
+        new Uri(_backend.McpUrl),
+        await _gateway.Services.GetRequiredService<BackendTokenSource>().GetAccessTokenAsync(Vault, owner, Ct) ?? throw new ShouldAssertException($"{owner} has no token"));
 
     /// <summary>The stored backends, with <c>vault</c> read as a per-user backend.</summary>
     private sealed class PerUserVault(IBackendServiceRepository inner) : IBackendServiceRepository
