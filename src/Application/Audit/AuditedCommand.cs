@@ -47,6 +47,7 @@ internal static class AuditedCommand
             StartMyConnectionAuthorizationCommand s => new Description(AuditKinds.Change, name, Clip(s.Backend)),
             RevokeConnectionCommand r => new Description(AuditKinds.Revocation, name, Clip(r.Backend)),
             ApproveConnectionCommand a => new Description(AuditKinds.Approval, name, Clip(a.Backend)),
+            Connections.CompleteUserConnectionCommand c => new Description(AuditKinds.Change, name, Clip(c.Name)),
             _ => new Description(AuditKinds.Change, name, null),
         };
     }

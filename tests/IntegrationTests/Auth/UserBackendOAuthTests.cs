@@ -2,8 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using ModelContextProtocol.Client;
-using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
@@ -205,18 +203,9 @@ public sealed class UserBackendOAuthTests(SqliteDatabaseFixture fixture) : IClas
     }
 
     // What the per-user runtime sends: the owner's token from the token source, on an MCP call straight to the backend.
-    private async Task<string> SubjectAtBackendAsync(ConnectionOwner owner)
-    {
-        var token = await _tokens.GetAccessTokenAsync(Vault, owner, Ct) ?? throw new ShouldAssertException($"{owner} has no token");
-        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(_backend.McpUrl),
-            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
-        }));
-        var result = await client.CallToolAsync("token_subject");
-        result.IsError.ShouldNotBe(true);
-        return result.Content.OfType<TextContentBlock>().Single().Text;
-    }
+    private async Task<string> SubjectAtBackendAsync(ConnectionOwner owner) => await TestBackendConsent.SubjectOfAsync(
+        new Uri(_backend.McpUrl),
+        await _tokens.GetAccessTokenAsync(Vault, owner, Ct) ?? throw new ShouldAssertException($"{owner} has no token"));
 
     private static async Task<byte[]> ReadSharedAsync(string path)
     {

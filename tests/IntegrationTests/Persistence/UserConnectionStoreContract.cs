@@ -155,9 +155,9 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     }
 
     [Fact]
-    public async Task SetSecrets_ForAnUnknownBackend_FailsAndStoresNothing()
+    public async Task SetSecrets_ForAnUnknownBackend_IsNotFoundAndStoresNothing()
     {
-        await Should.ThrowAsync<InvalidOperationException>(() => SetAsync(Github, Alice));
+        await Should.ThrowAsync<Application.Common.Exceptions.NotFoundException>(() => SetAsync(Github, Alice));
 
         (await Db.CountAsync("user_connections")).ShouldBe(0);
     }

@@ -24,42 +24,39 @@ public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLi
 {
     private static readonly ServerName Vault = ServerName.From("vault");
     private static readonly Uri Callback = new("https://gateway.example.com/oauth/callback/vault");
+    private readonly IDataProtectionProvider _keys = new EphemeralDataProtectionProvider();
+    private readonly List<NpgsqlConnectionFactory> _factories = [];
     private HttpTestServer _backend = null!;
 
     public async Task InitializeAsync() => _backend = await HttpTestServer.StartAsync("vault", extraArgs: ["--require-oauth"]);
 
-    public async Task DisposeAsync() => await _backend.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var factory in _factories)
+        {
+            await factory.DisposeAsync();
+        }
+
+        await _backend.DisposeAsync();
+    }
 
     [Fact]
     public async Task TwoReplicasRefreshingTheSameRotatingToken_OnlyOneRefreshReachesTheServer_AndBothUseTheNewTokens()
     {
-        var options = new PersistenceOptions { ConnectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync()), DataDirectory = Path.GetTempPath() };
-        await new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        var keys = new EphemeralDataProtectionProvider();
-        await using var first = new NpgsqlConnectionFactory(options);
-        await using var second = new NpgsqlConnectionFactory(options);
-        await new BackendServiceRepository(first, keys).AddAsync(
-            BackendService.Register(new StreamableHttpBackendSettings { Name = Vault, Url = new Uri(_backend.McpUrl) }, BackendOrigin.Api, DateTimeOffset.UtcNow),
-            CancellationToken.None);
-        await StoreExpiredTokensAsync(new BackendCredentialStore(first, keys, TimeProvider.System));
+        var (first, second) = await TwoReplicasAsync(BackendCredentialMode.Shared);
+        await StoreExpiredTokensAsync(new BackendCredentialStore(first, _keys, TimeProvider.System));
 
         // Each refresh request waits (up to a bound) for the other replica's: without the lock both reach the server
         // with the same refresh token, and the second is refused.
         using var gate = new MeetingGate(expected: 2, TimeSpan.FromSeconds(2));
-        var replicas = new[] { first, second }.Select(connections => new BackendTokenSource(
-            new BackendCredentialStore(connections, keys, TimeProvider.System),
-            new UserConnectionStore(connections, keys, TimeProvider.System),
-            new BackendOAuthHttp(new HttpClient(new RefreshGateHandler(gate) { InnerHandler = new HttpClientHandler() })),
-            TimeProvider.System,
-            NullLogger<BackendTokenSource>.Instance,
-            new BackendRefreshLock(connections))).ToList();
+        var replicas = TokenSources(gate, first, second);
 
         var tokens = await Task.WhenAll(replicas.Select(r => r.GetAccessTokenAsync(Vault, CancellationToken.None).AsTask()));
 
         tokens.ShouldAllBe(t => t != null && t == tokens[0]);
         gate.Arrived.ShouldBe(1, "refresh requests that reached the authorization server");
         (await StatsAsync())["refreshes"]!.GetValue<int>().ShouldBe(1);
-        var stored = (await new BackendCredentialStore(second, keys, TimeProvider.System).LoadAsync(Vault, CancellationToken.None)).Credentials.Tokens;
+        var stored = (await new BackendCredentialStore(second, _keys, TimeProvider.System).LoadAsync(Vault, CancellationToken.None)).Credentials.Tokens;
         stored.ShouldNotBeNull().AccessToken.ShouldBe(tokens[0]);
         replicas.ShouldAllBe(r => r.HasTokens(Vault));
     }
@@ -67,32 +64,17 @@ public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLi
     [Fact]
     public async Task TwoReplicasRefreshingTheSameUsersRotatingToken_OnlyOneRefreshReachesTheServer_AndTheOtherUserIsUntouched()
     {
-        var options = new PersistenceOptions { ConnectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync()), DataDirectory = Path.GetTempPath() };
-        await new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        var keys = new EphemeralDataProtectionProvider();
-        await using var first = new NpgsqlConnectionFactory(options);
-        await using var second = new NpgsqlConnectionFactory(options);
-        await new BackendServiceRepository(first, keys).AddAsync(
-            BackendService.Register(
-                new StreamableHttpBackendSettings { Name = Vault, Url = new Uri(_backend.McpUrl), Credentials = BackendCredentialMode.PerUser }, BackendOrigin.Api, DateTimeOffset.UtcNow),
-            CancellationToken.None);
+        var (first, second) = await TwoReplicasAsync(BackendCredentialMode.PerUser);
         var alice = new Application.Connections.ConnectionOwner("alice-id");
         var bob = new Application.Connections.ConnectionOwner("bob-id");
-        var users = new UserConnectionStore(first, keys, TimeProvider.System);
+        var users = new UserConnectionStore(first, _keys, TimeProvider.System);
         var alicesTokens = await IssueExpiredTokensAsync();
         (await users.UpdateAsync(Vault, alice, c => c with { Tokens = alicesTokens }, CancellationToken.None)).ShouldBeTrue();
         var bobsTokens = await IssueExpiredTokensAsync();
         (await users.UpdateAsync(Vault, bob, c => c with { Tokens = bobsTokens }, CancellationToken.None)).ShouldBeTrue();
         var bobStored = (await users.LoadAsync(Vault, bob, CancellationToken.None)).Stored;
-
         using var gate = new MeetingGate(expected: 2, TimeSpan.FromSeconds(2));
-        var replicas = new[] { first, second }.Select(connections => new BackendTokenSource(
-            new BackendCredentialStore(connections, keys, TimeProvider.System),
-            new UserConnectionStore(connections, keys, TimeProvider.System),
-            new BackendOAuthHttp(new HttpClient(new RefreshGateHandler(gate) { InnerHandler = new HttpClientHandler() })),
-            TimeProvider.System,
-            NullLogger<BackendTokenSource>.Instance,
-            new BackendRefreshLock(connections))).ToList();
+        var replicas = TokenSources(gate, first, second);
 
         var tokens = await Task.WhenAll(replicas.Select(r => r.GetAccessTokenAsync(Vault, alice, CancellationToken.None).AsTask()));
 
@@ -101,6 +83,31 @@ public sealed class BackendRefreshLockTests(PostgresFixture postgres) : IAsyncLi
         (await users.LoadAsync(Vault, alice, CancellationToken.None)).Connection.Tokens.ShouldNotBeNull().AccessToken.ShouldBe(tokens[0]);
         (await users.LoadAsync(Vault, bob, CancellationToken.None)).Stored.ShouldBe(bobStored);
     }
+
+    /// <summary>A migrated database with the vault backend, and two replicas' connection pools on it.</summary>
+    private async Task<(NpgsqlConnectionFactory First, NpgsqlConnectionFactory Second)> TwoReplicasAsync(BackendCredentialMode credentials)
+    {
+        var options = new PersistenceOptions { ConnectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync()), DataDirectory = Path.GetTempPath() };
+        await new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var first = new NpgsqlConnectionFactory(options);
+        var second = new NpgsqlConnectionFactory(options);
+        _factories.AddRange([first, second]);
+        await new BackendServiceRepository(first, _keys).AddAsync(
+            BackendService.Register(
+                new StreamableHttpBackendSettings { Name = Vault, Url = new Uri(_backend.McpUrl), Credentials = credentials }, BackendOrigin.Api, DateTimeOffset.UtcNow),
+            CancellationToken.None);
+        return (first, second);
+    }
+
+    /// <summary>One token source per replica, each refresh request held at <paramref name="gate"/>.</summary>
+    private List<BackendTokenSource> TokenSources(MeetingGate gate, params NpgsqlConnectionFactory[] replicas) =>
+        [.. replicas.Select(connections => new BackendTokenSource(
+            new BackendCredentialStore(connections, _keys, TimeProvider.System),
+            new UserConnectionStore(connections, _keys, TimeProvider.System),
+            new BackendOAuthHttp(new HttpClient(new RefreshGateHandler(gate) { InnerHandler = new HttpClientHandler() })),
+            TimeProvider.System,
+            NullLogger<BackendTokenSource>.Instance,
+            new BackendRefreshLock(connections)))];
 
     /// <summary>Authorizes the backend for real (code + PKCE) and stores its tokens as already expired.</summary>
     private async Task StoreExpiredTokensAsync(BackendCredentialStore store)

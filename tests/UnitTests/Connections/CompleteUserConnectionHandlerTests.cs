@@ -105,6 +105,17 @@ public sealed class CompleteUserConnectionHandlerTests
     }
 
     [Fact]
+    public void Complete_IsAuditedAsAChangeOfThatBackend()
+    {
+        var described = Application.Audit.AuditedCommand.Describe(new CompleteUserConnectionCommand("vault", Alice, "s", "c", null, null));
+
+        described.ShouldNotBeNull();
+        described.Kind.ShouldBe(Application.Audit.AuditKinds.Change);
+        described.Name.ShouldBe("CompleteUserConnection");
+        described.Backend.ShouldBe("vault");
+    }
+
+    [Fact]
     public void Validators_RefuseAnInvalidBackendName()
     {
         new CompleteUserConnectionValidator().Validate(new CompleteUserConnectionCommand("no spaces/allowed", Alice, "s", "c", null, null)).IsValid.ShouldBeFalse();

@@ -1,4 +1,6 @@
 using System.Net;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 using System.Text.RegularExpressions;
 
 namespace OneMcp.IntegrationTests.Support.OAuth;
@@ -46,6 +48,19 @@ public static partial class TestBackendConsent
         }
 
         return new TestBackendConsentResult(title, form, AuthorizationRedirect.Parse(location));
+    }
+
+    /// <summary>The account an access token was issued to, as the test backend's <c>token_subject</c> tool says on a call carrying it.</summary>
+    public static async Task<string> SubjectOfAsync(Uri mcpUrl, string accessToken)
+    {
+        await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = mcpUrl,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {accessToken}" },
+        }));
+        var result = await client.CallToolAsync("token_subject");
+        result.IsError.ShouldNotBe(true);
+        return result.Content.OfType<TextContentBlock>().Single().Text;
     }
 
     [GeneratedRegex("<title>(?<title>.*?)</title>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
