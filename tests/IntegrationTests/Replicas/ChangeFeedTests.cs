@@ -56,6 +56,29 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UserConnectionChangedOnA_IsFollowedByB_AndDisconnectedOnA_IsRefusedByBWithinOneSecond()
+    {
+        var keyed = Definitions.TestServer("keyed");
+        keyed["credentials"] = "perUser";
+        keyed["env"] = new JsonObject { ["USER_KEY"] = "${user:API_KEY}" };
+        (await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/backends", keyed)).Status.ShouldBe(HttpStatusCode.Created);
+        var first = await Replicas.RestAsync(Replicas.A, HttpMethod.Put, "/api/me/connections/keyed/secrets", new JsonObject { ["API_KEY"] = "first-key-8d1" });
+        first.Status.ShouldBe(HttpStatusCode.OK, first.Text);
+        await using var session = await Replicas.LegacyClientAsync(Replicas.B, new NotificationLog());
+        await Eventually.ValueAsync(() => UserKeyOnAsync(session), key => key == "first-key-8d1", "B to run keyed with the key set on A");
+
+        // B's running instance has the old key: the change releases it there, and the next call starts one with the new key.
+        (await Replicas.RestAsync(Replicas.A, HttpMethod.Put, "/api/me/connections/keyed/secrets", new JsonObject { ["API_KEY"] = "second-key-3f7" })).Status.ShouldBe(HttpStatusCode.OK);
+        await Eventually.ValueAsync(() => UserKeyOnAsync(session), key => key == "second-key-3f7", "B to run keyed with the new key");
+
+        (await Replicas.RestAsync(Replicas.A, HttpMethod.Delete, "/api/me/connections/keyed")).Status.ShouldBe(HttpStatusCode.NoContent);
+        var refused = await Eventually.ValueAsync(
+            () => session.CallToolAsync("keyed_1mcp_env", new Dictionary<string, object?> { ["name"] = "USER_KEY" }).AsTask(),
+            r => r.IsError == true, "B to refuse the call of a user who disconnected on A", OneSecond);
+        string.Concat(refused.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(t => t.Text)).ShouldContain("keyed");
+    }
+
+    [Fact]
     public async Task PresetEditedOnA_ChangesWhatAPresetSessionOnBSees_WithinOneSecond()
     {
         await AddBackendsAsync();
@@ -163,6 +186,14 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
         await using var everything = await Replicas.LegacyClientAsync(Replicas.B, new NotificationLog());
         await Eventually.ValueAsync(
             () => ToolNamesAsync(everything), names => names.Contains("alpha_1mcp_echo") && names.Contains("beta_1mcp_echo"), "B to serve alpha and beta");
+    }
+
+    /// <summary>The USER_KEY the caller's instance of keyed runs with; null when the call was refused.</summary>
+    private static async Task<string?> UserKeyOnAsync(McpClient client)
+    {
+        var result = await client.CallToolAsync("keyed_1mcp_env", new Dictionary<string, object?> { ["name"] = "USER_KEY" });
+        var text = string.Concat(result.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(t => t.Text));
+        return result.IsError == true ? null : JsonNode.Parse(text)?["value"]?.GetValue<string>();
     }
 
     private static async Task<List<string>> ToolNamesAsync(McpClient client) => [.. (await client.ListToolsAsync()).Select(t => t.Name)];
