@@ -30,6 +30,7 @@ public sealed partial class ChangeFeedReactions(
     ListenerRegistry listeners,
     IEnumerable<IOAuthStateCaches> oauthCaches,
     UserConnectionChanges userConnections,
+    Domain.Users.IUserRepository users,
     ILogger<ChangeFeedReactions> logger)
 {
     public async Task ApplyAsync(GatewayChange change, CancellationToken cancellationToken)
@@ -70,7 +71,8 @@ public sealed partial class ChangeFeedReactions(
 
     /// <summary>
     /// Notifications sent while this replica was not listening are lost: everything it holds is brought to the
-    /// stored state (the pool, every preset in use, the backends' tokens, the cached token validations).
+    /// stored state (the pool, every preset in use, the backends' tokens, the cached token validations, and every
+    /// user's per-user instances, which restart with what is stored).
     /// </summary>
     public async Task ResynchroniseAsync(CancellationToken cancellationToken)
     {
@@ -78,6 +80,17 @@ public sealed partial class ChangeFeedReactions(
         await catalog.ReloadAsync(cancellationToken);
         await FollowAllPresetsAsync(cancellationToken);
         await ReloadAllCredentialsAsync(cancellationToken);
+        await ReleaseAllUserConnectionsAsync(cancellationToken);
+    }
+
+    // Which user's connection changed meanwhile is unknown: a revoked one must not keep running, so all are released.
+    private async Task ReleaseAllUserConnectionsAsync(CancellationToken cancellationToken)
+    {
+        await userConnections.ChangedElsewhereAsync(null, ConnectionOwner.Local, cancellationToken);
+        foreach (var user in await users.ListAsync(cancellationToken))
+        {
+            await userConnections.ChangedElsewhereAsync(null, ConnectionOwner.Of(user.Id), cancellationToken);
+        }
     }
 
     private void DropCachedValidations()

@@ -45,6 +45,18 @@ public sealed class ChangeFeedReactionsTests : IDisposable
     }
 
     [Fact]
+    public async Task Resynchronise_ReleasesEveryUsersInstances_AndTheLocalOnes()
+    {
+        var bob = OneMcp.Domain.Users.User.Create("bob", "hash", OneMcp.Domain.Users.UserRole.Member, _f.ControlPlane.Time.GetUtcNow());
+        await _f.Users.AddAsync(bob, CancellationToken.None);
+
+        await _f.Reactions.ResynchroniseAsync(CancellationToken.None);
+
+        _f.Instances.Released.ShouldBe([(null, ConnectionOwner.Local), (null, ConnectionOwner.Of(bob.Id))], ignoreOrder: true);
+        _f.ControlPlane.Changes.Published.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task UserConnections_ANameThatIsNotOne_ReleasesNothing_AndIsLogged()
     {
         await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.UserConnections, "no-owner"), CancellationToken.None);

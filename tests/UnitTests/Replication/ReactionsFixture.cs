@@ -26,7 +26,7 @@ internal sealed class ReactionsFixture : IDisposable
         Router = new SessionRouter(Sessions, _inFlight, _subscriptions, Listeners, NullLogger<SessionRouter>.Instance);
         Reactions = new ChangeFeedReactions(
             ControlPlane.Catalog, ControlPlane.Repository, OAuth, ControlPlane.Runtime, Presets, Router, Sessions, Listeners, [Caches],
-            new UserConnectionChanges(Instances, ControlPlane.Changes), Log);
+            new UserConnectionChanges(Instances, ControlPlane.Changes), Users, Log);
     }
 
     public ControlPlaneFixture ControlPlane { get; } = new();
@@ -40,6 +40,8 @@ internal sealed class ReactionsFixture : IDisposable
     public ReloadingBackendOAuth OAuth { get; } = new();
 
     public RecordingInstances Instances { get; } = new();
+
+    public InMemoryUserRepository Users { get; } = new();
 
     public RecordingLogger<ChangeFeedReactions> Log { get; } = new();
 
