@@ -127,7 +127,47 @@ public sealed class GatewayEnginePerUserTests : IDisposable
         _audit.Entries.ShouldHaveSingleItem().Credentials.ShouldBe(AuditCredentials.Shared);
     }
 
+    [Fact]
+    public void CanSee_AUsersOwnConnection_IsTrueForThatUsersSessionsOnly()
+    {
+        var alicesOwn = new OwnedConnection(_alices, new ConnectionOwner("alice-id"));
+
+        Session(Alice).CanSee(alicesOwn).ShouldBeTrue();
+        Session(Carol).CanSee(alicesOwn).ShouldBeFalse("what alice's connection sends (resource updates, logs) is hers");
+        Session(Carol).CanSee(_entry).ShouldBeTrue("the backend itself is listed for everyone");
+    }
+
     public void Dispose() => _subscriptions.Dispose();
+
+    /// <summary>A user's own connection to a per-user backend, over a fake.</summary>
+    private sealed class OwnedConnection(FakeBackend inner, ConnectionOwner owner) : IUserBackendConnection
+    {
+        public ConnectionOwner Owner => owner;
+
+        public ServerName Name => inner.Name;
+
+        public BackendSettings Settings => inner.Settings;
+
+        public BackendState State => inner.State;
+
+        public BackendCapabilities Capabilities => inner.Capabilities;
+
+        public ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken) =>
+            inner.CallToolAsync(request, progress, cancellationToken);
+
+        public ValueTask<ReadResourceResult> ReadResourceAsync(ReadResourceRequestParams request, CancellationToken cancellationToken) =>
+            inner.ReadResourceAsync(request, cancellationToken);
+
+        public ValueTask<GetPromptResult> GetPromptAsync(GetPromptRequestParams request, CancellationToken cancellationToken) =>
+            inner.GetPromptAsync(request, cancellationToken);
+
+        public ValueTask<CompleteResult> CompleteAsync(CompleteRequestParams request, CancellationToken cancellationToken) =>
+            inner.CompleteAsync(request, cancellationToken);
+
+        public ValueTask SubscribeAsync(string uri, CancellationToken cancellationToken) => inner.SubscribeAsync(uri, cancellationToken);
+
+        public ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken) => inner.UnsubscribeAsync(uri, cancellationToken);
+    }
 
     /// <summary>Answers with the connection set for an owner, refuses others as not connected (secret API_KEY missing).</summary>
     private sealed class ScriptedPerUserBackends : IPerUserBackends
