@@ -95,7 +95,7 @@ public sealed partial class GatewayEngine(
             IBackendConnection connection;
             try
             {
-                connection = await ConnectionForAsync(session, backend, cancellationToken);
+                connection = await CallerConnectionAsync(session, caller, backend, cancellationToken);
             }
             catch (Exception e) when (Refusal(e) is { } refusal)
             {
@@ -374,6 +374,37 @@ public sealed partial class GatewayEngine(
             ? await perUser.ForOwnerAsync(backend, ConnectionOwner.Of(session.Actor), cancellationToken)
             : backend;
 
+    /// <summary>
+    /// <see cref="ConnectionForAsync"/> for a tool call. A 2026-07-28 client that can open a URL for its user is first
+    /// sent to "My connections" (a URL-mode elicitation, answered by retrying the call: MRTR); once it comes back
+    /// accepting, the connection is looked up again, so a user who connected meanwhile gets the call's answer.
+    /// </summary>
+    private async ValueTask<IBackendConnection> CallerConnectionAsync(GatewaySession session, IClientPeer caller, IBackendConnection backend, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ConnectionForAsync(session, backend, cancellationToken);
+        }
+        catch (UserConnectionRequiredException missing) when (caller.SupportsUrlElicitation && myConnections is not null)
+        {
+            var answer = await caller.ElicitAsync(
+                new ElicitRequestParams
+                {
+                    Mode = "url",
+                    Message = myConnections.Explain(missing),
+                    Url = myConnections.Url.AbsoluteUri,
+                    ElicitationId = Guid.NewGuid().ToString("N"),
+                },
+                cancellationToken);
+            if (!answer.IsAccepted)
+            {
+                throw;
+            }
+
+            return await ConnectionForAsync(session, backend, cancellationToken);
+        }
+    }
+
     /// <summary><see cref="ConnectionForAsync"/> for a request that has no result to carry a refusal: a JSON-RPC error says it.</summary>
     private async ValueTask<IBackendConnection> RequestConnectionForAsync(GatewaySession session, IBackendConnection backend, CancellationToken cancellationToken)
     {
@@ -407,6 +438,7 @@ public sealed partial class GatewayEngine(
         string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
         Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
     {
+        meta = WithoutHopKeys(meta);
         if (telemetry is null || !telemetry.IsActive)
         {
             return await forward(meta, cancellationToken);
@@ -473,6 +505,28 @@ public sealed partial class GatewayEngine(
         {
             throw GatewayErrors.InvalidCursor();
         }
+    }
+
+    // The revision a 2026-07-28 request names in _meta is that of the hop from the client to the gateway. The backend is
+    // spoken to in its own revision by the gateway's own client, and the SDK takes a revision found there as the one to
+    // send: passed on, it made an older backend refuse the call. What the client can do and the log level it wants stay:
+    // a 2026-07-28 backend asks through them, and the gateway bridges its questions back to the client.
+    private static readonly string[] HopKeys = ["io.modelcontextprotocol/protocolVersion"];
+
+    private static JsonObject? WithoutHopKeys(JsonObject? meta)
+    {
+        if (meta is null || !Array.Exists(HopKeys, meta.ContainsKey))
+        {
+            return meta;
+        }
+
+        var copy = (JsonObject)meta.DeepClone();
+        foreach (var key in HopKeys)
+        {
+            copy.Remove(key);
+        }
+
+        return copy.Count == 0 ? null : copy;
     }
 
     // The client's progress token means something only between the client and the gateway; the backend

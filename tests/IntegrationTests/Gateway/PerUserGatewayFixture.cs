@@ -11,10 +11,10 @@ using OneMcp.IntegrationTests.Support.OAuth;
 namespace OneMcp.IntegrationTests.Gateway;
 
 /// <summary>
-/// One gateway with <c>--enable-auth</c>, three members (alice, bob, carol) and four per-user backends, all instances
+/// One gateway with <c>--enable-auth</c>, members (alice, bob, carol; dave and erin for the 2026-07-28 tests) and four per-user backends, all instances
 /// of the test server: <c>keyed</c> over HTTP with <c>X-Api-Key: ${user:API_KEY}</c>, <c>proc</c> over stdio with
 /// <c>USER_KEY=${user:API_KEY}</c>, <c>single</c> (stdio, <c>maxInstances: 1</c>) and <c>idle</c> (stdio, idle after
-/// 0.02 minutes). The gateway logs at debug level into <see cref="Log"/>.
+/// 0.02 minutes); and <c>plain</c>, a shared backend on the same HTTP server as <c>keyed</c>. The gateway logs at debug level into <see cref="Log"/>.
 /// </summary>
 public sealed class PerUserGatewayFixture : IAsyncLifetime
 {
@@ -40,10 +40,10 @@ public sealed class PerUserGatewayFixture : IAsyncLifetime
         idle["idleTimeoutMinutes"] = 0.02;
 
         Gateway = await GatewayUnderTest.StartWithAuthAsync(
-            new ConfigBuilder().Add("keyed", keyed).Add("proc", proc).Add("single", single).Add("idle", idle),
+            new ConfigBuilder().Add("keyed", keyed).Add("plain", ConfigBuilder.HttpServer(_keyed.McpUrl, ["web"])).Add("proc", proc).Add("single", single).Add("idle", idle),
             adjust: o => o with { LogLevel = LogLevel.Debug },
             configureBuilder: b => b.Logging.AddProvider(Log));
-        foreach (var user in new[] { "alice", "bob", "carol" })
+        foreach (var user in new[] { "alice", "bob", "carol", "dave", "erin" })
         {
             await Gateway.AddUserAsync(user, Password);
         }
@@ -76,11 +76,12 @@ public sealed class PerUserGatewayFixture : IAsyncLifetime
         Eventually.TrueAsync(() => Gateway.Backend(backend).State.Status == BackendStatus.Connected, $"the catalogue of '{backend}'");
 
     /// <summary>An MCP client of /mcp signed in as <paramref name="userName"/> (scope tag:web); the caller disposes it.</summary>
-    public async Task<McpClient> ClientAsync(string userName)
-    {
-        var token = await new OAuthFlowDriver(Gateway.BaseUrl).AccessTokenAsync(RedirectUri, ["tag:web"], userName, Password);
-        return await EraClient.ConnectAsync(Gateway, ProtocolEras.Legacy, token);
-    }
+    public async Task<McpClient> ClientAsync(string userName) =>
+        await EraClient.ConnectAsync(Gateway, ProtocolEras.Legacy, await TokenAsync(userName));
+
+    /// <summary>An access token of <paramref name="userName"/> for /mcp (scope tag:web).</summary>
+    public Task<string> TokenAsync(string userName) =>
+        new OAuthFlowDriver(Gateway.BaseUrl).AccessTokenAsync(RedirectUri, ["tag:web"], userName, Password);
 
     public async Task DisposeAsync()
     {

@@ -17,6 +17,8 @@ internal sealed class BridgedPeer(WaitingCall call, ClientCapabilities? capabili
 
     public bool SupportsRoots => capabilities?.Roots is not null;
 
+    public bool SupportsUrlElicitation => capabilities?.Elicitation?.Url is not null;
+
     public Task SendNotificationAsync(string method, JsonNode? parameters, CancellationToken cancellationToken) =>
         call.Stream?.SendNotificationAsync(method, parameters, cancellationToken) ?? Task.CompletedTask;
 

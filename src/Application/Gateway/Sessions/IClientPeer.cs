@@ -12,6 +12,12 @@ public interface IClientPeer
 
     bool SupportsRoots { get; }
 
+    /// <summary>
+    /// True when the gateway itself may send this client to a URL and wait for it to come back (URL-mode
+    /// elicitation); only a 2026-07-28 client that declared it, answering through a retry (MRTR), is asked.
+    /// </summary>
+    bool SupportsUrlElicitation => false;
+
     Task SendNotificationAsync(string method, JsonNode? parameters, CancellationToken cancellationToken);
 
     ValueTask<CreateMessageResult> SampleAsync(CreateMessageRequestParams request, CancellationToken cancellationToken);

@@ -83,6 +83,7 @@ public sealed class PerUserBackends : IPerUserBackends
         {
             entry.LearnCatalogueIfNeeded();
         }
+
         var names = entries.Select(e => e.Name).ToHashSet();
         if (backend is { } named)
         {
