@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using Npgsql;
 using OneMcp.IntegrationTests.ControlPlane;
@@ -76,6 +77,25 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
             () => session.CallToolAsync("keyed_1mcp_env", new Dictionary<string, object?> { ["name"] = "USER_KEY" }).AsTask(),
             r => r.IsError == true, "B to refuse the call of a user who disconnected on A", OneSecond);
         string.Concat(refused.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(t => t.Text)).ShouldContain("keyed");
+    }
+
+    [Fact]
+    public async Task ConnectionMadeOnA_IsUsedByB_WithinOneSecond_AndSoIsItsChange()
+    {
+        // An HTTP backend, so that what is timed is the replicas following each other, not a process starting.
+        await using var server = await HttpTestServer.StartAsync("vaulted");
+        var vaulted = ConfigBuilder.HttpServer(server.McpUrl, null);
+        vaulted["name"] = "vaulted";
+        vaulted["credentials"] = "perUser";
+        vaulted["headers"] = new JsonObject { ["X-Api-Key"] = "${user:API_KEY}" };
+        (await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/backends", vaulted)).Status.ShouldBe(HttpStatusCode.Created);
+        await using var session = await Replicas.LegacyClientAsync(Replicas.B, new NotificationLog());
+
+        (await Replicas.RestAsync(Replicas.A, HttpMethod.Put, "/api/me/connections/vaulted/secrets", new JsonObject { ["API_KEY"] = "made-on-a-41c" })).Status.ShouldBe(HttpStatusCode.OK);
+        await Eventually.ValueAsync(() => ApiKeyOnAsync(session), key => key == "made-on-a-41c", "B to call vaulted with the key set on A", OneSecond);
+
+        (await Replicas.RestAsync(Replicas.A, HttpMethod.Put, "/api/me/connections/vaulted/secrets", new JsonObject { ["API_KEY"] = "changed-on-a-9e0" })).Status.ShouldBe(HttpStatusCode.OK);
+        await Eventually.ValueAsync(() => ApiKeyOnAsync(session), key => key == "changed-on-a-9e0", "B to call vaulted with the changed key", OneSecond);
     }
 
     [Fact]
@@ -194,6 +214,21 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
         var result = await client.CallToolAsync("keyed_1mcp_env", new Dictionary<string, object?> { ["name"] = "USER_KEY" });
         var text = string.Concat(result.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(t => t.Text));
         return result.IsError == true ? null : JsonNode.Parse(text)?["value"]?.GetValue<string>();
+    }
+
+    // Before B knows the backend's tools (or the user's connection) the call fails; that is "not yet".
+    private static async Task<string?> ApiKeyOnAsync(McpClient client)
+    {
+        try
+        {
+            var result = await client.CallToolAsync("vaulted_1mcp_request_header", new Dictionary<string, object?> { ["name"] = "X-Api-Key" });
+            var text = string.Concat(result.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(t => t.Text));
+            return result.IsError == true ? null : JsonNode.Parse(text)?["value"]?.GetValue<string>();
+        }
+        catch (McpException)
+        {
+            return null;
+        }
     }
 
     private static async Task<List<string>> ToolNamesAsync(McpClient client) => [.. (await client.ListToolsAsync()).Select(t => t.Name)];
