@@ -23,7 +23,7 @@ public sealed class ConnectionHandlerTests
 
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly FakePool _pool = new();
-    private readonly InMemoryConnectionStore _store;
+    private readonly InMemoryUserConnectionStore _store;
     private readonly RecordingInstances _instances = new();
     private readonly RecordingChangeFeed _feed = new();
     private readonly RecordingUserOAuth _oauth = new();
@@ -32,7 +32,7 @@ public sealed class ConnectionHandlerTests
 
     public ConnectionHandlerTests()
     {
-        _store = new InMemoryConnectionStore(_time);
+        _store = new InMemoryUserConnectionStore(_time);
         _changes = new UserConnectionChanges(_instances, _feed);
         _pool.Add(new FakeBackend(Backend.Named("plain").Build()));
         _pool.Add(new FakeBackend(PerUserStdio("db", ("API_KEY", "${user:API_KEY}"), ("TOKEN", "t-${user:TOKEN}"))));
@@ -48,7 +48,7 @@ public sealed class ConnectionHandlerTests
     public async Task ListMine_ListsEveryPerUserBackend_WithWhatItNeedsAndWhatTheOwnerGave()
     {
         await _store.SetSecretsAsync(Db, Alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
-        _store.GiveTokens(Gh, Alice);
+        _store.MarkOAuthConnected(Gh, Alice);
 
         var mine = await ListMine(Alice);
 
@@ -68,7 +68,7 @@ public sealed class ConnectionHandlerTests
     [Fact]
     public async Task ListMine_TokensAwaitingApproval_AreNotAConnection()
     {
-        _store.GiveTokens(Gh, Alice, awaitingApproval: true);
+        _store.MarkOAuthConnected(Gh, Alice, awaitingApproval: true);
 
         var gh = (await ListMine(Alice)).Single(c => c.Backend == "gh");
 
@@ -186,7 +186,7 @@ public sealed class ConnectionHandlerTests
         var alice = await AddUser("alice");
         await _store.SetSecretsAsync(Db, alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
         await _store.SetSecretsAsync(Db, ConnectionOwner.Local, new Dictionary<string, string> { ["TOKEN"] = "local-token" }, CancellationToken.None);
-        _store.GiveTokens(Gh, alice);
+        _store.MarkOAuthConnected(Gh, alice);
 
         var all = await new ListConnectionsHandler(_store, _users).Handle(new ListConnectionsQuery(null), CancellationToken.None);
         var db = await new ListConnectionsHandler(_store, _users).Handle(new ListConnectionsQuery("db"), CancellationToken.None);

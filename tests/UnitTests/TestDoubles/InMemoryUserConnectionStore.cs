@@ -3,7 +3,11 @@ using OneMcp.Domain.Backends;
 
 namespace OneMcp.UnitTests.TestDoubles;
 
-/// <summary>An <see cref="IUserConnectionStore"/> in a dictionary: secrets per backend and owner, OAuth tokens as a flag.</summary>
+/// <summary>
+/// An <see cref="IUserConnectionStore"/> in a dictionary with the contract's rules: secrets per backend and owner merged,
+/// each with its set-at; OAuth tokens as a flag; listings ordered by backend then owner, without values. Counts reads and
+/// writes, so a refused request can be seen to write nothing.
+/// </summary>
 public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUserConnectionStore
 {
     private readonly Lock _gate = new();
@@ -12,6 +16,9 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
 
     /// <summary>How many times the secrets were read (the runtime reads them once per started connection).</summary>
     public int SecretReads { get; private set; }
+
+    /// <summary>How many changes were stored (a delete that found nothing is none).</summary>
+    public int Writes { get; private set; }
 
     public void MarkOAuthConnected(ServerName backend, ConnectionOwner owner, bool awaitingApproval = false)
     {
@@ -37,7 +44,7 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
                     e.Value.OAuthAt,
                     e.Value.AwaitingApproval,
                     e.Value.CreatedAt,
-                    e.Value.CreatedAt))];
+                    e.Value.UpdatedAt))];
             return Task.FromResult(list);
         }
     }
@@ -63,6 +70,9 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
             {
                 entry.Secrets[name] = (value, _time.GetUtcNow());
             }
+
+            entry.UpdatedAt = _time.GetUtcNow();
+            Writes++;
         }
 
         return Task.CompletedTask;
@@ -72,7 +82,9 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
     {
         lock (_gate)
         {
-            return Task.FromResult(_entries.Remove((backend, owner)));
+            var removed = _entries.Remove((backend, owner));
+            Writes += removed ? 1 : 0;
+            return Task.FromResult(removed);
         }
     }
 
@@ -82,6 +94,7 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
         {
             var keys = _entries.Keys.Where(k => k.Owner == owner).ToList();
             keys.ForEach(k => _entries.Remove(k));
+            Writes += keys.Count > 0 ? 1 : 0;
             return Task.FromResult(keys.Count);
         }
     }
@@ -90,7 +103,7 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
     {
         if (!_entries.TryGetValue((backend, owner), out var entry))
         {
-            entry = new Entry { CreatedAt = _time.GetUtcNow() };
+            entry = new Entry { CreatedAt = _time.GetUtcNow(), UpdatedAt = _time.GetUtcNow() };
             _entries[(backend, owner)] = entry;
         }
 
@@ -106,5 +119,7 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
         public bool AwaitingApproval { get; set; }
 
         public DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset UpdatedAt { get; set; }
     }
 }

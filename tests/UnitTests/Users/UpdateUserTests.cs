@@ -17,9 +17,9 @@ public sealed class UpdateUserTests
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly RecordingInstances _instances = new();
     private readonly RecordingChangeFeed _feed = new();
-    private readonly InMemoryConnectionStore _connections;
+    private readonly InMemoryUserConnectionStore _connections;
 
-    public UpdateUserTests() => _connections = new InMemoryConnectionStore(_time);
+    public UpdateUserTests() => _connections = new InMemoryUserConnectionStore(_time);
 
     [Fact]
     public async Task Update_WhenDemotingTheLastEnabledAdmin_ThrowsLastAdminAndWritesNothing()

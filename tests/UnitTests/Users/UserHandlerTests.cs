@@ -24,9 +24,9 @@ public sealed class UserHandlerTests
     private readonly RecordingGrantDirectory _grants = new();
     private readonly RecordingInstances _instances = new();
     private readonly RecordingChangeFeed _feed = new();
-    private readonly InMemoryConnectionStore _connections;
+    private readonly InMemoryUserConnectionStore _connections;
 
-    public UserHandlerTests() => _connections = new InMemoryConnectionStore(_time);
+    public UserHandlerTests() => _connections = new InMemoryUserConnectionStore(_time);
 
     [Fact]
     public async Task Add_StoresTheHashNotThePassword_AndReturnsTheUserWithoutIt()
