@@ -32,16 +32,12 @@ public sealed class UserConnectionCallbackTests : IAsyncLifetime
     {
         _backend = await HttpTestServer.StartAsync("vault", extraArgs: ["--require-oauth"]);
         _owned.Add(_backend);
+        var vault = ConfigBuilder.HttpServer(_backend.McpUrl, ["secure"]);
+        vault["credentials"] = "perUser";
+
+        // The running instances are recorded rather than started: these tests are about the callback and the store.
         _gateway = await GatewayUnderTest.StartWithAuthAsync(
-            new ConfigBuilder().Add("vault", ConfigBuilder.HttpServer(_backend.McpUrl, ["secure"])),
-            configureBuilder: builder =>
-            {
-                // Until mcp.json says "credentials": "perUser" (the runtime's part of ADR 0033), vault is read as per-user here;
-                // the running instances are recorded rather than started.
-                builder.Services.AddSingleton<IBackendServiceRepository>(sp =>
-                    new PerUserVault(ActivatorUtilities.CreateInstance<Infrastructure.Persistence.Repositories.BackendServiceRepository>(sp)));
-                builder.Services.AddSingleton<IPerUserBackends>(_instances);
-            });
+            new ConfigBuilder().Add("vault", vault), configureBuilder: builder => builder.Services.AddSingleton<IPerUserBackends>(_instances));
         _owned.Add(_gateway);
         await _gateway.AddUserAsync("alice", Password);
         await _gateway.AddUserAsync("bob", Password);
@@ -108,26 +104,6 @@ public sealed class UserConnectionCallbackTests : IAsyncLifetime
     private async Task<string> SubjectAtBackendAsync(ConnectionOwner owner) => await TestBackendConsent.SubjectOfAsync(
         new Uri(_backend.McpUrl),
         await _gateway.Services.GetRequiredService<BackendTokenSource>().GetAccessTokenAsync(Vault, owner, Ct) ?? throw new ShouldAssertException($"{owner} has no token"));
-
-    /// <summary>The stored backends, with <c>vault</c> read as a per-user backend.</summary>
-    private sealed class PerUserVault(IBackendServiceRepository inner) : IBackendServiceRepository
-    {
-        public Task<IReadOnlyList<BackendService>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
-
-        public async Task<BackendService?> FindByNameAsync(ServerName name, CancellationToken cancellationToken)
-        {
-            var found = await inner.FindByNameAsync(name, cancellationToken);
-            return found is not null && name == Vault
-                ? BackendService.Register(found.Settings with { Credentials = BackendCredentialMode.PerUser }, found.Origin, found.CreatedAt)
-                : found;
-        }
-
-        public Task AddAsync(BackendService backend, CancellationToken cancellationToken) => inner.AddAsync(backend, cancellationToken);
-
-        public Task UpdateAsync(BackendService backend, CancellationToken cancellationToken) => inner.UpdateAsync(backend, cancellationToken);
-
-        public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken) => inner.RemoveAsync(id, cancellationToken);
-    }
 
     private sealed class RecordingInstances : IPerUserBackends
     {
