@@ -9,6 +9,9 @@ public interface IUserRepository
 
     Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken);
 
+    /// <summary>The user of the identity provider with this <see cref="User.ExternalSubject"/>, or null.</summary>
+    Task<User?> FindByExternalSubjectAsync(string externalSubject, CancellationToken cancellationToken);
+
     Task<int> CountAsync(CancellationToken cancellationToken);
 
     Task AddAsync(User user, CancellationToken cancellationToken);

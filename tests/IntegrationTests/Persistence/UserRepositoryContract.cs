@@ -30,6 +30,38 @@ public abstract class UserRepositoryContract(ITestDatabaseSource source) : Repos
     }
 
     [Fact]
+    public async Task ProviderUser_RoundTripsSubjectAndGroups_IsFoundBySubject_AndRefreshesItsGroups()
+    {
+        var subject = User.ExternalSubjectOf("https://login.example.test/tenant/", "00u-ada");
+        var user = User.CreateFromProvider("ada@example.test", subject, ["onemcp-admins", "engineering"], UserRole.Admin, T0);
+        await Repository.AddAsync(user, Ct);
+
+        var loaded = (await Repository.FindByExternalSubjectAsync("https://login.example.test/tenant#00u-ada", Ct)).ShouldNotBeNull();
+        loaded.Id.ShouldBe(user.Id);
+        loaded.UserName.ShouldBe("ada@example.test");
+        loaded.HasPassword.ShouldBeFalse();
+        loaded.ExternalSubject.ShouldBe(subject);
+        loaded.Groups.ShouldBe(["engineering", "onemcp-admins"]);
+        loaded.Role.ShouldBe(UserRole.Admin);
+        (await Repository.FindByExternalSubjectAsync("https://login.example.test/tenant#00u-bo", Ct)).ShouldBeNull();
+
+        loaded.RefreshFromProvider(["engineering"], UserRole.Member, T0.AddSeconds(1));
+        await Repository.UpdateAsync(loaded, Ct);
+        var refreshed = (await Repository.FindByNameAsync("ada@example.test", Ct)).ShouldNotBeNull();
+        refreshed.Groups.ShouldBe(["engineering"]);
+        refreshed.Role.ShouldBe(UserRole.Member);
+
+        // A local user has neither; and one subject is one user, whatever name a second sign-in would pick.
+        (await Repository.FindByNameAsync("root", Ct)).ShouldBeNull();
+        await Repository.AddAsync(User.Create("root", Hash, UserRole.Admin, T0), Ct);
+        var local = (await Repository.FindByNameAsync("root", Ct)).ShouldNotBeNull();
+        local.ExternalSubject.ShouldBeNull();
+        local.Groups.ShouldBeEmpty();
+        await Should.ThrowAsync<DuplicateNameException>(
+            () => Repository.AddAsync(User.CreateFromProvider("ada-2", subject, [], UserRole.Member, T0), Ct));
+    }
+
+    [Fact]
     public async Task FindByName_IgnoresCaseAndKeepsTheStoredSpelling()
     {
         await Repository.AddAsync(User.Create("MixedCase", Hash, UserRole.Member, T0), Ct);

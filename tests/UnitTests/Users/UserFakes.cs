@@ -43,6 +43,15 @@ internal sealed class InMemoryUserRepository : IUserRepository
         }
     }
 
+    public Task<User?> FindByExternalSubjectAsync(string externalSubject, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var row = _rows.Values.FirstOrDefault(u => u.ExternalSubject == externalSubject);
+            return Task.FromResult(row is null ? null : Copy(row));
+        }
+    }
+
     public Task<int> CountAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
@@ -55,7 +64,8 @@ internal sealed class InMemoryUserRepository : IUserRepository
     {
         lock (_gate)
         {
-            if (_rows.Values.Any(u => string.Equals(u.UserName, user.UserName, StringComparison.OrdinalIgnoreCase)))
+            if (_rows.Values.Any(u => string.Equals(u.UserName, user.UserName, StringComparison.OrdinalIgnoreCase)
+                || (user.ExternalSubject is not null && u.ExternalSubject == user.ExternalSubject)))
             {
                 throw new DuplicateNameException("user", user.UserName);
             }
@@ -97,7 +107,7 @@ internal sealed class InMemoryUserRepository : IUserRepository
         }
     }
 
-    private static User Copy(User u) => User.Restore(u.Id, u.UserName, u.PasswordHash, u.Role, u.Disabled, u.Version, u.CreatedAt, u.UpdatedAt);
+    private static User Copy(User u) => User.Restore(u.Id, u.UserName, u.PasswordHash, u.ExternalSubject, u.Groups, u.Role, u.Disabled, u.Version, u.CreatedAt, u.UpdatedAt);
 }
 
 /// <summary>A transparent stand-in for the real hasher: handlers only store what it returns.</summary>

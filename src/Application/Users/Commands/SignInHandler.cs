@@ -28,9 +28,11 @@ public sealed partial class SignInHandler(IUserRepository users, IPasswordHasher
 
         var user = User.IsValidUserName(name) ? await users.FindByNameAsync(name, cancellationToken) : null;
 
-        // An unknown name costs a hash check too, so the answer's timing does not tell which names exist.
-        var check = hasher.Verify(user?.PasswordHash ?? (s_decoyHash ??= hasher.Hash(Guid.NewGuid().ToString())), request.Password);
-        if (user is null || user.Disabled)
+        // An unknown name costs a hash check too, so the answer's timing does not tell which names exist; so does a user
+        // of the identity provider, who has no password here and is refused like a wrong one.
+        var hash = user is { HasPassword: true } ? user.PasswordHash : (s_decoyHash ??= hasher.Hash(Guid.NewGuid().ToString()));
+        var check = hasher.Verify(hash, request.Password);
+        if (user is null || user.Disabled || !user.HasPassword)
         {
             check = PasswordCheck.Failed;
         }

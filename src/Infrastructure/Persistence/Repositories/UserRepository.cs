@@ -11,7 +11,7 @@ namespace OneMcp.Infrastructure.Persistence.Repositories;
 public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepository
 {
     private const string Aggregate = "user";
-    private const string Columns = "id AS Id, user_name AS UserName, password_hash AS PasswordHash, role AS Role, disabled AS Disabled, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
+    private const string Columns = "id AS Id, user_name AS UserName, password_hash AS PasswordHash, external_subject AS ExternalSubject, groups AS Groups, role AS Role, disabled AS Disabled, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
     private readonly SqlDialect _dialect = connections.Dialect;
 
@@ -45,6 +45,16 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         return row is null ? null : ToAggregate(row);
     }
 
+    public async Task<User?> FindByExternalSubjectAsync(string externalSubject, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        var parameters = new DynamicParameters();
+        parameters.AddText("ExternalSubject", externalSubject);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE external_subject = @ExternalSubject", parameters, cancellationToken: cancellationToken));
+        return row is null ? null : ToAggregate(row);
+    }
+
     public async Task<int> CountAsync(CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
@@ -56,17 +66,19 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
     {
         var parameters = Parameters(user);
         parameters.AddText("UserName", user.UserName);
+        parameters.AddText("ExternalSubject", user.ExternalSubject);
         parameters.AddTime(_dialect, "CreatedAt", user.CreatedAt);
         await using var connection = await connections.OpenAsync(cancellationToken);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO users (id, user_name, password_hash, role, disabled, version, created_at, updated_at) " +
-                "VALUES (@Id, @UserName, @PasswordHash, @Role, @Disabled, @Version, @CreatedAt, @UpdatedAt)",
+                "INSERT INTO users (id, user_name, password_hash, external_subject, groups, role, disabled, version, created_at, updated_at) " +
+                $"VALUES (@Id, @UserName, @PasswordHash, @ExternalSubject, {DbValues.JsonParam(_dialect, "Groups")}, @Role, @Disabled, @Version, @CreatedAt, @UpdatedAt)",
                 parameters, cancellationToken: cancellationToken));
         }
         catch (Exception ex) when (DbValues.IsUniqueViolation(ex))
         {
+            // The subject is unique too: two first sign-ins of one provider user at once create it once.
             throw new DuplicateNameException(Aggregate, user.UserName);
         }
 
@@ -79,7 +91,7 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         parameters.AddInt("LoadedVersion", user.LoadedVersion);
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET password_hash = @PasswordHash, role = @Role, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt " +
+            $"UPDATE users SET password_hash = @PasswordHash, groups = {DbValues.JsonParam(_dialect, "Groups")}, role = @Role, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt " +
             "WHERE id = @Id AND version = @LoadedVersion",
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
@@ -104,6 +116,7 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         var parameters = new DynamicParameters();
         parameters.AddId(_dialect, "Id", user.Id);
         parameters.AddText("PasswordHash", user.PasswordHash);
+        parameters.AddText("Groups", DbValues.ToJson(user.Groups));
         parameters.AddText("Role", user.Role switch
         {
             UserRole.Member => "member",
@@ -120,6 +133,8 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         DbValues.ReadId(row.Id),
         row.UserName,
         row.PasswordHash,
+        row.ExternalSubject,
+        DbValues.FromJson<string[]>(row.Groups),
         row.Role switch
         {
             "member" => UserRole.Member,
@@ -138,6 +153,10 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         public string UserName { get; set; } = "";
 
         public string PasswordHash { get; set; } = "";
+
+        public string? ExternalSubject { get; set; }
+
+        public string Groups { get; set; } = "[]";
 
         public string Role { get; set; } = "";
 

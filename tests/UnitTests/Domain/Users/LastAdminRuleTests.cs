@@ -59,7 +59,7 @@ public sealed class LastAdminRuleTests
     public void EnsureAnotherAdminRemains_CountsTheUserOnlyOnce_EvenAsAnotherCopy()
     {
         var alice = Admin("alice");
-        var sameAliceReloaded = User.Restore(alice.Id, alice.UserName, alice.PasswordHash, alice.Role, alice.Disabled, alice.Version, alice.CreatedAt, alice.UpdatedAt);
+        var sameAliceReloaded = User.Restore(alice.Id, alice.UserName, alice.PasswordHash, alice.ExternalSubject, alice.Groups, alice.Role, alice.Disabled, alice.Version, alice.CreatedAt, alice.UpdatedAt);
 
         Should.Throw<LastAdminException>(() => LastAdminRule.EnsureAnotherAdminRemains(alice, [sameAliceReloaded]));
     }
