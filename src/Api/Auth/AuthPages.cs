@@ -2,6 +2,9 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.RegularExpressions;
 using OneMcp.Application.Authorization;
+using OneMcp.Application.Users;
+using OneMcp.Infrastructure.Identity;
+using OneMcp.Infrastructure.Identity.Oidc;
 
 namespace OneMcp.Api.Auth;
 
@@ -15,6 +18,8 @@ internal static partial class AuthPages
     private static readonly string Style = Load("auth.css");
     private static readonly string PageTemplate = Load("page.html");
     private static readonly string LoginTemplate = Load("login.html");
+    private static readonly string LoginFormTemplate = Load("login-form.html");
+    private static readonly string LoginProviderTemplate = Load("login-provider.html");
     private static readonly string ConsentTemplate = Load("consent.html");
     private static readonly string ConsentAdminTemplate = Load("consent-admin.html");
     private static readonly string WaitingTemplate = Load("waiting.html");
@@ -33,11 +38,32 @@ internal static partial class AuthPages
     /// </summary>
     public static string ConsentScript { get; } = Load("consent.js");
 
-    public static IResult Login(HttpContext context, string returnUrl, string? userName, string? error, int statusCode = StatusCodes.Status200OK) => Html(
-        context,
-        Page("Sign in to OneMcp", Fill(LoginTemplate, ("error", ErrorLine(error)), ("returnUrl", Encode(returnUrl)), ("userName", Encode(userName ?? string.Empty)))),
-        LoginCsp,
-        statusCode);
+    /// <summary>
+    /// The sign-in page: "Sign in with &lt;provider&gt;" when an identity provider is configured (with one sentence when it
+    /// cannot be reached), and the user name and password form unless <c>--disable-local-login</c> removed it.
+    /// </summary>
+    public static IResult Login(HttpContext context, string returnUrl, string? userName, string? error, int statusCode = StatusCodes.Status200OK)
+    {
+        var services = context.RequestServices;
+        var provider = services.GetService<IdentityProviderRules>();
+        var localLogin = services.GetRequiredService<AuthSettings>().LocalLogin;
+        var providerBlock = provider is null ? string.Empty : Fill(
+            LoginProviderTemplate,
+            ("problem", services.GetService<IdentityProviderStatus>()?.Problem is { } problem && error is null
+                ? "<p class=\"warning\" id=\"provider-problem\" role=\"alert\">" + Encode(problem) + " Try again in a moment.</p>"
+                : string.Empty),
+            ("href", Encode(IdentityProviderEndpoints.StartPath + "?returnUrl=" + Uri.EscapeDataString(returnUrl))),
+            ("name", Encode(provider.DisplayName)),
+            ("separator", localLogin ? "<p class=\"muted separator\">or with a user name and password</p>" : string.Empty));
+        var form = localLogin
+            ? Fill(LoginFormTemplate, ("returnUrl", Encode(returnUrl)), ("userName", Encode(userName ?? string.Empty)))
+            : string.Empty;
+        return Html(
+            context,
+            Page("Sign in to OneMcp", Fill(LoginTemplate, ("error", ErrorLine(error)), ("provider", providerBlock), ("form", form))),
+            LoginCsp,
+            statusCode);
+    }
 
     public sealed record ConsentModel(
         string ClientName,
@@ -118,6 +144,13 @@ internal static partial class AuthPages
     /// <summary>The database cannot be reached (503, see DatabaseAvailabilityMiddleware): said plainly, in the forms' look.</summary>
     public static Task UnavailableAsync(HttpContext context, string message) =>
         Html(context, Page("Temporarily unavailable", "<h1>Temporarily unavailable</h1>" + ErrorLine(message)), LoginCsp, StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+
+    /// <summary>A sign-in with the identity provider that did not end in a session: why, and the way back to the sign-in page.</summary>
+    public static IResult SignInRefused(HttpContext context, string title, string message, int statusCode) => Html(
+        context,
+        Page(title, "<h1>" + Encode(title) + "</h1>" + ErrorLine(message) + "<p><a href=\"/login\" id=\"back-to-sign-in\">Back to the sign-in page</a></p>"),
+        LoginCsp,
+        statusCode);
 
     /// <summary>A request that cannot be completed (400), with the reason.</summary>
     public static IResult Problem(HttpContext context, string message)

@@ -52,6 +52,11 @@ internal static partial class GatewayAuth
             return Results.Text(AuthPages.ConsentScript, "text/javascript; charset=utf-8");
         });
         endpoints.MapLogin();
+        if (endpoints.ServiceProvider.GetService<OidcOptions>() is not null)
+        {
+            endpoints.MapIdentityProviderSignIn();
+        }
+
         endpoints.MapAuthorize();
         endpoints.MapToken();
         endpoints.MapRegistration();

@@ -21,8 +21,13 @@ internal static class LoginEndpoints
         }).DisableAntiforgery();
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, IMediator mediator, TimeProvider time)
+    private static async Task<IResult> SignInAsync(HttpContext context, IMediator mediator, TimeProvider time, AuthSettings settings)
     {
+        if (!settings.LocalLogin)
+        {
+            return IdentityProviderEndpoints.LocalLoginDisabled(context);
+        }
+
         if (!context.Request.HasFormContentType)
         {
             return AuthPages.Login(context, "/", null, "Send the sign-in form.", StatusCodes.Status400BadRequest);

@@ -32,6 +32,14 @@ public static class OneMcpCli
     private static readonly Option<string> SessionTtlOption = CliHelp.Value("--session-ttl");
     private static readonly Option<string> AuditRetentionOption = CliHelp.Value("--audit-retention-days");
     private static readonly Option<string> TrustProxyOption = CliHelp.Value("--trust-proxy");
+    private static readonly Option<string> OidcIssuerOption = CliHelp.Value("--oidc-issuer");
+    private static readonly Option<string> OidcClientIdOption = CliHelp.Value("--oidc-client-id");
+    private static readonly Option<string> OidcScopesOption = CliHelp.Value("--oidc-scopes");
+    private static readonly Option<string> OidcDisplayNameOption = CliHelp.Value("--oidc-display-name");
+    private static readonly Option<string> OidcRoleClaimOption = CliHelp.Value("--oidc-role-claim");
+    private static readonly Option<string> OidcAdminValuesOption = CliHelp.Value("--oidc-admin-values");
+    private static readonly Option<string> OidcAllowedDomainsOption = CliHelp.Value("--oidc-allowed-domains");
+    private static readonly Option<bool> DisableLocalLoginOption = CliHelp.Flag("--disable-local-login");
 
     public static async Task<int> RunAsync(
         string[] args,
@@ -44,7 +52,8 @@ public static class OneMcpCli
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, LogFormatOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
             EnableAuthOption, EnableScopeValidationOption, ScopeMatchOption, SessionTtlOption, TrustProxyOption, AllowInsecureNetworkOption, MetricsOption,
-            AuditRetentionOption, DisableAuditOption, ReplicaUrlOption,
+            AuditRetentionOption, DisableAuditOption, ReplicaUrlOption, OidcIssuerOption, OidcClientIdOption, OidcScopesOption, OidcDisplayNameOption,
+            OidcRoleClaimOption, OidcAdminValuesOption, OidcAllowedDomainsOption, DisableLocalLoginOption,
         };
         var migrateCommand = new Command("migrate", "Bring the database schema up to date and exit (the gateway also does this when it starts).")
         {

@@ -30,7 +30,7 @@ internal static class AuditedCommand
         {
             // Steps of a consent page the user has not answered yet, and the host's own start-up work: no decision.
             StartClientConsentCommand or CollectClientConsentCommand or EnsureAdminFromEnvironmentCommand => null,
-            SignInCommand => new Description(AuditKinds.SignIn, name, null),
+            SignInCommand or SignInWithProviderCommand => new Description(AuditKinds.SignIn, name, null),
             DecideClientConsentCommand c => new Description(c.Approve ? AuditKinds.Consent : AuditKinds.Denial, name, null),
             DecideAuthorizationRequestCommand d => new Description(d.Approve ? AuditKinds.Approval : AuditKinds.Denial, name, null),
             RevokeGrantCommand => new Description(AuditKinds.Revocation, name, null),
@@ -57,6 +57,8 @@ internal static class AuditedCommand
     {
         SignInResult { Outcome: SignInOutcome.LockedOut } => (AuditOutcomes.Failure, "locked_out"),
         SignInResult { Outcome: SignInOutcome.AddressThrottled } => (AuditOutcomes.Failure, "address_throttled"),
+        SignInResult { Outcome: SignInOutcome.AccountDisabled } => (AuditOutcomes.Failure, "account_disabled"),
+        SignInResult { Outcome: SignInOutcome.DomainNotAllowed } => (AuditOutcomes.Failure, "domain_not_allowed"),
         SignInResult { Succeeded: false } => (AuditOutcomes.Failure, "invalid_credentials"),
         _ => (AuditOutcomes.Success, null),
     };
@@ -69,6 +71,8 @@ internal static class AuditedCommand
     {
         SignInCommand when response is SignInResult { Succeeded: true } r => new AuditActor(r.UserName, r.UserId.ToString("D"), null),
         SignInCommand s => new AuditActor(Clip(s.UserName.Trim()), null, null),
+        SignInWithProviderCommand when response is SignInResult { UserName: not null } r => new AuditActor(r.UserName, r.UserId.ToString("D"), null),
+        SignInWithProviderCommand p => new AuditActor(Clip(p.Identity.Email ?? p.Identity.PreferredUserName ?? p.Identity.Subject), null, null),
         DecideClientConsentCommand c => caller with { Subject = caller.Subject ?? c.Subject, ClientId = c.ClientId },
         _ => caller,
     };

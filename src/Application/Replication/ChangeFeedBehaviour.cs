@@ -38,6 +38,7 @@ public sealed class ChangeFeedBehaviour<TRequest, TResponse>(IChangeFeed feed) :
         UpdateUserCommand user => new GatewayChange(GatewayChangeKind.Users, user.UserName),
         RemoveUserCommand remove => new GatewayChange(GatewayChangeKind.Users, remove.UserName),
         SetPasswordCommand password => new GatewayChange(GatewayChangeKind.Users, password.UserName),
+        SignInWithProviderCommand when response is SignInResult { Succeeded: true, UserName: { } name } => new GatewayChange(GatewayChangeKind.Users, name),
         RestartBackendOAuthCommand restart => new GatewayChange(GatewayChangeKind.BackendCredentials, restart.Name),
         DecideAuthorizationRequestCommand when response is AuthorizationRequestView { BackendName: { } backend, Status: "approved" } =>
             new GatewayChange(GatewayChangeKind.BackendCredentials, backend),

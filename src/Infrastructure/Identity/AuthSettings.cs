@@ -28,6 +28,9 @@ public sealed record AuthSettings
 
     public required OAuthRateLimits RateLimits { get; init; }
 
+    /// <summary>Whether the sign-in page offers the user name and password form (off with <c>--disable-local-login</c>).</summary>
+    public bool LocalLogin { get; init; } = true;
+
     public OAuthServerIdentity ServerIdentity => new(Issuer, Resource);
 
     /// <param name="options">The serve options.</param>
@@ -46,6 +49,7 @@ public sealed record AuthSettings
             ScopeValidation = options.EnableScopeValidation,
             ScopeMatch = options.ScopeMatch,
             RateLimits = options.RateLimits,
+            LocalLogin = !options.DisableLocalLogin,
         };
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Application.Users;
+using OneMcp.Infrastructure.Identity.Oidc;
 using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Infrastructure.Identity;
@@ -54,6 +55,11 @@ public static class GatewayAuthenticationServiceCollectionExtensions
             AccessTokenLifetime = options.SessionTtl,
             Identity = sp => sp.GetRequiredService<AuthSettings>().ServerIdentity,
         });
+
+        if (options.Oidc is { } oidc)
+        {
+            services.AddIdentityProviderSignIn(oidc, options.ExternalUrl);
+        }
 
         services.AddRateLimiter(limiter => PerAddressRateLimits.Configure(limiter, limits));
 

@@ -83,6 +83,12 @@ public sealed record ServeOptions
     /// <summary>Whether calls, sign-ins and changes are audited (off with <c>--disable-audit</c>).</summary>
     public bool AuditEnabled { get; init; } = true;
 
+    /// <summary>Sign-in with the team's identity provider (<c>--oidc-issuer</c> and the other <c>--oidc-*</c>); null when not configured.</summary>
+    public OidcOptions? Oidc { get; init; }
+
+    /// <summary><c>--disable-local-login</c>: only the identity provider signs people in; <c>onemcp users</c> stays for break-glass admins.</summary>
+    public bool DisableLocalLogin { get; init; }
+
     /// <summary>Reverse proxies whose forwarded headers are honoured (<c>--trust-proxy</c>).</summary>
     public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
 

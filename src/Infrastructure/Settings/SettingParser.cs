@@ -57,6 +57,47 @@ public static class SettingParser
         return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'));
     }
 
+    /// <summary>
+    /// The identity provider's issuer: an absolute https URL (http only on a loopback address, a provider on this
+    /// machine), without a query or fragment; its metadata is at <c>/.well-known/openid-configuration</c> under it.
+    /// </summary>
+    public static Uri OidcIssuer(string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+            || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new InvalidSettingException($"invalid --oidc-issuer '{value}': expected the provider's absolute https URL, without a query.");
+        }
+
+        if (uri.Scheme == "http" && !uri.IsLoopback)
+        {
+            throw new InvalidSettingException($"invalid --oidc-issuer '{value}': an identity provider on another machine must be reached over https.");
+        }
+
+        return uri;
+    }
+
+    /// <summary>The scopes asked of the identity provider, separated by spaces or commas; <c>openid</c> among them.</summary>
+    public static IReadOnlyList<string> OidcScopes(string value)
+    {
+        var scopes = List(value.Replace(' ', ','));
+        return scopes.Contains("openid", StringComparer.Ordinal)
+            ? scopes
+            : throw new InvalidSettingException($"invalid --oidc-scopes '{value}': OpenID Connect sign-in needs the scope openid.");
+    }
+
+    /// <summary>E-mail domains (<c>example.com</c>, a leading <c>@</c> allowed), separated by commas.</summary>
+    public static IReadOnlyList<string> EmailDomains(string? value)
+    {
+        var domains = List(value).Select(d => d.TrimStart('@').ToLowerInvariant()).ToList();
+        var bad = domains.FirstOrDefault(d => Uri.CheckHostName(d) != UriHostNameType.Dns || !d.Contains('.', StringComparison.Ordinal));
+        return bad is null ? domains : throw new InvalidSettingException($"invalid --oidc-allowed-domains: '{bad}' is not an e-mail domain such as example.com.");
+    }
+
+    /// <summary>Values separated by commas, trimmed, empty ones dropped, each once.</summary>
+    public static IReadOnlyList<string> List(string? value) =>
+        value is null ? [] : [.. value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
+
     /// <summary>The absolute http(s) URL other replicas reach this one at (scheme, host, port; no path, query or user).</summary>
     public static Uri? ReplicaUrl(string? value)
     {

@@ -61,6 +61,20 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
         var trustedProxies = SettingParser.TrustedProxies(Value("--trust-proxy", "ONEMCP_TRUST_PROXY"));
         var auditRetention = SettingParser.AuditRetention(Value("--audit-retention-days", "ONEMCP_AUDIT_RETENTION_DAYS"));
 
+        var oidc = ResolveOidc(enableAuth);
+        var disableLocalLogin = Switch("--disable-local-login", "ONEMCP_DISABLE_LOCAL_LOGIN");
+        if (disableLocalLogin && oidc is null)
+        {
+            throw new InvalidSettingException("--disable-local-login needs --oidc-issuer: without an identity provider nobody could sign in.");
+        }
+
+        if (disableLocalLogin && (NonEmpty(environment("ONEMCP_ADMIN_USERNAME")) ?? NonEmpty(environment("ONEMCP_ADMIN_PASSWORD"))) is not null)
+        {
+            throw new InvalidSettingException(
+                "ONEMCP_ADMIN_USERNAME and ONEMCP_ADMIN_PASSWORD create a local user, and --disable-local-login turns local sign-in off: " +
+                "unset them (add a break-glass admin with 'onemcp users add' instead).");
+        }
+
         var storage = ResolveStorage();
         SettingParser.EnsureKeyRingKey(storage.ConnectionString, environment);
         var (configPath, configuration) = await LoadConfigurationAsync(Value("--config", "ONEMCP_CONFIG"), cancellationToken);
@@ -86,8 +100,55 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
             ScopeMatch = scopeMatch,
             SessionTtl = sessionTtl,
             TrustedProxies = trustedProxies,
+            Oidc = oidc,
+            DisableLocalLogin = disableLocalLogin,
             AuditRetention = auditRetention,
             AuditEnabled = !disableAudit,
+        };
+    }
+
+    /// <summary>The <c>--oidc-*</c> settings: none without <c>--oidc-issuer</c> (the others alone are a mistake, said so).</summary>
+    private OidcOptions? ResolveOidc(bool enableAuth)
+    {
+        var issuer = Value("--oidc-issuer", "ONEMCP_OIDC_ISSUER");
+        var clientId = Value("--oidc-client-id", "ONEMCP_OIDC_CLIENT_ID");
+        var scopes = Value("--oidc-scopes", "ONEMCP_OIDC_SCOPES");
+        var displayName = Value("--oidc-display-name", "ONEMCP_OIDC_DISPLAY_NAME");
+        var roleClaim = Value("--oidc-role-claim", "ONEMCP_OIDC_ROLE_CLAIM");
+        var adminValues = Value("--oidc-admin-values", "ONEMCP_OIDC_ADMIN_VALUES");
+        var allowedDomains = Value("--oidc-allowed-domains", "ONEMCP_OIDC_ALLOWED_DOMAINS");
+        if (issuer is null)
+        {
+            var stray = (clientId, scopes, displayName, roleClaim, adminValues, allowedDomains) switch
+            {
+                ({ }, _, _, _, _, _) => "--oidc-client-id",
+                (_, { }, _, _, _, _) => "--oidc-scopes",
+                (_, _, { }, _, _, _) => "--oidc-display-name",
+                (_, _, _, { }, _, _) => "--oidc-role-claim",
+                (_, _, _, _, { }, _) => "--oidc-admin-values",
+                (_, _, _, _, _, { }) => "--oidc-allowed-domains",
+                _ => null,
+            };
+            return stray is null ? null : throw new InvalidSettingException($"{stray} needs --oidc-issuer: it configures sign-in with an identity provider.");
+        }
+
+        if (!enableAuth)
+        {
+            throw new InvalidSettingException("--oidc-issuer needs --enable-auth: people sign in only to a gateway that asks who they are.");
+        }
+
+        return new OidcOptions
+        {
+            Issuer = SettingParser.OidcIssuer(issuer),
+            ClientId = clientId ?? throw new InvalidSettingException("--oidc-issuer needs --oidc-client-id: the id this gateway was registered with at the provider."),
+            ClientSecret = NonEmpty(environment("ONEMCP_OIDC_CLIENT_SECRET")),
+            Scopes = SettingParser.OidcScopes(scopes ?? OidcOptions.DefaultScopes),
+            DisplayName = displayName?.Trim() is { Length: > 0 and <= 60 } name ? name
+                : displayName is null ? new Uri(issuer).Host
+                : throw new InvalidSettingException("invalid --oidc-display-name: expected 1 to 60 characters."),
+            RoleClaim = roleClaim?.Trim() ?? OidcOptions.DefaultRoleClaim,
+            AdminValues = SettingParser.List(adminValues),
+            AllowedDomains = SettingParser.EmailDomains(allowedDomains),
         };
     }
 

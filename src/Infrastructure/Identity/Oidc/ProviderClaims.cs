@@ -1,0 +1,63 @@
+using System.Security.Claims;
+using System.Text.Json;
+using OneMcp.Application.Users.Commands;
+
+namespace OneMcp.Infrastructure.Identity.Oidc;
+
+/// <summary>
+/// Reads who signed in from the principal OpenIddict's client validated (the ID token's claims merged with the user
+/// info endpoint's): <c>sub</c>, <c>preferred_username</c>, <c>email</c>, <c>email_verified</c>, <c>groups</c> and the
+/// role claim. A claim with several values arrives as several claims or as one JSON array, depending on the provider.
+/// </summary>
+public static class ProviderClaims
+{
+    public const string GroupsClaim = "groups";
+
+    /// <summary>The identity, or null when the principal has no <c>sub</c>.</summary>
+    public static ProviderIdentity? IdentityOf(ClaimsPrincipal principal, string roleClaim)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        ArgumentException.ThrowIfNullOrEmpty(roleClaim);
+        if (Single(principal, "sub") is not { } subject)
+        {
+            return null;
+        }
+
+        var verified = Single(principal, "email_verified") switch
+        {
+            null => (bool?)null,
+            var text => bool.TryParse(text, out var value) ? value : null,
+        };
+        return new ProviderIdentity(
+            subject,
+            Single(principal, "preferred_username"),
+            Single(principal, "email"),
+            verified,
+            Values(principal, GroupsClaim),
+            Values(principal, roleClaim));
+    }
+
+    private static string? Single(ClaimsPrincipal principal, string type) =>
+        principal.FindFirst(type)?.Value is { Length: > 0 } value ? value : null;
+
+    private static string[] Values(ClaimsPrincipal principal, string type) =>
+        [.. principal.FindAll(type).SelectMany(c => Split(c.Value)).Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
+
+    private static IEnumerable<string> Split(string value)
+    {
+        if (!value.StartsWith('['))
+        {
+            return [value];
+        }
+
+        try
+        {
+            using var array = JsonDocument.Parse(value);
+            return [.. array.RootElement.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() ?? string.Empty : e.GetRawText())];
+        }
+        catch (JsonException)
+        {
+            return [value];
+        }
+    }
+}
