@@ -5,6 +5,7 @@ using OneMcp.Application.Users.Commands;
 using OneMcp.Infrastructure.Identity;
 using OneMcp.Infrastructure.Identity.Oidc;
 using OneMcp.Infrastructure.Settings;
+using OpenIddict.Client;
 using OpenIddict.Client.AspNetCore;
 
 namespace OneMcp.Api.Auth;
@@ -17,15 +18,16 @@ namespace OneMcp.Api.Auth;
 /// </summary>
 internal static partial class IdentityProviderEndpoints
 {
-    public const string StartPath = "/login/oidc";
+    public const string StartPath = GatewayAuthPaths.ProviderSignIn;
 
     public static void MapIdentityProviderSignIn(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(StartPath, StartAsync);
-        endpoints.MapMethods(OidcOptions.CallbackPath, [HttpMethods.Get, HttpMethods.Post], CallbackAsync).DisableAntiforgery();
+        endpoints.MapMethods(GatewayAuthPaths.ProviderCallback, [HttpMethods.Get, HttpMethods.Post], CallbackAsync).DisableAntiforgery();
     }
 
-    private static async Task<IResult> StartAsync(HttpContext context, IdentityProviderRules provider, IdentityProviderStatus status, ILoggerFactory loggers, string? returnUrl)
+    private static async Task<IResult> StartAsync(
+        HttpContext context, IdentityProviderRules provider, IdentityProviderStatus status, OpenIddictClientService client, ILoggerFactory loggers, string? returnUrl)
     {
         var properties = new AuthenticationProperties(new Dictionary<string, string?>
         {
@@ -37,18 +39,23 @@ internal static partial class IdentityProviderEndpoints
 
         try
         {
-            // OpenIddict reads the provider's metadata here (cached) and writes the redirect to its authorization endpoint.
-            await context.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, properties);
-            return Results.Empty;
+            // The metadata the challenge needs (cached by OpenIddict): read here first, because a challenge that cannot
+            // get it answers with OpenIddict's own plain-text error instead of a page.
+            await client.GetServerConfigurationByProviderNameAsync(IdentityProviderSignIn.ProviderName, context.RequestAborted);
         }
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException or OpenIddict.Abstractions.OpenIddictExceptions.ProtocolException)
         {
             LogStartFailed(loggers.CreateLogger(typeof(IdentityProviderEndpoints)), e, provider.DisplayName);
             status.Unreachable($"{provider.DisplayName} cannot be reached right now.");
-            context.Response.Clear();
             return AuthPages.Login(
                 context, properties.RedirectUri, null, $"{provider.DisplayName} cannot be reached right now. Try again in a moment.", StatusCodes.Status503ServiceUnavailable);
         }
+
+        status.Reachable();
+
+        // Writes the redirect to the provider's authorization endpoint, with state, nonce and the PKCE challenge.
+        await context.ChallengeAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme, properties);
+        return Results.Empty;
     }
 
     private static async Task<IResult> CallbackAsync(

@@ -12,6 +12,12 @@ public static class GatewayAuthPaths
     public const string Revoke = "/revoke";
     public const string Login = "/login";
     public const string Logout = "/logout";
+
+    /// <summary>"Sign in with &lt;provider&gt;": sends the browser to the identity provider.</summary>
+    public const string ProviderSignIn = "/login/oidc";
+
+    /// <summary>Where the identity provider sends the browser back (<see cref="Settings.OidcOptions.CallbackPath"/>).</summary>
+    public const string ProviderCallback = Settings.OidcOptions.CallbackPath;
     public const string ProtectedResourceMetadata = "/.well-known/oauth-protected-resource";
 
     /// <summary>The protected resource: the MCP endpoint (the host's <c>GatewayRoutes.Mcp</c>).</summary>

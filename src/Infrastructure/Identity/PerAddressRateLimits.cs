@@ -15,7 +15,8 @@ internal static class PerAddressRateLimits
 {
     // The endpoints a stranger can call, as mapped (lower case); each names its partitions (see Partition).
     private static readonly string[] LimitedPaths =
-        [GatewayAuthPaths.Authorize, GatewayAuthPaths.Token, GatewayAuthPaths.Register, GatewayAuthPaths.Revoke, GatewayAuthPaths.Login];
+        [GatewayAuthPaths.Authorize, GatewayAuthPaths.Token, GatewayAuthPaths.Register, GatewayAuthPaths.Revoke, GatewayAuthPaths.Login,
+            GatewayAuthPaths.ProviderSignIn, GatewayAuthPaths.ProviderCallback];
 
     public static void Configure(RateLimiterOptions limiter, OAuthRateLimits limits)
     {
