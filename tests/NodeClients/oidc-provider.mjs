@@ -18,6 +18,11 @@
 //                                                                     and refuses the other, so only that one is advertised
 //                                                                     in discovery (token_endpoint_auth_methods_supported):
 //                                                                     a client that negotiates from the metadata uses it.
+//   --par                             OIDC_PAR=1                      enable pushed authorization requests (RFC 9126). Off by
+//                                                                     default: a client that finds PAR in the metadata uses it
+//                                                                     (OpenIddict's client does), and the tests need the
+//                                                                     authorization request's parameters (nonce, state...) in
+//                                                                     the browser's URL to tamper with them.
 //   --accounts <file>                 OIDC_ACCOUNTS_FILE              required; JSON object, key = sub:
 //          { "ada": { "email": "ada@corp.example", "email_verified": true, "name": "Ada Admin",
 //                     "preferred_username": "ada", "groups": ["onemcp-admins", "engineering"] } }
@@ -60,6 +65,7 @@ const { values: flags } = parseArgs({
     'redirect-uri': { type: 'string', multiple: true },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
     'token-endpoint-auth-method': { type: 'string' },
+    par: { type: 'boolean' },
     accounts: { type: 'string' },
     'clock-offset': { type: 'string' },
   },
@@ -76,6 +82,7 @@ const options = {
   redirectUris: flags['redirect-uri'] ?? list(env.OIDC_REDIRECT_URIS),
   postLogoutRedirectUris: flags['post-logout-redirect-uri'] ?? list(env.OIDC_POST_LOGOUT_REDIRECT_URIS),
   tokenEndpointAuthMethod: flags['token-endpoint-auth-method'] ?? env.OIDC_TOKEN_ENDPOINT_AUTH_METHOD ?? 'client_secret_basic',
+  par: flags.par ?? ['1', 'true'].includes(env.OIDC_PAR ?? ''),
   accountsFile: flags.accounts ?? env.OIDC_ACCOUNTS_FILE,
   clockOffset: Number(flags['clock-offset'] ?? env.OIDC_CLOCK_OFFSET ?? 0),
 };
@@ -282,6 +289,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
+    pushedAuthorizationRequests: { enabled: options.par },
     rpInitiatedLogout: { enabled: true },
   },
   jwks: { keys: [signingKey] },
