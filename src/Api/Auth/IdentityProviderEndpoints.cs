@@ -59,7 +59,7 @@ internal static partial class IdentityProviderEndpoints
     }
 
     private static async Task<IResult> CallbackAsync(
-        HttpContext context, IdentityProviderRules provider, OidcOptions oidc, IMediator mediator, ILoggerFactory loggers)
+        HttpContext context, IdentityProviderRules provider, OidcOptions oidc, IMediator mediator, TimeProvider time, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(IdentityProviderEndpoints));
         var result = await context.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
@@ -74,6 +74,14 @@ internal static partial class IdentityProviderEndpoints
                 null => $"This page only finishes a sign-in with {provider.DisplayName}; there is none to finish.",
                 _ => $"The answer from {provider.DisplayName} was refused: {description ?? error}",
             });
+        }
+
+        var identityToken = result.Properties?.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.BackchannelIdentityToken)
+            ?? result.Properties?.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.FrontchannelIdentityToken);
+        if (ProviderClaims.ExpiryOf(identityToken) is not { } expires || expires <= time.GetUtcNow())
+        {
+            LogRefused(logger, provider.DisplayName, "invalid_token", $"ID token expired at {ProviderClaims.ExpiryOf(identityToken)}");
+            return Refused(context, provider, $"The answer from {provider.DisplayName} was refused: its ID token has expired (check the clocks of the provider and this gateway).");
         }
 
         if (ProviderClaims.IdentityOf(principal, oidc.RoleClaim) is not { } identity)

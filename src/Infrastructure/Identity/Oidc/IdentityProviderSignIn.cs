@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Users;
 using OneMcp.Infrastructure.Settings;
+using Microsoft.AspNetCore.Http;
 using OpenIddict.Client;
+using OpenIddict.Client.AspNetCore;
 
 namespace OneMcp.Infrastructure.Identity.Oidc;
 
@@ -61,6 +63,15 @@ public static class IdentityProviderSignIn
                 .DisableTransportSecurityRequirement();
             client.UseSystemNetHttp();
             client.AddRegistration(registration);
+        });
+
+        // The cookie that binds the provider's answer to this browser: OpenIddict makes it SameSite=None and Secure (for
+        // answers posted back across sites), which a browser drops on a plain-http gateway. The answer comes back as a
+        // top-level redirect with the code in the query, which Lax cookies follow; Secure as the sign-in cookie is.
+        services.Configure<OpenIddictClientAspNetCoreOptions>(aspNetCore =>
+        {
+            aspNetCore.CookieBuilder.SameSite = SameSiteMode.Lax;
+            aspNetCore.CookieBuilder.SecurePolicy = externalUrl?.Scheme == Uri.UriSchemeHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         });
         return services;
     }

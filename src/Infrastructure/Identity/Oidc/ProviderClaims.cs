@@ -37,6 +37,34 @@ public static class ProviderClaims
             Values(principal, roleClaim));
     }
 
+    /// <summary>
+    /// When an ID token (a JWT whose signature the client already checked) expires: its <c>exp</c>, or null when it has
+    /// none or cannot be read. OpenIddict's client lets the ID token of the token endpoint through with an <c>exp</c> in
+    /// the past, and OpenID Connect Core (3.1.3.7) requires refusing it, so the host checks.
+    /// </summary>
+    public static DateTimeOffset? ExpiryOf(string? identityToken)
+    {
+        var parts = identityToken?.Split('.');
+        if (parts is not { Length: >= 2 })
+        {
+            return null;
+        }
+
+        try
+        {
+            var payload = parts[1].Replace('-', '+').Replace('_', '/');
+            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+            using var claims = JsonDocument.Parse(Convert.FromBase64String(payload));
+            return claims.RootElement.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var seconds)
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                : null;
+        }
+        catch (Exception e) when (e is FormatException or JsonException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     private static string? Single(ClaimsPrincipal principal, string type) =>
         principal.FindFirst(type)?.Value is { Length: > 0 } value ? value : null;
 

@@ -1,0 +1,93 @@
+using System.Net;
+using OneMcp.Infrastructure.Settings;
+using OneMcp.IntegrationTests.Support;
+using OneMcp.IntegrationTests.Support.Oidc;
+
+namespace OneMcp.IntegrationTests.Sso;
+
+/// <summary>
+/// The provider sign-in where a gateway of its own is needed: an expired ID token, <c>--disable-local-login</c>, a
+/// provider that does not answer (the gateway starts and says so) and one that answers wrongly (the start stops).
+/// </summary>
+public sealed class OidcProviderEdgeTests
+{
+    [Fact]
+    public async Task AnExpiredIdToken_IsRefused_AndNobodyIsCreated()
+    {
+        // The provider's clock is two hours behind: its one-hour ID tokens are expired when the gateway receives them.
+        await using var sso = await SsoGateway.StartAsync(clockOffsetSeconds: -7200);
+        using var browser = sso.Browser();
+
+        var result = await sso.SignInAsync(browser, "bo");
+
+        await OidcSignInTests.ShouldBeRefusedAsync(result, browser, "bo", sso);
+        (await sso.UserCountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task DisableLocalLogin_RemovesTheFormAndRefusesAPostedPassword_WhileTheProviderSignsIn()
+    {
+        await using var sso = await SsoGateway.StartAsync(adjust: o => o with { DisableLocalLogin = true });
+        await sso.Gateway.AddUserAsync("breakglass", "a long break-glass password", "admin");
+        using var browser = sso.Browser();
+
+        var page = await browser.GetStringAsync("/login");
+        page.ShouldContain("Sign in with Corp SSO");
+        page.ShouldNotContain("<form");
+        page.ShouldNotContain("name=\"password\"");
+
+        var posted = await browser.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = "breakglass",
+            ["password"] = "a long break-glass password",
+            ["returnUrl"] = "/oauth",
+        }));
+        posted.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await posted.Content.ReadAsStringAsync()).ShouldContain("Sign-in with a password is turned off on this gateway.");
+        posted.Headers.TryGetValues("Set-Cookie", out var cookies);
+        (cookies ?? []).ShouldNotContain(c => c.StartsWith("onemcp_session=", StringComparison.Ordinal));
+        (await OidcSignInTests.SessionAsync(browser))["user"].ShouldBeNull();
+
+        (await sso.SignInAsync(browser, "ada")).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await OidcSignInTests.SessionAsync(browser))["user"]!["name"]!.GetValue<string>().ShouldBe("ada");
+    }
+
+    [Fact]
+    public async Task AProviderThatDoesNotAnswer_LetsTheGatewayStart_AndTheSignInPageSaysSoInOneSentence()
+    {
+        var deadPort = GatewayProcess.FreePort();
+        await using var gateway = await GatewayUnderTest.StartWithAuthAsync(
+            new ConfigBuilder(),
+            adjust: o => o with
+            {
+                Oidc = new OidcOptions { Issuer = new Uri($"http://127.0.0.1:{deadPort}"), ClientId = "onemcp", DisplayName = "Corp SSO" },
+            });
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseUrl };
+
+        var page = await browser.GetStringAsync("/login");
+        page.ShouldContain("id=\"provider-problem\" role=\"alert\">Corp SSO cannot be reached (connection refused). Try again in a moment.</p>");
+        page.ShouldContain("name=\"password\"");
+
+        var start = await browser.GetAsync("/login/oidc?returnUrl=%2Foauth");
+        start.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await start.Content.ReadAsStringAsync()).ShouldContain("Corp SSO cannot be reached right now. Try again in a moment.");
+
+        // Nothing else breaks: the gateway answers as ever.
+        (await browser.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AProviderThatAnswersWithoutMetadata_StopsTheStartWithOneLine()
+    {
+        await using var provider = await OidcProviderProcess.StartForGatewayAsync(GatewayProcess.FreePort());
+        using var directory = new TestDirectory();
+        var issuer = provider.IssuerString + "/not-the-issuer";
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(
+            ["serve", "--port", "0", "--enable-auth", "--data-dir", directory.File("data"), "--oidc-issuer", issuer, "--oidc-client-id", "onemcp"],
+            directory.Path);
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldContain($"onemcp: cannot start: --oidc-issuer {issuer} cannot be used: it has no OpenID Connect metadata at {issuer}/.well-known/openid-configuration (HTTP 404).");
+    }
+}
