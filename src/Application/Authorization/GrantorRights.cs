@@ -4,7 +4,8 @@ using OneMcp.Domain.TagScopes;
 namespace OneMcp.Application.Authorization;
 
 /// <summary>
-/// What one user may grant on the consent page. Tag-scope policies say who may grant each tag; reach is per
+/// What one user may grant on the consent page. Tag-scope policies say who may grant each tag (everyone, administrators,
+/// or named users and members of named groups of the identity provider); reach is per
 /// backend, so a backend is within a user's gift only when they may grant every tag it carries — a member who may
 /// grant <c>tag:db</c> does not thereby hand out a backend tagged <c>[db, prod]</c> when <c>prod</c> is kept to
 /// administrators. Only administrators grant <see cref="OAuthScopes.Admin"/>.
@@ -22,10 +23,15 @@ public sealed class GrantorRights
     /// <summary>The tags whose policy this user does not satisfy.</summary>
     public IReadOnlySet<Tag> Withheld { get; }
 
-    public static GrantorRights For(string userName, bool isAdmin, IEnumerable<TagScope> policies)
+    /// <summary>
+    /// The rights of one user under the stored tag-scope policies; <paramref name="groups"/> are the groups the
+    /// identity provider named for them at their last sign-in (none for a local user).
+    /// </summary>
+    public static GrantorRights For(string userName, bool isAdmin, IReadOnlyCollection<string> groups, IEnumerable<TagScope> policies)
     {
+        ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(policies);
-        return new GrantorRights(isAdmin, policies.Where(p => !p.MayBeGrantedBy(userName, isAdmin)).Select(p => p.Tag).ToHashSet());
+        return new GrantorRights(isAdmin, policies.Where(p => !p.MayBeGrantedBy(userName, isAdmin, groups)).Select(p => p.Tag).ToHashSet());
     }
 
     /// <summary>Whether this user may grant the scope on their own (a tag scope whose tag they may grant, or the admin scope for an admin).</summary>

@@ -7,6 +7,9 @@ public enum GrantPolicy
     AllUsers,
     /// <summary>Only administrators.</summary>
     AdminsOnly,
-    /// <summary>Administrators and the users named in <see cref="TagScope.AllowedUsers"/>.</summary>
+    /// <summary>
+    /// Administrators, the users named in <see cref="TagScope.AllowedUsers"/> and the members of the identity provider's
+    /// groups named in <see cref="TagScope.AllowedGroups"/>.
+    /// </summary>
     NamedUsers,
 }

@@ -38,7 +38,70 @@ public sealed class TagScopeApiTests : IAsyncLifetime
         web["backends"]!.AsArray().Select(b => b!.GetValue<string>()).ShouldBe(["alpha", "beta"]);
         web["policy"]!.GetValue<string>().ShouldBe("allUsers");
         web["allowedUsers"]!.AsArray().ShouldBeEmpty();
+        web["allowedGroups"]!.AsArray().ShouldBeEmpty();
         web["description"]!.GetValue<string>().ShouldBe(string.Empty);
+    }
+
+    [Fact]
+    public async Task Put_NamedGroups_AreStoredAsTheProviderSpellsThem_AndListedBack()
+    {
+        var saved = await _rest.PutAsync("/api/tag-scopes/db", new JsonObject
+        {
+            ["policy"] = "namedUsers",
+            ["allowedUsers"] = new JsonArray("alice"),
+            ["allowedGroups"] = new JsonArray(" engineering ", "Engineering", "/platform/dba", "engineering"),
+        });
+
+        saved.Status.ShouldBe(HttpStatusCode.OK, saved.Text);
+        Strings(saved.Json!["allowedGroups"]).ShouldBe(["/platform/dba", "Engineering", "engineering"]);
+        var db = (await _rest.GetAsync("/api/tag-scopes")).Json!.AsArray().Single(s => s!["tag"]!.GetValue<string>() == "db")!;
+        db["policy"]!.GetValue<string>().ShouldBe("namedUsers");
+        Strings(db["allowedUsers"]).ShouldBe(["alice"]);
+        Strings(db["allowedGroups"]).ShouldBe(["/platform/dba", "Engineering", "engineering"]);
+
+        // Groups alone are enough; the groups are the provider's, so none is looked up.
+        var groupsOnly = await _rest.PutAsync("/api/tag-scopes/db", new JsonObject { ["policy"] = "namedUsers", ["allowedGroups"] = new JsonArray("no-such-group-here") });
+        groupsOnly.Status.ShouldBe(HttpStatusCode.OK, groupsOnly.Text);
+        Strings(groupsOnly.Json!["allowedUsers"]).ShouldBeEmpty();
+        Strings(groupsOnly.Json!["allowedGroups"]).ShouldBe(["no-such-group-here"]);
+
+        var reopened = await _rest.PutAsync("/api/tag-scopes/db", new JsonObject { ["policy"] = "allUsers" });
+        reopened.Status.ShouldBe(HttpStatusCode.OK, reopened.Text);
+        Strings(reopened.Json!["allowedGroups"]).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("""{"policy":"namedUsers","allowedUsers":[],"allowedGroups":[]}""", "allowedUsers", "Name at least one user or group")]
+    [InlineData("""{"policy":"adminsOnly","allowedGroups":["engineering"]}""", "allowedGroups", "'allowedGroups' applies only to the 'namedUsers' policy.")]
+    [InlineData("""{"policy":"namedUsers","allowedGroups":["engineering",""]}""", "allowedGroups", "Group 2 is not a group name")]
+    [InlineData("""{"policy":"namedUsers","allowedGroups":["bell\u0007"]}""", "allowedGroups", "Group 1 is not a group name")]
+    [InlineData("""{"policy":"namedUsers","allowedGroups":[null]}""", "allowedGroups", "Group 1 is not a group name")]
+    public async Task Put_BadGroups_Answers400ProblemDetailsAndChangesNothing(string body, string field, string message)
+    {
+        (await _rest.PutAsync("/api/tag-scopes/web", new JsonObject { ["policy"] = "namedUsers", ["allowedGroups"] = new JsonArray("sre") })).Status.ShouldBe(HttpStatusCode.OK);
+        var before = (await _rest.GetAsync("/api/tag-scopes")).Text;
+
+        var response = (await _rest.SendRawAsync(HttpMethod.Put, "/api/tag-scopes/web", body)).ShouldBeProblem(HttpStatusCode.BadRequest);
+
+        response.Text.ShouldContain(message, customMessage: response.Text);
+        response.ErrorFields.ShouldBe([field]);
+        (await _rest.GetAsync("/api/tag-scopes")).Text.ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task Put_TooManyOrTooLongGroups_Answers400AndChangesNothing()
+    {
+        var before = (await _rest.GetAsync("/api/tag-scopes")).Text;
+
+        var many = new JsonArray([.. Enumerable.Range(0, 101).Select(i => (JsonNode)$"g{i}")]);
+        (await _rest.PutAsync("/api/tag-scopes/web", new JsonObject { ["policy"] = "namedUsers", ["allowedGroups"] = many }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest).ErrorFields.ShouldBe(["allowedGroups"]);
+        (await _rest.PutAsync("/api/tag-scopes/web", new JsonObject { ["policy"] = "namedUsers", ["allowedGroups"] = new JsonArray(new string('g', 129)) }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest).ErrorFields.ShouldBe(["allowedGroups"]);
+        (await _rest.SendRawAsync(HttpMethod.Put, "/api/tag-scopes/web", """{"policy":"namedUsers","allowedGroups":"engineering"}"""))
+            .ShouldBeProblem(HttpStatusCode.BadRequest).Str("detail")!.ShouldContain("allowedGroups");
+
+        (await _rest.GetAsync("/api/tag-scopes")).Text.ShouldBe(before);
     }
 
     [Fact]
@@ -96,4 +159,6 @@ public sealed class TagScopeApiTests : IAsyncLifetime
         (await _rest.PutAsync("/api/tag-scopes/web", new JsonObject { ["policy"] = "everyone" })).ShouldBeProblem(HttpStatusCode.BadRequest);
         (await _rest.GetAsync("/api/tag-scopes")).Json!.AsArray().Select(s => s!["policy"]!.GetValue<string>()).ShouldAllBe(p => p == "allUsers");
     }
+
+    private static string[] Strings(JsonNode? array) => [.. array!.AsArray().Select(v => v!.GetValue<string>())];
 }

@@ -14,7 +14,7 @@ public abstract class TagScopeRepositoryContract(ITestDatabaseSource source) : R
     {
         var scope = TagScope.Create(Tag.From("Team.A"), T0);
         scope.Describe("  Servers of team A – " + NonAscii + "  ", T0.AddTicks(3));
-        scope.RestrictToUsers(["bob", "Alice", "alice", " carol "], T0.AddTicks(5));
+        scope.RestrictToUsers(["bob", "Alice", "alice", " carol "], ["engineering", " Engineering ", "engineering", "/platform/" + NonAscii], T0.AddTicks(5));
         await Repository.AddAsync(scope, Ct);
 
         var loaded = (await Repository.FindAsync(Tag.From("team.a"), Ct)).ShouldNotBeNull();
@@ -24,6 +24,8 @@ public abstract class TagScopeRepositoryContract(ITestDatabaseSource source) : R
         loaded.Description.ShouldBe("Servers of team A – " + NonAscii);
         loaded.Policy.ShouldBe(GrantPolicy.NamedUsers);
         loaded.AllowedUsers.ShouldBe(scope.AllowedUsers);
+        loaded.AllowedGroups.ShouldBe(["/platform/" + NonAscii, "Engineering", "engineering"]);
+        loaded.AllowedGroups.ShouldBe(scope.AllowedGroups);
         loaded.Version.ShouldBe(3);
         ShouldBeStored(loaded.CreatedAt, T0);
         ShouldBeStored(loaded.UpdatedAt, T0.AddTicks(5));
@@ -40,7 +42,28 @@ public abstract class TagScopeRepositoryContract(ITestDatabaseSource source) : R
         loaded.Description.ShouldBe("");
         loaded.Policy.ShouldBe(GrantPolicy.AllUsers);
         loaded.AllowedUsers.ShouldBeEmpty();
+        loaded.AllowedGroups.ShouldBeEmpty();
         (await Repository.FindAsync(Tag.From("other"), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Update_StoresTheAllowedGroups_AndAnotherPolicyClearsThem()
+    {
+        var scope = TagScope.Create(Tag.From("prod"), T0);
+        await Repository.AddAsync(scope, Ct);
+
+        var named = (await Repository.FindAsync(scope.Tag, Ct))!;
+        named.RestrictToUsers([], ["sre", "dba"], T0.AddSeconds(1));
+        await Repository.UpdateAsync(named, Ct);
+        var loaded = (await Repository.FindAsync(scope.Tag, Ct))!;
+        loaded.Policy.ShouldBe(GrantPolicy.NamedUsers);
+        loaded.AllowedUsers.ShouldBeEmpty();
+        loaded.AllowedGroups.ShouldBe(["dba", "sre"]);
+        loaded.MayBeGrantedBy("bob", isAdmin: false, ["sre"]).ShouldBeTrue();
+
+        loaded.RestrictToAdmins(T0.AddSeconds(2));
+        await Repository.UpdateAsync(loaded, Ct);
+        (await Repository.FindAsync(scope.Tag, Ct))!.AllowedGroups.ShouldBeEmpty();
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class GrantorRightsTests
     [Fact]
     public void MayGrant_AMemberAndAnAdminOnlyTag_IsFalseForTheTagAndEveryBackendCarryingIt()
     {
-        var member = GrantorRights.For("bob", isAdmin: false, Policies());
+        var member = GrantorRights.For("bob", isAdmin: false, [], Policies());
 
         member.MayGrant("tag:db").ShouldBeTrue();
         member.MayGrant("tag:prod").ShouldBeFalse();
@@ -30,8 +30,8 @@ public sealed class GrantorRightsTests
     [Fact]
     public void MayGrant_TheAdminScope_OnlyForAnAdministrator()
     {
-        GrantorRights.For("bob", isAdmin: false, []).MayGrant(OAuthScopes.Admin).ShouldBeFalse();
-        GrantorRights.For("ada", isAdmin: true, []).MayGrant(OAuthScopes.Admin).ShouldBeTrue();
+        GrantorRights.For("bob", isAdmin: false, [], []).MayGrant(OAuthScopes.Admin).ShouldBeFalse();
+        GrantorRights.For("ada", isAdmin: true, [], []).MayGrant(OAuthScopes.Admin).ShouldBeTrue();
     }
 
     [Theory]
@@ -43,7 +43,7 @@ public sealed class GrantorRightsTests
     [InlineData(ScopeMatch.All, "tag:db", false, "")]
     public void WithheldFrom_AMembersRequest_NamesTheTagsOfBackendsTheyMayNotGrant(ScopeMatch match, string requested, bool scopeValidation, string expected)
     {
-        var member = GrantorRights.For("bob", isAdmin: false, Policies());
+        var member = GrantorRights.For("bob", isAdmin: false, [], Policies());
 
         var withheld = member.WithheldFrom(requested.Split(' '), Backends, match, scopeValidation);
 
@@ -53,7 +53,7 @@ public sealed class GrantorRightsTests
     [Fact]
     public void WithheldFrom_AnAdministrator_IsNothing()
     {
-        var admin = GrantorRights.For("ada", isAdmin: true, Policies());
+        var admin = GrantorRights.For("ada", isAdmin: true, [], Policies());
 
         admin.WithheldFrom(["tag:db", "tag:prod"], Backends, ScopeMatch.Any, scopeValidation: true).ShouldBeEmpty();
         admin.Withheld.ShouldBeEmpty();
@@ -63,10 +63,38 @@ public sealed class GrantorRightsTests
     public void For_ANamedUser_MayGrantTheirTag()
     {
         var prod = TagScope.Create(Tag.From("prod"), T0);
-        prod.RestrictToUsers(["carol"], T0);
+        prod.RestrictToUsers(["carol"], [], T0);
 
-        GrantorRights.For("carol", isAdmin: false, [prod]).MayGrant("tag:prod").ShouldBeTrue();
-        GrantorRights.For("bob", isAdmin: false, [prod]).MayGrant("tag:prod").ShouldBeFalse();
+        GrantorRights.For("carol", isAdmin: false, [], [prod]).MayGrant("tag:prod").ShouldBeTrue();
+        GrantorRights.For("bob", isAdmin: false, [], [prod]).MayGrant("tag:prod").ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("sre", true)]
+    [InlineData("dev sre", true)]
+    [InlineData("SRE", false)]
+    [InlineData("dev", false)]
+    [InlineData("", false)]
+    public void For_AMemberOfANamedGroup_MayGrantTheTagAndTheBackendsCarryingIt(string groups, bool mayGrant)
+    {
+        var prod = TagScope.Create(Tag.From("prod"), T0);
+        prod.RestrictToUsers(["carol"], ["sre"], T0);
+
+        var rights = GrantorRights.For("bob", isAdmin: false, groups.Split(' ', StringSplitOptions.RemoveEmptyEntries), [prod, TagScope.Create(Tag.From("db"), T0)]);
+
+        rights.MayGrant("tag:prod").ShouldBe(mayGrant);
+        rights.MayGrant(Backends[1]).ShouldBe(mayGrant);
+        rights.WithheldFrom(["tag:db"], Backends, ScopeMatch.Any, scopeValidation: true).Select(t => t.Value).ShouldBe(mayGrant ? [] : ["prod"]);
+        rights.MayGrant(OAuthScopes.Admin).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void For_GroupsNeverOpenATagKeptToAdministrators()
+    {
+        var prod = TagScope.Create(Tag.From("prod"), T0);
+        prod.RestrictToAdmins(T0);
+
+        GrantorRights.For("bob", isAdmin: false, ["admins", "prod"], [prod]).MayGrant("tag:prod").ShouldBeFalse();
     }
 
     private static TagScope[] Policies()

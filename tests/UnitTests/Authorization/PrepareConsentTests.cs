@@ -21,6 +21,7 @@ public sealed class PrepareConsentTests
         new FakeBackend(Backend.Named("delta").Tagged("web").Disabled().Build()));
 
     private readonly InMemoryTagScopeRepository _tagScopes = new();
+    private readonly InMemoryUserRepository _users = new();
     private readonly RecordingClientRegistry _clients = new();
 
     public PrepareConsentTests()
@@ -101,6 +102,28 @@ public sealed class PrepareConsentTests
         plan.WithheldScopes.ShouldBe(["tag:prod"]);
     }
 
+    [Fact]
+    public async Task Handle_AProviderUserInAGroupTheTagNames_MayGrantIt_WhileALocalUserOfTheSameNameMayNot()
+    {
+        var prod = (await _tagScopes.FindAsync(Tag.From("prod"), CancellationToken.None))!;
+        prod.RestrictToUsers([], ["sre"], T0);
+        await _tagScopes.UpdateAsync(prod, CancellationToken.None);
+        await _users.AddAsync(User.CreateFromProvider("bob", "https://idp.example#bob", ["dev", "sre"], UserRole.Member, T0), CancellationToken.None);
+
+        var inGroup = await Prepare(isAdmin: false, ScopeMatch.Any, scopeValidation: true, "tag:db", "tag:prod");
+
+        inGroup.NeedsAdministrator.ShouldBeFalse();
+        inGroup.Offered.ShouldBe(["tag:db", "tag:prod"]);
+        inGroup.WithheldTags.ShouldBeEmpty();
+        inGroup.Preview.ShouldNotBeNull().IsWithheld(["db", "prod"]).ShouldBeFalse();
+
+        // The groups are the stored user's: a user the store does not know (or a local one) has none.
+        var stranger = await new PrepareConsentHandler(_clients, _pool, _tagScopes, _users)
+            .Handle(new PrepareConsentQuery("c1", "carol", false, ["tag:prod"], ScopeMatch.All, false), CancellationToken.None);
+        stranger.NeedsAdministrator.ShouldBeTrue();
+        stranger.WithheldScopes.ShouldBe(["tag:prod"]);
+    }
+
     [Theory]
     [InlineData(true, "tag:prod")]
     [InlineData(false, "")]
@@ -158,7 +181,7 @@ public sealed class PrepareConsentTests
 
     [Fact]
     public async Task Handle_AClientThatDoesNotExist_IsAnError() =>
-        await Should.ThrowAsync<InvalidOperationException>(() => new PrepareConsentHandler(_clients, _pool, _tagScopes)
+        await Should.ThrowAsync<InvalidOperationException>(() => new PrepareConsentHandler(_clients, _pool, _tagScopes, _users)
             .Handle(new PrepareConsentQuery("nobody", "bob", false, [], ScopeMatch.All, false), CancellationToken.None));
 
     [Fact]
@@ -191,6 +214,6 @@ public sealed class PrepareConsentTests
     private Task<ConsentPlan> Prepare(bool isAdmin, params string[] scopes) => Prepare(isAdmin, ScopeMatch.All, scopeValidation: false, scopes);
 
     private Task<ConsentPlan> Prepare(bool isAdmin, ScopeMatch match, bool scopeValidation, params string[] scopes) =>
-        new PrepareConsentHandler(_clients, _pool, _tagScopes)
+        new PrepareConsentHandler(_clients, _pool, _tagScopes, _users)
             .Handle(new PrepareConsentQuery("c1", isAdmin ? "ada" : "bob", isAdmin, scopes, match, scopeValidation), CancellationToken.None);
 }

@@ -67,10 +67,29 @@ public sealed class TagScopeTests
         stored.Policy.ShouldBe(policy);
         stored.Description.ShouldBe("the web");
         stored.AllowedUsers.ShouldBe(policy == GrantPolicy.NamedUsers ? ["Alice"] : []);
-        stored.MayBeGrantedBy("alice", isAdmin: false).ShouldBe(policy != GrantPolicy.AdminsOnly);
+        stored.MayBeGrantedBy("alice", isAdmin: false, []).ShouldBe(policy != GrantPolicy.AdminsOnly);
         (view.Tag, view.Scope, view.Description, view.Policy).ShouldBe(("web", "tag:web", "the web", policy));
         view.AllowedUsers.ShouldBe(stored.AllowedUsers);
+        view.AllowedGroups.ShouldBeEmpty();
         view.Backends.ShouldBe(["alpha", "beta"]);
+    }
+
+    [Fact]
+    public async Task Set_NamedGroups_AreStoredAsGivenWithoutLookingThemUp_AndAnotherPolicyClearsThem()
+    {
+        var view = await Set("web", new TagScopeEdit { Policy = GrantPolicy.NamedUsers, AllowedGroups = [" engineering ", "Engineering", "engineering"] });
+
+        var stored = (await _scopes.FindAsync(Tag.From("web"), CancellationToken.None)).ShouldNotBeNull();
+        stored.Policy.ShouldBe(GrantPolicy.NamedUsers);
+        stored.AllowedUsers.ShouldBeEmpty();
+        stored.AllowedGroups.ShouldBe(["Engineering", "engineering"]);
+        view.AllowedGroups.ShouldBe(stored.AllowedGroups);
+        stored.MayBeGrantedBy("bob", isAdmin: false, ["engineering"]).ShouldBeTrue();
+
+        var reopened = await Set("web", new TagScopeEdit { Policy = GrantPolicy.AllUsers });
+
+        reopened.AllowedGroups.ShouldBeEmpty();
+        (await _scopes.FindAsync(Tag.From("web"), CancellationToken.None))!.AllowedGroups.ShouldBeEmpty();
     }
 
     [Fact]
@@ -104,6 +123,56 @@ public sealed class TagScopeTests
         e.Errors.Select(f => f.ErrorMessage).ShouldBe(["No user named 'nobody' exists.", "No user named 'ghost' exists."]);
         e.Errors.Select(f => f.PropertyName).Distinct().ShouldBe(["allowedUsers"]);
         (await _scopes.ListAsync(CancellationToken.None)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Validator_NamedUsersWithNeitherUsersNorGroups_AsksForOneOfEither()
+    {
+        var result = new SetTagScopeValidator().Validate(new SetTagScopeCommand("web", new TagScopeEdit { Policy = GrantPolicy.NamedUsers, AllowedUsers = [" "], AllowedGroups = [] }));
+
+        var failure = result.Errors.ShouldHaveSingleItem();
+        failure.PropertyName.ShouldBe("allowedUsers");
+        failure.ErrorMessage.ShouldBe("Name at least one user or group who may grant this tag, or restrict it to administrators.");
+    }
+
+    [Fact]
+    public void Validator_NamedUsersWithOnlyGroups_IsValid()
+    {
+        new SetTagScopeValidator().Validate(new SetTagScopeCommand("web", new TagScopeEdit { Policy = GrantPolicy.NamedUsers, AllowedGroups = ["engineering", "/team/ops"] }))
+            .IsValid.ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData(GrantPolicy.AdminsOnly, "engineering", "'allowedGroups' applies only to the 'namedUsers' policy.")]
+    [InlineData(GrantPolicy.AllUsers, "engineering", "'allowedGroups' applies only to the 'namedUsers' policy.")]
+    [InlineData(GrantPolicy.NamedUsers, "", "Group 1 is not a group name")]
+    [InlineData(GrantPolicy.NamedUsers, "   ", "Group 1 is not a group name")]
+    [InlineData(GrantPolicy.NamedUsers, "eng\nineering", "Group 1 is not a group name")]
+    [InlineData(GrantPolicy.NamedUsers, "long", "Group 1 is not a group name")]
+    [InlineData(GrantPolicy.NamedUsers, "many", "Name at most 100 groups.")]
+    public void Validator_RefusesBadGroups(GrantPolicy policy, string group, string message)
+    {
+        string[] groups = group switch
+        {
+            "long" => [new string('g', TagScope.MaxGroupLength + 1)],
+            "many" => [.. Enumerable.Range(0, TagScope.MaxGroups + 1).Select(i => $"g{i}")],
+            _ => [group],
+        };
+
+        var result = new SetTagScopeValidator().Validate(new SetTagScopeCommand("web", new TagScopeEdit { Policy = policy, AllowedUsers = policy == GrantPolicy.NamedUsers ? ["alice"] : [], AllowedGroups = groups }));
+
+        var failure = result.Errors.ShouldHaveSingleItem();
+        failure.PropertyName.ShouldBe("allowedGroups");
+        failure.ErrorMessage.ShouldStartWith(message);
+    }
+
+    [Fact]
+    public void Validator_AcceptsTheLongestGroupAndTheMostGroups()
+    {
+        string[] groups = [new string('g', TagScope.MaxGroupLength), .. Enumerable.Range(1, TagScope.MaxGroups - 1).Select(i => $"g{i}")];
+
+        new SetTagScopeValidator().Validate(new SetTagScopeCommand("web", new TagScopeEdit { Policy = GrantPolicy.NamedUsers, AllowedGroups = groups }))
+            .IsValid.ShouldBeTrue();
     }
 
     [Theory]
@@ -247,5 +316,5 @@ internal sealed class InMemoryTagScopeRepository : ITagScopeRepository
         }
     }
 
-    private static TagScope Copy(TagScope s) => TagScope.Restore(s.Id, s.Tag, s.Description, s.Policy, [.. s.AllowedUsers], s.Version, s.CreatedAt, s.UpdatedAt);
+    private static TagScope Copy(TagScope s) => TagScope.Restore(s.Id, s.Tag, s.Description, s.Policy, [.. s.AllowedUsers], [.. s.AllowedGroups], s.Version, s.CreatedAt, s.UpdatedAt);
 }

@@ -2,10 +2,11 @@ using MediatR;
 using OneMcp.Application.Backends;
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.TagScopes;
+using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Authorization.Queries;
 
-public sealed class PrepareConsentHandler(IOAuthClientRegistry clients, IBackendPool pool, ITagScopeRepository tagScopes)
+public sealed class PrepareConsentHandler(IOAuthClientRegistry clients, IBackendPool pool, ITagScopeRepository tagScopes, IUserRepository users)
     : IRequestHandler<PrepareConsentQuery, ConsentPlan>
 {
     public async Task<ConsentPlan> Handle(PrepareConsentQuery request, CancellationToken cancellationToken)
@@ -38,9 +39,11 @@ public sealed class PrepareConsentHandler(IOAuthClientRegistry clients, IBackend
             // offline_access follows the client's registration; other scopes (openid, profile...) are not granted.
         }
 
-        // Tag scopes may be kept to admins or named users, and a backend is within a user's gift only when they may
-        // grant every tag it carries; only administrators grant the admin scope.
-        var rights = GrantorRights.For(request.UserName, request.IsAdmin, await tagScopes.ListAsync(cancellationToken));
+        // Tag scopes may be kept to admins or to named users and groups, and a backend is within a user's gift only when
+        // they may grant every tag it carries; only administrators grant the admin scope. Groups are those the identity
+        // provider named at the user's last sign-in (a local user has none).
+        var groups = (await users.FindByNameAsync(request.UserName, cancellationToken))?.Groups ?? [];
+        var rights = GrantorRights.For(request.UserName, request.IsAdmin, groups, await tagScopes.ListAsync(cancellationToken));
         var backends = pool.Backends.Where(b => !b.Settings.Disabled).ToList();
         requestedTags = [.. requestedTags.Distinct(StringComparer.Ordinal)];
         var withheld = rights.WithheldFrom(requestedTags, backends.Select(b => b.Settings.Tags), request.Match, request.ScopeValidation);

@@ -27,7 +27,7 @@ public sealed class SetTagScopeHandler(ITagScopeRepository repository, IUserRepo
             scope.Describe(edit.Description, now);
         }
 
-        Apply(scope, edit.Policy!.Value, allowed, now);
+        Apply(scope, edit.Policy!.Value, allowed, edit.AllowedGroups ?? [], now);
 
         // A concurrent change (or a concurrent first PUT of the same tag) surfaces as 409 from the repository.
         if (created)
@@ -42,7 +42,7 @@ public sealed class SetTagScopeHandler(ITagScopeRepository repository, IUserRepo
         return TagScopeView.From(scope, ListTagScopesHandler.BackendsCarrying(pool, tag));
     }
 
-    internal static void Apply(TagScope scope, GrantPolicy policy, IReadOnlyList<string> allowedUsers, DateTimeOffset now)
+    internal static void Apply(TagScope scope, GrantPolicy policy, IReadOnlyList<string> allowedUsers, IReadOnlyList<string> allowedGroups, DateTimeOffset now)
     {
         switch (policy)
         {
@@ -53,7 +53,7 @@ public sealed class SetTagScopeHandler(ITagScopeRepository repository, IUserRepo
                 scope.RestrictToAdmins(now);
                 break;
             case GrantPolicy.NamedUsers:
-                scope.RestrictToUsers(allowedUsers, now);
+                scope.RestrictToUsers(allowedUsers, allowedGroups, now);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(policy), policy, "The validator lets only known policies through.");

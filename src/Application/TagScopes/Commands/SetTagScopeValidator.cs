@@ -33,13 +33,35 @@ public sealed class SetTagScopeValidator : AbstractValidator<SetTagScopeCommand>
             }
 
             var users = (edit.AllowedUsers ?? []).Where(u => !string.IsNullOrWhiteSpace(u)).ToList();
-            if (policy == GrantPolicy.NamedUsers && users.Count == 0)
+            var groups = edit.AllowedGroups ?? [];
+            if (policy == GrantPolicy.NamedUsers && users.Count == 0 && groups.Count == 0)
             {
-                context.AddFailure(new ValidationFailure("allowedUsers", "Name at least one user who may grant this tag, or restrict it to administrators."));
+                context.AddFailure(new ValidationFailure("allowedUsers", "Name at least one user or group who may grant this tag, or restrict it to administrators."));
             }
             else if (policy != GrantPolicy.NamedUsers && users.Count > 0)
             {
                 context.AddFailure(new ValidationFailure("allowedUsers", "'allowedUsers' applies only to the 'namedUsers' policy."));
+            }
+
+            if (policy != GrantPolicy.NamedUsers && groups.Count > 0)
+            {
+                context.AddFailure(new ValidationFailure("allowedGroups", "'allowedGroups' applies only to the 'namedUsers' policy."));
+            }
+            else if (groups.Count > TagScope.MaxGroups)
+            {
+                context.AddFailure(new ValidationFailure("allowedGroups", $"Name at most {TagScope.MaxGroups} groups."));
+            }
+            else
+            {
+                // Groups live in the identity provider: they are checked for shape only, never against a list.
+                for (var i = 0; i < groups.Count; i++)
+                {
+                    if (!TagScope.IsValidGroupName(groups[i]))
+                    {
+                        context.AddFailure(new ValidationFailure(
+                            "allowedGroups", $"Group {i + 1} is not a group name: a group has 1 to {TagScope.MaxGroupLength} characters and no control characters."));
+                    }
+                }
             }
         });
 }

@@ -10,4 +10,7 @@ public sealed record TagScopeEdit
     public GrantPolicy? Policy { get; init; }
 
     public IReadOnlyList<string>? AllowedUsers { get; init; }
+
+    /// <summary>Groups of the identity provider whose members may grant the tag (only with <see cref="GrantPolicy.NamedUsers"/>).</summary>
+    public IReadOnlyList<string>? AllowedGroups { get; init; }
 }

@@ -5,11 +5,11 @@ using OneMcp.Domain.TagScopes;
 
 namespace OneMcp.Infrastructure.Persistence.Repositories;
 
-/// <summary>Tag scopes in the <c>tag_scopes</c> table; allowed users are a JSON array.</summary>
+/// <summary>Tag scopes in the <c>tag_scopes</c> table; allowed users and allowed groups are JSON arrays.</summary>
 public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagScopeRepository
 {
     private const string Aggregate = "tag scope";
-    private const string Columns = "id AS Id, tag AS Tag, description AS Description, policy AS Policy, allowed_users AS AllowedUsers, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
+    private const string Columns = "id AS Id, tag AS Tag, description AS Description, policy AS Policy, allowed_users AS AllowedUsers, allowed_groups AS AllowedGroups, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
     private readonly SqlDialect _dialect = connections.Dialect;
 
@@ -40,8 +40,9 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO tag_scopes (id, tag, description, policy, allowed_users, version, created_at, updated_at) " +
-                $"VALUES (@Id, @Tag, @Description, @Policy, {DbValues.JsonParam(_dialect, "AllowedUsers")}, @Version, @CreatedAt, @UpdatedAt)",
+                "INSERT INTO tag_scopes (id, tag, description, policy, allowed_users, allowed_groups, version, created_at, updated_at) " +
+                $"VALUES (@Id, @Tag, @Description, @Policy, {DbValues.JsonParam(_dialect, "AllowedUsers")}, {DbValues.JsonParam(_dialect, "AllowedGroups")}, " +
+                "@Version, @CreatedAt, @UpdatedAt)",
                 parameters, cancellationToken: cancellationToken));
         }
         catch (Exception ex) when (DbValues.IsUniqueViolation(ex))
@@ -59,6 +60,7 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE tag_scopes SET description = @Description, policy = @Policy, allowed_users = {DbValues.JsonParam(_dialect, "AllowedUsers")}, " +
+            $"allowed_groups = {DbValues.JsonParam(_dialect, "AllowedGroups")}, " +
             "version = @Version, updated_at = @UpdatedAt WHERE id = @Id AND version = @LoadedVersion",
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
@@ -91,6 +93,7 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
             _ => throw new ArgumentOutOfRangeException(nameof(scope), scope.Policy, "Unknown grant policy."),
         });
         parameters.AddText("AllowedUsers", DbValues.ToJson(scope.AllowedUsers));
+        parameters.AddText("AllowedGroups", DbValues.ToJson(scope.AllowedGroups));
         parameters.AddInt("Version", scope.Version);
         parameters.AddTime(_dialect, "UpdatedAt", scope.UpdatedAt);
         return parameters;
@@ -108,6 +111,7 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
             _ => throw new InvalidOperationException($"Stored tag scope '{row.Tag}' has an unknown policy '{row.Policy}'."),
         },
         DbValues.FromJson<string[]>(row.AllowedUsers),
+        DbValues.FromJson<string[]>(row.AllowedGroups),
         DbValues.ReadInt(row.Version),
         DbValues.ReadTime(row.CreatedAt),
         DbValues.ReadTime(row.UpdatedAt));
@@ -123,6 +127,8 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
         public string Policy { get; set; } = "";
 
         public string AllowedUsers { get; set; } = "";
+
+        public string AllowedGroups { get; set; } = "";
 
         public object Version { get; set; } = null!;
 
