@@ -35,9 +35,17 @@ internal static class UsersCli
     public static Command Create(Option<string> database, Option<string> dataDir, TextWriter error)
     {
         var add = new Command("add", "Add a user; asks for the password.") { NameArgument, RoleOption, PasswordStdinOption, database, dataDir };
-        var list = new Command("list", "List the users: name, role, disabled, created (never a password hash).") { database, dataDir };
+        var list = new Command(
+            "list", "List the users: name, role, disabled, created, how they sign in (local or provider) and their provider groups (never a password hash).")
+        {
+            database, dataDir,
+        };
         var remove = new Command("remove", "Remove a user (never the last enabled admin).") { NameArgument, database, dataDir };
-        var setPassword = new Command("set-password", "Change a user's password; asks for the new one.") { NameArgument, PasswordStdinOption, database, dataDir };
+        var setPassword = new Command(
+            "set-password", "Change a local user's password; asks for the new one (users of the identity provider have none here).")
+        {
+            NameArgument, PasswordStdinOption, database, dataDir,
+        };
 
         add.SetAction((result, ct) => RunAsync(result, error, async mediator =>
         {
@@ -70,13 +78,17 @@ internal static class UsersCli
             return "No users. Add one with 'onemcp users add <name> --role admin'.";
         }
 
-        string[] header = ["NAME", "ROLE", "DISABLED", "CREATED"];
+        // New columns go after CREATED, so scripts that read the first four keep working; GROUPS is last (a group's
+        // name may hold spaces).
+        string[] header = ["NAME", "ROLE", "DISABLED", "CREATED", "SOURCE", "GROUPS"];
         var rows = users.Select(u => new[]
         {
             u.UserName,
             u.Role,
             u.Disabled ? "yes" : "no",
             u.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            u.Source,
+            u.Groups.Count == 0 ? "-" : string.Join(", ", u.Groups),
         }).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
         return string.Join(Environment.NewLine, rows.Prepend(header).Select(row =>

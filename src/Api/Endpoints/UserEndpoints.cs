@@ -30,7 +30,7 @@ internal static class UserEndpoints
                 await Infrastructure.Identity.CookieSessions.RenewAfterOwnPasswordChangeAsync(context, name);
                 return TypedResults.NoContent();
             })
-            .RequireAdmin().WithName("SetUserPassword").ProducesProblem(StatusCodes.Status404NotFound);
+            .RequireAdmin().WithName("SetUserPassword").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapDelete("/{name}", async (string name, IMediator mediator, CancellationToken ct) =>
             {

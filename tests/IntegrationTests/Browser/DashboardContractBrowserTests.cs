@@ -79,14 +79,21 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Revoked");
             api.Changes.ShouldContain("DELETE /api/grants/g2 ");
 
-            // Tag scopes: the backends carrying a tag, and an admin's edit.
+            // Tag scopes: the backends carrying a tag, and an admin's edit (users and groups of the identity provider;
+            // a group name may hold spaces, only commas separate them).
             await page.GetByRole(AriaRole.Link, new() { Name = "Tag scopes", Exact = true }).ClickAsync();
             var db = page.Locator("[data-tag=\"db\"]");
             await Expect(db).ToContainTextAsync("broken");
+            await Expect(db.GetByLabel("Users who may grant db (comma-separated)")).ToHaveValueAsync("ada");
+            await Expect(db.GetByLabel("Groups who may grant db (comma-separated)")).ToHaveValueAsync("sre");
+            await Expect(page.Locator("[data-tag=\"web\"]").GetByLabel("Groups who may grant web (comma-separated)")).ToBeHiddenAsync();
             await db.GetByLabel("Description of db").FillAsync("Databases");
+            await db.GetByLabel("Groups who may grant db (comma-separated)").FillAsync("sre, Domain Users,");
+            await BrowserFixture.SaveScreenshotAsync(page, "dashboard-tag-scopes-named-users-and-groups");
             await db.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Tag db saved.");
-            api.Changes.ShouldContain("PUT /api/tag-scopes/db {\"description\":\"Databases\",\"policy\":\"namedUsers\",\"allowedUsers\":[\"ada\"]}");
+            api.Changes.ShouldContain(
+                "PUT /api/tag-scopes/db {\"description\":\"Databases\",\"policy\":\"namedUsers\",\"allowedUsers\":[\"ada\"],\"allowedGroups\":[\"sre\",\"Domain Users\"]}");
 
             // Users: enable a disabled member.
             await page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
@@ -181,6 +188,12 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
             await page.GetByRole(AriaRole.Link, new() { Name = "Requests", Exact = true }).ClickAsync();
             await Expect(page.Locator("#main")).ToContainTextAsync("Only administrators decide authorization requests.");
 
+            // Who may grant a tag, named users and groups alike, as text.
+            await page.GetByRole(AriaRole.Link, new() { Name = "Tag scopes", Exact = true }).ClickAsync();
+            await Expect(page.Locator("[data-tag=\"db\"] .policy-text")).ToHaveTextAsync("Named users or groups: ada, group sre");
+            await Expect(page.Locator("[data-tag=\"web\"] .policy-text")).ToHaveTextAsync("Every user");
+            await Expect(page.Locator("[data-tag=\"db\"] input")).ToHaveCountAsync(0);
+
             var signedOut = await browser.NewPageAsync();
             await FakeApi.RouteAsync(signedOut, null);
 
@@ -222,7 +235,7 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
                 return path switch
                 {
                     "/api/authorization-requests/r2/deny" => Problem(route, 409, "This request was decided already."),
-                    "/api/tag-scopes/db" => Json(route, new JsonObject { ["tag"] = "db", ["scope"] = "tag:db", ["description"] = "Databases", ["backends"] = new JsonArray("broken"), ["policy"] = "namedUsers", ["allowedUsers"] = new JsonArray("ada") }),
+                    "/api/tag-scopes/db" => Json(route, new JsonObject { ["tag"] = "db", ["scope"] = "tag:db", ["description"] = "Databases", ["backends"] = new JsonArray("broken"), ["policy"] = "namedUsers", ["allowedUsers"] = new JsonArray("ada"), ["allowedGroups"] = new JsonArray("Domain Users", "sre") }),
                     "/api/grants/g2" => route.FulfillAsync(new() { Status = 204 }),
                     _ when path.StartsWith("/api/backends/", StringComparison.Ordinal) => Json(route, Backends()[1]!.DeepClone()),
                     _ => Json(route, new JsonObject { ["id"] = "r1", ["status"] = "approved" }),
@@ -243,8 +256,8 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
                       "grants":[{"id":"g1","userName":"ada","scopes":["tag:web"],"createdAt":"2026-01-01T10:00:00Z"},{"id":"g2","userName":"bob","scopes":["tag:docs"],"createdAt":"2026-01-01T10:00:00Z"}]}]
                     """)!),
                 "/api/tag-scopes" => Json(route, JsonNode.Parse("""
-                    [{"tag":"db","scope":"tag:db","description":"","backends":["broken"],"policy":"namedUsers","allowedUsers":["ada"]},
-                     {"tag":"web","scope":"tag:web","description":"Web","backends":["github"],"policy":"allUsers","allowedUsers":[]}]
+                    [{"tag":"db","scope":"tag:db","description":"","backends":["broken"],"policy":"namedUsers","allowedUsers":["ada"],"allowedGroups":["sre"]},
+                     {"tag":"web","scope":"tag:web","description":"Web","backends":["github"],"policy":"allUsers","allowedUsers":[],"allowedGroups":[]}]
                     """)!),
                 "/api/users" => Json(route, JsonNode.Parse("""
                     [{"userName":"ada","role":"admin","disabled":false,"createdAt":"2026-01-01T10:00:00Z","updatedAt":"2026-01-01T10:00:00Z"},

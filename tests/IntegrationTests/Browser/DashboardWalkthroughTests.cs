@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using ModelContextProtocol.Client;
 using OneMcp.Domain.Backends;
+using OneMcp.Domain.Users;
 using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.Browser;
@@ -115,10 +116,24 @@ public sealed class DashboardWalkthroughTests(BrowserFixture browser) : IAsyncLi
             var stored = await _gateway.Services.GetRequiredService<BackendCredentialStore>().LoadAsync(ServerName.From("vault"), CancellationToken.None);
             stored.Credentials.Tokens.ShouldNotBeNull();
 
-            // The Users view (admins only) lists both accounts.
+            // The Users view (admins only) lists every account and how each signs in: a user of the identity provider
+            // (here written straight to the store, as a first sign-in there would) shows its groups and has no password to reset.
+            await _gateway.Services.GetRequiredService<IUserRepository>().AddAsync(
+                User.CreateFromProvider("carol", "https://idp.example#carol", ["sre", "Domain Users"], UserRole.Member, DateTimeOffset.UtcNow), CancellationToken.None);
             await page.GetByRole(AriaRole.Link, new() { Name = "Users", Exact = true }).ClickAsync();
             await Expect(page.Locator($"[data-user=\"{Walkthrough.Admin}\"] select.role")).ToHaveValueAsync("admin", new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(page.Locator($"[data-user=\"{Walkthrough.Member}\"] select.role")).ToHaveValueAsync("member", new() { Timeout = BrowserTimeouts.ExpectMs });
+            await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "Signs in with" })).ToBeVisibleAsync();
+            var ada = page.Locator($"[data-user=\"{Walkthrough.Admin}\"]");
+            var carol = page.Locator("[data-user=\"carol\"]");
+            await Expect(ada.Locator(".source")).ToHaveTextAsync("password");
+            await Expect(ada.Locator(".groups .chip")).ToHaveCountAsync(0);
+            await Expect(ada.GetByRole(AriaRole.Button, new() { Name = "Reset password", Exact = true })).ToBeVisibleAsync();
+            await Expect(carol.Locator(".source")).ToHaveTextAsync("identity provider", Walkthrough.Long);
+            await Expect(carol.Locator(".groups .chip")).ToHaveTextAsync(["Domain Users", "sre"]);
+            await Expect(carol.GetByRole(AriaRole.Button, new() { Name = "Reset password", Exact = true })).ToHaveCountAsync(0);
+            await Expect(carol.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true })).ToBeVisibleAsync();
+            await Expect(carol.Locator("select.role")).ToHaveValueAsync("member");
             await BrowserFixture.SaveScreenshotAsync(page, "walkthrough-6-users");
 
             problems.ShouldBeEmpty();

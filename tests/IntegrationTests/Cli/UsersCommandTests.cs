@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using OneMcp.Domain.Users;
+using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.Repositories;
 using OneMcp.Infrastructure.Settings;
 using OneMcp.IntegrationTests.Support;
 
@@ -30,10 +33,11 @@ public sealed class UsersCommandTests : IDisposable
         member.ShouldSucceed();
         list.ShouldSucceed();
         list.Stdout.Count.ShouldBe(3, list.Describe());
-        Columns(list.Stdout[0]).ShouldBe(["NAME", "ROLE", "DISABLED", "CREATED"]);
+        Columns(list.Stdout[0]).ShouldBe(["NAME", "ROLE", "DISABLED", "CREATED", "SOURCE", "GROUPS"]);
         Columns(list.Stdout[1])[..3].ShouldBe(["alice", "admin", "no"]);
         Columns(list.Stdout[2])[..3].ShouldBe(["bob", "member", "no"]);
-        DateTimeOffset.TryParse(string.Join(' ', Columns(list.Stdout[1])[3..]), System.Globalization.CultureInfo.InvariantCulture, out _).ShouldBeTrue(list.Stdout[1]);
+        DateTimeOffset.TryParse(string.Join(' ', Columns(list.Stdout[1])[3..5]), System.Globalization.CultureInfo.InvariantCulture, out _).ShouldBeTrue(list.Stdout[1]);
+        Columns(list.Stdout[1])[5..].ShouldBe(["local", "-"]);
         list.Stdout.ShouldAllBe(line => !line.Contains("AQAAAA", StringComparison.Ordinal) && !line.Contains(Password, StringComparison.Ordinal));
 
         var changed = await RunAsync(["users", "set-password", "alice", "--password-stdin"], "a brand new password\n");
@@ -46,6 +50,28 @@ public sealed class UsersCommandTests : IDisposable
         removed.Stdout.ShouldHaveSingleItem().ShouldBe("Removed the user 'bob'.");
         after.Stdout.Count.ShouldBe(2, after.Describe());
         Columns(after.Stdout[1])[0].ShouldBe("alice");
+    }
+
+    [Fact]
+    public async Task Users_AProviderUser_IsListedWithItsSourceAndGroups_AndSetPasswordIsRefusedWithOneLine()
+    {
+        (await RunAsync(["users", "add", "alice", "--role", "admin", "--password-stdin"], Password + "\n")).ShouldSucceed();
+        var repository = new UserRepository(new SqliteConnectionFactory(new PersistenceOptions { DataDirectory = Data }));
+        await repository.AddAsync(
+            User.CreateFromProvider("bob", "https://idp.example#bob", ["sre", "Domain Users"], UserRole.Member, DateTimeOffset.UtcNow), CancellationToken.None);
+
+        var list = await RunAsync(["users", "list"]);
+        var refused = await RunAsync(["users", "set-password", "bob", "--password-stdin"], "a brand new password\n");
+
+        list.ShouldSucceed();
+        list.Stdout.Count.ShouldBe(3, list.Describe());
+        Columns(list.Stdout[1])[5..].ShouldBe(["local", "-"]);
+        Columns(list.Stdout[2])[..3].ShouldBe(["bob", "member", "no"]);
+        list.Stdout[2].ShouldEndWith("  provider  Domain Users, sre");
+        refused.ExitCode.ShouldBe(2, refused.Describe());
+        refused.Stdout.ShouldBeEmpty();
+        refused.Stderr.ShouldHaveSingleItem().ShouldBe("onemcp: 'bob' signs in with the identity provider and has no password here.");
+        (await repository.FindByNameAsync("bob", CancellationToken.None))!.HasPassword.ShouldBeFalse();
     }
 
     [Theory]

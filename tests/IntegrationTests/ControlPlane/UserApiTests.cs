@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OneMcp.Domain.Users;
 using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.ControlPlane;
@@ -39,6 +41,7 @@ public sealed class UserApiTests : IAsyncLifetime
         list.Status.ShouldBe(HttpStatusCode.OK);
         list.Json!.AsArray().Select(u => u!["userName"]!.GetValue<string>()).ShouldBe(["alice", "bob"]);
         list.Json!.AsArray()[1]!["role"]!.GetValue<string>().ShouldBe("member");
+        list.Json!.AsArray().ShouldAllBe(u => u!["source"]!.GetValue<string>() == "local" && u["groups"]!.AsArray().Count == 0);
         list.Text.ShouldNotContain("hash", Case.Insensitive);
 
         var promoted = await _rest.PatchAsync("/api/users/bob", new JsonObject { ["role"] = "admin" });
@@ -113,6 +116,36 @@ public sealed class UserApiTests : IAsyncLifetime
         (await _rest.PostAsync("/api/users", new JsonObject { ["userName"] = "alice", ["password"] = Password })).Status.ShouldBe(HttpStatusCode.Created);
 
         (await _rest.PostAsync("/api/users", new JsonObject { ["userName"] = "ALICE", ["password"] = Password })).ShouldBeProblem(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task AProviderUser_IsListedWithItsSourceAndGroups_HasNoPasswordToSet_AndMayStillBePromotedAndDisabled()
+    {
+        (await _rest.PostAsync("/api/users", new JsonObject { ["userName"] = "alice", ["password"] = Password, ["role"] = "admin" })).Status.ShouldBe(HttpStatusCode.Created);
+        var users = _gateway.Services.GetRequiredService<IUserRepository>();
+        await users.AddAsync(User.CreateFromProvider("bob", "https://idp.example#bob-1", ["sre", "Domain Users"], UserRole.Member, DateTimeOffset.UtcNow), CancellationToken.None);
+
+        var list = (await _rest.GetAsync("/api/users")).Json!.AsArray();
+        var bob = list.Single(u => u!["userName"]!.GetValue<string>() == "bob")!;
+        bob["source"]!.GetValue<string>().ShouldBe("provider");
+        bob["groups"]!.AsArray().Select(g => g!.GetValue<string>()).ShouldBe(["Domain Users", "sre"]);
+        list.Single(u => u!["userName"]!.GetValue<string>() == "alice")!["source"]!.GetValue<string>().ShouldBe("local");
+        bob.ToJsonString().ShouldNotContain("subject", Case.Insensitive);
+
+        // A password of their own is the provider's business: refused, and nothing changes.
+        var before = await UsersAsync();
+        var refused = (await _rest.PostAsync("/api/users/bob/password", new JsonObject { ["password"] = "another long password" })).ShouldBeProblem(HttpStatusCode.Conflict);
+        refused.Str("code").ShouldBe("user.external_password");
+        refused.Str("detail").ShouldBe("'bob' signs in with the identity provider and has no password here.");
+        (await UsersAsync()).ShouldBe(before);
+        (await users.FindByNameAsync("bob", CancellationToken.None))!.HasPassword.ShouldBeFalse();
+
+        // An admin may still set their role (until their next sign-in) and disable them.
+        (await _rest.PatchAsync("/api/users/bob", new JsonObject { ["role"] = "admin" })).Str("role").ShouldBe("admin");
+        var disabled = await _rest.PatchAsync("/api/users/bob", new JsonObject { ["disabled"] = true });
+        disabled.Status.ShouldBe(HttpStatusCode.OK, disabled.Text);
+        disabled.Json!["disabled"]!.GetValue<bool>().ShouldBeTrue();
+        disabled.Str("source").ShouldBe("provider");
     }
 
     // Everything but the timestamps' precision: the whole JSON of the listing.

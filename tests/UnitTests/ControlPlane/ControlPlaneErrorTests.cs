@@ -24,6 +24,7 @@ public sealed class ControlPlaneErrorTests
     [Theory]
     [InlineData("backend.read_only", ControlPlaneErrorKind.Conflict)]
     [InlineData("authorization_request.expired", ControlPlaneErrorKind.Conflict)]
+    [InlineData("user.external_password", ControlPlaneErrorKind.Conflict)]
     [InlineData("backend.invalid_url", ControlPlaneErrorKind.Invalid)]
     public void Of_ADomainRule_IsAConflictOnlyWhenTheStateForbidsIt(string code, ControlPlaneErrorKind kind)
     {

@@ -118,6 +118,23 @@ public sealed class UpdateUserTests
         new UpdateUserValidator().Validate(new UpdateUserCommand("alice", null)).IsValid.ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task Update_AProviderUser_MayBePromotedAndDisabled_AndStaysAProviderUser()
+    {
+        await Seed("alice", UserRole.Admin);
+        var bob = User.CreateFromProvider("bob", "https://idp.example#bob", ["sre"], UserRole.Member, _time.GetUtcNow());
+        await _users.AddAsync(bob, CancellationToken.None);
+
+        var promoted = await Handle("bob", new UserEdit { Role = "admin" });
+        var disabled = await Handle("bob", new UserEdit { Disabled = true });
+
+        promoted.Role.ShouldBe("admin");
+        disabled.Disabled.ShouldBeTrue();
+        disabled.Source.ShouldBe(UserView.ProviderSource);
+        disabled.Groups.ShouldBe(["sre"]);
+        _grants.RevokedSubjects.ShouldBe([bob.Id.ToString()]);
+    }
+
     private async Task<User> Seed(string name, UserRole role)
     {
         var user = User.Create(name, "hash", role, _time.GetUtcNow());

@@ -33,7 +33,8 @@ public sealed class UserHandlerTests
     {
         var view = await Add("alice", Password, "admin");
 
-        view.ShouldBe(new UserView("alice", "admin", false, _time.GetUtcNow(), _time.GetUtcNow()));
+        view.ShouldBe(new UserView("alice", "admin", false, _time.GetUtcNow(), _time.GetUtcNow(), UserView.LocalSource, view.Groups));
+        view.Groups.ShouldBeEmpty();
         var stored = _users.Snapshot().ShouldHaveSingleItem();
         stored.PasswordHash.ShouldBe(_hasher.Hash(Password));
         stored.PasswordHash.ShouldNotContain(Password);
@@ -174,6 +175,38 @@ public sealed class UserHandlerTests
         var stored = _users.Snapshot().Single();
         _grants.RevokedSubjects.ShouldBe([stored.Id.ToString()]);
         PasswordStamp.Of(stored).ShouldNotBe(before);
+    }
+
+    [Fact]
+    public async Task List_SaysWhereEachUserSignsIn_AndTheProviderUsersGroups()
+    {
+        await Add("alice", Password, "admin");
+        await _users.AddAsync(User.CreateFromProvider("bob", "https://idp.example#bob", ["sre", "dev"], UserRole.Member, _time.GetUtcNow()), CancellationToken.None);
+
+        var users = await new ListUsersHandler(_users).Handle(new ListUsersQuery(), CancellationToken.None);
+
+        users.Select(u => (u.UserName, u.Source)).ShouldBe([("alice", UserView.LocalSource), ("bob", UserView.ProviderSource)]);
+        users[0].Groups.ShouldBeEmpty();
+        users[1].Groups.ShouldBe(["dev", "sre"]);
+    }
+
+    [Fact]
+    public async Task SetPassword_ForAProviderUser_IsRefusedAndChangesNothing()
+    {
+        var bob = User.CreateFromProvider("bob", "https://idp.example#bob", ["sre"], UserRole.Member, _time.GetUtcNow());
+        await _users.AddAsync(bob, CancellationToken.None);
+        var writes = _users.Writes;
+
+        var e = await Should.ThrowAsync<DomainException>(() =>
+            new SetPasswordHandler(_users, _hasher, _grants, _time).Handle(new SetPasswordCommand("bob", "a new long password"), CancellationToken.None));
+
+        e.Code.ShouldBe("user.external_password");
+        e.Message.ShouldBe("'bob' signs in with the identity provider and has no password here.");
+        _users.Writes.ShouldBe(writes);
+        _grants.RevokedSubjects.ShouldBeEmpty();
+        var stored = _users.Snapshot().ShouldHaveSingleItem();
+        stored.HasPassword.ShouldBeFalse();
+        stored.Version.ShouldBe(1);
     }
 
     [Fact]

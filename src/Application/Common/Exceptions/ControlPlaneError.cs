@@ -16,7 +16,10 @@ public sealed record ControlPlaneError(ControlPlaneErrorKind Kind, string Title,
 
     /// <summary>Domain codes that describe the resource's state rather than bad input.</summary>
     private static readonly HashSet<string> ConflictCodes = new(
-        ["backend.read_only", "backend.not_config", "authorization_request.expired", "authorization_request.already_decided", "authorization_request.already_redeemed"],
+        [
+            "backend.read_only", "backend.not_config", "authorization_request.expired", "authorization_request.already_decided",
+            "authorization_request.already_redeemed", "user.external_password",
+        ],
         StringComparer.Ordinal);
 
     /// <summary>The error an exception stands for; null for an exception that is no use case's answer (a bug, a failure).</summary>

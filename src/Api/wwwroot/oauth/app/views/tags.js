@@ -1,13 +1,20 @@
-// Tag scopes: every tag, its description, the backends carrying it and who may grant it (admins edit).
+// Tag scopes: every tag, its description, the backends carrying it and who may grant it (admins edit): everyone,
+// administrators, or named users and members of named groups of the identity provider.
 import { h, setText, chips, reconcile, td, splitList, nextId } from '../dom.js';
 
 const POLICIES = [
   ['allUsers', 'Every user'],
   ['adminsOnly', 'Administrators only'],
-  ['namedUsers', 'Named users'],
+  ['namedUsers', 'Named users or groups'],
 ];
 
 const policyText = policy => POLICIES.find(([value]) => value === policy)?.[1] ?? policy ?? '';
+
+// Group names come from the identity provider and may hold spaces ("Domain Users"): only commas separate them.
+const splitGroups = text => String(text ?? '').split(',').map(s => s.trim()).filter(Boolean);
+
+// "alice, bob, group engineering": who a namedUsers policy names.
+const namedText = scope => [...(scope.allowedUsers ?? []), ...(scope.allowedGroups ?? []).map(g => `group ${g}`)].join(', ');
 
 export function create(ctx) {
   const { api } = ctx;
@@ -34,16 +41,25 @@ export function create(ctx) {
       const policy = h('select', { class: 'policy', 'aria-label': `Who may grant ${scope.tag}` },
         POLICIES.map(([value, text]) => h('option', { value, text })));
       const usersInput = h('input', { type: 'text', class: 'users', 'aria-label': `Users who may grant ${scope.tag} (comma-separated)`, placeholder: 'alice, bob', autocomplete: 'off' });
-      const sync = () => { usersInput.hidden = policy.value !== 'namedUsers'; };
+      const groupsInput = h('input', {
+        type: 'text', class: 'groups', 'aria-label': `Groups who may grant ${scope.tag} (comma-separated)`,
+        title: 'Groups of the identity provider, as it names them', placeholder: 'engineering, sre', autocomplete: 'off',
+      });
+      // Both lists look alike once filled: each has a small visible name.
+      const usersField = h('label', { class: 'named' }, h('span', { class: 'hint', text: 'Users' }), usersInput);
+      const groupsField = h('label', { class: 'named' }, h('span', { class: 'hint', text: 'Groups' }), groupsInput);
+      const sync = () => { usersField.hidden = groupsField.hidden = policy.value !== 'namedUsers'; };
       policy.addEventListener('change', () => { markDirty(); sync(); });
       description.addEventListener('input', markDirty);
       usersInput.addEventListener('input', markDirty);
+      groupsInput.addEventListener('input', markDirty);
       const save = h('button', { type: 'button', class: 'primary', text: 'Save' });
       save.addEventListener('click', async () => {
         const body = {
           description: description.value.trim(),
           policy: policy.value,
           allowedUsers: policy.value === 'namedUsers' ? splitList(usersInput.value) : [],
+          allowedGroups: policy.value === 'namedUsers' ? splitGroups(groupsInput.value) : [],
         };
         const saved = await ctx.act(save, () => api.put(`/api/tag-scopes/${api.seg(scope.tag)}`, body), `Tag ${scope.tag} saved.`);
         if (saved !== undefined) {
@@ -55,7 +71,7 @@ export function create(ctx) {
         td('Tag', { class: 'name' }, h('span', { class: 'tag-name' }), h('span', { class: 'status-note scope' })),
         td('Description', null, description),
         td('Backends', null, h('span', { class: 'chips' })),
-        td('Who may grant it', null, h('div', { class: 'inline' }, policy, usersInput)),
+        td('Who may grant it', null, h('div', { class: 'inline' }, policy, usersField, groupsField)),
         td('Actions', { class: 'actions-cell' }, h('div', { class: 'actions' }, save)));
       row.sync = sync;
     } else {
@@ -74,8 +90,8 @@ export function create(ctx) {
     chips(row.querySelector('.chips'), scope.backends);
     if (!admin) {
       setText(row.querySelector('.description-text .cell'), scope.description || '—');
-      const users = scope.policy === 'namedUsers' && scope.allowedUsers?.length ? `: ${scope.allowedUsers.join(', ')}` : '';
-      setText(row.querySelector('.policy-text .cell'), policyText(scope.policy) + users);
+      const named = scope.policy === 'namedUsers' ? namedText(scope) : '';
+      setText(row.querySelector('.policy-text .cell'), policyText(scope.policy) + (named ? `: ${named}` : ''));
       return;
     }
     // An edit in progress (or a focused control) is never overwritten by the auto-refresh.
@@ -87,6 +103,9 @@ export function create(ctx) {
     if (policy.value !== (scope.policy ?? 'allUsers')) policy.value = scope.policy ?? 'allUsers';
     const users = (scope.allowedUsers ?? []).join(', ');
     if (usersInput.value !== users) usersInput.value = users;
+    const groupsInput = row.querySelector('.groups');
+    const groups = (scope.allowedGroups ?? []).join(', ');
+    if (groupsInput.value !== groups) groupsInput.value = groups;
     row.sync();
   }
 

@@ -1,4 +1,5 @@
-// Users (admins): the gateway's accounts; add, disable/enable, reset password, set role, remove.
+// Users (admins): the gateway's accounts; add, disable/enable, reset password, set role, remove. Users of the identity
+// provider sign in there: they have no password here (no reset), and the provider names their groups.
 import { h, setText, reconcile, replaceIfChanged, td, timeEl, updateTime, field } from '../dom.js';
 
 export function create(ctx) {
@@ -8,7 +9,7 @@ export function create(ctx) {
   const table = h('table', { class: 'grid', 'aria-label': 'Users' },
     h('thead', null, h('tr', null,
       h('th', { scope: 'col', text: 'User' }), h('th', { scope: 'col', text: 'Role' }), h('th', { scope: 'col', text: 'Status' }),
-      h('th', { scope: 'col', text: 'Created' }), h('th', { scope: 'col', text: 'Actions' }))),
+      h('th', { scope: 'col', text: 'Signs in with' }), h('th', { scope: 'col', text: 'Created' }), h('th', { scope: 'col', text: 'Actions' }))),
     tbody);
 
   const userName = h('input', { type: 'text', name: 'userName', autocomplete: 'off', spellcheck: 'false', required: true });
@@ -83,10 +84,13 @@ export function create(ctx) {
       td('User', { class: 'name' }, h('span', { class: 'user-name' }), h('span', { class: 'status-note self' })),
       td('Role', null, h('div', { class: 'inline' }, roleSelect, setRole)),
       td('Status', null, h('span', { class: 'badge account-status' })),
+      td('Signs in with', null, h('span', { class: 'source' }), h('span', { class: 'chips groups' })),
       td('Created', null, timeEl(user.createdAt)),
       td('Actions', { class: 'actions-cell' }, h('div', { class: 'actions' }, h('span', { class: 'toggle' }), resetButton, remove), passwordForm));
     row.toggleSlot = row.querySelector('.toggle');
     row.path = path;
+    row.resetButton = resetButton;
+    row.passwordForm = passwordForm;
     return row;
   }
 
@@ -99,6 +103,16 @@ export function create(ctx) {
     const badge = row.querySelector('.account-status');
     setText(badge, user.disabled ? 'Disabled' : 'Active');
     badge.className = `badge account-status ${user.disabled ? 'off' : 'ok'}`;
+    // A user of the identity provider has no password here: no reset, and the groups the provider named at their last sign-in.
+    const provider = user.source === 'provider';
+    setText(row.querySelector('.source'), provider ? 'identity provider' : 'password');
+    const groups = provider ? user.groups ?? [] : [];
+    replaceIfChanged(row.querySelector('.groups'), JSON.stringify(groups), () =>
+      groups.map(g => h('span', { class: 'chip', text: g, title: 'Group at the identity provider' })));
+    if (row.resetButton.hidden !== provider) {
+      row.resetButton.hidden = provider;
+      if (provider) row.passwordForm.hidden = true;
+    }
     updateTime(row.querySelector('time'), user.createdAt);
     const slot = row.toggleSlot;
     replaceIfChanged(slot, user.disabled ? 'enable' : 'disable', () => {
