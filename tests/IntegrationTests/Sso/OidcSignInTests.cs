@@ -2,8 +2,11 @@ using System.Net;
 using System.Text.Json.Nodes;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
+using OneMcp.Application.TagScopes.Commands;
 using OneMcp.Application.Users.Commands;
+using OneMcp.Domain.TagScopes;
 using OneMcp.Domain.Users;
+using OneMcp.IntegrationTests.Support.OAuth;
 using OneMcp.IntegrationTests.Support.Oidc;
 
 namespace OneMcp.IntegrationTests.Sso;
@@ -144,6 +147,39 @@ public sealed class OidcSignInTests(SsoGatewayFixture fixture) : IClassFixture<S
         var result = await Sso.SignInAsync(browser, "hal", tamperCallback: uri => OidcSignInDriver.WithQueryParameter(uri, "iss", "https://attacker.example"));
 
         await ShouldBeRefusedAsync(result, browser, "hal");
+    }
+
+    [Fact]
+    public async Task ATagKeptToAGroup_IsGrantedByAMemberOfTheGroup_AndWaitsForAnAdministratorForAnyoneElse()
+    {
+        await using (var scope = Sso.Gateway.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SetTagScopeCommand(
+                "web", new TagScopeEdit { Policy = GrantPolicy.NamedUsers, AllowedGroups = ["engineering"] }));
+        }
+
+        Sso.Provider.SetAccount("ivy", "ivy@corp.example", ["support"], "ivy");
+        const string RedirectUri = "http://127.0.0.1:9/callback";
+        var driver = new OAuthFlowDriver(Sso.Gateway.BaseUrl);
+        var registration = await driver.RegisterClientAsync([RedirectUri], clientName: "Group policy");
+        var client = registration.ClientId.ShouldNotBeNull(registration.Body);
+        foreach (var (account, mayGrant) in new[] { ("bo", true), ("ivy", false) })
+        {
+            using var browser = Sso.Browser();
+            (await Sso.SignInAsync(browser, account)).StatusCode.ShouldBe(HttpStatusCode.Found);
+
+            var page = await browser.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:web"], "state-" + account, Pkce.Create(), Sso.Gateway.Url("/mcp").AbsoluteUri));
+
+            if (mayGrant)
+            {
+                page.ShouldContain("value=\"tag:web\"", customMessage: account);
+                page.ShouldNotContain("id=\"waiting\"", customMessage: account);
+            }
+            else
+            {
+                page.ShouldContain("id=\"waiting\"", customMessage: account);
+            }
+        }
     }
 
     [Fact]
