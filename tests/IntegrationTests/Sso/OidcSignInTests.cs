@@ -6,6 +6,7 @@ using OneMcp.Application.TagScopes.Commands;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Domain.TagScopes;
 using OneMcp.Domain.Users;
+using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.OAuth;
 using OneMcp.IntegrationTests.Support.Oidc;
 
@@ -68,6 +69,15 @@ public sealed class OidcSignInTests(SsoGatewayFixture fixture) : IClassFixture<S
         (await Sso.ProviderUserAsync("eve")).ShouldBeNull();
         (await Sso.UserCountAsync()).ShouldBe(users);
         (await SessionAsync(browser))["user"].ShouldBeNull();
+
+        // Audited as a failed sign-in under the address the provider gave, with the reason.
+        using var admin = Sso.Browser();
+        (await Sso.SignInAsync(admin, "ada")).StatusCode.ShouldBe(HttpStatusCode.Found);
+        var entries = await Eventually.ValueAsync(
+            async () => await admin.GetStringAsync("/api/audit?kind=sign-in&outcome=failure"),
+            body => body.Contains("eve@elsewhere.example", StringComparison.Ordinal),
+            "the refused sign-in in the audit log");
+        entries.ShouldContain("domain_not_allowed");
     }
 
     [Fact]
