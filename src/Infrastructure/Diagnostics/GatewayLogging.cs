@@ -44,6 +44,12 @@ public static class GatewayLogging
         // OpenIddict logs every OAuth request it extracts at Information, and leaves the PKCE code_verifier in
         // clear: secrets never reach a log, so its own logs stop at warnings whatever the level asked for.
         logging.AddFilter("OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
+        logging.AddFilter("System.Net.Http.HttpClient.OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
+
+        // ASP.NET Core's "Request starting" line carries the query string, and the answers of an identity provider and
+        // of a backend's authorization server (/signin-oidc, /oauth/callback) carry an authorization code there: never
+        // below warnings, whatever the level asked for.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level > LogLevel.Warning ? level : LogLevel.Warning);
 
         // Data Protection keeps the Microsoft.AspNetCore level: its warning about a key ring stored unencrypted must be seen.
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using OneMcp.Infrastructure.Settings;
 using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.Oidc;
@@ -22,6 +23,26 @@ public sealed class OidcProviderEdgeTests
 
         await OidcSignInTests.ShouldBeRefusedAsync(result, browser, "bo", sso);
         (await sso.UserCountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ASignIn_AtDebugLevel_LogsNoSecretCodeOrToken()
+    {
+        var capture = new LogCapture();
+        await using var sso = await SsoGateway.StartAsync(
+            adjust: o => o with { LogLevel = Microsoft.Extensions.Logging.LogLevel.Debug },
+            configureBuilder: b => b.Logging.AddProvider(capture));
+        using var browser = sso.Browser();
+
+        var result = await sso.SignInAsync(browser, "ada");
+
+        result.StatusCode.ShouldBe(HttpStatusCode.Found, result.Body);
+        var code = result.ProviderResponse.Code.ShouldNotBeNull();
+        var lines = capture.Lines.ToList();
+        lines.ShouldNotBeEmpty();
+        lines.Where(l => l.Contains(sso.Provider.ClientSecret, StringComparison.Ordinal)).ShouldBeEmpty("the client secret");
+        lines.Where(l => l.Contains(code, StringComparison.Ordinal)).ShouldBeEmpty("the authorization code");
+        lines.Where(l => l.Contains("eyJ", StringComparison.Ordinal)).ShouldBeEmpty("a JWT (the ID token)");
     }
 
     [Fact]

@@ -40,7 +40,9 @@ internal sealed class SsoGateway : IAsyncDisposable
 
     /// <param name="clockOffsetSeconds">Shifts the provider's clock (its ID tokens are then issued in the past).</param>
     /// <param name="adjust">More serve options (e.g. <c>--disable-local-login</c>).</param>
-    public static async Task<SsoGateway> StartAsync(int clockOffsetSeconds = 0, Func<ServeOptions, ServeOptions>? adjust = null)
+    /// <param name="configureBuilder">Changes to the host (e.g. a log capture).</param>
+    public static async Task<SsoGateway> StartAsync(
+        int clockOffsetSeconds = 0, Func<ServeOptions, ServeOptions>? adjust = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureBuilder = null)
     {
         var port = GatewayProcess.FreePort();
         var provider = await OidcProviderProcess.StartForGatewayAsync(port, Accounts, clockOffsetSeconds);
@@ -60,7 +62,8 @@ internal sealed class SsoGateway : IAsyncDisposable
                         AdminValues = [AdminGroup],
                         AllowedDomains = [AllowedDomain],
                     },
-                }));
+                }),
+                configureBuilder: configureBuilder);
             return new SsoGateway(provider, gateway);
         }
         catch
