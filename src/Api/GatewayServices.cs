@@ -35,7 +35,7 @@ internal static class GatewayServices
             DataDirectory = options.DataDirectory ?? ServeOptions.DefaultDataDirectory(environment),
         }, new AuditOptions { Enabled = options.AuditEnabled, Retention = options.AuditRetention });
         services.AddSessionRelay(new ReplicaOptions { Url = options.ReplicaAddress });
-        services.AddGatewayDiagnostics(options.Metrics, environment, tracing => tracing.AddGatewayInstrumentation());
+        services.AddGatewayDiagnostics(options.Metrics, environment, tracing => tracing.AddGatewayInstrumentation(Http.JsonRpcErrors.IsMcpPath));
         return services;
     }
 

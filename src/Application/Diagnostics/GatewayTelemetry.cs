@@ -67,6 +67,9 @@ public sealed class GatewayTelemetry
     /// <summary>The meter, for a reader that must listen to this gateway's instruments only.</summary>
     public Meter Meter => _meter;
 
+    /// <summary>ASP.NET Core's activity of an incoming request.</summary>
+    private const string HttpRequestActivity = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
+
     /// <summary>
     /// Starts the gateway's span of one MCP request (null when nobody listens). <paramref name="parent"/> is the
     /// client's <c>_meta.traceparent</c>, which wins over the HTTP request's context when present.
@@ -78,7 +81,21 @@ public sealed class GatewayTelemetry
             return null;
         }
 
-        var activity = Source.StartActivity($"{method} {target}", ActivityKind.Internal, parent);
+        if (parent == default && Activity.Current is { Recorded: false, OperationName: HttpRequestActivity } request)
+        {
+            // The HTTP request's own span is not recorded on the MCP endpoints: this span continues the client's trace
+            // (the traceparent header the request arrived with) or, without one, starts a trace of its own.
+            if (request.ParentId is { } incoming && ActivityContext.TryParse(incoming, request.TraceStateString, isRemote: true, out var client))
+            {
+                parent = client;
+            }
+            else
+            {
+                Activity.Current = null;
+            }
+        }
+
+        var activity = Source.StartActivity($"{method} {target}", ActivityKind.Server, parent);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("mcp.method.name", method);

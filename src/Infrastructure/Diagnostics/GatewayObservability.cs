@@ -23,9 +23,17 @@ public static class GatewayObservability
 {
     public const string MetricsPath = "/metrics";
 
-    /// <summary>The gateway's sources (<see cref="DiagnosticsServiceCollectionExtensions.AddGatewaySources"/>) and incoming HTTP requests.</summary>
-    public static TracerProviderBuilder AddGatewayInstrumentation(this TracerProviderBuilder tracing) =>
-        tracing.AddGatewaySources().AddAspNetCoreInstrumentation();
+    /// <summary>
+    /// The gateway's sources (<see cref="DiagnosticsServiceCollectionExtensions.AddGatewaySources"/>) and incoming HTTP
+    /// requests, except those of the MCP endpoints (<paramref name="isMcpPath"/>): there the gateway's own span of the
+    /// request is the server span, in the client's trace (<see cref="Application.Diagnostics.GatewayTelemetry.StartRequest"/>),
+    /// and a second span of the same request per call only cost CPU and export (ADR 0014).
+    /// </summary>
+    public static TracerProviderBuilder AddGatewayInstrumentation(this TracerProviderBuilder tracing, Func<PathString, bool> isMcpPath)
+    {
+        ArgumentNullException.ThrowIfNull(isMcpPath);
+        return tracing.AddGatewaySources().AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !isMcpPath(context.Request.Path));
+    }
 
     public static void MapGatewayMetrics(this IEndpointRouteBuilder endpoints, ServeOptions options)
     {

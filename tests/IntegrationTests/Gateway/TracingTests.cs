@@ -24,7 +24,7 @@ public sealed class TracingTests
         var spans = new List<Activity>();
         await using var gateway = await GatewayUnderTest.StartAsync(
             new ConfigBuilder().Add("web", ConfigBuilder.HttpServer(web.McpUrl)).Add("local", ConfigBuilder.StdioTestServer("local")),
-            configureBuilder: b => b.Services.AddOpenTelemetry().WithTracing(t => t.AddGatewayInstrumentation().AddInMemoryExporter(spans)));
+            configureBuilder: b => b.Services.AddOpenTelemetry().WithTracing(t => t.AddGatewayInstrumentation(OneMcp.Api.Http.JsonRpcErrors.IsMcpPath).AddInMemoryExporter(spans)));
         var client = await gateway.ConnectAsync();
 
         // The client's own, sampled trace: its HTTP requests carry it as the traceparent header.
@@ -50,6 +50,14 @@ public sealed class TracingTests
         var request = ours.Where(s => s.OperationName == "tools/call trace" && (string?)s.GetTagItem("onemcp.backend") == "web").ShouldHaveSingleItem();
         request.GetTagItem("mcp.method.name").ShouldBe("tools/call");
         request.GetTagItem("onemcp.outcome").ShouldBe("ok");
+        // The gateway's span is the server span of the call, a child of the client's; ASP.NET Core records none of its own there.
+        request.Kind.ShouldBe(ActivityKind.Server);
+        request.HasRemoteParent.ShouldBeTrue("the parent is the client's span from the traceparent header");
+        lock (spans)
+        {
+            spans.ShouldNotContain(s => s.TraceId == traceId && s.Source.Name == "Microsoft.AspNetCore");
+        }
+
         var backendCall = ours.Where(s => s.ParentSpanId == request.SpanId).ShouldHaveSingleItem();
         backendCall.Kind.ShouldBe(ActivityKind.Client);
         backendCall.GetTagItem("onemcp.backend").ShouldBe("web");
@@ -64,7 +72,7 @@ public sealed class TracingTests
         var spans = new List<Activity>();
         await using var gateway = await GatewayUnderTest.StartAsync(
             new ConfigBuilder().Add("local", ConfigBuilder.StdioTestServer("local")),
-            configureBuilder: b => b.Services.AddOpenTelemetry().WithTracing(t => t.AddGatewayInstrumentation().AddInMemoryExporter(spans)));
+            configureBuilder: b => b.Services.AddOpenTelemetry().WithTracing(t => t.AddGatewayInstrumentation(OneMcp.Api.Http.JsonRpcErrors.IsMcpPath).AddInMemoryExporter(spans)));
         // A raw session: an SDK client would write its own trace context into _meta.
         using var session = await RawMcpSession.OpenAsync(gateway.Url("/mcp"));
         var traceId = ActivityTraceId.CreateRandom();
