@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,6 +22,7 @@ public sealed partial class GatewayEngine(
     GatewayTelemetry? telemetry = null, ILogger<GatewayEngine>? logger = null, IPerUserBackends? perUser = null, MyConnectionsLink? myConnections = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger<GatewayEngine>.Instance;
+    private readonly CallerConnections _connections = new(perUser, myConnections);
 
     // Names longer than this are clipped in the audit log: a name is a label there, not a payload.
     private const int MaxAuditedName = 200;
@@ -95,12 +95,12 @@ public sealed partial class GatewayEngine(
             IBackendConnection connection;
             try
             {
-                connection = await CallerConnectionAsync(session, caller, backend, cancellationToken);
+                connection = await _connections.ForCallerAsync(session, caller, backend, cancellationToken);
             }
-            catch (Exception e) when (Refusal(e) is { } refusal)
+            catch (Exception e) when (_connections.Refusal(e) is { } refusal)
             {
                 // Not connected (or no room for one more user): an answer the model can read and pass on to the user.
-                Audit(session, AuditKinds.ToolCall, audited, auditedName, started, RefusalCode(e), credentials);
+                Audit(session, AuditKinds.ToolCall, audited, auditedName, started, CallerConnections.RefusalCode(e), credentials);
                 return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = refusal }] };
             }
 
@@ -110,7 +110,7 @@ public sealed partial class GatewayEngine(
             {
                 result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, async (meta, ct) =>
                 {
-                    var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = WithoutProgressToken(meta) };
+                    var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = ForwardedMeta.WithoutProgressToken(meta) };
                     var answer = await connection.CallToolAsync(forwarded, progress, ct);
                     if (progress is not null)
                     {
@@ -149,7 +149,7 @@ public sealed partial class GatewayEngine(
             (audited, auditedName) = (backend.Name.Value, uri);
 
             credentials = CredentialsOf(backend);
-            var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
+            var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
             ReadResourceResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
@@ -192,7 +192,7 @@ public sealed partial class GatewayEngine(
             (audited, auditedName) = (backend.Name.Value, name);
 
             credentials = CredentialsOf(backend);
-            var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
+            var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
             GetPromptResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
@@ -243,7 +243,7 @@ public sealed partial class GatewayEngine(
             return new CompleteResult { Completion = new Completion { Values = [] } };
         }
 
-        var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
+        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
         using var _ = inFlight.Enter(backend.Name, session, caller);
         return await ObserveAsync(RequestMethods.CompletionComplete, backend, forwardedRef is PromptReference p ? p.Name : ((ResourceTemplateReference)forwardedRef).Uri ?? string.Empty,
             session, request.Meta,
@@ -263,7 +263,7 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.NotSupported(backend.Name.Value, "resource subscriptions");
         }
 
-        var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
+        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
         await subscriptions.SubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
     }
 
@@ -274,7 +274,7 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.UnknownResource(exposedUri);
         }
 
-        var connection = await RequestConnectionForAsync(session, backend, cancellationToken);
+        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
         await subscriptions.UnsubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
     }
 
@@ -364,73 +364,6 @@ public sealed partial class GatewayEngine(
     }
 
     /// <summary>
-    /// The connection a request goes to: the backend's own, or for a per-user backend the caller's own (ADR 0033),
-    /// started on their first call. Without authentication the caller is the one local user.
-    /// </summary>
-    /// <exception cref="UserConnectionRequiredException">The caller has not connected the backend.</exception>
-    /// <exception cref="TooManyInstancesException">The backend runs for as many users as it may.</exception>
-    private async ValueTask<IBackendConnection> ConnectionForAsync(GatewaySession session, IBackendConnection backend, CancellationToken cancellationToken) =>
-        backend.Settings.IsPerUser && perUser is not null
-            ? await perUser.ForOwnerAsync(backend, ConnectionOwner.Of(session.Actor), cancellationToken)
-            : backend;
-
-    /// <summary>
-    /// <see cref="ConnectionForAsync"/> for a tool call. A 2026-07-28 client that can open a URL for its user is first
-    /// sent to "My connections" (a URL-mode elicitation, answered by retrying the call: MRTR); once it comes back
-    /// accepting, the connection is looked up again, so a user who connected meanwhile gets the call's answer.
-    /// </summary>
-    private async ValueTask<IBackendConnection> CallerConnectionAsync(GatewaySession session, IClientPeer caller, IBackendConnection backend, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ConnectionForAsync(session, backend, cancellationToken);
-        }
-        catch (UserConnectionRequiredException missing) when (caller.SupportsUrlElicitation && myConnections is not null)
-        {
-            var answer = await caller.ElicitAsync(
-                new ElicitRequestParams
-                {
-                    Mode = "url",
-                    Message = myConnections.Explain(missing),
-                    Url = myConnections.Url.AbsoluteUri,
-                    ElicitationId = Guid.NewGuid().ToString("N"),
-                },
-                cancellationToken);
-            if (!answer.IsAccepted)
-            {
-                throw;
-            }
-
-            return await ConnectionForAsync(session, backend, cancellationToken);
-        }
-    }
-
-    /// <summary><see cref="ConnectionForAsync"/> for a request that has no result to carry a refusal: a JSON-RPC error says it.</summary>
-    private async ValueTask<IBackendConnection> RequestConnectionForAsync(GatewaySession session, IBackendConnection backend, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ConnectionForAsync(session, backend, cancellationToken);
-        }
-        catch (Exception e) when (Refusal(e) is { } refusal)
-        {
-            throw new McpProtocolException(refusal, McpErrorCode.InvalidRequest);
-        }
-    }
-
-    /// <summary>What to tell a caller the per-user runtime refused; null for any other failure.</summary>
-    private string? Refusal(Exception exception) => exception switch
-    {
-        UserConnectionRequiredException missing => myConnections?.Explain(missing)
-            ?? $"{missing.Message} Connect it under My connections in the gateway's dashboard (/oauth#connections).",
-        TooManyInstancesException tooMany => tooMany.Message,
-        _ => null,
-    };
-
-    private static string RefusalCode(Exception exception) =>
-        exception is TooManyInstancesException ? "too_many_instances" : "not_connected";
-
-    /// <summary>
     /// Forwards one request with its span (the gateway's, and the backend call's child carrying the trace context
     /// on in <c>_meta</c>) and its metrics. Never the arguments: only method, backend, name and outcome are recorded.
     /// </summary>
@@ -438,7 +371,7 @@ public sealed partial class GatewayEngine(
         string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
         Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
     {
-        meta = WithoutHopKeys(meta);
+        meta = ForwardedMeta.WithoutHopKeys(meta);
         if (telemetry is null || !telemetry.IsActive)
         {
             return await forward(meta, cancellationToken);
@@ -506,92 +439,4 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.InvalidCursor();
         }
     }
-
-    // The revision a 2026-07-28 request names in _meta is that of the hop from the client to the gateway. The backend is
-    // spoken to in its own revision by the gateway's own client, and the SDK takes a revision found there as the one to
-    // send: passed on, it made an older backend refuse the call. What the client can do and the log level it wants stay:
-    // a 2026-07-28 backend asks through them, and the gateway bridges its questions back to the client.
-    private static readonly string[] HopKeys = ["io.modelcontextprotocol/protocolVersion"];
-
-    private static JsonObject? WithoutHopKeys(JsonObject? meta)
-    {
-        if (meta is null || !Array.Exists(HopKeys, meta.ContainsKey))
-        {
-            return meta;
-        }
-
-        var copy = (JsonObject)meta.DeepClone();
-        foreach (var key in HopKeys)
-        {
-            copy.Remove(key);
-        }
-
-        return copy.Count == 0 ? null : copy;
-    }
-
-    // The client's progress token means something only between the client and the gateway; the backend
-    // connection is shared, so the connection assigns its own token and reports back through IProgress.
-    private static JsonObject? WithoutProgressToken(JsonObject? meta)
-    {
-        if (meta is null || !meta.ContainsKey("progressToken"))
-        {
-            return meta;
-        }
-
-        var copy = (JsonObject)meta.DeepClone();
-        copy.Remove("progressToken");
-        return copy.Count == 0 ? null : copy;
-    }
-
-    /// <summary>Forwards a backend's progress to the one request it belongs to, in order.</summary>
-    private sealed class CallerProgress(IClientPeer caller, ProgressToken token, ILogger logger) : IProgress<ProgressNotificationValue>
-    {
-        private readonly Lock _gate = new();
-        private Task _last = Task.CompletedTask;
-        private float _highest = float.NegativeInfinity;
-
-        public void Report(ProgressNotificationValue value)
-        {
-            var parameters = JsonSerializer.SerializeToNode(
-                new ProgressNotificationParams { ProgressToken = token, Progress = value },
-                McpJsonUtilities.DefaultOptions);
-            lock (_gate)
-            {
-                // The SDK dispatches a backend's messages concurrently, so they can arrive out of order;
-                // progress must only ever increase, so a late, lower value is dropped rather than sent.
-                if (value.Progress <= _highest)
-                {
-                    return;
-                }
-
-                _highest = value.Progress;
-                _last = SendAfterAsync(_last, parameters);
-            }
-        }
-
-        public Task FlushAsync()
-        {
-            lock (_gate)
-            {
-                return _last;
-            }
-        }
-
-        private async Task SendAfterAsync(Task previous, JsonNode? parameters)
-        {
-            await previous;
-            try
-            {
-                await caller.SendNotificationAsync(NotificationMethods.ProgressNotification, parameters, CancellationToken.None);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-            {
-                // The client went away; there is nobody left to tell but the log.
-                LogProgressNotDelivered(logger, e);
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Progress could not be sent to the client, which went away")]
-    private static partial void LogProgressNotDelivered(ILogger logger, Exception exception);
 }
