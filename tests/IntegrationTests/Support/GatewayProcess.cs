@@ -180,36 +180,7 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
     public string Describe() =>
         $"stdout:\n{string.Join('\n', StandardOutput)}\nstderr:\n{string.Join('\n', StandardError)}";
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started, or already gone.
-        }
-        finally
-        {
-            _process.Dispose();
-            try
-            {
-                if (Directory.Exists(_dataHome))
-                {
-                    Directory.Delete(_dataHome, recursive: true);
-                }
-            }
-            catch (IOException)
-            {
-                // A temp folder left behind is harmless.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => ChildProcesses.StopAsync(_process, _dataHome);
 
     /// <summary>A TCP port that was free a moment ago (for tests that must name the port themselves).</summary>
     public static int FreePort()

@@ -270,33 +270,7 @@ public sealed class OidcProviderProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started, or already gone.
-        }
-        finally
-        {
-            _process.Dispose();
-            try
-            {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A temp folder left behind is harmless.
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => ChildProcesses.StopAsync(_process, _directory);
 
     private static string Flag(string name, string value) => "--" + name + "=" + value;
 
