@@ -21,7 +21,8 @@ internal sealed class Options
                              replica 1 directly, replica 1 directly, HAProxy. Sessions opened through HAProxy live on one
                              replica and about half their requests reach the other, which relays them (the hop is measured)
           --database <cs>    --compare-replicas: the PostgreSQL connection string the replicas share (an empty database)
-          --observe <what>   --compare-observability: what the measured gateway turns on: both (default), audit or otlp
+          --observe <what>   --compare-observability: what the measured gateway turns on: both (default), audit, otlp, or none
+                             (an A/A run of two identical gateways: the measure's own bias between them)
           --rounds N         compare modes: run the A B B A phases N times (default 1); ratios are the median of the rounds
           --floor            --compare: also measure the null proxy (bench/NullProxy, an HTTP hop without MCP logic) in
                              front of the same test server, in phases of its own (gateway, proxy, direct, direct, proxy, gateway)
@@ -132,7 +133,7 @@ internal sealed class Options
                         options.StdioServer = OneOf(arg, Next(), "dotnet", "bash");
                         break;
                     case "--observe":
-                        options.Observe = OneOf(arg, Next(), "both", "audit", "otlp");
+                        options.Observe = OneOf(arg, Next(), "both", "audit", "otlp", "none");
                         break;
                     case "--floor":
                         options.Floor = true;

@@ -105,9 +105,11 @@ try
             collector = OtlpCollectorStandIn.Start();
             authGateway = await ChildProcess.StartGatewayAsync(
                 config.ToJsonString(),
-                options.Observe == "otlp" ? ["--disable-audit"] : null,
-                options.Observe == "audit" ? null : collector.ExporterEnvironment());
-            Log($"gateway with the audit log and OTLP export to {collector.Endpoint} (pid {authGateway.Id}) at {authGateway.McpUrl}");
+                options.Observe is "otlp" or "none" ? ["--disable-audit"] : null,
+                options.Observe is "audit" or "none" ? null : collector.ExporterEnvironment());
+            Log(options.Observe == "none"
+                ? $"a second gateway like the first (A/A: --observe none) (pid {authGateway.Id}) at {authGateway.McpUrl}"
+                : $"gateway with {options.Observe switch { "audit" => "the audit log", "otlp" => "OTLP export", _ => "the audit log and OTLP export" }} to {collector.Endpoint} (pid {authGateway.Id}) at {authGateway.McpUrl}");
         }
     }
 
