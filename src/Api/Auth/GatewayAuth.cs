@@ -27,13 +27,13 @@ internal static partial class GatewayAuth
             app.UseForwardedHeaders();
         }
 
-        app.UseRateLimiter();
-
+        // The rate limits guard the endpoints a stranger can call, none of them an MCP endpoint; the limiter's
+        // partition lookup takes a lock on every request it sees, so the MCP endpoints do not pass through it.
         // The authentication middleware asks OpenIddict's server and validation handlers on every request whether
         // it is one of their endpoints, and reads the sign-in cookie: work the MCP endpoints never need (they take
         // bearer tokens only, validated and cached by BearerAuthentication), and about a sixth of the gateway's
         // CPU per tool call under load (ADR 0010, docs/benchmarks.md).
-        app.UseWhen(context => !JsonRpcErrors.IsMcpPath(context.Request.Path), branch => branch.UseAuthentication());
+        app.UseWhen(context => !JsonRpcErrors.IsMcpPath(context.Request.Path), branch => branch.UseRateLimiter().UseAuthentication());
 
         // WebApplication puts an unconditional UseAuthentication() in front of the pipeline when its top level has
         // none (the branch's marks its own copy of the properties): this key, the one UseAuthentication() sets, says there is one.

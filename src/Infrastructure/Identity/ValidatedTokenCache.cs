@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Claims;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -22,7 +24,7 @@ public sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonit
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
     private const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TokenKey, Entry> _entries = new();
 
     /// <summary>The store version to pass to <see cref="Add"/>: read it before validating.</summary>
     public long Version => changes.Version;
@@ -78,7 +80,35 @@ public sealed class ValidatedTokenCache(OAuthStoreChanges changes, IOptionsMonit
     // The validation's own clock, so a cached token expires exactly when validation would refuse it.
     private DateTimeOffset Now() => (validation.CurrentValue.TimeProvider ?? TimeProvider.System).GetUtcNow();
 
-    private static string Key(string authorization) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(authorization)));
+    /// <summary>The SHA-256 of the header's UTF-8 bytes, computed without allocating: this runs on every MCP request.</summary>
+    private static TokenKey Key(string authorization)
+    {
+        const int StackLimit = 4096;
+        var length = Encoding.UTF8.GetByteCount(authorization);
+        byte[]? rented = null;
+        Span<byte> utf8 = length <= StackLimit ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        var written = 0;
+        try
+        {
+            written = Encoding.UTF8.GetBytes(authorization, utf8);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(utf8[..written], hash);
+            return MemoryMarshal.Read<TokenKey>(hash);
+        }
+        finally
+        {
+            // The token's bytes do not outlive the hashing, on the stack or in the pool.
+            utf8[..written].Clear();
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>A token's hash as a value: equal hashes, equal keys.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct TokenKey(ulong A, ulong B, ulong C, ulong D);
 
     private sealed record Entry(ClaimsPrincipal Principal, long Version, DateTimeOffset FreshUntil, DateTimeOffset Expires);
 }

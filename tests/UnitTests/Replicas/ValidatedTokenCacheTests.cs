@@ -36,6 +36,21 @@ public sealed class ValidatedTokenCacheTests
         _cache.TryGetWhileStoreUnreachable(Token, out _).ShouldBeTrue();
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(5000)] // longer than the key's stack buffer: hashed from a pooled one
+    public void EachTokenHasItsOwnEntry_WhateverItsLength(int length)
+    {
+        var token = "Bearer " + new string('x', length);
+        var other = "Bearer " + new string('x', length - 1) + "y";
+        _cache.Add(token, Principal(expiresIn: TimeSpan.FromHours(1)), _cache.Version);
+
+        _cache.TryGet(token, out var principal).ShouldBeTrue();
+        principal.GetClaim(OpenIddictConstants.Claims.Subject).ShouldBe("alice");
+        _cache.TryGet(other, out _).ShouldBeFalse();
+        _cache.TryGet("Bearer ünïcödé" + token[7..], out _).ShouldBeFalse();
+    }
+
     [Fact]
     public void WhenTheTokenExpires_ItIsRefusedEvenWhileTheStoreIsUnreachable()
     {
