@@ -18,8 +18,12 @@ public sealed partial class BackendPool(
     ILoggerFactory loggerFactory,
     PerUser.PerUserBackends perUser) : IBackendPool, IBackendRuntime, IAsyncDisposable
 {
-    /// <summary>How many backends connect at once; more would only make them all slower to start.</summary>
-    public const int MaxParallelConnects = 5;
+    /// <summary>
+    /// How many backends connect at once: twice the machine's cores, at least 5 (1MCP's fixed number) and at most 64.
+    /// A stdio backend's start is mostly its own CPU, so more at once than the cores can run would only make them all
+    /// slower to start; on a 2-core machine 12 or 30 at once were no faster than 5 (bench/analysis.md).
+    /// </summary>
+    public static int MaxParallelConnects { get; } = ConnectConcurrency(Environment.ProcessorCount);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<BackendPool>();
     private readonly SemaphoreSlim _applyGate = new(1, 1);
@@ -29,6 +33,9 @@ public sealed partial class BackendPool(
     private IPooledBackend[]? _initialBackends;
 
     public IReadOnlyList<IBackendConnection> Backends => _backends;
+
+    /// <summary>The connect concurrency for a machine with this many processors (<see cref="MaxParallelConnects"/>).</summary>
+    public static int ConnectConcurrency(int processors) => Math.Clamp(processors * 2, 5, 64);
 
     /// <summary>
     /// True once every backend of the first configuration has finished its first connect attempts (or left
