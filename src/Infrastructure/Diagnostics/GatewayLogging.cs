@@ -43,13 +43,14 @@ public static class GatewayLogging
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         // OpenIddict logs every OAuth request it extracts at Information, and leaves the PKCE code_verifier in
         // clear: secrets never reach a log, so its own logs stop at warnings whatever the level asked for.
-        logging.AddFilter("OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
-        logging.AddFilter("System.Net.Http.HttpClient.OpenIddict", level > LogLevel.Warning ? level : LogLevel.Warning);
+        var warningOrAbove = level > LogLevel.Warning ? level : LogLevel.Warning;
+        logging.AddFilter("OpenIddict", warningOrAbove);
+        logging.AddFilter("System.Net.Http.HttpClient.OpenIddict", warningOrAbove);
 
         // ASP.NET Core's "Request starting" line carries the query string, and the answers of an identity provider and
         // of a backend's authorization server (/signin-oidc, /oauth/callback) carry an authorization code there: never
         // below warnings, whatever the level asked for.
-        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level > LogLevel.Warning ? level : LogLevel.Warning);
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", warningOrAbove);
 
         // Data Protection keeps the Microsoft.AspNetCore level: its warning about a key ring stored unencrypted must be seen.
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
