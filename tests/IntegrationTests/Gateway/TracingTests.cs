@@ -93,6 +93,38 @@ public sealed class TracingTests
         }
     }
 
+    [Fact]
+    public async Task OtherHttpRequests_KeepASpanWithTheHttpTags_AndNoQueryString()
+    {
+        var spans = new List<Activity>();
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            new ConfigBuilder(),
+            configureBuilder: b => b.Services.AddOpenTelemetry().WithTracing(t => t.AddGatewayInstrumentation(OneMcp.Api.Http.JsonRpcErrors.IsMcpPath).AddInMemoryExporter(spans)));
+        using var http = new HttpClient();
+
+        // A query string can carry an OAuth callback's code: it never reaches a span.
+        (await http.GetAsync(gateway.Url("/health?code=never-in-a-span"))).EnsureSuccessStatusCode();
+
+        // The server ends its span after the response has left.
+        Activity[] requests = [];
+        await Eventually.TrueAsync(() =>
+        {
+            lock (spans)
+            {
+                requests = [.. spans.Where(s => s.Source.Name == "Microsoft.AspNetCore")];
+            }
+
+            return requests.Length > 0;
+        }, "the request's span is exported");
+        var request = requests.ShouldHaveSingleItem();
+        request.Kind.ShouldBe(ActivityKind.Server);
+        request.GetTagItem("http.request.method").ShouldBe("GET");
+        request.GetTagItem("url.path").ShouldBe("/health");
+        ((string?)request.GetTagItem("http.route")).ShouldStartWith("/health");
+        request.GetTagItem("http.response.status_code").ShouldBe(200);
+        request.TagObjects.ShouldNotContain(t => (t.Value as string ?? "").Contains("never-in-a-span", StringComparison.Ordinal));
+    }
+
     private static JsonElement Report(CallToolResult result) => JsonDocument.Parse(AggregationTests.Text(result)).RootElement.Clone();
 
     private static string? TraceIdOf(string? traceparent) => traceparent?.Split('-')[1];
