@@ -50,6 +50,19 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
     }
 
     [Fact]
+    public async Task Add_WhenARowIsRefused_StoresNoneOfTheBatch()
+    {
+        // A row the table refuses (kind is NOT NULL) between two good ones: the batch is one transaction.
+        AuditEntry[] entries = [Entry(T0), Entry(T0.AddSeconds(1)) with { Kind = null! }, Entry(T0.AddSeconds(2))];
+
+        await Should.ThrowAsync<System.Data.Common.DbException>(() => Repository.AddAsync(entries, Ct));
+
+        (await Db.CountAsync("audit_log")).ShouldBe(0);
+        await Repository.AddAsync([Entry(T0)], Ct);
+        (await Db.CountAsync("audit_log")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task List_WhenFiltered_ReturnsOnlyMatchingRows()
     {
         await Repository.AddAsync(
