@@ -23,6 +23,8 @@ namespace OneMcp.Api.Mcp;
 internal static partial class GatewayMcp
 {
     private const string SessionKey = "onemcp.session";
+    private const string McpMethodHeader = "Mcp-Method";
+    private const string DiscoverMethod = "server/discover";
 
     public static IServiceCollection AddGatewayMcp(this IServiceCollection services)
     {
@@ -69,7 +71,7 @@ internal static partial class GatewayMcp
         var filter = SessionFilterMiddleware.FilterOf(http);
         var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
         var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
-        var session = new GatewaySession(Guid.NewGuid().ToString("N"), filter)
+        var session = new GatewaySession(GatewaySession.NewId(), filter)
         {
             PerRequest = perRequest,
             OnlyBackend = SessionFilterMiddleware.BackendOf(http),
@@ -80,7 +82,14 @@ internal static partial class GatewayMcp
         };
         http.Items[SessionKey] = session;
 
-        options.ServerInstructions = engine.BuildInstructions(session);
+        // Built from every visible backend, and shown by initialize and server/discover only: a 2026-07-28 request names
+        // its method in the Mcp-Method header (the SDK refuses one whose body names another), so the others skip it.
+        var method = http.Request.Headers[McpMethodHeader].ToString();
+        if (!perRequest || method.Length == 0 || method == DiscoverMethod)
+        {
+            options.ServerInstructions = engine.BuildInstructions(session);
+        }
+
         options.Capabilities = new ServerCapabilities
         {
             Tools = new ToolsCapability { ListChanged = true },

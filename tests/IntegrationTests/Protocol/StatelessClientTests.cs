@@ -49,6 +49,17 @@ public sealed class StatelessClientTests(TaggedBackendsFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task CSharpClient_OnTheNewRevision_GetsTheInstructionsOfWhatItsFilterShows_FromDiscover()
+    {
+        var client = await Gateway.ConnectAsync("?tags=web", protocolVersion: ProtocolEras.Stateless);
+
+        var instructions = client.ServerInstructions.ShouldNotBeNull();
+        instructions.ShouldContain("alpha");
+        instructions.ShouldContain("gamma");
+        instructions.ShouldNotContain("beta");
+    }
+
+    [Fact]
     public async Task NewRevisionRequests_LeaveNoSessionBehind_WhileAnInitializeClientGetsOne()
     {
         var sessions = Gateway.Services.GetRequiredService<SessionRegistry>();

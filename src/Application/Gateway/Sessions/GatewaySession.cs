@@ -20,7 +20,17 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     private volatile SessionFilter _filter = filter;
     private volatile Authorization.TagGrant? _grant;
 
+    // NewId: a random part drawn once per process, then a counter. The ids only key the gateway's own tables, never
+    // reach a client and need no secrecy; a 2026-07-28 request makes a session each, so a random draw per id cost a
+    // system call per request.
+    private static readonly string ProcessPrefix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+    private static long _lastId;
+
     public string Id { get; } = id;
+
+    /// <summary>A session id unique within this process (and, by its random part, between processes).</summary>
+    public static string NewId() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{ProcessPrefix}-{Interlocked.Increment(ref _lastId):x}");
 
     /// <summary>A one-way pseudonym of the signed-in user (spans name it, never the user); null without auth.</summary>
     public string? UserHash { get; init; }
