@@ -147,6 +147,11 @@ internal static partial class GatewayMcp
             var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             handlers.SubscriptionsListenHandler = (request, ct) => ForwardAsync(accessor, logger, c => listening.ListenAsync(session, new ClientPeer(request.Server), request.JsonRpcRequest.Id, Required(request.Params).Notifications, stopping, c), ct);
         }
+        else
+        {
+            // A session's tools/list is written from the list serialized once (ADR 0035).
+            options.Filters.Message.IncomingFilters.Add(SerializedToolLists.For(engine, session));
+        }
 
         return Task.CompletedTask;
     }

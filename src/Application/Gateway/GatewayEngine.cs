@@ -23,20 +23,27 @@ public sealed partial class GatewayEngine(
 {
     private readonly ILogger _logger = logger ?? NullLogger<GatewayEngine>.Instance;
     private readonly CallerConnections _connections = new(perUser, myConnections);
+    private readonly MergedToolLists _toolLists = new();
 
     // Names longer than this are clipped in the audit log: a name is a label there, not a payload.
     private const int MaxAuditedName = 200;
 
+    /// <summary>
+    /// The tools the session sees. A session's answer is shared with every session that sees the same backend lists
+    /// (<see cref="MergedToolLists"/>), and must not be changed; a 2026-07-28 request's carries its own cache hints.
+    /// </summary>
     public ListToolsResult ListTools(GatewaySession session, string? cursor)
     {
         RejectCursor(cursor);
-        var tools = new List<Tool>();
+        var parts = new List<ExposedCapabilities>();
         foreach (var backend in VisibleBackends(session))
         {
-            tools.AddRange(catalog.For(backend, session).Tools);
+            parts.Add(catalog.For(backend, session));
         }
 
-        return CachePolicy.ForList(session, new ListToolsResult { Tools = tools });
+        return session.PerRequest
+            ? CachePolicy.ForList(session, new ListToolsResult { Tools = [.. parts.SelectMany(p => p.Tools)] })
+            : _toolLists.For(parts);
     }
 
     public ListResourcesResult ListResources(GatewaySession session, string? cursor)
