@@ -50,6 +50,17 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
     }
 
     [Fact]
+    public async Task Add_KeepsAnEmptyTextApartFromNone()
+    {
+        await Repository.AddAsync([Entry(T0, name: "") with { ErrorCode = "", ClientId = null }], Ct);
+
+        var loaded = (await Repository.ListAsync(new AuditFilter(), 10, Ct)).ShouldHaveSingleItem().Entry;
+        loaded.Name.ShouldBe(string.Empty);
+        loaded.ErrorCode.ShouldBe(string.Empty);
+        loaded.ClientId.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Add_WhenARowIsRefused_StoresNoneOfTheBatch()
     {
         // A row the table refuses (kind is NOT NULL) between two good ones: the batch is one transaction.
