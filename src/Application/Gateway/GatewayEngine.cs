@@ -42,7 +42,7 @@ public sealed partial class GatewayEngine(
         }
 
         return session.PerRequest
-            ? CachePolicy.ForList(session, new ListToolsResult { Tools = [.. parts.SelectMany(p => p.Tools)] })
+            ? CachePolicy.ForList(session, MergedToolLists.Merge(parts))
             : _toolLists.For(parts);
     }
 

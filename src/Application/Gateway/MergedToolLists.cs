@@ -32,13 +32,7 @@ internal sealed class MergedToolLists(int capacity = MergedToolLists.DefaultCapa
             }
         }
 
-        var tools = new List<Tool>(parts.Sum(p => p.Tools.Count));
-        foreach (var part in parts)
-        {
-            tools.AddRange(part.Tools);
-        }
-
-        var result = new ListToolsResult { Tools = tools };
+        var result = Merge(parts);
         lock (_gate)
         {
             _recent.AddFirst(new Entry([.. parts], result));
@@ -49,6 +43,19 @@ internal sealed class MergedToolLists(int capacity = MergedToolLists.DefaultCapa
         }
 
         return result;
+    }
+
+    /// <summary>The backends' lists one after the other, in a new answer of its own.</summary>
+    public static ListToolsResult Merge(IReadOnlyList<ExposedCapabilities> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var tools = new List<Tool>(parts.Sum(p => p.Tools.Count));
+        foreach (var part in parts)
+        {
+            tools.AddRange(part.Tools);
+        }
+
+        return new ListToolsResult { Tools = tools };
     }
 
     private sealed record Entry(ExposedCapabilities[] Parts, ListToolsResult Result)
