@@ -21,8 +21,7 @@ internal sealed partial class CallerProgress(IClientPeer caller, ProgressToken t
             McpJsonUtilities.DefaultOptions);
         lock (_gate)
         {
-            // The SDK dispatches a backend's messages concurrently, so they can arrive out of order;
-            // progress must only ever increase, so a late, lower value is dropped rather than sent.
+            // Progress must only ever increase: a backend's value that does not is dropped rather than sent.
             if (value.Progress <= _highest)
             {
                 return;

@@ -38,8 +38,8 @@ public sealed class BackendConnection : IPooledBackend
         _events = events;
         _state = new BackendStateMachine(settings.Disabled);
         var progress = new BackendProgressRoutes();
-        var notifications = new BackendNotificationRouter(this, events, progress, RefreshAsync, logger, _stopping.Token);
-        _supervisor = new BackendSupervisor(this, factory, events, _state, _capabilities, notifications, connectSlots, time, logger);
+        var notifications = new BackendNotificationRouter(this, events, RefreshAsync, logger, _stopping.Token);
+        _supervisor = new BackendSupervisor(this, factory, events, _state, _capabilities, notifications, progress, connectSlots, time, logger);
         _requests = new BackendRequestChannel(this, _supervisor, _state, progress, logger);
     }
 

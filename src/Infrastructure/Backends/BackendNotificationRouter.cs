@@ -9,13 +9,13 @@ namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>
 /// What one backend sends its client (the gateway), routed on: <c>list_changed</c> starts a refresh of that
-/// list, progress goes to the call it belongs to, resource updates and log messages to the gateway's event sink,
-/// and sampling, elicitation and roots requests to the client session whose request is running there.
+/// list, resource updates and log messages go to the gateway's event sink, and sampling, elicitation and roots
+/// requests to the client session whose request is running there. (Progress never gets here: it is routed to its
+/// call as it is read, by <see cref="ProgressOnArrivalTransport"/>.)
 /// </summary>
 internal sealed partial class BackendNotificationRouter(
     IBackendConnection backend,
     IBackendEventSink events,
-    BackendProgressRoutes progress,
     Func<CapabilityKinds, Task> refresh,
     ILogger logger,
     CancellationToken stopping)
@@ -28,7 +28,6 @@ internal sealed partial class BackendNotificationRouter(
             new(NotificationMethods.ToolListChangedNotification, (_, _) => Refresh(CapabilityKinds.Tools)),
             new(NotificationMethods.ResourceListChangedNotification, (_, _) => Refresh(CapabilityKinds.Resources)),
             new(NotificationMethods.PromptListChangedNotification, (_, _) => Refresh(CapabilityKinds.Prompts)),
-            new(NotificationMethods.ProgressNotification, OnProgress),
             new(NotificationMethods.ResourceUpdatedNotification, OnResourceUpdated),
             new(NotificationMethods.LoggingMessageNotification, OnLogMessage),
         ],
@@ -59,16 +58,6 @@ internal sealed partial class BackendNotificationRouter(
         {
             LogRefreshFailed(logger, backend.Name.Value, e.Message, e);
         }
-    }
-
-    private ValueTask OnProgress(JsonRpcNotification notification, CancellationToken cancellationToken)
-    {
-        if (notification.Params?.Deserialize<ProgressNotificationParams>(McpJsonUtilities.DefaultOptions) is { } value)
-        {
-            progress.Report(value);
-        }
-
-        return ValueTask.CompletedTask;
     }
 
     private ValueTask OnResourceUpdated(JsonRpcNotification notification, CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ internal sealed partial class BackendSupervisor(
     BackendStateMachine state,
     BackendCapabilityFetcher capabilities,
     BackendNotificationRouter notifications,
+    BackendProgressRoutes progress,
     SemaphoreSlim connectSlots,
     TimeProvider time,
     ILogger logger)
@@ -214,7 +215,8 @@ internal sealed partial class BackendSupervisor(
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(settings.ConnectionTimeout);
-        var transport = factory.CreateTransport(settings, backend.Owner, line => LogStderr(logger, Name.Value, line), OnTokenRejected);
+        var transport = new ProgressOnArrivalTransport(
+            factory.CreateTransport(settings, backend.Owner, line => LogStderr(logger, Name.Value, line), OnTokenRejected), progress, logger);
         McpClient? client = null;
         BackendListen? listen = null;
         try
