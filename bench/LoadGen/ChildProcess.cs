@@ -44,18 +44,27 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <param name="extraArguments">More serve flags (e.g. --enable-auth).</param>
     /// <param name="extraEnvironment">More environment variables (e.g. the first admin).</param>
     /// <param name="port">The port to listen on (a replica must know its address before it starts); 0 for any free one.</param>
-    public static Task<ChildProcess> StartGatewayAsync(string mcpJson, string[]? extraArguments = null, Dictionary<string, string>? extraEnvironment = null, int port = 0)
+    /// <param name="reuse">A folder of an earlier start to start in again (a restart on its database), which the caller
+    /// deletes; null: a fresh temp folder, deleted with the process.</param>
+    public static Task<ChildProcess> StartGatewayAsync(string mcpJson, string[]? extraArguments = null, Dictionary<string, string>? extraEnvironment = null, int port = 0, string? reuse = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "onemcp-bench", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
+        var directory = reuse ?? NewGatewayFolder();
         var config = Path.Combine(directory, "mcp.json");
         File.WriteAllText(config, mcpJson);
         var environment = new Dictionary<string, string>(extraEnvironment ?? []) { ["XDG_DATA_HOME"] = Path.Combine(directory, "data") };
         return StartAsync(
             ["dotnet", Paths.GatewayDll, "serve", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn", .. extraArguments ?? []],
             GatewayLine(),
-            directory,
+            reuse is null ? directory : null,
             environment);
+    }
+
+    /// <summary>A fresh temp folder for a gateway's mcp.json and data (see <see cref="StartGatewayAsync"/>'s reuse).</summary>
+    public static string NewGatewayFolder()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "onemcp-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        return directory;
     }
 
     /// <summary>User and system CPU seconds the process has used so far (/proc/&lt;pid&gt;/stat), or null when it cannot be read.</summary>

@@ -28,7 +28,8 @@ internal sealed class Options
                              front of the same test server, in phases of its own (gateway, proxy, direct, direct, proxy, gateway)
           --backend <kind>   the gateway's backend: http (default) or stdio (the direct phase stays HTTP)
           --cold-start K     start the gateway with K stdio test servers; time until one session's tools/list
-                             holds the tools of all K (--repeat times; the median is reported)
+                             holds the tools of all K (--repeat times; the median is reported). K = 0: the gateway's
+                             own start, each run followed by a restart on the same database
           --list-tools K     start one HTTP test server and the gateway with K backends on it; time --requests
                              sequential tools/list of one session (after --list-warmup unmeasured ones)
           --stdio-server S   --cold-start's backends: dotnet (the in-repo test server, default) or bash
@@ -200,9 +201,9 @@ internal sealed class Options
             return false;
         }
 
-        if (options.Mode is "cold-start" or "list-tools" && (options.Backends is < 1 or > 1000 || options.Repeat is < 1 or > 100 || options.Requests is < 1 or > 1_000_000 || options.ListWarmup is < 0 or > 1_000_000))
+        if (options.Mode is "cold-start" or "list-tools" && (options.Backends < (options.Mode == "cold-start" ? 0 : 1) || options.Backends > 1000 || options.Repeat is < 1 or > 100 || options.Requests is < 1 or > 1_000_000 || options.ListWarmup is < 0 or > 1_000_000))
         {
-            error = "--cold-start and --list-tools take 1..1000 backends, --repeat is 1..100, --requests 1..1000000, --list-warmup 0..1000000";
+            error = "--cold-start takes 0..1000 backends, --list-tools 1..1000, --repeat is 1..100, --requests 1..1000000, --list-warmup 0..1000000";
             return false;
         }
 

@@ -16,6 +16,8 @@ internal static class Scenarios
     /// <summary>
     /// Starts the gateway with K stdio test servers, <see cref="Options.Repeat"/> times: the time from launching
     /// the gateway process to the end of the first tools/list of a fresh session that holds every backend's tools.
+    /// With K = 0 (the gateway's own start) every run also starts it a second time on the database of the first
+    /// (a restart: no schema to create), and reports both.
     /// </summary>
     public static async Task<int> ColdStartAsync(Options options, CancellationToken cancel)
     {
@@ -33,23 +35,36 @@ internal static class Scenarios
         var runs = new JsonArray();
         var completeMs = new List<double>();
         var listeningMs = new List<double>();
+        var restartListeningMs = new List<double>();
+        var restartCompleteMs = new List<double>();
         double? rss = null;
         for (var run = 1; run <= options.Repeat; run++)
         {
-            var started = Stopwatch.GetTimestamp();
-            await using var gateway = await ChildProcess.StartGatewayAsync(config);
-            var listening = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            using var http = LoadRunner.CreateClient(1);
-            var runner = new LoadRunner(http, gateway.McpUrl, "unused");
-            await runner.OpenSessionsAsync(1, cancel);
-            var (tools, attempts) = await ListUntilCompleteAsync(runner, k, cancel);
-            var complete = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            rss = gateway.RssMb();
-            await runner.CloseSessionsAsync();
-            Log($"cold start {run}/{options.Repeat}, {k} stdio backends: listening after {listening:0} ms, complete tools/list ({tools} tools, {attempts} attempt(s)) after {complete:0} ms");
-            listeningMs.Add(listening);
-            completeMs.Add(complete);
-            runs.Add(new JsonObject { ["listeningMs"] = Math.Round(listening, 1), ["completeMs"] = Math.Round(complete, 1), ["tools"] = tools, ["attempts"] = attempts });
+            var folder = ChildProcess.NewGatewayFolder();
+            try
+            {
+                var first = await StartOnceAsync(config, folder, k, cancel);
+                rss = first.RssMb;
+                Log($"cold start {run}/{options.Repeat}, {k} stdio backends: listening after {first.ListeningMs:0} ms, complete tools/list ({first.Tools} tools, {first.Attempts} attempt(s)) after {first.CompleteMs:0} ms");
+                listeningMs.Add(first.ListeningMs);
+                completeMs.Add(first.CompleteMs);
+                var row = new JsonObject { ["listeningMs"] = Math.Round(first.ListeningMs, 1), ["completeMs"] = Math.Round(first.CompleteMs, 1), ["tools"] = first.Tools, ["attempts"] = first.Attempts };
+                if (k == 0)
+                {
+                    var again = await StartOnceAsync(config, folder, k, cancel);
+                    Log($"restart {run}/{options.Repeat} on the same database: listening after {again.ListeningMs:0} ms, first tools/list after {again.CompleteMs:0} ms");
+                    restartListeningMs.Add(again.ListeningMs);
+                    restartCompleteMs.Add(again.CompleteMs);
+                    row["restartListeningMs"] = Math.Round(again.ListeningMs, 1);
+                    row["restartCompleteMs"] = Math.Round(again.CompleteMs, 1);
+                }
+
+                runs.Add(row);
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
 
         var output = new JsonObject
@@ -65,9 +80,34 @@ internal static class Scenarios
             ["rssMb"] = rss,
             ["errors"] = 0,
         };
+        if (k == 0)
+        {
+            output["restartListeningMs"] = Math.Round(Median(restartListeningMs), 1);
+            output["restartCompleteMs"] = Math.Round(Median(restartCompleteMs), 1);
+            output["maxListeningMs"] = Math.Round(listeningMs.Concat(restartListeningMs).Max(), 1);
+        }
+
         await WriteAsync(options, output, Row(options.Label ?? $"cold start, {k} stdio backends ({options.StdioServer})", Median(listeningMs), Median(completeMs), completeMs.Min(), completeMs.Max(), rss));
         return 0;
     }
+
+    /// <summary>One start of the gateway in <paramref name="folder"/>: until it listens, and until its tools/list holds all K backends.</summary>
+    private static async Task<StartTimes> StartOnceAsync(string config, string folder, int k, CancellationToken cancel)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var gateway = await ChildProcess.StartGatewayAsync(config, reuse: folder);
+        var listening = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        using var http = LoadRunner.CreateClient(1);
+        var runner = new LoadRunner(http, gateway.McpUrl, "unused");
+        await runner.OpenSessionsAsync(1, cancel);
+        var (tools, attempts) = await ListUntilCompleteAsync(runner, k, cancel);
+        var complete = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var rss = gateway.RssMb();
+        await runner.CloseSessionsAsync();
+        return new StartTimes(listening, complete, tools, attempts, rss);
+    }
+
+    private sealed record StartTimes(double ListeningMs, double CompleteMs, int Tools, int Attempts, double? RssMb);
 
     /// <summary>
     /// One HTTP test server behind K gateway backends (each its own MCP session on it): the latency of

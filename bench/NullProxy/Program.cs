@@ -20,7 +20,8 @@ using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, All
 {
     Timeout = Timeout.InfiniteTimeSpan,
 };
-string[] requestHeaders = ["Accept", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID", "Authorization"];
+// Mcp-Method and Mcp-Name: a 2026-07-28 request names its method and target in headers that must match its body.
+string[] requestHeaders = ["Accept", "Mcp-Session-Id", "Mcp-Protocol-Version", "Mcp-Method", "Mcp-Name", "Last-Event-ID", "Authorization"];
 string[] responseHeaders = ["Mcp-Session-Id", "Cache-Control"];
 
 app.Map("/mcp", async (HttpContext context) =>
