@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Reflection;
 using DbUp;
 using DbUp.Builder;
@@ -56,6 +57,11 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
             {
                 throw new DatabaseMigrationException($"SQLite refused WAL mode (journal_mode is '{mode}'); is the data directory on a network file system?");
             }
+
+            if (await IsCurrentAsync(connection, SqlDialect.Sqlite, cancellationToken))
+            {
+                return [];
+            }
         }
 
         var builder = DeployChanges.To.SqliteDatabase(connectionString);
@@ -111,6 +117,15 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
 
         try
         {
+            await using (var connection = new NpgsqlConnection(connectionString))
+            {
+                await connection.OpenAsync(cancellationToken);
+                if (await IsCurrentAsync(connection, SqlDialect.Postgres, cancellationToken))
+                {
+                    return [];
+                }
+            }
+
             var builder = DeployChanges.To.PostgresqlDatabase(connectionString);
             return await RunAsync(builder, SqlDialect.Postgres, cancellationToken);
         }
@@ -139,6 +154,33 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
         }
 
         return [.. result.Scripts.Select(s => s.Name)];
+    }
+
+    /// <summary>
+    /// Whether the journal already holds every script: one query, so that a restart on a current schema does not run
+    /// the migration engine at all (DbUp would read the same journal and apply nothing). Called under the migration
+    /// lock; a database without a journal yet is not current.
+    /// </summary>
+    internal static async Task<bool> IsCurrentAsync(DbConnection connection, SqlDialect dialect, CancellationToken cancellationToken)
+    {
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ScriptName FROM SchemaVersions"; // DbUp's journal (unquoted: schemaversions on PostgreSQL)
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(reader.GetString(0));
+            }
+        }
+        catch (DbException)
+        {
+            // No journal yet (a new database): the migration engine creates it.
+            return false;
+        }
+
+        return LoadScripts(dialect).TrueForAll(script => applied.Contains(script.Name));
     }
 
     // Scripts are named by file name only (e.g. 0001_aggregates.sql), so renaming a namespace or folder never

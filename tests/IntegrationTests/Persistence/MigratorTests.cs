@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OneMcp.Infrastructure.Persistence;
@@ -22,6 +23,26 @@ public sealed class SqliteMigratorTests : IDisposable
 
         DatabaseMigrator.ScriptNames(SqlDialect.Sqlite).Count.ShouldBeGreaterThanOrEqualTo(3);
         File.Exists(Path.Combine(_directory, "onemcp.db")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task IsCurrent_OnlyWhenTheJournalHoldsEveryScript_SoARestartSkipsTheMigrationEngine()
+    {
+        var fresh = new PersistenceOptions { DataDirectory = Path.Combine(_directory, "fresh") };
+        SqliteDatabaseFile.Prepare(fresh.SqliteDatabasePath);
+        await using (var empty = new SqliteConnection(SqliteConnectionFactory.BuildConnectionString(fresh.SqliteDatabasePath)))
+        {
+            await empty.OpenAsync();
+            (await DatabaseMigrator.IsCurrentAsync(empty, SqlDialect.Sqlite, CancellationToken.None)).ShouldBeFalse("no journal yet");
+        }
+
+        await new DatabaseMigrator(Options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        await using var connection = new SqliteConnection(SqliteConnectionFactory.BuildConnectionString(Options.SqliteDatabasePath));
+        await connection.OpenAsync();
+        (await DatabaseMigrator.IsCurrentAsync(connection, SqlDialect.Sqlite, CancellationToken.None)).ShouldBeTrue();
+
+        await connection.ExecuteAsync("DELETE FROM SchemaVersions WHERE ScriptName = @Name", new { Name = DatabaseMigrator.ScriptNames(SqlDialect.Sqlite)[^1] });
+        (await DatabaseMigrator.IsCurrentAsync(connection, SqlDialect.Sqlite, CancellationToken.None)).ShouldBeFalse("the last script is not journaled");
     }
 
     [Fact]
@@ -96,6 +117,21 @@ public sealed class PostgresMigratorTests(PostgresFixture postgres)
         (await migrator.MigrateAsync(CancellationToken.None)).ShouldBe(DatabaseMigrator.ScriptNames(SqlDialect.Postgres));
         (await migrator.MigrateAsync(CancellationToken.None)).ShouldBeEmpty();
         (await JournalAsync(options)).ShouldBe(DatabaseMigrator.ScriptNames(SqlDialect.Postgres));
+    }
+
+    [Fact]
+    public async Task IsCurrent_OnlyWhenTheJournalHoldsEveryScript()
+    {
+        var options = Options(await postgres.CreateDatabaseAsync());
+        await using var connection = new NpgsqlConnection(options.ConnectionString);
+        await connection.OpenAsync();
+        (await DatabaseMigrator.IsCurrentAsync(connection, SqlDialect.Postgres, CancellationToken.None)).ShouldBeFalse("no journal yet");
+
+        await new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        (await DatabaseMigrator.IsCurrentAsync(connection, SqlDialect.Postgres, CancellationToken.None)).ShouldBeTrue();
+
+        await connection.ExecuteAsync("DELETE FROM schemaversions WHERE scriptname = @Name", new { Name = DatabaseMigrator.ScriptNames(SqlDialect.Postgres)[^1] });
+        (await DatabaseMigrator.IsCurrentAsync(connection, SqlDialect.Postgres, CancellationToken.None)).ShouldBeFalse("the last script is not journaled");
     }
 
     [Fact]
