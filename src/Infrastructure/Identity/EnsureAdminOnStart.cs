@@ -14,6 +14,12 @@ internal sealed class EnsureAdminOnStart(IServiceScopeFactory scopes, EnsureAdmi
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (command is { UserName: null, Password: null })
+        {
+            // Neither variable is set: nothing to create or to refuse, so the start does not load the command pipeline.
+            return;
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         try
         {
