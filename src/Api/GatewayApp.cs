@@ -18,7 +18,9 @@ public static partial class GatewayApp
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = [],
+            // The gateway reads no appsettings.json: nothing to watch (the watch alone walks every folder under the
+            // content root at start and holds an inotify watch on each).
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = AppContext.BaseDirectory,
         });
 
