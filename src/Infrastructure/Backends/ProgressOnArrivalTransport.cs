@@ -33,7 +33,7 @@ internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner,
     }
 
     /// <summary>Read by the SDK's one message loop: progress is routed and skipped, everything else passes.</summary>
-    internal sealed partial class ProgressRoutingReader(ChannelReader<JsonRpcMessage> inner, BackendProgressRoutes routes, ILogger logger)
+    private sealed partial class ProgressRoutingReader(ChannelReader<JsonRpcMessage> inner, BackendProgressRoutes routes, ILogger logger)
         : ChannelReader<JsonRpcMessage>
     {
         public override Task Completion => inner.Completion;
