@@ -337,11 +337,14 @@ if "http1" in by:
 if "stdio16" in by:
     r = by["stdio16"]
     row("16 sessions, stdio backend: throughput ≥ 0.7 × the same server directly over HTTP", f"{r['throughputRatio']:.2f} ×", r["throughputRatio"] >= 0.7)
+def paired(r, what, against):
+    # A gateway against itself: throughput ≥ 0.95 × and CPU per call ≤ 1.05 × the other.
+    row(f"{what}: throughput ≥ 0.95 × {against}", f"{r['throughputRatio']:.2f} ×", r["throughputRatio"] >= 0.95)
+    on, off = r.get("gatewayCpuUsPerCall"), r.get("directCpuUsPerCall")
+    if on and off:
+        row(f"{what}: CPU per call ≤ 1.05 × {against}", f"{on / off:.2f} ×", on / off <= 1.05)
 if auth:
-    ga, gp = auth.get("gatewayCpuUsPerCall"), auth.get("directCpuUsPerCall")
-    row("--enable-auth: throughput ≥ 0.95 × without", f"{auth['throughputRatio']:.2f} ×", auth["throughputRatio"] >= 0.95)
-    if ga and gp:
-        row("--enable-auth: CPU per call ≤ 1.05 × without", f"{ga / gp:.2f} ×", ga / gp <= 1.05)
+    paired(auth, "--enable-auth", "without")
 if start:
     worst = max(start["listeningMs"], start["restartListeningMs"])
     row("start with no backend: listening ≤ 0.4 s after launch", f"{start['listeningMs'] / 1000:.2f} s fresh, {start['restartListeningMs'] / 1000:.2f} s restart (medians of {len(start['runs'])})", worst <= 400)
@@ -357,10 +360,7 @@ if loaded:
 if lst:
     row(f"tools/list with {lst['backends']} backends: p99 ≤ 15 ms", f"{lst['p99Ms']:.1f} ms", lst["p99Ms"] <= 15)
 if obs:
-    go, gf = obs.get("gatewayCpuUsPerCall"), obs.get("directCpuUsPerCall")
-    row("issue 17: audit log and OTLP export on: throughput ≥ 0.95 × off", f"{obs['throughputRatio']:.2f} ×", obs["throughputRatio"] >= 0.95)
-    if go and gf:
-        row("issue 17: audit log and OTLP export on: CPU per call ≤ 1.05 × off", f"{go / gf:.2f} ×", go / gf <= 1.05)
+    paired(obs, "issue 17: audit log and OTLP export on", "off")
 if replicas:
     row("16 sessions through HAProxy over two replicas (relay hop): zero errors", str(replicas["errors"]), replicas["errors"] == 0)
 errors = sum(r["errors"] for _, r in runs) + sum(x["errors"] for x in (start, cold, coldbash, lst, auth, obs, aa, replicas) if x)

@@ -47,6 +47,30 @@ public sealed class LoadGenSmokeTests
     }
 
     [Fact]
+    public async Task LoadGen_StatelessCompareWithTheNullProxy_TheProxyCarriesTheRevisionsHeaders()
+    {
+        // 2026-07-28 requests name their method in Mcp-Method, which the test server checks against the body.
+        var (result, output) = await RunAsync("--compare", "--floor", "--stateless", "--rounds", "1", "--sessions", "2", "--duration", "1", "--warmup", "0");
+
+        result["protocolVersion"]!.GetValue<string>().ShouldBe("2026-07-28", output);
+        result["errors"]!.GetValue<long>().ShouldBe(0, output);
+        result["proxy"]!["reqPerSec"]!.GetValue<double>().ShouldBeGreaterThan(0, output);
+    }
+
+    [Fact]
+    public async Task LoadGen_StartWithNoBackend_TimesAFreshStartAndARestartOnItsDatabase()
+    {
+        var (result, output) = await RunAsync("--cold-start", "0", "--repeat", "1");
+
+        var run = result["runs"]!.AsArray().Single()!;
+        run["tools"]!.GetValue<int>().ShouldBe(0, output);
+        run["listeningMs"]!.GetValue<double>().ShouldBeGreaterThan(0, output);
+        run["restartListeningMs"]!.GetValue<double>().ShouldBeGreaterThan(0, output);
+        run["restartCompleteMs"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(run["restartListeningMs"]!.GetValue<double>(), output);
+        result["restartListeningMs"]!.GetValue<double>().ShouldBeGreaterThan(0, output);
+    }
+
+    [Fact]
     public async Task LoadGen_CompareObservability_MeasuresBothGatewaysAndTheCollectorReceivesExports()
     {
         var (result, output) = await RunAsync("--compare-observability", "--sessions", "2", "--duration", "2", "--warmup", "1");
