@@ -51,12 +51,23 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         // Progress arrives as the tool runs, not with its result: each step is a second after the previous one, so a
         // streamed first notification comes two seconds before the result (a buffered one would come with it; the margin
         // is for a loaded machine).
+        // Every step is counted by a handler of the client's own: the SDK client dispatches each message on the thread
+        // pool, so it may hand the last step to the call's progress reporter after the call returned, when nobody listens.
         var clock = Stopwatch.StartNew();
         var steps = new List<TimeSpan>();
-        var progress = new SynchronousProgress(_ => { lock (steps) { steps.Add(clock.Elapsed); } });
-        var result = await client.CallToolAsync("t_1mcp_progress", new Dictionary<string, object?> { ["steps"] = 3, ["delayMs"] = 1000 }, progress);
+        await using var everyStep = client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, (_, _) =>
+        {
+            lock (steps)
+            {
+                steps.Add(clock.Elapsed);
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        var result = await client.CallToolAsync("t_1mcp_progress", new Dictionary<string, object?> { ["steps"] = 3, ["delayMs"] = 1000 }, new SynchronousProgress(_ => { }));
         var finished = clock.Elapsed;
         Text(result).ShouldBe("done");
+        await Eventually.ValueAsync(() => { lock (steps) { return Task.FromResult(steps.Count); } }, count => count >= 3, "all three progress steps at the client");
         lock (steps)
         {
             steps.Count.ShouldBe(3);
