@@ -59,6 +59,7 @@ public static partial class GatewayApp
         app.UseControlPlaneApi();
         app.UseMiddleware<McpRequestLimits>(options.MaxRequestBodyBytes);
         app.UseMiddleware<SessionFilterMiddleware>();
+        app.UseMiddleware<PerRequestCalls>(); // 2026-07-28 calls, reads and prompts, answered without the SDK's per-request server (ADR 0036).
         app.UseRouting();
         app.UseAdminOnly();
         app.MapHealth();

@@ -79,7 +79,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         var path = request.Path;
         var legacy = path.StartsWithSegments(GatewayRoutes.Messages) || path.StartsWithSegments(GatewayRoutes.SdkMessage)
             || path.StartsWithSegments(GatewayRoutes.Sse) || path.StartsWithSegments(GatewayRoutes.SdkSse);
-        var id = legacy ? request.Query["sessionId"].ToString() : request.Headers["Mcp-Session-Id"].ToString();
+        var id = legacy ? request.Query["sessionId"].ToString() : request.Headers[McpHeaders.SessionId].ToString();
         return id.Length > 0 ? id : null;
     }
 

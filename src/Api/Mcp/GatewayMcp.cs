@@ -22,15 +22,18 @@ namespace OneMcp.Api.Mcp;
 /// </summary>
 internal static partial class GatewayMcp
 {
+    internal const string LogCategory = "OneMcp.Api.Mcp";
     private const string SessionKey = "onemcp.session";
-    private const string McpMethodHeader = "Mcp-Method";
     private const string DiscoverMethod = "server/discover";
+
+    /// <summary>Who answers: named in every 2026-07-28 result's <c>_meta</c>, and in <c>initialize</c>.</summary>
+    internal static readonly Implementation ServerInfo = new() { Name = "onemcp", Version = GetHealthHandler.Version };
 
     public static IServiceCollection AddGatewayMcp(this IServiceCollection services)
     {
         services.AddHttpContextAccessor();
         services
-            .AddMcpServer(options => options.ServerInfo = new Implementation { Name = "onemcp", Version = GetHealthHandler.Version })
+            .AddMcpServer(options => options.ServerInfo = ServerInfo)
             // Malformed fields are the client's error (-32602 naming the field), not a failure deep in deserialization.
             .WithMessageFilters(filters => filters.AddIncomingFilter(next => (context, ct) =>
             {
@@ -67,24 +70,14 @@ internal static partial class GatewayMcp
     {
         var engine = http.RequestServices.GetRequiredService<GatewayEngine>();
         var accessor = http.RequestServices.GetRequiredService<IHttpContextAccessor>();
-        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("OneMcp.Api.Mcp");
-        var filter = SessionFilterMiddleware.FilterOf(http);
-        var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
-        var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers["MCP-Protocol-Version"]);
-        var session = new GatewaySession(GatewaySession.NewId(), filter)
-        {
-            PerRequest = perRequest,
-            OnlyBackend = SessionFilterMiddleware.BackendOf(http),
-            Grant = ScopeGrants.For(http),
-            Actor = HttpCurrentUser.Of(http.User),
-            // Hashed once per session: spans and logs name no user and carry no token.
-            UserHash = subject is null ? null : Application.Diagnostics.GatewayTelemetry.HashUser(subject),
-        };
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory);
+        var perRequest = ProtocolEra.IsPerRequest(http.Request.Headers[McpHeaders.ProtocolVersion]);
+        var session = NewSession(http, perRequest);
         http.Items[SessionKey] = session;
 
         // Built from every visible backend, and shown by initialize and server/discover only: a 2026-07-28 request names
         // its method in the Mcp-Method header (the SDK refuses one whose body names another), so the others skip it.
-        var method = http.Request.Headers[McpMethodHeader].ToString();
+        var method = http.Request.Headers[McpHeaders.Method].ToString();
         if (!perRequest || method.Length == 0 || method == DiscoverMethod)
         {
             options.ServerInstructions = engine.BuildInstructions(session);
@@ -156,6 +149,24 @@ internal static partial class GatewayMcp
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The gateway's session for the request that opens one, or for one 2026-07-28 request: the URL's filter (and
+    /// backend), the token's grant and user, read once here.
+    /// </summary>
+    internal static GatewaySession NewSession(HttpContext http, bool perRequest)
+    {
+        var subject = http.User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
+        return new GatewaySession(GatewaySession.NewId(), SessionFilterMiddleware.FilterOf(http))
+        {
+            PerRequest = perRequest,
+            OnlyBackend = SessionFilterMiddleware.BackendOf(http),
+            Grant = ScopeGrants.For(http),
+            Actor = HttpCurrentUser.Of(http.User),
+            // Hashed once per session: spans and logs name no user and carry no token.
+            UserHash = subject is null ? null : Application.Diagnostics.GatewayTelemetry.HashUser(subject),
+        };
+    }
+
     private static async Task RunSessionAsync(HttpContext http, McpServer server, CancellationToken cancellationToken)
     {
         // The initializing request's scope ends long before the session does: resolve what is needed now.
@@ -204,9 +215,7 @@ internal static partial class GatewayMcp
     /// <summary>
     /// Runs a forwarded request. A streamable HTTP client that drops the POST of a request can never receive
     /// its answer (the gateway keeps no event store to resume from), so the backend's work is cancelled
-    /// rather than left running. Errors meant for the client pass through; anything else is logged here,
-    /// once and without the request's arguments, and the client gets a generic internal error. An
-    /// <c>input_required</c> answer (MRTR) is an answer, not an error.
+    /// rather than left running.
     /// </summary>
     private static async ValueTask<T> ForwardAsync<T>(IHttpContextAccessor accessor, ILogger logger, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
@@ -214,9 +223,19 @@ internal static partial class GatewayMcp
         using var linked = http is not null && GatewayRoutes.IsStreamablePost(http.Request)
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, http.RequestAborted)
             : null;
+        return await ForwardAsync(logger, call, linked?.Token ?? cancellationToken);
+    }
+
+    /// <summary>
+    /// Errors meant for the client pass through; anything else is logged here, once and without the request's
+    /// arguments, and the client gets a generic internal error. An <c>input_required</c> answer (MRTR) is an
+    /// answer, not an error.
+    /// </summary>
+    internal static async ValueTask<T> ForwardAsync<T>(ILogger logger, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    {
         try
         {
-            return await call(linked?.Token ?? cancellationToken);
+            return await call(cancellationToken);
         }
         catch (Exception e) when (e is not McpProtocolException and not InputRequiredException and not OperationCanceledException)
         {

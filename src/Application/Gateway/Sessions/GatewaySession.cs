@@ -100,9 +100,13 @@ public sealed class GatewaySession(string id, SessionFilter filter)
     /// (<c>io.modelcontextprotocol/logLevel</c>; there is no <c>logging/setLevel</c> any more): the request's
     /// session takes it from <paramref name="requestParams"/>. An unknown level is the client's error (-32602).
     /// </summary>
-    public void TakeLogLevelFrom(JsonNode? requestParams)
+    public void TakeLogLevelFrom(JsonNode? requestParams) =>
+        TakeLogLevelFromMeta(requestParams is JsonObject parameters ? parameters["_meta"] as JsonObject : null);
+
+    /// <summary>The same, from the request's <c>_meta</c> itself.</summary>
+    public void TakeLogLevelFromMeta(JsonObject? meta)
     {
-        if (requestParams is not JsonObject { } parameters || parameters["_meta"] is not JsonObject meta || meta[MetaKeys.LogLevel] is not { } level)
+        if (meta?[MetaKeys.LogLevel] is not { } level)
         {
             return;
         }

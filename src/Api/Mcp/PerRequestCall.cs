@@ -1,0 +1,201 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Protocol;
+using OneMcp.Api.Http;
+using OneMcp.Application.Gateway.Sessions;
+
+namespace OneMcp.Api.Mcp;
+
+/// <summary>
+/// A 2026-07-28 <c>tools/call</c>, <c>resources/read</c> or <c>prompts/get</c> that <see cref="PerRequestCalls"/>
+/// answers itself (ADR 0036): read from a request that passes every check the SDK makes of such a request, so that
+/// answering it outside the SDK accepts nothing the SDK would refuse. Anything else is left to the SDK.
+/// </summary>
+internal sealed record PerRequestCall(
+    RequestId Id,
+    string Method,
+    string Target,
+    RequestParams Parameters,
+    IDictionary<string, JsonElement>? Arguments,
+    ClientCapabilities? Capabilities,
+    JsonObject Meta)
+{
+    /// <summary>
+    /// Whether the request's headers alone may make it one (checked before its body is read): a streamable HTTP POST
+    /// without a session, of the 2026-07-28 revision, naming one of the three methods and its target in plain ASCII,
+    /// with no <c>Mcp-Param-*</c> header, from a client that accepts both answers streamable HTTP allows.
+    /// </summary>
+    public static bool MayBe(HttpRequest request)
+    {
+        if (!GatewayRoutes.IsStreamablePost(request))
+        {
+            return false;
+        }
+
+        var headers = request.Headers;
+        if (headers.ContainsKey(McpHeaders.SessionId)
+            || !string.Equals(headers[McpHeaders.ProtocolVersion], ProtocolEra.FirstPerRequestRevision, StringComparison.Ordinal)
+            || !IsHotMethod(headers[McpHeaders.Method])
+            || !IsPlainName(headers[McpHeaders.Name]))
+        {
+            return false;
+        }
+
+        foreach (var header in headers)
+        {
+            if (header.Key.StartsWith(McpHeaders.ParamPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        var accept = request.GetTypedHeaders().Accept;
+        return accept.Any(a => a.MatchesMediaType("application/json")) && accept.Any(a => a.MatchesMediaType("text/event-stream"));
+    }
+
+    /// <summary>
+    /// The request in <paramref name="body"/>, when it is one (see <see cref="MayBe"/>): a JSON-RPC request whose method
+    /// and target match the headers, whose <c>_meta</c> carries the revision of the header and the client's
+    /// capabilities, and whose parameters are well-formed. Null when anything differs: the SDK then answers it.
+    /// The parameters are read straight into their typed form, without a JSON tree of the whole request.
+    /// </summary>
+    public static PerRequestCall? Read(ReadOnlySpan<byte> body, IHeaderDictionary headers)
+    {
+        try
+        {
+            var method = headers[McpHeaders.Method].ToString();
+            if (!TryReadEnvelope(body, out var envelope) || !string.Equals(envelope.Method, method, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var id = JsonSerializer.Deserialize(body[envelope.Id], McpJson<RequestId>.Info);
+            var parameters = body[envelope.Params];
+            (RequestParams? typed, string? target, IDictionary<string, JsonElement>? arguments) = method switch
+            {
+                RequestMethods.ToolsCall when JsonSerializer.Deserialize(parameters, McpJson<CallToolRequestParams>.Info) is { } call =>
+                    (call, call.Name, call.Arguments),
+                RequestMethods.PromptsGet when JsonSerializer.Deserialize(parameters, McpJson<GetPromptRequestParams>.Info) is { } prompt =>
+                    ((RequestParams?)prompt, prompt.Name, prompt.Arguments),
+                RequestMethods.ResourcesRead when JsonSerializer.Deserialize(parameters, McpJson<ReadResourceRequestParams>.Info) is { } read =>
+                    (read, read.Uri, null),
+                _ => (null, null, null),
+            };
+            if (typed?.Meta is not { } meta
+                || !string.Equals(target, headers[McpHeaders.Name], StringComparison.Ordinal)
+                || !IsString(meta[MetaKeys.ProtocolVersion], ProtocolEra.FirstPerRequestRevision)
+                || meta[MetaKeys.ClientCapabilities] is not JsonObject capabilities)
+            {
+                return null;
+            }
+
+            // The SDK reads these _meta fields of every such request and refuses one it cannot read.
+            var capabilitiesOf = capabilities.Deserialize(McpJson<ClientCapabilities>.Info);
+            _ = meta[MetaKeys.ClientInfo]?.Deserialize(McpJson<Implementation>.Info);
+            _ = meta[MetaKeys.LogLevel]?.Deserialize(McpJson<LoggingLevel>.Info);
+            return new PerRequestCall(id, method, target!, typed, arguments, capabilitiesOf, meta);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The JSON-RPC envelope: <c>"jsonrpc": "2.0"</c>, a string or number <c>id</c>, the <c>method</c> and the
+    /// <c>params</c> object, each once and nothing else.
+    /// </summary>
+    private static bool TryReadEnvelope(ReadOnlySpan<byte> body, out Envelope envelope)
+    {
+        envelope = default;
+        var reader = new Utf8JsonReader(body);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        bool version = false, hasId = false, hasMethod = false, hasParams = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("jsonrpc"u8) && !version)
+            {
+                version = reader.Read() && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("2.0"u8);
+                if (!version)
+                {
+                    return false;
+                }
+            }
+            else if (reader.ValueTextEquals("id"u8) && !hasId)
+            {
+                hasId = reader.Read() && reader.TokenType is JsonTokenType.String or JsonTokenType.Number;
+                if (!hasId)
+                {
+                    return false;
+                }
+
+                envelope.Id = (int)reader.TokenStartIndex..(int)reader.BytesConsumed; // a string's quotes included
+            }
+            else if (reader.ValueTextEquals("method"u8) && !hasMethod)
+            {
+                hasMethod = reader.Read() && reader.TokenType == JsonTokenType.String;
+                if (!hasMethod)
+                {
+                    return false;
+                }
+
+                envelope.Method = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("params"u8) && !hasParams)
+            {
+                hasParams = reader.Read() && reader.TokenType == JsonTokenType.StartObject;
+                if (!hasParams)
+                {
+                    return false;
+                }
+
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                envelope.Params = start..(int)reader.BytesConsumed;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return reader.TokenType == JsonTokenType.EndObject && !reader.Read() && version && hasId && hasMethod && hasParams;
+    }
+
+    private struct Envelope
+    {
+        public Range Id;
+        public string? Method;
+        public Range Params;
+    }
+
+    private static bool IsHotMethod(string? method) =>
+        method is RequestMethods.ToolsCall or RequestMethods.ResourcesRead or RequestMethods.PromptsGet;
+
+    // A name outside printable ASCII travels Base64-encoded ("=?base64?...?="), and surrounding spaces are trimmed by
+    // the SDK: both are left to it.
+    private static bool IsPlainName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.StartsWith("=?", StringComparison.Ordinal) || name[0] == ' ' || name[^1] == ' ')
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsString(JsonNode? node, string expected) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) && string.Equals(text, expected, StringComparison.Ordinal);
+}
