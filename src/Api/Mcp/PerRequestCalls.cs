@@ -45,9 +45,7 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         var stream = new PerRequestStream(context.Response);
         var session = GatewayMcp.NewSession(context, perRequest: true);
         session.Attach(stream);
-        var request = new BridgedRequest(
-            session, stream, InputRequiredBridge.Digest(call.Method, call.Target, call.Arguments), call.Capabilities,
-            call.Parameters.RequestState, call.Parameters.InputResponses);
+        var request = BridgedRequest.For(session, stream, call.Method, call.Parameters, call.Target, call.Arguments, call.Capabilities);
         try
         {
             session.TakeLogLevelFromMeta(call.Meta);

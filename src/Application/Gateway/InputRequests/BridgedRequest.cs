@@ -28,10 +28,16 @@ public sealed record BridgedRequest(
     public static BridgedRequest For<TParams>(
         GatewaySession session, IClientPeer stream, RequestContext<TParams> request, string target, IDictionary<string, JsonElement>? arguments)
         where TParams : RequestParams =>
+        For(session, stream, request.JsonRpcRequest.Method, request.Params, target, arguments, request.JsonRpcRequest.Context?.ClientCapabilities);
+
+    /// <summary>The same, from the request's parts: its method, parameters and the capabilities its <c>_meta</c> declares.</summary>
+    public static BridgedRequest For(
+        GatewaySession session, IClientPeer stream, string method, RequestParams? parameters, string target,
+        IDictionary<string, JsonElement>? arguments, ClientCapabilities? capabilities) =>
         new(session,
             stream,
-            InputRequiredBridge.Digest(request.JsonRpcRequest.Method, target, arguments),
-            request.JsonRpcRequest.Context?.ClientCapabilities,
-            request.Params?.RequestState,
-            request.Params?.InputResponses);
+            InputRequiredBridge.Digest(method, target, arguments),
+            capabilities,
+            parameters?.RequestState,
+            parameters?.InputResponses);
 }
