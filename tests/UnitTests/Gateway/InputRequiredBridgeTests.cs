@@ -255,6 +255,65 @@ public sealed class InputRequiredBridgeTests
     }
 
     [Fact]
+    public async Task ACallThatHasAskedNothingYet_IsNotCountedAsWaiting()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _bridge.RunAsync(First(_alice), async (_, _) =>
+        {
+            started.SetResult();
+            await release.Task;
+            return Text("done");
+        }, CancellationToken.None).AsTask();
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        _bridge.WaitingCount.ShouldBe(0);
+        release.SetResult();
+        TextOf(await running.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBe("done");
+    }
+
+    [Fact]
+    public async Task WhenTooManyCallsWaitForInput_ACallThatAsks_IsRefusedAndCancelled_AndACallThatAsksNothingStillRuns()
+    {
+        for (var i = 0; i < InputRequiredBridge.MaxWaiting; i++)
+        {
+            await AskAsync(First(Session($"user-{i}")), ElicitName);
+        }
+
+        _bridge.WaitingCount.ShouldBe(InputRequiredBridge.MaxWaiting);
+
+        var plain = await _bridge.RunAsync(First(_alice), (_, _) => ValueTask.FromResult(Text("plain")), CancellationToken.None);
+        TextOf(plain).ShouldBe("plain");
+
+        var backendCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refused = await Should.ThrowAsync<McpProtocolException>(() => _bridge.RunAsync(First(_alice), async (peer, ct) =>
+        {
+            try
+            {
+                return await ElicitName(peer, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                backendCancelled.SetResult();
+                throw;
+            }
+        }, CancellationToken.None).AsTask());
+
+        refused.Message.ShouldContain("too many requests waiting");
+        await backendCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        _bridge.WaitingCount.ShouldBe(InputRequiredBridge.MaxWaiting);
+    }
+
+    [Fact]
+    public void ARequestsDigest_IsTheDigestOfItsMethodTargetAndArguments()
+    {
+        var args = new Dictionary<string, JsonElement> { ["x"] = JsonDocument.Parse("1").RootElement };
+        var request = BridgedRequest.For(_alice, new RecordingPeer(), RequestMethods.ToolsCall, new CallToolRequestParams { Name = "a_1mcp_t" }, "a_1mcp_t", args, null);
+
+        request.RequestDigest.ShouldBe(InputRequiredBridge.Digest(RequestMethods.ToolsCall, "a_1mcp_t", args));
+    }
+
+    [Fact]
     public void TheDigest_BindsMethodTargetAndArguments()
     {
         var args = new Dictionary<string, JsonElement> { ["x"] = JsonDocument.Parse("1").RootElement };

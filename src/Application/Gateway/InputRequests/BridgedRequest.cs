@@ -9,14 +9,56 @@ namespace OneMcp.Application.Gateway.InputRequests;
 /// One 2026-07-28 request that may need the client's input: who sent it, what it asks (its digest binds a
 /// <c>requestState</c> to it), what its client can answer, and the stream this attempt is answered on.
 /// </summary>
-public sealed record BridgedRequest(
-    GatewaySession Session,
-    IClientPeer Stream,
-    string RequestDigest,
-    ClientCapabilities? Capabilities,
-    string? RequestState,
-    IDictionary<string, InputResponse>? InputResponses)
+public sealed class BridgedRequest
 {
+    private readonly (string Method, string Target, IDictionary<string, JsonElement>? Arguments) _digested;
+    private string? _requestDigest;
+
+    /// <summary>An attempt whose digest is known already.</summary>
+    public BridgedRequest(
+        GatewaySession session, IClientPeer stream, string requestDigest, ClientCapabilities? capabilities,
+        string? requestState, IDictionary<string, InputResponse>? inputResponses)
+        : this(session, stream, capabilities, requestState, inputResponses, default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestDigest);
+        _requestDigest = requestDigest;
+    }
+
+    private BridgedRequest(
+        GatewaySession session, IClientPeer stream, ClientCapabilities? capabilities,
+        string? requestState, IDictionary<string, InputResponse>? inputResponses,
+        (string Method, string Target, IDictionary<string, JsonElement>? Arguments) digested)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(stream);
+        Session = session;
+        Stream = stream;
+        Capabilities = capabilities;
+        RequestState = requestState;
+        InputResponses = inputResponses;
+        _digested = digested;
+    }
+
+    public GatewaySession Session { get; }
+
+    /// <summary>Where this attempt's progress and answer go.</summary>
+    public IClientPeer Stream { get; }
+
+    public ClientCapabilities? Capabilities { get; }
+
+    /// <summary>The <c>requestState</c> of a retry; null on a first attempt.</summary>
+    public string? RequestState { get; }
+
+    public IDictionary<string, InputResponse>? InputResponses { get; }
+
+    /// <summary>
+    /// The request's <see cref="InputRequiredBridge.Digest"/>. Taken when it is first needed, that is when a backend
+    /// asks something or a retry is checked: most calls ask nothing, and serialising their arguments to hash them is
+    /// a measurable share of a call (bench/analysis.md). The arguments are the request's own, which nothing changes
+    /// while the call runs.
+    /// </summary>
+    public string RequestDigest => _requestDigest ??= InputRequiredBridge.Digest(_digested.Method, _digested.Target, _digested.Arguments);
+
     /// <summary>Who may continue the request: its token's user and client (anonymous without authentication).</summary>
     public string Principal => $"{Session.Actor.Subject ?? "-"}|{Session.Actor.ClientId ?? "-"}";
 
@@ -34,10 +76,5 @@ public sealed record BridgedRequest(
     public static BridgedRequest For(
         GatewaySession session, IClientPeer stream, string method, RequestParams? parameters, string target,
         IDictionary<string, JsonElement>? arguments, ClientCapabilities? capabilities) =>
-        new(session,
-            stream,
-            InputRequiredBridge.Digest(method, target, arguments),
-            capabilities,
-            parameters?.RequestState,
-            parameters?.InputResponses);
+        new(session, stream, capabilities, parameters?.RequestState, parameters?.InputResponses, (method, target, arguments));
 }

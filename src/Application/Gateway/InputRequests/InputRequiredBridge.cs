@@ -26,7 +26,10 @@ public sealed partial class InputRequiredBridge(IRequestStateProtector protector
     /// <summary>How long a question waits for the client's retry (an elicitation may wait for a person).</summary>
     public static readonly TimeSpan AnswerWindow = TimeSpan.FromMinutes(5);
 
-    /// <summary>Calls waiting at once, across all clients; beyond it a new call that asks is refused.</summary>
+    /// <summary>
+    /// Calls waiting for their clients' answers at once, across all clients; beyond it a call whose backend asks
+    /// something is refused (and its backend call cancelled). Calls that ask nothing are not counted.
+    /// </summary>
     public const int MaxWaiting = 1000;
 
     private readonly ConcurrentDictionary<string, WaitingCall> _waiting = new(StringComparer.Ordinal);
@@ -82,27 +85,42 @@ public sealed partial class InputRequiredBridge(IRequestStateProtector protector
             return (TResult)await waiting.Call;
         }
 
+        if (waiting.Id is null && !TryName(waiting))
+        {
+            End(waiting, cancel: true);
+            throw new McpProtocolException("The gateway has too many requests waiting for their clients' input; try again later.", McpErrorCode.InternalError);
+        }
+
         waiting.WaitForRetry(time, AnswerWindow, () => Expire(waiting));
-        var ticket = new RequestStateTicket(waiting.Id, replica.Id, request.Principal, request.RequestDigest, time.GetUtcNow() + AnswerWindow);
+        var ticket = new RequestStateTicket(waiting.Id!, replica.Id, request.Principal, request.RequestDigest, time.GetUtcNow() + AnswerWindow);
         throw new InputRequiredException(
             questions.ToDictionary(q => q.Key, q => q.Request, StringComparer.Ordinal),
             protector.Protect(ticket));
     }
 
-    private WaitingCall Start<TResult>(BridgedRequest request, Func<IClientPeer, CancellationToken, ValueTask<TResult>> call)
+    // A first attempt: the call is not named (no id, no entry in _waiting) until its backend asks something.
+    private static WaitingCall Start<TResult>(BridgedRequest request, Func<IClientPeer, CancellationToken, ValueTask<TResult>> call)
         where TResult : Result
+    {
+        var waiting = new WaitingCall();
+        var peer = new BridgedPeer(waiting, request.Capabilities);
+        waiting.TryAttach(request.Stream);
+        waiting.Start(async stopping => await call(peer, stopping));
+        return waiting;
+    }
+
+    /// <summary>Gives a call whose backend asked something the id its <c>requestState</c> names; false when too many wait.</summary>
+    private bool TryName(WaitingCall waiting)
     {
         if (_waiting.Count >= MaxWaiting)
         {
-            throw new McpProtocolException("The gateway has too many requests waiting for their clients' input; try again later.", McpErrorCode.InternalError);
+            return false;
         }
 
-        var waiting = new WaitingCall(Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), request.Principal);
-        var peer = new BridgedPeer(waiting, request.Capabilities);
-        waiting.TryAttach(request.Stream);
-        _waiting[waiting.Id] = waiting;
-        waiting.Start(async stopping => await call(peer, stopping));
-        return waiting;
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        waiting.Name(id);
+        _waiting[id] = waiting;
+        return true;
     }
 
     private WaitingCall Resume(BridgedRequest request)
@@ -154,9 +172,14 @@ public sealed partial class InputRequiredBridge(IRequestStateProtector protector
 
     private bool End(WaitingCall waiting, bool cancel)
     {
-        if (!_waiting.TryRemove(new KeyValuePair<string, WaitingCall>(waiting.Id, waiting)))
+        if (!waiting.TryEnd())
         {
             return false;
+        }
+
+        if (waiting.Id is { } id)
+        {
+            _waiting.TryRemove(new KeyValuePair<string, WaitingCall>(id, waiting));
         }
 
         if (cancel)

@@ -8,26 +8,39 @@ namespace OneMcp.Application.Gateway.InputRequests;
 /// <summary>
 /// A 2026-07-28 request whose backend call is still running while the gateway waits for the client to answer the
 /// backend's questions in a retry. The call keeps running across attempts; each attempt lends it its stream for
-/// progress and ends when the call completes or asks something new.
+/// progress and ends when the call completes or asks something new. A call is named (<see cref="Id"/>) only when
+/// its backend first asks something: until then only its first attempt knows it, and most calls end there.
 /// </summary>
-internal sealed class WaitingCall(string id, string principal) : IDisposable
+internal sealed class WaitingCall : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<PendingQuestion> _questions = [];
     private readonly CancellationTokenSource _lifetime = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Completed when the call completes or asks something. An attempt's wait goes on on the thread that completed it:
+    // that is a thread of the call's own continuation (or of the backend's question), so no hop to another thread.
+    private TaskCompletionSource _changed = new();
     private IClientPeer? _stream;
     private ITimer? _answerWindow;
     private int _asked;
+    private int _ended;
 
-    public string Id { get; } = id;
+    /// <summary>The id a <c>requestState</c> names; null until the backend first asks something (<see cref="Name"/>).</summary>
+    public string? Id { get; private set; }
 
-    public string Principal { get; } = principal;
+    // One for all: a faulted task of its own per call would be one more object with a finaliser per call.
+    private static readonly Task<Result> NotStarted = Task.FromException<Result>(new InvalidOperationException("The call was not started."));
 
     /// <summary>The backend call; faults or cancels as the call does.</summary>
-    public Task<Result> Call { get; private set; } = Task.FromException<Result>(new InvalidOperationException("The call was not started."));
+    public Task<Result> Call { get; private set; } = NotStarted;
 
     public CancellationToken Stopping => _lifetime.Token;
+
+    /// <summary>Names the call once its backend asks something, so that a retry can find it.</summary>
+    public void Name(string id) => Id = id;
+
+    /// <summary>True once: the caller ends the call (answered, given up, expired), nobody else does.</summary>
+    public bool TryEnd() => Interlocked.Exchange(ref _ended, 1) == 0;
 
     public void Start(Func<CancellationToken, Task<Result>> call)
     {
@@ -181,6 +194,12 @@ internal sealed class WaitingCall(string id, string principal) : IDisposable
         }
 
         // The call may still be winding down after a cancel; its token source is released once it has.
+        if (Call.IsCompleted)
+        {
+            _lifetime.Dispose();
+            return;
+        }
+
         _ = Call.ContinueWith(_ => _lifetime.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
@@ -190,7 +209,7 @@ internal sealed class WaitingCall(string id, string principal) : IDisposable
         lock (_gate)
         {
             previous = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _changed = new TaskCompletionSource();
         }
 
         previous.TrySetResult();
