@@ -148,6 +148,12 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
 
     private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if (request.Body is MemoryStream { Position: 0 } read && read.TryGetBuffer(out var readBytes))
+        {
+            // Read already, by the relay's look for a retry that another replica holds (SessionRelay).
+            return readBytes;
+        }
+
         var buffer = new MemoryStream(request.ContentLength is > 0 and <= 1 << 20 ? (int)request.ContentLength.Value : 1024);
         await request.Body.CopyToAsync(buffer, cancellationToken);
         return buffer.TryGetBuffer(out var bytes) ? bytes : new ArraySegment<byte>(buffer.ToArray());

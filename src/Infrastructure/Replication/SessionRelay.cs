@@ -136,32 +136,55 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     /// <summary>
     /// The replica named by the body's <c>params.requestState</c> and the body itself, or null when there is none.
-    /// The body is buffered and rewound for the SDK; it is parsed only when its bytes contain <c>"requestState"</c>.
+    /// The body is parsed only when its bytes contain <c>"requestState"</c>. A body of known size is read once and
+    /// handed on as those bytes (a readable <see cref="MemoryStream"/>: the gateway's own 2026-07-28 path takes them
+    /// without another copy); one of unknown size is buffered and rewound.
     /// </summary>
     private async Task<(string ReplicaId, ReadOnlyMemory<byte> Body)?> ReadRetryAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is not { } size)
+        {
+            return await ReadUnsizedRetryAsync(request, cancellationToken);
+        }
+
+        var body = new byte[size];
+        var length = await ReadUpToAsync(request.Body, body, cancellationToken);
+        request.Body = new MemoryStream(body, 0, length, writable: false, publiclyVisible: true);
+        return RetryOf(body.AsMemory(0, length));
+    }
+
+    private async Task<(string ReplicaId, ReadOnlyMemory<byte> Body)?> ReadUnsizedRetryAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         request.EnableBuffering();
         var buffer = ArrayPool<byte>.Shared.Rent(MaxRetryBytes + 1);
         try
         {
-            var limit = (int)(request.ContentLength ?? MaxRetryBytes + 1);
-            var length = 0;
-            int read;
-            while (length < limit && (read = await request.Body.ReadAsync(buffer.AsMemory(length, limit - length), cancellationToken)) > 0)
-            {
-                length += read;
-            }
-
+            var length = await ReadUpToAsync(request.Body, buffer.AsMemory(0, MaxRetryBytes + 1), cancellationToken);
             request.Body.Position = 0;
-            return length <= MaxRetryBytes && buffer.AsSpan(0, length).IndexOf("\"requestState\""u8) >= 0
-                && RequestStateReplicaOf(buffer.AsMemory(0, length)) is { } replicaId
-                    ? (replicaId, buffer.AsMemory(0, length).ToArray())
-                    : null;
+            return length <= MaxRetryBytes && RetryOf(buffer.AsMemory(0, length)) is { } retry
+                ? (retry.ReplicaId, retry.Body.ToArray())
+                : null;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private (string ReplicaId, ReadOnlyMemory<byte> Body)? RetryOf(ReadOnlyMemory<byte> body) =>
+        body.Span.IndexOf("\"requestState\""u8) >= 0 && RequestStateReplicaOf(body) is { } replicaId ? (replicaId, body) : null;
+
+    // Reads until the buffer is full or the body ends.
+    private static async Task<int> ReadUpToAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await body.ReadAsync(buffer[length..], cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        return length;
     }
 
     private string? RequestStateReplicaOf(ReadOnlyMemory<byte> body)

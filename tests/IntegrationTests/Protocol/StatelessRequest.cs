@@ -17,7 +17,7 @@ internal static class StatelessRequest
 
     public static async Task<(HttpStatusCode Status, JsonElement Message)> SendAsync(
         Uri url, string method, JsonObject? parameters = null, string? nameHeader = null, string? token = null, JsonObject? capabilities = null,
-        string? logLevel = null)
+        string? logLevel = null, bool chunked = false)
     {
         parameters ??= [];
         parameters["_meta"] = new JsonObject
@@ -38,6 +38,8 @@ internal static class StatelessRequest
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        // Chunked: a body of unknown size (no Content-Length), as a streaming client sends it.
+        request.Headers.TransferEncodingChunked = chunked;
         request.Headers.Add("MCP-Protocol-Version", Revision);
         request.Headers.Add("Mcp-Method", method);
         if (nameHeader is not null)

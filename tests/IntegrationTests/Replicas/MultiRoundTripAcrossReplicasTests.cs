@@ -21,13 +21,15 @@ public sealed class MultiRoundTripAcrossReplicasTests(PostgresFixture postgres) 
 
     public void Dispose() => _directory.Dispose();
 
-    [Fact]
-    public async Task TheRetrySentToB_ReachesTheCallWaitingOnA_AndCompletesIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheRetrySentToB_ReachesTheCallWaitingOnA_AndCompletesIt(bool chunked)
     {
         await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
         var (key, state) = await AskOnAsync(replicas.A);
 
-        var (status, completed) = await CallAsync(replicas.B, state, Accept(key, "across replicas"));
+        var (status, completed) = await CallAsync(replicas.B, state, Accept(key, "across replicas"), chunked);
 
         status.ShouldBe(HttpStatusCode.OK);
         Text(completed.GetProperty("result")).ShouldBe("elicited: accept across replicas");
@@ -67,7 +69,7 @@ public sealed class MultiRoundTripAcrossReplicasTests(PostgresFixture postgres) 
         return (question.Name, result.GetProperty("requestState").GetString()!);
     }
 
-    private static Task<(HttpStatusCode Status, JsonElement Message)> CallAsync(GatewayProcess gateway, string? requestState, JsonObject? inputResponses)
+    private static Task<(HttpStatusCode Status, JsonElement Message)> CallAsync(GatewayProcess gateway, string? requestState, JsonObject? inputResponses, bool chunked = false)
     {
         var parameters = new JsonObject { ["name"] = Tool, ["arguments"] = new JsonObject { ["message"] = "Your name?" } };
         if (requestState is not null)
@@ -76,7 +78,7 @@ public sealed class MultiRoundTripAcrossReplicasTests(PostgresFixture postgres) 
             parameters["inputResponses"] = inputResponses;
         }
 
-        return StatelessRequest.SendAsync(new Uri(gateway.BaseUrl, "/mcp"), "tools/call", parameters, nameHeader: Tool, capabilities: CanElicit.DeepClone().AsObject());
+        return StatelessRequest.SendAsync(new Uri(gateway.BaseUrl, "/mcp"), "tools/call", parameters, nameHeader: Tool, capabilities: CanElicit.DeepClone().AsObject(), chunked: chunked);
     }
 
     private static JsonObject Accept(string key, string answer) =>
