@@ -46,18 +46,26 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
             try
             {
                 var preset = Single(query, SessionFilter.PresetParameter);
-                var filter = await context.RequestServices.GetRequiredService<IMediator>().Send(
-                    new ResolveSessionFilterQuery(Single(query, SessionFilter.TagsParameter), Single(query, SessionFilter.TagFilterParameter), preset),
-                    context.RequestAborted);
+                var tags = Single(query, SessionFilter.TagsParameter);
+                var tagFilter = Single(query, SessionFilter.TagFilterParameter);
+
+                // No filter asked for (most requests): nothing to look up or parse, so no trip through the mediator.
+                var filter = preset is null && tags is null && tagFilter is null
+                    ? SessionFilter.None
+                    : await context.RequestServices.GetRequiredService<IMediator>().Send(new ResolveSessionFilterQuery(tags, tagFilter, preset), context.RequestAborted);
 
                 // Under scope validation a filter may only narrow: every tag it names (negated ones too) must be granted.
-                if (ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
+                if (filter.RequestedTags.Count > 0 && ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
                 {
                     await WriteInsufficientScopeAsync(context, missing);
                     return;
                 }
 
-                context.Items[FilterKey] = filter;
+                if (filter.Kind != SessionFilterKind.None)
+                {
+                    context.Items[FilterKey] = filter;
+                }
+
                 if (server is not null)
                 {
                     if (!BackendVisibility.TryReach(context.RequestServices.GetRequiredService<IBackendPool>(), server, filter, ScopeGrants.For(context), out var name))
