@@ -13,6 +13,9 @@ namespace OneMcp.Application.Gateway.InputRequests;
 /// </summary>
 internal sealed class WaitingCall : IDisposable
 {
+    // One for all: a faulted task of its own per call would be one more object with a finaliser per call.
+    private static readonly Task<Result> NotStarted = Task.FromException<Result>(new InvalidOperationException("The call was not started."));
+
     private readonly Lock _gate = new();
     private readonly List<PendingQuestion> _questions = [];
     private readonly CancellationTokenSource _lifetime = new();
@@ -27,9 +30,6 @@ internal sealed class WaitingCall : IDisposable
 
     /// <summary>The id a <c>requestState</c> names; null until the backend first asks something (<see cref="Name"/>).</summary>
     public string? Id { get; private set; }
-
-    // One for all: a faulted task of its own per call would be one more object with a finaliser per call.
-    private static readonly Task<Result> NotStarted = Task.FromException<Result>(new InvalidOperationException("The call was not started."));
 
     /// <summary>The backend call; faults or cancels as the call does.</summary>
     public Task<Result> Call { get; private set; } = NotStarted;
