@@ -11,8 +11,12 @@ namespace OneMcp.Infrastructure.Backends;
 /// <summary>Creates the SDK client transport for a backend's settings.</summary>
 public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenSource tokens) : IDisposable
 {
-    // One connection pool for every HTTP backend; request timeouts are the gateway's own, per backend.
-    private readonly SocketsHttpHandler _connections = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+    // One connection pool for every HTTP backend; request timeouts are the gateway's own, per backend. The trace
+    // context is put on each request by TraceContextHandler instead of .NET's own propagation (see there).
+    private readonly TraceContextHandler _connections = new()
+    {
+        InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ActivityHeadersPropagator = null },
+    };
 
     // Variables beyond the SDK's safe default set that common runtimes need to start at all. Everything
     // else of the gateway's own environment (database passwords, admin credentials) stays out of backends.

@@ -62,6 +62,11 @@ public sealed class TracingTests
         backendCall.Kind.ShouldBe(ActivityKind.Client);
         backendCall.GetTagItem("onemcp.backend").ShouldBe("web");
 
+        // The backend continues the trace under the exported backend span, over HTTP as in _meta: a parent that was
+        // never exported would leave the backend's own spans hanging off nothing.
+        SpanIdOf(viaHttp.GetProperty("traceparent").GetString()).ShouldBe(backendCall.SpanId.ToHexString(), viaHttp.ToString());
+        SpanIdOf(viaHttp.GetProperty("meta").GetProperty("traceparent").GetString()).ShouldBe(backendCall.SpanId.ToHexString());
+
         // Never the arguments.
         ours.SelectMany(s => s.TagObjects).Select(t => t.Key).ShouldNotContain(k => k.Contains("argument", StringComparison.OrdinalIgnoreCase));
     }
@@ -130,4 +135,6 @@ public sealed class TracingTests
     private static JsonElement Report(CallToolResult result) => JsonDocument.Parse(AggregationTests.Text(result)).RootElement.Clone();
 
     private static string? TraceIdOf(string? traceparent) => traceparent?.Split('-')[1];
+
+    private static string? SpanIdOf(string? traceparent) => traceparent?.Split('-')[2];
 }
