@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>
-/// Puts the trace context of the current span on each request to an HTTP backend (<c>traceparent</c>, <c>tracestate</c>
-/// with the default W3C propagator): while a call is traced that is the gateway's backend span, the one exported, so
-/// the backend's own spans hang off it, as they do through <c>_meta</c>.
+/// Puts the trace context of the current span on each request to an HTTP backend (<c>traceparent</c> and
+/// <c>tracestate</c>, through .NET's <see cref="DistributedContextPropagator.Current"/>): while a call is traced that is
+/// the gateway's backend span, the one exported, so the backend's own spans hang off it, as they do through <c>_meta</c>.
 /// </summary>
 /// <remarks>
 /// It stands in for .NET's own propagation, which the backends' connection pool turns off
