@@ -234,6 +234,29 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         awaiting["runtime"]!["lastError"]!.GetValue<string>().ShouldContain("Authorize it again");
     }
 
+    [Fact]
+    public async Task AnAccessTokenTheBackendStopsAccepting_IsRenewedAndTheCallSentAgain_OnTheSameConnection()
+    {
+        var (backend, gateway, admin) = await StartAsync();
+        await AuthorizeAndApproveAsync(admin, "vault");
+        await using var client = await ConnectWithTokenAsync(gateway);
+        (await client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "before" })).IsError.ShouldNotBe(true);
+        var connectedAt = gateway.Backend("vault").State.LastConnectedAt;
+        using var probe = new HttpClient();
+
+        // The backend drops every access token early (as after a key rotation); its refresh tokens still work.
+        (await probe.PostAsync(new Uri(backend.BaseUrl, "/test-oauth/revoke-access-tokens"), content: null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var after = await client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "after" });
+
+        after.IsError.ShouldNotBe(true);
+        string.Concat(after.Content.OfType<TextContentBlock>().Select(b => b.Text)).ShouldContain("after");
+        var stats = await probe.GetFromJsonAsync<JsonObject>(new Uri(backend.BaseUrl, "/test-oauth/stats"));
+        stats!["refreshes"]!.GetValue<int>().ShouldBe(1, "one renewal for the refused token");
+        var state = gateway.Backend("vault").State;
+        state.Status.ShouldBe(Application.Backends.BackendStatus.Connected);
+        state.LastConnectedAt.ShouldBe(connectedAt, "the call was sent again on the connection it was made on");
+    }
+
     private Task<(HttpTestServer Backend, GatewayUnderTest Gateway, HttpClient Admin)> StartAsync(params string[] backendArgs) =>
         StartAsync(clock: null, backendArgs);
 

@@ -16,8 +16,8 @@ namespace OneMcp.IntegrationTests.Gateway;
 /// A per-user backend that requires OAuth (the test server with <c>--require-oauth</c>, whose <c>token_subject</c>
 /// tool says whose token a call carried), end to end through the gateway (ADR 0033): alice and bob connect it with
 /// their own accounts from "My connections" and their calls reach it as themselves, carol (not connected) is told
-/// where to connect, each user's short-lived token is renewed for that user, an administrator's revocation and a
-/// user's removal end that user's connection.
+/// where to connect, each user's short-lived token is renewed for that user (also when the backend refuses it early),
+/// an administrator's revocation and a user's removal end that user's connection.
 /// </summary>
 public sealed class PerUserOAuthBackendTests : IAsyncLifetime
 {
@@ -99,6 +99,22 @@ public sealed class PerUserOAuthBackendTests : IAsyncLifetime
         using var probe = new HttpClient();
         var stats = await probe.GetFromJsonAsync<JsonObject>(new Uri(_backend.BaseUrl, "/test-oauth/stats"));
         stats!["refreshes"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(4, "each user's token renewed before each of their calls after the first");
+    }
+
+    [Fact]
+    public async Task AUsersTokenTheBackendStopsAccepting_IsRenewedForThatUser_AndTheCallStillReachesTheBackendAsThem()
+    {
+        await ConnectAsync("alice", "alice-at-vault");
+        await using var alice = await ClientAsync("alice");
+        (await SubjectAsync(alice)).ShouldBe("alice-at-vault");
+        using var probe = new HttpClient();
+
+        // The backend drops every access token before its time; alice's refresh token still works.
+        (await probe.PostAsync(new Uri(_backend.BaseUrl, "/test-oauth/revoke-access-tokens"), content: null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        (await SubjectAsync(alice)).ShouldBe("alice-at-vault");
+        var stats = await probe.GetFromJsonAsync<JsonObject>(new Uri(_backend.BaseUrl, "/test-oauth/stats"));
+        stats!["refreshes"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(1, "alice's refused token renewed");
     }
 
     [Fact]

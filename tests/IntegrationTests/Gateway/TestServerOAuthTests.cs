@@ -207,6 +207,26 @@ public sealed class TestServerOAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RevokeAccessTokens_TestHook_StopsTheAccessTokens_ButTheRefreshTokenStillRenewsThem()
+    {
+        var clientId = await RegisterAsync();
+        var pkce = Pkce.Create();
+        var tokens = await Driver.ExchangeCodeAsync(clientId, await AllowAsync(clientId, pkce), RedirectUri, pkce.Verifier);
+
+        using (var revoke = await _http.PostAsync(new Uri(Base + "/test-oauth/revoke-access-tokens"), null))
+        {
+            revoke.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        using var refused = await PostInitializeAsync(tokens.AccessToken);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var renewed = await Driver.RefreshAsync(clientId, tokens.RefreshToken!);
+        renewed.IsSuccess.ShouldBeTrue();
+        using var accepted = await PostInitializeAsync(renewed.AccessToken);
+        accepted.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Deny_RedirectsWithAccessDeniedAndTheState()
     {
         var clientId = await RegisterAsync();

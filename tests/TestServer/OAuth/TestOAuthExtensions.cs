@@ -21,6 +21,7 @@ internal static class TestOAuthExtensions
     public const string AuthorizePath = "/oauth/authorize";
     public const string TokenPath = "/oauth/token";
     public const string RevokeAllPath = "/test-oauth/revoke-all";
+    public const string RevokeAccessTokensPath = "/test-oauth/revoke-access-tokens";
     public const string StatsPath = "/test-oauth/stats";
 
     public static IServiceCollection AddTestOAuth(this IServiceCollection services, TestOAuthSettings settings)
@@ -72,10 +73,15 @@ internal static class TestOAuthExtensions
         endpoints.MapMethods(AuthorizePath, [HttpMethods.Get, HttpMethods.Post], TestOAuthEndpoints.AuthorizeAsync);
         endpoints.MapPost(TokenPath, TestOAuthEndpoints.TokenAsync);
 
-        // Test hooks, not OAuth: the backend revoking every grant, and counters for assertions.
+        // Test hooks, not OAuth: the backend revoking every grant or only the access tokens, and counters for assertions.
         endpoints.MapPost(RevokeAllPath, (TestOAuthStore store) =>
         {
             store.RevokeAll();
+            return Results.NoContent();
+        });
+        endpoints.MapPost(RevokeAccessTokensPath, (TestOAuthStore store) =>
+        {
+            store.RevokeAccessTokens();
             return Results.NoContent();
         });
         endpoints.MapGet(StatsPath, TestOAuthEndpoints.Stats);

@@ -115,6 +115,9 @@ internal sealed class TestOAuthStore
         _refreshTokens.Clear();
     }
 
+    /// <summary>Test hook: every access token stops working before its time; refresh tokens still renew them.</summary>
+    public void RevokeAccessTokens() => _accessTokens.Clear();
+
     public TestOAuthStats Stats()
     {
         var now = Now;

@@ -1,24 +1,60 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 
 namespace OneMcp.Infrastructure.Backends.OAuth;
 
 /// <summary>
-/// Sends a backend's OAuth access token with every request to it (when it has one). A 401 to a request that
-/// carried a token marks that token stale and tells the connection, which reconnects and so renews it (or, when
-/// the tokens cannot be renewed, reports the backend as awaiting OAuth with the reason). With an owner, the tokens are
-/// that user's own for a per-user backend (ADR 0033).
+/// Sends a backend's OAuth access token with every request to it (when it has one). A 401 to a request that carried a
+/// token means the backend did nothing with it: the token is marked stale, renewed, and the request sent once more with
+/// the new one, so a token that stopped working early (revoked, rotated keys, a clock apart) costs a renewal, not the
+/// call. Only when no new token can be had, or the backend refuses that one too, is the connection told: it reconnects
+/// (or, when the tokens cannot be renewed, reports the backend as awaiting OAuth with the reason). With an owner, the
+/// tokens are that user's own for a per-user backend (ADR 0033).
 /// </summary>
 public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? owner, BackendTokenSource tokens, Action onRejected) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        string? token;
+        var token = await TokenAsync(cancellationToken);
+        var response = await SendWithAsync(request, token, cancellationToken);
+        if (token is null || response.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return response;
+        }
+
+        tokens.Reject(backend, owner, token);
+        if (!CanSendAgain(request))
+        {
+            onRejected();
+            return response;
+        }
+
+        var renewed = await TokenAsync(cancellationToken);
+        if (renewed is null || renewed == token)
+        {
+            onRejected();
+            return response;
+        }
+
+        response.Dispose();
+        response = await SendWithAsync(request, renewed, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            tokens.Reject(backend, owner, renewed);
+            onRejected();
+        }
+
+        return response;
+    }
+
+    private async Task<string?> TokenAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            token = await tokens.GetAccessTokenAsync(backend, owner, cancellationToken);
+            return await tokens.GetAccessTokenAsync(backend, owner, cancellationToken);
         }
         catch (BackendAuthorizationRequiredException)
         {
@@ -26,19 +62,21 @@ public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? ow
             onRejected();
             throw;
         }
+    }
 
+    private Task<HttpResponseMessage> SendWithAsync(HttpRequestMessage request, string? token, CancellationToken cancellationToken)
+    {
+        // Without a token, an Authorization header from the backend's configured headers goes as it is.
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        var response = await base.SendAsync(request, cancellationToken);
-        if (token is not null && response.StatusCode == HttpStatusCode.Unauthorized)
-        {
-            tokens.Reject(backend, owner, token);
-            onRejected();
-        }
-
-        return response;
+        return base.SendAsync(request, cancellationToken);
     }
+
+    // A body held in memory, or a JSON value (the MCP client's messages), is written again as it was; a stream's was
+    // consumed by the first send.
+    private static bool CanSendAgain(HttpRequestMessage request) =>
+        request.Content is null or JsonContent or ByteArrayContent or ReadOnlyMemoryContent;
 }
