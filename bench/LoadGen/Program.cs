@@ -16,6 +16,15 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+// A terminated LoadGen (a script's kill, a CI timeout) ends the processes it started too, as Ctrl+C does: the run
+// is cancelled and the finally blocks below dispose of them; without this the runtime exits at once and leaves
+// them running.
+using var terminated = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cancel.Cancel();
+});
+
 if (options.Mode is "cold-start" or "list-tools")
 {
     try
