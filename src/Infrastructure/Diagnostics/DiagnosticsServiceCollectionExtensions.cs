@@ -50,8 +50,8 @@ public static class DiagnosticsServiceCollectionExtensions
 
     /// <summary>
     /// The gateway's own spans: a request span and its backend-call child per forwarded call. The MCP SDK's spans and
-    /// the HTTP client's would only repeat them (ADR 0014); HTTP backends still get <c>traceparent</c>, which .NET
-    /// propagates from the current activity by itself.
+    /// the HTTP client's would only repeat them (ADR 0014); HTTP backends still get the backend span as
+    /// <c>traceparent</c>, from <c>TraceContextHandler</c>.
     /// </summary>
     public static TracerProviderBuilder AddGatewaySources(this TracerProviderBuilder tracing) =>
         tracing
