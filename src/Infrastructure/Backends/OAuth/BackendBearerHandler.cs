@@ -10,9 +10,9 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// Sends a backend's OAuth access token with every request to it (when it has one). A 401 to a request that carried a
 /// token means the backend did nothing with it: the token is marked stale, renewed, and the request sent once more with
 /// the new one, so a token that stopped working early (revoked, rotated keys, a clock apart) costs a renewal, not the
-/// call. Only when no new token can be had, or the backend refuses that one too, is the connection told: it reconnects
-/// (or, when the tokens cannot be renewed, reports the backend as awaiting OAuth with the reason). With an owner, the
-/// tokens are that user's own for a per-user backend (ADR 0033).
+/// call. Only when no new token can be had, the request's body cannot be sent twice, or the backend refuses the new
+/// token too, is the connection told: it reconnects (or, when the tokens cannot be renewed, reports the backend as
+/// awaiting OAuth with the reason). With an owner, the tokens are that user's own for a per-user backend (ADR 0033).
 /// </summary>
 public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? owner, BackendTokenSource tokens, Action onRejected) : DelegatingHandler
 {
