@@ -5,7 +5,7 @@
 //                   "Users" (hash routes #backends, #requests, #clients, #tags, #activity, #connections, #users;
 //                   "Users" only for admins)
 //   backend row     tr[data-backend="<name>"] (a card at phone width, same element), containing
-//                   .status whose text is exactly Authorized | Connected | Awaiting OAuth | Error | Disconnected |
+//                   .status whose text is exactly Connected | Awaiting OAuth | Error | Disconnected |
 //                   Connecting | Disabled (details such as the last error are in .status-note, outside .status)
 //   buttons         by accessible name: Authorize, Restart OAuth, Enable, Disable, Edit, Remove, Approve, Deny,
 //                   Revoke, Save, Sign out
