@@ -13,6 +13,9 @@ internal static class BackendFailures
         e is HttpRequestException { StatusCode: HttpStatusCode.Unauthorized }
         || (e.InnerException is not null && IsUnauthorized(e.InnerException));
 
+    /// <summary>The backend's OAuth tokens expired and could not be renewed, possibly wrapped by the transport.</summary>
+    public static bool IsAuthorizationRequired(Exception e) => FindAuthorizationRequired(e) is not null;
+
     public static string DescribeConnectFailure(Exception e) => e switch
     {
         _ when FindAuthorizationRequired(e) is { } required => required.Message,

@@ -147,6 +147,13 @@ internal sealed partial class BackendRequestChannel(
                 $"Server '{Name}' did not answer {method} within {settings.RequestTimeout.TotalSeconds:0.###} s.",
                 McpErrorCode.InternalError);
         }
+        catch (Exception e) when (BackendFailures.IsAuthorizationRequired(e))
+        {
+            // The backend's OAuth tokens could not be renewed for this request: the same answer as for a call that
+            // arrives once the backend awaits OAuth (the reason is in its status, for the operator).
+            throw new McpProtocolException(
+                $"Server '{Name}' is not connected ({BackendFailures.Describe(BackendStatus.AwaitingOAuth)}).", e, McpErrorCode.InternalError);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException or ClientTransportClosedException)
         {
             throw new McpProtocolException($"Server '{Name}' disconnected while handling {method}.", e, McpErrorCode.InternalError);

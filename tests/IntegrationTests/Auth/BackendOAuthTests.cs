@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.Domain.AuthorizationRequests;
@@ -228,7 +229,9 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         stats!["refreshes"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(3, "one renewal before each call after the first");
 
         (await probe.PostAsync(new Uri(backend.BaseUrl, "/test-oauth/revoke-all"), content: null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        await Should.ThrowAsync<Exception>(() => client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "revoked" }).AsTask());
+        // Refused, whichever comes first: the failed renewal of this call's token, or the reconnect it starts.
+        var refused = await Should.ThrowAsync<McpProtocolException>(() => client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "revoked" }).AsTask());
+        refused.Message.ShouldContain("'vault'");
         var awaiting = await VaultAsync(admin, b => b["runtime"]!["status"]!.GetValue<string>() == "awaitingOAuth");
 
         awaiting["runtime"]!["lastError"]!.GetValue<string>().ShouldContain("Authorize it again");
