@@ -60,6 +60,7 @@ public static partial class GatewayApp
         app.UseMiddleware<McpRequestLimits>(options.MaxRequestBodyBytes);
         app.UseMiddleware<SessionFilterMiddleware>();
         app.UseMiddleware<PerRequestCalls>(); // 2026-07-28 calls, reads and prompts, answered without the SDK's per-request server (ADR 0036).
+        app.UseMiddleware<SessionCalls>(); // Calls, reads and prompts in a streamable HTTP session, answered without the SDK's server (ADR 0038).
         app.UseRouting();
         app.UseAdminOnly();
         app.MapHealth();

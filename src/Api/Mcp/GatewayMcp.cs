@@ -24,6 +24,7 @@ internal static partial class GatewayMcp
 {
     internal const string LogCategory = "OneMcp.Api.Mcp";
     private const string SessionKey = "onemcp.session";
+    private const string LiveSessionKey = "onemcp.live-session";
     private const string DiscoverMethod = "server/discover";
 
     /// <summary>Who answers: named in every 2026-07-28 result's <c>_meta</c>, and in <c>initialize</c>.</summary>
@@ -32,6 +33,7 @@ internal static partial class GatewayMcp
     public static IServiceCollection AddGatewayMcp(this IServiceCollection services)
     {
         services.AddHttpContextAccessor();
+        services.AddSingleton<LiveSessions>();
         services
             .AddMcpServer(options => options.ServerInfo = ServerInfo)
             // Malformed fields are the client's error (-32602 naming the field), not a failure deep in deserialization.
@@ -144,6 +146,21 @@ internal static partial class GatewayMcp
         {
             // A session's tools/list is written from the list serialized once (ADR 0035).
             options.Filters.Message.IncomingFilters.Add(SerializedToolLists.For(engine, session));
+            if (GatewayRoutes.IsStreamablePost(http.Request))
+            {
+                // Its calls may be answered outside the SDK (ADR 0038); the client's cancellations reach them from here.
+                var live = new LiveSession(session, http.User, http.RequestServices.GetRequiredService<LiveSessions>());
+                http.Items[LiveSessionKey] = live;
+                options.Filters.Message.IncomingFilters.Add(next => (context, ct) =>
+                {
+                    if (context.JsonRpcMessage is JsonRpcNotification { Method: NotificationMethods.CancelledNotification } cancelled)
+                    {
+                        live.Cancelled(cancelled.Params);
+                    }
+
+                    return next(context, ct);
+                });
+            }
         }
 
         return Task.CompletedTask;
@@ -194,14 +211,23 @@ internal static partial class GatewayMcp
 
         session.Attach(new ClientPeer(server));
         registry.Add(session);
+        var live = http.Items[LiveSessionKey] as LiveSession;
+        var liveSessions = live is null ? null : services.GetRequiredService<LiveSessions>();
         try
         {
             // Then recorded for the other replicas (ADR 0031), before the session answers anything.
             await using var owned = await services.GetRequiredService<Infrastructure.Replication.SessionDirectory>().OwnAsync(server.SessionId, cancellationToken);
+            if (live is not null)
+            {
+                live.Server = server;
+                liveSessions!.Add(server.SessionId, live);
+            }
+
             await server.RunAsync(cancellationToken);
         }
         finally
         {
+            liveSessions?.Remove(server.SessionId);
             registry.Remove(session.Id, out _);
             if (owners is not null && server.SessionId is { } endedId)
             {

@@ -64,25 +64,9 @@ internal sealed record PerRequestCall(
         try
         {
             var method = headers[McpHeaders.Method].ToString();
-            if (!TryReadEnvelope(body, out var envelope) || !string.Equals(envelope.Method, method, StringComparison.Ordinal))
-            {
-                return null;
-            }
-
-            var id = JsonSerializer.Deserialize(body[envelope.Id], McpJson<RequestId>.Info);
-            var parameters = body[envelope.Params];
-            (RequestParams? typed, string? target, IDictionary<string, JsonElement>? arguments) = method switch
-            {
-                RequestMethods.ToolsCall when JsonSerializer.Deserialize(parameters, McpJson<CallToolRequestParams>.Info) is { } call =>
-                    (call, call.Name, call.Arguments),
-                RequestMethods.PromptsGet when JsonSerializer.Deserialize(parameters, McpJson<GetPromptRequestParams>.Info) is { } prompt =>
-                    ((RequestParams?)prompt, prompt.Name, prompt.Arguments),
-                RequestMethods.ResourcesRead when JsonSerializer.Deserialize(parameters, McpJson<ReadResourceRequestParams>.Info) is { } read =>
-                    (read, read.Uri, null),
-                _ => (null, null, null),
-            };
-            if (typed?.Meta is not { } meta
-                || !string.Equals(target, headers[McpHeaders.Name], StringComparison.Ordinal)
+            if (ReadHotCall(body, method) is not { } call
+                || call.Parameters.Meta is not { } meta
+                || !string.Equals(call.Target, headers[McpHeaders.Name], StringComparison.Ordinal)
                 || !IsString(meta[MetaKeys.ProtocolVersion], ProtocolEra.FirstPerRequestRevision)
                 || meta[MetaKeys.ClientCapabilities] is not JsonObject capabilities)
             {
@@ -93,13 +77,45 @@ internal sealed record PerRequestCall(
             var capabilitiesOf = capabilities.Deserialize(McpJson<ClientCapabilities>.Info);
             _ = meta[MetaKeys.ClientInfo]?.Deserialize(McpJson<Implementation>.Info);
             _ = meta[MetaKeys.LogLevel]?.Deserialize(McpJson<LoggingLevel>.Info);
-            return new PerRequestCall(id, method, target!, typed, arguments, capabilitiesOf, meta);
+            return new PerRequestCall(call.Id, method, call.Target, call.Parameters, call.Arguments, capabilitiesOf, meta);
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// A <c>tools/call</c>, <c>resources/read</c> or <c>prompts/get</c> request in <paramref name="body"/>, its parameters
+    /// read straight into their typed form without a JSON tree of the whole request: a JSON-RPC envelope (see
+    /// <see cref="TryReadEnvelope"/>) whose method is <paramref name="method"/> when one is given, or any of the three,
+    /// and parameters that are well-formed. Null when anything differs; throws <see cref="JsonException"/> for
+    /// parameters of the wrong shape.
+    /// </summary>
+    internal static HotCall? ReadHotCall(ReadOnlySpan<byte> body, string? method)
+    {
+        if (!TryReadEnvelope(body, out var envelope) || (method is not null && !string.Equals(envelope.Method, method, StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var id = JsonSerializer.Deserialize(body[envelope.Id], McpJson<RequestId>.Info);
+        var parameters = body[envelope.Params];
+        (RequestParams? typed, string? target, IDictionary<string, JsonElement>? arguments) = envelope.Method switch
+        {
+            RequestMethods.ToolsCall when JsonSerializer.Deserialize(parameters, McpJson<CallToolRequestParams>.Info) is { } call =>
+                (call, call.Name, call.Arguments),
+            RequestMethods.PromptsGet when JsonSerializer.Deserialize(parameters, McpJson<GetPromptRequestParams>.Info) is { } prompt =>
+                ((RequestParams?)prompt, prompt.Name, prompt.Arguments),
+            RequestMethods.ResourcesRead when JsonSerializer.Deserialize(parameters, McpJson<ReadResourceRequestParams>.Info) is { } read =>
+                (read, read.Uri, null),
+            _ => (null, null, null),
+        };
+        return typed is null || target is null ? null : new HotCall(id, envelope.Method!, target, typed, arguments);
+    }
+
+    /// <summary>A request of one of the three hot methods, read by <see cref="ReadHotCall"/>.</summary>
+    internal sealed record HotCall(RequestId Id, string Method, string Target, RequestParams Parameters, IDictionary<string, JsonElement>? Arguments);
 
     /// <summary>
     /// The JSON-RPC envelope: <c>"jsonrpc": "2.0"</c>, a string or number <c>id</c>, the <c>method</c> and the

@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace OneMcp.Api.Mcp;
+
+/// <summary>
+/// The event stream of a POST whose request the gateway answers without the SDK's server (ADR 0036, ADR 0038): a
+/// server-sent event per message, the request's progress, log notifications and questions first, then its answer,
+/// and nothing after the answer. Written as the SDK writes it, with the JSON-RPC response serialized around the typed
+/// result rather than through a JSON tree of it.
+/// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "The gate is awaited only (no wait handle is ever made), and a backend's late notification may still reach it after the request ended.")]
+internal abstract class CallAnswerStream(HttpResponse response)
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true };
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _answered;
+
+    protected HttpResponse Response => response;
+
+    /// <summary>The request's result.</summary>
+    public Task AnswerAsync<TResult>(RequestId id, TResult result, JsonTypeInfo<TResult> typeInfo, CancellationToken cancellationToken)
+        where TResult : Result
+    {
+        Complete(result);
+        return WriteAsync(json =>
+        {
+            json.WriteStartObject();
+            json.WritePropertyName("result"u8);
+            JsonSerializer.Serialize(json, result, typeInfo);
+            json.WritePropertyName("id"u8);
+            JsonSerializer.Serialize(json, id, McpJson<RequestId>.Info);
+            json.WriteString("jsonrpc"u8, "2.0");
+            json.WriteEndObject();
+        }, error: null, final: true, cancellationToken);
+    }
+
+    /// <summary>The request's error.</summary>
+    public Task FailAsync(RequestId id, JsonRpcErrorDetail error, CancellationToken cancellationToken) =>
+        WriteAsync(new JsonRpcError { Id = id, JsonRpc = "2.0", Error = error }, final: true, cancellationToken);
+
+    /// <summary>What the revision adds to every result before it is written.</summary>
+    protected virtual void Complete(Result result)
+    {
+    }
+
+    /// <summary>Sets the response's status and headers, before its first byte; <paramref name="firstError"/> is the first message when it is an error.</summary>
+    protected abstract void Start(JsonRpcError? firstError);
+
+    /// <summary>A message before the answer; false when the answer was written already (nothing more goes on this stream).</summary>
+    protected Task<bool> WriteAsync(JsonRpcMessage message, bool final, CancellationToken cancellationToken) =>
+        WriteAsync(json => JsonSerializer.Serialize(json, message, McpJson<JsonRpcMessage>.Info), message as JsonRpcError, final, cancellationToken);
+
+    /// <summary>The headers of an event stream, as the SDK sends them, with the response's buffering off.</summary>
+    protected void StartEventStream(int status)
+    {
+        response.StatusCode = status;
+        var headers = response.Headers;
+        headers.ContentType = "text/event-stream";
+        headers.CacheControl = "no-cache,no-store";
+        headers.ContentEncoding = "identity";
+        headers["X-Accel-Buffering"] = "no";
+        response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private async Task<bool> WriteAsync(Action<Utf8JsonWriter> write, JsonRpcError? error, bool final, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_answered)
+            {
+                return false;
+            }
+
+            _answered = final;
+            if (!response.HasStarted)
+            {
+                Start(error);
+            }
+
+            var body = response.BodyWriter;
+            body.Write("event: message\ndata: "u8);
+            using (var json = new Utf8JsonWriter(body, WriterOptions))
+            {
+                write(json);
+            }
+
+            body.Write("\n\n"u8);
+            await body.FlushAsync(cancellationToken);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
