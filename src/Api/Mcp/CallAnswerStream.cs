@@ -17,6 +17,9 @@ namespace OneMcp.Api.Mcp;
 internal abstract class CallAnswerStream(HttpResponse response)
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true };
+    /// <summary>How long a call may run before its response's headers are sent on their own (the SDK's grace for 2026-07-28 requests).</summary>
+    internal static readonly TimeSpan HeadersWithin = TimeSpan.FromMilliseconds(250);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _answered;
 
@@ -42,6 +45,44 @@ internal abstract class CallAnswerStream(HttpResponse response)
     /// <summary>The request's error.</summary>
     public Task FailAsync(RequestId id, JsonRpcErrorDetail error, CancellationToken cancellationToken) =>
         WriteAsync(new JsonRpcError { Id = id, JsonRpc = "2.0", Error = error }, final: true, cancellationToken);
+
+    /// <summary>
+    /// Waits for <paramref name="answering"/>, which writes on this stream. Its headers go with its first message, in
+    /// one write with the answer when that is the only one; a call still silent after <see cref="HeadersWithin"/> has
+    /// them sent on their own, so that a client waiting for the headers of a long call does not time out.
+    /// </summary>
+    public async Task AwaitAsync(Task answering, CancellationToken cancellationToken)
+    {
+        if (!answering.IsCompleted)
+        {
+            using var answered = new CancellationTokenSource();
+            if (await Task.WhenAny(answering, Task.Delay(HeadersWithin, answered.Token)) != answering)
+            {
+                await BeginIfSilentAsync(cancellationToken);
+            }
+
+            await answered.CancelAsync();
+        }
+
+        await answering;
+    }
+
+    private async Task BeginIfSilentAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_answered && !response.HasStarted)
+            {
+                Start(firstError: null);
+                await response.BodyWriter.FlushAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>What the revision adds to every result before it is written.</summary>
     protected virtual void Complete(Result result)
@@ -91,7 +132,12 @@ internal abstract class CallAnswerStream(HttpResponse response)
             }
 
             body.Write("\n\n"u8);
-            await body.FlushAsync(cancellationToken);
+            if (!final)
+            {
+                await body.FlushAsync(cancellationToken);
+            }
+
+            // The answer is sent with the end of the response, in one write, when the request returns.
             return true;
         }
         finally

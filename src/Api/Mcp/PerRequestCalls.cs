@@ -3,6 +3,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.InputRequests;
+using OneMcp.Application.Gateway.Sessions;
 
 namespace OneMcp.Api.Mcp;
 
@@ -49,21 +50,7 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         try
         {
             session.TakeLogLevelFromMeta(call.Meta);
-            switch (call.Parameters)
-            {
-                case CallToolRequestParams tool:
-                    await stream.AnswerAsync(call.Id, await RunAsync(request, (peer, ct) => engine.CallToolAsync(session, peer, tool, ct), aborted),
-                        McpJson<CallToolResult>.Info, aborted);
-                    break;
-                case ReadResourceRequestParams read:
-                    await stream.AnswerAsync(call.Id, await RunAsync(request, (peer, ct) => engine.ReadResourceAsync(session, peer, read, ct), aborted),
-                        McpJson<ReadResourceResult>.Info, aborted);
-                    break;
-                case GetPromptRequestParams prompt:
-                    await stream.AnswerAsync(call.Id, await RunAsync(request, (peer, ct) => engine.GetPromptAsync(session, peer, prompt, ct), aborted),
-                        McpJson<GetPromptResult>.Info, aborted);
-                    break;
-            }
+            await stream.AwaitAsync(RunAsync(stream, session, request, call, aborted), aborted);
         }
         catch (InputRequiredException questions)
         {
@@ -77,6 +64,25 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         catch (Exception e)
         {
             await stream.FailAsync(call.Id, ErrorOf(e), aborted);
+        }
+    }
+
+    private async Task RunAsync(PerRequestStream stream, GatewaySession session, BridgedRequest request, PerRequestCall call, CancellationToken aborted)
+    {
+        switch (call.Parameters)
+        {
+            case CallToolRequestParams tool:
+                await stream.AnswerAsync(call.Id, await RunAsync(request, (peer, ct) => engine.CallToolAsync(session, peer, tool, ct), aborted),
+                    McpJson<CallToolResult>.Info, aborted);
+                break;
+            case ReadResourceRequestParams read:
+                await stream.AnswerAsync(call.Id, await RunAsync(request, (peer, ct) => engine.ReadResourceAsync(session, peer, read, ct), aborted),
+                    McpJson<ReadResourceResult>.Info, aborted);
+                break;
+            case GetPromptRequestParams prompt:
+                await stream.AnswerAsync(call.Id, await RunAsync(request, (peer, ct) => engine.GetPromptAsync(session, peer, prompt, ct), aborted),
+                    McpJson<GetPromptResult>.Info, aborted);
+                break;
         }
     }
 

@@ -6,8 +6,9 @@ namespace OneMcp.Api.Mcp;
 
 /// <summary>
 /// The response of a request in a session that <see cref="SessionCalls"/> answers (ADR 0038), written as the SDK writes
-/// a session's POST: status 200 and the event stream's headers sent at once (so that a client waiting on a long call
-/// sees its response begin), the request's progress, logs and questions, then its answer. To the session's server it
+/// a session's POST: status 200 and the event stream's headers, the request's progress, logs and questions, then its
+/// answer. The headers go with the first message, or on their own once the call has taken a while
+/// (<see cref="CallAnswerStream.BeginIfSilentAsync"/>). To the session's server it
 /// is the request's transport, so what a backend sends about the request travels here; anything sent after the answer
 /// goes where the SDK sends it then, to the session's own stream.
 /// </summary>
@@ -19,14 +20,6 @@ internal sealed class SessionCallStream(HttpResponse response, McpServer session
 
     /// <summary>Never read: a request's transport only carries what the server sends.</summary>
     public ChannelReader<JsonRpcMessage> MessageReader => NothingToRead;
-
-    /// <summary>The response begins before the call runs, as the SDK begins it.</summary>
-    public async Task BeginAsync(CancellationToken cancellationToken)
-    {
-        Start(firstError: null);
-        await Response.StartAsync(cancellationToken);
-        await Response.BodyWriter.FlushAsync(cancellationToken);
-    }
 
     public async Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default)
     {

@@ -57,28 +57,12 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
     private async Task AnswerAsync(HttpContext context, LiveSession live, ModelContextProtocol.Server.McpServer server, PerRequestCall.HotCall call)
     {
         var stream = new SessionCallStream(context.Response, server);
-        var peer = new Infrastructure.Clients.ClientPeer(new StreamBoundServer(server, stream));
-        var session = live.Session;
         var running = live.Begin(call.Id, context.RequestAborted);
         var cancellation = running.Token;
         try
         {
-            await stream.BeginAsync(cancellation);
-            switch (call.Parameters)
-            {
-                case CallToolRequestParams tool:
-                    await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.CallToolAsync(session, peer, tool, ct), cancellation),
-                        McpJson<CallToolResult>.Info, cancellation);
-                    break;
-                case ReadResourceRequestParams read:
-                    await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.ReadResourceAsync(session, peer, read, ct), cancellation),
-                        McpJson<ReadResourceResult>.Info, cancellation);
-                    break;
-                case GetPromptRequestParams prompt:
-                    await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.GetPromptAsync(session, peer, prompt, ct), cancellation),
-                        McpJson<GetPromptResult>.Info, cancellation);
-                    break;
-            }
+            var peer = new Infrastructure.Clients.ClientPeer(new StreamBoundServer(server, stream));
+            await stream.AwaitAsync(RunAsync(stream, live.Session, peer, call, cancellation), cancellation);
         }
         catch (Exception) when (cancellation.IsCancellationRequested)
         {
@@ -98,6 +82,25 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
         finally
         {
             live.Finish(call.Id, running);
+        }
+    }
+
+    private async Task RunAsync(SessionCallStream stream, GatewaySession session, IClientPeer peer, PerRequestCall.HotCall call, CancellationToken cancellation)
+    {
+        switch (call.Parameters)
+        {
+            case CallToolRequestParams tool:
+                await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.CallToolAsync(session, peer, tool, ct), cancellation),
+                    McpJson<CallToolResult>.Info, cancellation);
+                break;
+            case ReadResourceRequestParams read:
+                await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.ReadResourceAsync(session, peer, read, ct), cancellation),
+                    McpJson<ReadResourceResult>.Info, cancellation);
+                break;
+            case GetPromptRequestParams prompt:
+                await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.GetPromptAsync(session, peer, prompt, ct), cancellation),
+                    McpJson<GetPromptResult>.Info, cancellation);
+                break;
         }
     }
 
