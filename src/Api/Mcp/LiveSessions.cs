@@ -27,7 +27,6 @@ internal sealed class LiveSessions(IOptions<HttpServerTransportOptions> transpor
     /// <summary>The SDK's clock for idle sessions, which the turns follow.</summary>
     public TimeProvider Clock { get; } = transport.Value.TimeProvider;
 
-
 #pragma warning disable MCP9006 // Sessions are what initialize clients need; their idle timeout is the SDK's.
     private static TimeSpan TurnInterval(HttpServerTransportOptions options) =>
         options.IdleTimeout is { Ticks: > 0 } idle && idle / 4 < TimeSpan.FromMinutes(1) ? idle / 4 : TimeSpan.FromMinutes(1);
@@ -76,8 +75,6 @@ internal sealed class LiveSession
 
     /// <summary>The SDK's server of the session, once it runs.</summary>
     public McpServer? Server { get; set; }
-
-    public CancellationToken Ended => _ended.Token;
 
     /// <summary>
     /// Whether <paramref name="user"/> is the one who opened the session, compared as the SDK compares them (the first
