@@ -49,6 +49,12 @@ internal sealed record PerRequestCall(
             }
         }
 
+        return AcceptsBothAnswers(request);
+    }
+
+    /// <summary>Whether the client accepts both answers streamable HTTP allows (the SDK refuses a POST that does not).</summary>
+    internal static bool AcceptsBothAnswers(HttpRequest request)
+    {
         var accept = request.GetTypedHeaders().Accept;
         return accept.Any(a => a.MatchesMediaType("application/json")) && accept.Any(a => a.MatchesMediaType("text/event-stream"));
     }

@@ -8,7 +8,7 @@ namespace OneMcp.Api.Mcp;
 /// The response of a request in a session that <see cref="SessionCalls"/> answers (ADR 0038), written as the SDK writes
 /// a session's POST: status 200 and the event stream's headers, the request's progress, logs and questions, then its
 /// answer. The headers go with the first message, or on their own once the call has taken a while
-/// (<see cref="CallAnswerStream.BeginIfSilentAsync"/>). To the session's server it
+/// (<see cref="CallAnswerStream.AwaitAsync"/>). To the session's server it
 /// is the request's transport, so what a backend sends about the request travels here; anything sent after the answer
 /// goes where the SDK sends it then, to the session's own stream.
 /// </summary>

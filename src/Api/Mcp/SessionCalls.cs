@@ -156,8 +156,7 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
         }
 
         sessionId = id;
-        var accept = request.GetTypedHeaders().Accept;
-        return accept.Any(a => a.MatchesMediaType("application/json")) && accept.Any(a => a.MatchesMediaType("text/event-stream"));
+        return PerRequestCall.AcceptsBothAnswers(request);
     }
 
     /// <summary>No protocol version header, or the one the session agreed on; any other the SDK judges.</summary>
