@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using ModelContextProtocol.AspNetCore;
 using OneMcp.TestServer;
 using OneMcp.TestServer.OAuth;
+using OneMcp.TestServer.Tools;
 
 if (!ServerSettings.TryParse(args, out var settings, out var error))
 {
@@ -56,6 +57,16 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
         options.EnableLegacySse = true;
 #pragma warning restore MCP9004
     });
+    if (settings.Resumable)
+    {
+        // Every stream's events are kept (in memory) for a client that resumes it with Last-Event-ID: a feature of the
+        // sessions that 2025-11-25 clients hold, which the gateway keeps with its backends.
+        builder.Services.AddDistributedMemoryCache();
+#pragma warning disable MCP9006
+        mcp.WithDistributedCacheEventStreamStore().WithTools<ResumableTools>();
+#pragma warning restore MCP9006
+    }
+
     if (settings.OAuth is { } oauth)
     {
         builder.Services.AddTestOAuth(oauth);

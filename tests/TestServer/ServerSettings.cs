@@ -19,11 +19,12 @@ internal sealed record ServerSettings(
     bool FailStart,
     int StartDelayMs = 0,
     TestOAuthSettings? OAuth = null,
-    bool Hybrid = false)
+    bool Hybrid = false,
+    bool Resumable = false)
 {
     public const string Usage =
         "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]\n" +
-        "                         [--session-mode stateful|hybrid]\n" +
+        "                         [--session-mode stateful|hybrid] [--resumable]\n" +
         "                         [--require-oauth [--oauth-client-id ID [--oauth-client-secret SECRET]] [--access-token-lifetime SECONDS]]\n" +
         "  --require-oauth           (http only) protect the MCP endpoints with Bearer tokens from an embedded test\n" +
         "                            OAuth authorization server (/oauth/register, /oauth/authorize, /oauth/token)\n" +
@@ -31,7 +32,9 @@ internal sealed record ServerSettings(
         "  --oauth-client-secret     make that pre-registered client confidential (client_secret_post or _basic)\n" +
         "  --access-token-lifetime   access token lifetime in seconds (default 3600)\n" +
         "  --session-mode            (http only) stateful (default): a session for every client, 2026-07-28 requests\n" +
-        "                            refused; hybrid: sessions for initialize clients, 2026-07-28 requests served statelessly";
+        "                            refused; hybrid: sessions for initialize clients, 2026-07-28 requests served statelessly\n" +
+        "  --resumable               (http only) keep every stream's events for a client to resume (an event store), and\n" +
+        "                            offer the tools poll (closes its call's stream before answering) and request_id";
 
     public static bool TryParse(
         string[] args,
@@ -49,6 +52,7 @@ internal sealed record ServerSettings(
         string? oauthClientSecret = null;
         int? accessTokenLifetime = null;
         var hybrid = false;
+        var resumable = false;
 
         settings = null;
         error = null;
@@ -59,6 +63,12 @@ internal sealed record ServerSettings(
             if (arg == "--fail-start")
             {
                 failStart = true;
+                continue;
+            }
+
+            if (arg == "--resumable")
+            {
+                resumable = true;
                 continue;
             }
 
@@ -157,6 +167,12 @@ internal sealed record ServerSettings(
             return false;
         }
 
+        if (resumable && transport != TransportKind.Http)
+        {
+            error = "--resumable needs --transport http";
+            return false;
+        }
+
         if (requireOAuth && transport != TransportKind.Http)
         {
             error = "--require-oauth needs --transport http";
@@ -172,7 +188,7 @@ internal sealed record ServerSettings(
         var oauth = requireOAuth
             ? new TestOAuthSettings(oauthClientId, oauthClientSecret, TimeSpan.FromSeconds(accessTokenLifetime ?? 3600))
             : null;
-        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid);
+        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid, resumable);
         return true;
     }
 }

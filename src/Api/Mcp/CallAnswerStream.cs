@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Api.Mcp;
 

@@ -7,6 +7,7 @@ using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Api.Mcp;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
 using OneMcp.Api.Http;
 using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Api.Mcp;
 

@@ -4,6 +4,7 @@ using ModelContextProtocol.Protocol;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.InputRequests;
 using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Api.Mcp;
 

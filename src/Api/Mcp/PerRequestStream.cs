@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Api.Mcp;
 

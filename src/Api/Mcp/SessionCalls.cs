@@ -4,6 +4,7 @@ using ModelContextProtocol.Protocol;
 using OneMcp.Api.Http;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Sessions;
+using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Api.Mcp;
 

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
 using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Infrastructure.Backends;
 
@@ -27,10 +29,11 @@ internal sealed partial class BackendRequestChannel(
 
     public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken)
     {
-        request.Meta = WithLogLevelStashed(request.Meta);
         if (progress is null)
         {
-            return await SendAsync("tools/call", request, static (c, r, ct) => c.CallToolAsync(r, ct), cancellationToken);
+            return await SendAsync(
+                "tools/call", request.Name, request, McpJson<CallToolRequestParams>.Info, McpJson<CallToolResult>.Info,
+                static (c, r, ct) => c.CallToolAsync(Stashed(r), ct), cancellationToken);
         }
 
         var meta = request.Meta is null ? [] : (JsonObject)request.Meta.DeepClone();
@@ -39,7 +42,9 @@ internal sealed partial class BackendRequestChannel(
         try
         {
             var forwarded = new CallToolRequestParams { Name = request.Name, Arguments = request.Arguments, Meta = meta };
-            return await SendAsync("tools/call", forwarded, static (c, r, ct) => c.CallToolAsync(r, ct), cancellationToken);
+            return await SendAsync(
+                "tools/call", forwarded.Name, forwarded, McpJson<CallToolRequestParams>.Info, McpJson<CallToolResult>.Info,
+                static (c, r, ct) => c.CallToolAsync(Stashed(r), ct), cancellationToken);
         }
         finally
         {
@@ -47,17 +52,15 @@ internal sealed partial class BackendRequestChannel(
         }
     }
 
-    public ValueTask<ReadResourceResult> ReadResourceAsync(ReadResourceRequestParams request, CancellationToken cancellationToken)
-    {
-        request.Meta = WithLogLevelStashed(request.Meta);
-        return SendAsync("resources/read", request, static (c, r, ct) => c.ReadResourceAsync(r, ct), cancellationToken);
-    }
+    public ValueTask<ReadResourceResult> ReadResourceAsync(ReadResourceRequestParams request, CancellationToken cancellationToken) =>
+        SendAsync(
+            "resources/read", request.Uri, request, McpJson<ReadResourceRequestParams>.Info, McpJson<ReadResourceResult>.Info,
+            static (c, r, ct) => c.ReadResourceAsync(Stashed(r), ct), cancellationToken);
 
-    public ValueTask<GetPromptResult> GetPromptAsync(GetPromptRequestParams request, CancellationToken cancellationToken)
-    {
-        request.Meta = WithLogLevelStashed(request.Meta);
-        return SendAsync("prompts/get", request, static (c, r, ct) => c.GetPromptAsync(r, ct), cancellationToken);
-    }
+    public ValueTask<GetPromptResult> GetPromptAsync(GetPromptRequestParams request, CancellationToken cancellationToken) =>
+        SendAsync(
+            "prompts/get", request.Name, request, McpJson<GetPromptRequestParams>.Info, McpJson<GetPromptResult>.Info,
+            static (c, r, ct) => c.GetPromptAsync(Stashed(r), ct), cancellationToken);
 
     public ValueTask<CompleteResult> CompleteAsync(CompleteRequestParams request, CancellationToken cancellationToken)
     {
@@ -119,8 +122,29 @@ internal sealed partial class BackendRequestChannel(
         return copy;
     }
 
+    // The SDK client's copy of a request: the caller's log level stashed for a 2026-07-28 backend (a direct call never
+    // goes to one, and never carries the stash).
+    private static T Stashed<T>(T request)
+        where T : RequestParams
+    {
+        request.Meta = WithLogLevelStashed(request.Meta);
+        return request;
+    }
+
+    /// <summary>A request sent directly (ADR 0039) when the backend holds a streamable HTTP session with this connection's client, else by the SDK client.</summary>
+    private ValueTask<T> SendAsync<TRequest, T>(
+        string method, string name, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<T> resultType,
+        Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
+        where T : class =>
+        SendAsync(method, request, send, cancellationToken, async (client, ct) =>
+            supervisor.Direct is { } direct && ReferenceEquals(direct.Client, client) && client.SessionId is not null
+                ? await direct.SendAsync(method, name, request, requestType, resultType, ct)
+                : null);
+
     // The request travels as state to a static delegate: no closure or delegate is allocated per call.
-    private async ValueTask<T> SendAsync<TRequest, T>(string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
+    private async ValueTask<T> SendAsync<TRequest, T>(
+        string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken,
+        Func<McpClient, CancellationToken, ValueTask<T?>>? direct = null)
     {
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -130,7 +154,11 @@ internal sealed partial class BackendRequestChannel(
         {
             try
             {
-                return await send(client, request, timeout.Token);
+                // A direct call's null: not sent, or refused by a backend that forgot the session (nothing ran); the
+                // SDK client then sends it, and on a 404 ends the session as below.
+                return direct is not null && await direct(client, timeout.Token) is { } answer
+                    ? answer
+                    : await send(client, request, timeout.Token);
             }
             catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.NotFound && settings.Transport != BackendTransport.Stdio)
             {

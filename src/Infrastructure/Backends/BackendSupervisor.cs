@@ -31,10 +31,17 @@ internal sealed partial class BackendSupervisor(
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile McpClient? _client;
     private volatile BackendListen? _listen;
+    private volatile DirectBackendCalls? _direct;
     private Task? _running;
 
     /// <summary>The connected client; null while connecting, after a failure and once stopped.</summary>
     public McpClient? Client => _client;
+
+    /// <summary>
+    /// The connected client's calls that skip its pipeline (ADR 0039): streamable HTTP only; null otherwise. Its
+    /// <see cref="DirectBackendCalls.Client"/> says which connection it belongs to.
+    /// </summary>
+    public DirectBackendCalls? Direct => _direct;
 
     /// <summary>The connected client's <c>subscriptions/listen</c>; null for a backend that speaks a revision with sessions.</summary>
     public BackendListen? Listen => _listen;
@@ -168,12 +175,13 @@ internal sealed partial class BackendSupervisor(
         {
             state.BeginAttempt();
             McpClient client;
+            DirectBackendCalls? direct;
             try
             {
                 await connectSlots.WaitAsync(stopping);
                 try
                 {
-                    client = await ConnectOnceAsync(stopping);
+                    (client, direct) = await ConnectOnceAsync(stopping);
                 }
                 finally
                 {
@@ -202,6 +210,7 @@ internal sealed partial class BackendSupervisor(
             }
 
             // Published before the state says Connected: whoever sees Connected finds the client.
+            _direct = direct;
             _client = client;
             state.Connected(time.GetUtcNow(), factory.HasOAuthTokens(Name), client.NegotiatedProtocolVersion);
             LogConnected(logger, Name.Value, Settings.Transport, capabilities.Current.Tools.Count);
@@ -210,13 +219,13 @@ internal sealed partial class BackendSupervisor(
         }
     }
 
-    private async Task<McpClient> ConnectOnceAsync(CancellationToken stopping)
+    private async Task<(McpClient Client, DirectBackendCalls? Direct)> ConnectOnceAsync(CancellationToken stopping)
     {
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(settings.ConnectionTimeout);
         var transport = new ProgressOnArrivalTransport(
-            factory.CreateTransport(settings, backend.Owner, line => LogStderr(logger, Name.Value, line), OnTokenRejected), progress, logger);
+            factory.CreateTransport(settings, backend.Owner, line => LogStderr(logger, Name.Value, line), OnTokenRejected, out var endpoint), progress, logger);
         McpClient? client = null;
         BackendListen? listen = null;
         try
@@ -233,7 +242,7 @@ internal sealed partial class BackendSupervisor(
 
             await capabilities.LoadAsync(client, timeout.Token);
             _listen = listen;
-            return client;
+            return (client, endpoint is null ? null : new DirectBackendCalls(endpoint, client, transport.Deliver));
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
@@ -291,6 +300,7 @@ internal sealed partial class BackendSupervisor(
             await listen.DisposeAsync();
         }
 
+        _direct = null;
         if (Interlocked.Exchange(ref _client, null) is { } client)
         {
             await CloseAsync(client);

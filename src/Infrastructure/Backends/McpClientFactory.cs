@@ -26,46 +26,59 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
     private static readonly string GatewayVersion =
         typeof(McpClientFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    /// <summary>The transport for one backend; <paramref name="tokenRejected"/> is called when it refuses the OAuth token sent with a request.</summary>
-    public IClientTransport CreateTransport(BackendSettings settings, Action<string> stderrLine, Action tokenRejected) =>
-        CreateTransport(settings, owner: null, stderrLine, tokenRejected);
-
     /// <summary>
-    /// The transport of one user's connection to a per-user backend (<paramref name="owner"/> set): HTTP requests carry
-    /// that user's OAuth token; <paramref name="settings"/> already hold that user's secrets.
+    /// The transport of one connection to a backend (<paramref name="tokenRejected"/> is called when it refuses the
+    /// OAuth token sent with a request), and for a streamable HTTP backend where its requests go
+    /// (<paramref name="direct"/>, for <see cref="DirectBackendCalls"/>). With <paramref name="owner"/> set it is one
+    /// user's connection to a per-user backend: HTTP requests carry that user's OAuth token; <paramref name="settings"/>
+    /// already hold that user's secrets.
     /// </summary>
-    public IClientTransport CreateTransport(BackendSettings settings, ConnectionOwner? owner, Action<string> stderrLine, Action tokenRejected) =>
-        new LogLevelForwardingTransport(CreateInnerTransport(settings, owner, stderrLine, tokenRejected));
-
-    private IClientTransport CreateInnerTransport(BackendSettings settings, ConnectionOwner? owner, Action<string> stderrLine, Action tokenRejected) => settings switch
+    internal IClientTransport CreateTransport(
+        BackendSettings settings, ConnectionOwner? owner, Action<string> stderrLine, Action tokenRejected, out DirectHttpEndpoint? direct)
     {
-        StdioBackendSettings stdio => new StdioClientTransport(
-            new StdioClientTransportOptions
-            {
-                Name = stdio.Name.Value,
-                Command = stdio.Command,
-                Arguments = [.. stdio.Args],
-                WorkingDirectory = stdio.WorkingDirectory,
-                InheritEnvironmentVariables = false,
-                EnvironmentVariables = BuildEnvironment(stdio),
-                ShutdownTimeout = TimeSpan.FromSeconds(2),
-                StandardErrorLines = stderrLine,
-            },
-            loggerFactory),
-        HttpBackendSettings http => new HttpClientTransport(
-            new HttpClientTransportOptions
-            {
-                Name = http.Name.Value,
-                Endpoint = http.Url,
-                TransportMode = http is SseBackendSettings ? HttpTransportMode.Sse : HttpTransportMode.StreamableHttp,
-                ConnectionTimeout = http.ConnectionTimeout,
-                AdditionalHeaders = new Dictionary<string, string>(http.Headers) { ["User-Agent"] = $"OneMcp/{GatewayVersion}" },
-            },
-            BackendHttpClient(http.Name, owner, tokenRejected),
-            loggerFactory,
-            ownsHttpClient: false),
-        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport."),
-    };
+        direct = null;
+        IClientTransport inner;
+        switch (settings)
+        {
+            case StdioBackendSettings stdio:
+                inner = new StdioClientTransport(
+                    new StdioClientTransportOptions
+                    {
+                        Name = stdio.Name.Value,
+                        Command = stdio.Command,
+                        Arguments = [.. stdio.Args],
+                        WorkingDirectory = stdio.WorkingDirectory,
+                        InheritEnvironmentVariables = false,
+                        EnvironmentVariables = BuildEnvironment(stdio),
+                        ShutdownTimeout = TimeSpan.FromSeconds(2),
+                        StandardErrorLines = stderrLine,
+                    },
+                    loggerFactory);
+                break;
+            case HttpBackendSettings http:
+                var client = BackendHttpClient(http.Name, owner, tokenRejected);
+                var headers = new Dictionary<string, string>(http.Headers) { ["User-Agent"] = $"OneMcp/{GatewayVersion}" };
+                var streamable = http is not SseBackendSettings;
+                inner = new HttpClientTransport(
+                    new HttpClientTransportOptions
+                    {
+                        Name = http.Name.Value,
+                        Endpoint = http.Url,
+                        TransportMode = streamable ? HttpTransportMode.StreamableHttp : HttpTransportMode.Sse,
+                        ConnectionTimeout = http.ConnectionTimeout,
+                        AdditionalHeaders = headers,
+                    },
+                    client,
+                    loggerFactory,
+                    ownsHttpClient: false);
+                direct = streamable ? new DirectHttpEndpoint(client, http.Url, headers) : null;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport.");
+        }
+
+        return new LogLevelForwardingTransport(inner);
+    }
 
     /// <summary>
     /// No protocol version is pinned: the SDK client probes <c>server/discover</c> and speaks 2026-07-28 to a backend

@@ -12,19 +12,33 @@ namespace OneMcp.Infrastructure.Backends;
 /// backend sent them. The SDK hands every incoming message to the thread pool on its own, so a handler may see a
 /// call's progress after that call's result, when the call (and its route) is gone; routed here, on the read loop,
 /// a call's progress is with its caller before the result that follows it is even looked at.
+/// Messages read elsewhere for this session (the stream of a call sent directly, <see cref="DirectBackendCalls"/>) join
+/// them through <see cref="Deliver"/>.
 /// </summary>
 internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner, BackendProgressRoutes routes, ILogger logger) : IClientTransport
 {
+    // The reader of the session connected last (the SDK client owns the session itself, and disposes it).
+    private ProgressRoutingReader? _reader;
+
     public string Name => inner.Name;
 
-    public async Task<ITransport> ConnectAsync(CancellationToken cancellationToken = default) =>
-        new Session(await inner.ConnectAsync(cancellationToken), routes, logger);
+    public async Task<ITransport> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        var session = new Session(await inner.ConnectAsync(cancellationToken), routes, logger);
+        _reader = session.Reader;
+        return session;
+    }
+
+    /// <summary>Hands a message of this session that was read elsewhere to the SDK client, as if its transport had read it.</summary>
+    public void Deliver(JsonRpcMessage message) => _reader?.Deliver(message);
 
     private sealed class Session(ITransport inner, BackendProgressRoutes routes, ILogger logger) : ITransport
     {
         public string? SessionId => inner.SessionId;
 
-        public ChannelReader<JsonRpcMessage> MessageReader { get; } = new ProgressRoutingReader(inner.MessageReader, routes, logger);
+        public ProgressRoutingReader Reader { get; } = new(inner.MessageReader, routes, logger);
+
+        public ChannelReader<JsonRpcMessage> MessageReader => Reader;
 
         public Task SendMessageAsync(JsonRpcMessage message, CancellationToken cancellationToken = default) =>
             inner.SendMessageAsync(message, cancellationToken);
@@ -32,18 +46,62 @@ internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner,
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    /// <summary>Read by the SDK's one message loop: progress is routed and skipped, everything else passes.</summary>
+    /// <summary>
+    /// Read by the SDK's one message loop: progress is routed and skipped, everything else passes. The transport's
+    /// messages and the delivered ones are read in the order each arrived.
+    /// </summary>
     private sealed partial class ProgressRoutingReader(ChannelReader<JsonRpcMessage> inner, BackendProgressRoutes routes, ILogger logger)
         : ChannelReader<JsonRpcMessage>
     {
+        private readonly Channel<JsonRpcMessage> _delivered = Channel.CreateUnbounded<JsonRpcMessage>();
+
+        // The one reader's waits, kept until they complete: a wait on either source is never abandoned and asked again.
+        private Task<bool>? _innerWait;
+        private Task<bool>? _deliveredWait;
+
         public override Task Completion => inner.Completion;
 
-        public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) =>
-            inner.WaitToReadAsync(cancellationToken);
+        /// <summary>A message read elsewhere: progress is routed at once (before the answer that follows it is returned), the rest is queued.</summary>
+        public void Deliver(JsonRpcMessage message)
+        {
+            if (message is JsonRpcNotification { Method: NotificationMethods.ProgressNotification } progress)
+            {
+                Route(progress);
+                return;
+            }
+
+            _delivered.Writer.TryWrite(message);
+        }
+
+        public override async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+        {
+            while (true)
+            {
+                if (_delivered.Reader.Count > 0)
+                {
+                    return true;
+                }
+
+                _innerWait ??= inner.WaitToReadAsync(cancellationToken).AsTask();
+                if (!_innerWait.IsCompleted)
+                {
+                    _deliveredWait ??= _delivered.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                    if (await Task.WhenAny(_innerWait, _deliveredWait) == _deliveredWait)
+                    {
+                        _deliveredWait = null;
+                        continue;
+                    }
+                }
+
+                var more = await _innerWait;
+                _innerWait = null;
+                return more;
+            }
+        }
 
         public override bool TryRead(out JsonRpcMessage item)
         {
-            while (inner.TryRead(out item!))
+            while (_delivered.Reader.TryRead(out item!) || inner.TryRead(out item!))
             {
                 if (item is JsonRpcNotification { Method: NotificationMethods.ProgressNotification } progress)
                 {

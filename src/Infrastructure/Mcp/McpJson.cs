@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
 
-namespace OneMcp.Api.Mcp;
+namespace OneMcp.Infrastructure.Mcp;
 
 /// <summary>The SDK's own JSON contract for <typeparamref name="T"/> (its serializer context is internal to it).</summary>
-internal static class McpJson<T>
+public static class McpJson<T>
 {
     public static readonly JsonTypeInfo<T> Info = (JsonTypeInfo<T>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(T));
 }

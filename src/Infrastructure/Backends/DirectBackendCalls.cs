@@ -1,0 +1,337 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using OneMcp.Infrastructure.Mcp;
+
+namespace OneMcp.Infrastructure.Backends;
+
+/// <summary>Where a streamable HTTP backend's requests go, and how: the client (with its bearer and trace handlers) and headers its SDK transport uses.</summary>
+internal sealed record DirectHttpEndpoint(HttpClient Http, Uri Url, IReadOnlyDictionary<string, string> Headers);
+
+/// <summary>
+/// Sends a forwarded <c>tools/call</c>, <c>resources/read</c> or <c>prompts/get</c> to a streamable HTTP backend in a
+/// session without the SDK client's per-message pipeline (ADR 0039): the request is written straight from its typed
+/// parameters, the POST goes through the same <see cref="HttpClient"/> as the SDK's own requests, and the result is
+/// read straight from the answer's bytes. Everything else the backend sends on the call's stream (progress, log
+/// messages, questions to the client) is handed to the SDK client as if its transport had read it
+/// (<paramref name="deliver"/>), so its handlers answer as before. A backend that no longer knows the session is
+/// left to the SDK (null: nothing ran), which ends the session as it does for its own requests.
+/// </summary>
+internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient client, Action<JsonRpcMessage> deliver)
+{
+    private static readonly MediaTypeWithQualityHeaderValue Json = new("application/json");
+    private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
+    private static readonly MediaTypeHeaderValue JsonContent = new("application/json") { CharSet = "utf-8" };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true };
+
+    // The SDK's own reconnection budget for a call's stream that ended before its answer (resumability).
+    private const int MaxResumptions = 5;
+    private static readonly TimeSpan DefaultRetry = TimeSpan.FromSeconds(1);
+
+    private static long s_lastId;
+
+    /// <summary>The client whose session these calls use.</summary>
+    public McpClient Client => client;
+
+    /// <summary>
+    /// The result, or null when the backend refused the session (404): nothing ran, and the caller sends the
+    /// request through the SDK, which ends the session.
+    /// </summary>
+    /// <param name="method">The request's method.</param>
+    /// <param name="name">The tool, prompt or resource it names, sent as <c>Mcp-Name</c> (with <c>Mcp-Method</c>), as the SDK client does.</param>
+    /// <param name="parameters">The request's parameters.</param>
+    /// <param name="parametersType">How they are written.</param>
+    /// <param name="resultType">How the result is read.</param>
+    /// <param name="cancellationToken">Cancels the call; the backend is told.</param>
+    public async ValueTask<TResult?> SendAsync<TParams, TResult>(
+        string method, string name, TParams parameters, JsonTypeInfo<TParams> parametersType, JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
+        where TResult : class
+    {
+        var sessionId = client.SessionId;
+        var version = client.NegotiatedProtocolVersion;
+        var id = $"onemcp-{Interlocked.Increment(ref s_lastId)}";
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = Body(id, method, parameters, parametersType) };
+            AddHeaders(request.Headers, sessionId, version, lastEventId: null);
+            request.Headers.TryAddWithoutValidation("Mcp-Method", method);
+            if (name.AsSpan().IndexOfAnyExceptInRange(' ', '~') < 0)
+            {
+                // Only printable ASCII goes into a header (a resource URI comes from the client); the name is in the body anyway.
+                request.Headers.TryAddWithoutValidation("Mcp-Name", name);
+            }
+            request.Headers.Accept.Add(Json);
+            request.Headers.Accept.Add(EventStream);
+            using var response = await endpoint.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound && sessionId is not null)
+            {
+                return null;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await FailureAsync(response, cancellationToken);
+            }
+
+            var stream = new AnswerStream(id, deliver);
+            var mediaType = response.Content.Headers.ContentType?.MediaType;
+            if (mediaType == "application/json")
+            {
+                var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                if (bytes.Length > 0)
+                {
+                    stream.Read(bytes);
+                }
+            }
+            else if (mediaType == "text/event-stream")
+            {
+                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+                await stream.ReadEventsAsync(body, cancellationToken);
+                await ResumeAsync(stream, sessionId, version, cancellationToken);
+            }
+
+            return stream.Answer is { } answer
+                ? Result(answer, resultType)
+                : throw new McpException($"Streamable HTTP POST response completed without a reply to request with ID: {id}");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // As the SDK does for a request its caller gave up on: the backend is told, and may stop working on it.
+            _ = client.SendNotificationAsync(
+                NotificationMethods.CancelledNotification,
+                new CancelledNotificationParams { RequestId = new RequestId(id) },
+                McpJsonUtilities.DefaultOptions,
+                CancellationToken.None);
+            throw;
+        }
+    }
+
+    // A stream that ended after an event id without the answer: the backend keeps the rest for a GET that names the last
+    // event, the SDK's own resumption.
+    private async Task ResumeAsync(AnswerStream stream, string? sessionId, string? version, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; stream.Answer is null && stream.LastEventId is { } lastEventId && attempt < MaxResumptions; attempt++)
+        {
+            await Task.Delay(stream.Retry ?? DefaultRetry, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.Url);
+            AddHeaders(request.Headers, sessionId, version, lastEventId);
+            request.Headers.Accept.Add(EventStream);
+            using var response = await endpoint.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await FailureAsync(response, cancellationToken);
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await stream.ReadEventsAsync(body, cancellationToken);
+        }
+    }
+
+    private void AddHeaders(HttpRequestHeaders headers, string? sessionId, string? version, string? lastEventId)
+    {
+        if (sessionId is not null)
+        {
+            headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        }
+
+        if (version is not null)
+        {
+            headers.TryAddWithoutValidation("MCP-Protocol-Version", version);
+        }
+
+        if (lastEventId is not null)
+        {
+            headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
+        foreach (var (name, value) in endpoint.Headers)
+        {
+            headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    private static ReadOnlyMemoryContent Body<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("jsonrpc"u8, "2.0");
+            json.WriteString("id"u8, id);
+            json.WriteString("method"u8, method);
+            json.WritePropertyName("params"u8);
+            JsonSerializer.Serialize(json, parameters, parametersType);
+            json.WriteEndObject();
+        }
+
+        var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
+        content.Headers.ContentType = JsonContent;
+        return content;
+    }
+
+    private static TResult Result<TResult>(Answer answer, JsonTypeInfo<TResult> resultType)
+    {
+        if (answer.Error is { } error)
+        {
+            throw RemoteError(error);
+        }
+
+        return JsonSerializer.Deserialize(answer.Result.Span, resultType) ?? throw new JsonException("Unexpected JSON result in response.");
+    }
+
+    /// <summary>What the SDK throws for a backend's JSON-RPC error: the same type, message, code and data.</summary>
+    private static McpProtocolException RemoteError(JsonRpcErrorDetail error)
+    {
+        var message = $"Request failed (remote): {error.Message}";
+        var code = (McpErrorCode)error.Code;
+        McpProtocolException exception = code == McpErrorCode.UrlElicitationRequired
+            && error.Data is JsonElement { ValueKind: JsonValueKind.Object } urlData
+            && urlData.Deserialize(McpJson<UrlElicitationRequiredErrorData>.Info) is { Elicitations: { } elicitations }
+            ? new UrlElicitationRequiredException(message, elicitations)
+            : new McpProtocolException(message, code);
+        if (error.Data is JsonElement { ValueKind: JsonValueKind.Object } data)
+        {
+            foreach (var property in data.EnumerateObject())
+            {
+                object? value = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString(),
+                    JsonValueKind.Number => property.Value.GetDouble(),
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.Null => null,
+                    _ => property.Value,
+                };
+                exception.Data[property.Name] = value;
+            }
+        }
+
+        return exception;
+    }
+
+    // As the SDK's transport: a JSON-RPC error in a 400 (or a per-request metadata error in any status) is the backend's
+    // answer; any other refusal is an HTTP failure.
+    private static async Task<Exception> FailureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.Content.Headers.ContentType?.MediaType == "application/json" && body.Length > 0)
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(body, McpJson<JsonRpcMessage>.Info) is JsonRpcError error
+                    && (response.StatusCode == HttpStatusCode.BadRequest
+                        || (McpErrorCode)error.Error.Code is McpErrorCode.UnsupportedProtocolVersion or McpErrorCode.MissingRequiredClientCapability or McpErrorCode.HeaderMismatch))
+                {
+                    return RemoteError(error.Error);
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a JSON-RPC error: an HTTP failure, below.
+            }
+        }
+
+        return new HttpRequestException(
+            HttpRequestError.Unknown,
+            $"Response status code does not indicate success: {(int)response.StatusCode} ({response.ReasonPhrase}). Response body: {body}",
+            inner: null,
+            response.StatusCode);
+    }
+
+    /// <summary>The call's answer as read: its result's bytes, or its error.</summary>
+    private readonly record struct Answer(ReadOnlyMemory<byte> Result, JsonRpcErrorDetail? Error);
+
+    /// <summary>Reads the messages of one call's response: the answer to <paramref name="id"/> is kept, everything else delivered.</summary>
+    private sealed class AnswerStream(string id, Action<JsonRpcMessage> deliver)
+    {
+        public Answer? Answer { get; private set; }
+
+        public string? LastEventId { get; private set; }
+
+        public TimeSpan? Retry { get; private set; }
+
+        public async Task ReadEventsAsync(Stream body, CancellationToken cancellationToken)
+        {
+            var parser = SseParser.Create(body, static (_, data) => data.ToArray());
+            await foreach (var item in parser.EnumerateAsync(cancellationToken))
+            {
+                LastEventId = parser.LastEventId is { Length: > 0 } last ? last : LastEventId;
+                Retry = parser.ReconnectionInterval > TimeSpan.Zero ? parser.ReconnectionInterval : Retry;
+                if (item.EventType == "message" && item.Data.Length > 0)
+                {
+                    Read(item.Data);
+                    if (Answer is not null)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+
+        /// <summary>One JSON-RPC message: the answer when it is one to this call, else handed on as the SDK would read it.</summary>
+        public void Read(byte[] message)
+        {
+            if (AnswerIn(message) is { } answer)
+            {
+                Answer = answer;
+                return;
+            }
+
+            if (JsonSerializer.Deserialize(message, McpJson<JsonRpcMessage>.Info) is { } other)
+            {
+                deliver(other);
+            }
+        }
+
+        // The top level of the message, without a tree: its id, and where its result is, or its error.
+        private Answer? AnswerIn(byte[] message)
+        {
+            var reader = new Utf8JsonReader(message);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            var ours = false;
+            ReadOnlyMemory<byte>? result = null;
+            JsonRpcErrorDetail? error = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    ours = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(id);
+                }
+                else if (reader.ValueTextEquals("result"u8))
+                {
+                    reader.Read();
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    result = message.AsMemory(start, (int)reader.BytesConsumed - start);
+                }
+                else if (reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    error = JsonSerializer.Deserialize(ref reader, McpJson<JsonRpcErrorDetail>.Info);
+                }
+                else if (reader.ValueTextEquals("method"u8))
+                {
+                    return null;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return ours && (result is not null || error is not null) ? new Answer(result ?? default, error) : null;
+        }
+    }
+}
