@@ -141,7 +141,7 @@ internal sealed partial class BackendRequestChannel(
                 ? await direct.SendAsync(method, name, request, requestType, resultType, ct)
                 : null);
 
-    // The request travels as state to a static delegate: no closure or delegate is allocated per call.
+    // The request travels as state to a static delegate: the SDK client's send allocates no closure per call.
     private async ValueTask<T> SendAsync<TRequest, T>(
         string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken,
         Func<McpClient, CancellationToken, ValueTask<T?>>? direct = null)

@@ -47,8 +47,8 @@ internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner,
     }
 
     /// <summary>
-    /// Read by the SDK's one message loop: progress is routed and skipped, everything else passes. The transport's
-    /// messages and the delivered ones are read in the order each arrived.
+    /// Read by the SDK's one message loop: progress is routed and skipped, everything else passes. Delivered messages
+    /// are read before the transport's own that are waiting with them.
     /// </summary>
     private sealed partial class ProgressRoutingReader(ChannelReader<JsonRpcMessage> inner, BackendProgressRoutes routes, ILogger logger)
         : ChannelReader<JsonRpcMessage>
