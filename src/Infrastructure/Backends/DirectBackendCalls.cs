@@ -18,9 +18,9 @@ internal sealed record DirectHttpEndpoint(HttpClient Http, Uri Url, IReadOnlyDic
 /// Sends a forwarded <c>tools/call</c>, <c>resources/read</c> or <c>prompts/get</c> to a streamable HTTP backend in a
 /// session without the SDK client's per-message pipeline (ADR 0039): the request is written straight from its typed
 /// parameters, the POST goes through the same <see cref="HttpClient"/> as the SDK's own requests, and the result is
-/// read straight from the answer's bytes. Everything else the backend sends on the call's stream (progress, log
-/// messages, questions to the client) is handed to the SDK client as if its transport had read it
-/// (<paramref name="deliver"/>), so its handlers answer as before. A backend that no longer knows the session is
+/// read straight from the answer's bytes. Everything else the backend sends on the call's stream goes where the SDK
+/// client's transport would have put it (<paramref name="deliver"/>): progress to its call at once, log messages and
+/// questions to the client to the SDK client's handlers, which answer as before. A backend that no longer knows the session is
 /// left to the SDK (null: nothing ran), which ends the session as it does for its own requests.
 /// </summary>
 internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient client, Action<JsonRpcMessage> deliver)
