@@ -5,6 +5,9 @@ namespace OneMcp.Infrastructure.Diagnostics;
 /// <summary>The gateway's console log: one line of text per entry, or one JSON object per line, and the filters that keep it readable.</summary>
 public static class GatewayLogging
 {
+    /// <summary>ASP.NET Core's per-request log category.</summary>
+    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     public static ILoggingBuilder AddGatewayConsole(this ILoggingBuilder logging, LogLevel level, LogFormat format)
     {
         ArgumentNullException.ThrowIfNull(logging);
@@ -49,8 +52,11 @@ public static class GatewayLogging
 
         // ASP.NET Core's "Request starting" line carries the query string, and the answers of an identity provider and
         // of a backend's authorization server (/signin-oidc, /oauth/callback) carry an authorization code there: never
-        // below warnings, whatever the level asked for.
-        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", warningOrAbove);
+        // below warnings, whatever the level asked for. Everything else it logs is a request's start and end, at
+        // Information too; but while the category is on at all, ASP.NET Core starts an activity and a log scope for
+        // every request, so that log lines carry its trace and span ids. The JSON log shows them; the text log does
+        // not, so there the category is off and a request costs neither (tracing, when on, starts its own).
+        logging.AddFilter(HostingDiagnosticsCategory, format == LogFormat.Json ? warningOrAbove : LogLevel.None);
 
         // Data Protection keeps the Microsoft.AspNetCore level: its warning about a key ring stored unencrypted must be seen.
         logging.AddFilter("Microsoft.Hosting", level <= LogLevel.Information ? LogLevel.Information : level);
