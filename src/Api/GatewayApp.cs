@@ -49,7 +49,7 @@ public static partial class GatewayApp
 
         app.UseMiddleware<SessionRelayMiddleware>();
         var guard = app.Services.GetRequiredService<HostGuard>();
-        app.Use((context, next) => guard.InvokeAsync(context, ctx => next(ctx)));
+        app.Use((context, next) => guard.InvokeAsync(context, next));
         app.UseMiddleware<Infrastructure.Persistence.DatabaseAvailabilityMiddleware>((Func<PathString, bool>)JsonRpcErrors.IsMcpPath, (Func<HttpContext, string, Task>)AuthPages.UnavailableAsync);
         if (options.EnableAuth)
         {

@@ -56,13 +56,12 @@ internal abstract class CallAnswerStream(HttpResponse response)
     {
         if (!answering.IsCompleted)
         {
-            using var answered = new CancellationTokenSource();
-            if (await Task.WhenAny(answering, Task.Delay(HeadersWithin, answered.Token)) != answering)
+            // One timer object per call, and no exception thrown when it fires: this runs for every call.
+            await answering.WaitAsync(HeadersWithin, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!answering.IsCompleted)
             {
                 await BeginIfSilentAsync(cancellationToken);
             }
-
-            await answered.CancelAsync();
         }
 
         await answering;

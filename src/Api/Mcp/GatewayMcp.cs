@@ -263,11 +263,34 @@ internal static partial class GatewayMcp
         {
             return await call(cancellationToken);
         }
-        catch (Exception e) when (e is not McpProtocolException and not InputRequiredException and not OperationCanceledException)
+        catch (Exception e) when (IsUnexpected(e))
         {
-            LogUnexpected(logger, e);
-            throw new McpProtocolException("The gateway failed to handle the request.", McpErrorCode.InternalError);
+            throw Unexpected(logger, e);
         }
+    }
+
+    /// <summary>
+    /// <see cref="ForwardAsync{T}(ILogger, Func{CancellationToken, ValueTask{T}}, CancellationToken)"/> for a call already
+    /// started (by an async method, which throws nothing before it returns): no delegate or closure per call.
+    /// </summary>
+    internal static async ValueTask<T> GuardAsync<T>(ILogger logger, ValueTask<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (Exception e) when (IsUnexpected(e))
+        {
+            throw Unexpected(logger, e);
+        }
+    }
+
+    private static bool IsUnexpected(Exception e) => e is not McpProtocolException and not InputRequiredException and not OperationCanceledException;
+
+    private static McpProtocolException Unexpected(ILogger logger, Exception e)
+    {
+        LogUnexpected(logger, e);
+        return new McpProtocolException("The gateway failed to handle the request.", McpErrorCode.InternalError);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while forwarding a request")]

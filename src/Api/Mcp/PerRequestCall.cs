@@ -56,9 +56,27 @@ internal sealed record PerRequestCall(
     /// <summary>Whether the client accepts both answers streamable HTTP allows (the SDK refuses a POST that does not).</summary>
     internal static bool AcceptsBothAnswers(HttpRequest request)
     {
+        // A client sends the same Accept with every request: the last verdict is reused rather than parsed again.
+        var header = request.Headers.Accept;
+        var single = header.Count == 1 ? header[0] : null;
+        if (single is not null && s_lastAccept is { } last && string.Equals(last.Header, single, StringComparison.Ordinal))
+        {
+            return last.Accepts;
+        }
+
         var accept = request.GetTypedHeaders().Accept;
-        return accept.Any(a => a.MatchesMediaType("application/json")) && accept.Any(a => a.MatchesMediaType("text/event-stream"));
+        var accepts = accept.Any(a => a.MatchesMediaType("application/json")) && accept.Any(a => a.MatchesMediaType("text/event-stream"));
+        if (single is not null)
+        {
+            s_lastAccept = new AcceptVerdict(single, accepts);
+        }
+
+        return accepts;
     }
+
+    private sealed record AcceptVerdict(string Header, bool Accepts);
+
+    private static AcceptVerdict? s_lastAccept;
 
     /// <summary>
     /// The request in <paramref name="body"/>, when it is one (see <see cref="MayBe"/>): a JSON-RPC request whose method
@@ -166,7 +184,7 @@ internal sealed record PerRequestCall(
                     return false;
                 }
 
-                envelope.Method = reader.GetString();
+                envelope.Method = HotMethodOf(ref reader) ?? reader.GetString();
             }
             else if (reader.ValueTextEquals("params"u8) && !hasParams)
             {
@@ -188,6 +206,13 @@ internal sealed record PerRequestCall(
 
         return reader.TokenType == JsonTokenType.EndObject && !reader.Read() && version && hasId && hasMethod && hasParams;
     }
+
+    // The hot methods' names without a new string per request.
+    private static string? HotMethodOf(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("tools/call"u8) ? RequestMethods.ToolsCall
+        : reader.ValueTextEquals("resources/read"u8) ? RequestMethods.ResourcesRead
+        : reader.ValueTextEquals("prompts/get"u8) ? RequestMethods.PromptsGet
+        : null;
 
     private struct Envelope
     {

@@ -21,14 +21,12 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
 {
     private readonly ILogger _logger = loggers.CreateLogger(GatewayMcp.LogCategory);
 
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!PerRequestCall.MayBe(context.Request))
-        {
-            await next(context);
-            return;
-        }
+    // Requests in a session (most of them) go on without a state machine of their own.
+    public Task InvokeAsync(HttpContext context) =>
+        PerRequestCall.MayBe(context.Request) ? ReadAsync(context) : next(context);
 
+    private async Task ReadAsync(HttpContext context)
+    {
         var body = await ReadBodyAsync(context.Request, context.RequestAborted);
         if (PerRequestCall.Read(body.AsSpan(), context.Request.Headers) is not { } call)
         {

@@ -91,15 +91,15 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
         switch (call.Parameters)
         {
             case CallToolRequestParams tool:
-                await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.CallToolAsync(session, peer, tool, ct), cancellation),
+                await stream.AnswerAsync(call.Id, await GatewayMcp.GuardAsync(_logger, engine.CallToolAsync(session, peer, tool, cancellation)),
                     McpJson<CallToolResult>.Info, cancellation);
                 break;
             case ReadResourceRequestParams read:
-                await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.ReadResourceAsync(session, peer, read, ct), cancellation),
+                await stream.AnswerAsync(call.Id, await GatewayMcp.GuardAsync(_logger, engine.ReadResourceAsync(session, peer, read, cancellation)),
                     McpJson<ReadResourceResult>.Info, cancellation);
                 break;
             case GetPromptRequestParams prompt:
-                await stream.AnswerAsync(call.Id, await GatewayMcp.ForwardAsync(_logger, ct => engine.GetPromptAsync(session, peer, prompt, ct), cancellation),
+                await stream.AnswerAsync(call.Id, await GatewayMcp.GuardAsync(_logger, engine.GetPromptAsync(session, peer, prompt, cancellation)),
                     McpJson<GetPromptResult>.Info, cancellation);
                 break;
         }

@@ -29,9 +29,15 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
     public static ServerName? BackendOf(HttpContext context) =>
         context.Items.TryGetValue(BackendKey, out var backend) && backend is ServerName name ? name : null;
 
-    public async Task InvokeAsync(HttpContext context)
+    // A request in a session (most of them) has nothing to filter: it goes on without a state machine of its own.
+    public Task InvokeAsync(HttpContext context)
     {
         var server = GatewayRoutes.ServerOf(context.Request, out var nested);
+        return nested || OpensSession(context.Request, server) ? FilterAsync(context, server, nested) : next(context);
+    }
+
+    private async Task FilterAsync(HttpContext context, string? server, bool nested)
+    {
         if (nested)
         {
             // The SDK would serve legacy SSE under /mcp/<server>/sse; the gateway serves it at /sse only.
@@ -40,49 +46,46 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
             return;
         }
 
-        if (OpensSession(context.Request, server))
+        var query = context.Request.Query;
+        try
         {
-            var query = context.Request.Query;
-            try
+            var preset = Single(query, SessionFilter.PresetParameter);
+            var tags = Single(query, SessionFilter.TagsParameter);
+            var tagFilter = Single(query, SessionFilter.TagFilterParameter);
+
+            // No filter asked for (most requests): nothing to look up or parse, so no trip through the mediator.
+            var filter = preset is null && tags is null && tagFilter is null
+                ? SessionFilter.None
+                : await context.RequestServices.GetRequiredService<IMediator>().Send(new ResolveSessionFilterQuery(tags, tagFilter, preset), context.RequestAborted);
+
+            // Under scope validation a filter may only narrow: every tag it names (negated ones too) must be granted.
+            if (filter.RequestedTags.Count > 0 && ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
             {
-                var preset = Single(query, SessionFilter.PresetParameter);
-                var tags = Single(query, SessionFilter.TagsParameter);
-                var tagFilter = Single(query, SessionFilter.TagFilterParameter);
+                await WriteInsufficientScopeAsync(context, missing);
+                return;
+            }
 
-                // No filter asked for (most requests): nothing to look up or parse, so no trip through the mediator.
-                var filter = preset is null && tags is null && tagFilter is null
-                    ? SessionFilter.None
-                    : await context.RequestServices.GetRequiredService<IMediator>().Send(new ResolveSessionFilterQuery(tags, tagFilter, preset), context.RequestAborted);
+            if (filter.Kind != SessionFilterKind.None)
+            {
+                context.Items[FilterKey] = filter;
+            }
 
-                // Under scope validation a filter may only narrow: every tag it names (negated ones too) must be granted.
-                if (filter.RequestedTags.Count > 0 && ScopeGrants.For(context) is { } grant && grant.Missing(filter.RequestedTags) is { Count: > 0 } missing)
+            if (server is not null)
+            {
+                if (!BackendVisibility.TryReach(context.RequestServices.GetRequiredService<IBackendPool>(), server, filter, ScopeGrants.For(context), out var name))
                 {
-                    await WriteInsufficientScopeAsync(context, missing);
+                    await JsonRpcErrors.WriteAsync(context, StatusCodes.Status404NotFound, JsonRpcErrors.ServerNotFound,
+                        $"No MCP server '{server}' is served here: it does not exist, is disabled, or lies outside this request's tag filter or token.");
                     return;
                 }
 
-                if (filter.Kind != SessionFilterKind.None)
-                {
-                    context.Items[FilterKey] = filter;
-                }
-
-                if (server is not null)
-                {
-                    if (!BackendVisibility.TryReach(context.RequestServices.GetRequiredService<IBackendPool>(), server, filter, ScopeGrants.For(context), out var name))
-                    {
-                        await JsonRpcErrors.WriteAsync(context, StatusCodes.Status404NotFound, JsonRpcErrors.ServerNotFound,
-                            $"No MCP server '{server}' is served here: it does not exist, is disabled, or lies outside this request's tag filter or token.");
-                        return;
-                    }
-
-                    context.Items[BackendKey] = name;
-                }
+                context.Items[BackendKey] = name;
             }
-            catch (SessionFilterException e)
-            {
-                await JsonRpcErrors.WriteAsync(context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidParams, e.Message);
-                return;
-            }
+        }
+        catch (SessionFilterException e)
+        {
+            await JsonRpcErrors.WriteAsync(context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidParams, e.Message);
+            return;
         }
 
         await next(context);

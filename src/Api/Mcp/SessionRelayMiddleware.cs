@@ -7,9 +7,20 @@ namespace OneMcp.Api.Mcp;
 /// <summary>First in the pipeline: relays requests for other replicas' sessions, checks hops from them (ADR 0031).</summary>
 internal sealed class SessionRelayMiddleware(RequestDelegate next, SessionRelay relay, HostGuard guard)
 {
-    public async Task InvokeAsync(HttpContext context)
+    private readonly Func<HttpContext, bool> _mayServe = c => guard.Refusal(c) is null;
+
+    // Most requests are this replica's own, decided without waiting: they go on without a state machine of their own.
+    public Task InvokeAsync(HttpContext context)
     {
-        var result = await relay.HandleAsync(context, c => guard.Refusal(c) is null);
+        var handling = relay.HandleAsync(context, _mayServe);
+        return handling.IsCompletedSuccessfully && handling.Result == SessionRelayResult.Continue
+            ? next(context)
+            : FinishAsync(context, handling);
+    }
+
+    private async Task FinishAsync(HttpContext context, Task<SessionRelayResult> handling)
+    {
+        var result = await handling;
         if (SessionRelay.Refusal(result) is not { } refusal)
         {
             await (result == SessionRelayResult.Relayed ? Task.CompletedTask : next(context));

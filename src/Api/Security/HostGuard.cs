@@ -14,17 +14,11 @@ public sealed class HostGuard(HostPolicy policy)
     {
     }
 
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        if (Refusal(context) is { } message)
-        {
-            await RejectAsync(context, message);
-            return;
-        }
-
-        await next(context);
+        return Refusal(context) is { } message ? RejectAsync(context, message) : next(context);
     }
 
     /// <summary>Why the request is refused, or null when it may be served.</summary>

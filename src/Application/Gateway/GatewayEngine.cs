@@ -115,17 +115,10 @@ public sealed partial class GatewayEngine(
             CallToolResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
-                result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, async (meta, ct) =>
+                result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, (meta, ct) =>
                 {
                     var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = ForwardedMeta.WithoutProgressToken(meta) };
-                    var answer = await connection.CallToolAsync(forwarded, progress, ct);
-                    if (progress is not null)
-                    {
-                        // Progress must not arrive after the result it reports on.
-                        await progress.FlushAsync();
-                    }
-
-                    return answer;
+                    return progress is null ? connection.CallToolAsync(forwarded, null, ct) : CallReportingProgressAsync(connection, forwarded, progress, ct);
                 }, cancellationToken);
             }
 
@@ -370,20 +363,34 @@ public sealed partial class GatewayEngine(
         return true;
     }
 
+    private static async ValueTask<CallToolResult> CallReportingProgressAsync(
+        IBackendConnection connection, CallToolRequestParams forwarded, CallerProgress progress, CancellationToken cancellationToken)
+    {
+        var answer = await connection.CallToolAsync(forwarded, progress, cancellationToken);
+
+        // Progress must not arrive after the result it reports on.
+        await progress.FlushAsync();
+        return answer;
+    }
+
     /// <summary>
     /// Forwards one request with its span (the gateway's, and the backend call's child carrying the trace context
     /// on in <c>_meta</c>) and its metrics. Never the arguments: only method, backend, name and outcome are recorded.
     /// </summary>
-    private async ValueTask<T> ObserveAsync<T>(
+    private ValueTask<T> ObserveAsync<T>(
         string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
         Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
     {
         meta = ForwardedMeta.WithoutHopKeys(meta);
-        if (telemetry is null || !telemetry.IsActive)
-        {
-            return await forward(meta, cancellationToken);
-        }
+        return telemetry is null || !telemetry.IsActive
+            ? forward(meta, cancellationToken)
+            : MeasureAsync(telemetry, method, backend, target, session, meta, forward, cancellationToken);
+    }
 
+    private static async ValueTask<T> MeasureAsync<T>(
+        GatewayTelemetry telemetry, string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
+        Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
+    {
         var started = telemetry.Time.GetTimestamp();
         var backendName = backend.Name.Value;
         using var span = GatewayTelemetry.StartRequest(method, backendName, target, session, GatewayTelemetry.ParentFrom(meta));

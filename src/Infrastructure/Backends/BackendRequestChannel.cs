@@ -27,15 +27,15 @@ internal sealed partial class BackendRequestChannel(
 
     private ServerName Name => backend.Name;
 
-    public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken)
-    {
-        if (progress is null)
-        {
-            return await SendAsync(
+    public ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken) =>
+        progress is null
+            ? SendAsync(
                 "tools/call", request.Name, request, McpJson<CallToolRequestParams>.Info, McpJson<CallToolResult>.Info,
-                static (c, r, ct) => c.CallToolAsync(Stashed(r), ct), cancellationToken);
-        }
+                static (c, r, ct) => c.CallToolAsync(Stashed(r), ct), cancellationToken)
+            : CallToolWithProgressAsync(request, progress, cancellationToken);
 
+    private async ValueTask<CallToolResult> CallToolWithProgressAsync(CallToolRequestParams request, IProgress<ProgressNotificationValue> progress, CancellationToken cancellationToken)
+    {
         var meta = request.Meta is null ? [] : (JsonObject)request.Meta.DeepClone();
         var token = progressRoutes.Add(progress);
         meta["progressToken"] = token;
@@ -136,10 +136,10 @@ internal sealed partial class BackendRequestChannel(
         string method, string name, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<T> resultType,
         Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
         where T : class =>
-        SendAsync(method, request, send, cancellationToken, async (client, ct) =>
-            supervisor.Direct is { } direct && ReferenceEquals(direct.Client, client) && client.SessionId is not null
-                ? await direct.SendAsync(method, name, request, requestType, resultType, ct)
-                : null);
+        SendAsync(method, request, send, cancellationToken, (client, ct) =>
+            supervisor.Direct is { } direct && direct.Serves(client)
+                ? direct.SendAsync(method, name, request, requestType, resultType, ct)
+                : default);
 
     // The request travels as state to a static delegate: the SDK client's send allocates no closure per call.
     private async ValueTask<T> SendAsync<TRequest, T>(

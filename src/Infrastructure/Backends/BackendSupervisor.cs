@@ -39,7 +39,7 @@ internal sealed partial class BackendSupervisor(
 
     /// <summary>
     /// The connected client's calls that skip its pipeline (ADR 0039): streamable HTTP only; null otherwise. Its
-    /// <see cref="DirectBackendCalls.Client"/> says which connection it belongs to.
+    /// <see cref="DirectBackendCalls.Serves"/> says whether a request over a given client may go that way.
     /// </summary>
     public DirectBackendCalls? Direct => _direct;
 

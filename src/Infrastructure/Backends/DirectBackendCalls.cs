@@ -25,7 +25,8 @@ internal sealed record DirectHttpEndpoint(HttpClient Http, Uri Url, IReadOnlyDic
 /// </summary>
 internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient client, Action<JsonRpcMessage> deliver)
 {
-    private static readonly MediaTypeWithQualityHeaderValue Json = new("application/json");
+    // What the SDK's transport sends, as one unparsed value.
+    private const string AcceptBoth = "application/json, text/event-stream";
     private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContent = new("application/json") { CharSet = "utf-8" };
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true };
@@ -36,8 +37,11 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
 
     private static long s_lastId;
 
-    /// <summary>The client whose session these calls use.</summary>
-    public McpClient Client => client;
+    /// <summary>
+    /// Whether a request about to go out over <paramref name="current"/> can be sent here: these calls use its session,
+    /// and it holds one (before the SDK client has one, or after it lost it, the SDK client sends).
+    /// </summary>
+    public bool Serves(McpClient current) => ReferenceEquals(current, client) && client.SessionId is not null;
 
     /// <summary>
     /// The result, or null when the backend refused the session (404): nothing ran, and the caller sends the
@@ -66,8 +70,7 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
                 // Only printable ASCII goes into a header (a resource URI comes from the client); the name is in the body anyway.
                 request.Headers.TryAddWithoutValidation("Mcp-Name", name);
             }
-            request.Headers.Accept.Add(Json);
-            request.Headers.Accept.Add(EventStream);
+            request.Headers.TryAddWithoutValidation("Accept", AcceptBoth);
             using var response = await endpoint.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (response.StatusCode == HttpStatusCode.NotFound && sessionId is not null)
             {

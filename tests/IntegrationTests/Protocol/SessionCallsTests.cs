@@ -115,6 +115,22 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
     }
 
     [Fact]
+    public async Task ACallWhoseClientAcceptsOneAnswerOnly_IsLeftToTheSdk_WhichRefusesIt_AfterCallsThatAcceptedBoth()
+    {
+        using var session = await OpenAsync("/mcp");
+        var body = Message("tools/call", """{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}""", id: 7).ToJsonString();
+        (await session.SendAsync(body)).Status.ShouldBe(HttpStatusCode.OK);
+        (await session.SendAsync(body)).Status.ShouldBe(HttpStatusCode.OK);
+
+        // The gateway keeps its last verdict on an Accept header: another header is judged anew.
+        using var jsonOnly = await session.PostAsync(body, Agreed, accept: ["application/json"]);
+        using var streamOnly = await session.PostAsync(body, Agreed, accept: ["text/event-stream"]);
+
+        jsonOnly.StatusCode.ShouldBe(HttpStatusCode.NotAcceptable);
+        streamOnly.StatusCode.ShouldBe(HttpStatusCode.NotAcceptable);
+    }
+
+    [Fact]
     public async Task AnotherSessionsId_OrAnEndedSession_IsLeftToTheSdk_WhichRefusesIt()
     {
         using var session = await OpenAsync("/mcp");
@@ -238,11 +254,16 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
             return session;
         }
 
-        public async Task<HttpResponseMessage> PostAsync(string body, string version, string? probe = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool viaSdk = false)
+        public async Task<HttpResponseMessage> PostAsync(
+            string body, string version, string? probe = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool viaSdk = false,
+            string[]? accept = null)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            foreach (var mediaType in accept ?? ["application/json", "text/event-stream"])
+            {
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
+            }
+
             request.Headers.Add("Mcp-Session-Id", Id);
             request.Headers.Add("MCP-Protocol-Version", version);
             if (probe is not null)

@@ -16,9 +16,23 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// </summary>
 public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? owner, BackendTokenSource tokens, Action onRejected) : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var token = await TokenAsync(cancellationToken);
+        // A backend without OAuth (most calls), known from the cache at once: nothing to add, nothing to renew on a 401.
+        var token = TokenAsync(cancellationToken);
+        if (!token.IsCompletedSuccessfully)
+        {
+            return SendWithTokenAsync(request, token, cancellationToken);
+        }
+
+        return token.Result is { } known
+            ? SendWithTokenAsync(request, new ValueTask<string?>(known), cancellationToken)
+            : base.SendAsync(request, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendWithTokenAsync(HttpRequestMessage request, ValueTask<string?> pending, CancellationToken cancellationToken)
+    {
+        var token = await pending;
         var response = await SendWithAsync(request, token, cancellationToken);
         if (token is null || response.StatusCode != HttpStatusCode.Unauthorized)
         {
@@ -50,11 +64,17 @@ public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? ow
         return response;
     }
 
-    private async Task<string?> TokenAsync(CancellationToken cancellationToken)
+    private ValueTask<string?> TokenAsync(CancellationToken cancellationToken)
+    {
+        var token = tokens.GetAccessTokenAsync(backend, owner, cancellationToken);
+        return token.IsCompletedSuccessfully ? token : AwaitTokenAsync(token);
+    }
+
+    private async ValueTask<string?> AwaitTokenAsync(ValueTask<string?> token)
     {
         try
         {
-            return await tokens.GetAccessTokenAsync(backend, owner, cancellationToken);
+            return await token;
         }
         catch (BackendAuthorizationRequiredException)
         {
