@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Infrastructure.Mcp;
 
@@ -17,7 +16,6 @@ namespace OneMcp.Api.Mcp;
 [SuppressMessage("Design", "CA1001", Justification = "The gate is awaited only (no wait handle is ever made), and a backend's late notification may still reach it after the request ended.")]
 internal abstract class CallAnswerStream(HttpResponse response)
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true };
     /// <summary>How long a call may run before its response's headers are sent on their own (the SDK's grace for 2026-07-28 requests).</summary>
     internal static readonly TimeSpan HeadersWithin = TimeSpan.FromMilliseconds(250);
 
@@ -126,10 +124,7 @@ internal abstract class CallAnswerStream(HttpResponse response)
 
             var body = response.BodyWriter;
             body.Write("event: message\ndata: "u8);
-            using (var json = new Utf8JsonWriter(body, WriterOptions))
-            {
-                write(json);
-            }
+            McpJsonWriter.Write(body, write, static (json, write) => write(json));
 
             body.Write("\n\n"u8);
             if (!final)

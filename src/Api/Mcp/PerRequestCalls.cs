@@ -151,7 +151,7 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         return entries;
     }
 
-    private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async ValueTask<ArraySegment<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.Body is MemoryStream { Position: 0 } read && read.TryGetBuffer(out var readBytes))
         {

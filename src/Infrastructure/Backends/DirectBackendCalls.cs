@@ -29,7 +29,6 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
     private const string AcceptBoth = "application/json, text/event-stream";
     private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContent = new("application/json") { CharSet = "utf-8" };
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true };
 
     // The SDK's own reconnection budget for a call's stream that ended before its answer (resumability).
     private const int MaxResumptions = 5;
@@ -162,16 +161,16 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
     private static ReadOnlyMemoryContent Body<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        McpJsonWriter.Write(buffer, (id, method, parameters, parametersType), static (json, request) =>
         {
             json.WriteStartObject();
             json.WriteString("jsonrpc"u8, "2.0");
-            json.WriteString("id"u8, id);
-            json.WriteString("method"u8, method);
+            json.WriteString("id"u8, request.id);
+            json.WriteString("method"u8, request.method);
             json.WritePropertyName("params"u8);
-            JsonSerializer.Serialize(json, parameters, parametersType);
+            JsonSerializer.Serialize(json, request.parameters, request.parametersType);
             json.WriteEndObject();
-        }
+        });
 
         var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
         content.Headers.ContentType = JsonContent;

@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Text;
+using OneMcp.Infrastructure.Mcp;
+
+namespace OneMcp.UnitTests.Serialization;
+
+/// <summary>The per-thread writer is reused: each write must still be whole, flushed and independent of the one before.</summary>
+public sealed class McpJsonWriterTests
+{
+    [Fact]
+    public void Writes_OneAfterAnother_EachGoWholeToTheirOwnOutput()
+    {
+        var first = new ArrayBufferWriter<byte>();
+        var second = new ArrayBufferWriter<byte>();
+
+        McpJsonWriter.Write(first, "a", static (json, value) => json.WriteStringValue(value));
+        McpJsonWriter.Write(second, 7, static (json, value) => json.WriteNumberValue(value));
+
+        Encoding.UTF8.GetString(first.WrittenSpan).ShouldBe("\"a\"");
+        Encoding.UTF8.GetString(second.WrittenSpan).ShouldBe("7");
+    }
+
+    [Fact]
+    public void AWriteThatFailedHalfway_LeavesNothingBehindForTheNext()
+    {
+        var failed = new ArrayBufferWriter<byte>();
+        Should.Throw<InvalidOperationException>(() => McpJsonWriter.Write(failed, 0, static (json, _) =>
+        {
+            json.WriteStartObject();
+            json.WriteString("half"u8, "written");
+            throw new InvalidOperationException("stop");
+        }));
+        var next = new ArrayBufferWriter<byte>();
+
+        McpJsonWriter.Write(next, 0, static (json, _) =>
+        {
+            json.WriteStartObject();
+            json.WriteEndObject();
+        });
+
+        Encoding.UTF8.GetString(next.WrittenSpan).ShouldBe("{}");
+    }
+
+    [Fact]
+    public void AWriteStartedInsideAnother_HasAWriterOfItsOwn()
+    {
+        var outer = new ArrayBufferWriter<byte>();
+        var inner = new ArrayBufferWriter<byte>();
+
+        McpJsonWriter.Write(outer, inner, static (json, inner) =>
+        {
+            json.WriteStartArray();
+            McpJsonWriter.Write(inner, 0, static (nested, _) => nested.WriteStringValue("inner"));
+            json.WriteStringValue("outer");
+            json.WriteEndArray();
+        });
+
+        Encoding.UTF8.GetString(outer.WrittenSpan).ShouldBe("[\"outer\"]");
+        Encoding.UTF8.GetString(inner.WrittenSpan).ShouldBe("\"inner\"");
+    }
+
+    [Fact]
+    public void NonAsciiText_IsWrittenAsTheSdkWritesIt()
+    {
+        var output = new ArrayBufferWriter<byte>();
+
+        McpJsonWriter.Write(output, "héllo <b>", static (json, value) => json.WriteStringValue(value));
+
+        Encoding.UTF8.GetString(output.WrittenSpan).ShouldBe(System.Text.Json.JsonSerializer.Serialize("héllo <b>", ModelContextProtocol.McpJsonUtilities.DefaultOptions));
+    }
+}
