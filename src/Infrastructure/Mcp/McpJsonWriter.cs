@@ -6,8 +6,8 @@ namespace OneMcp.Infrastructure.Mcp;
 
 /// <summary>
 /// Writes MCP JSON as the SDK does (its encoder; no validation, the values come typed) with one writer per thread:
-/// the hot paths write a request or an answer on every call, synchronously, and a new writer each time was a fifth
-/// of a kilobyte of garbage per write.
+/// the hot paths write a request or an answer on every call, synchronously, and a new writer for each was garbage on
+/// every call.
 /// </summary>
 public static class McpJsonWriter
 {
