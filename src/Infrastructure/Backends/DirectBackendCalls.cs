@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
@@ -158,10 +157,9 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
         }
     }
 
-    private static ReadOnlyMemoryContent Body<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType)
+    private static ByteArrayContent Body<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        McpJsonWriter.Write(buffer, (id, method, parameters, parametersType), static (json, request) =>
+        var body = McpJsonWriter.ToArray((id, method, parameters, parametersType), static (json, request) =>
         {
             json.WriteStartObject();
             json.WriteString("jsonrpc"u8, "2.0");
@@ -172,7 +170,7 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
             json.WriteEndObject();
         });
 
-        var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
+        var content = new ByteArrayContent(body);
         content.Headers.ContentType = JsonContent;
         return content;
     }

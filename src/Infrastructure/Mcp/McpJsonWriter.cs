@@ -13,8 +13,14 @@ public static class McpJsonWriter
 {
     private static readonly JsonWriterOptions Options = new() { Encoder = McpJsonUtilities.DefaultOptions.Encoder, SkipValidation = true };
 
+    // A scratch buffer that grew beyond this (one large request) is let go rather than held by its thread for good.
+    private const int MaxKeptScratch = 64 * 1024;
+
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
 
     /// <summary>Runs <paramref name="write"/> with a writer on <paramref name="output"/>, flushed when it returns.</summary>
     public static void Write<TState>(IBufferWriter<byte> output, TState state, Action<Utf8JsonWriter, TState> write)
@@ -34,6 +40,31 @@ public static class McpJsonWriter
         {
             json.Reset();
             t_writer = json;
+        }
+    }
+
+    /// <summary>
+    /// What <paramref name="write"/> writes, as an array of exactly its length: written into a buffer this thread keeps,
+    /// then copied once. A new growing buffer per request would cost its first bytes and then, as soon as the request
+    /// outgrows them, 4 KB more (a writer grows its output by at least that much).
+    /// </summary>
+    public static byte[] ToArray<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        // Taken, not shared, as the writer is.
+        var scratch = t_scratch ?? new ArrayBufferWriter<byte>(4096);
+        t_scratch = null;
+        try
+        {
+            Write(scratch, state, write);
+            return scratch.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            if (scratch.Capacity <= MaxKeptScratch)
+            {
+                scratch.ResetWrittenCount();
+                t_scratch = scratch;
+            }
         }
     }
 }

@@ -68,4 +68,62 @@ public sealed class McpJsonWriterTests
 
         Encoding.UTF8.GetString(output.WrittenSpan).ShouldBe(System.Text.Json.JsonSerializer.Serialize("héllo <b>", ModelContextProtocol.McpJsonUtilities.DefaultOptions));
     }
+
+    [Fact]
+    public void ToArray_GivesEachWriteItsOwnArray_OfExactlyItsLength()
+    {
+        var first = McpJsonWriter.ToArray("a long first value", static (json, value) => json.WriteStringValue(value));
+        var second = McpJsonWriter.ToArray(7, static (json, value) => json.WriteNumberValue(value));
+
+        Encoding.UTF8.GetString(first).ShouldBe("\"a long first value\"");
+        Encoding.UTF8.GetString(second).ShouldBe("7");
+    }
+
+    [Fact]
+    public void ToArray_AfterAWriteLargerThanTheBufferItKeeps_StillWritesEachWhole()
+    {
+        var large = new string('x', 100_000);
+
+        var big = McpJsonWriter.ToArray(large, static (json, value) => json.WriteStringValue(value));
+        var small = McpJsonWriter.ToArray("small", static (json, value) => json.WriteStringValue(value));
+
+        big.Length.ShouldBe(large.Length + 2);
+        Encoding.UTF8.GetString(small).ShouldBe("\"small\"");
+    }
+
+    [Fact]
+    public void ToArray_AfterAWriteThatFailedHalfway_HoldsOnlyTheNextWrite()
+    {
+        Should.Throw<InvalidOperationException>(() => McpJsonWriter.ToArray(0, static (json, _) =>
+        {
+            json.WriteStartObject();
+            json.WriteString("half"u8, "written");
+            throw new InvalidOperationException("stop");
+        }));
+
+        var next = McpJsonWriter.ToArray(0, static (json, _) =>
+        {
+            json.WriteStartObject();
+            json.WriteEndObject();
+        });
+
+        Encoding.UTF8.GetString(next).ShouldBe("{}");
+    }
+
+    [Fact]
+    public void ToArray_StartedInsideAnother_HasABufferOfItsOwn()
+    {
+        byte[]? inner = null;
+
+        var outer = McpJsonWriter.ToArray(0, (json, _) =>
+        {
+            json.WriteStartArray();
+            inner = McpJsonWriter.ToArray(0, static (nested, _) => nested.WriteStringValue("inner"));
+            json.WriteStringValue("outer");
+            json.WriteEndArray();
+        });
+
+        Encoding.UTF8.GetString(outer).ShouldBe("[\"outer\"]");
+        Encoding.UTF8.GetString(inner!).ShouldBe("\"inner\"");
+    }
 }
