@@ -29,11 +29,14 @@ internal sealed class PerRequestStream(HttpResponse response) : CallAnswerStream
 
     public ValueTask<ListRootsResult> RequestRootsAsync(ListRootsRequestParams request, CancellationToken cancellationToken) => throw NoRequests();
 
+    // Serialised once: each result gets a node over these parsed bytes, not a serialisation and parse of its own.
+    private static readonly JsonElement ServerInfo = JsonSerializer.SerializeToElement(GatewayMcp.ServerInfo, McpJson<Implementation>.Info);
+
     /// <summary>Every 2026-07-28 result names the server and its <c>resultType</c>, as the SDK adds them.</summary>
     protected override void Complete(Result result)
     {
         result.ResultType ??= "complete";
-        (result.Meta ??= new JsonObject())[MetaKeys.ServerInfo] = JsonSerializer.SerializeToNode(GatewayMcp.ServerInfo, McpJson<Implementation>.Info);
+        (result.Meta ??= new JsonObject())[MetaKeys.ServerInfo] = JsonObject.Create(ServerInfo);
     }
 
     /// <summary>When the first message is an error, its code may also set the HTTP status (SEP-2575).</summary>
