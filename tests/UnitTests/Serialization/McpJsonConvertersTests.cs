@@ -29,6 +29,12 @@ public sealed class McpJsonConvertersTests
     [Fact]
     public void TheGatewaysContract_UsesItsOwnConverters_ForArgumentsAndContent()
     {
+        // The SDK's properties still have the types the converters are for (an SDK that changed them would bypass them).
+        PropertyType<CallToolRequestParams>("arguments").ShouldBe(typeof(IDictionary<string, JsonElement>));
+        PropertyType<GetPromptRequestParams>("arguments").ShouldBe(typeof(IDictionary<string, JsonElement>));
+        PropertyType<CallToolResult>("content").ShouldBe(typeof(IList<ContentBlock>));
+        PropertyType<ReadResourceResult>("contents").ShouldBe(typeof(IList<ResourceContents>));
+
         McpJson.Options.GetTypeInfo(typeof(IDictionary<string, JsonElement>)).Converter.ShouldBeOfType<JsonArgumentsConverter>();
         McpJson.Options.GetTypeInfo(typeof(IList<ContentBlock>)).Converter.ShouldBeOfType<ValueListConverter<ContentBlock>>();
         McpJson.Options.GetTypeInfo(typeof(IList<ResourceContents>)).Converter.ShouldBeOfType<ValueListConverter<ResourceContents>>();
@@ -109,4 +115,7 @@ public sealed class McpJsonConvertersTests
         result.Content.ShouldBeEmpty();
         JsonSerializer.Serialize(result, McpJson<CallToolResult>.Info).ShouldBe("""{"content":[]}""");
     }
+
+    private static Type PropertyType<T>(string name) =>
+        McpJson<T>.Info.Properties.Single(p => p.Name == name).PropertyType;
 }
