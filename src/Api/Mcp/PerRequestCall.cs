@@ -99,9 +99,16 @@ internal sealed record PerRequestCall(
             }
 
             // The SDK reads these _meta fields of every such request and refuses one it cannot read.
-            var capabilitiesOf = capabilities.Deserialize(McpJson<ClientCapabilities>.Info);
-            _ = meta[MetaKeys.ClientInfo]?.Deserialize(McpJson<Implementation>.Info);
-            _ = meta[MetaKeys.LogLevel]?.Deserialize(McpJson<LoggingLevel>.Info);
+            var capabilitiesOf = McpJsonWriter.ReadNode(capabilities, McpJson<ClientCapabilities>.Info);
+            if (meta[MetaKeys.ClientInfo] is { } clientInfo)
+            {
+                _ = McpJsonWriter.ReadNode(clientInfo, McpJson<Implementation>.Info);
+            }
+
+            if (meta[MetaKeys.LogLevel] is { } logLevel)
+            {
+                _ = McpJsonWriter.ReadNode(logLevel, McpJson<LoggingLevel>.Info);
+            }
             return new PerRequestCall(call.Id, method, call.Target, call.Parameters, call.Arguments, capabilitiesOf, meta);
         }
         catch (JsonException)

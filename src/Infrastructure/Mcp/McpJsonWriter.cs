@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
 
 namespace OneMcp.Infrastructure.Mcp;
@@ -48,15 +50,38 @@ public static class McpJsonWriter
     /// then copied once. A new growing buffer per request would cost its first bytes and then, as soon as the request
     /// outgrows them, 4 KB more (a writer grows its output by at least that much).
     /// </summary>
-    public static byte[] ToArray<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    public static byte[] ToArray<TState>(TState state, Action<Utf8JsonWriter, TState> write) =>
+        WithScratch((state, write), static (scratch, call) =>
+        {
+            Write(scratch, call.state, call.write);
+            return scratch.WrittenSpan.ToArray();
+        });
+
+    /// <summary>
+    /// <paramref name="node"/> read as <typeparamref name="T"/>, as <see cref="JsonSerializer.Deserialize{TValue}(JsonNode?, JsonTypeInfo{TValue})"/>
+    /// reads it (written out, then read back), but through this thread's writer and buffer instead of a new writer and
+    /// a pooled buffer each time.
+    /// </summary>
+    public static T? ReadNode<T>(JsonNode node, JsonTypeInfo<T> type)
     {
-        // Taken, not shared, as the writer is.
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(type);
+        return WithScratch((node, type), static (scratch, read) =>
+        {
+            Write(scratch, read, static (json, source) => source.node.WriteTo(json, source.type.Options));
+            return JsonSerializer.Deserialize(scratch.WrittenSpan, read.type);
+        });
+    }
+
+    // The thread's scratch buffer, taken (not shared: a use inside another gets a buffer of its own) and given back
+    // empty, unless one large use grew it beyond what is worth keeping.
+    private static TResult WithScratch<TState, TResult>(TState state, Func<ArrayBufferWriter<byte>, TState, TResult> use)
+    {
         var scratch = t_scratch ?? new ArrayBufferWriter<byte>(4096);
         t_scratch = null;
         try
         {
-            Write(scratch, state, write);
-            return scratch.WrittenSpan.ToArray();
+            return use(scratch, state);
         }
         finally
         {

@@ -126,4 +126,43 @@ public sealed class McpJsonWriterTests
         Encoding.UTF8.GetString(outer).ShouldBe("[\"outer\"]");
         Encoding.UTF8.GetString(inner!).ShouldBe("\"inner\"");
     }
+
+    [Fact]
+    public void ReadNode_ReadsANodeAsJsonNodeDeserializeDoes()
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse("""{"name":"caf\u00e9 <b>","version":"1.0","title":"T"}""")!;
+
+        var read = McpJsonWriter.ReadNode(node, McpJson<ModelContextProtocol.Protocol.Implementation>.Info)!;
+
+        var expected = System.Text.Json.JsonSerializer.Deserialize(node, McpJson<ModelContextProtocol.Protocol.Implementation>.Info)!;
+        (read.Name, read.Version, read.Title).ShouldBe((expected.Name, expected.Version, expected.Title));
+        read.Name.ShouldBe("café <b>");
+    }
+
+    [Fact]
+    public void ReadNode_OfTheWrongShape_IsRefused_AndTheNextReadIsWhole()
+    {
+        var wrong = System.Text.Json.Nodes.JsonNode.Parse("""["not","an","object"]""")!;
+
+        Should.Throw<System.Text.Json.JsonException>(() => McpJsonWriter.ReadNode(wrong, McpJson<ModelContextProtocol.Protocol.Implementation>.Info));
+        McpJsonWriter.ReadNode(System.Text.Json.Nodes.JsonNode.Parse("\"debug\"")!, McpJson<ModelContextProtocol.Protocol.LoggingLevel>.Info)
+            .ShouldBe(ModelContextProtocol.Protocol.LoggingLevel.Debug);
+    }
+
+    [Fact]
+    public void ReadNode_InsideAToArray_HasABufferOfItsOwn()
+    {
+        string? inner = null;
+
+        var outer = McpJsonWriter.ToArray(0, (json, _) =>
+        {
+            json.WriteStartArray();
+            inner = McpJsonWriter.ReadNode(System.Text.Json.Nodes.JsonNode.Parse("\"inner\"")!, McpJson<string>.Info);
+            json.WriteStringValue("outer");
+            json.WriteEndArray();
+        });
+
+        Encoding.UTF8.GetString(outer).ShouldBe("[\"outer\"]");
+        inner.ShouldBe("inner");
+    }
 }
