@@ -14,7 +14,7 @@ internal sealed class JsonArgumentsConverter : JsonConverter<IDictionary<string,
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new JsonException($"The arguments must be a JSON object, not {Describe(reader.TokenType)}.");
+            throw new JsonException($"Expected a JSON object of arguments, not {reader.TokenType}.");
         }
 
         var arguments = JsonElement.ParseValue(ref reader);
@@ -39,15 +39,6 @@ internal sealed class JsonArgumentsConverter : JsonConverter<IDictionary<string,
 
         writer.WriteEndObject();
     }
-
-    private static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        _ => token.ToString(),
-    };
 }
 
 /// <summary>

@@ -9,7 +9,7 @@ namespace OneMcp.Infrastructure.Mcp;
 /// <summary>
 /// Writes MCP JSON as the SDK does (its encoder; no validation, the values come typed) with one writer per thread:
 /// the hot paths write a request or an answer on every call, synchronously, and a new writer for each was garbage on
-/// every call.
+/// every call. A JSON node is read back into its type through the same writer and a buffer the thread keeps.
 /// </summary>
 public static class McpJsonWriter
 {
