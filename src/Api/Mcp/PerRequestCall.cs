@@ -109,6 +109,10 @@ internal sealed record PerRequestCall(
             {
                 _ = McpJsonWriter.ReadNode(logLevel, McpJson<LoggingLevel>.Info);
             }
+
+            // The revision names the hop from the client to the gateway, which has read it now; a backend is spoken to in
+            // its own (ForwardedMeta). Taken out here, the rest of the client's _meta is passed on as it is, not copied.
+            meta.Remove(MetaKeys.ProtocolVersion);
             return new PerRequestCall(call.Id, method, call.Target, call.Parameters, call.Arguments, capabilitiesOf, meta);
         }
         catch (JsonException)

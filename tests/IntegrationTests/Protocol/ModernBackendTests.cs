@@ -212,6 +212,23 @@ public sealed class ModernBackendTests(ModernBackendFixture fixture) : IClassFix
         Text(unasked).ShouldBe("none");
     }
 
+    [Fact]
+    public async Task StatelessClientsMeta_ReachesALegacyBackend_WithoutTheRevisionOfTheClientsHop()
+    {
+        var parameters = new System.Text.Json.Nodes.JsonObject { ["name"] = "legacy_1mcp_trace", ["arguments"] = new System.Text.Json.Nodes.JsonObject() };
+
+        var (_, answer) = await StatelessRequest.SendAsync(Gateway.Url("/mcp"), "tools/call", parameters, "legacy_1mcp_trace",
+            capabilities: new System.Text.Json.Nodes.JsonObject { ["elicitation"] = new System.Text.Json.Nodes.JsonObject() });
+
+        // The 2025-11-25 backend is in a session the gateway opened in its own revision: the client's revision would
+        // contradict it (the SDK takes a revision found in _meta as the one to send). What the client can do stays.
+        using var received = JsonDocument.Parse(Text(answer));
+        var meta = received.RootElement.GetProperty("meta");
+        meta.TryGetProperty("io.modelcontextprotocol/protocolVersion", out _).ShouldBeFalse(meta.ToString());
+        meta.GetProperty("io.modelcontextprotocol/clientInfo").GetProperty("name").GetString().ShouldBe("protocol-tests");
+        meta.GetProperty("io.modelcontextprotocol/clientCapabilities").TryGetProperty("elicitation", out _).ShouldBeTrue(meta.ToString());
+    }
+
     private static string Text(JsonElement message) =>
         message.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString()!;
 
