@@ -151,6 +151,12 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
             headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
         }
 
+        // Most backends have no headers of their own: no enumerator is made for them.
+        if (endpoint.Headers.Count == 0)
+        {
+            return;
+        }
+
         foreach (var (name, value) in endpoint.Headers)
         {
             headers.TryAddWithoutValidation(name, value);

@@ -31,13 +31,29 @@ internal sealed class JsonArgumentsConverter : JsonConverter<IDictionary<string,
     {
         var policy = options.DictionaryKeyPolicy;
         writer.WriteStartObject();
-        foreach (var (name, argument) in value)
+        if (value is Dictionary<string, JsonElement> read)
         {
-            writer.WritePropertyName(policy is null ? name : policy.ConvertName(name));
-            argument.WriteTo(writer);
+            // What Read makes, and so nearly every call's arguments: enumerated without an enumerator object.
+            foreach (var (name, argument) in read)
+            {
+                WriteArgument(writer, policy, name, argument);
+            }
+        }
+        else
+        {
+            foreach (var (name, argument) in value)
+            {
+                WriteArgument(writer, policy, name, argument);
+            }
         }
 
         writer.WriteEndObject();
+    }
+
+    private static void WriteArgument(Utf8JsonWriter writer, JsonNamingPolicy? policy, string name, JsonElement argument)
+    {
+        writer.WritePropertyName(policy is null ? name : policy.ConvertName(name));
+        argument.WriteTo(writer);
     }
 }
 
@@ -71,8 +87,11 @@ internal sealed class ValueListConverter<T> : JsonConverter<IList<T>>
     {
         var item = ItemConverter(options);
         writer.WriteStartArray();
-        foreach (var each in value)
+
+        // By index: an IList's enumerator would be one more object per write.
+        for (var i = 0; i < value.Count; i++)
         {
+            var each = value[i];
             if (each is null)
             {
                 writer.WriteNullValue();

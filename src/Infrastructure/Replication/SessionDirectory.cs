@@ -14,6 +14,9 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
     /// <summary>Owners remembered at most; past it the cache starts over (each entry is one lookup away).</summary>
     internal const int MaxCachedOwners = 10_000;
 
+    // A session of this replica (nearly every request): one answer for all, not a task of its own per request.
+    private static readonly Task<(SessionRoute Route, SessionOwner? Owner)> s_local = Task.FromResult<(SessionRoute, SessionOwner?)>((SessionRoute.Local, null));
+
     private readonly ConcurrentDictionary<string, byte> _local = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SessionOwner> _owners = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, DateTimeOffset> _heartbeats = new Dictionary<string, DateTimeOffset>();
@@ -48,13 +51,11 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
     }
 
     /// <summary>Where a request for <paramref name="sessionId"/> goes, and the owner when it goes elsewhere.</summary>
-    public async Task<(SessionRoute Route, SessionOwner? Owner)> RouteAsync(string sessionId, bool cameOverHop, CancellationToken cancellationToken)
-    {
-        if (IsLocal(sessionId) || cameOverHop)
-        {
-            return (SessionRoute.Local, null);
-        }
+    public Task<(SessionRoute Route, SessionOwner? Owner)> RouteAsync(string sessionId, bool cameOverHop, CancellationToken cancellationToken) =>
+        IsLocal(sessionId) || cameOverHop ? s_local : LookUpRouteAsync(sessionId, cancellationToken);
 
+    private async Task<(SessionRoute Route, SessionOwner? Owner)> LookUpRouteAsync(string sessionId, CancellationToken cancellationToken)
+    {
         var owner = WithLatestHeartbeat(await FindAsync(sessionId, cancellationToken));
         return (SessionRouting.Decide(false, false, owner, identity.Id, options.StaleAfter), owner);
     }

@@ -54,6 +54,17 @@ public sealed class McpJsonConvertersTests
     }
 
     [Fact]
+    public void ArgumentsMadeInCode_AsAnotherDictionary_AreWrittenAsTheSdkWritesThem()
+    {
+        // Read makes a Dictionary, which is written without an enumerator object; any other IDictionary is written the same.
+        var sdks = JsonSerializer.Deserialize<CallToolRequestParams>(Call, McpJsonUtilities.DefaultOptions)!;
+        var sorted = new CallToolRequestParams { Name = sdks.Name, Arguments = new SortedList<string, JsonElement>(sdks.Arguments!, StringComparer.Ordinal) };
+
+        JsonSerializer.Serialize(sorted, McpJson<CallToolRequestParams>.Info)
+            .ShouldBe(JsonSerializer.Serialize(sorted, McpJsonUtilities.DefaultOptions));
+    }
+
+    [Fact]
     public void ARepeatedArgument_KeepsItsLastValue_AsTheSdkDoes()
     {
         const string repeated = """{"name":"t","arguments":{"a":1,"a":2}}""";
