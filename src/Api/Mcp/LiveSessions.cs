@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
@@ -78,11 +79,13 @@ internal sealed class LiveSession
     public McpServer? Server { get; set; }
 
     /// <summary>
-    /// Whether <paramref name="user"/> is the one who opened the session, compared as the SDK compares them (the first
-    /// name-identifier, <c>sub</c> or UPN claim of an authenticated user, with its issuer). Anyone else's request goes to
-    /// the SDK, which refuses it.
+    /// Whether the user of <paramref name="request"/> is the one who opened the session, compared as the SDK compares
+    /// them (the first name-identifier, <c>sub</c> or UPN claim of an authenticated user, with its issuer). Anyone
+    /// else's request goes to the SDK, which refuses it. A request nobody signed in to is read as such without the
+    /// anonymous user ASP.NET Core would make for it on first sight of <see cref="HttpContext.User"/>.
     /// </summary>
-    public bool IsOpenedBy(ClaimsPrincipal user) => UserOf(user) == _user;
+    public bool IsOpenedBy(HttpContext request) =>
+        UserOf(request.Features.Get<IHttpAuthenticationFeature>()?.User) == _user;
 
     /// <summary>True once per <see cref="LiveSessions.SdkTurnInterval"/>: that call goes the SDK's way, which keeps the session alive there.</summary>
     public bool TakeSdkTurn()
@@ -129,9 +132,9 @@ internal sealed class LiveSession
 
     public void End() => _ended.Cancel();
 
-    private static (string Type, string Value, string Issuer)? UserOf(ClaimsPrincipal user)
+    private static (string Type, string Value, string Issuer)? UserOf(ClaimsPrincipal? user)
     {
-        if (user.Identity?.IsAuthenticated != true)
+        if (user?.Identity?.IsAuthenticated != true)
         {
             return null;
         }

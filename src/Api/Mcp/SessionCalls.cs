@@ -32,7 +32,7 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
             || !sessions.TryGet(sessionId, out var live)
             || live.Server is not { } server
             || !IsSessionVersion(request, server.NegotiatedProtocolVersion)
-            || !live.IsOpenedBy(context.User)
+            || !live.IsOpenedBy(context)
             || live.TakeSdkTurn())
         {
             await next(context);
