@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using OneMcp.Api.Http;
 using OneMcp.Application.Security;
 
@@ -25,9 +26,10 @@ public sealed class HostGuard(HostPolicy policy)
     public string? Refusal(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var connection = context.Connection;
+        // The server's connection feature itself: HttpContext.Connection would wrap it in an object of its own per request.
+        var connection = context.Features.Get<IHttpConnectionFeature>();
         var host = context.Request.Headers.Host.Count == 1 ? context.Request.Headers.Host[0] : null;
-        return policy.Refusal(host, connection.RemoteIpAddress, context.Request.Headers.Origin, connection.LocalPort == 0 ? null : connection.LocalPort);
+        return policy.Refusal(host, connection?.RemoteIpAddress, context.Request.Headers.Origin, connection is null || connection.LocalPort == 0 ? null : connection.LocalPort);
     }
 
     private static Task RejectAsync(HttpContext context, string message) =>

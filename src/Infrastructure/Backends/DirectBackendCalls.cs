@@ -35,6 +35,10 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
 
     private static long s_lastId;
 
+    // The backend's own headers (its configured ones and the gateway's User-Agent), as an array: a dictionary's
+    // enumerator through the interface would be one more object per call.
+    private readonly KeyValuePair<string, string>[] _headers = [.. endpoint.Headers];
+
     /// <summary>
     /// Whether a request about to go out over <paramref name="current"/> can be sent here: these calls use its session,
     /// and it holds one (before the SDK client has one, or after it lost it, the SDK client sends).
@@ -151,13 +155,7 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
             headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
         }
 
-        // Most backends have no headers of their own: no enumerator is made for them.
-        if (endpoint.Headers.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var (name, value) in endpoint.Headers)
+        foreach (var (name, value) in _headers)
         {
             headers.TryAddWithoutValidation(name, value);
         }
