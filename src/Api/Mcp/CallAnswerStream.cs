@@ -29,13 +29,13 @@ internal abstract class CallAnswerStream(HttpResponse response)
         where TResult : Result
     {
         Complete(result);
-        return WriteAsync(json =>
+        return WriteAsync((id, result, typeInfo), static (json, answer) =>
         {
             json.WriteStartObject();
             json.WritePropertyName("result"u8);
-            JsonSerializer.Serialize(json, result, typeInfo);
+            JsonSerializer.Serialize(json, answer.result, answer.typeInfo);
             json.WritePropertyName("id"u8);
-            JsonSerializer.Serialize(json, id, McpJson<RequestId>.Info);
+            JsonSerializer.Serialize(json, answer.id, McpJson<RequestId>.Info);
             json.WriteString("jsonrpc"u8, "2.0");
             json.WriteEndObject();
         }, error: null, final: true, cancellationToken);
@@ -92,7 +92,7 @@ internal abstract class CallAnswerStream(HttpResponse response)
 
     /// <summary>A message before the answer; false when the answer was written already (nothing more goes on this stream).</summary>
     protected Task<bool> WriteAsync(JsonRpcMessage message, bool final, CancellationToken cancellationToken) =>
-        WriteAsync(json => JsonSerializer.Serialize(json, message, McpJson<JsonRpcMessage>.Info), message as JsonRpcError, final, cancellationToken);
+        WriteAsync(message, static (json, message) => JsonSerializer.Serialize(json, message, McpJson<JsonRpcMessage>.Info), message as JsonRpcError, final, cancellationToken);
 
     /// <summary>The headers of an event stream, as the SDK sends them, with the response's buffering off.</summary>
     protected void StartEventStream(int status)
@@ -106,7 +106,8 @@ internal abstract class CallAnswerStream(HttpResponse response)
         response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    private async Task<bool> WriteAsync(Action<Utf8JsonWriter> write, JsonRpcError? error, bool final, CancellationToken cancellationToken)
+    // What is written travels as state to a static delegate: no closure and delegate per message.
+    private async Task<bool> WriteAsync<TState>(TState state, Action<Utf8JsonWriter, TState> write, JsonRpcError? error, bool final, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -124,7 +125,7 @@ internal abstract class CallAnswerStream(HttpResponse response)
 
             var body = response.BodyWriter;
             body.Write("event: message\ndata: "u8);
-            McpJsonWriter.Write(body, write, static (json, write) => write(json));
+            McpJsonWriter.Write(body, (state, write), static (json, message) => message.write(json, message.state));
 
             body.Write("\n\n"u8);
             if (!final)

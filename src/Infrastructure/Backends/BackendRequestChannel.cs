@@ -136,15 +136,23 @@ internal sealed partial class BackendRequestChannel(
         string method, string name, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<T> resultType,
         Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
         where T : class =>
-        SendAsync(method, request, send, cancellationToken, (client, ct) =>
-            supervisor.Direct is { } direct && direct.Serves(client)
-                ? direct.SendAsync(method, name, request, requestType, resultType, ct)
-                : default);
+        SendAsync(method, request, send, (Channel: this, Name: name, RequestType: requestType, ResultType: resultType),
+            static (client, route, method, request, ct) => route.Channel.Direct is { } direct && direct.Serves(client)
+                ? direct.SendAsync(method, route.Name, request, route.RequestType, route.ResultType, ct)
+                : default,
+            cancellationToken);
 
-    // The request travels as state to a static delegate: the SDK client's send allocates no closure per call.
-    private async ValueTask<T> SendAsync<TRequest, T>(
-        string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken,
-        Func<McpClient, CancellationToken, ValueTask<T?>>? direct = null)
+    /// <summary>A request only the SDK client sends.</summary>
+    private ValueTask<T> SendAsync<TRequest, T>(
+        string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken) =>
+        SendAsync<TRequest, T, object?>(method, request, send, route: null, direct: null, cancellationToken);
+
+    private DirectBackendCalls? Direct => supervisor.Direct;
+
+    // The request, and what the direct path needs, travel as state to static delegates: no closure per call.
+    private async ValueTask<T> SendAsync<TRequest, T, TRoute>(
+        string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send,
+        TRoute route, Func<McpClient, TRoute, string, TRequest, CancellationToken, ValueTask<T?>>? direct, CancellationToken cancellationToken)
     {
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -156,7 +164,7 @@ internal sealed partial class BackendRequestChannel(
             {
                 // A direct call's null: not sent, or refused by a backend that forgot the session (nothing ran); the
                 // SDK client then sends it, and on a 404 ends the session as below.
-                return direct is not null && await direct(client, timeout.Token) is { } answer
+                return direct is not null && await direct(client, route, method, request, timeout.Token) is { } answer
                     ? answer
                     : await send(client, request, timeout.Token);
             }
