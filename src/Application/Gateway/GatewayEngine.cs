@@ -115,10 +115,12 @@ public sealed partial class GatewayEngine(
             CallToolResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
-                result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, (meta, ct) =>
+                result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, (connection, toolName, request.Arguments, progress), static (meta, call, ct) =>
                 {
-                    var forwarded = new CallToolRequestParams { Name = toolName, Arguments = request.Arguments, Meta = ForwardedMeta.WithoutProgressToken(meta) };
-                    return progress is null ? connection.CallToolAsync(forwarded, null, ct) : CallReportingProgressAsync(connection, forwarded, progress, ct);
+                    var forwarded = new CallToolRequestParams { Name = call.toolName, Arguments = call.Arguments, Meta = ForwardedMeta.WithoutProgressToken(meta) };
+                    return call.progress is null
+                        ? call.connection.CallToolAsync(forwarded, null, ct)
+                        : CallReportingProgressAsync(call.connection, forwarded, call.progress, ct);
                 }, cancellationToken);
             }
 
@@ -153,8 +155,8 @@ public sealed partial class GatewayEngine(
             ReadResourceResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
-                result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta,
-                    (meta, ct) => connection.ReadResourceAsync(new ReadResourceRequestParams { Uri = uri, Meta = meta }, ct), cancellationToken);
+                result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta, (connection, uri),
+                    static (meta, read, ct) => read.connection.ReadResourceAsync(new ReadResourceRequestParams { Uri = read.uri, Meta = meta }, ct), cancellationToken);
             }
 
             // Contents name the URI the client asked for, so it can match them to its request.
@@ -196,8 +198,8 @@ public sealed partial class GatewayEngine(
             GetPromptResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
-                result = await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta,
-                    (meta, ct) => connection.GetPromptAsync(new GetPromptRequestParams { Name = name, Arguments = request.Arguments, Meta = meta }, ct),
+                result = await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta, (connection, name, request.Arguments),
+                    static (meta, get, ct) => get.connection.GetPromptAsync(new GetPromptRequestParams { Name = get.name, Arguments = get.Arguments, Meta = meta }, ct),
                     cancellationToken);
             }
 
@@ -246,8 +248,9 @@ public sealed partial class GatewayEngine(
         var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
         using var _ = inFlight.Enter(backend.Name, session, caller);
         return await ObserveAsync(RequestMethods.CompletionComplete, backend, forwardedRef is PromptReference p ? p.Name : ((ResourceTemplateReference)forwardedRef).Uri ?? string.Empty,
-            session, request.Meta,
-            (meta, ct) => connection.CompleteAsync(new CompleteRequestParams { Ref = forwardedRef, Argument = request.Argument, Context = request.Context, Meta = meta }, ct),
+            session, request.Meta, (connection, forwardedRef, request.Argument, request.Context),
+            static (meta, complete, ct) => complete.connection.CompleteAsync(
+                new CompleteRequestParams { Ref = complete.forwardedRef, Argument = complete.Argument, Context = complete.Context, Meta = meta }, ct),
             cancellationToken);
     }
 
@@ -377,19 +380,20 @@ public sealed partial class GatewayEngine(
     /// Forwards one request with its span (the gateway's, and the backend call's child carrying the trace context
     /// on in <c>_meta</c>) and its metrics. Never the arguments: only method, backend, name and outcome are recorded.
     /// </summary>
-    private ValueTask<T> ObserveAsync<T>(
+    /// <remarks>What the request needs travels as <paramref name="state"/> to a static <paramref name="forward"/>: no closure per request.</remarks>
+    private ValueTask<T> ObserveAsync<TState, T>(
         string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
-        Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
+        TState state, Func<JsonObject?, TState, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
     {
         meta = ForwardedMeta.WithoutHopKeys(meta);
         return telemetry is null || !telemetry.IsActive
-            ? forward(meta, cancellationToken)
-            : MeasureAsync(telemetry, method, backend, target, session, meta, forward, cancellationToken);
+            ? forward(meta, state, cancellationToken)
+            : MeasureAsync(telemetry, method, backend, target, session, meta, state, forward, cancellationToken);
     }
 
-    private static async ValueTask<T> MeasureAsync<T>(
+    private static async ValueTask<T> MeasureAsync<TState, T>(
         GatewayTelemetry telemetry, string method, IBackendConnection backend, string target, GatewaySession session, JsonObject? meta,
-        Func<JsonObject?, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
+        TState state, Func<JsonObject?, TState, CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
     {
         var started = telemetry.Time.GetTimestamp();
         var backendName = backend.Name.Value;
@@ -400,7 +404,7 @@ public sealed partial class GatewayEngine(
             T result;
             using (var call = GatewayTelemetry.StartBackendCall(method, backendName))
             {
-                result = await forward(GatewayTelemetry.WithTraceContext(meta, call), cancellationToken);
+                result = await forward(GatewayTelemetry.WithTraceContext(meta, call), state, cancellationToken);
             }
 
             outcome = result is CallToolResult { IsError: true } ? GatewayTelemetry.Outcomes.ToolError : GatewayTelemetry.Outcomes.Ok;
