@@ -7,6 +7,7 @@ using OneMcp.Api.Mcp;
 using OneMcp.Api.Security;
 using OneMcp.Infrastructure.Diagnostics;
 using OneMcp.Infrastructure.Identity;
+using OneMcp.Infrastructure.Persistence.DataProtection;
 using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Api;
@@ -39,6 +40,9 @@ public static partial class GatewayApp
         }
 
         configure?.Invoke(builder);
+
+        // Last: every AddDataProtection above registered the framework's key ring load before start.
+        builder.Services.LoadKeyRingAfterStart();
 
         var app = builder.Build();
         if (!options.EnableAuth && options.BindsNetwork)
