@@ -46,14 +46,15 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <param name="port">The port to listen on (a replica must know its address before it starts); 0 for any free one.</param>
     /// <param name="reuse">A folder of an earlier start to start in again (a restart on its database), which the caller
     /// deletes; null: a fresh temp folder, deleted with the process.</param>
-    public static Task<ChildProcess> StartGatewayAsync(string mcpJson, string[]? extraArguments = null, Dictionary<string, string>? extraEnvironment = null, int port = 0, string? reuse = null)
+    /// <param name="gatewayDll">Another gateway build to run than <see cref="Paths.GatewayDll"/> (null: that one).</param>
+    public static Task<ChildProcess> StartGatewayAsync(string mcpJson, string[]? extraArguments = null, Dictionary<string, string>? extraEnvironment = null, int port = 0, string? reuse = null, string? gatewayDll = null)
     {
         var directory = reuse ?? NewGatewayFolder();
         var config = Path.Combine(directory, "mcp.json");
         File.WriteAllText(config, mcpJson);
         var environment = new Dictionary<string, string>(extraEnvironment ?? []) { ["XDG_DATA_HOME"] = Path.Combine(directory, "data") };
         return StartAsync(
-            ["dotnet", Paths.GatewayDll, "serve", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn", .. extraArguments ?? []],
+            ["dotnet", gatewayDll ?? Paths.GatewayDll, "serve", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn", .. extraArguments ?? []],
             GatewayLine(),
             reuse is null ? directory : null,
             environment);
@@ -247,7 +248,10 @@ internal static class Paths
 
     public static string StdioEchoScript => Existing(Path.Combine(RepositoryRoot, "bench", "StdioEcho", "server.sh"));
 
-    public static string GatewayDll => Existing(Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "onemcp.dll"));
+    /// <summary>The gateway the rows run: ONEMCP_BENCH_GATEWAY (another build, e.g. a published onemcp.dll), else the build next to this one.</summary>
+    public static string GatewayDll => Existing(Environment.GetEnvironmentVariable("ONEMCP_BENCH_GATEWAY") is { Length: > 0 } published
+        ? Path.GetFullPath(published)
+        : Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "onemcp.dll"));
 
     private static string FindRoot()
     {

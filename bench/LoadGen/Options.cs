@@ -48,6 +48,9 @@ internal sealed class Options
           --tool <name>      the tool to call (default echo; through the gateway: bench_1mcp_<name>)
           --label <text>     the first column of the Markdown row
           --json <file>      also write the JSON result to this file
+        Environment: ONEMCP_BENCH_GATEWAY runs another gateway build (a published onemcp.dll) instead of the one built
+        next to this load generator. With --compare-observability --observe none, ONEMCP_BENCH_GATEWAY_B runs the second
+        gateway from another build: an A/B of two builds in one run, measured as the A/A row is.
         """;
 
     public string Mode { get; private set; } = string.Empty;

@@ -112,12 +112,14 @@ try
         if (options.Mode == "compare-observability")
         {
             collector = OtlpCollectorStandIn.Start();
+            var buildB = options.Observe == "none" && Environment.GetEnvironmentVariable("ONEMCP_BENCH_GATEWAY_B") is { Length: > 0 } b ? Path.GetFullPath(b) : null;
             authGateway = await ChildProcess.StartGatewayAsync(
                 config.ToJsonString(),
                 options.Observe is "otlp" or "none" ? ["--disable-audit"] : null,
-                options.Observe is "audit" or "none" ? null : collector.ExporterEnvironment());
+                options.Observe is "audit" or "none" ? null : collector.ExporterEnvironment(),
+                gatewayDll: buildB);
             Log(options.Observe == "none"
-                ? $"a second gateway like the first (A/A: --observe none) (pid {authGateway.Id}) at {authGateway.McpUrl}"
+                ? $"{(buildB is null ? "a second gateway like the first (A/A: --observe none)" : $"a second gateway from {buildB} (A/B: --observe none)")} (pid {authGateway.Id}) at {authGateway.McpUrl}"
                 : $"gateway with {options.Observe switch { "audit" => "the audit log", "otlp" => "OTLP export", _ => "the audit log and OTLP export" }} to {collector.Endpoint} (pid {authGateway.Id}) at {authGateway.McpUrl}");
         }
     }
