@@ -48,14 +48,12 @@ public static class DependencyInjection
         services.AddScoped(typeof(IPipelineBehavior<,>), typeof(Replication.ChangeFeedBehaviour<,>));
         services.AddScoped<Replication.ChangeFeedReactions>();
 
-        // Users' connections to per-user backends: what follows a committed change (the store and the instances are Infrastructure's).
-        services.AddScoped<Connections.UserConnectionChanges>();
-
         // Stored backends and the running pool, kept in step (one gate per process).
         services.AddSingleton<BackendCatalogGate>();
         services.AddScoped<BackendCatalog>();
 
-        // What follows a user's connection change (release the instance here, tell the other replicas).
+        // What follows a committed change to a user's connection to a per-user backend (release the instance here, tell the
+        // other replicas; the store and the instances are Infrastructure's).
         services.AddSingleton<Connections.UserConnectionChanges>();
         return services;
     }
