@@ -2,9 +2,11 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OneMcp.Application.Diagnostics;
 using OneMcp.Infrastructure.Persistence;
 using OpenIddict.Validation.AspNetCore;
+using ValidationProperties = OpenIddict.Validation.AspNetCore.OpenIddictValidationAspNetCoreConstants.Properties;
 
 namespace OneMcp.Infrastructure.Identity;
 
@@ -15,7 +17,7 @@ namespace OneMcp.Infrastructure.Identity;
 /// store cannot be reached, a token validated before stays accepted until it expires; any other token gets
 /// <see cref="DatabaseUnreachableException"/> (503), never a refusal that would send the client to sign in again.
 /// </summary>
-internal static class RequestAuthentication
+internal static partial class RequestAuthentication
 {
     private const string RefusedTokenDescription = "The access token is missing, expired, revoked or not meant for this gateway.";
 
@@ -109,6 +111,25 @@ internal static class RequestAuthentication
         }
 
         var result = await context.AuthenticateAsync(Scheme);
-        return result.Succeeded ? result.Principal : null;
+        if (result.Succeeded)
+        {
+            return result.Principal;
+        }
+
+        // Why, in OpenIddict's words (never the token itself): an operator can tell an expired or revoked token from
+        // one the gateway could not read.
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RequestAuthentication).FullName!);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var properties = result.Properties;
+            var error = properties?.GetString(ValidationProperties.Error) ?? "invalid_token";
+            var description = properties?.GetString(ValidationProperties.ErrorDescription) ?? result.Failure?.Message ?? string.Empty;
+            LogTokenRefused(logger, context.Request.Path.Value ?? "/", error, description);
+        }
+
+        return null;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused the bearer token of a request to {Path}: {Error} ({Description})")]
+    private static partial void LogTokenRefused(ILogger logger, string path, string error, string description);
 }

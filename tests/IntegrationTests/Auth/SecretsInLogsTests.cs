@@ -39,6 +39,15 @@ public sealed class SecretsInLogsTests
             request.Headers.Accept.ParseAdd("application/json, text/event-stream");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", refreshed.AccessToken);
             (await http.SendAsync(request)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+            // A refused bearer token is logged with OpenIddict's reason, never with the token.
+            using var refused = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+            {
+                Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", Encoding.UTF8, "application/json"),
+            };
+            refused.Headers.Accept.ParseAdd("application/json, text/event-stream");
+            refused.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Tampered(refreshed.AccessToken!));
+            (await http.SendAsync(refused)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         }
 
         (await driver.RevokeAsync(registration.ClientId!, refreshed.RefreshToken!, registration.ClientSecret)).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -46,10 +55,14 @@ public sealed class SecretsInLogsTests
 
         capture.Lines.Count.ShouldBeGreaterThan(20, "the capture must have seen the flow's logs");
         capture.Lines.ShouldContain(l => l.Contains("Refused an OAuth token request", StringComparison.Ordinal) && l.Contains("invalid_grant", StringComparison.Ordinal));
-        string[] secrets = [Password, code, pkce.Verifier, registration.ClientSecret!, tokens.AccessToken!, tokens.RefreshToken!, refreshed.AccessToken!, refreshed.RefreshToken!];
+        capture.Lines.ShouldContain(l => l.Contains("Refused the bearer token of a request to /mcp: invalid_token", StringComparison.Ordinal));
+        string[] secrets = [Password, code, pkce.Verifier, registration.ClientSecret!, tokens.AccessToken!, tokens.RefreshToken!, refreshed.AccessToken!, refreshed.RefreshToken!, Tampered(refreshed.AccessToken!)];
         foreach (var secret in secrets)
         {
             capture.Lines.Where(l => l.Contains(secret, StringComparison.Ordinal)).ShouldBeEmpty();
         }
     }
+
+    /// <summary>The token with its last characters changed: the same shape, not a valid token.</summary>
+    private static string Tampered(string token) => token[..^4] + (token.EndsWith("AAAA", StringComparison.Ordinal) ? "BBBB" : "AAAA");
 }

@@ -96,7 +96,8 @@ public sealed class DegradedDatabaseTests : IDisposable
 
         await Eventually.ValueAsync(() => StatusAsync(http, "/health/ready"), s => s == HttpStatusCode.OK, "/health/ready to say 200 again");
         await Eventually.ValueAsync(() => GetAsync(http, "/api/audit?limit=1", known), r => r.Status == HttpStatusCode.OK, "REST to answer again");
-        (await StatelessRequest.SendAsync(new Uri(gateway.McpUrl.ToString()), "tools/list", token: neverUsed)).Status.ShouldBe(HttpStatusCode.OK);
+        var afterwards = await StatelessRequest.SendAsync(new Uri(gateway.McpUrl.ToString()), "tools/list", token: neverUsed);
+        afterwards.Status.ShouldBe(HttpStatusCode.OK, $"{afterwards.Message}\n{gateway.Describe()}");
         (await EchoAsync(legacy, "after")).ShouldBeTrue();
         gateway.HasExited.ShouldBeFalse();
     }
