@@ -13,16 +13,16 @@ public sealed class ReplicaStore(IDbConnectionFactory connections, TimeProvider 
     public async Task RegisterAsync(string replicaId, Uri url, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
-        var now = time.GetUtcNow();
-        var parameters = new DynamicParameters();
-        parameters.AddText("Id", replicaId);
-        parameters.AddText("Url", url.ToString());
-        parameters.AddTime(_dialect, "Now", now);
+        var now = DbValues.Time(_dialect, time.GetUtcNow());
+
+        // Not Dapper: this is one of the statements every start waits for (ADR 0042).
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
+        await using var command = DbCommands.Create(
+            connection,
             "INSERT INTO replicas (id, url, heartbeat_at, started_at) VALUES (@Id, @Url, @Now, @Now) " +
             "ON CONFLICT (id) DO UPDATE SET url = excluded.url, heartbeat_at = excluded.heartbeat_at",
-            parameters, cancellationToken: cancellationToken));
+            ("@Id", replicaId), ("@Url", url.ToString()), ("@Now", now));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Refreshes this replica's heartbeat; false when its row is missing (another replica took it for gone).</summary>

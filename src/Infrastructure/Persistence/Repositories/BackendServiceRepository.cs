@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection;
 using OneMcp.Domain.Backends;
@@ -15,7 +16,7 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
     public const string SecretsPurpose = "OneMcp.BackendSettings.Secrets.v1";
 
     private const string Aggregate = "backend";
-    private const string Columns = "id AS Id, name AS Name, origin AS Origin, enabled AS Enabled, settings AS Settings, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
+    private const string Columns = "id, name, origin, enabled, settings, version, created_at, updated_at";
 
     private readonly SqlDialect _dialect = connections.Dialect;
     private readonly IDataProtector _protector = protection.CreateProtector(SecretsPurpose);
@@ -23,19 +24,15 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
     public async Task<IReadOnlyList<BackendService>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM backends ORDER BY {DbValues.OrderByBinary(_dialect, "name")}", cancellationToken: cancellationToken));
+        var rows = await ReadRowsAsync(connection, $"SELECT {Columns} FROM backends ORDER BY {DbValues.OrderByBinary(_dialect, "name")}", name: null, cancellationToken);
         return [.. rows.Select(ToAggregate)];
     }
 
     public async Task<BackendService?> FindByNameAsync(ServerName name, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        var parameters = new DynamicParameters();
-        parameters.AddText("Name", name.Value);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM backends WHERE name = @Name", parameters, cancellationToken: cancellationToken));
-        return row is null ? null : ToAggregate(row);
+        var rows = await ReadRowsAsync(connection, $"SELECT {Columns} FROM backends WHERE name = @Name", name.Value, cancellationToken);
+        return rows.Count == 0 ? null : ToAggregate(rows[0]);
     }
 
     public async Task AddAsync(BackendService backend, CancellationToken cancellationToken)
@@ -102,19 +99,21 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
     public async Task<int> ProtectClearSecretsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition($"SELECT {Columns} FROM backends", cancellationToken: cancellationToken));
+        var rows = await ReadRowsAsync(connection, $"SELECT {Columns} FROM backends", name: null, cancellationToken);
         var rewritten = 0;
-        if (_dialect == SqlDialect.Sqlite)
-        {
-            // SQLite leaves a rewritten row's old bytes in the page's free space: zeroed instead, the clear values go.
-            await connection.ExecuteAsync(new CommandDefinition("PRAGMA secure_delete = ON", cancellationToken: cancellationToken));
-        }
-
+        var secureDelete = _dialect != SqlDialect.Sqlite;
         foreach (var row in rows)
         {
             if (!DbValues.FromJson<BackendSettingsDocument>(row.Settings).HasClearSecrets)
             {
                 continue;
+            }
+
+            if (!secureDelete)
+            {
+                // SQLite leaves a rewritten row's old bytes in the page's free space: zeroed instead, the clear values go.
+                await connection.ExecuteAsync(new CommandDefinition("PRAGMA secure_delete = ON", cancellationToken: cancellationToken));
+                secureDelete = true;
             }
 
             var document = BackendSettingsDocument.Parse(row.Settings, _protector);
@@ -169,22 +168,33 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
         DbValues.ReadTime(row.CreatedAt),
         DbValues.ReadTime(row.UpdatedAt));
 
-    private sealed class Row
+    /// <summary>
+    /// Reads backend rows with a data reader, not Dapper: the secrets pass and the backend sync read them on the way
+    /// to a listening gateway, which does not wait for Dapper's first use (ADR 0042). Columns in the order of
+    /// <see cref="Columns"/>.
+    /// </summary>
+    private static async Task<List<Row>> ReadRowsAsync(DbConnection connection, string sql, string? name, CancellationToken cancellationToken)
     {
-        public object Id { get; set; } = null!;
+        await using var command = name is null
+            ? DbCommands.Create(connection, sql)
+            : DbCommands.Create(connection, sql, ("@Name", name));
+        var rows = new List<Row>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new Row(
+                reader.GetValue(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetValue(3),
+                reader.GetString(4),
+                reader.GetValue(5),
+                reader.GetValue(6),
+                reader.GetValue(7)));
+        }
 
-        public string Name { get; set; } = "";
-
-        public string Origin { get; set; } = "";
-
-        public object Enabled { get; set; } = null!;
-
-        public string Settings { get; set; } = "";
-
-        public object Version { get; set; } = null!;
-
-        public object CreatedAt { get; set; } = null!;
-
-        public object UpdatedAt { get; set; } = null!;
+        return rows;
     }
+
+    private sealed record Row(object Id, string Name, string Origin, object Enabled, string Settings, object Version, object CreatedAt, object UpdatedAt);
 }
