@@ -296,6 +296,9 @@ internal static partial class GatewayMcp
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while forwarding a request")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure of a request; its client was answered with an internal error")]
+    internal static partial void LogUnanswered(ILogger logger, Exception exception);
+
     private static T Required<T>(T? parameters) where T : class =>
         parameters ?? throw new McpProtocolException("The request has no parameters.", McpErrorCode.InvalidParams);
 }

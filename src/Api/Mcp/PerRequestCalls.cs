@@ -62,7 +62,7 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         }
         catch (Exception e)
         {
-            await stream.FailAsync(call.Id, ErrorOf(e), aborted);
+            await stream.FailAsync(call.Id, ErrorOf(e, _logger), aborted);
         }
     }
 
@@ -89,8 +89,22 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         where TResult : Result =>
         GatewayMcp.ForwardAsync(_logger, ct => bridge.RunAsync(request, call, ct), aborted);
 
-    /// <summary>The JSON-RPC error the SDK answers an exception of a request handler with.</summary>
-    internal static JsonRpcErrorDetail ErrorOf(Exception exception) => exception switch
+    /// <summary>
+    /// The JSON-RPC error the SDK answers an exception of a request handler with. An exception that is not an MCP error
+    /// (the engine's own failures are, once <see cref="GatewayMcp.GuardAsync{T}(ILogger, ValueTask{T})"/> has logged them) reaches the client as a
+    /// bare internal error, and is logged here: it is the gateway's failure, and otherwise nobody would see it.
+    /// </summary>
+    internal static JsonRpcErrorDetail ErrorOf(Exception exception, ILogger logger)
+    {
+        if (exception is not McpException)
+        {
+            GatewayMcp.LogUnanswered(logger, exception);
+        }
+
+        return ErrorOf(exception);
+    }
+
+    private static JsonRpcErrorDetail ErrorOf(Exception exception) => exception switch
     {
         UrlElicitationRequiredException url => new()
         {

@@ -73,7 +73,7 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
         {
             try
             {
-                await stream.FailAsync(call.Id, PerRequestCalls.ErrorOf(e), cancellation);
+                await stream.FailAsync(call.Id, PerRequestCalls.ErrorOf(e, _logger), cancellation);
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {

@@ -136,10 +136,8 @@ internal sealed partial class BackendRequestChannel(
         string method, string name, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<T> resultType,
         Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
         where T : class =>
-        SendAsync(method, request, send, (Channel: this, Name: name, RequestType: requestType, ResultType: resultType),
-            static (client, route, method, request, ct) => route.Channel.Direct is { } direct && direct.Serves(client)
-                ? direct.SendAsync(method, route.Name, request, route.RequestType, route.ResultType, ct)
-                : default,
+        SendAsync(method, request, send, (Name: name, RequestType: requestType, ResultType: resultType),
+            static (direct, route, method, request, ct) => direct.SendAsync(method, route.Name, request, route.RequestType, route.ResultType, ct),
             cancellationToken);
 
     /// <summary>A request only the SDK client sends.</summary>
@@ -147,31 +145,45 @@ internal sealed partial class BackendRequestChannel(
         string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken) =>
         SendAsync<TRequest, T, object?>(method, request, send, route: null, direct: null, cancellationToken);
 
-    private DirectBackendCalls? Direct => supervisor.Direct;
-
     // The request, and what the direct path needs, travel as state to static delegates: no closure per call.
     private async ValueTask<T> SendAsync<TRequest, T, TRoute>(
         string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send,
-        TRoute route, Func<McpClient, TRoute, string, TRequest, CancellationToken, ValueTask<T?>>? direct, CancellationToken cancellationToken)
+        TRoute route, Func<DirectBackendCalls, TRoute, string, TRequest, CancellationToken, ValueTask<T?>>? direct, CancellationToken cancellationToken)
     {
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.RequestTimeout);
         var client = CurrentClient();
+
+        // Set once the backend refused this very request for an unknown session (404): it forgot ours, so nothing sent
+        // with it can run there.
+        var forgotten = false;
         try
         {
             try
             {
-                // A direct call's null: not sent, or refused by a backend that forgot the session (nothing ran); the
-                // SDK client then sends it, and on a 404 ends the session as below.
-                return direct is not null && await direct(client, route, method, request, timeout.Token) is { } answer
-                    ? answer
-                    : await send(client, request, timeout.Token);
+                // A direct call's null: refused by a backend that forgot the session (nothing ran); the SDK client then
+                // sends it, and on a 404 ends the session as below.
+                if (direct is not null && supervisor.Direct is { } directCalls && directCalls.Serves(client))
+                {
+                    if (await direct(directCalls, route, method, request, timeout.Token) is { } answer)
+                    {
+                        return answer;
+                    }
+
+                    forgotten = true;
+                }
+
+                return await send(client, request, timeout.Token);
             }
-            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.NotFound && settings.Transport != BackendTransport.Stdio)
+            catch (Exception e) when (settings.Transport != BackendTransport.Stdio && !timeout.IsCancellationRequested
+                && (e is HttpRequestException { StatusCode: HttpStatusCode.NotFound }
+                    || (forgotten && e is OperationCanceledException or ObjectDisposedException or ClientTransportClosedException)))
             {
-                // The backend restarted and forgot our session; it refused the request, so nothing ran and
-                // it is safe to send it once more on the fresh session the supervisor is opening.
+                // The backend restarted and forgot our session; it refused the request, so nothing ran and it is safe
+                // to send it once more on the fresh session the supervisor is opening. After a refusal, the SDK client
+                // closed under its own send counts as one too: the session it sends with is unknown there, and the
+                // first refusal of many calls at once ends it (and closes the client) under the others.
                 var fresh = await WaitForFreshClientAsync(client, timeout.Token);
                 return await send(fresh, request, timeout.Token);
             }
@@ -190,8 +202,11 @@ internal sealed partial class BackendRequestChannel(
             throw new McpProtocolException(
                 $"Server '{Name}' is not connected ({BackendFailures.Describe(BackendStatus.AwaitingOAuth)}).", e, McpErrorCode.InternalError);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException or ClientTransportClosedException)
+        catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException or ClientTransportClosedException
+            || (e is OperationCanceledException && !timeout.IsCancellationRequested))
         {
+            // A cancellation neither the caller nor the timeout asked for: the client was closed under the request (its
+            // session ended, or the backend went away). Whether it ran is unknown, so it is not sent again.
             throw new McpProtocolException($"Server '{Name}' disconnected while handling {method}.", e, McpErrorCode.InternalError);
         }
     }

@@ -184,6 +184,21 @@ public sealed class DirectBackendCallsTests : IAsyncLifetime
         AggregationTests.Text(await client.CallToolAsync("web_1mcp_request_id")).ShouldStartWith("onemcp-");
     }
 
+    [Fact]
+    public async Task CallsInFlight_WhenTheBackendForgotTheSession_AreAllAnsweredOnAFreshOne()
+    {
+        var client = await _gateway.ConnectAsync();
+        AggregationTests.Text(await client.CallToolAsync("web_1mcp_echo", AggregationTests.Args(("message", "before")))).ShouldBe("before");
+
+        await _web.RestartAsync();
+
+        // Each is refused with the old session (404), so none ran; the first refusal ends the SDK client's session while
+        // the others are still on their way through it, and each is sent once more on the fresh session.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+            AggregationTests.Text(await client.CallToolAsync("web_1mcp_echo", AggregationTests.Args(("message", $"after {i}"))))));
+        answers.ShouldBe(Enumerable.Range(0, 16).Select(i => $"after {i}"));
+    }
+
     private static async Task<int> CountAsync(McpClient client, string tool) =>
         int.Parse(AggregationTests.Text(await client.CallToolAsync(tool)), CultureInfo.InvariantCulture);
 }

@@ -36,6 +36,21 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task ACallInFlight_WhenItsBackendDies_IsAnsweredWithTheDisconnection()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("dying", ConfigBuilder.StdioTestServer("dying")));
+        var client = await gateway.ConnectAsync();
+        var slow = client.CallToolAsync("dying_1mcp_slow", AggregationTests.Args(("ms", 30_000))).AsTask();
+        await Eventually.ValueAsync(async () => AggregationTests.Text(await client.CallToolAsync("dying_1mcp_slow_started")), n => n == "1", "the slow call to start");
+
+        await client.CallToolAsync("dying_1mcp_crash");
+
+        // Whether it ran is unknown, so it is not sent again; the client learns which backend went away, and when.
+        var error = await Should.ThrowAsync<McpProtocolException>(slow);
+        error.Message.ShouldContain("Server 'dying' disconnected while handling tools/call.");
+    }
+
+    [Fact]
     public async Task StdioBackend_ThatKeepsCrashing_IsReportedAsCrashLoop()
     {
         var doomed = ConfigBuilder.StdioTestServer("doomed");
