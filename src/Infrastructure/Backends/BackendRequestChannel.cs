@@ -135,7 +135,8 @@ internal sealed partial class BackendRequestChannel(
     private ValueTask<T> SendAsync<TRequest, T>(
         string method, string name, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<T> resultType,
         Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
-        where T : class =>
+        where TRequest : RequestParams
+        where T : Result =>
         SendAsync(method, request, send, (Name: name, RequestType: requestType, ResultType: resultType),
             static (direct, route, method, request, ct) => direct.SendAsync(method, route.Name, request, route.RequestType, route.ResultType, ct),
             cancellationToken);
@@ -148,7 +149,7 @@ internal sealed partial class BackendRequestChannel(
     // The request, and what the direct path needs, travel as state to static delegates: no closure per call.
     private async ValueTask<T> SendAsync<TRequest, T, TRoute>(
         string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send,
-        TRoute route, Func<DirectBackendCalls, TRoute, string, TRequest, CancellationToken, ValueTask<T?>>? direct, CancellationToken cancellationToken)
+        TRoute route, Func<DirectBackendCalls, TRoute, string, TRequest, CancellationToken, ValueTask<DirectAnswer<T>>>? direct, CancellationToken cancellationToken)
     {
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -162,16 +163,17 @@ internal sealed partial class BackendRequestChannel(
         {
             try
             {
-                // A direct call's null: refused by a backend that forgot the session (nothing ran); the SDK client then
-                // sends it, and on a 404 ends the session as below.
+                // A direct call without a result: refused by a backend that forgot the session (nothing ran), or
+                // asked for input; the SDK client then sends it, and on a 404 ends the session as below.
                 if (direct is not null && supervisor.Direct is { } directCalls && directCalls.Serves(client))
                 {
-                    if (await direct(directCalls, route, method, request, timeout.Token) is { } answer)
+                    var answer = await direct(directCalls, route, method, request, timeout.Token);
+                    if (answer.Result is { } result)
                     {
-                        return answer;
+                        return result;
                     }
 
-                    forgotten = true;
+                    forgotten = answer.SessionForgotten;
                 }
 
                 return await send(client, request, timeout.Token);

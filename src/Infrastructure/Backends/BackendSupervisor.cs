@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
 using OneMcp.Domain.Backends;
 
@@ -230,7 +231,8 @@ internal sealed partial class BackendSupervisor(
         BackendListen? listen = null;
         try
         {
-            client = await McpClient.CreateAsync(transport, McpClientFactory.CreateClientOptions(notifications.CreateHandlers()), null, timeout.Token);
+            var options = McpClientFactory.CreateClientOptions(notifications.CreateHandlers());
+            client = await McpClient.CreateAsync(transport, options, null, timeout.Token);
 
             // A 2026-07-28 backend announces list changes only on a listen: it is open before the lists are
             // fetched, so no change between the fetch and the listen goes unheard.
@@ -242,7 +244,11 @@ internal sealed partial class BackendSupervisor(
 
             await capabilities.LoadAsync(client, timeout.Token);
             _listen = listen;
-            return (client, endpoint is null ? null : new DirectBackendCalls(endpoint, client, transport.Deliver));
+            // The client info and capabilities as the SDK client puts them into a 2026-07-28 request (it fills in the
+            // capabilities of the handlers it was given).
+            return (client, endpoint is null
+                ? null
+                : new DirectBackendCalls(endpoint, client, transport.Deliver, options.ClientInfo!, options.Capabilities ?? new ClientCapabilities()));
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {

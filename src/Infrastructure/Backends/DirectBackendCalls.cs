@@ -2,10 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Infrastructure.Mcp;
 
 namespace OneMcp.Infrastructure.Backends;
@@ -14,15 +16,25 @@ namespace OneMcp.Infrastructure.Backends;
 internal sealed record DirectHttpEndpoint(HttpClient Http, Uri Url, IReadOnlyDictionary<string, string> Headers);
 
 /// <summary>
-/// Sends a forwarded <c>tools/call</c>, <c>resources/read</c> or <c>prompts/get</c> to a streamable HTTP backend in a
-/// session without the SDK client's per-message pipeline (ADR 0039): the request is written straight from its typed
+/// What a direct call came to: the backend's result, or none, and then the SDK client sends the request. With
+/// <see cref="SessionForgotten"/> the backend refused it for an unknown session (404): nothing ran.
+/// </summary>
+internal readonly record struct DirectAnswer<TResult>(TResult? Result, bool SessionForgotten);
+
+/// <summary>
+/// Sends a forwarded <c>tools/call</c>, <c>resources/read</c> or <c>prompts/get</c> to a streamable HTTP backend
+/// without the SDK client's per-message pipeline (ADR 0039): the request is written straight from its typed
 /// parameters, the POST goes through the same <see cref="HttpClient"/> as the SDK's own requests, and the result is
 /// read straight from the answer's bytes. Everything else the backend sends on the call's stream goes where the SDK
 /// client's transport would have put it (<paramref name="deliver"/>): progress to its call at once, log messages and
-/// questions to the client to the SDK client's handlers, which answer as before. A backend that no longer knows the session is
-/// left to the SDK (null: nothing ran), which ends the session as it does for its own requests.
+/// questions to the client to the SDK client's handlers, which answer as before. A backend in a session that no
+/// longer knows it is left to the SDK (nothing ran), which ends the session as it does for its own requests. A
+/// 2026-07-28 backend gets the envelope the SDK client writes into every request's <c>_meta</c>
+/// (<paramref name="clientInfo"/>, <paramref name="capabilities"/>, the revision); when it answers with
+/// <c>input_required</c>, the SDK client sends the request again and runs the rounds of questions and answers.
 /// </summary>
-internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient client, Action<JsonRpcMessage> deliver)
+internal sealed class DirectBackendCalls(
+    DirectHttpEndpoint endpoint, McpClient client, Action<JsonRpcMessage> deliver, Implementation clientInfo, ClientCapabilities capabilities)
 {
     // What the SDK's transport sends, as one unparsed value.
     private const string AcceptBoth = "application/json, text/event-stream";
@@ -33,21 +45,30 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
     private const int MaxResumptions = 5;
     private static readonly TimeSpan DefaultRetry = TimeSpan.FromSeconds(1);
 
+    private const string InputRequired = "input_required";
+
     private static long s_lastId;
 
     // The backend's own headers (its configured ones and the gateway's User-Agent), as an array: a dictionary's
     // enumerator through the interface would be one more object per call.
     private readonly KeyValuePair<string, string>[] _headers = [.. endpoint.Headers];
 
-    /// <summary>
-    /// Whether a request about to go out over <paramref name="current"/> can be sent here: these calls use its session,
-    /// and it holds one (before the SDK client has one, or after it lost it, the SDK client sends).
-    /// </summary>
-    public bool Serves(McpClient current) => ReferenceEquals(current, client) && client.SessionId is not null;
+    // The envelope's parts that never change, serialized once (as the SDK client serializes them for every request).
+    private readonly JsonNode _clientInfo = JsonSerializer.SerializeToNode(clientInfo, McpJson<Implementation>.Info)!;
+    private readonly JsonObject _capabilities = (JsonObject)JsonSerializer.SerializeToNode(capabilities, McpJson<ClientCapabilities>.Info)!;
 
     /// <summary>
-    /// The result, or null when the backend refused the session (404): nothing ran, and the caller sends the
-    /// request through the SDK, which ends the session.
+    /// Whether a request about to go out over <paramref name="current"/> can be sent here: these calls use its session,
+    /// and it holds one (before the SDK client has one, or after it lost it, the SDK client sends), or it speaks a
+    /// revision without sessions.
+    /// </summary>
+    public bool Serves(McpClient current) =>
+        ReferenceEquals(current, client) && (client.SessionId is not null || ProtocolEra.IsPerRequest(client.NegotiatedProtocolVersion));
+
+    /// <summary>
+    /// The result; or none when the backend refused the session (404: nothing ran) or asked for input (2026-07-28
+    /// <c>input_required</c>), and the caller sends the request through the SDK client, which ends the session or runs
+    /// the rounds of questions.
     /// </summary>
     /// <param name="method">The request's method.</param>
     /// <param name="name">The tool, prompt or resource it names, sent as <c>Mcp-Name</c> (with <c>Mcp-Method</c>), as the SDK client does.</param>
@@ -55,16 +76,21 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
     /// <param name="parametersType">How they are written.</param>
     /// <param name="resultType">How the result is read.</param>
     /// <param name="cancellationToken">Cancels the call; the backend is told.</param>
-    public async ValueTask<TResult?> SendAsync<TParams, TResult>(
+    public async ValueTask<DirectAnswer<TResult>> SendAsync<TParams, TResult>(
         string method, string name, TParams parameters, JsonTypeInfo<TParams> parametersType, JsonTypeInfo<TResult> resultType, CancellationToken cancellationToken)
-        where TResult : class
+        where TParams : RequestParams
+        where TResult : Result
     {
         var sessionId = client.SessionId;
         var version = client.NegotiatedProtocolVersion;
+        var perRequest = sessionId is null && ProtocolEra.IsPerRequest(version);
         var id = $"onemcp-{Interlocked.Increment(ref s_lastId)}";
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = Body(id, method, parameters, parametersType) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
+            {
+                Content = perRequest ? EnvelopedBody(id, method, parameters, parametersType, version!) : Body(id, method, parameters, parametersType),
+            };
             AddHeaders(request.Headers, sessionId, version, lastEventId: null);
             request.Headers.TryAddWithoutValidation("Mcp-Method", method);
             if (name.AsSpan().IndexOfAnyExceptInRange(' ', '~') < 0)
@@ -76,7 +102,7 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
             using var response = await endpoint.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (response.StatusCode == HttpStatusCode.NotFound && sessionId is not null)
             {
-                return null;
+                return new(null, SessionForgotten: true);
             }
 
             if (!response.IsSuccessStatusCode)
@@ -101,9 +127,13 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
                 await ResumeAsync(stream, sessionId, version, cancellationToken);
             }
 
-            return stream.Answer is { } answer
+            var result = stream.Answer is { } answer
                 ? Result(answer, resultType)
                 : throw new McpException($"Streamable HTTP POST response completed without a reply to request with ID: {id}");
+
+            // The backend asked for input: the SDK client sends the request again and answers its questions, as it
+            // does for its own requests (a 2026-07-28 server asks again for a request without its answers).
+            return perRequest && result.ResultType == InputRequired ? new(null, SessionForgotten: false) : new(result, SessionForgotten: false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -177,6 +207,49 @@ internal sealed class DirectBackendCalls(DirectHttpEndpoint endpoint, McpClient 
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = JsonContent;
         return content;
+    }
+
+    /// <summary>
+    /// A 2026-07-28 request as the SDK client writes it: the caller's <c>_meta</c> with the revision and the gateway's
+    /// client info set, and its client capabilities laid over the caller's (which keeps any the caller added). The
+    /// caller's parameters carry the envelope only while they are written.
+    /// </summary>
+    private ByteArrayContent EnvelopedBody<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType, string version)
+        where TParams : RequestParams
+    {
+        var callers = parameters.Meta;
+        var meta = new JsonObject();
+        if (callers is not null)
+        {
+            foreach (var (key, value) in callers)
+            {
+                meta[key] = value?.DeepClone();
+            }
+        }
+
+        meta[MetaKeys.ProtocolVersion] = version;
+        meta[MetaKeys.ClientInfo] = _clientInfo.DeepClone();
+        if (meta[MetaKeys.ClientCapabilities] is JsonObject laidOver)
+        {
+            foreach (var (key, value) in _capabilities)
+            {
+                laidOver[key] = value?.DeepClone();
+            }
+        }
+        else
+        {
+            meta[MetaKeys.ClientCapabilities] = _capabilities.DeepClone();
+        }
+
+        parameters.Meta = meta;
+        try
+        {
+            return Body(id, method, parameters, parametersType);
+        }
+        finally
+        {
+            parameters.Meta = callers;
+        }
     }
 
     private static TResult Result<TResult>(Answer answer, JsonTypeInfo<TResult> resultType)
