@@ -151,7 +151,7 @@ w("(gateway, direct, null proxy) gets unmeasured load until its JIT has finished
 w("measure steady state; what start-up costs is measured by the cold-start rows. The 2026-07-28 row has no sessions: each of")
 w("its clients loops self-contained \`tools/call\` POSTs as that revision writes them (\`Mcp-Method\`/\`Mcp-Name\` headers,")
 w("protocol version, capabilities and client info in \`_meta\`), through the gateway and directly (the test server then serves")
-w("2026-07-28 requests statelessly, \`--session-mode hybrid\`); the gateway keeps its own session with the test server.")
+w("2026-07-28 requests statelessly, \`--session-mode hybrid\`); the gateway speaks 2026-07-28 to the test server too.")
 w("")
 w("## Conditions")
 w("")
