@@ -53,11 +53,37 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         var config = Path.Combine(directory, "mcp.json");
         File.WriteAllText(config, mcpJson);
         var environment = new Dictionary<string, string>(extraEnvironment ?? []) { ["XDG_DATA_HOME"] = Path.Combine(directory, "data") };
+        foreach (var (key, value) in EnvironmentFrom("ONEMCP_BENCH_GATEWAY_ENV"))
+        {
+            environment.TryAdd(key, value);
+        }
+
         return StartAsync(
             ["dotnet", gatewayDll ?? Paths.GatewayDll, "serve", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture), "--host", "127.0.0.1", "--log-level", "warn", .. extraArguments ?? []],
             GatewayLine(),
             reuse is null ? directory : null,
             environment);
+    }
+
+    /// <summary>
+    /// Runtime settings for a gateway from a variable of this process: space-separated NAME=VALUE pairs, e.g.
+    /// ONEMCP_BENCH_GATEWAY_ENV="DOTNET_GCgen0size=0x2000000" (empty when the variable is unset).
+    /// </summary>
+    public static Dictionary<string, string> EnvironmentFrom(string variable)
+    {
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (Environment.GetEnvironmentVariable(variable) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"{variable}: '{pair}' is not NAME=VALUE");
+            }
+
+            pairs[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return pairs;
     }
 
     /// <summary>A fresh temp folder for a gateway's mcp.json and data (see <see cref="StartGatewayAsync"/>'s reuse).</summary>

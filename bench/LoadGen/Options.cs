@@ -50,7 +50,9 @@ internal sealed class Options
           --json <file>      also write the JSON result to this file
         Environment: ONEMCP_BENCH_GATEWAY runs another gateway build (a published onemcp.dll) instead of the one built
         next to this load generator. With --compare-observability --observe none, ONEMCP_BENCH_GATEWAY_B runs the second
-        gateway from another build: an A/B of two builds in one run, measured as the A/A row is.
+        gateway from another build: an A/B of two builds in one run, measured as the A/A row is; ONEMCP_BENCH_GATEWAY_B_ENV
+        gives that second gateway runtime settings (space-separated NAME=VALUE, e.g. DOTNET_GCgen0size=0x2000000), an A/B
+        of a setting. ONEMCP_BENCH_GATEWAY_ENV gives every gateway a run starts such settings.
         """;
 
     public string Mode { get; private set; } = string.Empty;

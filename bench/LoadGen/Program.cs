@@ -116,10 +116,11 @@ try
             authGateway = await ChildProcess.StartGatewayAsync(
                 config.ToJsonString(),
                 options.Observe is "otlp" or "none" ? ["--disable-audit"] : null,
-                options.Observe is "audit" or "none" ? null : collector.ExporterEnvironment(),
+                options.Observe == "none" ? ChildProcess.EnvironmentFrom("ONEMCP_BENCH_GATEWAY_B_ENV")
+                    : options.Observe == "audit" ? null : collector.ExporterEnvironment(),
                 gatewayDll: buildB);
             Log(options.Observe == "none"
-                ? $"{(buildB is null ? "a second gateway like the first (A/A: --observe none)" : $"a second gateway from {buildB} (A/B: --observe none)")} (pid {authGateway.Id}) at {authGateway.McpUrl}"
+                ? $"{(buildB is null && Environment.GetEnvironmentVariable("ONEMCP_BENCH_GATEWAY_B_ENV") is not { Length: > 0 } ? "a second gateway like the first (A/A: --observe none)" : $"a second gateway from {buildB ?? "the same build"} with {Environment.GetEnvironmentVariable("ONEMCP_BENCH_GATEWAY_B_ENV")} (A/B: --observe none)")} (pid {authGateway.Id}) at {authGateway.McpUrl}"
                 : $"gateway with {options.Observe switch { "audit" => "the audit log", "otlp" => "OTLP export", _ => "the audit log and OTLP export" }} to {collector.Endpoint} (pid {authGateway.Id}) at {authGateway.McpUrl}");
         }
     }
