@@ -9,6 +9,19 @@ if (!Options.TryParse(args, out var options, out var usageError))
     return 2;
 }
 
+foreach (var variable in (string[])["ONEMCP_BENCH_GATEWAY_ENV", "ONEMCP_BENCH_GATEWAY_B_ENV"])
+{
+    try
+    {
+        _ = ChildProcess.EnvironmentFrom(variable);
+    }
+    catch (ArgumentException e)
+    {
+        await Console.Error.WriteLineAsync($"loadgen: {e.Message}");
+        return 2;
+    }
+}
+
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

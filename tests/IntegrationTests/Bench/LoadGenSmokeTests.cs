@@ -91,20 +91,69 @@ public sealed class LoadGenSmokeTests
         result["runs"]!.AsArray().Single()!["tools"]!.GetValue<int>().ShouldBe(3 * 15, output);
     }
 
+    [Fact]
+    public async Task LoadGen_GatewayEnvironment_ReachesTheGateway()
+    {
+        // A setting the gateway refuses shows that the variable reached its process: the run stops at its start.
+        var (exitCode, output) = await RunProcessAsync(
+            ["--gateway", "--sessions", "1", "--duration", "1", "--warmup", "0"],
+            new Dictionary<string, string> { ["ONEMCP_BENCH_GATEWAY_ENV"] = "ONEMCP_AUDIT_RETENTION_DAYS=0" });
+
+        exitCode.ShouldBe(3, output);
+        output.ShouldContain("invalid audit retention '0'", Case.Sensitive, output);
+    }
+
+    [Fact]
+    public async Task LoadGen_SecondGatewaysEnvironment_ReachesOnlyTheSecondGatewayOfAnABRun()
+    {
+        var (exitCode, output) = await RunProcessAsync(
+            ["--compare-observability", "--observe", "none", "--sessions", "1", "--duration", "1", "--warmup", "0"],
+            new Dictionary<string, string> { ["ONEMCP_BENCH_GATEWAY_B_ENV"] = "ONEMCP_AUDIT_RETENTION_DAYS=0" });
+
+        exitCode.ShouldBe(3, output);
+        output.ShouldContain("] gateway (pid ", Case.Sensitive, output);
+        output.ShouldContain("invalid audit retention '0'", Case.Sensitive, output);
+    }
+
+    [Fact]
+    public async Task LoadGen_GatewayEnvironmentThatIsNotNameValuePairs_IsRefusedBeforeAnythingStarts()
+    {
+        var (exitCode, output) = await RunProcessAsync(
+            ["--gateway", "--sessions", "1", "--duration", "1", "--warmup", "0"],
+            new Dictionary<string, string> { ["ONEMCP_BENCH_GATEWAY_ENV"] = "DOTNET_gcServer=1 gcServer" });
+
+        exitCode.ShouldBe(2, output);
+        output.ShouldContain("ONEMCP_BENCH_GATEWAY_ENV: 'gcServer' is not NAME=VALUE", Case.Sensitive, output);
+        output.ShouldNotContain("pid", Case.Sensitive, output);
+    }
+
     /// <summary>Runs the load generator with <paramref name="arguments"/>: it must exit 0 and write its JSON result.</summary>
     internal static async Task<(JsonObject Result, string Output)> RunAsync(params string[] arguments)
     {
         using var directory = new TestDirectory();
         var jsonPath = directory.File("result.json");
+        var (exitCode, output) = await RunProcessAsync([.. arguments, "--json", jsonPath]);
+        exitCode.ShouldBe(0, output);
+        return (JsonNode.Parse(await File.ReadAllTextAsync(jsonPath))!.AsObject(), output);
+    }
+
+    /// <summary>Runs the load generator with <paramref name="arguments"/> and more <paramref name="environment"/>: its exit code and output.</summary>
+    private static async Task<(int ExitCode, string Output)> RunProcessAsync(string[] arguments, Dictionary<string, string>? environment = null)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[LoadGenDll, .. arguments, "--json", jsonPath])
+        foreach (var argument in (string[])[LoadGenDll, .. arguments])
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the load generator");
@@ -123,8 +172,6 @@ public sealed class LoadGenSmokeTests
             }
         }
 
-        var output = $"stdout:\n{await stdout}\nstderr:\n{await stderr}";
-        process.ExitCode.ShouldBe(0, output);
-        return (JsonNode.Parse(await File.ReadAllTextAsync(jsonPath))!.AsObject(), output);
+        return (process.ExitCode, $"stdout:\n{await stdout}\nstderr:\n{await stderr}");
     }
 }
