@@ -4,7 +4,11 @@ using OneMcp.TestServer.Resources;
 
 namespace OneMcp.TestServer;
 
-/// <summary>completion/complete for the items template and the greeting prompt.</summary>
+/// <summary>
+/// completion/complete for the items template and the greeting prompt. The greeting's argument <c>meta</c> completes
+/// to the request's <c>_meta</c> as JSON: completions reach a backend through the SDK client, so gateway tests can
+/// compare what a direct call carries with what the SDK client writes.
+/// </summary>
 internal static class Completions
 {
     private static readonly string[] ItemIds = ["1", "2", "3", "10"];
@@ -17,6 +21,14 @@ internal static class Completions
         if (context.Params is not { } request)
         {
             return ValueTask.FromResult(new CompleteResult());
+        }
+
+        if (request is { Ref: PromptReference { Name: "greeting" }, Argument.Name: "meta" })
+        {
+            return ValueTask.FromResult(new CompleteResult
+            {
+                Completion = new Completion { Values = [request.Meta?.ToJsonString() ?? "null"], Total = 1, HasMore = false },
+            });
         }
 
         string[] candidates = (request.Ref, request.Argument.Name) switch

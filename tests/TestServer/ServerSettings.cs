@@ -20,11 +20,12 @@ internal sealed record ServerSettings(
     int StartDelayMs = 0,
     TestOAuthSettings? OAuth = null,
     bool Hybrid = false,
-    bool Resumable = false)
+    bool Resumable = false,
+    bool ReportRequestIds = false)
 {
     public const string Usage =
         "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]\n" +
-        "                         [--session-mode stateful|hybrid] [--resumable]\n" +
+        "                         [--session-mode stateful|hybrid] [--resumable] [--report-request-ids]\n" +
         "                         [--require-oauth [--oauth-client-id ID [--oauth-client-secret SECRET]] [--access-token-lifetime SECONDS]]\n" +
         "  --require-oauth           (http only) protect the MCP endpoints with Bearer tokens from an embedded test\n" +
         "                            OAuth authorization server (/oauth/register, /oauth/authorize, /oauth/token)\n" +
@@ -34,7 +35,8 @@ internal sealed record ServerSettings(
         "  --session-mode            (http only) stateful (default): a session for every client, 2026-07-28 requests\n" +
         "                            refused; hybrid: sessions for initialize clients, 2026-07-28 requests served statelessly\n" +
         "  --resumable               (http only) keep every stream's events for a client to resume (an event store), and\n" +
-        "                            offer the tools poll (closes its call's stream before answering) and request_id";
+        "                            offer the tools poll (closes its call's stream before answering) and request_id\n" +
+        "  --report-request-ids      offer the tool request_id (the JSON-RPC id a call arrived with) on any transport";
 
     public static bool TryParse(
         string[] args,
@@ -53,6 +55,7 @@ internal sealed record ServerSettings(
         int? accessTokenLifetime = null;
         var hybrid = false;
         var resumable = false;
+        var reportRequestIds = false;
 
         settings = null;
         error = null;
@@ -69,6 +72,12 @@ internal sealed record ServerSettings(
             if (arg == "--resumable")
             {
                 resumable = true;
+                continue;
+            }
+
+            if (arg == "--report-request-ids")
+            {
+                reportRequestIds = true;
                 continue;
             }
 
@@ -188,7 +197,7 @@ internal sealed record ServerSettings(
         var oauth = requireOAuth
             ? new TestOAuthSettings(oauthClientId, oauthClientSecret, TimeSpan.FromSeconds(accessTokenLifetime ?? 3600))
             : null;
-        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid, resumable);
+        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid, resumable, reportRequestIds);
         return true;
     }
 }

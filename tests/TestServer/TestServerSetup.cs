@@ -12,7 +12,7 @@ internal static class TestServerSetup
     {
         services.AddSingleton(new ServerState(settings));
 
-        return services
+        var mcp = services
             .AddMcpServer(options =>
             {
                 options.ServerInfo = new Implementation { Name = settings.Name, Version = "1.0.0" };
@@ -55,6 +55,7 @@ internal static class TestServerSetup
             .WithUnsubscribeFromResourcesHandler((_, _) => ValueTask.FromResult(new EmptyResult()))
             // The SDK records the level itself; the handler exists so the capability is unambiguous.
             .WithSetLoggingLevelHandler((_, _) => ValueTask.FromResult(new EmptyResult()));
+        return settings.Resumable || settings.ReportRequestIds ? mcp.WithTools<RequestIdTools>() : mcp;
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -8,7 +10,7 @@ namespace OneMcp.Infrastructure.Backends;
 /// The progress tokens of one backend's running tool calls. The connection is shared by every session, so each
 /// call gets a token of the gateway's own and the backend's progress for it goes to that call's sink.
 /// </summary>
-internal sealed class BackendProgressRoutes
+internal sealed partial class BackendProgressRoutes
 {
     private readonly ConcurrentDictionary<string, IProgress<ProgressNotificationValue>> _routes = new(StringComparer.Ordinal);
 
@@ -30,4 +32,33 @@ internal sealed class BackendProgressRoutes
             progress.Report(notification.Progress);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="message"/> is a progress notification; if so it went to its call (or was dropped: the
+    /// call has ended, or the notification is malformed, which is the backend's mistake; its other calls carry on).
+    /// </summary>
+    public bool TryRoute(JsonRpcMessage message, ILogger logger)
+    {
+        if (message is not JsonRpcNotification { Method: NotificationMethods.ProgressNotification } notification)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (notification.Params?.Deserialize<ProgressNotificationParams>(McpJsonUtilities.DefaultOptions) is { } value)
+            {
+                Report(value);
+            }
+        }
+        catch (JsonException e)
+        {
+            LogMalformedProgress(logger, e.Message);
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A backend sent a progress notification that is not one, dropped: {Reason}")]
+    private static partial void LogMalformedProgress(ILogger logger, string reason);
 }

@@ -131,7 +131,7 @@ internal sealed partial class BackendRequestChannel(
         return request;
     }
 
-    /// <summary>A request sent directly (ADR 0039) when the backend holds a streamable HTTP session with this connection's client, else by the SDK client.</summary>
+    /// <summary>A request sent directly (ADR 0039, ADR 0044) when this connection's client has a direct way to the backend (<see cref="IDirectCalls.Serves"/>), else by the SDK client.</summary>
     private ValueTask<T> SendAsync<TRequest, T>(
         string method, string name, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<T> resultType,
         Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
@@ -149,7 +149,7 @@ internal sealed partial class BackendRequestChannel(
     // The request, and what the direct path needs, travel as state to static delegates: no closure per call.
     private async ValueTask<T> SendAsync<TRequest, T, TRoute>(
         string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send,
-        TRoute route, Func<DirectBackendCalls, TRoute, string, TRequest, CancellationToken, ValueTask<DirectAnswer<T>>>? direct, CancellationToken cancellationToken)
+        TRoute route, Func<IDirectCalls, TRoute, string, TRequest, CancellationToken, ValueTask<DirectAnswer<T>>>? direct, CancellationToken cancellationToken)
     {
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

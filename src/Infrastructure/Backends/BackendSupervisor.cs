@@ -32,17 +32,17 @@ internal sealed partial class BackendSupervisor(
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile McpClient? _client;
     private volatile BackendListen? _listen;
-    private volatile DirectBackendCalls? _direct;
+    private volatile IDirectCalls? _direct;
     private Task? _running;
 
     /// <summary>The connected client; null while connecting, after a failure and once stopped.</summary>
     public McpClient? Client => _client;
 
     /// <summary>
-    /// The connected client's calls that skip its pipeline (ADR 0039): streamable HTTP only; null otherwise. Its
-    /// <see cref="DirectBackendCalls.Serves"/> says whether a request over a given client may go that way.
+    /// The connected client's calls that skip its pipeline (ADR 0039, ADR 0044): stdio and streamable HTTP; null
+    /// otherwise. Its <see cref="IDirectCalls.Serves"/> says whether a request over a given client may go that way.
     /// </summary>
-    public DirectBackendCalls? Direct => _direct;
+    public IDirectCalls? Direct => _direct;
 
     /// <summary>The connected client's <c>subscriptions/listen</c>; null for a backend that speaks a revision with sessions.</summary>
     public BackendListen? Listen => _listen;
@@ -176,7 +176,7 @@ internal sealed partial class BackendSupervisor(
         {
             state.BeginAttempt();
             McpClient client;
-            DirectBackendCalls? direct;
+            IDirectCalls? direct;
             try
             {
                 await connectSlots.WaitAsync(stopping);
@@ -220,13 +220,13 @@ internal sealed partial class BackendSupervisor(
         }
     }
 
-    private async Task<(McpClient Client, DirectBackendCalls? Direct)> ConnectOnceAsync(CancellationToken stopping)
+    private async Task<(McpClient Client, IDirectCalls? Direct)> ConnectOnceAsync(CancellationToken stopping)
     {
         var settings = Settings;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(settings.ConnectionTimeout);
         var transport = new ProgressOnArrivalTransport(
-            factory.CreateTransport(settings, backend.Owner, line => LogStderr(logger, Name.Value, line), OnTokenRejected, out var endpoint), progress, logger);
+            factory.CreateTransport(settings, backend.Owner, progress, line => LogStderr(logger, Name.Value, line), OnTokenRejected, out var route), progress, logger);
         McpClient? client = null;
         BackendListen? listen = null;
         try
@@ -246,9 +246,7 @@ internal sealed partial class BackendSupervisor(
             _listen = listen;
             // The client info and capabilities as the SDK client puts them into a 2026-07-28 request (it fills in the
             // capabilities of the handlers it was given).
-            return (client, endpoint is null
-                ? null
-                : new DirectBackendCalls(endpoint, client, transport.Deliver, options.ClientInfo!, options.Capabilities ?? new ClientCapabilities()));
+            return (client, route?.Open(client, transport.Deliver, options.ClientInfo!, options.Capabilities ?? new ClientCapabilities()));
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
@@ -13,7 +12,11 @@ using OneMcp.Infrastructure.Mcp;
 namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>Where a streamable HTTP backend's requests go, and how: the client (with its bearer and trace handlers) and headers its SDK transport uses.</summary>
-internal sealed record DirectHttpEndpoint(HttpClient Http, Uri Url, IReadOnlyDictionary<string, string> Headers);
+internal sealed record DirectHttpEndpoint(HttpClient Http, Uri Url, IReadOnlyDictionary<string, string> Headers) : DirectRoute
+{
+    public override IDirectCalls Open(McpClient client, Action<JsonRpcMessage> deliver, Implementation clientInfo, ClientCapabilities capabilities) =>
+        new DirectBackendCalls(this, client, deliver, clientInfo, capabilities);
+}
 
 /// <summary>
 /// What a direct call came to: the backend's result, or none, and then the SDK client sends the request. With
@@ -34,7 +37,7 @@ internal readonly record struct DirectAnswer<TResult>(TResult? Result, bool Sess
 /// <c>input_required</c>, the SDK client sends the request again and runs the rounds of questions and answers.
 /// </summary>
 internal sealed class DirectBackendCalls(
-    DirectHttpEndpoint endpoint, McpClient client, Action<JsonRpcMessage> deliver, Implementation clientInfo, ClientCapabilities capabilities)
+    DirectHttpEndpoint endpoint, McpClient client, Action<JsonRpcMessage> deliver, Implementation clientInfo, ClientCapabilities capabilities) : IDirectCalls
 {
     // What the SDK's transport sends, as one unparsed value.
     private const string AcceptBoth = "application/json, text/event-stream";
@@ -45,17 +48,11 @@ internal sealed class DirectBackendCalls(
     private const int MaxResumptions = 5;
     private static readonly TimeSpan DefaultRetry = TimeSpan.FromSeconds(1);
 
-    private const string InputRequired = "input_required";
-
-    private static long s_lastId;
-
     // The backend's own headers (its configured ones and the gateway's User-Agent), as an array: a dictionary's
     // enumerator through the interface would be one more object per call.
     private readonly KeyValuePair<string, string>[] _headers = [.. endpoint.Headers];
 
-    // The envelope's parts that never change, serialized once (as the SDK client serializes them for every request).
-    private readonly JsonNode _clientInfo = JsonSerializer.SerializeToNode(clientInfo, McpJson<Implementation>.Info)!;
-    private readonly JsonObject _capabilities = (JsonObject)JsonSerializer.SerializeToNode(capabilities, McpJson<ClientCapabilities>.Info)!;
+    private readonly DirectEnvelope _envelope = new(clientInfo, capabilities);
 
     /// <summary>
     /// Whether a request about to go out over <paramref name="current"/> can be sent here: these calls use its session,
@@ -84,7 +81,7 @@ internal sealed class DirectBackendCalls(
         var sessionId = client.SessionId;
         var version = client.NegotiatedProtocolVersion;
         var perRequest = sessionId is null && ProtocolEra.IsPerRequest(version);
-        var id = $"onemcp-{Interlocked.Increment(ref s_lastId)}";
+        var id = DirectMessages.Id(DirectMessages.NextNumber());
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
@@ -128,12 +125,12 @@ internal sealed class DirectBackendCalls(
             }
 
             var result = stream.Answer is { } answer
-                ? Result(answer, resultType)
+                ? DirectMessages.Result(answer, resultType)
                 : throw new McpException($"Streamable HTTP POST response completed without a reply to request with ID: {id}");
 
             // The backend asked for input: the SDK client sends the request again and answers its questions, as it
             // does for its own requests (a 2026-07-28 server asks again for a request without its answers).
-            return perRequest && result.ResultType == InputRequired ? new(null, SessionForgotten: false) : new(result, SessionForgotten: false);
+            return perRequest && result.ResultType == DirectMessages.InputRequired ? new(null, SessionForgotten: false) : new(result, SessionForgotten: false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -193,55 +190,21 @@ internal sealed class DirectBackendCalls(
 
     private static ByteArrayContent Body<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType)
     {
-        var body = McpJsonWriter.ToArray((id, method, parameters, parametersType), static (json, request) =>
-        {
-            json.WriteStartObject();
-            json.WriteString("jsonrpc"u8, "2.0");
-            json.WriteString("id"u8, request.id);
-            json.WriteString("method"u8, request.method);
-            json.WritePropertyName("params"u8);
-            JsonSerializer.Serialize(json, request.parameters, request.parametersType);
-            json.WriteEndObject();
-        });
+        var body = McpJsonWriter.ToArray(
+            (id, method, parameters, parametersType),
+            static (json, request) => DirectMessages.WriteRequest(json, request.id, request.method, request.parameters, request.parametersType));
 
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = JsonContent;
         return content;
     }
 
-    /// <summary>
-    /// A 2026-07-28 request as the SDK client writes it: the caller's <c>_meta</c> with the revision and the gateway's
-    /// client info set, and its client capabilities laid over the caller's (which keeps any the caller added). The
-    /// caller's parameters carry the envelope only while they are written.
-    /// </summary>
+    // A 2026-07-28 request: the caller's parameters carry the envelope only while they are written.
     private ByteArrayContent EnvelopedBody<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType, string version)
         where TParams : RequestParams
     {
         var callers = parameters.Meta;
-        var meta = new JsonObject();
-        if (callers is not null)
-        {
-            foreach (var (key, value) in callers)
-            {
-                meta[key] = value?.DeepClone();
-            }
-        }
-
-        meta[MetaKeys.ProtocolVersion] = version;
-        meta[MetaKeys.ClientInfo] = _clientInfo.DeepClone();
-        if (meta[MetaKeys.ClientCapabilities] is JsonObject laidOver)
-        {
-            foreach (var (key, value) in _capabilities)
-            {
-                laidOver[key] = value?.DeepClone();
-            }
-        }
-        else
-        {
-            meta[MetaKeys.ClientCapabilities] = _capabilities.DeepClone();
-        }
-
-        parameters.Meta = meta;
+        parameters.Meta = _envelope.Meta(callers, version);
         try
         {
             return Body(id, method, parameters, parametersType);
@@ -250,46 +213,6 @@ internal sealed class DirectBackendCalls(
         {
             parameters.Meta = callers;
         }
-    }
-
-    private static TResult Result<TResult>(Answer answer, JsonTypeInfo<TResult> resultType)
-    {
-        if (answer.Error is { } error)
-        {
-            throw RemoteError(error);
-        }
-
-        return JsonSerializer.Deserialize(answer.Result.Span, resultType) ?? throw new JsonException("Unexpected JSON result in response.");
-    }
-
-    /// <summary>What the SDK throws for a backend's JSON-RPC error: the same type, message, code and data.</summary>
-    private static McpProtocolException RemoteError(JsonRpcErrorDetail error)
-    {
-        var message = $"Request failed (remote): {error.Message}";
-        var code = (McpErrorCode)error.Code;
-        McpProtocolException exception = code == McpErrorCode.UrlElicitationRequired
-            && error.Data is JsonElement { ValueKind: JsonValueKind.Object } urlData
-            && urlData.Deserialize(McpJson<UrlElicitationRequiredErrorData>.Info) is { Elicitations: { } elicitations }
-            ? new UrlElicitationRequiredException(message, elicitations)
-            : new McpProtocolException(message, code);
-        if (error.Data is JsonElement { ValueKind: JsonValueKind.Object } data)
-        {
-            foreach (var property in data.EnumerateObject())
-            {
-                object? value = property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString(),
-                    JsonValueKind.Number => property.Value.GetDouble(),
-                    JsonValueKind.True => true,
-                    JsonValueKind.False => false,
-                    JsonValueKind.Null => null,
-                    _ => property.Value,
-                };
-                exception.Data[property.Name] = value;
-            }
-        }
-
-        return exception;
     }
 
     // As the SDK's transport: a JSON-RPC error in a 400 (or a per-request metadata error in any status) is the backend's
@@ -305,7 +228,7 @@ internal sealed class DirectBackendCalls(
                     && (response.StatusCode == HttpStatusCode.BadRequest
                         || (McpErrorCode)error.Error.Code is McpErrorCode.UnsupportedProtocolVersion or McpErrorCode.MissingRequiredClientCapability or McpErrorCode.HeaderMismatch))
                 {
-                    return RemoteError(error.Error);
+                    return DirectMessages.RemoteError(error.Error);
                 }
             }
             catch (JsonException)
@@ -321,13 +244,10 @@ internal sealed class DirectBackendCalls(
             response.StatusCode);
     }
 
-    /// <summary>The call's answer as read: its result's bytes, or its error.</summary>
-    private readonly record struct Answer(ReadOnlyMemory<byte> Result, JsonRpcErrorDetail? Error);
-
     /// <summary>Reads the messages of one call's response: the answer to <paramref name="id"/> is kept, everything else delivered.</summary>
     private sealed class AnswerStream(string id, Action<JsonRpcMessage> deliver)
     {
-        public Answer? Answer { get; private set; }
+        public DirectReply? Answer { get; private set; }
 
         public string? LastEventId { get; private set; }
 
@@ -354,9 +274,9 @@ internal sealed class DirectBackendCalls(
         /// <summary>One JSON-RPC message: the answer when it is one to this call, else handed on as the SDK would read it.</summary>
         public void Read(byte[] message)
         {
-            if (AnswerIn(message) is { } answer)
+            if (DirectMessages.TryReadReply(message, out var replyId, out var reply) && DirectMessages.IsId(replyId, id))
             {
-                Answer = answer;
+                Answer = reply;
                 return;
             }
 
@@ -364,51 +284,6 @@ internal sealed class DirectBackendCalls(
             {
                 deliver(other);
             }
-        }
-
-        // The top level of the message, without a tree: its id, and where its result is, or its error.
-        private Answer? AnswerIn(byte[] message)
-        {
-            var reader = new Utf8JsonReader(message);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            var ours = false;
-            ReadOnlyMemory<byte>? result = null;
-            JsonRpcErrorDetail? error = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    ours = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(id);
-                }
-                else if (reader.ValueTextEquals("result"u8))
-                {
-                    reader.Read();
-                    var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    result = message.AsMemory(start, (int)reader.BytesConsumed - start);
-                }
-                else if (reader.ValueTextEquals("error"u8))
-                {
-                    reader.Read();
-                    error = JsonSerializer.Deserialize(ref reader, McpJson<JsonRpcErrorDetail>.Info);
-                }
-                else if (reader.ValueTextEquals("method"u8))
-                {
-                    return null;
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            return ours && (result is not null || error is not null) ? new Answer(result ?? default, error) : null;
         }
     }
 }

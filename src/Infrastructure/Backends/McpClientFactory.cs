@@ -28,20 +28,21 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
 
     /// <summary>
     /// The transport of one connection to a backend (<paramref name="tokenRejected"/> is called when it refuses the
-    /// OAuth token sent with a request), and for a streamable HTTP backend where its requests go
-    /// (<paramref name="direct"/>, for <see cref="DirectBackendCalls"/>). With <paramref name="owner"/> set it is one
+    /// OAuth token sent with a request; a stdio backend's progress goes to <paramref name="progress"/> as it is read),
+    /// and how its forwarded calls can be sent without the SDK client's pipeline (<paramref name="direct"/>, for a stdio
+    /// or streamable HTTP backend). With <paramref name="owner"/> set it is one
     /// user's connection to a per-user backend: HTTP requests carry that user's OAuth token; <paramref name="settings"/>
     /// already hold that user's secrets.
     /// </summary>
     internal IClientTransport CreateTransport(
-        BackendSettings settings, ConnectionOwner? owner, Action<string> stderrLine, Action tokenRejected, out DirectHttpEndpoint? direct)
+        BackendSettings settings, ConnectionOwner? owner, BackendProgressRoutes progress, Action<string> stderrLine, Action tokenRejected, out DirectRoute? direct)
     {
         direct = null;
         IClientTransport inner;
         switch (settings)
         {
             case StdioBackendSettings stdio:
-                inner = new StdioClientTransport(
+                var pipe = new StdioBackendTransport(
                     new StdioClientTransportOptions
                     {
                         Name = stdio.Name.Value,
@@ -53,7 +54,10 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
                         ShutdownTimeout = TimeSpan.FromSeconds(2),
                         StandardErrorLines = stderrLine,
                     },
+                    progress,
                     loggerFactory);
+                inner = pipe;
+                direct = new DirectStdioRoute(pipe);
                 break;
             case HttpBackendSettings http:
                 var client = BackendHttpClient(http.Name, owner, tokenRejected);

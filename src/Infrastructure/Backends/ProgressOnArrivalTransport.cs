@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -15,7 +13,7 @@ namespace OneMcp.Infrastructure.Backends;
 /// Messages read elsewhere for this session (the stream of a call sent directly, <see cref="DirectBackendCalls"/>) join
 /// them through <see cref="Deliver"/>.
 /// </summary>
-internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner, BackendProgressRoutes routes, ILogger logger) : IClientTransport
+internal sealed class ProgressOnArrivalTransport(IClientTransport inner, BackendProgressRoutes routes, ILogger logger) : IClientTransport
 {
     // The reader of the session connected last (the SDK client owns the session itself, and disposes it).
     private ProgressRoutingReader? _reader;
@@ -50,7 +48,7 @@ internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner,
     /// Read by the SDK's one message loop: progress is routed and skipped, everything else passes. Delivered messages
     /// are read before the transport's own that are waiting with them.
     /// </summary>
-    private sealed partial class ProgressRoutingReader(ChannelReader<JsonRpcMessage> inner, BackendProgressRoutes routes, ILogger logger)
+    private sealed class ProgressRoutingReader(ChannelReader<JsonRpcMessage> inner, BackendProgressRoutes routes, ILogger logger)
         : ChannelReader<JsonRpcMessage>
     {
         private readonly Channel<JsonRpcMessage> _delivered = Channel.CreateUnbounded<JsonRpcMessage>();
@@ -64,13 +62,10 @@ internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner,
         /// <summary>A message read elsewhere: progress is routed at once (before the answer that follows it is returned), the rest is queued.</summary>
         public void Deliver(JsonRpcMessage message)
         {
-            if (message is JsonRpcNotification { Method: NotificationMethods.ProgressNotification } progress)
+            if (!routes.TryRoute(message, logger))
             {
-                Route(progress);
-                return;
+                _delivered.Writer.TryWrite(message);
             }
-
-            _delivered.Writer.TryWrite(message);
         }
 
         public override async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
@@ -103,35 +98,13 @@ internal sealed partial class ProgressOnArrivalTransport(IClientTransport inner,
         {
             while (_delivered.Reader.TryRead(out item!) || inner.TryRead(out item!))
             {
-                if (item is JsonRpcNotification { Method: NotificationMethods.ProgressNotification } progress)
+                if (!routes.TryRoute(item, logger))
                 {
-                    Route(progress);
-                    continue;
+                    return true;
                 }
-
-                return true;
             }
 
             return false;
         }
-
-        private void Route(JsonRpcNotification notification)
-        {
-            try
-            {
-                if (notification.Params?.Deserialize<ProgressNotificationParams>(McpJsonUtilities.DefaultOptions) is { } value)
-                {
-                    routes.Report(value);
-                }
-            }
-            catch (JsonException e)
-            {
-                // A malformed notification is the backend's mistake; the connection and its other calls carry on.
-                LogMalformedProgress(logger, e.Message);
-            }
-        }
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "A backend sent a progress notification that is not one, dropped: {Reason}")]
-        private static partial void LogMalformedProgress(ILogger logger, string reason);
     }
 }

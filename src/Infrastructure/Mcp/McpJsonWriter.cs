@@ -57,6 +57,15 @@ public static class McpJsonWriter
             return scratch.WrittenSpan.ToArray();
         });
 
+    /// <summary>What <paramref name="write"/> writes and a newline, as one array (<see cref="ToArray"/>): a message of a stdio connection.</summary>
+    public static byte[] ToLine<TState>(TState state, Action<Utf8JsonWriter, TState> write) =>
+        WithScratch((state, write), static (scratch, call) =>
+        {
+            Write(scratch, call.state, call.write);
+            scratch.Write("\n"u8);
+            return scratch.WrittenSpan.ToArray();
+        });
+
     /// <summary>
     /// <paramref name="node"/> read as <typeparamref name="T"/>, as <see cref="JsonSerializer.Deserialize{TValue}(JsonNode?, JsonTypeInfo{TValue})"/>
     /// reads it (written out, then read back), but through this thread's writer and buffer instead of a new writer and

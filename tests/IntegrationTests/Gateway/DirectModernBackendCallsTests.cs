@@ -8,8 +8,9 @@ namespace OneMcp.IntegrationTests.Gateway;
 
 /// <summary>
 /// Calls to a streamable HTTP backend that speaks 2026-07-28 (no session) are sent without the SDK client's pipeline
-/// too (ADR 0039), with the envelope the SDK client writes into every such request. The same test server over stdio,
-/// which the SDK client serves in the same revision, is the reference for that envelope. A backend that answers with
+/// too (ADR 0039), and so are calls to a stdio backend in that revision (ADR 0044), with the envelope the SDK client
+/// writes into every such request. A completion, which the SDK client sends to the same test server over stdio in the
+/// same revision, is the reference for that envelope. A backend that answers with
 /// <c>input_required</c> gets its answers through the SDK client's rounds: <c>ModernBackendTests</c>, whose 2026-07-28
 /// backend asks for elicitation and sampling (this test server cannot ask without a session).
 /// </summary>
@@ -49,13 +50,20 @@ public sealed class DirectModernBackendCallsTests : IAsyncLifetime
         _gateway.Backend("pipe").State.ProtocolVersion.ShouldBe("2026-07-28");
         var client = await _gateway.ConnectAsync();
 
-        // From a session: the envelope is the gateway's alone.
-        Envelope(await client.CallToolAsync("web_1mcp_trace")).ShouldBe(Envelope(await client.CallToolAsync("pipe_1mcp_trace")));
+        // From a session: the envelope is the gateway's alone, over HTTP and over stdio.
+        var fromSession = Envelope(await client.CompleteAsync(new PromptReference { Name = "pipe_1mcp_greeting" }, "meta", string.Empty));
+        Envelope(await client.CallToolAsync("web_1mcp_trace")).ShouldBe(fromSession);
+        Envelope(await client.CallToolAsync("pipe_1mcp_trace")).ShouldBe(fromSession);
 
         // From a 2026-07-28 client with a capability of its own and a log level: both reach the backend, beside the gateway's.
-        var direct = await StatelessAsync("web_1mcp_trace");
-        var throughTheSdk = await StatelessAsync("pipe_1mcp_trace");
+        var throughTheSdk = await StatelessAsync("completion/complete", new JsonObject
+        {
+            ["ref"] = new JsonObject { ["type"] = "ref/prompt", ["name"] = "pipe_1mcp_greeting" },
+            ["argument"] = new JsonObject { ["name"] = "meta", ["value"] = string.Empty },
+        });
+        var direct = await StatelessAsync("tools/call", new JsonObject { ["name"] = "web_1mcp_trace", ["arguments"] = new JsonObject() }, "web_1mcp_trace");
         direct.ShouldBe(throughTheSdk);
+        (await StatelessAsync("tools/call", new JsonObject { ["name"] = "pipe_1mcp_trace", ["arguments"] = new JsonObject() }, "pipe_1mcp_trace")).ShouldBe(throughTheSdk);
         using var envelope = JsonDocument.Parse(direct);
         envelope.RootElement.GetProperty("io.modelcontextprotocol/protocolVersion").GetString().ShouldBe("2026-07-28");
         envelope.RootElement.GetProperty("io.modelcontextprotocol/clientInfo").GetProperty("name").GetString().ShouldBe("onemcp");
@@ -63,13 +71,20 @@ public sealed class DirectModernBackendCallsTests : IAsyncLifetime
         envelope.RootElement.GetProperty("io.modelcontextprotocol/clientCapabilities").TryGetProperty("experimental", out _).ShouldBeTrue(direct);
     }
 
-    private async Task<string> StatelessAsync(string tool)
+    // The envelope a backend received from a 2026-07-28 caller's request: a call reports it in its text, a completion
+    // in its one value.
+    private async Task<string> StatelessAsync(string method, JsonObject parameters, string? name = null)
     {
         var (_, answer) = await StatelessRequest.SendAsync(
-            _gateway.Url("/mcp"), "tools/call", new JsonObject { ["name"] = tool, ["arguments"] = new JsonObject() }, tool, logLevel: "debug",
+            _gateway.Url("/mcp"), method, parameters, name, logLevel: "debug",
             capabilities: new JsonObject { ["experimental"] = new JsonObject { ["onemcp-tests"] = new JsonObject() } });
-        return Envelope(answer.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString()!);
+        var result = answer.GetProperty("result");
+        return Envelope(result.TryGetProperty("completion", out var completion)
+            ? "{\"meta\":" + completion.GetProperty("values")[0].GetString() + "}"
+            : result.GetProperty("content")[0].GetProperty("text").GetString()!);
     }
+
+    private static string Envelope(CompleteResult result) => Envelope("{\"meta\":" + result.Completion.Values.Single() + "}");
 
     private static string Envelope(CallToolResult result) => Envelope(AggregationTests.Text(result));
 

@@ -4,7 +4,7 @@ using ModelContextProtocol.Server;
 
 namespace OneMcp.TestServer.Tools;
 
-/// <summary>With <c>--resumable</c>: a call whose stream is closed before its answer, and the id a call arrived with.</summary>
+/// <summary>With <c>--resumable</c>: a call whose stream is closed before its answer.</summary>
 [McpServerToolType]
 internal sealed class ResumableTools
 {
@@ -20,13 +20,5 @@ internal sealed class ResumableTools
         await context.EnablePollingAsync(TimeSpan.FromMilliseconds(retryMs), cancellationToken).ConfigureAwait(false);
         await Task.Delay(waitMs, cancellationToken).ConfigureAwait(false);
         return "answered on the resumed stream";
-    }
-
-    [McpServerTool(Name = "request_id")]
-    [Description("Reports the JSON-RPC id this call arrived with.")]
-    public static string RequestId(RequestContext<CallToolRequestParams> context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.JsonRpcRequest.Id.ToString();
     }
 }
