@@ -12,6 +12,8 @@ internal static class TestPaths
 
     public static string GatewayDll => Existing(Path.Combine(RepositoryRoot, "src", "Api", "bin", Configuration, "net10.0", "onemcp.dll"));
 
+    public static string NullProxyDll => Existing(Path.Combine(RepositoryRoot, "bench", "NullProxy", "bin", Configuration, "net10.0", "OneMcp.NullProxy.dll"));
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
