@@ -128,18 +128,11 @@ internal sealed class DirectBackendCalls(
                 ? DirectMessages.Result(answer, resultType)
                 : throw new McpException($"Streamable HTTP POST response completed without a reply to request with ID: {id}");
 
-            // The backend asked for input: the SDK client sends the request again and answers its questions, as it
-            // does for its own requests (a 2026-07-28 server asks again for a request without its answers).
-            return perRequest && result.ResultType == DirectMessages.InputRequired ? new(null, SessionForgotten: false) : new(result, SessionForgotten: false);
+            return DirectMessages.Answer(result, perRequest);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // As the SDK does for a request its caller gave up on: the backend is told, and may stop working on it.
-            _ = client.SendNotificationAsync(
-                NotificationMethods.CancelledNotification,
-                new CancelledNotificationParams { RequestId = new RequestId(id) },
-                McpJsonUtilities.DefaultOptions,
-                CancellationToken.None);
+            DirectMessages.TellCancelled(client, id);
             throw;
         }
     }

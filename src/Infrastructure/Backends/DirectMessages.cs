@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol;
+using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.Infrastructure.Mcp;
 
@@ -37,6 +38,23 @@ internal static class DirectMessages
         number = 0;
         return id.StartsWith("onemcp-"u8) && Utf8Parser.TryParse(id[IdPrefix.Length..], out number, out var consumed) && consumed == id.Length - IdPrefix.Length;
     }
+
+    /// <summary>
+    /// What a direct call came to: its result; or none when a 2026-07-28 backend asked for input, and the SDK client
+    /// sends the request again and answers its questions, as it does for its own requests (such a server asks again for
+    /// a request without its answers).
+    /// </summary>
+    public static DirectAnswer<TResult> Answer<TResult>(TResult result, bool perRequest)
+        where TResult : Result =>
+        perRequest && result.ResultType == InputRequired ? new(null, SessionForgotten: false) : new(result, SessionForgotten: false);
+
+    /// <summary>As the SDK does for a request its caller gave up on: the backend is told, and may stop working on it.</summary>
+    public static void TellCancelled(McpClient client, string id) =>
+        _ = client.SendNotificationAsync(
+            NotificationMethods.CancelledNotification,
+            new CancelledNotificationParams { RequestId = new RequestId(id) },
+            McpJsonUtilities.DefaultOptions,
+            CancellationToken.None);
 
     /// <summary>The JSON-RPC request, as the SDK client writes it.</summary>
     public static void WriteRequest<TParams>(Utf8JsonWriter json, string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType)

@@ -46,18 +46,11 @@ internal sealed class DirectStdioCalls(StdioBackendSession session, McpClient cl
                 ? DirectMessages.Result(reply, resultType)
                 : throw new McpException($"The answer to request {id} is not a JSON-RPC response.");
 
-            // The backend asked for input: the SDK client sends the request again and answers its questions, as it
-            // does for its own requests (a 2026-07-28 server asks again for a request without its answers).
-            return perRequest && result.ResultType == DirectMessages.InputRequired ? new(null, SessionForgotten: false) : new(result, SessionForgotten: false);
+            return DirectMessages.Answer(result, perRequest);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // As the SDK does for a request its caller gave up on: the backend is told, and may stop working on it.
-            _ = client.SendNotificationAsync(
-                NotificationMethods.CancelledNotification,
-                new CancelledNotificationParams { RequestId = new RequestId(id) },
-                McpJsonUtilities.DefaultOptions,
-                CancellationToken.None);
+            DirectMessages.TellCancelled(client, id);
             throw;
         }
         finally
