@@ -86,7 +86,9 @@ internal sealed class DirectBackendCalls(
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
             {
-                Content = perRequest ? EnvelopedBody(id, method, parameters, parametersType, version!) : Body(id, method, parameters, parametersType),
+                Content = perRequest
+                    ? _envelope.Written(parameters, version!, (id, method, parametersType), static (enveloped, request) => Body(request.id, request.method, enveloped, request.parametersType))
+                    : Body(id, method, parameters, parametersType),
             };
             AddHeaders(request.Headers, sessionId, version, lastEventId: null);
             request.Headers.TryAddWithoutValidation("Mcp-Method", method);
@@ -190,22 +192,6 @@ internal sealed class DirectBackendCalls(
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = JsonContent;
         return content;
-    }
-
-    // A 2026-07-28 request: the caller's parameters carry the envelope only while they are written.
-    private ByteArrayContent EnvelopedBody<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType, string version)
-        where TParams : RequestParams
-    {
-        var callers = parameters.Meta;
-        parameters.Meta = _envelope.Meta(callers, version);
-        try
-        {
-            return Body(id, method, parameters, parametersType);
-        }
-        finally
-        {
-            parameters.Meta = callers;
-        }
     }
 
     // As the SDK's transport: a JSON-RPC error in a 400 (or a per-request metadata error in any status) is the backend's

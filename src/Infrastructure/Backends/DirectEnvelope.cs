@@ -43,4 +43,24 @@ internal sealed class DirectEnvelope(Implementation clientInfo, ClientCapabiliti
 
         return meta;
     }
+
+    /// <summary>
+    /// What <paramref name="write"/> makes of the caller's <paramref name="parameters"/> with the envelope of
+    /// <paramref name="version"/> in their <c>_meta</c>: they carry it only while they are written, and keep the caller's
+    /// own <c>_meta</c> afterwards. The request is written as state to a static delegate: no closure per call.
+    /// </summary>
+    public TWritten Written<TParams, TState, TWritten>(TParams parameters, string version, TState state, Func<TParams, TState, TWritten> write)
+        where TParams : RequestParams
+    {
+        var callers = parameters.Meta;
+        parameters.Meta = Meta(callers, version);
+        try
+        {
+            return write(parameters, state);
+        }
+        finally
+        {
+            parameters.Meta = callers;
+        }
+    }
 }

@@ -36,7 +36,9 @@ internal sealed class DirectStdioCalls(StdioBackendSession session, McpClient cl
         var id = DirectMessages.Id(number);
         var version = client.NegotiatedProtocolVersion;
         var perRequest = ProtocolEra.IsPerRequest(version);
-        var line = perRequest ? EnvelopedLine(id, method, parameters, parametersType, version!) : Line(id, method, parameters, parametersType);
+        var line = perRequest
+            ? envelope.Written(parameters, version!, (id, method, parametersType), static (enveloped, request) => Line(request.id, request.method, enveloped, request.parametersType))
+            : Line(id, method, parameters, parametersType);
         var answer = session.Expect(number);
         try
         {
@@ -63,20 +65,4 @@ internal sealed class DirectStdioCalls(StdioBackendSession session, McpClient cl
         McpJsonWriter.ToLine(
             (id, method, parameters, parametersType),
             static (json, request) => DirectMessages.WriteRequest(json, request.id, request.method, request.parameters, request.parametersType));
-
-    // A 2026-07-28 request: the caller's parameters carry the envelope only while they are written.
-    private byte[] EnvelopedLine<TParams>(string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType, string version)
-        where TParams : RequestParams
-    {
-        var callers = parameters.Meta;
-        parameters.Meta = envelope.Meta(callers, version);
-        try
-        {
-            return Line(id, method, parameters, parametersType);
-        }
-        finally
-        {
-            parameters.Meta = callers;
-        }
-    }
 }
