@@ -1,6 +1,4 @@
-using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Dapper;
 using OneMcp.Infrastructure.Identity;
 using OpenIddict.Abstractions;
@@ -9,35 +7,25 @@ using static OneMcp.Infrastructure.Persistence.OpenIddict.OidcStoreSupport;
 namespace OneMcp.Infrastructure.Persistence.OpenIddict;
 
 /// <summary>
-/// OpenIddict's token store on Dapper (<c>openiddict_tokens</c>, SQLite and PostgreSQL).
-/// <para>
-/// <see cref="UpdateAsync"/> only writes when the row still has the concurrency token the entity was loaded with,
-/// so of several requests redeeming the same authorization code or refresh token exactly one succeeds; the others
-/// get <see cref="OpenIddictExceptions.ConcurrencyException"/>, which OpenIddict turns into <c>invalid_grant</c>.
-/// </para>
-/// <para>
-/// The <see cref="IQueryable"/> overloads throw <see cref="NotSupportedException"/>: Dapper has no LINQ provider and
-/// the table grows with every token issued, so evaluating them in memory would read the whole table; OpenIddict's
-/// own pipeline never calls them. Payloads and reference ids are secrets and are never logged.
-/// </para>
+/// OpenIddict's token store on Dapper (<c>openiddict_tokens</c>, SQLite and PostgreSQL); what it shares with the
+/// authorization store, the concurrency-checked update among it, is <see cref="DapperEntryStore{TEntry}"/>. Payloads and
+/// reference ids are secrets and are never logged.
 /// </summary>
 public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStoreChanges? changes = null, TimeProvider? time = null)
-    : IOpenIddictTokenStore<OidcToken>
+    : DapperEntryStore<OidcToken>(connections, changes, "token", Table, Columns), IOpenIddictTokenStore<OidcToken>
 {
-    private const string Entity = "token";
     private const string Table = "openiddict_tokens";
     private const string Columns =
         "id AS Id, concurrency_token AS ConcurrencyToken, application_id AS ApplicationId, authorization_id AS AuthorizationId, " +
         "creation_date AS CreationDate, expiration_date AS ExpirationDate, payload AS Payload, properties AS Properties, " +
         "redemption_date AS RedemptionDate, reference_id AS ReferenceId, status AS Status, subject AS Subject, type AS Type";
 
-    private readonly SqlDialect _dialect = connections.Dialect;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public ValueTask<long> CountAsync(CancellationToken cancellationToken) => new(OidcStoreSupport.CountAsync(connections, Table, cancellationToken));
-
-    public ValueTask<long> CountAsync<TResult>(Func<IQueryable<OidcToken>, IQueryable<TResult>> query, CancellationToken cancellationToken) =>
-        throw QueryableNotSupported("tokens");
+    protected override string UpdatedColumns =>
+        "application_id = @ApplicationId, authorization_id = @AuthorizationId, creation_date = @CreationDate, expiration_date = @ExpirationDate, " +
+        "payload = @Payload, properties = @Properties, redemption_date = @RedemptionDate, reference_id = @ReferenceId, status = @Status, " +
+        "subject = @Subject, type = @Type";
 
     public async ValueTask CreateAsync(OidcToken token, CancellationToken cancellationToken)
     {
@@ -51,7 +39,7 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
         var parameters = Parameters(token);
         parameters.AddText("Id", token.Id);
         parameters.AddText("NewToken", token.ConcurrencyToken);
-        await ExecuteAsync(connections,
+        await ExecuteAsync(Connections,
             $"INSERT INTO {Table} (id, concurrency_token, application_id, authorization_id, creation_date, expiration_date, payload, " +
             "properties, redemption_date, reference_id, status, subject, type) " +
             "VALUES (@Id, @NewToken, @ApplicationId, @AuthorizationId, @CreationDate, @ExpirationDate, @Payload, " +
@@ -59,30 +47,14 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
             parameters, cancellationToken);
     }
 
-    public async ValueTask DeleteAsync(OidcToken token, CancellationToken cancellationToken)
-    {
-        await using var changed = OAuthStoreChanges.After(changes);
-        ArgumentNullException.ThrowIfNull(token);
-        var parameters = new DynamicParameters();
-        var where = ConcurrencyCondition(parameters, token.Id, token.ConcurrencyToken);
-        await ExecuteCheckedAsync(connections, Entity, $"DELETE FROM {Table} WHERE {where}", parameters, cancellationToken);
-    }
-
     public async IAsyncEnumerable<OidcToken> FindAsync(
         string? subject, string? client, string? status, string? type, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
-        var conditions = Filters(parameters, subject, client, status, type);
-        foreach (var row in await QueryAsync<Row>(connections, $"SELECT {Columns} FROM {Table}{Where(conditions)} {OrderById(_dialect)}", parameters, cancellationToken))
+        foreach (var token in await ReadWhereAsync(Filters(parameters, subject, client, status, type), parameters, cancellationToken))
         {
-            yield return row.ToEntity();
+            yield return token;
         }
-    }
-
-    public IAsyncEnumerable<OidcToken> FindByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return QueryByAsync("application_id = @Value", identifier, cancellationToken);
     }
 
     public IAsyncEnumerable<OidcToken> FindByAuthorizationIdAsync(string identifier, CancellationToken cancellationToken)
@@ -91,43 +63,11 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
         return QueryByAsync("authorization_id = @Value", identifier, cancellationToken);
     }
 
-    public async ValueTask<OidcToken?> FindByIdAsync(string identifier, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return await FirstAsync(QueryByAsync("id = @Value", identifier, cancellationToken));
-    }
-
     public async ValueTask<OidcToken?> FindByReferenceIdAsync(string identifier, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         return await FirstAsync(QueryByAsync("reference_id = @Value", identifier, cancellationToken));
     }
-
-    public IAsyncEnumerable<OidcToken> FindBySubjectAsync(string subject, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(subject);
-        return QueryByAsync("subject = @Value", subject, cancellationToken);
-    }
-
-    public ValueTask<TResult?> GetAsync<TState, TResult>(
-        Func<IQueryable<OidcToken>, TState, IQueryable<TResult>> query, TState state, CancellationToken cancellationToken) =>
-        throw QueryableNotSupported("tokens");
-
-    public ValueTask<OidcToken> InstantiateAsync(CancellationToken cancellationToken) => new(new OidcToken());
-
-    public async IAsyncEnumerable<OidcToken> ListAsync(int? count, int? offset, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var parameters = new DynamicParameters();
-        var sql = $"SELECT {Columns} FROM {Table} {OrderById(_dialect)}{Paging(_dialect, count, offset, parameters)}";
-        foreach (var row in await QueryAsync<Row>(connections, sql, parameters, cancellationToken))
-        {
-            yield return row.ToEntity();
-        }
-    }
-
-    public IAsyncEnumerable<TResult> ListAsync<TState, TResult>(
-        Func<IQueryable<OidcToken>, TState, IQueryable<TResult>> query, TState state, CancellationToken cancellationToken) =>
-        throw QueryableNotSupported("tokens");
 
     /// <summary>
     /// OpenIddict's EF rule: created before <paramref name="threshold"/> and either not inactive/valid, or attached to
@@ -135,13 +75,13 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
     /// </summary>
     public async ValueTask<long> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
     {
-        await using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(Changes);
         var parameters = new DynamicParameters();
-        parameters.AddTime(_dialect, "Threshold", threshold);
-        parameters.AddTime(_dialect, "Now", _time.GetUtcNow());
+        parameters.AddTime(Dialect, "Threshold", threshold);
+        parameters.AddTime(Dialect, "Now", _time.GetUtcNow());
         parameters.AddText("Inactive", OpenIddictConstants.Statuses.Inactive);
         parameters.AddText("Valid", OpenIddictConstants.Statuses.Valid);
-        return await DeleteInBatchesAsync(connections,
+        return await DeleteInBatchesAsync(Connections,
             $"DELETE FROM {Table} WHERE id IN (SELECT t.id FROM {Table} t " +
             "LEFT JOIN openiddict_authorizations a ON a.id = t.authorization_id " +
             "WHERE t.creation_date < @Threshold AND (" +
@@ -151,94 +91,30 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
             parameters, cancellationToken);
     }
 
-    public async ValueTask<long> RevokeAsync(string? subject, string? client, string? status, string? type, CancellationToken cancellationToken)
-    {
-        await using var changed = OAuthStoreChanges.After(changes);
-        var parameters = new DynamicParameters();
-        return await RevokeWhereAsync(Filters(parameters, subject, client, status, type), parameters, cancellationToken);
-    }
-
-    public async ValueTask<long> RevokeByApplicationIdAsync(string identifier, CancellationToken cancellationToken)
-    {
-        await using var changed = OAuthStoreChanges.After(changes);
-        ArgumentException.ThrowIfNullOrEmpty(identifier);
-        return await RevokeAsync(null, identifier, null, null, cancellationToken);
-    }
-
     public async ValueTask<long> RevokeByAuthorizationIdAsync(string identifier, CancellationToken cancellationToken)
     {
-        await using var changed = OAuthStoreChanges.After(changes);
+        await using var changed = OAuthStoreChanges.After(Changes);
         ArgumentException.ThrowIfNullOrEmpty(identifier);
         var parameters = new DynamicParameters();
         parameters.AddText("AuthorizationId", identifier);
         return await RevokeWhereAsync(["authorization_id = @AuthorizationId"], parameters, cancellationToken);
     }
 
-    public async ValueTask<long> RevokeBySubjectAsync(string subject, CancellationToken cancellationToken)
-    {
-        await using var changed = OAuthStoreChanges.After(changes);
-        ArgumentException.ThrowIfNullOrEmpty(subject);
-        return await RevokeAsync(subject, null, null, null, cancellationToken);
-    }
-
-    public async ValueTask UpdateAsync(OidcToken token, CancellationToken cancellationToken)
-    {
-        await using var changed = OAuthStoreChanges.After(changes);
-        ArgumentNullException.ThrowIfNull(token);
-        var parameters = Parameters(token);
-        var where = ConcurrencyCondition(parameters, token.Id, token.ConcurrencyToken);
-        var fresh = Guid.NewGuid().ToString();
-        parameters.AddText("NewToken", fresh);
-        await ExecuteCheckedAsync(connections, Entity,
-            $"UPDATE {Table} SET concurrency_token = @NewToken, application_id = @ApplicationId, authorization_id = @AuthorizationId, " +
-            "creation_date = @CreationDate, expiration_date = @ExpirationDate, payload = @Payload, properties = @Properties, " +
-            $"redemption_date = @RedemptionDate, reference_id = @ReferenceId, status = @Status, subject = @Subject, type = @Type WHERE {where}",
-            parameters, cancellationToken);
-        token.ConcurrencyToken = fresh;
-    }
-
-    // ---- entity accessors ----
-
-    public ValueTask<string?> GetApplicationIdAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).ApplicationId);
+    // ---- entity accessors (the others are the base's) ----
 
     public ValueTask<string?> GetAuthorizationIdAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).AuthorizationId);
 
-    public ValueTask<DateTimeOffset?> GetCreationDateAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).CreationDate);
-
     public ValueTask<DateTimeOffset?> GetExpirationDateAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).ExpirationDate);
 
-    public ValueTask<string?> GetIdAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).Id);
-
     public ValueTask<string?> GetPayloadAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).Payload);
-
-    public ValueTask<ImmutableDictionary<string, JsonElement>> GetPropertiesAsync(OidcToken token, CancellationToken cancellationToken) =>
-        new(Check(token).Properties ?? ImmutableDictionary<string, JsonElement>.Empty);
 
     public ValueTask<DateTimeOffset?> GetRedemptionDateAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).RedemptionDate);
 
     public ValueTask<string?> GetReferenceIdAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).ReferenceId);
 
-    public ValueTask<string?> GetStatusAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).Status);
-
-    public ValueTask<string?> GetSubjectAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).Subject);
-
-    public ValueTask<string?> GetTypeAsync(OidcToken token, CancellationToken cancellationToken) => new(Check(token).Type);
-
-    public ValueTask SetApplicationIdAsync(OidcToken token, string? identifier, CancellationToken cancellationToken)
-    {
-        Check(token).ApplicationId = string.IsNullOrEmpty(identifier) ? null : identifier;
-        return default;
-    }
-
     public ValueTask SetAuthorizationIdAsync(OidcToken token, string? identifier, CancellationToken cancellationToken)
     {
         Check(token).AuthorizationId = string.IsNullOrEmpty(identifier) ? null : identifier;
-        return default;
-    }
-
-    public ValueTask SetCreationDateAsync(OidcToken token, DateTimeOffset? date, CancellationToken cancellationToken)
-    {
-        Check(token).CreationDate = date;
         return default;
     }
 
@@ -254,12 +130,6 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
         return default;
     }
 
-    public ValueTask SetPropertiesAsync(OidcToken token, ImmutableDictionary<string, JsonElement> properties, CancellationToken cancellationToken)
-    {
-        Check(token).Properties = properties ?? ImmutableDictionary<string, JsonElement>.Empty;
-        return default;
-    }
-
     public ValueTask SetRedemptionDateAsync(OidcToken token, DateTimeOffset? date, CancellationToken cancellationToken)
     {
         Check(token).RedemptionDate = date;
@@ -272,81 +142,25 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
         return default;
     }
 
-    public ValueTask SetStatusAsync(OidcToken token, string? status, CancellationToken cancellationToken)
-    {
-        Check(token).Status = status;
-        return default;
-    }
-
-    public ValueTask SetSubjectAsync(OidcToken token, string? subject, CancellationToken cancellationToken)
-    {
-        Check(token).Subject = subject;
-        return default;
-    }
-
-    public ValueTask SetTypeAsync(OidcToken token, string? type, CancellationToken cancellationToken)
-    {
-        Check(token).Type = type;
-        return default;
-    }
-
     // ---- SQL ----
 
-    private static OidcToken Check(OidcToken token) => token ?? throw new ArgumentNullException(nameof(token));
+    protected override async Task<IEnumerable<OidcToken>> ReadAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken) =>
+        (await QueryAsync<Row>(Connections, sql, parameters, cancellationToken)).Select(row => row.ToEntity());
 
-    private static async ValueTask<OidcToken?> FirstAsync(IAsyncEnumerable<OidcToken> tokens)
-    {
-        await foreach (var token in tokens)
-        {
-            return token;
-        }
-
-        return null;
-    }
-
-    private static List<string> Filters(DynamicParameters parameters, string? subject, string? client, string? status, string? type)
-    {
-        var conditions = new List<string>();
-        AddFilter(conditions, parameters, "subject", "Subject", subject);
-        AddFilter(conditions, parameters, "application_id", "Client", client);
-        AddFilter(conditions, parameters, "status", "Status", status);
-        AddFilter(conditions, parameters, "type", "Type", type);
-        return conditions;
-    }
-
-    private async IAsyncEnumerable<OidcToken> QueryByAsync(string condition, string value, [EnumeratorCancellation] CancellationToken cancellationToken)
+    protected override DynamicParameters Parameters(OidcToken entry)
     {
         var parameters = new DynamicParameters();
-        parameters.AddText("Value", value);
-        foreach (var row in await QueryAsync<Row>(connections, $"SELECT {Columns} FROM {Table} WHERE {condition} {OrderById(_dialect)}", parameters, cancellationToken))
-        {
-            yield return row.ToEntity();
-        }
-    }
-
-    /// <summary>Marks the matching tokens revoked and gives each a fresh concurrency token; returns how many matched.</summary>
-    private async Task<long> RevokeWhereAsync(List<string> conditions, DynamicParameters parameters, CancellationToken cancellationToken)
-    {
-        parameters.AddText("Revoked", OpenIddictConstants.Statuses.Revoked);
-        return await ExecuteAsync(connections,
-            $"UPDATE {Table} SET status = @Revoked, concurrency_token = {NewTokenSql(_dialect)}{Where(conditions)}",
-            parameters, cancellationToken);
-    }
-
-    private DynamicParameters Parameters(OidcToken token)
-    {
-        var parameters = new DynamicParameters();
-        parameters.AddText("ApplicationId", token.ApplicationId);
-        parameters.AddText("AuthorizationId", token.AuthorizationId);
-        parameters.AddTime(_dialect, "CreationDate", token.CreationDate);
-        parameters.AddTime(_dialect, "ExpirationDate", token.ExpirationDate);
-        parameters.AddText("Payload", token.Payload);
-        parameters.AddJson("Properties", PropertiesToJson(token.Properties));
-        parameters.AddTime(_dialect, "RedemptionDate", token.RedemptionDate);
-        parameters.AddText("ReferenceId", token.ReferenceId);
-        parameters.AddText("Status", token.Status);
-        parameters.AddText("Subject", token.Subject);
-        parameters.AddText("Type", token.Type);
+        parameters.AddText("ApplicationId", entry.ApplicationId);
+        parameters.AddText("AuthorizationId", entry.AuthorizationId);
+        parameters.AddTime(Dialect, "CreationDate", entry.CreationDate);
+        parameters.AddTime(Dialect, "ExpirationDate", entry.ExpirationDate);
+        parameters.AddText("Payload", entry.Payload);
+        parameters.AddJson("Properties", PropertiesToJson(entry.Properties));
+        parameters.AddTime(Dialect, "RedemptionDate", entry.RedemptionDate);
+        parameters.AddText("ReferenceId", entry.ReferenceId);
+        parameters.AddText("Status", entry.Status);
+        parameters.AddText("Subject", entry.Subject);
+        parameters.AddText("Type", entry.Type);
         return parameters;
     }
 
