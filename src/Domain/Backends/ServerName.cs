@@ -56,8 +56,9 @@ public readonly record struct ServerName
         }
 
         // Also refuse a name ending in "_1mcp": with the separator appended it would contain it, and
-        // "<name>_1mcp_<tool>" would split at the wrong place.
-        if ((value + "_").Contains(Separator, StringComparison.Ordinal))
+        // "<name>_1mcp_<tool>" would split at the wrong place. Checked without building that string: the name of every
+        // forwarded call passes here.
+        if (value.Contains(Separator, StringComparison.Ordinal) || value.AsSpan().EndsWith(Separator.AsSpan(0, Separator.Length - 1), StringComparison.Ordinal))
         {
             error = $"A server name must not contain '{Separator}' (nor end in '{Separator.TrimEnd('_')}'), which separates server and capability names.";
             return false;
