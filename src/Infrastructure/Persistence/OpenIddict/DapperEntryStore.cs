@@ -24,7 +24,7 @@ namespace OneMcp.Infrastructure.Persistence.OpenIddict;
 /// </para>
 /// </summary>
 /// <param name="connections">The gateway's database.</param>
-/// <param name="changes">Told after each change, so that other replicas drop what they cached.</param>
+/// <param name="changes">Moved after each change, so that the caches of validated tokens, here and on the other replicas, drop what they hold.</param>
 /// <param name="entity">What one row is called in errors (<c>token</c>).</param>
 /// <param name="table">The table.</param>
 /// <param name="columns">The SELECT list, each column named as the store's row type's property.</param>
