@@ -1,8 +1,8 @@
 using OneMcp.Application.Backends;
 using OneMcp.Domain.AuthorizationRequests;
 using OneMcp.Domain.Backends;
-using OneMcp.Domain.Common;
 using OneMcp.Domain.Presets;
+using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.ControlPlane;
 
@@ -12,152 +12,60 @@ namespace OneMcp.UnitTests.ControlPlane;
 /// </summary>
 internal sealed class InMemoryBackendRepository : IBackendServiceRepository
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, BackendService> _rows = [];
+    private readonly InMemoryAggregates<BackendService> _rows = new("backend", static b =>
+        BackendService.Restore(b.Id, b.Settings, b.Origin, b.Enabled, b.Version, b.CreatedAt, b.UpdatedAt));
 
-    public int Writes { get; private set; }
+    public int Writes => _rows.Writes;
 
-    public IReadOnlyList<BackendService> Snapshot()
-    {
-        lock (_gate)
-        {
-            return [.. _rows.Values.Select(Copy)];
-        }
-    }
+    public IReadOnlyList<BackendService> Snapshot() => _rows.All();
 
     public Task<IReadOnlyList<BackendService>> ListAsync(CancellationToken cancellationToken) =>
         Task.FromResult(Snapshot());
 
-    public Task<BackendService?> FindByNameAsync(ServerName name, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var row = _rows.Values.FirstOrDefault(b => b.Name == name);
-            return Task.FromResult(row is null ? null : Copy(row));
-        }
-    }
+    public Task<BackendService?> FindByNameAsync(ServerName name, CancellationToken cancellationToken) =>
+        Task.FromResult(_rows.Find(b => b.Name == name));
 
     public Task AddAsync(BackendService backend, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (_rows.Values.Any(b => b.Name == backend.Name))
-            {
-                throw new DuplicateNameException("backend", backend.Name.Value);
-            }
-
-            _rows[backend.Id] = Copy(backend);
-
-            backend.MarkSaved();
-            Writes++;
-        }
-
+        _rows.Add(backend, backend.Name.Value, b => b.Name == backend.Name);
         return Task.CompletedTask;
     }
 
     public Task UpdateAsync(BackendService backend, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (!_rows.TryGetValue(backend.Id, out var stored) || stored.Version != backend.LoadedVersion)
-            {
-                throw new ConcurrencyConflictException("backend", backend.Id);
-            }
-
-            _rows[backend.Id] = Copy(backend);
-
-            backend.MarkSaved();
-            Writes++;
-        }
-
+        _rows.Update(backend);
         return Task.CompletedTask;
     }
 
-    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var removed = _rows.Remove(id);
-            Writes += removed ? 1 : 0;
-            return Task.FromResult(removed);
-        }
-    }
-
-    private static BackendService Copy(BackendService b) =>
-        BackendService.Restore(b.Id, b.Settings, b.Origin, b.Enabled, b.Version, b.CreatedAt, b.UpdatedAt);
+    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(_rows.Remove(id));
 }
 
+/// <summary>An in-memory <see cref="IPresetRepository"/> with the contract's rules (unique names, optimistic concurrency).</summary>
 internal sealed class InMemoryPresetRepository : IPresetRepository
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, Preset> _rows = [];
+    private readonly InMemoryAggregates<Preset> _rows = new("preset", static p =>
+        Preset.Restore(p.Id, p.Name, p.Expression, p.Description, p.Version, p.CreatedAt, p.UpdatedAt));
 
-    public int Writes { get; private set; }
+    public int Writes => _rows.Writes;
 
-    public Task<IReadOnlyList<Preset>> ListAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult<IReadOnlyList<Preset>>([.. _rows.Values.Select(Copy)]);
-        }
-    }
+    public Task<IReadOnlyList<Preset>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(_rows.All());
 
-    public Task<Preset?> FindByNameAsync(string name, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var row = _rows.Values.FirstOrDefault(p => p.Name == name);
-            return Task.FromResult(row is null ? null : Copy(row));
-        }
-    }
+    public Task<Preset?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(_rows.Find(p => p.Name == name));
 
     public Task AddAsync(Preset preset, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (_rows.Values.Any(p => p.Name == preset.Name))
-            {
-                throw new DuplicateNameException("preset", preset.Name);
-            }
-
-            _rows[preset.Id] = Copy(preset);
-
-            preset.MarkSaved();
-            Writes++;
-        }
-
+        _rows.Add(preset, preset.Name, p => p.Name == preset.Name);
         return Task.CompletedTask;
     }
 
     public Task UpdateAsync(Preset preset, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (!_rows.TryGetValue(preset.Id, out var stored) || stored.Version != preset.LoadedVersion)
-            {
-                throw new ConcurrencyConflictException("preset", preset.Id);
-            }
-
-            _rows[preset.Id] = Copy(preset);
-
-            preset.MarkSaved();
-            Writes++;
-        }
-
+        _rows.Update(preset);
         return Task.CompletedTask;
     }
 
-    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var removed = _rows.Remove(id);
-            Writes += removed ? 1 : 0;
-            return Task.FromResult(removed);
-        }
-    }
-
-    private static Preset Copy(Preset p) => Preset.Restore(p.Id, p.Name, p.Expression, p.Description, p.Version, p.CreatedAt, p.UpdatedAt);
+    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(_rows.Remove(id));
 }
 
 /// <summary>Records what the control plane asked the pool to run.</summary>
@@ -188,34 +96,25 @@ internal sealed class RecordingRuntime : IBackendRuntime
 /// <summary>Authorization requests in memory, with the repository's version check.</summary>
 internal sealed class InMemoryAuthorizationRequestRepository : IAuthorizationRequestRepository
 {
-    private readonly Dictionary<Guid, AuthorizationRequest> _requests = [];
+    private readonly InMemoryAggregates<AuthorizationRequest> _requests = new("authorization request", Copy);
 
-    public AuthorizationRequest Stored(Guid id) => Copy(_requests[id]);
+    public AuthorizationRequest Stored(Guid id) => _requests.Find(r => r.Id == id) ?? throw new KeyNotFoundException($"No authorization request {id}.");
 
     public Task<AuthorizationRequest?> FindAsync(Guid id, CancellationToken cancellationToken) =>
-        Task.FromResult(_requests.TryGetValue(id, out var request) ? Copy(request) : null);
+        Task.FromResult(_requests.Find(r => r.Id == id));
 
     public Task<IReadOnlyList<AuthorizationRequest>> ListPendingAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<AuthorizationRequest>>(
-            [.. _requests.Values.Where(r => r.Status == AuthorizationRequestStatus.Pending && r.ExpiresAt > now).OrderBy(r => r.CreatedAt).Select(Copy)]);
+        Task.FromResult(_requests.All(rows => rows.Where(r => r.Status == AuthorizationRequestStatus.Pending && r.ExpiresAt > now).OrderBy(r => r.CreatedAt)));
 
     public Task AddAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
-        _requests.Add(request.Id, Copy(request));
-        request.MarkSaved();
+        _requests.Add(request, request.Id.ToString(), r => r.Id == request.Id);
         return Task.CompletedTask;
     }
 
     public Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
-        if (!_requests.TryGetValue(request.Id, out var stored) || stored.Version != request.LoadedVersion)
-        {
-            throw new ConcurrencyConflictException("authorization request", request.Id);
-        }
-
-        _requests[request.Id] = Copy(request);
-
-        request.MarkSaved();
+        _requests.Update(request);
         return Task.CompletedTask;
     }
 

@@ -242,79 +242,39 @@ public sealed class TagScopeTests
 /// <summary>An in-memory <see cref="ITagScopeRepository"/> with the contract's rules (one scope per tag, optimistic concurrency).</summary>
 internal sealed class InMemoryTagScopeRepository : ITagScopeRepository
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, TagScope> _rows = [];
+    private readonly InMemoryAggregates<TagScope> _rows = new("tag scope", Copy);
 
     /// <summary>Simulates another writer: the next find is followed by a change of the stored row.</summary>
     public bool BumpOnNextFind { get; set; }
 
-    public Task<IReadOnlyList<TagScope>> ListAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult<IReadOnlyList<TagScope>>([.. _rows.Values.Select(Copy)]);
-        }
-    }
+    public Task<IReadOnlyList<TagScope>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(_rows.All());
 
-    public Task<TagScope?> FindAsync(Tag tag, CancellationToken cancellationToken)
-    {
-        lock (_gate)
+    public Task<TagScope?> FindAsync(Tag tag, CancellationToken cancellationToken) =>
+        Task.FromResult(_rows.Find(s => s.Tag == tag, stored =>
         {
-            var row = _rows.Values.FirstOrDefault(s => s.Tag == tag);
-            var copy = row is null ? null : Copy(row);
-            if (row is not null && BumpOnNextFind)
+            if (!BumpOnNextFind)
             {
-                BumpOnNextFind = false;
-                var changed = Copy(row);
-                changed.Describe("changed by someone else", DateTimeOffset.UnixEpoch);
-                _rows[row.Id] = changed;
+                return null;
             }
 
-            return Task.FromResult(copy);
-        }
-    }
+            BumpOnNextFind = false;
+            stored.Describe("changed by someone else", DateTimeOffset.UnixEpoch);
+            return stored;
+        }));
 
     public Task AddAsync(TagScope scope, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (_rows.Values.Any(s => s.Tag == scope.Tag))
-            {
-                throw new DuplicateNameException("tag scope", scope.Tag.Value);
-            }
-
-            _rows[scope.Id] = Copy(scope);
-
-            scope.MarkSaved();
-        }
-
+        _rows.Add(scope, scope.Tag.Value, s => s.Tag == scope.Tag);
         return Task.CompletedTask;
     }
 
     public Task UpdateAsync(TagScope scope, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (!_rows.TryGetValue(scope.Id, out var stored) || stored.Version != scope.LoadedVersion)
-            {
-                throw new ConcurrencyConflictException("tag scope", scope.Id);
-            }
-
-            _rows[scope.Id] = Copy(scope);
-
-            scope.MarkSaved();
-        }
-
+        _rows.Update(scope);
         return Task.CompletedTask;
     }
 
-    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult(_rows.Remove(id));
-        }
-    }
+    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(_rows.Remove(id));
 
     private static TagScope Copy(TagScope s) => TagScope.Restore(s.Id, s.Tag, s.Description, s.Policy, [.. s.AllowedUsers], [.. s.AllowedGroups], s.Version, s.CreatedAt, s.UpdatedAt);
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Users;
-using OneMcp.Domain.Common;
 using OneMcp.Domain.Users;
+using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Users;
 
@@ -11,101 +11,38 @@ namespace OneMcp.UnitTests.Users;
 /// </summary>
 internal sealed class InMemoryUserRepository : IUserRepository
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, User> _rows = [];
+    private readonly InMemoryAggregates<User> _rows = new("user", Copy);
 
-    public int Writes { get; private set; }
+    public int Writes => _rows.Writes;
 
-    public IReadOnlyList<User> Snapshot()
-    {
-        lock (_gate)
-        {
-            return [.. _rows.Values.OrderBy(u => u.UserName, StringComparer.OrdinalIgnoreCase).Select(Copy)];
-        }
-    }
+    public IReadOnlyList<User> Snapshot() => _rows.All(rows => rows.OrderBy(u => u.UserName, StringComparer.OrdinalIgnoreCase));
 
     public Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(Snapshot());
 
-    public Task<User?> FindByNameAsync(string userName, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var row = _rows.Values.FirstOrDefault(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase));
-            return Task.FromResult(row is null ? null : Copy(row));
-        }
-    }
+    public Task<User?> FindByNameAsync(string userName, CancellationToken cancellationToken) =>
+        Task.FromResult(_rows.Find(u => string.Equals(u.UserName, userName, StringComparison.OrdinalIgnoreCase)));
 
-    public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult(_rows.TryGetValue(id, out var row) ? Copy(row) : null);
-        }
-    }
+    public Task<User?> FindByIdAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(_rows.Find(u => u.Id == id));
 
-    public Task<User?> FindByExternalSubjectAsync(string externalSubject, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var row = _rows.Values.FirstOrDefault(u => u.ExternalSubject == externalSubject);
-            return Task.FromResult(row is null ? null : Copy(row));
-        }
-    }
+    public Task<User?> FindByExternalSubjectAsync(string externalSubject, CancellationToken cancellationToken) =>
+        Task.FromResult(_rows.Find(u => u.ExternalSubject == externalSubject));
 
-    public Task<int> CountAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult(_rows.Count);
-        }
-    }
+    public Task<int> CountAsync(CancellationToken cancellationToken) => Task.FromResult(_rows.Count);
 
     public Task AddAsync(User user, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (_rows.Values.Any(u => string.Equals(u.UserName, user.UserName, StringComparison.OrdinalIgnoreCase)
-                || (user.ExternalSubject is not null && u.ExternalSubject == user.ExternalSubject)))
-            {
-                throw new DuplicateNameException("user", user.UserName);
-            }
-
-            _rows[user.Id] = Copy(user);
-
-            user.MarkSaved();
-            Writes++;
-        }
-
+        _rows.Add(user, user.UserName, u => string.Equals(u.UserName, user.UserName, StringComparison.OrdinalIgnoreCase)
+            || (user.ExternalSubject is not null && u.ExternalSubject == user.ExternalSubject));
         return Task.CompletedTask;
     }
 
     public Task UpdateAsync(User user, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            if (!_rows.TryGetValue(user.Id, out var stored) || stored.Version != user.LoadedVersion)
-            {
-                throw new ConcurrencyConflictException("user", user.Id);
-            }
-
-            _rows[user.Id] = Copy(user);
-
-            user.MarkSaved();
-            Writes++;
-        }
-
+        _rows.Update(user);
         return Task.CompletedTask;
     }
 
-    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            var removed = _rows.Remove(id);
-            Writes += removed ? 1 : 0;
-            return Task.FromResult(removed);
-        }
-    }
+    public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(_rows.Remove(id));
 
     private static User Copy(User u) => User.Restore(u.Id, u.UserName, u.PasswordHash, u.ExternalSubject, u.Groups, u.Role, u.Disabled, u.Version, u.CreatedAt, u.UpdatedAt);
 }
