@@ -1,3 +1,5 @@
+using ModelContextProtocol.Protocol;
+
 namespace OneMcp.TestServer;
 
 /// <summary>
@@ -22,4 +24,11 @@ internal sealed class ServerState(ServerSettings settings)
     public int StartedSlowCalls => Volatile.Read(ref _startedSlowCalls);
 
     public void RecordStartedSlowCall() => Interlocked.Increment(ref _startedSlowCalls);
+
+    /// <summary>
+    /// The crash tool's request: once its answer has been written, the process exits with code 1
+    /// (<see cref="TestServerSetup"/>'s outgoing filter). Exiting on a timer instead raced the answer on a busy machine:
+    /// a fresh process could still be compiling its first response when the timer fired.
+    /// </summary>
+    public RequestId? CrashAfterAnswerTo { get; set; }
 }

@@ -10,7 +10,8 @@ internal static class TestServerSetup
 {
     public static IMcpServerBuilder AddTestMcpServer(this IServiceCollection services, ServerSettings settings)
     {
-        services.AddSingleton(new ServerState(settings));
+        var state = new ServerState(settings);
+        services.AddSingleton(state);
 
         var mcp = services
             .AddMcpServer(options =>
@@ -38,6 +39,20 @@ internal static class TestServerSetup
             .WithResources<TestResources>()
             .WithPrompts<TestPrompts>()
             .WithCompleteHandler(Completions.CompleteAsync)
+            .WithMessageFilters(filters => filters.AddOutgoingFilter(next => async (context, cancellationToken) =>
+            {
+                await next(context, cancellationToken);
+                if (state.CrashAfterAnswerTo is { } crash && context.JsonRpcMessage is JsonRpcMessageWithId answer && answer.Id.Equals(crash))
+                {
+                    // Off the sending thread: exiting runs the host's shutdown, which waits for the sends to finish.
+                    // A short grace lets an HTTP response complete; a stdio answer is already in the pipe.
+                    _ = Task.Run(async () =>
+                    {
+                        await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+                        Environment.Exit(1);
+                    }, CancellationToken.None);
+                }
+            }))
             // The test resources read the same for every caller: a 2026-07-28 client is told so (the SDK's default is
             // private), so what the gateway's tests see is the gateway's own cache scope.
             .WithRequestFilters(filters => filters.AddReadResourceFilter(next => async (context, cancellationToken) =>

@@ -45,15 +45,10 @@ internal sealed class BasicTools(ServerState state)
         throw new McpProtocolException("intentional protocol error", McpErrorCode.InternalError);
 
     [McpServerTool(Name = "crash")]
-    [Description("Answers, then terminates the server process with exit code 1 shortly after.")]
-    public static string Crash()
+    [Description("Answers, then terminates the server process with exit code 1 once the answer is written.")]
+    public string Crash(RequestContext<CallToolRequestParams> context)
     {
-        // The delay lets the answer reach the client before the process disappears.
-        _ = Task.Run(async () =>
-        {
-            await Task.Delay(100).ConfigureAwait(false);
-            Environment.Exit(1);
-        });
+        state.CrashAfterAnswerTo = context.JsonRpcRequest.Id;
         return "crashing";
     }
 }
