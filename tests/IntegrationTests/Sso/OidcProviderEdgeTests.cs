@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OneMcp.Infrastructure.Settings;
 using OneMcp.IntegrationTests.Support;
@@ -95,6 +98,40 @@ public sealed class OidcProviderEdgeTests
 
         // Nothing else breaks: the gateway answers as ever.
         (await browser.GetAsync("/health/live")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AProviderThatAnswersWithErrors_IsAskedTwicePerSignIn_NotFiveTimesOverFifteenSeconds()
+    {
+        // The click is answered after one second try, not after OpenIddict's own five attempts 1, 2, 4 and 8 seconds apart.
+        var signInFetches = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var provider = builder.Build();
+        provider.Run(context =>
+        {
+            // The start's probe asks too, without OpenIddict's user agent: only the sign-in's requests are counted.
+            if (context.Request.Headers.UserAgent.ToString().Contains("OpenIddict", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref signInFetches);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
+        await provider.StartAsync();
+        var issuerUri = new Uri(provider.Urls.Single());
+
+        await using var gateway = await GatewayUnderTest.StartWithAuthAsync(
+            new ConfigBuilder(),
+            adjust: o => o with { Oidc = new OidcOptions { Issuer = issuerUri, ClientId = "onemcp", DisplayName = "Corp SSO" } });
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = gateway.BaseUrl };
+
+        var start = await browser.GetAsync("/login/oidc?returnUrl=%2Foauth");
+
+        start.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await start.Content.ReadAsStringAsync()).ShouldContain("Corp SSO cannot be reached right now. Try again in a moment.");
+        Volatile.Read(ref signInFetches).ShouldBe(2);
     }
 
     [Fact]

@@ -1,9 +1,11 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 using OneMcp.Application.Users;
 using OneMcp.Infrastructure.Settings;
-using Microsoft.AspNetCore.Http;
 using OpenIddict.Client;
 using OpenIddict.Client.AspNetCore;
+using Polly;
 
 namespace OneMcp.Infrastructure.Identity.Oidc;
 
@@ -18,6 +20,9 @@ public static class IdentityProviderSignIn
 {
     /// <summary>The one registration's name (OpenIddict's provider name, never shown).</summary>
     public const string ProviderName = "team";
+
+    /// <summary>A transient failure (no connection, a timeout, HTTP 408, 429 or 5xx) is asked again once, this much later.</summary>
+    private static readonly TimeSpan ProviderRetryDelay = TimeSpan.FromMilliseconds(500);
 
     /// <param name="services">The services.</param>
     /// <param name="oidc">The provider's settings.</param>
@@ -61,7 +66,12 @@ public static class IdentityProviderSignIn
                 .EnableErrorPassthrough()
                 .DisableAutomaticAuthenticationSchemeForwarding()
                 .DisableTransportSecurityRequirement();
-            client.UseSystemNetHttp();
+            // OpenIddict's own pipeline asks a provider that does not answer five times over 15 seconds (and again on
+            // a 404): a person who clicked "Sign in with ..." waited that long for the page that says it cannot be
+            // reached. A sign-in is interactive, so one quick second try, each attempt bounded like the start's probe.
+            client.UseSystemNetHttp().SetHttpResiliencePipeline(pipeline => pipeline
+                .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 1, Delay = ProviderRetryDelay, BackoffType = DelayBackoffType.Constant, UseJitter = false })
+                .AddTimeout(IdentityProviderProbe.RequestTimeout));
             client.AddRegistration(registration);
         });
 
