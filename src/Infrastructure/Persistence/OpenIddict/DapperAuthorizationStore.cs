@@ -107,50 +107,13 @@ public sealed class DapperAuthorizationStore(IDbConnectionFactory connections, O
     protected override async Task<IEnumerable<OidcAuthorization>> ReadAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken) =>
         (await QueryAsync<Row>(Connections, sql, parameters, cancellationToken)).Select(row => row.ToEntity());
 
-    protected override DynamicParameters Parameters(OidcAuthorization entry)
-    {
-        var parameters = new DynamicParameters();
-        parameters.AddText("ApplicationId", entry.ApplicationId);
-        parameters.AddTime(Dialect, "CreationDate", entry.CreationDate);
-        parameters.AddJson("Properties", PropertiesToJson(entry.Properties));
+    protected override void AddOwnParameters(DynamicParameters parameters, OidcAuthorization entry) =>
         parameters.AddJson("Scopes", ArrayToJson(entry.Scopes));
-        parameters.AddText("Status", entry.Status);
-        parameters.AddText("Subject", entry.Subject);
-        parameters.AddText("Type", entry.Type);
-        return parameters;
-    }
 
-    private sealed class Row
+    private sealed class Row : EntryRow
     {
-        public string Id { get; set; } = "";
-
-        public string? ConcurrencyToken { get; set; }
-
-        public string? ApplicationId { get; set; }
-
-        public object? CreationDate { get; set; }
-
-        public string? Properties { get; set; }
-
         public string? Scopes { get; set; }
 
-        public string? Status { get; set; }
-
-        public string? Subject { get; set; }
-
-        public string? Type { get; set; }
-
-        public OidcAuthorization ToEntity() => new()
-        {
-            Id = Id,
-            ConcurrencyToken = ConcurrencyToken,
-            ApplicationId = ApplicationId,
-            CreationDate = DbValues.ReadNullableTime(CreationDate),
-            Properties = PropertiesFromJson(Properties),
-            Scopes = ArrayFromJson(Scopes),
-            Status = Status,
-            Subject = Subject,
-            Type = Type,
-        };
+        public OidcAuthorization ToEntity() => Fill(new OidcAuthorization { Scopes = ArrayFromJson(Scopes) });
     }
 }

@@ -185,7 +185,21 @@ public abstract class DapperEntryStore<TEntry>(IDbConnectionFactory connections,
     protected abstract Task<IEnumerable<TEntry>> ReadAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken);
 
     /// <summary>The entry's columns as the parameters of an insert or update, without its id and concurrency token.</summary>
-    protected abstract DynamicParameters Parameters(TEntry entry);
+    protected DynamicParameters Parameters(TEntry entry)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddText("ApplicationId", entry.ApplicationId);
+        parameters.AddTime(Dialect, "CreationDate", entry.CreationDate);
+        parameters.AddJson("Properties", PropertiesToJson(entry.Properties));
+        parameters.AddText("Status", entry.Status);
+        parameters.AddText("Subject", entry.Subject);
+        parameters.AddText("Type", entry.Type);
+        AddOwnParameters(parameters, entry);
+        return parameters;
+    }
+
+    /// <summary>The columns only this store's table has, added to <see cref="Parameters"/>.</summary>
+    protected abstract void AddOwnParameters(DynamicParameters parameters, TEntry entry);
 
     protected static TEntry Check(TEntry entry) => entry ?? throw new ArgumentNullException(nameof(entry));
 
@@ -232,5 +246,42 @@ public abstract class DapperEntryStore<TEntry>(IDbConnectionFactory connections,
         return await ExecuteAsync(connections,
             $"UPDATE {table} SET status = @Revoked, concurrency_token = {NewTokenSql(Dialect)}{Where(conditions)}",
             parameters, cancellationToken);
+    }
+
+    /// <summary>
+    /// A row as Dapper reads it: the columns both tables have. A store's row adds its own columns and makes its entry
+    /// with <see cref="Fill"/>.
+    /// </summary>
+    protected abstract class EntryRow
+    {
+        public string Id { get; set; } = "";
+
+        public string? ConcurrencyToken { get; set; }
+
+        public string? ApplicationId { get; set; }
+
+        public object? CreationDate { get; set; }
+
+        public string? Properties { get; set; }
+
+        public string? Status { get; set; }
+
+        public string? Subject { get; set; }
+
+        public string? Type { get; set; }
+
+        /// <summary><paramref name="entry"/> (with the store's own columns already set) with the columns both tables have.</summary>
+        protected TEntry Fill(TEntry entry)
+        {
+            entry.Id = Id;
+            entry.ConcurrencyToken = ConcurrencyToken;
+            entry.ApplicationId = ApplicationId;
+            entry.CreationDate = DbValues.ReadNullableTime(CreationDate);
+            entry.Properties = PropertiesFromJson(Properties);
+            entry.Status = Status;
+            entry.Subject = Subject;
+            entry.Type = Type;
+            return entry;
+        }
     }
 }

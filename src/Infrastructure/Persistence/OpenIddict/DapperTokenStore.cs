@@ -147,66 +147,34 @@ public sealed class DapperTokenStore(IDbConnectionFactory connections, OAuthStor
     protected override async Task<IEnumerable<OidcToken>> ReadAsync(string sql, DynamicParameters parameters, CancellationToken cancellationToken) =>
         (await QueryAsync<Row>(Connections, sql, parameters, cancellationToken)).Select(row => row.ToEntity());
 
-    protected override DynamicParameters Parameters(OidcToken entry)
+    protected override void AddOwnParameters(DynamicParameters parameters, OidcToken entry)
     {
-        var parameters = new DynamicParameters();
-        parameters.AddText("ApplicationId", entry.ApplicationId);
         parameters.AddText("AuthorizationId", entry.AuthorizationId);
-        parameters.AddTime(Dialect, "CreationDate", entry.CreationDate);
         parameters.AddTime(Dialect, "ExpirationDate", entry.ExpirationDate);
         parameters.AddText("Payload", entry.Payload);
-        parameters.AddJson("Properties", PropertiesToJson(entry.Properties));
         parameters.AddTime(Dialect, "RedemptionDate", entry.RedemptionDate);
         parameters.AddText("ReferenceId", entry.ReferenceId);
-        parameters.AddText("Status", entry.Status);
-        parameters.AddText("Subject", entry.Subject);
-        parameters.AddText("Type", entry.Type);
-        return parameters;
     }
 
-    private sealed class Row
+    private sealed class Row : EntryRow
     {
-        public string Id { get; set; } = "";
-
-        public string? ConcurrencyToken { get; set; }
-
-        public string? ApplicationId { get; set; }
-
         public string? AuthorizationId { get; set; }
-
-        public object? CreationDate { get; set; }
 
         public object? ExpirationDate { get; set; }
 
         public string? Payload { get; set; }
 
-        public string? Properties { get; set; }
-
         public object? RedemptionDate { get; set; }
 
         public string? ReferenceId { get; set; }
 
-        public string? Status { get; set; }
-
-        public string? Subject { get; set; }
-
-        public string? Type { get; set; }
-
-        public OidcToken ToEntity() => new()
+        public OidcToken ToEntity() => Fill(new OidcToken
         {
-            Id = Id,
-            ConcurrencyToken = ConcurrencyToken,
-            ApplicationId = ApplicationId,
             AuthorizationId = AuthorizationId,
-            CreationDate = DbValues.ReadNullableTime(CreationDate),
             ExpirationDate = DbValues.ReadNullableTime(ExpirationDate),
             Payload = Payload,
-            Properties = PropertiesFromJson(Properties),
             RedemptionDate = DbValues.ReadNullableTime(RedemptionDate),
             ReferenceId = ReferenceId,
-            Status = Status,
-            Subject = Subject,
-            Type = Type,
-        };
+        });
     }
 }
