@@ -68,9 +68,17 @@ public static class IdentityProviderSignIn
                 .DisableTransportSecurityRequirement();
             // OpenIddict's own pipeline asks a provider that does not answer five times over 15 seconds (and again on
             // a 404): a person who clicked "Sign in with ..." waited that long for the page that says it cannot be
-            // reached. A sign-in is interactive, so one quick second try, each attempt bounded like the start's probe.
+            // reached. A sign-in is interactive, so one quick second try, each attempt bounded like the start's probe,
+            // and never a provider's Retry-After, which could hold the click for minutes.
             client.UseSystemNetHttp().SetHttpResiliencePipeline(pipeline => pipeline
-                .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 1, Delay = ProviderRetryDelay, BackoffType = DelayBackoffType.Constant, UseJitter = false })
+                .AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = 1,
+                    Delay = ProviderRetryDelay,
+                    BackoffType = DelayBackoffType.Constant,
+                    UseJitter = false,
+                    ShouldRetryAfterHeader = false,
+                })
                 .AddTimeout(IdentityProviderProbe.RequestTimeout));
             client.AddRegistration(registration);
         });
