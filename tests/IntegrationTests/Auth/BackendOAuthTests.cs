@@ -238,6 +238,51 @@ public sealed class BackendOAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARefreshThatFailsForAPassingReason_KeepsTheTokens_AndRenewsThemOnceTheServerIsBack()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (backend, gateway, admin) = await StartAsync(clock, "--access-token-lifetime", "4");
+        await AuthorizeAndApproveAsync(admin, "vault");
+        await using var client = await ConnectWithTokenAsync(gateway);
+        (await client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "before" })).IsError.ShouldNotBe(true);
+        using var probe = new HttpClient();
+        var refreshesBefore = (await probe.GetFromJsonAsync<JsonObject>(new Uri(backend.BaseUrl, "/test-oauth/stats")))!["refreshes"]!.GetValue<int>();
+
+        // The token endpoint goes down (503) while the access token is due for renewal but not yet expired: it is used as it is.
+        (await probe.PostAsync(new Uri(backend.BaseUrl, "/test-oauth/token-outage?down=true"), content: null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        clock.Advance(TimeSpan.FromSeconds(3));
+        (await client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "during" })).IsError.ShouldNotBe(true);
+
+        // Expired meanwhile: the call fails, but nothing is dropped and nobody has to authorize the backend again.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await Should.ThrowAsync<Exception>(() => client.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "expired" }).AsTask());
+        var stored = await gateway.Services.GetRequiredService<BackendCredentialStore>().LoadAsync(ServerName.From("vault"), CancellationToken.None);
+        stored.Credentials.Tokens.ShouldNotBeNull("the tokens survive an outage of the authorization server").RefreshToken.ShouldNotBeNull();
+        (await VaultAsync(admin, _ => true))["runtime"]!["status"]!.GetValue<string>().ShouldNotBe("awaitingOAuth");
+
+        // The server is back: after the pause the kept refresh token renews them, and calls work again.
+        (await probe.PostAsync(new Uri(backend.BaseUrl, "/test-oauth/token-outage?down=false"), content: null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        clock.Advance(BackendTokenSource.TransientRetryDelay);
+        await using var again = await ConnectWithTokenAsync(gateway);
+        var after = await Eventually.ValueAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await again.CallToolAsync("vault_1mcp_echo", new Dictionary<string, object?> { ["message"] = "after" })).IsError != true;
+                }
+                catch (McpProtocolException)
+                {
+                    return false;
+                }
+            },
+            ok => ok, "a call to succeed once the token endpoint is back");
+        after.ShouldBeTrue();
+        var refreshesAfter = (await probe.GetFromJsonAsync<JsonObject>(new Uri(backend.BaseUrl, "/test-oauth/stats")))!["refreshes"]!.GetValue<int>();
+        refreshesAfter.ShouldBe(refreshesBefore + 1, "one renewal, with the refresh token kept through the outage");
+    }
+
+    [Fact]
     public async Task AnAccessTokenTheBackendStopsAccepting_IsRenewedAndTheCallSentAgain_OnTheSameConnection()
     {
         var (backend, gateway, admin) = await StartAsync();

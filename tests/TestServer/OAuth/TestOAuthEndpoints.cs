@@ -229,6 +229,11 @@ internal static class TestOAuthEndpoints
     {
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Pragma = "no-cache";
+        if (store.TokenEndpointDown)
+        {
+            return Error("temporarily_unavailable", "The token endpoint is down for maintenance.", StatusCodes.Status503ServiceUnavailable);
+        }
+
         if (!context.Request.HasFormContentType)
         {
             return Error("invalid_request", "The token request must be application/x-www-form-urlencoded.");

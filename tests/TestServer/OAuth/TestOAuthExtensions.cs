@@ -23,6 +23,7 @@ internal static class TestOAuthExtensions
     public const string RevokeAllPath = "/test-oauth/revoke-all";
     public const string RevokeAccessTokensPath = "/test-oauth/revoke-access-tokens";
     public const string StatsPath = "/test-oauth/stats";
+    public const string TokenOutagePath = "/test-oauth/token-outage";
 
     public static IServiceCollection AddTestOAuth(this IServiceCollection services, TestOAuthSettings settings)
     {
@@ -85,6 +86,11 @@ internal static class TestOAuthExtensions
             return Results.NoContent();
         });
         endpoints.MapGet(StatsPath, TestOAuthEndpoints.Stats);
+        endpoints.MapPost(TokenOutagePath, (TestOAuthStore store, bool down) =>
+        {
+            store.TokenEndpointDown = down;
+            return Results.NoContent();
+        });
         return endpoints;
     }
 

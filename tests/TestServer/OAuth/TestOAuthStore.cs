@@ -118,6 +118,9 @@ internal sealed class TestOAuthStore
     /// <summary>Test hook: every access token stops working before its time; refresh tokens still renew them.</summary>
     public void RevokeAccessTokens() => _accessTokens.Clear();
 
+    /// <summary>Test hook: while true, the token endpoint answers 503 (an outage), and every grant stays as it was.</summary>
+    public bool TokenEndpointDown { get; set; }
+
     public TestOAuthStats Stats()
     {
         var now = Now;

@@ -1,7 +1,14 @@
 namespace OneMcp.Application.Backends.OAuth;
 
 /// <summary>A backend OAuth step that failed; <see cref="Code"/> is an OAuth-style error code shown to the operator.</summary>
-public sealed class BackendOAuthException(string code, string message, Exception? inner = null) : Exception(message, inner)
+/// <param name="code">The error code.</param>
+/// <param name="message">What failed, for the operator.</param>
+/// <param name="inner">The cause.</param>
+/// <param name="transient">
+/// The authorization server could not be reached, did not answer in time, or answered 408, 429 or 5xx: the same step may
+/// work later. Anything else is its answer (a refused grant, a refused registration, metadata that cannot work).
+/// </param>
+public sealed class BackendOAuthException(string code, string message, Exception? inner = null, bool transient = false) : Exception(message, inner)
 {
     public const string InvalidState = "invalid_state";
     public const string DiscoveryFailed = "discovery_failed";
@@ -9,4 +16,6 @@ public sealed class BackendOAuthException(string code, string message, Exception
     public const string TokenExchangeFailed = "token_exchange_failed";
 
     public string Code { get; } = code;
+
+    public bool Transient { get; } = transient;
 }

@@ -135,6 +135,12 @@ public sealed class BackendOAuthHttp(HttpClient http)
         EnsureAllowed(client.TokenEndpoint, backend, "token_endpoint");
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, client.TokenEndpoint) { Content = new FormUrlEncodedContent(form) }, backend, cancellationToken);
         var body = await ReadJsonAsync(response, cancellationToken);
+        if (IsTransient(response.StatusCode))
+        {
+            throw new BackendOAuthException(
+                BackendOAuthException.TokenExchangeFailed, $"The backend's token endpoint is not answering: {DescribeError(response, body)}.", transient: true);
+        }
+
         if (!response.IsSuccessStatusCode || body is null || Text(body["access_token"]) is not { Length: > 0 } accessToken)
         {
             throw new BackendOAuthException(BackendOAuthException.TokenExchangeFailed, $"The backend's token endpoint refused: {DescribeError(response, body)}.");
@@ -217,9 +223,19 @@ public sealed class BackendOAuthHttp(HttpClient http)
         }
         catch (HttpRequestException e)
         {
-            throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"{message.RequestUri?.GetLeftPart(UriPartial.Path)} could not be reached: {e.Message}", e);
+            throw new BackendOAuthException(
+                BackendOAuthException.DiscoveryFailed, $"{message.RequestUri?.GetLeftPart(UriPartial.Path)} could not be reached: {e.Message}", e, transient: true);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BackendOAuthException(
+                BackendOAuthException.DiscoveryFailed,
+                $"{message.RequestUri?.GetLeftPart(UriPartial.Path)} did not answer within {http.Timeout.TotalSeconds:0} seconds.", e, transient: true);
         }
     }
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     private static async Task<JsonObject?> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -14,7 +14,10 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// already rotated them). On PostgreSQL the read-check-refresh-save runs under <see cref="BackendRefreshLock"/>, so two
 /// replicas never spend the same rotating refresh token: the one that waited finds the new tokens. While the database
 /// cannot be reached, a token not yet expired is used as it is and renewed once it is back. A refresh the
-/// authorization server refuses drops the tokens, and the backend is then awaiting OAuth with the reason.
+/// authorization server refuses drops the tokens, and the backend is then awaiting OAuth with the reason. A refresh
+/// that fails for a passing reason (the server cannot be reached, does not answer in time, or answers 408, 429 or 5xx)
+/// keeps them: a token not yet expired is used as it is, an expired one fails the call with the reason, and the server
+/// is asked again after <see cref="TransientRetryDelay"/>, not on every call in between.
 /// A user's own tokens for a per-user backend (ADR 0033) follow the same rules in that user's row of
 /// <see cref="UserConnectionStore"/>, cached, locked and dropped per (backend, user): one user's refresh never touches
 /// another's tokens.
@@ -29,6 +32,9 @@ public sealed partial class BackendTokenSource(
 {
     /// <summary>Tokens are renewed this long before they expire (or at half their life, when that is shorter).</summary>
     internal static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
+
+    /// <summary>After a refresh failed for a passing reason, the authorization server is asked again this much later.</summary>
+    internal static readonly TimeSpan TransientRetryDelay = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
@@ -59,7 +65,18 @@ public sealed partial class BackendTokenSource(
             return entry.Failure is { } failure ? throw new BackendAuthorizationRequiredException(failure) : null;
         }
 
-        return NeedsRefresh(tokens) ? await RefreshAsync(backend, owner, entry, tokens, cancellationToken) : tokens.AccessToken;
+        if (!NeedsRefresh(tokens))
+        {
+            return tokens.AccessToken;
+        }
+
+        if (entry.Pause is { } pause && time.GetUtcNow() < pause.Until)
+        {
+            // The authorization server failed moments ago: it is not asked again on every call meanwhile.
+            return StillValid(tokens) ? tokens.AccessToken : throw NotRenewed(pause.Reason);
+        }
+
+        return await RefreshAsync(backend, owner, entry, tokens, cancellationToken);
     }
 
     /// <summary>The backend refused this access token of the owner (null: the shared one): the next request renews it first.</summary>
@@ -85,6 +102,7 @@ public sealed partial class BackendTokenSource(
         var entry = _entries.GetOrAdd(backend.Value, static _ => new Entry());
         entry.Tokens = tokens;
         entry.Failure = null;
+        entry.Pause = null;
         entry.Loaded = true;
     }
 
@@ -159,6 +177,16 @@ public sealed partial class BackendTokenSource(
             {
                 renewed = await oauth.RefreshAsync(stored.Client, stored.RefreshToken, cancellationToken);
             }
+            catch (BackendOAuthException e) when (e.Transient)
+            {
+                // Not a refusal: the tokens stay, and the refresh token is tried again once the pause is over.
+                // A token the backend refused (Reject) stays marked as such.
+                LogRefreshDeferred(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
+                var kept = stored.AccessToken == stale.AccessToken ? stale : stored;
+                entry.Tokens = kept;
+                entry.Pause = new RefreshPause(e.Message, time.GetUtcNow() + TransientRetryDelay);
+                return StillValid(kept) ? kept.AccessToken : throw NotRenewed(e.Message);
+            }
             catch (BackendOAuthException e)
             {
                 LogRefreshFailed(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
@@ -176,6 +204,7 @@ public sealed partial class BackendTokenSource(
             };
             await SaveAsync(backend, owner, next, cancellationToken);
             entry.Tokens = next;
+            entry.Pause = null;
             LogRefreshed(logger, backend.Value, owner is null ? "shared" : "user");
             return next.AccessToken;
         }
@@ -206,6 +235,12 @@ public sealed partial class BackendTokenSource(
             ? userConnections.UpdateAsync(backend, user, c => c with { Tokens = tokens, ConnectedAt = tokens is null ? null : c.ConnectedAt }, cancellationToken)
             : store.UpdateAsync(backend, c => c with { Tokens = tokens }, cancellationToken);
 
+    private bool StillValid(BackendTokenSet tokens) => tokens.ExpiresAt is not { } expiresAt || expiresAt > time.GetUtcNow();
+
+    // A transport failure of the call (not an authorization one): the backend is not sent back to awaiting OAuth.
+    private static HttpRequestException NotRenewed(string reason) =>
+        new($"The backend's access token has expired and renewing it failed for now ({reason}) The gateway tries again shortly.");
+
     private bool NeedsRefresh(BackendTokenSet tokens)
     {
         if (tokens.ExpiresAt is not { } expiresAt)
@@ -227,7 +262,12 @@ public sealed partial class BackendTokenSource(
 
         /// <summary>Why the tokens were dropped, until new ones are accepted or the credentials are forgotten.</summary>
         public volatile string? Failure;
+
+        /// <summary>A refresh failed for a passing reason: until when the authorization server is not asked again.</summary>
+        public volatile RefreshPause? Pause;
     }
+
+    private sealed record RefreshPause(string Reason, DateTimeOffset Until);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the database cannot be reached, the OAuth access token is renewed once it is back")]
     private static partial void LogRefreshPostponed(ILogger logger, string server, Exception exception);
@@ -237,4 +277,7 @@ public sealed partial class BackendTokenSource(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: renewing the OAuth access token failed ({Credentials} credentials): {Reason}")]
     private static partial void LogRefreshFailed(ILogger logger, string server, string credentials, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the OAuth access token could not be renewed for now ({Credentials} credentials), the tokens are kept and it is tried again shortly: {Reason}")]
+    private static partial void LogRefreshDeferred(ILogger logger, string server, string credentials, string reason);
 }
