@@ -133,6 +133,13 @@ public sealed partial class BackendTokenSource(
                 return current.AccessToken;
             }
 
+            if (entry.Pause is { } pause && time.GetUtcNow() < pause.Until)
+            {
+                // The refresh this call waited for failed for a passing reason: not asked again by each waiting call.
+                var kept = entry.Tokens ?? stale;
+                return StillValid(kept) ? kept.AccessToken : throw NotRenewed(pause.Reason);
+            }
+
             IAsyncDisposable? replicas = null;
             BackendTokenSet? stored;
             try
