@@ -70,13 +70,8 @@ public sealed partial class BackendTokenSource(
             return tokens.AccessToken;
         }
 
-        if (entry.Pause is { } pause && time.GetUtcNow() < pause.Until)
-        {
-            // The authorization server failed moments ago: it is not asked again on every call meanwhile.
-            return StillValid(tokens) ? tokens.AccessToken : throw NotRenewed(pause.Reason);
-        }
-
-        return await RefreshAsync(backend, owner, entry, tokens, cancellationToken);
+        // The authorization server failed moments ago: it is not asked again on every call meanwhile.
+        return WhilePaused(entry, tokens) is { } paused ? paused : await RefreshAsync(backend, owner, entry, tokens, cancellationToken);
     }
 
     /// <summary>The backend refused this access token of the owner (null: the shared one): the next request renews it first.</summary>
@@ -133,11 +128,10 @@ public sealed partial class BackendTokenSource(
                 return current.AccessToken;
             }
 
-            if (entry.Pause is { } pause && time.GetUtcNow() < pause.Until)
+            // The refresh this call waited for failed for a passing reason: not asked again by each waiting call.
+            if (WhilePaused(entry, entry.Tokens ?? stale) is { } paused)
             {
-                // The refresh this call waited for failed for a passing reason: not asked again by each waiting call.
-                var kept = entry.Tokens ?? stale;
-                return StillValid(kept) ? kept.AccessToken : throw NotRenewed(pause.Reason);
+                return paused;
             }
 
             IAsyncDisposable? replicas = null;
@@ -241,6 +235,15 @@ public sealed partial class BackendTokenSource(
         owner is { } user
             ? userConnections.UpdateAsync(backend, user, c => c with { Tokens = tokens, ConnectedAt = tokens is null ? null : c.ConnectedAt }, cancellationToken)
             : store.UpdateAsync(backend, c => c with { Tokens = tokens }, cancellationToken);
+
+    /// <summary>
+    /// While a refresh that failed for a passing reason is paused: the token if it is still valid, else the failure.
+    /// Null when there is no pause (the caller may renew).
+    /// </summary>
+    private string? WhilePaused(Entry entry, BackendTokenSet tokens) =>
+        entry.Pause is not { } pause || time.GetUtcNow() >= pause.Until ? null
+        : StillValid(tokens) ? tokens.AccessToken
+        : throw NotRenewed(pause.Reason);
 
     private bool StillValid(BackendTokenSet tokens) => tokens.ExpiresAt is not { } expiresAt || expiresAt > time.GetUtcNow();
 
