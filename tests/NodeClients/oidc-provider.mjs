@@ -46,9 +46,9 @@
 // given in the same step; an unknown name shows the form again with "Unknown user". A consent prompt that still
 // follows is granted without a page.
 //
-// Output: exactly one line on stdout when ready, "oidc-provider listening <issuer>"; errors go to stderr. SIGTERM
-// (or SIGINT) closes the server and exits 0. The package warns on stderr that Node 20 is not a supported runtime
-// (it wants Node 22 LTS); it works on Node 20.20.
+// Output: exactly one line on stdout when ready, "oidc-provider listening <issuer>"; errors, and the time each step
+// of the start took, go to stderr. SIGTERM (or SIGINT) closes the server and exits 0. The package warns on stderr
+// that Node 20 is not a supported runtime (it wants Node 22 LTS); it works on Node 20.20.
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -252,15 +252,21 @@ function interactions(provider) {
   };
 }
 
+// Each step of the start on stderr, with the time since the modules were loaded: a start that stalls shows where.
+const loaded = performance.now();
+const step = (name) => console.error(`oidc-provider.mjs: ${name} after ${Math.round(performance.now() - loaded)} ms`);
+
 const server = createServer();
 await new Promise((resolve, reject) => {
   server.once('error', reject);
   server.listen(options.port, '127.0.0.1', resolve);
 });
 const issuer = `http://127.0.0.1:${server.address().port}`;
+step('socket bound');
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'test-signing-key' };
+step('signing key generated');
 
 // A negative clock offset would otherwise give the interaction and session cookies an expiry already past on the
 // client's clock.
