@@ -7,7 +7,26 @@ return await OneMcpCli.RunAsync(args, ServeAsync, MigrateAsync);
 
 static async Task<int> ServeAsync(ServeOptions options, CancellationToken cancellationToken)
 {
-    await using var app = GatewayApp.Build(options);
+    WebApplication app;
+    try
+    {
+        // Inside the try: building reads the data directory and the key file, which can fail as the start can.
+        app = GatewayApp.Build(options);
+    }
+    catch (Exception e) when (OneMcpCli.IsStartFailure(e))
+    {
+        await Console.Error.WriteLineAsync($"onemcp: cannot start: {e.Message}");
+        return OneMcpCli.ExitStartFailed;
+    }
+
+    await using (app)
+    {
+        return await RunAsync(app, cancellationToken);
+    }
+}
+
+static async Task<int> RunAsync(WebApplication app, CancellationToken cancellationToken)
+{
     try
     {
         await app.StartAsync(cancellationToken);
@@ -17,7 +36,7 @@ static async Task<int> ServeAsync(ServeOptions options, CancellationToken cancel
         // Stopped (SIGTERM, Ctrl+C) while backends were still starting: a clean stop, not a failure.
         return OneMcpCli.ExitOk;
     }
-    catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or OneMcp.Infrastructure.Persistence.DatabaseMigrationException)
+    catch (Exception e) when (OneMcpCli.IsStartFailure(e))
     {
         await Console.Error.WriteLineAsync($"onemcp: cannot start: {e.Message}");
         return OneMcpCli.ExitStartFailed;
@@ -46,7 +65,7 @@ static async Task<int> MigrateAsync(StorageOptions storage, CancellationToken ca
             : $"The database ({storage}) is up to date; applied {applied.Count} migration(s): {string.Join(", ", applied)}.");
         return OneMcpCli.ExitOk;
     }
-    catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or DatabaseMigrationException)
+    catch (Exception e) when (OneMcpCli.IsStartFailure(e))
     {
         await Console.Error.WriteLineAsync($"onemcp: cannot migrate {storage}: {e.Message}");
         return OneMcpCli.ExitStartFailed;

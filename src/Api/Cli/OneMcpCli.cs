@@ -73,8 +73,19 @@ public static class OneMcpCli
             WithSettingsAsync(error, () => Settings(result).ResolveServeAsync(cancellationToken), options => serve(options, cancellationToken)));
         migrateCommand.SetAction((result, cancellationToken) =>
             WithSettingsAsync(error, () => Task.FromResult(Settings(result).ResolveStorage()), storage => migrate(storage, cancellationToken)));
-        return await parsed.InvokeAsync();
+        // SIGTERM and Ctrl+C are the host's to handle: it stops the gateway within its own shutdown timeout (backends
+        // ended, the audit queue written). A termination timeout here would end the process after it, mid-shutdown.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
+
+    /// <summary>
+    /// What stops a command for a reason outside its arguments: the data directory or key file cannot be created or
+    /// read (a missing permission is an <see cref="UnauthorizedAccessException"/>, not an <see cref="IOException"/>),
+    /// the database cannot be reached or migrated, or the gateway cannot start. The command says so in one line.
+    /// </summary>
+    internal static bool IsStartFailure(Exception e) =>
+        e is IOException or UnauthorizedAccessException or InvalidOperationException or System.Data.Common.DbException
+            or OneMcp.Infrastructure.Persistence.DatabaseMigrationException;
 
     /// <summary>The settings of the parsed command: its flags, then the <c>ONEMCP_*</c> variables, then the defaults.</summary>
     internal static SettingsResolver Settings(ParseResult result) =>

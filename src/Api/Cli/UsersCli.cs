@@ -47,19 +47,21 @@ internal static class UsersCli
             NameArgument, PasswordStdinOption, database, dataDir,
         };
 
-        add.SetAction((result, ct) => RunAsync(result, error, async mediator =>
+        // Only add may create the store (the first admin before the first start); the others refuse a SQLite data
+        // directory without a database, which is more often a mistyped --data-dir than an empty gateway.
+        add.SetAction((result, ct) => RunAsync(result, error, createsStore: true, async (mediator, storage) =>
         {
             var command = new AddUserCommand { UserName = result.GetValue(NameArgument)!, Password = await ReadPasswordAsync(result), Role = result.GetValue(RoleOption) };
             var user = await mediator.Send(command, ct);
-            return $"Added the {user.Role} '{user.UserName}'.";
+            return $"Added the {user.Role} '{user.UserName}' ({storage}).";
         }, ct));
-        list.SetAction((result, ct) => RunAsync(result, error, async mediator => FormatTable(await mediator.Send(new ListUsersQuery(), ct)), ct));
-        remove.SetAction((result, ct) => RunAsync(result, error, async mediator =>
+        list.SetAction((result, ct) => RunAsync(result, error, createsStore: false, async (mediator, _) => FormatTable(await mediator.Send(new ListUsersQuery(), ct)), ct));
+        remove.SetAction((result, ct) => RunAsync(result, error, createsStore: false, async (mediator, _) =>
         {
             await mediator.Send(new RemoveUserCommand(result.GetValue(NameArgument)!), ct);
             return $"Removed the user '{result.GetValue(NameArgument)}'.";
         }, ct));
-        setPassword.SetAction((result, ct) => RunAsync(result, error, async mediator =>
+        setPassword.SetAction((result, ct) => RunAsync(result, error, createsStore: false, async (mediator, _) =>
         {
             await mediator.Send(new SetPasswordCommand(result.GetValue(NameArgument)!, await ReadPasswordAsync(result)), ct);
             return $"Changed the password of '{result.GetValue(NameArgument)}'.";
@@ -95,17 +97,24 @@ internal static class UsersCli
             string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i])))));
     }
 
-    private static async Task<int> RunAsync(ParseResult result, TextWriter error, Func<IMediator, Task<string>> action, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        ParseResult result, TextWriter error, bool createsStore, Func<IMediator, StorageOptions, Task<string>> action, CancellationToken cancellationToken)
     {
         StorageOptions? storage = null;
         try
         {
             storage = OneMcpCli.Settings(result).ResolveStorage();
+            if (!createsStore && storage.ConnectionString is null && !File.Exists(Path.Combine(storage.DataDirectory, PersistenceOptions.SqliteFileName)))
+            {
+                throw new CliException(
+                    $"there is no gateway database in {storage.DataDirectory}: give the --data-dir (or ONEMCP_DATA_DIR) the gateway runs with, or add the first user with 'onemcp users add'.");
+            }
+
             // No log providers: the command's own output and its one error line are all that is printed.
             await using var provider = GatewayServices.BuildForCommand(storage, _ => { });
             await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
             await using var scope = provider.CreateAsyncScope();
-            await Console.Out.WriteLineAsync(await action(scope.ServiceProvider.GetRequiredService<IMediator>()));
+            await Console.Out.WriteLineAsync(await action(scope.ServiceProvider.GetRequiredService<IMediator>(), storage));
             return OneMcpCli.ExitOk;
         }
         catch (Exception e) when (e is InvalidSettingException or CliException or ValidationException or DuplicateNameException or NotFoundException
@@ -115,7 +124,7 @@ internal static class UsersCli
             await error.WriteLineAsync($"onemcp: {message}");
             return OneMcpCli.ExitUsage;
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or System.Data.Common.DbException or DatabaseMigrationException or ConcurrencyConflictException)
+        catch (Exception e) when (OneMcpCli.IsStartFailure(e) || e is ConcurrencyConflictException)
         {
             await error.WriteLineAsync($"onemcp: cannot use the users of {storage}: {e.Message.ReplaceLineEndings(" ")}");
             return OneMcpCli.ExitStartFailed;

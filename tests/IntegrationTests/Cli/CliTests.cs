@@ -71,6 +71,40 @@ public sealed class CliTests : IDisposable
         stderr.ShouldHaveSingleItem().ShouldBe("onemcp: --enable-scope-validation needs --enable-auth: scopes come from the gateway's OAuth tokens.");
     }
 
+    [Theory]
+    [InlineData("serve", "under a file")]
+    [InlineData("serve", "not permitted")]
+    [InlineData("migrate", "not permitted")]
+    [InlineData("users add carol --password-stdin", "not permitted")]
+    public async Task ACommand_WhoseDataDirectoryCannotBeCreated_ExitsOneWithOneLine(string command, string why)
+    {
+        // Under a regular file the directory cannot exist (an IOException); under /sys even root may not create one
+        // (EPERM, which .NET reports as UnauthorizedAccessException, not as an IOException).
+        File.WriteAllText(_directory.File("plain-file"), "not a directory");
+        var data = why == "under a file" ? Path.Combine(_directory.File("plain-file"), "data") : "/sys/onemcp-tests-" + Guid.NewGuid().ToString("N");
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync([.. command.Split(' '), "--data-dir", data], _directory.Path);
+
+        exitCode.ShouldBe(1, string.Join('\n', stderr));
+        stderr.ShouldHaveSingleItem().ShouldStartWith("onemcp: cannot ");
+    }
+
+    [Fact]
+    public async Task Serve_WithADamagedKeyFile_ExitsOneNamingTheFile()
+    {
+        var data = _directory.File("data");
+        Directory.CreateDirectory(data);
+        var keyFile = Path.Combine(data, "onemcp.key");
+        File.WriteAllText(keyFile, "not a key");
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", "--port", "0", "--data-dir", data], _directory.Path);
+
+        exitCode.ShouldBe(1, string.Join('\n', stderr));
+        var line = stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith($"onemcp: cannot start: The key file {keyFile} does not hold a key");
+        line.ShouldNotContain("ONEMCP_DATA_PROTECTION_KEY");
+    }
+
     [Fact]
     public async Task Serve_WithAMissingConfigFile_ExitsTwoWithOneErrorLine()
     {

@@ -29,7 +29,7 @@ public sealed class UsersCommandTests : IDisposable
         var list = await RunAsync(["users", "list"]);
 
         admin.ShouldSucceed();
-        admin.Stdout.ShouldHaveSingleItem().ShouldBe("Added the admin 'alice'.");
+        admin.Stdout.ShouldHaveSingleItem().ShouldBe($"Added the admin 'alice' (SQLite in {Data}).");
         member.ShouldSucceed();
         list.ShouldSucceed();
         list.Stdout.Count.ShouldBe(3, list.Describe());
@@ -119,6 +119,21 @@ public sealed class UsersCommandTests : IDisposable
 
         (await RunAsync(["users", "add", "carol", "--role", "admin", "--password-stdin"], Password + "?\n")).ShouldSucceed();
         (await RunAsync(["users", "remove", "alice"])).ShouldSucceed();
+    }
+
+    [Theory]
+    [InlineData("list")]
+    [InlineData("remove|alice")]
+    [InlineData("set-password|alice|--password-stdin")]
+    public async Task Users_OnADataDirectoryWithoutADatabase_ExitTwoAndCreateNothing(string args)
+    {
+        // A mistyped --data-dir: before, the command created a new, empty store there and answered from it.
+        var result = await RunAsync(["users", .. args.Split('|')], Password + "\n");
+
+        result.ExitCode.ShouldBe(2, result.Describe());
+        result.Stderr.ShouldHaveSingleItem().ShouldBe(
+            $"onemcp: there is no gateway database in {Data}: give the --data-dir (or ONEMCP_DATA_DIR) the gateway runs with, or add the first user with 'onemcp users add'.");
+        Directory.Exists(Data).ShouldBeFalse();
     }
 
     [Fact]

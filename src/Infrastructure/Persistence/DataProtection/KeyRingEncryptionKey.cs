@@ -26,7 +26,11 @@ public sealed class KeyRingEncryptionKey
     /// <summary>A fingerprint of the key (not the key): tells which key an element needs.</summary>
     public string Id { get; }
 
-    public static KeyRingEncryptionKey FromBase64(string value)
+    public static KeyRingEncryptionKey FromBase64(string value) =>
+        FromBase64(value, $"{EnvironmentVariable} must be the base64 encoding of {KeyBytes} random bytes (e.g. `openssl rand -base64 32`).");
+
+    // invalid: what the error says, which names where the value came from (the variable, or the key file).
+    private static KeyRingEncryptionKey FromBase64(string value, string invalid)
     {
         byte[] key;
         try
@@ -35,12 +39,10 @@ public sealed class KeyRingEncryptionKey
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException($"{EnvironmentVariable} must be the base64 encoding of {KeyBytes} random bytes (e.g. `openssl rand -base64 32`).");
+            throw new InvalidOperationException(invalid);
         }
 
-        return key.Length == KeyBytes
-            ? new KeyRingEncryptionKey(key)
-            : throw new InvalidOperationException($"{EnvironmentVariable} must be the base64 encoding of {KeyBytes} random bytes (e.g. `openssl rand -base64 32`).");
+        return key.Length == KeyBytes ? new KeyRingEncryptionKey(key) : throw new InvalidOperationException(invalid);
     }
 
     /// <summary>The key in <paramref name="path"/>, created (owner read/write only) when the file does not exist yet.</summary>
@@ -69,7 +71,7 @@ public sealed class KeyRingEncryptionKey
             catch (IOException) when (File.Exists(path))
             {
                 // Another process created it at the same moment: use theirs.
-                return FromBase64(File.ReadAllText(path));
+                return FromBase64(File.ReadAllText(path), KeyFileSource(path));
             }
             finally
             {
@@ -77,7 +79,7 @@ public sealed class KeyRingEncryptionKey
             }
         }
 
-        return FromBase64(File.ReadAllText(path));
+        return FromBase64(File.ReadAllText(path), KeyFileSource(path));
     }
 
     /// <summary>The environment variable, else the key file for SQLite; null for PostgreSQL without the variable.</summary>
@@ -85,11 +87,16 @@ public sealed class KeyRingEncryptionKey
     {
         ArgumentNullException.ThrowIfNull(persistence);
         ArgumentNullException.ThrowIfNull(environment);
-        if (environment(EnvironmentVariable) is { Length: > 0 } value)
+        // A blank variable counts as unset, as the start's check of the settings reads it.
+        if (environment(EnvironmentVariable) is { } value && !string.IsNullOrWhiteSpace(value))
         {
             return FromBase64(value);
         }
 
         return persistence.Dialect == SqlDialect.Sqlite ? FromFile(Path.Combine(persistence.DataDirectory, FileName)) : null;
     }
+
+    private static string KeyFileSource(string path) =>
+        $"The key file {path} does not hold a key (the base64 encoding of {KeyBytes} bytes): restore it from your backup. " +
+        "A new key cannot read the tokens and backend secrets stored with the old one.";
 }
