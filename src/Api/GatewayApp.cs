@@ -81,11 +81,7 @@ public static partial class GatewayApp
         return app;
     }
 
-    private static string PublicUrlForBinding(this ServeOptions options)
-    {
-        var host = options.Host.Contains(':', StringComparison.Ordinal) && !options.Host.StartsWith('[') ? $"[{options.Host}]" : options.Host;
-        return $"http://{host}:{options.Port}";
-    }
+    private static string PublicUrlForBinding(this ServeOptions options) => $"http://{options.HostInUrl}:{options.Port}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SECURITY: the gateway listens on {Host}, beyond this machine, WITHOUT authentication (--allow-insecure-network): anyone who reaches the port can call every backend and add backends that run commands on this host. Use --enable-auth, or bind to 127.0.0.1.")]
     private static partial void LogInsecureNetwork(ILogger logger, string host);

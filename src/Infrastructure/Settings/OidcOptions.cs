@@ -33,6 +33,10 @@ public sealed record OidcOptions
     /// <summary><c>--oidc-allowed-domains</c>: e-mail domains allowed to sign in (none: every account of the provider).</summary>
     public IReadOnlyList<string> AllowedDomains { get; init; } = [];
 
+    // The generated record ToString would print the client secret.
+    public override string ToString() =>
+        $"OidcOptions {{ Issuer = {Issuer}, ClientId = {ClientId}, ClientSecret = {(ClientSecret is null ? "none" : "set")} }}";
+
     /// <summary>The path of the redirect URI to register at the provider.</summary>
     public const string CallbackPath = "/signin-oidc";
 }

@@ -102,8 +102,16 @@ public sealed record ServeOptions
     /// Where other replicas reach this one: <see cref="ReplicaUrl"/>, else <c>http://&lt;host&gt;:&lt;port&gt;</c> (this
     /// machine's name when bound to every interface, which no other machine could dial).
     /// </summary>
-    public Uri ReplicaAddress => ReplicaUrl ?? new Uri($"http://{(Host is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? Environment.MachineName : Host.Contains(':', StringComparison.Ordinal) && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}");
+    public Uri ReplicaAddress => ReplicaUrl ?? new Uri($"http://{(Host is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? Environment.MachineName : HostInUrl)}:{Port}");
 
     /// <summary>The URL clients use; the bind address unless <see cref="ExternalUrl"/> says otherwise.</summary>
-    public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}");
+    public Uri PublicUrl => ExternalUrl ?? new Uri($"http://{HostInUrl}:{Port}");
+
+    // The generated record ToString would print the connection string, the metrics token and the provider's client
+    // secret: this one names where the gateway listens and stores, and nothing secret.
+    public override string ToString() =>
+        $"ServeOptions {{ Url = {PublicUrl}, Storage = {(ConnectionString is null ? "Sqlite" : "Postgres")}, EnableAuth = {EnableAuth}, Oidc = {Oidc?.ToString() ?? "none"} }}";
+
+    /// <summary><see cref="Host"/> as a URL writes it: an IPv6 address in brackets (given with or without them).</summary>
+    public string HostInUrl => Host.Contains(':', StringComparison.Ordinal) && !Host.StartsWith('[') ? $"[{Host}]" : Host;
 }

@@ -54,6 +54,12 @@ public static class SettingParser
             throw new InvalidSettingException($"invalid external URL '{value}': expected an absolute http or https URL without a query.");
         }
 
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            // Not echoed: the part before '@' may be a password. The URL is published (OAuth metadata, sign-in links).
+            throw new InvalidSettingException("invalid external URL: it carries a user name or password before '@'; give the URL clients reach the gateway at, without them.");
+        }
+
         return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'));
     }
 

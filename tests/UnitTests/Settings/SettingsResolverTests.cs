@@ -124,6 +124,18 @@ public sealed class SettingsResolverTests
     }
 
     [Theory]
+    [InlineData("::1")]
+    [InlineData("[::1]")]
+    public async Task ResolveServe_OnAnIPv6Host_WritesItInBracketsOnce(string host)
+    {
+        var options = await Resolver(new() { ["--host"] = host, ["--port"] = "4100" }).ResolveServeAsync(CancellationToken.None);
+
+        options.HostInUrl.ShouldBe("[::1]");
+        options.PublicUrl.ShouldBe(new Uri("http://[::1]:4100"));
+        options.ReplicaAddress.ShouldBe(new Uri("http://[::1]:4100"));
+    }
+
+    [Theory]
     [InlineData("notaurl")]
     [InlineData("ftp://10.0.0.5:3050")]
     [InlineData("http://10.0.0.5:3050/mcp")]
@@ -134,5 +146,40 @@ public sealed class SettingsResolverTests
             () => Resolver(new() { ["--replica-url"] = value }).ResolveServeAsync(CancellationToken.None));
 
         e.Message.ShouldStartWith($"invalid replica URL '{value}':");
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAnExternalUrlCarryingAPassword_RefusesItWithoutRepeatingIt()
+    {
+        var e = await Should.ThrowAsync<InvalidSettingException>(
+            () => Resolver(new() { ["--external-url"] = "https://ops:s3cret-value@gw.example.com" }).ResolveServeAsync(CancellationToken.None));
+
+        e.Message.ShouldStartWith("invalid external URL: it carries a user name or password");
+        e.Message.ShouldNotContain("s3cret-value");
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAnExternalUrl_KeepsItWithoutItsTrailingSlash()
+    {
+        var options = await Resolver(new() { ["--external-url"] = "https://gw.example.com/team/" }).ResolveServeAsync(CancellationToken.None);
+
+        options.PublicUrl.ShouldBe(new Uri("https://gw.example.com/team"));
+    }
+
+    [Fact]
+    public void ServeOptions_AsText_ShowNoSecret()
+    {
+        var options = new ServeOptions
+        {
+            ConnectionString = "Host=db;Username=onemcp;Password=db-s3cret",
+            MetricsToken = "metrics-s3cret",
+            Oidc = new OidcOptions { Issuer = new Uri("https://sso.example.com"), ClientId = "onemcp", ClientSecret = "oidc-s3cret", DisplayName = "Corp SSO" },
+        };
+
+        var text = options.ToString();
+
+        text.ShouldNotContain("s3cret");
+        text.ShouldContain("Storage = Postgres");
+        text.ShouldContain("ClientSecret = set");
     }
 }
