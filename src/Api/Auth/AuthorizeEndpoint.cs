@@ -60,9 +60,9 @@ internal static class AuthorizeEndpoint
             return ConsentPage(c, id, plan.RequestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
         }
 
-        var form = await context.Request.ReadFormAsync(ct);
-        var action = form[ActionField].ToString();
-        if (!Guid.TryParse(form[RequestIdField], out var requestId) || action is not ("approve" or "deny"))
+        var form = await PostedForm.ReadAsync(context.Request, ct);
+        var action = form?[ActionField].ToString();
+        if (form is null || !Guid.TryParse(form[RequestIdField], out var requestId) || action is not ("approve" or "deny"))
         {
             return AuthPages.Problem(context, "This consent form is incomplete. Start the sign-in from your application again.");
         }
@@ -102,8 +102,8 @@ internal static class AuthorizeEndpoint
         if (HttpMethods.IsPost(context.Request.Method))
         {
             // The waiting page's only button cancels (the user denies their own request).
-            var form = await context.Request.ReadFormAsync(ct);
-            return !Guid.TryParse(form[RequestIdField], out requestId) || form[ActionField] != "deny"
+            var form = await PostedForm.ReadAsync(context.Request, ct);
+            return form is null || !Guid.TryParse(form[RequestIdField], out requestId) || form[ActionField] != "deny"
                 ? AuthPages.Problem(context, "An administrator decides this request; wait for their answer on the waiting page.")
                 : await DecideAsync(c, new DecideClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest, Approve: false, []),
                     _ => OpenIddictPassthrough.Reject(Errors.AccessDenied, "The user cancelled the request."));

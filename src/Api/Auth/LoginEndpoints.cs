@@ -28,12 +28,11 @@ internal static class LoginEndpoints
             return IdentityProviderEndpoints.LocalLoginDisabled(context);
         }
 
-        if (!context.Request.HasFormContentType)
+        if (await PostedForm.ReadAsync(context.Request, context.RequestAborted) is not { } form)
         {
             return AuthPages.Login(context, "/", null, "Send the sign-in form.", StatusCodes.Status400BadRequest);
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var userName = form["username"].ToString();
         var password = form["password"].ToString();
         var returnUrl = SafeReturnUrl(form["returnUrl"]);

@@ -104,6 +104,25 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("multipart without its boundary")]
+    [InlineData("more fields than a form may have")]
+    public async Task Login_WithABodyThatIsNoReadableForm_Answers400WithTheSignInPage(string body)
+    {
+        // Before: ReadFormAsync threw, and the page answered 500 with an empty body.
+        using HttpContent content = body.StartsWith("multipart", StringComparison.Ordinal)
+            ? new StringContent("username=alice&password=x")
+            : new StringContent(string.Join('&', Enumerable.Repeat("f=1", 1100)), Encoding.ASCII);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(
+            body.StartsWith("multipart", StringComparison.Ordinal) ? "multipart/form-data" : "application/x-www-form-urlencoded");
+
+        using var response = await _http.PostAsync("/login", content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        (await response.Content.ReadAsStringAsync()).ShouldContain("Send the sign-in form.");
+    }
+
     [Fact]
     public async Task Authorize_WhenNotSignedIn_RedirectsToTheLoginPageAndBack()
     {
