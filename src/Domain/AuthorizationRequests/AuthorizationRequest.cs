@@ -95,9 +95,13 @@ public abstract class AuthorizationRequest : Aggregate
         }
 
         var granted = grantedScopes.Distinct(StringComparer.Ordinal).ToArray();
-        if (granted.Except(RequestedScopes, StringComparer.Ordinal).FirstOrDefault() is { } extra)
+        // A null in the list (JSON's [null] binds to one) was never requested either; Except would hide it.
+        foreach (var scope in granted)
         {
-            throw AuthorizationRequestErrors.ScopeNotRequested(extra);
+            if (scope is null || !RequestedScopes.Contains(scope, StringComparer.Ordinal))
+            {
+                throw AuthorizationRequestErrors.ScopeNotRequested(scope ?? "null");
+            }
         }
 
         Decide(AuthorizationRequestStatus.Approved, decidedBy, granted, now);

@@ -156,6 +156,19 @@ public sealed class AuthorizationRequestTests
     }
 
     [Fact]
+    public void Approve_WithANullAmongTheScopes_IsRefusedAndChangesNothing()
+    {
+        // What the API's JSON {"scopes":[null]} binds to: before, Except hid it and the request was approved with it.
+        var request = AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:a"], "digest", T0);
+
+        var refused = Should.Throw<DomainException>(() => request.Approve("bob", ["tag:a", null!], T0.AddMinutes(1)));
+
+        refused.Code.ShouldBe("authorization_request.scope_not_requested");
+        request.Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        request.Version.ShouldBe(1);
+    }
+
+    [Fact]
     public void Approve_WhenNothingWasRequested_GrantsNothingElse()
     {
         var client = AuthorizationRequest.ForClient("bob", "c1", "Client", [], "digest", T0);
