@@ -46,7 +46,15 @@ internal sealed partial class ApiProblemDetailsHandler(IProblemDetailsService pr
             problem.Extensions["code"] = code;
         }
 
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+        if (await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
+        {
+            return true;
+        }
+
+        // The writer declines a client whose Accept names no JSON (text/csv for the audit export): the error is still
+        // the API's ProblemDetails, not an empty body (or, for a 404, a 500 the framework would make of it).
+        await Results.Problem(problem).ExecuteAsync(httpContext);
+        return true;
     }
 
     private static int StatusOf(ControlPlaneErrorKind kind) => kind switch

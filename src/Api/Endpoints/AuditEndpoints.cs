@@ -17,6 +17,7 @@ internal static class AuditEndpoints
         api.MapGet("/audit", async (HttpContext context, IMediator mediator, CancellationToken ct,
                 string? user, string? backend, string? kind, string? outcome, string? since, string? until, string? limit, string? cursor, string? format) =>
             {
+                format = QueryParameter.OrNull(format);
                 if (format is not null and not ("json" or "csv"))
                 {
                     return Results.ValidationProblem(
@@ -25,7 +26,11 @@ internal static class AuditEndpoints
                 }
 
                 var page = await mediator.Send(
-                    new ListAuditQuery(user, backend, kind, outcome, since, until, limit, cursor, ApiCaller.OwnOnly(context)), ct);
+                    new ListAuditQuery(
+                        QueryParameter.OrNull(user), QueryParameter.OrNull(backend), QueryParameter.OrNull(kind), QueryParameter.OrNull(outcome),
+                        QueryParameter.OrNull(since), QueryParameter.OrNull(until), QueryParameter.OrNull(limit), QueryParameter.OrNull(cursor),
+                        ApiCaller.OwnOnly(context)),
+                    ct);
                 context.Response.Headers.CacheControl = "no-store";
                 if (page.NextCursor is { } next)
                 {

@@ -33,7 +33,7 @@ internal static class ConnectionEndpoints
             .WithName("DisconnectMyConnection").ProducesProblem(StatusCodes.Status404NotFound);
 
         var all = api.MapGroup("/connections").WithTags("Connections");
-        all.MapGet("", (string? backend, HttpContext context, IMediator mediator, CancellationToken ct) => NoStore(context, mediator.Send(new ListConnectionsQuery(backend), ct)))
+        all.MapGet("", (string? backend, HttpContext context, IMediator mediator, CancellationToken ct) => NoStore(context, mediator.Send(new ListConnectionsQuery(QueryParameter.OrNull(backend)), ct)))
             .RequireAdmin().WithName("ListConnections");
         all.MapDelete("/{backend}/{user}", async (string backend, string user, IMediator mediator, CancellationToken ct) =>
             {

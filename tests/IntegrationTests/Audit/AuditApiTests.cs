@@ -99,6 +99,8 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
     [InlineData("?since=yesterday", "since")]
     [InlineData("?until=2026-12-03T10:00:00", "until")]
     [InlineData("?since=2026-12-03T10:00:00Z&until=2026-12-02T10:00:00Z", "since")]
+    [InlineData("?since=2026-12-03", "since")]
+    [InlineData("?until=2026-12-03Z", "until")]
     [InlineData("?limit=0", "limit")]
     [InlineData("?limit=1001", "limit")]
     [InlineData("?limit=ten", "limit")]
@@ -113,6 +115,35 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         problem["errors"]!.AsObject().ContainsKey(parameter).ShouldBeTrue(problem.ToJsonString());
+    }
+
+    [Fact]
+    public async Task ListAudit_WithEveryFilterEmpty_AnswersAsWithoutThem()
+    {
+        // What a form with its fields left empty sends.
+        var all = (await scenario.AdminHttp.GetFromJsonAsync<JsonObject>("/api/audit"))!;
+
+        var empty = (await scenario.AdminHttp.GetFromJsonAsync<JsonObject>("/api/audit?user=&backend=&kind=&outcome=&since=&until=&limit=&cursor=&format="))!;
+
+        empty["items"]!.AsArray().Count.ShouldBe(all["items"]!.AsArray().Count);
+        empty["items"]!.AsArray().Count.ShouldBeGreaterThan(0);
+    }
+
+    [Theory]
+    [InlineData("?format=csv&since=yesterday")]
+    [InlineData("?since=yesterday")]
+    public async Task ListAudit_WhenCsvIsAskedForWithABadParameter_Answers400ProblemDetailsNamingIt(string query)
+    {
+        // Before: the ProblemDetails writer declined a client that accepts only CSV, and the 400 came without a body.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/audit" + query);
+        request.Headers.Accept.ParseAdd("text/csv");
+
+        using var response = await scenario.AdminHttp.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        problem["errors"]!.AsObject().ContainsKey("since").ShouldBeTrue(problem.ToJsonString());
     }
 
     [Theory]

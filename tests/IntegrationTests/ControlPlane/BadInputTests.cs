@@ -150,6 +150,20 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
     }
 
     [Fact]
+    public async Task Get_WhenTheBackendDoesNotExist_AndTheClientAcceptsNoJson_StillAnswers404ProblemDetails()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Gateway.BaseUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/backends/ghost");
+        request.Headers.Accept.ParseAdd("text/plain");
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await response.Content.ReadAsStringAsync()).ShouldContain("ghost");
+    }
+
+    [Fact]
     public async Task EnableDisable_WhenTheNameIsATraversal_Answers400()
     {
         (await _rest.PostAsync("/api/backends/..%2F..%2Fetc/enable")).ShouldBeProblem(HttpStatusCode.BadRequest);

@@ -70,6 +70,9 @@ public sealed class ConnectionApiTests : IAsyncLifetime
         everyone.Status.ShouldBe(HttpStatusCode.OK, everyone.Text);
         var row = everyone.Json!.AsArray().ShouldHaveSingleItem()!;
         row["user"]!.GetValue<string>().ShouldBe(AuthGatewayFixture.Member);
+        var unfiltered = await SendAsync(_admin, HttpMethod.Get, "/api/connections?backend=");
+        unfiltered.Status.ShouldBe(HttpStatusCode.OK, unfiltered.Text);
+        unfiltered.Json!.AsArray().Count.ShouldBe((await SendAsync(_admin, HttpMethod.Get, "/api/connections")).Json!.AsArray().Count);
         row.AsObject().Select(p => p.Key).ShouldBe(["backend", "user", "secrets", "oauthStatus", "oauthConnectedAt", "createdAt", "updatedAt"], ignoreOrder: true);
         row["secrets"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()).ShouldBe(["API_KEY", "REGION"]);
         foreach (var answer in new[] { set, after, everyone })
