@@ -163,6 +163,22 @@ public sealed class DashboardClientRequestsBrowserTests(BrowserFixture browser, 
             await Expect(memberPage.Locator("main")).ToContainTextAsync("tag:prod");
             await BrowserFixture.SaveScreenshotAsync(memberPage, screenshotPrefix + "-member-waiting");
 
+            if (approve)
+            {
+                // A link to the request (the waiting member can send one): the prompt at the top of the dashboard approves
+                // backend connections only; it must not offer to approve a client's tags as "the connection of <client>".
+                string requestId;
+                using (var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, Walkthrough.Admin, Walkthrough.AdminPassword))
+                {
+                    var pending = JsonNode.Parse(await admin.GetStringAsync("/api/authorization-requests"))!.AsArray();
+                    requestId = pending.Single(r => r!["clientName"]?.GetValue<string>() == clientName)!["id"]!.GetValue<string>();
+                }
+
+                await adminPage.GotoAsync(Gateway.Url($"/oauth?request={requestId}").AbsoluteUri);
+                await Expect(adminPage.Locator("[data-callback=client-request]")).ToContainTextAsync("decide it in Requests below", Walkthrough.LongContain);
+                await Expect(adminPage.Locator("#callback-title")).ToHaveCountAsync(0, new() { Timeout = BrowserTimeouts.ExpectMs });
+            }
+
             // The admin's Requests view lists it; Approve or Deny.
             await adminPage.GetByRole(AriaRole.Link, new() { Name = "Requests", Exact = true }).ClickAsync();
             var request = adminPage.Locator("[data-request]").Filter(new() { HasText = clientName });

@@ -234,8 +234,10 @@ async function handleCallback() {
     notify(message);
     refreshNow();
   };
-  const approve = h('button', { type: 'button', class: 'primary', text: 'Approve' });
-  const deny = h('button', { type: 'button', class: 'danger', text: 'Deny' });
+  // Enabled once the request is known to be a backend connection: this panel approves nothing else.
+  const approve = h('button', { type: 'button', class: 'primary', text: 'Approve', disabled: true });
+  const deny = h('button', { type: 'button', class: 'danger', text: 'Deny', disabled: true });
+  const enable = () => { approve.disabled = false; deny.disabled = false; };
   approve.addEventListener('click', () => act(approve, () => api.post(`/api/authorization-requests/${api.seg(id)}/approve`, {}))
     .then(r => { if (r !== undefined) finish(`Approved: ${title.textContent} connects now.`); }));
   deny.addEventListener('click', () => act(deny, () => api.post(`/api/authorization-requests/${api.seg(id)}/deny`))
@@ -252,16 +254,31 @@ async function handleCallback() {
   try {
     const pending = await api.get('/api/authorization-requests');
     const found = (pending ?? []).find(r => r.id === id);
-    if (found?.backendName) setText(title, found.backendName);
-    else if (found) setText(title, found.clientName || 'this client');
-    else detail.textContent = 'This request is no longer pending: it was decided already or it expired.';
-    if (found?.userName) detail.textContent = `Authorized by ${found.userName} on the backend's page. The tokens are kept and the backend connects only once you approve.`;
-    if (found) showRequestFacts(facts, found);
+    if (found && found.kind !== 'backendConnection') {
+      // A client's request for tags (a link to it can come from anyone who waits for one): it is decided in
+      // Requests, where each tag is chosen, never here as if it were a backend's connection.
+      ctx.callbackRequestId = null;
+      callbackEl.replaceChildren(h('section', { class: 'panel callout', 'data-callback': 'client-request' },
+        h('p', { text: `This is ${found.userName ?? 'a user'}'s request for tags for the client ${found.clientName || found.clientId || '?'}: decide it in Requests below, where each tag is chosen.` })));
+      refreshNow();
+      return;
+    }
+    if (found) {
+      setText(title, found.backendName ?? '?');
+      detail.textContent = `Authorized by ${found.userName ?? 'unknown'} on the backend's page. The tokens are kept and the backend connects only once you approve.`;
+      showRequestFacts(facts, found);
+      enable();
+    } else {
+      detail.textContent = 'This request is no longer pending: it was decided already or it expired.';
+    }
   } catch {
     try {
       const list = await api.get('/api/backends');
       const backend = (list ?? []).find(b => b.runtime?.oauth?.pendingRequestId === id);
-      if (backend) setText(title, backend.name);
+      if (backend) {
+        setText(title, backend.name);
+        enable();
+      }
     } catch {
       // The panel still works without the name.
     }
