@@ -39,13 +39,20 @@ internal static class ControlPlaneApi
     }
 
     /// <summary>
-    /// Error handling (exceptions, and ProblemDetails for bare error statuses such as 405 or 415) and the body
-    /// limit, for <c>/api</c> requests only (MCP answers in JSON-RPC).
+    /// Error handling (exceptions, and ProblemDetails for bare error statuses such as 405 or 415), the body limit,
+    /// and no caching (users, grants, backends' command lines: nothing of it belongs in a shared or disk cache), for
+    /// <c>/api</c> requests only (MCP answers in JSON-RPC).
     /// </summary>
     public static IApplicationBuilder UseControlPlaneApi(this IApplicationBuilder app) =>
         app.UseWhen(
             context => context.Request.Path.StartsWithSegments(Prefix),
-            api => api.UseExceptionHandler().UseStatusCodePages().UseMiddleware<ApiRequestLimits>());
+            api => api.UseExceptionHandler().UseStatusCodePages().Use(NoStore).UseMiddleware<ApiRequestLimits>());
+
+    private static Task NoStore(HttpContext context, RequestDelegate next)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return next(context);
+    }
 
     public static IEndpointRouteBuilder MapControlPlaneApi(this IEndpointRouteBuilder endpoints)
     {

@@ -81,6 +81,21 @@ public sealed class DashboardServingTests
         script.Content.Headers.ContentType!.MediaType.ShouldBe("text/javascript");
     }
 
+    [Fact]
+    public async Task RestApi_Answers_AreNeverCached()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+
+        foreach (var path in new[] { "/api/backends", "/api/users", "/api/clients", "/api/authorization-requests", "/api/presets", "/api/tag-scopes" })
+        {
+            using var response = await http.GetAsync(path);
+
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, path);
+            response.Headers.CacheControl!.NoStore.ShouldBeTrue(path);
+        }
+    }
+
     private static void ShouldHaveSecurityHeaders(HttpResponseMessage response)
     {
         response.Headers.GetValues("Content-Security-Policy").Single().ShouldBe(Csp);
