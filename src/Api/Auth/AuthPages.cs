@@ -29,8 +29,19 @@ internal static partial class AuthPages
     private const string LoginCsp = "default-src 'none'; form-action 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
     /// <summary>The consent form posts to the gateway, which redirects to the client: that origin must be allowed too.</summary>
+    // The client's origin in its ASCII form: a header carries no other characters (an internationalised host name
+    // failed the page with a 500), and browsers match sources against the punycode origin anyway.
     private static string ConsentCsp(Uri redirectUri) =>
-        $"default-src 'none'; script-src 'self'; form-action 'self' {redirectUri.GetLeftPart(UriPartial.Authority)}; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+        $"default-src 'none'; script-src 'self'; form-action 'self' {AsciiOrigin(redirectUri)}; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+    private static string AsciiOrigin(Uri uri) => $"{uri.Scheme}://{AsciiAuthority(uri)}";
+
+    // Host (punycode for a name, brackets kept for IPv6) and the port when it is not the scheme's default.
+    private static string AsciiAuthority(Uri uri)
+    {
+        var host = uri.HostNameType == UriHostNameType.Dns ? uri.IdnHost : uri.Host;
+        return uri.IsDefaultPort ? host : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{host}:{uri.Port}");
+    }
 
     /// <summary>
     /// Recomputes the preview when a tag is ticked or unticked, with the rule the server applies: under
@@ -85,7 +96,7 @@ internal static partial class AuthPages
     {
         var tagScopes = model.OfferedScopes.Where(s => s.StartsWith(OAuthScopes.TagPrefix, StringComparison.Ordinal)).ToList();
         var tags = tagScopes.Count == 0
-            ? "<p class=\"muted\">No backend of this gateway carries a tag yet, so there is nothing to choose.</p>"
+            ? "<p class=\"muted\">There is no tag here that you may grant: no backend of this gateway carries one yet, or an administrator keeps them to administrators or to named users and groups.</p>"
             : "<fieldset><legend>Tags this application may reach</legend>" + string.Concat(tagScopes.Select(scope => Fill(
                 ConsentTagTemplate,
                 ("id", "scope-" + Encode(scope.Replace(':', '-'))),
@@ -135,7 +146,9 @@ internal static partial class AuthPages
     /// </summary>
     private static string ReturnHost(Uri redirectUri)
     {
-        var host = Encode(redirectUri.IsDefaultPort ? redirectUri.Host : redirectUri.Authority);
+        // The ASCII (punycode) form: a look-alike name in another script ("gіthub.com" with a Cyrillic і) shows as the
+        // xn-- name it is, not as the site it imitates.
+        var host = Encode(AsciiAuthority(redirectUri));
         return redirectUri.IsLoopback
             ? $"<p class=\"muted\" id=\"return-host\">After you decide, your browser returns to <strong>{host}</strong> (an application on this computer).</p>"
             : $"<p class=\"warning\" id=\"return-host\" role=\"alert\">After you decide, your browser returns to <strong>{host}</strong>, a site on the internet, not this computer. Approve only if that is the application you are signing in to.</p>";

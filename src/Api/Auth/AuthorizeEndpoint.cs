@@ -31,6 +31,13 @@ internal static class AuthorizeEndpoint
         var request = OpenIddictPassthrough.RequestOf(context, "authorization");
         var parameters = OpenIddictPassthrough.Parameters(request, FormFields);
         var ct = context.RequestAborted;
+        if (await mediator.Send(new CheckRequestedScopesQuery([.. request.GetScopes()]), ct) is { } unknownTag)
+        {
+            // Nobody could consent to it: back to the client before sign-in. After it, the sign-in page's form-action
+            // rule would stop the browser's redirect chain to the client's site.
+            return OpenIddictPassthrough.Reject(Errors.InvalidScope, unknownTag);
+        }
+
         if (await CookieSessions.SignedInUserAsync(context) is not { } user)
         {
             // Back to this same request once signed in (a POST whose session ended starts again from its GET).

@@ -30,6 +30,25 @@ public static class OAuthScopes
             && Tag.TryParse(scope[TagPrefix.Length..], out tag, out _);
     }
 
+    /// <summary>
+    /// Why nobody could consent to these scopes: one names a tag no running backend carries. Null when every tag is
+    /// known. It does not depend on who asks, so the authorization endpoint refuses such a request before sign-in.
+    /// </summary>
+    public static string? UnknownTagRefusal(IEnumerable<string> scopes, IReadOnlyList<string> available)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        ArgumentNullException.ThrowIfNull(available);
+        foreach (var scope in scopes)
+        {
+            if (TryParseTag(scope, out var tag) && !available.Contains(ForTag(tag), StringComparer.Ordinal))
+            {
+                return $"The scope '{scope}' names no tag of this gateway.";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The tag scopes of every running backend, sorted: what a client may ask for right now.</summary>
     public static IReadOnlyList<string> Current(IBackendPool pool)
     {

@@ -99,6 +99,17 @@ public sealed class AdminScopeTests(AuthGatewayFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task ConsentPage_ForAMemberAskedOnlyForTheAdminScope_SaysThereIsNoTagTheyMayGrant()
+    {
+        var consent = await ConsentFormAsync(AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword, [AdminScope]);
+
+        // Before, the page said no backend carried a tag, on a gateway whose backends carry several.
+        consent.Form.Checkboxes(OAuthFlowDriver.ScopesField).ShouldBeEmpty();
+        consent.Html.ShouldContain("There is no tag here that you may grant");
+        consent.Html.ShouldNotContain("carries a tag yet");
+    }
+
+    [Fact]
     public async Task Refresh_AskingForTheAdminScopeItWasNeverGranted_IsRefused()
     {
         var tokens = await TokensAsync(AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword, requested: ["tag:web", AdminScope, "offline_access"], ticked: ["tag:web"]);
@@ -132,6 +143,19 @@ public sealed class AdminScopeTests(AuthGatewayFixture fixture) : IClassFixture<
         loopback.Html.ShouldContain("<strong>127.0.0.1:45561</strong> (an application on this computer)");
         remote.Html.ShouldContain("class=\"warning\" id=\"return-host\" role=\"alert\"");
         remote.Html.ShouldContain("<strong>tools.example.com</strong>, a site on the internet, not this computer");
+    }
+
+    [Fact]
+    public async Task ConsentPage_ShowsALookAlikeHostInItsAsciiForm()
+    {
+        // "gіthub.com" with a Cyrillic і: shown as written, it reads as GitHub.
+        const string LookAlike = "https://g\u0456thub.com/oauth/cb";
+
+        var consent = await ConsentFormAsync(AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword, ["tag:web"], LookAlike);
+
+        var ascii = new Uri(LookAlike).IdnHost;
+        ascii.ShouldStartWith("xn--");
+        consent.Html.ShouldContain($"<strong>{ascii}</strong>, a site on the internet");
     }
 
     private async Task<string> TokenAsync(string user, string password, string[] requested, string[] ticked) =>

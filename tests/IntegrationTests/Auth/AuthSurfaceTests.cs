@@ -138,6 +138,23 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Authorize_ForATagNoBackendCarries_GoesBackToTheClientBeforeSignIn()
+    {
+        // Nobody could consent to it. After a sign-in the browser would come from the login form, whose form-action
+        // rule (Chromium applies it to the redirects that follow a form post) stops it before the client's site.
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+        var query = $"?response_type=code&client_id={client["client_id"]}&redirect_uri=http%3A%2F%2F127.0.0.1%3A7000%2Fcb&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGHSc215cM&code_challenge_method=S256&state=s&scope=tag%3Anope";
+
+        using var response = await _http.GetAsync("/authorize" + query);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var location = response.Headers.Location!.ToString();
+        location.ShouldStartWith("http://127.0.0.1:7000/cb?");
+        location.ShouldContain("error=invalid_scope");
+        location.ShouldContain("state=s");
+    }
+
+    [Fact]
     public async Task Register_APublicClient_Answers201WithoutASecret()
     {
         var response = await RegisterAsync(new JsonObject

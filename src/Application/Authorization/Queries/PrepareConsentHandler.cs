@@ -16,20 +16,18 @@ public sealed class PrepareConsentHandler(IOAuthClientRegistry clients, IBackend
         var clientName = client.DisplayName ?? request.ClientId;
 
         var available = OAuthScopes.Current(pool);
+        if (OAuthScopes.UnknownTagRefusal(request.Scopes, available) is { } refusal)
+        {
+            return new ConsentPlan(clientName, client.MayRefresh, refusal, [], [], [], [], false, new HashSet<Tag>(), request.ScopeValidation, null);
+        }
+
         var requestedTags = new List<string>();
         var adminRequested = false;
         foreach (var scope in request.Scopes)
         {
             if (OAuthScopes.TryParseTag(scope, out var tag))
             {
-                var normalised = OAuthScopes.ForTag(tag);
-                if (!available.Contains(normalised, StringComparer.Ordinal))
-                {
-                    return new ConsentPlan(clientName, client.MayRefresh, $"The scope '{scope}' names no tag of this gateway.",
-                        [], [], [], [], false, new HashSet<Tag>(), request.ScopeValidation, null);
-                }
-
-                requestedTags.Add(normalised);
+                requestedTags.Add(OAuthScopes.ForTag(tag));
             }
             else if (scope == OAuthScopes.Admin)
             {
