@@ -6,6 +6,7 @@ namespace OneMcp.Api.Http;
 /// <summary>Errors the gateway answers itself on the MCP endpoints, in the JSON-RPC envelope clients parse.</summary>
 public static class JsonRpcErrors
 {
+    public const int ParseError = -32700;
     public const int InvalidRequest = -32600;
     public const int InvalidParams = -32602;
 

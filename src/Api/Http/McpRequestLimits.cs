@@ -1,10 +1,12 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace OneMcp.Api.Http;
 
 /// <summary>
 /// Caps request bodies on the MCP endpoints and answers an oversized one with a JSON-RPC error (not the
-/// server's bare 413), and maps the legacy SSE paths onto the SDK's.
+/// server's bare 413), as it answers a body whose text cannot be read (not a bare 500); and maps the legacy SSE
+/// paths onto the SDK's.
 /// </summary>
 internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
 {
@@ -38,6 +40,12 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
         {
             limit.MaxRequestBodySize = maxBodyBytes;
         }
+        else if (request.ContentLength is null)
+        {
+            // Reading had started (the replica relay looks into a chunked 2026-07-28 body for a retry), so Kestrel's
+            // limit stays at its 30 MB default: the body itself is capped instead.
+            request.Body = new CappedRequestBody(request.Body, maxBodyBytes);
+        }
 
         try
         {
@@ -46,6 +54,13 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
         {
             await RejectAsync(context);
+        }
+        catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType?.Assembly == typeof(JsonException).Assembly && !context.Response.HasStarted)
+        {
+            // The JSON reader accepts an escaped half of a surrogate pair ("\ud800"); reading it as text throws, and
+            // the SDK does not catch that everywhere it reads a request (a property name in _meta answered 500).
+            await JsonRpcErrors.WriteAsync(
+                context, StatusCodes.Status400BadRequest, JsonRpcErrors.ParseError, $"The request body holds JSON text that cannot be read: {e.Message}");
         }
     }
 

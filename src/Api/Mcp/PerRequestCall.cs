@@ -115,7 +115,7 @@ internal sealed record PerRequestCall(
             meta.Remove(MetaKeys.ProtocolVersion);
             return new PerRequestCall(call.Id, method, call.Target, call.Parameters, call.Arguments, capabilitiesOf, meta);
         }
-        catch (JsonException)
+        catch (Exception e) when (IsUnreadable(e))
         {
             return null;
         }
@@ -257,4 +257,12 @@ internal sealed record PerRequestCall(
 
     private static bool IsString(JsonNode? node, string expected) =>
         node is JsonValue value && value.TryGetValue<string>(out var text) && string.Equals(text, expected, StringComparison.Ordinal);
+
+    /// <summary>
+    /// What reading a body the fast paths leave to the SDK throws: malformed JSON or a value of the wrong shape
+    /// (<see cref="JsonException"/>), or a token the reader cannot give as asked, such as a string with an escaped half
+    /// of a surrogate pair ("\\ud800"), which the JSON reader accepts and reading it as text refuses
+    /// (<see cref="InvalidOperationException"/>). The SDK answers each with its JSON-RPC error.
+    /// </summary>
+    internal static bool IsUnreadable(Exception e) => e is JsonException or InvalidOperationException;
 }

@@ -130,7 +130,7 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
         {
             return PerRequestCall.ReadHotCall(body.IsSingleSegment ? body.FirstSpan : body.ToArray(), method: null);
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (PerRequestCall.IsUnreadable(e))
         {
             return null;
         }

@@ -17,9 +17,11 @@ public static class RequestParamsCheck
     /// <summary>Null when <paramref name="parameters"/> are well-formed for <paramref name="method"/>, else what is wrong.</summary>
     public static string? Problem(string method, JsonNode? parameters) => method switch
     {
-        RequestMethods.ToolsCall => ToolsCall(parameters),
-        RequestMethods.CompletionComplete => Complete(parameters),
-        RequestMethods.LoggingSetLevel => SetLevel(parameters),
+        RequestMethods.ToolsCall => NotAnObject(method, parameters) ?? ToolsCall(parameters),
+        RequestMethods.ResourcesRead => NotAnObject(method, parameters) ?? ResourcesRead(parameters),
+        RequestMethods.PromptsGet => NotAnObject(method, parameters) ?? PromptsGet(parameters),
+        RequestMethods.CompletionComplete => NotAnObject(method, parameters) ?? Complete(parameters),
+        RequestMethods.LoggingSetLevel => NotAnObject(method, parameters) ?? SetLevel(parameters),
         _ => null,
     };
 
@@ -44,10 +46,52 @@ public static class RequestParamsCheck
             return "tools/call: 'name' must be a string.";
         }
 
-        return p["arguments"] is { } arguments && arguments is not JsonObject
-            ? "tools/call: 'arguments' must be an object."
-            : null;
+        if (p["arguments"] is { } arguments && arguments is not JsonObject)
+        {
+            return "tools/call: 'arguments' must be an object.";
+        }
+
+        return MetaProblem(RequestMethods.ToolsCall, p);
     }
+
+    private static string? ResourcesRead(JsonNode? parameters)
+    {
+        if (parameters is not JsonObject p)
+        {
+            return null;
+        }
+
+        return IsString(p["uri"]) ? MetaProblem(RequestMethods.ResourcesRead, p) : "resources/read: 'uri' must be a string.";
+    }
+
+    private static string? PromptsGet(JsonNode? parameters)
+    {
+        if (parameters is not JsonObject p)
+        {
+            return null;
+        }
+
+        if (!IsString(p["name"]))
+        {
+            return "prompts/get: 'name' must be a string.";
+        }
+
+        if (p["arguments"] is { } arguments && arguments is not JsonObject)
+        {
+            return "prompts/get: 'arguments' must be an object.";
+        }
+
+        return MetaProblem(RequestMethods.PromptsGet, p);
+    }
+
+    // Present, params must be an object: an array or a string would fail the SDK's typed read as an internal error.
+    private static string? NotAnObject(string method, JsonNode? parameters) =>
+        parameters is null or JsonObject ? null : $"{method}: 'params' must be an object.";
+
+    private static string? MetaProblem(string method, JsonObject parameters) =>
+        parameters["_meta"] is { } meta && meta is not JsonObject ? $"{method}: '_meta' must be an object." : null;
+
+    private static bool IsString(JsonNode? node) => node is JsonValue value && value.GetValueKind() == JsonValueKind.String;
 
     private static string? Complete(JsonNode? parameters)
     {

@@ -200,9 +200,10 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
                     ? RequestStateTicket.ReplicaIdOf(state.GetString())
                     : null;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // Not JSON: served here, where the SDK answers the parse error.
+            // Not JSON, or a requestState that is no text (an escaped half of a surrogate pair): served here, where the
+            // SDK answers the error.
             LogUnreadableRetry(logger, e);
             return null;
         }

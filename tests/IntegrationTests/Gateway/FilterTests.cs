@@ -45,6 +45,25 @@ public sealed class FilterTests(TaggedBackendsFixture fixture) : IClassFixture<T
     }
 
     [Fact]
+    public async Task ListTools_AtMcpWithATrailingSlash_IsFilteredToo()
+    {
+        // Routing serves /mcp/ as /mcp; the filter was read only for the exact path, so /mcp/?tags=web showed everything.
+        var client = await Gateway.ConnectAsync("/?tags=web");
+
+        (await ServersAsync(client)).ShouldBe(["alpha", "gamma"]);
+    }
+
+    [Fact]
+    public async Task Initialize_AtMcpWithATrailingSlash_WithABadFilter_Answers400()
+    {
+        using var http = new HttpClient();
+
+        using var response = await PostAsync(http, "/mcp/?tags=", InitializeRequest, sessionId: null);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task ListTools_WithoutAFilter_ShowsEveryBackend()
     {
         var client = await Gateway.ConnectAsync();

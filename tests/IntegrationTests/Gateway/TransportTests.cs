@@ -142,6 +142,45 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task OversizedChunkedBody_OfA2026Request_IsRefusedWithAJsonRpcError()
+    {
+        // No Content-Length: the replica relay starts reading it (looking for a retry's requestState), after which
+        // Kestrel's limit can no longer be lowered; before, such a body was read up to Kestrel's 30 MB and answered.
+        var huge = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = 9,
+            ["method"] = "tools/call",
+            ["params"] = new JsonObject
+            {
+                ["name"] = "alpha_1mcp_echo",
+                ["arguments"] = new JsonObject { ["message"] = new string('x', 600 * 1024) },
+                ["_meta"] = new JsonObject
+                {
+                    ["io.modelcontextprotocol/protocolVersion"] = "2026-07-28",
+                    ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject(),
+                    ["io.modelcontextprotocol/clientInfo"] = new JsonObject { ["name"] = "t", ["version"] = "1" },
+                },
+            },
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, Mcp)
+        {
+            Content = new StringContent(huge.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Add("MCP-Protocol-Version", "2026-07-28");
+        request.Headers.Add("Mcp-Method", "tools/call");
+        request.Headers.Add("Mcp-Name", "alpha_1mcp_echo");
+
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge, text.Length > 300 ? text[..300] : text);
+        JsonNode.Parse(text)!["error"]!["message"]!.ToString().ShouldContain("larger than the gateway accepts");
+    }
+
+    [Fact]
     public async Task NonInitializeRequest_WithoutASession_IsRefused()
     {
         var response = await RawMcpSession.Post(_http, Mcp, null, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/list" });

@@ -33,6 +33,7 @@ public sealed class InvalidParamsTests(TaggedBackendsFixture fixture) : IClassFi
             }
 
             cases.Add("logging/setLevel", """{"level":"verbose"}""", "", "'level' must be one of debug, info");
+            cases.Add("tools/call", """{"name":"alpha_1mcp_echo","_meta":"x"}""", "", "'_meta' must be an object");
             return cases;
         }
     }
@@ -61,6 +62,26 @@ public sealed class InvalidParamsTests(TaggedBackendsFixture fixture) : IClassFi
 
         error.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
         error.Message.ShouldContain(field);
+    }
+
+    [Theory]
+    [InlineData("resources/read", """{"uri":5}""", "'uri' must be a string")]
+    [InlineData("prompts/get", """{"name":5}""", "'name' must be a string")]
+    [InlineData("tools/call", "[]", "'params' must be an object")]
+    public async Task LegacySession_ParamsOfTheWrongType_AreInvalidParams_NotAnInternalError(string method, string parameters, string field)
+    {
+        // Before: the SDK's typed read of these failed as an internal error (-32603 "An error occurred."). Sent raw:
+        // the SDK client refuses to send a method the server's capabilities do not list.
+        using var session = await RawMcpSession.OpenAsync(Gateway.Url("/mcp"));
+        using var http = new HttpClient();
+        var body = $$"""{"jsonrpc":"2.0","id":5,"method":"{{method}}","params":{{parameters}}}""";
+
+        using var response = await RawMcpSession.PostRaw(http, session.Endpoint, session.SessionId, body);
+        var messages = await RawMcpSession.ReadMessagesAsync(response);
+
+        var error = messages.ShouldHaveSingleItem()["error"]!;
+        ((int)error["code"]!).ShouldBe((int)McpErrorCode.InvalidParams, error.ToJsonString());
+        error["message"]!.ToString().ShouldContain(field);
     }
 
     [Fact]

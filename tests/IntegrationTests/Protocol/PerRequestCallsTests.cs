@@ -98,6 +98,29 @@ public sealed class PerRequestCallsTests(PerRequestCallsTests.Fixture fixture) :
         }
     }
 
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call\ud800","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"},"_meta":{"\ud800x":1}}}""")]
+    public async Task ARequestWithHalfASurrogatePair_IsAnsweredWithAJsonRpcError_NotA500(string body)
+    {
+        // The JSON reader accepts the escape and reading it as text throws; the fast path caught only JsonException.
+        using var request = new HttpRequestMessage(HttpMethod.Post, fixture.Gateway.Url("/mcp"))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Add("MCP-Protocol-Version", Revision);
+        request.Headers.Add("Mcp-Method", "tools/call");
+        request.Headers.Add("Mcp-Name", "alpha_1mcp_echo");
+        using var http = new HttpClient();
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        ((int)response.StatusCode).ShouldBeLessThan(500, text);
+        text.ShouldContain("\"error\"");
+    }
+
     [Fact]
     public async Task ARequestWithAStringId_IsAnsweredByTheGateway_WithThatId()
     {

@@ -14,6 +14,14 @@ public sealed class RequestParamsCheckTests
     [InlineData("completion/complete", """{"ref":"x"}""", "'ref' must be an object")]
     [InlineData("logging/setLevel", """{"level":"verbose"}""", "'level' must be one of")]
     [InlineData("logging/setLevel", """{"level":3}""", "'level' must be one of")]
+    [InlineData("tools/call", """[]""", "'params' must be an object")]
+    [InlineData("tools/call", "\"x\"", "'params' must be an object")]
+    [InlineData("tools/call", """{"name":"a_1mcp_t","_meta":"x"}""", "'_meta' must be an object")]
+    [InlineData("resources/read", """{"uri":5}""", "'uri' must be a string")]
+    [InlineData("resources/read", """{}""", "'uri' must be a string")]
+    [InlineData("resources/read", """[1]""", "'params' must be an object")]
+    [InlineData("prompts/get", """{"name":5}""", "'name' must be a string")]
+    [InlineData("prompts/get", """{"name":"a_1mcp_p","arguments":"y"}""", "'arguments' must be an object")]
     public void Enforce_MalformedParams_ThrowsInvalidParamsNamingTheField(string method, string parameters, string field)
     {
         var error = Should.Throw<McpProtocolException>(() => RequestParamsCheck.Enforce(method, JsonNode.Parse(parameters)));
@@ -30,6 +38,8 @@ public sealed class RequestParamsCheckTests
     [InlineData("completion/complete", """{"ref":{"type":"ref/resource","uri":"u"}}""")]
     [InlineData("logging/setLevel", """{"level":"emergency"}""")]
     [InlineData("tools/list", """{"cursor":5}""")]
+    [InlineData("resources/read", """{"uri":"a_1mcp_file:///x"}""")]
+    [InlineData("prompts/get", """{"name":"a_1mcp_p","arguments":{"n":"v","m":1},"_meta":{"k":1}}""")]
     public void Problem_WellFormedOrUncheckedParams_IsNull(string method, string parameters) =>
         RequestParamsCheck.Problem(method, JsonNode.Parse(parameters)).ShouldBeNull();
 }
