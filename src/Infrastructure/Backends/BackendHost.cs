@@ -30,12 +30,22 @@ public sealed partial class BackendHost(
             _watcher = new McpConfigWatcher(path, OnConfigurationChangedAsync, loggerFactory.CreateLogger<McpConfigWatcher>(), timeProvider: time, options: options.Watcher);
             _watcher.Start();
 
-            var initial = options.InitialConfiguration ?? await new McpConfigFile().LoadAsync(path, cancellationToken);
+            // Read again now that the watcher runs: the settings' check read the file before the host was built, and an
+            // edit saved in between would otherwise be lost (the watcher only reports changes from its start). If that
+            // edit is invalid, the checked content starts and the errors are logged, as for any later invalid edit.
+            var initial = await new McpConfigFile().LoadAsync(path, cancellationToken);
+            if (!initial.IsValid && options.InitialConfiguration is { IsValid: true } checkedAtStart)
+            {
+                LogInvalidErrors(initial);
+                initial = checkedAtStart;
+            }
+
             if (!initial.IsValid)
             {
                 throw new InvalidOperationException($"{path}: {string.Join("; ", initial.Errors)}");
             }
 
+            LogWarnings(initial);
             backends = initial.Backends;
         }
 
@@ -75,14 +85,11 @@ public sealed partial class BackendHost(
     {
         if (!result.IsValid)
         {
-            foreach (var error in result.Errors)
-            {
-                LogInvalidConfiguration(_logger, error.Path, error.Message);
-            }
-
+            LogInvalidErrors(result);
             return;
         }
 
+        LogWarnings(result);
         LogReloading(_logger, result.Backends.Count);
         await ApplyAsync(result.Backends, waitForConnections: false, cancellationToken);
     }
@@ -96,6 +103,26 @@ public sealed partial class BackendHost(
             LogSkipped(_logger, name);
         }
     }
+
+    private void LogInvalidErrors(McpConfigParseResult result)
+    {
+        foreach (var error in result.Errors)
+        {
+            LogInvalidConfiguration(_logger, error.Path, error.Message);
+        }
+    }
+
+    // What the file asks for and the gateway does not do (1MCP's templates, inheritParentEnv...): said, not applied.
+    private void LogWarnings(McpConfigParseResult result)
+    {
+        foreach (var warning in result.Warnings)
+        {
+            LogConfigurationWarning(_logger, options.ConfigPath ?? "mcp.json", warning.Path, warning.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: {Path}: {Message}")]
+    private static partial void LogConfigurationWarning(ILogger logger, string file, string path, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Count} backends {Mode}")]
     private static partial void LogStarting(ILogger logger, int count, string mode);

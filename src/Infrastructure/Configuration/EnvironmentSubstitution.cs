@@ -1,7 +1,7 @@
 namespace OneMcp.Infrastructure.Configuration;
 
 /// <summary>
-/// Replaces <c>${VAR}</c> and <c>${VAR:-default}</c> in configuration strings. Bare <c>$VAR</c> is left
+/// Replaces <c>${VAR}</c> and <c>${VAR:-default}</c> (the default may hold references too) in configuration strings. Bare <c>$VAR</c> is left
 /// alone on purpose: arguments such as regular expressions (<c>^foo$</c>) or shell snippets contain
 /// dollars that must reach the backend unchanged. <c>$${</c> is an escape for a literal <c>${</c>. <c>${user:NAME}</c>
 /// is not an environment reference: it is kept as written (see <c>UserSecretReferences</c>).
@@ -48,7 +48,7 @@ internal static class EnvironmentSubstitution
                 continue;
             }
 
-            var close = text.IndexOf('}', i + 2);
+            var close = ClosingBrace(text, i + 2);
             if (close < 0)
             {
                 problems.Add("Unterminated '${' (a reference is written ${NAME} or ${NAME:-default}).");
@@ -80,7 +80,8 @@ internal static class EnvironmentSubstitution
                 // Shell semantics: ':-' also replaces a variable that is set but empty.
                 if (fallback is not null && string.IsNullOrEmpty(value))
                 {
-                    value = fallback;
+                    // The default may hold references of its own (${A:-${B}}), read only when it is used, as a shell does.
+                    value = Substitute(fallback, environment, problems);
                 }
 
                 if (value is null)
@@ -98,6 +99,31 @@ internal static class EnvironmentSubstitution
         }
 
         return result.ToString();
+    }
+
+    // The '}' that ends the reference whose name starts at `from`, past any reference nested in its default.
+    private static int ClosingBrace(string text, int from)
+    {
+        var depth = 0;
+        for (var j = from; j < text.Length; j++)
+        {
+            if (text[j] == '$' && j + 1 < text.Length && text[j + 1] == '{')
+            {
+                depth++;
+                j++;
+            }
+            else if (text[j] == '}')
+            {
+                if (depth == 0)
+                {
+                    return j;
+                }
+
+                depth--;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public static class McpConfigParser
         MaxDepth = 64,
     };
 
-    private static readonly string[] TopLevelFields = ["$schema", "mcpServers", "serverDefaults"];
+    private static readonly string[] TopLevelFields = ["$schema", "version", "mcpServers", "serverDefaults"];
 
     // 1MCP features we deliberately do not implement: accepted so a 1MCP file loads, but reported.
     private static readonly HashSet<string> IgnoredTopLevelFields =
@@ -45,8 +45,17 @@ public static class McpConfigParser
         using (document)
         {
             var diagnostics = new ConfigDiagnostics();
-            var backends = ParseRoot(document.RootElement, environment, diagnostics);
-            return new McpConfigParseResult(backends, diagnostics.Errors, diagnostics.Warnings);
+            try
+            {
+                var backends = ParseRoot(document.RootElement, environment, diagnostics);
+                return new McpConfigParseResult(backends, diagnostics.Errors, diagnostics.Warnings);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The JSON reader accepts an escaped half of a surrogate pair ("\uD83D" alone); reading it as text fails.
+                return McpConfigParseResult.Failure(
+                    JsonPath.Root, $"The file holds a string that is not valid text (a \\uD800-\\uDFFF escape without the other half of its pair?): {ex.Message}");
+            }
         }
     }
 
@@ -93,7 +102,9 @@ public static class McpConfigParser
                     defaults = value;
                     break;
                 case "$schema":
-                    // Editors use it for completion and validation; it means nothing to the gateway.
+                case "version":
+                    // Editors use $schema for completion and validation, and 1MCP's schema declares a format version:
+                    // neither means anything to the gateway.
                     break;
                 default:
                     if (IgnoredTopLevelFields.Contains(name))

@@ -264,15 +264,26 @@ public sealed partial class McpConfigWatcher(
         }
     }
 
-    /// <summary>What polling compares: cheap, and enough to notice a rewrite.</summary>
-    private readonly record struct Fingerprint(bool Exists, DateTime LastWriteUtc, long Length);
+    /// <summary>
+    /// What polling compares: cheap, and enough to notice a rewrite. For a symbolic link (a Kubernetes ConfigMap mounts
+    /// mcp.json as one, through a <c>..data</c> link swapped on every update) it is the final target's, with its path:
+    /// the link's own time and length never change.
+    /// </summary>
+    private readonly record struct Fingerprint(bool Exists, string? Target, DateTime LastWriteUtc, long Length);
 
     private Fingerprint FingerprintOf(string path)
     {
         try
         {
-            var info = new FileInfo(path);
-            return info.Exists ? new Fingerprint(true, info.LastWriteTimeUtc, info.Length) : default;
+            FileSystemInfo info = new FileInfo(path);
+            string? target = null;
+            if (info.LinkTarget is not null)
+            {
+                info = info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
+                target = info.FullName;
+            }
+
+            return info.Exists ? new Fingerprint(true, target, info.LastWriteTimeUtc, info is FileInfo file ? file.Length : 0) : default;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -22,6 +22,10 @@ internal sealed class ServerEntryReader(ConfigDiagnostics diagnostics, Func<stri
     private static readonly HashSet<string> IgnoredServerFields =
         new(["inheritParentEnv", "envFilter", "stderr", "template"], StringComparer.Ordinal);
 
+    // The tool-approval lists of Cline's and Roo Code's files: a rule of the MCP client that prompts its user, which a
+    // gateway cannot apply. Accepted so that such a file loads, and reported.
+    private static readonly HashSet<string> ClientOnlyServerFields = new(["autoApprove", "alwaysAllow"], StringComparer.Ordinal);
+
     private static readonly string[] DefaultsFields =
     [
         "env", "timeout", "connectionTimeout", "requestTimeout", "oauth", "headers", "restartOnExit",
@@ -46,6 +50,10 @@ internal sealed class ServerEntryReader(ConfigDiagnostics diagnostics, Func<stri
             if (IgnoredServerFields.Contains(field))
             {
                 diagnostics.Unsupported(fieldPath, field, "setting");
+            }
+            else if (ClientOnlyServerFields.Contains(field))
+            {
+                diagnostics.Warn(fieldPath, $"'{field}' is an MCP client's own approval list; the gateway does not apply it, it is ignored.");
             }
             else if (!ServerFields.Contains(field, StringComparer.Ordinal))
             {

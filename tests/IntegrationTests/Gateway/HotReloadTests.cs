@@ -193,3 +193,28 @@ public sealed class BrokenEditHotReloadTests
         (await HotReloadTests.WhoAmIAsync(client, "alpha")).Pid.ShouldBe(alphaPid);
     }
 }
+
+/// <summary>What mcp.json asks for that the gateway does not do is said in the log, at start and on every reload.</summary>
+public sealed class ConfigWarningTests
+{
+    [Fact]
+    public async Task Warnings_OfTheFile_AreLoggedAtStartAndOnReload()
+    {
+        // Before, they were counted in a debug line and never shown: a backend that relied on 1MCP's
+        // inheritParentEnv failed without a word about why.
+        using var directory = new TestDirectory();
+        var config = new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha"));
+        config["alpha"]["inheritParentEnv"] = true;
+        var configPath = directory.WriteConfig(config);
+        await using var gateway = GatewayProcess.Start(["serve", "--config", configPath, "--port", "0"], directory.Path);
+        await gateway.WaitForListeningAsync();
+        await gateway.WaitForOutputAsync(
+            line => line.Contains("$.mcpServers.alpha.inheritParentEnv:", StringComparison.Ordinal), "the start to log the ignored inheritParentEnv");
+
+        config["alpha"]["envFilter"] = new System.Text.Json.Nodes.JsonArray("HOME");
+        await File.WriteAllTextAsync(configPath, config.ToJson());
+
+        await gateway.WaitForOutputAsync(
+            line => line.Contains("$.mcpServers.alpha.envFilter:", StringComparison.Ordinal), "the reload to log the ignored envFilter");
+    }
+}

@@ -30,6 +30,28 @@ public sealed class McpConfigParserTests
         return result.Errors.ShouldHaveSingleItem();
     }
 
+    // ---- the top level ---------------------------------------------------------------------------
+
+    [Fact]
+    public void Parse_A1McpFileWithItsFormatVersion_LoadsIt()
+    {
+        var result = Parse("""{ "$schema": "https://docs.1mcp.app/schemas/v1.0.0/mcp-config.json", "version": "1.0.0", "mcpServers": { "s": { "command": "node" } } }""");
+
+        result.Errors.ShouldBeEmpty();
+        result.Warnings.ShouldBeEmpty();
+        result.Backends.ShouldHaveSingleItem().Name.Value.ShouldBe("s");
+    }
+
+    [Theory]
+    [InlineData("""{ "mcpServers": { "s": { "command": "node", "args": ["\uD83D"] } } }""")]
+    [InlineData("""{ "mcpServers": { "s\uDE00": { "command": "node" } } }""")]
+    public void Parse_AStringWithHalfASurrogatePair_IsAnErrorNotAnException(string json)
+    {
+        var error = SingleError(Parse(json));
+
+        error.Message.ShouldContain("not valid text");
+    }
+
     // ---- fields -------------------------------------------------------------------------------
 
     [Fact]
@@ -871,6 +893,18 @@ public sealed class McpConfigParserTests
             "$.mcpServers.s.stderr",
             "$.mcpServers.r.oauth.autoRegister",
         ]);
+    }
+
+    [Fact]
+    public void Parse_AClineFileWithItsApprovalLists_LoadsAndSaysTheyAreIgnored()
+    {
+        var result = Parse("""
+            { "mcpServers": { "s": { "command": "run", "disabled": false, "autoApprove": ["echo"], "alwaysAllow": [] } } }
+            """);
+
+        result.IsValid.ShouldBeTrue();
+        result.Warnings.Select(w => w.Path).ShouldBe(["$.mcpServers.s.autoApprove", "$.mcpServers.s.alwaysAllow"]);
+        result.Warnings[0].Message.ShouldContain("approval list");
     }
 
     [Fact]

@@ -142,6 +142,36 @@ public sealed class McpConfigWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task Watcher_OfAConfigMapMountedFile_PollingFindsTheUpdate()
+    {
+        // Kubernetes' layout: mcp.json -> ..data/mcp.json, ..data -> ..<timestamp>/, and an update swaps ..data.
+        // Before, polling compared the link's own time and length, which never change.
+        var root = _directory.Directory;
+        void WriteVersion(string version, string server)
+        {
+            Directory.CreateDirectory(Path.Combine(root, version));
+            File.WriteAllText(Path.Combine(root, version, "mcp.json"), TempConfigDirectory.ConfigWithServer(server));
+        }
+
+        WriteVersion("..v1", "initial");
+        Directory.CreateSymbolicLink(Path.Combine(root, "..data"), "..v1");
+        File.CreateSymbolicLink(_directory.FilePath, Path.Combine("..data", "mcp.json"));
+        var time = new ManualTimeProvider();
+        await using var watcher = CreateWatcher(
+            new McpConfigWatcherOptions { UseFileSystemEvents = false, PollInterval = TimeSpan.FromSeconds(2), Debounce = TimeSpan.FromMilliseconds(500) },
+            time);
+        watcher.Start();
+
+        WriteVersion("..v2", "updated-server");
+        Directory.Delete(Path.Combine(root, "..data"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "..data"), "..v2");
+        time.Advance(TimeSpan.FromSeconds(2));
+        time.Advance(TimeSpan.FromMilliseconds(500));
+
+        (await NextServerNameAsync()).ShouldBe("updated-server");
+    }
+
+    [Fact]
     public async Task Watcher_WhenNothingChanges_PollingDeliversNothing()
     {
         _directory.WriteServer("initial");

@@ -280,6 +280,33 @@ public sealed class ServerDefinitionAssemblerTests
         warning.Message.ShouldEndWith("The server is disabled, so this is not an error yet.");
     }
 
+    [Theory]
+    [InlineData(null, "--x=b-1}")]
+    [InlineData("a", "--x=a}")]
+    public void Assemble_ADefaultThatHoldsAnotherReference_IsReadAsAShellReadsIt(string? outer, string expected)
+    {
+        // Before: the reference ended at the inner '}', so the backend got "${B" or "a}" with a stray brace.
+        if (outer is not null)
+        {
+            _environment["A"] = outer;
+        }
+
+        _environment["B"] = "b";
+        var settings = AssembleValid(Entry().Command("node").Args("--x=${A:-${B}-${C:-1}}}"));
+
+        settings.Stdio().Args.ShouldBe([expected]);
+    }
+
+    [Fact]
+    public void Assemble_AnUnsetVariableInAnUnusedDefault_IsNoProblem()
+    {
+        _environment["A"] = "a";
+
+        var settings = AssembleValid(Entry().Command("node").Args("${A:-${MISSING}}"));
+
+        settings.Stdio().Args.ShouldBe(["a"]);
+    }
+
     [Fact]
     public void Assemble_WhenTheUrlVariableIsMissing_ReportsOnlyTheVariable()
     {
