@@ -218,3 +218,25 @@ public sealed class ConfigWarningTests
             line => line.Contains("$.mcpServers.alpha.envFilter:", StringComparison.Ordinal), "the reload to log the ignored envFilter");
     }
 }
+
+/// <summary>An edit saved between the settings' check of mcp.json and the start of its watcher.</summary>
+public sealed class EditDuringStartTests
+{
+    [Fact]
+    public async Task AnEditSavedWhileTheGatewayStarts_IsWhatItRuns()
+    {
+        // The settings read the file first (alpha); the file then changes (alpha and beta) before the host starts.
+        // Before, the gateway started what the settings had read, and the watcher, started later, never saw the edit.
+        var withBeta = new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha")).Add("beta", ConfigBuilder.StdioTestServer("beta"));
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha")),
+            adjust: options =>
+            {
+                File.WriteAllText(options.ConfigPath!, withBeta.ToJson());
+                return options;
+            });
+        await using var client = await gateway.ConnectAsync();
+
+        (await HotReloadTests.ToolNamesAsync(client)).ShouldContain(name => name.StartsWith("beta_1mcp_", StringComparison.Ordinal));
+    }
+}
