@@ -20,6 +20,9 @@ internal static class BackendOAuthEndpoints
 {
     public const string CallbackPrefix = "/oauth/callback";
 
+    /// <summary>The failed callback's code, backend and message, for the dashboard's alert (read once by its script).</summary>
+    public const string CallbackErrorCookie = "onemcp_oauth_error";
+
     public sealed record AuthorizeAnswer(Uri RedirectUrl);
 
     public static void MapBackendOAuth(this RouteGroupBuilder backends)
@@ -75,10 +78,22 @@ internal static class BackendOAuthEndpoints
             {
                 var code = e is BackendOAuthException oauth ? oauth.Code : "invalid_request";
                 var description = e is FluentValidation.ValidationException ? "This backend name is not valid." : e.Message;
+
+                // What the dashboard shows travels in a cookie only this answer can set, not in the URL: a link to
+                // /oauth?error_description=<any text> would otherwise put that text in the gateway's own alert.
+                context.Response.Cookies.Append(CallbackErrorCookie, System.Text.Json.JsonSerializer.Serialize(
+                    new Dictionary<string, string> { ["code"] = code, ["backend"] = name, ["description"] = description }),
+                    new CookieOptions
+                    {
+                        Path = "/oauth",
+                        MaxAge = TimeSpan.FromMinutes(1),
+                        SameSite = SameSiteMode.Lax,
+                        Secure = context.Request.IsHttps,
+                        IsEssential = true,
+                    });
                 return Results.Redirect(QueryHelpers.AddQueryString("/oauth", new Dictionary<string, string?>
                 {
                     ["error"] = code,
-                    ["error_description"] = description,
                     ["backend"] = name,
                 }) + view);
             }

@@ -124,6 +124,13 @@ public sealed class BackendOAuthTests : IAsyncLifetime
             .OfType<BackendConnectionRequest>().Where(r => r.BackendName == "vault").ToList();
 
         ErrorFrom(wrong).ShouldBe("invalid_state");
+        // What failed reaches the dashboard in a cookie only this answer sets, never in the URL (where any link could
+        // put any text into the dashboard's alert).
+        DashboardRedirectParameter(wrong, "error_description").ShouldBeNull();
+        var failure = Uri.UnescapeDataString(wrong.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("onemcp_oauth_error=", StringComparison.Ordinal)));
+        failure.ShouldContain("\"code\":\"invalid_state\"");
+        failure.ShouldContain("\"backend\":\"vault\"");
+        failure.ShouldContain("path=/oauth", Case.Insensitive);
         RequestIdFrom(right).ShouldNotBeNullOrEmpty();
         ErrorFrom(replayed).ShouldBe("invalid_state");
         pending.Count.ShouldBe(1);

@@ -92,9 +92,12 @@ public sealed class DashboardBrowserTests(BrowserFixture browser)
     public async Task PhoneWidth_TurnsRowsIntoCardsWithoutSidewaysScrolling_AndAnAuthorizationErrorShowsInTheAlert()
     {
         await using var gateway = await StartAsync();
-        await OnPageAsync(gateway, "/oauth?error=access_denied&error_description=The%20user%20said%20no", Phone, async page =>
+        // A link anyone could write: its text must not reach the gateway's own alert (the gateway's callback passes what
+        // failed in a cookie; MyConnectionsBrowserTests shows that one).
+        await OnPageAsync(gateway, "/oauth?error=access_denied&error_description=Your%20session%20expired%3A%20sign%20in%20at%20evil.example", Phone, async page =>
         {
-            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("The user said no");
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("An authorization was not completed.");
+            await Expect(page.GetByRole(AriaRole.Alert)).Not.ToContainTextAsync("evil.example");
             new Uri(page.Url).Query.ShouldBeEmpty();
 
             var alpha = page.Locator("tr[data-backend=\"alpha\"]");

@@ -80,8 +80,20 @@ public sealed class MyConnectionsBrowserTests(BrowserFixture browser)
             await page.GotoAsync(gateway.Url("/oauth?connected=vault#connections").ToString());
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Connected: your calls to vault now run with your account.");
             await Expect(page).ToHaveURLAsync(gateway.Url("/oauth#connections").ToString());
-            await page.GotoAsync(gateway.Url("/oauth?error=access_denied&error_description=The+user+said+no&backend=vault#connections").ToString());
-            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Authorization of vault failed: The user said no (access_denied)");
+            // A failed callback: the gateway sets what failed in a cookie for the dashboard, which reads it once.
+            await page.Context.AddCookiesAsync(
+            [
+                new Cookie
+                {
+                    Name = "onemcp_oauth_error",
+                    Value = Uri.EscapeDataString("""{"code":"access_denied","backend":"vault","description":"The user said no."}"""),
+                    Domain = gateway.Url("/").Host,
+                    Path = "/oauth",
+                },
+            ]);
+            await page.GotoAsync(gateway.Url("/oauth?error=access_denied&backend=vault#connections").ToString());
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Authorization of vault failed: The user said no. (access_denied)");
+            (await page.Context.CookiesAsync()).ShouldNotContain(c => c.Name == "onemcp_oauth_error");
 
             api.ChangeHeaders.ShouldNotBeEmpty();
             api.ChangeHeaders.ShouldAllBe(h => h == Csrf);

@@ -199,16 +199,19 @@ function renderAccount(session) {
 
 /**
  * Back from a backend's authorization page: ?request=<id> (approve it here), a user's own connection
- * (?connected=<backend> or ?awaiting=<backend>, on #connections) or ?error=...&error_description=...[&backend=].
+ * (?connected=<backend> or ?awaiting=<backend>, on #connections) or ?error=<code>&backend=<name> (what failed is in
+ * the cookie the callback set).
  */
 async function handleCallback() {
   const params = new URLSearchParams(location.search);
   const cleanUrl = () => history.replaceState(null, '', `/oauth${location.hash}`);
   if (params.has('error')) {
-    const description = params.get('error_description');
-    const code = params.get('error');
-    const backend = params.get('backend');
-    showError(`Authorization${backend ? ` of ${backend}` : ''} failed: ${description || code}${description && code ? ` (${code})` : ''}`, 'callback');
+    // What failed comes from the cookie the gateway's callback set, never from the URL: anyone can write a link
+    // with any text in it, and this alert speaks with the gateway's voice.
+    const failure = takeCallbackError();
+    showError(failure
+      ? `Authorization of ${failure.backend} failed: ${failure.description} (${failure.code})`
+      : 'An authorization was not completed. Start it again from Backends or My connections.', 'callback');
     cleanUrl();
     return;
   }
@@ -282,6 +285,20 @@ async function handleCallback() {
     } catch {
       // The panel still works without the name.
     }
+  }
+}
+
+/** The failed callback's {code, backend, description}, once: the cookie is removed as it is read. */
+function takeCallbackError() {
+  const name = 'onemcp_oauth_error';
+  const entry = document.cookie.split('; ').find(c => c.startsWith(`${name}=`));
+  if (!entry) return null;
+  document.cookie = `${name}=; Path=/oauth; Max-Age=0; SameSite=Lax`;
+  try {
+    const failure = JSON.parse(decodeURIComponent(entry.slice(name.length + 1)));
+    return typeof failure?.description === 'string' && typeof failure.backend === 'string' && typeof failure.code === 'string' ? failure : null;
+  } catch {
+    return null;
   }
 }
 
