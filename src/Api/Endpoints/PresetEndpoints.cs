@@ -1,6 +1,7 @@
 using MediatR;
 using OneMcp.Application.Presets.Commands;
 using OneMcp.Application.Presets.Queries;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Endpoints;
 
@@ -10,21 +11,22 @@ internal static class PresetEndpoints
     {
         var group = api.MapGroup("/presets").WithTags("Presets");
 
-        group.MapGet("", (IMediator mediator, CancellationToken ct) => mediator.Send(new ListPresetsQuery(), ct))
+        group.MapGet("", (HttpContext context, IMediator mediator, CancellationToken ct) => mediator.Send(new ListPresetsQuery(ScopeGrants.For(context)), ct))
             .WithName("ListPresets");
 
-        group.MapGet("/{name}", (string name, IMediator mediator, CancellationToken ct) => mediator.Send(new GetPresetQuery(name), ct))
+        group.MapGet("/{name}", (string name, HttpContext context, IMediator mediator, CancellationToken ct) =>
+                mediator.Send(new GetPresetQuery(name, ScopeGrants.For(context)), ct))
             .WithName("GetPreset").ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapPost("", async (CreatePresetCommand command, IMediator mediator, CancellationToken ct) =>
+        group.MapPost("", async (CreatePresetCommand command, HttpContext context, IMediator mediator, CancellationToken ct) =>
             {
-                var preset = await mediator.Send(command, ct);
+                var preset = await mediator.Send(command with { Grant = ScopeGrants.For(context) }, ct);
                 return TypedResults.Created($"{ControlPlaneApi.Prefix}/presets/{Uri.EscapeDataString(preset.Name)}", preset);
             })
             .RequireAdmin().WithName("CreatePreset").ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
-        group.MapPut("/{name}", (string name, PresetEdit edit, IMediator mediator, CancellationToken ct) =>
-                mediator.Send(new UpdatePresetCommand(name, edit), ct))
+        group.MapPut("/{name}", (string name, PresetEdit edit, HttpContext context, IMediator mediator, CancellationToken ct) =>
+                mediator.Send(new UpdatePresetCommand(name, edit, ScopeGrants.For(context)), ct))
             .RequireAdmin().WithName("UpdatePreset").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 

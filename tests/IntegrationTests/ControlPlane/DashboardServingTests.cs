@@ -11,7 +11,10 @@ public sealed class DashboardServingTests
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     private static readonly string[] Modules =
-        ["app.js", "api.js", "dom.js", "views/backends.js", "views/requests.js", "views/clients.js", "views/tags.js", "views/users.js"];
+        [
+            "app.js", "api.js", "dom.js", "views/backends.js", "views/requests.js", "views/clients.js", "views/tags.js", "views/presets.js",
+            "views/activity.js", "views/connections.js", "views/users.js",
+        ];
 
     [Fact]
     public async Task Dashboard_WithAuthOff_IsServedWithItsHeadersAndTheRootRedirectsToIt()

@@ -20,6 +20,7 @@ public sealed class PresetApiTests
 
         created.Status.ShouldBe(HttpStatusCode.Created, created.Text);
         created.Int("version").ShouldBe(1);
+        Backends(created).ShouldBe(["alpha"]);
         (await rest.GetAsync("/api/presets/team")).Str("description").ShouldBe("the web team");
         (await rest.GetAsync("/api/presets")).Json!.AsArray().Select(p => p!["name"]!.GetValue<string>()).ShouldBe(["team"]);
         var toolsChanged = new NotificationLog();
@@ -29,6 +30,8 @@ public sealed class PresetApiTests
         var updated = await rest.PutAsync("/api/presets/team", new JsonObject { ["expression"] = "db", ["expectedVersion"] = 1 });
 
         updated.Status.ShouldBe(HttpStatusCode.OK, updated.Text);
+        Backends(updated).ShouldBe(["beta"]);
+        Backends(await rest.GetAsync("/api/presets/team")).ShouldBe(["beta"]);
         await toolsChanged.AtLeastAsync(1, "tools/list_changed after the preset changed");
         (await ServersAsync(client)).ShouldBe(["beta"]);
         (await rest.PutAsync("/api/presets/team", new JsonObject { ["expression"] = "web", ["expectedVersion"] = 1 }))
@@ -53,6 +56,9 @@ public sealed class PresetApiTests
 
         (await ServersAsync(known)).ShouldBe(["alpha"]);
     }
+
+    private static List<string> Backends(RestResponse response) =>
+        [.. response.Json!["backends"]!.AsArray().Select(b => b!.GetValue<string>())];
 
     private static async Task<List<string>> ServersAsync(McpClient client) =>
         [.. (await client.ListToolsAsync()).Select(t => t.Name.Split("_1mcp_")[0]).Distinct().Order(StringComparer.Ordinal)];

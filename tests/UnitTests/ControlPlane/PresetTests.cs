@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Protocol;
+using OneMcp.Application.Authorization;
 using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Filtering;
@@ -22,6 +23,11 @@ public sealed class PresetTests : IDisposable
     private readonly InFlightRequests _inFlight = new();
     private readonly ResourceSubscriptions _subscriptions = new();
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+    private readonly FakePool _pool = new(
+        Backend.Named("web-db").Tagged("web", "db").Connected(Caps.New()),
+        Backend.Named("web").Tagged("web").Connected(Caps.New()),
+        Backend.Named("api").Tagged("api").Connected(Caps.New()));
+
     private readonly SessionRouter _notifier;
 
     public PresetTests() => _notifier = new SessionRouter(_sessions, _inFlight, _subscriptions, new OneMcp.Application.Gateway.Listening.ListenerRegistry(), NullLogger<SessionRouter>.Instance);
@@ -61,7 +67,7 @@ public sealed class PresetTests : IDisposable
         await Should.ThrowAsync<DuplicateNameException>(() => Create("team", "db"));
 
         _presets.Writes.ShouldBe(1);
-        (await new GetPresetHandler(_presets).Handle(new GetPresetQuery("team"), CancellationToken.None)).Expression.ShouldBe("web");
+        (await new GetPresetHandler(_presets, _pool).Handle(new GetPresetQuery("team"), CancellationToken.None)).Expression.ShouldBe("web");
     }
 
     [Fact]
@@ -71,7 +77,7 @@ public sealed class PresetTests : IDisposable
 
         await Should.ThrowAsync<ConcurrencyConflictException>(() => Update("team", "db", expectedVersion: 3));
 
-        (await new ListPresetsHandler(_presets).Handle(new ListPresetsQuery(), CancellationToken.None)).ShouldHaveSingleItem().Expression.ShouldBe("web");
+        (await new ListPresetsHandler(_presets, _pool).Handle(new ListPresetsQuery(), CancellationToken.None)).ShouldHaveSingleItem().Expression.ShouldBe("web");
     }
 
     [Fact]
@@ -99,7 +105,7 @@ public sealed class PresetTests : IDisposable
         await Create("team", "web");
         var (_, peer) = Open("team", "web");
 
-        await new UpdatePresetHandler(_presets, _notifier, _time)
+        await new UpdatePresetHandler(_presets, _notifier, _pool, _time)
             .Handle(new UpdatePresetCommand("team", new PresetEdit { Expression = "WEB", Description = "new words", ExpectedVersion = 1 }), CancellationToken.None);
 
         peer.Methods.ShouldBeEmpty();
@@ -116,7 +122,36 @@ public sealed class PresetTests : IDisposable
         session.Filter.Allows(Web).ShouldBeFalse();
         session.Filter.Allows([]).ShouldBeFalse();
         peer.Methods.ShouldContain(NotificationMethods.ToolListChangedNotification);
-        await Should.ThrowAsync<NotFoundException>(() => new GetPresetHandler(_presets).Handle(new GetPresetQuery("team"), CancellationToken.None));
+        await Should.ThrowAsync<NotFoundException>(() => new GetPresetHandler(_presets, _pool).Handle(new GetPresetQuery("team"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Views_NameTheBackendsThePresetSelectsNow_Sorted()
+    {
+        var created = await Create("team", "web and not db or api");
+
+        created.Backends.ShouldBe(["api", "web"]);
+        (await new GetPresetHandler(_presets, _pool).Handle(new GetPresetQuery("team"), CancellationToken.None)).Backends.ShouldBe(["api", "web"]);
+        var updated = await Update("team", "db", expectedVersion: 1);
+        updated.Backends.ShouldBe(["web-db"]);
+
+        _pool.Add(Backend.Named("db").Tagged("db").Connected(Caps.New()));
+        (await new ListPresetsHandler(_presets, _pool).Handle(new ListPresetsQuery(), CancellationToken.None))
+            .ShouldHaveSingleItem().Backends.ShouldBe(["db", "web-db"]);
+    }
+
+    [Fact]
+    public async Task Views_ForAGrant_NameOnlyTheBackendsItReaches()
+    {
+        var grant = new TagGrant([Tag.From("web")], ScopeMatch.All);
+        await Create("team", "web or api");
+
+        (await new ListPresetsHandler(_presets, _pool).Handle(new ListPresetsQuery(grant), CancellationToken.None))
+            .ShouldHaveSingleItem().Backends.ShouldBe(["web", "web-db"]);
+        (await new GetPresetHandler(_presets, _pool).Handle(new GetPresetQuery("team", grant), CancellationToken.None)).Backends.ShouldBe(["web", "web-db"]);
+        var updated = await new UpdatePresetHandler(_presets, _notifier, _pool, _time)
+            .Handle(new UpdatePresetCommand("team", new PresetEdit { Expression = "api", ExpectedVersion = 1 }, grant), CancellationToken.None);
+        updated.Backends.ShouldBeEmpty();
     }
 
     [Fact]
@@ -131,10 +166,10 @@ public sealed class PresetTests : IDisposable
     public void Dispose() => _subscriptions.Dispose();
 
     private Task<Application.Presets.PresetView> Create(string name, string expression) =>
-        new CreatePresetHandler(_presets, _notifier, _time).Handle(new CreatePresetCommand { Name = name, Expression = expression }, CancellationToken.None);
+        new CreatePresetHandler(_presets, _notifier, _pool, _time).Handle(new CreatePresetCommand { Name = name, Expression = expression }, CancellationToken.None);
 
     private Task<Application.Presets.PresetView> Update(string name, string expression, int expectedVersion) =>
-        new UpdatePresetHandler(_presets, _notifier, _time)
+        new UpdatePresetHandler(_presets, _notifier, _pool, _time)
             .Handle(new UpdatePresetCommand(name, new PresetEdit { Expression = expression, ExpectedVersion = expectedVersion }), CancellationToken.None);
 
     private (GatewaySession Session, RecordingPeer Peer) Open(string preset, string expression)

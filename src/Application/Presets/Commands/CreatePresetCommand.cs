@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using MediatR;
+using OneMcp.Application.Authorization;
 
 namespace OneMcp.Application.Presets.Commands;
 
@@ -8,4 +10,8 @@ public sealed record CreatePresetCommand : IRequest<PresetView>
     public string? Name { get; init; }
     public string? Expression { get; init; }
     public string? Description { get; init; }
+
+    /// <summary>The caller's grant (a token under scope validation): the answer names only the backends it reaches. Never read from the body.</summary>
+    [JsonIgnore]
+    public TagGrant? Grant { get; init; }
 }

@@ -1,4 +1,5 @@
 using MediatR;
+using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Domain.Common;
@@ -6,7 +7,7 @@ using OneMcp.Domain.Presets;
 
 namespace OneMcp.Application.Presets.Commands;
 
-public sealed class CreatePresetHandler(IPresetRepository repository, SessionRouter router, TimeProvider time)
+public sealed class CreatePresetHandler(IPresetRepository repository, SessionRouter router, IBackendPool pool, TimeProvider time)
     : IRequestHandler<CreatePresetCommand, PresetView>
 {
     public async Task<PresetView> Handle(CreatePresetCommand request, CancellationToken cancellationToken)
@@ -22,6 +23,6 @@ public sealed class CreatePresetHandler(IPresetRepository repository, SessionRou
 
         // Sessions still bound to a deleted preset of this name see again.
         router.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
-        return PresetView.From(preset);
+        return PresetView.From(preset, pool, request.Grant);
     }
 }

@@ -1,4 +1,5 @@
 using MediatR;
+using OneMcp.Application.Backends;
 using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Filtering;
@@ -7,7 +8,7 @@ using OneMcp.Domain.Presets;
 
 namespace OneMcp.Application.Presets.Commands;
 
-public sealed class UpdatePresetHandler(IPresetRepository repository, SessionRouter router, TimeProvider time)
+public sealed class UpdatePresetHandler(IPresetRepository repository, SessionRouter router, IBackendPool pool, TimeProvider time)
     : IRequestHandler<UpdatePresetCommand, PresetView>
 {
     public async Task<PresetView> Handle(UpdatePresetCommand request, CancellationToken cancellationToken)
@@ -22,6 +23,6 @@ public sealed class UpdatePresetHandler(IPresetRepository repository, SessionRou
         preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, TagFilterGrammar.Instance, time.GetUtcNow());
         await repository.UpdateAsync(preset, cancellationToken);
         router.PresetChanged(preset.Name, TagFilter.Parse(preset.Expression));
-        return PresetView.From(preset);
+        return PresetView.From(preset, pool, request.Grant);
     }
 }

@@ -1,5 +1,7 @@
 using MediatR;
+using OneMcp.Application.Authorization;
 
 namespace OneMcp.Application.Presets.Queries;
 
-public sealed record ListPresetsQuery : IRequest<IReadOnlyList<PresetView>>;
+/// <summary>Every preset, by name; with a <paramref name="Grant"/> each names only the backends the grant reaches.</summary>
+public sealed record ListPresetsQuery(TagGrant? Grant = null) : IRequest<IReadOnlyList<PresetView>>;

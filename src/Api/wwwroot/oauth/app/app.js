@@ -1,9 +1,9 @@
 // OneMcp OAuth management dashboard (/oauth): plain ES modules, no build step, nothing loaded from elsewhere.
 //
 // Stable selectors (browser tests and scripts rely on them; keep them):
-//   navigation      links by their text: "Backends", "Requests", "Clients", "Tag scopes", "Activity", "My connections",
-//                   "Users" (hash routes #backends, #requests, #clients, #tags, #activity, #connections, #users;
-//                   "Users" only for admins)
+//   navigation      links by their text: "Backends", "Requests", "Clients", "Tag scopes", "Presets", "Activity",
+//                   "My connections", "Users" (hash routes #backends, #requests, #clients, #tags, #presets, #activity,
+//                   #connections, #users; "Users" only for admins)
 //   backend row     tr[data-backend="<name>"] (a card at phone width, same element), containing
 //                   .status whose text is exactly Connected | Awaiting OAuth | Error | Disconnected |
 //                   Connecting | Disabled (details such as the last error are in .status-note, outside .status)
@@ -14,6 +14,9 @@
 //                   while that panel is shown, the Requests view leaves that request out, so the id is unique)
 //   client          [data-client="<clientId>"]; grant rows [data-grant="<id>"]
 //   tag scope row   [data-tag="<tag>"]; user row [data-user="<userName>"]
+//   preset row      tr[data-preset="<name>"] with .backends (chips of the backends it selects now) and input.url (the client
+//                   URL, Copy beside it); admins: input.expression, input.description, Save, Remove, and the form
+//                   "Add preset" with input[name=presetName], input[name=expression], input[name=description]
 //   my connections  rows tr[data-connection="<backend>"] with .status exactly Connected | Not connected | Awaiting
 //                   approval, one input[type=password][data-secret="<NAME>"] per secret (never filled) whose
 //                   [data-secret-of="<NAME>"] .set-on says "set on <date>" or "not set", buttons Save, Connect account
@@ -24,7 +27,7 @@
 //                   chart cards [data-activity-backend="<name>"] with .n-calls .n-errors .n-p95 and svg.chart
 //                   (one g.bucket per 5 minutes)
 //   banners         #error[role=alert] (the API's ProblemDetails detail), #note[role=status] (success notes)
-//   dialogs         Remove (backend, user), Revoke and Disconnect ask window.confirm first: tests must accept the dialog
+//   dialogs         Remove (backend, user, preset), Revoke and Disconnect ask window.confirm first: tests must accept the dialog
 //                   (Playwright dismisses dialogs by default, and a dismissed confirm does nothing)
 
 import * as api from './api.js';
@@ -33,6 +36,7 @@ import * as backends from './views/backends.js';
 import * as requests from './views/requests.js';
 import * as clients from './views/clients.js';
 import * as tags from './views/tags.js';
+import * as presets from './views/presets.js';
 import * as users from './views/users.js';
 import * as activity from './views/activity.js';
 import * as connections from './views/connections.js';
@@ -45,6 +49,7 @@ const routes = {
   requests: { module: requests, title: 'Requests' },
   clients: { module: clients, title: 'Clients' },
   tags: { module: tags, title: 'Tag scopes' },
+  presets: { module: presets, title: 'Presets' },
   activity: { module: activity, title: 'Activity' },
   connections: { module: connections, title: 'My connections' },
   users: { module: users, title: 'Users', adminOnly: true },
