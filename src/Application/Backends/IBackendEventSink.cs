@@ -26,10 +26,16 @@ public interface IBackendEventSink
 
     void LogMessage(IBackendConnection backend, LoggingMessageNotificationParams message);
 
-    /// <summary>A backend asked its client (the gateway) for a model completion.</summary>
-    ValueTask<CreateMessageResult> SampleAsync(ServerName server, CreateMessageRequestParams request, CancellationToken cancellationToken);
+    /// <summary>
+    /// A backend asked its client (the gateway) for a model completion. <paramref name="backend"/> is the connection that
+    /// asked: for a per-user backend, one user's own (<see cref="Connections.IUserBackendConnection"/>), whose question
+    /// only that user's requests may answer.
+    /// </summary>
+    ValueTask<CreateMessageResult> SampleAsync(IBackendConnection backend, CreateMessageRequestParams request, CancellationToken cancellationToken);
 
-    ValueTask<ElicitResult> ElicitAsync(ServerName server, ElicitRequestParams request, CancellationToken cancellationToken);
+    /// <summary>A backend asked its client for input from the user; <paramref name="backend"/> as for <see cref="SampleAsync"/>.</summary>
+    ValueTask<ElicitResult> ElicitAsync(IBackendConnection backend, ElicitRequestParams request, CancellationToken cancellationToken);
 
-    ValueTask<ListRootsResult> ListRootsAsync(ServerName server, ListRootsRequestParams request, CancellationToken cancellationToken);
+    /// <summary>A backend asked its client for its roots; <paramref name="backend"/> as for <see cref="SampleAsync"/>.</summary>
+    ValueTask<ListRootsResult> ListRootsAsync(IBackendConnection backend, ListRootsRequestParams request, CancellationToken cancellationToken);
 }

@@ -99,22 +99,25 @@ public sealed partial class GatewayEngine(
             (audited, auditedName) = (backend.Name.Value, toolName);
 
             credentials = CredentialsOf(backend);
-            IBackendConnection connection;
-            try
-            {
-                connection = await _connections.ForCallerAsync(session, caller, backend, cancellationToken);
-            }
-            catch (Exception e) when (_connections.Refusal(e) is { } refusal)
-            {
-                // Not connected (or no room for one more user): an answer the model can read and pass on to the user.
-                Audit(session, AuditKinds.ToolCall, audited, auditedName, started, CallerConnections.RefusalCode(e), credentials);
-                return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = refusal }] };
-            }
-
             var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token, _logger) : null;
             CallToolResult result;
+
+            // In flight from before the connection is looked up: a user's own instance of a per-user backend, started by
+            // this call, may ask its client something (roots) as it starts, and this call's client is the one to ask.
             using (inFlight.Enter(backend.Name, session, caller))
             {
+                IBackendConnection connection;
+                try
+                {
+                    connection = await _connections.ForCallerAsync(session, caller, backend, cancellationToken);
+                }
+                catch (Exception e) when (_connections.Refusal(e) is { } refusal)
+                {
+                    // Not connected (or no room for one more user): an answer the model can read and pass on to the user.
+                    Audit(session, AuditKinds.ToolCall, audited, auditedName, started, CallerConnections.RefusalCode(e), credentials);
+                    return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = refusal }] };
+                }
+
                 result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, (connection, toolName, request.Arguments, progress), static (meta, call, ct) =>
                 {
                     var forwarded = new CallToolRequestParams { Name = call.toolName, Arguments = call.Arguments, Meta = ForwardedMeta.WithoutProgressToken(meta) };
@@ -151,10 +154,10 @@ public sealed partial class GatewayEngine(
             (audited, auditedName) = (backend.Name.Value, uri);
 
             credentials = CredentialsOf(backend);
-            var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
             ReadResourceResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
+                var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
                 result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta, (connection, uri),
                     static (meta, read, ct) => read.connection.ReadResourceAsync(new ReadResourceRequestParams { Uri = read.uri, Meta = meta }, ct), cancellationToken);
             }
@@ -194,10 +197,10 @@ public sealed partial class GatewayEngine(
             (audited, auditedName) = (backend.Name.Value, name);
 
             credentials = CredentialsOf(backend);
-            var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
             GetPromptResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
+                var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
                 result = await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta, (connection, name, request.Arguments),
                     static (meta, get, ct) => get.connection.GetPromptAsync(new GetPromptRequestParams { Name = get.name, Arguments = get.Arguments, Meta = meta }, ct),
                     cancellationToken);
@@ -245,8 +248,8 @@ public sealed partial class GatewayEngine(
             return new CompleteResult { Completion = new Completion { Values = [] } };
         }
 
-        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
         using var _ = inFlight.Enter(backend.Name, session, caller);
+        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
         return await ObserveAsync(RequestMethods.CompletionComplete, backend, forwardedRef is PromptReference p ? p.Name : ((ResourceTemplateReference)forwardedRef).Uri ?? string.Empty,
             session, request.Meta, (connection, forwardedRef, request.Argument, request.Context),
             static (meta, complete, ct) => complete.connection.CompleteAsync(

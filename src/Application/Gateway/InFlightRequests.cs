@@ -43,11 +43,17 @@ public sealed class InFlightRequests
     /// For each session with a request running on <paramref name="server"/>, the channel to ask it on: that of
     /// its most recent request still running.
     /// </summary>
-    public IReadOnlyList<IClientPeer> CallersOn(ServerName server)
+    public IReadOnlyList<IClientPeer> CallersOn(ServerName server) => CallersOn(server, static _ => true);
+
+    /// <summary><see cref="CallersOn(ServerName)"/> among the sessions <paramref name="of"/> admits.</summary>
+    public IReadOnlyList<IClientPeer> CallersOn(ServerName server, Func<GatewaySession, bool> of)
     {
+        ArgumentNullException.ThrowIfNull(of);
         lock (_gate)
         {
-            return _byServer.TryGetValue(server, out var sessions) ? [.. sessions.Values.Select(callers => callers[^1])] : [];
+            return _byServer.TryGetValue(server, out var sessions)
+                ? [.. sessions.Where(s => of(s.Key)).Select(s => s.Value[^1])]
+                : [];
         }
     }
 

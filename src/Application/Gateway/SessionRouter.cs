@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Connections;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Listening;
 using OneMcp.Application.Gateway.Sessions;
@@ -156,27 +157,35 @@ public sealed partial class SessionRouter(
         }
     }
 
-    public ValueTask<CreateMessageResult> SampleAsync(ServerName server, CreateMessageRequestParams request, CancellationToken cancellationToken)
+    public ValueTask<CreateMessageResult> SampleAsync(IBackendConnection backend, CreateMessageRequestParams request, CancellationToken cancellationToken)
     {
-        var peer = ClientFor(server, "a sampling request", p => p.SupportsSampling, "sampling");
+        var peer = ClientFor(backend, "a sampling request", p => p.SupportsSampling, "sampling");
         return peer.SampleAsync(request, cancellationToken);
     }
 
-    public ValueTask<ElicitResult> ElicitAsync(ServerName server, ElicitRequestParams request, CancellationToken cancellationToken)
+    public ValueTask<ElicitResult> ElicitAsync(IBackendConnection backend, ElicitRequestParams request, CancellationToken cancellationToken)
     {
-        var peer = ClientFor(server, "an elicitation request", p => p.SupportsElicitation, "elicitation");
+        var peer = ClientFor(backend, "an elicitation request", p => p.SupportsElicitation, "elicitation");
         return peer.ElicitAsync(request, cancellationToken);
     }
 
-    public ValueTask<ListRootsResult> ListRootsAsync(ServerName server, ListRootsRequestParams request, CancellationToken cancellationToken)
+    public ValueTask<ListRootsResult> ListRootsAsync(IBackendConnection backend, ListRootsRequestParams request, CancellationToken cancellationToken)
     {
-        var peer = ClientFor(server, "a roots request", p => p.SupportsRoots, "roots");
+        var peer = ClientFor(backend, "a roots request", p => p.SupportsRoots, "roots");
         return peer.RequestRootsAsync(request, cancellationToken);
     }
 
-    private IClientPeer ClientFor(ServerName server, string what, Func<IClientPeer, bool> supports, string capability)
+    /// <summary>
+    /// The one client whose request runs on <paramref name="backend"/>. A user's own connection to a per-user backend
+    /// asks that user's requests only: another user's client must never see its questions nor answer them (their
+    /// roots, their choices).
+    /// </summary>
+    private IClientPeer ClientFor(IBackendConnection backend, string what, Func<IClientPeer, bool> supports, string capability)
     {
-        var candidates = inFlight.CallersOn(server);
+        var server = backend.Name;
+        var candidates = backend is IUserBackendConnection own
+            ? inFlight.CallersOn(server, session => ConnectionOwner.Of(session.Actor) == own.Owner)
+            : inFlight.CallersOn(server);
         switch (candidates.Count)
         {
             case 0:

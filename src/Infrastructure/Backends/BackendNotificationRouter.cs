@@ -31,9 +31,9 @@ internal sealed partial class BackendNotificationRouter(
             new(NotificationMethods.ResourceUpdatedNotification, OnResourceUpdated),
             new(NotificationMethods.LoggingMessageNotification, OnLogMessage),
         ],
-        SamplingHandler = (request, _, ct) => events.SampleAsync(backend.Name, request ?? throw new McpProtocolException("Missing parameters.", McpErrorCode.InvalidParams), ct),
-        ElicitationHandler = (request, ct) => events.ElicitAsync(backend.Name, request ?? throw new McpProtocolException("Missing parameters.", McpErrorCode.InvalidParams), ct),
-        RootsHandler = (request, ct) => events.ListRootsAsync(backend.Name, request ?? new ListRootsRequestParams(), ct),
+        SamplingHandler = (request, _, ct) => events.SampleAsync(backend, request ?? throw new McpProtocolException("Missing parameters.", McpErrorCode.InvalidParams), ct),
+        ElicitationHandler = (request, ct) => events.ElicitAsync(backend, request ?? throw new McpProtocolException("Missing parameters.", McpErrorCode.InvalidParams), ct),
+        RootsHandler = (request, ct) => events.ListRootsAsync(backend, request ?? new ListRootsRequestParams(), ct),
     };
 
     // Runs off the client's message loop: fetching the new list is itself a request on this connection. The

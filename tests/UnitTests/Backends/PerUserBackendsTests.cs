@@ -353,10 +353,10 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
         {
         }
 
-        public ValueTask<CreateMessageResult> SampleAsync(ServerName server, CreateMessageRequestParams request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<CreateMessageResult> SampleAsync(IBackendConnection backend, CreateMessageRequestParams request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<ElicitResult> ElicitAsync(ServerName server, ElicitRequestParams request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<ElicitResult> ElicitAsync(IBackendConnection backend, ElicitRequestParams request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<ListRootsResult> ListRootsAsync(ServerName server, ListRootsRequestParams request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public ValueTask<ListRootsResult> ListRootsAsync(IBackendConnection backend, ListRootsRequestParams request, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

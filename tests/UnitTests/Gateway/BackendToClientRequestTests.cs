@@ -1,5 +1,6 @@
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using OneMcp.Application.Backends;
 using OneMcp.Application.Gateway;
 using OneMcp.Application.Gateway.Filtering;
 using OneMcp.Application.Gateway.Sessions;
@@ -34,11 +35,17 @@ public sealed class BackendToClientRequestTests
         _ => new ListRootsRequestParams(),
     };
 
-    private static async Task<object> AskAsync(EngineFixture fixture, Kind kind, ServerName server, object request) => kind switch
+    private static Task<object> AskAsync(EngineFixture fixture, Kind kind, ServerName server, object request)
     {
-        Kind.Sampling => await fixture.Router.SampleAsync(server, (CreateMessageRequestParams)request, CancellationToken.None),
-        Kind.Elicitation => await fixture.Router.ElicitAsync(server, (ElicitRequestParams)request, CancellationToken.None),
-        _ => await fixture.Router.ListRootsAsync(server, (ListRootsRequestParams)request, CancellationToken.None),
+        fixture.Pool.TryGet(server, out var backend).ShouldBeTrue();
+        return AskAsync(fixture, kind, backend, request);
+    }
+
+    private static async Task<object> AskAsync(EngineFixture fixture, Kind kind, IBackendConnection backend, object request) => kind switch
+    {
+        Kind.Sampling => await fixture.Router.SampleAsync(backend, (CreateMessageRequestParams)request, CancellationToken.None),
+        Kind.Elicitation => await fixture.Router.ElicitAsync(backend, (ElicitRequestParams)request, CancellationToken.None),
+        _ => await fixture.Router.ListRootsAsync(backend, (ListRootsRequestParams)request, CancellationToken.None),
     };
 
     private static object CannedResultOf(RecordingPeer peer, Kind kind) => kind switch
@@ -253,7 +260,7 @@ public sealed class BackendToClientRequestTests
         await fixture.Engine.CallToolAsync(session, fastCaller, new CallToolRequestParams { Name = "db_1mcp_fast" }, CancellationToken.None);
 
         // Only the slow call is still running on db: its sampling request must go to its own caller.
-        await fixture.Router.SampleAsync(db.Name, new CreateMessageRequestParams { MaxTokens = 1, Messages = [] }, CancellationToken.None);
+        await fixture.Router.SampleAsync(db, new CreateMessageRequestParams { MaxTokens = 1, Messages = [] }, CancellationToken.None);
 
         hold.Release();
         await slow.WaitAsync(EngineFixture.Timeout);

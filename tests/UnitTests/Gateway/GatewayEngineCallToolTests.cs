@@ -283,7 +283,7 @@ public sealed class GatewayEngineCallToolTests
         await hold.Entered.WaitAsync(EngineFixture.Timeout);
         var request = new CreateMessageRequestParams { MaxTokens = 10, Messages = [] };
 
-        var sample = await fixture.Router.SampleAsync(db.Name, request, CancellationToken.None);
+        var sample = await fixture.Router.SampleAsync(db, request, CancellationToken.None);
 
         hold.Release();
         await call.WaitAsync(EngineFixture.Timeout);

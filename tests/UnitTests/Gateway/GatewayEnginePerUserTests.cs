@@ -28,7 +28,9 @@ public sealed class GatewayEnginePerUserTests : IDisposable
     private readonly FakePool _pool;
     private readonly RecordingAuditLog _audit = new();
     private readonly ResourceSubscriptions _subscriptions = new();
+    private readonly InFlightRequests _inFlight = new();
     private readonly GatewayEngine _engine;
+    private readonly SessionRouter _router;
 
     public GatewayEnginePerUserTests()
     {
@@ -36,8 +38,9 @@ public sealed class GatewayEnginePerUserTests : IDisposable
         _perUser.Connections[new ConnectionOwner("alice-id")] = _alices;
         _perUser.Connections[ConnectionOwner.Local] = _locals;
         _engine = new GatewayEngine(
-            _pool, new CapabilityCatalog(), new InFlightRequests(), _subscriptions, _audit, TimeProvider.System, null, NullLogger<GatewayEngine>.Instance,
+            _pool, new CapabilityCatalog(), _inFlight, _subscriptions, _audit, TimeProvider.System, null, NullLogger<GatewayEngine>.Instance,
             _perUser, new MyConnectionsLink(new Uri("https://gw.example.test/")));
+        _router = new SessionRouter(new SessionRegistry(), _inFlight, _subscriptions, new Application.Gateway.Listening.ListenerRegistry(), NullLogger<SessionRouter>.Instance);
     }
 
     private static GatewaySession Session(AuditActor actor)
@@ -137,6 +140,46 @@ public sealed class GatewayEnginePerUserTests : IDisposable
         Session(Carol).CanSee(_entry).ShouldBeTrue("the backend itself is listed for everyone");
     }
 
+    [Fact]
+    public async Task QuestionOfAUsersOwnConnection_IsAskedOfThatUsersCall_NeverAnotherUsers()
+    {
+        var alicesOwn = new OwnedConnection(_alices, new ConnectionOwner("alice-id"));
+        var carolsCall = new RecordingPeer("carol's call");
+        using (_inFlight.Enter(_entry.Name, Session(Carol), carolsCall))
+        {
+            // Only carol waits on the backend: alice's connection's question has nobody to go to, and is not asked of carol.
+            await Should.ThrowAsync<McpProtocolException>(() => _router.ListRootsAsync(alicesOwn, new ListRootsRequestParams(), CancellationToken.None).AsTask());
+            await Should.ThrowAsync<McpProtocolException>(() => _router.ElicitAsync(alicesOwn, new ElicitRequestParams { Message = "Which repository?" }, CancellationToken.None).AsTask());
+            carolsCall.Requests.ShouldBeEmpty();
+
+            // Both wait on it: alice's connection asks alice's call (not "ambiguous").
+            var alicesCall = new RecordingPeer("alice's call");
+            using (_inFlight.Enter(_entry.Name, Session(Alice), alicesCall))
+            {
+                var roots = await _router.ListRootsAsync(alicesOwn, new ListRootsRequestParams(), CancellationToken.None);
+                var sample = await _router.SampleAsync(alicesOwn, new CreateMessageRequestParams { MaxTokens = 5, Messages = [] }, CancellationToken.None);
+
+                roots.ShouldBeSameAs(alicesCall.RootsResult);
+                sample.ShouldBeSameAs(alicesCall.SampleResult);
+                carolsCall.Requests.ShouldBeEmpty();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task CallTool_WhoseOwnConnectionAsksAsItStarts_IsAskedItself()
+    {
+        // server-filesystem asks for the client's roots as soon as it is initialised: during the call that starts it.
+        var alicesOwn = new OwnedConnection(_alices, new ConnectionOwner("alice-id"));
+        ListRootsResult? asked = null;
+        _perUser.Starting = async () => asked = await _router.ListRootsAsync(alicesOwn, new ListRootsRequestParams(), CancellationToken.None);
+        var alicesCall = new RecordingPeer("alice's call");
+
+        await _engine.CallToolAsync(Session(Alice), alicesCall, new CallToolRequestParams { Name = "files_1mcp_env" }, CancellationToken.None);
+
+        asked.ShouldBeSameAs(alicesCall.RootsResult);
+    }
+
     public void Dispose() => _subscriptions.Dispose();
 
     /// <summary>A user's own connection to a per-user backend, over a fake.</summary>
@@ -178,7 +221,10 @@ public sealed class GatewayEnginePerUserTests : IDisposable
 
         public bool TooMany { get; set; }
 
-        public ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken)
+        /// <summary>What the instance does as it starts (before the call it was started for goes to it).</summary>
+        public Func<Task>? Starting { get; set; }
+
+        public async ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken)
         {
             Asked.Add(owner);
             if (TooMany)
@@ -186,8 +232,13 @@ public sealed class GatewayEnginePerUserTests : IDisposable
                 throw new TooManyInstancesException(backend.Name, 1);
             }
 
+            if (Starting is { } starting)
+            {
+                await starting();
+            }
+
             return Connections.TryGetValue(owner, out var connection)
-                ? ValueTask.FromResult(connection)
+                ? connection
                 : throw new UserConnectionRequiredException(backend.Name, "your value for the secret API_KEY is not set.");
         }
 

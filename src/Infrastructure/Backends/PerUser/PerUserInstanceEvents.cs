@@ -7,7 +7,8 @@ namespace OneMcp.Infrastructure.Backends.PerUser;
 /// <summary>
 /// What one user's connection tells the gateway, translated: its lists feed the per-user backend's catalogue (the entry
 /// announces changes, once, for everyone), and what it sends for its user (resource updates, log messages) goes out as
-/// that user's instance, which only their sessions can see.
+/// that user's instance, which only their sessions can see, and what it asks (sampling, elicitation, roots) is asked of
+/// that user's requests only.
 /// </summary>
 internal sealed class PerUserInstanceEvents(PerUserBackendConnection entry, PerUserInstance instance, IBackendEventSink sessions) : IBackendEventSink
 {
@@ -20,12 +21,13 @@ internal sealed class PerUserInstanceEvents(PerUserBackendConnection entry, PerU
 
     public void LogMessage(IBackendConnection backend, LoggingMessageNotificationParams message) => sessions.LogMessage(instance, message);
 
-    public ValueTask<CreateMessageResult> SampleAsync(ServerName server, CreateMessageRequestParams request, CancellationToken cancellationToken) =>
-        sessions.SampleAsync(server, request, cancellationToken);
+    // Asked as the user's instance: only that user's requests on the backend may be asked to answer.
+    public ValueTask<CreateMessageResult> SampleAsync(IBackendConnection backend, CreateMessageRequestParams request, CancellationToken cancellationToken) =>
+        sessions.SampleAsync(instance, request, cancellationToken);
 
-    public ValueTask<ElicitResult> ElicitAsync(ServerName server, ElicitRequestParams request, CancellationToken cancellationToken) =>
-        sessions.ElicitAsync(server, request, cancellationToken);
+    public ValueTask<ElicitResult> ElicitAsync(IBackendConnection backend, ElicitRequestParams request, CancellationToken cancellationToken) =>
+        sessions.ElicitAsync(instance, request, cancellationToken);
 
-    public ValueTask<ListRootsResult> ListRootsAsync(ServerName server, ListRootsRequestParams request, CancellationToken cancellationToken) =>
-        sessions.ListRootsAsync(server, request, cancellationToken);
+    public ValueTask<ListRootsResult> ListRootsAsync(IBackendConnection backend, ListRootsRequestParams request, CancellationToken cancellationToken) =>
+        sessions.ListRootsAsync(instance, request, cancellationToken);
 }
