@@ -145,6 +145,44 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ForOwner_WhenTheRunningConnectionLostItsOAuth_ThrowsUserConnectionRequiredAndStopsIt()
+    {
+        await using var entry = Entry(new StreamableHttpBackendSettings { Name = Files, Url = new Uri("https://svc.example.test/mcp"), Credentials = BackendCredentialMode.PerUser });
+        var running = await _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
+
+        // Revoked at the backend's authorization server: the next renewal was refused and the tokens were dropped.
+        ConnectionOf(Alice).Become(BackendStatus.AwaitingOAuth);
+        var refused = await Should.ThrowAsync<UserConnectionRequiredException>(() => _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None).AsTask());
+
+        refused.Missing.ShouldContain("connect your account again");
+        await ConnectionOf(Alice).Disposed;
+        entry.InstanceCount.ShouldBe(0);
+
+        // Once the user connects again, the next call starts a fresh connection.
+        var again = await _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
+        again.ShouldNotBeSameAs(running);
+        again.State.Status.ShouldBe(BackendStatus.Connected);
+    }
+
+    [Fact]
+    public async Task ForOwner_AfterACallFailedForLackOfRenewableTokens_ThrowsUserConnectionRequiredAndStopsIt()
+    {
+        await using var entry = Entry(new StreamableHttpBackendSettings { Name = Files, Url = new Uri("https://svc.example.test/mcp"), Credentials = BackendCredentialMode.PerUser });
+        var running = await _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
+
+        // The connection's session still looks connected; its calls fail because the tokens could not be renewed.
+        ConnectionOf(Alice).CallFailure = new ModelContextProtocol.McpProtocolException(
+            "Server 'files' is not connected (awaiting OAuth authorization).", new BackendAuthorizationRequiredException("The grant was refused."),
+            ModelContextProtocol.McpErrorCode.InternalError);
+        await Should.ThrowAsync<ModelContextProtocol.McpProtocolException>(() => running.CallToolAsync(new CallToolRequestParams { Name = "env" }, null, CancellationToken.None).AsTask());
+        var refused = await Should.ThrowAsync<UserConnectionRequiredException>(() => _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None).AsTask());
+
+        refused.Missing.ShouldContain("connect your account again");
+        await ConnectionOf(Alice).Disposed;
+        entry.InstanceCount.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task ForOwner_WhenMaxInstancesRun_RefusesAnotherUserButServesTheRunningOnes()
     {
         await ConnectAsync(Alice, "alice-key");

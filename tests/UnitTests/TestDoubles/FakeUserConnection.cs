@@ -42,13 +42,24 @@ internal sealed class FakeUserConnection(
 
     public void Start() => _ = ConnectAsync();
 
+    /// <summary>Moves the running connection to <paramref name="now"/> (e.g. awaiting OAuth once its tokens were dropped).</summary>
+    public void Become(BackendStatus now) => _state = new BackendState(now, "scripted", DateTimeOffset.UnixEpoch, 0);
+
     public void UpdateMetadata(BackendSettings updated) => throw new InvalidOperationException("A user's connection never gets metadata of its own.");
+
+    /// <summary>When set, a call fails with it.</summary>
+    public Exception? CallFailure { get; set; }
 
     public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, IProgress<ProgressNotificationValue>? progress, CancellationToken cancellationToken)
     {
         if (HoldCalls is { } hold)
         {
             await hold.WaitAsync(cancellationToken);
+        }
+
+        if (CallFailure is { } failure)
+        {
+            throw failure;
         }
 
         return new CallToolResult { Content = [new TextContentBlock { Text = owner.Key }] };

@@ -148,7 +148,18 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
             instance.Touch();
         }
 
-        return await instance.Ready!.WaitAsync(cancellationToken);
+        var connection = await instance.Ready!.WaitAsync(cancellationToken);
+        if (instance.AuthorizationLost || instance.State.Status == BackendStatus.AwaitingOAuth)
+        {
+            // The user's tokens were dropped since the instance started (withdrawn at the backend's authorization server,
+            // refused on renewal): a call failed for it, or the connection fell back to awaiting OAuth. Kept, it would
+            // answer every call "not connected" until the user happened to reconnect; released, the caller is told to
+            // connect again (a result linking to My connections), as on a first call.
+            await ReleaseAsync(owner, instance);
+            throw new UserConnectionRequiredException(Name, "your authorization (OAuth) at the backend was withdrawn or has expired; connect your account again.");
+        }
+
+        return connection;
     }
 
     /// <summary>Stops the owner's connection, if one runs; the next call starts one with what is stored then.</summary>
@@ -164,6 +175,22 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         }
 
         await StopInstanceAsync(instance, "released");
+    }
+
+    /// <summary>Stops <paramref name="instance"/> if it is still the owner's (a newer one started meanwhile is left alone).</summary>
+    private async Task ReleaseAsync(ConnectionOwner owner, PerUserInstance instance)
+    {
+        lock (_gate)
+        {
+            if (!_instances.TryGetValue(owner, out var current) || current != instance)
+            {
+                return;
+            }
+
+            _instances.Remove(owner);
+        }
+
+        await StopInstanceAsync(instance, "authorization dropped");
     }
 
     public async ValueTask DisposeAsync()

@@ -16,6 +16,7 @@ namespace OneMcp.Infrastructure.Backends.PerUser;
 internal sealed class PerUserInstance(PerUserBackendConnection entry, ConnectionOwner owner, TimeProvider time) : IUserBackendConnection
 {
     private int _inFlight;
+    private bool _authorizationLost;
     private long _lastUsedTicks = time.GetUtcNow().UtcTicks;
 
     /// <summary>The user's connection (a <see cref="BackendConnection"/>); set once it is built (their secrets are resolved in it).</summary>
@@ -36,6 +37,16 @@ internal sealed class PerUserInstance(PerUserBackendConnection entry, Connection
     public BackendState State => Connection?.State ?? new BackendState(BackendStatus.Connecting, null, null, 0);
 
     public BackendCapabilities Capabilities => Connection?.Capabilities ?? BackendCapabilities.Empty;
+
+    /// <summary>
+    /// True once a call failed because the user's OAuth tokens could not be renewed: the connection may still look
+    /// connected (its session outlives the tokens), but no call through it can succeed until the user connects again.
+    /// </summary>
+    public bool AuthorizationLost
+    {
+        get => Volatile.Read(ref _authorizationLost);
+        private set => Volatile.Write(ref _authorizationLost, value);
+    }
 
     /// <summary>True while a call runs on it.</summary>
     public bool InUse => Volatile.Read(ref _inFlight) > 0;
@@ -78,6 +89,13 @@ internal sealed class PerUserInstance(PerUserBackendConnection entry, Connection
         try
         {
             return await call(connection);
+        }
+        catch (Exception e) when (BackendFailures.IsAuthorizationRequired(e))
+        {
+            // The user's tokens could not be renewed (withdrawn at the backend's authorization server, refused): the next
+            // call does not come here but tells the user to connect again (PerUserBackendConnection.ForOwnerAsync).
+            AuthorizationLost = true;
+            throw;
         }
         finally
         {
