@@ -18,6 +18,9 @@ public sealed partial class BackendCatalog(
     TimeProvider time,
     ILogger<BackendCatalog> logger)
 {
+    /// <summary>How many times a config sync reads the store and saves its changes before a concurrent writer's conflict is thrown.</summary>
+    internal const int SyncAttempts = 3;
+
     /// <summary>Runs <paramref name="change"/> against the store, then brings the pool to the stored state.</summary>
     public async Task<T> ChangeAsync<T>(Func<Task<T>> change, CancellationToken cancellationToken)
     {
@@ -45,75 +48,94 @@ public sealed partial class BackendCatalog(
     /// <summary>
     /// Makes the stored config backends match mcp.json (add, update, remove; each keeps its Enabled switch),
     /// then runs config ∪ API backends. A config entry whose name an API backend holds is reported and skipped.
+    /// The edit is saved whole or not at all (<see cref="IBackendServiceRepository.SaveChangesAsync"/>): a sync that
+    /// fails leaves the store as it was, and is safe to run again.
     /// </summary>
+    /// <remarks>
+    /// Every replica syncs the same file, so two may save at the same moment: the later one's change set then meets a
+    /// version or a name the earlier one just stored, and nothing of it is stored. It reads the store again and computes
+    /// the change set anew, which the earlier write has usually made empty. A conflict on the last attempt is thrown.
+    /// </remarks>
     public async Task<ConfigSyncReport> SyncConfigAsync(IReadOnlyList<BackendSettings> configured, bool waitForConnections, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configured);
         using (await gate.EnterAsync(cancellationToken))
         {
-            var now = time.GetUtcNow();
-            var stored = await repository.ListAsync(cancellationToken);
-            var byName = new Dictionary<string, BackendService>(StringComparer.OrdinalIgnoreCase);
-            foreach (var backend in stored)
+            for (var attempt = 1; ; attempt++)
             {
-                byName.TryAdd(backend.Name.Value, backend);
-            }
-
-            int added = 0, updated = 0, removed = 0;
-            var skipped = new List<string>();
-            var inFile = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var settings in configured)
-            {
-                inFile.Add(settings.Name.Value);
+                var stored = await repository.ListAsync(cancellationToken);
+                var (changeSet, report) = PlanConfigSync(stored, configured, time.GetUtcNow());
                 try
                 {
-                    if (!byName.TryGetValue(settings.Name.Value, out var existing))
-                    {
-                        await repository.AddAsync(BackendService.Register(settings, BackendOrigin.Config, now), cancellationToken);
-                        added++;
-                    }
-                    else if (existing.Origin == BackendOrigin.Api)
-                    {
-                        skipped.Add(settings.Name.Value);
-                    }
-                    else if (existing.Name != settings.Name)
-                    {
-                        // Renamed in case only: a different server as far as capability names go.
-                        await repository.RemoveAsync(existing.Id, cancellationToken);
-                        await repository.AddAsync(BackendService.Register(settings, BackendOrigin.Config, now), cancellationToken);
-                        updated++;
-                    }
-                    else if (existing.Settings.RequiresReconnectComparedTo(settings) || existing.Settings.MetadataDiffersFrom(settings))
-                    {
-                        existing.SyncFromConfig(settings, now);
-                        await repository.UpdateAsync(existing, cancellationToken);
-                        updated++;
-                    }
+                    await repository.SaveChangesAsync(changeSet, cancellationToken);
                 }
-                catch (Exception e) when (e is ConcurrencyConflictException or DuplicateNameException)
+                catch (Exception e) when ((e is ConcurrencyConflictException or DuplicateNameException) && attempt < SyncAttempts)
                 {
-                    // Another replica synced the same file at the same moment; its write stands.
-                    LogConcurrentSync(logger, settings.Name.Value, e.Message);
+                    LogConcurrentSync(logger, e.Message, attempt + 1, SyncAttempts);
+                    continue;
                 }
-            }
 
-            foreach (var backend in stored)
-            {
-                if (backend.Origin == BackendOrigin.Config && !inFile.Contains(backend.Name.Value))
+                await ApplyStoredAsync(waitForConnections, cancellationToken);
+                if (!changeSet.IsEmpty)
                 {
-                    await repository.RemoveAsync(backend.Id, cancellationToken);
-                    removed++;
+                    await changes.PublishAsync(new GatewayChange(GatewayChangeKind.Backends), CancellationToken.None);
                 }
-            }
 
-            await ApplyStoredAsync(waitForConnections, cancellationToken);
-            if (added + updated + removed > 0)
-            {
-                await changes.PublishAsync(new GatewayChange(GatewayChangeKind.Backends), CancellationToken.None);
+                return report;
             }
-
-            return new ConfigSyncReport(added, updated, removed, skipped);
         }
+    }
+
+    /// <summary>What it takes for the stored config backends to match <paramref name="configured"/>, and the report of it.</summary>
+    private static (BackendChangeSet Changes, ConfigSyncReport Report) PlanConfigSync(
+        IReadOnlyList<BackendService> stored, IReadOnlyList<BackendSettings> configured, DateTimeOffset now)
+    {
+        var byName = new Dictionary<string, BackendService>(StringComparer.OrdinalIgnoreCase);
+        foreach (var backend in stored)
+        {
+            byName.TryAdd(backend.Name.Value, backend);
+        }
+
+        List<BackendService> added = [], updated = [], removed = [];
+        var renamed = 0;
+        var skipped = new List<string>();
+        var inFile = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var settings in configured)
+        {
+            inFile.Add(settings.Name.Value);
+            if (!byName.TryGetValue(settings.Name.Value, out var existing))
+            {
+                added.Add(BackendService.Register(settings, BackendOrigin.Config, now));
+            }
+            else if (existing.Origin == BackendOrigin.Api)
+            {
+                skipped.Add(settings.Name.Value);
+            }
+            else if (existing.Name != settings.Name)
+            {
+                // Renamed in case only: a different server as far as capability names go.
+                removed.Add(existing);
+                added.Add(BackendService.Register(settings, BackendOrigin.Config, now));
+                renamed++;
+            }
+            else if (existing.Settings.RequiresReconnectComparedTo(settings) || existing.Settings.MetadataDiffersFrom(settings))
+            {
+                existing.SyncFromConfig(settings, now);
+                updated.Add(existing);
+            }
+        }
+
+        foreach (var backend in stored)
+        {
+            if (backend.Origin == BackendOrigin.Config && !inFile.Contains(backend.Name.Value))
+            {
+                removed.Add(backend);
+            }
+        }
+
+        // A rename in case is reported as the update it is to the operator, though stored as a removal and an addition.
+        var report = new ConfigSyncReport(added.Count - renamed, updated.Count + renamed, removed.Count - renamed, skipped);
+        return (new BackendChangeSet(added, updated, removed), report);
     }
 
     private async Task ApplyStoredAsync(bool waitForConnections, CancellationToken cancellationToken)
@@ -122,6 +144,6 @@ public sealed partial class BackendCatalog(
         await runtime.ApplyAsync([.. all.Select(b => b.EffectiveSettings)], waitForConnections, cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "mcp.json server {Server} was synced concurrently elsewhere: {Reason}")]
-    private static partial void LogConcurrentSync(ILogger logger, string server, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "mcp.json was synced concurrently elsewhere ({Reason}); reading the stored backends again (try {Attempt} of {Attempts})")]
+    private static partial void LogConcurrentSync(ILogger logger, string reason, int attempt, int attempts);
 }

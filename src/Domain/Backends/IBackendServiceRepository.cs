@@ -21,4 +21,12 @@ public interface IBackendServiceRepository
 
     /// <summary>Removes a backend and everything stored for it (credentials, pending requests).</summary>
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a whole change set in one transaction, by the rules of <see cref="RemoveAsync"/>, <see cref="UpdateAsync"/>
+    /// and <see cref="AddAsync"/> (in that order, so a name removed can be added again): either every change is stored and
+    /// every added or updated copy marked saved, or, on any failure (a conflict, a taken name, the database), nothing is
+    /// stored and nothing marked.
+    /// </summary>
+    Task SaveChangesAsync(BackendChangeSet changes, CancellationToken cancellationToken);
 }

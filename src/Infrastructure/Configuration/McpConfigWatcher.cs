@@ -6,7 +6,10 @@ namespace OneMcp.Infrastructure.Configuration;
 /// Watches one <c>mcp.json</c> and, once changes have settled for <see cref="McpConfigWatcherOptions.Debounce"/>,
 /// reloads it and hands the result to a callback. Callbacks never overlap; changes made while one runs
 /// lead to exactly one more reload afterwards. Invalid results are delivered as they are: keeping the last
-/// good configuration is the caller's decision, not the watcher's.
+/// good configuration is the caller's decision, not the watcher's. A callback that throws is called again with
+/// the file read anew after <see cref="McpConfigWatcherOptions.RetryDelay"/>, doubling up to
+/// <see cref="McpConfigWatcherOptions.MaxRetryDelay"/>, until one succeeds: otherwise an edit that met a database
+/// outage would stay unapplied until the next edit. An edit starts the waits over.
 /// </summary>
 /// <remarks>
 /// Call <see cref="Start"/> before loading the initial configuration, so an edit made in between is not
@@ -32,11 +35,13 @@ public sealed partial class McpConfigWatcher(
     private FileSystemWatcher? _watcher;
     private ITimer? _debounceTimer;
     private ITimer? _pollTimer;
+    private ITimer? _retryTimer;
     private Fingerprint _lastSeen;
     private bool _started;
     private bool _disposed;
     private bool _reloading;
     private bool _reloadAgain;
+    private TimeSpan _retryDelay;
     private Task _worker = Task.CompletedTask;
 
     public string FilePath => _path;
@@ -55,6 +60,10 @@ public sealed partial class McpConfigWatcher(
             _started = true;
             _lastSeen = FingerprintOf(_path);
             _debounceTimer = _time.CreateTimer(_ => OnDebounceElapsed(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+            // A retry is a reload like any other: it never overlaps a running one, and coalesces with edits.
+            _retryTimer = _time.CreateTimer(_ => OnDebounceElapsed(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _retryDelay = _options.RetryDelay;
 
             if (_options.UseFileSystemEvents)
             {
@@ -120,6 +129,7 @@ public sealed partial class McpConfigWatcher(
         _watcher?.Dispose();
         _debounceTimer?.Dispose();
         _pollTimer?.Dispose();
+        _retryTimer?.Dispose();
         return worker;
     }
 
@@ -190,6 +200,11 @@ public sealed partial class McpConfigWatcher(
 
             // Every event pushes the deadline back, so a burst of writes produces a single reload.
             _debounceTimer?.Change(_options.Debounce, Timeout.InfiniteTimeSpan);
+
+            // An edit is a new content: the reload it leads to replaces any pending retry, and a failure of its own is
+            // retried after the first delay again.
+            _retryTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _retryDelay = _options.RetryDelay;
         }
     }
 
@@ -210,6 +225,9 @@ public sealed partial class McpConfigWatcher(
             }
 
             _reloading = true;
+
+            // This reload reads the file as it is now: a retry still pending for an earlier failure is not needed.
+            _retryTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _worker = Task.Run(ReloadLoopAsync);
         }
     }
@@ -223,20 +241,47 @@ public sealed partial class McpConfigWatcher(
                 _reloadAgain = false;
             }
 
-            await ReloadOnceAsync(_stopping.Token);
+            var applied = await ReloadOnceAsync(_stopping.Token);
 
+            TimeSpan retryIn;
             lock (_gate)
             {
-                if (!_reloadAgain || _disposed)
+                if (_disposed)
                 {
                     _reloading = false;
                     return;
                 }
+
+                if (applied)
+                {
+                    _retryDelay = _options.RetryDelay;
+                }
+
+                if (_reloadAgain)
+                {
+                    // The file changed meanwhile: the next reload reads it, and is retried itself if it fails.
+                    continue;
+                }
+
+                _reloading = false;
+                if (applied || _options.RetryDelay <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                retryIn = _retryDelay;
+                var longest = TimeSpan.FromTicks(Math.Max(McpConfigWatcherOptions.MaxRetryDelay.Ticks, _options.RetryDelay.Ticks));
+                _retryDelay = TimeSpan.FromTicks(Math.Min(retryIn.Ticks * 2, longest.Ticks));
+                _retryTimer?.Change(retryIn, Timeout.InfiniteTimeSpan);
             }
+
+            LogRetrying(_path, retryIn);
+            return;
         }
     }
 
-    private async Task ReloadOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the file and hands it to the callback; false when the callback failed (to be retried).</summary>
+    private async Task<bool> ReloadOnceAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -252,15 +297,19 @@ public sealed partial class McpConfigWatcher(
             var result = await _file.LoadAsync(_path, cancellationToken);
             LogLoaded(_path, result.Backends.Count, result.Errors.Count, result.Warnings.Count);
             await _onChanged(result, cancellationToken);
+            return true;
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: nothing is retried, so this counts as done.
             LogStoppedMidReload(e, _path);
+            return true;
         }
         catch (Exception ex)
         {
             // The watcher must survive a failing callback, or later edits would silently be ignored.
             LogCallbackFailed(ex, _path);
+            return false;
         }
     }
 
@@ -308,6 +357,9 @@ public sealed partial class McpConfigWatcher(
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Applying the reloaded configuration file {ConfigPath} failed; watching continues")]
     private partial void LogCallbackFailed(Exception exception, string configPath);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Configuration file {ConfigPath} was not applied; reading and applying it again in {RetryDelay}")]
+    private partial void LogRetrying(string configPath, TimeSpan retryDelay);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Cannot receive file system events for {ConfigPath}; relying on polling every {PollInterval}")]
     private partial void LogFileSystemEventsUnavailable(Exception exception, string configPath, TimeSpan pollInterval);

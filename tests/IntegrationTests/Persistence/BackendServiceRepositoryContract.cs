@@ -307,6 +307,84 @@ public abstract class BackendServiceRepositoryContract(ITestDatabaseSource sourc
     }
 
     [Fact]
+    public async Task SaveChanges_StoresEveryRemovalUpdateAndAdditionTogether()
+    {
+        var kept = Backend(FullStdio("kept"), BackendOrigin.Config);
+        var doomed = Backend(FullHttp("doomed"), BackendOrigin.Config);
+        var renamed = Backend(MinimalSse("Renamed"), BackendOrigin.Config);
+        foreach (var backend in new[] { kept, doomed, renamed })
+        {
+            await Repository.AddAsync(backend, Ct);
+        }
+
+        await InsertCredentialAsync(doomed.Id);
+        var requests = new AuthorizationRequestRepository(Factory);
+        var pendingForDoomed = AuthorizationRequest.ForBackend("admin", "doomed", ["read"], "{}", DateTimeOffset.UtcNow);
+        await requests.AddAsync(pendingForDoomed, Ct);
+
+        var changed = (await Repository.FindByNameAsync(kept.Name, Ct))!;
+        changed.SyncFromConfig(FullStdio("kept") with { Tags = [Tag.From("prod")] }, T0.AddMinutes(1));
+        var added = Backend(FullHttp("added"), BackendOrigin.Config);
+        var renamedAgain = Backend(MinimalSse("renamed"), BackendOrigin.Config);
+
+        await Repository.SaveChangesAsync(new BackendChangeSet([added, renamedAgain], [changed], [doomed, renamed]), Ct);
+
+        (await Repository.ListAsync(Ct)).Select(b => b.Name.Value).ShouldBe(["added", "kept", "renamed"]);
+        var stored = (await Repository.FindByNameAsync(kept.Name, Ct))!;
+        stored.Version.ShouldBe(2);
+        stored.Settings.Tags.ShouldBe([Tag.From("prod")]);
+        ShouldBeSame((await Repository.FindByNameAsync(added.Name, Ct))!.Settings, added.Settings);
+        changed.HasUnsavedChanges.ShouldBeFalse();
+        added.HasUnsavedChanges.ShouldBeFalse();
+        (await Db.CountAsync("backend_credentials")).ShouldBe(0);
+        (await requests.FindAsync(pendingForDoomed.Id, Ct)).ShouldBeNull();
+        (await RawSettingsAsync()).ShouldAllBe(settings => !settings.Contains("s3cr3t") && !settings.Contains("very-secret"));
+    }
+
+    [Fact]
+    public async Task SaveChanges_WhenAnUpdateIsStale_ThrowsConcurrencyConflictAndStoresNothing()
+    {
+        var doomed = Backend(MinimalSse("doomed"), BackendOrigin.Config);
+        var shared = Backend(FullStdio("shared"), BackendOrigin.Config);
+        await Repository.AddAsync(doomed, Ct);
+        await Repository.AddAsync(shared, Ct);
+        var first = (await Repository.FindByNameAsync(shared.Name, Ct))!;
+        var stale = (await Repository.FindByNameAsync(shared.Name, Ct))!;
+        first.Disable(T0.AddSeconds(1));
+        await Repository.UpdateAsync(first, Ct);
+
+        stale.SyncFromConfig(MinimalSse("shared"), T0.AddSeconds(2));
+        var added = Backend(MinimalSse("added"), BackendOrigin.Config);
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() =>
+            Repository.SaveChangesAsync(new BackendChangeSet([added], [stale], [doomed]), Ct));
+
+        conflict.Id.ShouldBe(shared.Id);
+        (await Repository.ListAsync(Ct)).Select(b => b.Name.Value).ShouldBe(["doomed", "shared"]);
+        (await Repository.FindByNameAsync(shared.Name, Ct))!.Settings.Transport.ShouldBe(BackendTransport.Stdio);
+        stale.HasUnsavedChanges.ShouldBeTrue();
+        added.HasUnsavedChanges.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task SaveChanges_WhenAnAddedNameIsTaken_ThrowsDuplicateNameAndStoresNothing()
+    {
+        var existing = Backend(FullStdio("twin"), BackendOrigin.Config);
+        var doomed = Backend(MinimalSse("doomed"), BackendOrigin.Config);
+        await Repository.AddAsync(existing, Ct);
+        await Repository.AddAsync(doomed, Ct);
+        var changed = (await Repository.FindByNameAsync(existing.Name, Ct))!;
+        changed.SyncFromConfig(FullStdio("twin") with { Tags = [Tag.From("prod")] }, T0.AddSeconds(1));
+
+        var duplicate = await Should.ThrowAsync<DuplicateNameException>(() =>
+            Repository.SaveChangesAsync(new BackendChangeSet([Backend(MinimalSse("twin"), BackendOrigin.Config)], [changed], [doomed]), Ct));
+
+        duplicate.Name.ShouldBe("twin");
+        (await Repository.ListAsync(Ct)).Select(b => b.Name.Value).ShouldBe(["doomed", "twin"]);
+        (await Repository.FindByNameAsync(existing.Name, Ct))!.Version.ShouldBe(1);
+        changed.HasUnsavedChanges.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Credentials_ForUnknownBackend_AreRefusedByTheForeignKey()
     {
         await Should.ThrowAsync<Exception>(() => InsertCredentialAsync(Guid.NewGuid()));

@@ -7,6 +7,11 @@ public sealed class SqliteBackendServiceRepositoryTests(SqliteDatabaseFixture db
 [Collection(PostgresCollectionDefinition.Name)]
 public sealed class PostgresBackendServiceRepositoryTests(PostgresFixture pg) : BackendServiceRepositoryContract(pg.DatabaseFor<PostgresBackendServiceRepositoryTests>());
 
+public sealed class SqliteConfigSyncTests(SqliteDatabaseFixture db) : ConfigSyncContract(db), IClassFixture<SqliteDatabaseFixture>;
+
+[Collection(PostgresCollectionDefinition.Name)]
+public sealed class PostgresConfigSyncTests(PostgresFixture pg) : ConfigSyncContract(pg.DatabaseFor<PostgresConfigSyncTests>());
+
 public sealed class SqliteTagScopeRepositoryTests(SqliteDatabaseFixture db) : TagScopeRepositoryContract(db), IClassFixture<SqliteDatabaseFixture>;
 
 [Collection(PostgresCollectionDefinition.Name)]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -266,6 +267,107 @@ public sealed class McpConfigWatcherTests : IDisposable
         while (await NextServerNameAsync() != "after-failure")
         {
         }
+    }
+
+    // Polling drives the reloads on a manual clock: only the watcher's own retry can make a second call.
+    private static McpConfigWatcherOptions Polled() =>
+        new() { UseFileSystemEvents = false, PollInterval = TimeSpan.FromSeconds(2), Debounce = TimeSpan.FromMilliseconds(500) };
+
+    [Fact]
+    public async Task Watcher_WhenApplyingFails_ReadsAndAppliesTheFileAgainWithoutAnEdit()
+    {
+        _directory.WriteServer("initial");
+        var time = new ManualTimeProvider();
+        var calls = 0;
+        await using var watcher = CreateWatcher(
+            Polled(),
+            time,
+            async (result, ct) =>
+            {
+                if (Interlocked.Increment(ref calls) == 1)
+                {
+                    throw new InvalidOperationException("database unreachable");
+                }
+
+                await _delivered.Writer.WriteAsync(result, ct);
+            });
+        watcher.Start();
+
+        _directory.WriteServer("edited");
+        time.Advance(TimeSpan.FromSeconds(2));
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await WaitUntilAsync(() => Volatile.Read(ref calls) == 1 && time.PendingTimerCount == 2); // the poll and the retry
+        time.Advance(McpConfigWatcherOptions.DefaultRetryDelay);
+
+        (await NextServerNameAsync()).ShouldBe("edited");
+        Volatile.Read(ref calls).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Watcher_WhenApplyingKeepsFailing_WaitsTwiceAsLongEachTimeAndAnEditStartsOver()
+    {
+        _directory.WriteServer("initial");
+        var time = new ManualTimeProvider();
+        var logger = new RecordingLogger();
+        var calls = 0;
+        var options = new McpConfigWatcherOptions
+        {
+            UseFileSystemEvents = false,
+            PollInterval = TimeSpan.FromSeconds(2),
+            Debounce = TimeSpan.FromMilliseconds(500),
+            RetryDelay = TimeSpan.FromSeconds(10),
+        };
+        await using var watcher = CreateWatcher(options, time, (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            throw new InvalidOperationException("database unreachable");
+        }, logger);
+        watcher.Start();
+        async Task FailedAsync(int call) => await WaitUntilAsync(() => Volatile.Read(ref calls) == call && time.PendingTimerCount == 2);
+
+        _directory.WriteServer("edited");
+        time.Advance(TimeSpan.FromMilliseconds(2500));
+        await FailedAsync(1);
+        time.Advance(TimeSpan.FromSeconds(10));
+        await FailedAsync(2);
+        time.Advance(TimeSpan.FromSeconds(19));
+        Volatile.Read(ref calls).ShouldBe(2, "the second retry waits 20 s");
+        time.Advance(TimeSpan.FromSeconds(1));
+        await FailedAsync(3);
+        time.Advance(TimeSpan.FromSeconds(30));
+        await FailedAsync(4);
+        _directory.WriteServer("edited again");
+        time.Advance(TimeSpan.FromMilliseconds(2500));
+        await FailedAsync(5);
+
+        var waits = logger.Lines
+            .Where(line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("applying it again", StringComparison.Ordinal))
+            .Select(line => Regex.Match(line, @"RetryDelay=(\S+)").Groups[1].Value);
+        waits.ShouldBe(["00:00:10", "00:00:20", "00:00:30", "00:00:30", "00:00:10"], "10 s doubling up to 30 s; an edit starts over");
+    }
+
+    [Fact]
+    public async Task Watcher_WhenDisposedWithARetryPending_NeverCallsAgain()
+    {
+        _directory.WriteServer("initial");
+        var time = new ManualTimeProvider();
+        var calls = 0;
+        var watcher = CreateWatcher(Polled(), time, (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            throw new InvalidOperationException("database unreachable");
+        });
+        watcher.Start();
+        _directory.WriteServer("edited");
+        time.Advance(TimeSpan.FromSeconds(2));
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await WaitUntilAsync(() => Volatile.Read(ref calls) == 1 && time.PendingTimerCount == 2);
+
+        await watcher.DisposeAsync();
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        time.PendingTimerCount.ShouldBe(0);
+        Volatile.Read(ref calls).ShouldBe(1);
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace OneMcp.UnitTests.ControlPlane;
 
 /// <summary>
 /// An in-memory <see cref="IBackendServiceRepository"/> with the contract's rules (unique names, optimistic
-/// concurrency). It hands out copies, as a database does, so a handler's unsaved change never leaks into it.
+/// concurrency, a change set stored whole or not at all). It hands out copies, as a database does, so a handler's
+/// unsaved change never leaks into it.
 /// </summary>
 internal sealed class InMemoryBackendRepository : IBackendServiceRepository
 {
@@ -16,6 +17,9 @@ internal sealed class InMemoryBackendRepository : IBackendServiceRepository
         BackendService.Restore(b.Id, b.Settings, b.Origin, b.Enabled, b.Version, b.CreatedAt, b.UpdatedAt));
 
     public int Writes => _rows.Writes;
+
+    /// <summary>Runs before each <see cref="SaveChangesAsync"/>, as another replica writing between a read and a save would.</summary>
+    public Action<InMemoryBackendRepository>? BeforeSave { get; set; }
 
     public IReadOnlyList<BackendService> Snapshot() => _rows.All();
 
@@ -38,6 +42,16 @@ internal sealed class InMemoryBackendRepository : IBackendServiceRepository
     }
 
     public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(_rows.Remove(id));
+
+    public Task SaveChangesAsync(BackendChangeSet changes, CancellationToken cancellationToken)
+    {
+        BeforeSave?.Invoke(this);
+        _rows.SaveAll(
+            [.. changes.Removed.Select(b => b.Id)],
+            changes.Updated,
+            [.. changes.Added.Select(b => (b, b.Name.Value, (Func<BackendService, bool>)(stored => stored.Name == b.Name)))]);
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>An in-memory <see cref="IPresetRepository"/> with the contract's rules (unique names, optimistic concurrency).</summary>

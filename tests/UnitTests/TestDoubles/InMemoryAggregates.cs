@@ -92,6 +92,55 @@ internal sealed class InMemoryAggregates<T>(string entity, Func<T, T> copy) wher
         }
     }
 
+    /// <summary>
+    /// Removes, updates and adds as one transaction would: every rule is checked against the rows as they will be when the
+    /// change before it is applied, and only then is anything stored, so a refused change set leaves the rows and the
+    /// aggregates' saved state untouched.
+    /// </summary>
+    public void SaveAll(IReadOnlyList<Guid> removed, IReadOnlyList<T> updated, IReadOnlyList<(T Aggregate, string Name, Func<T, bool> Clashes)> added)
+    {
+        lock (_gate)
+        {
+            var rows = new Dictionary<Guid, T>(_rows);
+            foreach (var id in removed)
+            {
+                rows.Remove(id);
+            }
+
+            foreach (var aggregate in updated)
+            {
+                if (!rows.TryGetValue(aggregate.Id, out var stored) || stored.Version != aggregate.LoadedVersion)
+                {
+                    throw new ConcurrencyConflictException(entity, aggregate.Id);
+                }
+
+                rows[aggregate.Id] = copy(aggregate);
+            }
+
+            foreach (var (aggregate, name, clashes) in added)
+            {
+                if (rows.Values.Any(clashes))
+                {
+                    throw new DuplicateNameException(entity, name);
+                }
+
+                rows[aggregate.Id] = copy(aggregate);
+            }
+
+            Writes += removed.Count(_rows.ContainsKey) + updated.Count + added.Count;
+            _rows.Clear();
+            foreach (var (id, row) in rows)
+            {
+                _rows[id] = row;
+            }
+
+            foreach (var aggregate in updated.Concat(added.Select(a => a.Aggregate)))
+            {
+                aggregate.MarkSaved();
+            }
+        }
+    }
+
     public bool Remove(Guid id)
     {
         lock (_gate)

@@ -37,58 +37,60 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
 
     public async Task AddAsync(BackendService backend, CancellationToken cancellationToken)
     {
-        var parameters = Parameters(backend);
-        parameters.AddTime(_dialect, "CreatedAt", backend.CreatedAt);
         await using var connection = await connections.OpenAsync(cancellationToken);
-        try
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO backends (id, name, origin, enabled, settings, version, created_at, updated_at) " +
-                $"VALUES (@Id, @Name, @Origin, @Enabled, {DbValues.JsonParam(_dialect, "Settings")}, @Version, @CreatedAt, @UpdatedAt)",
-                parameters, cancellationToken: cancellationToken));
-        }
-        catch (Exception ex) when (DbValues.IsUniqueViolation(ex))
-        {
-            throw new DuplicateNameException(Aggregate, backend.Name.Value);
-        }
-
+        await InsertAsync(connection, transaction: null, backend, cancellationToken);
         backend.MarkSaved();
     }
 
     public async Task UpdateAsync(BackendService backend, CancellationToken cancellationToken)
     {
-        var parameters = Parameters(backend);
-        parameters.AddInt("LoadedVersion", backend.LoadedVersion);
         await using var connection = await connections.OpenAsync(cancellationToken);
-        var updated = await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE backends SET settings = {DbValues.JsonParam(_dialect, "Settings")}, enabled = @Enabled, version = @Version, updated_at = @UpdatedAt " +
-            "WHERE id = @Id AND version = @LoadedVersion",
-            parameters, cancellationToken: cancellationToken));
-        if (updated == 0)
-        {
-            throw new ConcurrencyConflictException(Aggregate, backend.Id);
-        }
-
+        await UpdateRowAsync(connection, transaction: null, backend, cancellationToken);
         backend.MarkSaved();
     }
 
     public async Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        parameters.AddId(_dialect, "Id", id);
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        // Credentials go by ON DELETE CASCADE; requests name the backend rather than reference it, so their
-        // pending ones (approvals of a connection that no longer exists) are removed here.
-        await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM authorization_requests WHERE kind = 'backend_connection' AND status = 'pending' " +
-            "AND backend_name = (SELECT name FROM backends WHERE id = @Id)",
-            parameters, transaction, cancellationToken: cancellationToken));
-        var deleted = await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM backends WHERE id = @Id", parameters, transaction, cancellationToken: cancellationToken));
+        var deleted = await DeleteAsync(connection, transaction, id, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return deleted > 0;
+        return deleted;
+    }
+
+    public async Task SaveChangesAsync(BackendChangeSet changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.IsEmpty)
+        {
+            // A start or reload that changed nothing opens no connection: no Dapper on the way to listening (ADR 0042).
+            return;
+        }
+
+        await using var connection = await connections.OpenAsync(cancellationToken);
+
+        // Disposed without a commit when anything below throws: the transaction rolls back, and no copy is marked saved.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var backend in changes.Removed)
+        {
+            await DeleteAsync(connection, transaction, backend.Id, cancellationToken);
+        }
+
+        foreach (var backend in changes.Updated)
+        {
+            await UpdateRowAsync(connection, transaction, backend, cancellationToken);
+        }
+
+        foreach (var backend in changes.Added)
+        {
+            await InsertAsync(connection, transaction, backend, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var backend in changes.Updated.Concat(changes.Added))
+        {
+            backend.MarkSaved();
+        }
     }
 
     /// <summary>
@@ -134,6 +136,53 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
         }
 
         return rewritten;
+    }
+
+    private async Task InsertAsync(DbConnection connection, DbTransaction? transaction, BackendService backend, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(backend);
+        parameters.AddTime(_dialect, "CreatedAt", backend.CreatedAt);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO backends (id, name, origin, enabled, settings, version, created_at, updated_at) " +
+                $"VALUES (@Id, @Name, @Origin, @Enabled, {DbValues.JsonParam(_dialect, "Settings")}, @Version, @CreatedAt, @UpdatedAt)",
+                parameters, transaction, cancellationToken: cancellationToken));
+        }
+        catch (Exception ex) when (DbValues.IsUniqueViolation(ex))
+        {
+            throw new DuplicateNameException(Aggregate, backend.Name.Value);
+        }
+    }
+
+    private async Task UpdateRowAsync(DbConnection connection, DbTransaction? transaction, BackendService backend, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(backend);
+        parameters.AddInt("LoadedVersion", backend.LoadedVersion);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE backends SET settings = {DbValues.JsonParam(_dialect, "Settings")}, enabled = @Enabled, version = @Version, updated_at = @UpdatedAt " +
+            "WHERE id = @Id AND version = @LoadedVersion",
+            parameters, transaction, cancellationToken: cancellationToken));
+        if (updated == 0)
+        {
+            throw new ConcurrencyConflictException(Aggregate, backend.Id);
+        }
+    }
+
+    private async Task<bool> DeleteAsync(DbConnection connection, DbTransaction transaction, Guid id, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddId(_dialect, "Id", id);
+
+        // Credentials go by ON DELETE CASCADE; requests name the backend rather than reference it, so their
+        // pending ones (approvals of a connection that no longer exists) are removed here.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM authorization_requests WHERE kind = 'backend_connection' AND status = 'pending' " +
+            "AND backend_name = (SELECT name FROM backends WHERE id = @Id)",
+            parameters, transaction, cancellationToken: cancellationToken));
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM backends WHERE id = @Id", parameters, transaction, cancellationToken: cancellationToken));
+        return deleted > 0;
     }
 
     private DynamicParameters Parameters(BackendService backend)
