@@ -14,10 +14,11 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// already rotated them). On PostgreSQL the read-check-refresh-save runs under <see cref="BackendRefreshLock"/>, so two
 /// replicas never spend the same rotating refresh token: the one that waited finds the new tokens. While the database
 /// cannot be reached, a token not yet expired is used as it is and renewed once it is back. A refresh the
-/// authorization server refuses drops the tokens, and the backend is then awaiting OAuth with the reason. A refresh
-/// that fails for a passing reason (the server cannot be reached, does not answer in time, or answers 408, 429 or 5xx)
-/// keeps them: a token not yet expired is used as it is, an expired one fails the call with the reason, and the server
-/// is asked again after <see cref="TransientRetryDelay"/>, not on every call in between.
+/// authorization server refuses (<c>invalid_grant</c>, <c>invalid_client</c>, <c>unauthorized_client</c>) drops the
+/// tokens, and the backend is then awaiting OAuth with the reason. Any other failure (the server cannot be reached,
+/// does not answer in time, answers 408, 429 or 5xx, or answers something that is no OAuth answer, such as a proxy's
+/// error page) keeps them: a token not yet expired is used as it is, an expired one fails the call with the reason,
+/// and the server is asked again after <see cref="TransientRetryDelay"/>, not on every call in between.
 /// A user's own tokens for a per-user backend (ADR 0033) follow the same rules in that user's row of
 /// <see cref="UserConnectionStore"/>, cached, locked and dropped per (backend, user): one user's refresh never touches
 /// another's tokens.
@@ -178,11 +179,19 @@ public sealed partial class BackendTokenSource(
             {
                 renewed = await oauth.RefreshAsync(stored.Client, stored.RefreshToken, cancellationToken);
             }
-            catch (BackendOAuthException e) when (e.Transient)
+            catch (BackendOAuthException e) when (!RefusesGrant(e))
             {
                 // Not a refusal: the tokens stay, and the refresh token is tried again once the pause is over.
                 // A token the backend refused (Reject) stays marked as such.
-                LogRefreshDeferred(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
+                if (e.Transient)
+                {
+                    LogRefreshDeferred(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
+                }
+                else
+                {
+                    LogRefreshNotRefused(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
+                }
+
                 var kept = stored.AccessToken == stale.AccessToken ? stale : stored;
                 entry.Tokens = kept;
                 entry.Pause = new RefreshPause(e.Message, time.GetUtcNow() + TransientRetryDelay);
@@ -224,6 +233,13 @@ public sealed partial class BackendTokenSource(
         await SaveAsync(backend, owner, null, cancellationToken);
         return new BackendAuthorizationRequiredException(reason);
     }
+
+    /// <summary>
+    /// The authorization server refused the grant itself: the refresh token is spent, revoked or unknown
+    /// (<c>invalid_grant</c>), or the gateway is no longer a client it renews for. Only then are tokens dropped.
+    /// </summary>
+    private static bool RefusesGrant(BackendOAuthException e) =>
+        e.OAuthError is "invalid_grant" or "invalid_client" or "unauthorized_client";
 
     private async Task<BackendTokenSet?> LoadStoredAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken) =>
         owner is { } user
@@ -290,4 +306,7 @@ public sealed partial class BackendTokenSource(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the OAuth access token could not be renewed for now ({Credentials} credentials), the tokens are kept and it is tried again shortly: {Reason}")]
     private static partial void LogRefreshDeferred(ILogger logger, string server, string credentials, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the token endpoint's answer to a renewal ({Credentials} credentials) is no refusal of the grant, the tokens are kept and it is tried again shortly: {Reason}")]
+    private static partial void LogRefreshNotRefused(ILogger logger, string server, string credentials, string reason);
 }
