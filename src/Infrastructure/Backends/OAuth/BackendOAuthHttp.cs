@@ -143,7 +143,12 @@ public sealed class BackendOAuthHttp(HttpClient http)
 
         if (!response.IsSuccessStatusCode || body is null || Text(body["access_token"]) is not { Length: > 0 } accessToken)
         {
-            throw new BackendOAuthException(BackendOAuthException.TokenExchangeFailed, $"The backend's token endpoint refused: {DescribeError(response, body)}.");
+            // Only an OAuth error is a refusal; anything else (a proxy's HTML page, a success without tokens) is no answer at all.
+            var error = Text(body?["error"]);
+            throw new BackendOAuthException(
+                BackendOAuthException.TokenExchangeFailed,
+                error is null ? $"The backend's token endpoint answered no tokens: {DescribeError(response, body)}." : $"The backend's token endpoint refused: {DescribeError(response, body)}.",
+                oauthError: error);
         }
 
         var expiresIn = body["expires_in"] is JsonValue value && value.TryGetValue<long>(out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;

@@ -13,11 +13,18 @@ namespace OneMcp.Infrastructure.Backends.OAuth;
 /// before they expire (one refresh at a time per backend, re-reading the store first in case another replica
 /// already rotated them). On PostgreSQL the read-check-refresh-save runs under <see cref="BackendRefreshLock"/>, so two
 /// replicas never spend the same rotating refresh token: the one that waited finds the new tokens. While the database
-/// cannot be reached, a token not yet expired is used as it is and renewed once it is back. A refresh the
-/// authorization server refuses drops the tokens, and the backend is then awaiting OAuth with the reason. A refresh
-/// that fails for a passing reason (the server cannot be reached, does not answer in time, or answers 408, 429 or 5xx)
-/// keeps them: a token not yet expired is used as it is, an expired one fails the call with the reason, and the server
-/// is asked again after <see cref="TransientRetryDelay"/>, not on every call in between.
+/// cannot be reached, a token not yet expired is used as it is and renewed once it is back.
+/// A renewal, once begun, runs to its end on its own clock, whoever asked for it: a caller that goes away (a cancelled
+/// call, a client's timeout) stops waiting but does not cut the token request short, so tokens the authorization
+/// server has already rotated are never lost with the answer. They are kept in memory before they are saved; a save
+/// that fails is retried on a later use, and until then the renewed tokens are the ones used.
+/// Saving and dropping are compare-and-swap on the tokens the renewal started from: tokens stored meanwhile (an
+/// approval, a reconnect, another replica) win and are taken up instead. A refresh the authorization server refuses
+/// (<c>invalid_grant</c>, <c>invalid_client</c>, <c>unauthorized_client</c>) drops the tokens, and the backend is then
+/// awaiting OAuth with the reason. Any other failure (the server cannot be reached, does not answer in time, answers
+/// 408, 429 or 5xx, or answers something that is no OAuth answer, such as a proxy's error page) keeps them: a token not
+/// yet expired is used as it is, an expired one fails the call with the reason, and the server is asked again after
+/// <see cref="TransientRetryDelay"/>, not on every call in between.
 /// A user's own tokens for a per-user backend (ADR 0033) follow the same rules in that user's row of
 /// <see cref="UserConnectionStore"/>, cached, locked and dropped per (backend, user): one user's refresh never touches
 /// another's tokens.
@@ -33,8 +40,20 @@ public sealed partial class BackendTokenSource(
     /// <summary>Tokens are renewed this long before they expire (or at half their life, when that is shorter).</summary>
     internal static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
 
-    /// <summary>After a refresh failed for a passing reason, the authorization server is asked again this much later.</summary>
+    /// <summary>
+    /// After a refresh failed for a passing reason, the authorization server is asked again this much later; renewed
+    /// tokens the store could not take are offered to it again after as long.
+    /// </summary>
     internal static readonly TimeSpan TransientRetryDelay = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a renewal may take, from waiting for the other replicas to the token endpoint's answer. Its own bound,
+    /// not the caller's: the caller may stop waiting, the renewal goes on (the token client's own timeout is 30 s).
+    /// </summary>
+    internal static readonly TimeSpan RenewalTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long saving (or dropping) tokens may take, counted afresh after the token endpoint answered.</summary>
+    internal static readonly TimeSpan SaveTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
@@ -65,7 +84,7 @@ public sealed partial class BackendTokenSource(
             return entry.Failure is { } failure ? throw new BackendAuthorizationRequiredException(failure) : null;
         }
 
-        if (!NeedsRefresh(tokens))
+        if (!NeedsRefresh(tokens) && !SaveDue(entry))
         {
             return tokens.AccessToken;
         }
@@ -83,8 +102,26 @@ public sealed partial class BackendTokenSource(
         }
     }
 
-    /// <summary>Forgets what is cached of the owner's tokens for the backend: the next request reads the store again.</summary>
-    public void Forget(ServerName backend, ConnectionOwner owner) => _entries.TryRemove(Key(backend, owner), out _);
+    /// <summary>
+    /// Forgets what is cached of the owner's tokens for the backend: the next request reads the store again. The entry
+    /// itself stays, with its gate: a renewal still running with the old refresh token ends before the store is read
+    /// again (two renewals of one refresh token never overlap in this process), and renewed tokens the store has not
+    /// taken yet are offered to it on the next request, before any token is handed out (tokens the user obtained
+    /// meanwhile win).
+    /// </summary>
+    public void Forget(ServerName backend, ConnectionOwner owner)
+    {
+        if (_entries.TryGetValue(Key(backend, owner), out var entry))
+        {
+            entry.Loaded = false;
+            entry.Failure = null;
+            entry.Pause = null;
+            if (entry.Unsaved is { } unsaved)
+            {
+                entry.Unsaved = unsaved with { RetryAt = DateTimeOffset.MinValue };
+            }
+        }
+    }
 
     // Shared tokens under the backend's name; a user's own under "<backend>/<owner>" ('/' is never in a backend name).
     private static string Key(ServerName backend, ConnectionOwner? owner) => owner is { } o ? $"{backend.Value}/{o.Key}" : backend.Value;
@@ -96,6 +133,7 @@ public sealed partial class BackendTokenSource(
     {
         var entry = _entries.GetOrAdd(backend.Value, static _ => new Entry());
         entry.Tokens = tokens;
+        entry.Unsaved = null;
         entry.Failure = null;
         entry.Pause = null;
         entry.Loaded = true;
@@ -118,12 +156,28 @@ public sealed partial class BackendTokenSource(
         }
     }
 
+    /// <summary>
+    /// Renews <paramref name="stale"/> (or saves renewed tokens the store has not taken yet), waiting for it no longer
+    /// than the caller cares to.
+    /// </summary>
     private async Task<string?> RefreshAsync(ServerName backend, ConnectionOwner? owner, Entry entry, BackendTokenSet stale, CancellationToken cancellationToken)
     {
+        // The gate has one owner at a time. The caller waits for it as long as it cares to; once it is acquired, it
+        // belongs to RenewAsync, which releases it when the renewal ends, whatever happens (an async method: even its
+        // first line cannot throw past the hand-over). The caller then only waits for the outcome and may stop waiting;
+        // the renewal, the save included, goes on under its own timeouts and still holds the gate (and, on PostgreSQL,
+        // the replicas' lock) until it ends, so no second renewal with the same refresh token can begin meanwhile.
         await entry.Gate.WaitAsync(cancellationToken);
+        return await RenewAsync(backend, owner, entry, stale).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The renewal itself, run with the gate held and released at its end; never cancelled by a caller.</summary>
+    private async Task<string?> RenewAsync(ServerName backend, ConnectionOwner? owner, Entry entry, BackendTokenSet stale)
+    {
         try
         {
-            if (entry.Tokens is { } current && !ReferenceEquals(current, stale) && !NeedsRefresh(current))
+            // The renewal this call waited for did it all already.
+            if (entry.Tokens is { } current && !NeedsRefresh(current) && !SaveDue(entry))
             {
                 return current.AccessToken;
             }
@@ -134,14 +188,29 @@ public sealed partial class BackendTokenSource(
                 return paused;
             }
 
+            using var deadline = new CancellationTokenSource(RenewalTimeout, time);
             IAsyncDisposable? replicas = null;
             BackendTokenSet? stored;
             try
             {
-                replicas = refreshLock is null ? null : await refreshLock.AcquireAsync(backend, owner, cancellationToken);
-                stored = await LoadStoredAsync(backend, owner, cancellationToken);
+                replicas = refreshLock is null ? null : await refreshLock.AcquireAsync(backend, owner, deadline.Token);
+
+                // Renewed tokens not saved yet are what the store should hold: saved first (unless tokens stored
+                // meanwhile win), so the refresh token spent next is never the one they replaced.
+                if (entry.Unsaved is { } unsaved)
+                {
+                    stored = await SaveAsync(backend, owner, entry, unsaved, deadline.Token);
+                    if (ReferenceEquals(stored, unsaved.Tokens))
+                    {
+                        LogSavedLate(logger, backend.Value, owner is null ? "shared" : "user");
+                    }
+                }
+                else
+                {
+                    stored = await LoadStoredAsync(backend, owner, deadline.Token);
+                }
             }
-            catch (Exception e) when (DatabaseAvailability.Classify(e) is not null && stale.ExpiresAt > time.GetUtcNow())
+            catch (Exception e) when (DatabaseAvailability.Classify(e) is not null && StillValid(stale))
             {
                 // The database is down: renewing now could not be saved (nor coordinated), and the token still works.
                 if (replicas is not null)
@@ -161,37 +230,47 @@ public sealed partial class BackendTokenSource(
                 return null;
             }
 
-            if (!NeedsRefresh(stored) && stored.AccessToken != stale.AccessToken)
+            // What is stored, or this process's copy of it when they are the same tokens (a token the backend refused,
+            // see Reject, stays marked as such).
+            var known = stored.AccessToken == stale.AccessToken ? stale : stored;
+            if (!NeedsRefresh(known))
             {
-                // Another replica renewed them already.
-                entry.Tokens = stored;
-                return stored.AccessToken;
+                // Another replica renewed them already, or there was only a save to catch up on.
+                entry.Tokens = known;
+                return known.AccessToken;
             }
 
             if (stored.RefreshToken is null)
             {
-                throw await DropAsync(backend, owner, entry, "The backend's access token expired and it issued no refresh token. Authorize it again.", cancellationToken);
+                return await DropAsync(backend, owner, entry, stored, "The backend's access token expired and it issued no refresh token. Authorize it again.");
             }
 
             TokenResponse renewed;
             try
             {
-                renewed = await oauth.RefreshAsync(stored.Client, stored.RefreshToken, cancellationToken);
+                renewed = await oauth.RefreshAsync(stored.Client, stored.RefreshToken, deadline.Token);
             }
-            catch (BackendOAuthException e) when (e.Transient)
-            {
-                // Not a refusal: the tokens stay, and the refresh token is tried again once the pause is over.
-                // A token the backend refused (Reject) stays marked as such.
-                LogRefreshDeferred(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
-                var kept = stored.AccessToken == stale.AccessToken ? stale : stored;
-                entry.Tokens = kept;
-                entry.Pause = new RefreshPause(e.Message, time.GetUtcNow() + TransientRetryDelay);
-                return StillValid(kept) ? kept.AccessToken : throw NotRenewed(e.Message);
-            }
-            catch (BackendOAuthException e)
+            catch (BackendOAuthException e) when (RefusesGrant(e))
             {
                 LogRefreshFailed(logger, backend.Value, owner is null ? "shared" : "user", e.Message);
-                throw await DropAsync(backend, owner, entry, $"Renewing the backend's access token failed: {e.Message} Authorize it again.", cancellationToken);
+                return await DropAsync(backend, owner, entry, stored, $"Renewing the backend's access token failed: {e.Message} Authorize it again.");
+            }
+            catch (Exception e) when (e is BackendOAuthException || (e is OperationCanceledException && deadline.IsCancellationRequested))
+            {
+                // Not a refusal: the tokens stay, and the refresh token is tried again once the pause is over.
+                var reason = e is BackendOAuthException ? e.Message : $"The renewal did not end within {RenewalTimeout.TotalSeconds:0} seconds.";
+                if (e is BackendOAuthException { Transient: false })
+                {
+                    LogRefreshNotRefused(logger, backend.Value, owner is null ? "shared" : "user", reason);
+                }
+                else
+                {
+                    LogRefreshDeferred(logger, backend.Value, owner is null ? "shared" : "user", reason);
+                }
+
+                entry.Tokens = known;
+                entry.Pause = new RefreshPause(reason, time.GetUtcNow() + TransientRetryDelay);
+                return StillValid(known) ? known.AccessToken : throw NotRenewed(reason);
             }
 
             var now = time.GetUtcNow();
@@ -203,11 +282,23 @@ public sealed partial class BackendTokenSource(
                 ExpiresAt = renewed.ExpiresIn is { } lifetime ? now + lifetime : null,
                 Scopes = renewed.Scopes ?? stored.Scopes,
             };
-            await SaveAsync(backend, owner, next, cancellationToken);
+
+            // In memory first: the authorization server may already have forgotten the refresh token just spent, so
+            // these are the only tokens that work, whatever becomes of the save.
             entry.Tokens = next;
             entry.Pause = null;
             LogRefreshed(logger, backend.Value, owner is null ? "shared" : "user");
-            return next.AccessToken;
+            using var saving = new CancellationTokenSource(SaveTimeout, time);
+            try
+            {
+                return (await SaveAsync(backend, owner, entry, new UnsavedTokens(next, stored, now), saving.Token))?.AccessToken;
+            }
+            catch (Exception e)
+            {
+                // Kept in memory and marked unsaved (SaveAsync): used from here, and saved again on a later use.
+                LogSaveFailed(logger, backend.Value, owner is null ? "shared" : "user", e);
+                return next.AccessToken;
+            }
         }
         finally
         {
@@ -215,26 +306,136 @@ public sealed partial class BackendTokenSource(
         }
     }
 
-    // Tokens that cannot be renewed are of no use: dropped here and in the store, with the reason kept for the status.
-    private async Task<BackendAuthorizationRequiredException> DropAsync(
-        ServerName backend, ConnectionOwner? owner, Entry entry, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves renewed tokens over the tokens they were renewed from (compare-and-swap, <see cref="SwapAsync"/>); when
+    /// other tokens were stored meanwhile, those are taken up instead. Returns what the store holds now. When the save
+    /// fails, the tokens stay marked unsaved and are offered to the store again after <see cref="TransientRetryDelay"/>.
+    /// </summary>
+    private async Task<BackendTokenSet?> SaveAsync(ServerName backend, ConnectionOwner? owner, Entry entry, UnsavedTokens unsaved, CancellationToken cancellationToken)
     {
+        bool written;
+        BackendTokenSet? stored;
+        try
+        {
+            (written, stored) = await SwapAsync(backend, owner, unsaved.Basis, unsaved.Tokens, cancellationToken);
+        }
+        catch
+        {
+            entry.Unsaved = unsaved with { RetryAt = time.GetUtcNow() + TransientRetryDelay };
+            throw;
+        }
+
+        entry.Unsaved = null;
+        if (!written)
+        {
+            entry.Tokens = stored;
+            LogSuperseded(logger, backend.Value, owner is null ? "shared" : "user");
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// Drops tokens the authorization server will not renew, unless other tokens were stored since the renewal began
+    /// (an approval, a reconnect, another replica's renewal): those are taken up and used instead.
+    /// </summary>
+    /// <exception cref="BackendAuthorizationRequiredException">The tokens were dropped, with the reason kept for the status.</exception>
+    private async Task<string?> DropAsync(ServerName backend, ConnectionOwner? owner, Entry entry, BackendTokenSet basis, string reason)
+    {
+        using var saving = new CancellationTokenSource(SaveTimeout, time);
+        bool dropped;
+        BackendTokenSet? stored;
+        try
+        {
+            (dropped, stored) = await SwapAsync(backend, owner, basis, null, saving.Token);
+        }
+        catch
+        {
+            // Refused tokens are of no use here whatever the store says: the next renewal from the store drops them there.
+            entry.Tokens = null;
+            entry.Failure = reason;
+            throw;
+        }
+
+        if (!dropped)
+        {
+            entry.Tokens = stored;
+            LogSuperseded(logger, backend.Value, owner is null ? "shared" : "user");
+            return stored?.AccessToken;
+        }
+
         entry.Tokens = null;
         entry.Failure = reason;
-        await SaveAsync(backend, owner, null, cancellationToken);
-        return new BackendAuthorizationRequiredException(reason);
+        throw new BackendAuthorizationRequiredException(reason);
     }
+
+    /// <summary>
+    /// Stores <paramref name="next"/> (null: no tokens) only while the store still holds <paramref name="basis"/>, the
+    /// tokens this renewal started from; otherwise leaves the row as it is. Returns whether it was written and the
+    /// tokens the store holds now. Atomic on SQLite and PostgreSQL alike: the row is replaced only if its encrypted
+    /// bytes are still those the check read (an <c>UPDATE ... WHERE protected_blob = @Expected</c>), so nothing can be
+    /// stored between the check and the write. A change elsewhere in the row (a secret set, a flow begun) is read
+    /// again and the check repeated.
+    /// </summary>
+    private async Task<(bool Written, BackendTokenSet? Stored)> SwapAsync(
+        ServerName backend, ConnectionOwner? owner, BackendTokenSet basis, BackendTokenSet? next, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            BackendTokenSet? stored;
+            bool written;
+            if (owner is { } user)
+            {
+                var (connection, bytes) = await userConnections.LoadAsync(backend, user, cancellationToken);
+                stored = connection.Tokens;
+                if (!SameTokens(stored, basis))
+                {
+                    return (false, stored);
+                }
+
+                // Renewed tokens keep the time the user connected; dropped ones take it with them.
+                var changed = connection with { Tokens = next, ConnectedAt = next is null ? null : connection.ConnectedAt };
+                written = await userConnections.TryReplaceAsync(backend, user, bytes, changed, cancellationToken);
+            }
+            else
+            {
+                var (credentials, bytes) = await store.LoadAsync(backend, cancellationToken);
+                stored = credentials.Tokens;
+                if (!SameTokens(stored, basis))
+                {
+                    return (false, stored);
+                }
+
+                written = await store.TryReplaceAsync(backend, bytes, credentials with { Tokens = next }, cancellationToken);
+            }
+
+            if (written)
+            {
+                return (true, next);
+            }
+
+            if (attempt == 5)
+            {
+                throw new InvalidOperationException($"The OAuth tokens of backend '{backend}' could not be stored: the row changed five times meanwhile.");
+            }
+        }
+    }
+
+    // The same grant at the same point: the access token and the refresh token it is renewed with (never logged).
+    private static bool SameTokens(BackendTokenSet? stored, BackendTokenSet basis) =>
+        stored is not null && stored.AccessToken == basis.AccessToken && stored.RefreshToken == basis.RefreshToken;
+
+    /// <summary>
+    /// The authorization server refused the grant itself: the refresh token is spent, revoked or unknown
+    /// (<c>invalid_grant</c>), or the gateway is no longer a client it renews for. Only then are tokens dropped.
+    /// </summary>
+    private static bool RefusesGrant(BackendOAuthException e) =>
+        e.OAuthError is "invalid_grant" or "invalid_client" or "unauthorized_client";
 
     private async Task<BackendTokenSet?> LoadStoredAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken) =>
         owner is { } user
             ? (await userConnections.LoadAsync(backend, user, cancellationToken)).Connection.Tokens
             : (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
-
-    // Renewed tokens keep the time the user connected; dropped ones take it with them.
-    private Task SaveAsync(ServerName backend, ConnectionOwner? owner, BackendTokenSet? tokens, CancellationToken cancellationToken) =>
-        owner is { } user
-            ? userConnections.UpdateAsync(backend, user, c => c with { Tokens = tokens, ConnectedAt = tokens is null ? null : c.ConnectedAt }, cancellationToken)
-            : store.UpdateAsync(backend, c => c with { Tokens = tokens }, cancellationToken);
 
     /// <summary>
     /// While a refresh that failed for a passing reason is paused: the token if it is still valid, else the failure.
@@ -244,6 +445,9 @@ public sealed partial class BackendTokenSource(
         entry.Pause is not { } pause || time.GetUtcNow() >= pause.Until ? null
         : StillValid(tokens) ? tokens.AccessToken
         : throw NotRenewed(pause.Reason);
+
+    // Renewed tokens wait to be saved, and their pause after the last failed save is over.
+    private bool SaveDue(Entry entry) => entry.Unsaved is { } unsaved && time.GetUtcNow() >= unsaved.RetryAt;
 
     private bool StillValid(BackendTokenSet tokens) => tokens.ExpiresAt is not { } expiresAt || expiresAt > time.GetUtcNow();
 
@@ -264,11 +468,15 @@ public sealed partial class BackendTokenSource(
 
     private sealed class Entry
     {
+        /// <summary>Held while the store is read into the entry and for the whole of a renewal, save included.</summary>
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public volatile bool Loaded;
 
         public volatile BackendTokenSet? Tokens;
+
+        /// <summary>Renewed tokens (in <see cref="Tokens"/>) the store could not take yet, and what it holds instead.</summary>
+        public volatile UnsavedTokens? Unsaved;
 
         /// <summary>Why the tokens were dropped, until new ones are accepted or the credentials are forgotten.</summary>
         public volatile string? Failure;
@@ -278,6 +486,9 @@ public sealed partial class BackendTokenSource(
     }
 
     private sealed record RefreshPause(string Reason, DateTimeOffset Until);
+
+    /// <summary>Renewed tokens to store over <paramref name="Basis"/> (the tokens they were renewed from), tried again from <paramref name="RetryAt"/>.</summary>
+    private sealed record UnsavedTokens(BackendTokenSet Tokens, BackendTokenSet Basis, DateTimeOffset RetryAt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the database cannot be reached, the OAuth access token is renewed once it is back")]
     private static partial void LogRefreshPostponed(ILogger logger, string server, Exception exception);
@@ -290,4 +501,16 @@ public sealed partial class BackendTokenSource(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the OAuth access token could not be renewed for now ({Credentials} credentials), the tokens are kept and it is tried again shortly: {Reason}")]
     private static partial void LogRefreshDeferred(ILogger logger, string server, string credentials, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the token endpoint's answer to a renewal ({Credentials} credentials) is no refusal of the grant, the tokens are kept and it is tried again shortly: {Reason}")]
+    private static partial void LogRefreshNotRefused(ILogger logger, string server, string credentials, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the renewed OAuth tokens ({Credentials} credentials) could not be saved; they are used from memory and saved on a later use")]
+    private static partial void LogSaveFailed(ILogger logger, string server, string credentials, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: renewed OAuth tokens ({Credentials} credentials) that could not be saved before are saved now")]
+    private static partial void LogSavedLate(ILogger logger, string server, string credentials);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: other OAuth tokens ({Credentials} credentials) were stored during a renewal (an approval, a reconnect or another replica); those are used")]
+    private static partial void LogSuperseded(ILogger logger, string server, string credentials);
 }

@@ -1,0 +1,343 @@
+using System.Data.Common;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using OneMcp.Application.Connections;
+using OneMcp.Domain.Backends;
+using OneMcp.Infrastructure.Backends.OAuth;
+using OneMcp.Infrastructure.Connections;
+using OneMcp.Infrastructure.Persistence;
+using OneMcp.Infrastructure.Persistence.Repositories;
+using OneMcp.IntegrationTests.Persistence;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Auth;
+
+/// <summary>
+/// Tokens a backend's authorization server has renewed are never lost: not when the call that asked for them goes
+/// away while the server answers, not when the database fails to save them; and a renewal with an old grant never
+/// overwrites or drops tokens stored meanwhile (an approval, a reconnect). Only a refusal of the grant drops tokens.
+/// </summary>
+public sealed class BackendTokenRenewalTests(SqliteDatabaseFixture fixture) : IClassFixture<SqliteDatabaseFixture>, IAsyncLifetime
+{
+    private static readonly ServerName Vault = ServerName.From("vault");
+    private static readonly ConnectionOwner Alice = new("alice-id");
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    private static readonly BackendOAuthClientRegistration Client = new(
+        "https://vault.example.com", new Uri("https://vault.example.com/authorize"), new Uri("https://vault.example.com/token"),
+        new Uri("https://gateway.example.com/oauth/callback/vault"), "client-1", null, "https://vault.example.com/mcp", Registered: true);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero));
+    private readonly IDataProtectionProvider _keys = new EphemeralDataProtectionProvider();
+    private readonly TokenEndpoint _endpoint = new();
+    private TestDatabase _db = null!;
+
+    private BackendCredentialStore Shared => new(_db.Factory, _keys, _time);
+
+    private UserConnectionStore Users => new(_db.Factory, _keys, _time);
+
+    public async Task InitializeAsync()
+    {
+        _db = await fixture.GetAsync();
+        await _db.ResetAsync();
+        // Per-user, so that a user's own tokens can be stored too; the backend's shared tokens are stored all the same.
+        await new BackendServiceRepository(_db.Factory, _keys).AddAsync(
+            BackendService.Register(
+                new StreamableHttpBackendSettings { Name = Vault, Url = new Uri("https://vault.example.com/mcp"), Credentials = BackendCredentialMode.PerUser },
+                BackendOrigin.Api,
+                _time.GetUtcNow()),
+            Ct);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task ACallerThatGoesAwayWhileTheServerRotatesTheRefreshToken_LosesNothing_AndTheNextRenewalSpendsTheNewOne()
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        _endpoint.Renew("refresh-1", "access-2", "refresh-2");
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _endpoint.BeforeAnswer = async () =>
+        {
+            arrived.TrySetResult();
+            await answer.Task;
+        };
+        var source = Source();
+        using var caller = new CancellationTokenSource();
+
+        var call = source.GetAccessTokenAsync(Vault, caller.Token).AsTask();
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // The MCP client cancels (or its request times out) while the server has already rotated refresh-1.
+        caller.Cancel();
+        answer.SetResult();
+
+        await Should.ThrowAsync<OperationCanceledException>(call);
+        var stored = await Eventually.ValueAsync(
+            async () => (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens, t => t?.AccessToken == "access-2", "the renewed tokens to be saved", TimeSpan.FromSeconds(10));
+        stored!.RefreshToken.ShouldBe("refresh-2");
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-2");
+
+        _time.Advance(TimeSpan.FromHours(2));
+        _endpoint.BeforeAnswer = null;
+        _endpoint.Renew("refresh-2", "access-3", "refresh-3");
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-3");
+        _endpoint.Presented.ShouldBe(["refresh-1", "refresh-2"]);
+    }
+
+    [Fact]
+    public async Task RenewedTokensTheDatabaseFailsToSave_AreUsed_AndSavedOnALaterUse()
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        _endpoint.Renew("refresh-1", "access-2", "refresh-2");
+        var connections = new FailingConnections(_db.Factory);
+        // The database goes away (a failover) while the token endpoint answers: the save after it fails.
+        _endpoint.BeforeAnswer = () =>
+        {
+            connections.FailNextOpens(1);
+            return Task.CompletedTask;
+        };
+        var source = Source(connections);
+
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-2");
+        (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens!.AccessToken.ShouldBe("access-1", "not saved yet");
+
+        _time.Advance(BackendTokenSource.TransientRetryDelay);
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-2");
+
+        var stored = (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens.ShouldNotBeNull();
+        stored.AccessToken.ShouldBe("access-2");
+        stored.RefreshToken.ShouldBe("refresh-2");
+        _endpoint.Presented.ShouldBe(["refresh-1"]);
+    }
+
+    [Fact]
+    public async Task RenewedTokensTheDatabaseFailsToSave_AreSavedBeforeTheNextRenewal_WhichSpendsTheNewRefreshToken()
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        _endpoint.Renew("refresh-1", "access-2", "refresh-2");
+        _endpoint.Renew("refresh-2", "access-3", "refresh-3");
+        var connections = new FailingConnections(_db.Factory);
+        _endpoint.BeforeAnswer = () =>
+        {
+            connections.FailNextOpens(1);
+            return Task.CompletedTask;
+        };
+        var source = Source(connections);
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-2");
+        _endpoint.BeforeAnswer = null;
+
+        // Expired before any other use: the store still holds refresh-1, which the server no longer renews.
+        _time.Advance(TimeSpan.FromHours(2));
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-3");
+
+        _endpoint.Presented.ShouldBe(["refresh-1", "refresh-2"]);
+        (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens!.RefreshToken.ShouldBe("refresh-3");
+    }
+
+    [Fact]
+    public async Task TokensApprovedWhileARenewalWithTheOldGrantIsRefused_StayStored_AndAreUsed()
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        var fresh = Valid("fresh-access", "fresh-refresh");
+        var source = Source();
+        var oauth = new BackendOAuth(Shared, new BackendOAuthFlow(Shared, Http(), _time), source, NullLogger<BackendOAuth>.Instance);
+        // An administrator approves new tokens while the old refresh token is being refused (invalid_grant).
+        _endpoint.BeforeAnswer = () => oauth.AcceptAsync(Vault, Shared.ProtectTokens(fresh), Ct);
+
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("fresh-access");
+
+        (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens!.AccessToken.ShouldBe("fresh-access");
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("fresh-access");
+        source.HasTokens(Vault).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task TokensApprovedWhileARenewalWithTheOldGrantSucceeds_AreNotOverwrittenByIt()
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        _endpoint.Renew("refresh-1", "access-2", "refresh-2");
+        var fresh = Valid("fresh-access", "fresh-refresh");
+        var source = Source();
+        var oauth = new BackendOAuth(Shared, new BackendOAuthFlow(Shared, Http(), _time), source, NullLogger<BackendOAuth>.Instance);
+        _endpoint.BeforeAnswer = () => oauth.AcceptAsync(Vault, Shared.ProtectTokens(fresh), Ct);
+
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("fresh-access");
+
+        (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens!.AccessToken.ShouldBe("fresh-access");
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("fresh-access");
+    }
+
+    [Fact]
+    public async Task AUsersTokensApprovedWhileARenewalWithTheOldGrantIsRefused_StayStored_AndAreUsed()
+    {
+        var fresh = Valid("alice-fresh", "alice-fresh-refresh");
+        (await Users.UpdateAsync(Vault, Alice, c => c with { Tokens = Expired("alice-1", "alice-refresh"), TokensAwaitingApproval = fresh }, Ct)).ShouldBeTrue();
+        var source = Source();
+        var connections = new UserBackendOAuth(
+            Users, new BackendOAuthFlow(Shared, Http(), _time), Shared, source, new BackendServiceRepository(_db.Factory, _keys), NullLogger<UserBackendOAuth>.Instance);
+        _endpoint.BeforeAnswer = async () => (await connections.ApproveAsync(Vault, Alice, Ct)).ShouldBeTrue();
+
+        (await source.GetAccessTokenAsync(Vault, Alice, Ct)).ShouldBe("alice-fresh");
+
+        var stored = (await Users.LoadAsync(Vault, Alice, Ct)).Connection;
+        stored.Tokens!.AccessToken.ShouldBe("alice-fresh");
+        stored.ConnectedAt.ShouldNotBeNull();
+        (await source.GetAccessTokenAsync(Vault, Alice, Ct)).ShouldBe("alice-fresh");
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound, "text/html", "<html><body>404 Not Found</body></html>")]
+    [InlineData(HttpStatusCode.Forbidden, "text/html", "<html><body>Blocked by the proxy</body></html>")]
+    [InlineData(HttpStatusCode.OK, "application/json", """{"token_type":"Bearer"}""")]
+    [InlineData(HttpStatusCode.BadRequest, "application/json", """{"error":"invalid_request"}""")]
+    public async Task AnAnswerThatIsNoRefusalOfTheGrant_KeepsTheTokens_AndTheyAreRenewedAfterThePause(HttpStatusCode status, string mediaType, string body)
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        _endpoint.AnswerOnce(status, mediaType, body);
+        var source = Source();
+
+        var failure = await Should.ThrowAsync<HttpRequestException>(() => source.GetAccessTokenAsync(Vault, Ct).AsTask());
+        failure.Message.ShouldContain("tries again shortly");
+        (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens!.RefreshToken.ShouldBe("refresh-1");
+        source.HasTokens(Vault).ShouldBeTrue();
+
+        _endpoint.Renew("refresh-1", "access-2", "refresh-2");
+        _time.Advance(BackendTokenSource.TransientRetryDelay);
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-2");
+        _endpoint.Presented.ShouldBe(["refresh-1", "refresh-1"]);
+    }
+
+    [Theory]
+    [InlineData("invalid_grant")]
+    [InlineData("invalid_client")]
+    [InlineData("unauthorized_client")]
+    public async Task ARefusalOfTheGrant_DropsTheTokens(string error)
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        _endpoint.AnswerOnce(HttpStatusCode.BadRequest, "application/json", $$"""{"error":"{{error}}"}""");
+        var source = Source();
+
+        var refused = await Should.ThrowAsync<BackendAuthorizationRequiredException>(() => source.GetAccessTokenAsync(Vault, Ct).AsTask());
+
+        refused.Message.ShouldContain(error);
+        (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens.ShouldBeNull();
+        source.HasTokens(Vault).ShouldBeFalse();
+    }
+
+    private BackendTokenSource Source(IDbConnectionFactory? connections = null)
+    {
+        var factory = connections ?? _db.Factory;
+        return new BackendTokenSource(
+            new BackendCredentialStore(factory, _keys, _time),
+            new UserConnectionStore(factory, _keys, _time),
+            Http(),
+            _time,
+            NullLogger<BackendTokenSource>.Instance,
+            new BackendRefreshLock(factory));
+    }
+
+    private BackendOAuthHttp Http() => new(new HttpClient(_endpoint, disposeHandler: false));
+
+    private async Task StoreAsync(BackendTokenSet tokens) =>
+        await Shared.UpdateAsync(Vault, c => c with { Client = tokens.Client, Tokens = tokens }, Ct);
+
+    private BackendTokenSet Expired(string access, string refresh) =>
+        new(access, refresh, _time.GetUtcNow().AddHours(-2), _time.GetUtcNow().AddHours(-1), ["mcp:read"], Client);
+
+    private BackendTokenSet Valid(string access, string refresh) =>
+        new(access, refresh, _time.GetUtcNow(), _time.GetUtcNow().AddHours(1), ["mcp:read"], Client);
+
+    /// <summary>
+    /// A backend's token endpoint that rotates refresh tokens: each one it was told to renew is renewed once, then
+    /// refused (invalid_grant) like any other. <see cref="BeforeAnswer"/> runs once a request is in, before the answer,
+    /// whatever the client does meanwhile (the server answers a request it received).
+    /// </summary>
+    private sealed class TokenEndpoint : HttpMessageHandler
+    {
+        private readonly Dictionary<string, (string Access, string Refresh)> _renewals = new(StringComparer.Ordinal);
+        private readonly List<string> _presented = [];
+        private (HttpStatusCode Status, string MediaType, string Body)? _once;
+
+        public Func<Task>? BeforeAnswer { get; set; }
+
+        public IReadOnlyList<string> Presented
+        {
+            get
+            {
+                lock (_presented)
+                {
+                    return [.. _presented];
+                }
+            }
+        }
+
+        public void Renew(string refreshToken, string access, string refresh)
+        {
+            lock (_presented)
+            {
+                _renewals[refreshToken] = (access, refresh);
+            }
+        }
+
+        /// <summary>The next request is answered this way, whatever it presents.</summary>
+        public void AnswerOnce(HttpStatusCode status, string mediaType, string body)
+        {
+            lock (_presented)
+            {
+                _once = (status, mediaType, body);
+            }
+        }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var form = System.Web.HttpUtility.ParseQueryString(await request.Content!.ReadAsStringAsync(CancellationToken.None));
+            var presented = form["refresh_token"] ?? string.Empty;
+            (string Access, string Refresh)? renewed = null;
+            (HttpStatusCode Status, string MediaType, string Body)? once;
+            lock (_presented)
+            {
+                _presented.Add(presented);
+                once = _once;
+                _once = null;
+                if (once is null && _renewals.Remove(presented, out var found))
+                {
+                    renewed = found;
+                }
+            }
+
+            if (BeforeAnswer is { } before)
+            {
+                await before();
+            }
+
+            if (once is { } answer)
+            {
+                return new HttpResponseMessage(answer.Status) { Content = new StringContent(answer.Body, Encoding.UTF8, answer.MediaType) };
+            }
+
+            return renewed is { } tokens
+                ? Json(HttpStatusCode.OK, $$"""{"access_token":"{{tokens.Access}}","refresh_token":"{{tokens.Refresh}}","token_type":"Bearer","expires_in":3600}""")
+                : Json(HttpStatusCode.BadRequest, """{"error":"invalid_grant","error_description":"The refresh token is unknown."}""");
+        }
+
+        private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
+            new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+    }
+
+    /// <summary>The test database, except that the next few connections cannot be opened (the database is unreachable).</summary>
+    private sealed class FailingConnections(IDbConnectionFactory inner) : IDbConnectionFactory
+    {
+        private int _failures;
+
+        public SqlDialect Dialect => inner.Dialect;
+
+        public void FailNextOpens(int count) => Interlocked.Exchange(ref _failures, count);
+
+        public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+            Interlocked.Decrement(ref _failures) >= 0 ? throw new DatabaseUnreachableException() : inner.OpenAsync(cancellationToken);
+    }
+}
