@@ -37,15 +37,17 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
 
     public async Task AddAsync(BackendService backend, CancellationToken cancellationToken)
     {
+        var parameters = InsertParameters(backend);
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await InsertAsync(connection, transaction: null, backend, cancellationToken);
+        await InsertAsync(connection, transaction: null, backend, parameters, cancellationToken);
         backend.MarkSaved();
     }
 
     public async Task UpdateAsync(BackendService backend, CancellationToken cancellationToken)
     {
+        var parameters = UpdateParameters(backend);
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await UpdateRowAsync(connection, transaction: null, backend, cancellationToken);
+        await UpdateRowAsync(connection, transaction: null, backend, parameters, cancellationToken);
         backend.MarkSaved();
     }
 
@@ -67,6 +69,10 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
             return;
         }
 
+        // Encrypted before the transaction begins: the first encryption may create the Data Protection key, which is
+        // written to this same database through another connection, and SQLite's transaction holds the write lock.
+        var updates = changes.Updated.Select(b => (Backend: b, Parameters: UpdateParameters(b))).ToList();
+        var inserts = changes.Added.Select(b => (Backend: b, Parameters: InsertParameters(b))).ToList();
         await using var connection = await connections.OpenAsync(cancellationToken);
 
         // Disposed without a commit when anything below throws: the transaction rolls back, and no copy is marked saved.
@@ -76,14 +82,14 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
             await DeleteAsync(connection, transaction, backend.Id, cancellationToken);
         }
 
-        foreach (var backend in changes.Updated)
+        foreach (var (backend, parameters) in updates)
         {
-            await UpdateRowAsync(connection, transaction, backend, cancellationToken);
+            await UpdateRowAsync(connection, transaction, backend, parameters, cancellationToken);
         }
 
-        foreach (var backend in changes.Added)
+        foreach (var (backend, parameters) in inserts)
         {
-            await InsertAsync(connection, transaction, backend, cancellationToken);
+            await InsertAsync(connection, transaction, backend, parameters, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -138,10 +144,22 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
         return rewritten;
     }
 
-    private async Task InsertAsync(DbConnection connection, DbTransaction? transaction, BackendService backend, CancellationToken cancellationToken)
+    private DynamicParameters InsertParameters(BackendService backend)
     {
         var parameters = Parameters(backend);
         parameters.AddTime(_dialect, "CreatedAt", backend.CreatedAt);
+        return parameters;
+    }
+
+    private DynamicParameters UpdateParameters(BackendService backend)
+    {
+        var parameters = Parameters(backend);
+        parameters.AddInt("LoadedVersion", backend.LoadedVersion);
+        return parameters;
+    }
+
+    private async Task InsertAsync(DbConnection connection, DbTransaction? transaction, BackendService backend, DynamicParameters parameters, CancellationToken cancellationToken)
+    {
         try
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -155,10 +173,8 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
         }
     }
 
-    private async Task UpdateRowAsync(DbConnection connection, DbTransaction? transaction, BackendService backend, CancellationToken cancellationToken)
+    private async Task UpdateRowAsync(DbConnection connection, DbTransaction? transaction, BackendService backend, DynamicParameters parameters, CancellationToken cancellationToken)
     {
-        var parameters = Parameters(backend);
-        parameters.AddInt("LoadedVersion", backend.LoadedVersion);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE backends SET settings = {DbValues.JsonParam(_dialect, "Settings")}, enabled = @Enabled, version = @Version, updated_at = @UpdatedAt " +
             "WHERE id = @Id AND version = @LoadedVersion",
