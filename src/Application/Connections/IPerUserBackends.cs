@@ -19,6 +19,12 @@ public interface IPerUserBackends
     ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The owner's connection of <paramref name="backend"/> if one runs and is connected; null otherwise. Never starts
+    /// one: a list (resources) is answered from what runs, a list request does not start a process per user.
+    /// </summary>
+    IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner);
+
+    /// <summary>
     /// The owner's stored connection changed (or is gone): their running instance is stopped, so the next call starts
     /// one with what is stored now. <paramref name="backend"/> null: every backend of the owner.
     /// </summary>

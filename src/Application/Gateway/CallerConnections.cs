@@ -25,6 +25,17 @@ internal sealed class CallerConnections(IPerUserBackends? perUser, MyConnections
             : backend;
 
     /// <summary>
+    /// Whose resources a session lists of <paramref name="backend"/>: the backend's own, or for a per-user backend the
+    /// caller's running connection's, null when the caller has none running. A resource list is data of the account
+    /// that listed it (file names, repositories): one user's is never shown to another, as the shared catalogue of a
+    /// per-user backend (its first user's, ADR 0033) would.
+    /// </summary>
+    public IBackendConnection? ResourcesOf(GatewaySession session, IBackendConnection backend) =>
+        backend.Settings.IsPerUser && perUser is not null
+            ? perUser.Running(backend, ConnectionOwner.Of(session.Actor))
+            : backend;
+
+    /// <summary>
     /// <see cref="ForAsync"/> for a tool call. A 2026-07-28 client that can open a URL for its user is first
     /// sent to "My connections" (a URL-mode elicitation, answered by retrying the call: MRTR); once it comes back
     /// accepting, the connection is looked up again, so a user who connected meanwhile gets the call's answer.

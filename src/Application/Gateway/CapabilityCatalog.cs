@@ -3,6 +3,7 @@ using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
+using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Gateway;
@@ -16,21 +17,33 @@ public sealed class CapabilityCatalog
     private readonly ConcurrentDictionary<ServerName, Entry> _entries = new();
     private readonly ConcurrentDictionary<ServerName, Entry> _originalNames = new();
 
+    // A user's own connection to a per-user backend has lists of its own: cached apart, per owner, so they never take
+    // the place of the backend's shared entry (the tools everyone lists).
+    private readonly ConcurrentDictionary<(ServerName, ConnectionOwner, bool OriginalNames), Entry> _users = new();
+
     /// <summary>The backend's capabilities under prefixed names (<c>&lt;server&gt;_1mcp_&lt;name&gt;</c>).</summary>
-    public ExposedCapabilities For(IBackendConnection backend) => For(backend, _entries, originalNames: false);
+    public ExposedCapabilities For(IBackendConnection backend) => For(backend, _entries, backend.Name, originalNames: false);
 
     /// <summary>What <paramref name="session"/> sees of the backend: original names on <c>/mcp/&lt;server&gt;</c>, prefixed ones otherwise.</summary>
     public ExposedCapabilities For(IBackendConnection backend, Sessions.GatewaySession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return session.OnlyBackend is null ? For(backend, _entries, originalNames: false) : For(backend, _originalNames, originalNames: true);
+        ArgumentNullException.ThrowIfNull(backend);
+        var originalNames = session.OnlyBackend is not null;
+        if (backend is IUserBackendConnection own)
+        {
+            return For(backend, _users, (backend.Name, own.Owner, originalNames), originalNames);
+        }
+
+        return originalNames ? For(backend, _originalNames, backend.Name, originalNames: true) : For(backend, _entries, backend.Name, originalNames: false);
     }
 
-    private static ExposedCapabilities For(IBackendConnection backend, ConcurrentDictionary<ServerName, Entry> entries, bool originalNames)
+    private static ExposedCapabilities For<TKey>(IBackendConnection backend, ConcurrentDictionary<TKey, Entry> entries, TKey key, bool originalNames)
+        where TKey : notnull
     {
         var capabilities = backend.Capabilities;
         var settings = backend.Settings;
-        if (entries.TryGetValue(backend.Name, out var entry)
+        if (entries.TryGetValue(key, out var entry)
             && ReferenceEquals(entry.Source, capabilities)
             && ReferenceEquals(entry.Settings, settings))
         {
@@ -38,7 +51,7 @@ public sealed class CapabilityCatalog
         }
 
         var exposed = Build(settings, capabilities, originalNames);
-        entries[backend.Name] = new Entry(capabilities, settings, exposed);
+        entries[key] = new Entry(capabilities, settings, exposed);
         return exposed;
     }
 

@@ -52,7 +52,10 @@ public sealed partial class GatewayEngine(
         var resources = new List<Resource>();
         foreach (var backend in VisibleBackends(session))
         {
-            resources.AddRange(catalog.For(backend, session).Resources);
+            if (_connections.ResourcesOf(session, backend) is { } source)
+            {
+                resources.AddRange(catalog.For(source, session).Resources);
+            }
         }
 
         return CachePolicy.ForList(session, new ListResourcesResult { Resources = resources });
@@ -64,7 +67,10 @@ public sealed partial class GatewayEngine(
         var templates = new List<ResourceTemplate>();
         foreach (var backend in VisibleBackends(session))
         {
-            templates.AddRange(catalog.For(backend, session).ResourceTemplates);
+            if (_connections.ResourcesOf(session, backend) is { } source)
+            {
+                templates.AddRange(catalog.For(source, session).ResourceTemplates);
+            }
         }
 
         return CachePolicy.ForList(session, new ListResourceTemplatesResult { ResourceTemplates = templates });

@@ -36,9 +36,13 @@ public sealed partial class SessionRouter(
 
         var settings = backend.Settings;
         var previous = previousTags is null ? null : settings with { Tags = previousTags };
+
+        // A user's own connection (a per-user backend) changed: only that user's sessions list from it.
+        var owner = backend is IUserBackendConnection own ? own.Owner : (ConnectionOwner?)null;
         foreach (var session in sessions.All)
         {
-            if (!session.IsAttached || !(session.Allows(settings) || (previous is not null && session.Allows(previous))))
+            if (!session.IsAttached || !(session.Allows(settings) || (previous is not null && session.Allows(previous)))
+                || (owner is { } o && ConnectionOwner.Of(session.Actor) != o))
             {
                 continue;
             }
@@ -48,7 +52,8 @@ public sealed partial class SessionRouter(
 
         foreach (var listener in listeners.All)
         {
-            if (listener.Session.Allows(settings) || (previous is not null && listener.Session.Allows(previous)))
+            if ((listener.Session.Allows(settings) || (previous is not null && listener.Session.Allows(previous)))
+                && (owner is not { } listenerOwner || ConnectionOwner.Of(listener.Session.Actor) == listenerOwner))
             {
                 listener.NotifyListChanged(kinds);
             }

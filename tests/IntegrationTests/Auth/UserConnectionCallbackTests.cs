@@ -123,6 +123,8 @@ public sealed class UserConnectionCallbackTests : IAsyncLifetime
         public ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("No call reaches a per-user instance in these tests.");
 
+        public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) => null;
+
         public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
         {
             lock (_released)

@@ -164,6 +164,8 @@ public sealed class CompleteUserConnectionHandlerTests
         public ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("The callback never starts an instance.");
 
+        public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) => null;
+
         public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
         {
             Released.Add(UserConnectionChanges.NameOf(backend, owner));

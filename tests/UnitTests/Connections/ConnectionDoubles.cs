@@ -24,6 +24,8 @@ internal sealed class RecordingInstances : IPerUserBackends
     public ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("The control plane never asks for an instance.");
 
+    public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) => null;
+
     public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -29,6 +29,7 @@ public sealed class GatewayEnginePerUserTests : IDisposable
     private readonly RecordingAuditLog _audit = new();
     private readonly ResourceSubscriptions _subscriptions = new();
     private readonly InFlightRequests _inFlight = new();
+    private readonly SessionRegistry _sessions = new();
     private readonly GatewayEngine _engine;
     private readonly SessionRouter _router;
 
@@ -40,7 +41,7 @@ public sealed class GatewayEnginePerUserTests : IDisposable
         _engine = new GatewayEngine(
             _pool, new CapabilityCatalog(), _inFlight, _subscriptions, _audit, TimeProvider.System, null, NullLogger<GatewayEngine>.Instance,
             _perUser, new MyConnectionsLink(new Uri("https://gw.example.test/")));
-        _router = new SessionRouter(new SessionRegistry(), _inFlight, _subscriptions, new Application.Gateway.Listening.ListenerRegistry(), NullLogger<SessionRouter>.Instance);
+        _router = new SessionRouter(_sessions, _inFlight, _subscriptions, new Application.Gateway.Listening.ListenerRegistry(), NullLogger<SessionRouter>.Instance);
     }
 
     private static GatewaySession Session(AuditActor actor)
@@ -180,6 +181,36 @@ public sealed class GatewayEnginePerUserTests : IDisposable
         asked.ShouldBeSameAs(alicesCall.RootsResult);
     }
 
+    [Fact]
+    public void ListResources_OfAPerUserBackend_AreTheCallersOwnRunningConnections_NeverTheFirstUsers()
+    {
+        // The backend's catalogue came from another user's connection (file:///a.txt is theirs).
+        var alicesOwn = new OwnedConnection(
+            new FakeBackend(Backend.Named("files").Build(), Caps.New().Tools("env").Resources("file:///alice-notes.txt").Build()), new ConnectionOwner("alice-id"));
+        _perUser.Connections[alicesOwn.Owner] = alicesOwn;
+        _perUser.RunningOwners.Add(alicesOwn.Owner);
+
+        _engine.ListResources(Session(Alice), null).Resources.Select(r => r.Uri).ShouldBe(["files_1mcp_file:///alice-notes.txt"]);
+        _engine.ListResources(Session(Carol), null).Resources.ShouldBeEmpty("carol has no connection running: she lists none, and never another user's");
+        _engine.ListResourceTemplates(Session(Carol), null).ResourceTemplates.ShouldBeEmpty();
+        _engine.ListTools(Session(Carol), null).Tools.Select(t => t.Name).ShouldBe(["files_1mcp_env"], "the tools are listed for everyone");
+    }
+
+    [Fact]
+    public void ListChanged_OfAUsersOwnConnection_ReachesThatUsersSessionsOnly()
+    {
+        var alicesOwn = new OwnedConnection(_alices, new ConnectionOwner("alice-id"));
+        var alices = Session(Alice);
+        var carols = Session(Carol);
+        _sessions.Add(alices);
+        _sessions.Add(carols);
+
+        _router.BackendChanged(alicesOwn, CapabilityKinds.Resources);
+
+        ((RecordingPeer)alices.Peer).Methods.ShouldBe([NotificationMethods.ResourceListChangedNotification]);
+        ((RecordingPeer)carols.Peer).Methods.ShouldBeEmpty();
+    }
+
     public void Dispose() => _subscriptions.Dispose();
 
     /// <summary>A user's own connection to a per-user backend, over a fake.</summary>
@@ -241,6 +272,12 @@ public sealed class GatewayEnginePerUserTests : IDisposable
                 ? connection
                 : throw new UserConnectionRequiredException(backend.Name, "your value for the secret API_KEY is not set.");
         }
+
+        /// <summary>The users whose connection runs (and so lists its own resources).</summary>
+        public HashSet<ConnectionOwner> RunningOwners { get; } = [];
+
+        public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) =>
+            RunningOwners.Contains(owner) && Connections.TryGetValue(owner, out var connection) ? connection : null;
 
         public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken) => Task.CompletedTask;
     }

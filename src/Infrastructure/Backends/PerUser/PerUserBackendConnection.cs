@@ -162,6 +162,20 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         return connection;
     }
 
+    /// <summary>The owner's connection if it has started and is connected; null otherwise (nothing is started).</summary>
+    internal PerUserInstance? Running(ConnectionOwner owner)
+    {
+        lock (_gate)
+        {
+            return _instances.TryGetValue(owner, out var instance)
+                && instance.Ready is { IsCompletedSuccessfully: true }
+                && !instance.AuthorizationLost
+                && instance.State.Status == BackendStatus.Connected
+                ? instance
+                : null;
+        }
+    }
+
     /// <summary>Stops the owner's connection, if one runs; the next call starts one with what is stored then.</summary>
     internal async Task ReleaseAsync(ConnectionOwner owner)
     {
@@ -258,7 +272,9 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
             _catalogue = catalogue with { Capabilities = connection.Capabilities };
         }
 
-        _runtime.Events.BackendChanged(this, kinds);
+        // Everyone lists the catalogue's tools and prompts; resources each user lists from their own connection, whose
+        // changes only they are told of (PerUserInstanceEvents).
+        _runtime.Events.BackendChanged(this, kinds & ~CapabilityKinds.Resources);
     }
 
     private async Task<IBackendConnection> StartInstanceAsync(PerUserInstance instance)

@@ -73,6 +73,9 @@ public sealed class PerUserBackends : IPerUserBackends
             ? entry.ForOwnerAsync(owner, cancellationToken)
             : throw new ArgumentException($"The backend '{backend.Name}' is not a per-user backend of the pool.", nameof(backend));
 
+    public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) =>
+        backend is PerUserBackendConnection entry ? entry.Running(owner) : null;
+
     public async Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {
         var entries = _entries.Keys.Where(e => backend is null || e.Name == backend).ToList();

@@ -12,10 +12,21 @@ namespace OneMcp.Infrastructure.Backends.PerUser;
 /// </summary>
 internal sealed class PerUserInstanceEvents(PerUserBackendConnection entry, PerUserInstance instance, IBackendEventSink sessions) : IBackendEventSink
 {
-    public void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null) =>
+    // The user lists resources from their own connection (CallerConnections.ResourcesOf): its changes are theirs to hear.
+    public void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null)
+    {
         entry.InstanceChanged(instance, kinds);
+        if ((kinds & CapabilityKinds.Resources) != 0)
+        {
+            sessions.BackendChanged(instance, CapabilityKinds.Resources);
+        }
+    }
 
-    public void BackendConnected(IBackendConnection backend) => entry.InstanceConnected(instance);
+    public void BackendConnected(IBackendConnection backend)
+    {
+        entry.InstanceConnected(instance);
+        sessions.BackendChanged(instance, CapabilityKinds.Resources);
+    }
 
     public void ResourceUpdated(IBackendConnection backend, string uri) => sessions.ResourceUpdated(instance, uri);
 
