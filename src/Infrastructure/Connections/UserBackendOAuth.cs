@@ -46,7 +46,11 @@ public sealed partial class UserBackendOAuth(
     {
         var (connection, stored) = await connections.LoadAsync(backend, owner, cancellationToken);
         var pending = flow.Matching(connection.Pending, owner.Key, state);
-        var client = (await backends.LoadAsync(backend, cancellationToken)).Credentials.Client ?? throw BackendOAuthFlow.InvalidState();
+        // The client the user's authorization page was opened for: two users starting at once on a backend with no
+        // registration yet each register one, and the backend's stored client is whichever was kept last.
+        var client = pending.Client
+            ?? (await backends.LoadAsync(backend, cancellationToken)).Credentials.Client
+            ?? throw BackendOAuthFlow.InvalidState();
 
         // Consumed before the exchange: a replayed callback finds no pending flow, whatever the exchange does.
         if (!await connections.TryReplaceAsync(backend, owner, stored, connection with { Pending = null, PendingNeedsApproval = false }, cancellationToken))

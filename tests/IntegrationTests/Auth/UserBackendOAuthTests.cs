@@ -39,6 +39,7 @@ public sealed class UserBackendOAuthTests(SqliteDatabaseFixture fixture) : IClas
     private UserConnectionStore _connections = null!;
     private BackendTokenSource _tokens = null!;
     private UserBackendOAuth _oauth = null!;
+    private BackendCredentialStore _shared = null!;
 
     public async Task InitializeAsync()
     {
@@ -48,7 +49,7 @@ public sealed class UserBackendOAuthTests(SqliteDatabaseFixture fixture) : IClas
         _owned.Add(_backend);
         _definitions = new BackendServiceRepository(_db.Factory, _keys);
         _connections = new UserConnectionStore(_db.Factory, _keys, _time);
-        var shared = new BackendCredentialStore(_db.Factory, _keys, _time);
+        var shared = _shared = new BackendCredentialStore(_db.Factory, _keys, _time);
         var http = new BackendOAuthHttp(new HttpClient());
         _tokens = new BackendTokenSource(shared, _connections, http, _time, NullLogger<BackendTokenSource>.Instance, new BackendRefreshLock(_db.Factory));
         _oauth = new UserBackendOAuth(_connections, new BackendOAuthFlow(shared, http, _time), shared, _tokens, _definitions, NullLogger<UserBackendOAuth>.Instance);
@@ -102,6 +103,21 @@ public sealed class UserBackendOAuthTests(SqliteDatabaseFixture fixture) : IClas
         aliceAfterRefusals.ShouldBe(aliceBefore);
         (await _connections.ListAsync(null, Bob, Ct)).ShouldBeEmpty();
         first.ShouldBe(UserConnectionOutcome.Connected);
+        (await SubjectAtBackendAsync(Alice)).ShouldBe("alice");
+    }
+
+    [Fact]
+    public async Task ACodeIsRedeemedWithTheClientItsPageWasOpenedFor_WhenAnotherUsersFlowRegisteredAnotherMeanwhile()
+    {
+        var vault = await RegisterAsync(ConnectionApproval.Self);
+        var consent = await TestBackendConsent.DecideAsync(await _oauth.BeginAsync(vault, Alice, Callback, Ct), allow: true, account: "alice");
+
+        // Bob started at the same moment on a backend with no registration yet: his flow registered a client of its
+        // own, kept as the backend's after alice's.
+        await _shared.UpdateAsync(Vault, c => c with { Client = c.Client! with { ClientId = "bobs-registration" } }, Ct);
+        var outcome = await _oauth.CompleteAsync(Vault, Alice, consent.Redirect.State!, consent.Redirect.Code!, Ct);
+
+        outcome.ShouldBe(UserConnectionOutcome.Connected);
         (await SubjectAtBackendAsync(Alice)).ShouldBe("alice");
     }
 

@@ -55,7 +55,7 @@ public sealed class BackendOAuthFlow(BackendCredentialStore store, BackendOAuthH
     {
         var state = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var verifier = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var pending = new PendingBackendFlow(subject, Hash(state), verifier, time.GetUtcNow());
+        var pending = new PendingBackendFlow(subject, Hash(state), verifier, time.GetUtcNow(), client);
         var query = new Dictionary<string, string?>
         {
             ["response_type"] = "code",
