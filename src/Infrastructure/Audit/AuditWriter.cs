@@ -10,8 +10,9 @@ namespace OneMcp.Infrastructure.Audit;
 /// (up to <see cref="AuditOptions.MaxBatch"/>), after letting a burst gather for <see cref="AuditOptions.BatchWindow"/>.
 /// While the database cannot be reached (<see cref="DatabaseAvailability.Classify"/>) the batch is kept and retried with
 /// a doubling delay (1 s up to 30 s), with one warning per outage; meanwhile the bounded queue fills, and what does not
-/// fit is counted as dropped. Any other failed write is logged (type and message only) and its entries are lost rather
-/// than retried forever: the audit log must never grow without bound in memory. Callers never wait on it.
+/// fit is counted as dropped. Any other failed write is written again one entry at a time, and what is still refused is
+/// logged (type and message only) and lost rather than retried forever: the audit log must never grow without bound in
+/// memory. Callers never wait on it.
 /// </summary>
 internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository store, AuditOptions options, TimeProvider time, ILogger<AuditWriter> logger)
     : BackgroundService
@@ -97,11 +98,33 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The type and message only: no payloads, no connection strings.
-            LogWriteFailed(logger, batch.Count, e.GetType().Name, e.Message);
+            // One entry the store refuses must not take the rest of the batch with it (other users' calls, sign-ins):
+            // the batch is written again one entry at a time, and only what is still refused is lost. The type and
+            // message only: no payloads, no connection strings.
+            var lost = batch.Count == 1 ? 1 : await WriteEachAsync(batch, cancellationToken);
+            LogWriteFailed(logger, lost, e.GetType().Name, e.Message);
             batch.Clear();
             await Task.Delay(FailureBackoff, time, cancellationToken);
         }
+    }
+
+    /// <summary>Writes each entry of a refused batch on its own; returns how many were refused again (or not written).</summary>
+    private async Task<int> WriteEachAsync(List<AuditEntry> batch, CancellationToken cancellationToken)
+    {
+        var lost = 0;
+        foreach (var entry in batch)
+        {
+            try
+            {
+                await store.AddAsync([entry], cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                lost++;
+            }
+        }
+
+        return lost;
     }
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "The gateway is stopping: writing the {Count} queued audit entries")]

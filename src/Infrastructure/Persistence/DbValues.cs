@@ -70,6 +70,37 @@ internal static class DbValues
     public static void AddTime(this DynamicParameters parameters, SqlDialect dialect, string name, DateTimeOffset? value) =>
         parameters.Add(name, value is { } v ? Time(dialect, v) : null, dialect == SqlDialect.Sqlite ? DbType.Int64 : DbType.DateTimeOffset);
 
+    /// <summary>
+    /// <paramref name="value"/> as both engines can store and compare it: a NUL character (which PostgreSQL's text
+    /// refuses, failing the whole statement) and half of a surrogate pair (which is no UTF-8) become U+FFFD. Text that
+    /// came from outside and is recorded as it came (the audit log's names) goes through this; the same instance is
+    /// returned when there is nothing to replace.
+    /// </summary>
+    public static string? StorableText(string? value)
+    {
+        if (value is null || (value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && !value.Contains('\0', StringComparison.Ordinal)))
+        {
+            return value;
+        }
+
+        return string.Create(value.Length, value, static (storable, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                if (char.IsHighSurrogate(c) && i + 1 < source.Length && char.IsLowSurrogate(source[i + 1]))
+                {
+                    storable[i] = c;
+                    storable[++i] = source[i];
+                }
+                else
+                {
+                    storable[i] = c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c;
+                }
+            }
+        });
+    }
+
     public static void AddText(this DynamicParameters parameters, string name, string? value) =>
         parameters.Add(name, value, DbType.String);
 

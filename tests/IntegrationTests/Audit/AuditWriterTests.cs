@@ -40,6 +40,32 @@ public sealed class AuditWriterTests
     }
 
     [Fact]
+    public async Task Writer_WhenTheStoreRefusesOneEntryOfABatch_WritesTheOthers()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new AuditOptions { BatchWindow = TimeSpan.FromSeconds(1) };
+        var log = new ChannelAuditLog(options, clock, NullLogger<ChannelAuditLog>.Instance);
+        var store = new RecordingAuditStore { Refuses = "poisoned" };
+        using var writer = new AuditWriter(log, store, options, clock, NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        log.Record(Entry("alice's call"));
+        log.Record(Entry("poisoned"));
+        log.Record(Entry("bob's sign-in"));
+
+        var written = await Eventually.ValueAsync(
+            () =>
+            {
+                clock.Advance(options.BatchWindow);
+                return Task.FromResult(store.Batches.SelectMany(b => b).Select(e => e.Name).ToList());
+            },
+            names => names.Count == 2,
+            "the two entries the store takes");
+        written.ShouldBe(["alice's call", "bob's sign-in"]);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Writer_WhenStoppedDuringAWrite_WritesThatBatchWhileDraining()
     {
         var options = new AuditOptions { BatchWindow = TimeSpan.Zero };
@@ -114,11 +140,19 @@ public sealed class AuditWriterTests
 
         public int Attempts => Volatile.Read(ref _attempts);
 
+        /// <summary>A write holding an entry of this name fails as a row the store refuses does (not an outage).</summary>
+        public string? Refuses { get; init; }
+
         public async Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
         {
             if (Interlocked.Increment(ref _attempts) <= UnreachableForAttempts)
             {
                 throw new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused));
+            }
+
+            if (Refuses is { } refused && entries.Any(e => e.Name == refused))
+            {
+                throw new PostgresException("invalid byte sequence for encoding \"UTF8\": 0x00", "ERROR", "ERROR", "22021");
             }
 
             if (_firstWriteStarted.TrySetResult() && HoldFirstWriteUntilCancelled)

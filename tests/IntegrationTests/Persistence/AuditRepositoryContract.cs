@@ -61,6 +61,23 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
     }
 
     [Fact]
+    public async Task Add_TextWithANulOrHalfASurrogatePair_IsStoredWithAReplacementCharacter_AndFoundByTheSameFilter()
+    {
+        // As a caller can send them: a tool name, a user name typed on the sign-in page, a client_id. PostgreSQL's text
+        // takes no NUL, and half a surrogate pair is no UTF-8: either failed the whole batch, other users' rows with it.
+        await Repository.AddAsync(
+        [
+            Entry(T0, user: "a\0b", name: "x\0"),
+            Entry(T0.AddSeconds(1), user: "bob", name: "half \uD83D pair"),
+            Entry(T0.AddSeconds(2), user: "bob", name: "whole \uD83D\uDE00 pair"),
+        ], Ct);
+
+        var rows = await Repository.ListAsync(new AuditFilter(), 10, Ct);
+        rows.Select(r => r.Entry.Name).ShouldBe(["whole \uD83D\uDE00 pair", "half \uFFFD pair", "x\uFFFD"]);
+        (await Repository.ListAsync(new AuditFilter(User: "a\0b"), 10, Ct)).ShouldHaveSingleItem().Entry.UserName.ShouldBe("a\uFFFDb");
+    }
+
+    [Fact]
     public async Task Add_WhenARowIsRefused_StoresNoneOfTheBatch()
     {
         // A row the table refuses (kind is NOT NULL) between two good ones: the batch is one transaction.

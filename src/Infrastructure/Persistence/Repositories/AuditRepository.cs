@@ -85,7 +85,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
     }
 
     private static void BindText(sqlite3 db, sqlite3_stmt statement, int index, string? value) =>
-        Check(db, value is null ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text16(statement, index, value.AsSpan()));
+        Check(db, DbValues.StorableText(value) is not { } text ? raw.sqlite3_bind_null(statement, index) : raw.sqlite3_bind_text16(statement, index, text.AsSpan()));
 
     // SQLite's code and message, as Microsoft.Data.Sqlite reports them: the writer tells an unavailable database from a
     // failed write by them (DatabaseAvailability.Classify).
@@ -112,16 +112,16 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 sql.Append(i == offset ? "" : ", ")
                     .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n}, @R{n})");
                 parameters.AddTime(_dialect, "T" + n, e.Time);
-                parameters.AddText("K" + n, e.Kind);
-                parameters.AddText("O" + n, e.Outcome);
-                parameters.AddText("U" + n, e.UserName);
-                parameters.AddText("S" + n, e.Subject);
-                parameters.AddText("C" + n, e.ClientId);
-                parameters.AddText("B" + n, e.Backend);
-                parameters.AddText("N" + n, e.Name);
+                parameters.AddText("K" + n, DbValues.StorableText(e.Kind));
+                parameters.AddText("O" + n, DbValues.StorableText(e.Outcome));
+                parameters.AddText("U" + n, DbValues.StorableText(e.UserName));
+                parameters.AddText("S" + n, DbValues.StorableText(e.Subject));
+                parameters.AddText("C" + n, DbValues.StorableText(e.ClientId));
+                parameters.AddText("B" + n, DbValues.StorableText(e.Backend));
+                parameters.AddText("N" + n, DbValues.StorableText(e.Name));
                 parameters.Add("D" + n, e.DurationMs, DbType.Int64);
-                parameters.AddText("E" + n, e.ErrorCode);
-                parameters.AddText("R" + n, e.Credentials);
+                parameters.AddText("E" + n, DbValues.StorableText(e.ErrorCode));
+                parameters.AddText("R" + n, DbValues.StorableText(e.Credentials));
             }
 
             await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
@@ -136,7 +136,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
         if (filter.User is { } user)
         {
             where.Append(" AND (user_name = @User OR subject = @User)");
-            parameters.AddText("User", user);
+            parameters.AddText("User", DbValues.StorableText(user));
         }
 
         AddEquals(where, parameters, "subject", "Subject", filter.Subject);
@@ -198,7 +198,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
         if (value is not null)
         {
             where.Append(CultureInfo.InvariantCulture, $" AND {column} = @{name}");
-            parameters.AddText(name, value);
+            parameters.AddText(name, DbValues.StorableText(value));
         }
     }
 
