@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -11,6 +10,7 @@ using OneMcp.Infrastructure.Connections;
 using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.Repositories;
 using OneMcp.IntegrationTests.Persistence;
+using OneMcp.IntegrationTests.Support.OAuth;
 using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Auth;
@@ -22,17 +22,13 @@ namespace OneMcp.IntegrationTests.Auth;
 /// </summary>
 public sealed class BackendTokenRenewalTests(SqliteDatabaseFixture fixture) : IClassFixture<SqliteDatabaseFixture>, IAsyncLifetime
 {
-    private static readonly ServerName Vault = ServerName.From("vault");
+    private static readonly ServerName Vault = VaultBackend.Name;
     private static readonly ConnectionOwner Alice = new("alice-id");
     private static readonly CancellationToken Ct = CancellationToken.None;
 
-    private static readonly BackendOAuthClientRegistration Client = new(
-        "https://vault.example.com", new Uri("https://vault.example.com/authorize"), new Uri("https://vault.example.com/token"),
-        new Uri("https://gateway.example.com/oauth/callback/vault"), "client-1", null, "https://vault.example.com/mcp", Registered: true);
-
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero));
     private readonly IDataProtectionProvider _keys = new EphemeralDataProtectionProvider();
-    private readonly TokenEndpoint _endpoint = new();
+    private readonly RotatingTokenEndpoint _endpoint = new();
     private TestDatabase _db = null!;
 
     private BackendCredentialStore Shared => new(_db.Factory, _keys, _time);
@@ -43,13 +39,7 @@ public sealed class BackendTokenRenewalTests(SqliteDatabaseFixture fixture) : IC
     {
         _db = await fixture.GetAsync();
         await _db.ResetAsync();
-        // Per-user, so that a user's own tokens can be stored too; the backend's shared tokens are stored all the same.
-        await new BackendServiceRepository(_db.Factory, _keys).AddAsync(
-            BackendService.Register(
-                new StreamableHttpBackendSettings { Name = Vault, Url = new Uri("https://vault.example.com/mcp"), Credentials = BackendCredentialMode.PerUser },
-                BackendOrigin.Api,
-                _time.GetUtcNow()),
-            Ct);
+        await VaultBackend.RegisterAsync(_db, _keys, _time);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -245,88 +235,9 @@ public sealed class BackendTokenRenewalTests(SqliteDatabaseFixture fixture) : IC
     private async Task StoreAsync(BackendTokenSet tokens) =>
         await Shared.UpdateAsync(Vault, c => c with { Client = tokens.Client, Tokens = tokens }, Ct);
 
-    private BackendTokenSet Expired(string access, string refresh) =>
-        new(access, refresh, _time.GetUtcNow().AddHours(-2), _time.GetUtcNow().AddHours(-1), ["mcp:read"], Client);
+    private BackendTokenSet Expired(string access, string refresh) => VaultBackend.Expired(_time, access, refresh);
 
-    private BackendTokenSet Valid(string access, string refresh) =>
-        new(access, refresh, _time.GetUtcNow(), _time.GetUtcNow().AddHours(1), ["mcp:read"], Client);
-
-    /// <summary>
-    /// A backend's token endpoint that rotates refresh tokens: each one it was told to renew is renewed once, then
-    /// refused (invalid_grant) like any other. <see cref="BeforeAnswer"/> runs once a request is in, before the answer,
-    /// whatever the client does meanwhile (the server answers a request it received).
-    /// </summary>
-    private sealed class TokenEndpoint : HttpMessageHandler
-    {
-        private readonly Dictionary<string, (string Access, string Refresh)> _renewals = new(StringComparer.Ordinal);
-        private readonly List<string> _presented = [];
-        private (HttpStatusCode Status, string MediaType, string Body)? _once;
-
-        public Func<Task>? BeforeAnswer { get; set; }
-
-        public IReadOnlyList<string> Presented
-        {
-            get
-            {
-                lock (_presented)
-                {
-                    return [.. _presented];
-                }
-            }
-        }
-
-        public void Renew(string refreshToken, string access, string refresh)
-        {
-            lock (_presented)
-            {
-                _renewals[refreshToken] = (access, refresh);
-            }
-        }
-
-        /// <summary>The next request is answered this way, whatever it presents.</summary>
-        public void AnswerOnce(HttpStatusCode status, string mediaType, string body)
-        {
-            lock (_presented)
-            {
-                _once = (status, mediaType, body);
-            }
-        }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var form = System.Web.HttpUtility.ParseQueryString(await request.Content!.ReadAsStringAsync(CancellationToken.None));
-            var presented = form["refresh_token"] ?? string.Empty;
-            (string Access, string Refresh)? renewed = null;
-            (HttpStatusCode Status, string MediaType, string Body)? once;
-            lock (_presented)
-            {
-                _presented.Add(presented);
-                once = _once;
-                _once = null;
-                if (once is null && _renewals.Remove(presented, out var found))
-                {
-                    renewed = found;
-                }
-            }
-
-            if (BeforeAnswer is { } before)
-            {
-                await before();
-            }
-
-            if (once is { } answer)
-            {
-                return new HttpResponseMessage(answer.Status) { Content = new StringContent(answer.Body, Encoding.UTF8, answer.MediaType) };
-            }
-
-            return renewed is { } tokens
-                ? Json(HttpStatusCode.OK, $$"""{"access_token":"{{tokens.Access}}","refresh_token":"{{tokens.Refresh}}","token_type":"Bearer","expires_in":3600}""")
-                : Json(HttpStatusCode.BadRequest, """{"error":"invalid_grant","error_description":"The refresh token is unknown."}""");
-        }
-
-        private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
-            new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-    }
+    private BackendTokenSet Valid(string access, string refresh) => VaultBackend.Valid(_time, access, refresh);
 
     /// <summary>The test database, except that the next few connections cannot be opened (the database is unreachable).</summary>
     private sealed class FailingConnections(IDbConnectionFactory inner) : IDbConnectionFactory

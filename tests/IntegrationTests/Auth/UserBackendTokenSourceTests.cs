@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -7,8 +5,8 @@ using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.Infrastructure.Connections;
-using OneMcp.Infrastructure.Persistence.Repositories;
 using OneMcp.IntegrationTests.Persistence;
+using OneMcp.IntegrationTests.Support.OAuth;
 
 namespace OneMcp.IntegrationTests.Auth;
 
@@ -18,19 +16,15 @@ namespace OneMcp.IntegrationTests.Auth;
 /// </summary>
 public sealed class UserBackendTokenSourceTests(SqliteDatabaseFixture fixture) : IClassFixture<SqliteDatabaseFixture>, IAsyncLifetime
 {
-    private static readonly ServerName Vault = ServerName.From("vault");
+    private static readonly ServerName Vault = VaultBackend.Name;
     private static readonly ConnectionOwner Alice = new("alice-id");
     private static readonly ConnectionOwner Bob = new("bob-id");
     private static readonly ConnectionOwner Carol = new("carol-id");
     private static readonly CancellationToken Ct = CancellationToken.None;
 
-    private static readonly BackendOAuthClientRegistration Client = new(
-        "https://vault.example.com", new Uri("https://vault.example.com/authorize"), new Uri("https://vault.example.com/token"),
-        new Uri("https://gateway.example.com/oauth/callback/vault"), "client-1", null, "https://vault.example.com/mcp", Registered: true);
-
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero));
     private readonly IDataProtectionProvider _keys = new EphemeralDataProtectionProvider();
-    private readonly TokenEndpoint _endpoint = new();
+    private readonly RotatingTokenEndpoint _endpoint = new();
     private TestDatabase _db = null!;
 
     private UserConnectionStore Users => new(_db.Factory, _keys, _time);
@@ -41,12 +35,7 @@ public sealed class UserBackendTokenSourceTests(SqliteDatabaseFixture fixture) :
     {
         _db = await fixture.GetAsync();
         await _db.ResetAsync();
-        await new BackendServiceRepository(_db.Factory, _keys).AddAsync(
-            BackendService.Register(
-                new StreamableHttpBackendSettings { Name = Vault, Url = new Uri("https://vault.example.com/mcp"), Credentials = BackendCredentialMode.PerUser },
-                BackendOrigin.Api,
-                _time.GetUtcNow()),
-            Ct);
+        await VaultBackend.RegisterAsync(_db, _keys, _time);
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -56,7 +45,7 @@ public sealed class UserBackendTokenSourceTests(SqliteDatabaseFixture fixture) :
     {
         await StoreAsync(Alice, Expired("alice-1", "alice-refresh"));
         await StoreAsync(Bob, Valid("bob-1", "bob-refresh"));
-        await Shared.TryReplaceAsync(Vault, null, new BackendCredentials { Client = Client, Tokens = Valid("shared-1", "shared-refresh") }, Ct);
+        await Shared.TryReplaceAsync(Vault, null, new BackendCredentials { Client = VaultBackend.Client, Tokens = Valid("shared-1", "shared-refresh") }, Ct);
         var bobBefore = (await Users.LoadAsync(Vault, Bob, Ct)).Stored;
         _endpoint.Renew("alice-refresh", "alice-2", "alice-refresh-2");
         var source = Source();
@@ -139,46 +128,7 @@ public sealed class UserBackendTokenSourceTests(SqliteDatabaseFixture fixture) :
     private async Task StoreAsync(ConnectionOwner owner, BackendTokenSet tokens) =>
         (await Users.UpdateAsync(Vault, owner, c => c with { Tokens = tokens, ConnectedAt = tokens.IssuedAt }, Ct)).ShouldBeTrue();
 
-    private BackendTokenSet Expired(string access, string refresh) =>
-        new(access, refresh, _time.GetUtcNow().AddHours(-2), _time.GetUtcNow().AddHours(-1), ["mcp:read"], Client);
+    private BackendTokenSet Expired(string access, string refresh) => VaultBackend.Expired(_time, access, refresh);
 
-    private BackendTokenSet Valid(string access, string refresh) =>
-        new(access, refresh, _time.GetUtcNow(), _time.GetUtcNow().AddHours(1), ["mcp:read"], Client);
-
-    /// <summary>The backend's token endpoint: renews the refresh tokens it was told to, refuses every other one (invalid_grant).</summary>
-    private sealed class TokenEndpoint : HttpMessageHandler
-    {
-        private readonly Dictionary<string, (string Access, string Refresh)> _renewals = new(StringComparer.Ordinal);
-        private readonly List<string> _presented = [];
-
-        public IReadOnlyList<string> Presented
-        {
-            get
-            {
-                lock (_presented)
-                {
-                    return [.. _presented];
-                }
-            }
-        }
-
-        public void Renew(string refreshToken, string access, string refresh) => _renewals[refreshToken] = (access, refresh);
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var form = System.Web.HttpUtility.ParseQueryString(await request.Content!.ReadAsStringAsync(cancellationToken));
-            var presented = form["refresh_token"] ?? string.Empty;
-            lock (_presented)
-            {
-                _presented.Add(presented);
-            }
-
-            return _renewals.TryGetValue(presented, out var renewed)
-                ? Json(HttpStatusCode.OK, $$"""{"access_token":"{{renewed.Access}}","refresh_token":"{{renewed.Refresh}}","token_type":"Bearer","expires_in":3600}""")
-                : Json(HttpStatusCode.BadRequest, """{"error":"invalid_grant","error_description":"The refresh token is unknown."}""");
-        }
-
-        private static HttpResponseMessage Json(HttpStatusCode status, string body) =>
-            new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-    }
+    private BackendTokenSet Valid(string access, string refresh) => VaultBackend.Valid(_time, access, refresh);
 }
