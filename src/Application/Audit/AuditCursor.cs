@@ -8,6 +8,12 @@ namespace OneMcp.Application.Audit;
 /// The opaque paging cursor of the audit log: the id of the last row of a page, so a page never repeats or skips a
 /// row while new ones are written. Opaque so that clients never build one and the key can change.
 /// </summary>
+/// <remarks>
+/// One exception: with several replicas on PostgreSQL, ids are handed out when rows are inserted and become visible
+/// when their batch commits, so a batch that commits after a later one (within the time a batch takes to write) may
+/// hold ids below a page a client has already passed. A client that walks the log while it is written, to export it,
+/// walks it again over the last seconds, or filters by time instead.
+/// </remarks>
 public static class AuditCursor
 {
     private const string Prefix = "a1:";
