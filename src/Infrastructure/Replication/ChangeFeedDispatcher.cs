@@ -1,52 +1,117 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Replication;
+using OneMcp.Infrastructure.Backends;
 
 namespace OneMcp.Infrastructure.Replication;
 
 /// <summary>
 /// Turns what arrives on the change feed into <see cref="ChangeFeedReactions"/>, one at a time, each in a scope of
 /// its own: this replica's own changes are skipped (it applied them already), a payload that is not a change is
-/// logged and ignored, and a reaction that fails is logged without stopping the ones after it.
+/// logged and ignored, and a reaction that fails is logged without stopping the ones after it. While following the
+/// feed (<see cref="FollowAsync"/>), a reaction that failed is repaired by a full resynchronisation, tried again with
+/// a backoff until one succeeds: otherwise this replica would keep what it held (a removed backend, old tokens) until
+/// it restarts.
 /// </summary>
-public sealed partial class ChangeFeedDispatcher(ReplicaIdentity replica, IServiceScopeFactory scopes, ILogger<ChangeFeedDispatcher> logger)
+public sealed partial class ChangeFeedDispatcher(ReplicaIdentity replica, IServiceScopeFactory scopes, TimeProvider time, ILogger<ChangeFeedDispatcher> logger)
 {
+    internal static readonly TimeSpan FirstRepairDelay = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan MaxRepairDelay = TimeSpan.FromSeconds(30);
+
     private const int LoggedPayloadLength = 200;
 
+    // 1 while a repair waits for its backoff: a failure meanwhile is repaired by it.
+    private int _repairPending;
+
+    private enum Outcome
+    {
+        Applied,
+        Ignored,
+        Failed,
+    }
+
     /// <summary>True when the payload was a change from another replica and was applied.</summary>
-    public async Task<bool> DispatchAsync(string? payload, CancellationToken cancellationToken)
+    public async Task<bool> DispatchAsync(string? payload, CancellationToken cancellationToken) =>
+        await DispatchCoreAsync(payload, cancellationToken) == Outcome.Applied;
+
+    /// <summary>Brings everything to the stored state (after notifications may have been lost).</summary>
+    public async Task<bool> ResynchroniseAsync(CancellationToken cancellationToken) =>
+        await RunAsync(reactions => reactions.ResynchroniseAsync(cancellationToken), "resynchronisation", cancellationToken) == Outcome.Applied;
+
+    /// <summary>
+    /// Applies what arrives on <paramref name="feed"/> in order until it completes: a payload is dispatched, null asks
+    /// for a resynchronisation. After a reaction that failed, a null is written to <paramref name="feed"/> once the
+    /// backoff (<see cref="FirstRepairDelay"/> doubling to <see cref="MaxRepairDelay"/>) has passed, so the repair
+    /// queues behind the changes received meanwhile, which are still applied as they come.
+    /// </summary>
+    public async Task FollowAsync(Channel<string?> feed, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(feed);
+        var failures = 0;
+        await foreach (var payload in feed.Reader.ReadAllAsync(stoppingToken))
+        {
+            var outcome = payload is null
+                ? await RunAsync(reactions => reactions.ResynchroniseAsync(stoppingToken), "resynchronisation", stoppingToken)
+                : await DispatchCoreAsync(payload, stoppingToken);
+            if (outcome == Outcome.Applied && payload is null)
+            {
+                failures = 0;
+            }
+            else if (outcome == Outcome.Failed && Interlocked.Exchange(ref _repairPending, 1) == 0)
+            {
+                var delay = RetryDelay.After(++failures, FirstRepairDelay, MaxRepairDelay);
+                _ = RepairLaterAsync(feed.Writer, delay, stoppingToken);
+                LogRepairScheduled(logger, delay.TotalSeconds);
+            }
+        }
+    }
+
+    private async Task RepairLaterAsync(ChannelWriter<string?> feed, TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _repairPending, 0);
+        feed.TryWrite(null);
+    }
+
+    private async Task<Outcome> DispatchCoreAsync(string? payload, CancellationToken cancellationToken)
     {
         if (!ChangeFeedPayload.TryParse(payload, out var parsed, out var error))
         {
             var shown = payload is { Length: > LoggedPayloadLength } ? payload[..LoggedPayloadLength] + "…" : payload;
             LogBadPayload(logger, error, shown);
-            return false;
+            return Outcome.Ignored;
         }
 
         if (string.Equals(parsed.Origin, replica.Id, StringComparison.Ordinal))
         {
-            return false;
+            return Outcome.Ignored;
         }
 
-        return await RunAsync(reactions => reactions.ApplyAsync(parsed.Change, cancellationToken), parsed.Change.Kind.ToString());
+        return await RunAsync(reactions => reactions.ApplyAsync(parsed.Change, cancellationToken), parsed.Change.Kind.ToString(), cancellationToken);
     }
 
-    /// <summary>Brings everything to the stored state (after notifications may have been lost).</summary>
-    public Task<bool> ResynchroniseAsync(CancellationToken cancellationToken) =>
-        RunAsync(reactions => reactions.ResynchroniseAsync(cancellationToken), "resynchronisation");
-
-    private async Task<bool> RunAsync(Func<ChangeFeedReactions, Task> react, string what)
+    private async Task<Outcome> RunAsync(Func<ChangeFeedReactions, Task> react, string what, CancellationToken cancellationToken)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             await react(scope.ServiceProvider.GetRequiredService<ChangeFeedReactions>());
-            return true;
+            return Outcome.Applied;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // A cancellation that is not this replica stopping (a timeout inside a reaction) is a failure like any other.
             LogReactionFailed(logger, e, what);
-            return false;
+            return Outcome.Failed;
         }
     }
 
@@ -55,4 +120,7 @@ public sealed partial class ChangeFeedDispatcher(ReplicaIdentity replica, IServi
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Following a change from another replica failed ({Change})")]
     private static partial void LogReactionFailed(ILogger logger, Exception exception, string change);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resynchronising everything with the stored state in {Seconds:0.#} s, to repair a change this replica failed to follow")]
+    private static partial void LogRepairScheduled(ILogger logger, double seconds);
 }

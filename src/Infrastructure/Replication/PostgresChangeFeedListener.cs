@@ -13,6 +13,7 @@ namespace OneMcp.Infrastructure.Replication;
 /// committed after that load is missed. A lost connection is logged and reopened with a capped backoff; once back,
 /// everything is resynchronised once, since notifications sent meanwhile were not kept for this replica. An idle
 /// connection is checked every <see cref="KeepAliveInterval"/> (by listening again), so a silently dead one is noticed.
+/// The same resynchronisation repairs a change this replica failed to follow (<see cref="ChangeFeedDispatcher.FollowAsync"/>).
 /// </summary>
 public sealed partial class PostgresChangeFeedListener(
     PersistenceOptions persistence, ChangeFeedDispatcher dispatcher, TimeProvider time, ILogger<PostgresChangeFeedListener> logger)
@@ -24,7 +25,8 @@ public sealed partial class PostgresChangeFeedListener(
 
     private const string Listen = "LISTEN " + ChangeFeedPayload.Channel;
 
-    // A null item asks for a resynchronisation; it queues behind the notifications received before it.
+    // A null item asks for a resynchronisation (after a lost connection, or to repair a failed reaction); it queues
+    // behind the notifications received before it.
     private readonly Channel<string?> _received = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
     private NpgsqlConnection? _connection;
     private bool _resynchroniseOnConnect;
@@ -171,17 +173,7 @@ public sealed partial class PostgresChangeFeedListener(
     {
         try
         {
-            await foreach (var payload in _received.Reader.ReadAllAsync(stoppingToken))
-            {
-                if (payload is null)
-                {
-                    await dispatcher.ResynchroniseAsync(stoppingToken);
-                }
-                else
-                {
-                    await dispatcher.DispatchAsync(payload, stoppingToken);
-                }
-            }
+            await dispatcher.FollowAsync(_received, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -16,7 +16,8 @@ namespace OneMcp.Infrastructure.Replication;
 /// is sent there, method, path, query, headers and streamed body alike, and the owner's answer streamed back chunk by
 /// chunk. The hop carries <see cref="RelayKey"/>; the owner serves it only with the right key, believes the client
 /// address it carries, and never relays it again. An owner gone or refusing the connection leaves the request to the
-/// SDK here, which answers it as an unknown session (404: the client starts a new one).
+/// SDK here, which answers it as an unknown session (404: the client starts a new one); so does an owner whose host no
+/// longer answers the connection at all (after the relay client's connect timeout).
 /// A 2026-07-28 retry of a multi-round-trip request (tools/call, prompts/get, resources/read with a
 /// <c>requestState</c>) goes the same way to the replica its state names as holding the waiting call; with that
 /// replica gone it is served here, and the bridge answers that the state is no longer valid (the client starts over).
@@ -232,7 +233,7 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
     /// <summary>
     /// Sends the request to <paramref name="owner"/>'s address and streams its answer back. <paramref name="body"/>
     /// is the request's body already read (a retry), or null to stream it; the owner of <paramref name="sessionId"/>
-    /// (when given) is forgotten if it refuses the connection.
+    /// (when given) is forgotten if it refuses the connection or does not answer it within the connect timeout.
     /// </summary>
     private async Task<SessionRelayResult> RelayAsync(HttpContext context, SessionOwner owner, string? sessionId, HttpContent? body)
     {
@@ -278,6 +279,19 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
             // Nothing was sent: the owner is not there (crashed, or stopped before its heartbeat went stale).
             telemetry.SessionRelay("refused");
             LogOwnerRefused(logger, owner.ReplicaId, e);
+            if (sessionId is not null)
+            {
+                await directory.ForgetOwnerAsync(sessionId, owner, context.RequestAborted);
+            }
+
+            return SessionRelayResult.Continue;
+        }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The owner's host is gone without a reset (a dead machine, a firewall dropping packets): the client
+            // has no overall timeout, so only the connect timeout ends the wait this way, and nothing was sent.
+            telemetry.SessionRelay("refused");
+            LogOwnerUnreachable(logger, owner.ReplicaId, e);
             if (sessionId is not null)
             {
                 await directory.ForgetOwnerAsync(sessionId, owner, context.RequestAborted);
@@ -363,6 +377,9 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaId} holding a session or a waiting call refused the connection: taken for gone, the client starts over")]
     private static partial void LogOwnerRefused(ILogger logger, string replicaId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaId} holding a session or a waiting call did not answer the connection in time: taken for gone, the client starts over")]
+    private static partial void LogOwnerUnreachable(ILogger logger, string replicaId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A relayed answer broke off at the replica holding the session")]
     private static partial void LogStreamBroke(ILogger logger, Exception exception);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -203,6 +204,53 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         // Once per request that found A gone: this one's, and the client's GET stream reconnecting to B.
         (await RelayReplicas.RelaysAsync(replicas.B, "refused")).ShouldBeGreaterThanOrEqualTo(1);
         await client.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task OwnerHostSilent_BAnswersItsSession404AfterTheConnectTimeout_AndForgetsTheOwner()
+    {
+        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+
+        // A dead host or a firewall dropping packets, on loopback: a listener that never accepts, its backlog filled,
+        // so Linux drops every later SYN and the relay's connect waits for its timeout instead of being refused.
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        silent.Listen(0);
+        var endpoint = (IPEndPoint)silent.LocalEndPoint!;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                var connecting = filler.ConnectAsync(endpoint);
+                await Task.WhenAny(connecting, Task.Delay(TimeSpan.FromMilliseconds(300)));
+            }
+
+            var sessionId = Guid.NewGuid().ToString("N");
+            await using var connection = new NpgsqlConnection(replicas.ConnectionString);
+            await connection.OpenAsync();
+            await connection.ExecuteAsync(
+                "INSERT INTO replicas (id, url, heartbeat_at, started_at) VALUES ('silent', @Url, now(), now())",
+                new { Url = $"http://127.0.0.1:{endpoint.Port}" });
+            await connection.ExecuteAsync(
+                "INSERT INTO session_owners (session_id, replica_id, created_at) VALUES (@Session, 'silent', now())", new { Session = sessionId });
+
+            using var unknown = await PostAsync(replicas.B.BaseUrl, "/mcp", Guid.NewGuid().ToString("N"), ListTools());
+            var stopwatch = Stopwatch.StartNew();
+            using var orphaned = await PostAsync(replicas.B.BaseUrl, "/mcp", sessionId, ListTools());
+
+            orphaned.StatusCode.ShouldBe(HttpStatusCode.NotFound, await orphaned.Content.ReadAsStringAsync());
+            stopwatch.Elapsed.ShouldBeGreaterThan(TimeSpan.FromSeconds(4), "the relay's connect timeout (5 s) ended the wait, not a refusal");
+            (await orphaned.Content.ReadAsStringAsync()).ShouldBe(await unknown.Content.ReadAsStringAsync());
+            (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM session_owners WHERE session_id = @Session", new { Session = sessionId })).ShouldBe(0);
+            (await RelayReplicas.RelaysAsync(replicas.B, "refused")).ShouldBe(1);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
     }
 
     [Fact]
