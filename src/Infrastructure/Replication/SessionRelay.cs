@@ -277,27 +277,15 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
         {
             // Nothing was sent: the owner is not there (crashed, or stopped before its heartbeat went stale).
-            telemetry.SessionRelay("refused");
             LogOwnerRefused(logger, owner.ReplicaId, e);
-            if (sessionId is not null)
-            {
-                await directory.ForgetOwnerAsync(sessionId, owner, context.RequestAborted);
-            }
-
-            return SessionRelayResult.Continue;
+            return await OwnerGoneAsync(context, owner, sessionId);
         }
         catch (TaskCanceledException e) when (e.InnerException is TimeoutException && !context.RequestAborted.IsCancellationRequested)
         {
             // The owner's host is gone without a reset (a dead machine, a firewall dropping packets): the client
             // has no overall timeout, so only the connect timeout ends the wait this way, and nothing was sent.
-            telemetry.SessionRelay("refused");
             LogOwnerUnreachable(logger, owner.ReplicaId, e);
-            if (sessionId is not null)
-            {
-                await directory.ForgetOwnerAsync(sessionId, owner, context.RequestAborted);
-            }
-
-            return SessionRelayResult.Continue;
+            return await OwnerGoneAsync(context, owner, sessionId);
         }
         catch (HttpRequestException e)
         {
@@ -312,6 +300,18 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         }
 
         return SessionRelayResult.Relayed;
+    }
+
+    /// <summary>The owner took no part in the request: forgotten, and the request left to be served here (404 for its session).</summary>
+    private async Task<SessionRelayResult> OwnerGoneAsync(HttpContext context, SessionOwner owner, string? sessionId)
+    {
+        telemetry.SessionRelay("refused");
+        if (sessionId is not null)
+        {
+            await directory.ForgetOwnerAsync(sessionId, owner, context.RequestAborted);
+        }
+
+        return SessionRelayResult.Continue;
     }
 
     private async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response)
