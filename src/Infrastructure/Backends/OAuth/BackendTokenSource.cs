@@ -56,6 +56,7 @@ public sealed partial class BackendTokenSource(
     internal static readonly TimeSpan SaveTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly BackendTokenRows _rows = new(store, userConnections);
 
     public bool HasTokens(ServerName backend) => _entries.TryGetValue(backend.Value, out var entry) && entry.Tokens is not null;
 
@@ -146,7 +147,7 @@ public sealed partial class BackendTokenSource(
         {
             if (!entry.Loaded)
             {
-                entry.Tokens = await LoadStoredAsync(backend, owner, cancellationToken);
+                entry.Tokens = await _rows.LoadAsync(backend, owner, cancellationToken);
                 entry.Loaded = true;
             }
         }
@@ -207,7 +208,7 @@ public sealed partial class BackendTokenSource(
                 }
                 else
                 {
-                    stored = await LoadStoredAsync(backend, owner, deadline.Token);
+                    stored = await _rows.LoadAsync(backend, owner, deadline.Token);
                 }
             }
             catch (Exception e) when (DatabaseAvailability.Classify(e) is not null && StillValid(stale))
@@ -307,7 +308,7 @@ public sealed partial class BackendTokenSource(
     }
 
     /// <summary>
-    /// Saves renewed tokens over the tokens they were renewed from (compare-and-swap, <see cref="SwapAsync"/>); when
+    /// Saves renewed tokens over the tokens they were renewed from (compare-and-swap, <see cref="BackendTokenRows.SwapAsync"/>); when
     /// other tokens were stored meanwhile, those are taken up instead. Returns what the store holds now. When the save
     /// fails, the tokens stay marked unsaved and are offered to the store again after <see cref="TransientRetryDelay"/>.
     /// </summary>
@@ -317,7 +318,7 @@ public sealed partial class BackendTokenSource(
         BackendTokenSet? stored;
         try
         {
-            (written, stored) = await SwapAsync(backend, owner, unsaved.Basis, unsaved.Tokens, cancellationToken);
+            (written, stored) = await _rows.SwapAsync(backend, owner, unsaved.Basis, unsaved.Tokens, cancellationToken);
         }
         catch
         {
@@ -347,7 +348,7 @@ public sealed partial class BackendTokenSource(
         BackendTokenSet? stored;
         try
         {
-            (dropped, stored) = await SwapAsync(backend, owner, basis, null, saving.Token);
+            (dropped, stored) = await _rows.SwapAsync(backend, owner, basis, null, saving.Token);
         }
         catch
         {
@@ -370,72 +371,11 @@ public sealed partial class BackendTokenSource(
     }
 
     /// <summary>
-    /// Stores <paramref name="next"/> (null: no tokens) only while the store still holds <paramref name="basis"/>, the
-    /// tokens this renewal started from; otherwise leaves the row as it is. Returns whether it was written and the
-    /// tokens the store holds now. Atomic on SQLite and PostgreSQL alike: the row is replaced only if its encrypted
-    /// bytes are still those the check read (an <c>UPDATE ... WHERE protected_blob = @Expected</c>), so nothing can be
-    /// stored between the check and the write. A change elsewhere in the row (a secret set, a flow begun) is read
-    /// again and the check repeated.
-    /// </summary>
-    private async Task<(bool Written, BackendTokenSet? Stored)> SwapAsync(
-        ServerName backend, ConnectionOwner? owner, BackendTokenSet basis, BackendTokenSet? next, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            BackendTokenSet? stored;
-            bool written;
-            if (owner is { } user)
-            {
-                var (connection, bytes) = await userConnections.LoadAsync(backend, user, cancellationToken);
-                stored = connection.Tokens;
-                if (!SameTokens(stored, basis))
-                {
-                    return (false, stored);
-                }
-
-                // Renewed tokens keep the time the user connected; dropped ones take it with them.
-                var changed = connection with { Tokens = next, ConnectedAt = next is null ? null : connection.ConnectedAt };
-                written = await userConnections.TryReplaceAsync(backend, user, bytes, changed, cancellationToken);
-            }
-            else
-            {
-                var (credentials, bytes) = await store.LoadAsync(backend, cancellationToken);
-                stored = credentials.Tokens;
-                if (!SameTokens(stored, basis))
-                {
-                    return (false, stored);
-                }
-
-                written = await store.TryReplaceAsync(backend, bytes, credentials with { Tokens = next }, cancellationToken);
-            }
-
-            if (written)
-            {
-                return (true, next);
-            }
-
-            if (attempt == 5)
-            {
-                throw new InvalidOperationException($"The OAuth tokens of backend '{backend}' could not be stored: the row changed five times meanwhile.");
-            }
-        }
-    }
-
-    // The same grant at the same point: the access token and the refresh token it is renewed with (never logged).
-    private static bool SameTokens(BackendTokenSet? stored, BackendTokenSet basis) =>
-        stored is not null && stored.AccessToken == basis.AccessToken && stored.RefreshToken == basis.RefreshToken;
-
-    /// <summary>
     /// The authorization server refused the grant itself: the refresh token is spent, revoked or unknown
     /// (<c>invalid_grant</c>), or the gateway is no longer a client it renews for. Only then are tokens dropped.
     /// </summary>
     private static bool RefusesGrant(BackendOAuthException e) =>
         e.OAuthError is "invalid_grant" or "invalid_client" or "unauthorized_client";
-
-    private async Task<BackendTokenSet?> LoadStoredAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken) =>
-        owner is { } user
-            ? (await userConnections.LoadAsync(backend, user, cancellationToken)).Connection.Tokens
-            : (await store.LoadAsync(backend, cancellationToken)).Credentials.Tokens;
 
     /// <summary>
     /// While a refresh that failed for a passing reason is paused: the token if it is still valid, else the failure.
