@@ -2,9 +2,12 @@ using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Connections;
 
-/// <summary>A call to a per-user backend by a user who has not connected it (<see cref="Missing"/> says what is lacking).</summary>
-public sealed class UserConnectionRequiredException(ServerName backend, string missing)
-    : Exception($"You have not connected the backend '{backend}' yet: {missing}")
+/// <summary>
+/// A call to a per-user backend by a user who has not connected it, or whose connection can no longer be used
+/// (<see cref="Missing"/> says what is lacking).
+/// </summary>
+public sealed class UserConnectionRequiredException(ServerName backend, string missing, Exception? innerException = null)
+    : Exception($"You have not connected the backend '{backend}' yet: {missing}", innerException)
 {
     public ServerName Backend { get; } = backend;
 

@@ -66,18 +66,13 @@ internal sealed class CallerConnections(IPerUserBackends? perUser, MyConnections
         }
     }
 
-    /// <summary><see cref="ForAsync"/> for a request that has no result to carry a refusal: a JSON-RPC error says it.</summary>
-    public async ValueTask<IBackendConnection> ForRequestAsync(GatewaySession session, IBackendConnection backend, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ForAsync(session, backend, cancellationToken);
-        }
-        catch (Exception e) when (Refusal(e) is { } refusal)
-        {
-            throw new McpProtocolException(refusal, McpErrorCode.InvalidRequest);
-        }
-    }
+    /// <summary>
+    /// For a request that has no result to carry a refusal: the JSON-RPC error that says what the per-user runtime
+    /// refused, when <paramref name="exception"/> is such a refusal (found while looking the connection up, or during the
+    /// request, by a connection whose authorization at the backend was lost); null for any other failure.
+    /// </summary>
+    public McpProtocolException? RequestRefusal(Exception exception) =>
+        Refusal(exception) is { } refusal ? new McpProtocolException(refusal, McpErrorCode.InvalidRequest) : null;
 
     /// <summary>What to tell a caller the per-user runtime refused; null for any other failure.</summary>
     public string? Refusal(Exception exception) => exception switch

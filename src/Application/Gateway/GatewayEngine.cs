@@ -112,25 +112,38 @@ public sealed partial class GatewayEngine(
             // this call, may ask its client something (roots) as it starts, and this call's client is the one to ask.
             using (inFlight.Enter(backend.Name, session, caller))
             {
-                IBackendConnection connection;
-                try
+                for (var attempt = 0; ; attempt++)
                 {
-                    connection = await _connections.ForCallerAsync(session, caller, backend, cancellationToken);
-                }
-                catch (Exception e) when (_connections.Refusal(e) is { } refusal)
-                {
-                    // Not connected (or no room for one more user): an answer the model can read and pass on to the user.
-                    Audit(session, AuditKinds.ToolCall, audited, auditedName, started, CallerConnections.RefusalCode(e), credentials);
-                    return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = refusal }] };
-                }
+                    IBackendConnection connection;
+                    try
+                    {
+                        connection = await _connections.ForCallerAsync(session, caller, backend, cancellationToken);
+                    }
+                    catch (Exception e) when (_connections.Refusal(e) is { } refusal)
+                    {
+                        // Not connected (or no room for one more user): an answer the model can read and pass on to the user.
+                        Audit(session, AuditKinds.ToolCall, audited, auditedName, started, CallerConnections.RefusalCode(e), credentials);
+                        return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = refusal }] };
+                    }
 
-                result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, (connection, toolName, request.Arguments, progress), static (meta, call, ct) =>
-                {
-                    var forwarded = new CallToolRequestParams { Name = call.toolName, Arguments = call.Arguments, Meta = ForwardedMeta.WithoutProgressToken(meta) };
-                    return call.progress is null
-                        ? call.connection.CallToolAsync(forwarded, null, ct)
-                        : CallReportingProgressAsync(call.connection, forwarded, call.progress, ct);
-                }, cancellationToken);
+                    try
+                    {
+                        result = await ObserveAsync(RequestMethods.ToolsCall, backend, toolName, session, request.Meta, (connection, toolName, request.Arguments, progress), static (meta, call, ct) =>
+                        {
+                            var forwarded = new CallToolRequestParams { Name = call.toolName, Arguments = call.Arguments, Meta = ForwardedMeta.WithoutProgressToken(meta) };
+                            return call.progress is null
+                                ? call.connection.CallToolAsync(forwarded, null, ct)
+                                : CallReportingProgressAsync(call.connection, forwarded, call.progress, ct);
+                        }, cancellationToken);
+                        break;
+                    }
+                    catch (UserConnectionRequiredException) when (attempt == 0)
+                    {
+                        // The user's own connection lost its authorization at the backend with this call (tokens withdrawn
+                        // there): nothing was sent. Looked up again, it tells the caller to connect again, as a first call
+                        // of a user who never connected is told, and a caller who then connects gets the call's answer.
+                    }
+                }
             }
 
             // A tool's own failure is an answer, not a protocol error; the audit log still counts it as one.
@@ -163,7 +176,7 @@ public sealed partial class GatewayEngine(
             ReadResourceResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
-                var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
+                var connection = await _connections.ForAsync(session, backend, cancellationToken);
                 result = await ObserveAsync(RequestMethods.ResourcesRead, backend, uri, session, request.Meta, (connection, uri),
                     static (meta, read, ct) => read.connection.ReadResourceAsync(new ReadResourceRequestParams { Uri = read.uri, Meta = meta }, ct), cancellationToken);
             }
@@ -182,7 +195,13 @@ public sealed partial class GatewayEngine(
         }
         catch (Exception e)
         {
-            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, AuditErrorCode(e), credentials);
+            var refused = _connections.RequestRefusal(e);
+            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, AuditErrorCode(refused ?? e), credentials);
+            if (refused is not null)
+            {
+                throw refused;
+            }
+
             throw;
         }
     }
@@ -206,7 +225,7 @@ public sealed partial class GatewayEngine(
             GetPromptResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
-                var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
+                var connection = await _connections.ForAsync(session, backend, cancellationToken);
                 result = await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta, (connection, name, request.Arguments),
                     static (meta, get, ct) => get.connection.GetPromptAsync(new GetPromptRequestParams { Name = get.name, Arguments = get.Arguments, Meta = meta }, ct),
                     cancellationToken);
@@ -217,7 +236,13 @@ public sealed partial class GatewayEngine(
         }
         catch (Exception e)
         {
-            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, AuditErrorCode(e), credentials);
+            var refused = _connections.RequestRefusal(e);
+            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, AuditErrorCode(refused ?? e), credentials);
+            if (refused is not null)
+            {
+                throw refused;
+            }
+
             throw;
         }
     }
@@ -255,12 +280,19 @@ public sealed partial class GatewayEngine(
         }
 
         using var _ = inFlight.Enter(backend.Name, session, caller);
-        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
-        return await ObserveAsync(RequestMethods.CompletionComplete, backend, forwardedRef is PromptReference p ? p.Name : ((ResourceTemplateReference)forwardedRef).Uri ?? string.Empty,
-            session, request.Meta, (connection, forwardedRef, request.Argument, request.Context),
-            static (meta, complete, ct) => complete.connection.CompleteAsync(
-                new CompleteRequestParams { Ref = complete.forwardedRef, Argument = complete.Argument, Context = complete.Context, Meta = meta }, ct),
-            cancellationToken);
+        try
+        {
+            var connection = await _connections.ForAsync(session, backend, cancellationToken);
+            return await ObserveAsync(RequestMethods.CompletionComplete, backend, forwardedRef is PromptReference p ? p.Name : ((ResourceTemplateReference)forwardedRef).Uri ?? string.Empty,
+                session, request.Meta, (connection, forwardedRef, request.Argument, request.Context),
+                static (meta, complete, ct) => complete.connection.CompleteAsync(
+                    new CompleteRequestParams { Ref = complete.forwardedRef, Argument = complete.Argument, Context = complete.Context, Meta = meta }, ct),
+                cancellationToken);
+        }
+        catch (Exception e) when (_connections.RequestRefusal(e) is { } refused)
+        {
+            throw refused;
+        }
     }
 
     public async ValueTask SubscribeAsync(GatewaySession session, string exposedUri, CancellationToken cancellationToken)
@@ -275,8 +307,15 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.NotSupported(backend.Name.Value, "resource subscriptions");
         }
 
-        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
-        await subscriptions.SubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+        try
+        {
+            var connection = await _connections.ForAsync(session, backend, cancellationToken);
+            await subscriptions.SubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+        }
+        catch (Exception e) when (_connections.RequestRefusal(e) is { } refused)
+        {
+            throw refused;
+        }
     }
 
     public async ValueTask UnsubscribeAsync(GatewaySession session, string exposedUri, CancellationToken cancellationToken)
@@ -286,8 +325,15 @@ public sealed partial class GatewayEngine(
             throw GatewayErrors.UnknownResource(exposedUri);
         }
 
-        var connection = await _connections.ForRequestAsync(session, backend, cancellationToken);
-        await subscriptions.UnsubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+        try
+        {
+            var connection = await _connections.ForAsync(session, backend, cancellationToken);
+            await subscriptions.UnsubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+        }
+        catch (Exception e) when (_connections.RequestRefusal(e) is { } refused)
+        {
+            throw refused;
+        }
     }
 
     // A session's subscriptions are kept under prefixed URIs whatever names it sees, so that updates and the release

@@ -137,6 +137,30 @@ public sealed class PerUserOAuthBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AlicesGrantWithdrawnAtTheBackend_HerVeryNextCallIsToldToConnectAgain()
+    {
+        await ConnectAsync("alice", "alice-at-vault");
+        await using var alice = await ClientAsync("alice");
+        (await SubjectAsync(alice)).ShouldBe("alice-at-vault");
+        using var probe = new HttpClient();
+
+        // Withdrawn at the backend's authorization server: her access token is refused, and so is its renewal.
+        (await probe.PostAsync(new Uri(_backend.BaseUrl, "/test-oauth/revoke-all"), content: null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var refused = await alice.CallToolAsync(Tool);
+        refused.IsError.ShouldBe(true);
+        var sentence = Text(refused);
+        sentence.ShouldContain("connect your account again");
+        sentence.ShouldContain(new Uri(_gateway.BaseUrl, "/oauth#connections").AbsoluteUri);
+
+        // Her tokens are gone now: later calls are told she has not given her authorization, until she connects again.
+        var again = await alice.CallToolAsync(Tool);
+        again.IsError.ShouldBe(true);
+        Text(again).ShouldContain("/oauth#connections");
+        await Eventually.TrueAsync(() => PerUserEntry().InstanceCount == 0, "alice's connection, which can no longer authorize, stopped");
+    }
+
+    [Fact]
     public async Task RemovingAUser_DeletesTheirConnection_AndStopsTheirInstance()
     {
         await ConnectAsync("alice", "alice-at-vault");

@@ -174,7 +174,8 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
         ConnectionOf(Alice).CallFailure = new ModelContextProtocol.McpProtocolException(
             "Server 'files' is not connected (awaiting OAuth authorization).", new BackendAuthorizationRequiredException("The grant was refused."),
             ModelContextProtocol.McpErrorCode.InternalError);
-        await Should.ThrowAsync<ModelContextProtocol.McpProtocolException>(() => running.CallToolAsync(new CallToolRequestParams { Name = "env" }, null, CancellationToken.None).AsTask());
+        var lost = await Should.ThrowAsync<UserConnectionRequiredException>(() => running.CallToolAsync(new CallToolRequestParams { Name = "env" }, null, CancellationToken.None).AsTask());
+        lost.Missing.ShouldContain("connect your account again", customMessage: "the call that meets the withdrawn grant is refused as the next ones are");
         var refused = await Should.ThrowAsync<UserConnectionRequiredException>(() => _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None).AsTask());
 
         refused.Missing.ShouldContain("connect your account again");

@@ -119,6 +119,68 @@ public sealed class GatewayEnginePerUserTests : IDisposable
     }
 
     [Fact]
+    public async Task CallTool_WhoseOwnConnectionLostItsAuthorizationWithTheCall_AnswersConnectAgainLikeAFirstCall()
+    {
+        // Alice's tokens were withdrawn at the backend's authorization server: her connection refuses the call, and the
+        // runtime refuses her connection from then on (PerUserInstance, PerUserBackendConnection.ForOwnerAsync).
+        _alices.Fail(RequestMethods.ToolsCall, new UserConnectionRequiredException(_alices.Name, "your authorization (OAuth) at the backend was withdrawn; connect your account again."));
+        _perUser.LoseOnFailure.Add(new ConnectionOwner("alice-id"));
+
+        var result = await _engine.CallToolAsync(Session(Alice), new RecordingPeer(), new CallToolRequestParams { Name = "files_1mcp_env" }, CancellationToken.None);
+
+        result.IsError.ShouldBe(true);
+        var text = result.Content.OfType<TextContentBlock>().ShouldHaveSingleItem().Text;
+        text.ShouldContain("connect your account again");
+        text.ShouldContain("https://gw.example.test/oauth#connections");
+        _alices.Requests<CallToolRequestParams>().ShouldHaveSingleItem("the call is not sent again to the connection that lost its authorization");
+        _perUser.Asked.ShouldBe([new ConnectionOwner("alice-id"), new ConnectionOwner("alice-id")]);
+        var entry = _audit.Entries.ShouldHaveSingleItem();
+        (entry.Outcome, entry.ErrorCode).ShouldBe((AuditOutcomes.Failure, "not_connected"));
+    }
+
+    [Fact]
+    public async Task CallTool_ForAUrlElicitingClient_WhoseConnectionLostItsAuthorization_SendsTheUserToMyConnectionsAndCallsOnceTheyReconnect()
+    {
+        var reconnected = new FakeBackend(Backend.Named("files").Build(), Caps.New().Tools("env").Build());
+        _alices.Fail(RequestMethods.ToolsCall, new UserConnectionRequiredException(_alices.Name, "your authorization (OAuth) at the backend was withdrawn; connect your account again."));
+        _perUser.LoseOnFailure.Add(new ConnectionOwner("alice-id"));
+        var caller = new RecordingPeer { SupportsUrlElicitation = true };
+        caller.Eliciting = _ => _perUser.Reconnect(new ConnectionOwner("alice-id"), reconnected);
+
+        var result = await _engine.CallToolAsync(Session(Alice), caller, new CallToolRequestParams { Name = "files_1mcp_env" }, CancellationToken.None);
+
+        result.IsError.ShouldNotBe(true);
+        caller.Requests.OfType<ElicitRequestParams>().ShouldHaveSingleItem().Url.ShouldBe("https://gw.example.test/oauth#connections");
+        reconnected.Requests<CallToolRequestParams>().ShouldHaveSingleItem().Name.ShouldBe("env");
+    }
+
+    [Fact]
+    public async Task ReadResource_WhoseOwnConnectionLostItsAuthorizationWithTheRead_IsTheJsonRpcErrorOfAFirstRead()
+    {
+        _alices.Fail(RequestMethods.ResourcesRead, new UserConnectionRequiredException(_alices.Name, "your authorization (OAuth) at the backend was withdrawn; connect your account again."));
+
+        var refused = await Should.ThrowAsync<McpProtocolException>(() =>
+            _engine.ReadResourceAsync(Session(Alice), new RecordingPeer(), new ReadResourceRequestParams { Uri = "files_1mcp_file:///a.txt" }, CancellationToken.None).AsTask());
+
+        refused.ErrorCode.ShouldBe(McpErrorCode.InvalidRequest);
+        refused.Message.ShouldContain("connect your account again");
+        refused.Message.ShouldContain("https://gw.example.test/oauth#connections");
+        _audit.Entries.ShouldHaveSingleItem().ErrorCode.ShouldBe("-32600");
+    }
+
+    [Fact]
+    public async Task GetPrompt_WhoseOwnConnectionLostItsAuthorizationWithTheRequest_IsTheJsonRpcErrorOfAFirstRequest()
+    {
+        _alices.Fail(RequestMethods.PromptsGet, new UserConnectionRequiredException(_alices.Name, "your authorization (OAuth) at the backend was withdrawn; connect your account again."));
+
+        var refused = await Should.ThrowAsync<McpProtocolException>(() =>
+            _engine.GetPromptAsync(Session(Alice), new RecordingPeer(), new GetPromptRequestParams { Name = "files_1mcp_hello" }, CancellationToken.None).AsTask());
+
+        refused.ErrorCode.ShouldBe(McpErrorCode.InvalidRequest);
+        refused.Message.ShouldContain("My connections");
+    }
+
+    [Fact]
     public async Task CallTool_OfASharedBackend_IsAuditedAsShared()
     {
         var shared = new FakeBackend(Backend.Named("web").Build(), Caps.New().Tools("fetch").Build());
@@ -252,6 +314,16 @@ public sealed class GatewayEnginePerUserTests : IDisposable
 
         public bool TooMany { get; set; }
 
+        /// <summary>Owners whose connection is refused once it has failed a call (as the runtime does when it lost its authorization).</summary>
+        public HashSet<ConnectionOwner> LoseOnFailure { get; } = [];
+
+        /// <summary>The owner connected again: their next lookup gets <paramref name="connection"/>.</summary>
+        public void Reconnect(ConnectionOwner owner, IBackendConnection connection)
+        {
+            LoseOnFailure.Remove(owner);
+            Connections[owner] = connection;
+        }
+
         /// <summary>What the instance does as it starts (before the call it was started for goes to it).</summary>
         public Func<Task>? Starting { get; set; }
 
@@ -266,6 +338,11 @@ public sealed class GatewayEnginePerUserTests : IDisposable
             if (Starting is { } starting)
             {
                 await starting();
+            }
+
+            if (LoseOnFailure.Contains(owner) && Connections.TryGetValue(owner, out var used) && used is FakeBackend { Calls.Count: > 0 })
+            {
+                throw new UserConnectionRequiredException(backend.Name, "your authorization (OAuth) at the backend was withdrawn or has expired; connect your account again.");
             }
 
             return Connections.TryGetValue(owner, out var connection)

@@ -30,6 +30,11 @@ public sealed class RecordingPeer(string name = "peer") : IClientPeer
 
     public bool SupportsRoots { get; set; } = true;
 
+    public bool SupportsUrlElicitation { get; set; }
+
+    /// <summary>Runs as an elicitation is answered (what the user does before the answer arrives).</summary>
+    public Action<ElicitRequestParams>? Eliciting { get; set; }
+
     /// <summary>When set, every notification send fails with it (after being recorded).</summary>
     public Exception? NotificationFailure { get; set; }
 
@@ -112,8 +117,11 @@ public sealed class RecordingPeer(string name = "peer") : IClientPeer
     public ValueTask<CreateMessageResult> SampleAsync(CreateMessageRequestParams request, CancellationToken cancellationToken) =>
         Answer(request, SampleResult);
 
-    public ValueTask<ElicitResult> ElicitAsync(ElicitRequestParams request, CancellationToken cancellationToken) =>
-        Answer(request, ElicitResult);
+    public ValueTask<ElicitResult> ElicitAsync(ElicitRequestParams request, CancellationToken cancellationToken)
+    {
+        Eliciting?.Invoke(request);
+        return Answer(request, ElicitResult);
+    }
 
     public ValueTask<ListRootsResult> RequestRootsAsync(ListRootsRequestParams request, CancellationToken cancellationToken) =>
         Answer(request, RootsResult);

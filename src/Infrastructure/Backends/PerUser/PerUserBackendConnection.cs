@@ -17,6 +17,9 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
 {
     private const string NotCalledDirectly = "A per-user backend is called through the caller's own connection (IPerUserBackends.ForOwnerAsync).";
 
+    /// <summary>What a user whose tokens at the backend were dropped is told is missing.</summary>
+    internal const string AuthorizationLostMessage = "your authorization (OAuth) at the backend was withdrawn or has expired; connect your account again.";
+
     private readonly PerUserBackends _runtime;
     private readonly SemaphoreSlim _connectSlots;
     private readonly ILogger _logger;
@@ -156,7 +159,7 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
             // answer every call "not connected" until the user happened to reconnect; released, the caller is told to
             // connect again (a result linking to My connections), as on a first call.
             await ReleaseAsync(owner, instance);
-            throw new UserConnectionRequiredException(Name, "your authorization (OAuth) at the backend was withdrawn or has expired; connect your account again.");
+            throw new UserConnectionRequiredException(Name, AuthorizationLostMessage);
         }
 
         return connection;

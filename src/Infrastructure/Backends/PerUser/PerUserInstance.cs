@@ -92,10 +92,11 @@ internal sealed class PerUserInstance(PerUserBackendConnection entry, Connection
         }
         catch (Exception e) when (BackendFailures.IsAuthorizationRequired(e))
         {
-            // The user's tokens could not be renewed (withdrawn at the backend's authorization server, refused): the next
-            // call does not come here but tells the user to connect again (PerUserBackendConnection.ForOwnerAsync).
+            // The user's tokens could not be renewed (withdrawn at the backend's authorization server, refused): this call
+            // is refused as for a user who never connected, and the next one does not come here but is told the same
+            // (PerUserBackendConnection.ForOwnerAsync), which stops this connection.
             AuthorizationLost = true;
-            throw;
+            throw new UserConnectionRequiredException(Name, PerUserBackendConnection.AuthorizationLostMessage, e);
         }
         finally
         {
