@@ -160,11 +160,19 @@ public sealed class GatewayTelemetry
             return default;
         }
 
-        var state = meta.TryGetPropertyValue("tracestate", out var stateNode) && stateNode is JsonValue s && s.TryGetValue<string>(out var text) ? text : null;
+        var state = meta.TryGetPropertyValue("tracestate", out var stateNode) && stateNode is JsonValue s && s.TryGetValue<string>(out var text) && IsHeaderSafe(text)
+            ? text
+            : null;
         return ActivityContext.TryParse(parent, state, isRemote: true, out var context) && context.TraceId != Activity.Current?.TraceId
             ? context
             : default;
     }
+
+    // The client's tracestate becomes the backend span's, which goes into HTTP backends' headers: only what W3C trace
+    // context allows there (printable ASCII, at most 512 characters) is kept. ActivityContext.TryParse takes any text,
+    // CR and LF included, and the propagator's own check is all that would stand between them and a header line.
+    private static bool IsHeaderSafe(string tracestate) =>
+        tracestate.Length <= 512 && !tracestate.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E);
 
     /// <summary>
     /// The <c>_meta</c> to forward to a backend: the client's, with the backend span as <c>traceparent</c> (and its

@@ -43,6 +43,24 @@ public sealed class GatewayTelemetryTests
     }
 
     [Theory]
+    [InlineData("k=v\r\nX-Injected: 1")]
+    [InlineData("k=v\u0000")]
+    [InlineData("k=caf\u00e9")]
+    public void ParentFrom_DropsATracestateThatCouldNotGoInAHeader_AndKeepsTheParent(string tracestate)
+    {
+        var parent = GatewayTelemetry.ParentFrom(new JsonObject { ["traceparent"] = ClientParent, ["tracestate"] = tracestate });
+
+        parent.SpanId.ToHexString().ShouldBe("b7ad6b7169203331");
+        parent.TraceState.ShouldBeNull();
+    }
+
+    [Fact]
+    public void ParentFrom_DropsATracestateLongerThanW3CAllows()
+    {
+        GatewayTelemetry.ParentFrom(new JsonObject { ["traceparent"] = ClientParent, ["tracestate"] = "k=" + new string('v', 511) }).TraceState.ShouldBeNull();
+    }
+
+    [Theory]
     [InlineData("not-a-traceparent")]
     [InlineData("00-00000000000000000000000000000000-b7ad6b7169203331-01")]
     public void ParentFrom_WhenTheTraceparentIsInvalid_ReturnsDefault(string traceparent)
