@@ -18,6 +18,10 @@ public static class McpJsonWriter
     // A scratch buffer that grew beyond this (one large request) is let go rather than held by its thread for good.
     private const int MaxKeptScratch = 64 * 1024;
 
+    // What a kept writer points at between writes: never written to (each write starts with Reset(output)), it keeps
+    // the writer from holding on to the last output (a response's pipe, a scratch buffer let go) until its thread's next write.
+    private static readonly ArrayBufferWriter<byte> Detached = new(1);
+
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
@@ -40,7 +44,7 @@ public static class McpJsonWriter
         }
         finally
         {
-            json.Reset();
+            json.Reset(Detached);
             t_writer = json;
         }
     }

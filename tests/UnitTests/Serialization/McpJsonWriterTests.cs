@@ -21,6 +21,26 @@ public sealed class McpJsonWriterTests
     }
 
     [Fact]
+    public void TheWriterKeptForTheThread_DoesNotHoldOnToTheLastOutput()
+    {
+        var output = WriteOnceInto(1024 * 1024);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        output.IsAlive.ShouldBeFalse("a large output (a response's pipe, a scratch buffer let go) is not kept alive by the thread's writer");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference WriteOnceInto(int capacity)
+    {
+        var output = new ArrayBufferWriter<byte>(capacity);
+        McpJsonWriter.Write(output, "a", static (json, value) => json.WriteStringValue(value));
+        return new WeakReference(output);
+    }
+
+    [Fact]
     public void AWriteThatFailedHalfway_LeavesNothingBehindForTheNext()
     {
         var failed = new ArrayBufferWriter<byte>();
