@@ -36,6 +36,19 @@ public sealed partial class BackendCatalog(
         }
     }
 
+    /// <summary>
+    /// Runs the stored backends as they are, for a gateway started without an mcp.json: backends an earlier mcp.json
+    /// added stay stored and run, with their switches and credentials. Only an mcp.json that leaves them out removes
+    /// them; a missing file says nothing about them (it may be another working directory, or a typo in a path).
+    /// </summary>
+    public async Task StartWithoutConfigAsync(bool waitForConnections, CancellationToken cancellationToken)
+    {
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await ApplyStoredAsync(waitForConnections, cancellationToken);
+        }
+    }
+
     /// <summary>Another replica changed the stored backends: the pool is brought to the stored state (nothing is published).</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {

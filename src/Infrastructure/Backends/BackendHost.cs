@@ -52,7 +52,14 @@ public sealed partial class BackendHost(
         LogStarting(_logger, backends.Count, options.AsyncLoading ? "asynchronously" : "before listening");
         try
         {
-            await ApplyAsync(backends, waitForConnections: !options.AsyncLoading, cancellationToken);
+            if (options.ConfigPath is null)
+            {
+                await StartWithoutConfigAsync(cancellationToken);
+            }
+            else
+            {
+                await ApplyAsync(backends, waitForConnections: !options.AsyncLoading, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -92,6 +99,13 @@ public sealed partial class BackendHost(
         LogWarnings(result);
         LogReloading(_logger, result.Backends.Count);
         await ApplyAsync(result.Backends, waitForConnections: false, cancellationToken);
+    }
+
+    // No mcp.json: the stored backends run as they are, those an earlier mcp.json added included (never removed here).
+    private async Task StartWithoutConfigAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<BackendCatalog>().StartWithoutConfigAsync(!options.AsyncLoading, cancellationToken);
     }
 
     private async Task ApplyAsync(IReadOnlyList<BackendSettings> configured, bool waitForConnections, CancellationToken cancellationToken)

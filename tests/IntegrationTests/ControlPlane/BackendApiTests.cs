@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using OneMcp.Application.Backends;
 using OneMcp.IntegrationTests.Gateway;
 using OneMcp.IntegrationTests.Support;
 
@@ -122,6 +123,31 @@ public sealed class BackendApiTests
         (await rest.DeleteAsync("/api/backends/alpha")).ShouldBeProblem(HttpStatusCode.Conflict).Str("code").ShouldBe("backend.read_only");
 
         (await rest.BackendsFingerprintAsync()).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task Restart_WithoutAnMcpJson_KeepsTheBackendsAnEarlierMcpJsonAdded_WithTheirSwitches()
+    {
+        var store = Path.Combine(Path.GetTempPath(), "onemcp-tests", "store-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var first = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha")).Add("gamma", ConfigBuilder.StdioTestServer("gamma")), dataDirectory: store))
+            {
+                using var rest = new RestClient(first);
+                (await rest.PostAsync("/api/backends/gamma/disable")).Status.ShouldBe(HttpStatusCode.OK);
+            }
+
+            // Started elsewhere, with no mcp.json to read: nothing says alpha and gamma are gone.
+            await using var second = await GatewayUnderTest.StartAsync(new ConfigBuilder(), dataDirectory: store, adjust: o => o with { ConfigPath = null, Configuration = null });
+            var client = await second.ConnectAsync();
+
+            (await HotReloadTests.WhoAmIAsync(client, "alpha")).Name.ShouldBe("alpha");
+            second.Backend("gamma").State.Status.ShouldBe(BackendStatus.Disabled);
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
     }
 
     [Fact]
