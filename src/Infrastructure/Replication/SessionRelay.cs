@@ -56,9 +56,12 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     /// <summary>
     /// Checks a hop, or relays a request for another replica's session. <paramref name="mayServe"/> says whether this
-    /// replica's host checks let the request through at all (a refused one is left to them).
+    /// replica's host checks let the request through at all (a refused one is left to them). <paramref name="mayLookUp"/>,
+    /// asked only once the request needs the database (a session not held here, a retry naming another replica), says
+    /// whether its caller may make it look (with <c>--enable-auth</c>: a bearer token the gateway accepts); a caller it
+    /// refuses is left to the checks after this one, which answer it as they answer a direct request. Null: anyone may.
     /// </summary>
-    public async Task<SessionRelayResult> HandleAsync(HttpContext context, Func<HttpContext, bool> mayServe)
+    public async Task<SessionRelayResult> HandleAsync(HttpContext context, Func<HttpContext, bool> mayServe, Func<HttpContext, Task<bool>>? mayLookUp)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(mayServe);
@@ -72,10 +75,12 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         var sessionId = SessionIdOf(request, out var legacy);
         if (sessionId is null && !legacy && MayBeRetry(request) && mayServe(context))
         {
-            return await RouteRetryAsync(context);
+            return await RouteRetryAsync(context, mayLookUp);
         }
 
-        if (sessionId is null || !mayServe(context))
+        // This replica's own session (nearly every request) asks nothing more: no lookup, no token check here.
+        if (sessionId is null || directory.IsLocal(sessionId) || !mayServe(context)
+            || (mayLookUp is not null && !await mayLookUp(context)))
         {
             return SessionRelayResult.Continue;
         }
@@ -111,9 +116,11 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         && request.Headers["Mcp-Method"].ToString() is { Length: > 0 } method
         && RetriedMethods.Contains(method, StringComparer.Ordinal);
 
-    private async Task<SessionRelayResult> RouteRetryAsync(HttpContext context)
+    private async Task<SessionRelayResult> RouteRetryAsync(HttpContext context, Func<HttpContext, Task<bool>>? mayLookUp)
     {
-        if (await ReadRetryAsync(context.Request, context.RequestAborted) is not { } retry)
+        if (await ReadRetryAsync(context.Request, context.RequestAborted) is not { } retry
+            || directory.IsThisReplica(retry.ReplicaId)
+            || (mayLookUp is not null && !await mayLookUp(context)))
         {
             return SessionRelayResult.Continue;
         }
