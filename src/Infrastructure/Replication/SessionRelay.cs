@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -31,6 +30,9 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     /// <summary>The largest retry body read for its <c>requestState</c>; a larger one is served here.</summary>
     internal const int MaxRetryBytes = 256 * 1024;
+
+    /// <summary>What reading a retry body allocates before its first bytes; the buffer doubles as they come.</summary>
+    internal const int FirstRetryBufferBytes = 4 * 1024;
 
     private static readonly string[] RetriedMethods = ["tools/call", "prompts/get", "resources/read"];
 
@@ -144,38 +146,46 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     /// <summary>
     /// The replica named by the body's <c>params.requestState</c> and the body itself, or null when there is none.
-    /// The body is parsed only when its bytes contain <c>"requestState"</c>. A body of known size is read once and
-    /// handed on as those bytes (a readable <see cref="MemoryStream"/>: the gateway's own 2026-07-28 path takes them
-    /// without another copy); one of unknown size is buffered and rewound.
+    /// The body is parsed only when its bytes contain <c>"requestState"</c>. It is read into a buffer that starts at
+    /// <see cref="FirstRetryBufferBytes"/> and doubles as bytes arrive (a caller announcing or streaming 256 KiB costs
+    /// nothing it has not sent). A body of known size is read once and handed on as those bytes (a readable
+    /// <see cref="MemoryStream"/>: the gateway's own 2026-07-28 path takes them without another copy); one of unknown
+    /// size is buffered and rewound.
     /// </summary>
     private async Task<(string ReplicaId, ReadOnlyMemory<byte> Body)?> ReadRetryAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is not { } size)
         {
-            return await ReadUnsizedRetryAsync(request, cancellationToken);
+            request.EnableBuffering();
+            var (unsized, read) = await ReadGrowingAsync(request.Body, MaxRetryBytes + 1, cancellationToken);
+            request.Body.Position = 0;
+            return read <= MaxRetryBytes ? RetryOf(unsized.AsMemory(0, read)) : null;
         }
 
-        var body = new byte[size];
-        var length = await ReadUpToAsync(request.Body, body, cancellationToken);
+        // MayBeRetry let through only sizes up to MaxRetryBytes.
+        var (body, length) = await ReadGrowingAsync(request.Body, (int)size, cancellationToken);
         request.Body = new MemoryStream(body, 0, length, writable: false, publiclyVisible: true);
         return RetryOf(body.AsMemory(0, length));
     }
 
-    private async Task<(string ReplicaId, ReadOnlyMemory<byte> Body)?> ReadUnsizedRetryAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads until <paramref name="limit"/> bytes or the end of the body, into a buffer grown as they arrive: at most
+    /// <see cref="FirstRetryBufferBytes"/> before the first byte, then doubled (never past the limit) each time it is
+    /// full. A body that ends exactly at a limit it announced fills its buffer exactly.
+    /// </summary>
+    internal static async Task<(byte[] Buffer, int Length)> ReadGrowingAsync(Stream body, int limit, CancellationToken cancellationToken)
     {
-        request.EnableBuffering();
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxRetryBytes + 1);
-        try
+        var buffer = new byte[Math.Min(FirstRetryBufferBytes, limit)];
+        var length = 0;
+        while (true)
         {
-            var length = await ReadUpToAsync(request.Body, buffer.AsMemory(0, MaxRetryBytes + 1), cancellationToken);
-            request.Body.Position = 0;
-            return length <= MaxRetryBytes && RetryOf(buffer.AsMemory(0, length)) is { } retry
-                ? (retry.ReplicaId, retry.Body.ToArray())
-                : null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            length += await ReadUpToAsync(body, buffer.AsMemory(length), cancellationToken);
+            if (length < buffer.Length || buffer.Length == limit)
+            {
+                return (buffer, length);
+            }
+
+            Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit));
         }
     }
 

@@ -16,7 +16,7 @@ namespace OneMcp.UnitTests.Replication;
 /// <summary>
 /// What a request costs the relay before anything authenticated it (ADR 0031): a session of this replica nothing, a
 /// session held elsewhere or a retry naming another replica one database lookup, and that only once its caller may
-/// make one (with <c>--enable-auth</c>: a valid bearer token).
+/// make one (with <c>--enable-auth</c>: a valid bearer token); a retry body's buffer grows with the bytes that came.
 /// </summary>
 public sealed class SessionRelayLookupTests : IDisposable
 {
@@ -110,6 +110,37 @@ public sealed class SessionRelayLookupTests : IDisposable
 
         result.ShouldBe(SessionRelayResult.Continue);
         _database.Opened.ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ARetryBody_IsReadIntoABufferThatGrowsAsItsBytesCome_AndIsStillFoundWhole(bool sized)
+    {
+        // 200 KiB arriving 1,000 bytes at a time: the first read is offered no more than the first buffer.
+        var body = RetryBody(OtherReplica, padding: 200 * 1024);
+        var context = RetryRequest(body, sized, out var arriving);
+
+        await _relay.HandleAsync(context, _ => true, _ => Task.FromResult(true));
+
+        arriving.FirstReadOffered.ShouldBeLessThanOrEqualTo(SessionRelay.FirstRetryBufferBytes, "nothing larger is set aside before a byte came");
+        _database.Opened.ShouldBe(1, "the requestState at the end of the body was found after the buffer grew");
+        (await ReadAllAsync(context.Request.Body)).ShouldBe(body);
+    }
+
+    [Fact]
+    public async Task ARetryBodyOfKnownSize_IsHandedOnAsTheBytesRead_FillingItsBufferExactly()
+    {
+        var body = RetryBody(_identity.Id, padding: 10_000);
+        var context = RetryRequest(body, sized: true, out _);
+
+        await _relay.HandleAsync(context, _ => true, _ => Task.FromResult(true));
+
+        var handedOn = context.Request.Body.ShouldBeOfType<MemoryStream>();
+        handedOn.TryGetBuffer(out var bytes).ShouldBeTrue();
+        bytes.Offset.ShouldBe(0);
+        bytes.Array!.Length.ShouldBe(body.Length, "grown up to the announced size and no further: nothing to copy");
+        bytes.ToArray().ShouldBe(body);
     }
 
     [Fact]
