@@ -51,7 +51,7 @@ public static partial class GatewayApp
             LogInsecureNetwork(app.Logger, options.Host);
         }
 
-        app.UseMiddleware<SessionRelayMiddleware>();
+        app.UseMiddleware<SessionRelayMiddleware>(options.EnableAuth);
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, next));
         app.UseMiddleware<Infrastructure.Persistence.DatabaseAvailabilityMiddleware>((Func<PathString, bool>)JsonRpcErrors.IsMcpPath, (Func<HttpContext, string, Task>)AuthPages.UnavailableAsync);

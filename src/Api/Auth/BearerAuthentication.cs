@@ -3,6 +3,7 @@ using OneMcp.Api.Endpoints;
 using OneMcp.Api.Http;
 using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Infrastructure.Identity;
+using OneMcp.Infrastructure.Persistence;
 using OpenIddict.Abstractions;
 
 namespace OneMcp.Api.Auth;
@@ -81,6 +82,25 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
             || path.StartsWithSegments(GatewayRoutes.Sse) || path.StartsWithSegments(GatewayRoutes.SdkSse);
         var id = legacy ? request.Query["sessionId"].ToString() : request.Headers[McpHeaders.SessionId].ToString();
         return id.Length > 0 ? id : null;
+    }
+
+    /// <summary>
+    /// True when the request to an MCP endpoint carries a bearer token <see cref="InvokeAsync"/> will accept, validated
+    /// the same way (<see cref="RequestAuthentication"/>) and kept for the request, so that check does not validate it
+    /// again. The session relay asks before it looks up a session another replica may hold (ADR 0031): a caller
+    /// without a valid token makes no lookup and gets this check's 401. A database too far gone to validate the token
+    /// answers false as well: the request goes on to the 503 the gateway answers then.
+    /// </summary>
+    public static async Task<bool> AcceptsTokenAsync(HttpContext context)
+    {
+        try
+        {
+            return (await RequestAuthentication.AuthenticateAheadAsync(context, isMcp: true)).User is not null;
+        }
+        catch (DatabaseUnreachableException)
+        {
+            return false;
+        }
     }
 
     private static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);

@@ -45,6 +45,13 @@ internal static partial class RequestAuthentication
             return new AuthenticatedCaller(cached, TokenPresented: true, ViaCookie: false);
         }
 
+        // Asked already for this request (by the session relay, AuthenticateAheadAsync): a refused token is not
+        // validated twice. Looked at only here, so a token found in the cache pays nothing for it.
+        if (context.Features.Get<AuthenticatedAhead>() is { } ahead && ahead.IsMcp == isMcp)
+        {
+            return ahead.Caller;
+        }
+
         // While the store is known to be down (until its next probe answers, within a second of its return), a token
         // validated before is served without waiting on it, and any other fails fast rather than wait for a connection.
         var database = context.RequestServices.GetService<DatabaseAvailability>();
@@ -75,6 +82,20 @@ internal static partial class RequestAuthentication
         }
 
         return new AuthenticatedCaller(user, TokenPresented: true, ViaCookie: false);
+    }
+
+    /// <summary>
+    /// Authenticates as <see cref="AuthenticateAsync"/> does, ahead of the check that answers a refused caller, and
+    /// keeps the answer on the request: the check's own <see cref="AuthenticateAsync"/> then finds an accepted token in
+    /// the cache and a refused one here, and validates neither again.
+    /// </summary>
+    /// <param name="context">The request.</param>
+    /// <param name="isMcp">As for <see cref="AuthenticateAsync"/>.</param>
+    public static async Task<AuthenticatedCaller> AuthenticateAheadAsync(HttpContext context, bool isMcp)
+    {
+        var caller = await AuthenticateAsync(context, isMcp);
+        context.Features.Set(new AuthenticatedAhead(caller, isMcp));
+        return caller;
     }
 
     /// <summary>
@@ -129,6 +150,8 @@ internal static partial class RequestAuthentication
 
         return null;
     }
+
+    private sealed record AuthenticatedAhead(AuthenticatedCaller Caller, bool IsMcp);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused the bearer token of a request to {Path}: {Error} ({Description})")]
     private static partial void LogTokenRefused(ILogger logger, string path, string error, string description);

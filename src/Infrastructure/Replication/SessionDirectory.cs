@@ -24,6 +24,9 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
 
     public bool IsLocal(string sessionId) => _local.ContainsKey(sessionId);
 
+    /// <summary>True when <paramref name="replicaId"/> names this replica (a retry whose waiting call is here needs no lookup).</summary>
+    public bool IsThisReplica(string replicaId) => string.Equals(replicaId, identity.Id, StringComparison.Ordinal);
+
     /// <summary>The sessions of this process.</summary>
     public IReadOnlyCollection<string> LocalSessions => [.. _local.Keys];
 
@@ -69,7 +72,7 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
     {
         ArgumentNullException.ThrowIfNull(replicaId);
         SessionOwner? replica = null;
-        if (!string.Equals(replicaId, identity.Id, StringComparison.Ordinal))
+        if (!IsThisReplica(replicaId))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.DatabaseTimeout);

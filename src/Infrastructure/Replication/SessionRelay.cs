@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -32,6 +31,9 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
     /// <summary>The largest retry body read for its <c>requestState</c>; a larger one is served here.</summary>
     internal const int MaxRetryBytes = 256 * 1024;
 
+    /// <summary>What reading a retry body allocates before its first bytes; the buffer doubles as they come.</summary>
+    internal const int FirstRetryBufferBytes = 4 * 1024;
+
     private static readonly string[] RetriedMethods = ["tools/call", "prompts/get", "resources/read"];
 
     // The SSE transport announces its message URL before the session is recorded: a first message may overtake it.
@@ -56,9 +58,12 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     /// <summary>
     /// Checks a hop, or relays a request for another replica's session. <paramref name="mayServe"/> says whether this
-    /// replica's host checks let the request through at all (a refused one is left to them).
+    /// replica's host checks let the request through at all (a refused one is left to them). <paramref name="mayLookUp"/>,
+    /// asked only once the request needs the database (a session not held here, a retry naming another replica), says
+    /// whether its caller may make it look (with <c>--enable-auth</c>: a bearer token the gateway accepts); a caller it
+    /// refuses is left to the checks after this one, which answer it as they answer a direct request. Null: anyone may.
     /// </summary>
-    public async Task<SessionRelayResult> HandleAsync(HttpContext context, Func<HttpContext, bool> mayServe)
+    public async Task<SessionRelayResult> HandleAsync(HttpContext context, Func<HttpContext, bool> mayServe, Func<HttpContext, Task<bool>>? mayLookUp)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(mayServe);
@@ -72,10 +77,12 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         var sessionId = SessionIdOf(request, out var legacy);
         if (sessionId is null && !legacy && MayBeRetry(request) && mayServe(context))
         {
-            return await RouteRetryAsync(context);
+            return await RouteRetryAsync(context, mayLookUp);
         }
 
-        if (sessionId is null || !mayServe(context))
+        // This replica's own session (nearly every request) asks nothing more: no lookup, no token check here.
+        if (sessionId is null || directory.IsLocal(sessionId) || !mayServe(context)
+            || (mayLookUp is not null && !await mayLookUp(context)))
         {
             return SessionRelayResult.Continue;
         }
@@ -111,9 +118,11 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         && request.Headers["Mcp-Method"].ToString() is { Length: > 0 } method
         && RetriedMethods.Contains(method, StringComparer.Ordinal);
 
-    private async Task<SessionRelayResult> RouteRetryAsync(HttpContext context)
+    private async Task<SessionRelayResult> RouteRetryAsync(HttpContext context, Func<HttpContext, Task<bool>>? mayLookUp)
     {
-        if (await ReadRetryAsync(context.Request, context.RequestAborted) is not { } retry)
+        if (await ReadRetryAsync(context.Request, context.RequestAborted) is not { } retry
+            || directory.IsThisReplica(retry.ReplicaId)
+            || (mayLookUp is not null && !await mayLookUp(context)))
         {
             return SessionRelayResult.Continue;
         }
@@ -137,38 +146,46 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     /// <summary>
     /// The replica named by the body's <c>params.requestState</c> and the body itself, or null when there is none.
-    /// The body is parsed only when its bytes contain <c>"requestState"</c>. A body of known size is read once and
-    /// handed on as those bytes (a readable <see cref="MemoryStream"/>: the gateway's own 2026-07-28 path takes them
-    /// without another copy); one of unknown size is buffered and rewound.
+    /// The body is parsed only when its bytes contain <c>"requestState"</c>. It is read into a buffer that starts at
+    /// <see cref="FirstRetryBufferBytes"/> and doubles as bytes arrive (a caller announcing or streaming 256 KiB costs
+    /// nothing it has not sent). A body of known size is read once and handed on as those bytes (a readable
+    /// <see cref="MemoryStream"/>: the gateway's own 2026-07-28 path takes them without another copy); one of unknown
+    /// size is buffered and rewound.
     /// </summary>
     private async Task<(string ReplicaId, ReadOnlyMemory<byte> Body)?> ReadRetryAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is not { } size)
         {
-            return await ReadUnsizedRetryAsync(request, cancellationToken);
+            request.EnableBuffering();
+            var (unsized, read) = await ReadGrowingAsync(request.Body, MaxRetryBytes + 1, cancellationToken);
+            request.Body.Position = 0;
+            return read <= MaxRetryBytes ? RetryOf(unsized.AsMemory(0, read)) : null;
         }
 
-        var body = new byte[size];
-        var length = await ReadUpToAsync(request.Body, body, cancellationToken);
+        // MayBeRetry let through only sizes up to MaxRetryBytes.
+        var (body, length) = await ReadGrowingAsync(request.Body, (int)size, cancellationToken);
         request.Body = new MemoryStream(body, 0, length, writable: false, publiclyVisible: true);
         return RetryOf(body.AsMemory(0, length));
     }
 
-    private async Task<(string ReplicaId, ReadOnlyMemory<byte> Body)?> ReadUnsizedRetryAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads until <paramref name="limit"/> bytes or the end of the body, into a buffer grown as they arrive: at most
+    /// <see cref="FirstRetryBufferBytes"/> before the first byte, then doubled (never past the limit) each time it is
+    /// full. A body that ends exactly at a limit it announced fills its buffer exactly.
+    /// </summary>
+    internal static async Task<(byte[] Buffer, int Length)> ReadGrowingAsync(Stream body, int limit, CancellationToken cancellationToken)
     {
-        request.EnableBuffering();
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxRetryBytes + 1);
-        try
+        var buffer = new byte[Math.Min(FirstRetryBufferBytes, limit)];
+        var length = 0;
+        while (true)
         {
-            var length = await ReadUpToAsync(request.Body, buffer.AsMemory(0, MaxRetryBytes + 1), cancellationToken);
-            request.Body.Position = 0;
-            return length <= MaxRetryBytes && RetryOf(buffer.AsMemory(0, length)) is { } retry
-                ? (retry.ReplicaId, retry.Body.ToArray())
-                : null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            length += await ReadUpToAsync(body, buffer.AsMemory(length), cancellationToken);
+            if (length < buffer.Length || buffer.Length == limit)
+            {
+                return (buffer, length);
+            }
+
+            Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit));
         }
     }
 

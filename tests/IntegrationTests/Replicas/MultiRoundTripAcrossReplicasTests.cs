@@ -21,18 +21,22 @@ public sealed class MultiRoundTripAcrossReplicasTests(PostgresFixture postgres) 
 
     public void Dispose() => _directory.Dispose();
 
+    // A retry body of 40 KB is read into a buffer grown several times (from 4 KiB) before its requestState is found.
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task TheRetrySentToB_ReachesTheCallWaitingOnA_AndCompletesIt(bool chunked)
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    [InlineData(false, 40_000)]
+    [InlineData(true, 40_000)]
+    public async Task TheRetrySentToB_ReachesTheCallWaitingOnA_AndCompletesIt(bool chunked, int padding)
     {
         await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
         var (key, state) = await AskOnAsync(replicas.A);
+        var answer = "across replicas" + new string('.', padding);
 
-        var (status, completed) = await CallAsync(replicas.B, state, Accept(key, "across replicas"), chunked);
+        var (status, completed) = await CallAsync(replicas.B, state, Accept(key, answer), chunked);
 
         status.ShouldBe(HttpStatusCode.OK);
-        Text(completed.GetProperty("result")).ShouldBe("elicited: accept across replicas");
+        Text(completed.GetProperty("result")).ShouldBe("elicited: accept " + answer);
         (await RelayReplicas.RelaysAsync(replicas.B, "relayed")).ShouldBe(1);
         (await RelayReplicas.RelaysAsync(replicas.A, "relayed")).ShouldBe(0, "A continues the relayed retry itself");
 

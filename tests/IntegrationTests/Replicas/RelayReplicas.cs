@@ -9,6 +9,7 @@ namespace OneMcp.IntegrationTests.Replicas;
 /// <summary>
 /// Two real gateway processes (<see cref="A"/> and <see cref="B"/>) on one fresh PostgreSQL database, each with its
 /// <c>--replica-url</c> and <c>--metrics</c>, both serving the same mcp.json: one stdio test server named <c>t</c>.
+/// With <c>--enable-auth</c> both have A's address as <c>--external-url</c>: one issuer, whose tokens both accept.
 /// </summary>
 internal sealed partial class RelayReplicas : IAsyncDisposable
 {
@@ -36,8 +37,16 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
     {
         var config = directory.WriteConfig(new ConfigBuilder().Add(Backend, ConfigBuilder.StdioTestServer(Backend)));
         var connectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync());
-        var a = Start(directory, config, connectionString, extraArgs, environment);
-        var b = Start(directory, config, connectionString, extraArgs, environment);
+        var (portA, portB) = (GatewayProcess.FreePort(), GatewayProcess.FreePort());
+        if (extraArgs?.Contains("--enable-auth") == true)
+        {
+            // One issuer for both, as behind one address: each replica accepts the other's tokens (the relaying one
+            // checks them before it looks a session up).
+            extraArgs = [.. extraArgs, "--external-url", $"http://127.0.0.1:{portA}"];
+        }
+
+        var a = Start(directory, config, connectionString, portA, extraArgs, environment);
+        var b = Start(directory, config, connectionString, portB, extraArgs, environment);
         var replicas = new RelayReplicas(a, b, connectionString);
         try
         {
@@ -95,9 +104,8 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
         await B.DisposeAsync();
     }
 
-    private static GatewayProcess Start(TestDirectory directory, string config, string connectionString, string[]? extraArgs, IReadOnlyDictionary<string, string>? environment)
+    private static GatewayProcess Start(TestDirectory directory, string config, string connectionString, int port, string[]? extraArgs, IReadOnlyDictionary<string, string>? environment)
     {
-        var port = GatewayProcess.FreePort();
         string[] args =
         [
             "serve", "--config", config, "--port", port.ToString(CultureInfo.InvariantCulture), "--database", connectionString,

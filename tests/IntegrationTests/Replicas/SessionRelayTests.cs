@@ -269,7 +269,7 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
             created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         }
 
-        // Issued by A like alice's: without a shared --external-url each replica is an issuer of its own.
+        // Issued by A like alice's; both replicas share A's address as their --external-url, so B accepts it too.
         var bobToken = await TokenAsync(new OAuthFlowDriver(replicas.A.BaseUrl), redirect, "bob", "another long enough password", ticked: []);
         var (client, hostSwitch) = await replicas.ConnectThroughBAsync(token: aliceToken);
         await using var _ = client;
@@ -286,6 +286,59 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         onOwner.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         throughB.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await throughB.Content.ReadAsStringAsync()).ShouldBe(await onOwner.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task WithAuth_ARequestWithoutAValidToken_ForASessionNotHere_GetsTheUsual401_WithoutALookup()
+    {
+        const string admin = "alice";
+        const string password = "correct horse battery staple";
+        const string lookupFailed = "Could not look up which replica holds a session";
+        var environment = new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = admin, ["ONEMCP_ADMIN_PASSWORD"] = password };
+        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory, ["--enable-auth"], environment);
+        var token = await TokenAsync(new OAuthFlowDriver(replicas.A.BaseUrl), "https://agent.example.com/oauth/callback", admin, password, ticked: ["onemcp:admin"]);
+
+        // The 401s B answers requests that never needed a lookup (no session at all); the token, accepted, is cached on B.
+        using var noToken = await PostAsync(replicas.B.BaseUrl, "/mcp", sessionId: null, ListTools());
+        using var badToken = await PostAsync(replicas.B.BaseUrl, "/mcp", sessionId: null, ListTools(), token: "not-a-token");
+        using var accepted = await PostAsync(replicas.B.BaseUrl, "/mcp", sessionId: null, ListTools(), token);
+        noToken.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        badToken.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        accepted.StatusCode.ShouldNotBe(HttpStatusCode.Unauthorized);
+
+        // Every lookup of a session owner now waits on this lock until it gives up (2 s) and says so in the log.
+        await using var connection = new NpgsqlConnection(replicas.ConnectionString);
+        await connection.OpenAsync();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await connection.ExecuteAsync("LOCK TABLE session_owners IN ACCESS EXCLUSIVE MODE", transaction: transaction);
+            (string Path, string? Token, HttpResponseMessage Usual)[] strangers =
+            [
+                ("/mcp", null, noToken),
+                ("/mcp/" + RelayReplicas.Backend, null, noToken),
+                ("/mcp", "not-a-token", badToken),
+                ("/messages?sessionId=" + Guid.NewGuid().ToString("N"), null, noToken),
+            ];
+            foreach (var (path, presented, usual) in strangers)
+            {
+                using var refused = await PostAsync(replicas.B.BaseUrl, path, Guid.NewGuid().ToString("N"), ListTools(), presented);
+                refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized, path);
+                refused.Headers.WwwAuthenticate.ToString().ShouldBe(usual.Headers.WwwAuthenticate.ToString(), path);
+                (await refused.Content.ReadAsStringAsync()).ShouldBe(await usual.Content.ReadAsStringAsync(), path);
+            }
+
+            // A caller with a valid token still makes B look (and wait on the lock): the only lookup logged.
+            using var looked = await PostAsync(replicas.B.BaseUrl, "/mcp", Guid.NewGuid().ToString("N"), ListTools(), token);
+            looked.StatusCode.ShouldBe(HttpStatusCode.NotFound, await looked.Content.ReadAsStringAsync());
+            await transaction.RollbackAsync();
+        }
+
+        await replicas.B.WaitForOutputAsync(l => l.Contains(lookupFailed, StringComparison.Ordinal), "the valid token's lookup to give up on the locked table");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var output = replicas.B.StandardOutput.Concat(replicas.B.StandardError).ToList();
+        output.Count(l => l.Contains(lookupFailed, StringComparison.Ordinal)).ShouldBe(1, "the requests without a valid token looked nothing up");
+        output.Count(l => l.Contains("Refused the bearer token", StringComparison.Ordinal))
+            .ShouldBe(2, "each bad token was validated once, by the relay or by the check, never by both");
     }
 
     private static async Task<string> TokenAsync(OAuthFlowDriver driver, string redirect, string user, string password, string[] ticked)
@@ -308,13 +361,17 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
 
     private static JsonObject ListTools() => new() { ["jsonrpc"] = "2.0", ["id"] = 98, ["method"] = "tools/list" };
 
-    private static async Task<HttpResponseMessage> PostAsync(Uri baseUrl, string path, string sessionId, JsonObject body, string? token = null, string? hop = null, string? client = null)
+    private static async Task<HttpResponseMessage> PostAsync(Uri baseUrl, string path, string? sessionId, JsonObject body, string? token = null, string? hop = null, string? client = null)
     {
         using var http = new HttpClient { BaseAddress = baseUrl };
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
         request.Headers.Accept.ParseAdd("application/json");
         request.Headers.Accept.ParseAdd("text/event-stream");
-        request.Headers.Add("Mcp-Session-Id", sessionId);
+        if (sessionId is not null)
+        {
+            request.Headers.Add("Mcp-Session-Id", sessionId);
+        }
+
         request.Headers.Add("MCP-Protocol-Version", ProtocolEras.Legacy);
         if (token is not null)
         {
