@@ -64,6 +64,11 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         {
             await stream.FailAsync(call.Id, ErrorOf(e, _logger), aborted);
         }
+        finally
+        {
+            // Whatever ended the request: a notification that comes for it later is dropped, not written on this response.
+            await stream.CloseAsync();
+        }
     }
 
     private async Task RunAsync(PerRequestStream stream, GatewaySession session, BridgedRequest request, PerRequestCall call, CancellationToken aborted)

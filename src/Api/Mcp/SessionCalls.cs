@@ -82,6 +82,8 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
         }
         finally
         {
+            // Whatever ended the request: what comes for the call later goes to the session's stream, not this response.
+            await stream.CloseAsync();
             live.Finish(call.Id, running);
         }
     }
