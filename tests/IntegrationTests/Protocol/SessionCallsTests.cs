@@ -57,6 +57,7 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
         """{"jsonrpc":"2.0","id":7,"method":"tools/call"}""",
         """[{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}}]""",
         """{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{}}""",
+        """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""",
     };
 
     [Theory]
@@ -236,6 +237,25 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
 
         events.Select(e => e.ToJsonString()).ShouldHaveSingleItem();
         ((int?)events[0]["id"]).ShouldBe(8);
+    }
+
+    [Fact]
+    public async Task ACallWhoseMetaDeclaresAPerRequestRevision_WithoutTheHeader_IsLeftToTheSdk()
+    {
+        // The SDK reads such a request by the revision of its _meta, in a session too: it answers it as a 2026-07-28 one.
+        using var session = await OpenAsync("/mcp");
+        var body = """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""";
+
+        var mine = await session.SendAsync(body, version: null);
+        var theirs = await session.SendAsync(body, viaSdk: true, version: null);
+
+        mine.SdkServed.ShouldBeTrue();
+        mine.Status.ShouldBe(theirs.Status);
+        mine.Events.Count.ShouldBe(theirs.Events.Count);
+        for (var i = 0; i < theirs.Events.Count; i++)
+        {
+            JsonNode.DeepEquals(mine.Events[i], theirs.Events[i]).ShouldBeTrue($"{mine.Events[i].ToJsonString()}\n{theirs.Events[i].ToJsonString()}");
+        }
     }
 
     private static async Task<int> CountAsync(Session session, string tool)
