@@ -258,6 +258,42 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
         }
     }
 
+    [Theory]
+    [InlineData("text/plain", false)]
+    [InlineData("text/plain", true)]
+    [InlineData(null, false)]
+    [InlineData(null, true)]
+    public async Task ACallWhoseBodyIsNotDeclaredJson_IsRefusedWithAJsonRpcError_OnEitherPath(string? contentType, bool viaSdk)
+    {
+        using var session = await OpenAsync("/mcp");
+        var body = Message("tools/call", """{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}""", id: 7).ToJsonString();
+
+        using var response = await session.PostAsync(body, Agreed, viaSdk: viaSdk, contentType: contentType);
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType, text);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/json");
+        ((int?)JsonNode.Parse(text)!["error"]!["code"]).ShouldBe(-32600);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON;charset=UTF-8")]
+    public async Task ACallDeclaredJson_WithOrWithoutACharset_IsAnsweredByTheGateway(string contentType)
+    {
+        using var session = await OpenAsync("/mcp");
+        var body = Message("tools/call", """{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}""", id: 7).ToJsonString();
+        var probe = Guid.NewGuid().ToString("N");
+
+        using var response = await session.PostAsync(body, Agreed, probe, contentType: contentType);
+        var events = await RawMcpSession.ReadMessagesAsync(response);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        ((int?)events.ShouldHaveSingleItem()["id"]).ShouldBe(7);
+        fixture.Probe.BuiltServer[probe].ShouldBeFalse();
+    }
+
     private static async Task<int> CountAsync(Session session, string tool)
     {
         var answer = await session.SendAsync(Message("tools/call", new JsonObject { ["name"] = tool, ["arguments"] = new JsonObject() }.ToJsonString(), id: 100).ToJsonString());
