@@ -5,8 +5,8 @@ namespace OneMcp.Api.Http;
 
 /// <summary>
 /// Caps request bodies on the MCP endpoints and answers an oversized one with a JSON-RPC error (not the
-/// server's bare 413), as it answers a body whose text cannot be read (not a bare 500); and maps the legacy SSE
-/// paths onto the SDK's.
+/// server's bare 413), as it answers a body whose text cannot be read (not a bare 500) and a streamable HTTP POST
+/// whose body is not declared JSON (not a bare 415 or a 500); and maps the legacy SSE paths onto the SDK's.
 /// </summary>
 internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
 {
@@ -33,6 +33,15 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
         if (request.ContentLength > maxBodyBytes)
         {
             await RejectAsync(context);
+            return;
+        }
+
+        if (!IsJson(request.ContentType) && GatewayRoutes.IsStreamablePost(request))
+        {
+            // Through the SDK, routing answered text/plain with a bare 415 and a missing Content-Type with a 500; the
+            // fast paths (ADR 0036, ADR 0038) answered both. Every path now refuses them alike.
+            await JsonRpcErrors.WriteAsync(
+                context, StatusCodes.Status415UnsupportedMediaType, JsonRpcErrors.InvalidRequest, "The request body must be JSON, sent with Content-Type: application/json.");
             return;
         }
 
@@ -63,6 +72,17 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
                 context, StatusCodes.Status400BadRequest, JsonRpcErrors.ParseError, $"The request body holds JSON text that cannot be read: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// A JSON body as the SDK reads one (<see cref="HttpRequestJsonExtensions.HasJsonContentType(HttpRequest)"/>:
+    /// application/json, or a +json type, with any parameters); what clients send is compared without parsing it.
+    /// </summary>
+    private static bool IsJson(string? contentType) =>
+        contentType is not null
+        && (string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(contentType, "application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase)
+            || (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+                && (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))));
 
     private Task RejectAsync(HttpContext context) =>
         JsonRpcErrors.WriteAsync(

@@ -10,7 +10,7 @@ namespace OneMcp.Api.Mcp;
 /// <summary>
 /// The event stream of a POST whose request the gateway answers without the SDK's server (ADR 0036, ADR 0038): a
 /// server-sent event per message, the request's progress, log notifications and questions first, then its answer,
-/// and nothing after the answer. Written as the SDK writes it, with the JSON-RPC response serialized around the typed
+/// and nothing after the answer, nor once the request ended (<see cref="CloseAsync"/>). Written as the SDK writes it, with the JSON-RPC response serialized around the typed
 /// result rather than through a JSON tree of it.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "The gate is awaited only (no wait handle is ever made), and a backend's late notification may still reach it after the request ended.")]
@@ -20,7 +20,7 @@ internal abstract class CallAnswerStream(HttpResponse response)
     internal static readonly TimeSpan HeadersWithin = TimeSpan.FromMilliseconds(250);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private bool _answered;
+    private bool _closed; // answered, or the request ended
 
     protected HttpResponse Response => response;
 
@@ -58,7 +58,16 @@ internal abstract class CallAnswerStream(HttpResponse response)
             await answering.WaitAsync(HeadersWithin, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (!answering.IsCompleted)
             {
-                await BeginIfSilentAsync(cancellationToken);
+                try
+                {
+                    await BeginIfSilentAsync(cancellationToken);
+                }
+                catch (Exception)
+                {
+                    // The call still runs, and writes on this stream: the request lasts until it ended (its own outcome first).
+                    await answering;
+                    throw;
+                }
             }
         }
 
@@ -70,7 +79,7 @@ internal abstract class CallAnswerStream(HttpResponse response)
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (!_answered && !response.HasStarted)
+            if (!_closed && !response.HasStarted)
             {
                 Start(firstError: null);
                 await response.BodyWriter.FlushAsync(cancellationToken);
@@ -82,6 +91,19 @@ internal abstract class CallAnswerStream(HttpResponse response)
         }
     }
 
+    /// <summary>
+    /// The request ended, however it ended (answered, failed, cancelled, its client gone): nothing more is written on its
+    /// response, which Kestrel reuses for the connection's next request. A message about the call that comes later (a
+    /// cancelled call's queued progress, the SDK's withdrawal of a question it asked) is refused as one after the answer
+    /// is: a session's goes to the session's own stream, a 2026-07-28 request's is dropped. Waits for a write under way.
+    /// </summary>
+    public async Task CloseAsync()
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        _closed = true;
+        _gate.Release();
+    }
+
     /// <summary>What the revision adds to every result before it is written.</summary>
     protected virtual void Complete(Result result)
     {
@@ -90,7 +112,7 @@ internal abstract class CallAnswerStream(HttpResponse response)
     /// <summary>Sets the response's status and headers, before its first byte; <paramref name="firstError"/> is the first message when it is an error.</summary>
     protected abstract void Start(JsonRpcError? firstError);
 
-    /// <summary>A message before the answer; false when the answer was written already (nothing more goes on this stream).</summary>
+    /// <summary>A message before the answer; false when the answer was written already or the request ended (nothing more goes on this stream).</summary>
     protected Task<bool> WriteAsync(JsonRpcMessage message, bool final, CancellationToken cancellationToken) =>
         WriteAsync(message, static (json, message) => JsonSerializer.Serialize(json, message, McpJson<JsonRpcMessage>.Info), message as JsonRpcError, final, cancellationToken);
 
@@ -112,12 +134,12 @@ internal abstract class CallAnswerStream(HttpResponse response)
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_answered)
+            if (_closed)
             {
                 return false;
             }
 
-            _answered = final;
+            _closed = final;
             if (!response.HasStarted)
             {
                 Start(error);

@@ -54,7 +54,7 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         catch (InputRequiredException questions)
         {
             // MRTR: the backend asked something; the client answers by retrying the request with requestState.
-            await stream.AnswerAsync(call.Id, questions.Result, McpJson<InputRequiredResult>.Info, aborted);
+            await AnswerIfHereAsync(stream.AnswerAsync(call.Id, questions.Result, McpJson<InputRequiredResult>.Info, aborted), aborted);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -62,7 +62,25 @@ internal sealed class PerRequestCalls(RequestDelegate next, GatewayEngine engine
         }
         catch (Exception e)
         {
-            await stream.FailAsync(call.Id, ErrorOf(e, _logger), aborted);
+            await AnswerIfHereAsync(stream.FailAsync(call.Id, ErrorOf(e, _logger), aborted), aborted);
+        }
+        finally
+        {
+            // Whatever ended the request: a notification that comes for it later is dropped, not written on this response.
+            await stream.CloseAsync();
+        }
+    }
+
+    /// <summary>An answer that finds the client gone meanwhile is not sent, as in a session (<see cref="SessionCalls"/>).</summary>
+    private static async Task AnswerIfHereAsync(Task answering, CancellationToken aborted)
+    {
+        try
+        {
+            await answering;
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // Gone meanwhile.
         }
     }
 

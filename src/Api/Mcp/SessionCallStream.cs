@@ -9,8 +9,8 @@ namespace OneMcp.Api.Mcp;
 /// a session's POST: status 200 and the event stream's headers, the request's progress, logs and questions, then its
 /// answer. The headers go with the first message, or on their own once the call has taken a while
 /// (<see cref="CallAnswerStream.AwaitAsync"/>). To the session's server it
-/// is the request's transport, so what a backend sends about the request travels here; anything sent after the answer
-/// goes where the SDK sends it then, to the session's own stream.
+/// is the request's transport, so what a backend sends about the request travels here; anything sent after the answer,
+/// or after the request ended without one (cancelled), goes where the SDK sends it then, to the session's own stream.
 /// </summary>
 internal sealed class SessionCallStream(HttpResponse response, McpServer session) : CallAnswerStream(response), ITransport
 {

@@ -82,6 +82,8 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
         }
         finally
         {
+            // Whatever ended the request: what comes for the call later goes to the session's stream, not this response.
+            await stream.CloseAsync();
             live.Finish(call.Id, running);
         }
     }
@@ -128,7 +130,9 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
     {
         try
         {
-            return PerRequestCall.ReadHotCall(body.IsSingleSegment ? body.FirstSpan : body.ToArray(), method: null);
+            // A _meta that names a revision the SDK checks against the MCP-Protocol-Version header, in sessions too.
+            var call = PerRequestCall.ReadHotCall(body.IsSingleSegment ? body.FirstSpan : body.ToArray(), method: null);
+            return call?.Parameters.Meta?.ContainsKey(MetaKeys.ProtocolVersion) == true ? null : call;
         }
         catch (Exception e) when (PerRequestCall.IsUnreadable(e))
         {

@@ -121,6 +121,34 @@ public sealed class PerRequestCallsTests(PerRequestCallsTests.Fixture fixture) :
         text.ShouldContain("\"error\"");
     }
 
+    [Theory]
+    [InlineData("text/plain", false)]
+    [InlineData("text/plain", true)]
+    [InlineData(null, false)]
+    [InlineData(null, true)]
+    public async Task ARequestWhoseBodyIsNotDeclaredJson_IsRefusedWithAJsonRpcError_OnEitherPath(string? contentType, bool encodeName)
+    {
+        var answer = await SendAsync(
+            "/mcp", "tools/call", "alpha_1mcp_echo", """{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}""", "{}", encodeName, contentType: contentType);
+
+        answer.Status.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        ((int?)answer.Events.ShouldHaveSingleItem()["error"]!["code"]).ShouldBe(-32600);
+        answer.SdkBuiltAServer.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    public async Task ARequestDeclaredJson_WithOrWithoutACharset_IsAnsweredByTheGateway(string contentType)
+    {
+        var answer = await SendAsync(
+            "/mcp", "tools/call", "alpha_1mcp_echo", """{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}""", "{}", encodeName: false, contentType: contentType);
+
+        answer.Status.ShouldBe(HttpStatusCode.OK);
+        answer.SdkBuiltAServer.ShouldBeFalse();
+        ((int?)answer.Events.ShouldHaveSingleItem()["id"]).ShouldBe(7);
+    }
+
     [Fact]
     public async Task ARequestWithAStringId_IsAnsweredByTheGateway_WithThatId()
     {
@@ -168,7 +196,8 @@ public sealed class PerRequestCallsTests(PerRequestCallsTests.Fixture fixture) :
         final["content"]![0]!["text"]!.GetValue<string>().ShouldContain("Ann");
     }
 
-    private async Task<Answer> SendAsync(string path, string method, string name, string parameters, string meta, bool encodeName, string envelope = "{}")
+    private async Task<Answer> SendAsync(
+        string path, string method, string name, string parameters, string meta, bool encodeName, string envelope = "{}", string? contentType = "application/json; charset=utf-8")
     {
         var body = JsonNode.Parse(parameters)!.AsObject();
         var metaObject = new JsonObject
@@ -192,8 +221,13 @@ public sealed class PerRequestCallsTests(PerRequestCallsTests.Fixture fixture) :
         var probe = Guid.NewGuid().ToString("N");
         using var request = new HttpRequestMessage(HttpMethod.Post, fixture.Gateway.Url(path))
         {
-            Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(message.ToJsonString())),
         };
+        if (contentType is not null)
+        {
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
         request.Headers.Accept.ParseAdd("application/json, text/event-stream");
         request.Headers.Add("MCP-Protocol-Version", Revision);
         request.Headers.Add("Mcp-Method", method);

@@ -57,6 +57,7 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
         """{"jsonrpc":"2.0","id":7,"method":"tools/call"}""",
         """[{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}}]""",
         """{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{}}""",
+        """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""",
     };
 
     [Theory]
@@ -210,6 +211,89 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
         await Eventually.ValueAsync(() => CountAsync(observer, "beta_1mcp_cancellations"), count => count == before + 1, "the backend to count the cancelled call");
     }
 
+    [Fact]
+    public async Task ACallCancelledWhileItsBackendAsks_SendsNothingIntoTheNextResponseOnItsConnection()
+    {
+        using var session = await OpenAsync("/mcp", capabilities: """{"sampling":{}}""");
+        using var connection = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { Timeout = Timeout.InfiniteTimeSpan };
+
+        // The call's question stays unanswered; the client cancels the call, and the backend withdraws its question
+        // (the gateway's session then sends notifications/cancelled for it, which may come after the call's request ended:
+        // a race this test does not control; CallAnswerStreamTests pins the stream's rule down).
+        using (var call = await session.StartAsync(Message("tools/call", """{"name":"alpha_1mcp_sample","arguments":{"prompt":"hello"}}""", id: "asking").ToJsonString(), Agreed, via: connection))
+        {
+            ((string?)(await call.NextAsync())["method"]).ShouldBe("sampling/createMessage");
+            using (var cancelled = await session.PostAsync("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"asking","reason":"enough"}}""", Agreed))
+            {
+                cancelled.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            }
+
+            await call.DrainAsync();
+        }
+
+        // The next request on the same connection, long enough for the withdrawal to arrive meanwhile, gets its own answer only.
+        using var next = await session.PostAsync(Message("tools/call", """{"name":"alpha_1mcp_slow","arguments":{"ms":1500}}""", id: 8).ToJsonString(), Agreed, via: connection);
+        var events = await RawMcpSession.ReadMessagesAsync(next);
+
+        events.Select(e => e.ToJsonString()).ShouldHaveSingleItem();
+        ((int?)events[0]["id"]).ShouldBe(8);
+    }
+
+    [Fact]
+    public async Task ACallWhoseMetaDeclaresAPerRequestRevision_WithoutTheHeader_IsLeftToTheSdk()
+    {
+        // The SDK reads such a request by the revision of its _meta, in a session too: it answers it as a 2026-07-28 one.
+        using var session = await OpenAsync("/mcp");
+        var body = """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"alpha_1mcp_echo","arguments":{"message":"hi"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}""";
+
+        var mine = await session.SendAsync(body, version: null);
+        var theirs = await session.SendAsync(body, viaSdk: true, version: null);
+
+        mine.SdkServed.ShouldBeTrue();
+        mine.Status.ShouldBe(theirs.Status);
+        mine.Events.Count.ShouldBe(theirs.Events.Count);
+        for (var i = 0; i < theirs.Events.Count; i++)
+        {
+            JsonNode.DeepEquals(mine.Events[i], theirs.Events[i]).ShouldBeTrue($"{mine.Events[i].ToJsonString()}\n{theirs.Events[i].ToJsonString()}");
+        }
+    }
+
+    [Theory]
+    [InlineData("text/plain", false)]
+    [InlineData("text/plain", true)]
+    [InlineData(null, false)]
+    [InlineData(null, true)]
+    public async Task ACallWhoseBodyIsNotDeclaredJson_IsRefusedWithAJsonRpcError_OnEitherPath(string? contentType, bool viaSdk)
+    {
+        using var session = await OpenAsync("/mcp");
+        var body = Message("tools/call", """{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}""", id: 7).ToJsonString();
+
+        using var response = await session.PostAsync(body, Agreed, viaSdk: viaSdk, contentType: contentType);
+        var text = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType, text);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/json");
+        ((int?)JsonNode.Parse(text)!["error"]!["code"]).ShouldBe(-32600);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON;charset=UTF-8")]
+    public async Task ACallDeclaredJson_WithOrWithoutACharset_IsAnsweredByTheGateway(string contentType)
+    {
+        using var session = await OpenAsync("/mcp");
+        var body = Message("tools/call", """{"name":"alpha_1mcp_echo","arguments":{"message":"hi"}}""", id: 7).ToJsonString();
+        var probe = Guid.NewGuid().ToString("N");
+
+        using var response = await session.PostAsync(body, Agreed, probe, contentType: contentType);
+        var events = await RawMcpSession.ReadMessagesAsync(response);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        ((int?)events.ShouldHaveSingleItem()["id"]).ShouldBe(7);
+        fixture.Probe.BuiltServer[probe].ShouldBeFalse();
+    }
+
     private static async Task<int> CountAsync(Session session, string tool)
     {
         var answer = await session.SendAsync(Message("tools/call", new JsonObject { ["name"] = tool, ["arguments"] = new JsonObject() }.ToJsonString(), id: 100).ToJsonString());
@@ -255,17 +339,26 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
         }
 
         public async Task<HttpResponseMessage> PostAsync(
-            string body, string version, string? probe = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool viaSdk = false,
-            string[]? accept = null)
+            string body, string? version, string? probe = null, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool viaSdk = false,
+            string[]? accept = null, HttpClient? via = null, string? contentType = "application/json; charset=utf-8")
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
+            if (contentType is not null)
+            {
+                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            }
+
             foreach (var mediaType in accept ?? ["application/json", "text/event-stream"])
             {
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
             }
 
             request.Headers.Add("Mcp-Session-Id", Id);
-            request.Headers.Add("MCP-Protocol-Version", version);
+            if (version is not null)
+            {
+                request.Headers.Add("MCP-Protocol-Version", version);
+            }
+
             if (probe is not null)
             {
                 request.Headers.Add(ProbeHeader, probe);
@@ -276,22 +369,22 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
                 request.Headers.Add(ViaSdkHeader, "1");
             }
 
-            return await _http.SendAsync(request, completion);
+            return await (via ?? _http).SendAsync(request, completion);
         }
 
-        public async Task<Answer> SendAsync(string body, bool viaSdk = false)
+        public async Task<Answer> SendAsync(string body, bool viaSdk = false, string? version = Agreed)
         {
             var probe = Guid.NewGuid().ToString("N");
-            using var response = await PostAsync(body, Agreed, probe, viaSdk: viaSdk);
+            using var response = await PostAsync(body, version, probe, viaSdk: viaSdk);
             var events = await RawMcpSession.ReadMessagesAsync(response);
             var headers = string.Join("; ", StreamHeaders.Select(h => $"{h}={(response.Headers.TryGetValues(h, out var v) ? string.Join(',', v) : response.Content.Headers.TryGetValues(h, out var c) ? string.Join(',', c) : "")}"));
             return new Answer(response.StatusCode, headers, events, _probe.BuiltServer.TryGetValue(probe, out var served) && served);
         }
 
         /// <summary>A request whose response stream is read message by message, as it arrives.</summary>
-        public async Task<OpenCall> StartAsync(string body, string version, string? probe = null)
+        public async Task<OpenCall> StartAsync(string body, string version, string? probe = null, HttpClient? via = null)
         {
-            var response = await PostAsync(body, version, probe, HttpCompletionOption.ResponseHeadersRead);
+            var response = await PostAsync(body, version, probe, HttpCompletionOption.ResponseHeadersRead, via: via);
             response.StatusCode.ShouldBe(HttpStatusCode.OK);
             return new OpenCall(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
         }
@@ -337,6 +430,15 @@ public sealed class SessionCallsTests(SessionCallsTests.Fixture fixture) : IClas
             }
 
             return true;
+        }
+
+        /// <summary>Reads the stream to its end, whatever it carries.</summary>
+        public async Task DrainAsync()
+        {
+            using var timeout = new CancellationTokenSource(Wait);
+            while (await reader.ReadLineAsync(timeout.Token) is not null)
+            {
+            }
         }
 
         public void Dispose()
