@@ -25,6 +25,7 @@ internal sealed partial class StdioBackendSession : TransportBase
     private readonly Process _process;
     private readonly Stream _input;
     private readonly PipeReader _output;
+    private readonly StdioLineReader _lines;
     private readonly StderrTail _stderr;
     private readonly TimeSpan _shutdownTimeout;
     private readonly BackendProgressRoutes _progress;
@@ -47,6 +48,7 @@ internal sealed partial class StdioBackendSession : TransportBase
         _process = process;
         _input = process.StandardInput.BaseStream;
         _output = PipeReader.Create(process.StandardOutput.BaseStream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
+        _lines = new StdioLineReader(_output, StdioLineReader.DefaultMaxLineBytes);
         _stderr = stderr;
         _shutdownTimeout = shutdownTimeout;
         _progress = progress;
@@ -153,25 +155,11 @@ internal sealed partial class StdioBackendSession : TransportBase
         Exception? error = null;
         try
         {
-            while (true)
-            {
-                var read = await _output.ReadAsync(cancellationToken);
-                var buffer = read.Buffer;
-                while (buffer.PositionOf((byte)'\n') is { } end)
-                {
-                    await ReceiveAsync(buffer.Slice(0, end), cancellationToken);
-                    buffer = buffer.Slice(buffer.GetPosition(1, end));
-                }
-
-                if (read.IsCompleted)
-                {
-                    // A last message without its newline still counts, as for a reader of lines.
-                    await ReceiveAsync(buffer, cancellationToken);
-                    break;
-                }
-
-                _output.AdvanceTo(buffer.Start, buffer.End);
-            }
+            await _lines.ReadAsync(
+                this,
+                static (session, line, cancellationToken) => session.ReceiveAsync(line, cancellationToken),
+                static (session, length) => LogLineTooLong(session._logger, session.Name, length, StdioLineReader.DefaultMaxLineBytes),
+                cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -198,7 +186,9 @@ internal sealed partial class StdioBackendSession : TransportBase
             return ValueTask.CompletedTask;
         }
 
-        var bytes = line.IsSingleSegment ? line.First : line.ToArray();
+        // A line that came in parts is copied once, and that copy is what a direct call gets.
+        var copy = line.IsSingleSegment ? null : line.ToArray();
+        var bytes = copy ?? line.First;
         JsonRpcMessage? message;
         try
         {
@@ -208,7 +198,7 @@ internal sealed partial class StdioBackendSession : TransportBase
                 && _waiting.TryRemove(number, out var answer))
             {
                 Interlocked.Decrement(ref _waitingCount);
-                answer.TrySetResult(bytes.ToArray());
+                answer.TrySetResult(copy ?? bytes.ToArray());
                 return ValueTask.CompletedTask;
             }
 
@@ -234,14 +224,32 @@ internal sealed partial class StdioBackendSession : TransportBase
     {
         if (line.IsSingleSegment)
         {
-            var span = line.FirstSpan;
-            var start = span.IndexOfAnyExcept(Whitespace);
-            return start < 0 ? ReadOnlySequence<byte>.Empty : line.Slice(start, span.LastIndexOfAnyExcept(Whitespace) + 1 - start);
+            var whole = line.FirstSpan;
+            var first = whole.IndexOfAnyExcept(Whitespace);
+            return first < 0 ? ReadOnlySequence<byte>.Empty : line.Slice(first, whole.LastIndexOfAnyExcept(Whitespace) + 1 - first);
         }
 
-        var bytes = line.ToArray();
-        var first = bytes.AsSpan().IndexOfAnyExcept(Whitespace);
-        return first < 0 ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(bytes, first, bytes.AsSpan().LastIndexOfAnyExcept(Whitespace) + 1 - first);
+        // In parts: where its first and last bytes that are not whitespace are, without a copy.
+        long offset = 0;
+        long start = -1;
+        long end = 0;
+        foreach (var segment in line)
+        {
+            var span = segment.Span;
+            if (start < 0 && span.IndexOfAnyExcept(Whitespace) is var from and >= 0)
+            {
+                start = offset + from;
+            }
+
+            if (span.LastIndexOfAnyExcept(Whitespace) is var last and >= 0)
+            {
+                end = offset + last + 1;
+            }
+
+            offset += span.Length;
+        }
+
+        return start < 0 ? ReadOnlySequence<byte>.Empty : line.Slice(start, end - start);
     }
 
     // Once, whoever comes first (the end of the output, or the gateway ending the session): the process is ended, the
@@ -368,6 +376,9 @@ internal sealed partial class StdioBackendSession : TransportBase
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: a line of its output is not a JSON-RPC message, skipped: {Reason}")]
     private static partial void LogNotAMessage(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: a line of its output of {Length} bytes is longer than the {Limit} bytes taken, dropped")]
+    private static partial void LogLineTooLong(ILogger logger, string server, long length, long limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: its process could not be ended")]
     private static partial void LogStopFailed(ILogger logger, string server, Exception exception);

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.IO.Pipes;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelContextProtocol;
+using OneMcp.Infrastructure.Backends;
+using OneMcp.IntegrationTests.Support;
+
+namespace OneMcp.IntegrationTests.Gateway;
+
+/// <summary>
+/// A stdio backend's pipes at their limits (ADR 0044): an answer of tens of megabytes on one line, an input the server
+/// stops reading while a large request is written to it, and the input of a server that crashed.
+/// </summary>
+public sealed class StdioPipeLimitsTests
+{
+    // A stdio server in bash that speaks 2025-06-18 and has one tool; what it does with a call is the script's tail.
+    private static string Server(string onCall) => """
+        while IFS= read -r line; do
+          [[ $line =~ \"id\":(\"[^\"]*\"|[0-9]+) ]] || continue
+          id="${BASH_REMATCH[1]}"
+          [[ $line =~ \"method\":\"([^\"]*)\" ]] || continue
+          case "${BASH_REMATCH[1]}" in
+            initialize) printf '{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"limits","version":"1.0.0"}}}\n' "$id" ;;
+            tools/list) printf '{"jsonrpc":"2.0","id":%s,"result":{"tools":[{"name":"call","inputSchema":{"type":"object"}}]}}\n' "$id"
+              ON_CALL ;;
+            tools/call)
+              printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"' "$id"
+              head -c 41943040 /dev/zero | tr '\0' x
+              printf '"}]}}\n' ;;
+            *) printf '{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"Method not found"}}\n' "$id" ;;
+          esac
+        done
+        """.Replace("ON_CALL", onCall, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task AnAnswerOf40MiBOnOneLine_ReachesTheCaller()
+    {
+        var script = await ScriptAsync(Server(onCall: ":"));
+        try
+        {
+            await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+                .Add("big", new JsonObject { ["command"] = "bash", ["args"] = new JsonArray(script) }));
+            var client = await gateway.ConnectAsync();
+
+            var text = AggregationTests.Text(await client.CallToolAsync("big_1mcp_call"));
+
+            text.Length.ShouldBe(40 * 1024 * 1024);
+            text.ShouldAllBe(c => c == 'x');
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static async Task<string> ScriptAsync(string content)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"onemcp-limits-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(script, content);
+        return script;
+    }
+}
