@@ -70,16 +70,34 @@ internal sealed partial class StdioBackendSession : TransportBase
         WriteLineAsync(McpJsonWriter.ToLine(message, static (json, message) => JsonSerializer.Serialize(json, message, McpJson<JsonRpcMessage>.Info)), cancellationToken);
 
     /// <summary>
-    /// Writes one message, newline included, in one write. Only the wait for the lock can be cancelled: a line cut off
-    /// half-way would garble the next one. The end of the session stops a write the process does not take.
+    /// Writes one message, newline included, in one write, under the lock. A line cut off half-way would garble the next
+    /// one, so a write that has begun is not stopped (only the end of the session ends it). A caller that gives up
+    /// meanwhile (its timeout, its cancellation) returns at once all the same; the write goes on without it, still
+    /// holding the lock, until the process takes the line or the session ends.
     /// </summary>
     public async Task WriteLineAsync(byte[] line, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken);
+        Task? writing = null;
+        var release = true;
         try
         {
-            await _input.WriteAsync(line, _shutdown.Token);
+            writing = _input.WriteAsync(line, _shutdown.Token).AsTask();
+            await writing.WaitAsync(cancellationToken);
             await _input.FlushAsync(_shutdown.Token);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && writing is not null)
+        {
+            // Given up on a write the process does not take (a full pipe): the lock goes with the write, not before.
+            // The input is a pipe without a buffer of its own: the line has gone once the write is done.
+            release = false;
+            _ = writing.ContinueWith(
+                static (written, session) => ((StdioBackendSession)session!).Written(written),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw;
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -88,7 +106,10 @@ internal sealed partial class StdioBackendSession : TransportBase
         }
         finally
         {
-            _sendLock.Release();
+            if (release)
+            {
+                _sendLock.Release();
+            }
         }
     }
 
@@ -113,6 +134,13 @@ internal sealed partial class StdioBackendSession : TransportBase
         {
             Interlocked.Decrement(ref _waitingCount);
         }
+    }
+
+    // The end of a write its caller gave up on: its failure (the process gone) is nobody's to report.
+    private void Written(Task written)
+    {
+        _ = written.Exception;
+        _sendLock.Release();
     }
 
     public override async ValueTask DisposeAsync()

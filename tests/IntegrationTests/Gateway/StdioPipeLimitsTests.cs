@@ -54,6 +54,29 @@ public sealed class StdioPipeLimitsTests
         }
     }
 
+    [Fact]
+    public async Task AServerThatStopsReadingItsInput_LetsALargeCallFailAtItsTimeout()
+    {
+        // Once it has listed its tools the server reads nothing more: a request larger than the pipe's buffer (64 KiB)
+        // is never taken whole, and its caller gets the request timeout, not a wait for as long as the server lives.
+        var script = await ScriptAsync(Server(onCall: "exec sleep 120"));
+        try
+        {
+            await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+                .Add("stuck", new JsonObject { ["command"] = "bash", ["args"] = new JsonArray(script), ["requestTimeout"] = 1000 }));
+            var client = await gateway.ConnectAsync();
+
+            var call = client.CallToolAsync("stuck_1mcp_call", new Dictionary<string, object?> { ["data"] = new string('a', 200 * 1024) }).AsTask();
+
+            var error = await Should.ThrowAsync<McpException>(call.WaitAsync(TimeSpan.FromSeconds(60)));
+            error.Message.ShouldContain("did not answer tools/call within 1 s");
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
     private static async Task<string> ScriptAsync(string content)
     {
         var script = Path.Combine(Path.GetTempPath(), $"onemcp-limits-{Guid.NewGuid():N}.sh");
