@@ -317,6 +317,8 @@ internal sealed partial class StdioBackendSession : TransportBase
         }
         finally
         {
+            // Whichever way it ended: the process's own Dispose leaves its input open once it was used.
+            CloseInput();
             _process.Dispose();
         }
 

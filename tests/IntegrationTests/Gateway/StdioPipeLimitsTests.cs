@@ -77,6 +77,33 @@ public sealed class StdioPipeLimitsTests
         }
     }
 
+    [Fact]
+    public async Task AServerThatCrashes_HasItsInputClosed()
+    {
+        // The process's own Dispose leaves a standard input that was used open: one pipe lost per crash otherwise.
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo("bash", ["-c", "read -r line; exit 3"])
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            },
+        };
+        var stderr = new StderrTail(null);
+        process.ErrorDataReceived += stderr.OnLine;
+        process.Start();
+        process.BeginErrorReadLine();
+        var input = ((PipeStream)process.StandardInput.BaseStream).SafePipeHandle;
+        await using var session = new StdioBackendSession("crash", process, stderr, TimeSpan.FromSeconds(2), new BackendProgressRoutes(), NullLoggerFactory.Instance);
+
+        await session.WriteLineAsync("{}\n"u8.ToArray(), CancellationToken.None);
+        await Eventually.TrueAsync(() => !session.IsConnected, "the session to see the crash");
+
+        input.IsClosed.ShouldBeTrue();
+    }
+
     private static async Task<string> ScriptAsync(string content)
     {
         var script = Path.Combine(Path.GetTempPath(), $"onemcp-limits-{Guid.NewGuid():N}.sh");
