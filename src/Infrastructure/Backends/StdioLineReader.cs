@@ -11,6 +11,19 @@ namespace OneMcp.Infrastructure.Backends;
 /// </summary>
 internal sealed class StdioLineReader(PipeReader output, long maxLineBytes)
 {
+    /// <summary>Where the lines go.</summary>
+    public interface ILines
+    {
+        /// <summary>A line, without its newline.</summary>
+        ValueTask LineAsync(ReadOnlySequence<byte> line, CancellationToken cancellationToken);
+
+        /// <summary>The start of a line over the limit, more than the limit, as it begins to be dropped.</summary>
+        ValueTask TooLongAsync(ReadOnlySequence<byte> start, CancellationToken cancellationToken);
+
+        /// <summary>A line over the limit has been dropped: its length.</summary>
+        void Dropped(long length);
+    }
+
     /// <summary>
     /// The longest line taken, 64 MiB: far above any answer a backend gives in practice (the gateway takes requests of
     /// 4 MiB from its clients), yet a bound on what one backend's output can hold in memory.
@@ -21,11 +34,11 @@ internal sealed class StdioLineReader(PipeReader output, long maxLineBytes)
     internal long Searched { get; private set; }
 
     /// <summary>
-    /// Reads until the output ends: each line (without its newline) to <paramref name="receive"/>, the last one too when
-    /// it has no newline, and the length of each line over the limit, which is dropped, to <paramref name="dropped"/>.
+    /// Reads until the output ends: each line to <paramref name="lines"/>, the last one too when it has no newline, and
+    /// of a line over the limit its start, then its length once dropped.
     /// </summary>
-    public async Task ReadAsync<TState>(
-        TState state, Func<TState, ReadOnlySequence<byte>, CancellationToken, ValueTask> receive, Action<TState, long> dropped, CancellationToken cancellationToken)
+    public async Task ReadAsync<TLines>(TLines lines, CancellationToken cancellationToken)
+        where TLines : ILines
     {
         // How much of the buffer's start was searched already, without a newline; and, while a line over the limit is
         // dropped, how much of it went.
@@ -41,22 +54,34 @@ internal sealed class StdioLineReader(PipeReader output, long maxLineBytes)
                 Searched += line.Length + 1 - searched;
                 searched = 0;
                 buffer = buffer.Slice(buffer.GetPosition(1, end));
-                if (dropping >= 0 || line.Length > maxLineBytes)
+                if (dropping < 0 && line.Length > maxLineBytes)
                 {
-                    dropped(state, Math.Max(dropping, 0) + line.Length);
+                    await lines.TooLongAsync(line, cancellationToken);
+                    dropping = 0;
+                }
+
+                if (dropping >= 0)
+                {
+                    lines.Dropped(dropping + line.Length);
                     dropping = -1;
                     continue;
                 }
 
-                await receive(state, line, cancellationToken);
+                await lines.LineAsync(line, cancellationToken);
             }
 
             Searched += buffer.Length - searched;
             searched = buffer.Length;
-            if (dropping >= 0 || searched > maxLineBytes)
+            if (dropping < 0 && searched > maxLineBytes)
+            {
+                await lines.TooLongAsync(buffer, cancellationToken);
+                dropping = 0;
+            }
+
+            if (dropping >= 0)
             {
                 // Too long to keep: what came of it goes now, and the rest as it comes.
-                dropping = Math.Max(dropping, 0) + buffer.Length;
+                dropping += buffer.Length;
                 buffer = buffer.Slice(buffer.End);
                 searched = 0;
             }
@@ -66,11 +91,11 @@ internal sealed class StdioLineReader(PipeReader output, long maxLineBytes)
                 // A last message without its newline still counts, as for a reader of lines.
                 if (dropping >= 0)
                 {
-                    dropped(state, dropping);
+                    lines.Dropped(dropping);
                 }
                 else
                 {
-                    await receive(state, buffer, cancellationToken);
+                    await lines.LineAsync(buffer, cancellationToken);
                 }
 
                 return;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Pipes;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,8 +15,9 @@ namespace OneMcp.IntegrationTests.Gateway;
 /// </summary>
 public sealed class StdioPipeLimitsTests
 {
-    // A stdio server in bash that speaks 2025-06-18 and has one tool; what it does with a call is the script's tail.
-    private static string Server(string onCall) => """
+    // A stdio server in bash that speaks 2025-06-18 and has one tool, which answers with a text of `size` x's ("small"
+    // when its arguments say "small"); once it listed its tools it runs `afterList`.
+    private static string Server(string afterList, long size = 40 * 1024 * 1024) => """
         while IFS= read -r line; do
           [[ $line =~ \"id\":(\"[^\"]*\"|[0-9]+) ]] || continue
           id="${BASH_REMATCH[1]}"
@@ -23,20 +25,24 @@ public sealed class StdioPipeLimitsTests
           case "${BASH_REMATCH[1]}" in
             initialize) printf '{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"limits","version":"1.0.0"}}}\n' "$id" ;;
             tools/list) printf '{"jsonrpc":"2.0","id":%s,"result":{"tools":[{"name":"call","inputSchema":{"type":"object"}}]}}\n' "$id"
-              ON_CALL ;;
+              AFTER_LIST ;;
             tools/call)
-              printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"' "$id"
-              head -c 41943040 /dev/zero | tr '\0' x
-              printf '"}]}}\n' ;;
+              if [[ $line == *small* ]]; then
+                printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"small"}]}}\n' "$id"
+              else
+                printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"' "$id"
+                head -c SIZE /dev/zero | tr '\0' x
+                printf '"}]}}\n'
+              fi ;;
             *) printf '{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"Method not found"}}\n' "$id" ;;
           esac
         done
-        """.Replace("ON_CALL", onCall, StringComparison.Ordinal);
+        """.Replace("AFTER_LIST", afterList, StringComparison.Ordinal).Replace("SIZE", size.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
     [Fact]
     public async Task AnAnswerOf40MiBOnOneLine_ReachesTheCaller()
     {
-        var script = await ScriptAsync(Server(onCall: ":"));
+        var script = await ScriptAsync(Server(afterList: ":"));
         try
         {
             await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
@@ -55,11 +61,33 @@ public sealed class StdioPipeLimitsTests
     }
 
     [Fact]
+    public async Task AnAnswerOverTheLimit_FailsItsCallAtOnce_AndTheServerAnswersTheNextOne()
+    {
+        // 70 MiB, over the 64 MiB taken: dropped, and the call gets an error in its place, not its timeout.
+        var script = await ScriptAsync(Server(afterList: ":", size: 70 * 1024 * 1024));
+        try
+        {
+            await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+                .Add("huge", new JsonObject { ["command"] = "bash", ["args"] = new JsonArray(script), ["requestTimeout"] = 60000 }));
+            var client = await gateway.ConnectAsync();
+
+            var error = await Should.ThrowAsync<McpException>(client.CallToolAsync("huge_1mcp_call").AsTask());
+            error.Message.ShouldContain("The answer of server 'huge' is longer than the 64 MiB the gateway takes.");
+
+            AggregationTests.Text(await client.CallToolAsync("huge_1mcp_call", new Dictionary<string, object?> { ["say"] = "small" })).ShouldBe("small");
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [Fact]
     public async Task AServerThatStopsReadingItsInput_LetsALargeCallFailAtItsTimeout()
     {
         // Once it has listed its tools the server reads nothing more: a request larger than the pipe's buffer (64 KiB)
         // is never taken whole, and its caller gets the request timeout, not a wait for as long as the server lives.
-        var script = await ScriptAsync(Server(onCall: "exec sleep 120"));
+        var script = await ScriptAsync(Server(afterList: "exec sleep 120"));
         try
         {
             await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()

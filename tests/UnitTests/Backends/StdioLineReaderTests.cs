@@ -37,19 +37,27 @@ public sealed class StdioLineReaderTests
         public override void Complete(Exception? exception = null) => inner.Complete(exception);
     }
 
-    private sealed class Received
+    private sealed class Received : StdioLineReader.ILines
     {
         public List<string> Lines { get; } = [];
 
+        public List<long> TooLong { get; } = [];
+
         public List<long> Dropped { get; } = [];
 
-        public static ValueTask Line(Received received, ReadOnlySequence<byte> line, CancellationToken cancellationToken)
+        public ValueTask LineAsync(ReadOnlySequence<byte> line, CancellationToken cancellationToken)
         {
-            received.Lines.Add(Encoding.UTF8.GetString(line));
+            Lines.Add(Encoding.UTF8.GetString(line));
             return ValueTask.CompletedTask;
         }
 
-        public static void Drop(Received received, long length) => received.Dropped.Add(length);
+        public ValueTask TooLongAsync(ReadOnlySequence<byte> start, CancellationToken cancellationToken)
+        {
+            TooLong.Add(start.Length);
+            return ValueTask.CompletedTask;
+        }
+
+        void StdioLineReader.ILines.Dropped(long length) => Dropped.Add(length);
     }
 
     [Fact]
@@ -61,7 +69,7 @@ public sealed class StdioLineReaderTests
         var reader = new StdioLineReader(PipeReader.Create(new TrickleStream(content, 4096), new StreamPipeReaderOptions(bufferSize: 16 * 1024)), StdioLineReader.DefaultMaxLineBytes);
         var received = new Received();
 
-        await reader.ReadAsync(received, Received.Line, Received.Drop, CancellationToken.None);
+        await reader.ReadAsync(received, CancellationToken.None);
 
         received.Lines.ShouldBe(["first", line, "last", ""]);
         received.Dropped.ShouldBeEmpty();
@@ -78,7 +86,7 @@ public sealed class StdioLineReaderTests
         var output = new HeldReader(pipe.Reader);
         var reader = new StdioLineReader(output, limit);
         var received = new Received();
-        var reading = reader.ReadAsync(received, Received.Line, Received.Drop, CancellationToken.None);
+        var reading = reader.ReadAsync(received, CancellationToken.None);
 
         await pipe.Writer.WriteAsync("{\"before\":1}\n"u8.ToArray());
         var chunk = Encoding.UTF8.GetBytes(new string('x', 8192));
@@ -93,6 +101,8 @@ public sealed class StdioLineReaderTests
 
         output.MostHeld.ShouldBeLessThan(2 * limit);
         received.Lines.ShouldBe(["{\"before\":1}", "{\"after\":2}", ""]);
+        received.TooLong.Count.ShouldBe(1);
+        received.TooLong[0].ShouldBeGreaterThan(limit);
         received.Dropped.ShouldBe([10L * 1024 * 1024]);
     }
 
@@ -103,9 +113,10 @@ public sealed class StdioLineReaderTests
         var reader = new StdioLineReader(PipeReader.Create(new MemoryStream(content)), 50);
         var received = new Received();
 
-        await reader.ReadAsync(received, Received.Line, Received.Drop, CancellationToken.None);
+        await reader.ReadAsync(received, CancellationToken.None);
 
         received.Lines.ShouldBe(["a", "b"]);
+        received.TooLong.ShouldBe([100L]);
         received.Dropped.ShouldBe([100L]);
     }
 }
