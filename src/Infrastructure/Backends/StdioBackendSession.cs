@@ -18,13 +18,14 @@ namespace OneMcp.Infrastructure.Backends;
 /// goes to its call as it is read, so that it always reaches the call before the answer that follows it. When the
 /// process ends, or the gateway ends the connection, the calls still waiting fail as the SDK client's would.
 /// </summary>
-internal sealed partial class StdioBackendSession : TransportBase
+internal sealed partial class StdioBackendSession : TransportBase, StdioLineReader.ILines
 {
     private static readonly byte[] Whitespace = " \t\r"u8.ToArray();
 
     private readonly Process _process;
     private readonly Stream _input;
     private readonly PipeReader _output;
+    private readonly StdioLineReader _lines;
     private readonly StderrTail _stderr;
     private readonly TimeSpan _shutdownTimeout;
     private readonly BackendProgressRoutes _progress;
@@ -47,6 +48,7 @@ internal sealed partial class StdioBackendSession : TransportBase
         _process = process;
         _input = process.StandardInput.BaseStream;
         _output = PipeReader.Create(process.StandardOutput.BaseStream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
+        _lines = new StdioLineReader(_output, StdioLineReader.DefaultMaxLineBytes);
         _stderr = stderr;
         _shutdownTimeout = shutdownTimeout;
         _progress = progress;
@@ -68,16 +70,34 @@ internal sealed partial class StdioBackendSession : TransportBase
         WriteLineAsync(McpJsonWriter.ToLine(message, static (json, message) => JsonSerializer.Serialize(json, message, McpJson<JsonRpcMessage>.Info)), cancellationToken);
 
     /// <summary>
-    /// Writes one message, newline included, in one write. Only the wait for the lock can be cancelled: a line cut off
-    /// half-way would garble the next one. The end of the session stops a write the process does not take.
+    /// Writes one message, newline included, in one write, under the lock. A line cut off half-way would garble the next
+    /// one, so a write that has begun is not stopped (only the end of the session ends it). A caller that gives up
+    /// meanwhile (its timeout, its cancellation) returns at once all the same; the write goes on without it, still
+    /// holding the lock, until the process takes the line or the session ends.
     /// </summary>
     public async Task WriteLineAsync(byte[] line, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken);
+        Task? writing = null;
+        var release = true;
         try
         {
-            await _input.WriteAsync(line, _shutdown.Token);
+            writing = _input.WriteAsync(line, _shutdown.Token).AsTask();
+            await writing.WaitAsync(cancellationToken);
             await _input.FlushAsync(_shutdown.Token);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && writing is not null)
+        {
+            // Given up on a write the process does not take (a full pipe): the lock goes with the write, not before.
+            // The input is a pipe without a buffer of its own: the line has gone once the write is done.
+            release = false;
+            _ = writing.ContinueWith(
+                static (written, session) => ((StdioBackendSession)session!).Written(written),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            throw;
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -86,7 +106,10 @@ internal sealed partial class StdioBackendSession : TransportBase
         }
         finally
         {
-            _sendLock.Release();
+            if (release)
+            {
+                _sendLock.Release();
+            }
         }
     }
 
@@ -111,6 +134,13 @@ internal sealed partial class StdioBackendSession : TransportBase
         {
             Interlocked.Decrement(ref _waitingCount);
         }
+    }
+
+    // The end of a write its caller gave up on: its failure (the process gone) is nobody's to report.
+    private void Written(Task written)
+    {
+        _ = written.Exception;
+        _sendLock.Release();
     }
 
     public override async ValueTask DisposeAsync()
@@ -153,25 +183,7 @@ internal sealed partial class StdioBackendSession : TransportBase
         Exception? error = null;
         try
         {
-            while (true)
-            {
-                var read = await _output.ReadAsync(cancellationToken);
-                var buffer = read.Buffer;
-                while (buffer.PositionOf((byte)'\n') is { } end)
-                {
-                    await ReceiveAsync(buffer.Slice(0, end), cancellationToken);
-                    buffer = buffer.Slice(buffer.GetPosition(1, end));
-                }
-
-                if (read.IsCompleted)
-                {
-                    // A last message without its newline still counts, as for a reader of lines.
-                    await ReceiveAsync(buffer, cancellationToken);
-                    break;
-                }
-
-                _output.AdvanceTo(buffer.Start, buffer.End);
-            }
+            await _lines.ReadAsync(this, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -189,6 +201,99 @@ internal sealed partial class StdioBackendSession : TransportBase
         }
     }
 
+    ValueTask StdioLineReader.ILines.LineAsync(ReadOnlySequence<byte> line, CancellationToken cancellationToken) => ReceiveAsync(line, cancellationToken);
+
+    // An answer over the limit: its caller gets an error in its place at once, rather than its timeout, when the line's
+    // start says what it answers.
+    ValueTask StdioLineReader.ILines.TooLongAsync(ReadOnlySequence<byte> start, CancellationToken cancellationToken) =>
+        TooLongError(start) is { } error ? ReceiveAsync(new ReadOnlySequence<byte>(error), cancellationToken) : ValueTask.CompletedTask;
+
+    void StdioLineReader.ILines.Dropped(long length) => LogLineTooLong(_logger, Name, length, StdioLineReader.DefaultMaxLineBytes);
+
+    /// <summary>
+    /// The JSON-RPC error that answers in place of a line over the limit, when the line is an answer: its <c>id</c> comes
+    /// before its <c>result</c> or <c>error</c> (as the SDKs write them), after nothing but simple values. Otherwise
+    /// (a request of the server's, an id that comes after the result) none.
+    /// </summary>
+    private byte[]? TooLongError(ReadOnlySequence<byte> start)
+    {
+        var json = new Utf8JsonReader(start, isFinalBlock: false, state: default);
+        string? text = null;
+        long? number = null;
+        try
+        {
+            if (!json.Read() || json.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
+            {
+                if (json.ValueTextEquals("id"u8))
+                {
+                    if (!json.Read())
+                    {
+                        return null;
+                    }
+
+                    if (json.TokenType == JsonTokenType.String)
+                    {
+                        text = json.GetString();
+                    }
+                    else if (json.TokenType == JsonTokenType.Number && json.TryGetInt64(out var value))
+                    {
+                        number = value;
+                    }
+                    else
+                    {
+                        return null;
+                    }
+                }
+                else if (json.ValueTextEquals("result"u8) || json.ValueTextEquals("error"u8))
+                {
+                    return text is null && number is null ? null : Error(text, number);
+                }
+                else if (json.ValueTextEquals("method"u8) || !json.TrySkip())
+                {
+                    return null;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: nothing answers in its place.
+        }
+
+        return null;
+
+        byte[] Error(string? text, long? number)
+        {
+            var line = new ArrayBufferWriter<byte>(256);
+            using (var writer = new Utf8JsonWriter(line))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("jsonrpc"u8, "2.0");
+                if (text is not null)
+                {
+                    writer.WriteString("id"u8, text);
+                }
+                else
+                {
+                    writer.WriteNumber("id"u8, number!.Value);
+                }
+
+                writer.WriteStartObject("error"u8);
+                writer.WriteNumber("code"u8, -32603); // Internal error
+                writer.WriteString(
+                    "message"u8, $"The answer of server '{Name}' is longer than the {StdioLineReader.DefaultMaxLineBytes / (1024 * 1024)} MiB the gateway takes.");
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            return line.WrittenSpan.ToArray();
+        }
+    }
+
     // One line: the answer to a direct call goes to it, progress to its call, everything else to the SDK client.
     private ValueTask ReceiveAsync(ReadOnlySequence<byte> line, CancellationToken cancellationToken)
     {
@@ -198,7 +303,9 @@ internal sealed partial class StdioBackendSession : TransportBase
             return ValueTask.CompletedTask;
         }
 
-        var bytes = line.IsSingleSegment ? line.First : line.ToArray();
+        // A line that came in parts is copied once, and that copy is what a direct call gets.
+        var copy = line.IsSingleSegment ? null : line.ToArray();
+        var bytes = copy ?? line.First;
         JsonRpcMessage? message;
         try
         {
@@ -208,7 +315,7 @@ internal sealed partial class StdioBackendSession : TransportBase
                 && _waiting.TryRemove(number, out var answer))
             {
                 Interlocked.Decrement(ref _waitingCount);
-                answer.TrySetResult(bytes.ToArray());
+                answer.TrySetResult(copy ?? bytes.ToArray());
                 return ValueTask.CompletedTask;
             }
 
@@ -234,14 +341,32 @@ internal sealed partial class StdioBackendSession : TransportBase
     {
         if (line.IsSingleSegment)
         {
-            var span = line.FirstSpan;
-            var start = span.IndexOfAnyExcept(Whitespace);
-            return start < 0 ? ReadOnlySequence<byte>.Empty : line.Slice(start, span.LastIndexOfAnyExcept(Whitespace) + 1 - start);
+            var whole = line.FirstSpan;
+            var first = whole.IndexOfAnyExcept(Whitespace);
+            return first < 0 ? ReadOnlySequence<byte>.Empty : line.Slice(first, whole.LastIndexOfAnyExcept(Whitespace) + 1 - first);
         }
 
-        var bytes = line.ToArray();
-        var first = bytes.AsSpan().IndexOfAnyExcept(Whitespace);
-        return first < 0 ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(bytes, first, bytes.AsSpan().LastIndexOfAnyExcept(Whitespace) + 1 - first);
+        // In parts: where its first and last bytes that are not whitespace are, without a copy.
+        long offset = 0;
+        long start = -1;
+        long end = 0;
+        foreach (var segment in line)
+        {
+            var span = segment.Span;
+            if (start < 0 && span.IndexOfAnyExcept(Whitespace) is var from and >= 0)
+            {
+                start = offset + from;
+            }
+
+            if (span.LastIndexOfAnyExcept(Whitespace) is var last and >= 0)
+            {
+                end = offset + last + 1;
+            }
+
+            offset += span.Length;
+        }
+
+        return start < 0 ? ReadOnlySequence<byte>.Empty : line.Slice(start, end - start);
     }
 
     // Once, whoever comes first (the end of the output, or the gateway ending the session): the process is ended, the
@@ -281,6 +406,8 @@ internal sealed partial class StdioBackendSession : TransportBase
         }
         finally
         {
+            // Whichever way it ended: the process's own Dispose leaves its input open once it was used.
+            CloseInput();
             _process.Dispose();
         }
 
@@ -368,6 +495,9 @@ internal sealed partial class StdioBackendSession : TransportBase
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: a line of its output is not a JSON-RPC message, skipped: {Reason}")]
     private static partial void LogNotAMessage(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: a line of its output of {Length} bytes is longer than the {Limit} bytes taken, dropped")]
+    private static partial void LogLineTooLong(ILogger logger, string server, long length, long limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: its process could not be ended")]
     private static partial void LogStopFailed(ILogger logger, string server, Exception exception);

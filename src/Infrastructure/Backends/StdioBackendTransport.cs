@@ -112,17 +112,31 @@ internal sealed partial class StdioBackendTransport(
     private static partial void LogStartFailed(ILogger logger, string server, Exception exception);
 }
 
-/// <summary>A server process's standard error: each line to the gateway's handler, the last ten kept for the error its exit causes.</summary>
+/// <summary>
+/// A server process's standard error: each line to the gateway's handler, the last ten kept for the error its exit
+/// causes. A line longer than <see cref="MaxLineLength"/> characters is cut off there, saying so.
+/// </summary>
 internal sealed class StderrTail(Action<string>? lines)
 {
+    /// <summary>The longest line kept or handed on, in characters.</summary>
+    internal const int MaxLineLength = 8 * 1024;
+
     private const int Kept = 10;
     private readonly Queue<string> _tail = new(Kept);
 
-    public void OnLine(object sender, DataReceivedEventArgs line)
+    public void OnLine(object sender, DataReceivedEventArgs line) => Add(line.Data);
+
+    internal void Add(string? data)
     {
-        if (line.Data is not { } data)
+        if (data is null)
         {
             return;
+        }
+
+        if (data.Length > MaxLineLength)
+        {
+            var kept = char.IsHighSurrogate(data[MaxLineLength - 1]) ? MaxLineLength - 1 : MaxLineLength;
+            data = $"{data.AsSpan(0, kept)}… ({data.Length - kept} more characters cut off)";
         }
 
         lock (_tail)
@@ -135,7 +149,15 @@ internal sealed class StderrTail(Action<string>? lines)
             _tail.Enqueue(data);
         }
 
-        lines?.Invoke(data);
+        try
+        {
+            lines?.Invoke(data);
+        }
+        catch (Exception)
+        {
+            // The handler (the gateway's log) failed. It runs on the thread that reads the pipe, where an exception
+            // would end the whole process: the line is in the tail all the same.
+        }
     }
 
     public string[] Lines()
