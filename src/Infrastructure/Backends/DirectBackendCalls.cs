@@ -210,7 +210,7 @@ internal sealed partial class DirectBackendCalls(
                 }
 
                 // A stream that ended cleanly after new events: the backend is polling, and the budget starts again.
-                attempt = ended && !ReferenceEquals(stream.LastEventId, lastEventId) ? 0 : attempt + 1;
+                attempt = ended && !string.Equals(stream.LastEventId, lastEventId, StringComparison.Ordinal) ? 0 : attempt + 1;
                 failure = null;
             }
         }
