@@ -65,6 +65,10 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
 #pragma warning disable MCP9006
         mcp.WithDistributedCacheEventStreamStore().WithTools<ResumableTools>();
 #pragma warning restore MCP9006
+        if (settings.Faults)
+        {
+            mcp.WithTools<FaultTools>();
+        }
     }
 
     if (settings.OAuth is { } oauth)
@@ -80,6 +84,11 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
         // --require-oauth: the MCP endpoints below need a Bearer token from the embedded authorization server.
         app.UseTestOAuth();
         app.MapTestOAuth();
+    }
+
+    if (settings.Faults)
+    {
+        app.UseFaults(app.Services.GetRequiredService<ServerState>());
     }
 
     app.MapMcp("/mcp");

@@ -21,11 +21,12 @@ internal sealed record ServerSettings(
     TestOAuthSettings? OAuth = null,
     bool Hybrid = false,
     bool Resumable = false,
-    bool ReportRequestIds = false)
+    bool ReportRequestIds = false,
+    bool Faults = false)
 {
     public const string Usage =
         "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]\n" +
-        "                         [--session-mode stateful|hybrid] [--resumable] [--report-request-ids]\n" +
+        "                         [--session-mode stateful|hybrid] [--resumable] [--report-request-ids] [--faults]\n" +
         "                         [--require-oauth [--oauth-client-id ID [--oauth-client-secret SECRET]] [--access-token-lifetime SECONDS]]\n" +
         "  --require-oauth           (http only) protect the MCP endpoints with Bearer tokens from an embedded test\n" +
         "                            OAuth authorization server (/oauth/register, /oauth/authorize, /oauth/token)\n" +
@@ -36,7 +37,12 @@ internal sealed record ServerSettings(
         "                            refused; hybrid: sessions for initialize clients, 2026-07-28 requests served statelessly\n" +
         "  --resumable               (http only) keep every stream's events for a client to resume (an event store), and\n" +
         "                            offer the tools poll (closes its call's stream before answering) and request_id\n" +
-        "  --report-request-ids      offer the tool request_id (the JSON-RPC id a call arrived with) on any transport";
+        "  --report-request-ids      offer the tool request_id (the JSON-RPC id a call arrived with) on any transport\n" +
+        "  --faults                  (http only, with --resumable) offer tools whose HTTP exchanges go wrong: lost_poll\n" +
+        "                            (its stream closed, the resuming GET refused with 404; lost_polls counts its calls),\n" +
+        "                            garbled (its answer after events that are not JSON-RPC messages), huge_error (a 500\n" +
+        "                            with a body of 4 MB that then stalls), flaky_poll (its stream closed, the first two\n" +
+        "                            resuming GETs refused with 503), gone (a 404)";
 
     public static bool TryParse(
         string[] args,
@@ -56,6 +62,7 @@ internal sealed record ServerSettings(
         var hybrid = false;
         var resumable = false;
         var reportRequestIds = false;
+        var faults = false;
 
         settings = null;
         error = null;
@@ -72,6 +79,12 @@ internal sealed record ServerSettings(
             if (arg == "--resumable")
             {
                 resumable = true;
+                continue;
+            }
+
+            if (arg == "--faults")
+            {
+                faults = true;
                 continue;
             }
 
@@ -176,6 +189,12 @@ internal sealed record ServerSettings(
             return false;
         }
 
+        if (faults && !resumable)
+        {
+            error = "--faults needs --resumable";
+            return false;
+        }
+
         if (resumable && transport != TransportKind.Http)
         {
             error = "--resumable needs --transport http";
@@ -197,7 +216,7 @@ internal sealed record ServerSettings(
         var oauth = requireOAuth
             ? new TestOAuthSettings(oauthClientId, oauthClientSecret, TimeSpan.FromSeconds(accessTokenLifetime ?? 3600))
             : null;
-        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid, resumable, reportRequestIds);
+        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid, resumable, reportRequestIds, faults);
         return true;
     }
 }

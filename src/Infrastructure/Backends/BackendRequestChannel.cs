@@ -179,13 +179,15 @@ internal sealed partial class BackendRequestChannel(
                 return await send(client, request, timeout.Token);
             }
             catch (Exception e) when (settings.Transport != BackendTransport.Stdio && !timeout.IsCancellationRequested
-                && (e is HttpRequestException { StatusCode: HttpStatusCode.NotFound }
+                && ((e is HttpRequestException { StatusCode: HttpStatusCode.NotFound } && client.SessionId is not null)
                     || (forgotten && e is OperationCanceledException or ObjectDisposedException or ClientTransportClosedException)))
             {
                 // The backend restarted and forgot our session; it refused the request, so nothing ran and it is safe
                 // to send it once more on the fresh session the supervisor is opening. After a refusal, the SDK client
                 // closed under its own send counts as one too: the session it sends with is unknown there, and the
-                // first refusal of many calls at once ends it (and closes the client) under the others.
+                // first refusal of many calls at once ends it (and closes the client) under the others. Only a POST's
+                // 404 reaches here (a direct call whose resumed stream is refused fails, below), and only in a
+                // session: a backend without sessions that answers 404 forgot nothing, and no fresh client would come.
                 var fresh = await WaitForFreshClientAsync(client, timeout.Token);
                 return await send(fresh, request, timeout.Token);
             }
@@ -196,6 +198,11 @@ internal sealed partial class BackendRequestChannel(
             throw new McpProtocolException(
                 $"Server '{Name}' did not answer {method} within {settings.RequestTimeout.TotalSeconds:0.###} s.",
                 McpErrorCode.InternalError);
+        }
+        catch (DirectAnswerLostException e)
+        {
+            // The backend accepted the request but its answer is lost: it may have run, so it is not sent again.
+            throw new McpProtocolException($"Server '{Name}' lost the answer to {method}: {e.Message}", e, McpErrorCode.InternalError);
         }
         catch (Exception e) when (BackendFailures.IsAuthorizationRequired(e))
         {

@@ -56,6 +56,25 @@ internal static class DirectMessages
             McpJsonUtilities.DefaultOptions,
             CancellationToken.None);
 
+    /// <summary>
+    /// The backend answered a direct call's request with 404 for its session where the SDK client did not see it (the
+    /// GET that resumes a call's stream): a ping through the SDK client meets the same refusal, and the SDK client ends
+    /// the session as it does for its own requests, so the backend is reconnected. Never throws.
+    /// </summary>
+    public static void TellSessionGone(McpClient client) => _ = PingQuietlyAsync(client);
+
+    private static async Task PingQuietlyAsync(McpClient client)
+    {
+        try
+        {
+            await client.PingAsync(cancellationToken: CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // Refused (the session is gone, which the SDK client now knows), or the client is closed already.
+        }
+    }
+
     /// <summary>The JSON-RPC request, as the SDK client writes it.</summary>
     public static void WriteRequest<TParams>(Utf8JsonWriter json, string id, string method, TParams parameters, JsonTypeInfo<TParams> parametersType)
     {

@@ -75,7 +75,7 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
                     client,
                     loggerFactory,
                     ownsHttpClient: false);
-                direct = streamable ? new DirectHttpEndpoint(client, http.Url, headers) : null;
+                direct = streamable ? new DirectHttpEndpoint(client, http.Url, headers, http.Name.Value, loggerFactory.CreateLogger<DirectBackendCalls>()) : null;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(settings), settings.Transport, "Unknown transport.");

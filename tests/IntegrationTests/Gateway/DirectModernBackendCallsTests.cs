@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Protocol;
@@ -42,6 +43,22 @@ public sealed class DirectModernBackendCallsTests : IAsyncLifetime
         // The SDK client numbers its requests; a direct call names its own.
         AggregationTests.Text(await client.CallToolAsync("web_1mcp_request_id")).ShouldStartWith("onemcp-");
         AggregationTests.Text(await client.CallToolAsync("web_1mcp_echo", AggregationTests.Args(("message", "hi")))).ShouldBe("hi");
+    }
+
+    [Theory]
+    [InlineData("test://items/Résumé", "item Résumé from web")]
+    [InlineData("test://items/trailing ", "item trailing  from web")]
+    public async Task AReadOfAUriThatIsNotPlainAscii_CarriesItsNameEncoded(string uri, string text)
+    {
+        // A 2026-07-28 backend requires Mcp-Name, and trims it: a value with characters beyond printable ASCII or with
+        // blanks at either end goes as =?base64?...?= (SEP-2243). Asked by a 2026-07-28 caller, which encodes it too (the
+        // SDK's client does not, and cannot send such a header at all).
+        var read = $"web_1mcp_{uri}";
+        var (status, answer) = await StatelessRequest.SendAsync(
+            _gateway.Url("/mcp"), "resources/read", new JsonObject { ["uri"] = read }, McpHeaderEncoder.EncodeValue(read));
+
+        status.ShouldBe(HttpStatusCode.OK, answer.ToString());
+        answer.GetProperty("result").GetProperty("contents")[0].GetProperty("text").GetString().ShouldBe(text, answer.ToString());
     }
 
     [Fact]
