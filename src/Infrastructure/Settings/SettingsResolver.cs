@@ -9,9 +9,12 @@ namespace OneMcp.Infrastructure.Settings;
 /// with one line saying why (the command line prints it and exits 2).
 /// </summary>
 /// <param name="value">The value given to a flag that takes one (<c>"--port"</c>), null or empty when absent.</param>
-/// <param name="flag">Whether a switch (<c>"--enable-auth"</c>) is given.</param>
+/// <param name="flag">
+/// The value a switch (<c>"--enable-auth"</c>) is given on the command line (<c>--enable-auth</c> alone is true,
+/// <c>--enable-auth=false</c> false), null when it is absent: a given switch wins over its variable either way.
+/// </param>
 /// <param name="environment">Reads an environment variable.</param>
-public sealed class SettingsResolver(Func<string, string?> value, Func<string, bool> flag, Func<string, string?> environment)
+public sealed class SettingsResolver(Func<string, string?> value, Func<string, bool?> flag, Func<string, string?> environment)
 {
     /// <summary><c>--database</c> and <c>--data-dir</c>: where the gateway keeps its data.</summary>
     public StorageOptions ResolveStorage()
@@ -181,7 +184,7 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
     private string? Value(string name, string variable) =>
         value(name) is { Length: > 0 } given ? given : NonEmpty(environment(variable));
 
-    private bool Switch(string name, string variable) => flag(name) || SettingParser.Bool(environment(variable), variable);
+    private bool Switch(string name, string variable) => flag(name) ?? SettingParser.Bool(environment(variable), variable);
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 }
