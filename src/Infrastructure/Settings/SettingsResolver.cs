@@ -6,7 +6,8 @@ namespace OneMcp.Infrastructure.Settings;
 /// <summary>
 /// Resolves the settings of <c>onemcp</c>: each from its flag, then its <c>ONEMCP_*</c> variable, then its default.
 /// A value that breaks its rule, or settings that contradict each other, end in <see cref="InvalidSettingException"/>
-/// with one line saying why (the command line prints it and exits 2).
+/// with one line saying why (the command line prints it and exits 2); an invalid configuration file, with a line for
+/// each of its errors.
 /// </summary>
 /// <param name="value">The value given to a flag that takes one (<c>"--port"</c>), null or empty when absent.</param>
 /// <param name="flag">
@@ -173,9 +174,15 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
         var configuration = await new McpConfigFile().LoadAsync(configPath, cancellationToken);
         if (!configuration.IsValid)
         {
-            var first = configuration.Errors[0];
-            var more = configuration.Errors.Count > 1 ? $" (and {configuration.Errors.Count - 1} more)" : string.Empty;
-            throw new InvalidSettingException($"invalid configuration '{configPath}' at {first.Path}: {first.Message}{more}");
+            // Every error, one line each, so that a file with five mistakes takes one run to fix.
+            if (configuration.Errors is [var only])
+            {
+                throw new InvalidSettingException($"invalid configuration '{configPath}' at {only.Path}: {only.Message}");
+            }
+
+            var lines = configuration.Errors.Select(e => $"\n  {e.Path}: {e.Message}");
+            throw new InvalidSettingException(
+                $"invalid configuration '{configPath}', {configuration.Errors.Count} errors:{string.Concat(lines)}");
         }
 
         return (configPath, configuration);

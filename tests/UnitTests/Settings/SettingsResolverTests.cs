@@ -66,6 +66,45 @@ public sealed class SettingsResolverTests
     }
 
     [Fact]
+    public async Task ResolveServe_WithAConfigFileOfSeveralErrors_NamesEveryOneOnItsOwnLine()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"onemcp-resolver-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            { "mcpServers": { "a": { "command": 42 }, "b": { "url": "ftp://x" }, "c": { "command": "run", "maxRestarts": -1 } } }
+            """);
+        try
+        {
+            var e = await Should.ThrowAsync<InvalidSettingException>(() => Resolver(new() { ["--config"] = file }).ResolveServeAsync(CancellationToken.None));
+
+            var lines = e.Message.Split('\n');
+            lines[0].ShouldBe($"invalid configuration '{file}', 3 errors:");
+            lines.Skip(1).Select(l => l.Trim().Split(':')[0]).ShouldBe(["$.mcpServers.a.command", "$.mcpServers.b.url", "$.mcpServers.c.maxRestarts"]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAConfigFileOfOneError_SaysItInOneLine()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"onemcp-resolver-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """{ "mcpServers": { "a": { "command": 42 } } }""");
+        try
+        {
+            var e = await Should.ThrowAsync<InvalidSettingException>(() => Resolver(new() { ["--config"] = file }).ResolveServeAsync(CancellationToken.None));
+
+            e.Message.ShouldStartWith($"invalid configuration '{file}' at $.mcpServers.a.command: ");
+            e.Message.ShouldNotContain("\n");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task ResolveServe_WithScopeValidationButNoAuth_SaysAuthIsNeeded()
     {
         var e = await Should.ThrowAsync<InvalidSettingException>(
