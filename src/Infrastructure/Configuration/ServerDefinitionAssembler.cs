@@ -270,10 +270,13 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         }
         else if (raw.Url is { } rawUrl)
         {
-            // Unresolved only in a disabled server (otherwise it is an error): kept as written, never connected.
+            // Unresolved only in a disabled server (otherwise it is an error): kept as written, never connected. A
+            // reference in the host ("https://${HOST}/mcp") is no URI at all: kept escaped, as a relative URI, so the
+            // server stays in the file's backends (dropping it would delete its stored backend and credentials).
             url = Substitute(rawUrl.Value, rawUrl.Path, lenient) is { } resolvedUrl
                 ? ParseHttpUrl(resolvedUrl, rawUrl.Path, "url")
-                : Uri.TryCreate(rawUrl.Value, UriKind.RelativeOrAbsolute, out var asWritten) ? asWritten : null;
+                : Uri.TryCreate(rawUrl.Value, UriKind.RelativeOrAbsolute, out var asWritten) ? asWritten
+                : new Uri(Uri.EscapeDataString(rawUrl.Value), UriKind.Relative);
         }
 
         // Replaced wholesale: a server's own headers or oauth say everything it needs.

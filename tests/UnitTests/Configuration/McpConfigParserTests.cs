@@ -564,6 +564,24 @@ public sealed class McpConfigParserTests
     }
 
     [Fact]
+    public void Parse_WhenDisabledServerHasAnUnsetVariableInItsUrlHost_KeepsTheServerWithAWarning()
+    {
+        // "https://${NOPE}/mcp" is no URL at all; the server must not vanish from a file reported valid (the sync
+        // would delete its stored backend and credentials).
+        var result = Parse("""{ "mcpServers": { "a": { "url": "https://${NOPE}/mcp", "disabled": true } } }""");
+
+        result.IsValid.ShouldBeTrue();
+        var backend = result.Backends.ShouldHaveSingleItem();
+        backend.Name.Value.ShouldBe("a");
+        backend.Disabled.ShouldBeTrue();
+        backend.Http().Url.IsAbsoluteUri.ShouldBeFalse();
+        Uri.UnescapeDataString(backend.Http().Url.OriginalString).ShouldBe("https://${NOPE}/mcp");
+        var stored = OneMcp.Infrastructure.Persistence.Repositories.BackendSettingsDocument.From(backend).ToSettings("a");
+        stored.RequiresReconnectComparedTo(backend).ShouldBeFalse();
+        result.Warnings.ShouldHaveSingleItem().Path.ShouldBe("$.mcpServers.a.url");
+    }
+
+    [Fact]
     public void Parse_WhenToolDescriptionContainsReference_DoesNotSubstitute()
     {
         var backend = ParseSingle(
