@@ -582,6 +582,27 @@ public sealed class McpConfigParserTests
     }
 
     [Fact]
+    public void Parse_WhenAnEnvArrayNamesAnUnsetVariable_WarnsNamingItAndStartsWithoutIt()
+    {
+        var result = ParseServer("""{ "command": "run", "env": ["SET_ONE", "GITHUB_TOKEN", "X=1"] }""", ("SET_ONE", "v"));
+
+        result.IsValid.ShouldBeTrue();
+        result.Backends.ShouldHaveSingleItem().Stdio().Environment.Keys.ShouldBe(["SET_ONE", "X"], ignoreOrder: true);
+        var warning = result.Warnings.ShouldHaveSingleItem();
+        warning.Path.ShouldBe("$.mcpServers.s.env[1]");
+        warning.Message.ShouldContain("GITHUB_TOKEN");
+    }
+
+    [Fact]
+    public void Parse_WhenAnEnvArrayNamesASetVariable_PassesItThroughWithoutWarning()
+    {
+        var result = ParseServer("""{ "command": "run", "env": ["GITHUB_TOKEN"] }""", ("GITHUB_TOKEN", "s3cret-value"));
+
+        result.Warnings.ShouldBeEmpty();
+        result.Backends.ShouldHaveSingleItem().Stdio().Environment["GITHUB_TOKEN"].ShouldBe("s3cret-value");
+    }
+
+    [Fact]
     public void Parse_WhenToolDescriptionContainsReference_DoesNotSubstitute()
     {
         var backend = ParseSingle(
