@@ -31,7 +31,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
             env = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var e in envEntries)
             {
-                env[e.Key] = e.Substitute ? Resolve(e.Value, e.Path, lenient: false) : e.Value;
+                env[e.Key] = EnvironmentValue(e.Substitute ? Resolve(e.Value, e.Path, lenient: false) : e.Value, e.Path);
             }
         }
 
@@ -248,7 +248,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
 
         foreach (var e in raw.Env ?? [])
         {
-            env[e.Key] = e.Substitute ? Resolve(e.Value, e.Path, lenient, userSecretsAllowed: perUser) : e.Value;
+            env[e.Key] = EnvironmentValue(e.Substitute ? Resolve(e.Value, e.Path, lenient, userSecretsAllowed: perUser) : e.Value, e.Path);
         }
 
         return env;
@@ -316,9 +316,17 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         foreach (var (name, value) in headers)
         {
             resolved[name] = Resolve(value.Value, value.Path, lenient, userSecretsAllowed);
+            ServerFieldRules.CheckHeaderValue(resolved[name], value.Path, diagnostics);
         }
 
         return resolved;
+    }
+
+    /// <summary>The value of an environment variable, checked after substitution (a variable may bring the problem).</summary>
+    private string EnvironmentValue(string value, string path)
+    {
+        ServerFieldRules.CheckEnvironmentValue(value, path, diagnostics);
+        return value;
     }
 
     private BackendOAuthSettings ResolveOAuth(RawOAuth oauth, bool lenient)

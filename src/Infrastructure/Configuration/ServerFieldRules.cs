@@ -68,6 +68,42 @@ internal static class ServerFieldRules
         return minutes;
     }
 
+    /// <summary>
+    /// A header value after substitution: no CR, LF or NUL, which HTTP cannot carry (a secret read from a file often
+    /// ends in a newline). The value is not repeated in the message: it is often a credential.
+    /// </summary>
+    public static bool CheckHeaderValue(string value, string path, ConfigDiagnostics diagnostics)
+    {
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            diagnostics.Error(path, "The value contains a line break (CR or LF), which an HTTP header value cannot hold; a secret read from a file often ends in one.");
+            return false;
+        }
+
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            diagnostics.Error(path, "The value contains a NUL character, which an HTTP header value cannot hold.");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// An environment value after substitution: no NUL, which a process environment cannot hold. Line breaks are
+    /// valid (a PEM key). The value is not repeated in the message.
+    /// </summary>
+    public static bool CheckEnvironmentValue(string value, string path, ConfigDiagnostics diagnostics)
+    {
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            diagnostics.Error(path, "The value contains a NUL character, which an environment variable cannot hold.");
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary><c>credentials</c>: <c>shared</c> or <c>perUser</c>.</summary>
     public static BackendCredentialMode? CheckCredentials(Located<string> value, ConfigDiagnostics diagnostics)
     {

@@ -602,6 +602,51 @@ public sealed class McpConfigParserTests
         result.Backends.ShouldHaveSingleItem().Stdio().Environment["GITHUB_TOKEN"].ShouldBe("s3cret-value");
     }
 
+    [Theory]
+    [InlineData("s3cret-value\n")]
+    [InlineData("s3cret-value\r\n")]
+    [InlineData("s3cr\u0000et")]
+    [InlineData("s3cr\net")]
+    public void Parse_WhenAHeaderValueHasALineBreakOrNul_ReportsItWithoutTheValue(string token)
+    {
+        var error = SingleError(ParseServer(
+            """{ "url": "https://api.example.test/mcp", "headers": { "Authorization": "Bearer ${TOKEN}" } }""", ("TOKEN", token)));
+
+        error.Path.ShouldBe("$.mcpServers.s.headers.Authorization");
+        error.Message.ShouldContain("which an HTTP header value cannot hold");
+        error.Message.ShouldNotContain("s3cr");
+    }
+
+    [Fact]
+    public void Parse_WhenAHeaderValueWrittenInTheFileHasALineBreak_ReportsIt()
+    {
+        var error = SingleError(ParseServer("""{ "url": "https://api.example.test/mcp", "headers": { "X-Key": "abc\r\nX-Injected: 1" } }"""));
+
+        error.Path.ShouldBe("$.mcpServers.s.headers.X-Key");
+    }
+
+    [Fact]
+    public void Parse_WhenAnEnvValueHasANul_ReportsIt_ButALineBreakIsKept()
+    {
+        var nul = SingleError(ParseServer("""{ "command": "run", "env": { "KEY": "${K}" } }""", ("K", "a\0b")));
+        nul.Path.ShouldBe("$.mcpServers.s.env.KEY");
+        nul.Message.ShouldNotContain("a\0b");
+
+        // A multi-line value (a PEM key) is a valid environment value.
+        ParseSingle("""{ "mcpServers": { "s": { "command": "run", "env": { "KEY": "${K}" } } } }""", ("K", "line1\nline2\n"))
+            .Stdio().Environment["KEY"].ShouldBe("line1\nline2\n");
+    }
+
+    [Fact]
+    public void Parse_WhenServerDefaultsHeaderValueHasALineBreak_ReportsIt()
+    {
+        var error = SingleError(Parse(
+            """{ "serverDefaults": { "headers": { "Authorization": "${TOKEN}" } }, "mcpServers": { "s": { "url": "https://a.example.test/mcp" } } }""",
+            ("TOKEN", "t\n")));
+
+        error.Path.ShouldBe("$.serverDefaults.headers.Authorization");
+    }
+
     [Fact]
     public void Parse_WhenToolDescriptionContainsReference_DoesNotSubstitute()
     {
