@@ -91,7 +91,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
                 RestartOnExit = s.RestartOnExit,
                 MaxRestarts = s.MaxRestarts,
                 RestartDelay = s.RestartDelay,
-                IdleTimeout = raw.IdleTimeoutMinutes is { } idle ? TimeSpan.FromMinutes(idle) : StdioBackendSettings.DefaultIdleTimeout,
+                IdleTimeout = raw.IdleTimeoutMinutes is { } idle ? ServerFieldRules.MinutesAsWholeMilliseconds(idle) : StdioBackendSettings.DefaultIdleTimeout,
                 MaxInstances = raw.MaxInstances ?? StdioBackendSettings.DefaultMaxInstances,
             },
             (_, { Url: { } url } h) when transport == BackendTransport.Sse => new SseBackendSettings

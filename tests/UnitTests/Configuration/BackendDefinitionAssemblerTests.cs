@@ -140,6 +140,14 @@ public sealed class BackendDefinitionAssemblerTests
     }
 
     [Fact]
+    public void Assemble_WhenIdleTimeoutIsUnderASecond_ReportsIt()
+    {
+        var result = _assembler.Assemble("files", new RegisterBackendCommand { Command = "node", Credentials = "perUser", IdleTimeoutMinutes = 1e-9 });
+
+        result.Errors.ShouldBe([new BackendDefinitionError("idleTimeoutMinutes", "Must be at least one second (0.0167 minutes).")]);
+    }
+
+    [Fact]
     public void Assemble_WhenAHeaderValueHasALineBreak_ReportsItAtItsFieldWithoutTheValue()
     {
         var result = _assembler.Assemble("web", new RegisterBackendCommand
