@@ -45,9 +45,11 @@ public static class OneMcpCli
         string[] args,
         Func<ServeOptions, CancellationToken, Task<int>> serve,
         Func<StorageOptions, CancellationToken, Task<int>> migrate,
-        TextWriter? error = null)
+        TextWriter? error = null,
+        Func<string, string?>? environment = null)
     {
         error ??= Console.Error;
+        environment ??= Environment.GetEnvironmentVariable;
         var serveCommand = new Command("serve", "Run the gateway: one MCP endpoint at /mcp in front of every backend of mcp.json.")
         {
             ConfigOption, PortOption, HostOption, ExternalUrlOption, LogLevelOption, LogFormatOption, AsyncLoadingOption, DatabaseOption, DataDirOption,
@@ -70,9 +72,9 @@ public static class OneMcpCli
         }
 
         serveCommand.SetAction((result, cancellationToken) =>
-            WithSettingsAsync(error, () => Settings(result).ResolveServeAsync(cancellationToken), options => serve(options, cancellationToken)));
+            WithSettingsAsync(error, () => Settings(result, environment).ResolveServeAsync(cancellationToken), options => serve(options, cancellationToken)));
         migrateCommand.SetAction((result, cancellationToken) =>
-            WithSettingsAsync(error, () => Task.FromResult(Settings(result).ResolveStorage()), storage => migrate(storage, cancellationToken)));
+            WithSettingsAsync(error, () => Task.FromResult(Settings(result, environment).ResolveStorage()), storage => migrate(storage, cancellationToken)));
         // SIGTERM and Ctrl+C are the host's to handle: it stops the gateway within its own shutdown timeout (backends
         // ended, the audit queue written). A termination timeout here would end the process after it, mid-shutdown.
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -88,8 +90,18 @@ public static class OneMcpCli
             or OneMcp.Infrastructure.Persistence.DatabaseMigrationException;
 
     /// <summary>The settings of the parsed command: its flags, then the <c>ONEMCP_*</c> variables, then the defaults.</summary>
-    internal static SettingsResolver Settings(ParseResult result) =>
-        new(name => result.GetValue<string>(name), name => result.GetValue<bool>(name), Environment.GetEnvironmentVariable);
+    internal static SettingsResolver Settings(ParseResult result) => Settings(result, Environment.GetEnvironmentVariable);
+
+    /// <summary>
+    /// The settings of the parsed command read with <paramref name="environment"/>. A switch counts only when it is on
+    /// the command line: <c>--disable-audit=false</c> is a given false that wins over <c>ONEMCP_DISABLE_AUDIT=1</c>,
+    /// which <c>GetValue&lt;bool&gt;</c> alone cannot tell from an absent switch.
+    /// </summary>
+    internal static SettingsResolver Settings(ParseResult result, Func<string, string?> environment) =>
+        new(
+            name => result.GetValue<string>(name),
+            name => result.GetResult(name) is System.CommandLine.Parsing.OptionResult { Implicit: false } ? result.GetValue<bool>(name) : null,
+            environment);
 
     private static async Task<int> WithSettingsAsync<T>(TextWriter error, Func<Task<T>> resolve, Func<T, Task<int>> run)
     {

@@ -92,7 +92,10 @@ internal sealed class ConfigJsonReader(ConfigDiagnostics diagnostics)
             return null;
         }
 
-        return ServerFieldRules.CheckMinutes(value.GetDouble(), path, diagnostics);
+        // A number beyond a double (1e400) is too large, or too far below zero, for any timer.
+        var minutes = value.TryGetDouble(out var parsed) ? parsed
+            : value.GetRawText().StartsWith('-') ? double.NegativeInfinity : double.PositiveInfinity;
+        return ServerFieldRules.CheckMinutes(minutes, path, diagnostics);
     }
 
     public int? ReadCount(JsonElement value, string path) =>

@@ -31,7 +31,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
             env = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var e in envEntries)
             {
-                env[e.Key] = e.Substitute ? Resolve(e.Value, e.Path, lenient: false) : e.Value;
+                env[e.Key] = EnvironmentValue(e.Substitute ? Resolve(e.Value, e.Path, lenient: false) : e.Value, e.Path);
             }
         }
 
@@ -91,7 +91,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
                 RestartOnExit = s.RestartOnExit,
                 MaxRestarts = s.MaxRestarts,
                 RestartDelay = s.RestartDelay,
-                IdleTimeout = raw.IdleTimeoutMinutes is { } idle ? TimeSpan.FromMinutes(idle) : StdioBackendSettings.DefaultIdleTimeout,
+                IdleTimeout = raw.IdleTimeoutMinutes is { } idle ? ServerFieldRules.MinutesAsWholeMilliseconds(idle) : StdioBackendSettings.DefaultIdleTimeout,
                 MaxInstances = raw.MaxInstances ?? StdioBackendSettings.DefaultMaxInstances,
             },
             (_, { Url: { } url } h) when transport == BackendTransport.Sse => new SseBackendSettings
@@ -248,7 +248,7 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
 
         foreach (var e in raw.Env ?? [])
         {
-            env[e.Key] = e.Substitute ? Resolve(e.Value, e.Path, lenient, userSecretsAllowed: perUser) : e.Value;
+            env[e.Key] = EnvironmentValue(e.Substitute ? Resolve(e.Value, e.Path, lenient, userSecretsAllowed: perUser) : e.Value, e.Path);
         }
 
         return env;
@@ -270,10 +270,13 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         }
         else if (raw.Url is { } rawUrl)
         {
-            // Unresolved only in a disabled server (otherwise it is an error): kept as written, never connected.
+            // Unresolved only in a disabled server (otherwise it is an error): kept as written, never connected. A
+            // reference in the host ("https://${HOST}/mcp") is no URI at all: kept escaped, as a relative URI, so the
+            // server stays in the file's backends (dropping it would delete its stored backend and credentials).
             url = Substitute(rawUrl.Value, rawUrl.Path, lenient) is { } resolvedUrl
                 ? ParseHttpUrl(resolvedUrl, rawUrl.Path, "url")
-                : Uri.TryCreate(rawUrl.Value, UriKind.RelativeOrAbsolute, out var asWritten) ? asWritten : null;
+                : Uri.TryCreate(rawUrl.Value, UriKind.RelativeOrAbsolute, out var asWritten) ? asWritten
+                : new Uri(Uri.EscapeDataString(rawUrl.Value), UriKind.Relative);
         }
 
         // Replaced wholesale: a server's own headers or oauth say everything it needs.
@@ -313,9 +316,17 @@ internal sealed class ServerDefinitionAssembler(ConfigDiagnostics diagnostics, F
         foreach (var (name, value) in headers)
         {
             resolved[name] = Resolve(value.Value, value.Path, lenient, userSecretsAllowed);
+            ServerFieldRules.CheckHeaderValue(resolved[name], value.Path, diagnostics);
         }
 
         return resolved;
+    }
+
+    /// <summary>The value of an environment variable, checked after substitution (a variable may bring the problem).</summary>
+    private string EnvironmentValue(string value, string path)
+    {
+        ServerFieldRules.CheckEnvironmentValue(value, path, diagnostics);
+        return value;
     }
 
     private BackendOAuthSettings ResolveOAuth(RawOAuth oauth, bool lenient)

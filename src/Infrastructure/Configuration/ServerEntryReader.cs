@@ -225,8 +225,14 @@ internal sealed class ServerEntryReader(ConfigDiagnostics diagnostics, Func<stri
             }
             else if (environment(key) is { } inherited)
             {
-                // A bare NAME passes the gateway's own variable through; an unset one is simply absent.
+                // A bare NAME passes the gateway's own variable through.
                 entries.Add(new RawEnvEntry(key, inherited, item.Path, Substitute: false));
+            }
+            else
+            {
+                // An unset one is left out (not an error: a file shared between machines may name an optional
+                // variable); said, so that a backend started without its token is explained. The name only.
+                diagnostics.Warn(item.Path, $"'{key}' is not set in the gateway's environment; the server starts without it.");
             }
         }
 

@@ -50,22 +50,73 @@ internal static class ServerFieldRules
         return count;
     }
 
-    /// <summary>A positive number of minutes that a timer can wait (at most about 24 days, as milliseconds).</summary>
+    /// <summary>
+    /// A number of minutes that a timer can wait: at least one second (a shorter idle timeout would stop a user's
+    /// process between two calls; a tiny one rounds to zero) and at most about 24 days, as milliseconds.
+    /// </summary>
     public static double? CheckMinutes(double minutes, string path, ConfigDiagnostics diagnostics)
     {
-        if (!double.IsFinite(minutes) || minutes <= 0)
+        if (double.IsNaN(minutes) || minutes <= 0)
         {
             diagnostics.Error(path, "Must be a positive number of minutes.");
             return null;
         }
 
-        if (TimeSpan.FromMinutes(minutes).TotalMilliseconds > int.MaxValue)
+        if (minutes * 60_000 < 1_000)
+        {
+            diagnostics.Error(path, "Must be at least one second (0.0167 minutes).");
+            return null;
+        }
+
+        if (double.IsInfinity(minutes) || minutes * 60_000 > int.MaxValue)
         {
             diagnostics.Error(path, string.Create(CultureInfo.InvariantCulture, $"Must be at most {Math.Floor(int.MaxValue / 60_000d)} minutes."));
             return null;
         }
 
         return minutes;
+    }
+
+    /// <summary>
+    /// Minutes checked by <see cref="CheckMinutes"/> as whole milliseconds, the precision a backend is stored with: a
+    /// finer value would never equal the stored one, and every start and reload would restart the backend.
+    /// </summary>
+    public static TimeSpan MinutesAsWholeMilliseconds(double minutes) => TimeSpan.FromMilliseconds(Math.Round(minutes * 60_000));
+
+    /// <summary>
+    /// A header value after substitution: no CR, LF or NUL, which HTTP cannot carry (a secret read from a file often
+    /// ends in a newline). The value is not repeated in the message: it is often a credential.
+    /// </summary>
+    public static bool CheckHeaderValue(string value, string path, ConfigDiagnostics diagnostics)
+    {
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            diagnostics.Error(path, "The value contains a line break (CR or LF), which an HTTP header value cannot hold; a secret read from a file often ends in one.");
+            return false;
+        }
+
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            diagnostics.Error(path, "The value contains a NUL character, which an HTTP header value cannot hold.");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// An environment value after substitution: no NUL, which a process environment cannot hold. Line breaks are
+    /// valid (a PEM key). The value is not repeated in the message.
+    /// </summary>
+    public static bool CheckEnvironmentValue(string value, string path, ConfigDiagnostics diagnostics)
+    {
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            diagnostics.Error(path, "The value contains a NUL character, which an environment variable cannot hold.");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary><c>credentials</c>: <c>shared</c> or <c>perUser</c>.</summary>

@@ -6,12 +6,16 @@ namespace OneMcp.Infrastructure.Settings;
 /// <summary>
 /// Resolves the settings of <c>onemcp</c>: each from its flag, then its <c>ONEMCP_*</c> variable, then its default.
 /// A value that breaks its rule, or settings that contradict each other, end in <see cref="InvalidSettingException"/>
-/// with one line saying why (the command line prints it and exits 2).
+/// with one line saying why (the command line prints it and exits 2); an invalid configuration file, with a line for
+/// each of its errors.
 /// </summary>
 /// <param name="value">The value given to a flag that takes one (<c>"--port"</c>), null or empty when absent.</param>
-/// <param name="flag">Whether a switch (<c>"--enable-auth"</c>) is given.</param>
+/// <param name="flag">
+/// The value a switch (<c>"--enable-auth"</c>) is given on the command line (<c>--enable-auth</c> alone is true,
+/// <c>--enable-auth=false</c> false), null when it is absent: a given switch wins over its variable either way.
+/// </param>
 /// <param name="environment">Reads an environment variable.</param>
-public sealed class SettingsResolver(Func<string, string?> value, Func<string, bool> flag, Func<string, string?> environment)
+public sealed class SettingsResolver(Func<string, string?> value, Func<string, bool?> flag, Func<string, string?> environment)
 {
     /// <summary><c>--database</c> and <c>--data-dir</c>: where the gateway keeps its data.</summary>
     public StorageOptions ResolveStorage()
@@ -170,9 +174,15 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
         var configuration = await new McpConfigFile().LoadAsync(configPath, cancellationToken);
         if (!configuration.IsValid)
         {
-            var first = configuration.Errors[0];
-            var more = configuration.Errors.Count > 1 ? $" (and {configuration.Errors.Count - 1} more)" : string.Empty;
-            throw new InvalidSettingException($"invalid configuration '{configPath}' at {first.Path}: {first.Message}{more}");
+            // Every error, one line each, so that a file with five mistakes takes one run to fix.
+            if (configuration.Errors is [var only])
+            {
+                throw new InvalidSettingException($"invalid configuration '{configPath}' at {only.Path}: {only.Message}");
+            }
+
+            var lines = configuration.Errors.Select(e => $"\n  {e.Path}: {e.Message}");
+            throw new InvalidSettingException(
+                $"invalid configuration '{configPath}', {configuration.Errors.Count} errors:{string.Concat(lines)}");
         }
 
         return (configPath, configuration);
@@ -181,7 +191,7 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
     private string? Value(string name, string variable) =>
         value(name) is { Length: > 0 } given ? given : NonEmpty(environment(variable));
 
-    private bool Switch(string name, string variable) => flag(name) || SettingParser.Bool(environment(variable), variable);
+    private bool Switch(string name, string variable) => flag(name) ?? SettingParser.Bool(environment(variable), variable);
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 }

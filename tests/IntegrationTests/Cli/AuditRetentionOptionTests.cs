@@ -6,7 +6,9 @@ namespace OneMcp.IntegrationTests.Cli;
 /// <summary><c>--audit-retention-days</c> / <c>ONEMCP_AUDIT_RETENTION_DAYS</c>: flag over environment over the default of 30.</summary>
 public sealed class AuditRetentionOptionTests
 {
-    private static async Task<ServeOptions> ResolveAsync(params string[] args)
+    private static Task<ServeOptions> ResolveAsync(params string[] args) => ResolveAsync(Environment.GetEnvironmentVariable, args);
+
+    private static async Task<ServeOptions> ResolveAsync(Func<string, string?> environment, params string[] args)
     {
         ServeOptions? resolved = null;
         var exit = await OneMcpCli.RunAsync(
@@ -17,7 +19,8 @@ public sealed class AuditRetentionOptionTests
                 return Task.FromResult(0);
             },
             (_, _) => Task.FromResult(0),
-            TextWriter.Null);
+            TextWriter.Null,
+            environment);
         exit.ShouldBe(0);
         return resolved.ShouldNotBeNull();
     }
@@ -37,6 +40,16 @@ public sealed class AuditRetentionOptionTests
     [Fact]
     public async Task Serve_WithDisableAudit_AuditsNothing() =>
         (await ResolveAsync("--disable-audit")).AuditEnabled.ShouldBeFalse();
+
+    [Theory]
+    [InlineData("--disable-audit=false")]
+    [InlineData("--disable-audit", "false")]
+    public async Task Serve_WithDisableAuditGivenFalse_AuditsDespiteTheVariable(params string[] flag) =>
+        (await ResolveAsync(name => name == "ONEMCP_DISABLE_AUDIT" ? "1" : null, flag)).AuditEnabled.ShouldBeTrue();
+
+    [Fact]
+    public async Task Serve_WithDisableAuditOnlyInTheVariable_AuditsNothing() =>
+        (await ResolveAsync(name => name == "ONEMCP_DISABLE_AUDIT" ? "1" : null)).AuditEnabled.ShouldBeFalse();
 
     [Fact]
     public async Task Serve_WithDisableAuditInTheEnvironment_AuditsNothing()

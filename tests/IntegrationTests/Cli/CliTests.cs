@@ -132,6 +132,19 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_WithSeveralConfigErrors_ExitsTwoWithALineForEach()
+    {
+        var config = _directory.Write("mcp.json", """{ "mcpServers": { "a": { "command": 42 }, "b": { "command": "run", "maxRestarts": -1 }, "c": { "url": "ftp://x" } } }""");
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", "--config", config, "--port", "0"], _directory.Path);
+
+        exitCode.ShouldBe(2);
+        stderr.Count.ShouldBe(4, string.Join('\n', stderr));
+        stderr[0].ShouldStartWith("onemcp: invalid configuration");
+        stderr.Skip(1).Select(l => l.Trim().Split(':')[0]).ShouldBe(["$.mcpServers.a.command", "$.mcpServers.b.maxRestarts", "$.mcpServers.c.url"], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task Serve_WhenThePortIsTaken_ExitsWithOneErrorLine()
     {
         using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

@@ -140,6 +140,41 @@ public sealed class BackendDefinitionAssemblerTests
     }
 
     [Fact]
+    public void Assemble_WhenIdleTimeoutIsUnderASecond_ReportsIt()
+    {
+        var result = _assembler.Assemble("files", new RegisterBackendCommand { Command = "node", Credentials = "perUser", IdleTimeoutMinutes = 1e-9 });
+
+        result.Errors.ShouldBe([new BackendDefinitionError("idleTimeoutMinutes", "Must be at least one second (0.0167 minutes).")]);
+    }
+
+    [Fact]
+    public void Assemble_WhenAHeaderValueHasALineBreak_ReportsItAtItsFieldWithoutTheValue()
+    {
+        var result = _assembler.Assemble("web", new RegisterBackendCommand
+        {
+            Url = "https://svc.example.test/mcp",
+            Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer s3cret-value\n" },
+        });
+
+        result.Settings.ShouldBeNull();
+        var error = result.Errors.ShouldHaveSingleItem();
+        error.Field.ShouldBe("headers.Authorization");
+        error.Message.ShouldNotContain("s3cret");
+    }
+
+    [Fact]
+    public void Assemble_WhenAnEnvValueHasANul_ReportsItAtItsField()
+    {
+        var result = _assembler.Assemble("files", new RegisterBackendCommand
+        {
+            Command = "node",
+            Env = new Dictionary<string, string> { ["KEY"] = "a\0b" },
+        });
+
+        result.Errors.ShouldHaveSingleItem().Field.ShouldBe("env.KEY");
+    }
+
+    [Fact]
     public void Assemble_WhenApprovalIsSetOnAStdioDefinition_ReportsThatItHasNoEffect()
     {
         var result = _assembler.Assemble("files", new RegisterBackendCommand { Command = "node", Credentials = "perUser", Approval = "admin" });

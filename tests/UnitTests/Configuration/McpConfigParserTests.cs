@@ -564,6 +564,90 @@ public sealed class McpConfigParserTests
     }
 
     [Fact]
+    public void Parse_WhenDisabledServerHasAnUnsetVariableInItsUrlHost_KeepsTheServerWithAWarning()
+    {
+        // "https://${NOPE}/mcp" is no URL at all; the server must not vanish from a file reported valid (the sync
+        // would delete its stored backend and credentials).
+        var result = Parse("""{ "mcpServers": { "a": { "url": "https://${NOPE}/mcp", "disabled": true } } }""");
+
+        result.IsValid.ShouldBeTrue();
+        var backend = result.Backends.ShouldHaveSingleItem();
+        backend.Name.Value.ShouldBe("a");
+        backend.Disabled.ShouldBeTrue();
+        backend.Http().Url.IsAbsoluteUri.ShouldBeFalse();
+        Uri.UnescapeDataString(backend.Http().Url.OriginalString).ShouldBe("https://${NOPE}/mcp");
+        var stored = OneMcp.Infrastructure.Persistence.Repositories.BackendSettingsDocument.From(backend).ToSettings("a");
+        stored.RequiresReconnectComparedTo(backend).ShouldBeFalse();
+        result.Warnings.ShouldHaveSingleItem().Path.ShouldBe("$.mcpServers.a.url");
+    }
+
+    [Fact]
+    public void Parse_WhenAnEnvArrayNamesAnUnsetVariable_WarnsNamingItAndStartsWithoutIt()
+    {
+        var result = ParseServer("""{ "command": "run", "env": ["SET_ONE", "GITHUB_TOKEN", "X=1"] }""", ("SET_ONE", "v"));
+
+        result.IsValid.ShouldBeTrue();
+        result.Backends.ShouldHaveSingleItem().Stdio().Environment.Keys.ShouldBe(["SET_ONE", "X"], ignoreOrder: true);
+        var warning = result.Warnings.ShouldHaveSingleItem();
+        warning.Path.ShouldBe("$.mcpServers.s.env[1]");
+        warning.Message.ShouldContain("GITHUB_TOKEN");
+    }
+
+    [Fact]
+    public void Parse_WhenAnEnvArrayNamesASetVariable_PassesItThroughWithoutWarning()
+    {
+        var result = ParseServer("""{ "command": "run", "env": ["GITHUB_TOKEN"] }""", ("GITHUB_TOKEN", "s3cret-value"));
+
+        result.Warnings.ShouldBeEmpty();
+        result.Backends.ShouldHaveSingleItem().Stdio().Environment["GITHUB_TOKEN"].ShouldBe("s3cret-value");
+    }
+
+    [Theory]
+    [InlineData("s3cret-value\n")]
+    [InlineData("s3cret-value\r\n")]
+    [InlineData("s3cr\u0000et")]
+    [InlineData("s3cr\net")]
+    public void Parse_WhenAHeaderValueHasALineBreakOrNul_ReportsItWithoutTheValue(string token)
+    {
+        var error = SingleError(ParseServer(
+            """{ "url": "https://api.example.test/mcp", "headers": { "Authorization": "Bearer ${TOKEN}" } }""", ("TOKEN", token)));
+
+        error.Path.ShouldBe("$.mcpServers.s.headers.Authorization");
+        error.Message.ShouldContain("which an HTTP header value cannot hold");
+        error.Message.ShouldNotContain("s3cr");
+    }
+
+    [Fact]
+    public void Parse_WhenAHeaderValueWrittenInTheFileHasALineBreak_ReportsIt()
+    {
+        var error = SingleError(ParseServer("""{ "url": "https://api.example.test/mcp", "headers": { "X-Key": "abc\r\nX-Injected: 1" } }"""));
+
+        error.Path.ShouldBe("$.mcpServers.s.headers.X-Key");
+    }
+
+    [Fact]
+    public void Parse_WhenAnEnvValueHasANul_ReportsIt_ButALineBreakIsKept()
+    {
+        var nul = SingleError(ParseServer("""{ "command": "run", "env": { "KEY": "${K}" } }""", ("K", "a\0b")));
+        nul.Path.ShouldBe("$.mcpServers.s.env.KEY");
+        nul.Message.ShouldNotContain("a\0b");
+
+        // A multi-line value (a PEM key) is a valid environment value.
+        ParseSingle("""{ "mcpServers": { "s": { "command": "run", "env": { "KEY": "${K}" } } } }""", ("K", "line1\nline2\n"))
+            .Stdio().Environment["KEY"].ShouldBe("line1\nline2\n");
+    }
+
+    [Fact]
+    public void Parse_WhenServerDefaultsHeaderValueHasALineBreak_ReportsIt()
+    {
+        var error = SingleError(Parse(
+            """{ "serverDefaults": { "headers": { "Authorization": "${TOKEN}" } }, "mcpServers": { "s": { "url": "https://a.example.test/mcp" } } }""",
+            ("TOKEN", "t\n")));
+
+        error.Path.ShouldBe("$.serverDefaults.headers.Authorization");
+    }
+
+    [Fact]
     public void Parse_WhenToolDescriptionContainsReference_DoesNotSubstitute()
     {
         var backend = ParseSingle(

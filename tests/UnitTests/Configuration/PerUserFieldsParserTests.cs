@@ -85,12 +85,27 @@ public sealed class PerUserFieldsParserTests
     [InlineData("-1", "Must be a positive number of minutes.")]
     [InlineData("\"5\"", "Expected a number of minutes, got a string.")]
     [InlineData("100000", "Must be at most 35791 minutes.")]
+    [InlineData("1e-9", "Must be at least one second (0.0167 minutes).")]
+    [InlineData("0.016", "Must be at least one second (0.0167 minutes).")]
+    [InlineData("1e400", "Must be at most 35791 minutes.")]
     public void Parse_WhenIdleTimeoutIsNotAPositiveNumber_ReportsIt(string value, string message)
     {
         var error = SingleError(ParseServer($$"""{ "command": "run", "credentials": "perUser", "idleTimeoutMinutes": {{value}} }"""));
 
         error.Path.ShouldBe("$.mcpServers.s.idleTimeoutMinutes");
         error.Message.ShouldBe(message);
+    }
+
+    [Fact]
+    public void Parse_WhenIdleTimeoutHasMoreThanMillisecondPrecision_KeepsWholeMilliseconds()
+    {
+        // Stored as whole milliseconds: a finer value would never compare equal to the stored one, and every reload
+        // would restart the backend.
+        var backend = Single(ParseServer("""{ "command": "run", "credentials": "perUser", "idleTimeoutMinutes": 0.123456 }"""));
+
+        backend.Stdio().IdleTimeout.ShouldBe(TimeSpan.FromMilliseconds(7407));
+        var stored = OneMcp.Infrastructure.Persistence.Repositories.BackendSettingsDocument.From(backend).ToSettings("s");
+        stored.RequiresReconnectComparedTo(backend).ShouldBeFalse();
     }
 
     [Theory]

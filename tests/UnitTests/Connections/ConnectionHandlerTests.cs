@@ -122,6 +122,29 @@ public sealed class ConnectionHandlerTests
     }
 
     [Fact]
+    public async Task SetSecrets_Validator_RefusesALineBreakForAHeader_AndANulAnywhere_WithoutTheValue()
+    {
+        _pool.Add(new FakeBackend(new StreamableHttpBackendSettings
+        {
+            Name = ServerName.From("api"),
+            Url = new Uri("https://api.example.test/mcp"),
+            Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer ${user:API_TOKEN}" },
+            Credentials = BackendCredentialMode.PerUser,
+        }));
+        var validator = new SetMySecretsValidator(_pool);
+
+        var header = await validator.ValidateAsync(new SetMySecretsCommand("api", Alice, new Dictionary<string, string?> { ["API_TOKEN"] = "s3cret-value\n" }));
+        var nul = await validator.ValidateAsync(new SetMySecretsCommand("db", Alice, new Dictionary<string, string?> { ["API_KEY"] = "s3cret\0value" }));
+
+        header.Errors.ShouldHaveSingleItem().ErrorMessage.ShouldContain("line break");
+        nul.Errors.ShouldHaveSingleItem().ErrorMessage.ShouldContain("NUL");
+        header.Errors.Concat(nul.Errors).ShouldAllBe(e => !e.ErrorMessage.Contains("s3cret") && e.AttemptedValue == null);
+
+        // In an environment value a line break is fine (a PEM key).
+        (await validator.ValidateAsync(new SetMySecretsCommand("db", Alice, new Dictionary<string, string?> { ["API_KEY"] = "line1\nline2" }))).IsValid.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task SetSecrets_Validator_RefusesASharedBackend_AnEmptyBody_AndABadName()
     {
         var validator = new SetMySecretsValidator(_pool);

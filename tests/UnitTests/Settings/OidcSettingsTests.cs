@@ -17,7 +17,7 @@ public sealed class OidcSettingsTests
     private static Task<ServeOptions> Resolve(Dictionary<string, string> flags, Dictionary<string, string>? variables = null) =>
         new SettingsResolver(
             name => flags.GetValueOrDefault(name),
-            flags.ContainsKey,
+            name => flags.TryGetValue(name, out var given) ? given != "false" : null,
             name => name == "XDG_DATA_HOME" ? Path.Combine(Path.GetTempPath(), "onemcp-resolver-tests") : variables?.GetValueOrDefault(name))
         .ResolveServeAsync(CancellationToken.None);
 

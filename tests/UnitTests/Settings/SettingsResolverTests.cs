@@ -8,7 +8,7 @@ public sealed class SettingsResolverTests
     private static SettingsResolver Resolver(Dictionary<string, string>? flags = null, Dictionary<string, string>? variables = null) =>
         new(
             name => flags?.GetValueOrDefault(name),
-            name => flags?.ContainsKey(name) == true,
+            name => flags?.GetValueOrDefault(name) is { } given ? given != "false" : null,
             name => name == "XDG_DATA_HOME" ? Path.Combine(Path.GetTempPath(), "onemcp-resolver-tests") : variables?.GetValueOrDefault(name));
 
     [Fact]
@@ -41,6 +41,67 @@ public sealed class SettingsResolverTests
 
         options.Metrics.ShouldBeTrue();
         options.AuditEnabled.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithASwitchGivenFalse_TakesTheFlagOverTheVariable()
+    {
+        // --disable-audit=false and --metrics false on the command line; the variables say the opposite.
+        var options = await Resolver(
+                new() { ["--disable-audit"] = "false", ["--metrics"] = "false" },
+                new() { ["ONEMCP_DISABLE_AUDIT"] = "1", ["ONEMCP_METRICS"] = "true" })
+            .ResolveServeAsync(CancellationToken.None);
+
+        options.AuditEnabled.ShouldBeTrue();
+        options.Metrics.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithEnableAuthGivenFalse_DoesNotTurnAuthOnFromTheVariable()
+    {
+        var options = await Resolver(new() { ["--enable-auth"] = "false" }, new() { ["ONEMCP_ENABLE_AUTH"] = "true" })
+            .ResolveServeAsync(CancellationToken.None);
+
+        options.EnableAuth.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAConfigFileOfSeveralErrors_NamesEveryOneOnItsOwnLine()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"onemcp-resolver-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            { "mcpServers": { "a": { "command": 42 }, "b": { "url": "ftp://x" }, "c": { "command": "run", "maxRestarts": -1 } } }
+            """);
+        try
+        {
+            var e = await Should.ThrowAsync<InvalidSettingException>(() => Resolver(new() { ["--config"] = file }).ResolveServeAsync(CancellationToken.None));
+
+            var lines = e.Message.Split('\n');
+            lines[0].ShouldBe($"invalid configuration '{file}', 3 errors:");
+            lines.Skip(1).Select(l => l.Trim().Split(':')[0]).ShouldBe(["$.mcpServers.a.command", "$.mcpServers.b.url", "$.mcpServers.c.maxRestarts"]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task ResolveServe_WithAConfigFileOfOneError_SaysItInOneLine()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"onemcp-resolver-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """{ "mcpServers": { "a": { "command": 42 } } }""");
+        try
+        {
+            var e = await Should.ThrowAsync<InvalidSettingException>(() => Resolver(new() { ["--config"] = file }).ResolveServeAsync(CancellationToken.None));
+
+            e.Message.ShouldStartWith($"invalid configuration '{file}' at $.mcpServers.a.command: ");
+            e.Message.ShouldNotContain("\n");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

@@ -22,9 +22,10 @@ public sealed class SetMySecretsValidator : AbstractValidator<SetMySecretsComman
             }
 
             // Only a per-user backend of the pool has names to check against; the other cases are reported above or answered 404.
-            var referenced = ServerName.TryValidate(command.Backend, out _) && pool.TryGet(ServerName.From(command.Backend), out var backend) && backend.Settings.IsPerUser
-                ? UserSecretReferences.In(backend.Settings)
+            var perUser = ServerName.TryValidate(command.Backend, out _) && pool.TryGet(ServerName.From(command.Backend), out var backend) && backend.Settings.IsPerUser
+                ? backend.Settings
                 : null;
+            var referenced = perUser is null ? null : UserSecretReferences.In(perUser);
 
             // A failure never carries the attempted value: it is a secret.
             foreach (var (name, value) in values)
@@ -42,6 +43,15 @@ public sealed class SetMySecretsValidator : AbstractValidator<SetMySecretsComman
                 else if (value.Length > MaxValueLength)
                 {
                     context.AddFailure(new ValidationFailure(name, $"The value must be at most {MaxValueLength} characters."));
+                }
+                else if (value.Contains('\0', StringComparison.Ordinal))
+                {
+                    context.AddFailure(new ValidationFailure(name, "The value contains a NUL character, which a header or environment value cannot hold."));
+                }
+                else if (perUser is HttpBackendSettings && value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+                {
+                    // The secret goes into a header, which cannot carry a line break: refused here, not at each request.
+                    context.AddFailure(new ValidationFailure(name, "The value contains a line break (CR or LF), which an HTTP header value cannot hold."));
                 }
             }
         });
