@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Audit;
 using OneMcp.Application.Backends;
@@ -24,9 +23,7 @@ public sealed partial class GatewayEngine(
     private readonly ILogger _logger = logger ?? NullLogger<GatewayEngine>.Instance;
     private readonly CallerConnections _connections = new(perUser, myConnections);
     private readonly MergedToolLists _toolLists = new();
-
-    // Names longer than this are clipped in the audit log: a name is a label there, not a payload.
-    private const int MaxAuditedName = 200;
+    private readonly CallAudit _audit = new(audit, time);
 
     /// <summary>
     /// The tools the session sees. A session's answer is shared with every session that sees the same backend lists
@@ -104,7 +101,7 @@ public sealed partial class GatewayEngine(
 
             (audited, auditedName) = (backend.Name.Value, toolName);
 
-            credentials = CredentialsOf(backend);
+            credentials = CallAudit.CredentialsOf(backend);
             var progress = request.ProgressToken is { } token ? new CallerProgress(caller, token, _logger) : null;
             CallToolResult result;
 
@@ -122,7 +119,7 @@ public sealed partial class GatewayEngine(
                     catch (Exception e) when (_connections.Refusal(e) is { } refusal)
                     {
                         // Not connected (or no room for one more user): an answer the model can read and pass on to the user.
-                        Audit(session, AuditKinds.ToolCall, audited, auditedName, started, CallerConnections.RefusalCode(e), credentials);
+                        _audit.Record(session, AuditKinds.ToolCall, audited, auditedName, started, CallerConnections.RefusalCode(e), credentials);
                         return new CallToolResult { IsError = true, Content = [new TextContentBlock { Text = refusal }] };
                     }
 
@@ -147,12 +144,12 @@ public sealed partial class GatewayEngine(
             }
 
             // A tool's own failure is an answer, not a protocol error; the audit log still counts it as one.
-            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, result.IsError == true ? "tool_error" : null, credentials);
+            _audit.Record(session, AuditKinds.ToolCall, audited, auditedName, started, result.IsError == true ? "tool_error" : null, credentials);
             return result;
         }
         catch (Exception e)
         {
-            Audit(session, AuditKinds.ToolCall, audited, auditedName, started, AuditErrorCode(e), credentials);
+            _audit.Record(session, AuditKinds.ToolCall, audited, auditedName, started, CallAudit.ErrorCode(e), credentials);
             throw;
         }
     }
@@ -172,7 +169,7 @@ public sealed partial class GatewayEngine(
 
             (audited, auditedName) = (backend.Name.Value, uri);
 
-            credentials = CredentialsOf(backend);
+            credentials = CallAudit.CredentialsOf(backend);
             ReadResourceResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
@@ -190,13 +187,13 @@ public sealed partial class GatewayEngine(
                 }
             }
 
-            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, null, credentials);
+            _audit.Record(session, AuditKinds.ResourceRead, audited, auditedName, started, null, credentials);
             return CachePolicy.ForRead(session, result);
         }
         catch (Exception e)
         {
             var refused = _connections.RequestRefusal(e);
-            Audit(session, AuditKinds.ResourceRead, audited, auditedName, started, AuditErrorCode(refused ?? e), credentials);
+            _audit.Record(session, AuditKinds.ResourceRead, audited, auditedName, started, CallAudit.ErrorCode(refused ?? e), credentials);
             if (refused is not null)
             {
                 throw refused;
@@ -221,7 +218,7 @@ public sealed partial class GatewayEngine(
 
             (audited, auditedName) = (backend.Name.Value, name);
 
-            credentials = CredentialsOf(backend);
+            credentials = CallAudit.CredentialsOf(backend);
             GetPromptResult result;
             using (inFlight.Enter(backend.Name, session, caller))
             {
@@ -231,13 +228,13 @@ public sealed partial class GatewayEngine(
                     cancellationToken);
             }
 
-            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, null, credentials);
+            _audit.Record(session, AuditKinds.PromptGet, audited, auditedName, started, null, credentials);
             return result;
         }
         catch (Exception e)
         {
             var refused = _connections.RequestRefusal(e);
-            Audit(session, AuditKinds.PromptGet, audited, auditedName, started, AuditErrorCode(refused ?? e), credentials);
+            _audit.Record(session, AuditKinds.PromptGet, audited, auditedName, started, CallAudit.ErrorCode(refused ?? e), credentials);
             if (refused is not null)
             {
                 throw refused;
@@ -475,35 +472,6 @@ public sealed partial class GatewayEngine(
             telemetry.Record(method, backendName, outcome, telemetry.Time.GetElapsedTime(started), span);
         }
     }
-
-    /// <summary>One allocation and a non-blocking hand-off: the audit log never slows down or fails a call.</summary>
-    private void Audit(GatewaySession session, string kind, string? backend, string? name, long started, string? errorCode, string? credentials = null)
-    {
-        var actor = session.Actor;
-        audit.Record(new AuditEntry(
-            time.GetUtcNow(), kind, errorCode is null ? AuditOutcomes.Success : AuditOutcomes.Failure,
-            actor.UserName, actor.Subject, actor.ClientId, backend,
-            name is { Length: > MaxAuditedName } ? name[..MaxAuditedName] : name,
-            (long)time.GetElapsedTime(started).TotalMilliseconds, errorCode)
-        {
-            Credentials = credentials,
-        });
-    }
-
-    /// <summary>Whose credentials a call to <paramref name="backend"/> runs with, for the audit log.</summary>
-    private static string? CredentialsOf(IBackendConnection? backend) => backend is null
-        ? null
-        : backend.Settings.IsPerUser ? AuditCredentials.User : AuditCredentials.Shared;
-
-    /// <summary>The JSON-RPC error code the client saw, or what kind of failure it was.</summary>
-    private static string AuditErrorCode(Exception exception) => exception switch
-    {
-        McpProtocolException p => ((int)p.ErrorCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        OperationCanceledException => "cancelled",
-        TimeoutException => "timeout",
-        McpException => "backend_error",
-        _ => "internal_error",
-    };
 
     private static void RejectCursor(string? cursor)
     {
