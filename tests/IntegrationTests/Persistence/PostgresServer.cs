@@ -122,7 +122,11 @@ internal abstract class PostgresServer : IAsyncDisposable
 
     /// <summary>
     /// A cluster in a temp directory, trust auth, listening on 127.0.0.1 at a free port with its socket in the same
-    /// directory. Durability is switched off (fsync) because the data is thrown away. initdb refuses to run as root,
+    /// directory. Durability against a machine crash is switched off (fsync) because the data is thrown away; a commit
+    /// still waits for its WAL to be written (synchronous_commit stays on, a write to the page cache), so what a test
+    /// saw committed survives <see cref="StopAsync"/>'s immediate stop, as it would survive a crash of a real database
+    /// server with the defaults. (With synchronous_commit off, a token issued just before a stop was sometimes lost, and
+    /// the gateway rightly refused it afterwards.) initdb refuses to run as root,
     /// so as root every server command runs as the <c>postgres</c> system user. A watchdog process stops the
     /// cluster and deletes the directory if the test host dies without disposing it.
     /// </summary>
@@ -241,7 +245,7 @@ internal abstract class PostgresServer : IAsyncDisposable
             Path.Combine(_bin, "pg_ctl"),
             [
                 "-D", _data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "30",
-                "-o", $"-c listen_addresses=127.0.0.1 -p {_port} -k {_root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                "-o", $"-c listen_addresses=127.0.0.1 -p {_port} -k {_root} -c fsync=off -c full_page_writes=off -c max_connections=300",
                 "start",
             ],
             asPostgres: IsRoot);
