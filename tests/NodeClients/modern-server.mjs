@@ -2,7 +2,7 @@
 // streamable HTTP without sessions, for the integration tests to put behind the gateway as a backend:
 //   node modern-server.mjs <port>      (0 picks a free port)
 // Once it listens it prints one line, "LISTENING http://127.0.0.1:<port>/mcp", and serves until killed.
-// Tools: echo; ask_name (input_required with an elicitation, completes with the answer); ask_model
+// Tools: echo; ask_name (input_required with an elicitation, completes with the answer), and the same as ask_naïve; ask_model
 // (input_required with a sampling request, completes with the model's text); add_tool (registers a tool that
 // echoes, and announces the change on every open subscriptions/listen stream); touch_resource (announces a
 // resource update to the listens that follow it); log_level (the per-request log level it was sent). A resource
@@ -35,22 +35,24 @@ function createServer() {
   server.registerTool('echo', { description: 'Echoes its message.', inputSchema: messageSchema() },
     async ({ message }) => text(message));
 
-  server.registerTool('ask_name', { description: 'Asks the user for a name (elicitation), then greets it.' },
-    async (ctx) => {
-      const answer = inputResponse(ctx.mcpReq.inputResponses, 'name');
-      if (answer.kind !== 'elicit') {
-        return inputRequired({
-          inputRequests: {
-            name: inputRequired.elicit({
-              message: 'What is your name?',
-              requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-            }),
-          },
-        });
-      }
+  const askName = async (ctx) => {
+    const answer = inputResponse(ctx.mcpReq.inputResponses, 'name');
+    if (answer.kind !== 'elicit') {
+      return inputRequired({
+        inputRequests: {
+          name: inputRequired.elicit({
+            message: 'What is your name?',
+            requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+          }),
+        },
+      });
+    }
 
-      return text(answer.action === 'accept' ? `hello ${answer.content?.name}` : `no name (${answer.action})`);
-    });
+    return text(answer.action === 'accept' ? `hello ${answer.content?.name}` : `no name (${answer.action})`);
+  };
+  server.registerTool('ask_name', { description: 'Asks the user for a name (elicitation), then greets it.' }, askName);
+  // The same under a name beyond ASCII, which a 2026-07-28 request carries Base64-encoded in its Mcp-Name header.
+  server.registerTool('ask_naïve', { description: 'ask_name under a name that is not plain ASCII.' }, askName);
 
   server.registerTool('ask_model', { description: 'Asks the client\'s model (sampling), then returns its answer.' },
     async (ctx) => {

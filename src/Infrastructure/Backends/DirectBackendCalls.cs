@@ -105,9 +105,8 @@ internal sealed partial class DirectBackendCalls(
             };
             AddHeaders(request.Headers, sessionId, version, lastEventId: null);
             request.Headers.TryAddWithoutValidation("Mcp-Method", method);
-            // As SEP-2243 says and the SDK's server reads it: printable ASCII as it is, anything else (a resource URI
-            // with non-ASCII characters, a value with leading or trailing blanks) as =?base64?...?=.
-            request.Headers.TryAddWithoutValidation("Mcp-Name", McpHeaderEncoder.EncodeValue(name));
+            // Raw: McpNameHeaderHandler encodes it on its way out, as it does the SDK client's.
+            request.Headers.TryAddWithoutValidation(McpNameHeaderHandler.Header, name);
             request.Headers.TryAddWithoutValidation("Accept", AcceptBoth);
             using var response = await endpoint.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (response.StatusCode == HttpStatusCode.NotFound && sessionId is not null)

@@ -12,10 +12,14 @@ namespace OneMcp.Infrastructure.Backends;
 public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenSource tokens) : IDisposable
 {
     // One connection pool for every HTTP backend; request timeouts are the gateway's own, per backend. The trace
-    // context is put on each request by TraceContextHandler instead of .NET's own propagation (see there).
+    // context is put on each request by TraceContextHandler instead of .NET's own propagation (see there), and every
+    // Mcp-Name header is encoded by McpNameHeaderHandler.
     private readonly TraceContextHandler _connections = new()
     {
-        InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ActivityHeadersPropagator = null },
+        InnerHandler = new McpNameHeaderHandler
+        {
+            InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ActivityHeadersPropagator = null },
+        },
     };
 
     // Variables beyond the SDK's safe default set that common runtimes need to start at all. Everything

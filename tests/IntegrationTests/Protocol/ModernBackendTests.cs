@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using OneMcp.Infrastructure.Backends;
 using OneMcp.IntegrationTests.ControlPlane;
 using OneMcp.IntegrationTests.Gateway;
 using OneMcp.IntegrationTests.Support;
@@ -79,6 +80,34 @@ public sealed class ModernBackendTests(ModernBackendFixture fixture) : IClassFix
 
         AggregationTests.Text(result).ShouldBe("hello Ada", "the backend's input_required was answered on the session and the call retried");
         asked.ShouldBe(["What is your name?"]);
+    }
+
+    [Fact]
+    public async Task ACallRetriedWithItsAnswers_ToAToolNamedBeyondAscii_CarriesItsNameEncoded()
+    {
+        // The gateway's first attempt goes without the SDK client, the retry with the answers through it: both must send
+        // the name in Mcp-Name as =?base64?...?= (SEP-2243). The SDK client puts it in the header as it is, which .NET's
+        // HTTP client refuses to send ("Request headers must contain only ASCII characters"): this test's own client
+        // needs the gateway's encoding handler for the same reason.
+        using var http = new HttpClient(new McpNameHeaderHandler { InnerHandler = new SocketsHttpHandler() });
+        var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = Gateway.Url("/mcp") }, http);
+        await using var client = await McpClient.CreateAsync(transport, new McpClientOptions
+        {
+            ProtocolVersion = ProtocolEras.Legacy,
+            Handlers = new McpClientHandlers
+            {
+                ElicitationHandler = (_, _) => ValueTask.FromResult(new ElicitResult
+                {
+                    Action = "accept",
+                    Content = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement("Zoë") },
+                }),
+            },
+        });
+
+        var result = await client.CallToolAsync("modern_1mcp_ask_naïve");
+
+        result.IsError.ShouldNotBe(true, AggregationTests.Text(result));
+        AggregationTests.Text(result).ShouldBe("hello Zoë");
     }
 
     [Fact]
