@@ -46,6 +46,15 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
             return;
         }
 
+        if (legacyMessage && request.Query["sessionId"] is not [{ Length: > 0 }])
+        {
+            // The SDK answers this with a bare JSON string.
+            await JsonRpcErrors.WriteAsync(
+                context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest,
+                "The sessionId query parameter is missing: post each message to the URL the GET /sse stream announced.");
+            return;
+        }
+
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = maxBodyBytes;

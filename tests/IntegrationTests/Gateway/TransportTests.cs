@@ -37,6 +37,23 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
     }
 
     [Theory]
+    [InlineData("/messages")]
+    [InlineData("/messages?sessionId=")]
+    [InlineData("/messages?sessionId=a&sessionId=b")]
+    public async Task LegacySse_MessageWithoutOneSessionId_GetsAJsonRpcError(string path)
+    {
+        // Before: the SDK's 400 with a bare JSON string as its body.
+        using var content = new StringContent("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await _http.PostAsync(Gateway.Url(path), content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((int)error["code"]!).ShouldBe(-32600);
+        error["message"]!.ToString().ShouldContain("sessionId");
+    }
+
+    [Theory]
     [InlineData("text/plain", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", 415)]
     [InlineData(null, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", 415)]
     [InlineData("application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", 400)]
