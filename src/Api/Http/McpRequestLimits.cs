@@ -36,12 +36,22 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
             return;
         }
 
-        if (!IsJson(request.ContentType) && GatewayRoutes.IsStreamablePost(request))
+        var legacyMessage = request.Path == GatewayRoutes.SdkMessage;
+        if (!IsJson(request.ContentType) && (legacyMessage || GatewayRoutes.IsStreamablePost(request)))
         {
-            // Through the SDK, routing answered text/plain with a bare 415 and a missing Content-Type with a 500; the
-            // fast paths (ADR 0036, ADR 0038) answered both. Every path now refuses them alike.
+            // Through the SDK, routing answered text/plain with a bare 415 and a missing Content-Type with a 500 (on the
+            // legacy /messages too); the fast paths (ADR 0036, ADR 0038) answered both. Every path now refuses them alike.
             await JsonRpcErrors.WriteAsync(
                 context, StatusCodes.Status415UnsupportedMediaType, JsonRpcErrors.InvalidRequest, "The request body must be JSON, sent with Content-Type: application/json.");
+            return;
+        }
+
+        if (legacyMessage && request.Query["sessionId"] is not [{ Length: > 0 }])
+        {
+            // The SDK answers this with a bare JSON string.
+            await JsonRpcErrors.WriteAsync(
+                context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest,
+                "The sessionId query parameter is missing: post each message to the URL the GET /sse stream announced.");
             return;
         }
 
@@ -63,6 +73,13 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
         {
             await RejectAsync(context);
+        }
+        catch (JsonException e) when (legacyMessage && !context.Response.HasStarted)
+        {
+            // The SDK reads a legacy SSE message without catching what its JSON reader throws (a bare 500 and an error in
+            // the log); streamable HTTP answers the same body with this error.
+            await JsonRpcErrors.WriteAsync(
+                context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest, $"The POST body did not contain a valid JSON-RPC message: {e.Message}");
         }
         catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType?.Assembly == typeof(JsonException).Assembly && !context.Response.HasStarted)
         {

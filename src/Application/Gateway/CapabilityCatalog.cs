@@ -83,7 +83,7 @@ public sealed class CapabilityCatalog
         var tools = new List<Tool>(capabilities.Tools.Count);
         foreach (var tool in capabilities.Tools)
         {
-            if (settings.DisabledTools.Contains(tool.Name))
+            if (string.IsNullOrEmpty(tool.Name) || settings.DisabledTools.Contains(tool.Name))
             {
                 continue;
             }
@@ -98,21 +98,23 @@ public sealed class CapabilityCatalog
             tools.Add(copy);
         }
 
-        var resources = capabilities.Resources.Select(r =>
+        // A faulty backend's entry without a name or URI is left out: it could never be named back to the gateway, and
+        // prefixing it would throw, failing the list of every session that sees the backend.
+        var resources = capabilities.Resources.Where(r => !string.IsNullOrEmpty(r.Uri)).Select(r =>
         {
             var copy = Clone(r, McpJsonUtilities.DefaultOptions);
             copy.Uri = ExposedName(r.Uri);
             return copy;
         }).ToArray();
 
-        var templates = capabilities.ResourceTemplates.Select(t =>
+        var templates = capabilities.ResourceTemplates.Where(t => !string.IsNullOrEmpty(t.UriTemplate)).Select(t =>
         {
             var copy = Clone(t, McpJsonUtilities.DefaultOptions);
             copy.UriTemplate = ExposedName(t.UriTemplate);
             return copy;
         }).ToArray();
 
-        var prompts = capabilities.Prompts.Select(p =>
+        var prompts = capabilities.Prompts.Where(p => !string.IsNullOrEmpty(p.Name)).Select(p =>
         {
             var copy = Clone(p, McpJsonUtilities.DefaultOptions);
             copy.Name = ExposedName(p.Name);

@@ -143,6 +143,11 @@ public sealed partial class GatewayEngine(
                 }
             }
 
+            if (session.OnlyBackend is null)
+            {
+                AnsweredResourceUris.Prefix(backend.Name, result.Content);
+            }
+
             // A tool's own failure is an answer, not a protocol error; the audit log still counts it as one.
             _audit.Record(session, AuditKinds.ToolCall, audited, auditedName, started, result.IsError == true ? "tool_error" : null, credentials);
             return result;
@@ -226,6 +231,14 @@ public sealed partial class GatewayEngine(
                 result = await ObserveAsync(RequestMethods.PromptsGet, backend, name, session, request.Meta, (connection, name, request.Arguments),
                     static (meta, get, ct) => get.connection.GetPromptAsync(new GetPromptRequestParams { Name = get.name, Arguments = get.Arguments, Meta = meta }, ct),
                     cancellationToken);
+            }
+
+            if (session.OnlyBackend is null)
+            {
+                foreach (var message in result.Messages)
+                {
+                    AnsweredResourceUris.Prefix(backend.Name, message.Content);
+                }
             }
 
             _audit.Record(session, AuditKinds.PromptGet, audited, auditedName, started, null, credentials);

@@ -22,6 +22,9 @@ public static class RequestParamsCheck
         RequestMethods.PromptsGet => NotAnObject(method, parameters) ?? PromptsGet(parameters),
         RequestMethods.CompletionComplete => NotAnObject(method, parameters) ?? Complete(parameters),
         RequestMethods.LoggingSetLevel => NotAnObject(method, parameters) ?? SetLevel(parameters),
+        RequestMethods.ToolsList or RequestMethods.ResourcesList or RequestMethods.ResourcesTemplatesList or RequestMethods.PromptsList =>
+            NotAnObject(method, parameters) ?? Cursor(method, parameters),
+        RequestMethods.ResourcesSubscribe or RequestMethods.ResourcesUnsubscribe => NotAnObject(method, parameters) ?? Uri(method, parameters),
         _ => null,
     };
 
@@ -62,6 +65,27 @@ public static class RequestParamsCheck
         }
 
         return IsString(p["uri"]) ? MetaProblem(RequestMethods.ResourcesRead, p) : "resources/read: 'uri' must be a string.";
+    }
+
+    // A cursor of another type failed the SDK's typed read as an internal error; the gateway refuses any cursor anyway.
+    private static string? Cursor(string method, JsonNode? parameters)
+    {
+        if (parameters is not JsonObject p)
+        {
+            return null;
+        }
+
+        return p["cursor"] is { } cursor && !IsString(cursor) ? $"{method}: 'cursor' must be a string." : MetaProblem(method, p);
+    }
+
+    private static string? Uri(string method, JsonNode? parameters)
+    {
+        if (parameters is not JsonObject p)
+        {
+            return null;
+        }
+
+        return IsString(p["uri"]) ? MetaProblem(method, p) : $"{method}: 'uri' must be a string.";
     }
 
     private static string? PromptsGet(JsonNode? parameters)
@@ -106,9 +130,27 @@ public static class RequestParamsCheck
         }
 
         var type = reference["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null;
-        return type is null || !ReferenceTypes.Contains(type, StringComparer.Ordinal)
-            ? "completion/complete: 'ref.type' must be 'ref/prompt' or 'ref/resource'."
-            : null;
+        if (type is null || !ReferenceTypes.Contains(type, StringComparer.Ordinal))
+        {
+            return "completion/complete: 'ref.type' must be 'ref/prompt' or 'ref/resource'.";
+        }
+
+        if (type == ReferenceTypes[0] ? !IsString(reference["name"]) : !IsString(reference["uri"]))
+        {
+            return type == ReferenceTypes[0] ? "completion/complete: 'ref.name' must be a string." : "completion/complete: 'ref.uri' must be a string.";
+        }
+
+        if (p["argument"] is not JsonObject argument || !IsString(argument["name"]) || !IsString(argument["value"]))
+        {
+            return "completion/complete: 'argument' must be an object with a string 'name' and a string 'value'.";
+        }
+
+        if (p["context"] is { } context && context is not JsonObject)
+        {
+            return "completion/complete: 'context' must be an object.";
+        }
+
+        return MetaProblem(RequestMethods.CompletionComplete, p);
     }
 
     private static string? SetLevel(JsonNode? parameters)

@@ -100,10 +100,15 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
             _perSession.Remove(session.Id);
         }
 
+        var owner = Connections.ConnectionOwner.Of(session.Actor);
         foreach (var prefixed in prefixedUris)
         {
-            // A per-user backend's subscriptions are on the user's own connection, which ends when it idles out.
-            if (CapabilityName.TryParse(prefixed, out var server, out var uri) && pool.TryGet(server, out var backend) && !backend.Settings.IsPerUser)
+            if (!CapabilityName.TryParse(prefixed, out var server, out var uri))
+            {
+                continue;
+            }
+
+            if (pool.TryGet(server, out var backend) && !backend.Settings.IsPerUser)
             {
                 var key = (backend.Name, uri);
                 var entry = await EnterAsync(key, cancellationToken);
@@ -115,8 +120,45 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
                 {
                     Leave(key, entry);
                 }
+
+                continue;
+            }
+
+            // A per-user backend's subscription is on the user's own connection, which keeps it until it idles out; a
+            // removed backend has no connection left. Only the count goes: kept, it would stop the user's next session
+            // from subscribing the connection that runs then (a restarted instance would never send its updates).
+            if (!await DropCountAsync((server, OwnedUri(owner, uri)), cancellationToken))
+            {
+                await DropCountAsync((server, uri), cancellationToken);
             }
         }
+    }
+
+    // False when nobody counts on the resource under that key.
+    private async ValueTask<bool> DropCountAsync((ServerName Server, string Uri) key, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_entries.ContainsKey(key))
+            {
+                return false;
+            }
+        }
+
+        var entry = await EnterAsync(key, cancellationToken);
+        try
+        {
+            if (entry.Subscribers > 0)
+            {
+                entry.Subscribers--;
+            }
+        }
+        finally
+        {
+            Leave(key, entry);
+        }
+
+        return true;
     }
 
     /// <summary>Subscribes a reconnected backend again to every resource sessions still follow on it.</summary>
@@ -155,7 +197,9 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
 
     // A user's own connection to a per-user backend is subscribed for that user alone: their count is their own.
     private static (ServerName Server, string Uri) KeyOf(IBackendConnection backend, string uri) =>
-        (backend.Name, backend is Connections.IUserBackendConnection own ? $"{own.Owner.Key} {uri}" : uri);
+        (backend.Name, backend is Connections.IUserBackendConnection own ? OwnedUri(own.Owner, uri) : uri);
+
+    private static string OwnedUri(Connections.ConnectionOwner owner, string uri) => $"{owner.Key} {uri}";
 
     public void Dispose()
     {

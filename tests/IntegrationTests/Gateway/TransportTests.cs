@@ -37,6 +37,48 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
     }
 
     [Theory]
+    [InlineData("/messages")]
+    [InlineData("/messages?sessionId=")]
+    [InlineData("/messages?sessionId=a&sessionId=b")]
+    public async Task LegacySse_MessageWithoutOneSessionId_GetsAJsonRpcError(string path)
+    {
+        // Before: the SDK's 400 with a bare JSON string as its body.
+        using var content = new StringContent("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await _http.PostAsync(Gateway.Url(path), content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((int)error["code"]!).ShouldBe(-32600);
+        error["message"]!.ToString().ShouldContain("sessionId");
+    }
+
+    [Theory]
+    [InlineData("text/plain", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", 415)]
+    [InlineData(null, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", 415)]
+    [InlineData("application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", 400)]
+    [InlineData("application/json", "{}", 400)]
+    [InlineData("application/json", "", 400)]
+    public async Task LegacySse_BadMessageBodies_GetAJsonRpcErrorAndTheSessionKeepsServing(string? contentType, string body, int status)
+    {
+        // Before: a missing Content-Type and a body that is not a JSON-RPC message were a bare 500 (and an error in the
+        // gateway's log), text/plain a bare 415 without a body.
+        using var stream = await LegacySseStream.OpenAsync(_http, Gateway.Url("/sse"));
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        using var response = await _http.PostAsync(stream.MessagesUrl, content);
+
+        ((int)response.StatusCode).ShouldBe(status);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((int)error["code"]!).ShouldBe(-32600);
+        await stream.InitializeAsync(_http);
+    }
+
+    [Theory]
     [InlineData("evil.example")]
     [InlineData("evil.example:3050")]
     [InlineData("127.0.0.1.evil.example")]

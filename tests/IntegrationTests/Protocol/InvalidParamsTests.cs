@@ -68,6 +68,13 @@ public sealed class InvalidParamsTests(TaggedBackendsFixture fixture) : IClassFi
     [InlineData("resources/read", """{"uri":5}""", "'uri' must be a string")]
     [InlineData("prompts/get", """{"name":5}""", "'name' must be a string")]
     [InlineData("tools/call", "[]", "'params' must be an object")]
+    [InlineData("tools/list", """{"cursor":5}""", "'cursor' must be a string")]
+    [InlineData("resources/list", """{"cursor":{"page":2}}""", "'cursor' must be a string")]
+    [InlineData("tools/list", "[]", "'params' must be an object")]
+    [InlineData("resources/subscribe", "{}", "'uri' must be a string")]
+    [InlineData("resources/unsubscribe", """{"uri":7}""", "'uri' must be a string")]
+    [InlineData("completion/complete", """{"ref":{"type":"ref/resource"},"argument":{"name":"id","value":"x"}}""", "'ref.uri' must be a string")]
+    [InlineData("completion/complete", """{"ref":{"type":"ref/prompt","name":"alpha_1mcp_greeting"}}""", "'argument' must be an object")]
     public async Task LegacySession_ParamsOfTheWrongType_AreInvalidParams_NotAnInternalError(string method, string parameters, string field)
     {
         // Before: the SDK's typed read of these failed as an internal error (-32603 "An error occurred."). Sent raw:

@@ -13,6 +13,21 @@ public sealed class CapabilityCatalogTests
         Backend.Named("docs").Tagged("docs").Connected(Caps.New().Tools("search").Resources("file:///a").Templates("file:///{p}").Prompts("p"));
 
     [Fact]
+    public void ListTools_WhenABackendListsANamelessCapability_LeavesItOutAndStillListsEveryBackend()
+    {
+        // A faulty backend's tool, prompt, resource or template without a name or URI cannot be named to the gateway
+        // anyway. Prefixing it threw, and every tools/list, resources/list and prompts/list that saw the backend failed.
+        var faulty = Backend.Named("faulty").Connected(Caps.New().Tools("", "ok").Resources("", "file:///a").Templates("").Prompts(""));
+        using var fixture = new EngineFixture(faulty, Docs());
+        var session = fixture.Session();
+
+        fixture.Engine.ListTools(session, null).Tools.Select(t => t.Name).ShouldBe(["docs_1mcp_search", "faulty_1mcp_ok"]);
+        fixture.Engine.ListResources(session, null).Resources.Select(r => r.Uri).ShouldBe(["docs_1mcp_file:///a", "faulty_1mcp_file:///a"]);
+        fixture.Engine.ListResourceTemplates(session, null).ResourceTemplates.Select(t => t.UriTemplate).ShouldBe(["docs_1mcp_file:///{p}"]);
+        fixture.Engine.ListPrompts(session, null).Prompts.Select(p => p.Name).ShouldBe(["docs_1mcp_p"]);
+    }
+
+    [Fact]
     public void For_WhenNothingChanged_ReturnsTheSameInstanceAndLists()
     {
         var catalog = new CapabilityCatalog();

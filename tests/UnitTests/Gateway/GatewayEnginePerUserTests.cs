@@ -273,6 +273,46 @@ public sealed class GatewayEnginePerUserTests : IDisposable
         ((RecordingPeer)carols.Peer).Methods.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Subscribe_InAUsersNextSession_AfterHerEarlierOneEnded_ReachesTheConnectionRunningThen()
+    {
+        _entry.Capabilities = Caps.New().Tools("env").Resources("file:///a.txt").WithSubscribe().Build();
+        var owner = new ConnectionOwner("alice-id");
+        var first = new FakeBackend(Backend.Named("files").Build());
+        _perUser.Connections[owner] = new OwnedConnection(first, owner);
+        var earlier = new GatewaySession("alice-1", SessionFilter.None) { Actor = Alice };
+        await _engine.SubscribeAsync(earlier, "files_1mcp_file:///a.txt", CancellationToken.None);
+        await _subscriptions.ReleaseSessionAsync(earlier, _pool, CancellationToken.None);
+
+        // Her instance idled out meanwhile, and her next call started another.
+        var restarted = new FakeBackend(Backend.Named("files").Build());
+        _perUser.Connections[owner] = new OwnedConnection(restarted, owner);
+        await _engine.SubscribeAsync(new GatewaySession("alice-2", SessionFilter.None) { Actor = Alice }, "files_1mcp_file:///a.txt", CancellationToken.None);
+
+        first.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe(["file:///a.txt"]);
+        restarted.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe(["file:///a.txt"], "the running instance must be asked, or her session never hears of a change");
+    }
+
+    [Fact]
+    public async Task Subscribe_AfterTheBackendWasRemovedAndAddedAgain_CountsOnlyTheLiveSessions()
+    {
+        var web = new FakeBackend(Backend.Named("web").Build(), Caps.New().Resources("https://example.test/a").WithSubscribe().Build());
+        _pool.Add(web);
+        var earlier = new GatewaySession("carol-1", SessionFilter.None) { Actor = Carol };
+        await _engine.SubscribeAsync(earlier, "web_1mcp_https://example.test/a", CancellationToken.None);
+        _pool.Remove(web.Name);
+        await _subscriptions.ReleaseSessionAsync(earlier, _pool, CancellationToken.None);
+
+        var again = new FakeBackend(Backend.Named("web").Build(), Caps.New().Resources("https://example.test/a").WithSubscribe().Build());
+        _pool.Add(again);
+        var later = new GatewaySession("carol-2", SessionFilter.None) { Actor = Carol };
+        await _engine.SubscribeAsync(later, "web_1mcp_https://example.test/a", CancellationToken.None);
+        await _engine.UnsubscribeAsync(later, "web_1mcp_https://example.test/a", CancellationToken.None);
+
+        again.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe(["https://example.test/a"]);
+        again.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBe(["https://example.test/a"], "its last subscriber left");
+    }
+
     public void Dispose() => _subscriptions.Dispose();
 
     /// <summary>A user's own connection to a per-user backend, over a fake.</summary>

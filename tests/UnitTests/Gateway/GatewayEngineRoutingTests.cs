@@ -112,6 +112,56 @@ public sealed class GatewayEngineRoutingTests
         ((TextContentBlock)result.Messages.Single().Content).Text.ShouldBe("text of summarise");
     }
 
+    [Fact]
+    public async Task CallToolAsync_WhenResultLinksOrEmbedsResources_PrefixesTheirUrisSoTheClientCanReadThem()
+    {
+        using var fixture = Fixture(out var docs, out _);
+        docs.Capabilities = Caps.New().Tools("find").Resources("file:///readme.md").Build();
+        docs.ToolResult = _ => new CallToolResult
+        {
+            Content =
+            [
+                new TextContentBlock { Text = "found" },
+                new ResourceLinkBlock { Uri = "file:///guide/intro.md", Name = "intro" },
+                new EmbeddedResourceBlock { Resource = new TextResourceContents { Uri = "file:///readme.md", Text = "main" } },
+            ],
+        };
+        var session = fixture.Session();
+
+        var result = await fixture.Engine.CallToolAsync(session, new RecordingPeer(), new CallToolRequestParams { Name = "docs_1mcp_find" }, CancellationToken.None);
+
+        ((ResourceLinkBlock)result.Content[1]).Uri.ShouldBe("docs_1mcp_file:///guide/intro.md");
+        ((EmbeddedResourceBlock)result.Content[2]).Resource.Uri.ShouldBe("docs_1mcp_file:///readme.md");
+        ((TextContentBlock)result.Content[0]).Text.ShouldBe("found");
+
+        // The link leads where it says: read through the gateway, it reaches the backend under its own URI.
+        var linked = ((ResourceLinkBlock)result.Content[1]).Uri;
+        await fixture.Engine.ReadResourceAsync(session, new RecordingPeer(), new ReadResourceRequestParams { Uri = linked }, CancellationToken.None);
+        docs.Requests<ReadResourceRequestParams>().Single().Uri.ShouldBe("file:///guide/intro.md");
+    }
+
+    [Fact]
+    public async Task GetPromptAsync_WhenMessagesLinkOrEmbedResources_PrefixesTheirUris()
+    {
+        using var fixture = Fixture(out var docs, out _);
+        docs.PromptResult = _ => new GetPromptResult
+        {
+            Messages =
+            [
+                new PromptMessage { Role = Role.User, Content = new EmbeddedResourceBlock { Resource = new TextResourceContents { Uri = "file:///readme.md", Text = "main" } } },
+                new PromptMessage { Role = Role.User, Content = new ResourceLinkBlock { Uri = "file:///guide.md", Name = "guide" } },
+                new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = "summarise these" } },
+            ],
+        };
+
+        var result = await fixture.Engine.GetPromptAsync(
+            fixture.Session(), new RecordingPeer(), new GetPromptRequestParams { Name = "docs_1mcp_summarise" }, CancellationToken.None);
+
+        ((EmbeddedResourceBlock)result.Messages[0].Content).Resource.Uri.ShouldBe("docs_1mcp_file:///readme.md");
+        ((ResourceLinkBlock)result.Messages[1].Content).Uri.ShouldBe("docs_1mcp_file:///guide.md");
+        ((TextContentBlock)result.Messages[2].Content).Text.ShouldBe("summarise these");
+    }
+
     [Theory]
     [InlineData("web_1mcp_search")]
     [InlineData("docs_1mcp_")]

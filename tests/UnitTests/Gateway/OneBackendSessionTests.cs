@@ -101,6 +101,18 @@ public sealed class OneBackendSessionTests
     }
 
     [Fact]
+    public async Task CallToolAsync_LeavesResourceLinksUnderTheirOriginalUris()
+    {
+        using var fixture = Fixture(out var docs, out _);
+        docs.ToolResult = _ => new CallToolResult { Content = [new ResourceLinkBlock { Uri = "file:///guide.md", Name = "guide" }] };
+        var session = OnlyOn(fixture, "docs");
+
+        var result = await fixture.Engine.CallToolAsync(session, new RecordingPeer(), new CallToolRequestParams { Name = "search" }, CancellationToken.None);
+
+        ((ResourceLinkBlock)result.Content.Single()).Uri.ShouldBe("file:///guide.md");
+    }
+
+    [Fact]
     public async Task GetPromptAsync_AndCompleteAsync_ForwardTheOriginalNames()
     {
         using var fixture = Fixture(out var docs, out _);
