@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using OneMcp.Api.Auth;
 using OneMcp.Api.Dashboard;
 using OneMcp.Api.Endpoints;
@@ -27,6 +28,7 @@ public static partial class GatewayApp
 
         builder.WebHost.UseUrls(options.PublicUrlForBinding());
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        builder.Services.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = ClientConnectionKeepAlive.CreateListenSocket);
         builder.Logging.AddGatewayConsole(options.LogLevel, options.LogFormat);
 
         builder.Services.AddGatewayServices(options, Environment.GetEnvironmentVariable);
