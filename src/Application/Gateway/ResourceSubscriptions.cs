@@ -161,7 +161,10 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
         return true;
     }
 
-    /// <summary>Subscribes a reconnected backend again to every resource sessions still follow on it.</summary>
+    /// <summary>
+    /// Subscribes a reconnected backend again to every resource sessions still follow on it; a user's own connection to a
+    /// per-user backend (started again after idling out, or after a crash) to every resource that user's sessions follow.
+    /// </summary>
     public async ValueTask ResubscribeAsync(IBackendConnection backend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -170,22 +173,26 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
             return;
         }
 
-        List<string> uris;
+        // A user's counts are kept under "<owner> <uri>" (KeyOf); the backend is asked for the URI alone.
+        var owned = backend is Connections.IUserBackendConnection own ? OwnedUri(own.Owner, string.Empty) : null;
+        List<string> keys;
         lock (_lock)
         {
-            uris = [.. _entries.Where(e => e.Key.Server == backend.Name && e.Value.Subscribers > 0).Select(e => e.Key.Uri)];
+            keys = [.. _entries
+                .Where(e => e.Key.Server == backend.Name && e.Value.Subscribers > 0 && (owned is null || e.Key.Uri.StartsWith(owned, StringComparison.Ordinal)))
+                .Select(e => e.Key.Uri)];
         }
 
-        foreach (var uri in uris)
+        foreach (var keyUri in keys)
         {
-            var key = (backend.Name, uri);
+            var key = (backend.Name, keyUri);
             var entry = await EnterAsync(key, cancellationToken);
             try
             {
                 // Checked again under the resource's gate: the last subscriber may have left meanwhile.
                 if (entry.Subscribers > 0)
                 {
-                    await backend.SubscribeAsync(uri, cancellationToken);
+                    await backend.SubscribeAsync(owned is null ? keyUri : keyUri[owned.Length..], cancellationToken);
                 }
             }
             finally

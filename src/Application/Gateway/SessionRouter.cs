@@ -62,8 +62,10 @@ public sealed partial class SessionRouter(
 
     public void BackendConnected(IBackendConnection backend)
     {
+        // A user's own connection to a per-user backend lists only its resources for that user (ADR 0033): the rest of
+        // its lists are the backend's, announced by the backend itself.
+        BackendChanged(backend, backend is IUserBackendConnection ? CapabilityKinds.Resources : CapabilityKinds.All);
         // Not awaited (the backend's connect must not wait for every session), so observed in ResubscribeAsync.
-        BackendChanged(backend, CapabilityKinds.All);
         _ = ResubscribeAsync(backend);
     }
 

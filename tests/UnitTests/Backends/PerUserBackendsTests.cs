@@ -288,6 +288,17 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AUsersConnection_ThatConnects_IsAnnouncedAsConnected_SoHerSubscriptionsAreRenewedOnIt()
+    {
+        await ConnectAsync(Alice, "alice-key");
+        await using var entry = Entry();
+
+        var own = await _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
+
+        _events.Connected.OfType<IUserBackendConnection>().ShouldContain(c => ReferenceEquals(c, own) && c.Owner == Alice);
+    }
+
+    [Fact]
     public async Task Start_WithNoCatalogueYet_LearnsItFromTheConnectionOfAUserWhoConnectedCompletely()
     {
         await _store.SetSecretsAsync(Files, Carol, new Dictionary<string, string> { ["OTHER"] = "x" }, CancellationToken.None);
@@ -349,6 +360,7 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
     {
         private readonly Lock _gate = new();
         private readonly List<IBackendConnection> _changed = [];
+        private readonly List<IBackendConnection> _connected = [];
         private readonly SemaphoreSlim _signal = new(0);
 
         public IReadOnlyList<IBackendConnection> Changed
@@ -372,7 +384,27 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
             _signal.Release();
         }
 
-        public void BackendConnected(IBackendConnection backend) => BackendChanged(backend, CapabilityKinds.All);
+        /// <summary>The connections announced as connected (a user's own connection among them, as itself).</summary>
+        public IReadOnlyList<IBackendConnection> Connected
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _connected];
+                }
+            }
+        }
+
+        public void BackendConnected(IBackendConnection backend)
+        {
+            lock (_gate)
+            {
+                _connected.Add(backend);
+            }
+
+            BackendChanged(backend, CapabilityKinds.All);
+        }
 
         /// <summary>Completes once <paramref name="backend"/> was announced with <paramref name="status"/>.</summary>
         public async Task ChangedTo(PerUserBackendConnection backend, BackendStatus status)

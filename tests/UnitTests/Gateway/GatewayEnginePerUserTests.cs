@@ -294,6 +294,31 @@ public sealed class GatewayEnginePerUserTests : IDisposable
     }
 
     [Fact]
+    public async Task AUsersConnection_StartedAgain_IsSubscribedToWhatHerLiveSessionsFollow_AndNoOneElsesIs()
+    {
+        _entry.Capabilities = Caps.New().Tools("env").Resources("file:///a.txt").WithSubscribe().Build();
+        var alice = new ConnectionOwner("alice-id");
+        _perUser.Connections[alice] = new OwnedConnection(new FakeBackend(Backend.Named("files").Build()), alice);
+        await _engine.SubscribeAsync(Session(Alice), "files_1mcp_file:///a.txt", CancellationToken.None);
+
+        // Her instance idled out (or crashed) while her session still follows the resource; her next request started
+        // another, which says it is connected. So does one of Carol's, who follows nothing.
+        var restarted = new FakeBackend(Backend.Named("files").Build(), Caps.New().Resources("file:///a.txt").WithSubscribe().Build());
+        var carols = new FakeBackend(Backend.Named("files").Build(), Caps.New().Resources("file:///a.txt").WithSubscribe().Build());
+        _router.BackendConnected(new OwnedConnection(carols, new ConnectionOwner("carol-id")));
+        _router.BackendConnected(new OwnedConnection(restarted, alice));
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (restarted.UrisOf(RequestMethods.ResourcesSubscribe).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        restarted.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe(["file:///a.txt"], "without it her session never hears of a change again");
+        carols.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Subscribe_AfterTheBackendWasRemovedAndAddedAgain_CountsOnlyTheLiveSessions()
     {
         var web = new FakeBackend(Backend.Named("web").Build(), Caps.New().Resources("https://example.test/a").WithSubscribe().Build());

@@ -22,10 +22,12 @@ internal sealed class PerUserInstanceEvents(PerUserBackendConnection entry, PerU
         }
     }
 
+    // Its user's sessions hear that their resources may have changed, and the resources they follow are subscribed
+    // again on it: an instance started again after idling out, or after a crash, is a new connection.
     public void BackendConnected(IBackendConnection backend)
     {
         entry.InstanceConnected(instance);
-        sessions.BackendChanged(instance, CapabilityKinds.Resources);
+        sessions.BackendConnected(instance);
     }
 
     public void ResourceUpdated(IBackendConnection backend, string uri) => sessions.ResourceUpdated(instance, uri);
