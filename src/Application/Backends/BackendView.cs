@@ -46,6 +46,10 @@ public sealed record BackendView
     /// <summary>HTTP/SSE: <c>self</c> or <c>admin</c>, who approves a user's own OAuth tokens.</summary>
     public string? Approval { get; init; }
 
+    /// <summary>HTTP/SSE: the OAuth client settings (mcp.json <c>oauth</c>) without the client secret; null when none are set.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("oauth")]
+    public BackendOAuthSettingsView? OAuth { get; init; }
+
     /// <summary>
     /// The names of the <c>${user:NAME}</c> secrets each user enters for a per-user backend (never a value): what
     /// "My connections" asks for, so members see it too.
@@ -100,6 +104,7 @@ public sealed record BackendView
             IdleTimeoutMinutes = stdio?.IdleTimeout.TotalMinutes,
             MaxInstances = stdio?.MaxInstances,
             Approval = http is null ? null : http.Approval == ConnectionApproval.Admin ? "admin" : "self",
+            OAuth = BackendOAuthSettingsView.From(http?.OAuth),
             UserSecrets = UserSecretReferences.In(s),
             DisabledInConfig = s.Disabled,
             Runtime = BackendRuntimeView.From(backend, pool, pendingAuthorization),
@@ -122,6 +127,7 @@ public sealed record BackendView
         Url = Url is null ? null : WithoutQuery(Url),
         ToolDescriptionOverrides = new Dictionary<string, string>(),
         InstructionOverride = null,
+        OAuth = null,
         Runtime = Runtime with { LastError = Scrub(Runtime.LastError) },
     };
 

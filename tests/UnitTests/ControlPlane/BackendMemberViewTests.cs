@@ -7,6 +7,7 @@ namespace OneMcp.UnitTests.ControlPlane;
 public sealed class BackendMemberViewTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     [Fact]
     public void ForMember_OfAStdioBackend_KeepsNameTypeTagsAndStatusAndDropsTheCommandLine()
@@ -69,6 +70,34 @@ public sealed class BackendMemberViewTests
         view.Approval.ShouldBeNull();
         member.UserSecrets.ShouldBe(["API_KEY", "TEAM"]);
         view.Env.Values.ShouldAllBe(v => v == BackendView.Redacted);
+    }
+
+    [Fact]
+    public void From_OfAnHttpBackendWithOAuthSettings_ShowsThemToAdminsWithoutTheSecretAndNotToMembers()
+    {
+        var settings = new StreamableHttpBackendSettings
+        {
+            Name = ServerName.From("notion"),
+            Url = new Uri("https://mcp.example.com/mcp"),
+            OAuth = new BackendOAuthSettings("client-1", "s3cr3t-value", ["read", "write"], new Uri("https://gw.example.com/oauth/callback/notion")),
+        };
+
+        var view = BackendView.From(BackendService.Register(settings, BackendOrigin.Api, T0), new TestDoubles.FakePool());
+        var json = System.Text.Json.JsonSerializer.Serialize(view, WebJson);
+
+        view.OAuth.ShouldBe(new BackendOAuthSettingsView("client-1", ["read", "write"], "https://gw.example.com/oauth/callback/notion", ClientSecretSet: true), new OAuthViewComparer());
+        json.ShouldContain("\"oauth\":{\"clientId\":\"client-1\"");
+        json.ShouldNotContain("s3cr3t-value");
+        view.ForMember().OAuth.ShouldBeNull();
+    }
+
+    private sealed class OAuthViewComparer : IEqualityComparer<BackendOAuthSettingsView?>
+    {
+        public bool Equals(BackendOAuthSettingsView? x, BackendOAuthSettingsView? y) =>
+            x is not null && y is not null && x.ClientId == y.ClientId && x.Scopes.SequenceEqual(y.Scopes) && x.RedirectUrl == y.RedirectUrl
+            && x.ClientSecretSet == y.ClientSecretSet;
+
+        public int GetHashCode(BackendOAuthSettingsView? obj) => 0;
     }
 
     private static BackendView Stdio(string? lastError) => new()
