@@ -132,21 +132,8 @@ public sealed record BackendView
     };
 
     // A start failure names what failed ("... working directory '/srv/x' ..."): the hidden values are cut out of it.
-    private string? Scrub(string? error)
-    {
-        if (string.IsNullOrEmpty(error))
-        {
-            return error;
-        }
-
-        IEnumerable<string?> hidden = [Url, Url is null ? null : Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.Query.TrimStart('?') : null, Cwd, Command, .. Args];
-        foreach (var value in hidden.Where(v => v is { Length: >= 3 }).OrderByDescending(v => v!.Length))
-        {
-            error = error.Replace(value!, Redacted, StringComparison.Ordinal);
-        }
-
-        return error;
-    }
+    private string? Scrub(string? error) => BackendErrorRedaction.Redact(
+        error, [Url, Url is null ? null : Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.Query.TrimStart('?') : null, Cwd, Command, .. Args]);
 
     // The URL as scheme, authority and path; a relative or malformed value (never stored) shows as nothing.
     private static string? WithoutQuery(string url) =>
