@@ -5,7 +5,8 @@ namespace OneMcp.Application.Backends;
 /// <summary>
 /// A backend's error as a member (a signed-in user without the admin role) may read it: a start failure names what
 /// failed ("... working directory '/srv/x' ...", a server's stderr echoing its <c>--api-key=...</c>), so the values
-/// that say how the backend is started (command, arguments, working folder, URL query and user info) are cut out.
+/// that say how the backend is started (command, arguments, working folder, URL query and user info) and the values
+/// nobody is shown (environment and header values, the OAuth client secret) are cut out.
 /// Every surface that shows members an error uses it: the backend list (<see cref="BackendView.ForMember"/>) and
 /// <c>/health</c>.
 /// </summary>
@@ -38,13 +39,24 @@ public static class BackendErrorRedaction
 
     private static IEnumerable<string?> HiddenValuesOf(BackendSettings settings) => settings switch
     {
-        StdioBackendSettings stdio => [stdio.Command, stdio.WorkingDirectory, .. stdio.Args],
+        StdioBackendSettings stdio => [stdio.Command, stdio.WorkingDirectory, .. stdio.Args, .. SecretValuesOf(stdio)],
         HttpBackendSettings { Url.IsAbsoluteUri: true } http =>
         [
             http.Url.OriginalString, http.Url.AbsoluteUri, http.Url.Query.TrimStart('?'), http.Url.UserInfo,
-            Uri.UnescapeDataString(http.Url.Query.TrimStart('?')),
+            Uri.UnescapeDataString(http.Url.Query.TrimStart('?')), .. SecretValuesOf(http),
         ],
-        HttpBackendSettings http => [http.Url.OriginalString],
+        HttpBackendSettings http => [http.Url.OriginalString, .. SecretValuesOf(http)],
+        _ => [],
+    };
+
+    /// <summary>
+    /// The environment and header values (and the OAuth client secret): usually credentials, which a server that
+    /// fails to start often names ("invalid API key sk-..."). Nobody is shown them, so no member reads them in an error.
+    /// </summary>
+    internal static IEnumerable<string?> SecretValuesOf(BackendSettings settings) => settings switch
+    {
+        StdioBackendSettings stdio => [.. stdio.Environment.Values],
+        HttpBackendSettings http => [.. http.Headers.Values, http.OAuth?.ClientSecret],
         _ => [],
     };
 }

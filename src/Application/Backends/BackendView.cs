@@ -108,8 +108,12 @@ public sealed record BackendView
             UserSecrets = UserSecretReferences.In(s),
             DisabledInConfig = s.Disabled,
             Runtime = BackendRuntimeView.From(backend, pool, pendingAuthorization),
+            _secretValues = [.. BackendErrorRedaction.SecretValuesOf(s)],
         };
     }
+
+    // The values the view redacts (env, headers, client secret), kept out of JSON: ForMember cuts them out of the error too.
+    private IReadOnlyList<string?> _secretValues = [];
 
     /// <summary>
     /// What a member (a signed-in user without the admin role) may see: which backends exist, how they are
@@ -133,7 +137,7 @@ public sealed record BackendView
 
     // A start failure names what failed ("... working directory '/srv/x' ..."): the hidden values are cut out of it.
     private string? Scrub(string? error) => BackendErrorRedaction.Redact(
-        error, [Url, Url is null ? null : Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.Query.TrimStart('?') : null, Cwd, Command, .. Args]);
+        error, [Url, Url is null ? null : Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.Query.TrimStart('?') : null, Cwd, Command, .. Args, .. _secretValues]);
 
     // The URL as scheme, authority and path; a relative or malformed value (never stored) shows as nothing.
     private static string? WithoutQuery(string url) =>

@@ -91,6 +91,36 @@ public sealed class BackendMemberViewTests
         view.ForMember().OAuth.ShouldBeNull();
     }
 
+    [Fact]
+    public async Task ForMember_WhenTheErrorQuotesAnEnvironmentOrHeaderValue_CutsItOutOfTheBackendListAndHealth()
+    {
+        var stdio = new StdioBackendSettings
+        {
+            Name = ServerName.From("files"),
+            Command = "node",
+            Environment = new Dictionary<string, string> { ["API_KEY"] = "sk-live-5f0c1e9a" },
+        };
+        var http = new StreamableHttpBackendSettings
+        {
+            Name = ServerName.From("remote"),
+            Url = new Uri("https://mcp.example.com/mcp"),
+            Headers = new Dictionary<string, string> { ["X-Api-Key"] = "hdr-7d2b9e" },
+        };
+        var pool = new TestDoubles.FakePool(
+            new TestDoubles.FakeBackend(stdio, status: BackendStatus.Error) { State = new BackendState(BackendStatus.Error, "invalid API key sk-live-5f0c1e9a", null, 0) },
+            new TestDoubles.FakeBackend(http, status: BackendStatus.Error) { State = new BackendState(BackendStatus.Error, "401: key hdr-7d2b9e refused", null, 0) });
+
+        var files = BackendView.From(BackendService.Register(stdio, BackendOrigin.Api, T0), pool);
+        var remote = BackendView.From(BackendService.Register(http, BackendOrigin.Api, T0), pool);
+        var health = await new Application.Health.Queries.GetHealthHandler(pool, TimeProvider.System)
+            .Handle(new Application.Health.Queries.GetHealthQuery { ForMember = true }, CancellationToken.None);
+
+        files.ForMember().Runtime.LastError.ShouldBe("invalid API key ********");
+        remote.ForMember().Runtime.LastError.ShouldBe("401: key ******** refused");
+        health.Backends.Select(b => b.Error).ShouldBe(["invalid API key ********", "401: key ******** refused"], ignoreOrder: true);
+        files.Runtime.LastError.ShouldBe("invalid API key sk-live-5f0c1e9a");
+    }
+
     private sealed class OAuthViewComparer : IEqualityComparer<BackendOAuthSettingsView?>
     {
         public bool Equals(BackendOAuthSettingsView? x, BackendOAuthSettingsView? y) =>
