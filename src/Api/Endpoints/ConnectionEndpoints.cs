@@ -2,6 +2,7 @@ using MediatR;
 using OneMcp.Application.Connections;
 using OneMcp.Application.Connections.Commands;
 using OneMcp.Application.Connections.Queries;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Endpoints;
 
@@ -16,7 +17,9 @@ internal static class ConnectionEndpoints
     public static void MapConnections(this RouteGroupBuilder api)
     {
         var mine = api.MapGroup("/me/connections").WithTags("Connections");
-        mine.MapGet("", (HttpContext context, IMediator mediator, CancellationToken ct) => NoStore(context, mediator.Send(new ListMyConnectionsQuery(OwnerOf(context)), ct)))
+        // Under scope validation a token lists only the backends its grant reaches; the others do not exist for it.
+        mine.MapGet("", (HttpContext context, IMediator mediator, CancellationToken ct) =>
+                NoStore(context, mediator.Send(new ListMyConnectionsQuery(OwnerOf(context), ScopeGrants.For(context)), ct)))
             .WithName("ListMyConnections");
         mine.MapPut("/{backend}/secrets", (string backend, Dictionary<string, string?>? values, HttpContext context, IMediator mediator, CancellationToken ct) =>
                 mediator.Send(new SetMySecretsCommand(backend, OwnerOf(context), values), ct))

@@ -46,6 +46,10 @@ public sealed record BackendView
     /// <summary>HTTP/SSE: <c>self</c> or <c>admin</c>, who approves a user's own OAuth tokens.</summary>
     public string? Approval { get; init; }
 
+    /// <summary>HTTP/SSE: the OAuth client settings (mcp.json <c>oauth</c>) without the client secret; null when none are set.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("oauth")]
+    public BackendOAuthSettingsView? OAuth { get; init; }
+
     /// <summary>
     /// The names of the <c>${user:NAME}</c> secrets each user enters for a per-user backend (never a value): what
     /// "My connections" asks for, so members see it too.
@@ -100,11 +104,16 @@ public sealed record BackendView
             IdleTimeoutMinutes = stdio?.IdleTimeout.TotalMinutes,
             MaxInstances = stdio?.MaxInstances,
             Approval = http is null ? null : http.Approval == ConnectionApproval.Admin ? "admin" : "self",
+            OAuth = BackendOAuthSettingsView.From(http?.OAuth),
             UserSecrets = UserSecretReferences.In(s),
             DisabledInConfig = s.Disabled,
             Runtime = BackendRuntimeView.From(backend, pool, pendingAuthorization),
+            _secretValues = [.. BackendErrorRedaction.SecretValuesOf(s)],
         };
     }
+
+    // The values the view redacts (env, headers, client secret), kept out of JSON: ForMember cuts them out of the error too.
+    private IReadOnlyList<string?> _secretValues = [];
 
     /// <summary>
     /// What a member (a signed-in user without the admin role) may see: which backends exist, how they are
@@ -122,25 +131,13 @@ public sealed record BackendView
         Url = Url is null ? null : WithoutQuery(Url),
         ToolDescriptionOverrides = new Dictionary<string, string>(),
         InstructionOverride = null,
+        OAuth = null,
         Runtime = Runtime with { LastError = Scrub(Runtime.LastError) },
     };
 
     // A start failure names what failed ("... working directory '/srv/x' ..."): the hidden values are cut out of it.
-    private string? Scrub(string? error)
-    {
-        if (string.IsNullOrEmpty(error))
-        {
-            return error;
-        }
-
-        IEnumerable<string?> hidden = [Url, Url is null ? null : Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.Query.TrimStart('?') : null, Cwd, Command, .. Args];
-        foreach (var value in hidden.Where(v => v is { Length: >= 3 }).OrderByDescending(v => v!.Length))
-        {
-            error = error.Replace(value!, Redacted, StringComparison.Ordinal);
-        }
-
-        return error;
-    }
+    private string? Scrub(string? error) => BackendErrorRedaction.Redact(
+        error, [Url, Url is null ? null : Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.Query.TrimStart('?') : null, Cwd, Command, .. Args, .. _secretValues]);
 
     // The URL as scheme, authority and path; a relative or malformed value (never stored) shows as nothing.
     private static string? WithoutQuery(string url) =>

@@ -117,6 +117,49 @@ public sealed class ExposureToMembersTests(AuthGatewayFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Health_WithAMembersSignInCookie_CutsTheCommandLineOutOfBackendErrors()
+    {
+        // A server that fails with its argument on stderr, as servers do ("bad option: --api-key=..."): the error quotes it.
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var name = "failing-" + suffix;
+        var argument = "s3cret-arg-" + suffix;
+        using var admin = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+        var entry = new JsonObject
+        {
+            ["name"] = name,
+            ["command"] = "node",
+            ["args"] = new JsonArray("-e", "process.stderr.write('cannot use ' + process.argv[1], () => process.exit(3))", argument),
+            ["tags"] = new JsonArray("web"),
+        };
+        using (var created = await admin.PostAsJsonAsync("/api/backends", entry))
+        {
+            created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        try
+        {
+            await Support.Eventually.ValueAsync(
+                () => admin.GetStringAsync("/health"), text => text.Contains("cannot use " + argument, StringComparison.Ordinal), "the start failure in /health");
+            using var member = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword);
+
+            var health = await member.GetStringAsync("/health");
+            var listed = await member.GetStringAsync("/api/backends");
+
+            health.ShouldNotContain(argument);
+            listed.ShouldNotContain(argument);
+            var failing = JsonNode.Parse(health)!["backends"]!.AsArray().Single(b => b!["name"]!.GetValue<string>() == name)!;
+            failing["error"]!.GetValue<string>().ShouldContain("cannot use ********");
+            using var ready = await member.GetAsync("/health/ready");
+            (await ready.Content.ReadAsStringAsync()).ShouldNotContain(argument);
+            (await admin.GetStringAsync("/health")).ShouldContain(argument);
+        }
+        finally
+        {
+            (await admin.DeleteAsync($"/api/backends/{name}")).Dispose();
+        }
+    }
+
+    [Fact]
     public void IsAdminToken_OnlyWithTheAdminScope_IsTrue()
     {
         static ClaimsPrincipal Token(params string[] scopes)

@@ -80,6 +80,11 @@ public sealed class MyConnectionsBrowserTests(BrowserFixture browser)
             await page.GotoAsync(gateway.Url("/oauth?connected=vault#connections").ToString());
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Connected: your calls to vault now run with your account.");
             await Expect(page).ToHaveURLAsync(gateway.Url("/oauth#connections").ToString());
+            // A link anyone can write puts no text of theirs in that banner: it names only the user's own backends.
+            await page.GotoAsync(gateway.Url("/oauth?awaiting=Your%20session%20expired%3A%20sign%20in%20at%20evil.example#connections").ToString());
+            await Expect(page).ToHaveURLAsync(gateway.Url("/oauth#connections").ToString());
+            await Expect(vault.Locator(".status")).ToHaveTextAsync("Not connected");
+            (await page.GetByRole(AriaRole.Status).AllTextContentsAsync()).ShouldAllBe(t => !t.Contains("evil.example"));
             // A failed callback: the gateway sets what failed in a cookie for the dashboard, which reads it once.
             await page.Context.AddCookiesAsync(
             [

@@ -12,7 +12,7 @@ public sealed class ListMyConnectionsHandler(IBackendPool pool, IUserConnectionS
 
         // The pool, not the stored rows: a backend the user has not connected yet is listed too (that is what they came for).
         return [.. pool.Backends
-            .Where(b => b.Settings.IsPerUser)
+            .Where(b => b.Settings.IsPerUser && (request.Grant is null || request.Grant.Reaches(b.Settings.Tags)))
             .Select(b => MyConnectionView.From(b.Settings, stored.GetValueOrDefault(b.Name)))];
     }
 }

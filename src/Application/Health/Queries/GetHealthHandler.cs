@@ -14,7 +14,7 @@ public sealed class GetHealthHandler(IBackendPool pool, TimeProvider time) : IRe
                 b.Name.Value,
                 b.Settings.Transport.ToString(),
                 b.State.Status.ToString(),
-                b.State.LastError,
+                request.ForMember ? BackendErrorRedaction.ForMember(b.State.LastError, b.Settings) : b.State.LastError,
                 b.State.LastConnectedAt,
                 b.State.Restarts,
                 b.Capabilities.Tools.Count,

@@ -221,11 +221,16 @@ async function handleCallback() {
     return;
   }
   if (params.has('connected') || params.has('awaiting')) {
-    const backend = params.get('connected') ?? params.get('awaiting');
+    const named = params.get('connected') ?? params.get('awaiting');
+    cleanUrl();
+    // Anyone can write a link with any text in it: the banner names a backend only when it is one of the user's own
+    // per-user backends (and then with the gateway's spelling of it), else it says nothing.
+    const mine = await api.get('/api/me/connections').catch(() => []);
+    const backend = (mine ?? []).map(c => c.backend).find(b => b === named);
+    if (!backend) return;
     notify(params.has('connected')
       ? `Connected: your calls to ${backend} now run with your account.`
       : `Your account at ${backend} is connected and waits for an administrator's approval.`);
-    cleanUrl();
     return;
   }
   const id = params.get('request');

@@ -189,7 +189,7 @@ function backendForm(ctx) {
   const submit = h('button', { type: 'submit', class: 'primary', text: 'Add backend' });
   const cancel = h('button', { type: 'button', text: 'Cancel', hidden: true });
   const editHint = h('p', { class: 'muted small', hidden: true,
-    text: 'Environment variables and headers are not shown (they may be secrets): give them again under Extra fields, or they are removed.' });
+    text: 'Environment variables, headers and the OAuth client secret are not shown (they may be secrets): give them again under Extra fields, or they are removed.' });
   const summary = h('summary', null, heading);
   const formEl = h('form', { class: 'stack', novalidate: true },
     h('div', { class: 'fields' }, field('Name', name), field('Type', type), field('Tags', tagsInput, '(comma-separated)')),
@@ -284,11 +284,12 @@ function backendForm(ctx) {
       if (backend.disabledTools?.length) kept.disabledTools = backend.disabledTools;
       if (backend.toolDescriptionOverrides && Object.keys(backend.toolDescriptionOverrides).length) kept.toolDescriptionOverrides = backend.toolDescriptionOverrides;
       if (backend.instructionOverride) kept.instructionOverride = backend.instructionOverride;
+      Object.assign(kept, keptSettings(backend));
       extra.value = Object.keys(kept).length ? JSON.stringify(kept, null, 2) : '';
       setText(heading, `Edit backend ${backend.name}`);
       setText(submit, 'Save changes');
       cancel.hidden = false;
-      editHint.hidden = !(Object.keys(backend.env ?? {}).length || Object.keys(backend.headers ?? {}).length);
+      editHint.hidden = !(Object.keys(backend.env ?? {}).length || Object.keys(backend.headers ?? {}).length || backend.oauth?.clientSecretSet);
       syncType();
       el.open = true;
       el.scrollIntoView({ block: 'start' });
@@ -296,4 +297,35 @@ function backendForm(ctx) {
     },
   };
   return self;
+}
+
+// The defaults of the settings below (mcp.json's, in milliseconds), which an edit need not repeat.
+const DEFAULTS = { connectionTimeout: 30000, requestTimeout: 60000, maxRestarts: 5, restartDelay: 1000, idleTimeoutMinutes: 15, maxInstances: 20 };
+
+/**
+ * The settings of a backend the form has no field for, as an edit must send them again (a PUT replaces the whole
+ * definition): timeouts, restarts, per-user limits and approval, and the OAuth client settings (without the secret,
+ * which the API never returns). Only what differs from the default, and only where it applies to the backend's
+ * transport and credentials (the API refuses a setting that would have no effect).
+ */
+function keptSettings(backend) {
+  const kept = {};
+  const differs = key => typeof backend[key] === 'number' && backend[key] !== DEFAULTS[key];
+  for (const key of ['connectionTimeout', 'requestTimeout']) if (differs(key)) kept[key] = backend[key];
+  const perUser = backend.credentials === 'perUser';
+  if (backend.type === 'stdio') {
+    if (backend.restartOnExit) kept.restartOnExit = true;
+    for (const key of ['maxRestarts', 'restartDelay']) if (differs(key)) kept[key] = backend[key];
+    if (perUser) for (const key of ['idleTimeoutMinutes', 'maxInstances']) if (differs(key)) kept[key] = backend[key];
+  } else {
+    if (perUser && backend.approval === 'admin') kept.approval = 'admin';
+    if (backend.oauth) {
+      const oauth = {};
+      if (backend.oauth.clientId) oauth.clientId = backend.oauth.clientId;
+      if (backend.oauth.scopes?.length) oauth.scopes = backend.oauth.scopes;
+      if (backend.oauth.redirectUrl) oauth.redirectUrl = backend.oauth.redirectUrl;
+      kept.oauth = oauth;
+    }
+  }
+  return kept;
 }
