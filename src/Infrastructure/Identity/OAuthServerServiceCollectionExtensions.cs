@@ -25,6 +25,9 @@ public static class OAuthServerServiceCollectionExtensions
         services.AddSingleton(options.Identity);
         services.TryAddSingleton<OAuthStoreChanges>();
         services.AddSingleton<ValidatedTokenCache>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<LiveTokenRequests>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveTokenRequests>());
         services.AddScoped<IOAuthClientRegistry, OpenIddictClientRegistry>();
 
         services.AddSingleton<ClientMetadataCache>();
