@@ -54,7 +54,7 @@ internal static class AuthorizeEndpoint
             return OpenIddictPassthrough.Reject(Errors.InvalidScope, refusal);
         }
 
-        var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), new Uri(request.RedirectUri!), settings);
+        var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), OpenIddictPassthrough.RedirectUriOf(context), settings);
         if (plan.NeedsAdministrator)
         {
             // Tags (or backends) this user may not grant alone: an administrator decides in the dashboard while this page waits.

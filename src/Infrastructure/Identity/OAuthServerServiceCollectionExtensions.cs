@@ -70,6 +70,7 @@ public static class OAuthServerServiceCollectionExtensions
                     .EnableTokenEndpointPassthrough()
                     .DisableTransportSecurityRequirement();
                 server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
+                server.AddEventHandler(RejectRepeatedParametersHandler.Descriptor);
                 server.AddEventHandler(ClientMetadataDocumentHandler.Descriptor);
                 server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
                 foreach (var descriptor in AuditRevocationHandler.Descriptors)

@@ -142,6 +142,38 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Authorize_WithoutARedirectUri_AnswersTheClientsOnlyRegisteredOne()
+    {
+        // RFC 6749 §3.1.2.3: a client with one registered redirect URI may leave it out; the answer goes there.
+        var client = await RegisterAsync();
+        var pkce = Pkce.Create();
+        var uri = Driver.BuildAuthorizeUri(client, RedirectUri, ["tag:web"], "s9", pkce);
+        var withoutRedirect = new UriBuilder(uri) { Query = string.Join('&', uri.Query.TrimStart('?').Split('&').Where(p => !p.StartsWith("redirect_uri=", StringComparison.Ordinal))) }.Uri;
+
+        var result = await OAuthFlowDriver.AuthorizeAtAsync(withoutRedirect, RedirectUri, User, Password);
+        var tokens = await Driver.ExchangeCodeAsync(client, result.Redirect.Code!, redirectUri: null, pkce.Verifier);
+
+        result.Redirect.Location.GetLeftPart(UriPartial.Path).ShouldBe(RedirectUri);
+        result.Redirect.State.ShouldBe("s9");
+        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
+    }
+
+    [Theory]
+    [InlineData("redirect_uri", "https%3A%2F%2Fevil.example.com%2Fcb")]
+    [InlineData("state", "other")]
+    [InlineData("scope", "tag%3Adb")]
+    public async Task Authorize_WithARepeatedParameter_IsRefusedWithoutRedirecting(string name, string second)
+    {
+        var client = await RegisterAsync();
+        var query = Driver.BuildAuthorizeUri(client, RedirectUri, ["tag:web"], "s", Pkce.Create()).Query.TrimStart('?');
+
+        var error = await AuthorizeErrorAsync($"{query}&{name}={second}");
+
+        error.ShouldContain("error:invalid_request");
+        error.ShouldContain($"'{name}'");
+    }
+
+    [Fact]
     public async Task Code_UsedTwice_IsRefusedTheSecondTimeAndRevokesTheFirstTokens()
     {
         var client = await RegisterAsync();
