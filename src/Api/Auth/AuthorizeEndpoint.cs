@@ -126,7 +126,8 @@ internal static class AuthorizeEndpoint
         return await DecideAsync(c, new CollectClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest), answer => answer.Outcome switch
         {
             WaitingConsentOutcome.Approved => plan.AdministratorGrant(answer.GrantedScopes) is { } granted
-                ? OpenIddictPassthrough.SignIn(OAuthPrincipals.ForConsent(user, granted, withheld: new HashSet<Domain.Backends.Tag>(), plan.OfflineAccess, c.Settings.Resource))
+                ? OpenIddictPassthrough.SignIn(OAuthPrincipals.ForConsent(
+                    user, granted, withheld: new HashSet<Domain.Backends.Tag>(), plan.OfflineAccess, c.Settings.Resource, cleared: plan.WithheldTags))
                 : OpenIddictPassthrough.Reject(Errors.AccessDenied, "The administrator granted no tag."),
             WaitingConsentOutcome.Denied => OpenIddictPassthrough.Reject(Errors.AccessDenied, "An administrator denied the request."),
             _ => WaitingPage(c, requestId),
