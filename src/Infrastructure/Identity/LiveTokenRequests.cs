@@ -60,9 +60,6 @@ public sealed partial class LiveTokenRequests(
         return tracked;
     }
 
-    /// <summary>How many requests are followed now (for tests).</summary>
-    internal int Count => _requests.Count;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(CheckInterval, time);
@@ -103,6 +100,7 @@ public sealed partial class LiveTokenRequests(
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The store cannot answer (ADR 0032): the next tick asks again; new requests meet the usual checks meanwhile.
+            Volatile.Write(ref _recheck, 1);
             LogCheckFailed(logger, e);
             return;
         }
