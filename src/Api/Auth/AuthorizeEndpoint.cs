@@ -54,7 +54,7 @@ internal static class AuthorizeEndpoint
             return OpenIddictPassthrough.Reject(Errors.InvalidScope, refusal);
         }
 
-        var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), new Uri(request.RedirectUri!), settings);
+        var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), OpenIddictPassthrough.RedirectUriOf(context), settings);
         if (plan.NeedsAdministrator)
         {
             // Tags (or backends) this user may not grant alone: an administrator decides in the dashboard while this page waits.
@@ -126,7 +126,8 @@ internal static class AuthorizeEndpoint
         return await DecideAsync(c, new CollectClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest), answer => answer.Outcome switch
         {
             WaitingConsentOutcome.Approved => plan.AdministratorGrant(answer.GrantedScopes) is { } granted
-                ? OpenIddictPassthrough.SignIn(OAuthPrincipals.ForConsent(user, granted, withheld: new HashSet<Domain.Backends.Tag>(), plan.OfflineAccess, c.Settings.Resource))
+                ? OpenIddictPassthrough.SignIn(OAuthPrincipals.ForConsent(
+                    user, granted, withheld: new HashSet<Domain.Backends.Tag>(), plan.OfflineAccess, c.Settings.Resource, cleared: plan.WithheldTags))
                 : OpenIddictPassthrough.Reject(Errors.AccessDenied, "The administrator granted no tag."),
             WaitingConsentOutcome.Denied => OpenIddictPassthrough.Reject(Errors.AccessDenied, "An administrator denied the request."),
             _ => WaitingPage(c, requestId),

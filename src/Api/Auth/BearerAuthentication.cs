@@ -14,7 +14,7 @@ namespace OneMcp.Api.Auth;
 /// expired, revoked, another audience) the same plus <c>error="invalid_token"</c>. The REST API also takes the
 /// dashboard's sign-in cookie, with an anti-forgery token on every change; what needs the admin role is said by each endpoint.
 /// </summary>
-internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners owners)
+internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners owners, OAuthStoreChanges storeChanges, LiveTokenRequests liveRequests)
 {
     /// <summary>The header carrying the dashboard's anti-forgery token on unsafe REST requests made with the cookie.</summary>
     public const string CsrfHeader = "X-CSRF-Token";
@@ -29,6 +29,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
             return;
         }
 
+        var validatedAt = storeChanges.Version;
         var caller = await RequestAuthentication.AuthenticateAsync(context, isMcp);
         if (caller.User is not { } user)
         {
@@ -66,6 +67,8 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
             return;
         }
 
+        // A stream or call left open on this token ends when the token is revoked (a new request is refused at once).
+        using var live = isMcp ? liveRequests.Track(context, user, validatedAt) : null;
         await next(context);
     }
 

@@ -8,4 +8,10 @@ public static class GrantClaims
 
     /// <summary>The tags the granting user could not grant (space-separated): backends carrying one are never reached.</summary>
     public const string WithheldTags = "onemcp_withheld";
+
+    /// <summary>
+    /// The tags an administrator's approval cleared for the user (space-separated): those withheld from the user when an
+    /// administrator approved on their behalf. A refresh withholds every other tag the user may no longer grant.
+    /// </summary>
+    public const string ClearedTags = "onemcp_cleared";
 }

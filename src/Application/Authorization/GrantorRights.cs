@@ -1,5 +1,6 @@
 using OneMcp.Domain.Backends;
 using OneMcp.Domain.TagScopes;
+using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Authorization;
 
@@ -32,6 +33,19 @@ public sealed class GrantorRights
         ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(policies);
         return new GrantorRights(isAdmin, policies.Where(p => !p.MayBeGrantedBy(userName, isAdmin, groups)).Select(p => p.Tag).ToHashSet());
+    }
+
+    /// <summary>
+    /// The rights of a user under the tag-scope policies stored now, with the groups the identity provider named for them
+    /// at their last sign-in.
+    /// </summary>
+    public static async Task<GrantorRights> LoadAsync(
+        IUserRepository users, ITagScopeRepository tagScopes, string userName, bool isAdmin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(tagScopes);
+        var groups = (await users.FindByNameAsync(userName, cancellationToken))?.Groups ?? [];
+        return For(userName, isAdmin, groups, await tagScopes.ListAsync(cancellationToken));
     }
 
     /// <summary>Whether this user may grant the scope on their own (a tag scope whose tag they may grant, or the admin scope for an admin).</summary>

@@ -20,9 +20,12 @@ public static class OAuthPrincipals
 
     /// <summary>
     /// The grant a user just gave on the consent page (or an administrator for them). A tag in <c>withheld</c> is one
-    /// the grantor could not grant: a backend carrying one is never reached by this token family.
+    /// the grantor could not grant: a backend carrying one is never reached by this token family. A tag in
+    /// <c>cleared</c> is one the user may not grant but an administrator's approval covered: a later refresh does not
+    /// withhold it again (<see cref="Reissue"/>).
     /// </summary>
-    public static ClaimsPrincipal ForConsent(UserAccount user, IReadOnlyList<string> granted, IReadOnlySet<Tag> withheld, bool offlineAccess, string resource)
+    public static ClaimsPrincipal ForConsent(
+        UserAccount user, IReadOnlyList<string> granted, IReadOnlySet<Tag> withheld, bool offlineAccess, string resource, IReadOnlySet<Tag>? cleared = null)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(granted);
@@ -33,10 +36,8 @@ public static class OAuthPrincipals
             .SetClaim(Claims.Role, user.RoleText)
             // Every refresh of this family stays within what was granted here, and within what its grantor could grant.
             .SetClaim(GrantClaims.GrantedScopes, string.Join(' ', granted));
-        if (withheld.Count > 0)
-        {
-            identity.SetClaim(GrantClaims.WithheldTags, string.Join(' ', withheld.Select(t => t.Value).Order(StringComparer.Ordinal)));
-        }
+        SetTags(identity, GrantClaims.WithheldTags, withheld);
+        SetTags(identity, GrantClaims.ClearedTags, cleared ?? new HashSet<Tag>());
 
         identity.SetScopes(offlineAccess ? [.. granted, Scopes.OfflineAccess] : granted);
         identity.SetResources(resource);
@@ -47,16 +48,25 @@ public static class OAuthPrincipals
     /// <summary>
     /// The token a validated code or refresh token is exchanged for: the user's name and role read again (a change or
     /// a demotion applies from the next refresh), the scopes narrowed to <paramref name="narrowedTo"/> when a refresh
-    /// names some, and admin rights dropped as soon as the user is no administrator. Null when the refresh asks for a
+    /// names some, admin rights dropped as soon as the user is no administrator, and the tags the policies keep from the
+    /// user now (<paramref name="withheldNow"/>) withheld as well, but those an administrator's approval cleared: a tag
+    /// restricted after the grant stops it reaching a backend from the next refresh on. Null when the refresh asks for a
     /// scope the grant never held (<c>exceeding</c>).
     /// </summary>
-    public static ClaimsPrincipal? Reissue(ClaimsPrincipal validated, UserAccount user, IReadOnlyCollection<string>? narrowedTo, out string? exceeding)
+    public static ClaimsPrincipal? Reissue(
+        ClaimsPrincipal validated, UserAccount user, IReadOnlyCollection<string>? narrowedTo, IReadOnlySet<Tag> withheldNow, out string? exceeding)
     {
         ArgumentNullException.ThrowIfNull(validated);
         ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(withheldNow);
         exceeding = null;
         var identity = new ClaimsIdentity(validated.Claims, Scheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Name, user.UserName).SetClaim(Claims.Role, user.RoleText);
+
+        // Never fewer than before: a policy loosened since does not widen the family either.
+        var withheld = TagsOf(identity.GetClaim(GrantClaims.WithheldTags));
+        withheld.UnionWith(withheldNow.Except(TagsOf(identity.GetClaim(GrantClaims.ClearedTags))));
+        SetTags(identity, GrantClaims.WithheldTags, withheld);
         if (narrowedTo is not null)
         {
             if (narrowedTo.Except(validated.GetScopes(), StringComparer.Ordinal).FirstOrDefault() is { } extra)
@@ -78,4 +88,15 @@ public static class OAuthPrincipals
         identity.SetDestinations(static _ => [Destinations.AccessToken]);
         return new ClaimsPrincipal(identity);
     }
+
+    private static void SetTags(ClaimsIdentity identity, string claim, IReadOnlySet<Tag> tags)
+    {
+        if (tags.Count > 0)
+        {
+            identity.SetClaim(claim, string.Join(' ', tags.Select(t => t.Value).Order(StringComparer.Ordinal)));
+        }
+    }
+
+    private static HashSet<Tag> TagsOf(string? claim) =>
+        [.. (claim ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(t => Tag.TryParse(t, out var tag, out _) ? tag : (Tag?)null).OfType<Tag>()];
 }

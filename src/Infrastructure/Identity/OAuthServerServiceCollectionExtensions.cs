@@ -25,6 +25,9 @@ public static class OAuthServerServiceCollectionExtensions
         services.AddSingleton(options.Identity);
         services.TryAddSingleton<OAuthStoreChanges>();
         services.AddSingleton<ValidatedTokenCache>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<LiveTokenRequests>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveTokenRequests>());
         services.AddScoped<IOAuthClientRegistry, OpenIddictClientRegistry>();
 
         services.AddSingleton<ClientMetadataCache>();
@@ -67,6 +70,7 @@ public static class OAuthServerServiceCollectionExtensions
                     .EnableTokenEndpointPassthrough()
                     .DisableTransportSecurityRequirement();
                 server.AddEventHandler(AuthorizationServerMetadataHandler.Descriptor);
+                server.AddEventHandler(RejectRepeatedParametersHandler.Descriptor);
                 server.AddEventHandler(ClientMetadataDocumentHandler.Descriptor);
                 server.AddEventHandler(RevokeRefreshTokenFamilyHandler.Descriptor);
                 foreach (var descriptor in AuditRevocationHandler.Descriptors)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using OpenIddict.Abstractions;
+using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 
 namespace OneMcp.Infrastructure.Identity;
@@ -18,6 +19,18 @@ internal static class OpenIddictPassthrough
     /// <param name="endpoint">"authorization" or "token", for the message of a request OpenIddict did not see.</param>
     public static OpenIddictRequest RequestOf(HttpContext context, string endpoint) =>
         context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException($"The OpenIddict {endpoint} request is missing.");
+
+    /// <summary>
+    /// Where OpenIddict sends the answer to the authorization request it validated: the request's <c>redirect_uri</c>, or
+    /// the client's one registered URI when the request names none (RFC 6749 §3.1.2.3). The consent page shows this host
+    /// and allows this origin, so it must be the one the browser actually goes to.
+    /// </summary>
+    public static Uri RedirectUriOf(HttpContext context) =>
+        context.Features.Get<OpenIddictServerAspNetCoreFeature>()?.Transaction?
+            .GetProperty<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(typeof(OpenIddictServerEvents.ValidateAuthorizationRequestContext).FullName!)?
+            .RedirectUri is { } validated
+            ? new Uri(validated)
+            : throw new InvalidOperationException("The OpenIddict authorization request has no validated redirect URI.");
 
     /// <summary>The OAuth parameters of the request, in a stable order, without <paramref name="excluded"/> (a form's own fields).</summary>
     public static List<KeyValuePair<string, string>> Parameters(OpenIddictRequest request, IReadOnlySet<string> excluded) =>

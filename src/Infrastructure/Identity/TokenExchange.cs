@@ -13,7 +13,7 @@ namespace OneMcp.Infrastructure.Identity;
 /// <summary>
 /// The token endpoint's last step, after OpenIddict has checked the client, PKCE, the code or refresh token
 /// (single use, rotation, reuse detection): the user must still exist and be enabled, and a refresh may
-/// only narrow the scopes it was granted.
+/// only narrow the scopes it was granted, and tags the policies now keep from the user are withheld from it.
 /// </summary>
 internal static class TokenExchange
 {
@@ -55,7 +55,8 @@ internal static class TokenExchange
         }
 
         var narrowedTo = request.IsRefreshTokenGrantType() && !string.IsNullOrEmpty(request.Scope) ? request.GetScopes() : (IReadOnlyCollection<string>?)null;
-        return OAuthPrincipals.Reissue(principal, user, narrowedTo, out var exceeding) is { } reissued
+        var withheldNow = await mediator.Send(new GetWithheldTagsQuery(user.UserName, user.IsAdmin), context.RequestAborted);
+        return OAuthPrincipals.Reissue(principal, user, narrowedTo, withheldNow, out var exceeding) is { } reissued
             ? OpenIddictPassthrough.SignIn(reissued)
             : OpenIddictPassthrough.Reject(Errors.InvalidScope, $"The scope '{exceeding}' exceeds what was originally granted.");
     }

@@ -87,6 +87,35 @@ public sealed class GrantPolicyReachTests(GrantPolicyReachTests.Gateways gateway
     }
 
     [Fact]
+    public async Task ATagRestrictedAfterTheGrant_NoLongerReachesItsBackendFromTheNextRefresh()
+    {
+        var gateway = gateways.ByMatch[ScopeMatch.All];
+        var driver = new OAuthFlowDriver(gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var pkce = Pkce.Create();
+        var code = (await driver.SignInAndApproveAsync(client, RedirectUri, ["tag:web", "offline_access"], pkce, Member, MemberPassword, selectedScopes: ["tag:web"])).Redirect.Code!;
+        var tokens = await driver.ExchangeCodeAsync(client, code, RedirectUri, pkce.Verifier);
+        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
+        (await InitializeAtAsync(gateway, "/mcp/gamma", tokens.AccessToken!)).ShouldBe(HttpStatusCode.OK);
+        var policies = gateway.Services.GetRequiredService<ITagScopeRepository>();
+        var web = TagScope.Create(Tag.From("web"), DateTimeOffset.UtcNow);
+        web.RestrictToAdmins(DateTimeOffset.UtcNow);
+        await policies.AddAsync(web, CancellationToken.None);
+        try
+        {
+            // An administrator keeps tag:web to administrators: the member's grant of it no longer stands.
+            var refreshed = await driver.RefreshAsync(client, tokens.RefreshToken!);
+
+            refreshed.IsSuccess.ShouldBeTrue(refreshed.Body);
+            (await InitializeAtAsync(gateway, "/mcp/gamma", refreshed.AccessToken!)).ShouldBe(HttpStatusCode.NotFound);
+        }
+        finally
+        {
+            await policies.RemoveAsync(web.Id, CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task ConsentPreview_ForAMember_MarksTheBackendTheyMayNotGrant()
     {
         var gateway = gateways.ByMatch[ScopeMatch.All];
@@ -99,5 +128,22 @@ public sealed class GrantPolicyReachTests(GrantPolicyReachTests.Gateways gateway
         html.ShouldContain("<li data-tags=\"db prod\" data-withheld hidden>beta</li>");
         html.ShouldContain("id=\"preview-withheld\"");
         html.ShouldNotContain("value=\"tag:prod\"");
+    }
+
+    private static async Task<HttpStatusCode> InitializeAtAsync(GatewayUnderTest gateway, string path, string accessToken)
+    {
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+                System.Text.Encoding.UTF8,
+                "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
     }
 }

@@ -142,6 +142,38 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Authorize_WithoutARedirectUri_AnswersTheClientsOnlyRegisteredOne()
+    {
+        // RFC 6749 §3.1.2.3: a client with one registered redirect URI may leave it out; the answer goes there.
+        var client = await RegisterAsync();
+        var pkce = Pkce.Create();
+        var uri = Driver.BuildAuthorizeUri(client, RedirectUri, ["tag:web"], "s9", pkce);
+        var withoutRedirect = new UriBuilder(uri) { Query = string.Join('&', uri.Query.TrimStart('?').Split('&').Where(p => !p.StartsWith("redirect_uri=", StringComparison.Ordinal))) }.Uri;
+
+        var result = await OAuthFlowDriver.AuthorizeAtAsync(withoutRedirect, RedirectUri, User, Password);
+        var tokens = await Driver.ExchangeCodeAsync(client, result.Redirect.Code!, redirectUri: null, pkce.Verifier);
+
+        result.Redirect.Location.GetLeftPart(UriPartial.Path).ShouldBe(RedirectUri);
+        result.Redirect.State.ShouldBe("s9");
+        tokens.IsSuccess.ShouldBeTrue(tokens.Body);
+    }
+
+    [Theory]
+    [InlineData("redirect_uri", "https%3A%2F%2Fevil.example.com%2Fcb")]
+    [InlineData("state", "other")]
+    [InlineData("scope", "tag%3Adb")]
+    public async Task Authorize_WithARepeatedParameter_IsRefusedWithoutRedirecting(string name, string second)
+    {
+        var client = await RegisterAsync();
+        var query = Driver.BuildAuthorizeUri(client, RedirectUri, ["tag:web"], "s", Pkce.Create()).Query.TrimStart('?');
+
+        var error = await AuthorizeErrorAsync($"{query}&{name}={second}");
+
+        error.ShouldContain("error:invalid_request");
+        error.ShouldContain($"'{name}'");
+    }
+
+    [Fact]
     public async Task Code_UsedTwice_IsRefusedTheSecondTimeAndRevokesTheFirstTokens()
     {
         var client = await RegisterAsync();
@@ -264,6 +296,61 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
 
         (await Driver.RefreshAsync(client, tokens.RefreshToken!)).Error.ShouldBe("invalid_grant");
         (await InitializeAsync(tokens.AccessToken!)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Revoke_AnAccessToken_EndsTheStreamStillOpenOnIt_AndNoOther()
+    {
+        var (client, revoked) = await GrantWithClientAsync(["tag:web", "offline_access"]);
+        var kept = await GrantAsync(["tag:web"]);
+        using var revokedStream = await OpenLegacyStreamAsync(revoked.AccessToken!);
+        using var keptStream = await OpenLegacyStreamAsync(kept.AccessToken!);
+
+        (await Driver.RevokeAsync(client, revoked.AccessToken!)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await revokedStream.EndAsync();
+        using var ping = LegacyPost(kept.AccessToken!, keptStream.SessionId, """{"jsonrpc":"2.0","id":9,"method":"ping"}""");
+        (await _http.SendAsync(ping)).IsSuccessStatusCode.ShouldBeTrue();
+        (await keptStream.NextDataAsync()).ShouldContain("\"id\":9");
+    }
+
+    [Fact]
+    public async Task Revoke_ARefreshToken_EndsTheSessionStreamOfItsFamily()
+    {
+        var (client, tokens) = await GrantWithClientAsync(["tag:web", "offline_access"]);
+        using var opened = await InitializeAsync(tokens.AccessToken!);
+        var sessionId = opened.Headers.GetValues("Mcp-Session-Id").Single();
+        using var initialized = McpPost(tokens.AccessToken!, """{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        initialized.Headers.Add("Mcp-Session-Id", sessionId);
+        (await _http.SendAsync(initialized)).IsSuccessStatusCode.ShouldBeTrue();
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/mcp");
+        get.Headers.Accept.ParseAdd("text/event-stream");
+        get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        get.Headers.Add("Mcp-Session-Id", sessionId);
+        using var stream = await _http.SendAsync(get, HttpCompletionOption.ResponseHeadersRead);
+        stream.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var events = new StreamReader(await stream.Content.ReadAsStreamAsync());
+
+        (await Driver.RevokeAsync(client, tokens.RefreshToken!)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await StreamEndsAsync(events);
+    }
+
+    [Fact]
+    public async Task DisablingAUser_EndsTheStreamsOfTheirTokens()
+    {
+        var member = "carol-" + Guid.NewGuid().ToString("N")[..8];
+        await Gateway.AddUserAsync(member, "another long password");
+        var tokens = await GrantAsync(["tag:web"], member, "another long password");
+        using var stream = await OpenLegacyStreamAsync(tokens.AccessToken!);
+
+        await using (var scope = Gateway.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<MediatR.IMediator>().Send(
+                new OneMcp.Application.Users.Commands.UpdateUserCommand(member, new OneMcp.Application.Users.Commands.UserEdit { Disabled = true }));
+        }
+
+        await stream.EndAsync();
     }
 
     [Fact]
@@ -518,6 +605,50 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
         var request = new HttpRequestMessage(HttpMethod.Post, $"/messages?sessionId={Uri.EscapeDataString(sessionId)}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return request;
+    }
+
+    // A legacy SSE stream opened with the token, once its endpoint event (with the session id) arrived.
+    private async Task<LegacyStream> OpenLegacyStreamAsync(string accessToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/sse");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var events = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var endpoint = await NextDataAsync(events);
+        var sessionId = System.Text.RegularExpressions.Regex.Match(endpoint, "sessionId=([^&\\s]+)").Groups[1].Value;
+        sessionId.ShouldNotBeNullOrEmpty(endpoint);
+        return new LegacyStream(response, events, sessionId);
+    }
+
+    private sealed record LegacyStream(HttpResponseMessage Response, StreamReader Events, string SessionId) : IDisposable
+    {
+        public Task<string> NextDataAsync() => OAuthProtocolContract.NextDataAsync(Events).WaitAsync(TimeSpan.FromSeconds(30));
+
+        public Task EndAsync() => StreamEndsAsync(Events);
+
+        public void Dispose()
+        {
+            Events.Dispose();
+            Response.Dispose();
+        }
+    }
+
+    // The server ends the stream (a clean end or a reset connection), well within the time a revocation takes to reach it.
+    private static async Task StreamEndsAsync(StreamReader events)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            while (await events.ReadLineAsync(timeout.Token) is not null)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !timeout.IsCancellationRequested)
+        {
+            // The connection was closed under the reader: ended too.
+        }
     }
 
     private static async Task<string> NextDataAsync(StreamReader events)

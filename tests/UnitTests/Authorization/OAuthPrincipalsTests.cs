@@ -13,6 +13,7 @@ public sealed class OAuthPrincipalsTests
 {
     private static readonly UserAccount Bob = new(Guid.Parse("9a1f7c3e-0000-4000-8000-000000000001"), "bob", UserRole.Member, false, "stamp");
     private static readonly UserAccount Ada = new(Guid.Parse("9a1f7c3e-0000-4000-8000-000000000002"), "ada", UserRole.Admin, false, "stamp");
+    private static readonly HashSet<Tag> NoTags = [];
 
     [Fact]
     public void ForConsent_CarriesTheUserTheGrantItsBoundsAndTheResource()
@@ -42,7 +43,7 @@ public sealed class OAuthPrincipalsTests
     [Fact]
     public void Reissue_ARefreshNamingFewerScopes_IsNarrowedAndReadsTheUserAgain()
     {
-        var reissued = OAuthPrincipals.Reissue(Issued(["tag:web", "tag:db"], "old-name", "admin"), Bob, ["tag:web"], out var exceeding);
+        var reissued = OAuthPrincipals.Reissue(Issued(["tag:web", "tag:db"], "old-name", "admin"), Bob, ["tag:web"], NoTags, out var exceeding);
 
         exceeding.ShouldBeNull();
         var principal = reissued.ShouldNotBeNull();
@@ -55,7 +56,7 @@ public sealed class OAuthPrincipalsTests
     [Fact]
     public void Reissue_ARefreshNamingAScopeNeverGranted_IsRefusedWithThatScope()
     {
-        OAuthPrincipals.Reissue(Issued(["tag:web"]), Bob, ["tag:web", "tag:db"], out var exceeding).ShouldBeNull();
+        OAuthPrincipals.Reissue(Issued(["tag:web"]), Bob, ["tag:web", "tag:db"], NoTags, out var exceeding).ShouldBeNull();
 
         exceeding.ShouldBe("tag:db");
     }
@@ -63,16 +64,50 @@ public sealed class OAuthPrincipalsTests
     [Fact]
     public void Reissue_TheAdminScope_LeavesTheFamilyOnceItsUserIsNoAdministrator()
     {
-        OAuthPrincipals.Reissue(Issued(["tag:web", OAuthScopes.Admin]), Bob, null, out _).ShouldNotBeNull().GetScopes().ShouldBe(["tag:web"]);
-        OAuthPrincipals.Reissue(Issued(["tag:web", OAuthScopes.Admin]), Ada, null, out _).ShouldNotBeNull().GetScopes().ShouldBe(["tag:web", OAuthScopes.Admin]);
+        OAuthPrincipals.Reissue(Issued(["tag:web", OAuthScopes.Admin]), Bob, null, NoTags, out _).ShouldNotBeNull().GetScopes().ShouldBe(["tag:web"]);
+        OAuthPrincipals.Reissue(Issued(["tag:web", OAuthScopes.Admin]), Ada, null, NoTags, out _).ShouldNotBeNull().GetScopes().ShouldBe(["tag:web", OAuthScopes.Admin]);
     }
 
+    [Fact]
+    public void Reissue_ATagRestrictedSinceTheGrant_IsWithheldFromTheFamilyFromNowOn()
+    {
+        var principal = OAuthPrincipals.Reissue(Issued(["tag:db"], withheld: "prod"), Bob, null, Tags("web"), out _).ShouldNotBeNull();
+
+        principal.GetClaim(GrantClaims.WithheldTags).ShouldBe("prod web");
+    }
+
+    [Fact]
+    public void Reissue_APolicyLoosenedSinceTheGrant_DoesNotWidenTheFamily()
+    {
+        var principal = OAuthPrincipals.Reissue(Issued(["tag:db"], withheld: "prod"), Bob, null, NoTags, out _).ShouldNotBeNull();
+
+        principal.GetClaim(GrantClaims.WithheldTags).ShouldBe("prod");
+    }
+
+    [Fact]
+    public void Reissue_TagsAnAdministratorsApprovalCleared_AreNotWithheldAgain()
+    {
+        var approved = OAuthPrincipals.ForConsent(Bob, ["tag:db"], NoTags, offlineAccess: true, "https://gw.example.com/mcp", cleared: Tags("prod"));
+
+        var principal = OAuthPrincipals.Reissue(approved, Bob, null, Tags("prod", "web"), out _).ShouldNotBeNull();
+
+        principal.GetClaim(GrantClaims.WithheldTags).ShouldBe("web");
+        principal.GetClaim(GrantClaims.ClearedTags).ShouldBe("prod");
+    }
+
+    private static HashSet<Tag> Tags(params string[] tags) => [.. tags.Select(Tag.From)];
+
     // A principal as OpenIddict hands it back from a code or refresh token.
-    private static ClaimsPrincipal Issued(string[] scopes, string name = "bob", string role = "member")
+    private static ClaimsPrincipal Issued(string[] scopes, string name = "bob", string role = "member", string? withheld = null)
     {
         var identity = new ClaimsIdentity(OAuthPrincipals.Scheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, Bob.Subject).SetClaim(Claims.Name, name).SetClaim(Claims.Role, role)
             .SetClaim(GrantClaims.GrantedScopes, string.Join(' ', scopes));
+        if (withheld is not null)
+        {
+            identity.SetClaim(GrantClaims.WithheldTags, withheld);
+        }
+
         identity.SetScopes(scopes);
         return new ClaimsPrincipal(identity);
     }

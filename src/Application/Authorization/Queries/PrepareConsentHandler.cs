@@ -40,8 +40,7 @@ public sealed class PrepareConsentHandler(IOAuthClientRegistry clients, IBackend
         // Tag scopes may be kept to admins or to named users and groups, and a backend is within a user's gift only when
         // they may grant every tag it carries; only administrators grant the admin scope. Groups are those the identity
         // provider named at the user's last sign-in (a local user has none).
-        var groups = (await users.FindByNameAsync(request.UserName, cancellationToken))?.Groups ?? [];
-        var rights = GrantorRights.For(request.UserName, request.IsAdmin, groups, await tagScopes.ListAsync(cancellationToken));
+        var rights = await GrantorRights.LoadAsync(users, tagScopes, request.UserName, request.IsAdmin, cancellationToken);
         var backends = pool.Backends.Where(b => !b.Settings.Disabled).ToList();
         requestedTags = [.. requestedTags.Distinct(StringComparer.Ordinal)];
         var withheld = rights.WithheldFrom(requestedTags, backends.Select(b => b.Settings.Tags), request.Match, request.ScopeValidation);

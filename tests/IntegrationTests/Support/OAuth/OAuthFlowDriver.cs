@@ -200,7 +200,7 @@ public sealed class OAuthFlowDriver
     public Task<TokenResponse> ExchangeCodeAsync(
         string clientId,
         string code,
-        string redirectUri,
+        string? redirectUri,
         string codeVerifier,
         string? resource = null,
         string? clientSecret = null,
