@@ -122,6 +122,42 @@ public sealed class UserBackendTokenSourceTests(SqliteDatabaseFixture fixture) :
         (await source.GetAccessTokenAsync(Vault, Alice, Ct)).ShouldBe("alice-1");
     }
 
+    [Fact]
+    public async Task Tokens_GoOnlyToTheOriginOfTheResourceTheyWereIssuedFor()
+    {
+        // The backend's URL was changed (an edit, mcp.json) after it was authorized for https://vault.example.com/mcp.
+        await Shared.TryReplaceAsync(Vault, null, new BackendCredentials { Client = VaultBackend.Client, Tokens = Valid("shared-1", "shared-refresh") }, Ct);
+        await StoreAsync(Alice, Valid("alice-1", "alice-refresh"));
+        var source = Source();
+
+        (await source.GetAccessTokenAsync(Vault, null, new Uri("https://vault.example.com/mcp"), Ct)).ShouldBe("shared-1");
+        (await source.GetAccessTokenAsync(Vault, null, new Uri("https://VAULT.example.com/mcp/other?page=2"), Ct)).ShouldBe("shared-1");
+        (await source.GetAccessTokenAsync(Vault, null, new Uri("https://elsewhere.example.com/mcp"), Ct)).ShouldBeNull();
+        (await source.GetAccessTokenAsync(Vault, null, new Uri("http://vault.example.com/mcp"), Ct)).ShouldBeNull();
+        (await source.GetAccessTokenAsync(Vault, Alice, new Uri("https://vault.example.com:8443/mcp"), Ct)).ShouldBeNull();
+        (await source.GetAccessTokenAsync(Vault, Alice, new Uri("https://vault.example.com/mcp"), Ct)).ShouldBe("alice-1");
+
+        // What a request through the backend's connection carries.
+        var sent = new List<string?>();
+        using var client = new HttpClient(new BackendBearerHandler(Vault, Alice, source, () => { })
+        {
+            InnerHandler = new Answering(request => sent.Add(request.Headers.Authorization?.Parameter)),
+        });
+        (await client.GetAsync(new Uri("https://vault.example.com/mcp"))).Dispose();
+        (await client.GetAsync(new Uri("https://attacker.example.net/mcp"))).Dispose();
+        sent.ShouldBe(["alice-1", null]);
+    }
+
+    /// <summary>Answers 200 to every request, after showing it to <paramref name="seen"/>.</summary>
+    private sealed class Answering(Action<HttpRequestMessage> seen) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            seen(request);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
+        }
+    }
+
     private BackendTokenSource Source() => new(
         Shared, Users, new BackendOAuthHttp(new HttpClient(_endpoint)), _time, NullLogger<BackendTokenSource>.Instance, new BackendRefreshLock(_db.Factory));
 

@@ -19,7 +19,7 @@ public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? ow
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         // A backend without OAuth (most calls), known from the cache at once: nothing to add, nothing to renew on a 401.
-        var token = TokenAsync(cancellationToken);
+        var token = TokenAsync(request.RequestUri, cancellationToken);
         if (!token.IsCompletedSuccessfully)
         {
             return SendWithTokenAsync(request, token, cancellationToken);
@@ -46,7 +46,7 @@ public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? ow
             return response;
         }
 
-        var renewed = await TokenAsync(cancellationToken);
+        var renewed = await TokenAsync(request.RequestUri, cancellationToken);
         if (renewed is null || renewed == token)
         {
             onRejected();
@@ -64,9 +64,10 @@ public sealed class BackendBearerHandler(ServerName backend, ConnectionOwner? ow
         return response;
     }
 
-    private ValueTask<string?> TokenAsync(CancellationToken cancellationToken)
+    // Only for the resource the tokens were issued for: none goes to a URL the backend was moved to since.
+    private ValueTask<string?> TokenAsync(Uri? target, CancellationToken cancellationToken)
     {
-        var token = tokens.GetAccessTokenAsync(backend, owner, cancellationToken);
+        var token = tokens.GetAccessTokenAsync(backend, owner, target, cancellationToken);
         return token.IsCompletedSuccessfully ? token : AwaitTokenAsync(token);
     }
 

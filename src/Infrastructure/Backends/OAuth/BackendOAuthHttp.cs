@@ -333,7 +333,7 @@ public sealed class BackendOAuthHttp(HttpClient http)
             ? url
             : throw new BackendOAuthException(BackendOAuthException.TokenExchangeFailed, "The stored registration names no valid resource; click Authorize again.");
 
-    private static bool SameOrigin(Uri a, Uri b) =>
+    internal static bool SameOrigin(Uri a, Uri b) =>
         string.Equals(a.GetLeftPart(UriPartial.Authority), b.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase);
 
     private static string DescribeError(HttpResponseMessage response, JsonObject? body)

@@ -70,7 +70,16 @@ public sealed partial class BackendTokenSource(
     /// null when that user has none (the backend then answers 401).
     /// </summary>
     /// <exception cref="BackendAuthorizationRequiredException">The tokens expired and could not be renewed.</exception>
-    public async ValueTask<string?> GetAccessTokenAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken)
+    public ValueTask<string?> GetAccessTokenAsync(ServerName backend, ConnectionOwner? owner, CancellationToken cancellationToken) =>
+        GetAccessTokenAsync(backend, owner, target: null, cancellationToken);
+
+    /// <summary>
+    /// The access token to send with a request to <paramref name="target"/>: as above, but null when the tokens were
+    /// issued for a resource of another origin. The backend's URL changed since it was authorized (an edit, mcp.json):
+    /// its tokens must not go to a server they were not issued for. It answers 401, and is authorized again.
+    /// </summary>
+    /// <exception cref="BackendAuthorizationRequiredException">The tokens expired and could not be renewed.</exception>
+    public async ValueTask<string?> GetAccessTokenAsync(ServerName backend, ConnectionOwner? owner, Uri? target, CancellationToken cancellationToken)
     {
         var entry = _entries.GetOrAdd(Key(backend, owner), static _ => new Entry());
         if (!entry.Loaded)
@@ -85,6 +94,11 @@ public sealed partial class BackendTokenSource(
             return entry.Failure is { } failure ? throw new BackendAuthorizationRequiredException(failure) : null;
         }
 
+        if (target is not null && !IssuedFor(tokens.Client, target))
+        {
+            return null;
+        }
+
         if (!NeedsRefresh(tokens) && !SaveDue(entry))
         {
             return tokens.AccessToken;
@@ -93,6 +107,11 @@ public sealed partial class BackendTokenSource(
         // The authorization server failed moments ago: it is not asked again on every call meanwhile.
         return WhilePaused(entry, tokens) is { } paused ? paused : await RefreshAsync(backend, owner, entry, tokens, cancellationToken);
     }
+
+    // Tokens go only to the origin (scheme, host, port) of the resource they were issued for; discovery already refuses
+    // a resource of another origin than the backend's URL at the time (BackendOAuthHttp.DiscoverAsync).
+    private static bool IssuedFor(BackendOAuthClientRegistration client, Uri target) =>
+        Uri.TryCreate(client.Resource, UriKind.Absolute, out var resource) && BackendOAuthHttp.SameOrigin(resource, target);
 
     /// <summary>The backend refused this access token of the owner (null: the shared one): the next request renews it first.</summary>
     public void Reject(ServerName backend, ConnectionOwner? owner, string accessToken)
