@@ -44,11 +44,23 @@ public sealed class BackendBearerHandlerTests : IAsyncDisposable
         var rejected = 0;
         using var client = new HttpClient(new BackendBearerHandler(Vault, null, _tokens, () => rejected++) { InnerHandler = backend });
 
-        using var response = await client.PostAsync("http://127.0.0.1/mcp", new StringContent("{}"));
+        using var response = await client.PostAsync("https://vault.example.com/mcp", new StringContent("{}"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         backend.Authorizations.ShouldBe(["Bearer token-1"]);
         rejected.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ARequestToAnotherOrigin_ThanTheTokensResource_CarriesNoToken()
+    {
+        // The backend's URL was moved after it was authorized for https://vault.example.com/mcp.
+        var backend = new Backend(HttpStatusCode.OK);
+        using var client = new HttpClient(new BackendBearerHandler(Vault, null, _tokens, () => { }) { InnerHandler = backend });
+
+        using var response = await client.PostAsync("http://127.0.0.1/mcp", new StringContent("{}"));
+
+        backend.Authorizations.ShouldBe([null]);
     }
 
     [Fact]
@@ -58,7 +70,7 @@ public sealed class BackendBearerHandlerTests : IAsyncDisposable
         var rejected = 0;
         using var client = new HttpClient(new BackendBearerHandler(Vault, null, _tokens, () => rejected++) { InnerHandler = backend });
 
-        using var response = await client.PostAsync("http://127.0.0.1/mcp", new StreamContent(new MemoryStream([1, 2, 3])));
+        using var response = await client.PostAsync("https://vault.example.com/mcp", new StreamContent(new MemoryStream([1, 2, 3])));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         backend.Authorizations.ShouldBe(["Bearer token-1"]);
