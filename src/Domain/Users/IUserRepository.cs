@@ -23,4 +23,18 @@ public interface IUserRepository
     Task UpdateAsync(User user, CancellationToken cancellationToken);
 
     Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="UpdateAsync"/>, refusing with <see cref="LastAdminException"/> (and changing nothing) a save that
+    /// makes the stored enabled administrator <paramref name="user"/> something else while no other enabled
+    /// administrator remains. The check and the write are one step: two such saves at once (two admins demoting each
+    /// other, on one replica or two) never both pass it.
+    /// </summary>
+    Task UpdateKeepingAnAdminAsync(User user, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="RemoveAsync"/>, refusing with <see cref="LastAdminException"/> (and removing nothing) the removal of
+    /// the last enabled administrator, in one step with the check as <see cref="UpdateKeepingAnAdminAsync"/>.
+    /// </summary>
+    Task<bool> RemoveKeepingAnAdminAsync(User user, CancellationToken cancellationToken);
 }

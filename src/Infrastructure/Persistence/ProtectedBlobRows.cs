@@ -77,10 +77,17 @@ internal sealed class ProtectedBlobRows<T>
         var key = "backend_id = @BackendId" + _ownerWhere;
         if (_isEmpty(next))
         {
+            if (expected is null)
+            {
+                // Nothing was read and nothing is to be stored: done, unless another writer stored a row meanwhile,
+                // which is theirs to keep (deleting it would lose their committed change; the caller reads again).
+                return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    $"SELECT COUNT(*) FROM {_table} WHERE {key}", parameters, cancellationToken: cancellationToken)) == 0;
+            }
+
             var deleted = await connection.ExecuteAsync(new CommandDefinition(
-                expected is null ? $"DELETE FROM {_table} WHERE {key}" : $"DELETE FROM {_table} WHERE {key} AND protected_blob = @Expected",
-                parameters, cancellationToken: cancellationToken));
-            return expected is null || deleted == 1;
+                $"DELETE FROM {_table} WHERE {key} AND protected_blob = @Expected", parameters, cancellationToken: cancellationToken));
+            return deleted == 1;
         }
 
         parameters.Add("Blob", Protect(next));

@@ -171,4 +171,18 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
         (await Repository.ListAsync(new AuditFilter(), 10, Ct)).Select(r => r.Entry.Name).ShouldBe(["new", "kept"]);
         (await pruning.RunOnceAsync(Ct)).ShouldBe(0);
     }
+
+    [Fact]
+    public async Task Prune_DeletesOnlyWhatIsOlder_InBoundedBatches_SoOtherWritersGetTheirTurn()
+    {
+        await Repository.AddAsync([.. Enumerable.Range(0, 5).Select(i => Entry(T0.AddSeconds(i), name: "old" + i)), Entry(T0.AddSeconds(10), name: "kept")], Ct);
+        var counting = new CountingConnectionFactory(Factory);
+        var repository = new AuditRepository(counting) { PruneBatchSize = 2 };
+
+        (await repository.PruneAsync(T0.AddSeconds(5), Ct)).ShouldBe(5);
+
+        counting.Commands.ShouldBe(3); // 2 + 2 + 1: never more than a batch at once
+        (await Repository.ListAsync(new AuditFilter(), 10, Ct)).Select(r => r.Entry.Name).ShouldBe(["kept"]);
+        (await repository.PruneAsync(T0.AddSeconds(5), Ct)).ShouldBe(0);
+    }
 }

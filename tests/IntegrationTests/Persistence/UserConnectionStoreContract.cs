@@ -183,6 +183,24 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     }
 
     [Fact]
+    public async Task Replace_OfNothingWithNothing_NeverDeletesWhatAnotherWriterStoredMeanwhile()
+    {
+        await AddBackendAsync(Github);
+        var store = Store;
+        var (_, read) = await store.LoadAsync(Github, Alice, Ct);
+        read.ShouldBeNull();
+
+        // Meanwhile the OAuth callback stores Alice's tokens; then the first writer's change leaves nothing.
+        (await store.TryReplaceAsync(Github, Alice, null, new UserConnection { Tokens = Tokens("stored meanwhile") }, Ct)).ShouldBeTrue();
+        var stale = await store.TryReplaceAsync(Github, Alice, read, new UserConnection(), Ct);
+
+        stale.ShouldBeFalse();
+        (await store.LoadAsync(Github, Alice, Ct)).Connection.Tokens!.AccessToken.ShouldBe("stored meanwhile");
+        (await store.TryReplaceAsync(Github, Bob, null, new UserConnection(), Ct)).ShouldBeTrue();
+        (await Db.CountAsync("user_connections")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Update_ToAnEmptyConnection_DeletesTheRow()
     {
         await AddBackendAsync(Github);

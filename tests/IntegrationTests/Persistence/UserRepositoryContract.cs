@@ -1,3 +1,7 @@
+using OneMcp.Application.Authorization;
+using OneMcp.Application.Connections;
+using OneMcp.Application.Replication;
+using OneMcp.Application.Users.Commands;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Users;
 using OneMcp.Infrastructure.Persistence.Repositories;
@@ -154,5 +158,90 @@ public abstract class UserRepositoryContract(ITestDatabaseSource source) : Repos
         }
 
         (await Repository.ListAsync(Ct)).Select(u => u.UserName).ShouldBe(["9", "_x", "alice", "Bob", "charlie", "Zed"]);
+    }
+
+    [Fact]
+    public async Task TwoAdminsDemotingEachOtherAtOnce_OneIsRefused_AndAnAdminRemains()
+    {
+        await Repository.AddAsync(User.Create("ann", Hash, UserRole.Admin, T0), Ct);
+        await Repository.AddAsync(User.Create("ben", Hash, UserRole.Admin, T0), Ct);
+        var racing = new BothListFirstUserRepository(Repository);
+        var handler = new UpdateUserHandler(
+            racing, NothingDone<IOAuthGrantDirectory>.Create(), NothingDone<IUserConnectionStore>.Create(), Changes(), TimeProvider.System);
+
+        var outcomes = await Outcomes(
+            handler.Handle(new UpdateUserCommand("ann", new UserEdit { Role = "member" }), Ct),
+            handler.Handle(new UpdateUserCommand("ben", new UserEdit { Disabled = true }), Ct));
+
+        outcomes.Count(e => e is LastAdminException).ShouldBe(1);
+        outcomes.Count(e => e is null).ShouldBe(1);
+        (await Repository.ListAsync(Ct)).Count(u => u.IsAdmin && !u.Disabled).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task TwoAdminsRemovingEachOtherAtOnce_OneIsRefused_AndAnAdminRemains()
+    {
+        await Repository.AddAsync(User.Create("ann", Hash, UserRole.Admin, T0), Ct);
+        await Repository.AddAsync(User.Create("ben", Hash, UserRole.Admin, T0), Ct);
+        var racing = new BothListFirstUserRepository(Repository);
+        var handler = new RemoveUserHandler(
+            racing, NothingDone<IOAuthGrantDirectory>.Create(), NothingDone<IUserConnectionStore>.Create(), Changes());
+
+        var outcomes = await Outcomes(
+            handler.Handle(new RemoveUserCommand("ann"), Ct),
+            handler.Handle(new RemoveUserCommand("ben"), Ct));
+
+        outcomes.Count(e => e is LastAdminException).ShouldBe(1);
+        (await Repository.ListAsync(Ct)).Count(u => u.IsAdmin && !u.Disabled).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task KeepingAnAdmin_RefusesOnlyWhatTakesTheLastOneAway_AndChangesNothing()
+    {
+        var ann = User.Create("ann", Hash, UserRole.Admin, T0);
+        var bob = User.Create("bob", Hash, UserRole.Member, T0);
+        await Repository.AddAsync(ann, Ct);
+        await Repository.AddAsync(bob, Ct);
+
+        // A member's change never needs another admin; the last admin's demotion, disabling or removal is refused.
+        bob.Disable(T0.AddSeconds(1));
+        await Repository.UpdateKeepingAnAdminAsync(bob, Ct);
+        var stale = (await Repository.FindByNameAsync("ann", Ct))!;
+        ann.ChangeRole(UserRole.Member, T0.AddSeconds(1));
+        await Should.ThrowAsync<LastAdminException>(() => Repository.UpdateKeepingAnAdminAsync(ann, Ct));
+        await Should.ThrowAsync<LastAdminException>(() => Repository.RemoveKeepingAnAdminAsync(ann, Ct));
+        var stored = (await Repository.FindByNameAsync("ann", Ct))!;
+        (stored.Role, stored.Version).ShouldBe((UserRole.Admin, 1));
+
+        // With another enabled admin the same demotion passes; a stale copy is still a conflict, not a last-admin error.
+        bob.Enable(T0.AddSeconds(2));
+        bob.ChangeRole(UserRole.Admin, T0.AddSeconds(2));
+        await Repository.UpdateKeepingAnAdminAsync(bob, Ct);
+        await Repository.UpdateKeepingAnAdminAsync(ann, Ct);
+        stale.Disable(T0.AddSeconds(3));
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateKeepingAnAdminAsync(stale, Ct));
+        (await Repository.RemoveKeepingAnAdminAsync(ann, Ct)).ShouldBeTrue();
+        (await Repository.RemoveKeepingAnAdminAsync(ann, Ct)).ShouldBeFalse();
+        await Should.ThrowAsync<LastAdminException>(() => Repository.RemoveKeepingAnAdminAsync(bob, Ct));
+    }
+
+    private static UserConnectionChanges Changes() => new(NothingDone<IPerUserBackends>.Create(), NothingDone<IChangeFeed>.Create());
+
+    private static async Task<Exception?[]> Outcomes(params Task[] tasks)
+    {
+        var outcomes = new Exception?[tasks.Length];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            try
+            {
+                await tasks[i];
+            }
+            catch (Exception ex)
+            {
+                outcomes[i] = ex;
+            }
+        }
+
+        return outcomes;
     }
 }

@@ -44,6 +44,26 @@ internal sealed class InMemoryUserRepository : IUserRepository
 
     public Task<bool> RemoveAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(_rows.Remove(id));
 
+    public Task UpdateKeepingAnAdminAsync(User user, CancellationToken cancellationToken)
+    {
+        EnsureAnAdminRemains(user, user.IsAdmin && !user.Disabled);
+        return UpdateAsync(user, cancellationToken);
+    }
+
+    public Task<bool> RemoveKeepingAnAdminAsync(User user, CancellationToken cancellationToken)
+    {
+        EnsureAnAdminRemains(user, staysAdmin: false);
+        return RemoveAsync(user.Id, cancellationToken);
+    }
+
+    private void EnsureAnAdminRemains(User user, bool staysAdmin)
+    {
+        if (!staysAdmin && _rows.Find(u => u.Id == user.Id) is { } stored && LastAdminRule.TakesAnAdminAway(stored))
+        {
+            LastAdminRule.EnsureAnotherAdminRemains(stored, Snapshot());
+        }
+    }
+
     private static User Copy(User u) => User.Restore(u.Id, u.UserName, u.PasswordHash, u.ExternalSubject, u.Groups, u.Role, u.Disabled, u.Version, u.CreatedAt, u.UpdatedAt);
 }
 

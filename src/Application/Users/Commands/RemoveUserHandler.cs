@@ -18,7 +18,8 @@ public sealed class RemoveUserHandler(
             LastAdminRule.EnsureAnotherAdminRemains(user, await repository.ListAsync(cancellationToken));
         }
 
-        if (!await repository.RemoveAsync(user.Id, cancellationToken))
+        // Checked again in the same step as the removal: two admins removing each other at once leave one.
+        if (!await repository.RemoveKeepingAnAdminAsync(user, cancellationToken))
         {
             throw new NotFoundException("user", request.UserName);
         }

@@ -49,7 +49,9 @@ public sealed class UpdateUserHandler(
 
         if (user.HasUnsavedChanges)
         {
-            await repository.UpdateAsync(user, cancellationToken);
+            // The list above gives the clear error at once; this save checks again in the same step as its write, so
+            // two admins demoting (or disabling) each other at once cannot both pass and leave nobody.
+            await repository.UpdateKeepingAnAdminAsync(user, cancellationToken);
         }
 
         if (demoted || newlyDisabled)

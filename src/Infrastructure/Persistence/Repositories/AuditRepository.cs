@@ -24,6 +24,9 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
 
     private readonly SqlDialect _dialect = connections.Dialect;
 
+    /// <summary>At most this many entries are deleted by one statement of <see cref="PruneAsync"/>.</summary>
+    internal int PruneBatchSize { get; init; } = 5000;
+
     public async Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -188,9 +191,24 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
     {
         var parameters = new DynamicParameters();
         parameters.AddTime(_dialect, "Threshold", threshold);
+        parameters.AddInt("Batch", PruneBatchSize);
         await using var connection = await connections.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM audit_log WHERE occurred_at < @Threshold", parameters, cancellationToken: cancellationToken));
+
+        // A bounded batch per statement, each its own short transaction: one DELETE of a large backlog (the first run
+        // after the retention was shortened) held SQLite's single write lock past every other writer's busy timeout,
+        // failing sign-ins, token refreshes and edits as "database locked" for as long as it ran.
+        var pruned = 0;
+        while (true)
+        {
+            var deleted = await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE occurred_at < @Threshold LIMIT @Batch)",
+                parameters, cancellationToken: cancellationToken));
+            pruned += deleted;
+            if (deleted < PruneBatchSize)
+            {
+                return pruned;
+            }
+        }
     }
 
     private static void AddEquals(StringBuilder where, DynamicParameters parameters, string column, string name, string? value)

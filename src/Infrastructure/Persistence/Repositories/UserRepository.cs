@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Users;
@@ -13,7 +14,20 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
     private const string Aggregate = "user";
     private const string Columns = "id AS Id, user_name AS UserName, password_hash AS PasswordHash, external_subject AS ExternalSubject, groups AS Groups, role AS Role, disabled AS Disabled, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
+    /// <summary>The first key of the two-key advisory lock that changes taking an admin away share ("OMUA").</summary>
+    private const int AdminChangeLockClass = 0x4F4D5541;
+
+    /// <summary>
+    /// The stored row (as the UPDATE or DELETE finds it) is not an enabled admin, or another enabled admin remains.
+    /// </summary>
+    private const string KeepsAnAdmin =
+        "(NOT (role = 'admin' AND disabled = @False) OR EXISTS (SELECT 1 FROM users other WHERE other.id <> @Id AND other.role = 'admin' AND other.disabled = @False))";
+
     private readonly SqlDialect _dialect = connections.Dialect;
+
+    private string UpdateSql =>
+        $"UPDATE users SET password_hash = @PasswordHash, groups = {DbValues.JsonParam(_dialect, "Groups")}, role = @Role, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt " +
+        "WHERE id = @Id AND version = @LoadedVersion";
 
     public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
     {
@@ -87,18 +101,38 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
 
     public async Task UpdateAsync(User user, CancellationToken cancellationToken)
     {
-        var parameters = Parameters(user);
-        parameters.AddInt("LoadedVersion", user.LoadedVersion);
+        var parameters = UpdateParameters(user);
         await using var connection = await connections.OpenAsync(cancellationToken);
-        var updated = await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE users SET password_hash = @PasswordHash, groups = {DbValues.JsonParam(_dialect, "Groups")}, role = @Role, disabled = @Disabled, version = @Version, updated_at = @UpdatedAt " +
-            "WHERE id = @Id AND version = @LoadedVersion",
-            parameters, cancellationToken: cancellationToken));
+        var updated = await connection.ExecuteAsync(new CommandDefinition(UpdateSql, parameters, cancellationToken: cancellationToken));
         if (updated == 0)
         {
             throw new ConcurrencyConflictException(Aggregate, user.Id);
         }
 
+        user.MarkSaved();
+    }
+
+    public async Task UpdateKeepingAnAdminAsync(User user, CancellationToken cancellationToken)
+    {
+        var parameters = UpdateParameters(user);
+        parameters.AddBool("StaysAdmin", user.IsAdmin && !user.Disabled);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await BeginAdminChangeAsync(connection, cancellationToken);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            $"{UpdateSql} AND (@StaysAdmin OR {KeepsAnAdmin})", parameters, transaction, cancellationToken: cancellationToken));
+        if (updated == 0)
+        {
+            var version = await connection.ExecuteScalarAsync<object?>(new CommandDefinition(
+                "SELECT version FROM users WHERE id = @Id", parameters, transaction, cancellationToken: cancellationToken));
+            if (version is null || DbValues.ReadInt(version) != user.LoadedVersion)
+            {
+                throw new ConcurrencyConflictException(Aggregate, user.Id);
+            }
+
+            throw new LastAdminException(user.UserName);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
         user.MarkSaved();
     }
 
@@ -109,6 +143,58 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         await using var connection = await connections.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM users WHERE id = @Id", parameters, cancellationToken: cancellationToken)) > 0;
+    }
+
+    public async Task<bool> RemoveKeepingAnAdminAsync(User user, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.AddId(_dialect, "Id", user.Id);
+        parameters.AddBool("False", false);
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await BeginAdminChangeAsync(connection, cancellationToken);
+        if (await connection.ExecuteAsync(new CommandDefinition(
+            $"DELETE FROM users WHERE id = @Id AND {KeepsAnAdmin}", parameters, transaction, cancellationToken: cancellationToken)) == 0)
+        {
+            var exists = await connection.ExecuteScalarAsync<object?>(new CommandDefinition(
+                "SELECT 1 FROM users WHERE id = @Id", parameters, transaction, cancellationToken: cancellationToken));
+            return exists is null ? false : throw new LastAdminException(user.UserName);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// A transaction in which changes that may take an administrator away run one at a time: on PostgreSQL a
+    /// transaction-scoped advisory lock (read committed alone would let two updates of different rows each see the
+    /// other admin still there); SQLite's transactions take its single write lock at once (BEGIN IMMEDIATE).
+    /// </summary>
+    private async Task<DbTransaction> BeginAdminChangeAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            if (_dialect == SqlDialect.Postgres)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "SELECT pg_advisory_xact_lock(@Class, 0)", new { Class = AdminChangeLockClass }, transaction, cancellationToken: cancellationToken));
+            }
+
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
+    }
+
+    private DynamicParameters UpdateParameters(User user)
+    {
+        var parameters = Parameters(user);
+        parameters.AddInt("LoadedVersion", user.LoadedVersion);
+        parameters.AddBool("False", false);
+        return parameters;
     }
 
     private DynamicParameters Parameters(User user)
