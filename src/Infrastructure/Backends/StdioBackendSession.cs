@@ -304,7 +304,6 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
         }
 
         await WaitForExitAsync();
-        _process.ErrorDataReceived -= _stderr.OnLine;
         var details = new StdioClientCompletionDetails { Exception = error, ProcessId = _processId, StandardErrorTail = _stderr.Lines() is { Length: > 0 } tail ? tail : null };
         try
         {
@@ -324,6 +323,7 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
         {
             // Whichever way it ended: the process's own Dispose leaves its input open once it was used.
             CloseInput();
+            _stderr.Dispose();
             _process.Dispose();
         }
 
@@ -387,6 +387,7 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
         {
             using var timeout = new CancellationTokenSource(_shutdownTimeout);
             await _process.WaitForExitAsync(timeout.Token);
+            await _stderr.Completion.WaitAsync(timeout.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
         {

@@ -29,7 +29,6 @@ internal sealed partial class StdioBackendTransport(
         var logger = loggerFactory.CreateLogger<StdioBackendTransport>();
         var process = new Process { StartInfo = StartInfo() };
         var stderr = new StderrTail(options.StandardErrorLines);
-        process.ErrorDataReceived += stderr.OnLine;
         var started = false;
         try
         {
@@ -39,7 +38,7 @@ internal sealed partial class StdioBackendTransport(
                 throw new IOException("Failed to start MCP server process.");
             }
 
-            process.BeginErrorReadLine();
+            stderr.Start(process.StandardError.BaseStream);
             var session = new StdioBackendSession(Name, process, stderr, options.ShutdownTimeout, progress, loggerFactory);
             Session = session;
             return Task.FromResult<ITransport>(session);
@@ -47,7 +46,7 @@ internal sealed partial class StdioBackendTransport(
         catch (Exception e)
         {
             LogStartFailed(logger, Name, e);
-            process.ErrorDataReceived -= stderr.OnLine;
+            stderr.Dispose();
             StdioBackendSession.Stop(process, started, options.ShutdownTimeout);
             throw new IOException("Failed to connect transport.", e);
         }
@@ -110,61 +109,4 @@ internal sealed partial class StdioBackendTransport(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: its process could not be started")]
     private static partial void LogStartFailed(ILogger logger, string server, Exception exception);
-}
-
-/// <summary>
-/// A server process's standard error: each line to the gateway's handler, the last ten kept for the error its exit
-/// causes. A line longer than <see cref="MaxLineLength"/> characters is cut off there, saying so.
-/// </summary>
-internal sealed class StderrTail(Action<string>? lines)
-{
-    /// <summary>The longest line kept or handed on, in characters.</summary>
-    internal const int MaxLineLength = 8 * 1024;
-
-    private const int Kept = 10;
-    private readonly Queue<string> _tail = new(Kept);
-
-    public void OnLine(object sender, DataReceivedEventArgs line) => Add(line.Data);
-
-    internal void Add(string? data)
-    {
-        if (data is null)
-        {
-            return;
-        }
-
-        if (data.Length > MaxLineLength)
-        {
-            var kept = char.IsHighSurrogate(data[MaxLineLength - 1]) ? MaxLineLength - 1 : MaxLineLength;
-            data = $"{data.AsSpan(0, kept)}… ({data.Length - kept} more characters cut off)";
-        }
-
-        lock (_tail)
-        {
-            if (_tail.Count == Kept)
-            {
-                _tail.Dequeue();
-            }
-
-            _tail.Enqueue(data);
-        }
-
-        try
-        {
-            lines?.Invoke(data);
-        }
-        catch (Exception)
-        {
-            // The handler (the gateway's log) failed. It runs on the thread that reads the pipe, where an exception
-            // would end the whole process: the line is in the tail all the same.
-        }
-    }
-
-    public string[] Lines()
-    {
-        lock (_tail)
-        {
-            return [.. _tail];
-        }
-    }
 }

@@ -4,6 +4,7 @@ using System.IO.Pipes;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol;
+using ModelContextProtocol.Client;
 using OneMcp.Infrastructure.Backends;
 using OneMcp.IntegrationTests.Support;
 
@@ -119,10 +120,9 @@ public sealed class StdioPipeLimitsTests
                 UseShellExecute = false,
             },
         };
-        var stderr = new StderrTail(null);
-        process.ErrorDataReceived += stderr.OnLine;
+        using var stderr = new StderrTail(null);
         process.Start();
-        process.BeginErrorReadLine();
+        stderr.Start(process.StandardError.BaseStream);
         var input = ((PipeStream)process.StandardInput.BaseStream).SafePipeHandle;
         await using var session = new StdioBackendSession("crash", process, stderr, TimeSpan.FromSeconds(2), new BackendProgressRoutes(), NullLoggerFactory.Instance);
 
@@ -130,6 +130,33 @@ public sealed class StdioPipeLimitsTests
         await Eventually.TrueAsync(() => !session.IsConnected, "the session to see the crash");
 
         input.IsClosed.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AServerWritingStandardErrorWithoutNewlines_HasItCutOffAsItComes()
+    {
+        // A line is held in memory only up to the cut: 64 MiB without a newline is reported, cut off, at once, while the
+        // server still runs, instead of being gathered until a newline that may never come.
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var transport = new StdioBackendTransport(
+            new StdioClientTransportOptions
+            {
+                Name = "noisy",
+                Command = "bash",
+                Arguments = ["-c", "head -c 67108864 /dev/zero | tr '\\0' x >&2; exec sleep 60"],
+                StandardErrorLines = lines.Enqueue,
+                ShutdownTimeout = TimeSpan.FromSeconds(2),
+            },
+            new BackendProgressRoutes(),
+            NullLoggerFactory.Instance);
+        await using var session = await transport.ConnectAsync();
+
+        await Eventually.TrueAsync(() => !lines.IsEmpty, "the start of the endless line to be logged");
+
+        var line = lines.ShouldHaveSingleItem();
+        line.ShouldStartWith(new string('x', StderrTail.MaxLineBytes));
+        line.ShouldEndWith($"… (cut off: the line is longer than {StderrTail.MaxLineBytes} bytes)");
+        transport.Session.ShouldNotBeNull().IsConnected.ShouldBeTrue();
     }
 
     private static async Task<string> ScriptAsync(string content)
