@@ -101,8 +101,9 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
-            // The process is gone, very likely: that is the error, with its exit code and its last words.
-            throw await ExitedAsync() ?? new IOException("Failed to send message.", e);
+            // The process is gone, very likely (its input is closed: it is exiting): that is the error, with its exit code
+            // and its last words.
+            throw await ExitedAsync(outputEnded: e is IOException) ?? new IOException("Failed to send message.", e);
         }
         finally
         {
@@ -197,7 +198,7 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
         finally
         {
             await _output.CompleteAsync();
-            await CleanupAsync(error);
+            await CleanupAsync(error, outputEnded: !cancellationToken.IsCancellationRequested);
         }
     }
 
@@ -287,7 +288,7 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
 
     // Once, whoever comes first (the end of the output, or the gateway ending the session): the process is ended, the
     // SDK client learns how (exit code, the last lines of its standard error), and direct calls still waiting fail alike.
-    private async ValueTask CleanupAsync(Exception? error)
+    private async ValueTask CleanupAsync(Exception? error, bool outputEnded = false)
     {
         if (Interlocked.Exchange(ref _cleanedUp, 1) != 0)
         {
@@ -295,7 +296,7 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
             return;
         }
 
-        error ??= await ExitedAsync();
+        error ??= await ExitedAsync(outputEnded);
         if (error is null && !HasExited(_process))
         {
             // Ended by the gateway: as the MCP specification asks, its input is closed first, and it has the shutdown
@@ -355,8 +356,16 @@ internal sealed partial class StdioBackendSession : TransportBase, StdioLineRead
     }
 
     // When the process has exited on its own: the error that says so, as the SDK's, with its exit code and last words.
-    private async ValueTask<Exception?> ExitedAsync()
+    // A process's pipes close as it exits, a moment before its exit can be known (longer on a busy machine): when its
+    // output has ended or its input was closed (outputEnded), that moment is waited for (up to the shutdown timeout)
+    // before the process is taken to run on.
+    private async ValueTask<Exception?> ExitedAsync(bool outputEnded)
     {
+        if (outputEnded)
+        {
+            await WaitForExitAsync();
+        }
+
         if (!HasExited(_process))
         {
             return null;

@@ -159,6 +159,22 @@ public sealed class StdioPipeLimitsTests
         transport.Session.ShouldNotBeNull().IsConnected.ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task AServerThatClosesItsOutputBeforeItExits_IsReportedAsExited_WithItsLastWords()
+    {
+        // Its pipes close a moment before its exit can be known; here that moment is a second long.
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+            .Add("quitter", new JsonObject { ["command"] = "bash", ["args"] = new JsonArray("-c", "echo 'no licence found' >&2; exec >&- 2>&-; sleep 1; exit 3") }));
+        using var http = new HttpClient { BaseAddress = gateway.BaseUrl };
+
+        var health = await Eventually.ValueAsync(
+            async () => await (await http.GetAsync("/health")).Content.ReadAsStringAsync(), text => text.Contains("\"error\":\"", StringComparison.Ordinal), "the backend's error in /health");
+
+        var error = JsonNode.Parse(health)!["backends"]!.AsArray().Single()!["error"]!.GetValue<string>();
+        error.ShouldStartWith("MCP server process exited unexpectedly (exit code: 3)");
+        error.ShouldEndWith("no licence found");
+    }
+
     private static async Task<string> ScriptAsync(string content)
     {
         var script = Path.Combine(Path.GetTempPath(), $"onemcp-limits-{Guid.NewGuid():N}.sh");
