@@ -183,12 +183,14 @@ public sealed partial class GatewayEngine(
                     static (meta, read, ct) => read.connection.ReadResourceAsync(new ReadResourceRequestParams { Uri = read.uri, Meta = meta }, ct), cancellationToken);
             }
 
-            // Contents name the URI the client asked for, so it can match them to its request.
+            // Contents name the URI the client asked for, so it can match them to its request. A content without a URI
+            // of its own is the content of the resource read (an empty reference names its base, RFC 3986 5.2.2): it
+            // gets the URI the client read, which the client can read again (the backend's "" could not be).
             if (session.OnlyBackend is null)
             {
                 foreach (var content in result.Contents)
                 {
-                    content.Uri = CapabilityName.Compose(backend.Name, content.Uri);
+                    content.Uri = string.IsNullOrEmpty(content.Uri) ? request.Uri : CapabilityName.Compose(backend.Name, content.Uri);
                 }
             }
 
