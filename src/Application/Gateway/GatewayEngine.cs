@@ -322,7 +322,7 @@ public sealed partial class GatewayEngine(
         try
         {
             var connection = await _connections.ForAsync(session, backend, cancellationToken);
-            await subscriptions.SubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+            await subscriptions.SubscribeAsync(session, connection, uri, ResourceSubscriptions.KeyOf(session, exposedUri)!, cancellationToken);
         }
         catch (Exception e) when (_connections.RequestRefusal(e) is { } refused)
         {
@@ -334,24 +334,22 @@ public sealed partial class GatewayEngine(
     {
         if (!TryResolve(session, exposedUri, out var backend, out var uri))
         {
-            throw GatewayErrors.UnknownResource(exposedUri);
+            // Reconnecting, removed, or out of the session's sight: a resource the session follows is let go all the same
+            // (kept, it would be subscribed again once the backend is back, and its updates would reach the client).
+            await subscriptions.UnsubscribeUnreachableAsync(session, pool, exposedUri, cancellationToken);
+            return;
         }
 
         try
         {
             var connection = await _connections.ForAsync(session, backend, cancellationToken);
-            await subscriptions.UnsubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+            await subscriptions.UnsubscribeAsync(session, connection, uri, ResourceSubscriptions.KeyOf(session, exposedUri)!, cancellationToken);
         }
         catch (Exception e) when (_connections.RequestRefusal(e) is { } refused)
         {
             throw refused;
         }
     }
-
-    // A session's subscriptions are kept under prefixed URIs whatever names it sees, so that updates and the release
-    // of an ended session find their backend the same way for /mcp and /mcp/<server>.
-    private static string SubscriptionKey(GatewaySession session, IBackendConnection backend, string exposedUri, string uri) =>
-        session.OnlyBackend is null ? exposedUri : CapabilityName.Compose(backend.Name, uri);
 
     /// <summary>The initialize instructions for a session: the instructions of every backend it can see.</summary>
     public string BuildInstructions(GatewaySession session)
