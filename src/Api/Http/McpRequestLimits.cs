@@ -68,7 +68,7 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
 
         try
         {
-            await next(context);
+            await (legacyMessage ? LegacyMessageRefusals.ServeAsync(context, next) : next(context));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
         {
