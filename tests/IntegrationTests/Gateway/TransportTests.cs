@@ -63,6 +63,30 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
     }
 
     [Theory]
+    [InlineData("PUT", "/mcp", "GET, POST, DELETE")]
+    [InlineData("PATCH", "/mcp", "GET, POST, DELETE")]
+    [InlineData("POST", "/sse", "GET")]
+    [InlineData("DELETE", "/sse", "GET")]
+    [InlineData("GET", "/messages?sessionId=abc", "POST")]
+    [InlineData("PUT", "/messages?sessionId=abc", "POST")]
+    public async Task McpEndpoints_AskedWithAMethodTheyDoNotTake_Answer405WithAJsonRpcError(string method, string path, string allowed)
+    {
+        // Before: routing's bare 405 (/mcp) or 404 (/sse, /messages), without a body.
+        using var request = new HttpRequestMessage(new HttpMethod(method), Gateway.Url(path))
+        {
+            Content = new StringContent("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        response.Content.Headers.Allow.ShouldBe(allowed.Split(", "));
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((int)error["code"]!).ShouldBe(-32600);
+        error["message"]!.ToString().ShouldContain(allowed);
+    }
+
+    [Theory]
     [InlineData("/messages")]
     [InlineData("/messages?sessionId=")]
     [InlineData("/messages?sessionId=a&sessionId=b")]
