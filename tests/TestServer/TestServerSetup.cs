@@ -58,6 +58,14 @@ internal static class TestServerSetup
             .WithRequestFilters(filters => filters.AddReadResourceFilter(next => async (context, cancellationToken) =>
             {
                 var result = await next(context, cancellationToken);
+                if (context.Params?.Uri == TestResourceUris.UnnamedItem)
+                {
+                    foreach (var content in result.Contents)
+                    {
+                        content.Uri = string.Empty;
+                    }
+                }
+
                 if (string.CompareOrdinal(context.JsonRpcRequest.Context?.ProtocolVersion, "2026-07-28") >= 0)
                 {
                     result.CacheScope ??= CacheScope.Public;

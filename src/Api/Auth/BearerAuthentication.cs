@@ -45,7 +45,7 @@ internal sealed class BearerAuthentication(RequestDelegate next, SessionOwners o
         if (sessionId is not null && !owners.MayUse(sessionId, user.GetClaim(OpenIddictConstants.Claims.Subject) ?? string.Empty))
         {
             // The same answer as for a session that does not exist: nothing about it is disclosed.
-            await JsonRpcErrors.WriteAsync(context, StatusCodes.Status404NotFound, JsonRpcErrors.SessionNotFound, "Session not found.");
+            await JsonRpcErrors.WriteSessionNotFoundAsync(context);
             return;
         }
 

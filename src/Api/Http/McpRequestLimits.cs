@@ -24,6 +24,15 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
             request.Path = GatewayRoutes.SdkMessage;
         }
 
+        if (Allowed(request) is { } allowed)
+        {
+            // Routing answered these with a bare 404 (/sse, /messages) or 405 (/mcp) without a body.
+            context.Response.Headers.Allow = allowed;
+            await JsonRpcErrors.WriteAsync(
+                context, StatusCodes.Status405MethodNotAllowed, JsonRpcErrors.InvalidRequest, $"{request.Path} does not take {request.Method} requests, only {allowed}.");
+            return;
+        }
+
         if (!JsonRpcErrors.IsMcpPath(request.Path) || !HttpMethods.IsPost(request.Method))
         {
             await next(context);
@@ -68,7 +77,7 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
 
         try
         {
-            await next(context);
+            await (legacyMessage ? LegacyMessageRefusals.ServeAsync(context, next) : next(context));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
         {
@@ -88,6 +97,25 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
             await JsonRpcErrors.WriteAsync(
                 context, StatusCodes.Status400BadRequest, JsonRpcErrors.ParseError, $"The request body holds JSON text that cannot be read: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The methods the gateway's own MCP endpoints take, when <paramref name="request"/> asked one of them another way;
+    /// null otherwise (HEAD and OPTIONS are left to routing and CORS, <c>/mcp/&lt;server&gt;</c> to its own middleware).
+    /// </summary>
+    private static string? Allowed(HttpRequest request)
+    {
+        var method = request.Method;
+        if (HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+        {
+            return null;
+        }
+
+        var path = request.Path;
+        return path == GatewayRoutes.Sse && !HttpMethods.IsGet(method) ? "GET"
+            : path == GatewayRoutes.Messages && !HttpMethods.IsPost(method) ? "POST"
+            : path == GatewayRoutes.Mcp && !HttpMethods.IsGet(method) && !HttpMethods.IsPost(method) && !HttpMethods.IsDelete(method) ? "GET, POST, DELETE"
+            : null;
     }
 
     /// <summary>

@@ -183,12 +183,14 @@ public sealed partial class GatewayEngine(
                     static (meta, read, ct) => read.connection.ReadResourceAsync(new ReadResourceRequestParams { Uri = read.uri, Meta = meta }, ct), cancellationToken);
             }
 
-            // Contents name the URI the client asked for, so it can match them to its request.
+            // Contents name the URI the client asked for, so it can match them to its request. A content without a URI
+            // of its own is the content of the resource read (an empty reference names its base, RFC 3986 5.2.2): it
+            // gets the URI the client read, which the client can read again (the backend's "" could not be).
             if (session.OnlyBackend is null)
             {
                 foreach (var content in result.Contents)
                 {
-                    content.Uri = CapabilityName.Compose(backend.Name, content.Uri);
+                    content.Uri = string.IsNullOrEmpty(content.Uri) ? request.Uri : CapabilityName.Compose(backend.Name, content.Uri);
                 }
             }
 
@@ -320,7 +322,7 @@ public sealed partial class GatewayEngine(
         try
         {
             var connection = await _connections.ForAsync(session, backend, cancellationToken);
-            await subscriptions.SubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+            await subscriptions.SubscribeAsync(session, connection, uri, ResourceSubscriptions.KeyOf(session, exposedUri)!, cancellationToken);
         }
         catch (Exception e) when (_connections.RequestRefusal(e) is { } refused)
         {
@@ -332,24 +334,22 @@ public sealed partial class GatewayEngine(
     {
         if (!TryResolve(session, exposedUri, out var backend, out var uri))
         {
-            throw GatewayErrors.UnknownResource(exposedUri);
+            // Reconnecting, removed, or out of the session's sight: a resource the session follows is let go all the same
+            // (kept, it would be subscribed again once the backend is back, and its updates would reach the client).
+            await subscriptions.UnsubscribeUnreachableAsync(session, pool, exposedUri, cancellationToken);
+            return;
         }
 
         try
         {
             var connection = await _connections.ForAsync(session, backend, cancellationToken);
-            await subscriptions.UnsubscribeAsync(session, connection, uri, SubscriptionKey(session, backend, exposedUri, uri), cancellationToken);
+            await subscriptions.UnsubscribeAsync(session, connection, uri, ResourceSubscriptions.KeyOf(session, exposedUri)!, cancellationToken);
         }
         catch (Exception e) when (_connections.RequestRefusal(e) is { } refused)
         {
             throw refused;
         }
     }
-
-    // A session's subscriptions are kept under prefixed URIs whatever names it sees, so that updates and the release
-    // of an ended session find their backend the same way for /mcp and /mcp/<server>.
-    private static string SubscriptionKey(GatewaySession session, IBackendConnection backend, string exposedUri, string uri) =>
-        session.OnlyBackend is null ? exposedUri : CapabilityName.Compose(backend.Name, uri);
 
     /// <summary>The initialize instructions for a session: the instructions of every backend it can see.</summary>
     public string BuildInstructions(GatewaySession session)

@@ -89,6 +89,37 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
         }
     }
 
+    /// <summary>
+    /// The key a session's subscription is kept under: the prefixed URI whatever names the session sees, so that updates
+    /// and the release of an ended session find their backend the same way for <c>/mcp</c> and <c>/mcp/&lt;server&gt;</c>;
+    /// null for no URI at all.
+    /// </summary>
+    public static string? KeyOf(GatewaySession session, string? exposedUri)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return string.IsNullOrEmpty(exposedUri) ? null
+            : session.OnlyBackend is { } only ? CapabilityName.Compose(only, exposedUri)
+            : exposedUri;
+    }
+
+    /// <summary>
+    /// Unsubscribes a session from a resource it follows on a backend it cannot reach now (reconnecting, removed, or out
+    /// of its sight): the session stops following it, and the count goes as when the session ends, so a backend that
+    /// comes back is not subscribed again for it.
+    /// </summary>
+    /// <exception cref="ModelContextProtocol.McpProtocolException">The session does not follow <paramref name="exposedUri"/>.</exception>
+    public async ValueTask UnsubscribeUnreachableAsync(GatewaySession session, IBackendPool pool, string exposedUri, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (KeyOf(session, exposedUri) is not { } prefixed || !session.RemoveSubscription(prefixed))
+        {
+            throw GatewayErrors.UnknownResource(exposedUri);
+        }
+
+        FreeSlot(session.Id);
+        await ReleaseAsync(Connections.ConnectionOwner.Of(session.Actor), pool, prefixed, cancellationToken);
+    }
+
     /// <summary>Drops every subscription of a session that closed.</summary>
     public async ValueTask ReleaseSessionAsync(GatewaySession session, IBackendPool pool, CancellationToken cancellationToken)
     {
@@ -103,34 +134,41 @@ public sealed class ResourceSubscriptions(int maxPerSession = ResourceSubscripti
         var owner = Connections.ConnectionOwner.Of(session.Actor);
         foreach (var prefixed in prefixedUris)
         {
-            if (!CapabilityName.TryParse(prefixed, out var server, out var uri))
+            await ReleaseAsync(owner, pool, prefixed, cancellationToken);
+        }
+    }
+
+    // One resource a session no longer follows (its key, the prefixed URI): the backend is unsubscribed when it was
+    // the last subscriber and the backend is connected; otherwise only the count goes.
+    private async ValueTask ReleaseAsync(Connections.ConnectionOwner owner, IBackendPool pool, string prefixed, CancellationToken cancellationToken)
+    {
+        if (!CapabilityName.TryParse(prefixed, out var server, out var uri))
+        {
+            return;
+        }
+
+        if (pool.TryGet(server, out var backend) && !backend.Settings.IsPerUser)
+        {
+            var key = (backend.Name, uri);
+            var entry = await EnterAsync(key, cancellationToken);
+            try
             {
-                continue;
+                await ReleaseAsync(entry, backend, uri, cancellationToken);
+            }
+            finally
+            {
+                Leave(key, entry);
             }
 
-            if (pool.TryGet(server, out var backend) && !backend.Settings.IsPerUser)
-            {
-                var key = (backend.Name, uri);
-                var entry = await EnterAsync(key, cancellationToken);
-                try
-                {
-                    await ReleaseAsync(entry, backend, uri, cancellationToken);
-                }
-                finally
-                {
-                    Leave(key, entry);
-                }
+            return;
+        }
 
-                continue;
-            }
-
-            // A per-user backend's subscription is on the user's own connection, which keeps it until it idles out; a
-            // removed backend has no connection left. Only the count goes: kept, it would stop the user's next session
-            // from subscribing the connection that runs then (a restarted instance would never send its updates).
-            if (!await DropCountAsync((server, OwnedUri(owner, uri)), cancellationToken))
-            {
-                await DropCountAsync((server, uri), cancellationToken);
-            }
+        // A per-user backend's subscription is on the user's own connection, which keeps it until it idles out; a
+        // removed backend has no connection left. Only the count goes: kept, it would stop the user's next session
+        // from subscribing the connection that runs then (a restarted instance would never send its updates).
+        if (!await DropCountAsync((server, OwnedUri(owner, uri)), cancellationToken))
+        {
+            await DropCountAsync((server, uri), cancellationToken);
         }
     }
 

@@ -109,6 +109,12 @@ public sealed partial class SessionRouter(
 
     public void ResourceUpdated(IBackendConnection backend, string uri)
     {
+        if (string.IsNullOrEmpty(uri))
+        {
+            // No session can follow a resource without a URI (subscribing needs one), so nobody is told.
+            return;
+        }
+
         var prefixed = CapabilityName.Compose(backend.Name, uri);
         JsonNode? withPrefix = null;
         JsonNode? original = null;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.IntegrationTests.Persistence;
 using OneMcp.IntegrationTests.Support;
@@ -430,6 +431,47 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
         own.Headers.Add("Mcp-Session-Id", sessionId);
         using var ownResponse = await _http.SendAsync(own);
         ownResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Session_OfAnotherUser_IsAnsweredExactlyAsASessionThatDoesNotExist_OnBothTransports()
+    {
+        // Before: another user's session was 404 -32004 "Session not found." on /mcp and /messages, a session that did not
+        // exist 404 -32001 on /mcp and a bare 400 on /messages: an intruder could tell a live session id from a guess.
+        var mallory = "mallory-" + Guid.NewGuid().ToString("N")[..8];
+        await Gateway.AddUserAsync(mallory, "another long password");
+        var owner = await GrantAsync(["tag:web"]);
+        var intruder = await GrantAsync(["tag:web"], mallory, "another long password");
+        using var opened = await InitializeAsync(owner.AccessToken!);
+        var streamable = opened.Headers.GetValues("Mcp-Session-Id").Single();
+        using var legacy = await OpenLegacyStreamAsync(owner.AccessToken!);
+        const string ListTools = """{"jsonrpc":"2.0","id":2,"method":"tools/list"}""";
+
+        await AnsweredAlikeAsync(InSession(McpPost(intruder.AccessToken!, ListTools), streamable), InSession(McpPost(intruder.AccessToken!, ListTools), "nosuchsession"));
+        await AnsweredAlikeAsync(LegacyPost(intruder.AccessToken!, legacy.SessionId, ListTools), LegacyPost(intruder.AccessToken!, "nosuchsession", ListTools));
+    }
+
+    private static HttpRequestMessage InSession(HttpRequestMessage request, string sessionId)
+    {
+        request.Headers.Add("Mcp-Session-Id", sessionId);
+        return request;
+    }
+
+    private async Task AnsweredAlikeAsync(HttpRequestMessage victims, HttpRequestMessage unknown)
+    {
+        using (victims)
+        using (unknown)
+        {
+            using var victimsAnswer = await _http.SendAsync(victims);
+            using var unknownAnswer = await _http.SendAsync(unknown);
+
+            victimsAnswer.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            unknownAnswer.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            var victimsError = JsonNode.Parse(await victimsAnswer.Content.ReadAsStringAsync())!["error"]!;
+            var unknownError = JsonNode.Parse(await unknownAnswer.Content.ReadAsStringAsync())!["error"]!;
+            victimsError["code"]!.GetValue<int>().ShouldBe(unknownError["code"]!.GetValue<int>(), victims.RequestUri!.ToString());
+            victimsError["message"]!.GetValue<string>().ShouldBe(unknownError["message"]!.GetValue<string>(), victims.RequestUri!.ToString());
+        }
     }
 
     [Fact]

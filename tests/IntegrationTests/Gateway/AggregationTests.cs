@@ -128,6 +128,22 @@ public sealed class AggregationTests(AggregationFixture fixture) : IClassFixture
         read.Contents.OfType<TextResourceContents>().Single().Text.ShouldBe("item 7 from beta");
     }
 
+    [Theory]
+    [InlineData("alpha")]
+    [InlineData("gamma")]
+    public async Task ReadResource_WhenTheBackendNamesItsContentWithAnEmptyUri_AnswersItUnderTheUriRead(string server)
+    {
+        // Before: the whole read failed with -32603 (an empty URI could not be prefixed).
+        var client = await Gateway.ConnectAsync();
+        var uri = $"{server}_1mcp_test://items/unnamed";
+
+        var read = await client.ReadResourceAsync(uri);
+
+        var content = read.Contents.ShouldHaveSingleItem().ShouldBeOfType<TextResourceContents>();
+        content.Uri.ShouldBe(uri);
+        content.Text.ShouldBe($"item unnamed from {server}");
+    }
+
     [Fact]
     public async Task Prompts_AreListedAndGotThroughTheirBackend()
     {

@@ -36,6 +36,56 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
         response.StatusCode.ShouldNotBe(HttpStatusCode.Accepted);
     }
 
+    [Fact]
+    public async Task LegacySse_MessageForAnUnknownOrEndedSession_GetsTheJsonRpcErrorMcpGivesAnUnknownSession()
+    {
+        // Before: the SDK's 400 with a bare JSON string ("Session ID not found.") as its body.
+        using var onMcp = await RawMcpSession.Post(_http, Mcp, "nosuchsession", new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/list" });
+        var ended = await LegacySseStream.OpenAsync(_http, Gateway.Url("/sse"));
+        await ended.InitializeAsync(_http);
+        var endedUrl = ended.MessagesUrl;
+        ended.Dispose();
+
+        using var unknown = await PostMessageAsync(Gateway.Url("/messages?sessionId=nosuchsession"));
+        using var afterEnd = await PostMessageUntilRefusedAsync(endedUrl);
+
+        foreach (var answer in new[] { unknown, afterEnd })
+        {
+            answer.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            answer.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+            var error = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["error"]!;
+            ((int)error["code"]!).ShouldBe(-32001);
+            error["message"]!.ToString().ShouldContain("Session not found");
+        }
+
+        onMcp.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        ((int)JsonNode.Parse(await onMcp.Content.ReadAsStringAsync())!["error"]!["code"]!).ShouldBe(-32001);
+    }
+
+    [Theory]
+    [InlineData("PUT", "/mcp", "GET, POST, DELETE")]
+    [InlineData("PATCH", "/mcp", "GET, POST, DELETE")]
+    [InlineData("POST", "/sse", "GET")]
+    [InlineData("DELETE", "/sse", "GET")]
+    [InlineData("GET", "/messages?sessionId=abc", "POST")]
+    [InlineData("PUT", "/messages?sessionId=abc", "POST")]
+    public async Task McpEndpoints_AskedWithAMethodTheyDoNotTake_Answer405WithAJsonRpcError(string method, string path, string allowed)
+    {
+        // Before: routing's bare 405 (/mcp) or 404 (/sse, /messages), without a body.
+        using var request = new HttpRequestMessage(new HttpMethod(method), Gateway.Url(path))
+        {
+            Content = new StringContent("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await _http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        response.Content.Headers.Allow.ShouldBe(allowed.Split(", "));
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        ((int)error["code"]!).ShouldBe(-32600);
+        error["message"]!.ToString().ShouldContain(allowed);
+    }
+
     [Theory]
     [InlineData("/messages")]
     [InlineData("/messages?sessionId=")]
@@ -59,6 +109,7 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
     [InlineData("application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":", 400)]
     [InlineData("application/json", "{}", 400)]
     [InlineData("application/json", "", 400)]
+    [InlineData("application/json", "null", 400)]
     public async Task LegacySse_BadMessageBodies_GetAJsonRpcErrorAndTheSessionKeepsServing(string? contentType, string body, int status)
     {
         // Before: a missing Content-Type and a body that is not a JSON-RPC message were a bare 500 (and an error in the
@@ -257,6 +308,29 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
     }
 
     public void Dispose() => _http.Dispose();
+
+    private async Task<HttpResponseMessage> PostMessageAsync(Uri url)
+    {
+        using var content = new StringContent("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", System.Text.Encoding.UTF8, "application/json");
+        return await _http.PostAsync(url, content);
+    }
+
+    // A closed SSE stream ends its session when the gateway notices the disconnect: until then a message is still accepted.
+    private async Task<HttpResponseMessage> PostMessageUntilRefusedAsync(Uri url)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var response = await PostMessageAsync(url);
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(20, timeout.Token);
+        }
+    }
 
     private static async Task StillServesAsync(RawMcpSession session)
     {

@@ -9,6 +9,9 @@ internal static class TestResourceUris
     public const string Info = "test://static/info";
     public const string Binary = "test://static/binary";
     public const string ItemTemplate = "test://items/{id}";
+
+    /// <summary>An item whose read answers contents with an empty <c>uri</c>, as some servers send for "this resource".</summary>
+    public const string UnnamedItem = "test://items/unnamed";
 }
 
 [McpServerResourceType]

@@ -54,6 +54,27 @@ public sealed class GatewayEngineRoutingTests
     }
 
     [Fact]
+    public async Task ReadResourceAsync_WhenAContentHasNoUri_NamesItByTheUriTheClientRead()
+    {
+        // Before: prefixing the empty URI threw, and the client got -32603 for the whole read.
+        using var fixture = Fixture(out var docs, out _);
+        docs.ResourceResult = _ => new ReadResourceResult
+        {
+            Contents =
+            [
+                new TextResourceContents { Uri = string.Empty, Text = "main" },
+                new TextResourceContents { Uri = "file:///readme.txt", Text = "other" },
+            ],
+        };
+
+        var result = await fixture.Engine.ReadResourceAsync(
+            fixture.Session(), new RecordingPeer(), new ReadResourceRequestParams { Uri = "docs_1mcp_file:///readme.md" }, CancellationToken.None);
+
+        result.Contents.Select(c => c.Uri).ShouldBe(["docs_1mcp_file:///readme.md", "docs_1mcp_file:///readme.txt"]);
+        ((TextResourceContents)result.Contents[0]).Text.ShouldBe("main");
+    }
+
+    [Fact]
     public async Task ReadResourceAsync_WhenUriMatchesATemplate_RoutesTheExpandedUri()
     {
         using var fixture = Fixture(out var docs, out _);

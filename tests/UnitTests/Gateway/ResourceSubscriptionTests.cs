@@ -293,6 +293,77 @@ public sealed class ResourceSubscriptionTests
         session.IsSubscribed("docs_1mcp_file:///third.md").ShouldBeTrue();
     }
 
+    [Theory]
+    [InlineData(BackendStatus.Restarting)]
+    [InlineData(BackendStatus.Error)]
+    public async Task UnsubscribeAsync_WhileTheBackendReconnects_IsHonouredAndTheBackendIsNotSubscribedAgain(BackendStatus down)
+    {
+        // Before: "Unknown resource", the subscription stayed, and the reconnected backend was subscribed again for a
+        // session that went on getting its updates.
+        using var fixture = Fixture(out var docs);
+        var session = fixture.Session();
+        await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+        docs.Status = down;
+
+        await fixture.Engine.UnsubscribeAsync(session, Prefixed, CancellationToken.None);
+
+        session.IsSubscribed(Prefixed).ShouldBeFalse();
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBeEmpty();
+        docs.Status = BackendStatus.Connected;
+        await fixture.Subscriptions.ResubscribeAsync(docs, CancellationToken.None);
+        fixture.Router.ResourceUpdated(docs, Uri);
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri]);
+        EngineFixture.PeerOf(session).Methods.ShouldNotContain(NotificationMethods.ResourceUpdatedNotification);
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_WhileTheBackendReconnects_KeepsTheOtherSubscribersOfTheResource()
+    {
+        using var fixture = Fixture(out var docs);
+        var leaving = fixture.Session();
+        var staying = fixture.Session();
+        await fixture.Engine.SubscribeAsync(leaving, Prefixed, CancellationToken.None);
+        await fixture.Engine.SubscribeAsync(staying, Prefixed, CancellationToken.None);
+        docs.Status = BackendStatus.Restarting;
+
+        await fixture.Engine.UnsubscribeAsync(leaving, Prefixed, CancellationToken.None);
+        docs.Status = BackendStatus.Connected;
+        await fixture.Subscriptions.ResubscribeAsync(docs, CancellationToken.None);
+        fixture.Router.ResourceUpdated(docs, Uri);
+
+        docs.UrisOf(RequestMethods.ResourcesSubscribe).ShouldBe([Uri, Uri]);
+        EngineFixture.PeerOf(staying).Methods.ShouldContain(NotificationMethods.ResourceUpdatedNotification);
+        EngineFixture.PeerOf(leaving).Methods.ShouldNotContain(NotificationMethods.ResourceUpdatedNotification);
+        await fixture.Engine.UnsubscribeAsync(staying, Prefixed, CancellationToken.None);
+        docs.UrisOf(RequestMethods.ResourcesUnsubscribe).ShouldBe([Uri]);
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_WhenTheBackendWasRemoved_IsHonoured()
+    {
+        using var fixture = Fixture(out var docs);
+        var session = fixture.Session();
+        await fixture.Engine.SubscribeAsync(session, Prefixed, CancellationToken.None);
+        fixture.Pool.Remove(docs.Name);
+
+        await fixture.Engine.UnsubscribeAsync(session, Prefixed, CancellationToken.None);
+
+        session.IsSubscribed(Prefixed).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_WhileTheBackendReconnects_ForAResourceTheSessionDoesNotFollow_ThrowsUnknownResource()
+    {
+        using var fixture = Fixture(out var docs);
+        docs.Status = BackendStatus.Restarting;
+
+        var ex = await Should.ThrowAsync<McpProtocolException>(
+            async () => await fixture.Engine.UnsubscribeAsync(fixture.Session(), Prefixed, CancellationToken.None));
+
+        ex.Message.ShouldBe($"Unknown resource: '{Prefixed}'.");
+        docs.Calls.ShouldBeEmpty();
+    }
+
     // Regression: resource subscriptions do not survive a backend reconnect: the gateway's refcount says
     // "subscribed", but the new backend process/session never received resources/subscribe.
     [Fact]

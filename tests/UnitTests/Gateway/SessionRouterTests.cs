@@ -127,6 +127,20 @@ public sealed class SessionRouterTests
     }
 
     [Fact]
+    public void ResourceUpdated_WhenTheBackendNamesNoUri_SendsNothingAndDoesNotThrow()
+    {
+        // Before: prefixing the empty URI threw into the backend connection's notification handler.
+        var docs = Backend.Named("docs").Tagged("docs").Connected(Caps.New());
+        using var fixture = new EngineFixture(docs);
+        var subscriber = fixture.Session();
+        subscriber.AddSubscription("docs_1mcp_file:///a.md");
+
+        Should.NotThrow(() => fixture.Router.ResourceUpdated(docs, string.Empty));
+
+        EngineFixture.PeerOf(subscriber).Notifications.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void ResourceUpdated_WhenSubscriberCannotSeeTheBackend_SendsNothing()
     {
         var docs = Backend.Named("docs").Tagged("docs").Connected(Caps.New());
