@@ -47,7 +47,8 @@ public static class OAuthServerServiceCollectionExtensions
                 server.SetAuthorizationEndpointUris(options.AuthorizationPath.TrimStart('/'))
                     .SetTokenEndpointUris(options.TokenPath.TrimStart('/'))
                     .SetRevocationEndpointUris(options.RevocationPath.TrimStart('/'))
-                    .SetConfigurationEndpointUris(".well-known/oauth-authorization-server", ".well-known/openid-configuration");
+                    .SetConfigurationEndpointUris(GatewayAuthPaths.AuthorizationServerMetadata.TrimStart('/'), GatewayAuthPaths.OpenIdConfiguration.TrimStart('/'))
+                    .SetJsonWebKeySetEndpointUris(GatewayAuthPaths.Jwks.TrimStart('/'));
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow();
                 server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
 
