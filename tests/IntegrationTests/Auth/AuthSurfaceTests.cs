@@ -50,6 +50,26 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         Strings(document, "scopes_supported").ShouldBe(["offline_access", "onemcp:admin", "tag:db", "tag:web"], ignoreOrder: true);
     }
 
+    [Fact]
+    public async Task AuthorizationServerMetadata_ClientAuthMethods_AreExactlyTheOnesRegistrationAccepts()
+    {
+        var document = await GetJsonAsync("/.well-known/oauth-authorization-server");
+        var advertised = Strings(document, "token_endpoint_auth_methods_supported");
+
+        foreach (var method in advertised)
+        {
+            var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("https://app.example.com/cb"), ["token_endpoint_auth_method"] = method });
+            client["token_endpoint_auth_method"]!.GetValue<string>().ShouldBe(method);
+        }
+
+        using var unadvertised = await _http.PostAsync("/register", new StringContent(
+            """{"redirect_uris":["https://app.example.com/cb"],"token_endpoint_auth_method":"private_key_jwt"}""", Encoding.UTF8, "application/json"));
+        advertised.ShouldBe(["none", "client_secret_basic", "client_secret_post"], ignoreOrder: true);
+        Strings(document, "revocation_endpoint_auth_methods_supported").ShouldBe(advertised, ignoreOrder: true);
+        unadvertised.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await unadvertised.Content.ReadAsStringAsync())!["error"]!.GetValue<string>().ShouldBe("invalid_client_metadata");
+    }
+
     [Theory]
     [InlineData("/mcp")]
     [InlineData("/sse")]
