@@ -29,6 +29,11 @@ internal sealed class AuthorizationServerMetadataHandler(IBackendPool pool, OAut
         context.TokenEndpointAuthenticationMethods.UnionWith(ClientMetadata.TokenEndpointAuthMethods);
         context.RevocationEndpointAuthenticationMethods.Clear();
         context.RevocationEndpointAuthenticationMethods.UnionWith(ClientMetadata.TokenEndpointAuthMethods);
+
+        // The prompt values /authorize honours: a consent is always asked for, and none shows no page. A signed-in user
+        // is not asked to sign in again (login) nor to pick an account (select_account).
+        context.PromptValues.Clear();
+        context.PromptValues.UnionWith([PromptValues.Consent, PromptValues.None]);
         context.Scopes.Clear();
         context.Scopes.Add(Scopes.OfflineAccess);
         context.Scopes.Add(OAuthScopes.Admin);

@@ -47,6 +47,7 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         Strings(document, "grant_types_supported").ShouldBe(["authorization_code", "refresh_token"], ignoreOrder: true);
         Strings(document, "response_types_supported").ShouldBe(["code"]);
         Strings(document, "token_endpoint_auth_methods_supported").ShouldContain("none");
+        Strings(document, "prompt_values_supported").ShouldBe(["consent", "none"], ignoreOrder: true);
         Strings(document, "scopes_supported").ShouldBe(["offline_access", "onemcp:admin", "tag:db", "tag:web"], ignoreOrder: true);
     }
 
@@ -158,6 +159,40 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Authorize_WithPromptNoneWhenNotSignedIn_GoesBackToTheClientWithLoginRequired()
+    {
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+
+        using var response = await _http.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Fcb") + "&prompt=none");
+
+        ShouldGoBackToTheClientWith(response, "login_required");
+    }
+
+    [Fact]
+    public async Task Authorize_WithPromptNoneWhenSignedIn_GoesBackToTheClientWithConsentRequiredInsteadOfThePage()
+    {
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+        using var member = await Support.OAuth.DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword);
+
+        using var silent = await member.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Fcb") + "&scope=tag%3Aweb&prompt=none");
+        using var page = await member.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Fcb") + "&scope=tag%3Aweb");
+
+        ShouldGoBackToTheClientWith(silent, "consent_required");
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Authorize_WithPromptNoneAndAnUnregisteredRedirectUri_NeverRedirects()
+    {
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+
+        using var response = await _http.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Felsewhere") + "&prompt=none");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Headers.Location.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Authorize_ForATagNoBackendCarries_GoesBackToTheClientBeforeSignIn()
     {
         // Nobody could consent to it. After a sign-in the browser would come from the login form, whose form-action
@@ -258,6 +293,18 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
 
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!.GetValue<string>().ShouldBe("invalid_client_metadata");
+    }
+
+    private static string AuthorizeQuery(JsonObject client, string escapedRedirectUri) =>
+        $"?response_type=code&client_id={client["client_id"]}&redirect_uri={escapedRedirectUri}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGHSc215cM&code_challenge_method=S256&state=s";
+
+    private static void ShouldGoBackToTheClientWith(HttpResponseMessage response, string error)
+    {
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var location = response.Headers.Location!.ToString();
+        location.ShouldStartWith("http://127.0.0.1:7000/cb?");
+        location.ShouldContain($"error={error}");
+        location.ShouldContain("state=s");
     }
 
     private async Task<JsonObject> RegisterAsync(JsonObject metadata)
