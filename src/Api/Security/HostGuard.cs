@@ -32,7 +32,12 @@ public sealed class HostGuard(HostPolicy policy, bool openOAuthEndpoints = false
         // The server's connection feature itself: HttpContext.Connection would wrap it in an object of its own per request.
         var connection = context.Features.Get<IHttpConnectionFeature>();
         var host = context.Request.Headers.Host.Count == 1 ? context.Request.Headers.Host[0] : null;
-        var origin = openOAuthEndpoints && OAuthCrossOrigin.AcceptsAnyOrigin(context.Request.Path) ? StringValues.Empty : context.Request.Headers.Origin;
+        var origin = context.Request.Headers.Origin;
+        if (origin.Count > 0 && openOAuthEndpoints && OAuthCrossOrigin.AcceptsAnyOrigin(context.Request.Path))
+        {
+            origin = StringValues.Empty;
+        }
+
         return policy.Refusal(host, connection?.RemoteIpAddress, origin, connection is null || connection.LocalPort == 0 ? null : connection.LocalPort);
     }
 

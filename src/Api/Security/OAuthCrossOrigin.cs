@@ -51,5 +51,9 @@ internal static class OAuthCrossOrigin
 
     /// <summary>Answers the preflights of <see cref="AcceptsAnyOrigin"/>'s paths and marks their answers readable by any origin.</summary>
     public static IApplicationBuilder UseOAuthCrossOrigin(this IApplicationBuilder app) =>
-        app.UseWhen(context => AcceptsAnyOrigin(context.Request.Path), branch => branch.UseCors(PolicyName));
+        app.UseWhen(IsCrossOriginRequest, branch => branch.UseCors(PolicyName));
+
+    // Without an Origin there is nothing for CORS to do: the MCP clients' requests pass without a look at the path.
+    private static bool IsCrossOriginRequest(HttpContext context) =>
+        context.Request.Headers.Origin.Count > 0 && AcceptsAnyOrigin(context.Request.Path);
 }
