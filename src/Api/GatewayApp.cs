@@ -32,13 +32,14 @@ public static partial class GatewayApp
         builder.Logging.AddGatewayConsole(options.LogLevel, options.LogFormat);
 
         builder.Services.AddGatewayServices(options, Environment.GetEnvironmentVariable);
-        builder.Services.AddSingleton(new HostGuard(options.Host, options.ExternalUrl));
+        builder.Services.AddSingleton(new HostGuard(options.Host, options.ExternalUrl, openOAuthEndpoints: options.EnableAuth));
         builder.Services.AddGatewayMcp();
         builder.Services.AddProblemDetails();
         builder.Services.AddControlPlaneApi();
         if (options.EnableAuth)
         {
             builder.Services.AddGatewayAuth(options);
+            builder.Services.AddOAuthCrossOrigin();
         }
 
         configure?.Invoke(builder);
@@ -56,6 +57,13 @@ public static partial class GatewayApp
         app.UseMiddleware<SessionRelayMiddleware>(options.EnableAuth);
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, next));
+        if (options.EnableAuth)
+        {
+            // Right after the Host rule: a preflight is answered before the rate limits, and every answer of these
+            // endpoints (a 429 or a 503 too) is readable by the page that asked.
+            app.UseOAuthCrossOrigin();
+        }
+
         app.UseMiddleware<Infrastructure.Persistence.DatabaseAvailabilityMiddleware>((Func<PathString, bool>)JsonRpcErrors.IsMcpPath, (Func<HttpContext, string, Task>)AuthPages.UnavailableAsync);
         if (options.EnableAuth)
         {

@@ -13,7 +13,8 @@ namespace OneMcp.Api.Auth;
 /// <summary>
 /// The authorization endpoint (OpenIddict has validated the client, redirect URI, PKCE and resource before
 /// this runs): a signed-in OneMcp user sees the consent page (<see cref="PrepareConsentQuery"/>), and the decision is
-/// recorded once on an authorization request bound to that user, client and exact request.
+/// recorded once on an authorization request bound to that user, client and exact request. With <c>prompt=none</c> no
+/// page is shown: the client gets <c>login_required</c>, <c>consent_required</c> or <c>interaction_required</c>.
 /// </summary>
 internal static class AuthorizeEndpoint
 {
@@ -38,8 +39,16 @@ internal static class AuthorizeEndpoint
             return OpenIddictPassthrough.Reject(Errors.InvalidScope, unknownTag);
         }
 
+        // prompt=none (OpenID Connect Core §3.1.2.1): no page at all. What cannot be completed without one goes back to the
+        // client as an error; under the rules below nothing completes without one (a consent is always asked for).
+        var silent = request.HasPromptValue(PromptValues.None);
         if (await CookieSessions.SignedInUserAsync(context) is not { } user)
         {
+            if (silent)
+            {
+                return OpenIddictPassthrough.Reject(Errors.LoginRequired, "Nobody is signed in to the gateway in this browser.");
+            }
+
             // Back to this same request once signed in (a POST whose session ended starts again from its GET).
             return Results.Challenge(new AuthenticationProperties { RedirectUri = SameRequest(parameters) }, [AuthSettings.CookieScheme]);
         }
@@ -52,6 +61,13 @@ internal static class AuthorizeEndpoint
         if (plan.Refusal is { } refusal)
         {
             return OpenIddictPassthrough.Reject(Errors.InvalidScope, refusal);
+        }
+
+        if (silent)
+        {
+            return plan.NeedsAdministrator
+                ? OpenIddictPassthrough.Reject(Errors.InteractionRequired, "An administrator must approve this request; start it without prompt=none to ask for their approval.")
+                : OpenIddictPassthrough.Reject(Errors.ConsentRequired, "The user must approve this request on the consent page.");
         }
 
         var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), OpenIddictPassthrough.RedirectUriOf(context), settings);

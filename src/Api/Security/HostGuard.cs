@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 using OneMcp.Api.Http;
 using OneMcp.Application.Security;
 
@@ -6,12 +7,14 @@ namespace OneMcp.Api.Security;
 
 /// <summary>
 /// The DNS-rebinding guard in front of every endpoint: a request that <see cref="HostPolicy"/> refuses gets 403, as
-/// a JSON-RPC error on the MCP endpoints and as ProblemDetails elsewhere.
+/// a JSON-RPC error on the MCP endpoints and as ProblemDetails elsewhere. With <c>openOAuthEndpoints</c> (the gateway
+/// is an authorization server) the Origin rule is not applied on the paths <see cref="OAuthCrossOrigin"/> opens to
+/// every web origin; the Host rule is applied on every path.
 /// </summary>
-public sealed class HostGuard(HostPolicy policy)
+public sealed class HostGuard(HostPolicy policy, bool openOAuthEndpoints = false)
 {
-    public HostGuard(string bindHost, Uri? externalUrl)
-        : this(new HostPolicy(bindHost, externalUrl))
+    public HostGuard(string bindHost, Uri? externalUrl, bool openOAuthEndpoints = false)
+        : this(new HostPolicy(bindHost, externalUrl), openOAuthEndpoints)
     {
     }
 
@@ -29,7 +32,13 @@ public sealed class HostGuard(HostPolicy policy)
         // The server's connection feature itself: HttpContext.Connection would wrap it in an object of its own per request.
         var connection = context.Features.Get<IHttpConnectionFeature>();
         var host = context.Request.Headers.Host.Count == 1 ? context.Request.Headers.Host[0] : null;
-        return policy.Refusal(host, connection?.RemoteIpAddress, context.Request.Headers.Origin, connection is null || connection.LocalPort == 0 ? null : connection.LocalPort);
+        var origin = context.Request.Headers.Origin;
+        if (origin.Count > 0 && openOAuthEndpoints && OAuthCrossOrigin.AcceptsAnyOrigin(context.Request.Path))
+        {
+            origin = StringValues.Empty;
+        }
+
+        return policy.Refusal(host, connection?.RemoteIpAddress, origin, connection is null || connection.LocalPort == 0 ? null : connection.LocalPort);
     }
 
     private static Task RejectAsync(HttpContext context, string message) =>

@@ -20,6 +20,14 @@ public static class GatewayAuthPaths
     public const string ProviderCallback = Settings.OidcOptions.CallbackPath;
     public const string ProtectedResourceMetadata = "/.well-known/oauth-protected-resource";
 
+    /// <summary>The authorization server metadata (RFC 8414), also served at <see cref="OpenIdConfiguration"/>.</summary>
+    public const string AuthorizationServerMetadata = "/.well-known/oauth-authorization-server";
+
+    public const string OpenIdConfiguration = "/.well-known/openid-configuration";
+
+    /// <summary>The public keys (<c>jwks_uri</c> of the metadata).</summary>
+    public const string Jwks = "/.well-known/jwks";
+
     /// <summary>The protected resource: the MCP endpoint (the host's <c>GatewayRoutes.Mcp</c>).</summary>
     public const string Mcp = "/mcp";
 }

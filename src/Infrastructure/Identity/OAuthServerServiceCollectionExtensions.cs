@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OneMcp.Application.Authorization;
+using OneMcp.Application.Authorization.Commands;
 using OneMcp.Infrastructure.Identity.ClientIdMetadata;
 using OneMcp.Infrastructure.Persistence.OpenIddict;
 using OpenIddict.Server;
@@ -47,9 +48,18 @@ public static class OAuthServerServiceCollectionExtensions
                 server.SetAuthorizationEndpointUris(options.AuthorizationPath.TrimStart('/'))
                     .SetTokenEndpointUris(options.TokenPath.TrimStart('/'))
                     .SetRevocationEndpointUris(options.RevocationPath.TrimStart('/'))
-                    .SetConfigurationEndpointUris(".well-known/oauth-authorization-server", ".well-known/openid-configuration");
+                    .SetConfigurationEndpointUris(GatewayAuthPaths.AuthorizationServerMetadata.TrimStart('/'), GatewayAuthPaths.OpenIdConfiguration.TrimStart('/'))
+                    .SetJsonWebKeySetEndpointUris(GatewayAuthPaths.Jwks.TrimStart('/'));
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow();
-                server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+                server.Configure(o =>
+                {
+                    o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
+
+                    // The token and revocation endpoints take the secrets registration hands out, and no signed
+                    // assertion (private_key_jwt): no client registers a key. "none" is every public client's.
+                    o.ClientAuthenticationMethods.Clear();
+                    o.ClientAuthenticationMethods.UnionWith(ClientMetadata.TokenEndpointAuthMethods.Where(m => m != ClientMetadata.None));
+                });
 
                 // Tag scopes come and go with the backends: they are checked on the consent page, not registered.
                 server.RegisterScopes(Scopes.OfflineAccess).DisableScopeValidation().IgnoreScopePermissions();

@@ -47,7 +47,28 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         Strings(document, "grant_types_supported").ShouldBe(["authorization_code", "refresh_token"], ignoreOrder: true);
         Strings(document, "response_types_supported").ShouldBe(["code"]);
         Strings(document, "token_endpoint_auth_methods_supported").ShouldContain("none");
+        Strings(document, "prompt_values_supported").ShouldBe(["consent", "none"], ignoreOrder: true);
         Strings(document, "scopes_supported").ShouldBe(["offline_access", "onemcp:admin", "tag:db", "tag:web"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task AuthorizationServerMetadata_ClientAuthMethods_AreExactlyTheOnesRegistrationAccepts()
+    {
+        var document = await GetJsonAsync("/.well-known/oauth-authorization-server");
+        var advertised = Strings(document, "token_endpoint_auth_methods_supported");
+
+        foreach (var method in advertised)
+        {
+            var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("https://app.example.com/cb"), ["token_endpoint_auth_method"] = method });
+            client["token_endpoint_auth_method"]!.GetValue<string>().ShouldBe(method);
+        }
+
+        using var unadvertised = await _http.PostAsync("/register", new StringContent(
+            """{"redirect_uris":["https://app.example.com/cb"],"token_endpoint_auth_method":"private_key_jwt"}""", Encoding.UTF8, "application/json"));
+        advertised.ShouldBe(["none", "client_secret_basic", "client_secret_post"], ignoreOrder: true);
+        Strings(document, "revocation_endpoint_auth_methods_supported").ShouldBe(advertised, ignoreOrder: true);
+        unadvertised.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await unadvertised.Content.ReadAsStringAsync())!["error"]!.GetValue<string>().ShouldBe("invalid_client_metadata");
     }
 
     [Theory]
@@ -135,6 +156,40 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         var location = response.Headers.Location!.ToString();
         location.ShouldStartWith(Base + "/login?returnUrl=");
         Uri.UnescapeDataString(location).ShouldContain("/authorize?");
+    }
+
+    [Fact]
+    public async Task Authorize_WithPromptNoneWhenNotSignedIn_GoesBackToTheClientWithLoginRequired()
+    {
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+
+        using var response = await _http.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Fcb") + "&prompt=none");
+
+        ShouldGoBackToTheClientWith(response, "login_required");
+    }
+
+    [Fact]
+    public async Task Authorize_WithPromptNoneWhenSignedIn_GoesBackToTheClientWithConsentRequiredInsteadOfThePage()
+    {
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+        using var member = await Support.OAuth.DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword);
+
+        using var silent = await member.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Fcb") + "&scope=tag%3Aweb&prompt=none");
+        using var page = await member.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Fcb") + "&scope=tag%3Aweb");
+
+        ShouldGoBackToTheClientWith(silent, "consent_required");
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Authorize_WithPromptNoneAndAnUnregisteredRedirectUri_NeverRedirects()
+    {
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("http://127.0.0.1:7000/cb"), ["token_endpoint_auth_method"] = "none" });
+
+        using var response = await _http.GetAsync("/authorize" + AuthorizeQuery(client, "http%3A%2F%2F127.0.0.1%3A7000%2Felsewhere") + "&prompt=none");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Headers.Location.ShouldBeNull();
     }
 
     [Fact]
@@ -238,6 +293,18 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
 
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!.GetValue<string>().ShouldBe("invalid_client_metadata");
+    }
+
+    private static string AuthorizeQuery(JsonObject client, string escapedRedirectUri) =>
+        $"?response_type=code&client_id={client["client_id"]}&redirect_uri={escapedRedirectUri}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGHSc215cM&code_challenge_method=S256&state=s";
+
+    private static void ShouldGoBackToTheClientWith(HttpResponseMessage response, string error)
+    {
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var location = response.Headers.Location!.ToString();
+        location.ShouldStartWith("http://127.0.0.1:7000/cb?");
+        location.ShouldContain($"error={error}");
+        location.ShouldContain("state=s");
     }
 
     private async Task<JsonObject> RegisterAsync(JsonObject metadata)

@@ -101,6 +101,23 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
     }
 
     [Fact]
+    public async Task Member_AskedForAnAdminOnlyTagWithPromptNone_GoesBackWithInteractionRequiredAndAsksNoAdministrator()
+    {
+        var (driver, client, pkce, member) = await StartAsMemberAsync();
+
+        using var response = await member.GetAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s4", pkce).AbsoluteUri + "&prompt=none");
+        using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
+        var pending = await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var redirect = AuthorizationRedirect.Parse(response.Headers.Location!);
+        redirect.Error.ShouldBe("interaction_required");
+        redirect.State.ShouldBe("s4");
+        redirect.Code.ShouldBeNull();
+        pending!.ShouldNotContain(r => r!["clientId"]!.GetValue<string>() == client);
+    }
+
+    [Fact]
     public async Task Member_CannotApproveTheirOwnEscalatedRequest_NorDecideItThroughTheApi()
     {
         var (driver, client, pkce, member) = await StartAsMemberAsync();

@@ -8,6 +8,7 @@ namespace OneMcp.IntegrationTests.Security;
 public sealed class HostGuardTests
 {
     private const int Port = 3050;
+    private const string ForeignOrigin = "http://localhost:6274";
 
     [Theory]
     [InlineData("203.0.113.7")]
@@ -44,10 +45,52 @@ public sealed class HostGuardTests
         guard.Refusal(Request("localhost", "203.0.113.7")).ShouldNotBeNull();
     }
 
-    private static DefaultHttpContext Request(string host, string peer)
+    [Theory]
+    [InlineData("/token")]
+    [InlineData("/register")]
+    [InlineData("/revoke")]
+    [InlineData("/.well-known/oauth-authorization-server")]
+    [InlineData("/.well-known/oauth-protected-resource/mcp")]
+    public void Refusal_WhenTheOAuthEndpointsAreOpen_ServesAForeignOriginThereButStillChecksTheHost(string path)
+    {
+        var guard = new HostGuard("127.0.0.1", externalUrl: null, openOAuthEndpoints: true);
+
+        guard.Refusal(Request($"localhost:{Port}", "127.0.0.1", ForeignOrigin, path)).ShouldBeNull();
+        guard.Refusal(Request("rebound.example.com", "127.0.0.1", ForeignOrigin, path)).ShouldNotBeNull().ShouldContain("host");
+    }
+
+    [Theory]
+    [InlineData("/authorize")]
+    [InlineData("/login")]
+    [InlineData("/oauth")]
+    [InlineData("/api/backends")]
+    [InlineData("/mcp")]
+    [InlineData("/tokens")]
+    public void Refusal_WhenTheOAuthEndpointsAreOpen_StillRefusesAForeignOriginEverywhereElse(string path)
+    {
+        var guard = new HostGuard("127.0.0.1", externalUrl: null, openOAuthEndpoints: true);
+
+        guard.Refusal(Request($"localhost:{Port}", "127.0.0.1", ForeignOrigin, path)).ShouldNotBeNull().ShouldContain("origin");
+    }
+
+    [Fact]
+    public void Refusal_WhenAuthenticationIsOff_RefusesAForeignOriginOnTheOAuthPathsToo()
+    {
+        var guard = new HostGuard("127.0.0.1", externalUrl: null);
+
+        guard.Refusal(Request($"localhost:{Port}", "127.0.0.1", ForeignOrigin, "/token")).ShouldNotBeNull().ShouldContain("origin");
+    }
+
+    private static DefaultHttpContext Request(string host, string peer, string? origin = null, string path = "/")
     {
         var context = new DefaultHttpContext();
         context.Request.Headers.Host = host;
+        context.Request.Path = path;
+        if (origin is not null)
+        {
+            context.Request.Headers.Origin = origin;
+        }
+
         context.Connection.RemoteIpAddress = IPAddress.Parse(peer);
         context.Connection.LocalPort = Port;
         return context;

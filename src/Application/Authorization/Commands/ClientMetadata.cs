@@ -17,6 +17,12 @@ public static class ClientMetadata
     public const string ClientSecretBasic = "client_secret_basic";
     public const string ClientSecretPost = "client_secret_post";
 
+    /// <summary>
+    /// The <c>token_endpoint_auth_method</c> values registration accepts, which are exactly the ones the token and
+    /// revocation endpoints accept and the authorization server metadata advertises.
+    /// </summary>
+    public static IReadOnlyList<string> TokenEndpointAuthMethods { get; } = [None, ClientSecretBasic, ClientSecretPost];
+
     /// <summary>The error of RFC 7591 §3.2.2 for a redirect URI that cannot be registered.</summary>
     public const string InvalidRedirectUri = "invalid_redirect_uri";
 

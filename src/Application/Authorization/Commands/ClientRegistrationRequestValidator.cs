@@ -57,9 +57,9 @@ public sealed class ClientRegistrationRequestValidator : AbstractValidator<Clien
         RuleFor(r => r.TokenEndpointAuthMethod).Custom((method, context) =>
         {
             if (context.InstanceToValidate.Malformed.Contains(ClientMetadata.TokenEndpointAuthMethod)
-                || method is not (null or ClientMetadata.None or ClientMetadata.ClientSecretBasic or ClientMetadata.ClientSecretPost))
+                || (method is not null && !ClientMetadata.TokenEndpointAuthMethods.Contains(method)))
             {
-                Fail(context, ClientMetadata.InvalidClientMetadata, "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post.");
+                Fail(context, ClientMetadata.InvalidClientMetadata, $"token_endpoint_auth_method must be one of: {string.Join(", ", ClientMetadata.TokenEndpointAuthMethods)}.");
             }
         });
 
