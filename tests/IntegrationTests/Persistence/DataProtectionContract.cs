@@ -101,7 +101,7 @@ public abstract class DataProtectionContract(ITestDatabaseSource source) : Repos
             protectedPayload = replica1.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("secret " + NonAscii);
         }
 
-        var stored = new DapperXmlRepository(Factory).GetAllElements().ShouldHaveSingleItem().ToString();
+        var stored = new DapperXmlRepository(Factory, key).GetAllElements().ShouldHaveSingleItem().ToString();
         await using var replica2 = BuildServices(key);
         await using var wrongKey = BuildServices(otherKey);
         await using var noKey = BuildServices();
@@ -111,6 +111,37 @@ public abstract class DataProtectionContract(ITestDatabaseSource source) : Repos
         replica2.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload).ShouldBe("secret " + NonAscii);
         Should.Throw<CryptographicException>(() => wrongKey.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload));
         Should.Throw<CryptographicException>(() => noKey.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload));
+    }
+
+    [Fact]
+    public async Task AddGatewayDataProtection_WhenTheStoredRingNeedsAnotherKey_RefusesWithAClearError_AndCreatesNoKeyOfItsOwn()
+    {
+        var key = KeyRingEncryptionKey.FromBase64(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        var otherKey = KeyRingEncryptionKey.FromBase64(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        string protectedPayload;
+        await using (var replica1 = BuildServices(key))
+        {
+            protectedPayload = replica1.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("secret " + NonAscii);
+        }
+
+        // A replica started with another key (a changed variable, a lost key file) and one with none: both would have
+        // skipped every stored key as unreadable and created their own, protecting new secrets nobody else can read.
+        await using (var wrongKey = BuildServices(otherKey))
+        {
+            var refused = Should.Throw<CryptographicException>(() => wrongKey.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("new"));
+            MessagesOf(refused).ShouldContain(KeyRingEncryptionKey.EnvironmentVariable);
+            MessagesOf(refused).ShouldContain(key.Id);
+        }
+
+        await using (var noKey = BuildServices())
+        {
+            var refused = Should.Throw<CryptographicException>(() => noKey.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("new"));
+            MessagesOf(refused).ShouldContain(KeyRingEncryptionKey.EnvironmentVariable);
+        }
+
+        (await Db.CountAsync("data_protection_keys")).ShouldBe(1);
+        await using var rightKey = BuildServices(key);
+        rightKey.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(protectedPayload).ShouldBe("secret " + NonAscii);
     }
 
     [Fact]
@@ -136,6 +167,9 @@ public abstract class DataProtectionContract(ITestDatabaseSource source) : Repos
         Should.Throw<InvalidOperationException>(() => KeyRingEncryptionKey.FromBase64("too short"));
         Directory.Delete(directory, recursive: true);
     }
+
+    private static string MessagesOf(Exception exception) =>
+        exception.InnerException is { } inner ? exception.Message + " / " + MessagesOf(inner) : exception.Message;
 
     private ServiceProvider BuildServices(KeyRingEncryptionKey? key = null)
     {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Xml.Linq;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -12,11 +13,13 @@ namespace OneMcp.Infrastructure.Persistence.DataProtection;
 /// </summary>
 /// <remarks>
 /// <see cref="IXmlRepository"/> is synchronous; the key manager calls it rarely (start-up, key ring refresh about
-/// once a day, key creation), so blocking on the pooled connection here is acceptable. The keys are stored as
-/// Data Protection writes them (no XML encryptor is configured): whoever can read the database can read the keys,
-/// as they can read everything else in it.
+/// once a day, key creation), so blocking on the pooled connection here is acceptable. With <c>encryption</c> the keys
+/// are stored encrypted (<see cref="KeyRingXmlEncryptor"/>). A stored ring that this gateway's key cannot read (the
+/// key variable or file changed or was lost) is refused with an error that says so (ADR 0048): the key manager would
+/// otherwise skip every stored key as unreadable and create a new one, and every stored secret, token and cookie
+/// protected with the old keys would be lost without a word.
 /// </remarks>
-public sealed class DapperXmlRepository(IDbConnectionFactory connections) : IXmlRepository
+public sealed class DapperXmlRepository(IDbConnectionFactory connections, KeyRingEncryptionKey? encryption = null) : IXmlRepository
 {
     // ON CONFLICT ... DO NOTHING is the same on SQLite (3.24+) and PostgreSQL (9.5+).
     private const string InsertSql =
@@ -27,7 +30,9 @@ public sealed class DapperXmlRepository(IDbConnectionFactory connections) : IXml
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         using var connection = connections.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return [.. connection.Query<string>(SelectSql).Select(xml => XElement.Parse(xml))];
+        IReadOnlyCollection<XElement> elements = [.. connection.Query<string>(SelectSql).Select(xml => XElement.Parse(xml))];
+        EnsureReadable(elements);
+        return elements;
     }
 
     public void StoreElement(XElement element, string friendlyName)
@@ -41,5 +46,24 @@ public sealed class DapperXmlRepository(IDbConnectionFactory connections) : IXml
         parameters.AddText("Xml", element.ToString(SaveOptions.DisableFormatting));
         using var connection = connections.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
         connection.Execute(InsertSql, parameters);
+    }
+
+    // Keys encrypted with another key than this gateway's, and none with its own: nothing stored can be read. Keys of
+    // both (an earlier mix-up) still leave this gateway's own usable, as before.
+    private void EnsureReadable(IReadOnlyCollection<XElement> elements)
+    {
+        var encryptedWith = elements
+            .SelectMany(e => e.DescendantsAndSelf(KeyRingXmlEncryptor.ElementName))
+            .Select(e => (string?)e.Attribute("keyId") ?? string.Empty)
+            .ToHashSet(StringComparer.Ordinal);
+        if (encryptedWith.Count == 0 || (encryption is not null && encryptedWith.Contains(encryption.Id)))
+        {
+            return;
+        }
+
+        throw new CryptographicException(encryption is null
+            ? KeyRingXmlDecryptor.NoKeyMessage
+            : $"{KeyRingXmlDecryptor.OtherKeyMessage} The stored keys need the key with fingerprint {string.Join(", ", encryptedWith.Order(StringComparer.Ordinal))}; " +
+              $"this gateway's has {encryption.Id}. Nothing is created or changed until the right key is configured: a new key ring could not read the tokens and backend secrets already stored.");
     }
 }
