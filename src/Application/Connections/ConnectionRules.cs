@@ -49,11 +49,26 @@ internal static class ConnectionRules
     /// <summary>
     /// The owner a user name stands for: that user's id; <c>local</c> (when no user has that name) the local user.
     /// </summary>
-    public static async Task<ConnectionOwner> OwnerOfAsync(IUserRepository users, string userName, CancellationToken cancellationToken)
+    public static Task<ConnectionOwner> OwnerOfAsync(IUserRepository users, string userName, CancellationToken cancellationToken) =>
+        FindOwnerAsync(users, userName, orKey: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OwnerOfAsync"/>, and also the owner key (a user id) that the connection list shows for a user who is
+    /// gone: a connection stored while its user was being removed outlives them and must still be removable by an administrator.
+    /// </summary>
+    public static Task<ConnectionOwner> OwnerOrKeyOfAsync(IUserRepository users, string userName, CancellationToken cancellationToken) =>
+        FindOwnerAsync(users, userName, orKey: true, cancellationToken);
+
+    private static async Task<ConnectionOwner> FindOwnerAsync(IUserRepository users, string userName, bool orKey, CancellationToken cancellationToken)
     {
         if (await users.FindByNameAsync(userName, cancellationToken) is { } user)
         {
             return ConnectionOwner.Of(user.Id);
+        }
+
+        if (orKey && Guid.TryParseExact(userName, "D", out var id))
+        {
+            return ConnectionOwner.Of(id);
         }
 
         return string.Equals(userName, ConnectionOwner.LocalKey, StringComparison.Ordinal)

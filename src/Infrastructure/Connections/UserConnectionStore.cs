@@ -1,6 +1,5 @@
 using Dapper;
 using Microsoft.AspNetCore.DataProtection;
-using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
 using OneMcp.Infrastructure.Persistence;
@@ -69,9 +68,7 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
         }, cancellationToken);
         if (!written)
         {
-            throw await BackendExistsAsync(backend, cancellationToken)
-                ? new InvalidOperationException($"The secrets for backend '{backend}' could not be stored: the connection changed five times meanwhile.")
-                : new NotFoundException("backend", backend.Value);
+            throw await _rows.NotSavedAsync(backend, "Your secrets", cancellationToken);
         }
     }
 
@@ -110,15 +107,6 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
     /// <summary>Applies <paramref name="change"/> to the owner's connection, retrying when another writer got there first; false when it could not be saved.</summary>
     public async Task<bool> UpdateAsync(ServerName backend, ConnectionOwner owner, Func<UserConnection, UserConnection> change, CancellationToken cancellationToken) =>
         (await _rows.UpdateAsync(backend, owner.Key, change, cancellationToken)).Saved;
-
-    private async Task<bool> BackendExistsAsync(ServerName backend, CancellationToken cancellationToken)
-    {
-        var parameters = new DynamicParameters();
-        parameters.AddText("Name", backend.Value);
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM backends WHERE name = @Name", parameters, cancellationToken: cancellationToken)) > 0;
-    }
 
     // Decrypts one row to read what a summary shows (names and dates); no value leaves this method. A row that only
     // holds an authorization the user has not finished is no connection yet: null.

@@ -8,7 +8,8 @@ namespace OneMcp.Infrastructure.Persistence;
 /// <summary>
 /// Whether the gateway's database can be reached. <see cref="Classify"/> tells a "cannot reach the database"
 /// failure (connection refused or reset, timeouts opening a connection, the server shutting down, SQLSTATE classes
-/// 08 and 57P01-57P03; SQLite unable to open its file or busy beyond its timeout) from any other error. The last
+/// 08 and 57P01-57P03, no free connection slot 53300, a read-only server 25006; SQLite unable to open its file or busy
+/// beyond its timeout) from any other error. The last
 /// outcome is remembered: while <see cref="IsUnreachable"/> holds, callers that can serve from what they cached do
 /// so without waiting on the store, and a probe every <see cref="RecheckInterval"/> notices by itself when the
 /// database is back. The warning comes once per outage, with a reason that names no host, user or password.
@@ -57,6 +58,10 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
                         "57P01" => "the server is shutting down (57P01)",
                         "57P02" => "the server crashed (57P02)",
                         "57P03" => "the server cannot accept connections yet (57P03)",
+                        // Every connection slot taken (several replicas' pools against max_connections), or a server
+                        // that became a read-only standby in a failover: transient, and a write retried later succeeds.
+                        "53300" => "the server has no free connection slot (53300)",
+                        "25006" => "the server is read-only (25006)",
                         { } state when state.StartsWith("08", StringComparison.Ordinal) => $"connection failure ({state})",
                         _ => null,
                     };

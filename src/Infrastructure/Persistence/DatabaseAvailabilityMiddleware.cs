@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Infrastructure.Persistence;
 
 /// <summary>
 /// Outermost guard of the HTTP surface: a request that failed because the database cannot be reached
 /// (<see cref="DatabaseAvailability.Classify"/>) is answered <c>503</c> with <c>Retry-After</c> instead of a 500 or
-/// a stack: JSON-RPC on the MCP endpoints, ProblemDetails under <c>/api</c>, a plain page elsewhere (sign-in and
+/// a stack: JSON-RPC on the MCP endpoints, ProblemDetails under <c>/api</c>, the OAuth error JSON
+/// (<c>temporarily_unavailable</c>) on the token, registration and revocation endpoints, a plain page elsewhere (sign-in and
 /// consent forms, the dashboard), written by <paramref name="page"/> in the host's look when it has one. Nothing
 /// about the database (host, user, message) reaches the answer.
 /// </summary>
@@ -48,6 +50,10 @@ public sealed class DatabaseAvailabilityMiddleware(
         response.Headers.CacheControl = "no-store";
     }
 
+    // The OAuth endpoints that clients call directly and that answer JSON (the authorization endpoint is a browser's page).
+    private static bool IsOAuthJsonEndpoint(PathString path) =>
+        path.StartsWithSegments(GatewayAuthPaths.Token) || path.StartsWithSegments(GatewayAuthPaths.Register) || path.StartsWithSegments(GatewayAuthPaths.Revoke);
+
     private static Task WriteAsync(HttpContext context, bool mcp, Func<HttpContext, string, Task>? page)
     {
         var response = context.Response;
@@ -61,6 +67,18 @@ public sealed class DatabaseAvailabilityMiddleware(
                 ["jsonrpc"] = "2.0",
                 ["error"] = new JsonObject { ["code"] = JsonRpcCode, ["message"] = DatabaseAvailability.UnavailableMessage },
                 ["id"] = null,
+            };
+            return response.WriteAsync(error.ToJsonString(JsonSerializerOptions.Web), context.RequestAborted);
+        }
+
+        if (IsOAuthJsonEndpoint(context.Request.Path))
+        {
+            // An OAuth client reads the error of RFC 6749 §5.2 from these, never a page (RFC 6749 §4.1.2.1 names the code).
+            response.ContentType = "application/json";
+            var error = new JsonObject
+            {
+                ["error"] = "temporarily_unavailable",
+                ["error_description"] = DatabaseAvailability.UnavailableMessage,
             };
             return response.WriteAsync(error.ToJsonString(JsonSerializerOptions.Web), context.RequestAborted);
         }

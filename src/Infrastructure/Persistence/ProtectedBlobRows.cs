@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection;
+using OneMcp.Application.Common.Exceptions;
 using OneMcp.Domain.Backends;
+using OneMcp.Domain.Common;
 
 namespace OneMcp.Infrastructure.Persistence;
 
@@ -100,22 +102,43 @@ internal sealed class ProtectedBlobRows<T>
         return changed == 1;
     }
 
+    /// <summary>How many times <see cref="UpdateAsync"/> reads and swaps before it gives up.</summary>
+    public const int UpdateAttempts = 5;
+
     /// <summary>
-    /// Applies <paramref name="change"/> to the stored document, retrying when another writer got there first (five
-    /// tries); <c>Saved</c> is false when none succeeded or the backend does not exist.
+    /// Applies <paramref name="change"/> to the stored document, retrying when another writer got there first
+    /// (<see cref="UpdateAttempts"/> tries); <c>Saved</c> is false when none succeeded or the backend does not exist
+    /// (<see cref="NotSavedAsync"/> tells which to the caller).
     /// </summary>
     public async Task<(T Next, bool Saved)> UpdateAsync(ServerName backend, string? owner, Func<T, T> change, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             var (current, stored) = await LoadAsync(backend, owner, cancellationToken);
             var next = change(current);
             var saved = await TryReplaceAsync(backend, owner, stored, next, cancellationToken);
-            if (saved || attempt == 4)
+            if (saved || attempt == UpdateAttempts)
             {
                 return (next, saved);
             }
         }
+    }
+
+    /// <summary>
+    /// Why an <see cref="UpdateAsync"/> of <paramref name="what"/> saved nothing, as the error its caller throws: the
+    /// backend is gone (<see cref="NotFoundException"/>, 404), or other writers changed the row under every try
+    /// (<see cref="ConcurrencyConflictException"/>, 409: nothing was written, the same request may succeed again).
+    /// </summary>
+    public async Task<Exception> NotSavedAsync(ServerName backend, string what, CancellationToken cancellationToken)
+    {
+        var parameters = Parameters(backend, null, ownerRequired: false);
+        await using var connection = await _connections.OpenAsync(cancellationToken);
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM backends WHERE name = @Name", parameters, cancellationToken: cancellationToken)) > 0;
+        return exists
+            ? new ConcurrencyConflictException(
+                $"{what} for backend '{backend}' could not be saved: other requests changed them {UpdateAttempts} times meanwhile. Nothing was changed; try again.")
+            : new NotFoundException("backend", backend.Value);
     }
 
     /// <summary>A value encrypted like the stored documents (for tokens travelling outside the table).</summary>
@@ -131,9 +154,9 @@ internal sealed class ProtectedBlobRows<T>
 
     private byte[] Protect(T value) => _protector.Protect(JsonSerializer.SerializeToUtf8Bytes(value, Json));
 
-    private DynamicParameters Parameters(ServerName backend, string? owner)
+    private DynamicParameters Parameters(ServerName backend, string? owner, bool ownerRequired = true)
     {
-        if (_owned != owner is not null)
+        if (ownerRequired && _owned != owner is not null)
         {
             throw new ArgumentException(_owned ? $"Rows of {_table} belong to an owner." : $"Rows of {_table} have no owner.", nameof(owner));
         }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
+using OneMcp.Application.Common.Exceptions;
 using OneMcp.Domain.Backends;
+using OneMcp.Domain.Common;
 using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.Infrastructure.Persistence.Repositories;
 
@@ -69,6 +71,37 @@ public abstract class BackendCredentialStoreContract(ITestDatabaseSource source)
         await store.TryReplaceAsync(Vault, null, new BackendCredentials { Client = Client }, Ct);
 
         await store.UpdateAsync(Vault, _ => new BackendCredentials(), Ct);
+
+        (await Db.CountAsync("backend_credentials")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Update_WhenOtherWritersWinEveryTry_FailsWithAConflict_AndTheirChangeStays()
+    {
+        await AddBackendAsync();
+        var store = Store;
+        var tries = 0;
+
+        // Another replica saves between each read and its swap: the update never gets through.
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() => store.UpdateAsync(Vault, current =>
+        {
+            tries++;
+            var (_, stored) = store.LoadAsync(Vault, Ct).GetAwaiter().GetResult();
+            store.TryReplaceAsync(Vault, stored, new BackendCredentials { Client = Client with { ClientId = "other-" + tries } }, Ct).GetAwaiter().GetResult()
+                .ShouldBeTrue();
+            return current with { Client = Client with { ClientId = "mine" } };
+        }, Ct));
+
+        tries.ShouldBe(5);
+        conflict.Message.ShouldContain("'vault'");
+        conflict.Message.ShouldContain("try again");
+        (await store.LoadAsync(Vault, Ct)).Credentials.Client!.ClientId.ShouldBe("other-5");
+    }
+
+    [Fact]
+    public async Task Update_ForAnUnknownBackend_IsNotFound_AndStoresNothing()
+    {
+        await Should.ThrowAsync<NotFoundException>(() => Store.UpdateAsync(Vault, _ => new BackendCredentials { Client = Client }, Ct));
 
         (await Db.CountAsync("backend_credentials")).ShouldBe(0);
     }

@@ -92,6 +92,20 @@ public sealed class DegradedDatabaseTests : IDisposable
             html.ShouldNotContain("Exception");
         }
 
+        // An OAuth client renewing its token (the gateway must look the client up) reads the OAuth error, not a page.
+        using (var renewal = await http.PostAsync("/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["refresh_token"] = "refresh-token-of-a-client",
+            ["client_id"] = "client-" + Guid.NewGuid().ToString("N"),
+        })))
+        {
+            var text = await renewal.Content.ReadAsStringAsync();
+            renewal.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, text);
+            renewal.Content.Headers.ContentType?.MediaType.ShouldBe("application/json", text);
+            JsonNode.Parse(text)!["error"]!.GetValue<string>().ShouldBe("temporarily_unavailable");
+        }
+
         await cluster.RestartAsync();
 
         await Eventually.ValueAsync(() => StatusAsync(http, "/health/ready"), s => s == HttpStatusCode.OK, "/health/ready to say 200 again");

@@ -259,6 +259,24 @@ public sealed class ConnectionHandlerTests
     }
 
     [Fact]
+    public async Task Revoke_WhenTheUserWasRemovedAfterStoringIt_RemovesTheConnectionByTheKeyTheListShows()
+    {
+        // A connection stored by a request of the user's that was still running when the user was removed (after the
+        // removal deleted their connections): the list shows it under the owner key, and that is what the dashboard sends.
+        var gone = ConnectionOwner.Of(Guid.NewGuid());
+        await _store.SetSecretsAsync(Db, gone, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob" }, CancellationToken.None);
+        var shown = (await new ListConnectionsHandler(_store, _users).Handle(new ListConnectionsQuery("db"), CancellationToken.None))
+            .Single(c => c.User != Bob.Key).User;
+
+        await new RevokeConnectionHandler(_store, _users, _changes).Handle(new RevokeConnectionCommand("db", shown.ToUpperInvariant()), CancellationToken.None);
+
+        (await _store.ListAsync(Db, null, CancellationToken.None)).Select(c => c.Owner).ShouldBe([Bob]);
+        _instances.Released.ShouldBe([(Db, gone)]);
+        (await new RevokeConnectionValidator().ValidateAsync(new RevokeConnectionCommand("db", shown))).IsValid.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Approve_TokensWaitingForAnAdministrator_AreApproved_ReleasedAndPublished()
     {
         var alice = await AddUser("alice");

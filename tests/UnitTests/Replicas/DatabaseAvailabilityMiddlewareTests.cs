@@ -49,6 +49,22 @@ public sealed class DatabaseAvailabilityMiddlewareTests : IDisposable
         json.RootElement.GetProperty("detail").GetString().ShouldBe(DatabaseAvailability.UnavailableMessage);
     }
 
+    [Theory]
+    [InlineData("/token")]
+    [InlineData("/register")]
+    [InlineData("/revoke")]
+    public async Task OnTheOAuthEndpointsClientsCall_TheOAuthErrorJson(string path)
+    {
+        var (context, body) = await InvokeAsync(path, Unreachable());
+
+        context.Response.StatusCode.ShouldBe(StatusCodes.Status503ServiceUnavailable);
+        context.Response.ContentType.ShouldBe("application/json");
+        context.Response.Headers.RetryAfter.ToString().ShouldBe("5");
+        using var json = JsonDocument.Parse(body);
+        json.RootElement.GetProperty("error").GetString().ShouldBe("temporarily_unavailable");
+        json.RootElement.GetProperty("error_description").GetString().ShouldBe(DatabaseAvailability.UnavailableMessage);
+    }
+
     [Fact]
     public async Task OnASignInForm_APlainPageWithoutTheError()
     {

@@ -20,6 +20,8 @@ public sealed class DatabaseAvailabilityTests
         { "crash shutdown", new PostgresException("terminating connection due to crash of another server process", "FATAL", "FATAL", "57P02") },
         { "cannot connect now", new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03") },
         { "connection exception class", new PostgresException("connection failure", "FATAL", "FATAL", "08006") },
+        { "every connection slot taken", new PostgresException("sorry, too many clients already", "FATAL", "FATAL", "53300") },
+        { "read-only after a failover", new PostgresException("cannot execute INSERT in a read-only transaction", "ERROR", "ERROR", "25006") },
         { "sqlite cannot open", new SqliteException("SQLite Error 14: 'unable to open database file'.", 14) },
         { "sqlite busy", new SqliteException("SQLite Error 5: 'database is locked'.", 5) },
         { "wrapped", new InvalidOperationException("a use case failed", new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))) },

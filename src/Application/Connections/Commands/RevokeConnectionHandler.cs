@@ -11,7 +11,7 @@ public sealed class RevokeConnectionHandler(IUserConnectionStore store, IUserRep
     public async Task<Unit> Handle(RevokeConnectionCommand request, CancellationToken cancellationToken)
     {
         var backend = ServerName.From(request.Backend);
-        var owner = await ConnectionRules.OwnerOfAsync(users, request.UserName, cancellationToken);
+        var owner = await ConnectionRules.OwnerOrKeyOfAsync(users, request.UserName, cancellationToken);
         if (!await store.DeleteAsync(backend, owner, cancellationToken))
         {
             throw new NotFoundException("connection", $"{request.Backend}/{request.UserName}");

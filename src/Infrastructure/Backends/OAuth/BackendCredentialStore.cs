@@ -28,9 +28,16 @@ public sealed class BackendCredentialStore(IDbConnectionFactory connections, IDa
     public Task<bool> TryReplaceAsync(ServerName backend, byte[]? expected, BackendCredentials next, CancellationToken cancellationToken) =>
         _rows.TryReplaceAsync(backend, null, expected, next, cancellationToken);
 
-    /// <summary>Applies <paramref name="change"/> to the stored credentials, retrying when another writer got there first.</summary>
-    public async Task<BackendCredentials> UpdateAsync(ServerName backend, Func<BackendCredentials, BackendCredentials> change, CancellationToken cancellationToken) =>
-        (await _rows.UpdateAsync(backend, null, change, cancellationToken)).Next;
+    /// <summary>
+    /// Applies <paramref name="change"/> to the stored credentials, retrying when another writer got there first, and
+    /// returns what was saved. Nothing saved is an error, never a result: <see cref="Application.Common.Exceptions.NotFoundException"/>
+    /// when the backend is gone, <see cref="Domain.Common.ConcurrencyConflictException"/> when other writers won every try.
+    /// </summary>
+    public async Task<BackendCredentials> UpdateAsync(ServerName backend, Func<BackendCredentials, BackendCredentials> change, CancellationToken cancellationToken)
+    {
+        var (next, saved) = await _rows.UpdateAsync(backend, null, change, cancellationToken);
+        return saved ? next : throw await _rows.NotSavedAsync(backend, "The OAuth credentials", cancellationToken);
+    }
 
     /// <summary>Tokens travelling on a pending authorization request, encrypted like the stored credentials.</summary>
     public string ProtectTokens(BackendTokenSet tokens) => _rows.ProtectValue(tokens);
