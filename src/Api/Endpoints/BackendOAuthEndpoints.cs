@@ -74,9 +74,15 @@ internal static class BackendOAuthEndpoints
                 return Results.Redirect($"/oauth?request={requestId:D}#backends");
             }
             catch (Exception e) when (e is BackendOAuthException or FluentValidation.ValidationException or Application.Common.Exceptions.NotFoundException
-                or Domain.Common.DomainException)
+                or Domain.Common.DomainException or Domain.Common.ConcurrencyConflictException)
             {
-                var code = e is BackendOAuthException oauth ? oauth.Code : "invalid_request";
+                // A save that lost to other writers every time is the API's 409 "version_conflict"; the rest keep theirs.
+                var code = e switch
+                {
+                    BackendOAuthException oauth => oauth.Code,
+                    Domain.Common.ConcurrencyConflictException => Application.Common.Exceptions.ControlPlaneError.Of(e)!.Code!,
+                    _ => "invalid_request",
+                };
                 var description = e is FluentValidation.ValidationException ? "This backend name is not valid." : e.Message;
 
                 // What the dashboard shows travels in a cookie only this answer can set, not in the URL: a link to

@@ -33,10 +33,8 @@ public sealed partial class UserBackendOAuth(
         await flow.KeepClientAsync(backend.Name, client, cancellationToken);
         var (pending, authorizationUrl) = flow.Start(client, scopes, owner.Key);
         var approval = backend is HttpBackendSettings { Approval: ConnectionApproval.Admin };
-        if (!await connections.UpdateAsync(backend.Name, owner, c => c with { Pending = pending, PendingNeedsApproval = approval }, cancellationToken))
-        {
-            throw new BackendOAuthException(BackendOAuthException.DiscoveryFailed, $"Backend '{backend.Name}' no longer exists.");
-        }
+        await connections.SaveAsync(
+            backend.Name, owner, "Your authorization's one-time state", c => c with { Pending = pending, PendingNeedsApproval = approval }, cancellationToken);
 
         LogFlowStarted(logger, backend.Name.Value, client.Issuer);
         return authorizationUrl;
@@ -60,15 +58,12 @@ public sealed partial class UserBackendOAuth(
 
         var obtained = await flow.ExchangeAsync(client, code, pending, cancellationToken);
         var awaiting = connection.PendingNeedsApproval || await ApprovalRequiredAsync(backend, cancellationToken);
-        var saved = await connections.UpdateAsync(
+        await connections.SaveAsync(
             backend,
             owner,
+            "Your tokens",
             c => awaiting ? c with { TokensAwaitingApproval = obtained } : c with { Tokens = obtained, ConnectedAt = obtained.IssuedAt, TokensAwaitingApproval = null },
             cancellationToken);
-        if (!saved)
-        {
-            throw new BackendOAuthException(BackendOAuthException.TokenExchangeFailed, $"The tokens for backend '{backend}' could not be stored (the backend is gone).");
-        }
 
         tokens.Forget(backend, owner);
         if (awaiting)
@@ -90,13 +85,14 @@ public sealed partial class UserBackendOAuth(
 
     public async Task<bool> ApproveAsync(ServerName backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {
+        // A save that did not happen throws (404 the backend is gone, 409 a write conflict): the tokens still wait.
         var approved = false;
-        var saved = await connections.UpdateAsync(backend, owner, c =>
+        await connections.SaveAsync(backend, owner, "The approval of the user's tokens", c =>
         {
             approved = c.TokensAwaitingApproval is not null;
             return c.TokensAwaitingApproval is { } waiting ? c with { Tokens = waiting, ConnectedAt = waiting.IssuedAt, TokensAwaitingApproval = null } : c;
         }, cancellationToken);
-        if (!saved || !approved)
+        if (!approved)
         {
             return false;
         }

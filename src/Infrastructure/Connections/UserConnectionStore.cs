@@ -56,7 +56,7 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
     {
         ArgumentNullException.ThrowIfNull(values);
         var now = DbValues.ToStoredPrecision(time.GetUtcNow());
-        var written = await UpdateAsync(backend, owner, current =>
+        await SaveAsync(backend, owner, "Your secrets", current =>
         {
             var secrets = new Dictionary<string, UserSecret>(current.Secrets, StringComparer.Ordinal);
             foreach (var (name, value) in values)
@@ -66,10 +66,6 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
 
             return current with { Secrets = secrets };
         }, cancellationToken);
-        if (!written)
-        {
-            throw await _rows.NotSavedAsync(backend, "Your secrets", cancellationToken);
-        }
     }
 
     public async Task<bool> DeleteAsync(ServerName backend, ConnectionOwner owner, CancellationToken cancellationToken)
@@ -103,6 +99,20 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
     /// </summary>
     public Task<bool> TryReplaceAsync(ServerName backend, ConnectionOwner owner, byte[]? expected, UserConnection next, CancellationToken cancellationToken) =>
         _rows.TryReplaceAsync(backend, owner.Key, expected, next, cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the owner's connection, retrying when another writer got there first. When it
+    /// could not be saved, throws what <see cref="ProtectedBlobRows{T}.NotSavedAsync"/> says of <paramref name="what"/>:
+    /// <see cref="Application.Common.Exceptions.NotFoundException"/> (404) when the backend is gone,
+    /// <see cref="Domain.Common.ConcurrencyConflictException"/> (409) when other writers won every try.
+    /// </summary>
+    public async Task SaveAsync(ServerName backend, ConnectionOwner owner, string what, Func<UserConnection, UserConnection> change, CancellationToken cancellationToken)
+    {
+        if (!await UpdateAsync(backend, owner, change, cancellationToken))
+        {
+            throw await _rows.NotSavedAsync(backend, what, cancellationToken);
+        }
+    }
 
     /// <summary>Applies <paramref name="change"/> to the owner's connection, retrying when another writer got there first; false when it could not be saved.</summary>
     public async Task<bool> UpdateAsync(ServerName backend, ConnectionOwner owner, Func<UserConnection, UserConnection> change, CancellationToken cancellationToken) =>

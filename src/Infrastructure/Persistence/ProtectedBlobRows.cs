@@ -137,7 +137,7 @@ internal sealed class ProtectedBlobRows<T>
             "SELECT COUNT(*) FROM backends WHERE name = @Name", parameters, cancellationToken: cancellationToken)) > 0;
         return exists
             ? new ConcurrencyConflictException(
-                $"{what} for backend '{backend}' could not be saved: other requests changed them {UpdateAttempts} times meanwhile. Nothing was changed; try again.")
+                $"{what} for backend '{backend}' could not be saved: other requests changed the same record {UpdateAttempts} times meanwhile. Nothing was changed; try again.")
             : new NotFoundException("backend", backend.Value);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Connections;
 using OneMcp.Domain.Backends;
+using OneMcp.Domain.Common;
 using OneMcp.Infrastructure.Backends.OAuth;
 using OneMcp.Infrastructure.Connections;
 using OneMcp.Infrastructure.Persistence.Repositories;
@@ -163,6 +164,46 @@ public sealed class UserBackendOAuthTests(SqliteDatabaseFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Begin_WhenOtherWritersWinEveryTry_FailsWithAConflict_NotAsABackendThatIsGone()
+    {
+        var vault = await RegisterAsync(ConnectionApproval.Self);
+        await using var _ = await OtherWritersWinAsync();
+
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() => _oauth.BeginAsync(vault, Alice, Callback, Ct));
+
+        conflict.Message.ShouldContain("'vault'");
+        conflict.Message.ShouldContain("try again");
+    }
+
+    [Fact]
+    public async Task Complete_WhenTheTokensLoseEveryTry_FailsWithAConflict_NotAsABackendThatIsGone()
+    {
+        var vault = await RegisterAsync(ConnectionApproval.Self);
+        var consent = await TestBackendConsent.DecideAsync(await _oauth.BeginAsync(vault, Alice, Callback, Ct), allow: true, account: "alice");
+        await using var _ = await OtherWritersWinAsync();
+
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => _oauth.CompleteAsync(Vault, Alice, consent.Redirect.State!, consent.Redirect.Code!, Ct));
+
+        (await _tokens.GetAccessTokenAsync(Vault, Alice, Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Approve_WhenOtherWritersWinEveryTry_FailsWithAConflict_AndTheTokensStillWaitForTheNextApproval()
+    {
+        var vault = await RegisterAsync(ConnectionApproval.Admin);
+        await ConnectAsync(vault, Alice, "alice");
+
+        await using (await OtherWritersWinAsync())
+        {
+            await Should.ThrowAsync<ConcurrencyConflictException>(() => _oauth.ApproveAsync(Vault, Alice, Ct));
+        }
+
+        (await _connections.ListAsync(Vault, Alice, Ct)).ShouldHaveSingleItem().AwaitingApproval.ShouldBeTrue();
+        (await _oauth.ApproveAsync(Vault, Alice, Ct)).ShouldBeTrue();
+        (await SubjectAtBackendAsync(Alice)).ShouldBe("alice");
+    }
+
+    [Fact]
     public async Task AnExpiredUserToken_IsRenewedForThatUser_AndStillReachesTheBackendAsThem()
     {
         var vault = await RegisterAsync(ConnectionApproval.Self);
@@ -209,6 +250,26 @@ public sealed class UserBackendOAuthTests(SqliteDatabaseFixture fixture) : IClas
         };
         await _definitions.AddAsync(BackendService.Register(settings, BackendOrigin.Api, _time.GetUtcNow()), Ct);
         return settings;
+    }
+
+    // Every write to a user's row is taken by someone else first, as seen by the compare-and-swap: each insert and update
+    // changes no row (as when another writer changed it between the read and the swap), until disposed.
+    private async Task<IAsyncDisposable> OtherWritersWinAsync()
+    {
+        await _db.ExecuteAsync("CREATE TRIGGER other_writers_insert BEFORE INSERT ON user_connections BEGIN SELECT RAISE(IGNORE); END");
+        await _db.ExecuteAsync("CREATE TRIGGER other_writers_update BEFORE UPDATE ON user_connections BEGIN SELECT RAISE(IGNORE); END");
+        var removal = new Removal(async () =>
+        {
+            await _db.ExecuteAsync("DROP TRIGGER IF EXISTS other_writers_insert");
+            await _db.ExecuteAsync("DROP TRIGGER IF EXISTS other_writers_update");
+        });
+        _owned.Add(removal);
+        return removal;
+    }
+
+    private sealed class Removal(Func<Task> remove) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await remove();
     }
 
     // Begin → the backend's consent page as that account → the answer's code and state → Complete.
