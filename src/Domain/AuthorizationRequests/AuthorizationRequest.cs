@@ -137,6 +137,25 @@ public abstract class AuthorizationRequest : Aggregate
         return true;
     }
 
+    /// <summary>
+    /// Takes back an approval that could not be acted on: the request is pending again, undecided, until it expires
+    /// as it would have. Only the approval's own copy calls this, right after saving it (see
+    /// <see cref="BackendConnectionRequest.ReturnTokens"/>).
+    /// </summary>
+    private protected void Reopen()
+    {
+        if (Status != AuthorizationRequestStatus.Approved)
+        {
+            throw AuthorizationRequestErrors.AlreadyDecided(Status);
+        }
+
+        Status = AuthorizationRequestStatus.Pending;
+        GrantedScopes = [];
+        DecidedAt = null;
+        DecidedBy = null;
+        Bump();
+    }
+
     /// <summary>The request left <see cref="AuthorizationRequestStatus.Pending"/> (decided or expired).</summary>
     private protected virtual void OnClosed()
     {

@@ -47,5 +47,17 @@ public sealed class BackendConnectionRequest : AuthorizationRequest
         DateTimeOffset? decidedAt, string? decidedBy) =>
         new(id, status, subject, backendName, requestedScopes, grantedScopes, protectedTokens, version, createdAt, expiresAt, decidedAt, decidedBy);
 
+    /// <summary>
+    /// The approved tokens could not be put in use (the backend's credentials could not be saved): the request is
+    /// pending again with <paramref name="protectedTokens"/>, the ones it carried, so an operator can approve it again
+    /// (or deny it) instead of the user authorizing again.
+    /// </summary>
+    /// <exception cref="Common.DomainException">The request is not approved.</exception>
+    public void ReturnTokens(string protectedTokens)
+    {
+        Reopen();
+        ProtectedTokens = Required(protectedTokens, nameof(protectedTokens));
+    }
+
     private protected override void OnClosed() => ProtectedTokens = string.Empty;
 }

@@ -53,6 +53,53 @@ public sealed class DecideAuthorizationRequestTests : IDisposable
         _oauth.Accepted.ShouldBeEmpty();
     }
 
+    public static TheoryData<Exception> NotStored() =>
+    [
+        new NotFoundException("backend", "github"),
+        new ConcurrencyConflictException("The OAuth credentials for backend 'github' could not be saved: other requests changed them 5 times meanwhile."),
+    ];
+
+    [Theory]
+    [MemberData(nameof(NotStored))]
+    public async Task Approve_WhenTheTokensCannotBeStored_FailsSo_AndLeavesTheRequestPendingWithItsTokens(Exception notStored)
+    {
+        var request = await AddAsync(AuthorizationRequest.ForBackend("ada", "github", ["repo"], "protected-tokens", _f.Time.GetUtcNow()));
+        _oauth.Failure = notStored;
+
+        var failed = await Should.ThrowAsync<Exception>(() =>
+            Handler().Handle(new DecideAuthorizationRequestCommand(request.Id, "ada", Approve: true), CancellationToken.None));
+
+        failed.ShouldBeSameAs(notStored);
+        var stored = _f.Requests.Stored(request.Id).ShouldBeOfType<BackendConnectionRequest>();
+        stored.Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        stored.ProtectedTokens.ShouldBe("protected-tokens");
+        _f.Runtime.Reconnected.ShouldBeEmpty();
+
+        // The administrator approves again once the store takes the tokens: the same tokens, no new authorization.
+        _oauth.Failure = null;
+        var view = await Handler().Handle(new DecideAuthorizationRequestCommand(request.Id, "ada", Approve: true), CancellationToken.None);
+
+        view.Status.ShouldBe("approved");
+        _oauth.Accepted.ShouldBe([("github", "protected-tokens")]);
+        _f.Runtime.Reconnected.ShouldBe(["github"]);
+    }
+
+    [Fact]
+    public async Task Deny_WhileAnApprovalIsPuttingTheTokensInUse_IsRefused_SoNoDeniedRequestsTokensAreUsed()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForBackend("ada", "github", ["repo"], "protected-tokens", _f.Time.GetUtcNow()));
+        DomainException? denial = null;
+        _oauth.WhileAccepting = async () => denial = await Should.ThrowAsync<DomainException>(() =>
+            Handler().Handle(new DecideAuthorizationRequestCommand(request.Id, "bob", Approve: false), CancellationToken.None));
+
+        var view = await Handler().Handle(new DecideAuthorizationRequestCommand(request.Id, "ada", Approve: true), CancellationToken.None);
+
+        denial.ShouldNotBeNull().Code.ShouldBe("authorization_request.already_decided");
+        view.Status.ShouldBe("approved");
+        _oauth.Accepted.ShouldBe([("github", "protected-tokens")]);
+        _f.Requests.Stored(request.Id).Status.ShouldBe(AuthorizationRequestStatus.Approved);
+    }
+
     [Fact]
     public async Task Decide_AUsersOwnConsentRequest_IsNotFound()
     {
@@ -125,10 +172,25 @@ public sealed class DecideAuthorizationRequestTests : IDisposable
 
         public Task AbandonAsync(ServerName backend, string subject, string state, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task AcceptAsync(ServerName backend, string protectedTokens, CancellationToken cancellationToken)
+        /// <summary>What accepting throws instead of storing the tokens (the backend gone, a write conflict).</summary>
+        public Exception? Failure { get; set; }
+
+        /// <summary>Runs while the tokens are being accepted, before the outcome (another administrator's click).</summary>
+        public Func<Task>? WhileAccepting { get; set; }
+
+        public async Task AcceptAsync(ServerName backend, string protectedTokens, CancellationToken cancellationToken)
         {
+            if (WhileAccepting is { } concurrently)
+            {
+                await concurrently();
+            }
+
+            if (Failure is { } failure)
+            {
+                throw failure;
+            }
+
             Accepted.Add((backend.Value, protectedTokens));
-            return Task.CompletedTask;
         }
 
         public Task ForgetAsync(ServerName backend, CancellationToken cancellationToken) => throw new NotSupportedException();

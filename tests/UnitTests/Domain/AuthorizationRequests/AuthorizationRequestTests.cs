@@ -42,6 +42,33 @@ public sealed class AuthorizationRequestTests
     }
 
     [Fact]
+    public void ReturnTokens_AfterAnApproval_MakesItPendingAgainWithTheTokens_ThenItCanBeDecidedAgain()
+    {
+        var request = AuthorizationRequest.ForBackend("ada", "github", ["repo"], "protected-tokens", T0);
+        request.Approve("ada", ["repo"], T0.AddMinutes(1), byAdministrator: true);
+
+        request.ReturnTokens("protected-tokens");
+
+        request.Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        request.ProtectedTokens.ShouldBe("protected-tokens");
+        request.GrantedScopes.ShouldBeEmpty();
+        request.DecidedBy.ShouldBeNull();
+        request.DecidedAt.ShouldBeNull();
+        request.Version.ShouldBe(3);
+        request.Deny("ada", T0.AddMinutes(2)).ShouldBe(DecisionOutcome.Decided);
+    }
+
+    [Fact]
+    public void ReturnTokens_ToADeniedRequest_IsRefused()
+    {
+        var request = AuthorizationRequest.ForBackend("ada", "github", [], "protected-tokens", T0);
+        request.Deny("ada", T0.AddMinutes(1));
+
+        Should.Throw<DomainException>(() => request.ReturnTokens("protected-tokens")).Code.ShouldBe("authorization_request.already_decided");
+        request.ProtectedTokens.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void ExpireIfDue_ABackendConnection_DiscardsTheTokens()
     {
         var request = AuthorizationRequest.ForBackend("ada", "github", [], "protected-tokens", T0);
