@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Xml.Linq;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -96,7 +95,7 @@ public sealed class DapperXmlRepository(IDbConnectionFactory connections, KeyRin
             return;
         }
 
-        throw new CryptographicException(encryption is null
+        throw new KeyRingRefusedException(encryption is null
             ? KeyRingXmlDecryptor.NoKeyMessage
             : $"{KeyRingXmlDecryptor.OtherKeyMessage} The stored keys need the key with fingerprint {string.Join(", ", encryptedWith.Order(StringComparer.Ordinal))}; " +
               $"this gateway's has {encryption.Id}. Nothing is created or changed until the right key is configured: a new key ring could not read the tokens and backend secrets already stored.");

@@ -39,6 +39,11 @@ internal sealed partial class KeyRingWarmUp(IHostApplicationLifetime lifetime, I
             protection.CreateProtector(Purpose).Protect([]);
             LogLoaded(logger);
         }
+        catch (Exception e) when (KeyRingRefusedException.In(e) is { } refused)
+        {
+            // No later try gets past it: the operator must configure the right key. Its message names fingerprints only.
+            LogRefused(logger, refused.Message);
+        }
         catch (Exception e)
         {
             // Not fatal, as before: the first use of the keys tries again. The type and message only.
@@ -48,6 +53,9 @@ internal sealed partial class KeyRingWarmUp(IHostApplicationLifetime lifetime, I
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Data Protection key ring loaded")]
     private static partial void LogLoaded(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The Data Protection key ring cannot be used: {Message}")]
+    private static partial void LogRefused(ILogger logger, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not load the Data Protection key ring after start ({Error}: {Message}); its first use will try again")]
     private static partial void LogFailed(ILogger logger, string error, string message);
