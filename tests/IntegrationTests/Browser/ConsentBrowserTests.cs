@@ -213,6 +213,86 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         }
     }
 
+    [Theory]
+    [InlineData("approve")]
+    [InlineData("deny")]
+    public async Task DoubleClickOnADecision_SendsItOnceAndLandsOnTheLoopbackListenerWithItsAnswer(string action)
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Double click " + action);
+        var pkce = Pkce.Create();
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web"], "state-double-" + action, pkce, Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            await page.FillAsync("#username", AuthGatewayFixture.Member);
+            await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
+            await page.WaitForSelectorAsync("#client-name");
+            // A double click as a slow network or gateway sees it: the second click comes once the first POST is on its
+            // way, and each POST's answer reaches the browser only after both clicks.
+            var decisions = 0;
+            var firstSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var bothClicked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await page.RouteAsync("**/authorize", async route =>
+            {
+                if (route.Request.Method != "POST")
+                {
+                    await route.ContinueAsync();
+                    return;
+                }
+
+                Interlocked.Increment(ref decisions);
+                firstSent.TrySetResult();
+                var answer = await route.FetchAsync(new() { MaxRedirects = 0 });
+                await bothClicked.Task;
+                try
+                {
+                    await route.FulfillAsync(new() { Response = answer });
+                }
+                catch (PlaywrightException)
+                {
+                    // The browser gave up this POST for a later one: the answer the user sees is that one's.
+                }
+            });
+
+            await page.HoverAsync($"button[name=action][value={action}]");
+            await page.Mouse.DownAsync();
+            await page.Mouse.UpAsync();
+            await firstSent.Task.WaitAsync(CallbackTimeout);
+            await page.Mouse.DownAsync(new() { ClickCount = 2 });
+            await page.Mouse.UpAsync(new() { ClickCount = 2 });
+            bothClicked.SetResult();
+
+            // The browser follows the one answer there is: back to the client with the code (or the refusal), not to
+            // a second POST's "already decided" page.
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            var landed = AuthorizationRedirect.Parse(new Uri(page.Url));
+            landed.State.ShouldBe("state-double-" + action);
+            if (action == "approve")
+            {
+                landed.Error.ShouldBeNull();
+                var tokens = await driver.ExchangeCodeAsync(client, landed.Code.ShouldNotBeNull(), listener.RedirectUri.AbsoluteUri, pkce.Verifier, resource: Base + "/mcp");
+                tokens.StatusCode.ShouldBe(HttpStatusCode.OK, tokens.Body);
+            }
+            else
+            {
+                landed.Error.ShouldBe("access_denied");
+                landed.Code.ShouldBeNull();
+            }
+
+            decisions.ShouldBe(1);
+            listener.Received.Count.ShouldBe(1);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     /// <summary>Clicks a form's submit button and returns the answer to the POST it sends to <paramref name="path"/>.</summary>
     private static Task<IResponse> SubmitAsync(IPage page, string button, string path) =>
         page.RunAndWaitForResponseAsync(
