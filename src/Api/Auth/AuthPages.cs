@@ -44,8 +44,8 @@ internal static partial class AuthPages
     }
 
     /// <summary>
-    /// Recomputes the preview when a tag is ticked or unticked, with the rule the server applies: under
-    /// "all" a server must carry every ticked tag, under "any" one of them; no tick reaches nothing.
+    /// The consent and waiting pages' script: a decision is posted once (a double click does not send it twice), and the
+    /// preview is recomputed when a tag is ticked or unticked, with the rule the server applies.
     /// </summary>
     public static string ConsentScript { get; } = Load("consent.js");
 
@@ -117,7 +117,8 @@ internal static partial class AuthPages
             ("preview", model.Preview is { } preview ? Preview(preview, model.CheckedScopes) : string.Empty),
             ("admin", admin),
             ("offline", model.OfflineAccess ? "<p class=\"muted\">This application can renew this access for up to 30 days.</p>" : string.Empty),
-            ("returnHost", ReturnHost(model.RedirectUri)))), ConsentCsp(model.RedirectUri), statusCode);
+            ("returnHost", ReturnHost(model.RedirectUri)),
+            ("script", ConsentScriptPath))), ConsentCsp(model.RedirectUri), statusCode);
     }
 
     private static string Preview(ConsentPreview preview, IReadOnlySet<string> checkedScopes)
@@ -136,8 +137,7 @@ internal static partial class AuthPages
             ("emptyHidden", reached.Count == 0 ? string.Empty : " hidden"),
             ("beyond", beyond.Count == 0 ? string.Empty
                 : "<p class=\"muted\" id=\"preview-withheld\">Never reached through your approval, because they carry a tag only an administrator may grant: "
-                    + string.Join(", ", beyond.Select(Encode)) + ".</p>"),
-            ("script", ConsentScriptPath));
+                    + string.Join(", ", beyond.Select(Encode)) + ".</p>"));
     }
 
     /// <summary>
@@ -184,7 +184,7 @@ internal static partial class AuthPages
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, statusCode);
     }
 
-    /// <summary>How often the waiting page asks again (a meta refresh: the page runs no script).</summary>
+    /// <summary>How often the waiting page asks again (a meta refresh: it needs no script).</summary>
     public const int WaitingRefreshSeconds = 3;
 
     /// <summary>
@@ -199,7 +199,8 @@ internal static partial class AuthPages
             ("userName", Encode(userName)),
             ("clientName", Encode(clientName)),
             ("withheld", string.Join(", ", withheld.Select(t => "<code>" + Encode(t) + "</code>"))),
-            ("hidden", HiddenFields(parameters, requestId))),
+            ("hidden", HiddenFields(parameters, requestId)),
+            ("script", ConsentScriptPath)),
         $"<meta http-equiv=\"refresh\" content=\"{WaitingRefreshSeconds};url={Encode(refreshUrl)}\">"), ConsentCsp(redirectUri));
 
     // The OAuth request as the form posts it back, and the authorization request it answers.

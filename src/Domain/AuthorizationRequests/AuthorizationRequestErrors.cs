@@ -7,12 +7,15 @@ public static class AuthorizationRequestErrors
 {
     public const string ExpiredCode = "authorization_request.expired";
 
+    /// <summary>A decision on a request that was approved or denied already.</summary>
+    public const string AlreadyDecidedCode = "authorization_request.already_decided";
+
     /// <summary>What a decision that came too late (<see cref="DecisionOutcome.Expired"/>) reports.</summary>
     public static DomainException Expired() =>
         new(ExpiredCode, "This authorization request has expired; start again.");
 
     internal static DomainException AlreadyDecided(AuthorizationRequestStatus status) =>
-        new("authorization_request.already_decided", $"This authorization request was already {status.ToString().ToLowerInvariant()}.");
+        new(AlreadyDecidedCode, $"This authorization request was already {status.ToString().ToLowerInvariant()}.");
 
     internal static DomainException AdministratorRequired() =>
         new("authorization_request.administrator_required", "Only an administrator may approve this request.");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.WebUtilities;
@@ -211,6 +212,126 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
         {
             await page.Context.CloseAsync();
         }
+    }
+
+    [Theory]
+    [InlineData("approve")]
+    [InlineData("deny")]
+    public async Task DoubleClickOnADecision_SendsItOnceAndLandsOnTheLoopbackListenerWithItsAnswer(string action)
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Double click " + action);
+        var pkce = Pkce.Create();
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web"], "state-double-" + action, pkce, Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            await page.FillAsync("#username", AuthGatewayFixture.Member);
+            await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
+            await page.WaitForSelectorAsync("#client-name");
+            var decisions = await SlowDoubleClickAsync(page, $"button[name=action][value={action}]", "/authorize");
+
+            // The browser follows the one answer there is: back to the client with the code (or the refusal), not to
+            // a second POST's "already decided" page.
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            var landed = AuthorizationRedirect.Parse(new Uri(page.Url));
+            landed.State.ShouldBe("state-double-" + action);
+            if (action == "approve")
+            {
+                landed.Error.ShouldBeNull();
+                var tokens = await driver.ExchangeCodeAsync(client, landed.Code.ShouldNotBeNull(), listener.RedirectUri.AbsoluteUri, pkce.Verifier, resource: Base + "/mcp");
+                tokens.StatusCode.ShouldBe(HttpStatusCode.OK, tokens.Body);
+            }
+            else
+            {
+                landed.Error.ShouldBe("access_denied");
+                landed.Code.ShouldBeNull();
+            }
+
+            decisions.Count.ShouldBe(1);
+            listener.Received.Count.ShouldBe(1);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task DoubleClickOnSignIn_SignsInTwiceAndEndsOnTheConsentPageLikeOneClick()
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Double sign-in");
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web"], "state-double-login", Pkce.Create(), Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            await page.FillAsync("#username", AuthGatewayFixture.Member);
+            await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
+
+            var signIns = await SlowDoubleClickAsync(page, "button[type=submit]", "/login");
+
+            // Each POST signs in and sends the browser to the same request: the second answer is as good as the first.
+            await page.WaitForSelectorAsync("#client-name");
+            (await page.InnerTextAsync("#client-name")).ShouldBe("Double sign-in");
+            signIns.Count.ShouldBe(2);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=approve]", "/authorize"), 302);
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            AuthorizationRedirect.Parse(new Uri(page.Url)).Code.ShouldNotBeNullOrEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// A double click on <paramref name="button"/> as a slow network or gateway sees it: the second click comes once the
+    /// first POST to <paramref name="path"/> is on its way, and each POST's answer reaches the browser only after both
+    /// clicks. Returns the POSTs sent.
+    /// </summary>
+    private static async Task<ConcurrentQueue<string>> SlowDoubleClickAsync(IPage page, string button, string path)
+    {
+        var posts = new ConcurrentQueue<string>();
+        var firstSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bothClicked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**" + path, async route =>
+        {
+            if (route.Request.Method != "POST")
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            posts.Enqueue(route.Request.Url);
+            firstSent.TrySetResult();
+            var answer = await route.FetchAsync(new() { MaxRedirects = 0 });
+            await bothClicked.Task;
+            try
+            {
+                await route.FulfillAsync(new() { Response = answer });
+            }
+            catch (PlaywrightException)
+            {
+                // The browser gave up this POST for a later one: the answer the user sees is that one's.
+            }
+        });
+
+        await page.HoverAsync(button);
+        await page.Mouse.DownAsync();
+        await page.Mouse.UpAsync();
+        await firstSent.Task.WaitAsync(CallbackTimeout);
+        await page.Mouse.DownAsync(new() { ClickCount = 2 });
+        await page.Mouse.UpAsync(new() { ClickCount = 2 });
+        bothClicked.SetResult();
+        return posts;
     }
 
     /// <summary>Clicks a form's submit button and returns the answer to the POST it sends to <paramref name="path"/>.</summary>

@@ -210,6 +210,52 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         }
     }
 
+    [Fact]
+    public async Task Requests_ClicksWhileAnApprovalIsOnItsWay_SendNoSecondDecision()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        var page = await browser.NewPageAsync();
+        var api = await FakeApi.RouteAsync(page, "admin");
+        var approveSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var decisions = new ConcurrentQueue<string>();
+        // Registered last, so asked first: a decision on r2 is recorded and its answer held until the clicks are done.
+        await page.RouteAsync("**/api/authorization-requests/r2/*", async route =>
+        {
+            decisions.Enqueue(new Uri(route.Request.Url).AbsolutePath);
+            approveSent.TrySetResult();
+            await release.Task;
+            await route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = """{"id":"r2","status":"approved"}""" });
+        });
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
+            await page.GotoAsync(gateway.Url("/oauth#requests").ToString());
+            var card = page.Locator("[data-request=\"r2\"]");
+            await Expect(card).ToContainTextAsync("Claude Desktop for bob asks for tag:web, tag:db");
+            var approve = card.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true });
+            var deny = card.GetByRole(AriaRole.Button, new() { Name = "Deny", Exact = true });
+
+            await approve.ClickAsync();
+            await approveSent.Task.WaitAsync(TimeSpan.FromMilliseconds(BrowserTimeouts.ExpectMs));
+            await approve.ClickAsync();
+            await deny.ClickAsync();
+            await Expect(deny).ToHaveAttributeAsync("aria-busy", "true");
+            release.SetResult();
+
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Approved: Claude Desktop for bob asks for tag:web, tag:db.");
+            await Expect(deny).Not.ToHaveAttributeAsync("aria-busy", "true");
+            decisions.ShouldBe(["/api/authorization-requests/r2/approve"]);
+            api.Changes.Count(c => c.Contains("/r2/", StringComparison.Ordinal)).ShouldBe(0);
+            await Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     /// <summary>The REST API of docs/dashboard-api.md answered in the browser, recording every change.</summary>
     private sealed class FakeApi
     {

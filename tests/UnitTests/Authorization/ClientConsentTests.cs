@@ -32,6 +32,21 @@ public sealed class ClientConsentTests : IDisposable
         stored.Version.ShouldBe(2);
     }
 
+    [Theory]
+    [InlineData(true, "You already approved this request")]
+    [InlineData(false, "You already denied this request")]
+    public async Task Decide_TheSameFormASecondTime_SaysItWasDecidedAndThatNoNewCodeIsIssued(bool approve, string said)
+    {
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:web"], "digest", _f.Time.GetUtcNow()));
+        await Decide(request.Id, approve, approve ? ["tag:web"] : []);
+
+        var rejected = await Should.ThrowAsync<ConsentRejectedException>(() => Decide(request.Id, approve, approve ? ["tag:web"] : []));
+
+        rejected.Message.ShouldStartWith(said + ", and your application was sent that answer at the time.");
+        rejected.Message.ShouldContain("no new code is issued");
+        _f.Requests.Stored(request.Id).Status.ShouldBe(approve ? AuthorizationRequestStatus.Approved : AuthorizationRequestStatus.Denied);
+    }
+
     [Fact]
     public async Task Decide_AFormForAnotherRequestOrABackendConnection_IsRejected()
     {

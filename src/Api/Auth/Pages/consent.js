@@ -1,4 +1,38 @@
+// The consent and waiting pages' script. Without it both pages work as plain forms; with it a decision is sent once
+// and the preview follows the ticks.
 (() => {
+  // A decision is sent once: a double click would post it twice, and the browser would show the answer to the second
+  // POST ("already decided") instead of following the first one back to the application. The clicked button's
+  // name and value travel in a hidden field, since a disabled button is left out of the form it submits.
+  for (const form of document.querySelectorAll('form[method="post"]')) {
+    const buttons = [...form.querySelectorAll('button[type="submit"]')];
+    let decision = null;
+    form.addEventListener('submit', event => {
+      if (decision) {
+        event.preventDefault();
+        return;
+      }
+      const submitter = event.submitter;
+      decision = document.createElement('input');
+      decision.type = 'hidden';
+      if (submitter?.name) {
+        decision.name = submitter.name;
+        decision.value = submitter.value;
+      }
+      form.append(decision);
+      buttons.forEach(b => { b.disabled = true; });
+    });
+    // Back to this page from the browser's history: the form as it was shown.
+    window.addEventListener('pageshow', event => {
+      if (!event.persisted || !decision) return;
+      decision.remove();
+      decision = null;
+      buttons.forEach(b => { b.disabled = false; });
+    });
+  }
+
+  // Recomputes the preview when a tag is ticked or unticked, with the rule the server applies: under
+  // "all" a server must carry every ticked tag, under "any" one of them; no tick reaches nothing.
   const list = document.getElementById('preview');
   if (!list) return;
   const empty = document.getElementById('preview-empty');

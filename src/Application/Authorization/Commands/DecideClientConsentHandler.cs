@@ -22,6 +22,12 @@ public sealed class DecideClientConsentHandler(IAuthorizationRequestRepository r
         {
             outcome = request.Approve ? consent.Approve(request.Subject, request.SelectedScopes, now) : consent.Deny(request.Subject, now);
         }
+        catch (DomainException e) when (e.Code == AuthorizationRequestErrors.AlreadyDecidedCode)
+        {
+            var who = consent.DecidedBy == request.Subject ? "You" : "An administrator";
+            var how = consent.Status == AuthorizationRequestStatus.Approved ? "approved" : "denied";
+            throw new ConsentRejectedException(AlreadyDecided($"{who} already {how} this request"));
+        }
         catch (DomainException e)
         {
             throw new ConsentRejectedException(e.Message);
@@ -44,9 +50,18 @@ public sealed class DecideClientConsentHandler(IAuthorizationRequestRepository r
         }
         catch (ConcurrencyConflictException)
         {
-            throw new ConsentRejectedException("This authorization request was already decided.");
+            // Another POST of the same form decided it while this one was on its way.
+            throw new ConsentRejectedException(AlreadyDecided("This request was decided already"));
         }
 
         return consent.GrantedScopes;
     }
+
+    /// <summary>
+    /// The consent form posted again (a double click, a reload, the back button): the answer went to the application with
+    /// the first POST, and the gateway keeps no copy of a code to send it twice. Said to the user whose request it is.
+    /// </summary>
+    internal static string AlreadyDecided(string decided) =>
+        $"{decided}, and your application was sent that answer at the time. A decision is answered only once, "
+        + "so no new code is issued from this page. If your application did not continue, start the sign-in from it again.";
 }

@@ -112,12 +112,15 @@ function notify(message) {
 /**
  * Runs an action started by a button: one at a time per button (the button keeps its focus: it is marked
  * busy rather than disabled), errors to the banner, success to the note, then a refresh of the view.
+ * buttons may be one button or the group that makes one decision (Approve and Deny): while one of them
+ * works, a click on any of them sends nothing.
  */
-async function act(button, work, success) {
-  if (button) {
-    if (busy.has(button)) return undefined;
-    busy.add(button);
-    button.setAttribute('aria-busy', 'true');
+async function act(buttons, work, success) {
+  const group = [buttons ?? []].flat();
+  if (group.some(b => busy.has(b))) return undefined;
+  for (const b of group) {
+    busy.add(b);
+    b.setAttribute('aria-busy', 'true');
   }
   try {
     const result = await work();
@@ -129,9 +132,9 @@ async function act(button, work, success) {
     fail(error, 'action');
     return undefined;
   } finally {
-    if (button) {
-      busy.delete(button);
-      button.removeAttribute('aria-busy');
+    for (const b of group) {
+      busy.delete(b);
+      b.removeAttribute('aria-busy');
     }
   }
 }
@@ -251,9 +254,9 @@ async function handleCallback() {
   const approve = h('button', { type: 'button', class: 'primary', text: 'Approve', disabled: true });
   const deny = h('button', { type: 'button', class: 'danger', text: 'Deny', disabled: true });
   const enable = () => { approve.disabled = false; deny.disabled = false; };
-  approve.addEventListener('click', () => act(approve, () => api.post(`/api/authorization-requests/${api.seg(id)}/approve`, {}))
+  approve.addEventListener('click', () => act([approve, deny], () => api.post(`/api/authorization-requests/${api.seg(id)}/approve`, {}))
     .then(r => { if (r !== undefined) finish(`Approved: ${title.textContent} connects now.`); }));
-  deny.addEventListener('click', () => act(deny, () => api.post(`/api/authorization-requests/${api.seg(id)}/deny`))
+  deny.addEventListener('click', () => act([approve, deny], () => api.post(`/api/authorization-requests/${api.seg(id)}/deny`))
     .then(r => { if (r !== undefined) finish(`Denied: the connection of ${title.textContent} was refused.`); }));
   const panel = h('section', { class: 'panel callout', 'data-request': id, 'aria-labelledby': 'callback-title' },
     h('h2', { id: 'callback-title' }, 'Approve the connection of ', title, '?'),

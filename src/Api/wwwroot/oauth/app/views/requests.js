@@ -26,13 +26,15 @@ export function create(ctx) {
     const approve = h('button', { type: 'button', class: 'primary', text: 'Approve' });
     const deny = h('button', { type: 'button', class: 'danger', text: 'Deny' });
     const path = `/api/authorization-requests/${api.seg(request.id)}`;
+    // One decision per request: while Approve or Deny is on its way, neither sends another.
+    const decision = [approve, deny];
     approve.addEventListener('click', () => {
       const boxes = [...scopes.querySelectorAll('input[type=checkbox]')];
       const chosen = boxes.filter(b => b.checked).map(b => b.value);
       const body = boxes.length && chosen.length !== boxes.length ? { scopes: chosen } : {};
-      ctx.act(approve, () => api.post(`${path}/approve`, body), `Approved: ${describe(request)}.`);
+      ctx.act(decision, () => api.post(`${path}/approve`, body), `Approved: ${describe(request)}.`);
     });
-    deny.addEventListener('click', () => ctx.act(deny, () => api.post(`${path}/deny`), `Denied: ${describe(request)}.`));
+    deny.addEventListener('click', () => ctx.act(decision, () => api.post(`${path}/deny`), `Denied: ${describe(request)}.`));
     return h('article', { class: 'card', role: 'listitem' },
       h('div', { class: 'card-head' },
         h('h2', { class: 'title' }),
