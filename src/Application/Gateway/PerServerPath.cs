@@ -38,16 +38,14 @@ public static class PerServerPath
     }
 
     /// <summary>A streamable HTTP POST to <c>/mcp</c> or <c>/mcp/&lt;server&gt;</c>, whose answer travels on its own response.</summary>
-    public static bool IsStreamablePost(string method, string? path)
-    {
-        if (!string.Equals(method, "POST", StringComparison.OrdinalIgnoreCase) || path is null)
-        {
-            return false;
-        }
+    public static bool IsStreamablePost(string method, string? path) =>
+        string.Equals(method, "POST", StringComparison.OrdinalIgnoreCase) && IsStreamableEndpoint(method, path);
 
-        return path.AsSpan().TrimEnd('/').Equals(Mcp.AsSpan().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
-            || (ServerOf(method, path, out var nested) is not null && !nested);
-    }
+    /// <summary>A request with <paramref name="method"/> to the streamable HTTP endpoint, <c>/mcp</c> or <c>/mcp/&lt;server&gt;</c>.</summary>
+    public static bool IsStreamableEndpoint(string method, string? path) =>
+        path is not null
+        && (path.AsSpan().TrimEnd('/').Equals(Mcp.AsSpan().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+            || (ServerOf(method, path, out var nested) is not null && !nested));
 
     private static bool IsLegacy(string method, string legacyMethod, ReadOnlySpan<char> segment, string legacySegment) =>
         string.Equals(method, legacyMethod, StringComparison.OrdinalIgnoreCase) && segment.Equals(legacySegment, StringComparison.OrdinalIgnoreCase);

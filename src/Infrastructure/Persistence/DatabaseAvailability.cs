@@ -28,11 +28,15 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     /// <summary>How often, during an outage, the database is probed to notice it is back.</summary>
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often a probe failing unexpectedly the same way is logged again (the first failure of a kind is logged at once).</summary>
+    public static readonly TimeSpan UnexpectedFailureReminder = TimeSpan.FromMinutes(1);
+
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private Outage? _outage;
     private bool _rechecking;
     private bool _disposed;
+    private UnexpectedFailure? _unexpected; // Only the one recheck loop running at a time reads and writes it.
 
     /// <summary>True from the last failure to reach the database until it answers again.</summary>
     public bool IsUnreachable => Volatile.Read(ref _outage) is not null;
@@ -211,16 +215,12 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
             while (IsUnreachable && !stopping.IsCancellationRequested)
             {
                 await Task.Delay(RecheckInterval, time, stopping);
-                await ProbeAsync(stopping);
+                await ProbeOnceAsync(stopping);
             }
         }
         catch (OperationCanceledException e) when (stopping.IsCancellationRequested)
         {
             LogRecheckStopped(logger, e);
-        }
-        catch (Exception e)
-        {
-            LogRecheckFailed(logger, e.GetType().Name, e);
         }
         finally
         {
@@ -236,7 +236,67 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
         }
     }
 
+    /// <summary>
+    /// One probe of the recheck loop. A failure the probe does not classify (a changed password, a permission taken
+    /// away) is logged as an Error when it begins, then reminded of once per <see cref="UnexpectedFailureReminder"/>
+    /// while the same failure goes on, and its end once: not every second for as long as it lasts.
+    /// </summary>
+    private async Task ProbeOnceAsync(CancellationToken stopping)
+    {
+        var outage = Volatile.Read(ref _outage);
+        string? reason;
+        try
+        {
+            reason = await ProbeAsync(stopping);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            NoteUnexpectedFailure(FailureKind(e), outage);
+            return;
+        }
+
+        if (_unexpected is { } ended)
+        {
+            // An answer is logged once as the outage's end (ReportSuccess); an outage going on, as this end.
+            _unexpected = null;
+            if (reason is not null)
+            {
+                var seconds = (time.GetUtcNow() - ended.Since).TotalSeconds;
+                LogUnexpectedFailureEnded(logger, ended.Kind, seconds, reason);
+            }
+        }
+    }
+
+    private void NoteUnexpectedFailure(string kind, Outage? outage)
+    {
+        var now = time.GetUtcNow();
+        if (_unexpected is not { } failure || failure.Kind != kind || !ReferenceEquals(failure.Outage, outage))
+        {
+            // A new kind of failure, or the first of a new outage (the database answered in between).
+            _unexpected = new UnexpectedFailure(kind, outage, now, now);
+            LogRecheckFailed(logger, kind, RecheckInterval.TotalSeconds, UnexpectedFailureReminder.TotalMinutes);
+        }
+        else if (now - failure.LoggedAt >= UnexpectedFailureReminder)
+        {
+            _unexpected = failure with { LoggedAt = now };
+            LogRecheckStillFailing(logger, kind, (now - failure.Since).TotalMinutes);
+        }
+    }
+
+    /// <summary>
+    /// What failed, without the exception's message: a driver's message may name the host, the user or a part of the
+    /// connection string, and the log gets none of them. The server's SQLSTATE or SQLite's error code says enough.
+    /// </summary>
+    private static string FailureKind(Exception exception) => exception switch
+    {
+        PostgresException postgres => $"{nameof(PostgresException)} {postgres.SqlState}",
+        SqliteException sqlite => $"{nameof(SqliteException)} {sqlite.SqliteErrorCode}",
+        _ => exception.GetType().Name,
+    };
+
     private sealed record Outage(string Reason, DateTimeOffset Since);
+
+    private sealed record UnexpectedFailure(string Kind, Outage? Outage, DateTimeOffset Since, DateTimeOffset LoggedAt);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "The database cannot be reached ({Reason}, {ErrorType}): MCP traffic is served from what this gateway holds, REST answers 503 until it is back")]
     private static partial void LogUnreachable(ILogger logger, string reason, string errorType);
@@ -247,6 +307,12 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "The gateway is stopping: no more database probes")]
     private static partial void LogRecheckStopped(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Probing the database failed unexpectedly ({ErrorType})")]
-    private static partial void LogRecheckFailed(ILogger logger, string errorType, Exception exception);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Probing the database failed unexpectedly ({Failure}), as when the database refuses the gateway's credentials or a permission: probed again every {IntervalSeconds} s, logged again every {ReminderMinutes} min while it fails this way")]
+    private static partial void LogRecheckFailed(ILogger logger, string failure, double intervalSeconds, double reminderMinutes);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Probing the database still fails unexpectedly ({Failure}), for {Minutes:0} min now")]
+    private static partial void LogRecheckStillFailing(ILogger logger, string failure, double minutes);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Probing the database no longer fails with {Failure}, after {Seconds:0.#} s; still {Outcome}")]
+    private static partial void LogUnexpectedFailureEnded(ILogger logger, string failure, double seconds, string outcome);
 }

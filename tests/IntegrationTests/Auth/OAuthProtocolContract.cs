@@ -449,6 +449,18 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
 
         await AnsweredAlikeAsync(InSession(McpPost(intruder.AccessToken!, ListTools), streamable), InSession(McpPost(intruder.AccessToken!, ListTools), "nosuchsession"));
         await AnsweredAlikeAsync(LegacyPost(intruder.AccessToken!, legacy.SessionId, ListTools), LegacyPost(intruder.AccessToken!, "nosuchsession", ListTools));
+        // A DELETE too (a guess was answered 200), and it ends nothing: the owner's session still answers.
+        await AnsweredAlikeAsync(InSession(McpDelete(intruder.AccessToken!), streamable), InSession(McpDelete(intruder.AccessToken!), "nosuchsession"));
+        using var own = InSession(McpPost(owner.AccessToken!, ListTools), streamable);
+        using var stillOpen = await _http.SendAsync(own);
+        stillOpen.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    private static HttpRequestMessage McpDelete(string accessToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Delete, "/mcp");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return request;
     }
 
     private static HttpRequestMessage InSession(HttpRequestMessage request, string sessionId)

@@ -262,6 +262,48 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
     }
 
     [Fact]
+    public async Task DecisionPage_ShownAgainFromTheBackForwardCache_HasItsButtonsBackAndSendsTheNextDecision()
+    {
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Back from the cache");
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web"], "state-back", Pkce.Create(), Base + "/mcp");
+        const string Approve = "button[name=action][value=approve]";
+        const string Deny = "button[name=action][value=deny]";
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            await page.FillAsync("#username", AuthGatewayFixture.Member);
+            await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
+            await page.WaitForSelectorAsync("#client-name");
+
+            // The page as the back-forward cache keeps it when its POST failed on the network: submitted, its buttons
+            // disabled, and still this document. (This page is no-store, which Chromium does not cache; the event it
+            // would fire on the way back is dispatched here.)
+            await page.EvaluateAsync("() => { window.holdPost = e => e.preventDefault(); document.querySelector('form[method=post]').addEventListener('submit', window.holdPost); }");
+            await page.ClickAsync(Approve);
+            (await page.IsDisabledAsync(Approve)).ShouldBeTrue();
+            (await page.IsDisabledAsync(Deny)).ShouldBeTrue();
+
+            await page.EvaluateAsync("() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+
+            (await page.IsEnabledAsync(Approve)).ShouldBeTrue();
+            (await page.IsEnabledAsync(Deny)).ShouldBeTrue();
+            await page.EvaluateAsync("() => document.querySelector('form[method=post]').removeEventListener('submit', window.holdPost)");
+            await ShouldAnswerAsync(await SubmitAsync(page, Deny, "/authorize"), 302);
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            AuthorizationRedirect.Parse(new Uri(page.Url)).Error.ShouldBe("access_denied"); // the decision sent is the one clicked now
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task DoubleClickOnSignIn_SignsInTwiceAndEndsOnTheConsentPageLikeOneClick()
     {
         await using var listener = await LoopbackCallbackListener.StartAsync();

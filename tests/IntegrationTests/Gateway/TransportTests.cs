@@ -289,12 +289,34 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
         unknown.StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
         using var session = await RawMcpSession.OpenAsync(Gateway.Url("/mcp"));
-        using var delete = new HttpRequestMessage(HttpMethod.Delete, Mcp);
-        delete.Headers.Add("Mcp-Session-Id", session.SessionId);
-        (await _http.SendAsync(delete)).IsSuccessStatusCode.ShouldBeTrue();
+        using (var deleted = await DeleteSessionAsync(Mcp, session.SessionId))
+        {
+            deleted.IsSuccessStatusCode.ShouldBeTrue();
+        }
 
         var after = await RawMcpSession.Post(_http, Mcp, session.SessionId, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 2, ["method"] = "tools/list" });
         after.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Delete_OfAnUnknownOrEndedSession_GetsTheJsonRpcErrorOfAnUnknownSession()
+    {
+        // Before: 200, as if a session had been ended.
+        using var session = await RawMcpSession.OpenAsync(Gateway.Url("/mcp"));
+        (await DeleteSessionAsync(Mcp, session.SessionId)).Dispose();
+
+        using var unknown = await DeleteSessionAsync(Mcp, "nosuchsession");
+        using var ended = await DeleteSessionAsync(Mcp, session.SessionId);
+        using var onOneServer = await DeleteSessionAsync(Gateway.Url("/mcp/alpha").ToString(), "nosuchsession");
+
+        foreach (var answer in new[] { unknown, ended, onOneServer })
+        {
+            answer.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            answer.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+            var error = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["error"]!;
+            ((int)error["code"]!).ShouldBe(-32001);
+            error["message"]!.ToString().ShouldBe("Session not found");
+        }
     }
 
     [Fact]
@@ -308,6 +330,13 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
     }
 
     public void Dispose() => _http.Dispose();
+
+    private async Task<HttpResponseMessage> DeleteSessionAsync(string endpoint, string sessionId)
+    {
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, endpoint);
+        delete.Headers.Add("Mcp-Session-Id", sessionId);
+        return await _http.SendAsync(delete);
+    }
 
     private async Task<HttpResponseMessage> PostMessageAsync(Uri url)
     {

@@ -21,11 +21,15 @@ public sealed class PerServerPathTests
     [InlineData("POST", "/mcp/message", null, false)]
     [InlineData("POST", "/mcp/sse", "sse", false)]
     [InlineData("GET", "/mcp/message", "message", false)]
+    [InlineData("DELETE", "/mcp", null, false)]
+    [InlineData("DELETE", "/mcp/alpha", "alpha", false)]
     public void ServerOf_ReadsThePathAsRoutingMatchesIt(string method, string? path, string? server, bool nested)
     {
         PerServerPath.ServerOf(method, path, out var isNested).ShouldBe(server);
         isNested.ShouldBe(nested);
-        PerServerPath.IsStreamablePost(method, path).ShouldBe(method == "POST" && (path is "/mcp" or "/mcp/" || (server is not null && !nested)));
+        var streamable = path is "/mcp" or "/mcp/" || (server is not null && !nested);
+        PerServerPath.IsStreamableEndpoint(method, path).ShouldBe(streamable);
+        PerServerPath.IsStreamablePost(method, path).ShouldBe(method == "POST" && streamable);
     }
 
     [Theory]

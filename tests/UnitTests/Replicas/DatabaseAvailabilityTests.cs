@@ -1,9 +1,12 @@
+using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.UnitTests.Users;
 
 namespace OneMcp.UnitTests.Replicas;
 
@@ -79,6 +82,79 @@ public sealed class DatabaseAvailabilityTests
 
         (await availability.ProbeAsync(CancellationToken.None)).ShouldBe("database unreachable: the database file cannot be opened");
         availability.IsUnreachable.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Recheck_WhenTheProbeFailsUnexpectedlyForFiveMinutes_LogsEachKindOnceAndRemindsOnceAMinute()
+    {
+        // Before: an Error with the exception (and its message) every second, 300 of them.
+        using var directory = new TempDirectory();
+        var connections = new SwitchableConnections(new SqliteConnectionFactory(Path.Combine(directory.Path, "gateway.db")));
+        var clock = new SteppedClock();
+        var logger = new RecordingLogger<DatabaseAvailability>();
+        using var availability = new DatabaseAvailability(connections, clock, logger);
+        connections.Failure = new PostgresException("password authentication failed for user \"onemcp\"", "FATAL", "FATAL", "28P01");
+        availability.ReportFailure(new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused)));
+
+        for (var second = 1; second <= 300; second++)
+        {
+            await clock.WaitForTheNextDelayAsync();
+            if (second == 151)
+            {
+                connections.Failure = new InvalidOperationException("Cannot open Host=db.internal;Username=onemcp;Password=hunter2");
+            }
+
+            clock.Advance(DatabaseAvailability.RecheckInterval);
+        }
+
+        await clock.WaitForTheNextDelayAsync();
+        connections.Failure = null;
+        (await availability.ProbeAsync(CancellationToken.None)).ShouldBeNull();
+
+        var errors = logger.Entries.Where(e => e.Level == LogLevel.Error).Select(e => e.Message).ToList();
+        errors.Count.ShouldBe(6, string.Join("\n", errors)); // each kind at 0, 1 and 2 min of its 2.5 min
+        errors.Count(m => m.Contains("PostgresException 28P01", StringComparison.Ordinal)).ShouldBe(3);
+        errors.Count(m => m.Contains("InvalidOperationException", StringComparison.Ordinal)).ShouldBe(3);
+        errors.ShouldContain(m => m.Contains("still fails", StringComparison.Ordinal) && m.Contains("for 2 min", StringComparison.Ordinal));
+        logger.Entries.Count(e => e.Level == LogLevel.Information && e.Message.Contains("answers again", StringComparison.Ordinal)).ShouldBe(1);
+        logger.Entries.ShouldAllBe(e => e.Exception == null);
+        logger.Lines.ShouldAllBe(line => !line.Contains("hunter2") && !line.Contains("onemcp") && !line.Contains("db.internal"));
+    }
+
+    /// <summary>Fails with <see cref="Failure"/> while it is set, else opens the working database.</summary>
+    private sealed class SwitchableConnections(IDbConnectionFactory working) : IDbConnectionFactory
+    {
+        private Exception? _failure;
+
+        public Exception? Failure
+        {
+            get => Volatile.Read(ref _failure);
+            set => Volatile.Write(ref _failure, value);
+        }
+
+        public SqlDialect Dialect => working.Dialect;
+
+        public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+            Failure is { } failure ? Task.FromException<DbConnection>(failure) : working.OpenAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Fake time that says when the recheck loop waits (its only timer): the test moves time on only then, so each
+    /// second gives exactly one probe, and the next wait begins once that probe's outcome is logged.
+    /// </summary>
+    private sealed class SteppedClock : FakeTimeProvider
+    {
+        private readonly SemaphoreSlim _delays = new(0);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            _delays.Release();
+            return timer;
+        }
+
+        public async Task WaitForTheNextDelayAsync() =>
+            (await _delays.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBeTrue("the recheck loop did not wait for its next probe");
     }
 
     private sealed class TempDirectory : IDisposable

@@ -1,0 +1,28 @@
+using OneMcp.Api.Http;
+using OneMcp.Application.Gateway;
+using OneMcp.Infrastructure.Replication;
+
+namespace OneMcp.Api.Mcp;
+
+/// <summary>
+/// <c>DELETE /mcp</c> (or <c>/mcp/&lt;server&gt;</c>) for a session this replica does not hold is answered as every
+/// other request for an unknown session (ADR 0047): 404 with -32001. The SDK answered it 200, having ended nothing,
+/// and the MCP transport says a session id the server does not know gets 404. A session held by another replica was
+/// relayed to it before this (ADR 0031), another user's was answered the same 404 by the authentication, and the
+/// caller's own live session goes on to the SDK, which ends it.
+/// </summary>
+internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory directory)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+
+        // The header as the SDK reads it; without one the SDK answers its own 400.
+        return HttpMethods.IsDelete(request.Method)
+            && PerServerPath.IsStreamableEndpoint(request.Method, request.Path.Value)
+            && request.Headers[McpHeaders.SessionId].ToString() is { Length: > 0 } sessionId
+            && !directory.IsLocal(sessionId)
+                ? JsonRpcErrors.WriteSessionNotFoundAsync(context)
+                : next(context);
+    }
+}
