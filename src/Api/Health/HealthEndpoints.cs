@@ -39,7 +39,7 @@ internal static class HealthEndpoints
         {
             var detail = await DetailForAsync(context);
             var report = await mediator.Send(new GetHealthQuery { ForMember = detail == Detail.Member }, ct);
-            var readiness = Readiness.Of(report, detail != Detail.None, await database.ProbeAsync(ct));
+            var readiness = Readiness.Of(report, detail != Detail.None, await database.ReadinessProbeAsync(ct));
             return Results.Json(readiness, HealthJson.Options, statusCode: readiness.Status == Readiness.Ready ? 200 : 503);
         });
     }

@@ -31,12 +31,19 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     /// <summary>How often a probe failing unexpectedly the same way is logged again (the first failure of a kind is logged at once).</summary>
     public static readonly TimeSpan UnexpectedFailureReminder = TimeSpan.FromMinutes(1);
 
+    /// <summary>What <c>/health/ready</c> says when the probe fails in a way that does not mean "cannot be reached".</summary>
+    public const string ProbeFailedReason = "database probe failed: the gateway's log says how";
+
+    private const string RecheckProbe = "every second during an outage";
+    private const string ReadinessProbe = "/health/ready, which answers 503 meanwhile";
+
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
     private Outage? _outage;
     private bool _rechecking;
     private bool _disposed;
-    private UnexpectedFailure? _unexpected; // Only the one recheck loop running at a time reads and writes it.
+    private readonly RepeatedFailure _recheckFailures = new(time, UnexpectedFailureReminder);
+    private readonly RepeatedFailure _readinessFailures = new(time, UnexpectedFailureReminder);
 
     /// <summary>True from the last failure to reach the database until it answers again.</summary>
     public bool IsUnreachable => Volatile.Read(ref _outage) is not null;
@@ -237,9 +244,36 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     }
 
     /// <summary>
-    /// One probe of the recheck loop. A failure the probe does not classify (a changed password, a permission taken
-    /// away) is logged as an Error when it begins, then reminded of once per <see cref="UnexpectedFailureReminder"/>
-    /// while the same failure goes on, and its end once: not every second for as long as it lasts.
+    /// <see cref="ProbeAsync"/> for <c>/health/ready</c>: a failure the probe does not classify (a changed password, a
+    /// permission taken away) is the reason the gateway is not ready, not an error of the request. It is logged when it
+    /// begins, reminded of once per <see cref="UnexpectedFailureReminder"/> while it goes on, and its end once, however
+    /// often load balancers ask; never with the driver's message.
+    /// </summary>
+    public async Task<string?> ReadinessProbeAsync(CancellationToken cancellationToken)
+    {
+        string? reason;
+        try
+        {
+            reason = await ProbeAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Note(_readinessFailures, ReadinessProbe, FailureKind(e), episode: null);
+            return ProbeFailedReason;
+        }
+
+        if (_readinessFailures.Ended() is { } ended)
+        {
+            LogUnexpectedFailureEnded(logger, ReadinessProbe, ended.Kind, ended.Lasted.TotalSeconds, reason ?? "the database answers");
+        }
+
+        return reason;
+    }
+
+    /// <summary>
+    /// One probe of the recheck loop. A failure the probe does not classify is logged as an Error when it begins, then
+    /// reminded of once per <see cref="UnexpectedFailureReminder"/> while the same failure goes on, and its end once:
+    /// not every second for as long as it lasts.
     /// </summary>
     private async Task ProbeOnceAsync(CancellationToken stopping)
     {
@@ -251,35 +285,27 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
         }
         catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
-            NoteUnexpectedFailure(FailureKind(e), outage);
+            Note(_recheckFailures, RecheckProbe, FailureKind(e), outage);
             return;
         }
 
-        if (_unexpected is { } ended)
+        // An answer is logged once as the outage's end (ReportSuccess); an outage going on, as this end.
+        if (_recheckFailures.Ended() is { } ended && reason is not null)
         {
-            // An answer is logged once as the outage's end (ReportSuccess); an outage going on, as this end.
-            _unexpected = null;
-            if (reason is not null)
-            {
-                var seconds = (time.GetUtcNow() - ended.Since).TotalSeconds;
-                LogUnexpectedFailureEnded(logger, ended.Kind, seconds, reason);
-            }
+            LogUnexpectedFailureEnded(logger, RecheckProbe, ended.Kind, ended.Lasted.TotalSeconds, "still " + reason);
         }
     }
 
-    private void NoteUnexpectedFailure(string kind, Outage? outage)
+    private void Note(RepeatedFailure failures, string probe, string kind, object? episode)
     {
-        var now = time.GetUtcNow();
-        if (_unexpected is not { } failure || failure.Kind != kind || !ReferenceEquals(failure.Outage, outage))
+        var (note, lasted) = failures.Failed(kind, episode);
+        if (note == RepeatedFailure.Note.Began)
         {
-            // A new kind of failure, or the first of a new outage (the database answered in between).
-            _unexpected = new UnexpectedFailure(kind, outage, now, now);
-            LogRecheckFailed(logger, kind, RecheckInterval.TotalSeconds, UnexpectedFailureReminder.TotalMinutes);
+            LogProbeFailed(logger, probe, kind, UnexpectedFailureReminder.TotalMinutes);
         }
-        else if (now - failure.LoggedAt >= UnexpectedFailureReminder)
+        else if (note == RepeatedFailure.Note.StillFailing)
         {
-            _unexpected = failure with { LoggedAt = now };
-            LogRecheckStillFailing(logger, kind, (now - failure.Since).TotalMinutes);
+            LogProbeStillFailing(logger, probe, kind, lasted.TotalMinutes);
         }
     }
 
@@ -296,8 +322,6 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
 
     private sealed record Outage(string Reason, DateTimeOffset Since);
 
-    private sealed record UnexpectedFailure(string Kind, Outage? Outage, DateTimeOffset Since, DateTimeOffset LoggedAt);
-
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "The database cannot be reached ({Reason}, {ErrorType}): MCP traffic is served from what this gateway holds, REST answers 503 until it is back")]
     private static partial void LogUnreachable(ILogger logger, string reason, string errorType);
 
@@ -307,12 +331,12 @@ public sealed partial class DatabaseAvailability(IDbConnectionFactory connection
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "The gateway is stopping: no more database probes")]
     private static partial void LogRecheckStopped(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Probing the database failed unexpectedly ({Failure}), as when the database refuses the gateway's credentials or a permission: probed again every {IntervalSeconds} s, logged again every {ReminderMinutes} min while it fails this way")]
-    private static partial void LogRecheckFailed(ILogger logger, string failure, double intervalSeconds, double reminderMinutes);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Probing the database ({Probe}) failed unexpectedly ({Failure}), as when the database refuses the gateway's credentials or a permission; logged again every {ReminderMinutes} min while it fails this way")]
+    private static partial void LogProbeFailed(ILogger logger, string probe, string failure, double reminderMinutes);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Probing the database still fails unexpectedly ({Failure}), for {Minutes:0} min now")]
-    private static partial void LogRecheckStillFailing(ILogger logger, string failure, double minutes);
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Probing the database ({Probe}) still fails unexpectedly ({Failure}), for {Minutes:0} min now")]
+    private static partial void LogProbeStillFailing(ILogger logger, string probe, string failure, double minutes);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Probing the database no longer fails with {Failure}, after {Seconds:0.#} s; still {Outcome}")]
-    private static partial void LogUnexpectedFailureEnded(ILogger logger, string failure, double seconds, string outcome);
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Probing the database ({Probe}) no longer fails with {Failure}, after {Seconds:0.#} s: {Outcome}")]
+    private static partial void LogUnexpectedFailureEnded(ILogger logger, string probe, string failure, double seconds, string outcome);
 }

@@ -121,6 +121,38 @@ public sealed class DatabaseAvailabilityTests
         logger.Lines.ShouldAllBe(line => !line.Contains("hunter2") && !line.Contains("onemcp") && !line.Contains("db.internal"));
     }
 
+    [Fact]
+    public async Task ReadinessProbe_WhenTheDatabaseRefusesTheGateway_SaysNotReadyWithoutThrowing_AndLogsOnceAMinuteHoweverOftenAsked()
+    {
+        // Before: the exception reached /health/ready, which answered 500 and logged the driver's message on every request.
+        using var directory = new TempDirectory();
+        var connections = new SwitchableConnections(new SqliteConnectionFactory(Path.Combine(directory.Path, "gateway.db")));
+        var clock = new FakeTimeProvider();
+        var logger = new RecordingLogger<DatabaseAvailability>();
+        using var availability = new DatabaseAvailability(connections, clock, logger);
+        connections.Failure = new PostgresException("password authentication failed for user \"onemcp\"", "FATAL", "FATAL", "28P01");
+
+        // Two and a half minutes of load balancers asking, four at once every five seconds.
+        for (var second = 0; second < 150; second += 5)
+        {
+            var reasons = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => availability.ReadinessProbeAsync(CancellationToken.None)));
+            reasons.ShouldAllBe(reason => reason == DatabaseAvailability.ProbeFailedReason);
+            clock.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        availability.IsUnreachable.ShouldBeFalse(); // not an outage: nothing is served from caches for it
+        connections.Failure = null;
+        (await availability.ReadinessProbeAsync(CancellationToken.None)).ShouldBeNull();
+
+        var errors = logger.Entries.Where(e => e.Level == LogLevel.Error).Select(e => e.Message).ToList();
+        errors.Count.ShouldBe(3, string.Join("\n", errors)); // at 0, 1 and 2 min
+        errors.ShouldAllBe(m => m.Contains("/health/ready", StringComparison.Ordinal) && m.Contains("PostgresException 28P01", StringComparison.Ordinal));
+        errors.Count(m => m.Contains("still fails", StringComparison.Ordinal) && m.Contains("for 2 min", StringComparison.Ordinal)).ShouldBe(1);
+        logger.Entries.Count(e => e.Level == LogLevel.Information && e.Message.Contains("no longer fails", StringComparison.Ordinal)).ShouldBe(1);
+        logger.Entries.ShouldAllBe(e => e.Exception == null);
+        logger.Lines.ShouldAllBe(line => !line.Contains("onemcp") && !line.Contains("password authentication"));
+    }
+
     /// <summary>Fails with <see cref="Failure"/> while it is set, else opens the working database.</summary>
     private sealed class SwitchableConnections(IDbConnectionFactory working) : IDbConnectionFactory
     {
