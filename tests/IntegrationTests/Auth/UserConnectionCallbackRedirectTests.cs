@@ -1,13 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using MediatR;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Api.Endpoints;
 using OneMcp.Application.Connections;
 using OneMcp.Domain.Common;
+using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Auth;
 
@@ -36,22 +35,18 @@ public sealed class UserConnectionCallbackRedirectTests
     }
 
     // The callback's endpoint as the gateway maps it, invoked with the backend's answer (auth off: the local operator's connection).
-    private static async Task<HttpResponse> CallbackAsync(string name, IMediator mediator)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Services.AddSingleton(mediator);
-        await using var app = builder.Build();
-        app.MapBackendOAuthCallback();
-        var endpoint = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().Single();
-        var context = new DefaultHttpContext { RequestServices = app.Services };
-        context.Request.Method = HttpMethods.Get;
-        context.Request.Path = $"{BackendOAuthEndpoints.CallbackPrefix}/{name}";
-        context.Request.QueryString = new QueryString("?state=the-state&code=the-code");
-        context.Request.RouteValues["name"] = name;
-
-        await endpoint.RequestDelegate!(context);
-        return context.Response;
-    }
+    private static Task<HttpResponse> CallbackAsync(string name, IMediator mediator) =>
+        InProcessEndpoint.InvokeAsync(
+            services => services.AddSingleton(mediator),
+            app => app.MapBackendOAuthCallback(),
+            BackendOAuthEndpoints.CallbackPrefix + "/{name}",
+            request =>
+            {
+                request.Method = HttpMethods.Get;
+                request.Path = $"{BackendOAuthEndpoints.CallbackPrefix}/{name}";
+                request.QueryString = new QueryString("?state=the-state&code=the-code");
+                request.RouteValues["name"] = name;
+            });
 
     // The dashboard's alert reads the error from the cookie only this answer sets.
     private static Dictionary<string, string> ShownError(HttpResponse response)
@@ -64,20 +59,13 @@ public sealed class UserConnectionCallbackRedirectTests
     }
 
     /// <summary>A per-user backend whose connection cannot be completed: completing it throws <paramref name="failure"/>.</summary>
-    private sealed class CompletingMediator(Exception failure) : IMediator
+    private sealed class CompletingMediator(Exception failure) : StandInMediator
     {
-        public Task<TResponse> Send<TResponse>(IRequest<TResponse> request, CancellationToken cancellationToken = default) => request switch
+        protected override Task<TResponse>? Answer<TResponse>(IRequest<TResponse> request) => request switch
         {
             IsPerUserBackendQuery => Task.FromResult((TResponse)(object)true),
             CompleteUserConnectionCommand => Task.FromException<TResponse>(failure),
-            _ => throw new NotSupportedException($"The callback does not send {request.GetType().Name} for a per-user backend."),
+            _ => null,
         };
-
-        public Task Send(IRequest request, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException($"The callback does not send {request.GetType().Name}.");
-
-        public Task Publish<TNotification>(TNotification notification, CancellationToken cancellationToken = default)
-            where TNotification : INotification =>
-            throw new NotSupportedException("The callback publishes nothing.");
     }
 }

@@ -2,15 +2,14 @@ using System.Data.Common;
 using System.Net;
 using System.Text.Json;
 using MediatR;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OneMcp.Api.Health;
 using OneMcp.Application.Health.Queries;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Gateway;
 
@@ -29,30 +28,22 @@ public sealed class ReadinessEndpointTests
         var response = await ReadyAsync(database);
 
         response.StatusCode.ShouldBe((int)HttpStatusCode.ServiceUnavailable);
-        response.Body.Position = 0;
         using var body = await JsonDocument.ParseAsync(response.Body);
         body.RootElement.GetProperty("status").GetString().ShouldBe(Readiness.NotReady);
         body.RootElement.GetProperty("reason").GetString().ShouldBe(DatabaseAvailability.ProbeFailedReason);
     }
 
     // The endpoint as the gateway maps it (auth off), with every backend connected.
-    private static async Task<HttpResponse> ReadyAsync(DatabaseAvailability database)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Services.AddSingleton<IMediator>(new HealthyBackends());
-        builder.Services.AddSingleton(database);
-        await using var app = builder.Build();
-        app.MapHealth();
-        var endpoint = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
-            .Single(e => e.RoutePattern.RawText == "/health/ready");
-        var context = new DefaultHttpContext { RequestServices = app.Services };
-        context.Request.Method = HttpMethods.Get;
-        context.Request.Path = "/health/ready";
-        context.Response.Body = new MemoryStream();
-
-        await endpoint.RequestDelegate!(context);
-        return context.Response;
-    }
+    private static Task<HttpResponse> ReadyAsync(DatabaseAvailability database) =>
+        InProcessEndpoint.InvokeAsync(
+            services => services.AddSingleton<IMediator>(new HealthyBackends()).AddSingleton(database),
+            app => app.MapHealth(),
+            "/health/ready",
+            request =>
+            {
+                request.Method = HttpMethods.Get;
+                request.Path = "/health/ready";
+            });
 
     private sealed class RefusingConnections(Exception refusal) : IDbConnectionFactory
     {
@@ -62,19 +53,10 @@ public sealed class ReadinessEndpointTests
     }
 
     /// <summary>Answers the health query: loaded, no backend, so only the database decides readiness.</summary>
-    private sealed class HealthyBackends : IMediator
+    private sealed class HealthyBackends : StandInMediator
     {
-        public Task<TResponse> Send<TResponse>(IRequest<TResponse> request, CancellationToken cancellationToken = default) => request switch
-        {
-            GetHealthQuery => Task.FromResult((TResponse)(object)new HealthReport(HealthStatus.Healthy, Ready: true, "test", DateTimeOffset.UnixEpoch, [])),
-            _ => throw new NotSupportedException($"The health endpoints do not send {request.GetType().Name}."),
-        };
-
-        public Task Send(IRequest request, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException($"The health endpoints do not send {request.GetType().Name}.");
-
-        public Task Publish<TNotification>(TNotification notification, CancellationToken cancellationToken = default)
-            where TNotification : INotification =>
-            throw new NotSupportedException("The health endpoints publish nothing.");
+        protected override Task<TResponse>? Answer<TResponse>(IRequest<TResponse> request) => request is GetHealthQuery
+            ? Task.FromResult((TResponse)(object)new HealthReport(HealthStatus.Healthy, Ready: true, "test", DateTimeOffset.UnixEpoch, []))
+            : null;
     }
 }
