@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using OneMcp.Infrastructure.Settings;
 using OneMcp.IntegrationTests.Support;
@@ -6,32 +7,31 @@ using OneMcp.IntegrationTests.Support.OAuth;
 
 namespace OneMcp.IntegrationTests.Auth;
 
-/// <summary>Rate limits on the OAuth endpoints and the sign-in form, and the lock-out after failed sign-ins.</summary>
-public sealed class AbuseLimitTests : IAsyncLifetime
+/// <summary>
+/// Rate limits on the OAuth endpoints and the sign-in form, and the lock-out after failed sign-ins. The tests share one
+/// gateway (<see cref="LimitedGateway"/>); the limits count per client address, and each test sends from a loopback
+/// address of its own, so each starts with every permit, as on a gateway of its own. The lock-out test signs in as a
+/// user no other test uses.
+/// </summary>
+public sealed class AbuseLimitTests : IClassFixture<AbuseLimitTests.LimitedGateway>, IDisposable
 {
-    private GatewayUnderTest _gateway = null!;
-    private HttpClient _http = null!;
+    private readonly GatewayUnderTest _gateway;
+    private readonly IPAddress _address;
+    private readonly HttpClient _http;
 
-    public async Task InitializeAsync()
+    public AbuseLimitTests(LimitedGateway fixture)
     {
-        _gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder(), adjust: o => o with
-        {
-            RateLimits = new OAuthRateLimits { PermitsPerWindow = 3, SignInPermitsPerWindow = 8, MaxFailedSignIns = 3, Window = TimeSpan.FromMinutes(5) },
-        });
-        await _gateway.AddUserAsync("ada", "correct horse battery staple");
-        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _gateway.BaseUrl };
+        _gateway = fixture.Gateway;
+        _address = fixture.NewAddress();
+        _http = new HttpClient(LimitedGateway.HandlerFrom(_address)) { BaseAddress = _gateway.BaseUrl };
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _gateway.DisposeAsync();
-    }
+    public void Dispose() => _http.Dispose();
 
     [Fact]
     public async Task Register_BeyondTheLimit_Answers429WithRetryAfter()
     {
-        var driver = new OAuthFlowDriver(_gateway.BaseUrl);
+        var driver = new OAuthFlowDriver(_gateway.BaseUrl, () => new HttpClient(LimitedGateway.HandlerFrom(_address)));
         for (var i = 0; i < 3; i++)
         {
             (await driver.RegisterClientAsync(["http://127.0.0.1:1/cb"])).StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -64,12 +64,12 @@ public sealed class AbuseLimitTests : IAsyncLifetime
     {
         for (var i = 0; i < 3; i++)
         {
-            using var wrong = await SignInAsync("ada", "not the password");
+            using var wrong = await SignInAsync(LimitedGateway.LockedOutUser, "not the password");
             wrong.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
             (await wrong.Content.ReadAsStringAsync()).ShouldContain("The user name or password is not right.");
         }
 
-        using var locked = await SignInAsync("ada", "correct horse battery staple");
+        using var locked = await SignInAsync(LimitedGateway.LockedOutUser, "correct horse battery staple");
 
         locked.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await locked.Content.ReadAsStringAsync()).ShouldContain("Too many failed sign-ins");
@@ -189,4 +189,62 @@ public sealed class AbuseLimitTests : IAsyncLifetime
     private Task<HttpResponseMessage> SignInAsync(string user, string password, string returnUrl = "/authorize") =>
         _http.PostAsync("/login", new FormUrlEncodedContent([
             KeyValuePair.Create("username", user), KeyValuePair.Create("password", password), KeyValuePair.Create("returnUrl", returnUrl)]));
+
+    /// <summary>
+    /// The gateway of the class, with low limits (3 per window on each OAuth endpoint, 8 sign-ins, a lock-out after 3
+    /// failures) and the users ada and <see cref="LockedOutUser"/>; and clients that each connect from another loopback
+    /// address (127.0.0.2, 127.0.0.3, …).
+    /// </summary>
+    public sealed class LimitedGateway : IAsyncLifetime
+    {
+        /// <summary>The user the lock-out test locks out (with ada's password).</summary>
+        public const string LockedOutUser = "grace";
+
+        private int _lastAddress = 1;
+        private GatewayUnderTest? _gateway;
+
+        internal GatewayUnderTest Gateway => _gateway ?? throw new InvalidOperationException("The gateway is not started.");
+
+        public async Task InitializeAsync()
+        {
+            _gateway = await GatewayUnderTest.StartWithAuthAsync(new ConfigBuilder(), adjust: o => o with
+            {
+                RateLimits = new OAuthRateLimits { PermitsPerWindow = 3, SignInPermitsPerWindow = 8, MaxFailedSignIns = 3, Window = TimeSpan.FromMinutes(5) },
+            });
+            await _gateway.AddUserAsync("ada", "correct horse battery staple");
+            await _gateway.AddUserAsync(LockedOutUser, "correct horse battery staple");
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (_gateway is not null)
+            {
+                await _gateway.DisposeAsync();
+            }
+        }
+
+        /// <summary>A loopback address no test of the class had before.</summary>
+        internal IPAddress NewAddress() => IPAddress.Parse($"127.0.0.{Interlocked.Increment(ref _lastAddress)}");
+
+        /// <summary>A handler (no automatic redirects) whose connections come from <paramref name="address"/>.</summary>
+        internal static SocketsHttpHandler HandlerFrom(IPAddress address) => new()
+        {
+            AllowAutoRedirect = false,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(address, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+    }
 }

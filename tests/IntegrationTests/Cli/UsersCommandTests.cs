@@ -11,7 +11,7 @@ namespace OneMcp.IntegrationTests.Cli;
 /// <c>onemcp users add|list|remove|set-password</c> and the first admin from <c>ONEMCP_ADMIN_*</c>, against the
 /// real built gateway and a SQLite data directory, with passwords written to its stdin.
 /// </summary>
-public sealed class UsersCommandTests : IDisposable
+public sealed class UsersCommandTests(UsersCommandTests.AliceDirectory alice) : IClassFixture<UsersCommandTests.AliceDirectory>, IDisposable
 {
     private const string Password = "correct horse battery";
 
@@ -89,9 +89,11 @@ public sealed class UsersCommandTests : IDisposable
     [InlineData("remove", "", "Required argument missing")]
     public async Task Users_WithBadInput_ExitTwoWithOneLineAndChangeNothing(string args, string stdin, string message)
     {
-        (await RunAsync(["users", "add", "alice", "--role", "admin", "--password-stdin"], Password + "\n")).ShouldSucceed();
+        // The cases share one data directory holding alice, each checking it still holds only her, unchanged, afterwards.
+        (await alice.AddedAsync()).ShouldSucceed();
+        var before = (await alice.Users.ListAsync(CancellationToken.None)).ShouldHaveSingleItem();
 
-        var result = await RunAsync(["users", .. args.Split('|')], stdin);
+        var result = await RunAsync(alice.Directory, ["users", .. args.Split('|')], stdin);
 
         result.ExitCode.ShouldBe(2, result.Describe());
         var line = result.Stderr.ShouldHaveSingleItem();
@@ -102,8 +104,8 @@ public sealed class UsersCommandTests : IDisposable
             line.ShouldNotContain(stdin.TrimEnd('\n'));
         }
 
-        var list = await RunAsync(["users", "list"]);
-        list.Stdout.Count.ShouldBe(2, list.Describe());
+        var after = (await alice.Users.ListAsync(CancellationToken.None)).ShouldHaveSingleItem();
+        (after.UserName, after.Role, after.Disabled, after.PasswordHash, after.UpdatedAt).ShouldBe((before.UserName, before.Role, before.Disabled, before.PasswordHash, before.UpdatedAt));
     }
 
     [Fact]
@@ -249,11 +251,14 @@ public sealed class UsersCommandTests : IDisposable
     }
 
     /// <summary>Runs <c>onemcp</c> to its end on the test's data directory, writing <paramref name="stdin"/> to it first.</summary>
-    private async Task<CliResult> RunAsync(string[] args, string stdin = "")
+    private Task<CliResult> RunAsync(string[] args, string stdin = "") => RunAsync(_directory, args, stdin);
+
+    /// <summary>Runs <c>onemcp</c> to its end on the data directory in <paramref name="directory"/>, writing <paramref name="stdin"/> to it first.</summary>
+    private static async Task<CliResult> RunAsync(TestDirectory directory, string[] args, string stdin = "")
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = _directory.Path,
+            WorkingDirectory = directory.Path,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -268,7 +273,7 @@ public sealed class UsersCommandTests : IDisposable
         if (!args.Contains("--database"))
         {
             start.ArgumentList.Add("--data-dir");
-            start.ArgumentList.Add(Data);
+            start.ArgumentList.Add(directory.File("data"));
         }
 
         foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("ONEMCP_", StringComparison.OrdinalIgnoreCase)).ToList())
@@ -276,7 +281,7 @@ public sealed class UsersCommandTests : IDisposable
             start.Environment.Remove(inherited);
         }
 
-        start.Environment["XDG_DATA_HOME"] = _directory.File("xdg");
+        start.Environment["XDG_DATA_HOME"] = directory.File("xdg");
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the gateway");
         try
@@ -300,7 +305,26 @@ public sealed class UsersCommandTests : IDisposable
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    private sealed record CliResult(int ExitCode, IReadOnlyList<string> Stdout, IReadOnlyList<string> Stderr)
+    /// <summary>A data directory where <c>onemcp users add</c> added the admin alice, once for the class.</summary>
+    public sealed class AliceDirectory : IDisposable
+    {
+        private readonly Lazy<Task<CliResult>> _added;
+
+        public AliceDirectory() =>
+            _added = new(() => RunAsync(Directory, ["users", "add", "alice", "--role", "admin", "--password-stdin"], Password + "\n"));
+
+        internal TestDirectory Directory { get; } = new();
+
+        /// <summary>The users in the directory's store, read as the gateway reads them.</summary>
+        internal UserRepository Users => new(new SqliteConnectionFactory(new PersistenceOptions { DataDirectory = Directory.File("data") }));
+
+        /// <summary>The result of adding alice (run by the first test that asks).</summary>
+        internal Task<CliResult> AddedAsync() => _added.Value;
+
+        public void Dispose() => Directory.Dispose();
+    }
+
+    internal sealed record CliResult(int ExitCode, IReadOnlyList<string> Stdout, IReadOnlyList<string> Stderr)
     {
         public string Describe() => $"exit {ExitCode}\nstdout:\n{string.Join('\n', Stdout)}\nstderr:\n{string.Join('\n', Stderr)}";
 

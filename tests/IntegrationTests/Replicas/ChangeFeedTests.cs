@@ -14,24 +14,28 @@ namespace OneMcp.IntegrationTests.Replicas;
 /// <summary>
 /// The change feed (ADR 0030) between two real replicas on one PostgreSQL database: what is changed on A reaches B
 /// within a second (backends, presets, revoked tokens, disabled users), and after B's listen connection was lost,
-/// what it missed is read again once it is back.
+/// what it missed is read again once it is back. The tests share one pair of replicas (<see cref="SharedReplicas"/>),
+/// each with users, backends and presets of its own, and remove the backends and presets they added (B forgetting them
+/// too) before they end, so that each starts from a pair serving nothing; the test that cuts the listen connections
+/// starts a pair of its own.
 /// </summary>
 [Collection(PostgresCollectionDefinition.Name)]
-public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class ChangeFeedTests(PostgresFixture postgres, ChangeFeedTests.SharedReplicas shared) : IClassFixture<ChangeFeedTests.SharedReplicas>, IAsyncLifetime
 {
     private static readonly TimeSpan OneSecond = TimeSpan.FromSeconds(1);
     private readonly TestDirectory _directory = new();
     private ChangeFeedReplicas? _replicas;
+    private ChangeFeedReplicas? _own;
 
     private ChangeFeedReplicas Replicas => _replicas ?? throw new InvalidOperationException("not started");
 
-    public async Task InitializeAsync() => _replicas = await ChangeFeedReplicas.StartAsync(postgres, _directory);
+    public async Task InitializeAsync() => _replicas = await shared.StartedAsync(postgres);
 
     public async Task DisposeAsync()
     {
-        if (_replicas is not null)
+        if (_own is not null)
         {
-            await _replicas.DisposeAsync();
+            await _own.DisposeAsync();
         }
 
         _directory.Dispose();
@@ -54,6 +58,7 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
         var disabled = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/backends/gamma/disable");
         disabled.Status.ShouldBe(HttpStatusCode.OK, disabled.Text);
         await Eventually.ValueAsync(() => ToolNamesAsync(session), names => !names.Contains("gamma_1mcp_echo"), "B to drop gamma's tools", OneSecond);
+        await RemoveAsync(backends: ["gamma"]);
     }
 
     [Fact]
@@ -77,6 +82,7 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
             () => session.CallToolAsync("keyed_1mcp_env", new Dictionary<string, object?> { ["name"] = "USER_KEY" }).AsTask(),
             r => r.IsError == true, "B to refuse the call of a user who disconnected on A", OneSecond);
         string.Concat(refused.Content.OfType<ModelContextProtocol.Protocol.TextContentBlock>().Select(t => t.Text)).ShouldContain("keyed");
+        await RemoveAsync(backends: ["keyed"]);
     }
 
     [Fact]
@@ -104,6 +110,7 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
 
         (await Replicas.RestAsync(Replicas.A, HttpMethod.Put, "/api/me/connections/vaulted/secrets", new JsonObject { ["API_KEY"] = "changed-on-a-9e0" })).Status.ShouldBe(HttpStatusCode.OK);
         await Eventually.ValueAsync(() => ApiKeyOnAsync(session), key => key == "changed-on-a-9e0", "B to call vaulted with the changed key", OneSecond);
+        await RemoveAsync(backends: ["warm", "vaulted"]);
     }
 
     [Fact]
@@ -123,6 +130,7 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
         var names = await ToolNamesAsync(session);
         names.ShouldContain("beta_1mcp_echo");
         names.ShouldNotContain("alpha_1mcp_echo");
+        await RemoveAsync(presets: ["team"], backends: ["alpha", "beta"]);
     }
 
     [Fact]
@@ -178,6 +186,9 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task ListenConnectionLost_WhatBMissedIsSeenOnceItIsBack()
     {
+        // It cuts both replicas' listen connections: on a pair of its own.
+        _own = await ChangeFeedReplicas.StartAsync(postgres, _directory);
+        _replicas = _own;
         await AddBackendsAsync();
         var created = await Replicas.RestAsync(Replicas.A, HttpMethod.Post, "/api/presets", new JsonObject { ["name"] = "team", ["expression"] = "a" });
         created.Status.ShouldBe(HttpStatusCode.Created, created.Text);
@@ -200,6 +211,22 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
             () => Replicas.B.StandardOutput.Concat(Replicas.B.StandardError).Any(l => l.Contains("Listening for other replicas' changes again", StringComparison.Ordinal)),
             "B to log that it listens again");
         Replicas.B.StandardOutput.Concat(Replicas.B.StandardError).ShouldContain(l => l.Contains("Lost the connection that listens for other replicas' changes", StringComparison.Ordinal));
+    }
+
+    /// <summary>Removes the presets and backends a test added on the shared pair, and waits until B serves none of their tools.</summary>
+    private async Task RemoveAsync(string[]? presets = null, string[]? backends = null)
+    {
+        foreach (var (kind, name) in (presets ?? []).Select(p => ("presets", p)).Concat((backends ?? []).Select(b => ("backends", b))))
+        {
+            var removed = await Replicas.RestAsync(Replicas.A, HttpMethod.Delete, $"/api/{kind}/{name}");
+            removed.Status.ShouldBe(HttpStatusCode.NoContent, removed.Text);
+            await Eventually.ValueAsync(
+                () => Replicas.RestAsync(Replicas.B, HttpMethod.Get, $"/api/{kind}/{name}"), r => r.Status == HttpStatusCode.NotFound, $"B to forget the {kind} {name}");
+        }
+
+        await using var everything = await Replicas.LegacyClientAsync(Replicas.B, new NotificationLog());
+        await Eventually.ValueAsync(
+            () => ToolNamesAsync(everything), names => !names.Any(n => (backends ?? []).Any(b => n.StartsWith(b + "_", StringComparison.Ordinal))), "B to serve no tool of the removed backends");
     }
 
     // alpha (tag a) and beta (tag b), added on A and served by B.
@@ -243,4 +270,32 @@ public sealed class ChangeFeedTests(PostgresFixture postgres) : IAsyncLifetime
 
     private static async Task<HttpStatusCode> ToolsListStatusAsync(GatewayProcess gateway, string token) =>
         (await StatelessRequest.SendAsync(gateway.McpUrl, "tools/list", token: token)).Status;
+
+    /// <summary>The pair of replicas the class's tests share, started by the first that asks (on the PostgreSQL collection's server).</summary>
+    public sealed class SharedReplicas : IAsyncLifetime
+    {
+        private readonly TestDirectory _directory = new();
+        private readonly Lock _lock = new();
+        private Task<ChangeFeedReplicas>? _started;
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        public async Task DisposeAsync()
+        {
+            if (_started is { IsCompletedSuccessfully: true })
+            {
+                await _started.Result.DisposeAsync();
+            }
+
+            _directory.Dispose();
+        }
+
+        internal Task<ChangeFeedReplicas> StartedAsync(PostgresFixture postgres)
+        {
+            lock (_lock)
+            {
+                return _started ??= ChangeFeedReplicas.StartAsync(postgres, _directory);
+            }
+        }
+    }
 }

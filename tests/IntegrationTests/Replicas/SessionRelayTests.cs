@@ -19,12 +19,16 @@ namespace OneMcp.IntegrationTests.Replicas;
 
 /// <summary>
 /// Any replica answers any legacy session (ADR 0031): two gateway processes on one PostgreSQL database, a client
-/// whose session lives on A sending its requests to B, which relays them to A over the authenticated hop.
+/// whose session lives on A sending its requests to B, which relays them to A over the authenticated hop. The tests
+/// that leave both replicas running share a pair (one without auth, one with), and judge its relay counters by what
+/// changed during the test; the tests that stop a replica start their own.
 /// </summary>
 [Collection(PostgresCollectionDefinition.Name)]
-public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
+public sealed class SessionRelayTests(PostgresFixture postgres, SharedRelayReplicas shared) : IClassFixture<SharedRelayReplicas>, IDisposable
 {
     private const string WrongKey = "d3Jvbmcgd3Jvbmcgd3Jvbmcgd3Jvbmcgd3Jvbmc=";
+    private const string Admin = "alice";
+    private const string AdminPassword = "correct horse battery staple";
     private readonly TestDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
@@ -32,7 +36,10 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task LegacySessionOnA_ServedThroughB_StreamsProgress_AnswersAnElicitation_AndGetsListChangedOnTheGetStream()
     {
-        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        var replicas = await shared.StartedAsync(postgres);
+        await NoSessionOnAAsync(replicas);
+        var relayedByA = await RelayReplicas.RelaysAsync(replicas.A, "relayed");
+        var relayedByB = await RelayReplicas.RelaysAsync(replicas.B, "relayed");
         var (client, hostSwitch) = await replicas.ConnectThroughBAsync(new McpClientHandlers
         {
             ElicitationHandler = (request, _) => ValueTask.FromResult(new ElicitResult
@@ -88,8 +95,8 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         }
 
         hostSwitch.Switched.ShouldBeGreaterThan(4);
-        (await RelayReplicas.RelaysAsync(replicas.B, "relayed")).ShouldBeGreaterThanOrEqualTo(hostSwitch.Switched);
-        (await RelayReplicas.RelaysAsync(replicas.A, "relayed")).ShouldBe(0, "A holds the session and never relays a hop again");
+        (await RelayReplicas.RelaysAsync(replicas.B, "relayed") - relayedByB).ShouldBeGreaterThanOrEqualTo(hostSwitch.Switched);
+        (await RelayReplicas.RelaysAsync(replicas.A, "relayed") - relayedByA).ShouldBe(0, "A holds the session and never relays a hop again");
 
         // The client's DELETE, sent to B as well, ends the session on A.
         (await RelayReplicas.MetricAsync(replicas.A, "onemcp_sessions_active")).ShouldBe(1);
@@ -100,7 +107,8 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task LegacySseSessionOnA_MessagesPostedToB_AreServed()
     {
-        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        var replicas = await shared.StartedAsync(postgres);
+        var relayedByB = await RelayReplicas.RelaysAsync(replicas.B, "relayed");
         var (client, hostSwitch) = await replicas.ConnectThroughBAsync(sse: true);
         await using var _ = client;
 
@@ -108,13 +116,14 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         (await client.ListToolsAsync()).ShouldContain(t => t.Name == "t_1mcp_echo");
 
         hostSwitch.Switched.ShouldBeGreaterThanOrEqualTo(3, "initialize, initialized, tools/call and tools/list were posted to B");
-        (await RelayReplicas.RelaysAsync(replicas.B, "relayed")).ShouldBeGreaterThanOrEqualTo(hostSwitch.Switched);
+        (await RelayReplicas.RelaysAsync(replicas.B, "relayed") - relayedByB).ShouldBeGreaterThanOrEqualTo(hostSwitch.Switched);
     }
 
     [Fact]
     public async Task AHopWithAWrongKey_IsRefusedWith403_LoggedWithoutTheValue_AndNothingHappens()
     {
-        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        // The only test of the shared pair that sends a wrong key: the two refusals counted in A's log are its own.
+        var replicas = await shared.StartedAsync(postgres);
         await using var client = await McpClient.CreateAsync(
             new HttpClientTransport(new HttpClientTransportOptions { Endpoint = replicas.A.McpUrl }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
 
@@ -143,7 +152,8 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task AValidHop_IsNeverRelayedAgain_AndItsClientAddressIsWhatTheHostChecksJudge()
     {
-        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        var replicas = await shared.StartedAsync(postgres);
+        var relayedByA = await RelayReplicas.RelaysAsync(replicas.A, "relayed");
         await using var client = await McpClient.CreateAsync(
             new HttpClientTransport(new HttpClientTransportOptions { Endpoint = replicas.B.McpUrl }), new McpClientOptions { ProtocolVersion = ProtocolEras.Legacy });
         var key = new RelayKey(Convert.FromBase64String(GatewayProcess.TestDataProtectionKey)).Value;
@@ -153,7 +163,7 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
         plain.StatusCode.ShouldBe(HttpStatusCode.OK, await plain.Content.ReadAsStringAsync());
         using var hop = await PostAsync(replicas.A.BaseUrl, "/mcp", client.SessionId!, ListTools(), hop: key);
         hop.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await RelayReplicas.RelaysAsync(replicas.A, "relayed")).ShouldBe(1);
+        (await RelayReplicas.RelaysAsync(replicas.A, "relayed") - relayedByA).ShouldBe(1);
 
         // A loopback host name is believed only from this machine: a hop naming a client elsewhere is judged as that client.
         using var fromAfar = await PostAsync(replicas.B.BaseUrl, "/mcp", client.SessionId!, ListTools(), hop: key, client: "203.0.113.9");
@@ -209,7 +219,8 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task OwnerHostSilent_BAnswersItsSession404AfterTheConnectTimeout_AndForgetsTheOwner()
     {
-        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        var replicas = await shared.StartedAsync(postgres);
+        var refusedByB = await RelayReplicas.RelaysAsync(replicas.B, "refused");
 
         // A dead host or a firewall dropping packets, on loopback: a listener that never accepts, its backlog filled,
         // so Linux drops every later SYN and the relay's connect waits for its timeout instead of being refused.
@@ -245,7 +256,10 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
             stopwatch.Elapsed.ShouldBeGreaterThan(TimeSpan.FromSeconds(4), "the relay's connect timeout (5 s) ended the wait, not a refusal");
             (await orphaned.Content.ReadAsStringAsync()).ShouldBe(await unknown.Content.ReadAsStringAsync());
             (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM session_owners WHERE session_id = @Session", new { Session = sessionId })).ShouldBe(0);
-            (await RelayReplicas.RelaysAsync(replicas.B, "refused")).ShouldBe(1);
+            (await RelayReplicas.RelaysAsync(replicas.B, "refused") - refusedByB).ShouldBe(1);
+
+            // The shared pair's database no longer names a replica that is not there.
+            await connection.ExecuteAsync("DELETE FROM replicas WHERE id = 'silent'");
         }
         finally
         {
@@ -256,12 +270,9 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task WithAuth_AnotherUsersTokenPresentingTheSessionThroughB_IsRefusedAsOnTheOwner()
     {
-        const string admin = "alice";
-        const string password = "correct horse battery staple";
         const string redirect = "https://agent.example.com/oauth/callback";
-        var environment = new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = admin, ["ONEMCP_ADMIN_PASSWORD"] = password };
-        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory, ["--enable-auth"], environment);
-        var aliceToken = await TokenAsync(new OAuthFlowDriver(replicas.A.BaseUrl), redirect, admin, password, ticked: ["onemcp:admin"]);
+        var replicas = await WithAuthAsync();
+        var aliceToken = await TokenAsync(new OAuthFlowDriver(replicas.A.BaseUrl), redirect, Admin, AdminPassword, ticked: ["onemcp:admin"]);
         using (var rest = new HttpClient { BaseAddress = replicas.A.BaseUrl })
         {
             rest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", aliceToken);
@@ -291,12 +302,14 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task WithAuth_ARequestWithoutAValidToken_ForASessionNotHere_GetsTheUsual401_WithoutALookup()
     {
-        const string admin = "alice";
-        const string password = "correct horse battery staple";
         const string lookupFailed = "Could not look up which replica holds a session";
-        var environment = new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = admin, ["ONEMCP_ADMIN_PASSWORD"] = password };
-        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory, ["--enable-auth"], environment);
-        var token = await TokenAsync(new OAuthFlowDriver(replicas.A.BaseUrl), "https://agent.example.com/oauth/callback", admin, password, ticked: ["onemcp:admin"]);
+        const string tokenRefused = "Refused the bearer token";
+        var replicas = await WithAuthAsync();
+        var token = await TokenAsync(new OAuthFlowDriver(replicas.A.BaseUrl), "https://agent.example.com/oauth/callback", Admin, AdminPassword, ticked: ["onemcp:admin"]);
+
+        // B's log is the shared pair's: only the lines written during this test count.
+        var linesBefore = Output(replicas.B);
+        var (lookupsBefore, refusalsBefore) = (linesBefore.Count(l => l.Contains(lookupFailed, StringComparison.Ordinal)), linesBefore.Count(l => l.Contains(tokenRefused, StringComparison.Ordinal)));
 
         // The 401s B answers requests that never needed a lookup (no session at all); the token, accepted, is cached on B.
         using var noToken = await PostAsync(replicas.B.BaseUrl, "/mcp", sessionId: null, ListTools());
@@ -333,13 +346,23 @@ public sealed class SessionRelayTests(PostgresFixture postgres) : IDisposable
             await transaction.RollbackAsync();
         }
 
-        await replicas.B.WaitForOutputAsync(l => l.Contains(lookupFailed, StringComparison.Ordinal), "the valid token's lookup to give up on the locked table");
+        await replicas.B.WaitForOutputAsync(l => l.Contains(lookupFailed, StringComparison.Ordinal), "the valid token's lookup to give up on the locked table", count: lookupsBefore + 1);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
-        var output = replicas.B.StandardOutput.Concat(replicas.B.StandardError).ToList();
-        output.Count(l => l.Contains(lookupFailed, StringComparison.Ordinal)).ShouldBe(1, "the requests without a valid token looked nothing up");
-        output.Count(l => l.Contains("Refused the bearer token", StringComparison.Ordinal))
+        var output = Output(replicas.B);
+        (output.Count(l => l.Contains(lookupFailed, StringComparison.Ordinal)) - lookupsBefore).ShouldBe(1, "the requests without a valid token looked nothing up");
+        (output.Count(l => l.Contains(tokenRefused, StringComparison.Ordinal)) - refusalsBefore)
             .ShouldBe(2, "each bad token was validated once, by the relay or by the check, never by both");
     }
+
+    private static List<string> Output(GatewayProcess gateway) => [.. gateway.StandardOutput, .. gateway.StandardError];
+
+    /// <summary>The shared pair with <c>--enable-auth</c>, whose first admin is <see cref="Admin"/>.</summary>
+    private Task<RelayReplicas> WithAuthAsync() => shared.StartedAsync(
+        postgres, ["--enable-auth"], new Dictionary<string, string> { ["ONEMCP_ADMIN_USERNAME"] = Admin, ["ONEMCP_ADMIN_PASSWORD"] = AdminPassword });
+
+    /// <summary>The shared pair's earlier tests ended their sessions on A (a legacy SSE session ends once its stream closes).</summary>
+    private static Task<long> NoSessionOnAAsync(RelayReplicas replicas) =>
+        Eventually.ValueAsync(() => RelayReplicas.MetricAsync(replicas.A, "onemcp_sessions_active"), v => v == 0, "the earlier tests' sessions on A to end");
 
     private static async Task<string> TokenAsync(OAuthFlowDriver driver, string redirect, string user, string password, string[] ticked)
     {
