@@ -56,7 +56,18 @@ public sealed class SsoConsentBrowserTests(BrowserFixture browser, SsoGatewayFix
             await BrowserFixture.SaveScreenshotAsync(page, "sso-consent-2-consent");
 
             await page.ClickAsync("button[name=action][value=approve]");
-            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            try
+            {
+                await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            }
+            catch (TimeoutException e)
+            {
+                // Seen once in CI (2026-12-07) and never since: say where the browser was and what the listener got.
+                await BrowserFixture.SaveScreenshotAsync(page, "sso-consent-3-approve-timeout");
+                throw new TimeoutException(
+                    $"After Approve the browser stayed at {page.Url}; the client's listener received {listener.Received.Count} callback(s): {string.Join(", ", listener.Received)}.", e);
+            }
+
             var landed = AuthorizationRedirect.Parse(await listener.FirstCallbackAsync(CallbackTimeout));
             landed.State.ShouldBe("state-sso");
             landed.Code.ShouldNotBeNullOrEmpty();
