@@ -47,7 +47,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
 
             // Signed in: back at /authorize with the consent page, the client's name and the requested tag.
-            await page.WaitForSelectorAsync("#client-name");
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
             new Uri(page.Url).AbsolutePath.ShouldBe("/authorize");
             (await page.InnerTextAsync("#client-name")).ShouldBe("Browser e2e");
             (await page.InnerTextAsync("#user-name")).ShouldBe(AuthGatewayFixture.Admin);
@@ -112,7 +112,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             await page.FillAsync("#username", AuthGatewayFixture.Member);
             await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
             await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
-            await page.WaitForSelectorAsync("#client-name");
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
             (await page.InnerTextAsync("#client-name")).ShouldBe("Browser deny");
 
             await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=deny]", "/authorize"), 302);
@@ -183,7 +183,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             await page.FillAsync("#username", AuthGatewayFixture.Admin);
             await page.FillAsync("#password", AuthGatewayFixture.AdminPassword);
             await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
-            await page.WaitForSelectorAsync("#client-name");
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
 
             // The host the browser returns to, and the admin choice: its own fieldset, plainly worded, never pre-ticked.
             (await page.InnerTextAsync("#return-host")).ShouldContain(listener.RedirectUri.Authority);
@@ -232,7 +232,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             await page.FillAsync("#username", AuthGatewayFixture.Member);
             await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
             await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
-            await page.WaitForSelectorAsync("#client-name");
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
             var decisions = await SlowDoubleClickAsync(page, $"button[name=action][value={action}]", "/authorize");
 
             // The browser follows the one answer there is: back to the client with the code (or the refusal), not to
@@ -278,7 +278,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             await page.FillAsync("#username", AuthGatewayFixture.Member);
             await page.FillAsync("#password", AuthGatewayFixture.MemberPassword);
             await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
-            await page.WaitForSelectorAsync("#client-name");
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
 
             // The page as the back-forward cache keeps it when its POST failed on the network: submitted, its buttons
             // disabled, and still this document. (This page is no-store, which Chromium does not cache; the event it
@@ -321,7 +321,7 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             var signIns = await SlowDoubleClickAsync(page, "button[type=submit]", "/login");
 
             // Each POST signs in and sends the browser to the same request: the second answer is as good as the first.
-            await page.WaitForSelectorAsync("#client-name");
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
             (await page.InnerTextAsync("#client-name")).ShouldBe("Double sign-in");
             signIns.Count.ShouldBe(2);
             await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=approve]", "/authorize"), 302);

@@ -46,7 +46,7 @@ public sealed class ConsentPreviewBrowserTests(BrowserFixture browser) : IAsyncL
             await page.FillAsync("#username", User);
             await page.FillAsync("#password", Password);
             await page.ClickAsync("button[type=submit]");
-            await page.WaitForSelectorAsync("#preview", new() { State = WaitForSelectorState.Attached });
+            await BrowserFixture.WaitForPageWithAsync(page, "#preview", new() { State = WaitForSelectorState.Attached });
 
             // Asked for tag:web only: one box, ticked; under "all" it reaches alpha and beta.
             (await VisibleServersAsync(page)).ShouldBe(["alpha", "beta"]);
@@ -81,7 +81,7 @@ public sealed class ConsentPreviewBrowserTests(BrowserFixture browser) : IAsyncL
             await page.FillAsync("#username", User);
             await page.FillAsync("#password", Password);
             await page.ClickAsync("button[type=submit]");
-            await page.WaitForSelectorAsync("#preview", new() { State = WaitForSelectorState.Attached });
+            await BrowserFixture.WaitForPageWithAsync(page, "#preview", new() { State = WaitForSelectorState.Attached });
 
             (await page.Locator("input[name=scopes]:checked").CountAsync()).ShouldBe(0);
             (await VisibleServersAsync(page)).ShouldBeEmpty();

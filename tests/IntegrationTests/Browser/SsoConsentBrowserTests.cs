@@ -49,7 +49,7 @@ public sealed class SsoConsentBrowserTests(BrowserFixture browser, SsoGatewayFix
             await page.ClickAsync("button[type=submit]");
 
             // Back through /signin-oidc, signed in as the member: the consent page of the client.
-            await page.WaitForSelectorAsync("#client-name");
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
             new Uri(page.Url).AbsolutePath.ShouldBe("/authorize");
             (await page.InnerTextAsync("#client-name")).ShouldBe("Behind SSO");
             (await page.InnerTextAsync("#user-name")).ShouldBe("bo");

@@ -95,6 +95,18 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>
+    /// Waits for <paramref name="selector"/> on the page a click or a redirect led to, and then for that page's load
+    /// event: its scripts (the consent page's consent.js) have run by then. An element is there as soon as it is parsed,
+    /// before a script that hooks it was fetched, and a tick or a click made in between finds no handler.
+    /// </summary>
+    public static async Task WaitForPageWithAsync(IPage page, string selector, PageWaitForSelectorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.WaitForSelectorAsync(selector, options);
+        await page.WaitForLoadStateAsync(LoadState.Load);
+    }
+
+    /// <summary>
     /// Saves a full-page PNG of <paramref name="page"/> as <c>&lt;test bin&gt;/artifacts/screenshots/&lt;name&gt;.png</c>
     /// (characters not allowed in file names become '_') and returns the file's absolute path.
     /// </summary>
