@@ -35,28 +35,38 @@ internal sealed partial class RelayReplicas : IAsyncDisposable
     public static async Task<RelayReplicas> StartAsync(
         PostgresFixture postgres, TestDirectory directory, string[]? extraArgs = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var config = directory.WriteConfig(new ConfigBuilder().Add(Backend, ConfigBuilder.StdioTestServer(Backend)));
-        var connectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync());
-        var (portA, portB) = (GatewayProcess.FreePort(), GatewayProcess.FreePort());
-        if (extraArgs?.Contains("--enable-auth") == true)
+        for (var attempt = 1; ; attempt++)
         {
-            // One issuer for both, as behind one address: each replica accepts the other's tokens (the relaying one
-            // checks them before it looks a session up).
-            extraArgs = [.. extraArgs, "--external-url", $"http://127.0.0.1:{portA}"];
-        }
+            var config = directory.WriteConfig(new ConfigBuilder().Add(Backend, ConfigBuilder.StdioTestServer(Backend)));
+            var connectionString = postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync());
+            var (portA, portB) = (GatewayProcess.FreePort(), GatewayProcess.FreePort());
+            var args = extraArgs;
+            if (args?.Contains("--enable-auth") == true)
+            {
+                // One issuer for both, as behind one address: each replica accepts the other's tokens (the relaying one
+                // checks them before it looks a session up).
+                args = [.. args, "--external-url", $"http://127.0.0.1:{portA}"];
+            }
 
-        var a = Start(directory, config, connectionString, portA, extraArgs, environment);
-        var b = Start(directory, config, connectionString, portB, extraArgs, environment);
-        var replicas = new RelayReplicas(a, b, connectionString);
-        try
-        {
-            await Task.WhenAll(a.WaitForListeningAsync(), b.WaitForListeningAsync());
-            return replicas;
-        }
-        catch
-        {
-            await replicas.DisposeAsync();
-            throw;
+            var a = Start(directory, config, connectionString, portA, args, environment);
+            var b = Start(directory, config, connectionString, portB, args, environment);
+            var replicas = new RelayReplicas(a, b, connectionString);
+            try
+            {
+                await Task.WhenAll(a.WaitForListeningAsync(), b.WaitForListeningAsync());
+                return replicas;
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+                // The free port was taken by another process (an outgoing connection's ephemeral port) between
+                // FreePort and the replica's bind, seconds later: start the pair again on other ports.
+                await replicas.DisposeAsync();
+            }
+            catch
+            {
+                await replicas.DisposeAsync();
+                throw;
+            }
         }
     }
 
