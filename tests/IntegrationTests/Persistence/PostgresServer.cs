@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using OneMcp.IntegrationTests.Support;
 using Testcontainers.PostgreSql;
 
 namespace OneMcp.IntegrationTests.Persistence;
@@ -203,7 +203,7 @@ internal abstract class PostgresServer : IAsyncDisposable
             // A free port can be taken between our probe and the server's bind: try a few.
             for (var attempt = 1; ; attempt++)
             {
-                var started = new LocalCluster(bin, root, FreePort());
+                var started = new LocalCluster(bin, root, FreePorts.Next());
                 try
                 {
                     await started.RunPgCtlStartAsync();
@@ -262,13 +262,6 @@ internal abstract class PostgresServer : IAsyncDisposable
             }
 
             using var _ = Process.Start(info);
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         private static void TryDelete(string path)

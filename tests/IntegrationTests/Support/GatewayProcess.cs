@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace OneMcp.IntegrationTests.Support;
@@ -182,15 +180,8 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => ChildProcesses.StopAsync(_process, _dataHome);
 
-    /// <summary>A TCP port that was free a moment ago (for tests that must name the port themselves).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>A TCP port that was free a moment ago (for tests that must name the port themselves): <see cref="FreePorts"/>.</summary>
+    public static int FreePort() => FreePorts.Next();
 
     /// <summary>Command lines of every live process (zombies have none), for leak checks.</summary>
     public static IReadOnlyList<(int Pid, string CommandLine)> ProcessCommandLines()
