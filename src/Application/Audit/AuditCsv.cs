@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using OneMcp.Application.Audit.Queries;
@@ -7,6 +8,8 @@ namespace OneMcp.Application.Audit;
 /// <summary>A page of the audit log as CSV, for spreadsheets and scripts.</summary>
 public static class AuditCsv
 {
+    private static readonly SearchValues<char> NumberCharacters = SearchValues.Create("0123456789.");
+
     /// <summary>RFC 4180: text fields quoted, quotes doubled, CRLF line ends; one header line.</summary>
     public static string Write(AuditPage page)
     {
@@ -31,7 +34,8 @@ public static class AuditCsv
         return csv.ToString();
     }
 
-    // A leading =, +, - or @ would make a spreadsheet run the cell as a formula: such values get a leading quote.
+    // A leading =, +, - or @ would make a spreadsheet run the cell as a formula: such values get a leading quote. A
+    // plain number (a failed call's error code, -32602) is no formula, and keeps its value for spreadsheets and scripts.
     private static string Field(string? value)
     {
         if (value is null)
@@ -39,7 +43,19 @@ public static class AuditCsv
             return string.Empty;
         }
 
-        var safe = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+        var safe = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !IsPlainNumber(value) ? "'" + value : value;
         return "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    // A sign, digits, and at most one decimal point between digits: "-32602", "+7", "-1.5".
+    private static bool IsPlainNumber(string value)
+    {
+        var digits = value.AsSpan(1);
+        var point = digits.IndexOf('.');
+        return value[0] is '+' or '-'
+            && digits.Length > 0
+            && point != 0 && point != digits.Length - 1
+            && !digits.ContainsAnyExcept(NumberCharacters)
+            && digits.Count('.') <= 1;
     }
 }

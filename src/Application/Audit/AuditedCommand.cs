@@ -13,8 +13,6 @@ namespace OneMcp.Application.Audit;
 /// <summary>Which commands are audited, under which kind, and what their outcome and actor are.</summary>
 internal static class AuditedCommand
 {
-    private const int MaxText = 200;
-
     internal sealed record Description(string Kind, string Name, string? Backend);
 
     public static Description? Describe(object request)
@@ -34,20 +32,20 @@ internal static class AuditedCommand
             DecideClientConsentCommand c => new Description(c.Approve ? AuditKinds.Consent : AuditKinds.Denial, name, null),
             DecideAuthorizationRequestCommand d => new Description(d.Approve ? AuditKinds.Approval : AuditKinds.Denial, name, null),
             RevokeGrantCommand => new Description(AuditKinds.Revocation, name, null),
-            RegisterBackendCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
-            UpdateBackendCommand u => new Description(AuditKinds.Change, name, Clip(u.Name)),
-            EnableBackendCommand e => new Description(AuditKinds.Change, name, Clip(e.Name)),
-            DisableBackendCommand d => new Description(AuditKinds.Change, name, Clip(d.Name)),
-            RemoveBackendCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
-            StartBackendAuthorizationCommand s => new Description(AuditKinds.Change, name, Clip(s.Name)),
-            CompleteBackendAuthorizationCommand c => new Description(AuditKinds.Change, name, Clip(c.Name)),
-            RestartBackendOAuthCommand r => new Description(AuditKinds.Change, name, Clip(r.Name)),
-            SetMySecretsCommand s => new Description(AuditKinds.Change, name, Clip(s.Backend)),
-            DisconnectMyConnectionCommand d => new Description(AuditKinds.Change, name, Clip(d.Backend)),
-            StartMyConnectionAuthorizationCommand s => new Description(AuditKinds.Change, name, Clip(s.Backend)),
-            RevokeConnectionCommand r => new Description(AuditKinds.Revocation, name, Clip(r.Backend)),
-            ApproveConnectionCommand a => new Description(AuditKinds.Approval, name, Clip(a.Backend)),
-            Connections.CompleteUserConnectionCommand c => new Description(AuditKinds.Change, name, Clip(c.Name)),
+            RegisterBackendCommand r => new Description(AuditKinds.Change, name, AuditText.Clip(r.Name)),
+            UpdateBackendCommand u => new Description(AuditKinds.Change, name, AuditText.Clip(u.Name)),
+            EnableBackendCommand e => new Description(AuditKinds.Change, name, AuditText.Clip(e.Name)),
+            DisableBackendCommand d => new Description(AuditKinds.Change, name, AuditText.Clip(d.Name)),
+            RemoveBackendCommand r => new Description(AuditKinds.Change, name, AuditText.Clip(r.Name)),
+            StartBackendAuthorizationCommand s => new Description(AuditKinds.Change, name, AuditText.Clip(s.Name)),
+            CompleteBackendAuthorizationCommand c => new Description(AuditKinds.Change, name, AuditText.Clip(c.Name)),
+            RestartBackendOAuthCommand r => new Description(AuditKinds.Change, name, AuditText.Clip(r.Name)),
+            SetMySecretsCommand s => new Description(AuditKinds.Change, name, AuditText.Clip(s.Backend)),
+            DisconnectMyConnectionCommand d => new Description(AuditKinds.Change, name, AuditText.Clip(d.Backend)),
+            StartMyConnectionAuthorizationCommand s => new Description(AuditKinds.Change, name, AuditText.Clip(s.Backend)),
+            RevokeConnectionCommand r => new Description(AuditKinds.Revocation, name, AuditText.Clip(r.Backend)),
+            ApproveConnectionCommand a => new Description(AuditKinds.Approval, name, AuditText.Clip(a.Backend)),
+            Connections.CompleteUserConnectionCommand c => new Description(AuditKinds.Change, name, AuditText.Clip(c.Name)),
             _ => new Description(AuditKinds.Change, name, null),
         };
     }
@@ -70,10 +68,10 @@ internal static class AuditedCommand
     public static AuditActor ActorOf(object request, object? response, AuditActor caller) => request switch
     {
         SignInCommand when response is SignInResult { Succeeded: true } r => new AuditActor(r.UserName, r.UserId.ToString("D"), null),
-        SignInCommand s => new AuditActor(Clip(s.UserName.Trim()), null, null),
+        SignInCommand s => new AuditActor(AuditText.Clip(s.UserName.Trim()), null, null),
         SignInWithProviderCommand when response is SignInResult { UserName: not null } r => new AuditActor(r.UserName, r.UserId.ToString("D"), null),
-        SignInWithProviderCommand p => new AuditActor(Clip(p.Identity.Email ?? p.Identity.PreferredUserName ?? p.Identity.Subject), null, null),
-        DecideClientConsentCommand c => caller with { Subject = caller.Subject ?? c.Subject, ClientId = c.ClientId },
+        SignInWithProviderCommand p => new AuditActor(AuditText.Clip(p.Identity.Email ?? p.Identity.PreferredUserName ?? p.Identity.Subject), null, null),
+        DecideClientConsentCommand c => caller with { Subject = caller.Subject ?? c.Subject, ClientId = AuditText.Clip(c.ClientId) },
         _ => caller,
     };
 
@@ -90,6 +88,4 @@ internal static class AuditedCommand
         OperationCanceledException => "cancelled",
         _ => "internal_error",
     };
-
-    private static string? Clip(string? value) => value is { Length: > MaxText } ? value[..MaxText] : value;
 }

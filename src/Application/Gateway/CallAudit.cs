@@ -11,9 +11,6 @@ namespace OneMcp.Application.Gateway;
 /// </summary>
 internal sealed class CallAudit(IAuditLog log, TimeProvider time)
 {
-    // Names longer than this are clipped in the audit log: a name is a label there, not a payload.
-    private const int MaxAuditedName = 200;
-
     /// <summary>One allocation and a non-blocking hand-off: the audit log never slows down or fails a call.</summary>
     public void Record(GatewaySession session, string kind, string? backend, string? name, long started, string? errorCode, string? credentials = null)
     {
@@ -21,7 +18,7 @@ internal sealed class CallAudit(IAuditLog log, TimeProvider time)
         log.Record(new AuditEntry(
             time.GetUtcNow(), kind, errorCode is null ? AuditOutcomes.Success : AuditOutcomes.Failure,
             actor.UserName, actor.Subject, actor.ClientId, backend,
-            name is { Length: > MaxAuditedName } ? name[..MaxAuditedName] : name,
+            AuditText.Clip(name),
             (long)time.GetElapsedTime(started).TotalMilliseconds, errorCode)
         {
             Credentials = credentials,

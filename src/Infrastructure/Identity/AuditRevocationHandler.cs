@@ -8,7 +8,8 @@ namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// Audits every request to the revocation endpoint (RFC 7009): who revoked which kind of token for which client,
-/// and a refused request with its OAuth error. Never the token itself.
+/// and a refused request with its OAuth error. Never the token itself. Anyone can call the endpoint: the client id it
+/// was sent is clipped (<see cref="AuditText"/>).
 /// </summary>
 internal sealed class AuditRevocationHandler(IAuditLog audit, TimeProvider time) :
     IOpenIddictServerHandler<HandleRevocationRequestContext>,
@@ -31,7 +32,7 @@ internal sealed class AuditRevocationHandler(IAuditLog audit, TimeProvider time)
             var principal = context.GenericTokenPrincipal;
             audit.Record(new AuditEntry(
                 time.GetUtcNow(), AuditKinds.Revocation, AuditOutcomes.Success,
-                principal?.GetClaim(Claims.Name), principal?.GetClaim(Claims.Subject), context.Request.ClientId,
+                principal?.GetClaim(Claims.Name), principal?.GetClaim(Claims.Subject), AuditText.Clip(context.Request.ClientId),
                 null, Name + (principal?.GetTokenType() is { } type ? " " + type : string.Empty), 0, null));
         }
 
@@ -43,7 +44,7 @@ internal sealed class AuditRevocationHandler(IAuditLog audit, TimeProvider time)
         if (context.Response?.Error is { Length: > 0 } error)
         {
             audit.Record(new AuditEntry(
-                time.GetUtcNow(), AuditKinds.Revocation, AuditOutcomes.Failure, null, null, context.Request?.ClientId, null, Name, 0, error));
+                time.GetUtcNow(), AuditKinds.Revocation, AuditOutcomes.Failure, null, null, AuditText.Clip(context.Request?.ClientId), null, Name, 0, error));
         }
 
         return ValueTask.CompletedTask;

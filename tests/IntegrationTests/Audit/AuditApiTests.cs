@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.OAuth;
 using static OneMcp.IntegrationTests.Audit.AuditScenarioFixture;
 
@@ -192,5 +193,22 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
 
         var calls = summary["backends"]!.AsArray().ToDictionary(b => b!["backend"]!.GetValue<string>(), b => b!["calls"]!.GetValue<int>());
         calls.ShouldBe(new Dictionary<string, int> { ["alpha"] = 3, ["beta"] = 1 });
+    }
+
+    [Fact]
+    public async Task ListAudit_AfterARefusedRevocationWithAnOverlongClientId_HoldsTheClientIdClipped()
+    {
+        // Anyone can call /revoke: the client_id it sends is recorded on the refusal, and must not be a payload.
+        var clientId = "overlong-" + new string('x', 100_000);
+        var refused = await new OAuthFlowDriver(scenario.Gateway.BaseUrl).RevokeAsync(clientId, "not-a-token");
+        refused.Error.ShouldNotBeNull();
+
+        var page = await Eventually.ValueAsync(
+            () => ListAsync(scenario.AdminHttp, "?kind=revocation&outcome=failure&limit=1000"),
+            p => Items(p).Any(i => Text(i, "clientId")?.StartsWith("overlong-", StringComparison.Ordinal) == true),
+            "the refused revocation in the audit log");
+
+        var row = Items(page).Single(i => Text(i, "clientId")?.StartsWith("overlong-", StringComparison.Ordinal) == true);
+        Text(row, "clientId")!.Length.ShouldBe(200);
     }
 }

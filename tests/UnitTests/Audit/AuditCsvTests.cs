@@ -20,8 +20,9 @@ public sealed class AuditCsvTests
 
     [Theory]
     [InlineData("=cmd()")]
-    [InlineData("+1")]
-    [InlineData("-1")]
+    [InlineData("+1+cmd|' /C calc'!A0")]
+    [InlineData("-2+3")]
+    [InlineData("-1.5e3")]
     [InlineData("@SUM(A1)")]
     public void Write_WhenAFieldStartsLikeAFormula_PrefixesAQuote(string name)
     {
@@ -30,5 +31,19 @@ public sealed class AuditCsvTests
         var csv = AuditCsv.Write(new AuditPage([item], NextCursor: null));
 
         csv.ShouldContain($",\"'{name}\",");
+    }
+
+    [Theory]
+    [InlineData("-32602")]
+    [InlineData("-1.5")]
+    [InlineData("+7")]
+    public void Write_WhenAFieldIsAPlainNumber_KeepsItAsItIs(string errorCode)
+    {
+        // A failed call's error code is the JSON-RPC code the client saw: a negative number, and no formula.
+        var item = new AuditItem(1, DateTimeOffset.UnixEpoch, "tools/call", "failure", null, null, null, null, "echo", 0, errorCode);
+
+        var csv = AuditCsv.Write(new AuditPage([item], NextCursor: null));
+
+        csv.ShouldContain($",\"{errorCode}\",");
     }
 }

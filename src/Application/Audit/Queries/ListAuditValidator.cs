@@ -12,9 +12,9 @@ public sealed class ListAuditValidator : AbstractValidator<ListAuditQuery>
         RuleFor(q => q.Outcome).Must(o => o is null || AuditOutcomes.All.Contains(o))
             .WithMessage($"outcome must be one of: {string.Join(", ", AuditOutcomes.All)}.").OverridePropertyName("outcome");
         RuleFor(q => q.Since).Must(s => s is null || AuditTime.TryParse(s, out _))
-            .WithMessage("since must be an ISO 8601 time with an offset, e.g. 2026-12-03T10:00:00Z.").OverridePropertyName("since");
+            .WithMessage(q => AuditTime.Problem("since", q.Since, "2026-12-03T10:00:00Z")).OverridePropertyName("since");
         RuleFor(q => q.Until).Must(s => s is null || AuditTime.TryParse(s, out _))
-            .WithMessage("until must be an ISO 8601 time with an offset, e.g. 2026-12-03T11:00:00Z.").OverridePropertyName("until");
+            .WithMessage(q => AuditTime.Problem("until", q.Until, "2026-12-03T11:00:00Z")).OverridePropertyName("until");
         RuleFor(q => q).Must(q => !AuditTime.TryParse(q.Since, out var since) || !AuditTime.TryParse(q.Until, out var until) || since <= until)
             .WithMessage("since must not be after until.").OverridePropertyName("since");
         RuleFor(q => q.Limit).Must(l => l is null || (int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= ListAuditQuery.MaxLimit))
