@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using MediatR;
 using OneMcp.Application.Audit;
@@ -5,7 +6,7 @@ using OneMcp.Application.Audit.Queries;
 
 namespace OneMcp.Api.Endpoints;
 
-/// <summary>The audit log: a filtered, paged list (JSON or CSV) and the last hour's activity per backend.</summary>
+/// <summary>The audit log: a filtered, paged list (JSON or CSV), a CSV export of all of it, and the last hour's activity per backend.</summary>
 internal static class AuditEndpoints
 {
     public const string CsvMediaType = "text/csv";
@@ -25,13 +26,18 @@ internal static class AuditEndpoints
                         title: "The request is invalid.", detail: "See 'errors' for each invalid field.");
                 }
 
-                var page = await mediator.Send(
-                    new ListAuditQuery(
-                        QueryParameter.OrNull(user), QueryParameter.OrNull(backend), QueryParameter.OrNull(kind), QueryParameter.OrNull(outcome),
-                        QueryParameter.OrNull(since), QueryParameter.OrNull(until), QueryParameter.OrNull(limit), QueryParameter.OrNull(cursor),
-                        ApiCaller.OwnOnly(context)),
-                    ct);
+                var query = new ListAuditQuery(
+                    QueryParameter.OrNull(user), QueryParameter.OrNull(backend), QueryParameter.OrNull(kind), QueryParameter.OrNull(outcome),
+                    QueryParameter.OrNull(since), QueryParameter.OrNull(until), QueryParameter.OrNull(limit), QueryParameter.OrNull(cursor),
+                    ApiCaller.OwnOnly(context));
                 context.Response.Headers.CacheControl = "no-store";
+                if (WantsCsv(context, format) && query is { Limit: null, Cursor: null })
+                {
+                    await ExportCsvAsync(context, mediator, query, ct);
+                    return Results.Empty;
+                }
+
+                var page = await mediator.Send(query, ct);
                 if (page.NextCursor is { } next)
                 {
                     // CSV has no place for it in the body; JSON clients may use either.
@@ -49,6 +55,30 @@ internal static class AuditEndpoints
                 return await mediator.Send(new GetAuditSummaryQuery(ApiCaller.OwnOnly(context)), ct);
             })
             .WithTags("Audit").WithName("GetAuditSummary");
+    }
+
+    /// <summary>
+    /// A CSV without a <c>limit</c> or <c>cursor</c> is an export: every matching row, newest first, written a page of
+    /// <see cref="ListAuditQuery.MaxLimit"/> rows at a time, so that neither side holds the whole log. The first page is
+    /// read before anything is written, so a bad parameter still gets its 400; a later page that cannot be read ends
+    /// the response unfinished (the connection is reset), never as a shorter file that looks complete.
+    /// </summary>
+    private static async Task ExportCsvAsync(HttpContext context, IMediator mediator, ListAuditQuery query, CancellationToken ct)
+    {
+        var pageSize = query with { Limit = ListAuditQuery.MaxLimit.ToString(CultureInfo.InvariantCulture) };
+        var page = await mediator.Send(pageSize, ct);
+        context.Response.ContentType = CsvMediaType + "; charset=utf-8";
+        await context.Response.WriteAsync(AuditCsv.Header, ct);
+        while (true)
+        {
+            await context.Response.WriteAsync(AuditCsv.Rows(page.Items), ct);
+            if (page.NextCursor is not { } next)
+            {
+                return;
+            }
+
+            page = await mediator.Send(pageSize with { Cursor = next }, ct);
+        }
     }
 
     private static bool WantsCsv(HttpContext context, string? format) =>

@@ -8,14 +8,25 @@ namespace OneMcp.Application.Audit;
 /// <summary>A page of the audit log as CSV, for spreadsheets and scripts.</summary>
 public static class AuditCsv
 {
+    /// <summary>The header line, CRLF included.</summary>
+    public const string Header = "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials\r\n";
+
     private static readonly SearchValues<char> NumberCharacters = SearchValues.Create("0123456789.");
 
     /// <summary>RFC 4180: text fields quoted, quotes doubled, CRLF line ends; one header line.</summary>
     public static string Write(AuditPage page)
     {
         ArgumentNullException.ThrowIfNull(page);
-        var csv = new StringBuilder("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials\r\n");
-        foreach (var item in page.Items)
+        return AppendRows(new StringBuilder(Header), page.Items).ToString();
+    }
+
+    /// <summary>The lines of <paramref name="items"/>, without the header (an export written a page at a time).</summary>
+    public static string Rows(IEnumerable<AuditItem> items) => AppendRows(new StringBuilder(), items).ToString();
+
+    private static StringBuilder AppendRows(StringBuilder csv, IEnumerable<AuditItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        foreach (var item in items)
         {
             csv.Append(item.Id.ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(Field(item.Time.ToString("O", CultureInfo.InvariantCulture))).Append(',')
@@ -31,7 +42,7 @@ public static class AuditCsv
                 .Append(Field(item.Credentials)).Append("\r\n");
         }
 
-        return csv.ToString();
+        return csv;
     }
 
     // A leading =, +, - or @ would make a spreadsheet run the cell as a formula: such values get a leading quote. A

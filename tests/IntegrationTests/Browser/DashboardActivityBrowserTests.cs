@@ -12,7 +12,6 @@ namespace OneMcp.IntegrationTests.Browser;
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
 {
-
     [Fact]
     public async Task Activity_AfterCalls_ShowsRowsFiltersByBackendAndDrawsTheChart()
     {
@@ -66,6 +65,43 @@ public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
             await Expect(page.Locator("tr[data-audit][data-marker=\"kept\"]")).ToHaveCountAsync(1);
 
             problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Activity_WithMoreEntriesThanAPage_ShowsOlderOnesOnRequest_AndExportsAllOfThem()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha")));
+        var client = await gateway.ConnectAsync();
+        const int Calls = 57;
+        for (var i = 0; i < Calls; i++)
+        {
+            await client.CallToolAsync("alpha_1mcp_echo", new Dictionary<string, object?> { ["message"] = $"call {i}" });
+        }
+
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
+            await page.GotoAsync(gateway.Url("/oauth#activity").ToString());
+
+            var rows = page.Locator("tr[data-audit]");
+            var older = page.GetByRole(AriaRole.Button, new() { Name = "Show older entries" });
+            await Expect(rows).ToHaveCountAsync(50);
+            await Expect(older).ToBeVisibleAsync();
+
+            await older.ClickAsync();
+            await Expect(rows).ToHaveCountAsync(Calls);
+            await Expect(older).ToBeHiddenAsync();
+
+            // The export is the whole filtered log: no page size in its link.
+            var href = (await page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).GetAttributeAsync("href")).ShouldNotBeNull();
+            href.ShouldBe("/api/audit?format=csv");
         }
         finally
         {

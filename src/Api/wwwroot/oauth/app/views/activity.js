@@ -3,6 +3,9 @@
 import { h, setText, reconcile, replaceIfChanged, td, timeEl, updateTime, field } from '../dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+// Rows shown at first and added by each "Show older entries"; at most the API's largest page (older ones: the CSV).
+const PAGE = 50;
+const MOST = 1000;
 const CHART_W = 240;
 const CHART_H = 48;
 
@@ -42,13 +45,24 @@ export function create(ctx) {
   const outcome = h('select', { name: 'outcome' },
     h('option', { value: '', text: 'Any outcome' }), h('option', { value: 'success', text: 'Success' }), h('option', { value: 'failure', text: 'Failure' }));
   const csv = h('a', { class: 'button', href: '/api/audit?format=csv', download: 'onemcp-audit.csv', text: 'Export CSV' });
+  let shown = PAGE;
+  const more = h('button', { type: 'button', class: 'button more', hidden: true, text: 'Show older entries' });
+  const rest = h('p', { class: 'small', hidden: true, text: `Only the newest ${MOST} entries are shown here: Export CSV has every matching one.` });
+  more.addEventListener('click', () => {
+    shown = Math.min(MOST, shown + PAGE);
+    ctx.refresh();
+  });
+  const filtered = () => {
+    shown = PAGE;
+    ctx.refresh();
+  };
   let typing = 0;
   user.addEventListener('input', () => {
     clearTimeout(typing);
-    typing = setTimeout(() => ctx.refresh(), 300);
+    typing = setTimeout(filtered, 300);
   });
-  backend.addEventListener('change', () => ctx.refresh());
-  outcome.addEventListener('change', () => ctx.refresh());
+  backend.addEventListener('change', filtered);
+  outcome.addEventListener('change', filtered);
 
   const charts = h('div', { class: 'activity-charts' });
   const noCharts = h('p', { class: 'empty', text: 'No calls in the last hour' });
@@ -65,12 +79,12 @@ export function create(ctx) {
     h('section', { class: 'panel', 'aria-labelledby': 'activity-hour' },
       h('h2', { id: 'activity-hour', text: 'Last hour per backend' }),
       noCharts, charts),
-    h('form', { class: 'filters', role: 'search', onsubmit: e => { e.preventDefault(); ctx.refresh(); } },
+    h('form', { class: 'filters', role: 'search', onsubmit: e => { e.preventDefault(); filtered(); } },
       field('User', user), field('Backend', backend), field('Outcome', outcome), csv),
-    empty, table);
+    empty, table, more, rest);
 
   function query() {
-    const params = new URLSearchParams({ limit: '50' });
+    const params = new URLSearchParams();
     if (user.value.trim()) params.set('user', user.value.trim());
     if (backend.value) params.set('backend', backend.value);
     if (outcome.value) params.set('outcome', outcome.value);
@@ -127,10 +141,11 @@ export function create(ctx) {
 
   async function refresh() {
     const params = query();
+    // Without a limit the CSV is the whole filtered log, not a page of it.
     const csvParams = new URLSearchParams(params);
     csvParams.set('format', 'csv');
-    csvParams.set('limit', '1000');
     csv.setAttribute('href', `/api/audit?${csvParams}`);
+    params.set('limit', String(shown));
     const [page, summary, backends] = await Promise.all([
       api.get(`/api/audit?${params}`),
       api.get('/api/audit/summary'),
@@ -145,6 +160,9 @@ export function create(ctx) {
     empty.hidden = items.length > 0;
     table.hidden = items.length === 0;
     reconcile(tbody, items, 'data-audit', i => i.id, createRow, updateRow);
+    const older = Boolean(page?.nextCursor);
+    more.hidden = !older || shown >= MOST;
+    rest.hidden = !older || shown < MOST;
   }
 
   return { el, refresh };
