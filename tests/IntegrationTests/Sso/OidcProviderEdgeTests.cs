@@ -29,6 +29,27 @@ public sealed class OidcProviderEdgeTests
     }
 
     [Fact]
+    public async Task TheRoleClaimEmail_MakesAnAdministratorOfAVerifiedAddressOnly()
+    {
+        // Admins named by address, no domain allow-list: an address the provider has not verified is anyone's to type.
+        await using var sso = await SsoGateway.StartAsync(adjust: o => o with
+        {
+            Oidc = o.Oidc! with { RoleClaim = "email", AdminValues = ["boss@corp.example", "chief@corp.example"], AllowedDomains = [] },
+        });
+        sso.Provider.SetAccount(new OidcAccount("boss", "boss@corp.example", [], "boss"));
+        sso.Provider.SetAccount(new OidcAccount("mallory", "chief@corp.example", [], "mallory", EmailVerified: false));
+        using var boss = sso.Browser();
+        using var mallory = sso.Browser();
+
+        (await sso.SignInAsync(boss, "boss")).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await sso.SignInAsync(mallory, "mallory")).StatusCode.ShouldBe(HttpStatusCode.Found);
+
+        (await OidcSignInTests.SessionAsync(boss))["user"]!["role"]!.GetValue<string>().ShouldBe("admin");
+        (await OidcSignInTests.SessionAsync(mallory))["user"]!["role"]!.GetValue<string>().ShouldBe("member");
+        (await sso.ProviderUserAsync("mallory")).ShouldNotBeNull().Role.ShouldBe(Domain.Users.UserRole.Member);
+    }
+
+    [Fact]
     public async Task ASignIn_AtDebugLevel_LogsNoSecretCodeOrToken()
     {
         var capture = new LogCapture();
