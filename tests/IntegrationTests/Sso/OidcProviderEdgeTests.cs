@@ -15,6 +15,8 @@ namespace OneMcp.IntegrationTests.Sso;
 /// </summary>
 public sealed class OidcProviderEdgeTests
 {
+    private static readonly string[] CodeFlow = ["code"];
+
     [Fact]
     public async Task AnExpiredIdToken_IsRefused_AndNobodyIsCreated()
     {
@@ -159,6 +161,34 @@ public sealed class OidcProviderEdgeTests
         start.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         (await start.Content.ReadAsStringAsync()).ShouldContain("Corp SSO cannot be reached right now. Try again in a moment.");
         Volatile.Read(ref signInFetches).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task AnIssuerThatDiffersFromTheProvidersByATrailingSlash_StopsTheStartWithOneLineSayingWhatToWrite()
+    {
+        // Keycloak names its issuer without the slash; typed with one, every sign-in used to answer "cannot be reached".
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var provider = builder.Build();
+        var realm = string.Empty;
+        provider.MapGet("/realms/team/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = realm,
+            ["authorization_endpoint"] = realm + "/auth",
+            ["token_endpoint"] = realm + "/token",
+            ["response_types_supported"] = CodeFlow,
+        }));
+        await provider.StartAsync();
+        realm = provider.Urls.Single().TrimEnd('/') + "/realms/team";
+        using var directory = new TestDirectory();
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(
+            ["serve", "--port", "0", "--enable-auth", "--data-dir", directory.File("data"), "--oidc-issuer", realm + "/", "--oidc-client-id", "onemcp"],
+            directory.Path);
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldContain(
+            $"onemcp: cannot start: --oidc-issuer {realm}/ cannot be used: its metadata names the issuer '{realm}', not '{realm}/' (they must match exactly: --oidc-issuer {realm}).");
     }
 
     [Fact]
