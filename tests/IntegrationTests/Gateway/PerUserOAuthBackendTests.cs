@@ -182,11 +182,46 @@ public sealed class PerUserOAuthBackendTests : IAsyncLifetime
         (await SubjectAsync(alice)).ShouldBe("alice-at-vault");
     }
 
+    [Fact]
+    public async Task RemovingTheBackend_EndsEveryUsersConnection_EvenWhenItIsAddedAgainUnderTheSameName()
+    {
+        const string Added = "safe";
+        var definition = ConfigBuilder.HttpServer(_backend.McpUrl, ["secure"]);
+        definition["name"] = Added;
+        definition["credentials"] = "perUser";
+        await AddBackendAsync(definition);
+        await ConnectAsync("alice", "alice-at-vault", Added);
+        await using (var alice = await ClientAsync("alice"))
+        {
+            (await SubjectAsync(alice, $"{Added}_1mcp_token_subject")).ShouldBe("alice-at-vault");
+        }
+
+        using (var removed = await _admin.DeleteAsync($"/api/backends/{Added}"))
+        {
+            removed.StatusCode.ShouldBe(HttpStatusCode.NoContent, await removed.Content.ReadAsStringAsync());
+        }
+
+        await AddBackendAsync(definition);
+        await ConnectAsync("bob", "bob-at-vault", Added);
+        await using var again = await ClientAsync("alice");
+
+        // Her tokens went with the backend: she connects again like anyone new, her old account is not used behind her back.
+        var refused = await again.CallToolAsync($"{Added}_1mcp_token_subject");
+        refused.IsError.ShouldBe(true, Text(refused));
+        Text(refused).ShouldContain("/oauth#connections");
+    }
+
+    private async Task AddBackendAsync(JsonObject definition)
+    {
+        using var created = await _admin.PostAsJsonAsync("/api/backends", definition);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+    }
+
     /// <summary>What "Connect account" in My connections does, in the user's signed-in browser, as their account at the backend.</summary>
-    private async Task ConnectAsync(string user, string account)
+    private async Task ConnectAsync(string user, string account, string backend = "vault")
     {
         using var browser = await DashboardClient.SignInAsync(_gateway.BaseUrl, user, Password);
-        using var start = await browser.PostAsync("/api/me/connections/vault/oauth/authorize", content: null);
+        using var start = await browser.PostAsync($"/api/me/connections/{backend}/oauth/authorize", content: null);
         var body = await start.Content.ReadAsStringAsync();
         start.StatusCode.ShouldBe(HttpStatusCode.OK, body);
         var consent = await TestBackendConsent.DecideAsync(new Uri(JsonNode.Parse(body)!["authorizationUrl"]!.GetValue<string>()), allow: true, account);
@@ -194,8 +229,8 @@ public sealed class PerUserOAuthBackendTests : IAsyncLifetime
         using var callback = await browser.GetAsync(consent.Redirect.Location);
 
         callback.StatusCode.ShouldBe(HttpStatusCode.Found);
-        callback.Headers.Location!.OriginalString.ShouldBe("/oauth?connected=vault#connections");
-        await Eventually.TrueAsync(() => _gateway.Backend("vault").State.Status == Application.Backends.BackendStatus.Connected, "vault's catalogue");
+        callback.Headers.Location!.OriginalString.ShouldBe($"/oauth?connected={backend}#connections");
+        await Eventually.TrueAsync(() => _gateway.Backend(backend).State.Status == Application.Backends.BackendStatus.Connected, $"{backend}'s catalogue");
     }
 
     private async Task<List<string>> ConnectionsAsync()
@@ -213,9 +248,9 @@ public sealed class PerUserOAuthBackendTests : IAsyncLifetime
 
     private PerUserBackendConnection PerUserEntry() => (PerUserBackendConnection)_gateway.Backend("vault");
 
-    private static async Task<string> SubjectAsync(McpClient client)
+    private static async Task<string> SubjectAsync(McpClient client, string tool = Tool)
     {
-        var result = await client.CallToolAsync(Tool);
+        var result = await client.CallToolAsync(tool);
         result.IsError.ShouldNotBe(true, Text(result));
         return Text(result);
     }

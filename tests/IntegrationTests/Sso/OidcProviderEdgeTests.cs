@@ -15,6 +15,8 @@ namespace OneMcp.IntegrationTests.Sso;
 /// </summary>
 public sealed class OidcProviderEdgeTests
 {
+    private static readonly string[] CodeFlow = ["code"];
+
     [Fact]
     public async Task AnExpiredIdToken_IsRefused_AndNobodyIsCreated()
     {
@@ -26,6 +28,27 @@ public sealed class OidcProviderEdgeTests
 
         await OidcSignInTests.ShouldBeRefusedAsync(result, browser, "bo", sso);
         (await sso.UserCountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task TheRoleClaimEmail_MakesAnAdministratorOfAVerifiedAddressOnly()
+    {
+        // Admins named by address, no domain allow-list: an address the provider has not verified is anyone's to type.
+        await using var sso = await SsoGateway.StartAsync(adjust: o => o with
+        {
+            Oidc = o.Oidc! with { RoleClaim = "email", AdminValues = ["boss@corp.example", "chief@corp.example"], AllowedDomains = [] },
+        });
+        sso.Provider.SetAccount(new OidcAccount("boss", "boss@corp.example", [], "boss"));
+        sso.Provider.SetAccount(new OidcAccount("mallory", "chief@corp.example", [], "mallory", EmailVerified: false));
+        using var boss = sso.Browser();
+        using var mallory = sso.Browser();
+
+        (await sso.SignInAsync(boss, "boss")).StatusCode.ShouldBe(HttpStatusCode.Found);
+        (await sso.SignInAsync(mallory, "mallory")).StatusCode.ShouldBe(HttpStatusCode.Found);
+
+        (await OidcSignInTests.SessionAsync(boss))["user"]!["role"]!.GetValue<string>().ShouldBe("admin");
+        (await OidcSignInTests.SessionAsync(mallory))["user"]!["role"]!.GetValue<string>().ShouldBe("member");
+        (await sso.ProviderUserAsync("mallory")).ShouldNotBeNull().Role.ShouldBe(Domain.Users.UserRole.Member);
     }
 
     [Fact]
@@ -138,6 +161,34 @@ public sealed class OidcProviderEdgeTests
         start.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         (await start.Content.ReadAsStringAsync()).ShouldContain("Corp SSO cannot be reached right now. Try again in a moment.");
         Volatile.Read(ref signInFetches).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task AnIssuerThatDiffersFromTheProvidersByATrailingSlash_StopsTheStartWithOneLineSayingWhatToWrite()
+    {
+        // Keycloak names its issuer without the slash; typed with one, every sign-in used to answer "cannot be reached".
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var provider = builder.Build();
+        var realm = string.Empty;
+        provider.MapGet("/realms/team/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = realm,
+            ["authorization_endpoint"] = realm + "/auth",
+            ["token_endpoint"] = realm + "/token",
+            ["response_types_supported"] = CodeFlow,
+        }));
+        await provider.StartAsync();
+        realm = provider.Urls.Single().TrimEnd('/') + "/realms/team";
+        using var directory = new TestDirectory();
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(
+            ["serve", "--port", "0", "--enable-auth", "--data-dir", directory.File("data"), "--oidc-issuer", realm + "/", "--oidc-client-id", "onemcp"],
+            directory.Path);
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldContain(
+            $"onemcp: cannot start: --oidc-issuer {realm}/ cannot be used: its metadata names the issuer '{realm}', not '{realm}/' (they must match exactly: --oidc-issuer {realm}).");
     }
 
     [Fact]

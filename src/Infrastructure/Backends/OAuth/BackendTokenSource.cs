@@ -133,13 +133,35 @@ public sealed partial class BackendTokenSource(
     {
         if (_entries.TryGetValue(Key(backend, owner), out var entry))
         {
-            entry.Loaded = false;
-            entry.Failure = null;
-            entry.Pause = null;
-            if (entry.Unsaved is { } unsaved)
+            Forget(entry);
+        }
+    }
+
+    /// <summary>
+    /// Forgets, as <see cref="Forget(ServerName, ConnectionOwner)"/> does, what is cached of every user's own tokens for
+    /// the per-user backend: it left the pool, and its users' rows went with its definition. A backend added again under
+    /// the same name must not reach anyone with the tokens they had given the one removed.
+    /// </summary>
+    public void ForgetEveryOwner(ServerName backend)
+    {
+        var prefix = backend.Value + "/";
+        foreach (var (key, entry) in _entries)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
             {
-                entry.Unsaved = unsaved with { RetryAt = DateTimeOffset.MinValue };
+                Forget(entry);
             }
+        }
+    }
+
+    private static void Forget(Entry entry)
+    {
+        entry.Loaded = false;
+        entry.Failure = null;
+        entry.Pause = null;
+        if (entry.Unsaved is { } unsaved)
+        {
+            entry.Unsaved = unsaved with { RetryAt = DateTimeOffset.MinValue };
         }
     }
 

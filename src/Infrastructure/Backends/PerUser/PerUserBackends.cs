@@ -66,7 +66,15 @@ public sealed class PerUserBackends : IPerUserBackends
         return entry;
     }
 
-    internal void Removed(PerUserBackendConnection entry) => _entries.TryRemove(entry, out _);
+    /// <summary>
+    /// The entry left the pool (the backend was removed, or restarted with other settings): the users' tokens cached for
+    /// it are read from the store again, where a removal has deleted them.
+    /// </summary>
+    internal void Removed(PerUserBackendConnection entry)
+    {
+        _entries.TryRemove(entry, out _);
+        _tokens.ForgetEveryOwner(entry.Name);
+    }
 
     public ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken) =>
         backend is PerUserBackendConnection entry

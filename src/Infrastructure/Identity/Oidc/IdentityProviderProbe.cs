@@ -117,10 +117,16 @@ internal sealed partial class IdentityProviderProbe(
                 throw Misconfigured($"{MetadataUri} is not OpenID Connect metadata (not JSON)");
             }
 
+            // Compared as OpenIddict's client compares them at every sign-in (as URIs: "https://idp" and "https://idp/"
+            // are one, "https://idp/realm" and "https://idp/realm/" are not), so that a mismatch stops the start here
+            // instead of failing every sign-in as "cannot be reached".
             var issuer = Text(metadata, "issuer");
-            if (issuer is null || issuer.TrimEnd('/') != IdentityProviderSignIn.IssuerText(oidc.Issuer))
+            if (issuer is null || !Uri.TryCreate(issuer, UriKind.Absolute, out var named) || named != oidc.Issuer)
             {
-                throw Misconfigured($"its metadata names the issuer '{issuer}', not '{oidc.Issuer}'");
+                var hint = issuer is not null && issuer.TrimEnd('/') == IdentityProviderSignIn.IssuerText(oidc.Issuer)
+                    ? $" (they must match exactly: --oidc-issuer {issuer})"
+                    : string.Empty;
+                throw Misconfigured($"its metadata names the issuer '{issuer}', not '{oidc.Issuer}'{hint}");
             }
 
             if (Text(metadata, "authorization_endpoint") is null || Text(metadata, "token_endpoint") is null)

@@ -12,6 +12,7 @@ namespace OneMcp.Infrastructure.Identity.Oidc;
 public static class ProviderClaims
 {
     public const string GroupsClaim = "groups";
+    public const string EmailClaim = "email";
 
     /// <summary>The identity, or null when the principal has no <c>sub</c>.</summary>
     public static ProviderIdentity? IdentityOf(ClaimsPrincipal principal, string roleClaim)
@@ -28,13 +29,18 @@ public static class ProviderClaims
             null => (bool?)null,
             var text => bool.TryParse(text, out var value) ? value : null,
         };
+
+        // An address the provider says it has not verified is anyone's to type (self-registration, a changed profile):
+        // as the role claim it makes nobody an administrator, as the domain allow-list refuses it. Its absence is no
+        // refusal (Entra ID sends none).
+        string[] roleValues = roleClaim == EmailClaim && verified == false ? [] : Values(principal, roleClaim);
         return new ProviderIdentity(
             subject,
             Single(principal, "preferred_username"),
-            Single(principal, "email"),
+            Single(principal, EmailClaim),
             verified,
             Values(principal, GroupsClaim),
-            Values(principal, roleClaim));
+            roleValues);
     }
 
     /// <summary>
