@@ -6,7 +6,8 @@ namespace OneMcp.Application.Audit;
 /// Records every control-plane change (a request whose type ends in <c>Command</c>) in the audit log with its
 /// outcome: sign-ins, consents, approvals, denials, revocations and every other REST change, in one place, so a
 /// new command is audited without anyone remembering to. Registered outermost, so a request refused by validation
-/// is recorded as a failure too. Only the operation's name is kept, never the request's fields.
+/// is recorded as a failure too. Only the operation's name and what it was made to (a user, preset, tag, grant ...:
+/// <see cref="AuditedCommand.Describe"/>) are kept, never the request's other fields.
 /// </summary>
 public sealed class AuditBehaviour<TRequest, TResponse>(IAuditLog audit, ICurrentUser currentUser, TimeProvider time)
     : IPipelineBehavior<TRequest, TResponse>
@@ -38,6 +39,9 @@ public sealed class AuditBehaviour<TRequest, TResponse>(IAuditLog audit, ICurren
         var actor = AuditedCommand.ActorOf(request!, response, currentUser.Actor);
         audit.Record(new AuditEntry(
             time.GetUtcNow(), described.Kind, outcome, actor.UserName, actor.Subject, actor.ClientId, described.Backend, described.Name,
-            (long)time.GetElapsedTime(started).TotalMilliseconds, code));
+            (long)time.GetElapsedTime(started).TotalMilliseconds, code)
+        {
+            Target = described.Target,
+        });
     }
 }

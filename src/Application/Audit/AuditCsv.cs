@@ -8,8 +8,8 @@ namespace OneMcp.Application.Audit;
 /// <summary>A page of the audit log as CSV, for spreadsheets and scripts.</summary>
 public static class AuditCsv
 {
-    /// <summary>The header line, CRLF included.</summary>
-    public const string Header = "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials\r\n";
+    /// <summary>The header line, CRLF included. New columns go last: scripts read the others by position.</summary>
+    public const string Header = "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials,target\r\n";
 
     private static readonly SearchValues<char> NumberCharacters = SearchValues.Create("0123456789.");
 
@@ -39,7 +39,8 @@ public static class AuditCsv
                 .Append(Field(item.Name)).Append(',')
                 .Append(item.DurationMs.ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(Field(item.ErrorCode)).Append(',')
-                .Append(Field(item.Credentials)).Append("\r\n");
+                .Append(Field(item.Credentials)).Append(',')
+                .Append(Field(item.Target)).Append("\r\n");
         }
 
         return csv;

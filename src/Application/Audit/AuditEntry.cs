@@ -1,8 +1,9 @@
 namespace OneMcp.Application.Audit;
 
 /// <summary>
-/// One audited event: who did what to which backend, how it ended and how long it took. It holds names and
-/// codes only, never arguments, results or secrets: a row must be safe to show to every administrator.
+/// One audited event: who did what to which backend (or user, preset, tag, grant ...), how it ended and how long it
+/// took. It holds names and codes only, never arguments, results or secrets: a row must be safe to show to every
+/// administrator.
 /// </summary>
 /// <param name="Time">When the event ended.</param>
 /// <param name="Kind">One of <see cref="AuditKinds"/>.</param>
@@ -31,6 +32,13 @@ public sealed record AuditEntry(
     /// backend, or the backend's shared one; null for events that are not calls to a backend.
     /// </summary>
     public string? Credentials { get; init; }
+
+    /// <summary>
+    /// What an administrative change or decision was made to, other than a backend: the user changed, the preset, the
+    /// tag, the grant or authorization request, the OAuth client consented to, the user whose connection was revoked or
+    /// approved; as the command named it, clipped (<see cref="AuditText"/>). Null for calls, sign-ins, backend changes.
+    /// </summary>
+    public string? Target { get; init; }
 }
 
 /// <summary>The values of <see cref="AuditEntry.Credentials"/>.</summary>

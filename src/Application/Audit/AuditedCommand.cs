@@ -4,16 +4,26 @@ using OneMcp.Application.Backends.Commands;
 using OneMcp.Application.Backends.OAuth;
 using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Connections.Commands;
+using OneMcp.Application.Presets.Commands;
+using OneMcp.Application.TagScopes.Commands;
 using OneMcp.Application.Users.Commands;
 using OneMcp.Domain.Common;
 using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Audit;
 
-/// <summary>Which commands are audited, under which kind, and what their outcome and actor are.</summary>
+/// <summary>Which commands are audited, under which kind, what they were made to, and what their outcome and actor are.</summary>
 internal static class AuditedCommand
 {
-    internal sealed record Description(string Kind, string Name, string? Backend);
+    /// <summary>How a command is recorded.</summary>
+    /// <param name="Kind">One of <see cref="AuditKinds"/>.</param>
+    /// <param name="Name">The operation: the command's type without <c>Command</c>.</param>
+    /// <param name="Backend">The backend a backend or connection command concerns.</param>
+    internal sealed record Description(string Kind, string Name, string? Backend)
+    {
+        /// <summary>What else the command was made to (<see cref="AuditEntry.Target"/>).</summary>
+        public string? Target { get; init; }
+    }
 
     public static Description? Describe(object request)
     {
@@ -24,7 +34,7 @@ internal static class AuditedCommand
         }
 
         var name = type[..^"Command".Length];
-        return request switch
+        var described = request switch
         {
             // Steps of a consent page the user has not answered yet, and the host's own start-up work: no decision.
             StartClientConsentCommand or CollectClientConsentCommand or EnsureAdminFromEnvironmentCommand => null,
@@ -48,7 +58,33 @@ internal static class AuditedCommand
             Connections.CompleteUserConnectionCommand c => new Description(AuditKinds.Change, name, AuditText.Clip(c.Name)),
             _ => new Description(AuditKinds.Change, name, null),
         };
+        return described is null ? null : described with { Target = AuditText.Clip(TargetOf(request)) };
     }
+
+    /// <summary>
+    /// The user, preset, tag, grant, request or client a change or decision was made to, as the command names it: the
+    /// user changed (not the administrator who changed them), the user whose connection was revoked or approved. An
+    /// id-only command (a grant, an authorization request) is recorded by its id: the audit path reads no database.
+    /// Never a password or a secret value. Null for sign-ins, backend changes (the backend is in its own column) and a
+    /// user's changes to their own connections.
+    /// </summary>
+    private static string? TargetOf(object request) => request switch
+    {
+        AddUserCommand a => a.UserName,
+        UpdateUserCommand u => u.UserName,
+        RemoveUserCommand r => r.UserName,
+        SetPasswordCommand s => s.UserName,
+        CreatePresetCommand c => c.Name,
+        UpdatePresetCommand u => u.Name,
+        DeletePresetCommand d => d.Name,
+        SetTagScopeCommand s => s.Tag,
+        RevokeGrantCommand r => r.Id,
+        DecideAuthorizationRequestCommand d => d.Id.ToString("D"),
+        DecideClientConsentCommand c => c.ClientId,
+        RevokeConnectionCommand r => r.UserName,
+        ApproveConnectionCommand a => a.UserName,
+        _ => null,
+    };
 
     /// <summary>A sign-in answers its failure rather than throwing it; every other command throws.</summary>
     public static (string Outcome, string? Code) OutcomeOf(object? response) => response switch

@@ -184,8 +184,8 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
     }
 
     // Scripts are named by file name only (e.g. 0001_aggregates.sql), so renaming a namespace or folder never
-    // makes the journal forget what ran.
-    private static List<SqlScript> LoadScripts(SqlDialect dialect)
+    // makes the journal forget what ran. Internal for tests that build a database as an older gateway left it.
+    internal static List<SqlScript> LoadScripts(SqlDialect dialect)
     {
         var assembly = typeof(DatabaseMigrator).Assembly;
         var prefix = ScriptsNamespace + dialect + ".";

@@ -47,6 +47,26 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
         Text(items.First(i => Text(i, "kind") == "tools/call" && Text(i, "user") == Bob), "subject").ShouldBe(await scenario.SubjectOfAsync(Bob));
     }
 
+    [Fact]
+    public async Task ListAudit_ChangesAndDecisions_NameWhatTheyWereMadeTo_CallsAndSignInsHaveNoTarget()
+    {
+        var items = Items(await ListAsync(scenario.AdminHttp, "?limit=1000"));
+
+        JsonObject Row(string kind, string name, string outcome = "success", string user = Admin) =>
+            items.Single(i => Text(i, "kind") == kind && Text(i, "name") == name && Text(i, "outcome") == outcome && Text(i, "user") == user);
+
+        Text(Row("change", "CreatePreset"), "target").ShouldBe("web-only");
+        Text(Row("change", "CreatePreset", outcome: "failure"), "target").ShouldBe("broken");
+        Text(Row("change", "AddUser"), "target").ShouldBe(Dee);
+        Text(Row("change", "UpdateUser"), "target").ShouldBe(Dee, "the user changed, not the administrator who changed them");
+        Text(Row("approval", "DecideAuthorizationRequest"), "target").ShouldBe(scenario.DecidedRequests[0].ToString("D"));
+        Text(Row("denial", "DecideAuthorizationRequest"), "target").ShouldBe(scenario.DecidedRequests[1].ToString("D"));
+        Text(Row("denial", "DecideClientConsent", user: Bob), "target").ShouldBe(scenario.DeniedClientId);
+        items.Where(i => Text(i, "kind") is "tools/call" or "resources/read" or "prompts/get" or "sign-in")
+            .ShouldAllBe(i => i.ContainsKey("target") && i["target"] == null);
+        items.ShouldAllBe(i => !i.ToJsonString().Contains(DeePassword));
+    }
+
     [Theory]
     [InlineData("?user=cy", "user", "cy")]
     [InlineData("?backend=beta", "backend", "beta")]
@@ -164,8 +184,9 @@ public sealed class AuditApiTests(AuditScenarioFixture scenario) : IClassFixture
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        lines[0].ShouldBe("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials");
+        lines[0].ShouldBe("id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials,target");
         lines.ShouldContain(l => l.Contains("\"tools/call\"", StringComparison.Ordinal) && l.Contains("\"bob\"", StringComparison.Ordinal));
+        lines.ShouldContain(l => l.Contains("\"CreatePreset\"", StringComparison.Ordinal) && l.EndsWith(",\"web-only\"", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -12,7 +12,8 @@ namespace OneMcp.IntegrationTests.Audit;
 /// <summary>
 /// One gateway with auth on, and one run of every audited event: MCP calls of two members (bob and cy) on two
 /// backends, a failed and successful sign-ins, a consent and a consent denial, an administrator's approval and
-/// denial, a token revocation and a REST change. The tests then read the audit log it left.
+/// denial, a token revocation and REST changes (a preset, a user added and changed). The tests then read the audit
+/// log it left.
 /// </summary>
 public sealed class AuditScenarioFixture : IAsyncLifetime
 {
@@ -22,6 +23,8 @@ public sealed class AuditScenarioFixture : IAsyncLifetime
     public const string BobPassword = "tr0ub4dor&3 is long enough";
     public const string Cy = "cy";
     public const string CyPassword = "cy's password is long enough";
+    public const string Dee = "dee";
+    public const string DeePassword = "dee has a long enough password";
     private const string RedirectUri = "http://127.0.0.1:46011/cb";
 
     internal GatewayUnderTest Gateway { get; private set; } = null!;
@@ -31,6 +34,11 @@ public sealed class AuditScenarioFixture : IAsyncLifetime
     public string BobClientId { get; private set; } = null!;
 
     public string CyClientId { get; private set; } = null!;
+
+    public string DeniedClientId { get; private set; } = null!;
+
+    /// <summary>The authorization requests the administrator approved and denied, in that order.</summary>
+    public List<Guid> DecidedRequests { get; } = [];
 
     public async Task InitializeAsync()
     {
@@ -53,8 +61,8 @@ public sealed class AuditScenarioFixture : IAsyncLifetime
         (CyClientId, var cyToken) = await TokenAsync(driver, Cy, CyPassword);
 
         // A consent the user denies.
-        var denied = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
-        var refused = await driver.AuthorizeAsync(denied, RedirectUri, [], null, "s", Pkce.Create(), Bob, BobPassword, ConsentDecision.Deny);
+        DeniedClientId = (await driver.RegisterClientAsync([RedirectUri])).ClientId!;
+        var refused = await driver.AuthorizeAsync(DeniedClientId, RedirectUri, [], null, "s", Pkce.Create(), Bob, BobPassword, ConsentDecision.Deny);
         refused.Redirect.Error.ShouldBe("access_denied");
 
         // MCP calls of both users, one of them failing.
@@ -79,6 +87,7 @@ public sealed class AuditScenarioFixture : IAsyncLifetime
             var pending = AuthorizationRequest.ForClient(
                 await SubjectOfAsync(Bob), BobClientId, "Bob's client", ["tag:web"], "{}", DateTimeOffset.UtcNow, requiresAdministrator: true);
             await requests.AddAsync(pending, CancellationToken.None);
+            DecidedRequests.Add(pending.Id);
             using var decided = await AdminHttp.PostAsync($"/api/authorization-requests/{pending.Id:D}/{action}", content: null);
             decided.StatusCode.ShouldBe(HttpStatusCode.OK, await decided.Content.ReadAsStringAsync());
         }
@@ -91,6 +100,17 @@ public sealed class AuditScenarioFixture : IAsyncLifetime
         using (var invalid = await AdminHttp.PostAsJsonAsync("/api/presets", new { name = "broken", expression = "web and (" }))
         {
             invalid.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        }
+
+        // A user added and then changed by the administrator.
+        using (var added = await AdminHttp.PostAsJsonAsync("/api/users", new { userName = Dee, password = DeePassword }))
+        {
+            added.StatusCode.ShouldBe(HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        }
+
+        using (var promoted = await AdminHttp.PatchAsJsonAsync($"/api/users/{Dee}", new { role = "admin" }))
+        {
+            promoted.StatusCode.ShouldBe(HttpStatusCode.OK, await promoted.Content.ReadAsStringAsync());
         }
 
         // Cy's client revokes its token.

@@ -1,4 +1,7 @@
+using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.Playwright;
+using OneMcp.IntegrationTests.ControlPlane;
 using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.Browser;
 using static Microsoft.Playwright.Assertions;
@@ -7,7 +10,8 @@ namespace OneMcp.IntegrationTests.Browser;
 
 /// <summary>
 /// The dashboard's Activity view in a real Chromium (auth off): calls appear as rows, the backend filter narrows
-/// them, the last hour's chart is drawn per backend from the API's numbers, and a new call shows up in place.
+/// them, the last hour's chart is drawn per backend from the API's numbers, a new call shows up in place, and a change
+/// shows what it was made to.
 /// </summary>
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
@@ -63,6 +67,17 @@ public sealed class DashboardActivityBrowserTests(BrowserFixture browser)
             await client.CallToolAsync("beta_1mcp_echo", new Dictionary<string, object?> { ["message"] = "four" });
             await Expect(rows).ToHaveCountAsync(2, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(page.Locator("tr[data-audit][data-marker=\"kept\"]")).ToHaveCountAsync(1);
+
+            // A change names what it was made to, after the operation's name; a call has no target.
+            using (var rest = new JsonHttp(gateway.BaseUrl))
+            {
+                var created = await rest.SendAsync(HttpMethod.Post, "/api/presets", new JsonObject { ["name"] = "dev", ["expression"] = "web" });
+                created.Status.ShouldBe(HttpStatusCode.Created, created.Text);
+            }
+
+            await page.Locator("select[name=backend]").SelectOptionAsync("");
+            await Expect(rows.Filter(new() { HasText = "CreatePreset" }).Locator(".concerns")).ToHaveTextAsync("dev", new() { Timeout = BrowserTimeouts.ExpectMs });
+            await Expect(rows.Filter(new() { HasText = "echo" }).First.Locator(".concerns")).ToHaveTextAsync("—");
 
             problems.ShouldBeEmpty();
         }

@@ -22,6 +22,7 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
         var first = new AuditEntry(T0, AuditKinds.ToolCall, AuditOutcomes.Failure, "Zoë " + NonAscii, "sub-1", "client-1", "alpha", "echo", 1234, "-32603")
         {
             Credentials = AuditCredentials.User,
+            Target = "bob " + NonAscii,
         };
         var second = Entry(T0.AddSeconds(1), kind: AuditKinds.SignIn, backend: null, name: "SignIn");
         await Repository.AddAsync([first, second], Ct);
@@ -32,6 +33,7 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
         rows[0].Entry.Kind.ShouldBe(AuditKinds.SignIn);
         rows[0].Entry.Backend.ShouldBeNull();
         rows[0].Entry.Credentials.ShouldBeNull();
+        rows[0].Entry.Target.ShouldBeNull();
         rows[0].Id.ShouldBeGreaterThan(rows[1].Id);
         var loaded = rows[1].Entry;
         loaded.ShouldBe(first with { Time = Stored(T0) });
@@ -41,12 +43,14 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
     [Fact]
     public async Task Add_WhenMoreRowsThanOneStatement_StoresThemAll()
     {
-        var entries = Enumerable.Range(0, 250).Select(i => Entry(T0.AddMilliseconds(i), name: "tool" + i) with { Credentials = AuditCredentials.Shared }).ToList();
+        var entries = Enumerable.Range(0, 250).Select(i => Entry(T0.AddMilliseconds(i), name: "tool" + i) with { Credentials = AuditCredentials.Shared, Target = "preset" + i }).ToList();
 
         await Repository.AddAsync(entries, Ct);
 
         (await Db.CountAsync("audit_log")).ShouldBe(250);
-        (await Repository.ListAsync(new AuditFilter(), 300, Ct)).ShouldAllBe(r => r.Entry.Credentials == AuditCredentials.Shared);
+        var rows = await Repository.ListAsync(new AuditFilter(), 300, Ct);
+        rows.ShouldAllBe(r => r.Entry.Credentials == AuditCredentials.Shared);
+        rows.Select(r => r.Entry.Target).ShouldBe(entries.Select(e => e.Target).Reverse());
     }
 
     [Fact]

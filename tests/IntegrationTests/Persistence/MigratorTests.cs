@@ -67,6 +67,17 @@ public sealed class SqliteMigratorTests : IDisposable
     }
 
     [Fact]
+    public async Task Migrate_WhenTheAuditLogAlreadyHasRows_AddsTheTargetColumn_RowsKeepTheirValuesWithNoTarget()
+    {
+        var (applied, rows) = await OlderDatabase.MigrateAuditRowsToTargetAsync(Options, new SqliteConnectionFactory(Options));
+
+        applied[0].ShouldBe(OlderDatabase.AuditTargetScript);
+        var row = rows.ShouldHaveSingleItem().Entry;
+        row.ShouldBe(OlderDatabase.AuditRowBeforeTarget);
+        row.Target.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task FactoryConnections_RunInWalWithSynchronousFullAndForeignKeys()
     {
         await new DatabaseMigrator(Options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
@@ -163,6 +174,20 @@ public sealed class PostgresMigratorTests(PostgresFixture postgres)
             applied.SelectMany(a => a).Order(StringComparer.Ordinal).ToList().ShouldBe(scripts, $"round {round}");
             (await JournalAsync(options)).ShouldBe(scripts.ToList(), $"round {round}");
         }
+    }
+
+    [Fact]
+    public async Task Migrate_WhenTheAuditLogAlreadyHasRows_AddsTheTargetColumn_RowsKeepTheirValuesWithNoTarget()
+    {
+        var options = Options(await postgres.CreateDatabaseAsync());
+        await using var factory = new NpgsqlConnectionFactory(options);
+
+        var (applied, rows) = await OlderDatabase.MigrateAuditRowsToTargetAsync(options, factory);
+
+        applied[0].ShouldBe(OlderDatabase.AuditTargetScript);
+        var row = rows.ShouldHaveSingleItem().Entry;
+        row.ShouldBe(OlderDatabase.AuditRowBeforeTarget);
+        row.Target.ShouldBeNull();
     }
 
     [Fact]

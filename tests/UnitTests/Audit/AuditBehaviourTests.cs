@@ -5,8 +5,10 @@ using OneMcp.Application.Audit;
 using OneMcp.Application.Audit.Queries;
 using OneMcp.Application.Authorization.Commands;
 using OneMcp.Application.Backends.Commands;
+using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Connections;
 using OneMcp.Application.Connections.Commands;
+using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
 using OneMcp.UnitTests.TestDoubles;
 
@@ -46,6 +48,20 @@ public sealed class AuditBehaviourTests
             (AuditKinds.Approval, "ApproveConnection", "vault"),
         ]);
         _log.Entries.ShouldAllBe(e => !e.ToString().Contains("s3cret-value"));
+    }
+
+    [Fact]
+    public async Task Handle_WhenAnAdministratorChangesAUser_RecordsTheUserChangedAsTarget_OnFailureToo_NeverThePassword()
+    {
+        await RunAsync(new UpdateUserCommand("bob", new UserEdit { Role = "member" }), () => Task.FromResult<UserView>(null!));
+        await Should.ThrowAsync<NotFoundException>(() => RunAsync<SetPasswordCommand, Unit>(
+            new SetPasswordCommand("bob", "hunter2 hunter2"), () => throw new NotFoundException("user", "bob")));
+
+        _log.Entries.Select(e => (e.Name, e.Outcome, e.UserName, e.Target)).ShouldBe([
+            ("UpdateUser", AuditOutcomes.Success, "ada", "bob"),
+            ("SetPassword", AuditOutcomes.Failure, "ada", "bob"),
+        ]);
+        _log.Entries.ShouldAllBe(e => !e.ToString().Contains("hunter2"));
     }
 
     [Fact]

@@ -14,8 +14,19 @@ public sealed class AuditCsvTests
         var csv = AuditCsv.Write(new AuditPage([item], NextCursor: null));
 
         csv.ShouldBe(
-            "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials\r\n" +
-            "7,\"2026-12-03T10:00:00.0000000+00:00\",\"tool_call\",\"success\",\"alice\",\"s-1\",,\"web\",\"say \"\"hi\"\", twice\",12,,\"shared\"\r\n");
+            "id,time,kind,outcome,user,subject,clientId,backend,name,durationMs,errorCode,credentials,target\r\n" +
+            "7,\"2026-12-03T10:00:00.0000000+00:00\",\"tool_call\",\"success\",\"alice\",\"s-1\",,\"web\",\"say \"\"hi\"\", twice\",12,,\"shared\",\r\n");
+    }
+
+    [Fact]
+    public void Write_TheTarget_IsTheLastColumn_SoScriptsReadingColumnsByPositionKeepWorking()
+    {
+        var item = new AuditItem(8, DateTimeOffset.UnixEpoch, "change", "success", "ada", "s-ada", null, null, "UpdateUser", 3, null) { Target = "bob" };
+
+        var lines = AuditCsv.Write(new AuditPage([item], NextCursor: null)).Split("\r\n");
+
+        lines[0].Split(',')[^1].ShouldBe("target");
+        lines[1].ShouldEndWith(",\"change\",\"success\",\"ada\",\"s-ada\",,,\"UpdateUser\",3,,,\"bob\"");
     }
 
     [Theory]

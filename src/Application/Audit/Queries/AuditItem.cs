@@ -8,6 +8,9 @@ public sealed record AuditItem(
     /// <summary><c>user</c> or <c>shared</c>: whose credentials a call used; null for other events.</summary>
     public string? Credentials { get; init; }
 
+    /// <summary>The user, preset, tag, grant, request or client a change or decision was made to; null for other events.</summary>
+    public string? Target { get; init; }
+
     public static AuditItem From(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -15,6 +18,7 @@ public sealed record AuditItem(
         return new AuditItem(record.Id, e.Time, e.Kind, e.Outcome, e.UserName, e.Subject, e.ClientId, e.Backend, e.Name, e.DurationMs, e.ErrorCode)
         {
             Credentials = e.Credentials,
+            Target = e.Target,
         };
     }
 }

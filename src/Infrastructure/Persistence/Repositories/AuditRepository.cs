@@ -16,11 +16,11 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
     private const int RowsPerStatement = 100;
 
     private const string InsertSql =
-        "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code, credentials) VALUES ";
+        "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code, credentials, target) VALUES ";
 
     private const string Columns =
         "id AS Id, occurred_at AS OccurredAt, kind AS Kind, outcome AS Outcome, user_name AS UserName, subject AS Subject, " +
-        "client_id AS ClientId, backend AS Backend, name AS Name, duration_ms AS DurationMs, error_code AS ErrorCode, credentials AS Credentials";
+        "client_id AS ClientId, backend AS Backend, name AS Name, duration_ms AS DurationMs, error_code AS ErrorCode, credentials AS Credentials, target AS Target";
 
     private readonly SqlDialect _dialect = connections.Dialect;
 
@@ -56,7 +56,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
     private static Task InsertOneByOneAsync(DbConnection connection, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
     {
         var db = ((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
-        Check(db, raw.sqlite3_prepare_v2(db, InsertSql + "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", out var statement));
+        Check(db, raw.sqlite3_prepare_v2(db, InsertSql + "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", out var statement));
         using (statement)
         {
             foreach (var e in entries)
@@ -73,6 +73,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 Check(db, raw.sqlite3_bind_int64(statement, 9, e.DurationMs));
                 BindText(db, statement, 10, e.ErrorCode);
                 BindText(db, statement, 11, e.Credentials);
+                BindText(db, statement, 12, e.Target);
 
                 // The connection's busy_timeout makes a step wait for another writer instead of failing at once.
                 var stepped = raw.sqlite3_step(statement);
@@ -113,7 +114,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 var e = entries[i];
                 var n = (i - offset).ToString(CultureInfo.InvariantCulture);
                 sql.Append(i == offset ? "" : ", ")
-                    .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n}, @R{n})");
+                    .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n}, @R{n}, @G{n})");
                 parameters.AddTime(_dialect, "T" + n, e.Time);
                 parameters.AddText("K" + n, DbValues.StorableText(e.Kind));
                 parameters.AddText("O" + n, DbValues.StorableText(e.Outcome));
@@ -125,6 +126,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 parameters.Add("D" + n, e.DurationMs, DbType.Int64);
                 parameters.AddText("E" + n, DbValues.StorableText(e.ErrorCode));
                 parameters.AddText("R" + n, DbValues.StorableText(e.Credentials));
+                parameters.AddText("G" + n, DbValues.StorableText(e.Target));
             }
 
             await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
@@ -225,6 +227,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
         Convert.ToInt64(row.DurationMs, CultureInfo.InvariantCulture), row.ErrorCode)
     {
         Credentials = row.Credentials,
+        Target = row.Target,
     };
 
     private sealed class Row
@@ -252,5 +255,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
         public string? ErrorCode { get; set; }
 
         public string? Credentials { get; set; }
+
+        public string? Target { get; set; }
     }
 }

@@ -1,5 +1,6 @@
-// Activity: the audit log's recent entries with filters (user, backend, outcome), and per backend the calls,
-// errors and p95 latency of the last hour as a small inline SVG chart drawn from GET /api/audit/summary.
+// Activity: the audit log's recent entries with filters (user, backend, outcome), with what each change or decision
+// was made to (its target: a user, preset, tag, grant ...), and per backend the calls, errors and p95 latency of the
+// last hour as a small inline SVG chart drawn from GET /api/audit/summary.
 import { h, setText, reconcile, replaceIfChanged, td, timeEl, updateTime, field } from '../dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -69,7 +70,7 @@ export function create(ctx) {
   const tbody = h('tbody');
   const empty = h('p', { class: 'empty', hidden: true, text: 'No matching activity' });
   const table = h('table', { class: 'grid activity', 'aria-label': 'Recent activity' },
-    h('thead', null, h('tr', null, ...['Time', 'User', 'Kind', 'Backend', 'Name', 'Outcome', 'Duration'].map(t => h('th', { scope: 'col', text: t })))),
+    h('thead', null, h('tr', null, ...['Time', 'User', 'Kind', 'Backend', 'Name', 'Target', 'Outcome', 'Duration'].map(t => h('th', { scope: 'col', text: t })))),
     tbody);
 
   const el = h('section', { 'aria-labelledby': 'activity-title' },
@@ -97,7 +98,8 @@ export function create(ctx) {
       td('User', { class: 'user' }),
       td('Kind', { class: 'kind' }),
       td('Backend', { class: 'backend' }),
-      td('Name', { class: 'target' }),
+      td('Name', { class: 'target name' }),
+      td('Target', { class: 'target concerns' }),
       td('Outcome', { class: 'outcome' }, h('span', { class: 'badge' })),
       td('Duration', { class: 'num duration' }));
   }
@@ -107,7 +109,8 @@ export function create(ctx) {
     setText(row.querySelector('.user .cell'), item.user ?? '—');
     setText(row.querySelector('.kind .cell'), item.kind);
     setText(row.querySelector('.backend .cell'), item.backend ?? '—');
-    setText(row.querySelector('.target .cell'), item.name ?? '');
+    setText(row.querySelector('.name .cell'), item.name ?? '');
+    setText(row.querySelector('.concerns .cell'), item.target ?? '—');
     const badge = row.querySelector('.outcome .badge');
     setText(badge, item.outcome === 'success' ? 'Success' : `Failure${item.errorCode ? ` (${item.errorCode})` : ''}`);
     badge.className = `badge ${item.outcome === 'success' ? 'ok' : 'err'}`;
