@@ -67,7 +67,7 @@ public static class OneMcpCli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            await error.WriteLineAsync($"onemcp: {parsed.Errors[0].Message} Run '{CommandPath(parsed.CommandResult)} --help' for usage.");
+            await error.WriteLineAsync($"onemcp: {FirstError(parsed)} Run '{CommandPath(parsed.CommandResult)} --help' for usage.");
             return ExitUsage;
         }
 
@@ -117,6 +117,16 @@ public static class OneMcpCli
         }
 
         return await run(settings);
+    }
+
+    // A mistyped command ("onemcp sevre", "onemcp users ad") leaves its parent without a subcommand, and the parser's
+    // first error then says none was given: the word that was not understood is what the user needs to hear about.
+    private static string FirstError(ParseResult parsed)
+    {
+        var command = parsed.CommandResult.Command;
+        return command.Subcommands.Count > 0 && parsed.UnmatchedTokens is [var token, ..]
+            ? $"unknown command '{token}' for '{CommandPath(parsed.CommandResult)}': expected {string.Join(", ", command.Subcommands.Select(c => c.Name))}."
+            : parsed.Errors[0].Message;
     }
 
     // "onemcp users add", from the innermost command that was parsed.

@@ -49,12 +49,20 @@ internal static class UsersCli
 
         // Only add may create the store (the first admin before the first start); the others refuse a SQLite data
         // directory without a database, which is more often a mistyped --data-dir than an empty gateway.
-        add.SetAction((result, ct) => RunAsync(result, error, createsStore: true, async (mediator, storage) =>
+        add.SetAction((result, ct) =>
         {
-            var command = new AddUserCommand { UserName = result.GetValue(NameArgument)!, Password = await ReadPasswordAsync(result), Role = result.GetValue(RoleOption) };
-            var user = await mediator.Send(command, ct);
-            return $"Added the {user.Role} '{user.UserName}' ({storage}).";
-        }, ct));
+            AddUserCommand? command = null;
+            return RunAsync(result, error, createsStore: true, async (mediator, storage) =>
+            {
+                var user = await mediator.Send(command!, ct);
+                return $"Added the {user.Role} '{user.UserName}' ({storage}).";
+            }, ct, check: async () =>
+            {
+                // Checked before the store is created: a mistyped name, role or password leaves no database behind.
+                command = new AddUserCommand { UserName = result.GetValue(NameArgument)!, Password = await ReadPasswordAsync(result), Role = result.GetValue(RoleOption) };
+                await new AddUserValidator().ValidateAndThrowAsync(command, ct);
+            });
+        });
         list.SetAction((result, ct) => RunAsync(result, error, createsStore: false, async (mediator, _) => FormatTable(await mediator.Send(new ListUsersQuery(), ct)), ct));
         remove.SetAction((result, ct) => RunAsync(result, error, createsStore: false, async (mediator, _) =>
         {
@@ -98,7 +106,8 @@ internal static class UsersCli
     }
 
     private static async Task<int> RunAsync(
-        ParseResult result, TextWriter error, bool createsStore, Func<IMediator, StorageOptions, Task<string>> action, CancellationToken cancellationToken)
+        ParseResult result, TextWriter error, bool createsStore, Func<IMediator, StorageOptions, Task<string>> action, CancellationToken cancellationToken,
+        Func<Task>? check = null)
     {
         StorageOptions? storage = null;
         try
@@ -108,6 +117,11 @@ internal static class UsersCli
             {
                 throw new CliException(
                     $"there is no gateway database in {storage.DataDirectory}: give the --data-dir (or ONEMCP_DATA_DIR) the gateway runs with, or add the first user with 'onemcp users add'.");
+            }
+
+            if (check is not null)
+            {
+                await check();
             }
 
             // No log providers: the command's own output and its one error line are all that is printed.

@@ -26,18 +26,27 @@ public sealed record PersistenceOptions
         Dialect == SqlDialect.Postgres ? "PersistenceOptions { Dialect = Postgres }" : $"PersistenceOptions {{ Dialect = Sqlite, Path = {SqliteDatabasePath} }}";
 
     /// <summary>
-    /// Checks that a PostgreSQL connection string can be parsed. The error names what is wrong without
-    /// repeating any value, since a mistyped string may split a password.
+    /// Checks that a PostgreSQL connection string can be parsed and is complete enough for Npgsql to open a
+    /// connection with (a Host above all). The error names what is wrong without repeating any value, since a
+    /// mistyped string may split a password.
     /// </summary>
     public static bool TryValidateConnectionString(string connectionString, [NotNullWhen(false)] out string? error)
     {
         try
         {
-            _ = new NpgsqlConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(new NpgsqlConnectionStringBuilder(connectionString).Host))
+            {
+                error = "the PostgreSQL connection string names no Host (e.g. Host=db.example.com;Database=onemcp;Username=onemcp)";
+                return false;
+            }
+
+            // The checks Npgsql makes only when a connection is created (conflicting settings, say), made here so that
+            // the mistake is one line at the start instead of an exception when the database is first used.
+            using var connection = new NpgsqlConnection(connectionString);
             error = null;
             return true;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException or NotSupportedException)
         {
             var keyword = (e as ArgumentException)?.ParamName;
             error = keyword is { Length: > 0 and <= 32 } && keyword.All(c => char.IsAsciiLetter(c) || c == ' ')

@@ -83,7 +83,8 @@ public sealed class CliTests : IDisposable
         File.WriteAllText(_directory.File("plain-file"), "not a directory");
         var data = why == "under a file" ? Path.Combine(_directory.File("plain-file"), "data") : "/sys/onemcp-tests-" + Guid.NewGuid().ToString("N");
 
-        var (exitCode, _, stderr) = await GatewayProcess.RunAsync([.. command.Split(' '), "--data-dir", data], _directory.Path);
+        // users add reads (and checks) its password before it creates anything.
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync([.. command.Split(' '), "--data-dir", data], _directory.Path, standardInput: "correct horse battery\n");
 
         exitCode.ShouldBe(1, string.Join('\n', stderr));
         stderr.ShouldHaveSingleItem().ShouldStartWith("onemcp: cannot ");

@@ -38,6 +38,18 @@ public sealed class MigrateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Migrate_WithAConnectionStringWithoutAHost_ExitsTwoWithOneLineThatHidesThePassword()
+    {
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(
+            ["migrate", "--database", "Port=5432;Username=onemcp;Password=s3cret-value"], _directory.Path);
+
+        exitCode.ShouldBe(2);
+        var line = stderr.ShouldHaveSingleItem();
+        line.ShouldStartWith("onemcp: invalid --database: the PostgreSQL connection string names no Host");
+        line.ShouldNotContain("s3cret-value");
+    }
+
+    [Fact]
     public async Task Migrate_WithAnUnknownFlag_ExitsTwoWithOneLine()
     {
         var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["migrate", "--port", "3050"], _directory.Path);

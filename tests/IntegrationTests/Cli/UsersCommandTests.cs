@@ -108,6 +108,19 @@ public sealed class UsersCommandTests(UsersCommandTests.AliceDirectory alice) : 
         (after.UserName, after.Role, after.Disabled, after.PasswordHash, after.UpdatedAt).ShouldBe((before.UserName, before.Role, before.Disabled, before.PasswordHash, before.UpdatedAt));
     }
 
+    [Theory]
+    [InlineData("add|carol/x|--password-stdin", Password + "\n", "A user name has 1 to 64")]
+    [InlineData("add|carol|--role|root|--password-stdin", Password + "\n", "The role must be 'admin' or 'member'.")]
+    [InlineData("add|carol|--password-stdin", "short-pw\n", "at least 12 characters")]
+    public async Task Add_WithBadInputOnAFreshDataDirectory_ExitsTwoAndCreatesNoStore(string args, string stdin, string message)
+    {
+        var result = await RunAsync(["users", .. args.Split('|')], stdin);
+
+        result.ExitCode.ShouldBe(2, result.Describe());
+        result.Stderr.ShouldHaveSingleItem().ShouldContain(message);
+        Directory.Exists(Data).ShouldBeFalse();
+    }
+
     [Fact]
     public async Task Users_RemovingTheLastAdmin_IsRefused_UntilAnotherAdminExists()
     {

@@ -117,13 +117,23 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         return gateway;
     }
 
-    /// <summary>Runs the gateway to its end (for invocations that are expected to exit by themselves).</summary>
+    /// <summary>
+    /// Runs the gateway to its end (for invocations that are expected to exit by themselves); <paramref name="standardInput"/>,
+    /// when given, is written to its stdin, which is then closed.
+    /// </summary>
     public static async Task<(int ExitCode, IReadOnlyList<string> Stdout, IReadOnlyList<string> Stderr)> RunAsync(
         IEnumerable<string> args,
         string workingDirectory,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? standardInput = null)
     {
         await using var gateway = Start(args, workingDirectory, environment);
+        if (standardInput is not null)
+        {
+            await gateway._process.StandardInput.WriteAsync(standardInput);
+            gateway._process.StandardInput.Close();
+        }
+
         var exitCode = await gateway.WaitForExitAsync();
         return (exitCode, gateway.StandardOutput, gateway.StandardError);
     }

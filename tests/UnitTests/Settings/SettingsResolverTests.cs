@@ -150,6 +150,25 @@ public sealed class SettingsResolverTests
         e.Message.ShouldStartWith("invalid --database: ");
     }
 
+    [Theory]
+    [InlineData("Port=5432;Database=onemcp;Username=onemcp")]
+    [InlineData("Host=;Database=onemcp")]
+    [InlineData("Host= ;;")]
+    public void ResolveStorage_WithAConnectionStringWithoutAHost_SaysSo(string connectionString)
+    {
+        var e = Should.Throw<InvalidSettingException>(() => Resolver(new() { ["--database"] = connectionString }).ResolveStorage());
+
+        e.Message.ShouldStartWith("invalid --database: the PostgreSQL connection string names no Host");
+    }
+
+    [Fact]
+    public void ResolveStorage_WithSettingsNpgsqlRefusesTogether_SaysSoAtOnce()
+    {
+        // Parses key by key, but Npgsql refuses the combination when a connection is created.
+        Should.Throw<InvalidSettingException>(() => Resolver(new() { ["--database"] = "Host=db;Database=onemcp;Pooling=false;Multiplexing=true" }).ResolveStorage())
+            .Message.ShouldStartWith("invalid --database: ");
+    }
+
     [Fact]
     public void ResolveStorage_WithADataDirVariable_UsesItsFullPath()
     {
