@@ -30,6 +30,16 @@ public static class BackendErrorRedaction
         return error;
     }
 
+    /// <summary>
+    /// <paramref name="text"/> (a line of the backend's standard error, a failure that quotes it) without the values of
+    /// <paramref name="settings"/> nobody is shown (<see cref="SecretValuesOf"/>): what the gateway writes to its log.
+    /// </summary>
+    public static string? WithoutSecrets(string? text, BackendSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Redact(text, SecretValuesOf(settings));
+    }
+
     /// <summary><paramref name="error"/> without what <paramref name="settings"/> say about how the backend is started.</summary>
     public static string? ForMember(string? error, BackendSettings settings)
     {

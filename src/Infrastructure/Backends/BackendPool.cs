@@ -16,7 +16,8 @@ public sealed partial class BackendPool(
     IBackendEventSink events,
     TimeProvider time,
     ILoggerFactory loggerFactory,
-    PerUser.PerUserBackends perUser) : IBackendPool, IBackendRuntime, IAsyncDisposable
+    PerUser.PerUserBackends perUser,
+    OAuth.BackendTokenSource tokens) : IBackendPool, IBackendRuntime, IAsyncDisposable
 {
     /// <summary>
     /// How many backends connect at once: twice the machine's cores, at least 5 (1MCP's fixed number) and at most 64.
@@ -203,6 +204,14 @@ public sealed partial class BackendPool(
     private async Task StopAsync(IPooledBackend backend)
     {
         await backend.DisposeAsync();
+
+        // Its shared OAuth tokens cached in memory are read from the store again, where a removal has deleted them: a
+        // backend added again under the same name must not be called with the removed one's (a per-user backend's
+        // entry forgets its users' own tokens itself).
+        if (!backend.Settings.IsPerUser)
+        {
+            tokens.Forget(backend.Name, owner: null);
+        }
 
         // Sessions that could see it must refresh their lists now that it is gone.
         events.BackendChanged(backend, CapabilityKinds.All);

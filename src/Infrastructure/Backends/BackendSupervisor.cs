@@ -139,7 +139,7 @@ internal sealed partial class BackendSupervisor(
                 if (!settings.RestartOnExit)
                 {
                     state.Exited($"The server process exited ({reason}); 'restartOnExit' is off.");
-                    LogExited(logger, Name.Value, reason);
+                    LogExited(logger, Name.Value, Loggable(reason));
                     return;
                 }
 
@@ -158,13 +158,13 @@ internal sealed partial class BackendSupervisor(
 
                 var delay = settings.RestartDelay * (1 << Math.Min(restarts - 1, 4));
                 state.Restarting($"The server process exited ({reason}); restart {restarts} in {delay.TotalSeconds:0.#} s.", restarts);
-                LogRestarting(logger, Name.Value, reason, restarts, delay.TotalMilliseconds);
+                LogRestarting(logger, Name.Value, Loggable(reason), restarts, delay.TotalMilliseconds);
                 await Task.Delay(delay, time, stopping);
             }
             else
             {
                 // An HTTP backend that restarted forgets our session (404): open a fresh one right away.
-                LogSessionLost(logger, Name.Value, BackendFailures.DescribeExit(completion));
+                LogSessionLost(logger, Name.Value, Loggable(BackendFailures.DescribeExit(completion)));
                 state.ConnectionLost("The connection was lost; reconnecting.");
             }
         }
@@ -199,8 +199,13 @@ internal sealed partial class BackendSupervisor(
                 var message = BackendFailures.DescribeConnectFailure(e);
                 var unauthorized = BackendFailures.IsUnauthorized(e);
                 state.AttemptFailed(message, awaitingOAuth: unauthorized);
-                LogConnectFailed(logger, Name.Value, attempt, message);
-                LogConnectFailure(logger, Name.Value, attempt, e);
+                LogConnectFailed(logger, Name.Value, attempt, Loggable(message));
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    var error = Loggable(e.ToString());
+                    LogConnectFailure(logger, Name.Value, attempt, error);
+                }
+
                 if (attempt > ConnectBackoff.Length || unauthorized)
                 {
                     return null;
@@ -226,7 +231,7 @@ internal sealed partial class BackendSupervisor(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(settings.ConnectionTimeout);
         var transport = new ProgressOnArrivalTransport(
-            factory.CreateTransport(settings, backend.Owner, progress, line => LogStderr(logger, Name.Value, line), OnTokenRejected, out var route), progress, logger);
+            factory.CreateTransport(settings, backend.Owner, progress, LogStderrLine, OnTokenRejected, out var route), progress, logger);
         McpClient? client = null;
         BackendListen? listen = null;
         try
@@ -270,6 +275,19 @@ internal sealed partial class BackendSupervisor(
         if (client is not null)
         {
             await client.DisposeAsync();
+        }
+    }
+
+    // What the backend writes to its standard error, and the failures that quote it, go to the log without the values
+    // of its env, headers and OAuth client secret: a server refusing its API key often prints the key.
+    private string Loggable(string text) => BackendErrorRedaction.WithoutSecrets(text, Settings)!;
+
+    private void LogStderrLine(string line)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var loggable = Loggable(line);
+            LogStderr(logger, Name.Value, loggable);
         }
     }
 
@@ -330,9 +348,10 @@ internal sealed partial class BackendSupervisor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: connect attempt {Attempt} failed: {Reason}")]
     private static partial void LogConnectFailed(ILogger logger, string server, int attempt, string reason);
 
-    // The warning above is what operators read; the exception behind it, stack trace included, goes to the debug log.
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the error behind connect attempt {Attempt}")]
-    private static partial void LogConnectFailure(ILogger logger, string server, int attempt, Exception exception);
+    // The warning above is what operators read; the exception behind it, stack trace included, goes to the debug log
+    // (as text, so the backend's secrets can be cut out of what it quotes).
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the error behind connect attempt {Attempt}: {Error}")]
+    private static partial void LogConnectFailure(ILogger logger, string server, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} exited ({Reason}) and is not restarted (restartOnExit is off)")]
     private static partial void LogExited(ILogger logger, string server, string reason);

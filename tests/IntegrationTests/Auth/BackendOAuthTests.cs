@@ -217,6 +217,29 @@ public sealed class BackendOAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RemovingABackend_DeletesItsCredentials_EvenWhenItIsAddedAgainUnderTheSameName()
+    {
+        const string Added = "safe";
+        var (backend, _, admin) = await StartAsync();
+        var definition = ConfigBuilder.HttpServer(backend.McpUrl, ["secure"]);
+        definition["name"] = Added;
+        await AddBackendAsync(admin, definition);
+        await AuthorizeAndApproveAsync(admin, Added);
+
+        using (var removed = await admin.DeleteAsync($"/api/backends/{Added}"))
+        {
+            removed.StatusCode.ShouldBe(HttpStatusCode.NoContent, await removed.Content.ReadAsStringAsync());
+        }
+
+        await AddBackendAsync(admin, definition);
+        var again = await BackendAsync(admin, Added, b => b["runtime"]!["status"]!.GetValue<string>() != "connecting");
+
+        // The removed backend's tokens went with it: the one added under its name is authorized afresh, not called with them.
+        again["runtime"]!["status"]!.GetValue<string>().ShouldBe("awaitingOAuth");
+        again["runtime"]!["oauth"]!["authorized"]!.GetValue<bool>().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task ShortLivedTokens_AreRefreshedBeforeTheyExpire_AndAFailedRefreshSendsTheBackendBackToAwaitingOAuth()
     {
         // The gateway's clock is moved by hand: half a lifetime passes between calls without waiting for it.
@@ -346,11 +369,19 @@ public sealed class BackendOAuthTests : IAsyncLifetime
         using var callback = await admin.GetAsync(consent.Redirect.Location);
         using var approve = await admin.PostAsync($"/api/authorization-requests/{RequestIdFrom(callback)}/approve", content: null);
         approve.StatusCode.ShouldBe(HttpStatusCode.OK, await approve.Content.ReadAsStringAsync());
-        await VaultAsync(admin, b => b["runtime"]!["oauth"]!["authorized"]!.GetValue<bool>());
+        await BackendAsync(admin, backend, b => b["runtime"]!["oauth"]!["authorized"]!.GetValue<bool>());
     }
 
-    private static Task<JsonObject> VaultAsync(HttpClient admin, Func<JsonObject, bool> until) =>
-        Eventually.ValueAsync(async () => (await admin.GetFromJsonAsync<JsonObject>("/api/backends/vault"))!, until, "the vault backend's state");
+    private static async Task AddBackendAsync(HttpClient admin, JsonObject definition)
+    {
+        using var created = await admin.PostAsJsonAsync("/api/backends", definition);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+    }
+
+    private static Task<JsonObject> VaultAsync(HttpClient admin, Func<JsonObject, bool> until) => BackendAsync(admin, "vault", until);
+
+    private static Task<JsonObject> BackendAsync(HttpClient admin, string name, Func<JsonObject, bool> until) =>
+        Eventually.ValueAsync(async () => (await admin.GetFromJsonAsync<JsonObject>($"/api/backends/{name}"))!, until, $"the {name} backend's state");
 
     private static async Task<McpClient> ConnectWithTokenAsync(GatewayUnderTest gateway, NotificationLog? listChanged = null)
     {

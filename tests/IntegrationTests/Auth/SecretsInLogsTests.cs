@@ -1,13 +1,18 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using OneMcp.Application.Backends;
 using OneMcp.IntegrationTests.Support;
 using OneMcp.IntegrationTests.Support.OAuth;
 
 namespace OneMcp.IntegrationTests.Auth;
 
-/// <summary>A whole OAuth flow at debug level leaves no token, code, verifier, secret or password in the logs.</summary>
+/// <summary>
+/// A whole OAuth flow at debug level leaves no token, code, verifier, secret or password in the logs; a backend that
+/// prints its own credential to its standard error leaves it there neither.
+/// </summary>
 public sealed class SecretsInLogsTests
 {
     [Fact]
@@ -61,6 +66,28 @@ public sealed class SecretsInLogsTests
         {
             capture.Lines.Where(l => l.Contains(secret, StringComparison.Ordinal)).ShouldBeEmpty();
         }
+    }
+
+    [Fact]
+    public async Task ABackendPrintingItsSecretToStandardError_AtDebugLevel_IsLoggedWithoutTheSecret()
+    {
+        var capture = new LogCapture();
+        const string Secret = "sk-a-key-nobody-may-log";
+        var refusing = new JsonObject
+        {
+            ["command"] = "sh",
+            ["args"] = new JsonArray("-c", "echo \"invalid API key $API_KEY\" >&2; exit 3"),
+            ["env"] = new JsonObject { ["API_KEY"] = Secret },
+        };
+
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            new ConfigBuilder().Add("refusing", refusing),
+            adjust: o => o with { LogLevel = LogLevel.Debug },
+            configureBuilder: b => b.Logging.AddProvider(capture));
+
+        gateway.Backend("refusing").State.Status.ShouldBe(BackendStatus.Error);
+        capture.Lines.Where(l => l.Contains(Secret, StringComparison.Ordinal)).ShouldBeEmpty();
+        capture.Lines.ShouldContain(l => l.Contains("invalid API key ********", StringComparison.Ordinal));
     }
 
     /// <summary>The token with its last characters changed: the same shape, not a valid token.</summary>

@@ -123,13 +123,14 @@ public sealed partial class BackendTokenSource(
     }
 
     /// <summary>
-    /// Forgets what is cached of the owner's tokens for the backend: the next request reads the store again. The entry
+    /// Forgets what is cached of the owner's tokens for the backend (null owner: its shared tokens, when it left the pool):
+    /// the next request reads the store again. The entry
     /// itself stays, with its gate: a renewal still running with the old refresh token ends before the store is read
     /// again (two renewals of one refresh token never overlap in this process), and renewed tokens the store has not
     /// taken yet are offered to it on the next request, before any token is handed out (tokens the user obtained
     /// meanwhile win).
     /// </summary>
-    public void Forget(ServerName backend, ConnectionOwner owner)
+    public void Forget(ServerName backend, ConnectionOwner? owner)
     {
         if (_entries.TryGetValue(Key(backend, owner), out var entry))
         {
@@ -138,7 +139,7 @@ public sealed partial class BackendTokenSource(
     }
 
     /// <summary>
-    /// Forgets, as <see cref="Forget(ServerName, ConnectionOwner)"/> does, what is cached of every user's own tokens for
+    /// Forgets, as <see cref="Forget(ServerName, Nullable{ConnectionOwner})"/> does, what is cached of every user's own tokens for
     /// the per-user backend: it left the pool, and its users' rows went with its definition. A backend added again under
     /// the same name must not reach anyone with the tokens they had given the one removed.
     /// </summary>
