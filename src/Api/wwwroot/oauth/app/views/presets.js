@@ -1,6 +1,6 @@
 // Presets: named tag filters a client selects with /mcp?preset=<name>. Everyone sees each preset's filter, the backends it
 // selects now and the URL to hand out; admins add, edit and remove them. Sessions opened with a preset follow its edits.
-import { h, setText, chips, reconcile, td, field } from '../dom.js';
+import { h, setText, setName, chips, reconcile, td, field } from '../dom.js';
 
 /** The URL a client connects to for this preset, as this browser reaches the gateway. */
 const urlOf = name => `${location.origin}/mcp?preset=${encodeURIComponent(name)}`;
@@ -78,7 +78,7 @@ export function create(ctx) {
     const urlCell = td('Client URL', null, h('div', { class: 'inline' }, url, copyButton));
     if (!admin) {
       row.append(
-        td('Preset', { class: 'name' }, h('span', { class: 'preset-name' }), h('span', { class: 'status-note description-text' })),
+        td('Preset', { class: 'name' }, h('span', { class: 'preset-name title' }), h('span', { class: 'status-note description-text' })),
         td('Filter', { class: 'filter' }, h('code', { class: 'filter-text' })),
         td('Selects now', null, h('span', { class: 'chips backends' })),
         urlCell);
@@ -107,7 +107,7 @@ export function create(ctx) {
       ctx.act(remove, () => api.del(path).then(() => row.remove()), `Preset ${name} removed.`);
     });
     row.append(
-      td('Preset', { class: 'name' }, h('span', { class: 'preset-name' }), description),
+      td('Preset', { class: 'name' }, h('span', { class: 'preset-name title' }), description),
       td('Filter', { class: 'filter' }, expression, h('span', { class: 'status-note canonical' })),
       td('Selects now', null, h('span', { class: 'chips backends' })),
       urlCell,
@@ -116,7 +116,7 @@ export function create(ctx) {
   }
 
   function updateRow(row, preset) {
-    setText(row.querySelector('.preset-name'), preset.name);
+    setName(row.querySelector('.preset-name'), preset.name);
     chips(row.querySelector('.backends'), preset.backends);
     if (!admin) {
       setText(row.querySelector('.filter-text'), preset.filter);
