@@ -10,7 +10,8 @@ namespace OneMcp.IntegrationTests.Browser;
 /// <summary>
 /// The dashboard as an administrator uses it every day (a real gateway, auth off): a per-user backend offers no action
 /// on the gateway's shared OAuth account and says why it is not connected yet; the longest names the gateway accepts
-/// (presets, tags, users) stay on one line without pushing the page sideways.
+/// (presets, tags, users) stay on one line without pushing the page sideways; and an edit refused because another
+/// change was saved first (409) can be saved again, rather than failing until the page is reloaded.
 /// </summary>
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardEverydayBrowserTests(BrowserFixture browser)
@@ -66,6 +67,60 @@ public sealed class DashboardEverydayBrowserTests(BrowserFixture browser)
 
             await BrowserFixture.SaveScreenshotAsync(page, "dashboard-users-longest-name");
         });
+    }
+
+    [Fact]
+    public async Task BackendEdit_WhenTheBackendWasDisabledMeanwhile_SaysSoKeepsTheEdit_AndSavesItTheSecondTime()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        using var rest = new RestClient(gateway);
+        (await rest.PostAsync("/api/backends", PerUserHttp("notes", "old"))).Status.ShouldBe(System.Net.HttpStatusCode.Created);
+
+        await OnPageAsync(gateway, "/oauth#backends", async page =>
+        {
+            var notes = page.Locator("tr[data-backend=\"notes\"]");
+            await notes.GetByRole(AriaRole.Button, new() { Name = "Edit", Exact = true }).ClickAsync();
+            await page.GetByLabel("Tags").FillAsync("new");
+            await notes.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("notes disabled.");
+            var save = page.GetByRole(AriaRole.Button, new() { Name = "Save changes", Exact = true });
+
+            await save.ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("notes was changed meanwhile");
+            await Expect(page.GetByLabel("Tags")).ToHaveValueAsync("new");
+            await save.ClickAsync();
+
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("notes saved.");
+        });
+        var saved = (await rest.GetAsync("/api/backends/notes")).Json!;
+        saved["tags"]!.ToJsonString().ShouldBe("[\"new\"]");
+        saved["enabled"]!.GetValue<bool>().ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task PresetSave_WhenSomeoneElseSavedItMeanwhile_SaysWhatItReadsNowKeepsTheEdit_AndSavesItTheSecondTime()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        using var rest = new RestClient(gateway);
+        (await rest.PostAsync("/api/presets", new JsonObject { ["name"] = "dev", ["expression"] = "web" })).Status.ShouldBe(System.Net.HttpStatusCode.Created);
+
+        await OnPageAsync(gateway, "/oauth#presets", async page =>
+        {
+            var dev = page.Locator("tr[data-preset=\"dev\"]");
+            var expression = dev.Locator("input.expression");
+            await Expect(expression).ToHaveValueAsync("web");
+            await expression.FillAsync("web and not prod");
+            (await rest.PutAsync("/api/presets/dev", new JsonObject { ["expression"] = "db", ["expectedVersion"] = 1 })).Status.ShouldBe(System.Net.HttpStatusCode.OK);
+            var save = dev.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true });
+
+            await save.ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Someone else saved the preset dev meanwhile: its filter is now db.");
+            await Expect(expression).ToHaveValueAsync("web and not prod");
+            await save.ClickAsync();
+
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Preset dev saved");
+        });
+        (await rest.GetAsync("/api/presets/dev")).Str("expression").ShouldBe("web and not prod");
     }
 
     private static JsonObject PerUserHttp(string name, string tag) => new JsonObject

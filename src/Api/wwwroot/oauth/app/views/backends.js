@@ -231,8 +231,13 @@ function backendForm(ctx) {
       ctx.fail(error);
       return;
     }
+    const path = editing ? `/api/backends/${api.seg(editing.name)}` : null;
+    // An edit saved meanwhile (or an Enable/Disable): the form takes that version and keeps what was typed.
     const result = editing
-      ? await ctx.act(submit, () => api.put(`/api/backends/${api.seg(editing.name)}`, { ...body, expectedVersion: editing.version }), `${editing.name} saved.`)
+      ? await ctx.act(submit, () => api.put(path, { ...body, expectedVersion: editing.version }).catch(error => api.rebaseOnConflict(error, path,
+        current => { editing = current; },
+        current => `${current.name} was changed meanwhile (by someone else, or by Enable or Disable). Your edit is still here: Save changes again to replace the saved definition with it.`)),
+      `${editing.name} saved.`)
       : await ctx.act(submit, () => api.post('/api/backends', { name: name.value.trim(), ...body }), `${name.value.trim()} added.`);
     if (result !== undefined) {
       reset();

@@ -95,7 +95,11 @@ export function create(ctx) {
     save.addEventListener('click', async () => {
       // Based on the version shown: an edit saved meanwhile elsewhere is not overwritten (409, said in the banner).
       const body = { expression: expression.value.trim(), description: description.value.trim(), expectedVersion: Number(row.dataset.version) };
-      const saved = await ctx.act(save, () => api.put(path, body), preset => `Preset ${name} saved: it selects ${selectsText(preset)}.`);
+      // Else, the row takes the version saved meanwhile (the refresh leaves an edited row alone) and keeps the edit.
+      const saved = await ctx.act(save, () => api.put(path, body).catch(error => api.rebaseOnConflict(error, path,
+        current => { row.dataset.version = String(current.version); },
+        current => `Someone else saved the preset ${name} meanwhile: its filter is now ${current.expression}. Your edit is still here: Save again to replace theirs.`)),
+      preset => `Preset ${name} saved: it selects ${selectsText(preset)}.`);
       if (saved?.name) {
         delete row.dataset.dirty;
         updateRow(row, saved);
