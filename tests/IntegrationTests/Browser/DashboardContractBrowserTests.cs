@@ -256,6 +256,40 @@ public sealed class DashboardContractBrowserTests(BrowserFixture browser)
         }
     }
 
+    [Fact]
+    public async Task Requests_ApproveWithNoTagTicked_SendsNothing_AndApprovingSomeTagsSaysWhichOnes()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        var page = await browser.NewPageAsync();
+        var api = await FakeApi.RouteAsync(page, "admin");
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            page.SetDefaultNavigationTimeout(BrowserTimeouts.NavigationMs);
+            await page.GotoAsync(gateway.Url("/oauth#requests").ToString());
+            var card = page.Locator("[data-request=\"r2\"]");
+            await Expect(card).ToContainTextAsync("Claude Desktop for bob asks for tag:web, tag:db");
+            var approve = card.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true });
+
+            await card.GetByLabel("tag:web", new() { Exact = true }).UncheckAsync();
+            await card.GetByLabel("tag:db", new() { Exact = true }).UncheckAsync();
+            await approve.ClickAsync();
+
+            await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Tick at least one tag to grant, or Deny the request.");
+            api.Changes.ShouldBeEmpty();
+
+            await card.GetByLabel("tag:web", new() { Exact = true }).CheckAsync();
+            await approve.ClickAsync();
+
+            await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Approved with tag:web only: Claude Desktop for bob asks for tag:web, tag:db.");
+            api.Changes.ShouldBe(["POST /api/authorization-requests/r2/approve {\"scopes\":[\"tag:web\"]}"]);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     /// <summary>The REST API of docs/dashboard-api.md answered in the browser, recording every change.</summary>
     private sealed class FakeApi
     {

@@ -126,6 +126,26 @@ public sealed class BackendApiTests
     }
 
     [Fact]
+    public async Task AuthorizeAndRestartOAuth_WhenTheBackendHasPerUserCredentials_AreRefusedAndChangeNothing()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder());
+        using var rest = new RestClient(gateway);
+        var notes = JsonNode.Parse("""
+            {"name": "notes", "url": "http://127.0.0.1:9/mcp", "credentials": "perUser", "oauth": {"clientId": "client-1"}}
+            """)!;
+        (await rest.PostAsync("/api/backends", notes)).Status.ShouldBe(HttpStatusCode.Created);
+        var before = await rest.BackendsFingerprintAsync();
+
+        var restart = (await rest.PostAsync("/api/backends/notes/oauth/restart")).ShouldBeProblem(HttpStatusCode.BadRequest);
+        var authorize = (await rest.PostAsync("/api/backends/notes/oauth/authorize")).ShouldBeProblem(HttpStatusCode.BadRequest);
+
+        restart.Str("code").ShouldBe("backend.oauth_per_user");
+        authorize.Str("code").ShouldBe("backend.oauth_per_user");
+        authorize.Str("detail")!.ShouldContain("My connections");
+        (await rest.BackendsFingerprintAsync()).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task Restart_WithoutAnMcpJson_KeepsTheBackendsAnEarlierMcpJsonAdded_WithTheirSwitches()
     {
         var store = Path.Combine(Path.GetTempPath(), "onemcp-tests", "store-" + Guid.NewGuid().ToString("N"));

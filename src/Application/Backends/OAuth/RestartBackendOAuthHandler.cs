@@ -8,7 +8,7 @@ public sealed class RestartBackendOAuthHandler(IBackendServiceRepository backend
 {
     public async Task<BackendView> Handle(RestartBackendOAuthCommand request, CancellationToken cancellationToken)
     {
-        var backend = await BackendOAuthRules.FindOAuthCapableAsync(backends, request.Name, cancellationToken);
+        var backend = await BackendOAuthRules.FindSharedOAuthCapableAsync(backends, request.Name, cancellationToken);
         await oauth.ForgetAsync(backend.Name, cancellationToken);
         await runtime.ReconnectAsync(backend.Name, cancellationToken);
         return BackendView.From(backend, pool);

@@ -8,7 +8,7 @@ public sealed class StartBackendAuthorizationHandler(IBackendServiceRepository b
 {
     public async Task<Uri> Handle(StartBackendAuthorizationCommand request, CancellationToken cancellationToken)
     {
-        var backend = await BackendOAuthRules.FindOAuthCapableAsync(backends, request.Name, cancellationToken);
+        var backend = await BackendOAuthRules.FindSharedOAuthCapableAsync(backends, request.Name, cancellationToken);
         return await oauth.BeginAsync(backend.Settings, request.Subject, request.DefaultRedirectUri, cancellationToken);
     }
 }

@@ -67,6 +67,18 @@ export const del = path => request('DELETE', path);
 
 export const seg = value => encodeURIComponent(value);
 
+/**
+ * For an edit refused because another one was saved first (409 version_conflict): reads what is saved now at path and
+ * hands it to rebase (which takes its version and keeps what the user typed, so that Save again replaces it knowingly),
+ * then throws an error saying so (message(current)). Any other error is thrown as it is.
+ */
+export async function rebaseOnConflict(error, path, rebase, message) {
+  if (error?.status !== 409 || error.problem?.code !== 'version_conflict') throw error;
+  const current = await get(path);
+  rebase(current);
+  throw new Error(message(current));
+}
+
 /** GET /api/session; a 404 (an older gateway) means auth is off. */
 export async function loadSession() {
   const session = await get('/api/session');

@@ -31,6 +31,15 @@ export function setText(el, text) {
   if (el.textContent !== value) el.textContent = value;
 }
 
+/**
+ * Sets a name shown on one line (ellipsized past its column's width, never broken mid-word: class "title" in a name
+ * cell) and keeps the whole name in its tooltip.
+ */
+export function setName(el, name) {
+  setText(el, name);
+  setAttr(el, 'title', name || null);
+}
+
 export function setAttr(el, name, value) {
   if (value === null || value === undefined || value === false) {
     if (el.hasAttribute(name)) el.removeAttribute(name);

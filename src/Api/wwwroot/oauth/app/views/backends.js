@@ -1,5 +1,5 @@
 // Backends: status of every backend, OAuth actions, enable/disable, and add/edit/remove for API backends.
-import { h, setText, setAttr, chips, reconcile, replaceIfChanged, td, timeEl, updateTime, splitList, field } from '../dom.js';
+import { h, setText, setAttr, setName, chips, reconcile, replaceIfChanged, td, timeEl, updateTime, splitList, field } from '../dom.js';
 
 /** The badge of a backend (docs/dashboard-api.md): [text, colour class, note, note class]. A backend connected
  * through OAuth is Connected like any other (DESIGN §6); the "OAuth" marker beside the badge says how. */
@@ -20,7 +20,8 @@ export function statusOf(backend) {
     case 'disconnected':
       return ['Disconnected', 'off', runtime.lastError ?? '', runtime.lastError ? 'err' : ''];
     case 'connecting':
-      return ['Connecting', 'info', '', ''];
+      // Why it is not connected yet, when the gateway says (a per-user backend waits for its first user's connection).
+      return ['Connecting', 'info', runtime.lastError ?? '', ''];
     case 'disabled':
       return ['Disabled', 'off', backend.disabledInConfig ? 'Disabled in mcp.json: enable it there' : '', ''];
     default:
@@ -66,10 +67,7 @@ export function create(ctx) {
 
   function updateRow(row, backend) {
     const [text, colour, note, noteClass] = statusOf(backend);
-    const title = row.querySelector('.title');
-    setText(title, backend.name);
-    // A long name is ellipsized (never broken mid-word); the whole name stays in the tooltip.
-    setAttr(title, 'title', backend.name);
+    setName(row.querySelector('.title'), backend.name);
     replaceIfChanged(row.querySelector('.origin'), backend.origin, () =>
       backend.origin === 'api' ? h('span', { class: 'chip origin', title: 'Added through the dashboard or the REST API', text: 'API' }) : null);
     const warning = row.querySelector('.warning');
@@ -97,9 +95,12 @@ export function create(ctx) {
     const runtime = backend.runtime ?? {};
     const oauth = runtime.oauth ?? {};
     const actions = [];
-    if (runtime.status === 'awaitingOAuth') actions.push('authorize');
+    // Authorize and Restart OAuth act on the one account the gateway holds for everyone: a per-user backend has none
+    // (each user connects their own under My connections), and the API refuses both for it.
+    const shared = backend.credentials !== 'perUser';
+    if (shared && runtime.status === 'awaitingOAuth') actions.push('authorize');
     if (oauth.pendingRequestId) actions.push('review');
-    if (oauth.required) actions.push('restart');
+    if (shared && oauth.required) actions.push('restart');
     // mcp.json's "disabled": true wins over the API's switch (enabling here would change nothing), so a backend
     // disabled there offers neither Enable nor Disable; its note says where to change it.
     if (!backend.disabledInConfig) actions.push(backend.enabled ? 'disable' : 'enable');
@@ -230,8 +231,13 @@ function backendForm(ctx) {
       ctx.fail(error);
       return;
     }
+    const path = editing ? `/api/backends/${api.seg(editing.name)}` : null;
+    // An edit saved meanwhile (or an Enable/Disable): the form takes that version and keeps what was typed.
     const result = editing
-      ? await ctx.act(submit, () => api.put(`/api/backends/${api.seg(editing.name)}`, { ...body, expectedVersion: editing.version }), `${editing.name} saved.`)
+      ? await ctx.act(submit, () => api.put(path, { ...body, expectedVersion: editing.version }).catch(error => api.rebaseOnConflict(error, path,
+        current => { editing = current; },
+        current => `${current.name} was changed meanwhile (by someone else, or by Enable or Disable). Your edit is still here: Save changes again to replace the saved definition with it.`)),
+      `${editing.name} saved.`)
       : await ctx.act(submit, () => api.post('/api/backends', { name: name.value.trim(), ...body }), `${name.value.trim()} added.`);
     if (result !== undefined) {
       reset();

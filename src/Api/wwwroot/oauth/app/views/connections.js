@@ -1,7 +1,7 @@
 // My connections (every signed-in user): the per-user backends, what each needs (secrets the user enters for
 // themselves, an account at the backend) and what the user gave it. Secrets are write-only: an input is never
 // filled from the server, which only says when a value was set. Admins also see everyone's connections.
-import { h, setText, setAttr, reconcile, replaceIfChanged, td, timeEl, updateTime } from '../dom.js';
+import { h, setText, setAttr, setName, reconcile, replaceIfChanged, td, timeEl, updateTime } from '../dom.js';
 
 const STATUS = { connected: 'Connected', awaiting: 'Awaiting approval', none: 'Not connected' };
 
@@ -74,7 +74,7 @@ export function create(ctx) {
     });
 
     row.append(
-      td('Backend', { class: 'name' }, h('span', { class: 'backend-name' }), h('span', { class: 'status-note transport' })),
+      td('Backend', { class: 'name' }, h('span', { class: 'backend-name title' }), h('span', { class: 'status-note transport' })),
       td('What it needs', { class: 'needs' }, secretsForm,
         h('p', { class: 'oauth-need' }, h('span', { class: 'oauth-text' }))),
       td('Status', null, h('span', { class: 'badge status' })),
@@ -85,7 +85,7 @@ export function create(ctx) {
 
   function updateRow(row, c) {
     const { secretsForm, connect, disconnect } = row.parts;
-    setText(row.querySelector('.backend-name'), c.backend);
+    setName(row.querySelector('.backend-name'), c.backend);
     setText(row.querySelector('.transport'), c.transport);
 
     // The inputs are rebuilt only when the backend's secrets change: a half-typed value survives the auto-refresh.

@@ -1,6 +1,6 @@
 // Presets: named tag filters a client selects with /mcp?preset=<name>. Everyone sees each preset's filter, the backends it
 // selects now and the URL to hand out; admins add, edit and remove them. Sessions opened with a preset follow its edits.
-import { h, setText, chips, reconcile, td, field } from '../dom.js';
+import { h, setText, setName, chips, reconcile, td, field } from '../dom.js';
 
 /** The URL a client connects to for this preset, as this browser reaches the gateway. */
 const urlOf = name => `${location.origin}/mcp?preset=${encodeURIComponent(name)}`;
@@ -78,7 +78,7 @@ export function create(ctx) {
     const urlCell = td('Client URL', null, h('div', { class: 'inline' }, url, copyButton));
     if (!admin) {
       row.append(
-        td('Preset', { class: 'name' }, h('span', { class: 'preset-name' }), h('span', { class: 'status-note description-text' })),
+        td('Preset', { class: 'name' }, h('span', { class: 'preset-name title' }), h('span', { class: 'status-note description-text' })),
         td('Filter', { class: 'filter' }, h('code', { class: 'filter-text' })),
         td('Selects now', null, h('span', { class: 'chips backends' })),
         urlCell);
@@ -95,7 +95,11 @@ export function create(ctx) {
     save.addEventListener('click', async () => {
       // Based on the version shown: an edit saved meanwhile elsewhere is not overwritten (409, said in the banner).
       const body = { expression: expression.value.trim(), description: description.value.trim(), expectedVersion: Number(row.dataset.version) };
-      const saved = await ctx.act(save, () => api.put(path, body), preset => `Preset ${name} saved: it selects ${selectsText(preset)}.`);
+      // Else, the row takes the version saved meanwhile (the refresh leaves an edited row alone) and keeps the edit.
+      const saved = await ctx.act(save, () => api.put(path, body).catch(error => api.rebaseOnConflict(error, path,
+        current => { row.dataset.version = String(current.version); },
+        current => `Someone else saved the preset ${name} meanwhile: its filter is now ${current.expression}. Your edit is still here: Save again to replace theirs.`)),
+      preset => `Preset ${name} saved: it selects ${selectsText(preset)}.`);
       if (saved?.name) {
         delete row.dataset.dirty;
         updateRow(row, saved);
@@ -107,7 +111,7 @@ export function create(ctx) {
       ctx.act(remove, () => api.del(path).then(() => row.remove()), `Preset ${name} removed.`);
     });
     row.append(
-      td('Preset', { class: 'name' }, h('span', { class: 'preset-name' }), description),
+      td('Preset', { class: 'name' }, h('span', { class: 'preset-name title' }), description),
       td('Filter', { class: 'filter' }, expression, h('span', { class: 'status-note canonical' })),
       td('Selects now', null, h('span', { class: 'chips backends' })),
       urlCell,
@@ -116,7 +120,7 @@ export function create(ctx) {
   }
 
   function updateRow(row, preset) {
-    setText(row.querySelector('.preset-name'), preset.name);
+    setName(row.querySelector('.preset-name'), preset.name);
     chips(row.querySelector('.backends'), preset.backends);
     if (!admin) {
       setText(row.querySelector('.filter-text'), preset.filter);

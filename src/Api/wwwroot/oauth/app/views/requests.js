@@ -31,8 +31,14 @@ export function create(ctx) {
     approve.addEventListener('click', () => {
       const boxes = [...scopes.querySelectorAll('input[type=checkbox]')];
       const chosen = boxes.filter(b => b.checked).map(b => b.value);
-      const body = boxes.length && chosen.length !== boxes.length ? { scopes: chosen } : {};
-      ctx.act(decision, () => api.post(`${path}/approve`, body), `Approved: ${describe(request)}.`);
+      // An approval that grants no tag gives the client nothing while its user is told it was approved.
+      if (boxes.length && !chosen.length) {
+        ctx.fail(new Error('Tick at least one tag to grant, or Deny the request.'));
+        return;
+      }
+      const some = boxes.length && chosen.length !== boxes.length;
+      ctx.act(decision, () => api.post(`${path}/approve`, some ? { scopes: chosen } : {}),
+        some ? `Approved with ${chosen.join(', ')} only: ${describe(request)}.` : `Approved: ${describe(request)}.`);
     });
     deny.addEventListener('click', () => ctx.act(decision, () => api.post(`${path}/deny`), `Denied: ${describe(request)}.`));
     return h('article', { class: 'card', role: 'listitem' },

@@ -1,6 +1,6 @@
 // Tag scopes: every tag, its description, the backends carrying it and who may grant it (admins edit): everyone,
 // administrators, or named users and members of named groups of the identity provider.
-import { h, setText, chips, reconcile, td, splitList, nextId } from '../dom.js';
+import { h, setText, setName, chips, reconcile, td, splitList, nextId } from '../dom.js';
 
 const POLICIES = [
   ['allUsers', 'Every user'],
@@ -68,7 +68,7 @@ export function create(ctx) {
         }
       });
       row.append(
-        td('Tag', { class: 'name' }, h('span', { class: 'tag-name' }), h('span', { class: 'status-note scope' })),
+        td('Tag', { class: 'name' }, h('span', { class: 'tag-name title' }), h('span', { class: 'status-note scope' })),
         td('Description', null, description),
         td('Backends', null, h('span', { class: 'chips' })),
         td('Who may grant it', null, h('div', { class: 'inline' }, policy, usersField, groupsField)),
@@ -76,7 +76,7 @@ export function create(ctx) {
       row.sync = sync;
     } else {
       row.append(
-        td('Tag', { class: 'name' }, h('span', { class: 'tag-name' }), h('span', { class: 'status-note scope' })),
+        td('Tag', { class: 'name' }, h('span', { class: 'tag-name title' }), h('span', { class: 'status-note scope' })),
         td('Description', { class: 'description-text' }),
         td('Backends', null, h('span', { class: 'chips' })),
         td('Who may grant it', { class: 'policy-text' }));
@@ -85,7 +85,7 @@ export function create(ctx) {
   }
 
   function updateRow(row, scope) {
-    setText(row.querySelector('.tag-name'), scope.tag);
+    setName(row.querySelector('.tag-name'), scope.tag);
     setText(row.querySelector('.scope'), scope.scope ?? `tag:${scope.tag}`);
     chips(row.querySelector('.chips'), scope.backends);
     if (!admin) {

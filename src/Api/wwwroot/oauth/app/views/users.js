@@ -1,6 +1,6 @@
 // Users (admins): the gateway's accounts; add, disable/enable, reset password, set role, remove. Users of the identity
 // provider sign in there: they have no password here (no reset), and the provider names their groups.
-import { h, setText, reconcile, replaceIfChanged, td, timeEl, updateTime, field } from '../dom.js';
+import { h, setText, setName, reconcile, replaceIfChanged, td, timeEl, updateTime, field } from '../dom.js';
 
 export function create(ctx) {
   const { api } = ctx;
@@ -81,7 +81,7 @@ export function create(ctx) {
       ctx.act(remove, () => api.del(path).then(() => row.remove()), `User ${name} removed.`);
     });
     row.append(
-      td('User', { class: 'name' }, h('span', { class: 'user-name' }), h('span', { class: 'status-note self' })),
+      td('User', { class: 'name' }, h('span', { class: 'user-name title' }), h('span', { class: 'status-note self' })),
       td('Role', null, h('div', { class: 'inline' }, roleSelect, setRole)),
       td('Status', null, h('span', { class: 'badge account-status' })),
       td('Signs in with', null, h('span', { class: 'source' }), h('span', { class: 'chips groups' })),
@@ -96,7 +96,7 @@ export function create(ctx) {
 
   function updateRow(row, user) {
     const name = user.userName;
-    setText(row.querySelector('.user-name'), name);
+    setName(row.querySelector('.user-name'), name);
     setText(row.querySelector('.self'), ctx.session?.user?.name === name ? 'You' : '');
     const select = row.querySelector('.role');
     if (!row.dataset.dirty && document.activeElement !== select && select.value !== user.role) select.value = user.role;
