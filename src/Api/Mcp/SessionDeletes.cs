@@ -9,9 +9,11 @@ namespace OneMcp.Api.Mcp;
 /// other request for an unknown session (ADR 0047): 404 with -32001. The SDK answered it 200, having ended nothing,
 /// and the MCP transport says a session id the server does not know gets 404. A session held by another replica was
 /// relayed to it before this (ADR 0031), another user's was answered the same 404 by the authentication, and the
-/// caller's own live session goes on to the SDK, which ends it.
+/// caller's own live session goes on to the SDK, which ends it. A legacy SSE session's id is not a session of /mcp
+/// either: the SDK answered 200 and ended nothing (the session lives until its <c>GET /sse</c> stream closes); it is
+/// answered the same 404 (ADR 0053).
 /// </summary>
-internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory directory)
+internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory directory, LegacySseSessions legacySessions)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -21,7 +23,7 @@ internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory dire
         return HttpMethods.IsDelete(request.Method)
             && PerServerPath.IsStreamableEndpoint(request.Method, request.Path.Value)
             && request.Headers[McpHeaders.SessionId].ToString() is { Length: > 0 } sessionId
-            && !directory.IsLocal(sessionId)
+            && (!directory.IsLocal(sessionId) || legacySessions.Contains(sessionId))
                 ? JsonRpcErrors.WriteSessionNotFoundAsync(context)
                 : next(context);
     }
