@@ -319,6 +319,22 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
         }
     }
 
+    [Theory]
+    [InlineData("/mcp")]
+    [InlineData("/mcp/alpha")]
+    public async Task Delete_WithoutASessionId_Gets400WithAJsonRpcError(string path)
+    {
+        // Before: 200 with an empty body, as if a session had been ended.
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, Gateway.Url(path));
+
+        using var answer = await _http.SendAsync(delete);
+
+        answer.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["error"]!;
+        ((int)error["code"]!).ShouldBe(-32600);
+        error["message"]!.ToString().ShouldContain("Mcp-Session-Id");
+    }
+
     [Fact]
     public async Task Delete_WithTheIdOfALegacySseSession_GetsTheJsonRpcErrorOfAnUnknownSession_AndTheSessionGoesOn()
     {
