@@ -74,6 +74,7 @@ public sealed class LegacySseEndTests : IAsyncLifetime, IStartupFilter
         _letGo.TrySetResult();
         var stream = await LegacySseStream.OpenAsync(_http, _gateway.Url("/sse"));
         await stream.InitializeAsync(_http);
+        var sessionId = stream.SessionId;
         var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var posting = PostAsync(stream.MessagesUrl, new HeldBackContent(System.Text.Encoding.UTF8.GetBytes(ToolsList), rest.Task));
         await _messageBeingRead.Task.WaitAsync(Eventually.DefaultTimeout);
@@ -84,6 +85,8 @@ public sealed class LegacySseEndTests : IAsyncLifetime, IStartupFilter
         using var answer = await posting.WaitAsync(Eventually.DefaultTimeout);
 
         await ShouldBeUnknownSessionAsync(answer);
+        var sessions = _gateway.Services.GetRequiredService<Api.Mcp.LegacySseSessions>();
+        await Eventually.TrueAsync(() => !sessions.Contains(sessionId), "the ended session to be forgotten");
     }
 
     /// <summary>Tells when the SDK begins reading the held-back message, and when it has finished with a legacy stream.</summary>
