@@ -1,4 +1,7 @@
 using System.Text.Json;
+using System.Threading.Channels;
+using ModelContextProtocol.Server;
+using OneMcp.Api.Mcp;
 
 namespace OneMcp.Api.Http;
 
@@ -41,23 +44,55 @@ internal sealed class LegacyMessageRefusals : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Runs <paramref name="next"/> (the SDK's message endpoint) with its refusals held, then answers them as JSON-RPC.</summary>
-    public static async Task ServeAsync(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Runs <paramref name="next"/> (the SDK's message endpoint) with its refusals held, then answers them as JSON-RPC.
+    /// A message for a session of <paramref name="sessions"/> that has ended is refused before the SDK takes it in.
+    /// </summary>
+    public static async Task ServeAsync(HttpContext context, RequestDelegate next, LegacySseSessions sessions)
     {
+        if (sessions.HasEnded(context.Request.Query["sessionId"].ToString()))
+        {
+            // Its stream has closed: the SDK would accept the message (202) into a session that no longer reads it.
+            await JsonRpcErrors.WriteSessionNotFoundAsync(context);
+            return;
+        }
+
         var refusals = new LegacyMessageRefusals(context.Response);
         context.Response.Body = refusals;
+        var ended = false;
         try
         {
             await next(context);
             await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+        catch (InvalidOperationException e) when (IsEndedTransport(e) && !context.Response.HasStarted)
+        {
+            // The session ended as the message came in: the SDK's transport refused it with an exception (a bare 500).
+            ended = true;
         }
         finally
         {
             context.Response.Body = refusals._inner;
         }
 
+        if (ended)
+        {
+            context.Response.Clear();
+            await JsonRpcErrors.WriteSessionNotFoundAsync(context);
+            return;
+        }
+
         await refusals.AnswerAsync(context);
     }
+
+    /// <summary>
+    /// What the SDK's legacy SSE transport throws at a message once its session has ended: "not connected" after it was
+    /// disposed, or its message channel closed while the message waited for room in it.
+    /// </summary>
+    private static bool IsEndedTransport(InvalidOperationException e) =>
+        e is ChannelClosedException
+        || (e.TargetSite?.DeclaringType is { } thrower
+            && (thrower == typeof(SseResponseStreamTransport) || thrower.DeclaringType == typeof(SseResponseStreamTransport)));
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

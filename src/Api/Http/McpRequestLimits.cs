@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using OneMcp.Api.Mcp;
 
 namespace OneMcp.Api.Http;
 
@@ -8,7 +9,7 @@ namespace OneMcp.Api.Http;
 /// server's bare 413), as it answers a body whose text cannot be read (not a bare 500) and a streamable HTTP POST
 /// whose body is not declared JSON (not a bare 415 or a 500); and maps the legacy SSE paths onto the SDK's.
 /// </summary>
-internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
+internal sealed class McpRequestLimits(RequestDelegate next, LegacySseSessions legacySessions, long maxBodyBytes)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -77,7 +78,7 @@ internal sealed class McpRequestLimits(RequestDelegate next, long maxBodyBytes)
 
         try
         {
-            await (legacyMessage ? LegacyMessageRefusals.ServeAsync(context, next) : next(context));
+            await (legacyMessage ? LegacyMessageRefusals.ServeAsync(context, next, legacySessions) : next(context));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
         {

@@ -34,6 +34,7 @@ internal static partial class GatewayMcp
     {
         services.AddHttpContextAccessor();
         services.AddSingleton<LiveSessions>();
+        services.AddSingleton<LegacySseSessions>();
         services
             .AddMcpServer(options => options.ServerInfo = ServerInfo)
             // Malformed fields are the client's error (-32602 naming the field), not a failure deep in deserialization.
@@ -213,6 +214,8 @@ internal static partial class GatewayMcp
         registry.Add(session);
         var live = http.Items[LiveSessionKey] as LiveSession;
         var liveSessions = live is null ? null : services.GetRequiredService<LiveSessions>();
+        var legacy = GatewayRoutes.IsStreamablePost(http.Request) ? null : services.GetRequiredService<LegacySseSessions>();
+        legacy?.Started(http, server.SessionId, cancellationToken);
         try
         {
             // Then recorded for the other replicas (ADR 0031), before the session answers anything.
@@ -227,6 +230,7 @@ internal static partial class GatewayMcp
         }
         finally
         {
+            legacy?.Ended(server.SessionId);
             liveSessions?.Remove(server.SessionId);
             registry.Remove(session.Id, out _);
             if (owners is not null && server.SessionId is { } endedId)

@@ -1,5 +1,6 @@
 using OneMcp.Api.Http;
 using OneMcp.Application.Gateway;
+using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Infrastructure.Replication;
 
 namespace OneMcp.Api.Mcp;
@@ -9,20 +10,34 @@ namespace OneMcp.Api.Mcp;
 /// other request for an unknown session (ADR 0047): 404 with -32001. The SDK answered it 200, having ended nothing,
 /// and the MCP transport says a session id the server does not know gets 404. A session held by another replica was
 /// relayed to it before this (ADR 0031), another user's was answered the same 404 by the authentication, and the
-/// caller's own live session goes on to the SDK, which ends it.
+/// caller's own live session goes on to the SDK, which ends it. A legacy SSE session's id is not a session of /mcp
+/// either: the SDK answered 200 and ended nothing (the session lives until its <c>GET /sse</c> stream closes); it is
+/// answered the same 404 (ADR 0053). A DELETE without an <c>Mcp-Session-Id</c> names no session: 400, as the SDK
+/// answers a GET without one (it answered the DELETE 200).
 /// </summary>
-internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory directory)
+internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory directory, LegacySseSessions legacySessions)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
+        if (!HttpMethods.IsDelete(request.Method) || !PerServerPath.IsStreamableEndpoint(request.Method, request.Path.Value))
+        {
+            return next(context);
+        }
 
-        // The header as the SDK reads it; without one the SDK answers its own 400.
-        return HttpMethods.IsDelete(request.Method)
-            && PerServerPath.IsStreamableEndpoint(request.Method, request.Path.Value)
-            && request.Headers[McpHeaders.SessionId].ToString() is { Length: > 0 } sessionId
-            && !directory.IsLocal(sessionId)
-                ? JsonRpcErrors.WriteSessionNotFoundAsync(context)
-                : next(context);
+        // The header as the SDK reads it. Without one the SDK answered 200 having ended nothing; a 2026-07-28 DELETE
+        // (no sessions to end) goes on to the SDK's own 405.
+        var sessionId = request.Headers[McpHeaders.SessionId].ToString();
+        if (sessionId.Length == 0)
+        {
+            return ProtocolEra.IsPerRequest(request.Headers[McpHeaders.ProtocolVersion])
+                ? next(context)
+                : JsonRpcErrors.WriteAsync(context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest,
+                    "The Mcp-Session-Id header is missing: a DELETE ends the session that header names.");
+        }
+
+        return !directory.IsLocal(sessionId) || legacySessions.Contains(sessionId)
+            ? JsonRpcErrors.WriteSessionNotFoundAsync(context)
+            : next(context);
     }
 }

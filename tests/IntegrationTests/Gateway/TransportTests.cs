@@ -319,6 +319,43 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
         }
     }
 
+    [Theory]
+    [InlineData("/mcp")]
+    [InlineData("/mcp/alpha")]
+    public async Task Delete_WithoutASessionId_Gets400WithAJsonRpcError(string path)
+    {
+        // Before: 200 with an empty body, as if a session had been ended.
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, Gateway.Url(path));
+
+        using var answer = await _http.SendAsync(delete);
+
+        answer.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["error"]!;
+        ((int)error["code"]!).ShouldBe(-32600);
+        error["message"]!.ToString().ShouldContain("Mcp-Session-Id");
+    }
+
+    [Fact]
+    public async Task Delete_WithTheIdOfALegacySseSession_GetsTheJsonRpcErrorOfAnUnknownSession_AndTheSessionGoesOn()
+    {
+        // Before: 200, as if the session had been ended; DELETE /mcp ends none of /sse (it lasts as long as its stream).
+        using var stream = await LegacySseStream.OpenAsync(_http, Gateway.Url("/sse"));
+        await stream.InitializeAsync(_http);
+
+        using var onMcp = await DeleteSessionAsync(Mcp, stream.SessionId);
+        using var onOneServer = await DeleteSessionAsync(Gateway.Url("/mcp/alpha").ToString(), stream.SessionId);
+
+        foreach (var answer in new[] { onMcp, onOneServer })
+        {
+            answer.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            var error = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["error"]!;
+            ((int)error["code"]!).ShouldBe(-32001);
+            error["message"]!.ToString().ShouldBe("Session not found");
+        }
+
+        (await stream.RequestAsync(_http, "tools/list", 2))["result"]!["tools"]!.AsArray().ShouldNotBeEmpty();
+    }
+
     [Fact]
     public async Task NewestProtocolRevisionClient_StillWorks()
     {

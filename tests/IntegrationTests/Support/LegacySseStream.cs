@@ -29,6 +29,35 @@ internal sealed class LegacySseStream : IDisposable
         return new LegacySseStream(response, reader, new Uri(sse, endpoint));
     }
 
+    /// <summary>The session's id, as the message URL carries it.</summary>
+    public string SessionId => System.Web.HttpUtility.ParseQueryString(MessagesUrl.Query)["sessionId"]!;
+
+    /// <summary>Sends a request and returns its answer from the stream (what arrives before it is passed over).</summary>
+    public async Task<JsonNode> RequestAsync(HttpClient http, string method, int id)
+    {
+        var request = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method };
+        using var content = new StringContent(request.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        using var posted = await http.PostAsync(MessagesUrl, content);
+        posted.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
+        while (true)
+        {
+            var message = JsonNode.Parse(await NextDataAsync(_reader))!;
+            if (message["id"] is { } answered && (int)answered == id)
+            {
+                return message;
+            }
+        }
+    }
+
+    /// <summary>Reads the stream until the gateway ends it.</summary>
+    public async Task ReadToEndAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await _reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
+    }
+
     /// <summary>Sends <c>initialize</c> and returns its answer from the stream: the session works.</summary>
     public async Task<JsonNode> InitializeAsync(HttpClient http)
     {
