@@ -55,6 +55,15 @@ internal static class FaultMiddleware
                 return;
             }
 
+            if (HttpMethods.IsPost(request.Method) && name == "unanswered")
+            {
+                // An event stream that ends before the answer, without an event id to resume it by: what a server whose
+                // session is deleted while the call runs sends.
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                return;
+            }
+
             if (HttpMethods.IsPost(request.Method) && name == "garbled")
             {
                 context.Response.Body = new PrefixedStream(context.Response.Body, context.Response);

@@ -94,7 +94,7 @@ public sealed class BackendStateMachine
         }
     }
 
-    /// <summary>A connected backend's session was lost; it is being reconnected at once.</summary>
+    /// <summary>A connected backend's session was lost; it is being reconnected (at once, or after a wait when it keeps losing them).</summary>
     public void ConnectionLost(string reason) => MoveFromConnected(BackendStatus.Connecting, reason);
 
     /// <summary>A connected stdio backend's process exited and is not restarted.</summary>

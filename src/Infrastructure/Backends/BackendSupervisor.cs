@@ -8,9 +8,9 @@ namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>
 /// Keeps one backend connected: connects (3 attempts with backoff, then ever more slowly), reconnects an HTTP
-/// backend that lost its session, and restarts a stdio backend that exited when its settings ask for it, until
-/// the restart budget is used up (a crash loop). Owns the backend's current client and moves its
-/// <see cref="BackendStateMachine"/>.
+/// backend that lost its session (at once, then ever more slowly while it keeps losing them), and restarts a stdio
+/// backend that exited when its settings ask for it, until the restart budget is used up (a crash loop). Owns the
+/// backend's current client and moves its <see cref="BackendStateMachine"/>.
 /// </summary>
 internal sealed partial class BackendSupervisor(
     BackendConnection backend,
@@ -104,6 +104,7 @@ internal sealed partial class BackendSupervisor(
     {
         var restarts = 0;
         var failures = 0;
+        var losses = 0;
         while (!stopping.IsCancellationRequested)
         {
             var client = await ConnectWithAttemptsAsync(stopping);
@@ -163,9 +164,28 @@ internal sealed partial class BackendSupervisor(
             }
             else
             {
-                // An HTTP backend that restarted forgets our session (404): open a fresh one right away.
-                LogSessionLost(logger, Name.Value, Loggable(BackendFailures.DescribeExit(completion)));
-                state.ConnectionLost("The connection was lost; reconnecting.");
+                // An HTTP backend that restarted forgets our session (404): the first loss opens a fresh one right away.
+                // One that loses every session soon after it was opened (it forgets them, or a load balancer sends our
+                // requests to a replica that never knew them) is reconnected ever more slowly, as a failed connect is:
+                // reconnecting at once every time would keep the gateway and the backend busy in a loop.
+                if (time.GetUtcNow() - connectedAt >= StableUptime)
+                {
+                    losses = 0;
+                }
+
+                losses++;
+                var reason = Loggable(BackendFailures.DescribeExit(completion));
+                if (losses == 1)
+                {
+                    LogSessionLost(logger, Name.Value, reason);
+                    state.ConnectionLost("The connection was lost; reconnecting.");
+                    continue;
+                }
+
+                var delay = RetryDelay.After(losses - 1, ConnectBackoff[0], MaxRetryAfterFailure);
+                LogSessionLostAgain(logger, Name.Value, reason, losses, delay.TotalMilliseconds);
+                state.ConnectionLost($"The connection was lost {losses} times in a row, each soon after it was opened; reconnecting in {delay.TotalSeconds:0.#} s.");
+                await Task.Delay(delay, time, stopping);
             }
         }
     }
@@ -364,6 +384,9 @@ internal sealed partial class BackendSupervisor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} lost its connection ({Reason}); reconnecting")]
     private static partial void LogSessionLost(ILogger logger, string server, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server} lost its connection ({Reason}) {Losses} times in a row; reconnecting in {DelayMs} ms")]
+    private static partial void LogSessionLostAgain(ILogger logger, string server, string reason, int losses, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: closing the client failed: {Reason}")]
     private static partial void LogDisposeFailed(ILogger logger, string server, string reason, Exception exception);

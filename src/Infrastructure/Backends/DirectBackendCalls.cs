@@ -142,9 +142,12 @@ internal sealed partial class DirectBackendCalls(
                 }
             }
 
+            // A response that ended without the answer and cannot be resumed (no event id): the backend accepted the
+            // request (a server whose session is deleted meanwhile ends its streams so), so the call fails as one whose
+            // answer is lost, naming the backend, and is not sent again.
             var result = stream.Answer is { } answer
                 ? DirectMessages.Result(answer, resultType)
-                : throw new McpException($"Streamable HTTP POST response completed without a reply to request with ID: {id}");
+                : throw Lost(id, "it cannot be resumed (it carried no event id)", inner: null);
 
             return DirectMessages.Answer(result, perRequest);
         }

@@ -44,6 +44,19 @@ public sealed class DirectCallFaultsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACallWhoseStreamEndsWithoutItsAnswerOrAnEventId_FailsNamingTheBackend()
+    {
+        var client = await _gateway.ConnectAsync();
+
+        // The backend accepted the call, then ended its stream without the answer and without an event id to resume it
+        // by (a server whose session was deleted under the call ends its streams so): the answer is lost.
+        var failure = await Should.ThrowAsync<McpException>(() => client.CallToolAsync("web_1mcp_unanswered").AsTask());
+
+        failure.Message.ShouldContain("Server 'web' lost the answer to tools/call");
+        failure.Message.ShouldContain("not sent again");
+    }
+
+    [Fact]
     public async Task ACallWhoseResumptionsFailWithA5xx_IsResumedAgain()
     {
         var client = await _gateway.ConnectAsync();

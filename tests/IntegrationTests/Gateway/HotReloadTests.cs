@@ -115,6 +115,36 @@ public sealed class HotReloadTests
         await Eventually.TrueAsync(() => !IsRunning(alphaBefore.Pid), "the old alpha process to end");
     }
 
+    [Theory]
+    [InlineData("stdio")]
+    [InlineData("http")]
+    public async Task Reload_WhenABackendRestartsWithACallInFlight_TheCallEndsWithTheDisconnectionAndTheNextOneReachesTheNewConnection(string transport)
+    {
+        await using var remote = transport == "http" ? await HttpTestServer.StartAsync("alpha") : null;
+        var config = new ConfigBuilder().Add("alpha", remote is null ? ConfigBuilder.StdioTestServer("alpha") : ConfigBuilder.HttpServer(remote.McpUrl));
+        await using var gateway = await GatewayUnderTest.StartAsync(config);
+        var client = await gateway.ConnectAsync();
+        var before = gateway.Backend("alpha");
+        var started = await SlowCallsStartedAsync(client);
+        var inFlight = client.CallToolAsync("alpha_1mcp_slow", AggregationTests.Args(("ms", 60_000))).AsTask();
+        await Eventually.ValueAsync(() => SlowCallsStartedAsync(client), n => n == started + 1, "the slow call to start");
+
+        config["alpha"][remote is null ? "env" : "headers"] = new JsonObject { ["ONEMCP_TEST_RELOAD"] = "1" };
+        await gateway.WriteConfigAsync(config);
+
+        // Whether it ran is unknown, so it is not sent again, neither to the old connection nor to the new one: the
+        // client is told which backend went away under it, in a JSON-RPC error.
+        var error = await Should.ThrowAsync<McpProtocolException>(inFlight);
+        error.Message.ShouldContain("Server 'alpha' disconnected while handling tools/call.");
+        await Eventually.TrueAsync(
+            () => !ReferenceEquals(gateway.Backend("alpha"), before) && gateway.Backend("alpha").State.Status == Application.Backends.BackendStatus.Connected,
+            "the restarted backend to connect");
+        AggregationTests.Text(await client.CallToolAsync("alpha_1mcp_echo", AggregationTests.Args(("message", "after the reload")))).ShouldBe("after the reload");
+    }
+
+    private static async Task<int> SlowCallsStartedAsync(McpClient client) =>
+        int.Parse(AggregationTests.Text(await client.CallToolAsync("alpha_1mcp_slow_started")), CultureInfo.InvariantCulture);
+
     internal static McpClientHandlers Recording(NotificationLog toolsChanged) => new()
     {
         NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, toolsChanged.Record)],

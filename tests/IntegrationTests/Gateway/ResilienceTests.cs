@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -117,6 +119,44 @@ public sealed class ResilienceTests
         pidAfter.ShouldNotBe(pidBefore);
         gateway.Backend("remote").State.Status.ShouldBe(BackendStatus.Connected);
     }
+
+    [Fact]
+    public async Task HttpBackend_ThatKeepsLosingItsSessions_IsReconnectedAtOnceThenEverMoreSlowly()
+    {
+        await using var backend = await HttpTestServer.StartAsync("forgetful");
+        await using var proxy = await SessionDroppingProxy.StartAsync(backend.McpUrl);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await GatewayUnderTest.StartAsync(
+            new ConfigBuilder().Add("forgetful", ConfigBuilder.HttpServer(proxy.McpUrl)),
+            configureBuilder: builder => builder.Services.AddSingleton<TimeProvider>(time));
+        await ConnectedAsync(gateway, proxy, sessions: 1);
+
+        // A backend that restarted forgets one session: a fresh one is opened at once.
+        await proxy.DropNextSessionAsync();
+        await ConnectedAsync(gateway, proxy, sessions: 2);
+
+        // One that loses every session soon after it is opened is not reconnected in a loop: it waits, a second, then two.
+        await proxy.DropNextSessionAsync();
+        await WaitingAsync(gateway, "lost 2 times in a row, each soon after it was opened; reconnecting in 1 s");
+        proxy.Initializes.ShouldBe(2);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await ConnectedAsync(gateway, proxy, sessions: 3);
+        await proxy.DropNextSessionAsync();
+        await WaitingAsync(gateway, "reconnecting in 2 s");
+        proxy.Initializes.ShouldBe(3);
+        time.Advance(TimeSpan.FromSeconds(2));
+        await ConnectedAsync(gateway, proxy, sessions: 4);
+    }
+
+    private static Task ConnectedAsync(GatewayUnderTest gateway, SessionDroppingProxy proxy, int sessions) =>
+        Eventually.TrueAsync(
+            () => gateway.Backend("forgetful").State.Status == BackendStatus.Connected && proxy.Initializes == sessions,
+            $"the backend to be connected in session {sessions}");
+
+    private static Task WaitingAsync(GatewayUnderTest gateway, string reason) =>
+        Eventually.TrueAsync(
+            () => gateway.Backend("forgetful").State is { Status: BackendStatus.Connecting, LastError: { } error } && error.Contains(reason, StringComparison.Ordinal),
+            $"the backend to wait before reconnecting ({reason})");
 
     [Fact]
     public async Task SseBackend_IsAggregatedLikeAnyOther()

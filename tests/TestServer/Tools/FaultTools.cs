@@ -51,6 +51,10 @@ internal sealed class FaultTools(ServerState state)
     [Description("Never runs: its POST is answered 404.")]
     public static string Gone() => "not refused";
 
+    [McpServerTool(Name = "unanswered")]
+    [Description("Never runs: its POST is answered with an event stream that ends at once, without the answer or an event id.")]
+    public static string Unanswered() => "not cut short";
+
     [McpServerTool(Name = "garbled")]
     [Description("Echoes message; its stream carries events that are not JSON-RPC messages before the answer.")]
     public static string Garbled([Description("Text to return.")] string message) => message;

@@ -44,7 +44,11 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
             new BackendCredentialStore(_neverOpened, new EphemeralDataProtectionProvider(), _time),
             new OneMcp.Infrastructure.Connections.UserConnectionStore(_neverOpened, new EphemeralDataProtectionProvider(), _time),
             new BackendOAuthHttp(_http), _time, NullLogger<BackendTokenSource>.Instance);
-        _runtime = new PerUserBackends(_events, _store, tokens, _time, NullLoggerFactory.Instance, (settings, owner, events, _) =>
+        _runtime = Runtime(tokens);
+    }
+
+    private PerUserBackends Runtime(BackendTokenSource tokens) =>
+        new(_events, _store, tokens, _time, NullLoggerFactory.Instance, (settings, owner, events, _) =>
         {
             var connection = new FakeUserConnection(settings, owner, events, _reaches, Catalogue, _firstAttempts.Task);
             lock (_connections)
@@ -54,7 +58,6 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
 
             return connection;
         });
-    }
 
     private static StdioBackendSettings PerUserStdio(int maxInstances = 20) => new()
     {
@@ -252,6 +255,31 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
         var after = await _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
         after.ShouldNotBeSameAs(before);
         ConnectionOf(Alice).Settings.Stdio().Environment["API_KEY"].ShouldBe("new-key");
+    }
+
+    [Fact]
+    public async Task Release_WhileTheUsersInstanceStops_TheInstanceHerNextCallStartsIsNotHandedHerOldTokens()
+    {
+        await using var database = await SqliteUserTokens.CreateAsync(PerUserStdio(), _time);
+        var runtime = Runtime(database.Source);
+        await ConnectAsync(Alice, "alice-key");
+        await database.StoreAsync(Alice, "alice-old-token");
+        (await database.Source.GetAccessTokenAsync(Files, Alice, CancellationToken.None)).ShouldBe("alice-old-token");
+        await using var entry = runtime.CreateEntry(PerUserStdio(), _slots);
+        var first = await runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
+        var stopping = new TaskCompletionSource();
+        ConnectionOf(Alice).HoldDispose = stopping.Task;
+
+        await database.RevokeAsync(Alice);
+        var release = runtime.ReleaseAsync(Files, Alice, CancellationToken.None);
+        await ConnectionOf(Alice).Disposing;
+        var next = await runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
+        var nextToken = await database.Source.GetAccessTokenAsync(Files, Alice, CancellationToken.None);
+        stopping.SetResult();
+        await release;
+
+        next.ShouldNotBeSameAs(first, "her call while the old instance stopped started a new one");
+        nextToken.ShouldBeNull("the new instance's first requests must carry what is stored now (nothing), not the revoked token");
     }
 
     [Fact]

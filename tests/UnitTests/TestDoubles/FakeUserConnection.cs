@@ -18,6 +18,7 @@ internal sealed class FakeUserConnection(
 {
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _disposing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile BackendState _state = new(BackendStatus.Connecting, null, null, 0);
 
     public ConnectionOwner Owner => owner;
@@ -75,12 +76,23 @@ internal sealed class FakeUserConnection(
 
     public ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public ValueTask DisposeAsync()
+    /// <summary>When set, disposing waits for it (after saying it began), so a test can act while the connection stops.</summary>
+    public Task? HoldDispose { get; set; }
+
+    /// <summary>Completes when the runtime began to dispose the connection.</summary>
+    public Task Disposing => _disposing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+    public async ValueTask DisposeAsync()
     {
+        _disposing.TrySetResult();
+        if (HoldDispose is { } hold)
+        {
+            await hold;
+        }
+
         _state = new BackendState(BackendStatus.Disconnected, null, null, 0);
         _disposed.TrySetResult();
         _firstAttempt.TrySetResult();
-        return ValueTask.CompletedTask;
     }
 
     private async Task ConnectAsync()

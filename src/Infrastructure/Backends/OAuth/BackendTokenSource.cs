@@ -157,6 +157,9 @@ public sealed partial class BackendTokenSource(
 
     private static void Forget(Entry entry)
     {
+        // The generation first: a read of the store still under way then finds it changed and reads again, whichever
+        // of the two it sees; cleared the other way round, it could mark the entry loaded with what it read before.
+        Interlocked.Increment(ref entry.Generation);
         entry.Loaded = false;
         entry.Failure = null;
         entry.Pause = null;
@@ -175,6 +178,7 @@ public sealed partial class BackendTokenSource(
     public void Use(ServerName backend, BackendTokenSet? tokens)
     {
         var entry = _entries.GetOrAdd(backend.Value, static _ => new Entry());
+        Interlocked.Increment(ref entry.Generation);
         entry.Tokens = tokens;
         entry.Unsaved = null;
         entry.Failure = null;
@@ -187,10 +191,17 @@ public sealed partial class BackendTokenSource(
         await entry.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (!entry.Loaded)
+            // Forgotten (or given new tokens) while the store was read: what was read may be from before the change that
+            // was committed meanwhile (a revoked connection), so it is not kept, and the store is read again.
+            while (!entry.Loaded)
             {
-                entry.Tokens = await _rows.LoadAsync(backend, owner, cancellationToken);
-                entry.Loaded = true;
+                var generation = Volatile.Read(ref entry.Generation);
+                var tokens = await _rows.LoadAsync(backend, owner, cancellationToken);
+                if (Volatile.Read(ref entry.Generation) == generation)
+                {
+                    entry.Tokens = tokens;
+                    entry.Loaded = true;
+                }
             }
         }
         finally
@@ -447,30 +458,6 @@ public sealed partial class BackendTokenSource(
         var margin = TimeSpan.FromTicks(Math.Min(RefreshMargin.Ticks, Math.Max(0, (expiresAt - tokens.IssuedAt).Ticks / 2)));
         return time.GetUtcNow() >= expiresAt - margin;
     }
-
-    private sealed class Entry
-    {
-        /// <summary>Held while the store is read into the entry and for the whole of a renewal, save included.</summary>
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        public volatile bool Loaded;
-
-        public volatile BackendTokenSet? Tokens;
-
-        /// <summary>Renewed tokens (in <see cref="Tokens"/>) the store could not take yet, and what it holds instead.</summary>
-        public volatile UnsavedTokens? Unsaved;
-
-        /// <summary>Why the tokens were dropped, until new ones are accepted or the credentials are forgotten.</summary>
-        public volatile string? Failure;
-
-        /// <summary>A refresh failed for a passing reason: until when the authorization server is not asked again.</summary>
-        public volatile RefreshPause? Pause;
-    }
-
-    private sealed record RefreshPause(string Reason, DateTimeOffset Until);
-
-    /// <summary>Renewed tokens to store over <paramref name="Basis"/> (the tokens they were renewed from), tried again from <paramref name="RetryAt"/>.</summary>
-    private sealed record UnsavedTokens(BackendTokenSet Tokens, BackendTokenSet Basis, DateTimeOffset RetryAt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Backend {Server}: the database cannot be reached, the OAuth access token is renewed once it is back")]
     private static partial void LogRefreshPostponed(ILogger logger, string server, Exception exception);

@@ -87,14 +87,10 @@ public sealed class PerUserBackends : IPerUserBackends
     public async Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {
         var entries = _entries.Keys.Where(e => backend is null || e.Name == backend).ToList();
-        await Task.WhenAll(entries.Select(e => e.ReleaseAsync(owner)));
 
-        // The change may have completed a user's connection: a backend with no catalogue yet can learn it now.
-        foreach (var entry in entries)
-        {
-            entry.LearnCatalogueIfNeeded();
-        }
-
+        // The tokens cached for the owner are forgotten before their instances stop, not after: once an instance is
+        // released, the owner's next call starts a new one at once, and it must read the committed change (a revoked
+        // connection has no tokens left) rather than be handed the old tokens for its first requests.
         var names = entries.Select(e => e.Name).ToHashSet();
         if (backend is { } named)
         {
@@ -104,6 +100,14 @@ public sealed class PerUserBackends : IPerUserBackends
         foreach (var name in names)
         {
             _tokens.Forget(name, owner);
+        }
+
+        await Task.WhenAll(entries.Select(e => e.ReleaseAsync(owner)));
+
+        // The change may have completed a user's connection: a backend with no catalogue yet can learn it now.
+        foreach (var entry in entries)
+        {
+            entry.LearnCatalogueIfNeeded();
         }
     }
 }
