@@ -46,7 +46,7 @@ public static class GatewayAuthenticationServiceCollectionExtensions
                 cookie.LoginPath = GatewayAuthPaths.Login;
                 cookie.LogoutPath = GatewayAuthPaths.Logout;
                 cookie.ReturnUrlParameter = "returnUrl";
-                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.ExpireTimeSpan = CookieSessions.Lifetime;
                 cookie.SlidingExpiration = true;
                 cookie.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
                 cookie.Events.OnSigningIn = CookieSessions.SigningInAsync;
