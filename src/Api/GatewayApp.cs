@@ -38,7 +38,7 @@ public static partial class GatewayApp
         builder.Services.AddControlPlaneApi();
         if (options.EnableAuth)
         {
-            builder.Services.AddGatewayAuth(options);
+            builder.Services.AddGatewayAuth(options, AuthPages.RateLimitedAsync);
             builder.Services.AddOAuthCrossOrigin();
         }
 

@@ -158,6 +158,28 @@ internal static partial class AuthPages
     public static Task UnavailableAsync(HttpContext context, string message) =>
         Html(context, Page("Temporarily unavailable", "<h1>Temporarily unavailable</h1>" + ErrorLine(message)), LoginCsp, StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
 
+    /// <summary>
+    /// A sign-in or authorization endpoint refused the browser's address for too many requests (429, see
+    /// <c>PerAddressRateLimits</c>; status and <c>Retry-After</c> already set): said plainly, in the forms' look.
+    /// </summary>
+    public static Task RateLimitedAsync(HttpContext context, TimeSpan retryAfter)
+    {
+        const string Title = "Too many requests";
+        return Html(
+            context,
+            Page(Title, "<h1>" + Title + "</h1>" + ErrorLine("Too many requests from this address. " + TryAgainIn(retryAfter))
+                + "<p><a href=\"/login\" id=\"back-to-sign-in\">Back to the sign-in page</a></p>"),
+            LoginCsp,
+            StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
+    }
+
+    /// <summary>"Try again in 3 minutes." (at least one minute, rounded up).</summary>
+    public static string TryAgainIn(TimeSpan wait)
+    {
+        var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
+        return $"Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.";
+    }
+
     /// <summary>A sign-in with the identity provider that did not end in a session: why, and the way back to the sign-in page.</summary>
     public static IResult SignInRefused(HttpContext context, string title, string message, int statusCode) => Html(
         context,

@@ -59,7 +59,7 @@ internal static partial class IdentityProviderEndpoints
     }
 
     private static async Task<IResult> CallbackAsync(
-        HttpContext context, IdentityProviderRules provider, OidcOptions oidc, IMediator mediator, TimeProvider time, ILoggerFactory loggers)
+        HttpContext context, IdentityProviderRules provider, OidcOptions oidc, AuthSettings settings, IMediator mediator, TimeProvider time, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(IdentityProviderEndpoints));
         var result = await context.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
@@ -89,7 +89,7 @@ internal static partial class IdentityProviderEndpoints
             return Refused(context, provider, $"{provider.DisplayName} did not say who you are (its answer has no 'sub').");
         }
 
-        var signIn = await mediator.Send(new SignInWithProviderCommand(identity), context.RequestAborted);
+        var signIn = await mediator.Send(new SignInWithProviderCommand(identity, settings.ScopeMatch, settings.ScopeValidation), context.RequestAborted);
         switch (signIn.Outcome)
         {
             case SignInOutcome.Succeeded:

@@ -48,9 +48,8 @@ internal static class LoginEndpoints
             var wait = result.LockedUntil is { } until ? until - time.GetUtcNow() : TimeSpan.Zero;
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
             return AuthPages.Login(
-                context, returnUrl, userName, $"Too many failed sign-ins from this address. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.", StatusCodes.Status429TooManyRequests);
+                context, returnUrl, userName, "Too many failed sign-ins from this address. " + AuthPages.TryAgainIn(wait), StatusCodes.Status429TooManyRequests);
         }
 
         if (!result.Succeeded)

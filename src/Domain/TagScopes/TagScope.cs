@@ -102,6 +102,31 @@ public sealed class TagScope : EditableAggregate
     }
 
     /// <summary>
+    /// The user is gone: their name leaves <see cref="AllowedUsers"/>, so that whoever gets the name next (a new user, a
+    /// provider's next first sign-in) does not inherit the right. A policy left naming nobody keeps the tag to
+    /// administrators rather than opening it to everyone. True when the policy named them.
+    /// </summary>
+    public bool ForgetUser(string userName, DateTimeOffset now)
+    {
+        if (Policy != GrantPolicy.NamedUsers || !AllowedUsers.Contains(userName, StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var remaining = AllowedUsers.Where(u => !string.Equals(u, userName, StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (remaining.Length == 0 && AllowedGroups.Count == 0)
+        {
+            RestrictToAdmins(now);
+        }
+        else
+        {
+            RestrictToUsers(remaining, AllowedGroups, now);
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Whether a signed-in user may grant this tag to a client on their own; <paramref name="groups"/> are the groups
     /// the identity provider named for them (none for a local user).
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using MediatR;
 using Microsoft.AspNetCore.Authentication;
@@ -16,12 +17,20 @@ namespace OneMcp.Infrastructure.Identity;
 /// is checked against the stored user (<see cref="GetUserAccountQuery"/>), so a deleted or disabled user is signed out on their next request (as
 /// their tokens are revoked), a changed role needs a new sign-in rather than keeping the old rights, and a changed
 /// password ends every cookie issued before it (the cookie carries a <see cref="UserAccount.PasswordStamp"/>).
-/// One user lookup per cookie request; only the dashboard uses the cookie.
+/// One user lookup per cookie request; only the dashboard uses the cookie. The cookie slides (each use within
+/// <see cref="Lifetime"/> renews it), but a user of the identity provider must sign in there again
+/// <see cref="Lifetime"/> after they did (ADR 0050): their role and groups are only as fresh as that sign-in.
 /// </summary>
 internal static class CookieSessions
 {
+    /// <summary>How long the cookie lasts unused, and a provider user's sign-in at most.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(8);
+
     /// <summary>The claim holding the password stamp of the user when the cookie was issued.</summary>
     public const string PasswordStampClaim = "onemcp_password_stamp";
+
+    /// <summary>The claim holding when the user signed in (Unix seconds); renewals keep it.</summary>
+    public const string SignedInAtClaim = "onemcp_signed_in_at";
 
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
@@ -30,7 +39,8 @@ internal static class CookieSessions
             || !Guid.TryParse(principal.GetClaim(OpenIddictConstants.Claims.Subject), out var id)
             || await FindAsync(context.HttpContext, id) is not { Disabled: false } user
             || principal.GetClaim(OpenIddictConstants.Claims.Role) != user.RoleText
-            || principal.GetClaim(PasswordStampClaim) != user.PasswordStamp)
+            || principal.GetClaim(PasswordStampClaim) != user.PasswordStamp
+            || (user.IsExternal && !SignedInWithin(principal, Lifetime, (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow())))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(AuthSettings.CookieScheme);
@@ -58,7 +68,19 @@ internal static class CookieSessions
         {
             identity.AddClaim(new Claim(PasswordStampClaim, user.PasswordStamp));
         }
+
+        // A sign-in, not a renewal of one (which carries the claim already).
+        if (identity.FindFirst(SignedInAtClaim) is null)
+        {
+            var now = (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow();
+            identity.AddClaim(new Claim(SignedInAtClaim, now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        }
     }
+
+    // A cookie from before the claim existed counts as too old.
+    private static bool SignedInWithin(ClaimsPrincipal principal, TimeSpan lifetime, DateTimeOffset now) =>
+        long.TryParse(principal.GetClaim(SignedInAtClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+        && DateTimeOffset.FromUnixTimeSeconds(seconds) + lifetime > now;
 
     /// <summary>
     /// After a user changed their own password with the sign-in cookie, issues that session a fresh cookie (with the

@@ -20,7 +20,13 @@ public static class GatewayAuthenticationServiceCollectionExtensions
     // An address's failed sign-ins (any names) before it is refused: this many accounts' worth of lock-outs.
     private const int AddressFailuresPerAccountLockout = 4;
 
-    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, ServeOptions options)
+    /// <param name="services">The host's services.</param>
+    /// <param name="options">The serve options.</param>
+    /// <param name="rateLimitedPage">
+    /// Writes the page a browser gets when a sign-in or authorization endpoint refuses it for too many requests (status
+    /// and <c>Retry-After</c> set, given the wait); without it those answer the OAuth-style JSON error too.
+    /// </param>
+    public static IServiceCollection AddGatewayAuth(this IServiceCollection services, ServeOptions options, Func<HttpContext, TimeSpan, Task>? rateLimitedPage = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var limits = options.RateLimits;
@@ -40,7 +46,7 @@ public static class GatewayAuthenticationServiceCollectionExtensions
                 cookie.LoginPath = GatewayAuthPaths.Login;
                 cookie.LogoutPath = GatewayAuthPaths.Logout;
                 cookie.ReturnUrlParameter = "returnUrl";
-                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.ExpireTimeSpan = CookieSessions.Lifetime;
                 cookie.SlidingExpiration = true;
                 cookie.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
                 cookie.Events.OnSigningIn = CookieSessions.SigningInAsync;
@@ -61,7 +67,7 @@ public static class GatewayAuthenticationServiceCollectionExtensions
             services.AddIdentityProviderSignIn(oidc, options.ExternalUrl);
         }
 
-        services.AddRateLimiter(limiter => PerAddressRateLimits.Configure(limiter, limits));
+        services.AddRateLimiter(limiter => PerAddressRateLimits.Configure(limiter, limits, rateLimitedPage));
 
         if (options.TrustedProxies.Count > 0)
         {

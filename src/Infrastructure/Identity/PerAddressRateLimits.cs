@@ -9,7 +9,9 @@ namespace OneMcp.Infrastructure.Identity;
 /// <summary>
 /// The rate limits on the endpoints a stranger can call, per caller address (<see cref="ClientAddress"/>): each
 /// limited endpoint has its own fixed window, sign-in counts only its posts, and a refused request gets a 429 with
-/// <c>Retry-After</c> and an OAuth-style JSON error.
+/// <c>Retry-After</c>: the OAuth-style JSON error on the endpoints clients call (token, registration, revocation), a
+/// page in the host's look on those a person's browser opens (sign-in, "Sign in with ...", the provider's callback,
+/// authorization).
 /// </summary>
 internal static class PerAddressRateLimits
 {
@@ -18,15 +20,29 @@ internal static class PerAddressRateLimits
         [GatewayAuthPaths.Authorize, GatewayAuthPaths.Token, GatewayAuthPaths.Register, GatewayAuthPaths.Revoke, GatewayAuthPaths.Login,
             GatewayAuthPaths.ProviderSignIn, GatewayAuthPaths.ProviderCallback];
 
-    public static void Configure(RateLimiterOptions limiter, OAuthRateLimits limits)
+    // Those of them a browser opens: a person reads the answer, so it is a page.
+    private static readonly string[] BrowserPaths =
+        [GatewayAuthPaths.Authorize, GatewayAuthPaths.Login, GatewayAuthPaths.ProviderSignIn, GatewayAuthPaths.ProviderCallback];
+
+    /// <param name="limiter">The options to configure.</param>
+    /// <param name="limits">The permits and window.</param>
+    /// <param name="page">Writes the refusal page of a browser's endpoint (status and <c>Retry-After</c> already set), given the wait; JSON when null.</param>
+    public static void Configure(RateLimiterOptions limiter, OAuthRateLimits limits, Func<HttpContext, TimeSpan, Task>? page = null)
     {
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Partition(context, limits));
         limiter.OnRejected = async (rejected, cancellationToken) =>
         {
-            var response = rejected.HttpContext.Response;
+            var context = rejected.HttpContext;
+            var response = context.Response;
             response.StatusCode = StatusCodes.Status429TooManyRequests;
             var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : limits.Window;
             response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            if (page is not null && LimitedEndpoint(context.Request.Path.Value) is { } endpoint && BrowserPaths.Contains(endpoint, StringComparer.Ordinal))
+            {
+                await page(context, retryAfter);
+                return;
+            }
+
             await response.WriteAsJsonAsync(
                 new Dictionary<string, string> { ["error"] = "rate_limited", ["error_description"] = "Too many requests from this address; try again later." },
                 cancellationToken);

@@ -99,7 +99,7 @@ public sealed class AbuseLimitTests : IClassFixture<AbuseLimitTests.LimitedGatew
             answers.Add($"{spelling} {(int)response.StatusCode}");
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                (await response.Content.ReadAsStringAsync()).ShouldContain("rate_limited");
+                (await response.Content.ReadAsStringAsync()).ShouldContain(path is "/authorize" or "/login" ? "Too many requests from this address." : "rate_limited");
             }
         }
 
@@ -107,6 +107,38 @@ public sealed class AbuseLimitTests : IClassFixture<AbuseLimitTests.LimitedGatew
         var reached = answers.Count(a => !a.EndsWith(" 429", StringComparison.Ordinal) && !a.EndsWith(" 404", StringComparison.Ordinal));
         reached.ShouldBeLessThanOrEqualTo(permits, string.Join(", ", answers));
         answers.Last().ShouldEndWith(" 429", customMessage: string.Join(", ", answers));
+    }
+
+    [Theory]
+    [InlineData("GET", "/login/oidc")]
+    [InlineData("GET", "/signin-oidc")]
+    [InlineData("GET", "/authorize")]
+    [InlineData("POST", "/login")]
+    public async Task RateLimit_OnAPageABrowserOpens_AnswersAPageAPersonCanRead(string method, string path)
+    {
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 10 && refused is null; i++)
+        {
+            var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "GET" ? null : RequestBody(path) });
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        using var page = refused.ShouldNotBeNull($"{method} {path} was never refused");
+        var html = await page.Content.ReadAsStringAsync();
+        page.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        page.Headers.RetryAfter.ShouldNotBeNull().Delta!.Value.ShouldBeGreaterThan(TimeSpan.Zero);
+        page.Headers.GetValues("Content-Security-Policy").ShouldHaveSingleItem().ShouldStartWith("default-src 'none'");
+        html.ShouldContain("<title>Too many requests · OneMcp</title>");
+        html.ShouldContain("<p class=\"error\" role=\"alert\" id=\"error\">Too many requests from this address. Try again in ");
+        html.ShouldContain("id=\"back-to-sign-in\"");
+        html.ShouldNotContain("rate_limited");
     }
 
     [Fact]

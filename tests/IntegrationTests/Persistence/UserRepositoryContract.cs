@@ -185,7 +185,7 @@ public abstract class UserRepositoryContract(ITestDatabaseSource source) : Repos
         await Repository.AddAsync(User.Create("ben", Hash, UserRole.Admin, T0), Ct);
         var racing = new BothListFirstUserRepository(Repository);
         var handler = new RemoveUserHandler(
-            racing, NothingDone<IOAuthGrantDirectory>.Create(), NothingDone<IUserConnectionStore>.Create(), Changes());
+            racing, NothingDone<IOAuthGrantDirectory>.Create(), NothingDone<IUserConnectionStore>.Create(), Changes(), new TagScopeRepository(Factory), TimeProvider.System);
 
         var outcomes = await Outcomes(
             handler.Handle(new RemoveUserCommand("ann"), Ct),

@@ -1,7 +1,9 @@
 using System.Net;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OneMcp.Infrastructure.Settings;
 using OneMcp.IntegrationTests.Support;
@@ -28,6 +30,23 @@ public sealed class OidcProviderEdgeTests
 
         await OidcSignInTests.ShouldBeRefusedAsync(result, browser, "bo", sso);
         (await sso.UserCountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ASignInWithTheProvider_EndsEightHoursAfterIt_HoweverOftenTheCookieWasRenewed()
+    {
+        // The cookie slides; a provider user's role and groups are only as fresh as their sign-in there (ADR 0050).
+        var clock = new Auth.OffsetTimeProvider();
+        await using var sso = await SsoGateway.StartAsync(configureBuilder: b =>
+            b.Services.Configure<CookieAuthenticationOptions>(Infrastructure.Identity.AuthSettings.CookieScheme, o => o.TimeProvider = clock));
+        using var browser = sso.Browser();
+        (await sso.SignInAsync(browser, "bo")).StatusCode.ShouldBe(HttpStatusCode.Found);
+
+        clock.Offset = TimeSpan.FromHours(5);
+        (await OidcSignInTests.SessionAsync(browser))["user"].ShouldNotBeNull("renewed five hours in");
+        clock.Offset = TimeSpan.FromHours(9);
+
+        (await OidcSignInTests.SessionAsync(browser))["user"].ShouldBeNull();
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace OneMcp.IntegrationTests.Sso;
 /// <summary>
 /// A gateway with <c>--enable-auth</c> that signs people in with a real, independent OpenID provider
 /// (<c>oidc-provider</c>, run by Node): admins are the accounts in the group <see cref="AdminGroup"/>, and only
-/// <see cref="AllowedDomain"/> addresses may sign in. One tagged stdio backend.
+/// <see cref="AllowedDomain"/> addresses may sign in. One tagged stdio backend, unless a test names others.
 /// </summary>
 internal sealed class SsoGateway : IAsyncDisposable
 {
@@ -41,15 +41,17 @@ internal sealed class SsoGateway : IAsyncDisposable
     /// <param name="clockOffsetSeconds">Shifts the provider's clock (its ID tokens are then issued in the past).</param>
     /// <param name="adjust">More serve options (e.g. <c>--disable-local-login</c>).</param>
     /// <param name="configureBuilder">Changes to the host (e.g. a log capture).</param>
+    /// <param name="backends">The backends (one stdio backend <c>alpha</c> tagged <c>web</c> when null).</param>
     public static async Task<SsoGateway> StartAsync(
-        int clockOffsetSeconds = 0, Func<ServeOptions, ServeOptions>? adjust = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureBuilder = null)
+        int clockOffsetSeconds = 0, Func<ServeOptions, ServeOptions>? adjust = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureBuilder = null,
+        ConfigBuilder? backends = null)
     {
         var port = GatewayProcess.FreePort();
         var provider = await OidcProviderProcess.StartForGatewayAsync(port, Accounts, clockOffsetSeconds);
         try
         {
             var gateway = await GatewayUnderTest.StartWithAuthAsync(
-                new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])),
+                backends ?? new ConfigBuilder().Add("alpha", ConfigBuilder.StdioTestServer("alpha", ["web"])),
                 adjust: o => (adjust ?? (x => x))(o with
                 {
                     Port = port,

@@ -11,8 +11,8 @@ namespace OneMcp.UnitTests.Authorization;
 
 public sealed class OAuthPrincipalsTests
 {
-    private static readonly UserAccount Bob = new(Guid.Parse("9a1f7c3e-0000-4000-8000-000000000001"), "bob", UserRole.Member, false, "stamp");
-    private static readonly UserAccount Ada = new(Guid.Parse("9a1f7c3e-0000-4000-8000-000000000002"), "ada", UserRole.Admin, false, "stamp");
+    private static readonly UserAccount Bob = new(Guid.Parse("9a1f7c3e-0000-4000-8000-000000000001"), "bob", UserRole.Member, false, "stamp", IsExternal: false);
+    private static readonly UserAccount Ada = new(Guid.Parse("9a1f7c3e-0000-4000-8000-000000000002"), "ada", UserRole.Admin, false, "stamp", IsExternal: false);
     private static readonly HashSet<Tag> NoTags = [];
 
     [Fact]

@@ -1,7 +1,10 @@
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
+using OneMcp.Domain.Backends;
+using OneMcp.Domain.TagScopes;
 using OneMcp.Domain.Users;
+using OneMcp.UnitTests.ControlPlane;
 using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Users;
@@ -12,17 +15,24 @@ public sealed class SignInWithProviderTests
 
     private readonly InMemoryUserRepository _users = new();
     private readonly RecordingGrantDirectory _grants = new();
+    private readonly InMemoryTagScopeRepository _tagScopes = new();
+
+    // alpha [web], beta [docs, web], gamma [notes].
+    private readonly FakePool _pool = new(
+        new FakeBackend(Backend.Named("alpha").Tagged("web").Build()),
+        new FakeBackend(Backend.Named("beta").Tagged("docs", "web").Build()),
+        new FakeBackend(Backend.Named("gamma").Tagged("notes").Build()));
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero));
 
     private SignInWithProviderHandler Handler(IEnumerable<string>? allowedDomains = null) => new(
-        _users, _grants, new IdentityProviderRules(Issuer + "/", "Team SSO", ["onemcp-admins"], allowedDomains ?? []), _time,
+        _users, _grants, _tagScopes, _pool, new IdentityProviderRules(Issuer + "/", "Team SSO", ["onemcp-admins"], allowedDomains ?? []), _time,
         new RecordingLogger<SignInWithProviderHandler>());
 
     private static ProviderIdentity Ada(params string[] groups) =>
         new("00u-ada", "ada", "ada@corp.example", true, groups, groups);
 
     private Task<SignInResult> SignIn(ProviderIdentity identity, IEnumerable<string>? allowedDomains = null) =>
-        Handler(allowedDomains).Handle(new SignInWithProviderCommand(identity), CancellationToken.None);
+        Handler(allowedDomains).Handle(new SignInWithProviderCommand(identity, ScopeMatch.All, ScopeValidation: true), CancellationToken.None);
 
     [Fact]
     public async Task FirstSignIn_CreatesAPasswordlessUserWithTheProvidersSubjectGroupsAndRole()
@@ -84,6 +94,78 @@ public sealed class SignInWithProviderTests
         result.Role.ShouldBe(UserRole.Member);
         _users.Snapshot().ShouldHaveSingleItem().Role.ShouldBe(UserRole.Member);
         _grants.RevokedGrants.ShouldBe(["g-admin"]);
+    }
+
+    [Fact]
+    public async Task NextSignIn_OutOfAGroupThatAllowedATag_RevokesTheGrantsHoldingOrReachingIt_AndKeepsTheOthers()
+    {
+        await KeepTagToGroupAsync("web", "engineering");
+        var subject = (await SignIn(Ada("engineering"))).UserId.ToString();
+        _grants.Add(new OAuthClientRecord("cli", "CLI", "public", [], [
+            new OAuthGrantRecord("g-web", "cli", subject, ["tag:web", "offline_access"], null),
+            new OAuthGrantRecord("g-docs", "cli", subject, ["tag:docs"], null), // beta [docs, web]
+            new OAuthGrantRecord("g-notes", "cli", subject, ["tag:notes"], null),
+            new OAuthGrantRecord("g-other", "cli", Guid.NewGuid().ToString(), ["tag:web"], null),
+        ]));
+
+        await SignIn(Ada("engineering"));
+        _grants.RevokedGrants.ShouldBeEmpty();
+
+        await SignIn(Ada("support"));
+
+        _grants.RevokedGrants.ShouldBe(["g-web", "g-docs"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task NextSignIn_WithoutScopeValidation_RevokesOnlyTheGrantsNamingATagTakenAway()
+    {
+        await KeepTagToGroupAsync("web", "engineering");
+        var subject = (await SignIn(Ada("engineering"))).UserId.ToString();
+        _grants.Add(new OAuthClientRecord("cli", "CLI", "public", [], [
+            new OAuthGrantRecord("g-web", "cli", subject, ["tag:web"], null),
+            new OAuthGrantRecord("g-docs", "cli", subject, ["tag:docs"], null),
+        ]));
+
+        await Handler().Handle(new SignInWithProviderCommand(Ada("support"), ScopeMatch.All, ScopeValidation: false), CancellationToken.None);
+
+        _grants.RevokedGrants.ShouldBe(["g-web"]);
+    }
+
+    [Fact]
+    public async Task NextSignIn_OutOfTheAdminGroup_AlsoRevokesTheGrantsOfTagsKeptToAdministrators()
+    {
+        var web = TagScope.Create(Tag.From("web"), _time.GetUtcNow());
+        web.RestrictToAdmins(_time.GetUtcNow());
+        await _tagScopes.AddAsync(web, CancellationToken.None);
+        var subject = (await SignIn(Ada("onemcp-admins"))).UserId.ToString();
+        _grants.Add(new OAuthClientRecord("cli", "CLI", "public", [], [
+            new OAuthGrantRecord("g-web", "cli", subject, ["tag:web"], null),
+            new OAuthGrantRecord("g-notes", "cli", subject, ["tag:notes"], null),
+        ]));
+
+        await SignIn(Ada());
+
+        _grants.RevokedGrants.ShouldBe(["g-web"]);
+    }
+
+    [Fact]
+    public async Task NextSignIn_ChangingGroups_KeepsAGrantOfATagTheUserCouldNotGrantBefore()
+    {
+        // An administrator approved tag:web for a user outside engineering; leaving another group takes nothing from it.
+        await KeepTagToGroupAsync("web", "engineering");
+        var subject = (await SignIn(Ada("support"))).UserId.ToString();
+        _grants.Add(new OAuthClientRecord("cli", "CLI", "public", [], [new OAuthGrantRecord("g-web", "cli", subject, ["tag:web"], null)]));
+
+        await SignIn(Ada());
+
+        _grants.RevokedGrants.ShouldBeEmpty();
+    }
+
+    private async Task KeepTagToGroupAsync(string tag, string group)
+    {
+        var scope = TagScope.Create(Tag.From(tag), _time.GetUtcNow());
+        scope.RestrictToUsers([], [group], _time.GetUtcNow());
+        await _tagScopes.AddAsync(scope, CancellationToken.None);
     }
 
     [Fact]

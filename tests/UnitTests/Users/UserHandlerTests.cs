@@ -8,7 +8,9 @@ using OneMcp.Domain.Users;
 using OneMcp.Application.Connections;
 using OneMcp.Application.Replication;
 using OneMcp.Domain.Backends;
+using OneMcp.Domain.TagScopes;
 using OneMcp.UnitTests.Connections;
+using OneMcp.UnitTests.ControlPlane;
 using OneMcp.UnitTests.TestDoubles;
 
 namespace OneMcp.UnitTests.Users;
@@ -25,6 +27,7 @@ public sealed class UserHandlerTests
     private readonly RecordingInstances _instances = new();
     private readonly RecordingChangeFeed _feed = new();
     private readonly InMemoryUserConnectionStore _connections;
+    private readonly InMemoryTagScopeRepository _tagScopes = new();
 
     public UserHandlerTests() => _connections = new InMemoryUserConnectionStore(_time);
 
@@ -76,6 +79,30 @@ public sealed class UserHandlerTests
 
         _users.Snapshot().ShouldHaveSingleItem().UserName.ShouldBe("alice");
         _grants.RevokedSubjects.ShouldBe([bob.Id.ToString()]);
+    }
+
+    [Fact]
+    public async Task Remove_TakesTheNameOutOfTagScopes_SoWhoeverGetsTheNameNextCannotGrantThem()
+    {
+        await Add("alice", Password, "admin");
+        await Add("bob", Password, "member");
+        await Add("carol", Password, "member");
+        var db = await KeptToAsync("db", ["Bob", "carol"], []);
+        var ops = await KeptToAsync("ops", ["bob"], ["oncall"]);
+        var prod = await KeptToAsync("prod", ["bob"], []);
+
+        await RemoveHandler().Handle(new RemoveUserCommand("bob"), CancellationToken.None);
+        await Add("bob", Password, "member");
+
+        var scopes = (await _tagScopes.ListAsync(CancellationToken.None)).ToDictionary(s => s.Tag.Value);
+        scopes["db"].AllowedUsers.ShouldBe(["carol"]);
+        scopes["ops"].AllowedUsers.ShouldBeEmpty();
+        scopes["ops"].AllowedGroups.ShouldBe(["oncall"]);
+        scopes["prod"].Policy.ShouldBe(GrantPolicy.AdminsOnly); // named nobody any more: administrators, not everyone
+        foreach (var tag in new[] { db, ops, prod })
+        {
+            scopes[tag].MayBeGrantedBy("bob", isAdmin: false, []).ShouldBeFalse(tag);
+        }
     }
 
     [Fact]
@@ -278,5 +305,13 @@ public sealed class UserHandlerTests
     private Task<EnsureAdminOutcome> EnsureAdmin(string? userName, string? password) =>
         new EnsureAdminFromEnvironmentHandler(_users, _hasher, _time, _log).Handle(new EnsureAdminFromEnvironmentCommand(userName, password), CancellationToken.None);
 
-    private RemoveUserHandler RemoveHandler() => new(_users, _grants, _connections, new UserConnectionChanges(_instances, _feed));
+    private async Task<string> KeptToAsync(string tag, string[] users, string[] groups)
+    {
+        var scope = TagScope.Create(Tag.From(tag), _time.GetUtcNow());
+        scope.RestrictToUsers(users, groups, _time.GetUtcNow());
+        await _tagScopes.AddAsync(scope, CancellationToken.None);
+        return tag;
+    }
+
+    private RemoveUserHandler RemoveHandler() => new(_users, _grants, _connections, new UserConnectionChanges(_instances, _feed), _tagScopes, _time);
 }

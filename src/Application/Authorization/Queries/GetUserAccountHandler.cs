@@ -8,6 +8,6 @@ public sealed class GetUserAccountHandler(IUserRepository users) : IRequestHandl
 {
     public async Task<UserAccount?> Handle(GetUserAccountQuery request, CancellationToken cancellationToken) =>
         await users.FindByIdAsync(request.UserId, cancellationToken) is { } user
-            ? new UserAccount(user.Id, user.UserName, user.Role, user.Disabled, PasswordStamp.Of(user))
+            ? new UserAccount(user.Id, user.UserName, user.Role, user.Disabled, PasswordStamp.Of(user), user.IsExternal)
             : null;
 }

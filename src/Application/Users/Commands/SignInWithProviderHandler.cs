@@ -3,13 +3,16 @@ using System.Text;
 using MediatR;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Authorization;
+using OneMcp.Application.Backends;
 using OneMcp.Domain.Common;
+using OneMcp.Domain.TagScopes;
 using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Users.Commands;
 
 public sealed partial class SignInWithProviderHandler(
-    IUserRepository users, IOAuthGrantDirectory grants, IdentityProviderRules rules, TimeProvider time, ILogger<SignInWithProviderHandler> logger)
+    IUserRepository users, IOAuthGrantDirectory grants, ITagScopeRepository tagScopes, IBackendPool pool, IdentityProviderRules rules, TimeProvider time,
+    ILogger<SignInWithProviderHandler> logger)
     : IRequestHandler<SignInWithProviderCommand, SignInResult>
 {
     // Two first sign-ins of one person at once, or a name taken between the look and the insert: try again, a few times.
@@ -32,7 +35,7 @@ public sealed partial class SignInWithProviderHandler(
                 var user = await users.FindByExternalSubjectAsync(subject, cancellationToken);
                 return user is null
                     ? await CreateAsync(identity, subject, role, cancellationToken)
-                    : await RefreshAsync(user, identity, role, cancellationToken);
+                    : await RefreshAsync(user, request, role, cancellationToken);
             }
             catch (Exception e) when (attempt < Attempts && e is DuplicateNameException or ConcurrencyConflictException)
             {
@@ -50,7 +53,7 @@ public sealed partial class SignInWithProviderHandler(
         return new SignInResult(SignInOutcome.Succeeded, user.Id, user.UserName, user.Role);
     }
 
-    private async Task<SignInResult> RefreshAsync(User user, ProviderIdentity identity, UserRole role, CancellationToken cancellationToken)
+    private async Task<SignInResult> RefreshAsync(User user, SignInWithProviderCommand request, UserRole role, CancellationToken cancellationToken)
     {
         // Disabled here, refused here: the provider does not get to switch a user back on.
         if (user.Disabled)
@@ -58,27 +61,52 @@ public sealed partial class SignInWithProviderHandler(
             return new SignInResult(SignInOutcome.AccountDisabled, user.Id, user.UserName, user.Role);
         }
 
-        var demoted = user.IsAdmin && role != UserRole.Admin;
-        user.RefreshFromProvider(identity.Groups, role, time.GetUtcNow());
+        var (groupsBefore, wasAdmin) = (user.Groups, user.IsAdmin);
+        user.RefreshFromProvider(request.Identity.Groups, role, time.GetUtcNow());
         if (user.HasUnsavedChanges)
         {
             await users.UpdateAsync(user, cancellationToken);
-        }
-
-        if (demoted)
-        {
-            // Out of the admin group: the grants that administer the gateway go too, the others stay.
-            var revoked = 0;
-            foreach (var grant in (await grants.ListClientsAsync(cancellationToken)).SelectMany(c => c.Grants)
-                .Where(g => g.Subject == user.Id.ToString() && g.Scopes.Contains(OAuthScopes.Admin)))
-            {
-                revoked += await grants.RevokeGrantAsync(grant.Id, cancellationToken) ? 1 : 0;
-            }
-
-            LogDemoted(logger, user.UserName, revoked);
+            await RevokeWhatTheChangeTookAwayAsync(user, groupsBefore, wasAdmin, request, cancellationToken);
         }
 
         return new SignInResult(SignInOutcome.Succeeded, user.Id, user.UserName, user.Role);
+    }
+
+    /// <summary>
+    /// The provider changed the user's groups or role (ADR 0050): a grant they gave stands only as far as they could still
+    /// give it. Out of the admin group, the grants that administer the gateway go; out of a group that let them grant a
+    /// tag (or no more an administrator, who may grant every tag), the grants that hold that tag or reach a backend
+    /// carrying it go, with their access and refresh tokens. Grants the change does not touch stay, and so do tags the
+    /// user could not grant before either (an administrator approved those for them).
+    /// </summary>
+    private async Task RevokeWhatTheChangeTookAwayAsync(
+        User user, IReadOnlyList<string> groupsBefore, bool wasAdmin, SignInWithProviderCommand request, CancellationToken cancellationToken)
+    {
+        var demoted = wasAdmin && !user.IsAdmin;
+        var policies = await tagScopes.ListAsync(cancellationToken);
+        var before = GrantorRights.For(user.UserName, wasAdmin, groupsBefore, policies);
+        var now = GrantorRights.For(user.UserName, user.IsAdmin, user.Groups, policies);
+        var lost = now.Withheld.Except(before.Withheld).ToHashSet();
+        if (!demoted && lost.Count == 0)
+        {
+            return;
+        }
+
+        var backends = pool.Backends.Select(b => b.Settings.Tags).ToList();
+        var subject = user.Id.ToString();
+        var revoked = 0;
+        foreach (var grant in (await grants.ListClientsAsync(cancellationToken)).SelectMany(c => c.Grants).Where(g => g.Subject == subject))
+        {
+            var takenAway = (demoted && grant.Scopes.Contains(OAuthScopes.Admin))
+                || (lost.Count > 0 && now.WithheldFrom(grant.Scopes, backends, request.Match, request.ScopeValidation).Any(lost.Contains));
+            if (takenAway && await grants.RevokeGrantAsync(grant.Id, cancellationToken))
+            {
+                revoked++;
+            }
+        }
+
+        var tags = string.Join(", ", lost.Select(OAuthScopes.ForTag).Order(StringComparer.Ordinal));
+        LogRightsTaken(logger, user.UserName, demoted, tags, revoked);
     }
 
     /// <summary>
@@ -119,8 +147,8 @@ public sealed partial class SignInWithProviderHandler(
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the user '{UserName}' ({Role}) at their first sign-in with the identity provider.")]
     private static partial void LogCreated(ILogger logger, string userName, UserRole role);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The identity provider no longer makes '{UserName}' an administrator: {Revoked} grant(s) with the admin scope revoked.")]
-    private static partial void LogDemoted(ILogger logger, string userName, int revoked);
+    [LoggerMessage(Level = LogLevel.Information, Message = "The identity provider's groups took rights from '{UserName}' (no more an administrator: {Demoted}; tags they may no longer grant: {Tags}): {Revoked} of their grant(s) revoked.")]
+    private static partial void LogRightsTaken(ILogger logger, string userName, bool demoted, string tags, int revoked);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A provider sign-in raced another change of the same user; trying again.")]
     private static partial void LogRetried(ILogger logger, Exception exception);
