@@ -1,3 +1,4 @@
+using OneMcp.Application.Audit;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
@@ -16,6 +17,7 @@ public sealed class SignInWithProviderTests
     private readonly InMemoryUserRepository _users = new();
     private readonly RecordingGrantDirectory _grants = new();
     private readonly InMemoryTagScopeRepository _tagScopes = new();
+    private readonly RecordingAuditLog _audit = new();
 
     // alpha [web], beta [docs, web], gamma [notes].
     private readonly FakePool _pool = new(
@@ -25,7 +27,7 @@ public sealed class SignInWithProviderTests
     private readonly FixedTimeProvider _time = new(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero));
 
     private SignInWithProviderHandler Handler(IEnumerable<string>? allowedDomains = null) => new(
-        _users, _grants, _tagScopes, _pool, new IdentityProviderRules(Issuer + "/", "Team SSO", ["onemcp-admins"], allowedDomains ?? []), _time,
+        _users, _grants, _tagScopes, _pool, _audit, new IdentityProviderRules(Issuer + "/", "Team SSO", ["onemcp-admins"], allowedDomains ?? []), _time,
         new RecordingLogger<SignInWithProviderHandler>());
 
     private static ProviderIdentity Ada(params string[] groups) =>
@@ -114,6 +116,25 @@ public sealed class SignInWithProviderTests
         await SignIn(Ada("support"));
 
         _grants.RevokedGrants.ShouldBe(["g-web", "g-docs"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task NextSignIn_ThatRevokesGrants_RecordsEachRevocationInTheAuditLog()
+    {
+        await KeepTagToGroupAsync("web", "engineering");
+        var subject = (await SignIn(Ada("engineering"))).UserId.ToString();
+        _grants.Add(new OAuthClientRecord("cli", "CLI", "public", [], [
+            new OAuthGrantRecord("g-web", "cli", subject, ["tag:web"], null),
+            new OAuthGrantRecord("g-notes", "cli", subject, ["tag:notes"], null),
+        ]));
+
+        await SignIn(Ada("support"));
+
+        var entry = _audit.Entries.ShouldHaveSingleItem();
+        entry.Kind.ShouldBe(AuditKinds.Revocation);
+        entry.Outcome.ShouldBe(AuditOutcomes.Success);
+        entry.Name.ShouldBe(SignInWithProviderHandler.RevokedAtSignIn);
+        (entry.UserName, entry.Subject, entry.ClientId, entry.Target).ShouldBe(("ada", subject, "cli", "g-web"));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MediatR;
 using Microsoft.Extensions.Logging;
+using OneMcp.Application.Audit;
 using OneMcp.Application.Authorization;
 using OneMcp.Application.Backends;
 using OneMcp.Domain.Common;
@@ -11,10 +12,13 @@ using OneMcp.Domain.Users;
 namespace OneMcp.Application.Users.Commands;
 
 public sealed partial class SignInWithProviderHandler(
-    IUserRepository users, IOAuthGrantDirectory grants, ITagScopeRepository tagScopes, IBackendPool pool, IdentityProviderRules rules, TimeProvider time,
-    ILogger<SignInWithProviderHandler> logger)
+    IUserRepository users, IOAuthGrantDirectory grants, ITagScopeRepository tagScopes, IBackendPool pool, IAuditLog audit, IdentityProviderRules rules,
+    TimeProvider time, ILogger<SignInWithProviderHandler> logger)
     : IRequestHandler<SignInWithProviderCommand, SignInResult>
 {
+    /// <summary>The audit log's name for a grant revoked because a sign-in took a group or the admin role away.</summary>
+    public const string RevokedAtSignIn = "RevokeGrantAtSignIn";
+
     // Two first sign-ins of one person at once, or a name taken between the look and the insert: try again, a few times.
     private const int Attempts = 3;
 
@@ -102,6 +106,11 @@ public sealed partial class SignInWithProviderHandler(
             if (takenAway && await grants.RevokeGrantAsync(grant.Id, cancellationToken))
             {
                 revoked++;
+
+                // Every revocation is in the audit log: this one has no administrator behind it, only the provider's answer.
+                audit.Record(new AuditEntry(
+                    time.GetUtcNow(), AuditKinds.Revocation, AuditOutcomes.Success, user.UserName, subject, AuditText.Clip(grant.ClientId),
+                    null, RevokedAtSignIn, 0, null) { Target = AuditText.Clip(grant.Id) });
             }
         }
 
