@@ -73,6 +73,7 @@ public static partial class GatewayApp
         app.UseControlPlaneApi();
         app.UseMiddleware<McpRequestLimits>(options.MaxRequestBodyBytes);
         app.UseMiddleware<SessionFilterMiddleware>();
+        app.UseMiddleware<MissingSessionIds>(); // A GET, DELETE or non-initialize POST without a session id is told what to send (not the SDK's settings).
         app.UseMiddleware<SessionDeletes>(); // A DELETE of a session not held here is 404, as any request for it (ADR 0047).
         app.UseMiddleware<PerRequestCalls>(); // 2026-07-28 calls, reads and prompts, answered without the SDK's per-request server (ADR 0036).
         app.UseMiddleware<SessionCalls>(); // Calls, reads and prompts in a streamable HTTP session, answered without the SDK's server (ADR 0038).

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelContextProtocol.Protocol;
 
 namespace OneMcp.Api.Http;
 
@@ -17,7 +18,8 @@ public static class JsonRpcErrors
     public const int SessionNotFound = -32001;
     public const int ServerNotFound = -32005;
 
-    public static Task WriteAsync(HttpContext context, int statusCode, int code, string message)
+    /// <summary>Writes the error; <paramref name="id"/> is the request's, when the body was read as one (else null).</summary>
+    public static Task WriteAsync(HttpContext context, int statusCode, int code, string message, RequestId id = default)
     {
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "application/json";
@@ -25,7 +27,12 @@ public static class JsonRpcErrors
         {
             ["jsonrpc"] = "2.0",
             ["error"] = new JsonObject { ["code"] = code, ["message"] = message },
-            ["id"] = null,
+            ["id"] = id.Id switch
+            {
+                string text => text,
+                long number => number,
+                _ => null,
+            },
         };
         return context.Response.WriteAsync(body.ToJsonString(JsonSerializerOptions.Web), context.RequestAborted);
     }

@@ -112,7 +112,7 @@ internal sealed class SessionCalls(RequestDelegate next, GatewayEngine engine, L
     /// <see cref="LargestLookedAt"/>, what arrived of it (left to the SDK: the connection stops reading a body that is
     /// held unconsumed beyond its buffer, 1 MB by default).
     /// </summary>
-    private static async ValueTask<(ReadOnlySequence<byte> Body, bool Whole)> ReadWholeAsync(PipeReader reader, CancellationToken cancellationToken)
+    internal static async ValueTask<(ReadOnlySequence<byte> Body, bool Whole)> ReadWholeAsync(PipeReader reader, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -1,6 +1,5 @@
 using OneMcp.Api.Http;
 using OneMcp.Application.Gateway;
-using OneMcp.Application.Gateway.Sessions;
 using OneMcp.Infrastructure.Replication;
 
 namespace OneMcp.Api.Mcp;
@@ -12,8 +11,8 @@ namespace OneMcp.Api.Mcp;
 /// relayed to it before this (ADR 0031), another user's was answered the same 404 by the authentication, and the
 /// caller's own live session goes on to the SDK, which ends it. A legacy SSE session's id is not a session of /mcp
 /// either: the SDK answered 200 and ended nothing (the session lives until its <c>GET /sse</c> stream closes); it is
-/// answered the same 404 (ADR 0053). A DELETE without an <c>Mcp-Session-Id</c> names no session: 400, as the SDK
-/// answers a GET without one (it answered the DELETE 200).
+/// answered the same 404 (ADR 0053). A DELETE without an <c>Mcp-Session-Id</c> names no session: it was answered
+/// 400 before this (<see cref="MissingSessionIds"/>), or is of the 2026-07-28 revision and gets the SDK's 405.
 /// </summary>
 internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory directory, LegacySseSessions legacySessions)
 {
@@ -25,18 +24,9 @@ internal sealed class SessionDeletes(RequestDelegate next, SessionDirectory dire
             return next(context);
         }
 
-        // The header as the SDK reads it. Without one the SDK answered 200 having ended nothing; a 2026-07-28 DELETE
-        // (no sessions to end) goes on to the SDK's own 405.
+        // The header as the SDK reads it.
         var sessionId = request.Headers[McpHeaders.SessionId].ToString();
-        if (sessionId.Length == 0)
-        {
-            return ProtocolEra.IsPerRequest(request.Headers[McpHeaders.ProtocolVersion])
-                ? next(context)
-                : JsonRpcErrors.WriteAsync(context, StatusCodes.Status400BadRequest, JsonRpcErrors.InvalidRequest,
-                    "The Mcp-Session-Id header is missing: a DELETE ends the session that header names.");
-        }
-
-        return !directory.IsLocal(sessionId) || legacySessions.Contains(sessionId)
+        return sessionId.Length > 0 && (!directory.IsLocal(sessionId) || legacySessions.Contains(sessionId))
             ? JsonRpcErrors.WriteSessionNotFoundAsync(context)
             : next(context);
     }

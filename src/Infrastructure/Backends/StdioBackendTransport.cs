@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -18,6 +19,10 @@ internal sealed partial class StdioBackendTransport(
     StdioClientTransportOptions options, BackendProgressRoutes progress, ILoggerFactory loggerFactory) : IClientTransport
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    // The errors starting a process fails with on Linux and macOS (ENOENT, EACCES).
+    private const int NoSuchFile = 2;
+    private const int PermissionDenied = 13;
 
     public string Name => options.Name ?? options.Command;
 
@@ -48,9 +53,33 @@ internal sealed partial class StdioBackendTransport(
             LogStartFailed(logger, Name, e);
             stderr.Dispose();
             StdioBackendSession.Stop(process, started, options.ShutdownTimeout);
-            throw new IOException("Failed to connect transport.", e);
+            throw new IOException(StartFailure(e), e);
         }
     }
+
+    /// <summary>
+    /// Why the process did not start, for the backend's state (<c>/health</c>, the backend view, the dashboard): the
+    /// runtime's own message names the cause only after a sentence about the working directory. It names the command
+    /// and the working directory, which members do not see (<c>BackendErrorRedaction</c>), and no environment value.
+    /// </summary>
+    private string StartFailure(Exception e)
+    {
+        var command = options.Command;
+        var cause = Errno(e) switch
+        {
+            NoSuchFile when options.WorkingDirectory is { } directory && !Directory.Exists(directory) =>
+                $"its working directory '{directory}' does not exist",
+            NoSuchFile when command.Contains('/', StringComparison.Ordinal) && File.Exists(command) =>
+                "the interpreter its #! line names does not exist",
+            NoSuchFile => "not found",
+            PermissionDenied => "permission denied (it is not executable by the gateway's user)",
+            _ => e.Message.TrimEnd('.'),
+        };
+        return $"Could not start the command '{command}': {cause}.";
+    }
+
+    // On Windows the command is started through cmd.exe, whose own failure says nothing about the command.
+    private static int Errno(Exception e) => e is Win32Exception start && !OperatingSystem.IsWindows() ? start.NativeErrorCode : 0;
 
     private ProcessStartInfo StartInfo()
     {

@@ -1,10 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using OneMcp.Application.Backends;
+using OneMcp.IntegrationTests.ControlPlane;
 using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Gateway;
@@ -103,6 +105,25 @@ public sealed class ResilienceTests
         gateway.Backend("broken").State.Status.ShouldBe(BackendStatus.Error);
         gateway.Backend("unreachable").State.Status.ShouldBe(BackendStatus.Error);
         gateway.Backend("unreachable").State.LastError.ShouldNotBeNullOrWhiteSpace();
+    }
+
+    [Fact]
+    public async Task StdioBackend_WhoseCommandDoesNotExist_SaysWhyInHealthAndTheBackendView()
+    {
+        // Before: "Failed to connect transport." everywhere, the cause only in the gateway's log.
+        await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder()
+            .Add("missing", new JsonObject { ["command"] = "onemcp-no-such-command", ["env"] = new JsonObject { ["API_KEY"] = "sk-secret-value" } })
+            .Add("fine", ConfigBuilder.StdioTestServer("fine")));
+        using var rest = new RestClient(gateway);
+
+        var view = await rest.GetAsync("/api/backends/missing");
+        var health = await rest.GetAsync("/health");
+
+        const string Why = "Could not start the command 'onemcp-no-such-command': not found.";
+        view.Json!["runtime"]!["status"]!.GetValue<string>().ShouldBe("error");
+        view.Json["runtime"]!["lastError"]!.GetValue<string>().ShouldBe(Why);
+        health.Json!["backends"]!.AsArray().Single(b => b!["name"]!.GetValue<string>() == "missing")!["error"]!.GetValue<string>().ShouldBe(Why);
+        view.Text.ShouldNotContain("sk-secret-value");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
+using OneMcp.IntegrationTests.Protocol;
 using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Gateway;
@@ -273,13 +274,48 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
         JsonNode.Parse(text)!["error"]!["message"]!.ToString().ShouldContain("larger than the gateway accepts");
     }
 
-    [Fact]
-    public async Task NonInitializeRequest_WithoutASession_IsRefused()
+    [Theory]
+    [InlineData("/mcp", null)]
+    [InlineData("/mcp/alpha", null)]
+    [InlineData("/mcp", "2025-06-18")]
+    [InlineData("/mcp/alpha", "2025-11-25")]
+    public async Task NonInitializeRequest_WithoutASessionId_Gets400SayingToInitializeFirst(string path, string? protocolVersion)
     {
-        var response = await RawMcpSession.Post(_http, Mcp, null, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/list" });
+        // Before: the SDK's 400 telling the reader to enable stateless mode in the SDK's settings.
+        using var request = await SendAsync(HttpMethod.Post, path, protocolVersion, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\"}");
+        using var notification = await SendAsync(HttpMethod.Post, path, protocolVersion, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"].ShouldNotBeNull();
+        var requestError = await MissingSessionIdErrorAsync(request);
+        requestError["id"]!.GetValue<int>().ShouldBe(7);
+        requestError["error"]!["message"]!.ToString().ShouldContain("Send initialize first, or use the 2026-07-28 revision");
+        (await MissingSessionIdErrorAsync(notification))["id"].ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("/mcp", null)]
+    [InlineData("/mcp/alpha", null)]
+    [InlineData("/mcp", "2025-11-25")]
+    public async Task EventStreamGet_WithoutASessionId_Gets400SayingToInitializeFirst(string path, string? protocolVersion)
+    {
+        // Before: the SDK's 400 telling the reader to enable stateless mode in the SDK's settings.
+        using var get = await SendAsync(HttpMethod.Get, path, protocolVersion, body: null);
+
+        var error = await MissingSessionIdErrorAsync(get);
+        error["error"]!["message"]!.ToString().ShouldContain("Send initialize first");
+    }
+
+    [Fact]
+    public async Task RequestsWithoutASessionId_OfThe20260728Revision_AreServedAsBefore()
+    {
+        using var get = await SendAsync(HttpMethod.Get, "/mcp", StatelessRequest.Revision, body: null);
+        using var initialize = await SendAsync(HttpMethod.Post, "/mcp", protocolVersion: null, RawMcpSession.Initialize().ToJsonString());
+
+        // The SDK's own answers: that revision has no GET stream, and initialize (no revision header) opens a session.
+        get.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+        (await get.Content.ReadAsStringAsync()).ShouldContain("subscriptions/listen");
+        initialize.StatusCode.ShouldBe(HttpStatusCode.OK);
+        initialize.Headers.GetValues("Mcp-Session-Id").Single().ShouldNotBeNullOrEmpty();
+        (await StatelessRequest.SendAsync(Gateway.Url("/mcp"), "tools/list")).Status.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]
@@ -373,6 +409,39 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
         using var delete = new HttpRequestMessage(HttpMethod.Delete, endpoint);
         delete.Headers.Add("Mcp-Session-Id", sessionId);
         return await _http.SendAsync(delete);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? protocolVersion, string? body)
+    {
+        using var request = new HttpRequestMessage(method, Gateway.Url(path));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            request.Headers.Accept.ParseAdd("application/json");
+        }
+
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (protocolVersion is not null)
+        {
+            request.Headers.Add("MCP-Protocol-Version", protocolVersion);
+        }
+
+        return await _http.SendAsync(request);
+    }
+
+    /// <summary>The 400 -32600 of a request that needs a session and names none, speaking of the gateway's client, not the SDK's settings.</summary>
+    private static async Task<JsonObject> MissingSessionIdErrorAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        var answer = JsonNode.Parse(text)!.AsObject();
+        ((int)answer["error"]!["code"]!).ShouldBe(-32600);
+        var message = answer["error"]!["message"]!.ToString();
+        message.ShouldStartWith("The Mcp-Session-Id header is missing");
+        message.ShouldNotContain("HttpServerTransportOptions");
+        message.ShouldNotContain("stateless mode");
+        return answer;
     }
 
     private async Task<HttpResponseMessage> PostMessageAsync(Uri url)

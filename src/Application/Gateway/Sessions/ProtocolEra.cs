@@ -11,6 +11,12 @@ public static class ProtocolEra
     public const string FirstPerRequestRevision = "2026-07-28";
 
     /// <summary>
+    /// The revisions that open a session with <c>initialize</c>, as the SDK knows them: a closed list, since
+    /// <see cref="FirstPerRequestRevision"/> removed sessions for every later revision.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SessionRevisions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+    /// <summary>
     /// Whether a request declaring <paramref name="protocolVersion"/> (its <c>MCP-Protocol-Version</c> header)
     /// is served alone. Revisions are dates, so later ones compare greater; no version means an older client.
     /// </summary>
