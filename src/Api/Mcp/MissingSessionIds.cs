@@ -33,7 +33,7 @@ internal sealed class MissingSessionIds(RequestDelegate next)
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (request.Headers[McpHeaders.SessionId].ToString().Length > 0
+        if (McpHeaders.NamesSession(request.Headers)
             || !PerServerPath.IsStreamableEndpoint(request.Method, request.Path.Value)
             || !IsSessionRevision(request.Headers[McpHeaders.ProtocolVersion].ToString()))
         {

@@ -34,7 +34,7 @@ internal sealed record PerRequestCall(
         }
 
         var headers = request.Headers;
-        if (headers.ContainsKey(McpHeaders.SessionId)
+        if (McpHeaders.NamesSession(headers)
             || !string.Equals(headers[McpHeaders.ProtocolVersion], ProtocolEra.FirstPerRequestRevision, StringComparison.Ordinal)
             || !IsHotMethod(headers[McpHeaders.Method])
             || !IsPlainName(headers[McpHeaders.Name]))

@@ -91,12 +91,12 @@ internal sealed class SessionFilterMiddleware(RequestDelegate next)
         await next(context);
     }
 
-    // A streamable HTTP POST without a session id opens a session (an initialize) or is served alone (a
-    // 2026-07-28 request, which never has one); so does a legacy SSE GET. The path is matched as routing matches it:
-    // /mcp/ reaches the MCP endpoint too, and its filter must not be skipped.
+    // A streamable HTTP POST without a session id (an empty one is none to the SDK too) opens a session (an initialize)
+    // or is served alone (a 2026-07-28 request, which never has one); so does a legacy SSE GET. The path is matched as
+    // routing matches it: /mcp/ reaches the MCP endpoint too, and its filter must not be skipped.
     private static bool OpensSession(HttpRequest request, string? server) =>
         (HttpMethods.IsPost(request.Method) && (server is not null || Application.Gateway.PerServerPath.IsStreamablePost(request.Method, request.Path.Value))
-            && !request.Headers.ContainsKey(McpHeaders.SessionId))
+            && !McpHeaders.NamesSession(request.Headers))
         || (HttpMethods.IsGet(request.Method) && request.Path == GatewayRoutes.SdkSse);
 
     private static string? Single(IQueryCollection query, string name)

@@ -318,6 +318,30 @@ public sealed class TransportTests(WebAndDbBackendsFixture fixture) : IClassFixt
         (await StatelessRequest.SendAsync(Gateway.Url("/mcp"), "tools/list")).Status.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Theory]
+    [InlineData("/mcp/alpha", "echo")]
+    [InlineData("/mcp?tags=db", "beta_1mcp_echo")]
+    public async Task Initialize_WithAnEmptySessionIdHeader_KeepsToTheServerAndFilterOfItsUrl(string path, string expected)
+    {
+        // The SDK reads an empty Mcp-Session-Id as none and opens a session; the gateway read it as a session's and
+        // skipped the URL's server and filter, so that session served every backend under prefixed names.
+        var endpoint = Gateway.Url(path).ToString();
+        using var initialize = await RawMcpSession.Post(_http, endpoint, sessionId: "", RawMcpSession.Initialize());
+        initialize.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var sessionId = initialize.Headers.GetValues("Mcp-Session-Id").Single();
+        using var initialized = await RawMcpSession.Post(_http, endpoint, sessionId, new JsonObject { ["jsonrpc"] = "2.0", ["method"] = "notifications/initialized" });
+
+        using var list = await RawMcpSession.Post(_http, endpoint, sessionId, new JsonObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "tools/list" });
+
+        var tools = (await RawMcpSession.ReadMessagesAsync(list)).Single()["result"]!["tools"]!.AsArray().Select(t => t!["name"]!.ToString()).ToList();
+        tools.ShouldContain(expected);
+        tools.ShouldNotContain("alpha_1mcp_echo");
+        if (path.StartsWith("/mcp/alpha", StringComparison.Ordinal))
+        {
+            tools.ShouldAllBe(name => !name.Contains("_1mcp_"));
+        }
+    }
+
     [Fact]
     public async Task UnknownSession_IsNotFound_AndDeleteEndsASession()
     {
