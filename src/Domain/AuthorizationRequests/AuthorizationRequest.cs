@@ -104,9 +104,18 @@ public abstract class AuthorizationRequest : Aggregate
             }
         }
 
+        // An administrator's approval of a client that asked for tags grants one of them at least: the client would
+        // only be refused ("the administrator granted no tag") while the approval read as given. Deny says no.
+        if (byAdministrator && Kind == AuthorizationRequestKind.ClientConsent && RequestedScopes.Any(IsTag) && !granted.Any(IsTag))
+        {
+            throw AuthorizationRequestErrors.NoTagGranted();
+        }
+
         Decide(AuthorizationRequestStatus.Approved, decidedBy, granted, now);
         return DecisionOutcome.Decided;
     }
+
+    private static bool IsTag(string scope) => scope.StartsWith(TagScopes.TagScope.ScopePrefix, StringComparison.Ordinal);
 
     /// <summary>Denies the request.</summary>
     /// <returns><see cref="DecisionOutcome.Expired"/> when it came too late (the request is then expired, not denied).</returns>

@@ -23,6 +23,9 @@ public static class AuthorizationRequestErrors
     internal static DomainException ScopeNotRequested(string scope) =>
         new("authorization_request.scope_not_requested", $"The scope '{scope}' was not requested.");
 
+    internal static DomainException NoTagGranted() =>
+        new("authorization_request.no_tag", "Approve at least one of the requested tags, or deny the request.");
+
     internal static DomainException NotApproved() =>
         new("authorization_request.not_approved", "This authorization request is not approved for you.");
 

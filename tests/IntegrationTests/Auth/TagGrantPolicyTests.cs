@@ -84,6 +84,26 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
     }
 
     [Fact]
+    public async Task AnAdminApproval_WithNoneOfTheRequestedTags_Is400_AndTheRequestWaitsForADecision()
+    {
+        var (driver, client, pkce, member) = await StartAsMemberAsync();
+        var refresh = RefreshUrl(await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s3", pkce)));
+        using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
+        var request = (await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests"))!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
+
+        // Before: 200 "approved", and the client was then refused with "the administrator granted no tag".
+        using var empty = await admin.PostAsJsonAsync($"/api/authorization-requests/{request["id"]}/approve", new { scopes = Array.Empty<string>() });
+        var problem = await empty.Content.ReadFromJsonAsync<JsonObject>();
+        var stillPending = (await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests"))!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
+        var waiting = await member.GetStringAsync(refresh);
+
+        empty.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        problem!["code"]!.GetValue<string>().ShouldBe("authorization_request.no_tag");
+        stillPending["status"]!.GetValue<string>().ShouldBe("pending");
+        waiting.ShouldContain("Waiting for an administrator");
+    }
+
+    [Fact]
     public async Task Member_AskedForAnAdminOnlyTag_GetsAccessDeniedWhenAnAdminDenies()
     {
         var (driver, client, pkce, member) = await StartAsMemberAsync();

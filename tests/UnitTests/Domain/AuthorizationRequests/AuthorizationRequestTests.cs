@@ -89,6 +89,19 @@ public sealed class AuthorizationRequestTests
     }
 
     [Fact]
+    public void Approve_ByAnAdministrator_WithNoneOfTheRequestedTags_IsRefusedAndLeavesItPending()
+    {
+        var request = AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:prod", "tag:web"], "digest", T0, requiresAdministrator: true);
+
+        var refused = Should.Throw<DomainException>(() => request.Approve("ada", [], T0.AddMinutes(1), byAdministrator: true));
+
+        refused.Code.ShouldBe("authorization_request.no_tag");
+        request.Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        request.Approve("ada", ["tag:web"], T0.AddMinutes(1), byAdministrator: true).ShouldBe(DecisionOutcome.Decided);
+        request.GrantedScopes.ShouldBe(["tag:web"]);
+    }
+
+    [Fact]
     public void Redeem_AnApprovedRequest_WorksOnceForItsSubjectOnly()
     {
         var request = AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:prod"], "digest", T0, requiresAdministrator: true);
