@@ -37,6 +37,12 @@ public static class DependencyInjection
         services.TryAddSingleton<Application.Authorization.IOAuthGrantDirectory, NoOAuthServerGrantDirectory>();
         services.AddPersistence(persistence);
 
+        // First of all: a second gateway on the same SQLite file stops here, before it migrates or syncs anything.
+        if (persistence.Dialect == SqlDialect.Sqlite)
+        {
+            services.AddHostedService<SqliteServeLock>();
+        }
+
         // Registered before the backend host: hosted services start in order, and the sync needs the schema.
         services.AddHostedService<MigrateOnStart>();
         services.AddChangeFeed(persistence);

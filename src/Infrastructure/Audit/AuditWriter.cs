@@ -29,6 +29,19 @@ internal sealed partial class AuditWriter(ChannelAuditLog log, IAuditRepository 
 
     private TimeSpan _outageBackoff = TimeSpan.Zero;
 
+    /// <summary>
+    /// Waits for the drain even when the host's token is already cancelled. The host gives all its services one shutdown
+    /// timeout together, and the web server, which stops first, spends it waiting for requests still running (a long tool
+    /// call); with the token spent, the base class would return at once and the process would exit with the queue
+    /// unwritten and nothing logged. The drain bounds itself (<see cref="DrainTimeout"/>, then the loss is logged); this
+    /// wait is bounded too, in case the store ignores cancellation.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using var bound = new CancellationTokenSource(DrainTimeout * 2);
+        await base.StopAsync(bound.Token);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<AuditEntry>(options.MaxBatch);

@@ -52,7 +52,19 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
             await timeout.ExecuteNonQueryAsync(cancellationToken);
             await using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA journal_mode=WAL";
-            var mode = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            string? mode;
+            try
+            {
+                mode = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_NOTADB or SQLitePCL.raw.SQLITE_CORRUPT)
+            {
+                // The first statement that reads the file: SQLite's own words name no file and say nothing to do.
+                throw new DatabaseMigrationException(
+                    $"the database file {databasePath} is damaged or is not a SQLite database ({e.Message}). It was left as it " +
+                    "is: restore it from a backup, or move it aside to start with a new, empty database.", e);
+            }
+
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
                 throw new DatabaseMigrationException($"SQLite refused WAL mode (journal_mode is '{mode}'); is the data directory on a network file system?");

@@ -83,6 +83,28 @@ public sealed class AuditWriterTests
     }
 
     [Fact]
+    public async Task StopAsync_WhenTheHostsShutdownTimeoutIsAlreadySpent_ReturnsOnlyOnceTheQueueIsWritten()
+    {
+        // The web server stops first and may spend the host's whole shutdown timeout on a request still running: the
+        // writer is then stopped with a token that is already cancelled.
+        var options = new AuditOptions { BatchWindow = TimeSpan.Zero };
+        var log = new ChannelAuditLog(options, TimeProvider.System, NullLogger<ChannelAuditLog>.Instance);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new RecordingAuditStore { WritesWaitFor = release.Task };
+        using var writer = new AuditWriter(log, store, options, TimeProvider.System, NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        log.Record(Entry("last call before shutdown"));
+        await store.FirstWriteStarted.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var stopping = writer.StopAsync(new CancellationToken(canceled: true));
+
+        stopping.IsCompleted.ShouldBeFalse("the writer returned before its queue was written, so the process would exit without it");
+        release.SetResult();
+        await stopping;
+        store.Batches.SelectMany(b => b).Select(e => e.Name).ShouldBe(["last call before shutdown"]);
+    }
+
+    [Fact]
     public async Task Writer_WhileTheDatabaseCannotBeReached_KeepsTheBatchAndWritesItOnceItIsBack()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -133,6 +155,9 @@ public sealed class AuditWriterTests
 
         public Task FirstWriteStarted => _firstWriteStarted.Task;
 
+        /// <summary>Every write waits for this task (or its cancellation) before it stores anything.</summary>
+        public Task? WritesWaitFor { get; init; }
+
         /// <summary>The first this many writes fail as when PostgreSQL is down (connection refused).</summary>
         public int UnreachableForAttempts { get; init; }
 
@@ -158,6 +183,11 @@ public sealed class AuditWriterTests
             if (_firstWriteStarted.TrySetResult() && HoldFirstWriteUntilCancelled)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            if (WritesWaitFor is { } gate)
+            {
+                await gate.WaitAsync(cancellationToken);
             }
 
             lock (_batches)

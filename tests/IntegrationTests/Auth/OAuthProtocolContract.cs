@@ -394,11 +394,13 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
         (await InitializeAsync(tokens.AccessToken!)).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
-    [Fact]
-    public async Task AccessToken_ForAnotherGatewayOverTheSameStore_IsRefused()
+    /// <summary>
+    /// A second gateway on the same database and keys, reached at another URL: its tokens name another audience. Only
+    /// PostgreSQL runs it: one SQLite database serves one gateway, and a second is refused at its start (ADR 0057).
+    /// </summary>
+    protected async Task AccessTokenForAnotherGatewayOverTheSameStoreIsRefusedAsync()
     {
-        // A second gateway on the same database and keys, reached at another URL: its tokens name another audience.
-        await using var other = await GatewayUnderTest.StartWithAuthAsync(SharedConfig(), await SharedConnectionStringAsync(), adjust: o => o with { DataDirectory = Gateway.DataDirectory });
+        await using var other = await GatewayUnderTest.StartWithAuthAsync(SharedConfig(), await ConnectionStringAsync(), adjust: o => o with { DataDirectory = Gateway.DataDirectory });
         var driver = new OAuthFlowDriver(other.BaseUrl);
         var registration = await driver.RegisterClientAsync([RedirectUri]);
         var pkce = Pkce.Create();
@@ -588,8 +590,6 @@ public abstract class OAuthProtocolContract(SharedGateway shared) : IAsyncLifeti
         result.Redirect.State.ShouldBe("st8");
         result.Redirect.Code.ShouldBeNull();
     }
-
-    protected virtual Task<string?> SharedConnectionStringAsync() => Task.FromResult<string?>(null);
 
     private async Task<string> RegisterAsync(string[]? grantTypes = null)
     {
@@ -781,7 +781,8 @@ public sealed class PostgresOAuthProtocolTests(PostgresFixture postgres, Postgre
     protected override async Task<string?> ConnectionStringAsync() =>
         database.ConnectionString ??= postgres.ConnectionStringFor(await postgres.CreateDatabaseAsync());
 
-    protected override Task<string?> SharedConnectionStringAsync() => ConnectionStringAsync();
+    [Fact]
+    public Task AccessToken_ForAnotherGatewayOverTheSameStore_IsRefused() => AccessTokenForAnotherGatewayOverTheSameStoreIsRefusedAsync();
 
     /// <summary>The class's one database, created by its first test.</summary>
     public sealed class Database

@@ -126,6 +126,27 @@ public sealed class DurabilityTests(PostgresFixture postgres) : IDisposable
         p1.Json!["version"]!.GetValue<int>().ShouldBe(2);
     }
 
+    [Fact]
+    public async Task Serve_WhenAnotherGatewayServesTheSameSqliteDatabase_ExitsWithOneLineAndChangesNothing()
+    {
+        // Two gateways on the default data directory with different mcp.json files: the second's sync would delete
+        // the first's backends (and their credentials) from the store they share.
+        var data = _directory.File("data");
+        var firstConfig = _directory.WriteConfig(new ConfigBuilder().Add("alpha", new JsonObject { ["command"] = "onemcp-never-started", ["disabled"] = true }), "first.json");
+        var secondConfig = _directory.WriteConfig(new ConfigBuilder(), "second.json");
+        await using var first = await DurableGateway.StartAsync(_directory, firstConfig, ["--data-dir", data]);
+        using var rest = new JsonHttp(first.BaseUrl);
+        (await rest.BackendNamesAsync()).ShouldBe(["alpha"]);
+
+        await using var second = GatewayProcess.Start([.. DurableGateway.ServeArgs(secondConfig), "--data-dir", data], _directory.Path);
+
+        await Should.ThrowAsync<InvalidOperationException>(second.WaitForListeningAsync(), "the second gateway must not serve");
+        (await second.WaitForExitAsync()).ShouldBe(1);
+        second.StandardError.ShouldHaveSingleItem().ShouldStartWith(
+            $"onemcp: cannot start: another gateway is already serving the database {Path.Combine(data, PersistenceOptions.SqliteFileName)}.");
+        (await rest.BackendNamesAsync()).ShouldBe(["alpha"]);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -246,6 +267,13 @@ internal sealed class JsonHttp(Uri baseUrl) : IDisposable
         var list = await SendAsync(HttpMethod.Get, "/api/presets");
         list.Status.ShouldBe(HttpStatusCode.OK, list.Text);
         return [.. list.Json!.AsArray().Select(p => p!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal)];
+    }
+
+    public async Task<List<string>> BackendNamesAsync()
+    {
+        var list = await SendAsync(HttpMethod.Get, "/api/backends");
+        list.Status.ShouldBe(HttpStatusCode.OK, list.Text);
+        return [.. list.Json!.AsArray().Select(b => b!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal)];
     }
 
     public Task WaitForConnectedAsync(string backend, GatewayProcess gateway) =>

@@ -104,6 +104,22 @@ public sealed class SqliteMigratorTests : IDisposable
     }
 
     [Fact]
+    public async Task Migrate_WhenTheFileIsNotASqliteDatabase_NamesTheFileAndLeavesItAsItIs()
+    {
+        Directory.CreateDirectory(_directory);
+        var path = Path.Combine(_directory, PersistenceOptions.SqliteFileName);
+        byte[] garbage = [.. Enumerable.Range(0, 8192).Select(i => (byte)(i * 7 % 251))];
+        await File.WriteAllBytesAsync(path, garbage);
+
+        var error = await Should.ThrowAsync<DatabaseMigrationException>(
+            new DatabaseMigrator(Options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None));
+
+        error.Message.ShouldStartWith($"the database file {path} is damaged or is not a SQLite database (");
+        error.Message.ShouldContain("restore it from a backup");
+        (await File.ReadAllBytesAsync(path)).ShouldBe(garbage);
+    }
+
+    [Fact]
     public void Options_ToString_NeverShowsTheConnectionString()
     {
         var options = new PersistenceOptions { ConnectionString = "Host=db;Username=u;Password=hunter2", DataDirectory = "/x" };
