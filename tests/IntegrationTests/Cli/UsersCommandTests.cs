@@ -83,6 +83,8 @@ public sealed class UsersCommandTests(UsersCommandTests.AliceDirectory alice) : 
     [InlineData("add|ALICE|--password-stdin", Password + "\n", "A user named 'ALICE' already exists.")]
     [InlineData("add|carol|--password-stdin", "", "no password on stdin")]
     [InlineData("add|carol", "", "no password")]
+    [InlineData("add|carol/x", "", "A user name has 1 to 64")]
+    [InlineData("add|carol|--role|root", "", "The role must be 'admin' or 'member'.")]
     [InlineData("set-password|alice|--password-stdin", "tiny\n", "at least 12 characters")]
     [InlineData("set-password|nobody|--password-stdin", Password + "\n", "No user named 'nobody' exists.")]
     [InlineData("remove|nobody", "", "No user named 'nobody' exists.")]
