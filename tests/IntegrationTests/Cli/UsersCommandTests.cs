@@ -132,7 +132,7 @@ public sealed class UsersCommandTests(UsersCommandTests.AliceDirectory alice) : 
         var refused = await RunAsync(["users", "remove", "alice"]);
 
         refused.ExitCode.ShouldBe(2, refused.Describe());
-        refused.Stderr.ShouldHaveSingleItem().ShouldBe("onemcp: 'alice' is the last enabled admin; add another admin before removing it.");
+        refused.Stderr.ShouldHaveSingleItem().ShouldBe("onemcp: 'alice' is the last enabled admin; add another admin before removing, demoting or disabling it.");
 
         (await RunAsync(["users", "add", "carol", "--role", "admin", "--password-stdin"], Password + "?\n")).ShouldSucceed();
         (await RunAsync(["users", "remove", "alice"])).ShouldSucceed();
