@@ -1,6 +1,9 @@
 # OneMcp gateway image: build with the .NET SDK, run on the ASP.NET Core runtime as a non-root user.
 #   docker build -t onemcp .
-#   docker run -p 3050:3050 -v "$PWD/mcp.json:/config/mcp.json:ro" onemcp serve --host 0.0.0.0 --enable-auth ...
+#   docker run -p 3050:3050 -v "$PWD/mcp.json:/config/mcp.json:ro" -e ONEMCP_ADMIN_USERNAME=admin -e ONEMCP_ADMIN_PASSWORD=... \
+#     onemcp serve --enable-auth --external-url http://onemcp.localhost:3050
+#   The image binds every interface (ONEMCP_HOST=0.0.0.0). The gateway answers only requests for its external URL's host
+#   name, and a loopback name (localhost) only from inside the container, so --external-url names the host clients use.
 # deploy/compose.yaml runs three replicas of it behind HAProxy on one PostgreSQL database.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build

@@ -58,9 +58,20 @@ internal static class UsersCli
                 return $"Added the {user.Role} '{user.UserName}' ({storage}).";
             }, ct, check: async () =>
             {
-                // Checked before the store is created: a mistyped name, role or password leaves no database behind.
-                command = new AddUserCommand { UserName = result.GetValue(NameArgument)!, Password = await ReadPasswordAsync(result), Role = result.GetValue(RoleOption) };
-                await new AddUserValidator().ValidateAndThrowAsync(command, ct);
+                // Checked before the store is created: a mistyped name, role or password leaves no database behind. The name
+                // and the role first, so that a mistake there is said before anyone types a password twice for nothing.
+                var validator = new AddUserValidator();
+                var userName = result.GetValue(NameArgument)!;
+                var role = result.GetValue(RoleOption);
+                var early = (await validator.ValidateAsync(new AddUserCommand { UserName = userName, Role = role }, ct)).Errors
+                    .Where(f => f.PropertyName != "password").ToList();
+                if (early.Count > 0)
+                {
+                    throw new ValidationException(early);
+                }
+
+                command = new AddUserCommand { UserName = userName, Password = await ReadPasswordAsync(result), Role = role };
+                await validator.ValidateAndThrowAsync(command, ct);
             });
         });
         list.SetAction((result, ct) => RunAsync(result, error, createsStore: false, async (mediator, _) => FormatTable(await mediator.Send(new ListUsersQuery(), ct)), ct));

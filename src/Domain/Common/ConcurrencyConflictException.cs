@@ -7,8 +7,15 @@ namespace OneMcp.Domain.Common;
 /// </summary>
 public sealed class ConcurrencyConflictException : Exception
 {
-    public ConcurrencyConflictException(string aggregate, Guid id)
-        : base($"The {aggregate} {id} was changed by someone else; reload it and try again.")
+    /// <summary>A stale copy of an aggregate.</summary>
+    /// <param name="aggregate">Its kind, as users call it (<c>"backend"</c>).</param>
+    /// <param name="id">Its id.</param>
+    /// <param name="name">
+    /// What users know it by (a backend's or preset's name, a tag, a user name): the message names it, never the id,
+    /// which no answer of the gateway shows.
+    /// </param>
+    public ConcurrencyConflictException(string aggregate, Guid id, string name)
+        : base($"The {aggregate} '{name}' was changed by someone else; reload it and try again.")
     {
         Aggregate = aggregate;
         Id = id;

@@ -83,6 +83,8 @@ public sealed class UsersCommandTests(UsersCommandTests.AliceDirectory alice) : 
     [InlineData("add|ALICE|--password-stdin", Password + "\n", "A user named 'ALICE' already exists.")]
     [InlineData("add|carol|--password-stdin", "", "no password on stdin")]
     [InlineData("add|carol", "", "no password")]
+    [InlineData("add|carol/x", "", "A user name has 1 to 64")]
+    [InlineData("add|carol|--role|root", "", "The role must be 'admin' or 'member'.")]
     [InlineData("set-password|alice|--password-stdin", "tiny\n", "at least 12 characters")]
     [InlineData("set-password|nobody|--password-stdin", Password + "\n", "No user named 'nobody' exists.")]
     [InlineData("remove|nobody", "", "No user named 'nobody' exists.")]
@@ -130,7 +132,7 @@ public sealed class UsersCommandTests(UsersCommandTests.AliceDirectory alice) : 
         var refused = await RunAsync(["users", "remove", "alice"]);
 
         refused.ExitCode.ShouldBe(2, refused.Describe());
-        refused.Stderr.ShouldHaveSingleItem().ShouldBe("onemcp: 'alice' is the last enabled admin; add another admin before removing it.");
+        refused.Stderr.ShouldHaveSingleItem().ShouldBe("onemcp: 'alice' is the last enabled admin; add another admin before removing, demoting or disabling it.");
 
         (await RunAsync(["users", "add", "carol", "--role", "admin", "--password-stdin"], Password + "?\n")).ShouldSucceed();
         (await RunAsync(["users", "remove", "alice"])).ShouldSucceed();

@@ -46,7 +46,8 @@ public abstract class PresetRepositoryContract(ITestDatabaseSource source) : Rep
         first.Change("a or b", "first", TagFilterGrammar.Instance, T0.AddSeconds(1));
         await Repository.UpdateAsync(first, Ct);
         second.Change("c", "second", TagFilterGrammar.Instance, T0.AddSeconds(2));
-        await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() => Repository.UpdateAsync(second, Ct));
+        conflict.Message.ShouldBe("The preset 'p' was changed by someone else; reload it and try again.");
 
         var stored = (await Repository.FindByNameAsync("p", Ct))!;
         stored.Expression.ShouldBe("a or b");

@@ -62,6 +62,17 @@ public sealed class BackendHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task Update_WhenTheVersionIsStale_TheErrorNamesTheBackendNotItsId()
+    {
+        await Register("files");
+
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() =>
+            Handler().Handle(new UpdateBackendCommand("files", new BackendEdit { Command = "python", ExpectedVersion = 7 }), CancellationToken.None));
+
+        conflict.Message.ShouldBe("The backend 'files' was changed by someone else; reload it and try again.");
+    }
+
+    [Fact]
     public async Task Update_WhenTheBackendComesFromMcpJson_RefusesAsReadOnly()
     {
         await _f.Catalog.SyncConfigAsync([ControlPlaneFixture.Stdio("files")], false, CancellationToken.None);

@@ -39,7 +39,7 @@ public sealed class ControlPlaneErrorTests
     public void Of_TheStateExceptions_AreConflictsWithTheirCodes()
     {
         ControlPlaneError.Of(new DuplicateNameException("backend", "web")).ShouldNotBeNull().Code.ShouldBe("duplicate_name");
-        ControlPlaneError.Of(new ConcurrencyConflictException("backend", Guid.NewGuid())).ShouldNotBeNull().Code.ShouldBe("version_conflict");
+        ControlPlaneError.Of(new ConcurrencyConflictException("backend", Guid.NewGuid(), "github")).ShouldNotBeNull().Code.ShouldBe("version_conflict");
         var last = ControlPlaneError.Of(new LastAdminException("alice")).ShouldNotBeNull();
         last.Kind.ShouldBe(ControlPlaneErrorKind.Conflict);
         last.Code.ShouldBe("user.last_admin");

@@ -81,6 +81,16 @@ public sealed class PresetTests : IDisposable
     }
 
     [Fact]
+    public async Task Update_WhenTheVersionIsStale_TheErrorNamesThePresetNotItsId()
+    {
+        await Create("team", "web");
+
+        var conflict = await Should.ThrowAsync<ConcurrencyConflictException>(() => Update("team", "db", expectedVersion: 3));
+
+        conflict.Message.ShouldBe("The preset 'team' was changed by someone else; reload it and try again.");
+    }
+
+    [Fact]
     public async Task Update_WhenSessionsUseThePreset_TheyFollowItAndGetListChanged()
     {
         await Create("team", "web");

@@ -83,7 +83,7 @@ internal sealed class InMemoryAggregates<T>(string entity, Func<T, T> copy) wher
         {
             if (!_rows.TryGetValue(aggregate.Id, out var stored) || stored.Version != aggregate.LoadedVersion)
             {
-                throw new ConcurrencyConflictException(entity, aggregate.Id);
+                throw new ConcurrencyConflictException(entity, aggregate.Id, aggregate.Id.ToString());
             }
 
             _rows[aggregate.Id] = copy(aggregate);
@@ -111,7 +111,7 @@ internal sealed class InMemoryAggregates<T>(string entity, Func<T, T> copy) wher
             {
                 if (!rows.TryGetValue(aggregate.Id, out var stored) || stored.Version != aggregate.LoadedVersion)
                 {
-                    throw new ConcurrencyConflictException(entity, aggregate.Id);
+                    throw new ConcurrencyConflictException(entity, aggregate.Id, aggregate.Id.ToString());
                 }
 
                 rows[aggregate.Id] = copy(aggregate);

@@ -40,6 +40,16 @@ public sealed class UpdateUserTests
     }
 
     [Fact]
+    public async Task Update_WhenDisablingTheLastEnabledAdmin_TheErrorSaysDisablingNeedsAnotherAdmin()
+    {
+        await Seed("alice", UserRole.Admin);
+
+        var e = await Should.ThrowAsync<LastAdminException>(() => Handle("alice", new UserEdit { Disabled = true }));
+
+        e.Message.ShouldBe("'alice' is the last enabled admin; add another admin before removing, demoting or disabling it.");
+    }
+
+    [Fact]
     public async Task Update_WhenAnotherAdminIsEnabled_DemotesAndRevokesTheUsersGrants()
     {
         var alice = await Seed("alice", UserRole.Admin);

@@ -23,7 +23,7 @@ public sealed class UpdateBackendHandler(
                 backend.Update(settings, time.GetUtcNow());
                 if (request.Edit.ExpectedVersion != backend.LoadedVersion)
                 {
-                    throw new ConcurrencyConflictException("backend", backend.Id);
+                    throw new ConcurrencyConflictException("backend", backend.Id, backend.Name.Value);
                 }
 
                 await repository.UpdateAsync(backend, cancellationToken);

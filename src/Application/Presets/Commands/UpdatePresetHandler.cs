@@ -17,7 +17,7 @@ public sealed class UpdatePresetHandler(IPresetRepository repository, SessionRou
             ?? throw new NotFoundException("preset", request.Name);
         if (request.Edit.ExpectedVersion != preset.Version)
         {
-            throw new ConcurrencyConflictException("preset", preset.Id);
+            throw new ConcurrencyConflictException("preset", preset.Id, preset.Name);
         }
 
         preset.Change(request.Edit.Expression!, request.Edit.Description ?? string.Empty, TagFilterGrammar.Instance, time.GetUtcNow());

@@ -79,7 +79,7 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
         {
-            throw new ConcurrencyConflictException(Aggregate, request.Id);
+            throw new ConcurrencyConflictException(Aggregate, request.Id, request.Id.ToString());
         }
 
         request.MarkSaved();

@@ -181,7 +181,7 @@ public sealed class BackendServiceRepository(IDbConnectionFactory connections, I
             parameters, transaction, cancellationToken: cancellationToken));
         if (updated == 0)
         {
-            throw new ConcurrencyConflictException(Aggregate, backend.Id);
+            throw new ConcurrencyConflictException(Aggregate, backend.Id, backend.Name.Value);
         }
     }
 

@@ -62,7 +62,7 @@ public sealed class PresetRepository(IDbConnectionFactory connections) : IPreset
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
         {
-            throw new ConcurrencyConflictException(Aggregate, preset.Id);
+            throw new ConcurrencyConflictException(Aggregate, preset.Id, preset.Name);
         }
 
         preset.MarkSaved();

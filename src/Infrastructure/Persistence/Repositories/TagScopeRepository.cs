@@ -65,7 +65,7 @@ public sealed class TagScopeRepository(IDbConnectionFactory connections) : ITagS
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
         {
-            throw new ConcurrencyConflictException(Aggregate, scope.Id);
+            throw new ConcurrencyConflictException(Aggregate, scope.Id, scope.Tag.Value);
         }
 
         scope.MarkSaved();

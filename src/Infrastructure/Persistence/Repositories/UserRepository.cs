@@ -106,7 +106,7 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
         var updated = await connection.ExecuteAsync(new CommandDefinition(UpdateSql, parameters, cancellationToken: cancellationToken));
         if (updated == 0)
         {
-            throw new ConcurrencyConflictException(Aggregate, user.Id);
+            throw new ConcurrencyConflictException(Aggregate, user.Id, user.UserName);
         }
 
         user.MarkSaved();
@@ -126,7 +126,7 @@ public sealed class UserRepository(IDbConnectionFactory connections) : IUserRepo
                 "SELECT version FROM users WHERE id = @Id", parameters, transaction, cancellationToken: cancellationToken));
             if (version is null || DbValues.ReadInt(version) != user.LoadedVersion)
             {
-                throw new ConcurrencyConflictException(Aggregate, user.Id);
+                throw new ConcurrencyConflictException(Aggregate, user.Id, user.UserName);
             }
 
             throw new LastAdminException(user.UserName);

@@ -52,7 +52,7 @@ public sealed class LastAdminRuleTests
             LastAdminRule.EnsureAnotherAdminRemains(alice, [alice, carol, User.Create("bob", "hash", UserRole.Member, T0)]));
 
         refused.UserName.ShouldBe("alice");
-        refused.Message.ShouldBe("'alice' is the last enabled admin; add another admin before removing it.");
+        refused.Message.ShouldBe("'alice' is the last enabled admin; add another admin before removing, demoting or disabling it.");
     }
 
     [Fact]
