@@ -117,7 +117,7 @@ internal static partial class AuthPages
             ("preview", model.Preview is { } preview ? Preview(preview, model.CheckedScopes) : string.Empty),
             ("admin", admin),
             ("offline", model.OfflineAccess ? "<p class=\"muted\">This application can renew this access for up to 30 days.</p>" : string.Empty),
-            ("returnHost", ReturnHost(model.RedirectUri)),
+            ("returnHost", ReturnHost(model.RedirectUri, "After you decide", "Approve only if that is the application you are signing in to.")),
             ("script", ConsentScriptPath))), ConsentCsp(model.RedirectUri), statusCode);
     }
 
@@ -142,16 +142,17 @@ internal static partial class AuthPages
 
     /// <summary>
     /// Where the browser goes with the answer: the one fact a user can check against the application they started.
-    /// A host other than this computer is said loudly, since a client's name is whatever it chose to register.
+    /// A host other than this computer is said loudly, since a client's name is whatever it chose to register. The
+    /// waiting page says it too: it goes there by itself once an administrator approves, and anyone's link can open it.
     /// </summary>
-    private static string ReturnHost(Uri redirectUri)
+    private static string ReturnHost(Uri redirectUri, string when, string advice)
     {
         // The ASCII (punycode) form: a look-alike name in another script ("gіthub.com" with a Cyrillic і) shows as the
         // xn-- name it is, not as the site it imitates.
         var host = Encode(AsciiAuthority(redirectUri));
         return redirectUri.IsLoopback
-            ? $"<p class=\"muted\" id=\"return-host\">After you decide, your browser returns to <strong>{host}</strong> (an application on this computer).</p>"
-            : $"<p class=\"warning\" id=\"return-host\" role=\"alert\">After you decide, your browser returns to <strong>{host}</strong>, a site on the internet, not this computer. Approve only if that is the application you are signing in to.</p>";
+            ? $"<p class=\"muted\" id=\"return-host\">{when}, your browser returns to <strong>{host}</strong> (an application on this computer).</p>"
+            : $"<p class=\"warning\" id=\"return-host\" role=\"alert\">{when}, your browser returns to <strong>{host}</strong>, a site on the internet, not this computer. {advice}</p>";
     }
 
     /// <summary>The database cannot be reached (503, see DatabaseAvailabilityMiddleware): said plainly, in the forms' look.</summary>
@@ -222,6 +223,7 @@ internal static partial class AuthPages
             ("clientName", Encode(clientName)),
             ("withheld", string.Join(", ", withheld.Select(t => "<code>" + Encode(t) + "</code>"))),
             ("hidden", HiddenFields(parameters, requestId)),
+            ("returnHost", ReturnHost(redirectUri, "When an administrator has decided", "Cancel unless that is the application you are signing in to.")),
             ("script", ConsentScriptPath)),
         $"<meta http-equiv=\"refresh\" content=\"{WaitingRefreshSeconds};url={Encode(refreshUrl)}\">"), ConsentCsp(redirectUri));
 

@@ -14,7 +14,8 @@ namespace OneMcp.Api.Auth;
 /// The authorization endpoint (OpenIddict has validated the client, redirect URI, PKCE and resource before
 /// this runs): a signed-in OneMcp user sees the consent page (<see cref="PrepareConsentQuery"/>), and the decision is
 /// recorded once on an authorization request bound to that user, client and exact request. With <c>prompt=none</c> no
-/// page is shown: the client gets <c>login_required</c>, <c>consent_required</c> or <c>interaction_required</c>.
+/// page is shown: the client gets <c>login_required</c>, <c>consent_required</c> or <c>interaction_required</c> (at a
+/// loopback redirect URI; for any other the browser stays on the gateway's page, see <see cref="RejectUndecided"/>).
 /// </summary>
 internal static class AuthorizeEndpoint
 {
@@ -36,7 +37,7 @@ internal static class AuthorizeEndpoint
         {
             // Nobody could consent to it: back to the client before sign-in. After it, the sign-in page's form-action
             // rule would stop the browser's redirect chain to the client's site.
-            return OpenIddictPassthrough.Reject(Errors.InvalidScope, unknownTag);
+            return RejectUndecided(context, Errors.InvalidScope, unknownTag);
         }
 
         // prompt=none (OpenID Connect Core §3.1.2.1): no page at all. What cannot be completed without one goes back to the
@@ -46,7 +47,7 @@ internal static class AuthorizeEndpoint
         {
             if (silent)
             {
-                return OpenIddictPassthrough.Reject(Errors.LoginRequired, "Nobody is signed in to the gateway in this browser.");
+                return RejectUndecided(context, Errors.LoginRequired, "Nobody is signed in to the gateway in this browser.");
             }
 
             // Back to this same request once signed in (a POST whose session ended starts again from its GET).
@@ -60,14 +61,14 @@ internal static class AuthorizeEndpoint
             new PrepareConsentQuery(clientId, user.UserName, user.IsAdmin, [.. request.GetScopes()], settings.ScopeMatch, settings.ScopeValidation), ct);
         if (plan.Refusal is { } refusal)
         {
-            return OpenIddictPassthrough.Reject(Errors.InvalidScope, refusal);
+            return RejectUndecided(context, Errors.InvalidScope, refusal);
         }
 
         if (silent)
         {
             return plan.NeedsAdministrator
-                ? OpenIddictPassthrough.Reject(Errors.InteractionRequired, "An administrator must approve this request; start it without prompt=none to ask for their approval.")
-                : OpenIddictPassthrough.Reject(Errors.ConsentRequired, "The user must approve this request on the consent page.");
+                ? RejectUndecided(context, Errors.InteractionRequired, "An administrator must approve this request; start it without prompt=none to ask for their approval.")
+                : RejectUndecided(context, Errors.ConsentRequired, "The user must approve this request on the consent page.");
         }
 
         var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), OpenIddictPassthrough.RedirectUriOf(context), settings);
@@ -104,6 +105,21 @@ internal static class AuthorizeEndpoint
         return await DecideAsync(c, new DecideClientConsentCommand(requestId, user.Subject, clientId, c.Digest, approve, selected), granted => approve
             ? OpenIddictPassthrough.SignIn(OAuthPrincipals.ForConsent(user, granted, plan.WithheldTags, plan.OfflineAccess, settings.Resource))
             : OpenIddictPassthrough.Reject(Errors.AccessDenied, "The user denied the request."));
+    }
+
+    /// <summary>
+    /// An error found before the user decided anything. It goes back to the client when its redirect URI is on this
+    /// computer (loopback). Anyone may register a client with any https redirect URI, so sending the error there at once
+    /// would turn a link to this gateway into a link to any site, with no page between (RFC 9700 §4.11.2, ADR 0055):
+    /// the browser stays on the gateway's page, which says why. After the user's decision on the consent page, which
+    /// names the host it returns to, the answer always goes back to the client.
+    /// </summary>
+    private static IResult RejectUndecided(HttpContext context, string error, string description)
+    {
+        var redirectUri = OpenIddictPassthrough.RedirectUriOf(context);
+        return redirectUri.IsLoopback
+            ? OpenIddictPassthrough.Reject(error, description)
+            : AuthPages.Problem(context, $"{description} You are not sent on to {redirectUri.IdnHost}: go back to your application and start again.");
     }
 
     /// <summary>One OAuth authorization request of one signed-in user, as the consent and waiting pages need it.</summary>

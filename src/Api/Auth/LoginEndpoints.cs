@@ -64,10 +64,13 @@ internal static class LoginEndpoints
         return Results.Redirect(returnUrl);
     }
 
-    /// <summary>Only a path on this gateway: never an open redirect to another site.</summary>
+    /// <summary>
+    /// Only a path on this gateway: never an open redirect to another site. Printable ASCII only, as the gateway writes
+    /// its own URLs (escaped): a Location header carries nothing else, and the sign-in would end in a 500 instead.
+    /// </summary>
     internal static string SafeReturnUrl(string? returnUrl) =>
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && !returnUrl.Any(char.IsControl)
+            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && returnUrl.All(c => c is >= ' ' and < '\x7f')
             ? returnUrl
             : "/oauth";
 }

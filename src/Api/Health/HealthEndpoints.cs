@@ -20,7 +20,13 @@ internal static class HealthEndpoints
 {
     public static void MapHealth(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/health").WithTags("Health");
+        // What /health and /health/ready answer depends on who asks (a sign-in cookie or an admin token reads every backend
+        // and its error, as the REST API does): no cache, the browser's or a proxy's, may keep one caller's answer for the next.
+        var group = endpoints.MapGroup("/health").WithTags("Health").AddEndpointFilter(static (context, next) =>
+        {
+            context.HttpContext.Response.Headers.CacheControl = "no-store";
+            return next(context);
+        });
 
         group.MapGet("", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
         {

@@ -198,11 +198,16 @@ public sealed class AbuseLimitTests : IClassFixture<AbuseLimitTests.LimitedGatew
         last.ShouldBe(HttpStatusCode.TooManyRequests);
     }
 
-    [Fact]
-    public async Task SignIn_ReturnUrlToAnotherSite_IsNotFollowed()
+    [Theory]
+    [InlineData("//evil.example.com/x")]
+    [InlineData("/\u3000/evil.example.com")]
+    [InlineData("/oauth\u00e9")]
+    public async Task SignIn_ReturnUrlToAnotherSiteOrBeyondAscii_IsNotFollowed(string returnUrl)
     {
-        using var response = await SignInAsync("ada", "correct horse battery staple", "//evil.example.com/x");
+        // A link to /login?returnUrl=/<non-ASCII> ended a correct sign-in in a 500: a Location header takes ASCII only.
+        using var response = await SignInAsync("ada", "correct horse battery staple", returnUrl);
 
+        response.StatusCode.ShouldBe(HttpStatusCode.Found);
         response.Headers.Location!.ToString().ShouldBe("/oauth");
     }
 

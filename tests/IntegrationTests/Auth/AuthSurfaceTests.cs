@@ -209,6 +209,27 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         location.ShouldContain("state=s");
     }
 
+    [Theory]
+    [InlineData("&prompt=none", false, "Nobody is signed in to the gateway in this browser.")]
+    [InlineData("&scope=tag%3Anope", false, "names no tag of this gateway")]
+    [InlineData("&scope=tag%3Aweb&prompt=none", true, "The user must approve this request on the consent page.")]
+    public async Task Authorize_AnErrorBeforeTheUserDecided_StaysOnTheGatewaysPageForAnHttpsRedirectUri(string extra, bool signedIn, string reason)
+    {
+        // Anyone can register a client redirecting to any https site: sent there at once, a link to the gateway would be
+        // a link to that site (an open redirect on the gateway's address). A loopback redirect URI still gets the error.
+        var client = await RegisterAsync(new JsonObject { ["redirect_uris"] = new JsonArray("https://phish.example.com/cb"), ["token_endpoint_auth_method"] = "none" });
+        using var member = signedIn ? await Support.OAuth.DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, AuthGatewayFixture.Member, AuthGatewayFixture.MemberPassword) : null;
+
+        using var response = await (member ?? _http).GetAsync("/authorize" + AuthorizeQuery(client, "https%3A%2F%2Fphish.example.com%2Fcb") + extra);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Headers.Location.ShouldBeNull();
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        var html = await response.Content.ReadAsStringAsync();
+        html.ShouldContain(reason);
+        html.ShouldContain("You are not sent on to phish.example.com");
+    }
+
     [Fact]
     public async Task Register_APublicClient_Answers201WithoutASecret()
     {

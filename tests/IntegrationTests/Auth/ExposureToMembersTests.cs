@@ -116,6 +116,21 @@ public sealed class ExposureToMembersTests(AuthGatewayFixture fixture) : IClassF
         report["backends"]!.AsArray().Select(b => b!["name"]!.GetValue<string>()).ShouldContain("beta");
     }
 
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/health/ready")]
+    public async Task Health_WithTheSignInCookie_IsKeptByNoCache(string path)
+    {
+        // A signed-in user (an administrator: every backend with its raw error) and an anonymous monitor ask the same URL:
+        // a browser's or a proxy's cache must not keep the first answer for the next caller.
+        using var admin = await DashboardClient.SignInAsync(fixture.Gateway.BaseUrl, AuthGatewayFixture.Admin, AuthGatewayFixture.AdminPassword);
+
+        using var response = await admin.GetAsync(path);
+
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject().ContainsKey("backends").ShouldBeTrue();
+        response.Headers.CacheControl.ShouldNotBeNull().NoStore.ShouldBeTrue();
+    }
+
     [Fact]
     public async Task Health_WithAMembersSignInCookie_CutsTheCommandLineOutOfBackendErrors()
     {

@@ -121,6 +121,22 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
     }
 
     [Fact]
+    public async Task Member_AskedForAnAdminOnlyTagByAClientOnTheInternet_SeesOnTheWaitingPageWhereTheBrowserWillGo()
+    {
+        // The waiting page needs no click: any link opens it, and it goes on by itself once an administrator approves. So,
+        // as on the consent page, it names the host the code goes to, loudly when that is not this computer.
+        var driver = new OAuthFlowDriver(Gateway.BaseUrl);
+        var client = (await driver.RegisterClientAsync(["https://tools.example.com/oauth/cb"])).ClientId!;
+        using var member = await DashboardClient.SignInAsync(Gateway.BaseUrl, "bob", "tr0ub4dor&3 is long enough");
+
+        using var waiting = await member.GetAsync(driver.BuildAuthorizeUri(client, "https://tools.example.com/oauth/cb", ["tag:prod"], "s5", Pkce.Create()));
+
+        var html = await waiting.Content.ReadAsStringAsync();
+        html.ShouldContain("Waiting for an administrator");
+        html.ShouldContain("<p class=\"warning\" id=\"return-host\" role=\"alert\">When an administrator has decided, your browser returns to <strong>tools.example.com</strong>, a site on the internet");
+    }
+
+    [Fact]
     public async Task Member_AskedForAnAdminOnlyTagWithPromptNone_GoesBackWithInteractionRequiredAndAsksNoAdministrator()
     {
         var (driver, client, pkce, member) = await StartAsMemberAsync();
