@@ -86,6 +86,20 @@ static async Task<int> RunHttpAsync(ServerSettings settings)
         app.MapTestOAuth();
     }
 
+    if (settings.SessionCookie)
+    {
+        // A server that signs its caller in with a cookie: whoever sends it back is that caller to the server.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers["X-Api-Key"].ToString() is { Length: > 0 } key)
+            {
+                context.Response.Headers.Append("Set-Cookie", $"session={Uri.EscapeDataString(key)}; Path=/");
+            }
+
+            return next(context);
+        });
+    }
+
     if (settings.Faults)
     {
         app.UseFaults(app.Services.GetRequiredService<ServerState>());

@@ -22,11 +22,12 @@ internal sealed record ServerSettings(
     bool Hybrid = false,
     bool Resumable = false,
     bool ReportRequestIds = false,
-    bool Faults = false)
+    bool Faults = false,
+    bool SessionCookie = false)
 {
     public const string Usage =
         "usage: OneMcp.TestServer [--transport stdio|http] [--port N] [--name NAME] [--instructions TEXT] [--fail-start] [--start-delay-ms N]\n" +
-        "                         [--session-mode stateful|hybrid] [--resumable] [--report-request-ids] [--faults]\n" +
+        "                         [--session-mode stateful|hybrid] [--resumable] [--report-request-ids] [--faults] [--session-cookie]\n" +
         "                         [--require-oauth [--oauth-client-id ID [--oauth-client-secret SECRET]] [--access-token-lifetime SECONDS]]\n" +
         "  --require-oauth           (http only) protect the MCP endpoints with Bearer tokens from an embedded test\n" +
         "                            OAuth authorization server (/oauth/register, /oauth/authorize, /oauth/token)\n" +
@@ -42,7 +43,9 @@ internal sealed record ServerSettings(
         "                            (its stream closed, the resuming GET refused with 404; lost_polls counts its calls),\n" +
         "                            garbled (its answer after events that are not JSON-RPC messages), huge_error (a 500\n" +
         "                            with a body of 4 MB that then stalls), flaky_poll (its stream closed, the first two\n" +
-        "                            resuming GETs refused with 503), gone (a 404)";
+        "                            resuming GETs refused with 503), gone (a 404)\n" +
+        "  --session-cookie          (http only) answer every request that carries an X-Api-Key header with the cookie\n" +
+        "                            session=<that key>, as a server that signs its caller in with a cookie";
 
     public static bool TryParse(
         string[] args,
@@ -63,6 +66,7 @@ internal sealed record ServerSettings(
         var resumable = false;
         var reportRequestIds = false;
         var faults = false;
+        var sessionCookie = false;
 
         settings = null;
         error = null;
@@ -85,6 +89,12 @@ internal sealed record ServerSettings(
             if (arg == "--faults")
             {
                 faults = true;
+                continue;
+            }
+
+            if (arg == "--session-cookie")
+            {
+                sessionCookie = true;
                 continue;
             }
 
@@ -201,6 +211,12 @@ internal sealed record ServerSettings(
             return false;
         }
 
+        if (sessionCookie && transport != TransportKind.Http)
+        {
+            error = "--session-cookie needs --transport http";
+            return false;
+        }
+
         if (requireOAuth && transport != TransportKind.Http)
         {
             error = "--require-oauth needs --transport http";
@@ -216,7 +232,7 @@ internal sealed record ServerSettings(
         var oauth = requireOAuth
             ? new TestOAuthSettings(oauthClientId, oauthClientSecret, TimeSpan.FromSeconds(accessTokenLifetime ?? 3600))
             : null;
-        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid, resumable, reportRequestIds, faults);
+        settings = new ServerSettings(transport, port, name, instructions ?? $"Test server {name}.", failStart, startDelayMs, oauth, hybrid, resumable, reportRequestIds, faults, sessionCookie);
         return true;
     }
 }

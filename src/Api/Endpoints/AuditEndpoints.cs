@@ -3,6 +3,7 @@ using System.Text;
 using MediatR;
 using OneMcp.Application.Audit;
 using OneMcp.Application.Audit.Queries;
+using OneMcp.Infrastructure.Identity;
 
 namespace OneMcp.Api.Endpoints;
 
@@ -14,7 +15,8 @@ internal static class AuditEndpoints
 
     public static void MapAudit(this RouteGroupBuilder api)
     {
-        // Admins (and everyone with auth off) see every row; a member only their own.
+        // Admins (and everyone with auth off) see every row; a member only their own. Under scope validation a token reads
+        // no row of a backend its grant does not reach.
         api.MapGet("/audit", async (HttpContext context, IMediator mediator, CancellationToken ct,
                 string? user, string? backend, string? kind, string? outcome, string? since, string? until, string? limit, string? cursor, string? format) =>
             {
@@ -29,7 +31,7 @@ internal static class AuditEndpoints
                 var query = new ListAuditQuery(
                     QueryParameter.OrNull(user), QueryParameter.OrNull(backend), QueryParameter.OrNull(kind), QueryParameter.OrNull(outcome),
                     QueryParameter.OrNull(since), QueryParameter.OrNull(until), QueryParameter.OrNull(limit), QueryParameter.OrNull(cursor),
-                    ApiCaller.OwnOnly(context));
+                    ApiCaller.OwnOnly(context), ReachedBackends(context));
                 context.Response.Headers.CacheControl = "no-store";
                 if (WantsCsv(context, format) && query is { Limit: null, Cursor: null })
                 {
@@ -52,7 +54,7 @@ internal static class AuditEndpoints
         api.MapGet("/audit/summary", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
             {
                 context.Response.Headers.CacheControl = "no-store";
-                return await mediator.Send(new GetAuditSummaryQuery(ApiCaller.OwnOnly(context)), ct);
+                return await mediator.Send(new GetAuditSummaryQuery(ApiCaller.OwnOnly(context), ReachedBackends(context)), ct);
             })
             .WithTags("Audit").WithName("GetAuditSummary");
     }
@@ -80,6 +82,16 @@ internal static class AuditEndpoints
             page = await mediator.Send(pageSize with { Cursor = next }, ct);
         }
     }
+
+    /// <summary>
+    /// The backends whose rows a token under scope validation reads: those its grant reaches now, as the list of backends
+    /// shows them (the others do not exist for it, DESIGN §5), whoever made the calls; null (every backend) otherwise.
+    /// </summary>
+    private static HashSet<string>? ReachedBackends(HttpContext context) =>
+        ScopeGrants.For(context) is { } grant
+            ? context.RequestServices.GetRequiredService<Application.Backends.IBackendPool>().Backends
+                .Where(b => grant.Reaches(b.Settings.Tags)).Select(b => b.Name.Value).ToHashSet(StringComparer.Ordinal)
+            : null;
 
     private static bool WantsCsv(HttpContext context, string? format) =>
         format == "csv" || (format is null && context.Request.GetTypedHeaders().Accept

@@ -25,12 +25,12 @@ internal sealed class CallerConnections(IPerUserBackends? perUser, MyConnections
             : backend;
 
     /// <summary>
-    /// Whose resources a session lists of <paramref name="backend"/>: the backend's own, or for a per-user backend the
-    /// caller's running connection's, null when the caller has none running. A resource list is data of the account
-    /// that listed it (file names, repositories): one user's is never shown to another, as the shared catalogue of a
-    /// per-user backend (its first user's, ADR 0033) would.
+    /// Whose resources and prompts a session lists of <paramref name="backend"/>: the backend's own, or for a per-user
+    /// backend the caller's running connection's, null when the caller has none running. These lists are data of the
+    /// account that listed them (file names, repositories, saved prompts): one user's are never shown to another, as the
+    /// shared catalogue of a per-user backend (its first user's, ADR 0033) would.
     /// </summary>
-    public IBackendConnection? ResourcesOf(GatewaySession session, IBackendConnection backend) =>
+    public IBackendConnection? AccountListsOf(GatewaySession session, IBackendConnection backend) =>
         backend.Settings.IsPerUser && perUser is not null
             ? perUser.Running(backend, ConnectionOwner.Of(session.Actor))
             : backend;

@@ -49,7 +49,7 @@ public sealed partial class GatewayEngine(
         var resources = new List<Resource>();
         foreach (var backend in VisibleBackends(session))
         {
-            if (_connections.ResourcesOf(session, backend) is { } source)
+            if (_connections.AccountListsOf(session, backend) is { } source)
             {
                 resources.AddRange(catalog.For(source, session).Resources);
             }
@@ -64,7 +64,7 @@ public sealed partial class GatewayEngine(
         var templates = new List<ResourceTemplate>();
         foreach (var backend in VisibleBackends(session))
         {
-            if (_connections.ResourcesOf(session, backend) is { } source)
+            if (_connections.AccountListsOf(session, backend) is { } source)
             {
                 templates.AddRange(catalog.For(source, session).ResourceTemplates);
             }
@@ -79,7 +79,10 @@ public sealed partial class GatewayEngine(
         var prompts = new List<Prompt>();
         foreach (var backend in VisibleBackends(session))
         {
-            prompts.AddRange(catalog.For(backend, session).Prompts);
+            if (_connections.AccountListsOf(session, backend) is { } source)
+            {
+                prompts.AddRange(catalog.For(source, session).Prompts);
+            }
         }
 
         return CachePolicy.ForList(session, new ListPromptsResult { Prompts = prompts });

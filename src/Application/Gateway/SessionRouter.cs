@@ -62,9 +62,9 @@ public sealed partial class SessionRouter(
 
     public void BackendConnected(IBackendConnection backend)
     {
-        // A user's own connection to a per-user backend lists only its resources for that user (ADR 0033): the rest of
-        // its lists are the backend's, announced by the backend itself.
-        BackendChanged(backend, backend is IUserBackendConnection ? CapabilityKinds.Resources : CapabilityKinds.All);
+        // A user's own connection to a per-user backend lists only its resources and prompts for that user (ADR 0033): its
+        // tools are the backend's, announced by the backend itself.
+        BackendChanged(backend, backend is IUserBackendConnection ? CapabilityKinds.Resources | CapabilityKinds.Prompts : CapabilityKinds.All);
         // Not awaited (the backend's connect must not wait for every session), so observed in ResubscribeAsync.
         _ = ResubscribeAsync(backend);
     }

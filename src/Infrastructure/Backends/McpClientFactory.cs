@@ -13,12 +13,13 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
 {
     // One connection pool for every HTTP backend; request timeouts are the gateway's own, per backend. The trace
     // context is put on each request by TraceContextHandler instead of .NET's own propagation (see there), and every
-    // Mcp-Name header is encoded by McpNameHeaderHandler.
+    // Mcp-Name header is encoded by McpNameHeaderHandler. The pool keeps no cookies: each connection keeps its own
+    // (ConnectionCookies), so one user's never go out with another user's requests.
     private readonly TraceContextHandler _connections = new()
     {
         InnerHandler = new McpNameHeaderHandler
         {
-            InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ActivityHeadersPropagator = null },
+            InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ActivityHeadersPropagator = null, UseCookies = false },
         },
     };
 
@@ -103,10 +104,11 @@ public sealed class McpClientFactory(ILoggerFactory loggerFactory, BackendTokenS
 
     public void Dispose() => _connections.Dispose();
 
-    // Each backend's client sends that backend's OAuth token (if it has one) over the shared connection pool. The
-    // client and its handler are never disposed: that would dispose the shared pool under them; they hold nothing else.
+    // Each connection's client sends its own cookies and that backend's OAuth token (if it has one) over the shared
+    // connection pool. The client and its handlers are never disposed: that would dispose the shared pool under them;
+    // they hold nothing else.
     private HttpClient BackendHttpClient(ServerName backend, ConnectionOwner? owner, Action tokenRejected) =>
-        new(new BackendBearerHandler(backend, owner, tokens, tokenRejected) { InnerHandler = _connections }, disposeHandler: false)
+        new(new ConnectionCookies { InnerHandler = new BackendBearerHandler(backend, owner, tokens, tokenRejected) { InnerHandler = _connections } }, disposeHandler: false)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

@@ -112,6 +112,33 @@ public sealed class ScopeVisibilityTests(ScopeVisibilityTests.Gateways gateways)
     }
 
     [Fact]
+    public async Task Audit_ForAToken_HoldsNoRowOfABackendItDoesNotReach()
+    {
+        var gateway = Gateway[ScopeMatch.All];
+        var db = await TokenAsync(gateway, ["db"]);
+        var web = await TokenAsync(gateway, ["web"]);
+        await using (var mcp = await EraClient.ConnectAsync(gateway, ProtocolEras.Legacy, db))
+        {
+            (await mcp.CallToolAsync("c_1mcp_echo", new Dictionary<string, object?> { ["message"] = "audited" })).IsError.ShouldNotBe(true);
+        }
+
+        using var dbApi = new HttpClient { BaseAddress = gateway.BaseUrl };
+        dbApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", db);
+        using var webApi = new HttpClient { BaseAddress = gateway.BaseUrl };
+        webApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", web);
+
+        // Recorded off the hot path: the db token, which reaches c, reads the call's row once it is written.
+        await Eventually.ValueAsync(() => dbApi.GetStringAsync("/api/audit?backend=c"), rows => rows.Contains("\"backend\":\"c\""), "the call on c in the audit log");
+        var rows = await webApi.GetStringAsync("/api/audit?backend=c");
+        var summary = await webApi.GetStringAsync("/api/audit/summary");
+        var dbSummary = await dbApi.GetStringAsync("/api/audit/summary");
+
+        rows.ShouldNotContain("\"backend\":\"c\"");
+        summary.ShouldNotContain("\"backend\":\"c\"");
+        dbSummary.ShouldContain("\"backend\":\"c\"");
+    }
+
+    [Fact]
     public async Task RestApi_ForASignedInOperator_ListsEveryBackendAndFlagsTheUntaggedOne()
     {
         var gateway = Gateway[ScopeMatch.All];

@@ -46,6 +46,26 @@ public sealed class PerUserBackendTests(PerUserGatewayFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ACookieTheBackendSetsForOneUser_GoesBackOnTheirConnectionOnly()
+    {
+        await fixture.SetSecretAsync("keyed", "alice", "API_KEY", "alice-cookie-2b7e");
+        await fixture.SetSecretAsync("keyed", "bob", "API_KEY", "bob-cookie-5d19");
+        await fixture.CatalogueAsync("keyed");
+        await using var alice = await fixture.ClientAsync("alice");
+        await using var bob = await fixture.ClientAsync("bob");
+
+        // The server answers each key with its session cookie; Alice's answers come last.
+        await CallAsync(bob, "keyed_1mcp_request_header", "X-Api-Key");
+        var (_, alices) = await CallAsync(alice, "keyed_1mcp_request_header", "Cookie");
+        var (_, bobs) = await CallAsync(bob, "keyed_1mcp_request_header", "Cookie");
+        var (_, shared) = await CallAsync(bob, "plain_1mcp_request_header", "Cookie");
+
+        alices!["value"]!.GetValue<string>().ShouldBe("session=alice-cookie-2b7e");
+        bobs!["value"]!.GetValue<string>().ShouldBe("session=bob-cookie-5d19");
+        shared!["value"].ShouldBeNull("the shared backend on the same server was never answered with a cookie");
+    }
+
+    [Fact]
     public async Task AStdioBackend_RunsOneProcessPerUserWithTheirOwnEnvironment()
     {
         await fixture.SetSecretAsync("proc", "alice", "API_KEY", "alice-env-55d0");

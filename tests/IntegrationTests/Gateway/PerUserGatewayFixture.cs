@@ -13,7 +13,7 @@ namespace OneMcp.IntegrationTests.Gateway;
 /// <summary>
 /// One gateway with <c>--enable-auth</c>, members (alice, bob, carol; dave and erin for the 2026-07-28 tests) and four per-user backends, all instances
 /// of the test server: <c>keyed</c> over HTTP with <c>X-Api-Key: ${user:API_KEY}</c>, <c>proc</c> over stdio with
-/// <c>USER_KEY=${user:API_KEY}</c>, <c>single</c> (stdio, <c>maxInstances: 1</c>) and <c>idle</c> (stdio, idle after
+/// <c>USER_KEY=${user:API_KEY}</c> (the HTTP server answers each key with a cookie, session=&lt;key&gt;), <c>single</c> (stdio, <c>maxInstances: 1</c>) and <c>idle</c> (stdio, idle after
 /// 0.02 minutes); and <c>plain</c>, a shared backend on the same HTTP server as <c>keyed</c>. The gateway logs at debug level into <see cref="Log"/>.
 /// </summary>
 public sealed class PerUserGatewayFixture : IAsyncLifetime
@@ -29,7 +29,7 @@ public sealed class PerUserGatewayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _keyed = await HttpTestServer.StartAsync("keyed");
+        _keyed = await HttpTestServer.StartAsync("keyed", extraArgs: ["--session-cookie"]);
         var keyed = PerUser(ConfigBuilder.HttpServer(_keyed.McpUrl, ["web"]));
         keyed["headers"] = new JsonObject { ["X-Api-Key"] = "${user:API_KEY}" };
         var proc = PerUser(ConfigBuilder.StdioTestServer("proc", ["web"]));

@@ -115,6 +115,9 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
         (await Names(new AuditFilter(Outcome: AuditOutcomes.Failure))).ShouldBe(["bob/alpha/tools/call"]);
         (await Names(new AuditFilter(Since: T0.AddMinutes(1), Until: T0.AddMinutes(2)))).ShouldBe(["bob/beta/prompts/get", "bob/alpha/tools/call"]);
         (await Names(new AuditFilter(User: "nobody"))).ShouldBeEmpty();
+        (await Names(new AuditFilter(Backends: new HashSet<string> { "beta" }))).ShouldBe(["ada//change", "bob/beta/prompts/get"]);
+        (await Names(new AuditFilter(Backends: new HashSet<string> { "alpha", "beta" }, User: "bob"))).ShouldBe(["bob/beta/prompts/get", "bob/alpha/tools/call"]);
+        (await Names(new AuditFilter(Backends: new HashSet<string>()))).ShouldBe(["ada//change"]);
     }
 
     [Fact]

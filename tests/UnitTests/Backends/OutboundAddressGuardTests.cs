@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using OneMcp.Infrastructure.Backends.OAuth;
 
 namespace OneMcp.UnitTests.Backends;
@@ -67,5 +69,57 @@ public sealed class OutboundAddressGuardTests
         var e = await Should.ThrowAsync<HttpRequestException>(() => http.GetAsync(new Uri("http://127.0.0.1:9/")));
 
         e.Message.ShouldContain("loopback");
+    }
+
+    [Fact]
+    public async Task CreateClient_WhenAnAuthorizationServerSetsACookie_SendsItWithNoLaterRequest()
+    {
+        // One client serves every backend's and every user's OAuth requests: what one answer sets must not ride along
+        // with the next one (another user's token request).
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var url = new Uri($"http://127.0.0.1:{((IPEndPoint)server.LocalEndpoint).Port}/token");
+        var received = new List<string>();
+        var serving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                using var connection = await server.AcceptTcpClientAsync();
+                var stream = connection.GetStream();
+                received.Add(await ReadHeadAsync(stream));
+                await stream.WriteAsync("HTTP/1.1 200 OK\r\nSet-Cookie: session=first-user; Path=/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+            }
+        });
+        using var http = OutboundAddressGuard.CreateClient();
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Options.Set(OutboundAddressGuard.AllowLoopback, true);
+            using var response = await http.SendAsync(request);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        await serving;
+        received.Count.ShouldBe(2);
+        received[1].ShouldNotContain("session=first-user");
+    }
+
+    private static async Task<string> ReadHeadAsync(NetworkStream stream)
+    {
+        var head = new StringBuilder();
+        var buffer = new byte[1024];
+        while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer);
+            if (read == 0)
+            {
+                break;
+            }
+
+            head.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        return head.ToString();
     }
 }

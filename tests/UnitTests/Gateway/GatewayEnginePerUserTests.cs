@@ -259,6 +259,34 @@ public sealed class GatewayEnginePerUserTests : IDisposable
     }
 
     [Fact]
+    public void ListPrompts_OfAPerUserBackend_AreTheCallersOwnRunningConnections_NeverTheFirstUsers()
+    {
+        // The catalogue ("hello") came from another user's connection: a prompt list is that account's (saved prompts).
+        var alicesOwn = new OwnedConnection(
+            new FakeBackend(Backend.Named("files").Build(), Caps.New().Tools("env").Prompts("alice-drafts").Build()), new ConnectionOwner("alice-id"));
+        _perUser.Connections[alicesOwn.Owner] = alicesOwn;
+        _perUser.RunningOwners.Add(alicesOwn.Owner);
+
+        _engine.ListPrompts(Session(Alice), null).Prompts.Select(p => p.Name).ShouldBe(["files_1mcp_alice-drafts"]);
+        _engine.ListPrompts(Session(Carol), null).Prompts.ShouldBeEmpty("carol has no connection running: she lists none, and never another user's");
+    }
+
+    [Fact]
+    public void AUsersConnection_WhenItConnects_TellsThatUsersSessionsOnly_ThatTheirResourcesAndPromptsChanged()
+    {
+        var alicesOwn = new OwnedConnection(_alices, new ConnectionOwner("alice-id"));
+        var alices = Session(Alice);
+        var carols = Session(Carol);
+        _sessions.Add(alices);
+        _sessions.Add(carols);
+
+        _router.BackendConnected(alicesOwn);
+
+        ((RecordingPeer)alices.Peer).Methods.ShouldBe([NotificationMethods.ResourceListChangedNotification, NotificationMethods.PromptListChangedNotification]);
+        ((RecordingPeer)carols.Peer).Methods.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void ListChanged_OfAUsersOwnConnection_ReachesThatUsersSessionsOnly()
     {
         var alicesOwn = new OwnedConnection(_alices, new ConnectionOwner("alice-id"));

@@ -16,8 +16,9 @@ public sealed class GetAuditSummaryHandler(IAuditRepository audit, TimeProvider 
         var from = to - Window;
         var calls = await audit.CallsSinceAsync(from, request.OwnSubject, MaxCalls, cancellationToken);
         var buckets = (int)(Window / Bucket);
+        var reached = request.Backends;
         var backends = calls
-            .Where(c => c.Backend is not null)
+            .Where(c => c.Backend is not null && (reached is null || reached.Contains(c.Backend)))
             .GroupBy(c => c.Backend!, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new BackendActivity(

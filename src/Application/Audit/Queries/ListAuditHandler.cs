@@ -16,7 +16,8 @@ public sealed class ListAuditHandler(IAuditRepository audit) : IRequestHandler<L
             Outcome: request.Outcome,
             Since: AuditTime.TryParse(request.Since, out var since) ? since : null,
             Until: AuditTime.TryParse(request.Until, out var until) ? until : null,
-            BeforeId: AuditCursor.TryDecode(request.Cursor, out var before) ? before : null);
+            BeforeId: AuditCursor.TryDecode(request.Cursor, out var before) ? before : null,
+            Backends: request.Backends);
 
         // One row more than asked tells whether another page exists without a second query.
         var rows = await audit.ListAsync(filter, limit + 1, cancellationToken);

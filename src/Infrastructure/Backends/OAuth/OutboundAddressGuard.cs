@@ -21,11 +21,15 @@ public sealed class OutboundAddressGuard(Func<string, CancellationToken, Task<IP
 
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve = resolve ?? Dns.GetHostAddressesAsync;
 
-    /// <summary>An HTTP client whose every connection passes this guard; redirects are not followed.</summary>
+    /// <summary>
+    /// An HTTP client whose every connection passes this guard; redirects are not followed, and no cookie is kept: the
+    /// client serves every backend's and every user's OAuth requests, and one's cookie must not go out with another's.
+    /// </summary>
     public static HttpClient CreateClient(Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null) =>
         new(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
+            UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectCallback = new OutboundAddressGuard(resolve).ConnectAsync,
         })

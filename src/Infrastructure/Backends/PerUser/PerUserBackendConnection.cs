@@ -20,6 +20,9 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
     /// <summary>What a user whose tokens at the backend were dropped is told is missing.</summary>
     internal const string AuthorizationLostMessage = "your authorization (OAuth) at the backend was withdrawn or has expired; connect your account again.";
 
+    /// <summary>The lists each user lists from their own connection, never from the catalogue (CallerConnections.AccountListsOf).</summary>
+    internal const CapabilityKinds AccountLists = CapabilityKinds.Resources | CapabilityKinds.Prompts;
+
     private readonly PerUserBackends _runtime;
     private readonly SemaphoreSlim _connectSlots;
     private readonly ILogger _logger;
@@ -275,9 +278,9 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
             _catalogue = catalogue with { Capabilities = connection.Capabilities };
         }
 
-        // Everyone lists the catalogue's tools and prompts; resources each user lists from their own connection, whose
+        // Everyone lists the catalogue's tools; resources and prompts each user lists from their own connection, whose
         // changes only they are told of (PerUserInstanceEvents).
-        _runtime.Events.BackendChanged(this, kinds & ~CapabilityKinds.Resources);
+        _runtime.Events.BackendChanged(this, kinds & ~AccountLists);
     }
 
     private async Task<IBackendConnection> StartInstanceAsync(PerUserInstance instance)

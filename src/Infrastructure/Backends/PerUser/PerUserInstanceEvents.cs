@@ -12,14 +12,12 @@ namespace OneMcp.Infrastructure.Backends.PerUser;
 /// </summary>
 internal sealed class PerUserInstanceEvents(PerUserBackendConnection entry, PerUserInstance instance, IBackendEventSink sessions) : IBackendEventSink
 {
-    // The user lists resources from their own connection (CallerConnections.ResourcesOf): its changes are theirs to hear.
+    // The user lists resources and prompts from their own connection (CallerConnections.AccountListsOf): their changes
+    // are theirs to hear.
     public void BackendChanged(IBackendConnection backend, CapabilityKinds kinds, IReadOnlyList<Tag>? previousTags = null)
     {
         entry.InstanceChanged(instance, kinds);
-        if ((kinds & CapabilityKinds.Resources) != 0)
-        {
-            sessions.BackendChanged(instance, CapabilityKinds.Resources);
-        }
+        sessions.BackendChanged(instance, kinds & PerUserBackendConnection.AccountLists);
     }
 
     // Its user's sessions hear that their resources may have changed, and the resources they follow are subscribed

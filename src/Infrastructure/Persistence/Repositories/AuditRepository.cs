@@ -160,6 +160,22 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
             parameters.AddTime(_dialect, "Until", until);
         }
 
+        if (filter.Backends is { } backends)
+        {
+            // The rows of no backend (sign-ins, consents, changes), and those of the backends named.
+            where.Append(" AND (backend IS NULL");
+            var n = 0;
+            foreach (var backend in backends.Order(StringComparer.Ordinal))
+            {
+                var name = "B" + n.ToString(CultureInfo.InvariantCulture);
+                where.Append(n == 0 ? " OR backend IN (@" : ", @").Append(name);
+                parameters.AddText(name, DbValues.StorableText(backend));
+                n++;
+            }
+
+            where.Append(n == 0 ? ")" : "))");
+        }
+
         if (filter.BeforeId is { } before)
         {
             where.Append(" AND id < @BeforeId");
