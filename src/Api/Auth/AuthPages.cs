@@ -23,6 +23,7 @@ internal static partial class AuthPages
     private static readonly string ConsentTemplate = Load("consent.html");
     private static readonly string ConsentAdminTemplate = Load("consent-admin.html");
     private static readonly string WaitingTemplate = Load("waiting.html");
+    private static readonly string AskAdministratorTemplate = Load("ask-admin.html");
     private static readonly string ConsentTagTemplate = Load("consent-tag.html");
     private static readonly string ConsentPreviewTemplate = Load("consent-preview.html");
 
@@ -44,7 +45,7 @@ internal static partial class AuthPages
     }
 
     /// <summary>
-    /// The consent and waiting pages' script: a decision is posted once (a double click does not send it twice), and the
+    /// The consent, ask and waiting pages' script: a decision is posted once (a double click does not send it twice), and the
     /// preview is recomputed when a tag is ticked or unticked, with the rule the server applies.
     /// </summary>
     public static string ConsentScript { get; } = Load("consent.js");
@@ -143,7 +144,7 @@ internal static partial class AuthPages
     /// <summary>
     /// Where the browser goes with the answer: the one fact a user can check against the application they started.
     /// A host other than this computer is said loudly, since a client's name is whatever it chose to register. The
-    /// waiting page says it too: it goes there by itself once an administrator approves, and anyone's link can open it.
+    /// ask and waiting pages say it too: the waiting page goes there by itself once an administrator approves.
     /// </summary>
     private static string ReturnHost(Uri redirectUri, string when, string advice)
     {
@@ -210,22 +211,46 @@ internal static partial class AuthPages
     /// <summary>How often the waiting page asks again (a meta refresh: it needs no script).</summary>
     public const int WaitingRefreshSeconds = 3;
 
+    /// <summary>A client's request for tags the user may not grant alone, as the ask and waiting pages show it.</summary>
+    public sealed record AdministratorModel(
+        string ClientName,
+        string UserName,
+        Guid RequestId,
+        IReadOnlyList<KeyValuePair<string, string>> Parameters,
+        IReadOnlyList<string> WithheldScopes,
+        Uri RedirectUri);
+
     /// <summary>
-    /// The page a user sees while an administrator decides on tags they may not grant alone. It reloads itself
-    /// (the same OAuth request plus the request id) until there is an answer, and lets the user cancel.
+    /// What a user sees first when a client asks for tags they may not grant alone: which tags, which client, where the
+    /// browser returns, and "Ask an administrator" or Cancel. Only the click files the request for an administrator
+    /// (a link to the authorization endpoint opens this page for anyone signed in).
     /// </summary>
-    public static IResult Waiting(HttpContext context, string clientName, string userName, Guid requestId, IReadOnlyList<KeyValuePair<string, string>> parameters,
-        IReadOnlyList<string> withheld, string refreshUrl, Uri redirectUri) => Html(context, Page(
-        "Waiting for an administrator",
-        Fill(
-            WaitingTemplate,
-            ("userName", Encode(userName)),
-            ("clientName", Encode(clientName)),
-            ("withheld", string.Join(", ", withheld.Select(t => "<code>" + Encode(t) + "</code>"))),
-            ("hidden", HiddenFields(parameters, requestId)),
-            ("returnHost", ReturnHost(redirectUri, "When an administrator has decided", "Cancel unless that is the application you are signing in to.")),
-            ("script", ConsentScriptPath)),
-        $"<meta http-equiv=\"refresh\" content=\"{WaitingRefreshSeconds};url={Encode(refreshUrl)}\">"), ConsentCsp(redirectUri));
+    public static IResult AskAdministrator(HttpContext context, AdministratorModel model) =>
+        AdministratorPage(context, model, "Ask an administrator", AskAdministratorTemplate, "Ask only if that is the application you are signing in to.", head: "");
+
+    /// <summary>
+    /// The page a user sees while an administrator decides on tags they may not grant alone (after they asked). It
+    /// reloads itself (the same OAuth request plus the request id) until there is an answer, and lets the user cancel.
+    /// </summary>
+    public static IResult Waiting(HttpContext context, AdministratorModel model, string refreshUrl) => AdministratorPage(
+        context, model, "Waiting for an administrator", WaitingTemplate, "Cancel unless that is the application you are signing in to.",
+        $"<meta http-equiv=\"refresh\" content=\"{WaitingRefreshSeconds};url={Encode(refreshUrl)}\">");
+
+    // Both pages post to /authorize (the consent form's headers and CSP) and say where the browser goes once decided.
+    private static IResult AdministratorPage(HttpContext context, AdministratorModel model, string title, string template, string advice, string head) => Html(
+        context,
+        Page(
+            title,
+            Fill(
+                template,
+                ("userName", Encode(model.UserName)),
+                ("clientName", Encode(model.ClientName)),
+                ("withheld", string.Join(", ", model.WithheldScopes.Select(t => "<code>" + Encode(t) + "</code>"))),
+                ("hidden", HiddenFields(model.Parameters, model.RequestId)),
+                ("returnHost", ReturnHost(model.RedirectUri, "When an administrator has decided", advice)),
+                ("script", ConsentScriptPath)),
+            head),
+        ConsentCsp(model.RedirectUri));
 
     // The OAuth request as the form posts it back, and the authorization request it answers.
     private static string HiddenFields(IReadOnlyList<KeyValuePair<string, string>> parameters, Guid requestId) =>

@@ -74,7 +74,8 @@ internal static class AuthorizeEndpoint
         var c = new ConsentContext(context, mediator, user, clientId, plan, parameters, OAuthRequestDigest.Of(parameters), OpenIddictPassthrough.RedirectUriOf(context), settings);
         if (plan.NeedsAdministrator)
         {
-            // Tags (or backends) this user may not grant alone: an administrator decides in the dashboard while this page waits.
+            // Tags (or backends) this user may not grant alone: once the user asks, an administrator decides in the
+            // dashboard while the waiting page waits.
             return await WaitForAdministratorAsync(c);
         }
 
@@ -140,19 +141,28 @@ internal static class AuthorizeEndpoint
         Guid requestId;
         if (HttpMethods.IsPost(context.Request.Method))
         {
-            // The waiting page's only button cancels (the user denies their own request).
             var form = await PostedForm.ReadAsync(context.Request, ct);
-            return form is null || !Guid.TryParse(form[RequestIdField], out requestId) || form[ActionField] != "deny"
-                ? AuthPages.Problem(context, "An administrator decides this request; wait for their answer on the waiting page.")
-                : await DecideAsync(c, new DecideClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest, Approve: false, []),
-                    _ => OpenIddictPassthrough.Reject(Errors.AccessDenied, "The user cancelled the request."));
+            if (form is null || !Guid.TryParse(form[RequestIdField], out requestId))
+            {
+                return AuthPages.Problem(context, "This form is incomplete. Start the sign-in from your application again.");
+            }
+
+            return form[ActionField].ToString() switch
+            {
+                // "Ask an administrator": only this click files the request for an administrator (ADR 0055, amendment).
+                "ask" => await DecideAsync(c, new AskAdministratorCommand(requestId, user.Subject, c.ClientId, c.Digest), _ => WaitingPage(c, requestId)),
+                // Cancel, on the ask page or the waiting page: the user denies their own request.
+                "deny" => await DecideAsync(c, new DecideClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest, Approve: false, []),
+                    _ => OpenIddictPassthrough.Reject(Errors.AccessDenied, "The user cancelled the request.")),
+                _ => AuthPages.Problem(context, "Only an administrator can approve this request: ask one on this page, or cancel."),
+            };
         }
 
         if (!Guid.TryParse(context.Request.Query[RequestIdField], out requestId))
         {
-            requestId = await mediator.Send(
-                new StartClientConsentCommand(user.Subject, c.ClientId, plan.ClientName, plan.RequestedTags, c.Digest, RequiresAdministrator: true), ct);
-            return WaitingPage(c, requestId);
+            // Anyone's link opens this: the user's own undecided request, which no administrator sees until they ask.
+            requestId = await mediator.Send(new StartClientConsentCommand(user.Subject, c.ClientId, plan.ClientName, plan.RequestedTags, c.Digest), ct);
+            return AuthPages.AskAdministrator(context, AdministratorModel(c, requestId));
         }
 
         return await DecideAsync(c, new CollectClientConsentCommand(requestId, user.Subject, c.ClientId, c.Digest), answer => answer.Outcome switch
@@ -166,11 +176,11 @@ internal static class AuthorizeEndpoint
         });
     }
 
-    private static IResult WaitingPage(ConsentContext c, Guid requestId)
-    {
-        var refresh = SameRequest(c.Parameters.Append(new(RequestIdField, requestId.ToString("D"))));
-        return AuthPages.Waiting(c.Http, c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.WithheldScopes, refresh, c.RedirectUri);
-    }
+    private static AuthPages.AdministratorModel AdministratorModel(ConsentContext c, Guid requestId) =>
+        new(c.Plan.ClientName, c.User.UserName, requestId, c.Parameters, c.Plan.WithheldScopes, c.RedirectUri);
+
+    private static IResult WaitingPage(ConsentContext c, Guid requestId) =>
+        AuthPages.Waiting(c.Http, AdministratorModel(c, requestId), SameRequest(c.Parameters.Append(new(RequestIdField, requestId.ToString("D")))));
 
     // Sends a consent decision or collection; a form that does not match an open request gets the problem page.
     private static async Task<IResult> DecideAsync<T>(ConsentContext c, IRequest<T> command, Func<T, IResult> answer)

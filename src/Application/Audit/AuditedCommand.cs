@@ -81,6 +81,7 @@ internal static class AuditedCommand
         RevokeGrantCommand r => r.Id,
         DecideAuthorizationRequestCommand d => d.Id.ToString("D"),
         DecideClientConsentCommand c => c.ClientId,
+        AskAdministratorCommand a => a.ClientId,
         RevokeConnectionCommand r => r.UserName,
         ApproveConnectionCommand a => a.UserName,
         _ => null,
@@ -108,6 +109,7 @@ internal static class AuditedCommand
         SignInWithProviderCommand when response is SignInResult { UserName: not null } r => new AuditActor(r.UserName, r.UserId.ToString("D"), null),
         SignInWithProviderCommand p => new AuditActor(AuditText.Clip(p.Identity.Email ?? p.Identity.PreferredUserName ?? p.Identity.Subject), null, null),
         DecideClientConsentCommand c => caller with { Subject = caller.Subject ?? c.Subject, ClientId = AuditText.Clip(c.ClientId) },
+        AskAdministratorCommand a => caller with { Subject = caller.Subject ?? a.Subject, ClientId = AuditText.Clip(a.ClientId) },
         _ => caller,
     };
 

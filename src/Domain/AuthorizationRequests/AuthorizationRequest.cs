@@ -53,7 +53,7 @@ public abstract class AuthorizationRequest : Aggregate
     /// <summary>Only an administrator may approve it.</summary>
     public abstract bool RequiresAdministrator { get; }
 
-    public DateTimeOffset ExpiresAt { get; }
+    public DateTimeOffset ExpiresAt { get; private set; }
 
     public DateTimeOffset? DecidedAt { get; private set; }
 
@@ -163,6 +163,15 @@ public abstract class AuthorizationRequest : Aggregate
         DecidedAt = null;
         DecidedBy = null;
         Bump();
+    }
+
+    /// <summary>A pending request gets its full <see cref="Lifetime"/> again from <paramref name="now"/>.</summary>
+    private protected void ExtendLifetime(DateTimeOffset now)
+    {
+        if (Status == AuthorizationRequestStatus.Pending)
+        {
+            ExpiresAt = now + Lifetime;
+        }
     }
 
     /// <summary>The request left <see cref="AuthorizationRequestStatus.Pending"/> (decided or expired).</summary>

@@ -29,6 +29,9 @@ public static class AuthorizationRequestErrors
     internal static DomainException NotApproved() =>
         new("authorization_request.not_approved", "This authorization request is not approved for you.");
 
+    internal static DomainException NotYours() =>
+        new("authorization_request.not_yours", "This authorization request was made by another user.");
+
     internal static DomainException AlreadyRedeemed() =>
         new("authorization_request.already_redeemed", "This approval was already used; start the sign-in from your application again.");
 

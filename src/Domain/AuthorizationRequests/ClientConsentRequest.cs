@@ -1,3 +1,5 @@
+using OneMcp.Domain.Common;
+
 namespace OneMcp.Domain.AuthorizationRequests;
 
 /// <summary>
@@ -7,6 +9,8 @@ namespace OneMcp.Domain.AuthorizationRequests;
 /// </summary>
 public sealed class ClientConsentRequest : AuthorizationRequest
 {
+    private bool _requiresAdministrator;
+
     private ClientConsentRequest(
         string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string parametersDigest, DateTimeOffset now,
         bool requiresAdministrator)
@@ -15,7 +19,7 @@ public sealed class ClientConsentRequest : AuthorizationRequest
         ClientId = clientId;
         ClientName = clientName;
         ParametersDigest = parametersDigest;
-        RequiresAdministrator = requiresAdministrator;
+        _requiresAdministrator = requiresAdministrator;
     }
 
     private ClientConsentRequest(
@@ -27,7 +31,7 @@ public sealed class ClientConsentRequest : AuthorizationRequest
         ClientId = clientId;
         ClientName = clientName;
         ParametersDigest = parametersDigest;
-        RequiresAdministrator = requiresAdministrator;
+        _requiresAdministrator = requiresAdministrator;
         RedeemedAt = redeemedAt;
     }
 
@@ -40,8 +44,11 @@ public sealed class ClientConsentRequest : AuthorizationRequest
     /// <summary>Pins the OAuth request the consent page was shown for (a digest of its parameters, no secret).</summary>
     public string ParametersDigest { get; }
 
-    /// <summary>The client asked for tags the user may not grant alone: an administrator decides.</summary>
-    public override bool RequiresAdministrator { get; }
+    /// <summary>
+    /// The client asked for tags the user may not grant alone, and the user asked an administrator to decide
+    /// (<see cref="AskAdministrator"/>): it is listed for administrators, who alone may approve it.
+    /// </summary>
+    public override bool RequiresAdministrator => _requiresAdministrator;
 
     /// <summary>When the user's consent page turned the approval into an authorization code (once).</summary>
     public DateTimeOffset? RedeemedAt { get; private set; }
@@ -51,6 +58,40 @@ public sealed class ClientConsentRequest : AuthorizationRequest
         string.Equals(Subject, subject, StringComparison.Ordinal)
         && string.Equals(ClientId, clientId, StringComparison.Ordinal)
         && string.Equals(ParametersDigest, parametersDigest, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The user asks an administrator to decide this undecided request ("Ask an administrator"): from now on it is
+    /// listed for administrators, with the full <see cref="AuthorizationRequest.Lifetime"/> to decide it. Asking again
+    /// changes nothing.
+    /// </summary>
+    /// <returns><see cref="DecisionOutcome.Expired"/> when it came too late (the request is then expired).</returns>
+    /// <exception cref="DomainException">Already decided, or not this user's request.</exception>
+    public DecisionOutcome AskAdministrator(string subject, DateTimeOffset now)
+    {
+        if (ExpireIfDue(now) || Status == AuthorizationRequestStatus.Expired)
+        {
+            return DecisionOutcome.Expired;
+        }
+
+        if (Status != AuthorizationRequestStatus.Pending)
+        {
+            throw AuthorizationRequestErrors.AlreadyDecided(Status);
+        }
+
+        if (!string.Equals(subject, Subject, StringComparison.Ordinal))
+        {
+            throw AuthorizationRequestErrors.NotYours();
+        }
+
+        if (!RequiresAdministrator)
+        {
+            _requiresAdministrator = true;
+            ExtendLifetime(now);
+            Bump();
+        }
+
+        return DecisionOutcome.Decided;
+    }
 
     /// <summary>
     /// The requesting user's consent page collects an administrator's approval: once, by that user only.

@@ -10,9 +10,9 @@ using OneMcp.IntegrationTests.Support.OAuth;
 namespace OneMcp.IntegrationTests.Auth;
 
 /// <summary>
-/// A tag scope kept to admins (or named users) is offered only to them on the consent page; a member asking for it
-/// waits on the consent page until an administrator approves or denies it in the dashboard; the approved token reaches
-/// the same backends in both protocol eras.
+/// A tag scope kept to admins (or named users) is offered only to them on the consent page; a member whose client asks
+/// for it is asked first whether to ask an administrator (opening the link files nothing), and once they ask waits until
+/// an administrator approves or denies it in the dashboard; the approved token reaches the same backends in both protocol eras.
 /// </summary>
 public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : IClassFixture<TagGrantPolicyTests.Fixture>
 {
@@ -50,8 +50,7 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
         var (driver, client, pkce, member) = await StartAsMemberAsync();
         var authorize = driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s1", pkce);
 
-        var waiting = await member.GetAsync(authorize);
-        var html = await waiting.Content.ReadAsStringAsync();
+        var html = await OAuthFlowDriver.AskAnAdministratorAsync(member, authorize);
         var refresh = RefreshUrl(html);
         var stillWaiting = await member.GetAsync(refresh);
         using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
@@ -63,7 +62,6 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
         var tokens = await driver.ExchangeCodeAsync(client, redirect.Code!, RedirectUri, pkce.Verifier);
         var replayed = await member.GetAsync(refresh);
 
-        waiting.StatusCode.ShouldBe(HttpStatusCode.OK);
         html.ShouldContain("Waiting for an administrator");
         html.ShouldContain("tag:prod");
         stillWaiting.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -87,7 +85,7 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
     public async Task AnAdminApproval_WithNoneOfTheRequestedTags_Is400_AndTheRequestWaitsForADecision()
     {
         var (driver, client, pkce, member) = await StartAsMemberAsync();
-        var refresh = RefreshUrl(await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s3", pkce)));
+        var refresh = RefreshUrl(await OAuthFlowDriver.AskAnAdministratorAsync(member, driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s3", pkce)));
         using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
         var request = (await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests"))!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
 
@@ -107,7 +105,7 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
     public async Task Member_AskedForAnAdminOnlyTag_GetsAccessDeniedWhenAnAdminDenies()
     {
         var (driver, client, pkce, member) = await StartAsMemberAsync();
-        var refresh = RefreshUrl(await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s2", pkce)));
+        var refresh = RefreshUrl(await OAuthFlowDriver.AskAnAdministratorAsync(member, driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s2", pkce)));
         using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
         var request = (await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests"))!.Single(r => r!["clientId"]!.GetValue<string>() == client)!;
 
@@ -121,19 +119,69 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
     }
 
     [Fact]
-    public async Task Member_AskedForAnAdminOnlyTagByAClientOnTheInternet_SeesOnTheWaitingPageWhereTheBrowserWillGo()
+    public async Task Member_AskedForAnAdminOnlyTagByAClientOnTheInternet_SeesWhereTheBrowserWillGo_BeforeAndAfterAsking()
     {
-        // The waiting page needs no click: any link opens it, and it goes on by itself once an administrator approves. So,
-        // as on the consent page, it names the host the code goes to, loudly when that is not this computer.
+        // The waiting page goes on by itself once an administrator approves. So, as on the consent page, the page that
+        // asks and the waiting page name the host the code goes to, loudly when that is not this computer.
         var driver = new OAuthFlowDriver(Gateway.BaseUrl);
         var client = (await driver.RegisterClientAsync(["https://tools.example.com/oauth/cb"])).ClientId!;
         using var member = await DashboardClient.SignInAsync(Gateway.BaseUrl, "bob", "tr0ub4dor&3 is long enough");
+        var authorize = driver.BuildAuthorizeUri(client, "https://tools.example.com/oauth/cb", ["tag:prod"], "s5", Pkce.Create());
 
-        using var waiting = await member.GetAsync(driver.BuildAuthorizeUri(client, "https://tools.example.com/oauth/cb", ["tag:prod"], "s5", Pkce.Create()));
+        var ask = await member.GetStringAsync(authorize);
+        var waiting = await OAuthFlowDriver.AskAnAdministratorAsync(member, authorize);
 
-        var html = await waiting.Content.ReadAsStringAsync();
-        html.ShouldContain("Waiting for an administrator");
-        html.ShouldContain("<p class=\"warning\" id=\"return-host\" role=\"alert\">When an administrator has decided, your browser returns to <strong>tools.example.com</strong>, a site on the internet");
+        ask.ShouldContain("<p class=\"warning\" id=\"return-host\" role=\"alert\">When an administrator has decided, your browser returns to <strong>tools.example.com</strong>, a site on the internet, not this computer. Ask only if");
+        waiting.ShouldContain("Waiting for an administrator");
+        waiting.ShouldContain("<p class=\"warning\" id=\"return-host\" role=\"alert\">When an administrator has decided, your browser returns to <strong>tools.example.com</strong>, a site on the internet");
+    }
+
+    [Fact]
+    public async Task Member_OpeningALinkForAnAdminOnlyTag_FilesNoRequestForAnAdministrator_UntilTheyAsk()
+    {
+        // Anyone can register a client and send a member a link to /authorize: opening it must not ask an administrator
+        // in the member's name. The page says what is asked and by whom; only its "Ask an administrator" files the request.
+        var (driver, client, pkce, member) = await StartAsMemberAsync();
+        var authorize = driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s6", pkce);
+        using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
+
+        using var page = await member.GetAsync(authorize);
+        var html = await page.Content.ReadAsStringAsync();
+        var form = HtmlForms.FindFormWith(html, "request_id");
+        var requestId = form.HiddenFields.Single(f => f.Key == "request_id").Value;
+        var beforeAsking = await PendingForAsync(admin, client);
+        using var notAskedRefresh = await member.GetAsync(authorize.AbsoluteUri + "&request_id=" + requestId);
+
+        beforeAsking.ShouldBeEmpty();
+        notAskedRefresh.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var waiting = await OAuthFlowDriver.AskAnAdministratorAsync(member, authorize);
+        var afterAsking = await PendingForAsync(admin, client);
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+        page.Headers.GetValues("Content-Security-Policy").Single().ShouldContain("form-action 'self' http://127.0.0.1:46004");
+        html.ShouldContain("<button type=\"submit\" name=\"action\" value=\"ask\" class=\"primary\">Ask an administrator</button>");
+        html.ShouldContain("<button type=\"submit\" name=\"action\" value=\"deny\" class=\"secondary\">Cancel</button>");
+        html.ShouldContain("<code>tag:prod</code>");
+        html.ShouldNotContain("Waiting for an administrator");
+        waiting.ShouldContain("Waiting for an administrator");
+        afterAsking.Count.ShouldBe(1);
+        afterAsking[0]!["userName"]!.GetValue<string>().ShouldBe("bob");
+        afterAsking[0]!["requestedScopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(ProdOnly);
+    }
+
+    [Fact]
+    public async Task Member_CancellingBeforeAskingAnAdministrator_SendsAccessDeniedToTheClient_AndFilesNothing()
+    {
+        var (driver, client, pkce, member) = await StartAsMemberAsync();
+        using var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, "ada", "correct horse battery staple");
+        var form = HtmlForms.FindFormWith(await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s7", pkce)), "request_id");
+
+        using var cancel = await member.PostAsync("/authorize", new FormUrlEncodedContent(form.HiddenFields.Append(KeyValuePair.Create("action", "deny"))));
+
+        cancel.StatusCode.ShouldBe(HttpStatusCode.Found);
+        var redirect = AuthorizationRedirect.Parse(cancel.Headers.Location!);
+        redirect.Error.ShouldBe("access_denied");
+        redirect.State.ShouldBe("s7");
+        (await PendingForAsync(admin, client)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -157,7 +205,7 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
     public async Task Member_CannotApproveTheirOwnEscalatedRequest_NorDecideItThroughTheApi()
     {
         var (driver, client, pkce, member) = await StartAsMemberAsync();
-        var html = await member.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s3", pkce));
+        var html = await OAuthFlowDriver.AskAnAdministratorAsync(member, driver.BuildAuthorizeUri(client, RedirectUri, ["tag:prod"], "s3", pkce));
         var form = HtmlForms.FindFormWith(html, "request_id");
         var fields = form.HiddenFields.ToList();
         fields.Add(KeyValuePair.Create("action", "approve"));
@@ -181,6 +229,9 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
         var member = await DashboardClient.SignInAsync(Gateway.BaseUrl, "bob", "tr0ub4dor&3 is long enough");
         return (driver, client, Pkce.Create(), member);
     }
+
+    private static async Task<List<JsonNode?>> PendingForAsync(HttpClient admin, string client) =>
+        [.. (await admin.GetFromJsonAsync<JsonArray>("/api/authorization-requests"))!.Where(r => r!["clientId"]?.GetValue<string>() == client)];
 
     private static string RefreshUrl(string html)
     {

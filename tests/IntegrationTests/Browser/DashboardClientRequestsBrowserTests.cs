@@ -39,8 +39,8 @@ public sealed class ClientRequestsGatewayFixture : IAsyncLifetime
 
 /// <summary>
 /// The dashboard's Requests, Tag scopes and Clients views in a real Chromium against a real gateway: a member's
-/// client asking for an admin-only tag waits on the consent page until the admin approves or denies it in the
-/// dashboard (the member's page continues by itself), and Revoke on a grant ends its token at once.
+/// client asking for an admin-only tag, once the member clicked "Ask an administrator", waits until the admin approves or
+/// denies it in the dashboard (the member's page continues by itself), and Revoke on a grant ends its token at once.
 /// </summary>
 [Collection(BrowserCollectionDefinition.Name)]
 public sealed class DashboardClientRequestsBrowserTests(BrowserFixture browser, ClientRequestsGatewayFixture fixture) : IClassFixture<ClientRequestsGatewayFixture>
@@ -154,10 +154,15 @@ public sealed class DashboardClientRequestsBrowserTests(BrowserFixture browser, 
                 scopes.Single(s => s!["tag"]!.GetValue<string>() == "prod")!["policy"]!.GetValue<string>().ShouldBe("adminsOnly");
             }
 
-            // The member's browser: sign-in, then the waiting page (it reloads itself every 3 s).
+            // The member's browser: sign-in, then the page that asks whether to ask an administrator (nothing is filed
+            // yet), then, after "Ask an administrator", the waiting page (it reloads itself every 3 s).
             await memberPage.GotoAsync(authorize.AbsoluteUri);
             new Uri(memberPage.Url).AbsolutePath.ShouldBe("/login");
             await Walkthrough.SubmitSignInAsync(memberPage, Walkthrough.Member, Walkthrough.MemberPassword);
+            await Expect(memberPage.Locator("h1#ask-administrator")).ToContainTextAsync("Ask an administrator to authorize", Walkthrough.LongContain);
+            await Expect(memberPage.Locator("#client-name")).ToHaveTextAsync(clientName);
+            await BrowserFixture.SaveScreenshotAsync(memberPage, screenshotPrefix + "-member-ask");
+            await memberPage.GetByRole(AriaRole.Button, new() { Name = "Ask an administrator", Exact = true }).ClickAsync();
             await Expect(memberPage.Locator("h1#waiting")).ToHaveTextAsync("Waiting for an administrator", Walkthrough.Long);
             await Expect(memberPage.Locator("#client-name")).ToHaveTextAsync(clientName);
             await Expect(memberPage.Locator("main")).ToContainTextAsync("tag:prod");

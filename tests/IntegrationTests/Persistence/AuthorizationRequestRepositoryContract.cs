@@ -56,6 +56,24 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
     }
 
     [Fact]
+    public async Task Update_AskAdministrator_StoresItForAdministratorsWithItsNewLifetime()
+    {
+        var request = AuthorizationRequest.ForClient("bob", "client-1", "Claude", ["tag:prod"], Payload, T0);
+        await Repository.AddAsync(request, Ct);
+        var loaded = (await Repository.FindAsync(request.Id, Ct)).ShouldBeOfType<ClientConsentRequest>();
+        loaded.RequiresAdministrator.ShouldBeFalse();
+
+        loaded.AskAdministrator("bob", T0.AddMinutes(4).AddTicks(3)).ShouldBe(DecisionOutcome.Decided);
+        await Repository.UpdateAsync(loaded, Ct);
+
+        var asked = (await Repository.FindAsync(request.Id, Ct))!;
+        asked.RequiresAdministrator.ShouldBeTrue();
+        asked.Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        ShouldBeStored(asked.ExpiresAt, T0.AddMinutes(4).AddTicks(3) + AuthorizationRequest.Lifetime);
+        asked.Version.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Update_TwoOperatorsDecideAtOnce_OnlyTheFirstDecisionIsKept()
     {
         var request = AuthorizationRequest.ForClient("ada", "c1", "Client", ["tag:a"], Payload, T0);

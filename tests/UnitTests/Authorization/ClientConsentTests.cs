@@ -71,10 +71,55 @@ public sealed class ClientConsentTests : IDisposable
         rejected.Message.ShouldContain("ten minutes");
     }
 
+    [Fact]
+    public async Task Ask_TheUsersOwnUndecidedRequest_HandsItToAnAdministrator_WithAFullLifetime()
+    {
+        var opened = _f.Time.GetUtcNow() - TimeSpan.FromMinutes(9);
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:prod"], "digest", opened));
+
+        await Ask(request.Id);
+        await Ask(request.Id);
+
+        var stored = _f.Requests.Stored(request.Id);
+        stored.RequiresAdministrator.ShouldBeTrue();
+        stored.Status.ShouldBe(AuthorizationRequestStatus.Pending);
+        stored.ExpiresAt.ShouldBe(_f.Time.GetUtcNow() + AuthorizationRequest.Lifetime);
+        stored.Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Ask_ADecidedRequestOrAnotherUsersForm_IsRejected_AndChangesNothing()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:prod"], "digest", _f.Time.GetUtcNow()));
+        var denied = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:prod"], "digest", _f.Time.GetUtcNow()));
+        await Decide(denied.Id, approve: false, []);
+
+        await Should.ThrowAsync<ConsentRejectedException>(() => Ask(request.Id, subject: "mallory"));
+        await Should.ThrowAsync<ConsentRejectedException>(() => Ask(denied.Id));
+
+        _f.Requests.Stored(request.Id).RequiresAdministrator.ShouldBeFalse();
+        _f.Requests.Stored(denied.Id).RequiresAdministrator.ShouldBeFalse();
+        _f.Requests.Stored(denied.Id).Status.ShouldBe(AuthorizationRequestStatus.Denied);
+    }
+
+    [Fact]
+    public async Task Collect_ARequestNoAdministratorWasAskedFor_IsRejected()
+    {
+        var request = await AddAsync(AuthorizationRequest.ForClient("bob", "c1", "Client", ["tag:prod"], "digest", _f.Time.GetUtcNow()));
+
+        var rejected = await Should.ThrowAsync<ConsentRejectedException>(() =>
+            new CollectClientConsentHandler(_f.Requests, _f.Time).Handle(new CollectClientConsentCommand(request.Id, "bob", "c1", "digest"), CancellationToken.None));
+
+        rejected.Message.ShouldStartWith("No administrator was asked to decide this request.");
+    }
+
     public void Dispose() => _f.Dispose();
 
     private Task<IReadOnlyList<string>> Decide(Guid id, bool approve, IReadOnlyList<string> scopes, string digest = "digest") =>
         new DecideClientConsentHandler(_f.Requests, _f.Time).Handle(new DecideClientConsentCommand(id, "bob", "c1", digest, approve, scopes), CancellationToken.None);
+
+    private Task<MediatR.Unit> Ask(Guid id, string subject = "bob") =>
+        new AskAdministratorHandler(_f.Requests, _f.Time).Handle(new AskAdministratorCommand(id, subject, "c1", "digest"), CancellationToken.None);
 
     private async Task<AuthorizationRequest> AddAsync(AuthorizationRequest request)
     {

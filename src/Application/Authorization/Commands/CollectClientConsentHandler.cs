@@ -10,6 +10,12 @@ public sealed class CollectClientConsentHandler(IAuthorizationRequestRepository 
     public async Task<WaitingConsent> Handle(CollectClientConsentCommand request, CancellationToken cancellationToken)
     {
         var consent = await ClientConsentRules.FindOwnAsync(requests, request.RequestId, request.Subject, request.ClientId, request.ParametersDigest, cancellationToken);
+        if (!consent.RequiresAdministrator)
+        {
+            // The user's own request, never filed for an administrator ("Ask an administrator" was not clicked).
+            throw new ConsentRejectedException("No administrator was asked to decide this request. Start the sign-in from your application again.");
+        }
+
         var now = time.GetUtcNow();
         switch (consent.Status)
         {

@@ -55,7 +55,6 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         parameters.AddText("BackendName", (request as BackendConnectionRequest)?.BackendName);
         parameters.AddText("RequestedScopes", DbValues.ToJson(request.RequestedScopes));
         parameters.AddTime(_dialect, "CreatedAt", request.CreatedAt);
-        parameters.AddTime(_dialect, "ExpiresAt", request.ExpiresAt);
         await using var connection = await connections.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO authorization_requests (id, kind, status, subject, client_id, client_name, backend_name, requested_scopes, granted_scopes, " +
@@ -74,7 +73,9 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         await using var connection = await connections.OpenAsync(cancellationToken);
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE authorization_requests SET status = @Status, granted_scopes = {DbValues.JsonParam(_dialect, "GrantedScopes")}, " +
-            "decided_at = @DecidedAt, decided_by = @DecidedBy, payload = @Payload, redeemed_at = @RedeemedAt, version = @Version " +
+            "decided_at = @DecidedAt, decided_by = @DecidedBy, payload = @Payload, redeemed_at = @RedeemedAt, version = @Version, " +
+            // A user's "Ask an administrator" turns their own request into one for administrators, with a new lifetime.
+            "requires_admin = @RequiresAdmin, expires_at = @ExpiresAt " +
             "WHERE id = @Id AND version = @LoadedVersion",
             parameters, cancellationToken: cancellationToken));
         if (updated == 0)
@@ -109,6 +110,7 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Status, "Unknown status."),
         });
         parameters.AddText("GrantedScopes", DbValues.ToJson(request.GrantedScopes));
+        parameters.AddTime(_dialect, "ExpiresAt", request.ExpiresAt);
         parameters.AddTime(_dialect, "DecidedAt", request.DecidedAt);
         parameters.AddText("DecidedBy", request.DecidedBy);
         parameters.AddInt("Version", request.Version);

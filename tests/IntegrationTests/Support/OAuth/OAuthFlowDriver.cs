@@ -16,6 +16,9 @@ public sealed class OAuthFlowDriver
     /// <summary>The consent form's scope checkboxes.</summary>
     public const string ScopesField = "scopes";
 
+    /// <summary>The value of the "Ask an administrator" button (<c>action</c>).</summary>
+    public const string AskAdministratorAction = "ask";
+
     private const int MaxRedirects = 10;
 
     private readonly Uri _base;
@@ -166,6 +169,26 @@ public sealed class OAuthFlowDriver
         return step.Redirect is not null
             ? new AuthorizationResult(step.Redirect, consentForm)
             : throw new OAuthFlowException($"Expected a redirect to {redirectUri} after the consent, got a page at {step.Uri}: {HtmlForms.Snippet(step.Html)}", HttpStatusCode.OK, step.Html);
+    }
+
+    /// <summary>
+    /// A signed-in member's browser (<paramref name="browser"/>, with its sign-in cookie) at <paramref name="authorizeUri"/>
+    /// for tags they may not grant alone: the GET shows the page that files nothing yet, and its "Ask an administrator"
+    /// button is posted. Returns the waiting page's HTML (which reloads itself until an administrator decides).
+    /// </summary>
+    public static async Task<string> AskAnAdministratorAsync(HttpClient browser, Uri authorizeUri, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(browser);
+        ArgumentNullException.ThrowIfNull(authorizeUri);
+        var ask = await browser.GetStringAsync(authorizeUri, cancellationToken);
+        var form = HtmlForms.Parse(ask).FirstOrDefault(f => f.Inputs.Any(i => i is { Type: "submit", Name: "action", Value: AskAdministratorAction }))
+            ?? throw new OAuthFlowException($"Expected the page with 'Ask an administrator' at {authorizeUri}: {HtmlForms.Snippet(ask)}", HttpStatusCode.OK, ask);
+        using var content = new FormUrlEncodedContent(form.HiddenFields.Append(KeyValuePair.Create("action", AskAdministratorAction)));
+        using var waiting = await browser.PostAsync(form.ResolveAction(authorizeUri), content, cancellationToken);
+        var html = await waiting.Content.ReadAsStringAsync(cancellationToken);
+        return waiting.StatusCode == HttpStatusCode.OK
+            ? html
+            : throw new OAuthFlowException($"Expected the waiting page after asking an administrator, got {(int)waiting.StatusCode}: {HtmlForms.Snippet(html)}", waiting.StatusCode, html);
     }
 
     /// <summary><see cref="AuthorizeAsync"/> with approval and the pre-checked (or the given) scopes.</summary>
