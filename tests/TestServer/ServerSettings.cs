@@ -42,7 +42,8 @@ internal sealed record ServerSettings(
         "                            (its stream closed, the resuming GET refused with 404; lost_polls counts its calls),\n" +
         "                            garbled (its answer after events that are not JSON-RPC messages), huge_error (a 500\n" +
         "                            with a body of 4 MB that then stalls), flaky_poll (its stream closed, the first two\n" +
-        "                            resuming GETs refused with 503), gone (a 404)";
+        "                            resuming GETs refused with 503), gone (a 404), unanswered (its stream ends at once\n" +
+        "                            without the answer); every completion/complete's stream ends so too";
 
     public static bool TryParse(
         string[] args,
