@@ -55,10 +55,11 @@ internal static class FaultMiddleware
                 return;
             }
 
-            if (HttpMethods.IsPost(request.Method) && name == "unanswered")
+            if (HttpMethods.IsPost(request.Method) && (name == "unanswered" || request.Headers["Mcp-Method"] == "completion/complete"))
             {
                 // An event stream that ends before the answer, without an event id to resume it by: what a server whose
-                // session is deleted while the call runs sends.
+                // session is deleted while the call runs sends. Every completion gets it too (they go through the SDK
+                // client, not the direct path).
                 context.Response.ContentType = "text/event-stream";
                 await context.Response.Body.FlushAsync(context.RequestAborted);
                 return;

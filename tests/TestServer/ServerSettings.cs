@@ -43,7 +43,8 @@ internal sealed record ServerSettings(
         "                            (its stream closed, the resuming GET refused with 404; lost_polls counts its calls),\n" +
         "                            garbled (its answer after events that are not JSON-RPC messages), huge_error (a 500\n" +
         "                            with a body of 4 MB that then stalls), flaky_poll (its stream closed, the first two\n" +
-        "                            resuming GETs refused with 503), gone (a 404)\n" +
+        "                            resuming GETs refused with 503), gone (a 404), unanswered (its stream ends at once\n" +
+        "                            without the answer); every completion/complete's stream ends so too\n" +
         "  --session-cookie          (http only) answer every request that carries an X-Api-Key header with the cookie\n" +
         "                            session=<that key>, as a server that signs its caller in with a cookie";
 

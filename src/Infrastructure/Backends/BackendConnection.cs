@@ -85,10 +85,16 @@ public sealed class BackendConnection : IPooledBackend
     public ValueTask UnsubscribeAsync(string uri, CancellationToken cancellationToken) =>
         _requests.UnsubscribeAsync(uri, cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync("was stopped");
+
+    /// <summary>
+    /// Stops the backend for good: the calls in flight end at once with an error that says <paramref name="why"/>
+    /// ("was restarted", "was disabled", "was removed"), and are not sent again.
+    /// </summary>
+    public async ValueTask StopAsync(string why)
     {
         await _stopping.CancelAsync();
-        await _supervisor.StopAsync();
+        await _supervisor.StopAsync(why);
         _stopping.Dispose();
         _capabilities.Dispose();
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using OneMcp.Application.Backends;
 using OneMcp.Infrastructure.Backends.OAuth;
@@ -15,6 +16,23 @@ internal static class BackendFailures
 
     /// <summary>The backend's OAuth tokens expired and could not be renewed, possibly wrapped by the transport.</summary>
     public static bool IsAuthorizationRequired(Exception e) => FindAuthorizationRequired(e) is not null;
+
+    // The SDK client's transport, when a POST's stream ends without the answer and cannot be resumed (2.4,
+    // StreamableHttpClientSessionTransport): a plain McpException, told apart from the others only by its text.
+    private const string SdkAnswerLost = "Streamable HTTP POST response completed without a reply to request with ID: ";
+
+    /// <summary>
+    /// How a request whose answer is lost (the backend accepted it, its stream ended before the answer) says so, in the
+    /// gateway's words whether it went directly (<see cref="DirectAnswerLostException"/>) or through the SDK client; null
+    /// for any other failure.
+    /// </summary>
+    public static string? AnswerLost(Exception e) => e switch
+    {
+        DirectAnswerLostException lost => lost.Message,
+        McpException sdk when sdk is not McpProtocolException && sdk.Message.StartsWith(SdkAnswerLost, StringComparison.Ordinal) =>
+            DirectAnswerLostException.Describe(sdk.Message[SdkAnswerLost.Length..], why: null),
+        _ => null,
+    };
 
     public static string DescribeConnectFailure(Exception e) => e switch
     {

@@ -102,7 +102,8 @@ public sealed partial class BackendPool(
             var current = _backends.ToDictionary(b => b.Name);
             var next = new List<IPooledBackend>(desired.Count);
             var started = new List<IPooledBackend>();
-            var stopped = new List<IPooledBackend>();
+            // Each with what its calls in flight are told ("Server 'x' was restarted while ...").
+            var stopped = new List<(IPooledBackend Backend, string Why)>();
 
             foreach (var settings in desired)
             {
@@ -118,7 +119,7 @@ public sealed partial class BackendPool(
                     var replacement = Create(settings);
                     next.Add(replacement);
                     started.Add(replacement);
-                    stopped.Add(existing);
+                    stopped.Add((existing, settings.Disabled ? "was disabled" : "was restarted"));
                     LogRestartingForChange(_logger, settings.Name.Value);
                 }
                 else
@@ -134,14 +135,14 @@ public sealed partial class BackendPool(
 
             foreach (var removed in current.Values)
             {
-                stopped.Add(removed);
+                stopped.Add((removed, "was removed"));
                 LogRemoved(_logger, removed.Name.Value);
             }
 
             next.Sort((a, b) => string.CompareOrdinal(a.Name.Value, b.Name.Value));
             _backends = [.. next];
 
-            await Task.WhenAll(stopped.Select(StopAsync));
+            await Task.WhenAll(stopped.Select(s => StopAsync(s.Backend, s.Why)));
             foreach (var backend in started)
             {
                 backend.Start();
@@ -179,7 +180,7 @@ public sealed partial class BackendPool(
             next[index] = replacement;
             _backends = next;
             LogReconnecting(_logger, name.Value);
-            await StopAsync(existing);
+            await StopAsync(existing, "was reconnected");
             replacement.Start();
         }
         finally
@@ -201,9 +202,9 @@ public sealed partial class BackendPool(
         ? perUser.CreateEntry(settings, _connectSlots)
         : new BackendConnection(settings, factory, events, time, loggerFactory.CreateLogger<BackendConnection>(), _connectSlots);
 
-    private async Task StopAsync(IPooledBackend backend)
+    private async Task StopAsync(IPooledBackend backend, string why)
     {
-        await backend.DisposeAsync();
+        await backend.StopAsync(why);
 
         // Its shared OAuth tokens cached in memory are read from the store again, where a removal has deleted them: a
         // backend added again under the same name must not be called with the removed one's (a per-user backend's

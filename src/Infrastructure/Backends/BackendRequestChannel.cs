@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -65,7 +66,7 @@ internal sealed partial class BackendRequestChannel(
     public ValueTask<CompleteResult> CompleteAsync(CompleteRequestParams request, CancellationToken cancellationToken)
     {
         request.Meta = WithLogLevelStashed(request.Meta);
-        return SendAsync("completion/complete", request, static (c, r, ct) => c.CompleteAsync(r, ct), cancellationToken);
+        return SendAsync("completion/complete", name: null, request, static (c, r, ct) => c.CompleteAsync(r, ct), cancellationToken);
     }
 
     // A 2026-07-28 backend has no resources/subscribe: the resource joins (or leaves) the set its listen asks for.
@@ -73,7 +74,7 @@ internal sealed partial class BackendRequestChannel(
     {
         if (supervisor.Listen is { } listen)
         {
-            await SendAsync("subscriptions/listen", uri, async (_, u, ct) =>
+            await SendAsync("subscriptions/listen", uri, uri, async (_, u, ct) =>
             {
                 await listen.SubscribeAsync(u, ct);
                 return true;
@@ -81,7 +82,7 @@ internal sealed partial class BackendRequestChannel(
             return;
         }
 
-        await SendAsync("resources/subscribe", uri, static async (c, u, ct) =>
+        await SendAsync("resources/subscribe", uri, uri, static async (c, u, ct) =>
         {
             await c.SubscribeToResourceAsync(new SubscribeRequestParams { Uri = u }, ct);
             return true;
@@ -92,7 +93,7 @@ internal sealed partial class BackendRequestChannel(
     {
         if (supervisor.Listen is { } listen)
         {
-            await SendAsync("subscriptions/listen", uri, async (_, u, ct) =>
+            await SendAsync("subscriptions/listen", uri, uri, async (_, u, ct) =>
             {
                 await listen.UnsubscribeAsync(u, ct);
                 return true;
@@ -100,7 +101,7 @@ internal sealed partial class BackendRequestChannel(
             return;
         }
 
-        await SendAsync("resources/unsubscribe", uri, static async (c, u, ct) =>
+        await SendAsync("resources/unsubscribe", uri, uri, static async (c, u, ct) =>
         {
             await c.UnsubscribeFromResourceAsync(new UnsubscribeRequestParams { Uri = u }, ct);
             return true;
@@ -137,37 +138,44 @@ internal sealed partial class BackendRequestChannel(
         Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
         where TRequest : RequestParams
         where T : Result =>
-        SendAsync(method, request, send, (Name: name, RequestType: requestType, ResultType: resultType),
-            static (direct, route, method, request, ct) => direct.SendAsync(method, route.Name, request, route.RequestType, route.ResultType, ct),
+        SendAsync(method, name, request, send, (RequestType: requestType, ResultType: resultType),
+            static (direct, route, method, name, request, ct) => direct.SendAsync(method, name!, request, route.RequestType, route.ResultType, ct),
             cancellationToken);
 
-    /// <summary>A request only the SDK client sends.</summary>
+    /// <summary>A request only the SDK client sends; <paramref name="name"/> is what it names, for its errors.</summary>
     private ValueTask<T> SendAsync<TRequest, T>(
-        string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken) =>
-        SendAsync<TRequest, T, object?>(method, request, send, route: null, direct: null, cancellationToken);
+        string method, string? name, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken) =>
+        SendAsync<TRequest, T, object?>(method, name, request, send, route: null, direct: null, cancellationToken);
 
     // The request, and what the direct path needs, travel as state to static delegates: no closure per call.
     private async ValueTask<T> SendAsync<TRequest, T, TRoute>(
-        string method, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send,
-        TRoute route, Func<IDirectCalls, TRoute, string, TRequest, CancellationToken, ValueTask<DirectAnswer<T>>>? direct, CancellationToken cancellationToken)
+        string method, string? name, TRequest request, Func<McpClient, TRequest, CancellationToken, ValueTask<T>> send,
+        TRoute route, Func<IDirectCalls, TRoute, string, string?, TRequest, CancellationToken, ValueTask<DirectAnswer<T>>>? direct,
+        CancellationToken cancellationToken)
     {
         var settings = Settings;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(settings.RequestTimeout);
-        var client = CurrentClient();
+        var started = Stopwatch.GetTimestamp();
+        var connection = CurrentConnection();
+        var client = connection.Client;
+
+        // The request ends with its caller, its timeout, or its connection: one that is closed or replaced (its session
+        // lost, its settings edited, the backend disabled or removed) ends it at once, whichever way it was sent (ADR 0059).
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.Closed);
+        call.CancelAfter(settings.RequestTimeout);
 
         // Set once the backend refused this very request for an unknown session (404): it forgot ours, so nothing sent
         // with it can run there.
         var forgotten = false;
+        CancellationTokenSource? resent = null;
         try
         {
             try
             {
                 // A direct call without a result: refused by a backend that forgot the session (nothing ran), or
                 // asked for input; the SDK client then sends it, and on a 404 ends the session as below.
-                if (direct is not null && supervisor.Direct is { } directCalls && directCalls.Serves(client))
+                if (direct is not null && connection.Direct is { } directCalls && directCalls.Serves(client))
                 {
-                    var answer = await direct(directCalls, route, method, request, timeout.Token);
+                    var answer = await direct(directCalls, route, method, name, request, call.Token);
                     if (answer.Result is { } result)
                     {
                         return result;
@@ -176,33 +184,42 @@ internal sealed partial class BackendRequestChannel(
                     forgotten = answer.SessionForgotten;
                 }
 
-                return await send(client, request, timeout.Token);
+                return await send(client, request, call.Token);
             }
-            catch (Exception e) when (settings.Transport != BackendTransport.Stdio && !timeout.IsCancellationRequested
+            catch (Exception e) when (settings.Transport != BackendTransport.Stdio && !cancellationToken.IsCancellationRequested && !TimedOut(call, connection)
                 && ((e is HttpRequestException { StatusCode: HttpStatusCode.NotFound } && client.SessionId is not null)
                     || (forgotten && e is OperationCanceledException or ObjectDisposedException or ClientTransportClosedException)))
             {
                 // The backend restarted and forgot our session; it refused the request, so nothing ran and it is safe
-                // to send it once more on the fresh session the supervisor is opening. After a refusal, the SDK client
-                // closed under its own send counts as one too: the session it sends with is unknown there, and the
-                // first refusal of many calls at once ends it (and closes the client) under the others. Only a POST's
-                // 404 reaches here (a direct call whose resumed stream is refused fails, below), and only in a
-                // session: a backend without sessions that answers 404 forgot nothing, and no fresh client would come.
-                var fresh = await WaitForFreshClientAsync(client, timeout.Token);
-                return await send(fresh, request, timeout.Token);
+                // to send it once more on the fresh session the supervisor is opening, within what is left of the
+                // timeout. After a refusal, the SDK client closed under its own send (or the connection closed under
+                // the request) counts as one too: the session it sends with is unknown there, and the first refusal of
+                // many calls at once ends it (and closes the client) under the others. Only a POST's 404 reaches here
+                // (a direct call whose resumed stream is refused fails, below), and only in a session: a backend
+                // without sessions that answers 404 forgot nothing, and no fresh client would come.
+                resent = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                resent.CancelAfter(TimeSpan.FromTicks(Math.Max(0, (settings.RequestTimeout - Stopwatch.GetElapsedTime(started)).Ticks)));
+                var fresh = await WaitForFreshClientAsync(client, resent.Token);
+                return await send(fresh, request, resent.Token);
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && resent is null && connection.Why is { } why && call.IsCancellationRequested)
+        {
+            // The connection was closed under the request: whether it ran is unknown, so it is not sent again.
+            throw new McpProtocolException($"Server '{Name}' {why} while {Described(method, name)} was running; it was not sent again.", e, McpErrorCode.InternalError);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && (resent ?? call).IsCancellationRequested)
         {
             LogRequestTimedOut(logger, Name.Value, method, settings.RequestTimeout.TotalSeconds);
             throw new McpProtocolException(
                 $"Server '{Name}' did not answer {method} within {settings.RequestTimeout.TotalSeconds:0.###} s.",
                 McpErrorCode.InternalError);
         }
-        catch (DirectAnswerLostException e)
+        catch (Exception e) when (BackendFailures.AnswerLost(e) is { } how)
         {
-            // The backend accepted the request but its answer is lost: it may have run, so it is not sent again.
-            throw new McpProtocolException($"Server '{Name}' lost the answer to {method}: {e.Message}", e, McpErrorCode.InternalError);
+            // The backend accepted the request but its answer is lost: it may have run, so it is not sent again. The
+            // same words whether the request went directly or through the SDK client.
+            throw new McpProtocolException($"Server '{Name}' lost the answer to {method}: {how}", e, McpErrorCode.InternalError);
         }
         catch (Exception e) when (BackendFailures.IsAuthorizationRequired(e))
         {
@@ -212,20 +229,30 @@ internal sealed partial class BackendRequestChannel(
                 $"Server '{Name}' is not connected ({BackendFailures.Describe(BackendStatus.AwaitingOAuth)}).", e, McpErrorCode.InternalError);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or ObjectDisposedException or ClientTransportClosedException
-            || (e is OperationCanceledException && !timeout.IsCancellationRequested))
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // A cancellation neither the caller nor the timeout asked for: the client was closed under the request (its
             // session ended, or the backend went away). Whether it ran is unknown, so it is not sent again.
             throw new McpProtocolException($"Server '{Name}' disconnected while handling {method}.", e, McpErrorCode.InternalError);
         }
+        finally
+        {
+            resent?.Dispose();
+        }
     }
 
-    private McpClient CurrentClient()
+    // The request's own timeout, not its connection's close, cancelled it.
+    private static bool TimedOut(CancellationTokenSource call, ConnectedClient connection) =>
+        call.IsCancellationRequested && connection.Why is null;
+
+    private static string Described(string method, string? name) => name is null ? method : $"{method} '{name}'";
+
+    private ConnectedClient CurrentConnection()
     {
-        var client = supervisor.Client;
+        var current = supervisor.Current;
         var status = state.Status;
-        return client is not null && status == BackendStatus.Connected
-            ? client
+        return current is not null && status == BackendStatus.Connected
+            ? current
             : throw new McpProtocolException($"Server '{Name}' is not connected ({BackendFailures.Describe(status)}).", McpErrorCode.InternalError);
     }
 
@@ -246,7 +273,7 @@ internal sealed partial class BackendRequestChannel(
 
             if (state.Status is BackendStatus.Error or BackendStatus.AwaitingOAuth or BackendStatus.Disconnected)
             {
-                return CurrentClient();
+                return CurrentConnection().Client;
             }
 
             await changed.WaitAsync(cancellationToken);

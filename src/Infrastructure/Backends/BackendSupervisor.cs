@@ -30,19 +30,19 @@ internal sealed partial class BackendSupervisor(
     private static readonly TimeSpan MaxRetryAfterFailure = TimeSpan.FromMinutes(5);
 
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile McpClient? _client;
+    private volatile ConnectedClient? _current;
     private volatile BackendListen? _listen;
-    private volatile IDirectCalls? _direct;
     private Task? _running;
 
     /// <summary>The connected client; null while connecting, after a failure and once stopped.</summary>
-    public McpClient? Client => _client;
+    public McpClient? Client => _current?.Client;
 
     /// <summary>
-    /// The connected client's calls that skip its pipeline (ADR 0039, ADR 0044): stdio and streamable HTTP; null
-    /// otherwise. Its <see cref="IDirectCalls.Serves"/> says whether a request over a given client may go that way.
+    /// The current connection: its client, its calls that skip the client's pipeline (ADR 0039, ADR 0044), and the
+    /// token its requests are linked to, cancelled when it is closed (ADR 0059); null while connecting, after a failure
+    /// and once stopped.
     /// </summary>
-    public IDirectCalls? Direct => _direct;
+    public ConnectedClient? Current => _current;
 
     /// <summary>The connected client's <c>subscriptions/listen</c>; null for a backend that speaks a revision with sessions.</summary>
     public BackendListen? Listen => _listen;
@@ -66,15 +66,19 @@ internal sealed partial class BackendSupervisor(
         _running ??= Task.Run(() => RunAsync(stopping), CancellationToken.None);
     }
 
-    /// <summary>Once the stopping token is cancelled: waits for the supervision to end and closes the client.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// Once the stopping token is cancelled: ends the requests in flight at once, saying <paramref name="why"/> ("was
+    /// restarted"), waits for the supervision to end and closes the client.
+    /// </summary>
+    public async Task StopAsync(string why)
     {
+        _current?.Close(why);
         if (_running is not null)
         {
             await _running;
         }
 
-        await CloseClientAsync();
+        await CloseClientAsync(why);
         state.Stop();
         _firstAttempt.TrySetResult();
     }
@@ -131,7 +135,9 @@ internal sealed partial class BackendSupervisor(
                 return;
             }
 
-            await CloseClientAsync();
+            // A stdio backend's process that exited has failed its calls already, with its exit (its pipe closed): only
+            // an HTTP backend's calls may still be running on the lost session, and end here.
+            await CloseClientAsync(Settings is StdioBackendSettings ? null : "lost its connection");
             events.BackendChanged(backend, CapabilityKinds.All);
 
             if (Settings is StdioBackendSettings settings)
@@ -236,8 +242,7 @@ internal sealed partial class BackendSupervisor(
             }
 
             // Published before the state says Connected: whoever sees Connected finds the client.
-            _direct = direct;
-            _client = client;
+            _current = new ConnectedClient(client, direct);
             state.Connected(time.GetUtcNow(), factory.HasOAuthTokens(Name), client.NegotiatedProtocolVersion);
             LogConnected(logger, Name.Value, Settings.Transport, capabilities.Current.Tools.Count);
             events.BackendConnected(backend);
@@ -315,10 +320,10 @@ internal sealed partial class BackendSupervisor(
     // backend awaiting OAuth with the reason). Closing the client ends it, which the supervision loop handles.
     private void OnTokenRejected()
     {
-        if (state.Status == BackendStatus.Connected && _client is { } client)
+        if (state.Status == BackendStatus.Connected && _current is { } current)
         {
             LogTokenRejected(logger, Name.Value);
-            _ = CloseAsync(client);
+            _ = CloseAsync(current.Client);
         }
     }
 
@@ -335,17 +340,23 @@ internal sealed partial class BackendSupervisor(
         }
     }
 
-    private async Task CloseClientAsync()
+    // The requests in flight end first, saying why, and are not left to whatever the disposed client's streams bring.
+    private async Task CloseClientAsync(string? why)
     {
+        var current = Interlocked.Exchange(ref _current, null);
+        if (why is not null)
+        {
+            current?.Close(why);
+        }
+
         if (Interlocked.Exchange(ref _listen, null) is { } listen)
         {
             await listen.DisposeAsync();
         }
 
-        _direct = null;
-        if (Interlocked.Exchange(ref _client, null) is { } client)
+        if (current is not null)
         {
-            await CloseAsync(client);
+            await CloseAsync(current.Client);
         }
     }
 

@@ -221,7 +221,7 @@ internal sealed partial class DirectBackendCalls(
     }
 
     private static DirectAnswerLostException Lost(string id, string why, Exception? inner) =>
-        new($"The stream of request {id} ended before its answer and {why}; whether it ran is unknown, so it is not sent again.", inner);
+        new(DirectAnswerLostException.Describe(id, why), inner);
 
     private void AddHeaders(HttpRequestHeaders headers, string? sessionId, string? version, string? lastEventId)
     {

@@ -16,4 +16,10 @@ internal interface IPooledBackend : IBackendConnection, IAsyncDisposable
 
     /// <summary>Applies settings that differ only in metadata; the connection stays up.</summary>
     void UpdateMetadata(BackendSettings settings);
+
+    /// <summary>
+    /// Stops it for good, ending the calls in flight with an error that says <paramref name="why"/> ("was restarted");
+    /// by default as <see cref="IAsyncDisposable.DisposeAsync"/> does.
+    /// </summary>
+    ValueTask StopAsync(string why) => DisposeAsync();
 }

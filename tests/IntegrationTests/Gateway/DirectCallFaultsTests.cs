@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Gateway;
@@ -54,6 +55,21 @@ public sealed class DirectCallFaultsTests : IAsyncLifetime
 
         failure.Message.ShouldContain("Server 'web' lost the answer to tools/call");
         failure.Message.ShouldContain("not sent again");
+    }
+
+    [Fact]
+    public async Task ACompletionWhoseStreamEndsWithoutItsAnswer_FailsInTheSameWordsAsADirectCall()
+    {
+        var client = await _gateway.ConnectAsync();
+
+        // Completions go through the SDK client, not the direct path: a stream that ends without the answer is told in
+        // the gateway's words, naming the backend, not the SDK's ("... completed without a reply ...").
+        var failure = await Should.ThrowAsync<McpException>(() =>
+            client.CompleteAsync(new PromptReference { Name = "web_1mcp_greeting" }, "name", "c").AsTask());
+
+        failure.Message.ShouldContain("Server 'web' lost the answer to completion/complete");
+        failure.Message.ShouldContain("not sent again");
+        failure.Message.ShouldNotContain("without a reply");
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace OneMcp.IntegrationTests.Support;
 /// A streamable HTTP backend's address that forgets its sessions when the test says so: it passes every request on to
 /// the backend behind it, except a session's standalone GET stream, which it holds until <see cref="DropNextSessionAsync"/>
 /// answers it 404 (the backend no longer knows the session, as one behind a load balancer without affinity would say).
-/// It counts the <c>initialize</c> requests that pass: each is a session the client opened.
+/// The session's <c>DELETE</c> is answered 404 from then on too, and never reaches the backend, which keeps the session
+/// and its calls' streams: a call in flight in it runs on there, and its answer would still come. It counts the <c>initialize</c> requests that pass: each is a session the client opened.
 /// </summary>
 internal sealed class SessionDroppingProxy : IAsyncDisposable
 {
@@ -20,6 +21,7 @@ internal sealed class SessionDroppingProxy : IAsyncDisposable
 
     private readonly Channel<TaskCompletionSource> _heldStreams = Channel.CreateUnbounded<TaskCompletionSource>();
     private readonly Uri _backend;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _dropped = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private int _initializes;
 
@@ -68,11 +70,19 @@ internal sealed class SessionDroppingProxy : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        if (HttpMethods.IsGet(request.Method) && request.Headers.ContainsKey("Mcp-Session-Id") && !request.Headers.ContainsKey("Last-Event-ID"))
+        var session = request.Headers.TryGetValue("Mcp-Session-Id", out var sessionId) ? sessionId.ToString() : null;
+        if (HttpMethods.IsGet(request.Method) && session is not null && !request.Headers.ContainsKey("Last-Event-ID"))
         {
             var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             await _heldStreams.Writer.WriteAsync(held, context.RequestAborted);
             await held.Task.WaitAsync(context.RequestAborted);
+            _dropped.TryAdd(session, 0);
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        if (HttpMethods.IsDelete(request.Method) && session is not null && _dropped.TryGetValue(session, out _))
+        {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }

@@ -213,7 +213,10 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         await StopInstanceAsync(instance, "authorization dropped");
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync("was stopped");
+
+    /// <summary>Stops every user's connection; their calls in flight end with an error that says <paramref name="why"/>.</summary>
+    public async ValueTask StopAsync(string why)
     {
         List<PerUserInstance> instances;
         lock (_gate)
@@ -230,7 +233,7 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
 
         _runtime.Removed(this);
         await _stopping.CancelAsync();
-        await Task.WhenAll(instances.Select(i => StopInstanceAsync(i, "backend stopped")));
+        await Task.WhenAll(instances.Select(i => StopInstanceAsync(i, "backend stopped", why)));
         _firstAttempt.TrySetResult();
         _stopping.Dispose();
     }
@@ -355,7 +358,7 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         _ = StopInstanceAsync(instance, "idle");
     }
 
-    private async Task StopInstanceAsync(PerUserInstance instance, string reason)
+    private async Task StopInstanceAsync(PerUserInstance instance, string reason, string why = "was stopped")
     {
         // One still starting is stopped once its start has ended (its clean-up then finds it no longer recorded).
         if (instance.Ready is { } ready)
@@ -370,11 +373,11 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
             }
         }
 
-        await StopConnectionAsync(instance);
+        await StopConnectionAsync(instance, why);
         LogInstanceStopped(_logger, Name.Value, instance.Owner.Key, reason);
     }
 
-    private async Task StopConnectionAsync(PerUserInstance instance)
+    private async Task StopConnectionAsync(PerUserInstance instance, string why = "was stopped")
     {
         lock (_gate)
         {
@@ -394,7 +397,7 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         {
             try
             {
-                await connection.DisposeAsync();
+                await connection.StopAsync(why);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
