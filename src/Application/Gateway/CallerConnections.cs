@@ -25,9 +25,10 @@ internal sealed class CallerConnections(IPerUserBackends? perUser, MyConnections
             : backend;
 
     /// <summary>
-    /// Whose resources and prompts a session lists of <paramref name="backend"/>: the backend's own, or for a per-user
-    /// backend the caller's running connection's, null when the caller has none running. These lists are data of the
-    /// account that listed them (file names, repositories, saved prompts): one user's are never shown to another, as the
+    /// Whose resources, prompts and server instructions a session is shown of <paramref name="backend"/>: the backend's
+    /// own, or for a per-user backend the caller's running connection's, null when the caller has none running. These are
+    /// data of the account that listed them (file names, repositories, saved prompts, a workspace named in the
+    /// instructions): one user's are never shown to another, as the
     /// shared catalogue of a per-user backend (its first user's, ADR 0033) would.
     /// </summary>
     public IBackendConnection? AccountListsOf(GatewaySession session, IBackendConnection backend) =>

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +7,6 @@ using OneMcp.Application.Backends;
 using OneMcp.Application.Connections;
 using OneMcp.Application.Diagnostics;
 using OneMcp.Application.Gateway.Sessions;
-using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Gateway;
 
@@ -352,46 +350,6 @@ public sealed partial class GatewayEngine(
         {
             throw refused;
         }
-    }
-
-    /// <summary>The initialize instructions for a session: the instructions of every backend it can see.</summary>
-    public string BuildInstructions(GatewaySession session)
-    {
-        if (session.OnlyBackend is { } only)
-        {
-            // /mcp/<server> stands in for the backend itself: its own instructions, under its own names.
-            var backend = VisibleBackends(session).FirstOrDefault();
-            var own = backend?.Settings.InstructionOverride ?? backend?.Capabilities.Instructions;
-            return string.IsNullOrWhiteSpace(own)
-                ? $"OneMcp gateway serving the MCP server {only.Value} under its original names."
-                : own.Trim();
-        }
-
-        var visible = VisibleBackends(session).ToList();
-        var text = new StringBuilder();
-        text.Append("OneMcp gateway in front of ").Append(visible.Count).Append(visible.Count == 1 ? " MCP server" : " MCP servers");
-        if (visible.Count > 0)
-        {
-            text.Append(": ").AppendJoin(", ", visible.Select(b => b.Name.Value));
-        }
-
-        text.Append(". Tools and prompts are named <server>").Append(ServerName.Separator)
-            .Append("<name>; resource URIs are prefixed the same way.");
-
-        foreach (var backend in visible)
-        {
-            var instructions = backend.Settings.InstructionOverride ?? backend.Capabilities.Instructions;
-            if (string.IsNullOrWhiteSpace(instructions))
-            {
-                continue;
-            }
-
-            text.Append("\n\n<").Append(backend.Name.Value).Append(">\n")
-                .Append(instructions.Trim())
-                .Append("\n</").Append(backend.Name.Value).Append('>');
-        }
-
-        return text.ToString();
     }
 
     public IEnumerable<IBackendConnection> VisibleBackends(GatewaySession session)

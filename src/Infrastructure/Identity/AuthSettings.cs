@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using OneMcp.Application.Authorization;
 using OneMcp.Infrastructure.Settings;
@@ -65,10 +64,7 @@ public sealed record AuthSettings
             return From(options, options.PublicUrl);
         }
 
-        var addresses = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
-        var bound = addresses?.Select(a => new Uri(a)).FirstOrDefault(a => a.Port != 0)
-            ?? throw new InvalidOperationException("The gateway's address is not known yet: start it before serving OAuth requests.");
-        return From(options, new UriBuilder(options.PublicUrl) { Port = bound.Port }.Uri);
+        return From(options, BoundAddress.WithBoundPort(options.PublicUrl, services.GetRequiredService<IServer>()));
     }
 
     /// <summary>Plain http is fine on loopback; anywhere else it needs a TLS-terminating proxy in front.</summary>

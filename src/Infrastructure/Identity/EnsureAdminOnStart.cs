@@ -8,7 +8,8 @@ namespace OneMcp.Infrastructure.Identity;
 
 /// <summary>
 /// Creates the first admin from <c>ONEMCP_ADMIN_USERNAME</c> / <c>ONEMCP_ADMIN_PASSWORD</c> at start-up
-/// (registered after the migration, so the users table exists). A bad value stops the start with one line.
+/// (registered after the migration, so the users table exists). The values were checked with the other settings of
+/// <c>onemcp serve</c> before anything was written (<see cref="Settings.SettingsResolver"/>).
 /// </summary>
 internal sealed class EnsureAdminOnStart(IServiceScopeFactory scopes, EnsureAdminFromEnvironmentCommand command) : IHostedService
 {

@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OneMcp.Application.Replication;
+using OneMcp.Infrastructure.Settings;
 
 namespace OneMcp.Infrastructure.Replication;
 
@@ -8,18 +10,46 @@ namespace OneMcp.Infrastructure.Replication;
 /// This replica in the <c>replicas</c> table (ADR 0031): registered at start, a heartbeat every few seconds
 /// (which also removes replicas gone silent with their sessions, and tells the <see cref="SessionDirectory"/> who
 /// is alive), removed with its sessions on an orderly stop. A replica another one took for gone (its database
-/// connection was down too long) registers again with the sessions it still holds.
+/// connection was down too long) registers again with the sessions it still holds. With <c>--port 0</c> and no
+/// <c>--replica-url</c> (an address whose port is 0) the port is known only once the server is bound, so the replica
+/// registers when the host has started (<see cref="StartedAsync"/>: after the server and every other hosted service,
+/// whichever order they start in), with the port the server is bound to.
 /// </summary>
 public sealed partial class ReplicaRegistry(
-    ReplicaStore store, SessionDirectory directory, ReplicaIdentity identity, ReplicaOptions options, TimeProvider time, ILogger<ReplicaRegistry> logger)
-    : BackgroundService
+    ReplicaStore store, SessionDirectory directory, ReplicaIdentity identity, ReplicaOptions options, TimeProvider time, ILogger<ReplicaRegistry> logger,
+    IServer? server = null)
+    : BackgroundService, IHostedLifecycleService
 {
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    private Uri _url = options.Url;
+
+    private bool OnBoundPort => options.Url.Port == 0;
+
+    public override Task StartAsync(CancellationToken cancellationToken) =>
+        OnBoundPort ? Task.CompletedTask : RegisterAndBeatAsync(cancellationToken);
+
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        if (!OnBoundPort)
+        {
+            return Task.CompletedTask;
+        }
+
+        _url = BoundAddress.WithBoundPort(options.Url, server ?? throw new InvalidOperationException("The replica's port is 0 and no server tells which it is bound to."));
+        return RegisterAndBeatAsync(cancellationToken);
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task RegisterAndBeatAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await store.RegisterAsync(identity.Id, options.Url, cancellationToken);
-            LogRegistered(logger, identity.Id, options.Url);
+            await store.RegisterAsync(identity.Id, _url, cancellationToken);
+            LogRegistered(logger, identity.Id, _url);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -65,7 +95,7 @@ public sealed partial class ReplicaRegistry(
     {
         if (!await store.HeartbeatAsync(identity.Id, cancellationToken))
         {
-            await store.RegisterAsync(identity.Id, options.Url, cancellationToken);
+            await store.RegisterAsync(identity.Id, _url, cancellationToken);
             foreach (var session in directory.LocalSessions)
             {
                 await store.RecordSessionAsync(session, identity.Id, cancellationToken);

@@ -1,3 +1,4 @@
+using OneMcp.Application.Users.Commands;
 using OneMcp.Infrastructure.Configuration;
 using OneMcp.Infrastructure.Persistence;
 
@@ -77,6 +78,13 @@ public sealed class SettingsResolver(Func<string, string?> value, Func<string, b
             throw new InvalidSettingException(
                 "ONEMCP_ADMIN_USERNAME and ONEMCP_ADMIN_PASSWORD create a local user, and --disable-local-login turns local sign-in off: " +
                 "unset them (add a break-glass admin with 'onemcp users add' instead).");
+        }
+
+        // The first admin's variables are checked here, with the rules of 'onemcp users add', so a bad value writes nothing.
+        var admin = EnsureAdminFromEnvironmentCommand.FromEnvironment(environment);
+        if (new EnsureAdminFromEnvironmentValidator().Validate(admin) is { IsValid: false } invalid)
+        {
+            throw new InvalidSettingException(string.Join(' ', invalid.Errors.Select(f => f.ErrorMessage)));
         }
 
         var storage = ResolveStorage();

@@ -272,6 +272,26 @@ public sealed class GatewayEnginePerUserTests : IDisposable
     }
 
     [Fact]
+    public void BuildInstructions_OfAPerUserBackend_AreTheCallersOwnRunningConnections_NeverTheFirstUsers()
+    {
+        // The catalogue's instructions came from the first user's connection: a server may write its user's workspace in.
+        var catalogue = new FakeBackend(
+            Backend.Named("files").Build() with { Credentials = BackendCredentialMode.PerUser },
+            Caps.New().Tools("env").Instructions("Workspace of alice@example.test.").Build());
+        var alicesOwn = new OwnedConnection(
+            new FakeBackend(Backend.Named("files").Build(), Caps.New().Tools("env").Instructions("Workspace of alice@example.test.").Build()),
+            new ConnectionOwner("alice-id"));
+        _perUser.Connections[alicesOwn.Owner] = alicesOwn;
+        _perUser.RunningOwners.Add(alicesOwn.Owner);
+        var engine = new GatewayEngine(
+            new FakePool(catalogue), new CapabilityCatalog(), _inFlight, _subscriptions, _audit, TimeProvider.System, null, NullLogger<GatewayEngine>.Instance, _perUser);
+
+        engine.BuildInstructions(Session(Alice)).ShouldContain("<files>\nWorkspace of alice@example.test.\n</files>");
+        engine.BuildInstructions(Session(Carol)).ShouldNotContain("alice", Case.Insensitive, "carol has no connection running: she is shown none, and never another user's");
+        engine.BuildInstructions(Session(Carol)).ShouldContain("in front of 1 MCP server: files", Case.Sensitive, "the backend itself is still named");
+    }
+
+    [Fact]
     public void AUsersConnection_WhenItConnects_TellsThatUsersSessionsOnly_ThatTheirResourcesAndPromptsChanged()
     {
         var alicesOwn = new OwnedConnection(_alices, new ConnectionOwner("alice-id"));

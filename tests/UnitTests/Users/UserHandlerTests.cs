@@ -1,4 +1,3 @@
-using FluentValidation;
 using OneMcp.Application.Common.Exceptions;
 using OneMcp.Application.Users;
 using OneMcp.Application.Users.Commands;
@@ -275,28 +274,6 @@ public sealed class UserHandlerTests
         var line = _log.Lines.ShouldHaveSingleItem();
         line.ShouldContain("ignored");
         line.ShouldNotContain(Password);
-    }
-
-    [Fact]
-    public async Task EnsureAdmin_WhenTheUserExists_DoesNotJudgeTheVariablesPassword()
-    {
-        await Add("root", Password, "admin");
-
-        (await EnsureAdmin("root", "weak")).ShouldBe(EnsureAdminOutcome.AlreadyExists);
-    }
-
-    [Theory]
-    [InlineData("root", "weak", "ONEMCP_ADMIN_PASSWORD: The password is too short")]
-    [InlineData("rootrootroot", "RootRootRoot", "ONEMCP_ADMIN_PASSWORD: The password must not be the user name.")]
-    [InlineData("not a name", Password, "ONEMCP_ADMIN_USERNAME: A user name has")]
-    public async Task EnsureAdmin_WhenAVariableBreaksARule_RefusesWithoutRepeatingThePassword(string userName, string password, string message)
-    {
-        var e = await Should.ThrowAsync<ValidationException>(() => EnsureAdmin(userName, password));
-
-        var error = e.Errors.ShouldHaveSingleItem();
-        error.ErrorMessage.ShouldStartWith(message);
-        e.Message.ShouldNotContain(password);
-        _users.Writes.ShouldBe(0);
     }
 
     private Task<UserView> Add(string name, string password, string role) =>

@@ -98,6 +98,19 @@ public sealed class UserValidatorTests
         result.Errors.ShouldHaveSingleItem().ErrorMessage.ShouldContain("set both or neither");
     }
 
+    [Theory]
+    [InlineData("root", "weak", "ONEMCP_ADMIN_PASSWORD: The password is too short")]
+    [InlineData("rootrootroot", "RootRootRoot", "ONEMCP_ADMIN_PASSWORD: The password must not be the user name.")]
+    [InlineData("not a name", GoodPassword, "ONEMCP_ADMIN_USERNAME: A user name has")]
+    public async Task EnsureAdmin_WhenAVariableBreaksARuleOfUsersAdd_NamesTheVariableWithoutRepeatingThePassword(string userName, string password, string message)
+    {
+        var result = await new EnsureAdminFromEnvironmentValidator().ValidateAsync(new EnsureAdminFromEnvironmentCommand(userName, password));
+
+        var error = result.Errors.ShouldHaveSingleItem();
+        error.ErrorMessage.ShouldStartWith(message);
+        error.ErrorMessage.ShouldNotContain(password);
+    }
+
     [Fact]
     public void EnsureAdmin_FromEnvironment_ReadsTheTwoVariablesAndTreatsEmptyAsUnset()
     {

@@ -1,5 +1,3 @@
-using FluentValidation;
-using FluentValidation.Results;
 using MediatR;
 using Microsoft.Extensions.Logging;
 using OneMcp.Domain.Common;
@@ -16,26 +14,16 @@ public sealed partial class EnsureAdminFromEnvironmentHandler(
 {
     public async Task<EnsureAdminOutcome> Handle(EnsureAdminFromEnvironmentCommand request, CancellationToken cancellationToken)
     {
+        // The values passed EnsureAdminFromEnvironmentValidator with the other settings of serve, before the database was opened.
         if (request.UserName is null || request.Password is null)
         {
             return EnsureAdminOutcome.NotConfigured;
-        }
-
-        if (UserRules.CheckUserName(request.UserName) is { } nameProblem)
-        {
-            throw new ValidationException([new ValidationFailure("userName", $"{EnsureAdminFromEnvironmentCommand.UserNameVariable}: {nameProblem}")]);
         }
 
         if (await repository.FindByNameAsync(request.UserName, cancellationToken) is { } existing)
         {
             LogIgnored(logger, existing.UserName);
             return EnsureAdminOutcome.AlreadyExists;
-        }
-
-        // Checked only when the admin is about to be created: an existing admin is never judged by the variable.
-        if (UserRules.CheckPassword(request.Password, request.UserName) is { } passwordProblem)
-        {
-            throw new ValidationException([new ValidationFailure("password", $"{EnsureAdminFromEnvironmentCommand.PasswordVariable}: {passwordProblem}")]);
         }
 
         var user = User.Create(request.UserName, hasher.Hash(request.Password), UserRole.Admin, time.GetUtcNow());
