@@ -158,8 +158,8 @@ internal sealed partial class BackendRequestChannel(
         var connection = CurrentConnection();
         var client = connection.Client;
 
-        // The request ends with its caller, its timeout, or its connection: one that is closed or replaced (its session
-        // lost, its settings edited, the backend disabled or removed) ends it at once, whichever way it was sent (ADR 0059).
+        // The request ends with its caller, its timeout, or its connection: one that is closed or replaced (its settings
+        // edited, the backend disabled, removed or reconnected) ends it at once, whichever way it was sent (ADR 0059).
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.Closed);
         call.CancelAfter(settings.RequestTimeout);
 

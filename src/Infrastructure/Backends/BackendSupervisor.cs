@@ -135,9 +135,11 @@ internal sealed partial class BackendSupervisor(
                 return;
             }
 
-            // A stdio backend's process that exited has failed its calls already, with its exit (its pipe closed): only
-            // an HTTP backend's calls may still be running on the lost session, and end here.
-            await CloseClientAsync(Settings is StdioBackendSettings ? null : "lost its connection");
+            // The calls in flight are not ended here (ADR 0059): a stdio backend's process that exited has failed them
+            // already (its pipe closed), and an HTTP backend's may be one the backend refused for the session it forgot
+            // (404: nothing ran), which is then sent again on the fresh session, or one the old session still runs,
+            // which its stream answers (or its timeout ends).
+            await CloseClientAsync(why: null);
             events.BackendChanged(backend, CapabilityKinds.All);
 
             if (Settings is StdioBackendSettings settings)

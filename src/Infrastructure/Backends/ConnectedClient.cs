@@ -4,10 +4,11 @@ using ModelContextProtocol.Client;
 namespace OneMcp.Infrastructure.Backends;
 
 /// <summary>
-/// One connection of a backend, from its connect until it is closed or replaced (its session lost, its settings edited,
-/// the backend disabled or removed): its SDK client, its direct calls, and <see cref="Closed"/>, which every request
+/// One connection of a backend, from its connect until it is closed or replaced (its settings edited, the backend
+/// disabled, removed or reconnected): its SDK client, its direct calls, and <see cref="Closed"/>, which every request
 /// sent over it is linked to (ADR 0059). Closing it ends those requests at once with why, before the client is disposed:
-/// a call in flight is never left waiting for an answer the old connection will not bring, nor sent again.
+/// a call in flight is never left waiting for an answer the old connection will not bring, nor sent again. A lost
+/// session does not close it with a reason (the supervisor replaces it without one, see ADR 0059).
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "The close is a token without a timer or wait handle, and a request that began before the close may still link to it.")]
 internal sealed class ConnectedClient(McpClient client, IDirectCalls? direct)
