@@ -178,16 +178,18 @@ public sealed class OidcSignInTests(SsoGatewayFixture fixture) : IClassFixture<S
             using var browser = Sso.Browser();
             (await Sso.SignInAsync(browser, account)).StatusCode.ShouldBe(HttpStatusCode.Found);
 
-            var page = await browser.GetStringAsync(driver.BuildAuthorizeUri(client, RedirectUri, ["tag:web"], "state-" + account, Pkce.Create(), Sso.Gateway.Url("/mcp").AbsoluteUri));
+            var authorize = driver.BuildAuthorizeUri(client, RedirectUri, ["tag:web"], "state-" + account, Pkce.Create(), Sso.Gateway.Url("/mcp").AbsoluteUri);
+            var page = await browser.GetStringAsync(authorize);
 
             if (mayGrant)
             {
                 page.ShouldContain("value=\"tag:web\"", customMessage: account);
-                page.ShouldNotContain("id=\"waiting\"", customMessage: account);
+                page.ShouldNotContain("id=\"ask-administrator\"", customMessage: account);
             }
             else
             {
-                page.ShouldContain("id=\"waiting\"", customMessage: account);
+                page.ShouldContain("id=\"ask-administrator\"", customMessage: account);
+                (await OAuthFlowDriver.AskAnAdministratorAsync(browser, authorize)).ShouldContain("id=\"waiting\"", customMessage: account);
             }
         }
     }
