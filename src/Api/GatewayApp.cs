@@ -54,6 +54,7 @@ public static partial class GatewayApp
             LogInsecureNetwork(app.Logger, options.Host);
         }
 
+        app.UseSecurityHeaders(); // First: every answer, whoever writes it (nosniff; no framing of a page).
         app.UseMiddleware<SessionRelayMiddleware>(options.EnableAuth);
         var guard = app.Services.GetRequiredService<HostGuard>();
         app.Use((context, next) => guard.InvokeAsync(context, next));

@@ -200,11 +200,10 @@ internal static partial class AuthPages
     {
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = csp;
-        headers.XFrameOptions = "DENY";
         headers.CacheControl = "no-store";
         // Not no-referrer: Chromium then posts forms with "Origin: null", which the DNS-rebinding guard must refuse.
         headers["Referrer-Policy"] = "same-origin";
-        headers.XContentTypeOptions = "nosniff";
+        // X-Content-Type-Options and X-Frame-Options: SecurityHeaders, on every answer.
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, statusCode);
     }
 

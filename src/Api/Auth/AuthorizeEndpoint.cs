@@ -81,7 +81,7 @@ internal static class AuthorizeEndpoint
 
         if (HttpMethods.IsGet(context.Request.Method))
         {
-            var id = await mediator.Send(new StartClientConsentCommand(user.Subject, clientId, plan.ClientName, plan.Offered, c.Digest), ct);
+            var id = await mediator.Send(new StartClientConsentCommand(user.Subject, clientId, plan.ClientName, plan.Offered, c.Digest, RedirectUri: c.RedirectUri.AbsoluteUri), ct);
             return ConsentPage(c, id, plan.RequestedTags.ToHashSet(StringComparer.Ordinal), null, StatusCodes.Status200OK);
         }
 
@@ -161,7 +161,7 @@ internal static class AuthorizeEndpoint
         if (!Guid.TryParse(context.Request.Query[RequestIdField], out requestId))
         {
             // Anyone's link opens this: the user's own undecided request, which no administrator sees until they ask.
-            requestId = await mediator.Send(new StartClientConsentCommand(user.Subject, c.ClientId, plan.ClientName, plan.RequestedTags, c.Digest), ct);
+            requestId = await mediator.Send(new StartClientConsentCommand(user.Subject, c.ClientId, plan.ClientName, plan.RequestedTags, c.Digest, RedirectUri: c.RedirectUri.AbsoluteUri), ct);
             return AuthPages.AskAdministrator(context, AdministratorModel(c, requestId));
         }
 

@@ -48,7 +48,6 @@ internal static partial class GatewayAuth
         endpoints.MapGet(AuthPages.ConsentScriptPath, (HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "no-cache";
-            context.Response.Headers.XContentTypeOptions = "nosniff";
             return Results.Text(AuthPages.ConsentScript, "text/javascript; charset=utf-8");
         });
         endpoints.MapLogin();

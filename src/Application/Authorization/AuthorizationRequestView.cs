@@ -3,7 +3,11 @@ using OneMcp.Domain.Users;
 
 namespace OneMcp.Application.Authorization;
 
-/// <summary>A request waiting for an administrator, as the dashboard lists it (never its payload).</summary>
+/// <summary>
+/// A request waiting for an administrator, as the dashboard lists it (never its payload). <paramref name="RedirectUri"/>:
+/// where a client's request sends the browser (and the authorization code) once approved; null for a backend connection
+/// and for a request stored before the gateway recorded it.
+/// </summary>
 public sealed record AuthorizationRequestView(
     Guid Id,
     string Kind,
@@ -15,7 +19,8 @@ public sealed record AuthorizationRequestView(
     IReadOnlyList<string> RequestedScopes,
     IReadOnlyList<string> GrantedScopes,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ExpiresAt)
+    DateTimeOffset ExpiresAt,
+    string? RedirectUri = null)
 {
     /// <summary>Who acted when the gateway runs without authentication (a single-user tool).</summary>
     public const string LocalOperator = "local";
@@ -37,6 +42,7 @@ public sealed record AuthorizationRequestView(
             request.RequestedScopes,
             request.GrantedScopes,
             request.CreatedAt,
-            request.ExpiresAt);
+            request.ExpiresAt,
+            consent?.RedirectUri);
     }
 }

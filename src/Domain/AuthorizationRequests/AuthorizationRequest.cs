@@ -62,12 +62,13 @@ public abstract class AuthorizationRequest : Aggregate
     /// <summary>
     /// A client's request for <paramref name="requestedScopes"/>: the scopes its consent page offers, among which
     /// the user (or, with <paramref name="requiresAdministrator"/>, an administrator) chooses.
-    /// <paramref name="parametersDigest"/> pins the OAuth request the page was shown for.
+    /// <paramref name="parametersDigest"/> pins the OAuth request the page was shown for; <paramref name="redirectUri"/> is
+    /// where the browser returns with the answer.
     /// </summary>
     public static ClientConsentRequest ForClient(
         string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string parametersDigest, DateTimeOffset now,
-        bool requiresAdministrator = false) =>
-        ClientConsentRequest.Open(subject, clientId, clientName, requestedScopes, parametersDigest, now, requiresAdministrator);
+        bool requiresAdministrator = false, string? redirectUri = null) =>
+        ClientConsentRequest.Open(subject, clientId, clientName, requestedScopes, parametersDigest, now, requiresAdministrator, redirectUri);
 
     /// <summary>A backend's tokens, obtained through its OAuth flow by <paramref name="subject"/>, waiting for an operator.</summary>
     public static BackendConnectionRequest ForBackend(

@@ -13,19 +13,20 @@ public sealed class ClientConsentRequest : AuthorizationRequest
 
     private ClientConsentRequest(
         string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string parametersDigest, DateTimeOffset now,
-        bool requiresAdministrator)
+        bool requiresAdministrator, string? redirectUri)
         : base(subject, requestedScopes, now)
     {
         ClientId = clientId;
         ClientName = clientName;
         ParametersDigest = parametersDigest;
         _requiresAdministrator = requiresAdministrator;
+        RedirectUri = redirectUri;
     }
 
     private ClientConsentRequest(
         Guid id, AuthorizationRequestStatus status, string subject, string clientId, string clientName, IReadOnlyList<string> requestedScopes,
         IReadOnlyList<string> grantedScopes, string parametersDigest, int version, DateTimeOffset createdAt, DateTimeOffset expiresAt,
-        DateTimeOffset? decidedAt, string? decidedBy, bool requiresAdministrator, DateTimeOffset? redeemedAt)
+        DateTimeOffset? decidedAt, string? decidedBy, bool requiresAdministrator, DateTimeOffset? redeemedAt, string? redirectUri)
         : base(id, status, subject, requestedScopes, grantedScopes, version, createdAt, expiresAt, decidedAt, decidedBy)
     {
         ClientId = clientId;
@@ -33,6 +34,7 @@ public sealed class ClientConsentRequest : AuthorizationRequest
         ParametersDigest = parametersDigest;
         _requiresAdministrator = requiresAdministrator;
         RedeemedAt = redeemedAt;
+        RedirectUri = redirectUri;
     }
 
     public override AuthorizationRequestKind Kind => AuthorizationRequestKind.ClientConsent;
@@ -43,6 +45,12 @@ public sealed class ClientConsentRequest : AuthorizationRequest
 
     /// <summary>Pins the OAuth request the consent page was shown for (a digest of its parameters, no secret).</summary>
     public string ParametersDigest { get; }
+
+    /// <summary>
+    /// Where the browser returns with the answer (the OAuth request's validated redirect URI): an administrator sees its
+    /// host before approving. Null for a request stored before the gateway recorded it.
+    /// </summary>
+    public string? RedirectUri { get; }
 
     /// <summary>
     /// The client asked for tags the user may not grant alone, and the user asked an administrator to decide
@@ -114,14 +122,15 @@ public sealed class ClientConsentRequest : AuthorizationRequest
 
     internal static ClientConsentRequest Open(
         string subject, string clientId, string clientName, IEnumerable<string> requestedScopes, string parametersDigest, DateTimeOffset now,
-        bool requiresAdministrator) =>
-        new(Required(subject, nameof(subject)), Required(clientId, nameof(clientId)), clientName, requestedScopes, parametersDigest, now, requiresAdministrator);
+        bool requiresAdministrator, string? redirectUri) =>
+        new(Required(subject, nameof(subject)), Required(clientId, nameof(clientId)), clientName, requestedScopes, parametersDigest, now, requiresAdministrator,
+            redirectUri);
 
     /// <summary>Rebuilds a stored request; only repositories call this.</summary>
     internal static ClientConsentRequest Restore(
         Guid id, AuthorizationRequestStatus status, string subject, string clientId, string clientName, IReadOnlyList<string> requestedScopes,
         IReadOnlyList<string> grantedScopes, string parametersDigest, int version, DateTimeOffset createdAt, DateTimeOffset expiresAt,
-        DateTimeOffset? decidedAt, string? decidedBy, bool requiresAdministrator, DateTimeOffset? redeemedAt) =>
+        DateTimeOffset? decidedAt, string? decidedBy, bool requiresAdministrator, DateTimeOffset? redeemedAt, string? redirectUri) =>
         new(id, status, subject, clientId, clientName, requestedScopes, grantedScopes, parametersDigest, version, createdAt, expiresAt, decidedAt, decidedBy,
-            requiresAdministrator, redeemedAt);
+            requiresAdministrator, redeemedAt, redirectUri);
 }

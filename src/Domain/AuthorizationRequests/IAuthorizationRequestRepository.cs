@@ -15,6 +15,10 @@ public interface IAuthorizationRequestRepository
     /// </summary>
     Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Deletes requests decided or expired before <paramref name="threshold"/>; returns how many.</summary>
-    Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes requests decided or expired before <paramref name="threshold"/>, and a client's request that nobody
+    /// decided or asked an administrator about once it expired (by <paramref name="now"/>): opening a consent or
+    /// "Ask an administrator" page stores one, and a link opens that page for anyone signed in; returns how many.
+    /// </summary>
+    Task<int> PruneAsync(DateTimeOffset threshold, DateTimeOffset now, CancellationToken cancellationToken);
 }

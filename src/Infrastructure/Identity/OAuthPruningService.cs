@@ -12,7 +12,8 @@ namespace OneMcp.Infrastructure.Identity;
 /// Periodically deletes what the authorization server no longer needs: OpenIddict tokens and authorizations that are
 /// redeemed, revoked, expired or orphaned (<see cref="IOpenIddictTokenManager.PruneAsync"/>,
 /// <see cref="IOpenIddictAuthorizationManager.PruneAsync"/>) and authorization requests decided or expired, all older
-/// than <see cref="OAuthPruningOptions.Retention"/>; and client registrations for which no authorization was ever made,
+/// than <see cref="OAuthPruningOptions.Retention"/> (a client's request that nobody decided or asked an administrator
+/// about goes as soon as it expired: opening a page stored it); and client registrations for which no authorization was ever made,
 /// older than <see cref="OAuthPruningOptions.UnusedClientRetention"/>. Every replica may run it: the deletes are idempotent.
 /// A failed run is logged and the next one is attempted on schedule.
 /// </summary>
@@ -43,18 +44,19 @@ internal sealed partial class OAuthPruningService(
     /// <summary>One pruning pass with the current time; throws what the stores throw.</summary>
     internal async Task<OAuthPruningResult> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var threshold = time.GetUtcNow() - _options.Retention;
+        var now = time.GetUtcNow();
+        var threshold = now - _options.Retention;
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
 
         // Tokens first: an ad-hoc authorization is only prunable once its tokens are gone.
         var tokens = await services.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken);
         var authorizations = await services.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken);
-        var requests = await services.GetRequiredService<IAuthorizationRequestRepository>().PruneAsync(threshold, cancellationToken);
+        var requests = await services.GetRequiredService<IAuthorizationRequestRepository>().PruneAsync(threshold, now, cancellationToken);
 
         // Last: a client is only prunable once nothing refers to it. Only the Dapper store knows registration dates.
         var clients = services.GetRequiredService<IOpenIddictApplicationStore<OidcApplication>>() is DapperApplicationStore store
-            ? await store.PruneNeverAuthorizedAsync(time.GetUtcNow() - _options.UnusedClientRetention, cancellationToken)
+            ? await store.PruneNeverAuthorizedAsync(now - _options.UnusedClientRetention, cancellationToken)
             : 0;
         return new OAuthPruningResult(tokens, authorizations, requests, clients);
     }

@@ -192,6 +192,28 @@ public sealed class AuthSurfaceTests(AuthGatewayFixture fixture) : IClassFixture
         response.Headers.Location.ShouldBeNull();
     }
 
+    [Theory]
+    [InlineData("/authorize")] // OpenIddict's own error answer (text/plain)
+    [InlineData("/authorize?client_id=nobody&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A7000%2Fcb")]
+    [InlineData("/token")]
+    [InlineData("/.well-known/oauth-authorization-server")]
+    [InlineData("/mcp")] // the bearer challenge
+    [InlineData("/api/backends")] // ProblemDetails
+    [InlineData("/no-such-page")] // ASP.NET Core's bare 404
+    [InlineData("/health")]
+    [InlineData("/login")] // the gateway's own page
+    public async Task AnyAnswer_WhoeverWritesIt_CarriesNosniffAndAPageCannotBeFramed(string path)
+    {
+        using var response = await _http.GetAsync(path);
+
+        response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"], path);
+        if (response.Content.Headers.ContentType?.MediaType == "text/html")
+        {
+            response.Headers.GetValues("X-Frame-Options").ShouldBe(["DENY"], path);
+            response.Headers.GetValues("Content-Security-Policy").Single().ShouldContain("frame-ancestors 'none'", Case.Sensitive, path);
+        }
+    }
+
     [Fact]
     public async Task Authorize_ForATagNoBackendCarries_GoesBackToTheClientBeforeSignIn()
     {

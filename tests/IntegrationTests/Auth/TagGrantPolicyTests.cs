@@ -158,7 +158,7 @@ public sealed class TagGrantPolicyTests(TagGrantPolicyTests.Fixture fixture) : I
         var afterAsking = await PendingForAsync(admin, client);
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.Headers.GetValues("Content-Security-Policy").Single().ShouldContain("form-action 'self' http://127.0.0.1:46004");
-        html.ShouldContain("<button type=\"submit\" name=\"action\" value=\"ask\" class=\"primary\">Ask an administrator</button>");
+        html.ShouldContain("<button type=\"submit\" name=\"action\" value=\"ask\" class=\"primary guarded\">Ask an administrator</button>");
         html.ShouldContain("<button type=\"submit\" name=\"action\" value=\"deny\" class=\"secondary\">Cancel</button>");
         html.ShouldContain("<code>tag:prod</code>");
         html.ShouldNotContain("Waiting for an administrator");

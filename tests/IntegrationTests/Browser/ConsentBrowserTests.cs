@@ -133,6 +133,52 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
     }
 
     [Fact]
+    public async Task Approve_ClickedTheMomentThePageOpens_ApprovesNothingUntilThePageWasShownForAMoment()
+    {
+        // Double-clickjacking: another site opens the consent page under the pointer between the two clicks of a
+        // double click, so the second click lands on Approve before the user could see the page.
+        await using var listener = await LoopbackCallbackListener.StartAsync();
+        var driver = new OAuthFlowDriver(fixture.Gateway.BaseUrl);
+        var client = await RegisterAsync(driver, listener, "Browser double click");
+        var authorizeUri = driver.BuildAuthorizeUri(client, listener.RedirectUri.AbsoluteUri, ["tag:web"], "state-early", Pkce.Create(), Base + "/mcp");
+        var page = await browser.NewPageAsync();
+        try
+        {
+            page.SetDefaultTimeout(BrowserTimeouts.ExpectMs);
+            var posts = new ConcurrentQueue<string>();
+            await page.GotoAsync(authorizeUri.AbsoluteUri);
+            await page.FillAsync("#username", AuthGatewayFixture.Admin);
+            await page.FillAsync("#password", AuthGatewayFixture.AdminPassword);
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
+            page.Request += (_, request) =>
+            {
+                if (request.Method == "POST" && new Uri(request.Url).AbsolutePath == "/authorize")
+                {
+                    posts.Enqueue(request.Url);
+                }
+            };
+
+            // The click arrives as the page is there, before the user moved or waited: where Approve is, it does nothing.
+            await BrowserFixture.WaitForPageWithAsync(page, "#client-name");
+            var approve = page.Locator("button[name=action][value=approve]");
+            var box = (await approve.BoundingBoxAsync()).ShouldNotBeNull();
+            await page.Mouse.ClickAsync(box.X + (box.Width / 2), box.Y + (box.Height / 2));
+
+            // A moment later Approve takes the click, and that is the one decision sent.
+            await Assertions.Expect(approve).ToBeEnabledAsync(new() { Timeout = BrowserTimeouts.ExpectMs });
+            new Uri(page.Url).AbsolutePath.ShouldBe("/authorize");
+            await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=approve]", "/authorize"), 302);
+            await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
+            AuthorizationRedirect.Parse(await listener.FirstCallbackAsync(CallbackTimeout)).Code.ShouldNotBeNullOrEmpty();
+            posts.Count.ShouldBe(1);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task WrongPassword_ShowsTheErrorOnTheLoginPageAndStaysThere()
     {
         await using var listener = await LoopbackCallbackListener.StartAsync();
@@ -290,8 +336,9 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
 
             await page.EvaluateAsync("() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
 
-            (await page.IsEnabledAsync(Approve)).ShouldBeTrue();
             (await page.IsEnabledAsync(Deny)).ShouldBeTrue();
+            // Approve too, once the page has been in front for a moment again (double-clickjacking, ADR 0060).
+            await Assertions.Expect(page.Locator(Approve)).ToBeEnabledAsync(new() { Timeout = BrowserTimeouts.ExpectMs });
             await page.EvaluateAsync("() => document.querySelector('form[method=post]').removeEventListener('submit', window.holdPost)");
             await ShouldAnswerAsync(await SubmitAsync(page, Deny, "/authorize"), 302);
             await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));

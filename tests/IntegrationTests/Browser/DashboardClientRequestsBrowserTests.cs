@@ -176,7 +176,9 @@ public sealed class DashboardClientRequestsBrowserTests(BrowserFixture browser, 
                 using (var admin = await DashboardClient.SignInAsync(Gateway.BaseUrl, Walkthrough.Admin, Walkthrough.AdminPassword))
                 {
                     var pending = JsonNode.Parse(await admin.GetStringAsync("/api/authorization-requests"))!.AsArray();
-                    requestId = pending.Single(r => r!["clientName"]?.GetValue<string>() == clientName)!["id"]!.GetValue<string>();
+                    var asked = pending.Single(r => r!["clientName"]?.GetValue<string>() == clientName)!;
+                    requestId = asked["id"]!.GetValue<string>();
+                    asked["redirectUri"]!.GetValue<string>().ShouldBe(redirect);
                 }
 
                 await adminPage.GotoAsync(Gateway.Url($"/oauth?request={requestId}").AbsoluteUri);
@@ -189,6 +191,9 @@ public sealed class DashboardClientRequestsBrowserTests(BrowserFixture browser, 
             var request = adminPage.Locator("[data-request]").Filter(new() { HasText = clientName });
             await Expect(request).ToHaveCountAsync(1, new() { Timeout = BrowserTimeouts.ExpectMs });
             await Expect(request).ToContainTextAsync($"{clientName} for {Walkthrough.Member} asks for tag:prod");
+            // Where the code goes once approved: the admin sees the redirect URI's host before deciding.
+            await Expect(request.Locator(".returns")).ToHaveTextAsync(
+                $"Approving returns the browser to {listener.RedirectUri.Authority}, an application on the user's computer.");
             await BrowserFixture.SaveScreenshotAsync(adminPage, screenshotPrefix + "-requests");
             await request.GetByRole(AriaRole.Button, new() { Name = approve ? "Approve" : "Deny", Exact = true }).ClickAsync();
             await Expect(adminPage.Locator("#note[role=status]")).ToContainTextAsync(approve ? "Approved:" : "Denied:", Walkthrough.LongContain);

@@ -35,6 +35,19 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
     }
 
     [Fact]
+    public async Task Add_ThenFind_RoundTripsWhereAClientRequestReturns()
+    {
+        var request = AuthorizationRequest.ForClient("bob", "c1", "Claude", ["tag:prod"], Payload, T0, redirectUri: "https://xn--bcher-kva.example/cb?a=" + NonAscii);
+        var backend = AuthorizationRequest.ForBackend("ops", "github", [], "", T0);
+        await Repository.AddAsync(request, Ct);
+        await Repository.AddAsync(backend, Ct);
+
+        (await Repository.FindAsync(request.Id, Ct)).ShouldBeOfType<ClientConsentRequest>().RedirectUri.ShouldBe("https://xn--bcher-kva.example/cb?a=" + NonAscii);
+        (await Repository.ListPendingAsync(T0, Ct)).OfType<ClientConsentRequest>().Single().RedirectUri.ShouldBe(request.RedirectUri);
+        (await Repository.FindAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Update_Approve_RoundTripsTheDecision()
     {
         var request = AuthorizationRequest.ForBackend("ops", "github", ["repo", "user:email"], "", T0);
@@ -142,12 +155,38 @@ public abstract class AuthorizationRequestRepositoryContract(ITestDatabaseSource
             await Repository.AddAsync(request, Ct);
         }
 
-        (await Repository.PruneAsync(T0.AddDays(-1), Ct)).ShouldBe(3);
+        (await Repository.PruneAsync(T0.AddDays(-1), T0, Ct)).ShouldBe(3);
 
         (await Repository.FindAsync(decidedRecently.Id, Ct)).ShouldNotBeNull();
         (await Repository.FindAsync(pending.Id, Ct)).ShouldNotBeNull();
         (await Repository.FindAsync(decidedLongAgo.Id, Ct)).ShouldBeNull();
-        (await Repository.PruneAsync(T0.AddDays(-1), Ct)).ShouldBe(0);
+        (await Repository.PruneAsync(T0.AddDays(-1), T0, Ct)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Prune_AClientRequestNobodyDecidedOrAskedAbout_GoesOnceExpiredWithoutTheRetention()
+    {
+        // Opening a consent or "Ask an administrator" page stores one, and anyone's link opens that page: left alone,
+        // it must not stay for the retention period.
+        var opened = AuthorizationRequest.ForClient("bob", "c", "C", ["tag:prod"], Payload, T0.AddMinutes(-11));
+        var asked = AuthorizationRequest.ForClient("bob", "c", "C", ["tag:prod"], Payload, T0.AddMinutes(-30));
+        asked.AskAdministrator("bob", T0.AddMinutes(-29)).ShouldBe(DecisionOutcome.Decided);
+        var stillOpen = AuthorizationRequest.ForClient("bob", "c", "C", ["tag:prod"], Payload, T0.AddMinutes(-5));
+        var denied = AuthorizationRequest.ForClient("bob", "c", "C", ["tag:prod"], Payload, T0.AddMinutes(-30));
+        denied.Deny("bob", T0.AddMinutes(-29));
+        var backend = AuthorizationRequest.ForBackend("ops", "github", [], "", T0.AddMinutes(-30));
+        foreach (var request in new AuthorizationRequest[] { opened, asked, stillOpen, denied, backend })
+        {
+            await Repository.AddAsync(request, Ct);
+        }
+
+        (await Repository.PruneAsync(T0.AddDays(-14), T0, Ct)).ShouldBe(1);
+
+        (await Repository.FindAsync(opened.Id, Ct)).ShouldBeNull();
+        foreach (var kept in new AuthorizationRequest[] { asked, stillOpen, denied, backend })
+        {
+            (await Repository.FindAsync(kept.Id, Ct)).ShouldNotBeNull();
+        }
     }
 
     [Fact]

@@ -258,18 +258,18 @@ public abstract class OAuthPruningContract(ITestDatabaseSource source) : Reposit
         public Task UpdateAsync(AuthorizationRequest request, CancellationToken cancellationToken) =>
             inner.UpdateAsync(request, cancellationToken);
 
-        public async Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
+        public async Task<int> PruneAsync(DateTimeOffset threshold, DateTimeOffset now, CancellationToken cancellationToken)
         {
             switch (Interlocked.Increment(ref _prunes))
             {
                 case 1:
                     throw new TimeoutException("database unavailable");
                 case 2:
-                    var pruned = await inner.PruneAsync(threshold, cancellationToken);
+                    var pruned = await inner.PruneAsync(threshold, now, cancellationToken);
                     SecondPrune.TrySetResult();
                     return pruned;
                 default:
-                    return await inner.PruneAsync(threshold, cancellationToken);
+                    return await inner.PruneAsync(threshold, now, cancellationToken);
             }
         }
     }

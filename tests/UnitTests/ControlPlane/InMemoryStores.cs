@@ -132,13 +132,13 @@ internal sealed class InMemoryAuthorizationRequestRepository : IAuthorizationReq
         return Task.CompletedTask;
     }
 
-    public Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken) => Task.FromResult(0);
+    public Task<int> PruneAsync(DateTimeOffset threshold, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(0);
 
     private static AuthorizationRequest Copy(AuthorizationRequest r) => r switch
     {
         ClientConsentRequest c => ClientConsentRequest.Restore(
             c.Id, c.Status, c.Subject, c.ClientId, c.ClientName, c.RequestedScopes, c.GrantedScopes, c.ParametersDigest,
-            c.Version, c.CreatedAt, c.ExpiresAt, c.DecidedAt, c.DecidedBy, c.RequiresAdministrator, c.RedeemedAt),
+            c.Version, c.CreatedAt, c.ExpiresAt, c.DecidedAt, c.DecidedBy, c.RequiresAdministrator, c.RedeemedAt, c.RedirectUri),
         BackendConnectionRequest b => BackendConnectionRequest.Restore(
             b.Id, b.Status, b.Subject, b.BackendName, b.RequestedScopes, b.GrantedScopes, b.ProtectedTokens,
             b.Version, b.CreatedAt, b.ExpiresAt, b.DecidedAt, b.DecidedBy),

@@ -31,6 +31,32 @@
     });
   }
 
+  // Double-clickjacking: another site asks for a double click and, between its two clicks, opens this page (or brings
+  // it to the front) under the pointer, so that the second click lands on Approve. Approve and "Ask an administrator"
+  // (class "guarded") take clicks only once the page has been visible and in front for a moment, longer than the two
+  // clicks of a double click are apart: until then the style sheet lets clicks through them (also before this script
+  // runs), and the script keeps them disabled. Without scripts the style sheet's noscript rule leaves them as they are.
+  const guarded = [...document.querySelectorAll('button.guarded')];
+  if (guarded.length) {
+    const armAfterMs = 1000;
+    let timer = 0;
+    const disarm = () => {
+      clearTimeout(timer);
+      timer = 0;
+      guarded.forEach(b => { b.disabled = true; b.classList.remove('armed'); });
+    };
+    const arm = () => {
+      if (timer || document.visibilityState !== 'visible' || !document.hasFocus()) return;
+      timer = setTimeout(() => guarded.forEach(b => { b.disabled = false; b.classList.add('armed'); }), armAfterMs);
+    };
+    const restart = () => { disarm(); arm(); };
+    document.addEventListener('visibilitychange', restart);
+    window.addEventListener('focus', restart);
+    window.addEventListener('blur', disarm);
+    window.addEventListener('pageshow', restart);
+    restart();
+  }
+
   // Recomputes the preview when a tag is ticked or unticked, with the rule the server applies: under
   // "all" a server must carry every ticked tag, under "any" one of them; no tick reaches nothing.
   const list = document.getElementById('preview');

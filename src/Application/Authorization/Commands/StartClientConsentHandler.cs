@@ -10,7 +10,7 @@ public sealed class StartClientConsentHandler(IAuthorizationRequestRepository re
     {
         var consent = AuthorizationRequest.ForClient(
             request.Subject, request.ClientId, request.ClientName, request.RequestedScopes, request.ParametersDigest, time.GetUtcNow(),
-            request.RequiresAdministrator);
+            request.RequiresAdministrator, request.RedirectUri);
         await requests.AddAsync(consent, cancellationToken);
         return consent.Id;
     }

@@ -15,7 +15,7 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         "id AS Id, kind AS Kind, status AS Status, subject AS Subject, client_id AS ClientId, client_name AS ClientName, backend_name AS BackendName, " +
         "requested_scopes AS RequestedScopes, granted_scopes AS GrantedScopes, payload AS Payload, version AS Version, " +
         "created_at AS CreatedAt, expires_at AS ExpiresAt, decided_at AS DecidedAt, decided_by AS DecidedBy, " +
-        "requires_admin AS RequiresAdmin, redeemed_at AS RedeemedAt";
+        "requires_admin AS RequiresAdmin, redeemed_at AS RedeemedAt, redirect_uri AS RedirectUri";
 
     private readonly SqlDialect _dialect = connections.Dialect;
 
@@ -53,14 +53,15 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         parameters.AddText("ClientId", (request as ClientConsentRequest)?.ClientId);
         parameters.AddText("ClientName", (request as ClientConsentRequest)?.ClientName);
         parameters.AddText("BackendName", (request as BackendConnectionRequest)?.BackendName);
+        parameters.AddText("RedirectUri", (request as ClientConsentRequest)?.RedirectUri);
         parameters.AddText("RequestedScopes", DbValues.ToJson(request.RequestedScopes));
         parameters.AddTime(_dialect, "CreatedAt", request.CreatedAt);
         await using var connection = await connections.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO authorization_requests (id, kind, status, subject, client_id, client_name, backend_name, requested_scopes, granted_scopes, " +
-            "payload, version, created_at, expires_at, decided_at, decided_by, requires_admin, redeemed_at) VALUES (@Id, @Kind, @Status, @Subject, @ClientId, @ClientName, @BackendName, " +
+            "payload, version, created_at, expires_at, decided_at, decided_by, requires_admin, redeemed_at, redirect_uri) VALUES (@Id, @Kind, @Status, @Subject, @ClientId, @ClientName, @BackendName, " +
             $"{DbValues.JsonParam(_dialect, "RequestedScopes")}, {DbValues.JsonParam(_dialect, "GrantedScopes")}, @Payload, @Version, @CreatedAt, @ExpiresAt, @DecidedAt, @DecidedBy, " +
-            "@RequiresAdmin, @RedeemedAt)",
+            "@RequiresAdmin, @RedeemedAt, @RedirectUri)",
             parameters, cancellationToken: cancellationToken));
 
         request.MarkSaved();
@@ -86,14 +87,18 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         request.MarkSaved();
     }
 
-    public async Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken)
+    public async Task<int> PruneAsync(DateTimeOffset threshold, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var parameters = new DynamicParameters();
         parameters.AddTime(_dialect, "Threshold", threshold);
+        parameters.AddTime(_dialect, "Now", now);
+        parameters.AddBool("Asked", false);
         await using var connection = await connections.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM authorization_requests WHERE " +
-            "(status IN ('approved', 'denied') AND decided_at < @Threshold) OR (status IN ('pending', 'expired') AND expires_at < @Threshold)",
+            "(status IN ('approved', 'denied') AND decided_at < @Threshold) OR (status IN ('pending', 'expired') AND expires_at < @Threshold) " +
+            // A page that was opened and left: nobody decided, nobody asked an administrator; no retention for it.
+            "OR (kind = 'client_consent' AND requires_admin = @Asked AND status IN ('pending', 'expired') AND expires_at <= @Now)",
             parameters, cancellationToken: cancellationToken));
     }
 
@@ -153,7 +158,8 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
                 DbValues.ReadNullableTime(row.DecidedAt),
                 row.DecidedBy,
                 DbValues.ReadBool(row.RequiresAdmin),
-                DbValues.ReadNullableTime(row.RedeemedAt)),
+                DbValues.ReadNullableTime(row.RedeemedAt),
+                row.RedirectUri),
             "backend_connection" => BackendConnectionRequest.Restore(
                 DbValues.ReadId(row.Id),
                 status,
@@ -209,5 +215,7 @@ public sealed class AuthorizationRequestRepository(IDbConnectionFactory connecti
         public object RequiresAdmin { get; set; } = null!;
 
         public object? RedeemedAt { get; set; }
+
+        public string? RedirectUri { get; set; }
     }
 }

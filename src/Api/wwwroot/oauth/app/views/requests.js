@@ -9,6 +9,19 @@ export function describe(request) {
   return `${request.clientName || request.clientId || 'A client'} for ${request.userName ?? '?'} asks for ${scopes}`;
 }
 
+// Where the browser (with the authorization code) goes once a client's request is approved: the host in its ASCII
+// (punycode) form, as the consent page names it, and whether that is the user's own computer.
+export function returnsTo(request) {
+  if (request.kind === 'backendConnection') return null;
+  let url;
+  try { url = new URL(request.redirectUri); } catch { return { text: 'Return address not recorded: check the client\'s redirect URIs on the Clients tab.', loopback: false }; }
+  const name = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+  return loopback
+    ? { text: `Approving returns the browser to ${url.host}, an application on the user's computer.`, loopback }
+    : { text: `Approving sends the browser, with the authorization code, to ${url.host}: a site on the internet. Approve only if that is the application the user signs in to.`, loopback };
+}
+
 export function create(ctx) {
   const { api } = ctx;
   const list = h('div', { class: 'list', role: 'list', 'aria-label': 'Pending requests' });
@@ -46,6 +59,7 @@ export function create(ctx) {
         h('h2', { class: 'title' }),
         h('span', { class: 'badge kind' })),
       h('p', { class: 'summary' }),
+      h('p', { class: 'returns', hidden: true }),
       scopes,
       h('p', { class: 'meta' }, 'Asked ', timeEl(request.createdAt), ' · expires ', timeEl(request.expiresAt)),
       h('div', { class: 'actions' }, approve, deny));
@@ -58,6 +72,14 @@ export function create(ctx) {
     setText(kind, backend ? 'Backend connection' : 'Client consent');
     kind.className = `badge kind ${backend ? 'warn' : 'info'}`;
     setText(card.querySelector('.summary'), describe(request));
+    const returns = card.querySelector('.returns');
+    const target = returnsTo(request);
+    returns.hidden = !target;
+    if (target) {
+      setText(returns, target.text);
+      returns.className = `returns ${target.loopback ? 'meta' : 'warning'}`;
+      returns.title = request.redirectUri ?? '';
+    }
     const times = card.querySelectorAll('.meta time');
     updateTime(times[0], request.createdAt);
     updateTime(times[1], request.expiresAt);
