@@ -149,6 +149,12 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             await page.GotoAsync(authorizeUri.AbsoluteUri);
             await page.FillAsync("#username", AuthGatewayFixture.Admin);
             await page.FillAsync("#password", AuthGatewayFixture.AdminPassword);
+
+            // The page's clock stands still from here: however slow this machine is, the click below arrives before
+            // the page's own second has passed.
+            var now = DateTime.UtcNow;
+            await page.Clock.InstallAsync(new() { TimeDate = now });
+            await page.Clock.PauseAtAsync(now.AddSeconds(1));
             await ShouldAnswerAsync(await SubmitAsync(page, "button[type=submit]", "/login"), 302);
             page.Request += (_, request) =>
             {
@@ -163,10 +169,13 @@ public sealed class ConsentBrowserTests(BrowserFixture browser, AuthGatewayFixtu
             var approve = page.Locator("button[name=action][value=approve]");
             var box = (await approve.BoundingBoxAsync()).ShouldNotBeNull();
             await page.Mouse.ClickAsync(box.X + (box.Width / 2), box.Y + (box.Height / 2));
-
-            // A moment later Approve takes the click, and that is the one decision sent.
-            await Assertions.Expect(approve).ToBeEnabledAsync(new() { Timeout = BrowserTimeouts.ExpectMs });
             new Uri(page.Url).AbsolutePath.ShouldBe("/authorize");
+            (await approve.IsEnabledAsync()).ShouldBeFalse();
+            posts.ShouldBeEmpty();
+
+            // A second later Approve takes the click, and that is the one decision sent.
+            await page.Clock.RunForAsync(1000);
+            await Assertions.Expect(approve).ToBeEnabledAsync(new() { Timeout = BrowserTimeouts.ExpectMs });
             await ShouldAnswerAsync(await SubmitAsync(page, "button[name=action][value=approve]", "/authorize"), 302);
             await page.WaitForURLAsync(url => url.StartsWith(listener.RedirectUri.AbsoluteUri, StringComparison.Ordinal));
             AuthorizationRedirect.Parse(await listener.FirstCallbackAsync(CallbackTimeout)).Code.ShouldNotBeNullOrEmpty();
