@@ -30,6 +30,7 @@ public sealed class GatewayTelemetry
     private readonly Counter<long> _tokensIssued;
     private readonly Counter<long> _tokensRefused;
     private readonly Counter<long> _sessionRelays;
+    private readonly Counter<long> _changesFollowed;
 
     public GatewayTelemetry(IMeterFactory meters, IBackendPool pool, SessionRegistry sessions, TimeProvider time, Audit.IAuditLogStatistics? audit = null)
     {
@@ -48,6 +49,8 @@ public sealed class GatewayTelemetry
         _tokensIssued = _meter.CreateCounter<long>("onemcp_tokens_issued_total", null, "Access tokens issued by the token endpoint, by grant type.");
         _tokensRefused = _meter.CreateCounter<long>("onemcp_tokens_refused_total", null, "Token requests and bearer tokens refused, by where.");
         _sessionRelays = _meter.CreateCounter<long>("onemcp_session_relays_total", null, "Requests for a legacy session held by another replica, by outcome: relayed, owner_gone, refused.");
+        _changesFollowed = _meter.CreateCounter<long>("onemcp_changes_followed_total", null,
+            "Changes committed by other replicas that this replica followed from the change feed, by kind; kind=resynchronisation counts full re-reads of the store (after a lost listen connection or a failed reaction).");
         _meter.CreateObservableGauge("onemcp_backend_up", () => Each(pool, b => b.State.Status == BackendStatus.Connected ? 1 : 0),
             null, "1 while the backend is connected, else 0.");
         _meter.CreateObservableCounter("onemcp_backend_restarts_total", () => Each(pool, b => b.State.Restarts),
@@ -205,6 +208,20 @@ public sealed class GatewayTelemetry
 
     /// <summary>A request for another replica's legacy session: <c>relayed</c>, <c>owner_gone</c> or <c>refused</c> (ADR 0031).</summary>
     public void SessionRelay(string outcome) => _sessionRelays.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>A change from another replica followed (ADR 0030), or a full resynchronisation when <paramref name="kind"/> is null.</summary>
+    public void ChangeFollowed(Replication.GatewayChangeKind? kind) => _changesFollowed.Add(1, new KeyValuePair<string, object?>("kind", kind switch
+    {
+        null => "resynchronisation",
+        Replication.GatewayChangeKind.Backends => "backends",
+        Replication.GatewayChangeKind.BackendCredentials => "backend_credentials",
+        Replication.GatewayChangeKind.Presets => "presets",
+        Replication.GatewayChangeKind.TagScopes => "tag_scopes",
+        Replication.GatewayChangeKind.Users => "users",
+        Replication.GatewayChangeKind.OAuthTokens => "oauth_tokens",
+        Replication.GatewayChangeKind.UserConnections => "user_connections",
+        _ => "other",
+    }));
 
     /// <summary>A short, stable, one-way pseudonym of a user id: spans can group by user without naming them.</summary>
     public static string HashUser(string subject)

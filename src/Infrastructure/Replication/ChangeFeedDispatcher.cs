@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OneMcp.Application.Diagnostics;
 using OneMcp.Application.Replication;
 using OneMcp.Infrastructure.Backends;
 
@@ -14,7 +15,13 @@ namespace OneMcp.Infrastructure.Replication;
 /// a backoff until one succeeds: otherwise this replica would keep what it held (a removed backend, old tokens) until
 /// it restarts.
 /// </summary>
-public sealed partial class ChangeFeedDispatcher(ReplicaIdentity replica, IServiceScopeFactory scopes, TimeProvider time, ILogger<ChangeFeedDispatcher> logger)
+/// <param name="replica">This replica: its own changes are skipped.</param>
+/// <param name="scopes">A scope per reaction.</param>
+/// <param name="time">The repair's backoff.</param>
+/// <param name="logger">Failures and payloads that are not changes.</param>
+/// <param name="telemetry">Counts what was followed (<c>onemcp_changes_followed_total</c>).</param>
+public sealed partial class ChangeFeedDispatcher(
+    ReplicaIdentity replica, IServiceScopeFactory scopes, TimeProvider time, ILogger<ChangeFeedDispatcher> logger, GatewayTelemetry? telemetry = null)
 {
     internal static readonly TimeSpan FirstRepairDelay = TimeSpan.FromSeconds(1);
     internal static readonly TimeSpan MaxRepairDelay = TimeSpan.FromSeconds(30);
@@ -37,7 +44,7 @@ public sealed partial class ChangeFeedDispatcher(ReplicaIdentity replica, IServi
 
     /// <summary>Brings everything to the stored state (after notifications may have been lost).</summary>
     public async Task<bool> ResynchroniseAsync(CancellationToken cancellationToken) =>
-        await RunAsync(reactions => reactions.ResynchroniseAsync(cancellationToken), "resynchronisation", cancellationToken) == Outcome.Applied;
+        await RunAsync(reactions => reactions.ResynchroniseAsync(cancellationToken), null, cancellationToken) == Outcome.Applied;
 
     /// <summary>
     /// Applies what arrives on <paramref name="feed"/> in order until it completes: a payload is dispatched, null asks
@@ -52,7 +59,7 @@ public sealed partial class ChangeFeedDispatcher(ReplicaIdentity replica, IServi
         await foreach (var payload in feed.Reader.ReadAllAsync(stoppingToken))
         {
             var outcome = payload is null
-                ? await RunAsync(reactions => reactions.ResynchroniseAsync(stoppingToken), "resynchronisation", stoppingToken)
+                ? await RunAsync(reactions => reactions.ResynchroniseAsync(stoppingToken), null, stoppingToken)
                 : await DispatchCoreAsync(payload, stoppingToken);
             if (outcome == Outcome.Applied && payload is null)
             {
@@ -96,21 +103,22 @@ public sealed partial class ChangeFeedDispatcher(ReplicaIdentity replica, IServi
             return Outcome.Ignored;
         }
 
-        return await RunAsync(reactions => reactions.ApplyAsync(parsed.Change, cancellationToken), parsed.Change.Kind.ToString(), cancellationToken);
+        return await RunAsync(reactions => reactions.ApplyAsync(parsed.Change, cancellationToken), parsed.Change.Kind, cancellationToken);
     }
 
-    private async Task<Outcome> RunAsync(Func<ChangeFeedReactions, Task> react, string what, CancellationToken cancellationToken)
+    private async Task<Outcome> RunAsync(Func<ChangeFeedReactions, Task> react, GatewayChangeKind? kind, CancellationToken cancellationToken)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             await react(scope.ServiceProvider.GetRequiredService<ChangeFeedReactions>());
+            telemetry?.ChangeFollowed(kind);
             return Outcome.Applied;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A cancellation that is not this replica stopping (a timeout inside a reaction) is a failure like any other.
-            LogReactionFailed(logger, e, what);
+            LogReactionFailed(logger, e, kind?.ToString() ?? "resynchronisation");
             return Outcome.Failed;
         }
     }

@@ -110,7 +110,8 @@ public sealed partial class ReplicaRegistry(
             LogRemovedGone(logger, removed);
         }
 
-        directory.ObserveHeartbeats(await store.HeartbeatsAsync(cancellationToken), time.GetUtcNow());
+        var heartbeats = await store.HeartbeatsAsync(cancellationToken);
+        directory.ObserveHeartbeats(heartbeats.Heartbeats, heartbeats.ReadAt);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaId} registered; other replicas reach it at {Url}")]

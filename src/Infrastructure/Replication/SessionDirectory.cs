@@ -19,6 +19,10 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
 
     private readonly ConcurrentDictionary<string, byte> _local = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SessionOwner> _owners = new(StringComparer.Ordinal);
+
+    // One per replica relayed to, cancelled once the heartbeats show it gone: a hop to a replica whose host died
+    // without closing its connections would otherwise wait forever (the relay client has no overall timeout).
+    private readonly ConcurrentDictionary<string, GoneSignal> _goneSignals = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, DateTimeOffset> _heartbeats = new Dictionary<string, DateTimeOffset>();
     private DateTimeOffset _heartbeatsObservedAt = DateTimeOffset.MinValue;
 
@@ -109,6 +113,29 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
     {
         _heartbeats = heartbeats;
         _heartbeatsObservedAt = observedAt;
+        foreach (var (replicaId, signal) in _goneSignals)
+        {
+            // Read before a lookup that found it alive (it registered meanwhile): the next heartbeat decides.
+            if (observedAt > signal.AliveAt
+                && (!heartbeats.TryGetValue(replicaId, out var heartbeat) || observedAt - heartbeat > options.StaleAfter)
+                && _goneSignals.TryRemove(KeyValuePair.Create(replicaId, signal)))
+            {
+                // Not disposed: a relay may be linking to its token right now; it holds no timer.
+                signal.Gone.Cancel();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cancelled once the heartbeats show <paramref name="replica"/> gone (no row, or a stale heartbeat, read after this lookup found it alive): what a hop
+    /// to it in flight waits on, so that a replica that went silent mid-answer ends the wait.
+    /// </summary>
+    public CancellationToken GoneToken(SessionOwner replica)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var signal = _goneSignals.GetOrAdd(replica.ReplicaId, static _ => new GoneSignal());
+        signal.SeenAlive(replica.ObservedAt);
+        return signal.Gone.Token;
     }
 
     private async Task<SessionOwner?> FindAsync(string sessionId, CancellationToken cancellationToken)
@@ -184,6 +211,26 @@ public sealed partial class SessionDirectory(ReplicaStore store, ReplicaIdentity
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not look up which replica holds a session")]
     private static partial void LogLookupFailed(ILogger logger, Exception exception);
+
+    /// <summary>A replica relayed to: cancelled once seen gone, by a heartbeat reading later than any lookup that found it alive.</summary>
+    private sealed class GoneSignal
+    {
+        private long _aliveAtTicks = DateTimeOffset.MinValue.UtcTicks;
+
+        public CancellationTokenSource Gone { get; } = new();
+
+        public DateTimeOffset AliveAt => new(Interlocked.Read(ref _aliveAtTicks), TimeSpan.Zero);
+
+        public void SeenAlive(DateTimeOffset at)
+        {
+            var ticks = at.UtcTicks;
+            var seen = Interlocked.Read(ref _aliveAtTicks);
+            while (ticks > seen && Interlocked.CompareExchange(ref _aliveAtTicks, ticks, seen) is var was && was != seen)
+            {
+                seen = was;
+            }
+        }
+    }
 
     private sealed class Ownership(SessionDirectory directory, string sessionId) : IAsyncDisposable
     {

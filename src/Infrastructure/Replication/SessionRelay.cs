@@ -286,10 +286,20 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
             message.Headers.TryAddWithoutValidation(RelayKey.ClientHeader, client.ToString());
         }
 
+        // The client going away ends the hop; so does the owner being taken for gone while it is silent (a dead host
+        // whose connections were never closed), which nothing else would notice.
+        var ownerGone = directory.GoneToken(owner);
+        using var hop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, ownerGone);
         HttpResponseMessage response;
         try
         {
-            response = await clients.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+            response = await clients.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, hop.Token);
+        }
+        catch (OperationCanceledException) when (ownerGone.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Sent, and never answered: the session is gone with its replica, which the client's next request learns (404).
+            LogOwnerWentSilent(logger, owner.ReplicaId);
+            return SessionRelayResult.OwnerFailed;
         }
         catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
         {
@@ -313,7 +323,7 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         using (response)
         {
             telemetry.SessionRelay("relayed");
-            await CopyResponseAsync(context, response);
+            await CopyResponseAsync(context, response, hop.Token);
         }
 
         return SessionRelayResult.Relayed;
@@ -331,7 +341,8 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         return SessionRelayResult.Continue;
     }
 
-    private async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response)
+    /// <summary>Streams the owner's answer back, reading it until <paramref name="hopAborted"/> (the client gone, or the owner taken for gone).</summary>
+    private async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response, CancellationToken hopAborted)
     {
         var answer = context.Response;
         answer.StatusCode = (int)response.StatusCode;
@@ -351,15 +362,16 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
         int read;
         try
         {
-            while ((read = await body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            while ((read = await body.ReadAsync(buffer, hopAborted)) > 0)
             {
                 await answer.Body.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
                 await answer.Body.FlushAsync(context.RequestAborted);
             }
         }
-        catch (IOException e) when (!context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
-            // The owner's stream broke off (it stopped or crashed): end this one too, the client reconnects.
+            // The owner's stream broke off (it stopped or crashed) or the owner went silent and was taken for gone: end
+            // this one too, the client reconnects.
             LogStreamBroke(logger, e);
             context.Abort();
         }
@@ -397,6 +409,9 @@ public sealed partial class SessionRelay(SessionDirectory directory, RelayKey ke
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replica {ReplicaId} holding a session or a waiting call did not answer the connection in time: taken for gone, the client starts over")]
     private static partial void LogOwnerUnreachable(ILogger logger, string replicaId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replica {ReplicaId} holding a session stopped answering a relayed request and was taken for gone; the client is told to try again")]
+    private static partial void LogOwnerWentSilent(ILogger logger, string replicaId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A relayed answer broke off at the replica holding the session")]
     private static partial void LogStreamBroke(ILogger logger, Exception exception);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OneMcp.Application.Replication;
+using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Replication;
 
 namespace OneMcp.IntegrationTests.Persistence;
@@ -21,11 +22,13 @@ public abstract class ReplicaStoreContract(ITestDatabaseSource source) : Reposit
     {
         await Store.RegisterAsync("a", UrlA, Ct);
         await Store.RecordSessionAsync("s1", "a", Ct);
-        _time.Now = T0.AddSeconds(4);
+        await AgeHeartbeatAsync("a", TimeSpan.FromSeconds(4));
 
         var owner = (await Store.FindOwnerAsync("s1", Ct)).ShouldNotBeNull();
 
-        owner.ShouldBe(new SessionOwner("a", UrlA, Stored(T0), T0.AddSeconds(4).ToUniversalTime()));
+        owner.ReplicaId.ShouldBe("a");
+        owner.Url.ShouldBe(UrlA);
+        (owner.ObservedAt - owner.HeartbeatAt.ShouldNotBeNull()).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(4), "read by the clock the heartbeat was written with");
         (await Store.FindOwnerAsync("nobody's", Ct)).ShouldBeNull();
     }
 
@@ -36,14 +39,14 @@ public abstract class ReplicaStoreContract(ITestDatabaseSource source) : Reposit
         await Store.RegisterAsync("b", UrlB, Ct);
         await Store.RecordSessionAsync("sa", "a", Ct);
         await Store.RecordSessionAsync("sb", "b", Ct);
-        _time.Now = T0.AddSeconds(20);
+        await AgeHeartbeatAsync("a", TimeSpan.FromSeconds(20));
         (await Store.HeartbeatAsync("b", Ct)).ShouldBeTrue();
 
         (await Store.RemoveGoneAsync(TimeSpan.FromSeconds(15), Ct)).ShouldBe(1);
 
         (await Store.FindOwnerAsync("sa", Ct)).ShouldBeNull();
         (await Store.FindOwnerAsync("sb", Ct)).ShouldNotBeNull().ReplicaId.ShouldBe("b");
-        (await Store.HeartbeatsAsync(Ct)).Keys.ShouldBe(["b"]);
+        (await Store.HeartbeatsAsync(Ct)).Heartbeats.Keys.ShouldBe(["b"]);
         (await Store.HeartbeatAsync("a", Ct)).ShouldBeFalse("a replica taken for gone finds its row missing and registers again");
     }
 
@@ -94,4 +97,11 @@ public abstract class ReplicaStoreContract(ITestDatabaseSource source) : Reposit
 
         (await Store.FindOwnerAsync("held", Ct)).ShouldBeNull("the session ended: its owner row goes with it");
     }
+
+    /// <summary>Moves a replica's heartbeat back, as if it had been silent that long (by the clock the store writes with).</summary>
+    protected Task AgeHeartbeatAsync(string replicaId, TimeSpan by) => Db.ExecuteAsync(
+        Db.Dialect == SqlDialect.Postgres
+            ? "UPDATE replicas SET heartbeat_at = heartbeat_at - make_interval(secs => @Seconds) WHERE id = @Id"
+            : "UPDATE replicas SET heartbeat_at = heartbeat_at - @Micros WHERE id = @Id",
+        new { Id = replicaId, Seconds = by.TotalSeconds, Micros = (long)by.TotalMicroseconds });
 }

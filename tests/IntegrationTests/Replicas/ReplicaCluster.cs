@@ -134,16 +134,23 @@ public sealed class ReplicaCluster : IAsyncLifetime
     }
 
     /// <summary>Successful tools/call requests replica <paramref name="index"/> has forwarded to <c>alpha</c> (its /metrics).</summary>
-    public async Task<double> ToolCallsServedAsync(int index)
+    public Task<double> ToolCallsServedAsync(int index) =>
+        MetricAsync(index, "onemcp_requests_total", "backend=\"alpha\"", "method=\"tools/call\"", "outcome=\"ok\"");
+
+    /// <summary>
+    /// Changes from other replicas that replica <paramref name="index"/> followed, of <paramref name="kind"/>
+    /// (<c>backends</c>, ..., or <c>resynchronisation</c> for a full re-read of the store), from its /metrics.
+    /// </summary>
+    public Task<double> ChangesFollowedAsync(int index, string kind) =>
+        MetricAsync(index, "onemcp_changes_followed_total", $"kind=\"{kind}\"");
+
+    private async Task<double> MetricAsync(int index, string name, params string[] labels)
     {
         using var http = new HttpClient { BaseAddress = ReplicaUrl(index), Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", MetricsToken);
         var text = await http.GetStringAsync("/metrics");
         return text.Split('\n')
-            .Where(l => l.StartsWith("onemcp_requests_total{", StringComparison.Ordinal)
-                && l.Contains("backend=\"alpha\"", StringComparison.Ordinal)
-                && l.Contains("method=\"tools/call\"", StringComparison.Ordinal)
-                && l.Contains("outcome=\"ok\"", StringComparison.Ordinal))
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && labels.All(label => l.Contains(label, StringComparison.Ordinal)))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 

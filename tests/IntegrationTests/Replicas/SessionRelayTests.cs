@@ -217,6 +217,43 @@ public sealed class SessionRelayTests(PostgresFixture postgres, SharedRelayRepli
     }
 
     [Fact]
+    public async Task OwnerFrozenMidCall_BEndsTheRelayedCallOnceTheHeartbeatsShowItGone_AndTheSessionThenAnswers404()
+    {
+        await using var replicas = await RelayReplicas.StartAsync(postgres, _directory);
+        var (client, _) = await replicas.ConnectThroughBAsync();
+        var sessionId = client.SessionId!;
+        var relayedBefore = await RelayReplicas.RelaysAsync(replicas.B, "relayed");
+        var call = PostAsync(replicas.B.BaseUrl, "/mcp", sessionId, ToolCall("t_1mcp_slow", new JsonObject { ["ms"] = 600_000 }));
+        await Eventually.ValueAsync(() => RelayReplicas.RelaysAsync(replicas.B, "relayed"), n => n > relayedBefore, "B to relay the call to A");
+
+        // A host that dies without closing its connections: A stops answering and stops beating; nothing is refused.
+        await replicas.A.SignalAsync("STOP");
+        try
+        {
+            // Without B noticing, the relayed call would wait as long as the connection stays open (here: for ever).
+            var ended = await Task.WhenAny(call, Task.Delay(TimeSpan.FromSeconds(80)));
+            ended.ShouldBe(call, "B ends the hop once A's heartbeat is stale (about 15 s + one heartbeat)");
+            try
+            {
+                using var answer = await call;
+                answer.StatusCode.ShouldBe(HttpStatusCode.BadGateway, "nothing relayed yet: the client is told the session's replica failed");
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                // Headers already relayed (an SSE answer): the stream is cut, the client reconnects.
+            }
+
+            using var after = await PostAsync(replicas.B.BaseUrl, "/mcp", sessionId, ListTools());
+            after.StatusCode.ShouldBe(HttpStatusCode.NotFound, "the session went with its replica");
+        }
+        finally
+        {
+            await replicas.A.SignalAsync("CONT");
+            await client.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task OwnerHostSilent_BAnswersItsSession404AfterTheConnectTimeout_AndForgetsTheOwner()
     {
         var replicas = await shared.StartedAsync(postgres);

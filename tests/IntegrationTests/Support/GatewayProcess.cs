@@ -158,14 +158,20 @@ internal sealed partial class GatewayProcess : IAsyncDisposable
         Eventually.TrueAsync(() => StandardOutput.Count(predicate) >= count, what);
 
     /// <summary>Asks the gateway to stop as a service manager would (SIGTERM).</summary>
-    public async Task TerminateAsync()
+    public Task TerminateAsync() => SignalAsync("TERM");
+
+    /// <summary>
+    /// Sends the gateway process (only it, not its backends) <paramref name="signal"/>: <c>STOP</c> freezes it with its
+    /// connections open, as a host that died without closing them looks to its peers; <c>CONT</c> lets it go on.
+    /// </summary>
+    public async Task SignalAsync(string signal)
     {
         var kill = new ProcessStartInfo("kill") { UseShellExecute = false };
-        kill.ArgumentList.Add("-TERM");
+        kill.ArgumentList.Add("-" + signal);
         kill.ArgumentList.Add(Id.ToString(CultureInfo.InvariantCulture));
-        using var signal = Process.Start(kill) ?? throw new InvalidOperationException("could not run kill");
-        await signal.WaitForExitAsync();
-        signal.ExitCode.ShouldBe(0, "kill -TERM failed");
+        using var sent = Process.Start(kill) ?? throw new InvalidOperationException("could not run kill");
+        await sent.WaitForExitAsync();
+        sent.ExitCode.ShouldBe(0, $"kill -{signal} failed");
     }
 
     /// <summary>Waits for the process to exit and its output to be read completely; returns the exit code.</summary>
