@@ -39,6 +39,16 @@ public sealed record AuditEntry(
     /// approved; as the command named it, clipped (<see cref="AuditText"/>). Null for calls, sign-ins, backend changes.
     /// </summary>
     public string? Target { get; init; }
+
+    /// <summary>
+    /// The entry's identity, fixed when it is queued (<see cref="WithKey"/>): the store keeps one row per key, so a batch
+    /// written again after a commit that was not acknowledged (a connection lost at that moment) adds nothing twice.
+    /// <see cref="Guid.Empty"/> until then; an entry stored without a key is never taken for another.
+    /// </summary>
+    public Guid Key { get; init; }
+
+    /// <summary>This entry with its identity fixed, unless it has one already.</summary>
+    public AuditEntry WithKey() => Key == Guid.Empty ? this with { Key = Guid.CreateVersion7(Time) } : this;
 }
 
 /// <summary>The values of <see cref="AuditEntry.Credentials"/>.</summary>

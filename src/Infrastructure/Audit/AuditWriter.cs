@@ -9,7 +9,8 @@ namespace OneMcp.Infrastructure.Audit;
 /// Empties the <see cref="ChannelAuditLog"/> queue into the store, as many entries per transaction as are waiting
 /// (up to <see cref="AuditOptions.MaxBatch"/>), after letting a burst gather for <see cref="AuditOptions.BatchWindow"/>.
 /// While the database cannot be reached (<see cref="DatabaseAvailability.Classify"/>) the batch is kept and retried with
-/// a doubling delay (1 s up to 30 s), with one warning per outage; meanwhile the bounded queue fills, and what does not
+/// a doubling delay (1 s up to 30 s), with one warning per outage (a batch whose commit was not acknowledged is written
+/// again without duplicates: each entry keeps the key it was queued with, <see cref="AuditEntry.Key"/>); meanwhile the bounded queue fills, and what does not
 /// fit is counted as dropped. Any other failed write is written again one entry at a time, and what is still refused is
 /// logged (type and message only) and lost rather than retried forever: the audit log must never grow without bound in
 /// memory. Callers never wait on it.

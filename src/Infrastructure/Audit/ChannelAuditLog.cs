@@ -42,7 +42,10 @@ public sealed partial class ChannelAuditLog : IAuditLog, IAuditLogStatistics
 
     public void Record(AuditEntry entry)
     {
-        if (_channel.Writer.TryWrite(entry))
+        ArgumentNullException.ThrowIfNull(entry);
+
+        // Its identity is fixed here, once: however often the writer has to send its batch, it is stored once.
+        if (_channel.Writer.TryWrite(entry.WithKey()))
         {
             return;
         }

@@ -47,6 +47,13 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
         await using (var connection = new SqliteConnection(connectionString))
         {
             await connection.OpenAsync(cancellationToken);
+
+            // SQLite opens a file it may not write read-only without a word, and every write would then fail.
+            if (SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
+            {
+                throw NotWritable(databasePath, "it can only be read");
+            }
+
             await using var timeout = connection.CreateCommand();
             timeout.CommandText = "PRAGMA busy_timeout=5000";
             await timeout.ExecuteNonQueryAsync(cancellationToken);
@@ -64,6 +71,11 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
                     $"the database file {databasePath} is damaged or is not a SQLite database ({e.Message}). It was left as it " +
                     "is: restore it from a backup, or move it aside to start with a new, empty database.", e);
             }
+            catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_READONLY or SQLitePCL.raw.SQLITE_CANTOPEN)
+            {
+                // The file opened, but its journal (the -wal and -shm files next to it) cannot be written or created.
+                throw NotWritable(databasePath, e.Message, e);
+            }
 
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
@@ -79,6 +91,11 @@ public sealed partial class DatabaseMigrator(PersistenceOptions options, ILogger
         var builder = DeployChanges.To.SqliteDatabase(connectionString);
         return await RunAsync(builder, SqlDialect.Sqlite, cancellationToken);
     }
+
+    private static DatabaseMigrationException NotWritable(string databasePath, string reason, Exception? inner = null) =>
+        new($"the database file {databasePath} cannot be written ({reason}). The gateway needs to write it and to create " +
+            $"files next to it in {Path.GetDirectoryName(databasePath)}: give the user the gateway runs as write access to both " +
+            "(check their permissions, a read-only mount or an immutable attribute), then start it again.", inner);
 
     private static async Task<FileStream> AcquireFileLockAsync(string path, CancellationToken cancellationToken)
     {

@@ -105,6 +105,36 @@ public sealed class BackendTokenRenewalTests(SqliteDatabaseFixture fixture) : IC
     }
 
     [Fact]
+    public async Task RenewedTokensTheDatabaseFailsToSave_AreSavedInTheBackgroundOnceItIsBack_WithoutAnotherUse()
+    {
+        await StoreAsync(Expired("access-1", "refresh-1"));
+        _endpoint.Renew("refresh-1", "access-2", "refresh-2");
+        var connections = new FailingConnections(_db.Factory);
+        // The database is away for the save after the renewal and for the first retry, then back.
+        _endpoint.BeforeAnswer = () =>
+        {
+            connections.FailNextOpens(2);
+            return Task.CompletedTask;
+        };
+        var source = Source(connections);
+        (await source.GetAccessTokenAsync(Vault, Ct)).ShouldBe("access-2");
+
+        // Nothing uses the backend again (the gateway could restart first): the store takes the renewed tokens anyway,
+        // or the refresh token the server rotated away would be all that is left after a restart.
+        var stored = await Eventually.ValueAsync(
+            async () =>
+            {
+                _time.Advance(BackendTokenSource.TransientRetryDelay);
+                return (await Shared.LoadAsync(Vault, Ct)).Credentials.Tokens;
+            },
+            t => t?.AccessToken == "access-2",
+            "the renewed tokens to be saved in the background",
+            TimeSpan.FromSeconds(10));
+        stored!.RefreshToken.ShouldBe("refresh-2");
+        _endpoint.Presented.ShouldBe(["refresh-1"]);
+    }
+
+    [Fact]
     public async Task RenewedTokensTheDatabaseFailsToSave_AreSavedBeforeTheNextRenewal_WhichSpendsTheNewRefreshToken()
     {
         await StoreAsync(Expired("access-1", "refresh-1"));

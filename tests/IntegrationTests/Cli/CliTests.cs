@@ -107,6 +107,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_WithADatabaseFileItCannotWrite_ExitsOneNamingTheFile()
+    {
+        var data = _directory.File("data");
+        (await GatewayProcess.RunAsync(["migrate", "--data-dir", data], _directory.Path)).ExitCode.ShouldBe(0);
+        var database = Path.Combine(data, "onemcp.db");
+        using var readOnly = ImmutableFile.Set(database);
+
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(["serve", "--port", "0", "--data-dir", data], _directory.Path);
+
+        exitCode.ShouldBe(1, string.Join('\n', stderr));
+        stderr.ShouldHaveSingleItem().ShouldStartWith($"onemcp: cannot start: the database file {database} cannot be written (");
+    }
+
+    [Fact]
     public async Task Serve_WithAMissingConfigFile_ExitsTwoWithOneErrorLine()
     {
         var missing = _directory.File("nosuch.json");

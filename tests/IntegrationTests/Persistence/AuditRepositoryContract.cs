@@ -1,8 +1,13 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using OneMcp.Application.Audit;
 using OneMcp.Application.Audit.Queries;
 using OneMcp.Infrastructure.Audit;
+using OneMcp.Infrastructure.Persistence;
 using OneMcp.Infrastructure.Persistence.Repositories;
+using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Persistence;
 
@@ -51,6 +56,45 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
         var rows = await Repository.ListAsync(new AuditFilter(), 300, Ct);
         rows.ShouldAllBe(r => r.Entry.Credentials == AuditCredentials.Shared);
         rows.Select(r => r.Entry.Target).ShouldBe(entries.Select(e => e.Target).Reverse());
+    }
+
+    [Fact]
+    public async Task Add_WhenABatchIsWrittenAgain_StoresEachEntryOnce_AndKeylessEntriesAsOften()
+    {
+        var batch = Enumerable.Range(0, 3).Select(i => Entry(T0.AddSeconds(i), name: "tool" + i).WithKey()).ToList();
+        var keyless = Entry(T0, name: "keyless");
+
+        await Repository.AddAsync([.. batch, keyless], Ct);
+        await Repository.AddAsync([.. batch, keyless], Ct);
+
+        var rows = await Repository.ListAsync(new AuditFilter(), 10, Ct);
+        rows.Select(r => r.Entry.Name).Order().ShouldBe(["keyless", "keyless", "tool0", "tool1", "tool2"]);
+    }
+
+    [Fact]
+    public async Task Writer_WhenTheConnectionDropsAfterTheCommit_WritesTheBatchAgainWithoutDuplicates()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new AuditOptions { BatchWindow = TimeSpan.Zero };
+        var log = new ChannelAuditLog(options, clock, NullLogger<ChannelAuditLog>.Instance);
+        var store = new DropsAfterFirstCommit(Repository, Factory.Dialect);
+        using var writer = new AuditWriter(log, store, options, clock, NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(Ct);
+
+        log.Record(Entry(T0, name: "first"));
+        log.Record(Entry(T0.AddSeconds(1), name: "second"));
+
+        // The writer takes the dropped connection for an outage and writes the kept batch again after 1 s of its clock.
+        await Eventually.TrueAsync(
+            () =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+                return store.Attempts >= 2 && log.Reader.Count == 0;
+            },
+            "the batch written again");
+        await writer.StopAsync(Ct);
+
+        (await Repository.ListAsync(new AuditFilter(), 10, Ct)).Select(r => r.Entry.Name).ShouldBe(["second", "first"]);
     }
 
     [Fact]
@@ -191,5 +235,35 @@ public abstract class AuditRepositoryContract(ITestDatabaseSource source) : Repo
         counting.Commands.ShouldBe(3); // 2 + 2 + 1: never more than a batch at once
         (await Repository.ListAsync(new AuditFilter(), 10, Ct)).Select(r => r.Entry.Name).ShouldBe(["kept"]);
         (await repository.PruneAsync(T0.AddSeconds(5), Ct)).ShouldBe(0);
+    }
+
+    /// <summary>
+    /// The engine's store, except that the first write's acknowledgement is lost: the rows are committed, then the
+    /// connection fails as a dropped one does (PostgreSQL) or the file reports an I/O error (SQLite).
+    /// </summary>
+    private sealed class DropsAfterFirstCommit(IAuditRepository inner, SqlDialect dialect) : IAuditRepository
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public async Task AddAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+        {
+            await inner.AddAsync(entries, cancellationToken);
+            if (Interlocked.Increment(ref _attempts) == 1)
+            {
+                throw dialect == SqlDialect.Postgres
+                    ? new NpgsqlException("Exception while reading from stream", new EndOfStreamException())
+                    : new SqliteException("disk I/O error", 10);
+            }
+        }
+
+        public Task<IReadOnlyList<AuditRecord>> ListAsync(AuditFilter filter, int limit, CancellationToken cancellationToken) =>
+            inner.ListAsync(filter, limit, cancellationToken);
+
+        public Task<IReadOnlyList<AuditEntry>> CallsSinceAsync(DateTimeOffset since, string? subject, int max, CancellationToken cancellationToken) =>
+            inner.CallsSinceAsync(since, subject, max, cancellationToken);
+
+        public Task<int> PruneAsync(DateTimeOffset threshold, CancellationToken cancellationToken) => inner.PruneAsync(threshold, cancellationToken);
     }
 }

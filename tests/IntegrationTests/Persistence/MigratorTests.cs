@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OneMcp.Infrastructure.Persistence;
+using OneMcp.IntegrationTests.Support;
 
 namespace OneMcp.IntegrationTests.Persistence;
 
@@ -117,6 +118,38 @@ public sealed class SqliteMigratorTests : IDisposable
         error.Message.ShouldStartWith($"the database file {path} is damaged or is not a SQLite database (");
         error.Message.ShouldContain("restore it from a backup");
         (await File.ReadAllBytesAsync(path)).ShouldBe(garbage);
+    }
+
+    [Fact]
+    public async Task Migrate_WhenTheFileCannotBeWritten_NamesTheFileAndWhatToDo()
+    {
+        await new DatabaseMigrator(Options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var path = Path.Combine(_directory, PersistenceOptions.SqliteFileName);
+        // As a gateway starting anew finds it: no connection opened before it became read-only.
+        SqliteConnection.ClearAllPools();
+        var before = await File.ReadAllBytesAsync(path);
+        using var readOnly = ImmutableFile.Set(path);
+
+        var error = await Should.ThrowAsync<DatabaseMigrationException>(
+            new DatabaseMigrator(Options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None));
+
+        error.Message.ShouldStartWith($"the database file {path} cannot be written (");
+        error.Message.ShouldContain($"files next to it in {_directory}: give the user the gateway runs as write access");
+        (await File.ReadAllBytesAsync(path)).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task Migrate_WhenItsFolderCannotBeWritten_NamesTheFileAndWhatToDo()
+    {
+        await new DatabaseMigrator(Options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var path = Path.Combine(_directory, PersistenceOptions.SqliteFileName);
+        SqliteConnection.ClearAllPools();
+        using var readOnly = ImmutableFile.Set(_directory);
+
+        var error = await Should.ThrowAsync<DatabaseMigrationException>(
+            new DatabaseMigrator(Options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None));
+
+        error.Message.ShouldStartWith($"the database file {path} cannot be written (");
     }
 
     [Fact]

@@ -18,6 +18,9 @@ public sealed partial class BackendTokenSource
         /// <summary>Renewed tokens (in <see cref="Tokens"/>) the store could not take yet, and what it holds instead.</summary>
         public volatile UnsavedTokens? Unsaved;
 
+        /// <summary>1 while <see cref="SaveUntilStoredAsync"/> runs for the entry.</summary>
+        public int Saving;
+
         /// <summary>Why the tokens were dropped, until new ones are accepted or the credentials are forgotten.</summary>
         public volatile string? Failure;
 

@@ -349,7 +349,7 @@ public sealed partial class BackendTokenSource(
             }
             catch (Exception e)
             {
-                // Kept in memory and marked unsaved (SaveAsync): used from here, and saved again on a later use.
+                // Kept in memory and marked unsaved (SaveAsync): used from here, and saved again in the background.
                 LogSaveFailed(logger, backend.Value, owner is null ? "shared" : "user", e);
                 return next.AccessToken;
             }
@@ -363,7 +363,8 @@ public sealed partial class BackendTokenSource(
     /// <summary>
     /// Saves renewed tokens over the tokens they were renewed from (compare-and-swap, <see cref="BackendTokenRows.SwapAsync"/>); when
     /// other tokens were stored meanwhile, those are taken up instead. Returns what the store holds now. When the save
-    /// fails, the tokens stay marked unsaved and are offered to the store again after <see cref="TransientRetryDelay"/>.
+    /// fails, the tokens stay marked unsaved and are offered to the store again after <see cref="TransientRetryDelay"/>:
+    /// by the next use, and in the background until it takes them (<see cref="SaveUntilStoredAsync"/>).
     /// </summary>
     private async Task<BackendTokenSet?> SaveAsync(ServerName backend, ConnectionOwner? owner, Entry entry, UnsavedTokens unsaved, CancellationToken cancellationToken)
     {
@@ -376,6 +377,7 @@ public sealed partial class BackendTokenSource(
         catch
         {
             entry.Unsaved = unsaved with { RetryAt = time.GetUtcNow() + TransientRetryDelay };
+            SaveInBackground(backend, owner, entry);
             throw;
         }
 
@@ -474,7 +476,7 @@ public sealed partial class BackendTokenSource(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the token endpoint's answer to a renewal ({Credentials} credentials) is no refusal of the grant, the tokens are kept and it is tried again shortly: {Reason}")]
     private static partial void LogRefreshNotRefused(ILogger logger, string server, string credentials, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the renewed OAuth tokens ({Credentials} credentials) could not be saved; they are used from memory and saved on a later use")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend {Server}: the renewed OAuth tokens ({Credentials} credentials) could not be saved; they are used from memory and saved as soon as the database takes them")]
     private static partial void LogSaveFailed(ILogger logger, string server, string credentials, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Server}: renewed OAuth tokens ({Credentials} credentials) that could not be saved before are saved now")]

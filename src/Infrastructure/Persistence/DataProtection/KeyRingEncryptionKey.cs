@@ -58,15 +58,19 @@ public sealed class KeyRingEncryptionKey
             }
 
             // Written aside, then moved into place whole: a process starting at the same moment never reads half a key.
+            // The key is on disk before the move, and the move before anything is protected with it: after a power cut,
+            // the file is the whole key or absent, never an empty name the data's key was lost with.
             var written = $"{path}.{Guid.NewGuid():N}.tmp";
             try
             {
                 using (var file = new FileStream(written, options))
                 {
                     file.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeyBytes))));
+                    file.Flush(flushToDisk: true);
                 }
 
                 File.Move(written, path, overwrite: false);
+                DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
             }
             catch (IOException) when (File.Exists(path))
             {

@@ -9,14 +9,21 @@ using SQLitePCL;
 
 namespace OneMcp.Infrastructure.Persistence.Repositories;
 
-/// <summary>The <c>audit_log</c> table on both engines: batched multi-row inserts, id-keyed pages, time-based pruning.</summary>
+/// <summary>
+/// The <c>audit_log</c> table on both engines: batched multi-row inserts, idempotent on each entry's
+/// <see cref="AuditEntry.Key"/>, id-keyed pages, time-based pruning.
+/// </summary>
 public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRepository
 {
-    // 12 parameters a row: 100 rows stay far below every engine's parameter limit and make one round trip.
+    // 13 parameters a row: 100 rows stay far below every engine's parameter limit and make one round trip.
     private const int RowsPerStatement = 100;
 
     private const string InsertSql =
-        "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code, credentials, target) VALUES ";
+        "INSERT INTO audit_log (occurred_at, kind, outcome, user_name, subject, client_id, backend, name, duration_ms, error_code, credentials, target, entry_key) VALUES ";
+
+    // An entry already stored under its key (a batch written again because its commit was not acknowledged) is skipped:
+    // the insert is idempotent. Only a key conflict is skipped; any other refused row still fails the statement.
+    private const string SkipStored = " ON CONFLICT (entry_key) DO NOTHING";
 
     private const string Columns =
         "id AS Id, occurred_at AS OccurredAt, kind AS Kind, outcome AS Outcome, user_name AS UserName, subject AS Subject, " +
@@ -56,7 +63,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
     private static Task InsertOneByOneAsync(DbConnection connection, IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
     {
         var db = ((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
-        Check(db, raw.sqlite3_prepare_v2(db, InsertSql + "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", out var statement));
+        Check(db, raw.sqlite3_prepare_v2(db, InsertSql + "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" + SkipStored, out var statement));
         using (statement)
         {
             foreach (var e in entries)
@@ -74,6 +81,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 BindText(db, statement, 10, e.ErrorCode);
                 BindText(db, statement, 11, e.Credentials);
                 BindText(db, statement, 12, e.Target);
+                Check(db, e.Key == Guid.Empty ? raw.sqlite3_bind_null(statement, 13) : raw.sqlite3_bind_blob(statement, 13, e.Key.ToByteArray()));
 
                 // The connection's busy_timeout makes a step wait for another writer instead of failing at once.
                 var stepped = raw.sqlite3_step(statement);
@@ -114,7 +122,7 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 var e = entries[i];
                 var n = (i - offset).ToString(CultureInfo.InvariantCulture);
                 sql.Append(i == offset ? "" : ", ")
-                    .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n}, @R{n}, @G{n})");
+                    .Append(CultureInfo.InvariantCulture, $"(@T{n}, @K{n}, @O{n}, @U{n}, @S{n}, @C{n}, @B{n}, @N{n}, @D{n}, @E{n}, @R{n}, @G{n}, @I{n})");
                 parameters.AddTime(_dialect, "T" + n, e.Time);
                 parameters.AddText("K" + n, DbValues.StorableText(e.Kind));
                 parameters.AddText("O" + n, DbValues.StorableText(e.Outcome));
@@ -127,7 +135,10 @@ public sealed class AuditRepository(IDbConnectionFactory connections) : IAuditRe
                 parameters.AddText("E" + n, DbValues.StorableText(e.ErrorCode));
                 parameters.AddText("R" + n, DbValues.StorableText(e.Credentials));
                 parameters.AddText("G" + n, DbValues.StorableText(e.Target));
+                parameters.Add("I" + n, e.Key == Guid.Empty ? null : e.Key, DbType.Guid);
             }
+
+            sql.Append(SkipStored);
 
             await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
         }

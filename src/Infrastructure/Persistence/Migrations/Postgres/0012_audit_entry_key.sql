@@ -1,0 +1,4 @@
+-- Each audit entry's identity, fixed when it is queued: a batch written again after its commit was not acknowledged
+-- (the connection dropped) adds nothing twice. NULL for rows from before it was recorded.
+ALTER TABLE audit_log ADD COLUMN entry_key uuid NULL;
+CREATE UNIQUE INDEX ux_audit_log_entry_key ON audit_log (entry_key);
