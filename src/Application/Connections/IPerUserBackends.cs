@@ -25,6 +25,12 @@ public interface IPerUserBackends
     IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner);
 
     /// <summary>
+    /// Every owner with a connection running (or starting) on this replica, whether or not they are still a user: one
+    /// removed while this replica missed the news is found here, and nowhere else.
+    /// </summary>
+    IReadOnlyCollection<ConnectionOwner> OwnersRunning();
+
+    /// <summary>
     /// The owner's stored connection changed (or is gone): their running instance is stopped, so the next call starts
     /// one with what is stored now. <paramref name="backend"/> null: every backend of the owner.
     /// </summary>

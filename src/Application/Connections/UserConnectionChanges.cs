@@ -48,6 +48,9 @@ public sealed class UserConnectionChanges(IPerUserBackends instances, IChangeFee
         await feed.PublishAsync(new GatewayChange(GatewayChangeKind.UserConnections, NameOf(backend, owner)), CancellationToken.None);
     }
 
+    /// <summary>The owners whose connections run on this replica (<see cref="IPerUserBackends.OwnersRunning"/>).</summary>
+    public IReadOnlyCollection<ConnectionOwner> RunningHere() => instances.OwnersRunning();
+
     /// <summary>Another replica committed such a change: only this replica's instances follow it.</summary>
     public Task ChangedElsewhereAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken) =>
         instances.ReleaseAsync(backend, owner, cancellationToken);

@@ -83,13 +83,16 @@ public sealed partial class ChangeFeedReactions(
         await ReleaseAllUserConnectionsAsync(cancellationToken);
     }
 
-    // Which user's connection changed meanwhile is unknown: a revoked one must not keep running, so all are released.
+    // Which user's connection changed meanwhile is unknown: a revoked one must not keep running, so all are released,
+    // the connections of owners who are no user any more among them (removed meanwhile: only the runtime still knows them).
     private async Task ReleaseAllUserConnectionsAsync(CancellationToken cancellationToken)
     {
-        await userConnections.ChangedElsewhereAsync(null, ConnectionOwner.Local, cancellationToken);
-        foreach (var user in await users.ListAsync(cancellationToken))
+        var owners = new HashSet<ConnectionOwner> { ConnectionOwner.Local };
+        owners.UnionWith((await users.ListAsync(cancellationToken)).Select(user => ConnectionOwner.Of(user.Id)));
+        owners.UnionWith(userConnections.RunningHere());
+        foreach (var owner in owners)
         {
-            await userConnections.ChangedElsewhereAsync(null, ConnectionOwner.Of(user.Id), cancellationToken);
+            await userConnections.ChangedElsewhereAsync(null, owner, cancellationToken);
         }
     }
 

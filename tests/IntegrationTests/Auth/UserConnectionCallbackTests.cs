@@ -125,6 +125,8 @@ public sealed class UserConnectionCallbackTests : IAsyncLifetime
 
         public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) => null;
 
+        public IReadOnlyCollection<ConnectionOwner> OwnersRunning() => [];
+
         public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
         {
             lock (_released)

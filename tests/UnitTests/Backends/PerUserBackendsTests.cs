@@ -102,6 +102,7 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
         ConnectionOf(Bob).Settings.Stdio().Environment["MODE"].ShouldBe("ro");
         alices.Settings.Stdio().Environment["API_KEY"].ShouldBe("${user:API_KEY}", "what the engine sees keeps the reference, never a value");
         entry.InstanceCount.ShouldBe(2);
+        _runtime.OwnersRunning().ShouldBe([Alice, Bob], ignoreOrder: true);
     }
 
     [Fact]

@@ -166,6 +166,8 @@ public sealed class CompleteUserConnectionHandlerTests
 
         public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) => null;
 
+        public IReadOnlyCollection<ConnectionOwner> OwnersRunning() => [];
+
         public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
         {
             Released.Add(UserConnectionChanges.NameOf(backend, owner));

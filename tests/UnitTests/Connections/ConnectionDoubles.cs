@@ -24,7 +24,12 @@ internal sealed class RecordingInstances : IPerUserBackends
     public ValueTask<IBackendConnection> ForOwnerAsync(IBackendConnection backend, ConnectionOwner owner, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("The control plane never asks for an instance.");
 
+    /// <summary>The owners whose connections the runtime says run.</summary>
+    public List<ConnectionOwner> Owners { get; } = [];
+
     public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) => null;
+
+    public IReadOnlyCollection<ConnectionOwner> OwnersRunning() => Owners;
 
     public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {

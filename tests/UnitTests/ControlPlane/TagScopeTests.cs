@@ -268,8 +268,16 @@ internal sealed class InMemoryTagScopeRepository : ITagScopeRepository
         return Task.CompletedTask;
     }
 
+    /// <summary>Simulates writers that always get there first: every update is refused as a conflict.</summary>
+    public bool AlwaysConflicts { get; set; }
+
     public Task UpdateAsync(TagScope scope, CancellationToken cancellationToken)
     {
+        if (AlwaysConflicts)
+        {
+            throw new ConcurrencyConflictException("tag scope", scope.Id, scope.Tag.Value);
+        }
+
         _rows.Update(scope);
         return Task.CompletedTask;
     }

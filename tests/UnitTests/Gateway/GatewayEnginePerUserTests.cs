@@ -469,6 +469,8 @@ public sealed class GatewayEnginePerUserTests : IDisposable
         public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) =>
             RunningOwners.Contains(owner) && Connections.TryGetValue(owner, out var connection) ? connection : null;
 
+        public IReadOnlyCollection<ConnectionOwner> OwnersRunning() => RunningOwners;
+
         public Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -57,6 +57,18 @@ public sealed class ChangeFeedReactionsTests : IDisposable
     }
 
     [Fact]
+    public async Task Resynchronise_ReleasesTheInstancesOfAUserRemovedMeanwhile()
+    {
+        // Removed on another replica while this one missed the feed: no user any more, but their connection runs here.
+        var removed = new ConnectionOwner(Guid.NewGuid().ToString("D"));
+        _f.Instances.Owners.Add(removed);
+
+        await _f.Reactions.ResynchroniseAsync(CancellationToken.None);
+
+        _f.Instances.Released.ShouldContain((null, removed));
+    }
+
+    [Fact]
     public async Task UserConnections_ANameThatIsNotOne_ReleasesNothing_AndIsLogged()
     {
         await _f.Reactions.ApplyAsync(new GatewayChange(GatewayChangeKind.UserConnections, "no-owner"), CancellationToken.None);

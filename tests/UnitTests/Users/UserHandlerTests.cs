@@ -124,6 +124,24 @@ public sealed class UserHandlerTests
     }
 
     [Fact]
+    public async Task Remove_WhenATagScopeKeepsChangingUnderIt_StillDeletesTheConnectionsAndStopsTheInstances()
+    {
+        await Add("alice", Password, "admin");
+        await Add("bob", Password, "member");
+        var bob = ConnectionOwner.Of(_users.Snapshot().Single(u => u.UserName == "bob").Id);
+        await _connections.SetSecretsAsync(ServerName.From("db"), bob, new Dictionary<string, string> { ["API_KEY"] = "k" }, CancellationToken.None);
+        await KeptToAsync("db", ["bob"], []);
+        _tagScopes.AlwaysConflicts = true;
+
+        await Should.ThrowAsync<ConcurrencyConflictException>(() => RemoveHandler().Handle(new RemoveUserCommand("bob"), CancellationToken.None));
+
+        // The removal happened and cannot be asked again (bob is not found): his credentials went with it.
+        _users.Snapshot().ShouldNotContain(u => u.UserName == "bob");
+        (await _connections.ListAsync(null, bob, CancellationToken.None)).ShouldBeEmpty();
+        _instances.Released.ShouldBe([(null, bob)]);
+    }
+
+    [Fact]
     public async Task Remove_Refused_KeepsTheConnections()
     {
         await Add("alice", Password, "admin");

@@ -30,13 +30,15 @@ public sealed class RemoveUserHandler(
             throw new NotFoundException("user", request.UserName);
         }
 
-        await grants.RevokeSubjectAsync(user.Id.ToString(), cancellationToken);
-        await ForgetInTagScopesAsync(user.UserName, cancellationToken);
-
-        // The user is gone: so are their own credentials at the backends, and the instances that ran with them.
+        // The user is gone: so are their own credentials at the backends, and the instances that ran with them. First of
+        // what follows the removal: a step after it that fails (a tag scope that kept changing under it) cannot be run
+        // again (the user is not found any more), and must not leave their credentials stored and their connections running.
         var owner = ConnectionOwner.Of(user.Id);
         await connections.DeleteForOwnerAsync(owner, cancellationToken);
         await connectionChanges.CommittedAsync(null, owner, cancellationToken);
+
+        await grants.RevokeSubjectAsync(user.Id.ToString(), cancellationToken);
+        await ForgetInTagScopesAsync(user.UserName, cancellationToken);
         return Unit.Value;
     }
 

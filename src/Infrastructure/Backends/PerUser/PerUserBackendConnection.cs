@@ -182,6 +182,15 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         }
     }
 
+    /// <summary>The owners whose connection runs or starts now.</summary>
+    internal IReadOnlyList<ConnectionOwner> Owners()
+    {
+        lock (_gate)
+        {
+            return [.. _instances.Keys];
+        }
+    }
+
     /// <summary>Stops the owner's connection, if one runs; the next call starts one with what is stored then.</summary>
     internal async Task ReleaseAsync(ConnectionOwner owner)
     {

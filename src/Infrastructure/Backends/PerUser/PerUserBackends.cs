@@ -84,6 +84,8 @@ public sealed class PerUserBackends : IPerUserBackends
     public IBackendConnection? Running(IBackendConnection backend, ConnectionOwner owner) =>
         backend is PerUserBackendConnection entry ? entry.Running(owner) : null;
 
+    public IReadOnlyCollection<ConnectionOwner> OwnersRunning() => _entries.Keys.SelectMany(e => e.Owners()).ToHashSet();
+
     public async Task ReleaseAsync(ServerName? backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {
         var entries = _entries.Keys.Where(e => backend is null || e.Name == backend).ToList();
