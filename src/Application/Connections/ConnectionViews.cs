@@ -41,8 +41,11 @@ public sealed record MyConnectionView(
     {
         ArgumentNullException.ThrowIfNull(settings);
         var names = UserSecretReferences.In(settings);
+
+        // A secret set while the backend pointed elsewhere is not sent here: to this user it is not set.
+        var destination = UserSecretReferences.DestinationOf(settings);
         var secrets = names
-            .Select(n => new ConnectionSecretView(n, stored?.Secrets.FirstOrDefault(s => string.Equals(s.Name, n, StringComparison.Ordinal))?.SetAt))
+            .Select(n => new ConnectionSecretView(n, stored?.Secrets.FirstOrDefault(s => string.Equals(s.Name, n, StringComparison.Ordinal) && s.GoesTo(destination))?.SetAt))
             .ToList();
         var http = settings as HttpBackendSettings;
         var oauthRequired = http is not null && (http.OAuth is not null || names.Count == 0);

@@ -31,6 +31,24 @@ public static partial class UserSecretReferences
         return names;
     }
 
+    /// <summary>
+    /// Where the backend's secrets go: the origin (scheme, host and port) of an HTTP backend's URL, as in
+    /// <c>https://api.example.com</c>; null for a stdio backend, whose values stay on the gateway's host. A user's secret
+    /// goes only to the origin it was set for: an edit that points the backend elsewhere needs the user to set it again.
+    /// </summary>
+    public static string? DestinationOf(BackendSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings is HttpBackendSettings { Url.IsAbsoluteUri: true } http ? http.Url.GetLeftPart(UriPartial.Authority) : null;
+    }
+
+    /// <summary>
+    /// Whether a secret set for <paramref name="setFor"/> may go to <paramref name="destination"/> (both from
+    /// <see cref="DestinationOf"/>): the same origin, or a secret stored before its origin was recorded (null).
+    /// </summary>
+    public static bool MayGo(string? setFor, string? destination) =>
+        setFor is null || string.Equals(setFor, destination, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True when <paramref name="value"/> has a <c>${user:</c> that is not a well-formed reference.</summary>
     public static bool HasMalformedReference(string value) =>
         value.Contains(Prefix, StringComparison.Ordinal) && Reference().Replace(value, string.Empty).Contains(Prefix, StringComparison.Ordinal);

@@ -29,5 +29,8 @@ public sealed record UserConnection
     public bool IsEmpty => Secrets.Count == 0 && Pending is null && Tokens is null && TokensAwaitingApproval is null;
 }
 
-/// <summary>A secret value the user entered, and when.</summary>
-public sealed record UserSecret(string Value, DateTimeOffset SetAt);
+/// <summary>
+/// A secret value the user entered, when, and the origin it may go to (the backend's when it was set; null for a stdio
+/// backend and for values stored before the origin was recorded, which go where the backend points).
+/// </summary>
+public sealed record UserSecret(string Value, DateTimeOffset SetAt, string? SetFor = null);

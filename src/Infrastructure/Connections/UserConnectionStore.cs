@@ -46,13 +46,14 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
         return [.. rows.Select(row => Summarize((IDictionary<string, object>)row)).OfType<UserConnectionSummary>()];
     }
 
-    public async Task<IReadOnlyDictionary<string, string>> GetSecretsAsync(ServerName backend, ConnectionOwner owner, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, UserSecretValue>> GetSecretsAsync(ServerName backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {
         var (connection, _) = await LoadAsync(backend, owner, cancellationToken);
-        return connection.Secrets.ToDictionary(s => s.Key, s => s.Value.Value, StringComparer.Ordinal);
+        return connection.Secrets.ToDictionary(s => s.Key, s => new UserSecretValue(s.Value.Value, s.Value.SetFor), StringComparer.Ordinal);
     }
 
-    public async Task SetSecretsAsync(ServerName backend, ConnectionOwner owner, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
+    public async Task SetSecretsAsync(
+        ServerName backend, ConnectionOwner owner, IReadOnlyDictionary<string, string> values, string? setFor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(values);
         var now = DbValues.ToStoredPrecision(time.GetUtcNow());
@@ -61,7 +62,7 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
             var secrets = new Dictionary<string, UserSecret>(current.Secrets, StringComparer.Ordinal);
             foreach (var (name, value) in values)
             {
-                secrets[name] = new UserSecret(value, now);
+                secrets[name] = new UserSecret(value, now, setFor);
             }
 
             return current with { Secrets = secrets };
@@ -131,7 +132,7 @@ public sealed class UserConnectionStore(IDbConnectionFactory connections, IDataP
         return new UserConnectionSummary(
             ServerName.From((string)row["backend"]),
             new ConnectionOwner((string)row["owner_key"]),
-            [.. stored.Secrets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new UserSecretInfo(s.Key, s.Value.SetAt))],
+            [.. stored.Secrets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new UserSecretInfo(s.Key, s.Value.SetAt, s.Value.SetFor))],
             stored.Tokens is null ? null : (stored.ConnectedAt ?? stored.Tokens.IssuedAt).ToUniversalTime(),
             stored.TokensAwaitingApproval is not null,
             DbValues.ReadTime(row["created_at"]),

@@ -65,7 +65,7 @@ public sealed class UserBackendTokenSourceTests(SqliteDatabaseFixture fixture) :
     [Fact]
     public async Task RefusedRefresh_DropsOnlyThatUsersTokens_AndKeepsTheirSecrets()
     {
-        await Users.SetSecretsAsync(Vault, Alice, new Dictionary<string, string> { ["REGION"] = "eu" }, Ct);
+        await Users.SetSecretsAsync(Vault, Alice, new Dictionary<string, string> { ["REGION"] = "eu" }, setFor: null, Ct);
         await StoreAsync(Alice, Expired("alice-1", "alice-refresh"));
         await StoreAsync(Bob, Expired("bob-1", "bob-refresh"));
         _endpoint.Renew("bob-refresh", "bob-2", "bob-refresh-2");
@@ -86,7 +86,7 @@ public sealed class UserBackendTokenSourceTests(SqliteDatabaseFixture fixture) :
     public async Task AUserWithoutTokens_GetsNone()
     {
         await StoreAsync(Alice, Valid("alice-1", "alice-refresh"));
-        await Users.SetSecretsAsync(Vault, Carol, new Dictionary<string, string> { ["REGION"] = "eu" }, Ct);
+        await Users.SetSecretsAsync(Vault, Carol, new Dictionary<string, string> { ["REGION"] = "eu" }, setFor: null, Ct);
 
         (await Source().GetAccessTokenAsync(Vault, Carol, Ct)).ShouldBeNull();
 

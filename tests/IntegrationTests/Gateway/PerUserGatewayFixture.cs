@@ -67,7 +67,7 @@ public sealed class PerUserGatewayFixture : IAsyncLifetime
     {
         var owner = await OwnerAsync(userName);
         var server = OneMcp.Domain.Backends.ServerName.From(backend);
-        await Gateway.Services.GetRequiredService<IUserConnectionStore>().SetSecretsAsync(server, owner, new Dictionary<string, string> { [name] = value }, CancellationToken.None);
+        await Gateway.Services.GetRequiredService<IUserConnectionStore>().SetSecretsAsync(server, owner, new Dictionary<string, string> { [name] = value }, setFor: null, CancellationToken.None);
         await Gateway.Services.GetRequiredService<IPerUserBackends>().ReleaseAsync(server, owner, CancellationToken.None);
     }
 

@@ -21,7 +21,7 @@ public sealed class PerUserWithoutAuthTests
         await using var gateway = await GatewayUnderTest.StartAsync(new ConfigBuilder().Add("mine", entry));
         var mine = ServerName.From("mine");
         await gateway.Services.GetRequiredService<IUserConnectionStore>().SetSecretsAsync(
-            mine, ConnectionOwner.Local, new Dictionary<string, string> { ["API_KEY"] = "local-key-3c9e" }, CancellationToken.None);
+            mine, ConnectionOwner.Local, new Dictionary<string, string> { ["API_KEY"] = "local-key-3c9e" }, setFor: null, CancellationToken.None);
         await gateway.Services.GetRequiredService<IPerUserBackends>().ReleaseAsync(mine, ConnectionOwner.Local, CancellationToken.None);
         await Eventually.TrueAsync(() => gateway.Backend("mine").State.Status == BackendStatus.Connected, "the catalogue of 'mine'");
         var client = await gateway.ConnectAsync();

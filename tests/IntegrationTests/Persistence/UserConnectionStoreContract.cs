@@ -31,12 +31,13 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     {
         await AddBackendAsync(Github);
 
-        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "ghp-" + NonAscii, ["ORG"] = "acme" }, Ct);
+        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "ghp-" + NonAscii, ["ORG"] = "acme" }, "https://api.github.com", Ct);
 
         var secrets = await Store.GetSecretsAsync(Github, Alice, Ct);
         secrets.Count.ShouldBe(2);
-        secrets["GITHUB_TOKEN"].ShouldBe("ghp-" + NonAscii);
-        secrets["ORG"].ShouldBe("acme");
+        secrets["GITHUB_TOKEN"].ShouldBe(new UserSecretValue("ghp-" + NonAscii, "https://api.github.com"));
+        secrets["ORG"].ShouldBe(new UserSecretValue("acme", "https://api.github.com"));
+        (await Store.ListAsync(Github, Alice, Ct)).ShouldHaveSingleItem().Secrets.ShouldAllBe(s => s.SetFor == "https://api.github.com");
         (await Store.GetSecretsAsync(Github, Bob, Ct)).ShouldBeEmpty();
         (await Db.CountAsync("user_connections")).ShouldBe(1);
     }
@@ -45,13 +46,13 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     public async Task SetSecrets_Twice_MergesAndKeepsTheOthersWithTheirTimes()
     {
         await AddBackendAsync(Github);
-        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["A"] = "first-a", ["B"] = "first-b" }, Ct);
+        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["A"] = "first-a", ["B"] = "first-b" }, setFor: null, Ct);
         _time.Now = T0.AddMinutes(5);
 
-        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["B"] = "second-b", ["C"] = "second-c" }, Ct);
+        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["B"] = "second-b", ["C"] = "second-c" }, setFor: null, Ct);
 
         var secrets = await Store.GetSecretsAsync(Github, Alice, Ct);
-        secrets.ShouldBe(new Dictionary<string, string> { ["A"] = "first-a", ["B"] = "second-b", ["C"] = "second-c" }, ignoreOrder: true);
+        secrets.ToDictionary(s => s.Key, s => s.Value.Value).ShouldBe(new Dictionary<string, string> { ["A"] = "first-a", ["B"] = "second-b", ["C"] = "second-c" }, ignoreOrder: true);
         var summary = (await Store.ListAsync(Github, Alice, Ct)).ShouldHaveSingleItem();
         summary.Secrets.Select(s => (s.Name, s.SetAt)).ShouldBe([("A", Stored(T0)), ("B", Stored(T0.AddMinutes(5))), ("C", Stored(T0.AddMinutes(5)))]);
         ShouldBeStored(summary.CreatedAt, T0);
@@ -63,9 +64,9 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     {
         await AddBackendAsync(Github);
         await AddBackendAsync(Jira);
-        await Store.SetSecretsAsync(Jira, Bob, new Dictionary<string, string> { ["JIRA_KEY"] = "jira-secret-value" }, Ct);
-        await Store.SetSecretsAsync(Github, Bob, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "bob-secret-value" }, Ct);
-        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "alice-secret-value" }, Ct);
+        await Store.SetSecretsAsync(Jira, Bob, new Dictionary<string, string> { ["JIRA_KEY"] = "jira-secret-value" }, setFor: null, Ct);
+        await Store.SetSecretsAsync(Github, Bob, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "bob-secret-value" }, setFor: null, Ct);
+        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "alice-secret-value" }, setFor: null, Ct);
         await Store.UpdateAsync(Jira, Alice, c => c with { Tokens = Tokens("alice-access-token"), ConnectedAt = T0 }, Ct);
 
         var all = await Store.ListAsync(null, null, Ct);
@@ -215,13 +216,13 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     public async Task StoredBytes_ContainNoSecretValueAndNoToken()
     {
         await AddBackendAsync(Github);
-        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "ghp_CanaryUserSecret0123" }, Ct);
+        await Store.SetSecretsAsync(Github, Alice, new Dictionary<string, string> { ["GITHUB_TOKEN"] = "ghp_CanaryUserSecret0123" }, setFor: null, Ct);
         await Store.UpdateAsync(Github, Alice, c => c with
         {
             Tokens = Tokens("CanaryAccessToken0123") with { RefreshToken = "CanaryRefreshToken0123" },
             TokensAwaitingApproval = Tokens("CanaryWaitingToken0123"),
         }, Ct);
-        (await Store.GetSecretsAsync(Github, Alice, Ct))["GITHUB_TOKEN"].ShouldBe("ghp_CanaryUserSecret0123");
+        (await Store.GetSecretsAsync(Github, Alice, Ct))["GITHUB_TOKEN"].Value.ShouldBe("ghp_CanaryUserSecret0123");
 
         var raw = (await Store.LoadAsync(Github, Alice, Ct)).Stored!;
         var files = Db.Dialect == SqlDialect.Sqlite ? SqliteFiles() : [];
@@ -253,7 +254,7 @@ public abstract class UserConnectionStoreContract(ITestDatabaseSource source) : 
     private static BackendTokenSet Tokens(string access) => new(access, "refresh-" + access, T0, T0.AddHours(1), ["repo"], Client);
 
     private Task SetAsync(ServerName backend, ConnectionOwner owner) =>
-        Store.SetSecretsAsync(backend, owner, new Dictionary<string, string> { ["KEY"] = "value-of-" + owner.Key }, Ct);
+        Store.SetSecretsAsync(backend, owner, new Dictionary<string, string> { ["KEY"] = "value-of-" + owner.Key }, setFor: null, Ct);
 
     private async Task<BackendService> AddBackendAsync(ServerName name)
     {

@@ -69,10 +69,18 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
         MaxInstances = maxInstances,
     };
 
+    private static StreamableHttpBackendSettings PerUserHttp(string url) => new()
+    {
+        Name = Files,
+        Url = new Uri(url),
+        Headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Authorization"] = "Bearer ${user:API_KEY}" },
+        Credentials = BackendCredentialMode.PerUser,
+    };
+
     private PerUserBackendConnection Entry(BackendSettings? settings = null) => _runtime.CreateEntry(settings ?? PerUserStdio(), _slots);
 
     private async Task ConnectAsync(ConnectionOwner owner, string key) =>
-        await _store.SetSecretsAsync(Files, owner, new Dictionary<string, string> { ["API_KEY"] = key }, CancellationToken.None);
+        await _store.SetSecretsAsync(Files, owner, new Dictionary<string, string> { ["API_KEY"] = key }, setFor: null, CancellationToken.None);
 
     private FakeUserConnection ConnectionOf(ConnectionOwner owner)
     {
@@ -133,6 +141,35 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
         refused.Message.ShouldContain("'files'");
         _connections.ShouldBeEmpty();
         entry.InstanceCount.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ForOwner_WhenTheSecretWasSetWhileTheBackendPointedElsewhere_ThrowsUserConnectionRequiredAndSendsItNowhere()
+    {
+        // Alice gave her key for api.example.test; an edit has since pointed the backend at another host.
+        await using var entry = Entry(PerUserHttp("https://collector.example.test/mcp"));
+        await _store.SetSecretsAsync(Files, Alice, new Dictionary<string, string> { ["API_KEY"] = "alice-key" }, "https://api.example.test", CancellationToken.None);
+
+        var refused = await Should.ThrowAsync<UserConnectionRequiredException>(() => _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None).AsTask());
+
+        refused.Missing.ShouldBe(
+            "your value for the secret API_KEY was set for https://api.example.test, and the backend now points at https://collector.example.test: set it again to send it there.");
+        _connections.ShouldBeEmpty();
+        entry.InstanceCount.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ForOwner_WithTheSecretSetForTheBackendsOrigin_OrStoredBeforeOriginsWereKept_StartsWithIt()
+    {
+        await using var entry = Entry(PerUserHttp("https://API.example.test:443/v2/mcp"));
+        await _store.SetSecretsAsync(Files, Alice, new Dictionary<string, string> { ["API_KEY"] = "alice-key" }, "https://api.example.test", CancellationToken.None);
+        await _store.SetSecretsAsync(Files, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob-key" }, setFor: null, CancellationToken.None);
+
+        await _runtime.ForOwnerAsync(entry, Alice, CancellationToken.None);
+        await _runtime.ForOwnerAsync(entry, Bob, CancellationToken.None);
+
+        ((HttpBackendSettings)ConnectionOf(Alice).Settings).Headers["Authorization"].ShouldBe("Bearer alice-key");
+        ((HttpBackendSettings)ConnectionOf(Bob).Settings).Headers["Authorization"].ShouldBe("Bearer bob-key");
     }
 
     [Fact]
@@ -330,7 +367,7 @@ public sealed class PerUserBackendsTests : IAsyncDisposable
     [Fact]
     public async Task Start_WithNoCatalogueYet_LearnsItFromTheConnectionOfAUserWhoConnectedCompletely()
     {
-        await _store.SetSecretsAsync(Files, Carol, new Dictionary<string, string> { ["OTHER"] = "x" }, CancellationToken.None);
+        await _store.SetSecretsAsync(Files, Carol, new Dictionary<string, string> { ["OTHER"] = "x" }, setFor: null, CancellationToken.None);
         await ConnectAsync(Bob, "bob-key");
         await using var entry = Entry();
 

@@ -47,7 +47,7 @@ public sealed class ConnectionHandlerTests
     [Fact]
     public async Task ListMine_ListsEveryPerUserBackend_WithWhatItNeedsAndWhatTheOwnerGave()
     {
-        await _store.SetSecretsAsync(Db, Alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, Alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, setFor: null, CancellationToken.None);
         _store.MarkOAuthConnected(Gh, Alice);
 
         var mine = await ListMine(Alice);
@@ -85,10 +85,28 @@ public sealed class ConnectionHandlerTests
         view.Connected.ShouldBeTrue();
         view.Secrets.ShouldAllBe(s => s.SetAt == _time.GetUtcNow());
         view.ToString().ShouldNotContain(AliceKey);
-        (await _store.GetSecretsAsync(Db, Alice, CancellationToken.None))["API_KEY"].ShouldBe(AliceKey);
+        (await _store.GetSecretsAsync(Db, Alice, CancellationToken.None))["API_KEY"].ShouldBe(new UserSecretValue(AliceKey, null));
         (await _store.GetSecretsAsync(Db, Bob, CancellationToken.None)).ShouldBeEmpty();
         _instances.Released.ShouldBe([(Db, Alice)]);
         _feed.Published.ShouldBe([new GatewayChange(GatewayChangeKind.UserConnections, "db/" + Alice.Key)]);
+    }
+
+    [Fact]
+    public async Task SetSecrets_OfAnHttpBackend_AreKeptForItsOrigin_AndShownUnsetOnceItPointsElsewhere()
+    {
+        var api = ServerName.From("api");
+        var pool = new FakePool();
+        pool.Add(new FakeBackend(PerUserHttp("api", "https://api.example.test:8443/mcp")));
+
+        await new SetMySecretsHandler(pool, _store, _changes)
+            .Handle(new SetMySecretsCommand("api", Alice, new Dictionary<string, string?> { ["API_KEY"] = AliceKey }), CancellationToken.None);
+
+        (await _store.GetSecretsAsync(api, Alice, CancellationToken.None))["API_KEY"].ShouldBe(new UserSecretValue(AliceKey, "https://api.example.test:8443"));
+        var stored = (await _store.ListAsync(api, Alice, CancellationToken.None)).Single();
+        MyConnectionView.From(PerUserHttp("api", "https://api.example.test:8443/v2"), stored).Connected.ShouldBeTrue();
+        var moved = MyConnectionView.From(PerUserHttp("api", "https://collector.example.test/mcp"), stored);
+        moved.Connected.ShouldBeFalse();
+        moved.Secrets.ShouldBe([new ConnectionSecretView("API_KEY", null)]);
     }
 
     [Fact]
@@ -160,8 +178,8 @@ public sealed class ConnectionHandlerTests
     [Fact]
     public async Task Disconnect_DeletesTheOwnersConnectionOnly_ReleasesAndPublishes()
     {
-        await _store.SetSecretsAsync(Db, Alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
-        await _store.SetSecretsAsync(Db, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob" }, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, Alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, setFor: null, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob" }, setFor: null, CancellationToken.None);
 
         await new DisconnectMyConnectionHandler(_store, _changes).Handle(new DisconnectMyConnectionCommand("db", Alice), CancellationToken.None);
 
@@ -207,8 +225,8 @@ public sealed class ConnectionHandlerTests
     public async Task ListAll_NamesUsersInsteadOfKeys_AndFiltersByBackend()
     {
         var alice = await AddUser("alice");
-        await _store.SetSecretsAsync(Db, alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
-        await _store.SetSecretsAsync(Db, ConnectionOwner.Local, new Dictionary<string, string> { ["TOKEN"] = "local-token" }, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, setFor: null, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, ConnectionOwner.Local, new Dictionary<string, string> { ["TOKEN"] = "local-token" }, setFor: null, CancellationToken.None);
         _store.MarkOAuthConnected(Gh, alice);
 
         var all = await new ListConnectionsHandler(_store, _users).Handle(new ListConnectionsQuery(null), CancellationToken.None);
@@ -224,8 +242,8 @@ public sealed class ConnectionHandlerTests
     public async Task Revoke_DeletesThatUsersConnection_ReleasesAndPublishes()
     {
         var alice = await AddUser("alice");
-        await _store.SetSecretsAsync(Db, alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
-        await _store.SetSecretsAsync(Db, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob" }, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, alice, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, setFor: null, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob" }, setFor: null, CancellationToken.None);
 
         await new RevokeConnectionHandler(_store, _users, _changes).Handle(new RevokeConnectionCommand("db", "alice"), CancellationToken.None);
 
@@ -250,7 +268,7 @@ public sealed class ConnectionHandlerTests
     [Fact]
     public async Task Revoke_Local_WithoutAUserOfThatName_IsTheLocalOwners()
     {
-        await _store.SetSecretsAsync(Db, ConnectionOwner.Local, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, ConnectionOwner.Local, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, setFor: null, CancellationToken.None);
 
         await new RevokeConnectionHandler(_store, _users, _changes).Handle(new RevokeConnectionCommand("db", ConnectionOwner.LocalKey), CancellationToken.None);
 
@@ -264,8 +282,8 @@ public sealed class ConnectionHandlerTests
         // A connection stored by a request of the user's that was still running when the user was removed (after the
         // removal deleted their connections): the list shows it under the owner key, and that is what the dashboard sends.
         var gone = ConnectionOwner.Of(Guid.NewGuid());
-        await _store.SetSecretsAsync(Db, gone, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, CancellationToken.None);
-        await _store.SetSecretsAsync(Db, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob" }, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, gone, new Dictionary<string, string> { ["API_KEY"] = AliceKey }, setFor: null, CancellationToken.None);
+        await _store.SetSecretsAsync(Db, Bob, new Dictionary<string, string> { ["API_KEY"] = "bob" }, setFor: null, CancellationToken.None);
         var shown = (await new ListConnectionsHandler(_store, _users).Handle(new ListConnectionsQuery("db"), CancellationToken.None))
             .Single(c => c.User != Bob.Key).User;
 
@@ -314,6 +332,14 @@ public sealed class ConnectionHandlerTests
         all.Select(p => p.Key).ShouldBe(["backend", "user", "secrets", "oauthStatus", "oauthConnectedAt", "createdAt", "updatedAt"]);
         ((JsonObject)mine["secrets"]![0]!).Select(p => p.Key).ShouldBe(["name", "setAt"]);
     }
+
+    private static StreamableHttpBackendSettings PerUserHttp(string name, string url) => new()
+    {
+        Name = ServerName.From(name),
+        Url = new Uri(url),
+        Headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["X-Api-Key"] = "${user:API_KEY}" },
+        Credentials = BackendCredentialMode.PerUser,
+    };
 
     private static StdioBackendSettings PerUserStdio(string name, params (string Name, string Value)[] env) => new()
     {

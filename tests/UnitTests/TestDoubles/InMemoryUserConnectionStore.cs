@@ -40,7 +40,7 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
                 .Select(e => new UserConnectionSummary(
                     e.Key.Backend,
                     e.Key.Owner,
-                    [.. e.Value.Secrets.Select(s => new UserSecretInfo(s.Key, s.Value.SetAt))],
+                    [.. e.Value.Secrets.Select(s => new UserSecretInfo(s.Key, s.Value.SetAt, s.Value.SetFor))],
                     e.Value.OAuthAt,
                     e.Value.AwaitingApproval,
                     e.Value.CreatedAt,
@@ -49,26 +49,26 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
         }
     }
 
-    public Task<IReadOnlyDictionary<string, string>> GetSecretsAsync(ServerName backend, ConnectionOwner owner, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, UserSecretValue>> GetSecretsAsync(ServerName backend, ConnectionOwner owner, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             SecretReads++;
-            IReadOnlyDictionary<string, string> values = _entries.TryGetValue((backend, owner), out var entry)
-                ? entry.Secrets.ToDictionary(s => s.Key, s => s.Value.Value, StringComparer.Ordinal)
-                : new Dictionary<string, string>(StringComparer.Ordinal);
+            IReadOnlyDictionary<string, UserSecretValue> values = _entries.TryGetValue((backend, owner), out var entry)
+                ? entry.Secrets.ToDictionary(s => s.Key, s => new UserSecretValue(s.Value.Value, s.Value.SetFor), StringComparer.Ordinal)
+                : new Dictionary<string, UserSecretValue>(StringComparer.Ordinal);
             return Task.FromResult(values);
         }
     }
 
-    public Task SetSecretsAsync(ServerName backend, ConnectionOwner owner, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
+    public Task SetSecretsAsync(ServerName backend, ConnectionOwner owner, IReadOnlyDictionary<string, string> values, string? setFor, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             var entry = GetOrAdd(backend, owner);
             foreach (var (name, value) in values)
             {
-                entry.Secrets[name] = (value, _time.GetUtcNow());
+                entry.Secrets[name] = (value, _time.GetUtcNow(), setFor);
             }
 
             entry.UpdatedAt = _time.GetUtcNow();
@@ -112,7 +112,7 @@ public sealed class InMemoryUserConnectionStore(TimeProvider? time = null) : IUs
 
     private sealed class Entry
     {
-        public Dictionary<string, (string Value, DateTimeOffset SetAt)> Secrets { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (string Value, DateTimeOffset SetAt, string? SetFor)> Secrets { get; } = new(StringComparer.Ordinal);
 
         public DateTimeOffset? OAuthAt { get; set; }
 

@@ -80,8 +80,8 @@ public sealed class UpdateUserTests
         var bob = ConnectionOwner.Of((await Seed("bob", UserRole.Member)).Id);
         var carol = ConnectionOwner.Of((await Seed("carol", UserRole.Member)).Id);
         var secret = new Dictionary<string, string> { ["API_KEY"] = "k" };
-        await _connections.SetSecretsAsync(ServerName.From("db"), bob, secret, CancellationToken.None);
-        await _connections.SetSecretsAsync(ServerName.From("db"), carol, secret, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), bob, secret, setFor: null, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), carol, secret, setFor: null, CancellationToken.None);
 
         await Handle("bob", new UserEdit { Disabled = true });
         await Handle("bob", new UserEdit { Disabled = false });

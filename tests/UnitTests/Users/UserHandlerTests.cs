@@ -112,9 +112,9 @@ public sealed class UserHandlerTests
         var bob = ConnectionOwner.Of(_users.Snapshot().Single(u => u.UserName == "bob").Id);
         var alice = ConnectionOwner.Of(_users.Snapshot().Single(u => u.UserName == "alice").Id);
         var secret = new Dictionary<string, string> { ["API_KEY"] = "k" };
-        await _connections.SetSecretsAsync(ServerName.From("db"), bob, secret, CancellationToken.None);
-        await _connections.SetSecretsAsync(ServerName.From("gh"), bob, secret, CancellationToken.None);
-        await _connections.SetSecretsAsync(ServerName.From("db"), alice, secret, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), bob, secret, setFor: null, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("gh"), bob, secret, setFor: null, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), alice, secret, setFor: null, CancellationToken.None);
 
         await RemoveHandler().Handle(new RemoveUserCommand("bob"), CancellationToken.None);
 
@@ -129,7 +129,7 @@ public sealed class UserHandlerTests
         await Add("alice", Password, "admin");
         await Add("bob", Password, "member");
         var bob = ConnectionOwner.Of(_users.Snapshot().Single(u => u.UserName == "bob").Id);
-        await _connections.SetSecretsAsync(ServerName.From("db"), bob, new Dictionary<string, string> { ["API_KEY"] = "k" }, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), bob, new Dictionary<string, string> { ["API_KEY"] = "k" }, setFor: null, CancellationToken.None);
         await KeptToAsync("db", ["bob"], []);
         _tagScopes.AlwaysConflicts = true;
 
@@ -146,7 +146,7 @@ public sealed class UserHandlerTests
     {
         await Add("alice", Password, "admin");
         var alice = ConnectionOwner.Of(_users.Snapshot().Single().Id);
-        await _connections.SetSecretsAsync(ServerName.From("db"), alice, new Dictionary<string, string> { ["API_KEY"] = "k" }, CancellationToken.None);
+        await _connections.SetSecretsAsync(ServerName.From("db"), alice, new Dictionary<string, string> { ["API_KEY"] = "k" }, setFor: null, CancellationToken.None);
 
         await Should.ThrowAsync<LastAdminException>(() => RemoveHandler().Handle(new RemoveUserCommand("alice"), CancellationToken.None));
 

@@ -1,5 +1,6 @@
 using MediatR;
 using OneMcp.Application.Backends;
+using OneMcp.Domain.Backends;
 
 namespace OneMcp.Application.Connections.Commands;
 
@@ -10,7 +11,7 @@ public sealed class SetMySecretsHandler(IBackendPool pool, IUserConnectionStore 
     {
         var backend = ConnectionRules.FindPerUser(pool, request.Backend);
         var values = request.Values!.ToDictionary(v => v.Key, v => v.Value!, StringComparer.Ordinal);
-        await store.SetSecretsAsync(backend.Name, request.Owner, values, cancellationToken);
+        await store.SetSecretsAsync(backend.Name, request.Owner, values, UserSecretReferences.DestinationOf(backend.Settings), cancellationToken);
         await changes.CommittedAsync(backend.Name, request.Owner, cancellationToken);
 
         var stored = await store.ListAsync(backend.Name, request.Owner, cancellationToken);

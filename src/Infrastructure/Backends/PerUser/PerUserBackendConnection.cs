@@ -302,18 +302,10 @@ public sealed partial class PerUserBackendConnection : IPooledBackend
         {
             var settings = _settings;
             var references = UserSecretReferences.In(settings);
-            var secrets = references.Count == 0
-                ? new Dictionary<string, string>()
-                : await _runtime.Store.GetSecretsAsync(Name, owner, _stopping.Token);
-            var missing = references.Where(name => !secrets.TryGetValue(name, out var value) || value.Length == 0).ToList();
-            if (missing.Count > 0)
-            {
-                throw new UserConnectionRequiredException(Name, missing.Count == 1
-                    ? $"your value for the secret {missing[0]} is not set."
-                    : $"your values for the secrets {string.Join(", ", missing)} are not set.");
-            }
-
-            var connection = _runtime.Connect(UserSecretReferences.Resolve(settings, secrets), owner, new PerUserInstanceEvents(this, instance, _runtime.Events), _connectSlots);
+            var values = PerUserSecrets.Check(Name, settings, references, references.Count == 0
+                ? new Dictionary<string, UserSecretValue>()
+                : await _runtime.Store.GetSecretsAsync(Name, owner, _stopping.Token));
+            var connection = _runtime.Connect(UserSecretReferences.Resolve(settings, values), owner, new PerUserInstanceEvents(this, instance, _runtime.Events), _connectSlots);
             instance.Connection = connection;
             connection.Start();
             await connection.FirstAttempt.WaitAsync(_stopping.Token);
